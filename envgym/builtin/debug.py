@@ -1,0 +1,101 @@
+"""The ``debug`` family: tiny, instant environments for smoke tests, protocol benchmarks and demos.
+
+It is registered through an entry point like any other plugin (see the core's pyproject).
+
+* ``debug/echo`` — single turn: reply with the word the prompt asks for (reward 1 if exact).
+* ``debug/counter`` — multi-turn with tools: call ``increment`` until the counter reaches the
+  target, then ``submit``. Each step costs almost nothing, which makes it the protocol benchmark's
+  trivial environment.
+
+Example:
+    >>> env = DebugEnvironment("echo").sync()
+    >>> _ = env.reset(DebugEnvironment.get_task("echo", "echo-3"))
+    >>> env.step("delta").reward
+    1.0
+    >>> env.close()
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from envgym.environment import Environment, Policy, ScriptedPolicy
+from envgym.errors import InvalidAction
+from envgym.protocol import Action, Grade, GradeComponent, Message, Observation, StepResult, SuiteInfo, Task, Tool
+
+WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
+
+
+class DebugEnvironment(Environment):
+    version = "1.0.0"
+    summary = "Instant toy tasks (echo a word; count with tools) for smoke tests and benchmarks."
+    text_actions = "echo: the whole reply, stripped, is the answer. counter: plain text is not an action; use the tools."
+
+    @classmethod
+    def suites(cls) -> list[SuiteInfo]:
+        return [
+            SuiteInfo(name="echo", version="1", description="Reply with the requested word.", size=len(WORDS)),
+            SuiteInfo(name="counter", version="1", description="Increment a counter to a target with tool calls, then submit.", size=5),
+        ]
+
+    @classmethod
+    def load_tasks(cls, suite: str) -> Sequence[Task]:
+        if suite == "echo":
+            return [Task(id=f"echo-{i}", suite="echo", prompt=f"Reply with exactly this word and nothing else: {w}",
+                         private={"answer": w}, metadata={"category": "echo"}) for i, w in enumerate(WORDS)]
+        return [Task(id=f"count-to-{n}", suite="counter",
+                     prompt=f"Use the increment tool until the counter is {n}, then call submit.",
+                     payload={"target": n}, metadata={"category": "counter", "max_turns": 4 * n + 8}) for n in (1, 2, 3, 5, 8)]
+
+    @classmethod
+    def tools(cls, suite: str | None = None) -> list[Tool]:
+        if suite == "echo":
+            return []
+        return [Tool.define("increment", "Add `by` (default 1) to the counter.", {"by": {"type": "integer", "minimum": 1, "maximum": 10}}),
+                Tool.define("submit", "Finish the episode; graded on the counter's value.")]
+
+    @classmethod
+    def oracle_policy(cls, task: Task) -> Policy:
+        if task.suite == "echo":
+            return ScriptedPolicy([task.private["answer"]])
+        return ScriptedPolicy([Action.call("increment") for _ in range(task.payload["target"])] + [Action.call("submit")])
+
+    @property
+    def default_max_turns(self) -> int:  # type: ignore[override]
+        return 1 if self.suite == "echo" else 1_000_000
+
+    async def on_reset(self, task: Task, seed: int | None) -> Observation:
+        self.counter = 0
+        return Observation.user(task.prompt)
+
+    async def on_step(self, action: Action) -> StepResult:
+        assert self.task is not None
+        if self.suite == "echo":
+            answer = action.text().strip()
+            expected = self.task.private["answer"]
+            return self.finish(Grade(reward=float(answer == expected), passed=answer == expected,
+                                     components=[GradeComponent(name="exact", reward=float(answer == expected))],
+                                     details={"expected_length": len(expected)}))
+        if not action.tool_calls:
+            raise InvalidAction("plain text does nothing here: call the increment or submit tool")
+        replies = []
+        for call in action.tool_calls:
+            try:
+                args = call.function.parsed_arguments()
+            except ValueError as exc:
+                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: {exc}"))
+                continue
+            if call.function.name == "increment":
+                by = args.get("by", 1)
+                if not isinstance(by, int) or not 1 <= by <= 10:
+                    replies.append(Message(role="tool", tool_call_id=call.id, content="Error: `by` must be an integer from 1 to 10"))
+                    continue
+                self.counter += by
+                replies.append(Message(role="tool", tool_call_id=call.id, content=f"counter = {self.counter}"))
+            elif call.function.name == "submit":
+                ok = self.counter == self.task.payload["target"]
+                return self.finish(Grade.binary(ok, {"counter": self.counter, "target": self.task.payload["target"]}),
+                                   observation=Observation(messages=replies))
+            else:
+                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {call.function.name!r}"))
+        return StepResult(observation=Observation(messages=replies, data={"counter": self.counter}))

@@ -1,0 +1,62 @@
+"""``envgym list`` and ``envgym info ENV``."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+from rich.table import Table
+
+from envgym import registry
+from envgym.cli.app import app, console, fail
+from envgym.errors import EnvgymError
+
+
+@app.command("list")
+def list_command(
+    group: str = typer.Argument("all", help="environments, graders, sandboxes, agents, or all"),
+    as_json: bool = typer.Option(False, "--json", help="machine-readable output"),
+) -> None:
+    """List installed plugins and the package each comes from (reads metadata only; imports nothing)."""
+    groups = list(registry.GROUPS) if group == "all" else [group]
+    if any(g not in registry.GROUPS for g in groups):
+        raise fail(f"unknown group {group!r}; choose from: all, {', '.join(registry.GROUPS)}")
+    rows = [(g, p) for g in groups for p in registry.list_plugins(g)]
+    dups = registry.REGISTRY.duplicates()
+    if as_json:
+        console.print_json(json.dumps([{"group": g, "name": p.name, "package": p.package, "version": p.version,
+                                        "entry_point": p.value} for g, p in rows]))
+    else:
+        table = Table(title="envgym plugins")
+        for col in ("group", "name", "package", "version", "entry point"):
+            table.add_column(col)
+        for g, p in rows:
+            table.add_row(g, p.name, p.package, p.version, p.value)
+        console.print(table)
+    for (g, name), infos in dups.items():
+        console.print(f"[yellow]warning:[/] {g} plugin {name!r} is provided by several packages: "
+                      f"{', '.join(sorted({i.package for i in infos}))}")
+
+
+@app.command("info")
+def info_command(env: str = typer.Argument(..., help="environment id: family or family/suite")) -> None:
+    """Show an environment family's suites, tools and how it reads plain-text actions."""
+    from envgym.envs import resolve
+
+    try:
+        ref = resolve(env)
+    except EnvgymError as exc:
+        raise fail(exc.message + (f"\n{exc.details.get('traceback', '')}" if exc.code == "plugin_load_error" else ""))
+    cls = ref.cls
+    plugin = registry.info("environments", ref.family)
+    console.print(f"[bold]{ref.family}[/] {cls.version} from package {plugin.package} — {cls.summary}")
+    console.print(f"plain-text actions: {cls.text_actions}")
+    table = Table(title="suites")
+    for col in ("suite", "version", "tasks", "description"):
+        table.add_column(col)
+    for s in cls.suites():
+        table.add_row(s.name, s.version, str(s.size if s.size is not None else "?"), s.description)
+    console.print(table)
+    tools = cls.tools(ref.suite)
+    if tools:
+        console.print(f"tools of {ref.suite}: " + ", ".join(t.function.name for t in tools))

@@ -1,0 +1,293 @@
+"""The environment base class. Environment families are plugins in ``envgym.environments``.
+
+An ``Environment`` subclass is one *family* (``coding``, ``terminal``, ...). It lists its suites and
+tasks as class methods (tasks are data) and is instantiated once per episode. Subclasses implement
+``on_reset``/``on_step``/``on_close``; the public ``reset``/``step``/``close`` keep the invariants
+every host relies on: step counting, the turn limit (→ ``truncated``), one final status per episode,
+a step after the end raises ``SessionClosed``, an unexpected exception ends the episode as
+``env_error`` instead of escaping, and ``close`` always runs ``on_close`` exactly once.
+
+Example:
+    >>> class Echo(Environment):
+    ...     summary = "says back what it hears"
+    ...     @classmethod
+    ...     def suites(cls): return [SuiteInfo(name="main")]
+    ...     @classmethod
+    ...     def load_tasks(cls, suite): return [Task(id="t1", suite=suite, prompt="say hi", private={"answer": "hi"})]
+    ...     async def on_reset(self, task, seed): return Observation.user(task.prompt)
+    ...     async def on_step(self, action):
+    ...         return self.finish(Grade.binary(action.text() == self.task.private["answer"]))
+    >>> env = Echo("main").sync()
+    >>> obs, info = env.reset(Echo.get_task("main", "t1"))
+    >>> env.step("hi").reward
+    1.0
+    >>> env.close()
+"""
+
+from __future__ import annotations
+
+import abc
+import time
+import traceback
+from typing import Any, ClassVar, Sequence
+
+from envgym.context import EnvContext, default_context
+from envgym.errors import EnvgymError, InvalidRequest, SessionClosed, UnknownTask
+from envgym.grader import get_grader
+from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, StepResult, Submission, SuiteInfo,
+                             Task, Tool)
+from envgym.sync import LoopThread
+
+
+class Policy(abc.ABC):
+    """Something that picks the next action from the latest observation (used by the oracle agent)."""
+
+    @abc.abstractmethod
+    async def act(self, observation: Observation) -> Action: ...
+
+
+class ScriptedPolicy(Policy):
+    """Plays a fixed list of actions, then keeps sending the last one's fallback (``done``-like) action."""
+
+    def __init__(self, actions: Sequence[Action | str], fallback: Action | None = None) -> None:
+        self._actions = [Action.model_validate(a) for a in actions]
+        self._fallback = fallback or Action(content="")
+
+    async def act(self, observation: Observation) -> Action:
+        return self._actions.pop(0) if self._actions else self._fallback
+
+
+class Environment(abc.ABC):
+    family: ClassVar[str] = ""          # set from the entry-point name when resolved through the registry
+    version: ClassVar[str] = "0.1.0"
+    summary: ClassVar[str] = ""
+    text_actions: ClassVar[str] = "plain text is the agent's answer"
+    default_max_turns: ClassVar[int] = 1
+    _task_cache: ClassVar[dict[tuple[type, str], dict[str, Task]]] = {}
+
+    # ------------------------------------------------------------------ class-level data
+    @classmethod
+    @abc.abstractmethod
+    def suites(cls) -> list[SuiteInfo]:
+        """The suites this family offers; the first one is the default."""
+
+    @classmethod
+    @abc.abstractmethod
+    def load_tasks(cls, suite: str) -> Sequence[Task]:
+        """Every task of a suite (called once per suite; results are cached)."""
+
+    @classmethod
+    def tools(cls, suite: str | None = None) -> list[Tool]:
+        """The tools the agent may call (OpenAI function schemas); none for single-turn text families."""
+        return []
+
+    @classmethod
+    def default_suite(cls) -> str:
+        return cls.suites()[0].name
+
+    @classmethod
+    def tasks(cls, suite: str | None = None, split: str | None = None) -> list[Task]:
+        suite = suite or cls.default_suite()
+        key = (cls, suite)
+        if key not in Environment._task_cache:
+            known = {s.name for s in cls.suites()}
+            if suite not in known:
+                raise UnknownTask(f"{cls.family or cls.__name__} has no suite {suite!r}; suites: {', '.join(sorted(known))}",
+                                  details={"suite": suite, "suites": sorted(known)})
+            Environment._task_cache[key] = {t.id: t for t in cls.load_tasks(suite)}
+        tasks = list(Environment._task_cache[key].values())
+        if split is not None:
+            tasks = [t for t in tasks if t.metadata.get("split", "test") == split]
+        return tasks
+
+    @classmethod
+    def get_task(cls, suite: str | None, task_id: str) -> Task:
+        suite = suite or cls.default_suite()
+        cls.tasks(suite)
+        task = Environment._task_cache[(cls, suite)].get(task_id)
+        if task is None:
+            raise UnknownTask(f"no task {task_id!r} in {cls.family or cls.__name__}/{suite}",
+                              details={"suite": suite, "task_id": task_id})
+        return task
+
+    @classmethod
+    def oracle_policy(cls, task: Task) -> Policy | None:
+        """A policy that plays the task's reference solution, or None if the family has none."""
+        return None
+
+    @classmethod
+    async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
+        """Grade a submission without an episode (``POST /v1/grade`` with ``env``)."""
+        if task.grader is None:
+            return Grade.failed(f"task {task.id!r} names no grader and {cls.__name__} does not grade submissions directly")
+        return await get_grader(task.grader).safe_grade(task, submission, context=context or default_context())
+
+    # ------------------------------------------------------------------ episode
+    def __init__(self, suite: str | None = None, *, context: EnvContext | None = None,
+                 options: dict[str, Any] | None = None) -> None:
+        self.suite = suite or self.default_suite()
+        self.context = context or default_context()
+        self.options = dict(options or {})
+        self.task: Task | None = None
+        self.seed: int | None = None
+        self.turns = 0
+        self.status = EpisodeStatus.running
+        self.final_grade: Grade | None = None
+        self.started_at: float | None = None
+        self._closed = False
+        self._reset_done = False
+
+    @property
+    def max_turns(self) -> int:
+        value = self.options.get("max_turns") or (self.task.metadata.get("max_turns") if self.task else None)
+        return int(value or self.default_max_turns)
+
+    @property
+    def done(self) -> bool:
+        return self.status.is_finished
+
+    @abc.abstractmethod
+    async def on_reset(self, task: Task, seed: int | None) -> Observation | ResetResult:
+        """Set up the episode and return the first observation."""
+
+    @abc.abstractmethod
+    async def on_step(self, action: Action) -> StepResult:
+        """Apply one action. Use ``finish()`` to end the episode with a grade."""
+
+    async def on_close(self) -> None:
+        """Release everything the episode holds (sandboxes, browser contexts)."""
+
+    async def on_truncate(self) -> Grade | None:
+        """Grade the episode when an outside limit ends it (turns, time). Default: not graded (reward 0,
+        status ``truncated``). Families that grade the final state override this."""
+        return None
+
+    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
+        if self._closed:
+            raise SessionClosed("this environment instance is closed; create a new one per episode")
+        if self._reset_done:
+            raise InvalidRequest("an Environment instance runs one episode; create a new one to reset again")
+        self.task, self.seed, self.started_at = task, seed, time.monotonic()
+        self._reset_done = True
+        result = await self.on_reset(task, seed)
+        if isinstance(result, Observation):
+            result = ResetResult(observation=result)
+        if result.observation.tools is None:
+            tools = self.tools(self.suite)
+            if tools:
+                result.observation.tools = tools
+        result.info.setdefault("task_id", task.id)
+        result.info.setdefault("max_turns", self.max_turns)
+        return result
+
+    async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
+        if self._closed:
+            raise SessionClosed("the episode is closed")
+        if not self._reset_done:
+            raise InvalidRequest("call reset() before step()")
+        if self.done:
+            raise SessionClosed(f"the episode already ended ({self.status.value}); start a new one")
+        action = action if isinstance(action, Action) else Action.model_validate(action)
+        self.turns += 1
+        try:
+            result = await self.on_step(action)
+        except EnvgymError as exc:
+            if exc.code == "invalid_action":
+                # A malformed action is answered with an error observation: the model sees what went wrong.
+                result = StepResult(observation=Observation.user(f"Error: {exc.message}"), info={"error": exc.to_body().error.model_dump()})
+            else:
+                return self._fail(EpisodeStatus.env_error, exc.message, exc.code)
+        except Exception as exc:  # noqa: BLE001 — an environment bug ends the episode as env_error, never escapes
+            return self._fail(EpisodeStatus.env_error, f"{type(exc).__name__}: {exc}", "env_error", traceback.format_exc())
+        if not result.done and self.turns >= self.max_turns:
+            result = await self._truncate(result.observation)
+        if result.done and not self.done:
+            # on_step ended the episode without finish(): record a status so nothing is left ambiguous.
+            self.status = EpisodeStatus(result.info.get("status") or (EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed))
+            result.info["status"] = self.status.value
+        result.info.setdefault("status", self.status.value)
+        result.info["turn"] = self.turns
+        return result
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if not self.done:
+            self.status = EpisodeStatus.truncated if self._reset_done else self.status
+        await self.on_close()
+
+    # ------------------------------------------------------------------ helpers for subclasses
+    def finish(self, grade: Grade, *, observation: Observation | None = None, truncated: bool = False,
+               info: dict[str, Any] | None = None) -> StepResult:
+        """End the episode with a grade. A ``grader_error`` grade gives status ``grader_error``."""
+        if grade.status == "grader_error":
+            self.status = EpisodeStatus.grader_error
+        else:
+            self.status = EpisodeStatus.truncated if truncated else EpisodeStatus.completed
+        self.final_grade = grade
+        out_info = dict(info or {})
+        out_info.update(grade=grade.model_dump(), status=self.status.value)
+        return StepResult(observation=observation or Observation(), reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
+                          terminated=not truncated, truncated=truncated, info=out_info)
+
+    async def grade(self, submission: Submission) -> Grade:
+        """Grade with the task's grader spec."""
+        assert self.task is not None
+        if self.task.grader is None:
+            return Grade.failed(f"task {self.task.id!r} names no grader")
+        return await get_grader(self.task.grader).safe_grade(self.task, submission, context=self.context)
+
+    async def _truncate(self, observation: Observation) -> StepResult:
+        try:
+            grade = await self.on_truncate()
+        except Exception as exc:  # noqa: BLE001
+            grade = Grade.failed(f"grading at truncation failed: {type(exc).__name__}: {exc}")
+        if grade is None:
+            self.status = EpisodeStatus.truncated
+            return StepResult(observation=observation, truncated=True,
+                              info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"})
+        result = self.finish(grade, observation=observation, truncated=True)
+        result.info["reason"] = f"turn limit of {self.max_turns} reached"
+        return result
+
+    def _fail(self, status: EpisodeStatus, message: str, code: str, tb: str | None = None) -> StepResult:
+        self.status = status
+        info: dict[str, Any] = {"status": status.value, "error": {"code": code, "message": message}}
+        if tb:
+            info["error"]["traceback"] = tb
+        return StepResult(observation=Observation.user(f"The environment failed: {message}"), terminated=True, info=info)
+
+    def fail(self, status: EpisodeStatus, message: str, code: str | None = None) -> StepResult:
+        """End the episode with an error status (e.g. ``env_error`` when the sandbox died)."""
+        return self._fail(status, message, code or status.value)
+
+    def sync(self) -> "SyncEnvironment":
+        return SyncEnvironment(self)
+
+
+class SyncEnvironment:
+    """A blocking facade over one ``Environment`` episode, on its own event-loop thread."""
+
+    def __init__(self, env: Environment) -> None:
+        self.env = env
+        self._loop = LoopThread(f"envgym-{type(env).__name__}")
+
+    def reset(self, task: Task, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
+        result = self._loop.run(self.env.reset(task, seed))
+        return result.observation, result.info
+
+    def step(self, action: Action | str | dict[str, Any]) -> StepResult:
+        return self._loop.run(self.env.step(action))
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self.env.close())
+        finally:
+            self._loop.stop()
+
+    def __enter__(self) -> "SyncEnvironment":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,378 @@
+"""The episode protocol: the pydantic models shared by environments, graders, server and client.
+
+Everything that crosses a process boundary is one of these models, so the JSON schemas published
+at ``/openapi.json`` and by ``envgym.protocol.json_schemas()`` are the whole wire contract.
+
+Example:
+    >>> from envgym.protocol import Action
+    >>> Action.model_validate("print(1)").content
+    'print(1)'
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+class EpisodeStatus(str, enum.Enum):
+    """How an episode ended (DESIGN.md §3). Only ``completed`` and ``truncated`` carry a reward
+    that means something; the others are errors and must be kept out of reward means."""
+
+    running = "running"
+    completed = "completed"
+    truncated = "truncated"
+    agent_error = "agent_error"
+    env_error = "env_error"
+    grader_error = "grader_error"
+    timeout = "timeout"
+
+    @property
+    def is_error(self) -> bool:
+        return self in ERROR_STATUSES
+
+    @property
+    def is_finished(self) -> bool:
+        return self is not EpisodeStatus.running
+
+
+ERROR_STATUSES = frozenset(
+    {EpisodeStatus.agent_error, EpisodeStatus.env_error, EpisodeStatus.grader_error, EpisodeStatus.timeout}
+)
+
+
+# --------------------------------------------------------------------------- chat messages
+
+
+class FunctionCall(BaseModel):
+    """The ``function`` part of an OpenAI tool call; ``arguments`` is a JSON string, as the API sends it."""
+
+    model_config = ConfigDict(extra="allow")
+    name: str
+    arguments: str = "{}"
+
+    @field_validator("arguments", mode="before")
+    @classmethod
+    def _dump_dict_arguments(cls, value: Any) -> Any:
+        # Callers often build calls by hand with a dict; the wire format is a JSON string.
+        if isinstance(value, dict):
+            return json.dumps(value)
+        return value
+
+    def parsed_arguments(self) -> dict[str, Any]:
+        """Arguments decoded as a JSON object; raises ``ValueError`` with a readable message."""
+        try:
+            value = json.loads(self.arguments or "{}")
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"arguments of {self.name!r} are not valid JSON: {exc.msg}") from None
+        if not isinstance(value, dict):
+            raise ValueError(f"arguments of {self.name!r} must be a JSON object, got {type(value).__name__}")
+        return value
+
+
+class ToolCall(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    id: str = ""
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class Message(BaseModel):
+    """A chat message in OpenAI format. Unknown fields are kept (e.g. ``reasoning_content``)."""
+
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "user", "assistant", "tool"]
+    content: str | list[dict[str, Any]] | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+    name: str | None = None
+
+    def text(self) -> str:
+        """The message's text, joining the text parts of multi-part content."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.get("text", "") for part in self.content if part.get("type") == "text")
+
+
+class Action(Message):
+    """What an agent does on one turn: an assistant message (``content`` and/or ``tool_calls``).
+
+    A plain string is accepted and becomes ``{"role": "assistant", "content": text}``; each
+    environment documents how it reads plain text (e.g. the last fenced code block).
+    """
+
+    role: Literal["assistant"] = "assistant"
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_text(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return {"role": "assistant", "content": value}
+        if isinstance(value, dict) and "text" in value and "content" not in value and "tool_calls" not in value:
+            return {"role": "assistant", "content": value["text"]}
+        return value
+
+    @classmethod
+    def call(cls, name: str, call_id: str | None = None, **arguments: Any) -> "Action":
+        """One tool call. Example: ``Action.call("bash", command="ls")``."""
+        return cls(tool_calls=[ToolCall(id=call_id or f"call_{name}", function=FunctionCall(name=name, arguments=json.dumps(arguments)))])
+
+
+class ToolFunction(BaseModel):
+    name: str
+    description: str = ""
+    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+
+
+class Tool(BaseModel):
+    """An OpenAI function-calling tool schema, sent as-is to a model server."""
+
+    type: Literal["function"] = "function"
+    function: ToolFunction
+
+    @classmethod
+    def define(cls, name: str, description: str, properties: dict[str, Any] | None = None, required: list[str] | None = None) -> "Tool":
+        """Example: ``Tool.define("bash", "Run a command", {"command": {"type": "string"}}, ["command"])``."""
+        params: dict[str, Any] = {"type": "object", "properties": properties or {}, "additionalProperties": False}
+        params["required"] = list(required or [])
+        return cls(function=ToolFunction(name=name, description=description, parameters=params))
+
+
+# --------------------------------------------------------------------------- tasks and grades
+
+
+class GraderSpec(BaseModel):
+    """Which grader plugin grades a task, and its configuration."""
+
+    name: str
+    config: dict[str, Any] = Field(default_factory=dict)
+
+
+class Task(BaseModel):
+    """A frozen, JSON-serialisable task record. ``payload`` is what the environment needs to set up
+    the episode and may be shown to clients; ``private`` holds what decides the reward (hidden
+    tests, reference solutions) and never leaves the server through the task listing."""
+
+    model_config = ConfigDict(frozen=True)
+    id: str
+    suite: str
+    prompt: str
+    payload: dict[str, Any] = Field(default_factory=dict)
+    private: dict[str, Any] = Field(default_factory=dict)
+    grader: GraderSpec | None = None
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def public(self) -> "PublicTask":
+        return PublicTask(id=self.id, suite=self.suite, prompt=self.prompt, metadata=self.metadata)
+
+
+class PublicTask(BaseModel):
+    id: str
+    suite: str
+    prompt: str
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+
+class GradeComponent(BaseModel):
+    name: str
+    reward: float
+    weight: float = 1.0
+    passed: bool | None = None
+    details: Any = None
+
+
+class Grade(BaseModel):
+    """The outcome of grading. ``status == "ok"`` means the reward is meaningful; ``grader_error``
+    means grading itself broke (the reward is then 0 but must not be averaged in)."""
+
+    reward: float = 0.0
+    passed: bool = False
+    components: list[GradeComponent] = Field(default_factory=list)
+    details: Any = None
+    status: Literal["ok", "grader_error"] = "ok"
+    error: str | None = None
+
+    @classmethod
+    def failed(cls, message: str, **details: Any) -> "Grade":
+        """A grading failure, reported as such rather than as a reward of 0."""
+        return cls(reward=0.0, passed=False, status="grader_error", error=message, details=details or None)
+
+    @classmethod
+    def binary(cls, passed: bool, details: Any = None) -> "Grade":
+        return cls(reward=1.0 if passed else 0.0, passed=passed, details=details)
+
+
+class Submission(BaseModel):
+    """What is graded: a final answer, a set of files, a whole trajectory, or several of these."""
+
+    answer: str | None = None
+    files: dict[str, str] | None = None
+    trajectory: list[Message] | None = None
+
+
+# --------------------------------------------------------------------------- episode I/O
+
+
+class Observation(BaseModel):
+    """What the agent sees: chat messages to append to its context, tools (at reset or when they
+    change), an optional PNG screenshot (base64) and optional structured ``data``."""
+
+    messages: list[Message] = Field(default_factory=list)
+    tools: list[Tool] | None = None
+    image: str | None = None
+    data: dict[str, Any] | None = None
+
+    @classmethod
+    def user(cls, text: str, **kwargs: Any) -> "Observation":
+        return cls(messages=[Message(role="user", content=text)], **kwargs)
+
+
+class StepResult(BaseModel):
+    """Gymnasium meanings: ``terminated`` = the task ended (solved, failed, submitted);
+    ``truncated`` = an outside limit (turns, time, tokens). The final grade is ``info["grade"]``
+    and the episode status ``info["status"]``."""
+
+    observation: Observation
+    reward: float = 0.0
+    terminated: bool = False
+    truncated: bool = False
+    info: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def done(self) -> bool:
+        return self.terminated or self.truncated
+
+    @property
+    def status(self) -> EpisodeStatus:
+        return EpisodeStatus(self.info.get("status", EpisodeStatus.running.value))
+
+    @property
+    def grade(self) -> Grade | None:
+        raw = self.info.get("grade")
+        return Grade.model_validate(raw) if raw is not None else None
+
+
+class ResetResult(BaseModel):
+    observation: Observation
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- HTTP bodies
+
+
+class SessionCreate(BaseModel):
+    env: str
+    task_id: str | None = None
+    task: Task | None = None
+    seed: int | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _one_task(self) -> "SessionCreate":
+        if (self.task_id is None) == (self.task is None):
+            raise ValueError("give exactly one of task_id or task")
+        return self
+
+
+class SessionCreated(BaseModel):
+    session_id: str
+    observation: Observation
+    info: dict[str, Any] = Field(default_factory=dict)
+
+
+class StepRequest(BaseModel):
+    action: Action
+
+
+class SessionState(BaseModel):
+    session_id: str
+    env: str
+    task_id: str
+    status: EpisodeStatus
+    steps: int
+    created_at: float
+    last_active_at: float
+    closed: bool = False
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+class GradeRequest(BaseModel):
+    grader: str | None = None
+    grader_config: dict[str, Any] = Field(default_factory=dict)
+    env: str | None = None
+    task_id: str | None = None
+    task: Task | None = None
+    submission: Submission | None = None
+    trajectory: list[Message] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> "GradeRequest":
+        if self.grader is None and self.env is None:
+            raise ValueError("give grader or env")
+        if self.task_id is None and self.task is None:
+            raise ValueError("give task_id or task")
+        if self.task_id is not None and self.env is None:
+            raise ValueError("task_id needs env (tasks are looked up in an environment's suites)")
+        if self.submission is None and self.trajectory is None:
+            raise ValueError("give submission or trajectory")
+        return self
+
+    def to_submission(self) -> Submission:
+        sub = self.submission or Submission()
+        if self.trajectory is not None and sub.trajectory is None:
+            sub = sub.model_copy(update={"trajectory": self.trajectory})
+        return sub
+
+
+class SuiteInfo(BaseModel):
+    name: str
+    version: str = "1"
+    description: str = ""
+    size: int | None = None
+    splits: list[str] = Field(default_factory=list)
+
+
+class EnvironmentSummary(BaseModel):
+    id: str
+    family: str
+    version: str
+    summary: str
+    package: str | None = None
+
+
+class EnvironmentDetail(EnvironmentSummary):
+    tools: list[Tool] = Field(default_factory=list)
+    suites: list[SuiteInfo] = Field(default_factory=list)
+    observation_schema: dict[str, Any] = Field(default_factory=dict)
+    action_schema: dict[str, Any] = Field(default_factory=dict)
+    text_actions: str = ""
+
+
+class TaskList(BaseModel):
+    env: str
+    total: int
+    offset: int
+    tasks: list[PublicTask]
+
+
+class ErrorInfo(BaseModel):
+    code: str
+    message: str
+    details: dict[str, Any] = Field(default_factory=dict)
+
+
+class ErrorBody(BaseModel):
+    error: ErrorInfo
+
+
+def json_schemas() -> dict[str, dict[str, Any]]:
+    """JSON schemas of the wire models, keyed by model name."""
+    models = [Task, PublicTask, Observation, Action, Message, Tool, StepResult, Grade, Submission,
+              SessionCreate, SessionCreated, StepRequest, SessionState, GradeRequest, ErrorBody,
+              EnvironmentDetail, TaskList]
+    return {m.__name__: m.model_json_schema() for m in models}
