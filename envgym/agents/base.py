@@ -1,0 +1,57 @@
+"""The agent interface: one ``Agent`` (configuration, shared clients) makes one ``AgentEpisode``
+per episode (conversation state, token usage).
+
+Example:
+    >>> class Parrot(Agent):
+    ...     name = "parrot"
+    ...     def start_episode(self, task, env_cls, tools):
+    ...         return ScriptedEpisode([task.prompt])
+"""
+
+from __future__ import annotations
+
+import abc
+from typing import Any, ClassVar, Sequence
+
+from envgym.environment import Environment, ScriptedPolicy
+from envgym.protocol import Action, Observation, Task, Tool
+
+
+class AgentEpisode(abc.ABC):
+    """One episode's worth of agent state."""
+
+    def __init__(self) -> None:
+        self.usage: dict[str, int] = {}
+        self.extra: dict[str, Any] = {}  # per-episode facts to keep in the episode record (e.g. token ids)
+
+    @abc.abstractmethod
+    async def act(self, observation: Observation) -> Action:
+        """The next action, given the newest observation (the episode keeps its own history)."""
+
+    async def aclose(self) -> None:
+        """Release per-episode resources."""
+
+
+class ScriptedEpisode(AgentEpisode):
+    def __init__(self, actions: Sequence[Action | str], fallback: Action | None = None) -> None:
+        super().__init__()
+        self._policy = ScriptedPolicy(actions, fallback)
+
+    async def act(self, observation: Observation) -> Action:
+        return await self._policy.act(observation)
+
+
+class Agent(abc.ABC):
+    name: ClassVar[str] = ""
+    summary: ClassVar[str] = ""
+
+    def __init__(self, **config: Any) -> None:
+        self.config = config
+
+    @abc.abstractmethod
+    def start_episode(self, task: Task, env_cls: type[Environment], tools: list[Tool]) -> AgentEpisode:
+        """A fresh episode. ``task`` is the full task record when the agent runs where the plugin
+        is installed (the oracle needs its reference solution); ``tools`` are the episode's tools."""
+
+    async def aclose(self) -> None:
+        """Release shared resources (HTTP clients)."""

@@ -1,0 +1,81 @@
+"""Behaviour of the Environment base class invariants, using the built-in debug family."""
+
+import pytest
+
+from envgym import Action, EpisodeStatus
+from envgym.builtin.debug import DebugEnvironment
+from envgym.envs import resolve
+from envgym.errors import SessionClosed, UnknownEnvironment, UnknownTask
+
+
+async def test_echo_rewards_exact_answer_only():
+    for answer, reward in (("delta", 1.0), ("Delta", 0.0), ("", 0.0)):
+        env = DebugEnvironment("echo")
+        await env.reset(DebugEnvironment.get_task("echo", "echo-3"))
+        result = await env.step(answer)
+        assert result.terminated and result.reward == reward
+        assert result.info["status"] == "completed"
+        await env.close()
+
+
+async def test_step_after_end_raises_session_closed():
+    env = DebugEnvironment("echo")
+    await env.reset(DebugEnvironment.get_task("echo", "echo-0"))
+    await env.step("alpha")
+    with pytest.raises(SessionClosed):
+        await env.step("alpha")
+    await env.close()
+    await env.close()  # idempotent
+
+
+async def test_invalid_action_is_an_observation_not_an_exception():
+    env = DebugEnvironment("counter")
+    await env.reset(DebugEnvironment.get_task("counter", "count-to-1"))
+    result = await env.step("just text")
+    assert not result.done and "Error" in result.observation.messages[0].text()
+    assert result.info["error"]["code"] == "invalid_action"
+    result = await env.step(Action.call("increment"))
+    result = await env.step(Action.call("submit"))
+    assert result.reward == 1.0 and result.status is EpisodeStatus.completed
+
+
+async def test_turn_limit_truncates():
+    env = DebugEnvironment("counter", options={"max_turns": 2})
+    await env.reset(DebugEnvironment.get_task("counter", "count-to-5"))
+    assert not (await env.step(Action.call("increment"))).done
+    result = await env.step(Action.call("increment"))
+    assert result.truncated and not result.terminated
+    assert result.info["status"] == "truncated"
+
+
+async def test_environment_bug_becomes_env_error():
+    class Broken(DebugEnvironment):
+        async def on_step(self, action):
+            raise RuntimeError("boom")
+
+    env = Broken("echo")
+    await env.reset(DebugEnvironment.get_task("echo", "echo-0"))
+    result = await env.step("x")
+    assert result.terminated and result.info["status"] == "env_error"
+    assert "boom" in result.info["error"]["message"]
+
+
+def test_resolve_ids():
+    assert resolve("debug").suite == "echo"
+    assert resolve("debug/counter").suite == "counter"
+    ref = resolve("debug/echo.echo-2")
+    assert [t.id for t in ref.tasks()] == ["echo-2"]
+    with pytest.raises(UnknownEnvironment):
+        resolve("debug/nope")
+    with pytest.raises(UnknownEnvironment):
+        resolve("no-such-family/x")
+    with pytest.raises(UnknownTask):
+        resolve("debug/echo.no-such-task")
+
+
+def test_sync_facade():
+    env = DebugEnvironment("echo").sync()
+    obs, info = env.reset(DebugEnvironment.get_task("echo", "echo-1"))
+    assert "bravo" in obs.messages[0].text() and info["task_id"] == "echo-1"
+    assert env.step("bravo").reward == 1.0
+    env.close()
