@@ -1,0 +1,1 @@
+"""envgym-graders: reusable graders registered in the ``envgym.graders`` entry-point group."""
