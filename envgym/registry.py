@@ -21,6 +21,8 @@ from typing import Any, Callable
 
 from envgym.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
 
+SINGULAR = {"environments": "environment", "graders": "grader", "sandboxes": "sandbox", "agents": "agent"}
+
 GROUPS = {
     "environments": "envgym.environments",
     "graders": "envgym.graders",
@@ -106,7 +108,7 @@ class Registry:
             if dup:
                 packages = ", ".join(sorted({p.package for p in dup}))
                 raise DuplicatePlugin(
-                    f"the {group[:-1]} plugin name {name!r} is provided by more than one package: {packages}; "
+                    f"the {SINGULAR[group]} plugin name {name!r} is provided by more than one package: {packages}; "
                     "uninstall one or rename its entry point",
                     details={"group": group, "name": name, "packages": sorted({p.package for p in dup})},
                 )
@@ -114,7 +116,7 @@ class Registry:
         if plugin is None:
             known = sorted(self._plugins[group])
             exc_cls = UnknownEnvironment if group == "environments" else UnknownPlugin
-            raise exc_cls(f"no {group[:-1]} plugin named {name!r}; installed: {', '.join(known) or 'none'}",
+            raise exc_cls(f"no {SINGULAR[group]} plugin named {name!r}; installed: {', '.join(known) or 'none'}",
                           details={"group": group, "name": name, "known": known})
         return plugin
 
@@ -132,7 +134,7 @@ class Registry:
                     raise
                 tb = traceback.format_exc()
                 raise PluginLoadError(
-                    f"the {group[:-1]} plugin {name!r} from package {plugin.package} {plugin.version} failed to import "
+                    f"the {SINGULAR[group]} plugin {name!r} from package {plugin.package} {plugin.version} failed to import "
                     f"({type(exc).__name__}: {exc}); fix or reinstall that package",
                     details={"group": group, "name": name, "package": plugin.package, "entry_point": plugin.value, "traceback": tb},
                 ) from exc
@@ -150,7 +152,7 @@ class Registry:
             existing = self._plugins[group].get(name)
             if existing is not None and not replace:
                 raise DuplicatePlugin(
-                    f"the {group[:-1]} plugin name {name!r} is already provided by package {existing.package}; "
+                    f"the {SINGULAR[group]} plugin name {name!r} is already provided by package {existing.package}; "
                     f"pass replace=True to override it",
                     details={"group": group, "name": name, "packages": [existing.package, package]},
                 )

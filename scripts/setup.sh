@@ -46,7 +46,7 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 
 # Every distribution of the repository (DESIGN.md §2), editable, in one resolve.
-targets=(-e ".[test]")
+targets=(-e ".[test,docker]")
 for dir in server graders environments/*/; do
   [ -f "$dir/pyproject.toml" ] && targets+=(-e "${dir%/}")
 done

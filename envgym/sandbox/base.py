@@ -32,6 +32,7 @@ class SandboxSpec(BaseModel):
     network: Literal["none", "host"] = "none"
     env: dict[str, str] = Field(default_factory=dict)  # nothing of the host's environment leaks in
     image: str | None = None              # docker image / root filesystem, where the provider uses one
+    build_context: str | None = None      # a directory with a Dockerfile: providers that build images use it
     workdir: str = "/workspace"
     files: dict[str, str] = Field(default_factory=dict)  # initial files (relative to workdir)
 
@@ -102,6 +103,11 @@ class SandboxProvider(abc.ABC):
     def available(self) -> tuple[bool, str]:
         """Whether this provider can run here, and if not, why (shown to users)."""
         return True, ""
+
+    async def recover(self) -> list[str]:
+        """Clean up what an earlier, crashed process of this host left behind (called once when a
+        server starts). Returns what was removed. Providers without external state have nothing to do."""
+        return []
 
     async def aclose(self) -> None:
         """Release provider-wide resources (pools, daemons)."""
