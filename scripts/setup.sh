@@ -46,10 +46,12 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip
 
 # Every distribution of the repository (DESIGN.md §2), editable, in one resolve.
-targets=(-e ".[test,docker]")
+targets=(-e ".[test,docker,ray]")
 for dir in server graders environments/*/; do
   [ -f "$dir/pyproject.toml" ] && targets+=(-e "${dir%/}")
 done
+# torch 2.13.0 (CPU) is what examples/torch_grpo trains with; pinned because that build installs
+# quickly, while an unpinned torch pulls several GB of CUDA packages.
 echo "==> installing envgym distributions: ${targets[*]}"
-.venv/bin/python -m pip install -q "${targets[@]}"
+.venv/bin/python -m pip install -q "${targets[@]}" "torch==2.13.0"
 echo "==> ready: $(.venv/bin/envgym --help >/dev/null && echo '.venv/bin/envgym')"
