@@ -1,0 +1,66 @@
+"""``envgym check ENV``: run the conformance kit (``envgym.testing``) and exit non-zero on any failure."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from envgym.cli.app import app, console, fail
+from envgym.errors import EnvgymError
+
+
+def parse_settings(pairs: list[str]) -> dict[str, Any]:
+    """``KEY=VALUE`` pairs as a dict; values that parse as JSON (numbers, true, lists) are decoded."""
+    import json
+
+    settings: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise fail(f"--set expects KEY=VALUE, got {pair!r}")
+        try:
+            settings[key] = json.loads(value)
+        except json.JSONDecodeError:
+            settings[key] = value
+    return settings
+
+
+@app.command("check")
+def check_command(
+    env: str = typer.Argument(..., help="a family (every suite), family/suite, or family/suite.task"),
+    sandbox: str = typer.Option(None, "--sandbox", help="sandbox provider for the episodes (default: bwrap)"),
+    limit: int = typer.Option(None, "--limit", min=1, help="check at most N tasks per suite"),
+    concurrency: int = typer.Option(4, "--concurrency", min=1, help="episodes run at once"),
+    settings: list[str] = typer.Option([], "--set", help="KEY=VALUE setting passed to the environment (repeatable)"),
+) -> None:
+    """Check an environment plugin: JSON round trips, tool schemas, statuses, oracle scores 1 on
+    every task, nop scores 0, and close releases every sandbox and process."""
+    from envgym.context import EnvContext
+    from envgym.testing import check_environment
+
+    context = EnvContext(sandbox=sandbox or "bwrap", settings=parse_settings(settings))
+    try:
+        report = check_environment(env, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency,
+                                   progress=console.is_terminal)
+    except EnvgymError as exc:
+        raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
+    table = Table(title=f"envgym check {env}")
+    for col in ("check", "passed", "failed"):
+        table.add_column(col, justify="left" if col == "check" else "right")
+    for check, passed, failed in report.rows():
+        table.add_row(check, str(passed), f"[red]{failed}[/]" if failed else "0")
+    console.print(table)
+    console.print(f"{report.tasks_checked} tasks in {len(report.suites)} suite(s) ({', '.join(report.suites)}), "
+                  f"{report.duration_s:.1f}s", highlight=False)
+    for failure in report.failures[:200]:
+        console.print(f"[red]FAIL[/] {escape(str(failure))}", highlight=False)
+    if len(report.failures) > 200:
+        console.print(f"... and {len(report.failures) - 200} more failures")
+    if report.tasks_checked == 0:
+        console.print("[red]FAIL[/] no tasks were checked")
+    if not report.ok:
+        raise typer.Exit(1)
+    console.print(f"[green]OK[/] {env} passes every check")

@@ -1,0 +1,102 @@
+"""``envgym new NAME``: scaffold an installable plugin package ``envgym-NAME``.
+
+The package has a pyproject with the ``envgym.environments`` entry point, a small working
+environment family (tasks, a ``submit`` tool, grading, an oracle policy), tests that run the
+conformance kit, and a README. Templates live in ``envgym/templates/<kind>/``: ``.tmpl`` files
+are rendered with ``string.Template`` (``${family}``, ``${module}``, ``${class_name}``,
+``${distribution}``), and ``__module__`` / ``__name__`` in paths become the module name and the
+plugin name.
+
+Example:
+    $ envgym new toy-math --dir /tmp && pip install -e /tmp/envgym-toy-math && envgym check toy-math
+"""
+
+from __future__ import annotations
+
+import re
+import string
+from dataclasses import dataclass
+from importlib import resources
+from importlib.resources.abc import Traversable
+from pathlib import Path
+
+import typer
+
+from envgym.cli.app import app, console, fail
+
+KINDS = ("environment",)
+NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
+
+
+@dataclass(frozen=True)
+class Names:
+    family: str          # plugin / entry-point name, e.g. "toy-math"
+    distribution: str    # "envgym-toy-math"
+    module: str          # "envgym_toy_math"
+    class_name: str      # "ToyMathEnvironment"
+
+    @classmethod
+    def of(cls, name: str) -> "Names":
+        snake = name.replace("-", "_")
+        camel = "".join(part.capitalize() for part in re.split(r"[-_]", name))
+        return cls(family=name, distribution=f"envgym-{name}", module=f"envgym_{snake}", class_name=f"{camel}Environment")
+
+
+def _walk(root: Traversable, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Traversable]]:
+    out = []
+    for item in sorted(root.iterdir(), key=lambda t: t.name):
+        if item.name == "__pycache__":
+            continue
+        if item.is_dir():
+            out.extend(_walk(item, prefix + (item.name,)))
+        else:
+            out.append((prefix + (item.name,), item))
+    return out
+
+
+def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
+    """Write the package ``envgym-NAME`` under ``directory`` and return its path."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown kind {kind!r}; supported: {', '.join(KINDS)}")
+    if not NAME.match(name):
+        raise ValueError(f"invalid name {name!r}: use lowercase letters, digits and single '-' or '_' "
+                         "between them, starting with a letter (e.g. 'toy-math')")
+    names = Names.of(name)
+    target = directory / names.distribution
+    if target.exists():
+        raise FileExistsError(f"{target} already exists; choose another name or --dir")
+    mapping = {"family": names.family, "distribution": names.distribution, "module": names.module,
+               "class_name": names.class_name}
+    template_root = resources.files("envgym") / "templates" / kind
+    for parts, item in _walk(template_root):
+        rel = [p.replace("__module__", names.module).replace("__name__", names.module.removeprefix("envgym_"))
+               for p in parts]
+        text = item.read_text(encoding="utf-8")
+        if rel[-1].endswith(".tmpl"):
+            rel[-1] = rel[-1][: -len(".tmpl")]
+            text = string.Template(text).substitute(mapping)
+        out = target.joinpath(*rel)
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    return target
+
+
+@app.command("new")
+def new_command(
+    name: str = typer.Argument(..., help="plugin name, e.g. toy-math (package envgym-toy-math, id toy-math/...)"),
+    directory: Path = typer.Option(Path("."), "--dir", help="where to create the envgym-NAME folder"),
+    kind: str = typer.Option("environment", "--kind", help=f"what to scaffold: {', '.join(KINDS)}"),
+) -> None:
+    """Scaffold an installable plugin package (pyproject with entry point, a working environment,
+    an oracle, tests that run the conformance kit, a README)."""
+    from envgym import registry
+
+    try:
+        target = scaffold(name, directory, kind)
+    except (ValueError, FileExistsError) as exc:
+        raise fail(str(exc))
+    if any(p.name == name for p in registry.list_plugins("environments")):
+        console.print(f"[yellow]warning:[/] an installed package already provides the environment {name!r}; "
+                      "installing this one too will make the name ambiguous")
+    console.print(f"created {target}\nnext:\n  pip install -e {target}\n  envgym check {name}\n"
+                  f"  (cd {target} && pytest)")

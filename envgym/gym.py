@@ -1,0 +1,220 @@
+"""The Gymnasium adapter: ``envgym.make(env_id)`` returns a ``gymnasium.Env``.
+
+The episode runs in this process (the environment plugin must be installed here) or, given
+``url=``, in an envgym server over HTTP (nothing but envgym's client is needed here).
+
+* Observation space: a Unicode ``Text`` (see ``envgym.gym_spaces``) holding the observation
+  rendered as text — the messages' text joined by blank lines, tool results prefixed with
+  ``[tool <call id>]``. Characters outside the charset become U+FFFD and text beyond
+  ``max_observation_chars`` is cut with a marker; the untouched ``Observation`` is in ``info``.
+* Action space: a Unicode ``Text``. A string is the assistant's reply as plain text, unless it is
+  a JSON object with ``"role": "assistant"``: then it is the whole assistant message in OpenAI
+  format, e.g. ``{"role": "assistant", "tool_calls": [...]}``. ``step`` also accepts an
+  ``envgym.Action`` or a dict directly.
+* ``reward``, ``terminated``, ``truncated`` and ``info`` come straight from the environment's
+  ``StepResult``; ``info`` also carries ``observation`` (the ``Observation``), ``messages``
+  (OpenAI-format dicts to append to the model's context), ``tools`` (OpenAI function schemas),
+  ``status`` and ``grade`` (a dict, once the episode is graded), and ``task_id``.
+* Each ``reset`` starts a new episode: on the pinned task (``task_id=``, ``family/suite.task``,
+  or ``options={"task_id": ...}``) or on a task drawn with the environment's ``np_random``, so
+  ``reset(seed=s)`` always picks the same task and passes the same seed to the environment.
+
+Example:
+    >>> import envgym
+    >>> env = envgym.make("debug/echo", task_id="echo-3")
+    >>> obs, info = env.reset(seed=0)
+    >>> obs
+    'Reply with exactly this word and nothing else: delta'
+    >>> env.step("delta")[1:3]
+    (1.0, True)
+    >>> env.close()
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, SupportsFloat
+
+import gymnasium
+from gymnasium.envs.registration import EnvSpec
+
+from envgym.context import EnvContext
+from envgym.errors import InvalidRequest
+from envgym.gym_backends import Backend, LocalBackend, RemoteBackend
+from envgym.gym_spaces import fit_text, unicode_text
+from envgym.protocol import Action, Observation, StepResult, Tool
+
+DEFAULT_MAX_OBSERVATION_CHARS = 1_000_000
+DEFAULT_MAX_ACTION_CHARS = 100_000
+GYMNASIUM_ID = "envgym/Env-v0"
+
+
+def render_observation(observation: Observation) -> str:
+    """The text an LLM policy reads: the messages' text, tool results tagged with their call id."""
+    parts = []
+    for message in observation.messages:
+        text = message.text()
+        if message.role == "tool":
+            text = f"[tool {message.tool_call_id or message.name or ''}]\n{text}".replace("[tool ]", "[tool]")
+        parts.append(text)
+    return "\n\n".join(parts)
+
+
+def parse_action(action: Any) -> Action:
+    """A Gymnasium action (text, JSON-encoded assistant message, dict or ``Action``) as an ``Action``."""
+    if isinstance(action, Action):
+        return action
+    if isinstance(action, dict):
+        return Action.model_validate(action)
+    if not isinstance(action, str):
+        raise InvalidRequest(f"an envgym action is a string (or an envgym.Action / dict), not {type(action).__name__}")
+    stripped = action.strip()
+    if stripped.startswith("{") and stripped.endswith("}"):
+        try:
+            decoded = json.loads(stripped)
+        except json.JSONDecodeError:
+            decoded = None
+        if isinstance(decoded, dict) and decoded.get("role") == "assistant":
+            return Action.model_validate(decoded)
+    return Action(content=action)
+
+
+class EnvgymEnv(gymnasium.Env[str, str]):
+    """A ``gymnasium.Env`` over one envgym environment id (build it with ``envgym.make``)."""
+
+    # "ansi" renders the latest observation text; the fps only matters to video recorders, which
+    # Gymnasium's checker wants declared anyway.
+    metadata = {"render_modes": ["ansi"], "render_fps": 1}
+
+    def __init__(self, backend: Backend, *, render_mode: str | None = None,
+                 max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
+                 max_action_chars: int = DEFAULT_MAX_ACTION_CHARS) -> None:
+        if render_mode is not None and render_mode not in self.metadata["render_modes"]:
+            raise InvalidRequest(f"render_mode {render_mode!r} is not supported; choose from {self.metadata['render_modes']}")
+        self.backend = backend
+        self.render_mode = render_mode
+        self.max_observation_chars = max_observation_chars
+        self.observation_space = unicode_text(max_observation_chars)
+        self.action_space = unicode_text(max_action_chars)
+        self._tools: list[Tool] = []
+        self._last_text = ""
+        self._task_id: str | None = None
+        self.initial_seed: int | None = None  # used by the first reset() that is given no seed
+
+    @property
+    def env_id(self) -> str:
+        return self.backend.env_id
+
+    def _choose_task(self, options: dict[str, Any]) -> str:
+        if options.get("task_id"):
+            return str(options["task_id"])
+        if self.backend.pinned_task_id:
+            return self.backend.pinned_task_id
+        ids = self.backend.task_ids()
+        if not ids:
+            raise InvalidRequest(f"{self.env_id} has no tasks to sample from")
+        return ids[int(self.np_random.integers(len(ids)))]
+
+    def _info(self, observation: Observation, raw: dict[str, Any]) -> dict[str, Any]:
+        if observation.tools is not None:
+            self._tools = list(observation.tools)
+        info = dict(raw)
+        info["observation"] = observation
+        info["messages"] = [m.model_dump(exclude_none=True) for m in observation.messages]
+        info["tools"] = [t.model_dump() for t in self._tools]
+        info.setdefault("status", "running")
+        info.setdefault("grade", None)
+        info["task_id"] = self._task_id
+        return info
+
+    def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        if seed is None and self.initial_seed is not None:
+            seed = self.initial_seed
+        self.initial_seed = None
+        super().reset(seed=seed)
+        self._task_id = self._choose_task(options or {})
+        # The episode seed comes from np_random, so reset(seed=s) reproduces the whole episode.
+        episode_seed = int(self.np_random.integers(2**31 - 1))
+        observation, raw = self.backend.start(self._task_id, episode_seed)
+        self._tools = list(observation.tools) if observation.tools is not None else self.backend.tools()
+        self._last_text = fit_text(render_observation(observation), self.max_observation_chars)
+        return self._last_text, self._info(observation, raw)
+
+    def step(self, action: Any) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
+        result: StepResult = self.backend.step(parse_action(action))
+        self._last_text = fit_text(render_observation(result.observation), self.max_observation_chars)
+        return self._last_text, float(result.reward), bool(result.terminated), bool(result.truncated), \
+            self._info(result.observation, result.info)
+
+    def render(self) -> str | None:
+        if self.render_mode == "ansi":
+            return self._last_text
+        return None
+
+    def close(self) -> None:
+        self.backend.close()
+        super().close()
+
+
+def make(env_id: str, *, url: str | None = None, token: str | None = None, task_id: str | None = None,
+         suite: str | None = None, seed: int | None = None, options: dict[str, Any] | None = None,
+         sandbox: str | None = None, max_turns: int | None = None, context: EnvContext | None = None,
+         render_mode: str | None = None, max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
+         max_action_chars: int = DEFAULT_MAX_ACTION_CHARS) -> EnvgymEnv:
+    """A ``gymnasium.Env`` for ``env_id`` (``family``, ``family/suite`` or ``family/suite.task``).
+
+    ``url`` (and ``token``) runs episodes in an envgym server instead of in this process.
+    ``suite`` completes a bare family id; ``task_id`` pins every episode to one task; ``seed``
+    seeds the first ``reset``'s task draw (a later ``reset(seed=...)`` overrides it); ``options``
+    and ``max_turns`` go to the environment; ``sandbox``/``context`` pick the sandbox provider for
+    in-process episodes (on a server, the server decides).
+
+    Example:
+        >>> env = make("debug/counter", task_id="count-to-1")
+        >>> obs, info = env.reset()
+        >>> [t["function"]["name"] for t in info["tools"]]
+        ['increment', 'submit']
+        >>> env.close()
+    """
+    if suite is not None:
+        family, _, rest = env_id.partition("/")
+        if rest and rest.partition(".")[0] != suite:
+            raise InvalidRequest(f"suite={suite!r} contradicts the environment id {env_id!r}")
+        if not rest:
+            env_id = f"{family}/{suite}"
+    env_options = dict(options or {})
+    if max_turns is not None:
+        env_options["max_turns"] = max_turns
+    backend: Backend
+    if url is not None:
+        if sandbox is not None or context is not None:
+            raise InvalidRequest("sandbox= and context= apply to in-process episodes; a server picks its own sandbox")
+        backend = RemoteBackend(env_id, url, token=token, task_id=task_id, options=env_options)
+    else:
+        from envgym.envs import resolve
+
+        ref = resolve(env_id)
+        if task_id is not None:
+            ref.get_task(task_id)  # fail now, with UnknownTask, rather than at the first reset
+            ref = type(ref)(ref.family, ref.suite, ref.cls, task_id)
+        backend = LocalBackend(ref, context=context, sandbox=sandbox, options=env_options)
+    env = EnvgymEnv(backend, render_mode=render_mode, max_observation_chars=max_observation_chars,
+                    max_action_chars=max_action_chars)
+    env.initial_seed = seed
+    make_kwargs = {k: v for k, v in dict(env_id=env_id, url=url, token=token, task_id=task_id, seed=seed, options=options,
+                                        sandbox=sandbox, max_turns=max_turns, context=context,
+                                        max_observation_chars=max_observation_chars,
+                                        max_action_chars=max_action_chars).items() if v is not None}
+    # A spec lets Gymnasium tools (the env checker, gymnasium.make(env.spec)) build this env again.
+    env.spec = EnvSpec(GYMNASIUM_ID, entry_point=make, kwargs=make_kwargs, nondeterministic=False,
+                       order_enforce=False, disable_env_checker=True)
+    return env
+
+
+def _register_with_gymnasium() -> None:
+    """``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.gym is imported."""
+    if GYMNASIUM_ID not in gymnasium.registry:
+        gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)
+
+
+_register_with_gymnasium()

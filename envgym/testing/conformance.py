@@ -1,0 +1,500 @@
+"""The conformance kit (DESIGN.md §4): what every environment plugin must satisfy.
+
+``check_environment("family")`` runs, for every task of every suite (or of the one suite / task
+named), with bounded concurrency:
+
+* ``schema`` — suites and tasks are well formed and survive a JSON round trip, task ids are
+  unique, every tool is a valid OpenAI function schema (its ``parameters`` pass the JSON Schema
+  metaschema, are an object schema, and the name matches ``^[a-zA-Z0-9_-]{1,64}$``).
+* ``round_trip`` — reset/step/close through the local ``Environment``: every model it emits
+  (``ResetResult``, ``StepResult``, their observations, ``info`` and grade) and every action sent
+  to it survives a JSON round trip; a step after the end raises ``SessionClosed``.
+* ``status`` — every status reported is one of ``EpisodeStatus``; a finished step never says
+  ``running``; rewards are finite and inside [0, 1].
+* ``oracle`` — the family's reference solution (``OracleAgent``) scores 1 with status ``completed``.
+* ``nop`` — the do-nothing agent (``NopAgent``) scores 0 without an error status.
+* ``close`` — after ``close()`` every sandbox the episode created is closed and its files are
+  gone; after the run no child process and no sandbox temp directory is left behind.
+
+Example:
+    >>> report = check_environment("debug/echo", limit=2)
+    >>> report.ok, report.tasks_checked
+    (True, 2)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import math
+import os
+import re
+import shutil
+import tempfile
+import threading
+import time
+import traceback
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+from pydantic import BaseModel
+
+from envgym.agents.base import Agent
+from envgym.agents.builtin import NopAgent, OracleAgent
+from envgym.context import EnvContext
+from envgym.envs import EnvRef, load_family, resolve
+from envgym.errors import SessionClosed
+from envgym.loop import EpisodeRecord, run_episode
+from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, StepResult, SuiteInfo, Task,
+                             Tool)
+from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
+from envgym.sync import LoopThread
+
+CHECKS = ("schema", "round_trip", "status", "oracle", "nop", "close")
+TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+VALID_STATUSES = {s.value for s in EpisodeStatus}
+_TEMPDIR_LOCK = threading.Lock()
+
+
+# --------------------------------------------------------------------------- the report
+
+
+@dataclass
+class CheckFailure:
+    check: str
+    env: str
+    task_id: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        where = self.env + (f" task {self.task_id}" if self.task_id else "")
+        return f"[{self.check}] {where}: {self.reason}"
+
+
+@dataclass
+class CheckReport:
+    """What ``check_environment`` found. ``ok`` is True when nothing failed."""
+
+    env_id: str
+    suites: list[str] = field(default_factory=list)
+    tasks_checked: int = 0
+    passed: Counter = field(default_factory=Counter)
+    failed: Counter = field(default_factory=Counter)
+    failures: list[CheckFailure] = field(default_factory=list)
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.tasks_checked > 0
+
+    def record(self, check: str, env: str, task_id: str | None, reasons: list[str]) -> None:
+        """Count one subject of ``check``: passed if ``reasons`` is empty, else one failure per reason."""
+        if reasons:
+            self.failed[check] += 1
+            self.failures.extend(CheckFailure(check, env, task_id, r) for r in reasons)
+        else:
+            self.passed[check] += 1
+
+    def failures_of(self, check: str) -> list[CheckFailure]:
+        return [f for f in self.failures if f.check == check]
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """(check, passed, failed) for every check, in a fixed order."""
+        return [(c, self.passed[c], self.failed[c]) for c in CHECKS]
+
+    def summary(self) -> str:
+        lines = [f"{self.env_id}: {self.tasks_checked} tasks in {', '.join(self.suites) or 'no suites'} "
+                 f"— {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s)"]
+        lines += [f"  {c:<10} passed {p:>5}  failed {f:>5}" for c, p, f in self.rows()]
+        if self.tasks_checked == 0:
+            lines.append("  no tasks were checked")
+        lines += [f"  {f}" for f in self.failures]
+        return "\n".join(lines)
+
+
+# --------------------------------------------------------------------------- resource tracking
+
+_current_job: contextvars.ContextVar[list[Sandbox] | None] = contextvars.ContextVar("envgym_check_job", default=None)
+
+
+class _TrackingProvider(SandboxProvider):
+    """Wraps a real provider and remembers which episode created which sandbox."""
+
+    def __init__(self, inner: SandboxProvider) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self.isolated = inner.isolated
+
+    async def create(self, spec: SandboxSpec | None = None) -> Sandbox:
+        box = await self.inner.create(spec)
+        owner = _current_job.get()
+        if owner is not None:
+            owner.append(box)
+        return box
+
+    def available(self) -> tuple[bool, str]:
+        return self.inner.available()
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+
+@dataclass
+class _TrackingContext(EnvContext):
+    def provider(self, name: str | None = None) -> SandboxProvider:
+        name = name or self.sandbox
+        if name not in self._providers:
+            inner = EnvContext(sandbox=name, sandbox_options=self.sandbox_options if name == self.sandbox else {})
+            self._providers[name] = _TrackingProvider(inner.provider(name))
+        return self._providers[name]
+
+
+def _sandbox_leftovers(box: Sandbox) -> list[str]:
+    problems = []
+    if not box.closed:
+        problems.append(f"sandbox {type(box).__name__} is still open after close()")
+    for attr in ("root", "workspace", "workdir_host", "host_dir"):
+        path = getattr(box, attr, None)
+        if isinstance(path, (str, Path)) and Path(path).exists():
+            problems.append(f"sandbox {type(box).__name__} left its directory {path} behind")
+    return problems
+
+
+def _child_processes() -> dict[int, str]:
+    """Live (non-zombie) direct children of this process, pid -> command name."""
+    me, found = os.getpid(), {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        name_end = stat.rfind(")")
+        fields = stat[name_end + 2:].split()
+        if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":
+            found[int(entry.name)] = stat[stat.find("(") + 1:name_end]
+    return found
+
+
+# --------------------------------------------------------------------------- static checks
+
+
+def _round_trip(model: BaseModel, what: str) -> list[str]:
+    try:
+        again = type(model).model_validate_json(model.model_dump_json())
+    except Exception as exc:  # noqa: BLE001 — any failure to serialise is the finding
+        return [f"{what} does not survive a JSON round trip: {type(exc).__name__}: {exc}"]
+    if again != model:
+        return [f"{what} changes in a JSON round trip"]
+    return []
+
+
+def _jsonschema() -> Any:
+    try:
+        import jsonschema
+    except ImportError:
+        raise ImportError("the conformance kit validates tool schemas with jsonschema: pip install 'envgym[check]'") from None
+    return jsonschema
+
+
+def check_tool(tool: Tool | dict[str, Any]) -> list[str]:
+    """Problems with one OpenAI function-calling tool schema (empty when it is valid)."""
+    try:
+        tool = Tool.model_validate(tool)
+    except Exception as exc:  # noqa: BLE001
+        return [f"not a tool schema: {exc}"]
+    jsonschema = _jsonschema()
+    name, params = tool.function.name, tool.function.parameters
+    problems = []
+    if not TOOL_NAME.match(name):
+        problems.append(f"tool name {name!r} must match {TOOL_NAME.pattern}")
+    validator = jsonschema.validators.validator_for(params, default=jsonschema.Draft202012Validator)
+    try:
+        validator.check_schema(params)
+    except jsonschema.SchemaError as exc:
+        problems.append(f"tool {name!r}: parameters are not a valid JSON schema: {exc.message}")
+    if params.get("type") != "object":
+        problems.append(f"tool {name!r}: parameters must be an object schema (type: object)")
+    problems += _round_trip(tool, f"tool {name!r}")
+    try:
+        json.dumps(tool.model_dump())
+    except (TypeError, ValueError) as exc:
+        problems.append(f"tool {name!r} is not JSON: {exc}")
+    return problems
+
+
+def _check_suite(cls: type, suite: SuiteInfo, tasks: list[Task]) -> list[str]:
+    problems = _round_trip(suite, f"suite {suite.name!r} info")
+    if not tasks:
+        problems.append(f"suite {suite.name!r} has no tasks")
+    try:
+        ids = [t.id for t in cls.load_tasks(suite.name)]
+    except Exception as exc:  # noqa: BLE001
+        return problems + [f"load_tasks({suite.name!r}) failed: {type(exc).__name__}: {exc}"]
+    dups = sorted(i for i, n in Counter(ids).items() if n > 1)
+    if dups:
+        problems.append(f"duplicate task ids in suite {suite.name!r}: {', '.join(dups[:10])}")
+    for tool in cls.tools(suite.name):
+        problems += check_tool(tool)
+    return problems
+
+
+def _check_task(task: Task, suite: str) -> list[str]:
+    problems = _round_trip(task, "task") + _round_trip(task.public(), "public task")
+    if task.suite != suite:
+        problems.append(f"task says suite {task.suite!r} but was loaded from suite {suite!r}")
+    return problems
+
+
+# --------------------------------------------------------------------------- episodes
+
+
+class _CheckedEpisode:
+    """An ``EpisodeHandle`` around a local ``Environment`` that checks every model crossing it."""
+
+    def __init__(self, env: Any) -> None:
+        self.env = env
+        self.round_trip: list[str] = []
+        self.status: list[str] = []
+        self.after_end_checked = False
+
+    def _observation(self, obs: Observation, where: str) -> None:
+        self.round_trip += _round_trip(obs, f"{where} observation")
+        for tool in obs.tools or []:
+            self.round_trip += [f"{where}: {p}" for p in check_tool(tool)]
+
+    def _info(self, info: dict[str, Any], where: str) -> None:
+        try:
+            again = json.loads(json.dumps(info))
+        except (TypeError, ValueError) as exc:
+            self.round_trip.append(f"{where} info is not JSON-serialisable: {exc}")
+            return
+        if again != info:
+            self.round_trip.append(f"{where} info changes in a JSON round trip (tuples, non-string keys?)")
+
+    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
+        result = await self.env.reset(task, seed)
+        if not isinstance(result, ResetResult):
+            self.round_trip.append(f"reset returned {type(result).__name__}, not ResetResult")
+            return result
+        self.round_trip += _round_trip(result, "reset result")
+        self._observation(result.observation, "reset")
+        self._info(result.info, "reset")
+        return result
+
+    async def step(self, action: Action) -> StepResult:
+        self.round_trip += _round_trip(action, "action")
+        result = await self.env.step(action)
+        if not isinstance(result, StepResult):
+            self.round_trip.append(f"step returned {type(result).__name__}, not StepResult")
+            return result
+        self.round_trip += _round_trip(result, "step result")
+        self._observation(result.observation, "step")
+        self._info(result.info, "step")
+        raw = result.info.get("status")
+        if raw not in VALID_STATUSES:
+            self.status.append(f"step reported status {raw!r}, not one of {sorted(VALID_STATUSES)}")
+        elif result.done and raw == EpisodeStatus.running.value:
+            self.status.append("a finished step (terminated/truncated) reported status 'running'")
+        elif not result.done and raw != EpisodeStatus.running.value:
+            self.status.append(f"an unfinished step reported the final status {raw!r}")
+        if not math.isfinite(result.reward) or not 0.0 <= result.reward <= 1.0:
+            self.status.append(f"reward {result.reward!r} is not a finite number in [0, 1]")
+        if result.done and result.info.get("grade") is not None:
+            try:
+                Grade.model_validate(result.info["grade"])
+            except Exception as exc:  # noqa: BLE001
+                self.status.append(f"info['grade'] is not a Grade: {exc}")
+        if result.done:
+            try:
+                await self.env.step(Action(content=""))
+            except SessionClosed:
+                pass
+            except Exception as exc:  # noqa: BLE001
+                self.round_trip.append(f"a step after the end raised {type(exc).__name__}, not SessionClosed")
+            else:
+                self.round_trip.append("a step after the end was accepted (it must raise SessionClosed)")
+            self.after_end_checked = True
+        return result
+
+    async def close(self) -> None:
+        await self.env.close()
+        await self.env.close()  # close is idempotent; a second call must not fail
+
+
+@dataclass
+class _Job:
+    ref: EnvRef
+    task: Task
+    agent: Agent
+    check: str  # "oracle" or "nop"
+
+
+def _expectation(check: str, record: EpisodeRecord) -> list[str]:
+    grade = f" (grade details: {record.grade.details})" if record.grade and record.grade.details else ""
+    error = f": {record.error.get('message')}" if record.error else ""
+    if check == "oracle":
+        if record.status is not EpisodeStatus.completed:
+            return [f"the reference solution ended with status {record.status.value}{error}"]
+        if not math.isclose(record.reward, 1.0, abs_tol=1e-9):
+            return [f"the reference solution scored {record.reward:g}, not 1{grade}"]
+        return []
+    if record.status.is_error:
+        return [f"the do-nothing agent ended with status {record.status.value}{error}; it must be graded 0, not fail"]
+    if record.reward != 0.0:
+        return [f"the do-nothing agent scored {record.reward:g}, not 0{grade}"]
+    return []
+
+
+async def _run_job(job: _Job, context: EnvContext, report: CheckReport) -> None:
+    env_name = f"{job.ref.family}/{job.ref.suite}"
+    boxes: list[Sandbox] = []
+    token = _current_job.set(boxes)
+    handle: _CheckedEpisode | None = None
+    try:
+        env = job.ref.cls(job.ref.suite, context=context)
+        handle = _CheckedEpisode(env)
+        record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)
+        outcome = _expectation(job.check, record)
+        if record.status.value not in VALID_STATUSES or record.status is EpisodeStatus.running:
+            handle.status.append(f"the episode ended with status {record.status.value!r}")
+    except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself the finding
+        outcome = [f"the episode raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}"]
+    finally:
+        _current_job.reset(token)
+    leftovers = [p for box in boxes for p in _sandbox_leftovers(box)]
+    for box in boxes:  # release what the environment forgot, so one bad task does not starve the rest
+        if not box.closed:
+            try:
+                await box.close()
+            except Exception:  # noqa: BLE001
+                pass
+    report.record(job.check, env_name, job.task.id, outcome)
+    if handle is not None:
+        report.record("round_trip", env_name, job.task.id, handle.round_trip)
+        report.record("status", env_name, job.task.id, handle.status)
+    report.record("close", env_name, job.task.id, leftovers)
+
+
+def _targets(env_id: str) -> list[tuple[EnvRef, list[Task]]]:
+    family, _, rest = env_id.partition("/")
+    if not rest:
+        cls = load_family(family)
+        refs = [EnvRef(family, s.name, cls) for s in cls.suites()]
+    else:
+        refs = [resolve(env_id)]
+    return [(ref, ref.tasks()) for ref in refs]
+
+
+async def check_environment_async(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
+                                  context: EnvContext | None = None, concurrency: int = 4,
+                                  progress: bool = False) -> CheckReport:
+    """The async form of ``check_environment``."""
+    started = time.monotonic()
+    report = CheckReport(env_id=env_id)
+    targets = _targets(env_id)
+    base = context or EnvContext()
+    ctx = _TrackingContext(sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options),
+                           settings=dict(base.settings))
+    jobs: list[_Job] = []
+    for ref, tasks in targets:
+        env_name = f"{ref.family}/{ref.suite}"
+        report.suites.append(env_name)
+        info = next(s for s in ref.cls.suites() if s.name == ref.suite)
+        report.record("schema", env_name, None, _check_suite(ref.cls, info, ref.cls.tasks(ref.suite)))
+        chosen = tasks[:limit] if limit is not None else tasks
+        for task in chosen:
+            report.record("schema", env_name, task.id, _check_task(task, ref.suite))
+            jobs.append(_Job(ref, task, OracleAgent(), "oracle"))
+            jobs.append(_Job(ref, task, NopAgent(), "nop"))
+        report.tasks_checked += len(chosen)
+
+    children_before = _child_processes()
+    # Sandboxes that use the default temp dir land in a directory of this check alone, so anything
+    # left in it afterwards was left by the environment under test. tempfile.tempdir is process-wide:
+    # when another check in this process already redirected it, this run skips the directory check.
+    owns_tempdir = _TEMPDIR_LOCK.acquire(blocking=False)
+    private_tmp = Path(tempfile.mkdtemp(prefix="envgym-check-")) if owns_tempdir else None
+    saved_tempdir = tempfile.tempdir
+    if private_tmp is not None:
+        tempfile.tempdir = str(private_tmp)
+    try:
+        await _run_jobs(jobs, ctx, report, concurrency, progress)
+        await ctx.aclose()
+    finally:
+        if owns_tempdir:
+            tempfile.tempdir = saved_tempdir
+            _TEMPDIR_LOCK.release()
+    leftovers: list[str] = []
+    if private_tmp is not None:
+        leftovers = await _settled(lambda: sorted(p.name for p in private_tmp.iterdir()))
+        shutil.rmtree(private_tmp, ignore_errors=True)
+    new_children = await _settled(lambda: sorted(f"{pid} ({name})" for pid, name in _child_processes().items()
+                                                 if pid not in children_before))
+    problems = [f"temporary files left behind after close: {', '.join(leftovers[:10])}"] if leftovers else []
+    problems += [f"child processes still running after close: {', '.join(new_children[:10])}"] if new_children else []
+    report.record("close", env_id, None, problems)
+    report.duration_s = time.monotonic() - started
+    return report
+
+
+async def _settled(probe: Callable[[], list[str]], wait_s: float = 3.0) -> list[str]:
+    """``probe()`` once it is empty, or its last value after ``wait_s`` (killed processes and
+    deleted files may take a moment to disappear)."""
+    deadline = time.monotonic() + wait_s
+    while True:
+        found = probe()
+        if not found or time.monotonic() >= deadline:
+            return found
+        await asyncio.sleep(0.1)
+
+
+async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, concurrency: int, progress: bool) -> None:
+    limiter = asyncio.Semaphore(max(1, concurrency))
+    bar = None
+    if progress:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                       console=Console(stderr=True), transient=True)
+        bar.start()
+        bar_task = bar.add_task(f"checking {report.env_id}", total=len(jobs))
+
+    async def one(job: _Job) -> None:
+        async with limiter:
+            await _run_job(job, ctx, report)
+        if bar is not None:
+            bar.advance(bar_task)
+
+    try:
+        await asyncio.gather(*(one(j) for j in jobs))
+    finally:
+        if bar is not None:
+            bar.stop()
+
+
+def check_environment(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
+                      context: EnvContext | None = None, concurrency: int = 4, progress: bool = False) -> CheckReport:
+    """Run the conformance kit on ``env_id`` (a family: every suite; ``family/suite``; or
+    ``family/suite.task``). ``limit`` caps the tasks per suite; ``sandbox`` picks the provider.
+    Works from synchronous code and from inside a running event loop (it uses its own loop thread).
+
+    Example (in a plugin's own tests):
+        >>> report = check_environment("debug")
+        >>> assert report.ok, report.summary()
+    """
+    loop = LoopThread("envgym-check")
+    try:
+        return loop.run(check_environment_async(env_id, sandbox=sandbox, limit=limit, context=context,
+                                                concurrency=concurrency, progress=progress))
+    finally:
+        loop.stop()
