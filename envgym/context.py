@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
 
@@ -26,6 +26,13 @@ class EnvContext:
     settings: dict[str, Any] = field(default_factory=dict)
     _providers: dict[str, SandboxProvider] = field(default_factory=dict, repr=False)
     _lock: asyncio.Lock | None = field(default=None, repr=False)
+    _closers: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        # Some settings also shape what a family lists (e.g. `--set terminal.tasks_dir=PATH` adds a
+        # suite), and listing is class-level, before any episode has a context; so every context a
+        # host builds publishes its settings for this process (see published_settings()).
+        _PUBLISHED.update(self.settings)
 
     def setting(self, key: str, default: Any = None) -> Any:
         return self.settings.get(key, default)
@@ -42,13 +49,29 @@ class EnvContext:
     async def create_sandbox(self, spec: SandboxSpec | None = None, provider: str | None = None) -> Sandbox:
         return await self.provider(provider).create(spec or SandboxSpec())
 
+    def on_close(self, key: str, closer: Callable[[], Awaitable[None]]) -> None:
+        """Await ``closer()`` once in ``aclose()``: for resources the context's episodes share (a
+        browser pool). A key registered again keeps its first closer.
+        Example: ``ctx.on_close("web", runtime.release)``"""
+        self._closers.setdefault(key, closer)
+
     async def aclose(self) -> None:
         for provider in list(self._providers.values()):
             await provider.aclose()
         self._providers.clear()
+        closers, self._closers = list(self._closers.values()), {}
+        for closer in closers:
+            await closer()
 
 
 _DEFAULT: EnvContext | None = None
+_PUBLISHED: dict[str, Any] = {}
+
+
+def published_settings() -> dict[str, Any]:
+    """Every setting given to any ``EnvContext`` built in this process (later ones win); for
+    class-level code such as a family's ``suites()`` that has no context of its own."""
+    return dict(_PUBLISHED)
 
 
 def default_context() -> EnvContext:

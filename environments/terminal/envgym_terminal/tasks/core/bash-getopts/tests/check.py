@@ -1,0 +1,12 @@
+import os, subprocess, tempfile
+def run(cmd, **kw):
+    kw.setdefault("timeout", 20)
+    return subprocess.run(cmd, capture_output=True, text=True, **kw)
+ok = os.access("greet.sh", os.X_OK)
+cases = [(["-n", "Ada"], "Hello, Ada!"), (["-u", "-n", "Ada"], "HELLO, ADA!"), (["-n", "Bo Li", "-u"], "HELLO, BO LI!"), ([], "Hello, world!")]
+for args, want in cases:
+    r = run(["./greet.sh", *args]) if ok else None
+    ok = ok and r.returncode == 0 and r.stdout.strip() == want
+r = run(["./greet.sh", "-x"]) if ok else None
+ok = ok and r.returncode == 1 and r.stderr.strip() != "" and r.stdout.strip() == ""
+raise SystemExit(0 if ok else 1)

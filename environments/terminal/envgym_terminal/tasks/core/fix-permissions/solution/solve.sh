@@ -1,0 +1,5 @@
+#!/bin/bash
+set -euo pipefail
+chmod u+x bin/*
+chmod 700 secrets
+chmod 600 secrets/*

@@ -1,0 +1,3 @@
+#!/bin/bash
+set -euo pipefail
+cd repo && git revert --no-edit "$(git log --format=%H --grep='^Break the build$')" >/dev/null

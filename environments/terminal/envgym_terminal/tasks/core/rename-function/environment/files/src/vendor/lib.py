@@ -1,0 +1,2 @@
+def get_user(x):
+    return x  # third-party code: leave as is
