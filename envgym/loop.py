@@ -41,6 +41,8 @@ class EpisodeRecord(BaseModel):
     env: str
     task_id: str
     agent: str
+    model: str | None = None
+    sample: int = 0  # which of the k samples of this task (the eval runner's resume key is env, task_id, sample)
     seed: int | None = None
     status: EpisodeStatus
     reward: float = 0.0
@@ -54,6 +56,16 @@ class EpisodeRecord(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
     metadata: dict[str, Any] = Field(default_factory=dict)
     extra: dict[str, Any] = Field(default_factory=dict)
+    versions: dict[str, str] = Field(default_factory=dict)  # envgym and plugin package versions
+    started_at: float | None = None  # wall-clock (Unix) start time
+
+    @property
+    def key(self) -> tuple[str, str, int]:
+        return (self.env, self.task_id, self.sample)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.grade is not None and self.grade.passed and not self.status.is_error)
 
 
 def _status_of(result: StepResult) -> EpisodeStatus:
@@ -70,7 +82,8 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
     """Play one episode; always closes ``env``. ``max_steps`` is a safety net above the env's own turn limit."""
     started = time.monotonic()
     record = EpisodeRecord(env=env_id or f"{env_cls.family}/{task.suite}", task_id=task.id, agent=agent.name or type(agent).__name__,
-                           seed=seed, status=EpisodeStatus.running, metadata=dict(task.metadata))
+                           model=getattr(agent, "model", None), seed=seed, status=EpisodeStatus.running,
+                           metadata=dict(task.metadata), started_at=time.time())
     episode = None
     try:
         try:
@@ -78,12 +91,18 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
         except EnvgymError as exc:
             record.status, record.error = EpisodeStatus.env_error, {"code": exc.code, "message": exc.message, "where": "reset"}
             return record
+        except Exception as exc:  # noqa: BLE001 — a broken reset (or transport) is an env_error, not a lost episode
+            record.status = EpisodeStatus.env_error
+            record.error = {"code": "env_error", "message": f"{type(exc).__name__}: {exc}", "where": "reset",
+                            "traceback": traceback.format_exc()}
+            return record
         record.timings["reset_s"] = time.monotonic() - started
         observation: Observation = reset.observation
         record.messages.extend(observation.messages)
         tools = observation.tools or env_cls.tools(task.suite)
         try:
             episode = agent.start_episode(task, env_cls, tools)
+            episode.seed = seed
         except EnvgymError as exc:
             record.status, record.error = EpisodeStatus.agent_error, {"code": exc.code, "message": exc.message, "where": "start"}
             return record
@@ -107,6 +126,11 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
                 status = EpisodeStatus.timeout if exc.code == "step_timeout" else EpisodeStatus.env_error
                 record.status, record.error = status, {"code": exc.code, "message": exc.message, "where": "step"}
                 return record
+            except Exception as exc:  # noqa: BLE001 — e.g. the server connection dropped mid-episode
+                record.status = EpisodeStatus.env_error
+                record.error = {"code": "env_error", "message": f"{type(exc).__name__}: {exc}", "where": "step",
+                                "traceback": traceback.format_exc()}
+                return record
             record.turns += 1
             record.rewards.append(result.reward)
             record.messages.extend(result.observation.messages)
@@ -117,6 +141,8 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
                 record.reward = result.reward if not record.status.is_error else 0.0
                 if "error" in result.info and record.status.is_error:
                     record.error = result.info["error"]
+                elif record.status is EpisodeStatus.grader_error and record.grade is not None:
+                    record.error = {"code": "grader_error", "message": record.grade.error or "grading failed", "where": "grade"}
                 return record
         record.status = EpisodeStatus.truncated
         record.error = {"code": "max_steps", "message": f"runner safety limit of {max_steps} steps reached"}

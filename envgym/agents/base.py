@@ -23,6 +23,7 @@ class AgentEpisode(abc.ABC):
     def __init__(self) -> None:
         self.usage: dict[str, int] = {}
         self.extra: dict[str, Any] = {}  # per-episode facts to keep in the episode record (e.g. token ids)
+        self.seed: int | None = None  # the episode's seed, set by the loop before the first act()
 
     @abc.abstractmethod
     async def act(self, observation: Observation) -> Action:

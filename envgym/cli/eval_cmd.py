@@ -1,0 +1,155 @@
+"""``envgym eval SUITE``: run an agent over a task suite and write results (see docs/eval.md).
+
+Example:
+    $ envgym eval debug/counter --agent openai --model Qwen/Qwen3-8B --base-url http://127.0.0.1:8000/v1 \\
+        -n 5 -k 4 --concurrency 16 --out runs/counter-qwen
+    $ envgym eval debug/counter --out runs/counter-qwen --resume        # finish a killed run
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from envgym.cli.app import app, console, fail
+from envgym.errors import EnvgymError
+
+
+def parse_assignment(item: str, option: str = "--set") -> tuple[str, Any]:
+    """``KEY=VALUE``; the value is read as JSON when it parses (numbers, booleans, lists), else as text."""
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def _fmt(value: Any, digits: int = 3) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, float):
+        return f"{value:.{digits}f}"
+    return str(value)
+
+
+def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table:
+    """The headline numbers of a run summary, then one row per category (statuses go in the caption)."""
+    k = summary.get("k", 1)
+    statuses = ", ".join(f"{s} {n}" for s, n in summary.get("status_counts", {}).items())
+    table = Table(title=title, caption=f"episodes by status: {statuses or 'none'}")
+    table.add_column("category")
+    for col in ["tasks", "episodes", "reward", "95% CI", "pass@1"] + ([f"pass@{k}"] if k != 1 else []) + ["errors"]:
+        table.add_column(col, justify="right", no_wrap=True)
+
+    def row(name: str, block: dict[str, Any], style: str | None = None) -> None:
+        ci = block.get("mean_reward_ci95")
+        cells = [name, str(block.get("tasks")), str(block.get("episodes")), _fmt(block.get("mean_reward")),
+                 f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "—", _fmt(block.get("pass@1"))]
+        if k != 1:
+            cells.append(_fmt(block.get(f"pass@{k}")))
+        cells.append(str(block.get("errors", 0)))
+        table.add_row(*cells, style=style)
+
+    row("all", summary, style="bold")
+    cats = summary.get("per_category", {})
+    if len(cats) > 1:
+        for name, block in cats.items():
+            row(name, block)
+    return table
+
+
+@app.command("eval")
+def eval_command(
+    suite: str = typer.Argument(..., help="environment id: family/suite (or family/suite.task)"),
+    agent: str = typer.Option("oracle", "--agent", "-a", help="agent plugin: openai, oracle, nop, random, ..."),
+    model: Optional[str] = typer.Option(None, "--model", "-m", help="model name sent to the OpenAI-compatible server"),
+    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"),
+    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="OPENAI_API_KEY", help="API key for the model server"),
+    tasks: Optional[int] = typer.Option(None, "-n", "--tasks", help="run the first N tasks of the suite (default: all)"),
+    task_ids: list[str] = typer.Option([], "--task", help="run only this task id (repeatable)"),
+    samples: int = typer.Option(1, "-k", "--samples", help="episodes per task (for pass@k)"),
+    concurrency: int = typer.Option(8, "-c", "--concurrency", help="episodes in flight at once"),
+    out: Optional[Path] = typer.Option(None, "--out", "-o", help="run directory (default: runs/<suite>-<agent>-<time>)"),
+    server: Optional[str] = typer.Option(None, "--server", help="run episodes on this envgym server instead of in-process"),
+    token: Optional[str] = typer.Option(None, "--token", envvar="ENVGYM_TOKEN", help="bearer token for --server"),
+    ray_address: Optional[str] = typer.Option(None, "--ray", help="play episodes on an envgym.ray worker pool in this Ray cluster (auto, ray://HOST:10001, HOST:PORT; 'local' starts Ray here)"),
+    ray_workers: int = typer.Option(2, "--ray-workers", help="environment workers (Ray actors) for --ray"),
+    websocket: bool = typer.Option(False, "--websocket", help="with --server: one WebSocket per episode instead of REST calls"),
+    resume: bool = typer.Option(False, "--resume", help="continue the run in --out, skipping finished episodes"),
+    retry_errors: bool = typer.Option(False, "--retry-errors", help="re-run only the episodes of --out that ended in an error status"),
+    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="sandbox provider for in-process environments (bwrap, process, docker)"),
+    settings: list[str] = typer.Option([], "--set", help="KEY=VALUE environment setting (EnvContext.settings), repeatable"),
+    agent_settings: list[str] = typer.Option([], "--agent-set", help="KEY=VALUE agent option (temperature, max_tokens, max_turns, system_prompt, ...), repeatable"),
+    max_turns: Optional[int] = typer.Option(None, "--max-turns", help="the agent's limit on model turns per episode"),
+    system_prompt: Optional[str] = typer.Option(None, "--system-prompt", help="system prompt for model agents"),
+    seed: int = typer.Option(0, "--seed", help="seed of sample i is SEED + i"),
+    episode_timeout: Optional[float] = typer.Option(None, "--episode-timeout", help="seconds per episode before it ends as timeout"),
+    no_progress: bool = typer.Option(False, "--no-progress", help="no live progress bar (logs, CI)"),
+    as_json: bool = typer.Option(False, "--json", help="print the summary as JSON instead of a table"),
+) -> None:
+    """Run an agent over a task suite: JSONL records, a summary table and summary.json in --out."""
+    from envgym.eval.runner import EvalConfig, EvalRunner
+
+    if (resume or retry_errors) and out is None:
+        raise fail("--resume and --retry-errors need --out (the run directory to continue)")
+    if server and (sandbox or settings):
+        raise fail("--sandbox and --set configure in-process environments; with --server, set them on the server "
+                   "(envgym serve --sandbox ... --set KEY=VALUE)")
+    if server and ray_address:
+        raise fail("--server and --ray are two different places to run episodes; pick one")
+    out = out or Path("runs") / f"{suite.replace('/', '_')}-{agent}-{time.strftime('%Y%m%d-%H%M%S')}"
+    agent_config: dict[str, Any] = dict(parse_assignment(s, "--agent-set") for s in agent_settings)
+    if api_key:
+        agent_config.setdefault("api_key", api_key)
+    if max_turns is not None:
+        agent_config["max_turns"] = max_turns
+    if system_prompt is not None:
+        agent_config["system_prompt"] = system_prompt
+    config = EvalConfig(env=suite, out=out, agent=agent, agent_config=agent_config, model=model, base_url=base_url,
+                        tasks=tasks, task_ids=task_ids or None, samples=samples, concurrency=concurrency, server=server,
+                        token=token, websocket=websocket, resume=resume, retry_errors=retry_errors, sandbox=sandbox,
+                        settings=dict(parse_assignment(s) for s in settings), seed=seed, episode_timeout=episode_timeout,
+                        ray=ray_address, ray_workers=ray_workers)
+    try:
+        runner = EvalRunner(config)
+        summary = asyncio.run(_run_with_progress(runner, show=not no_progress and not as_json))
+    except EnvgymError as exc:
+        raise fail(exc.message)
+    if as_json:
+        console.print_json(json.dumps(summary, default=str))
+        return
+    console.print(summary_table(summary, title=f"{suite} · agent {agent}" + (f" · {model}" if model else "")))
+    console.print(f"records: {out / 'episodes.jsonl'}   summary: {out / 'summary.json'}   report: envgym report {out}")
+
+
+async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
+    if not show:
+        result = await runner.run()
+        return result.summary
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("success {task.fields[rate]}"), TextColumn("errors {task.fields[errors]}"),
+               TimeElapsedColumn(), TimeRemainingColumn()]
+    with Progress(*columns, console=console, transient=False) as bar:
+        state: dict[str, Any] = {}
+
+        def on_plan(progress: Any) -> None:
+            state["id"] = bar.add_task(runner.cfg.env, total=progress.total, rate="—", errors=0)
+
+        def on_record(record: Any, progress: Any) -> None:
+            rate = progress.success_rate
+            bar.update(state["id"], completed=progress.done, rate="—" if rate is None else f"{rate:.1%}", errors=progress.errors)
+
+        result = await runner.run(on_record=on_record, on_plan=on_plan)
+    if result.skipped:
+        console.print(f"{result.skipped} episode(s) already finished in {result.out} were kept, {result.ran} run now")
+    return result.summary

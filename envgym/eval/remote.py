@@ -1,0 +1,127 @@
+"""Running eval episodes against a remote envgym server (``envgym eval --server URL``).
+
+Episodes go through ``envgym.AsyncClient(url).episode(env_id)``; tasks are reset by id, so the
+server uses its own copy (hidden tests and reference solutions never travel). When the
+environment's plugin is also installed here, its class and full task records are used (the
+``oracle`` agent needs them); otherwise the task list and tool schemas come from the server's
+``GET /v1/environments/...`` routes and a stand-in class carries them — enough for model agents,
+``nop`` and ``random``, while ``oracle`` then ends each episode ``agent_error`` ("offers no
+reference solution").
+
+Example:
+    >>> # target = await RemoteTarget.open("http://127.0.0.1:8000", "debug/echo")   # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from envgym.environment import Environment
+from envgym.errors import EnvgymError
+from envgym.protocol import Action, EnvironmentDetail, Observation, ResetResult, StepResult, SuiteInfo, Task, Tool
+
+
+class _ResetById:
+    """Wraps a client episode handle so ``run_episode``'s ``reset(task)`` sends the task id only."""
+
+    def __init__(self, handle: Any) -> None:
+        self._handle = handle
+
+    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
+        return await self._handle.reset(task.id, seed)
+
+    async def step(self, action: Action) -> StepResult:
+        return await self._handle.step(action)
+
+    async def close(self) -> None:
+        await self._handle.close()
+
+
+def _remote_family(family: str, detail: EnvironmentDetail, tasks: list[Task]) -> type[Environment]:
+    """A stand-in Environment class that only carries the remote family's name, suites and tools."""
+    tools = list(detail.tools)
+    suites = list(detail.suites) or [SuiteInfo(name=tasks[0].suite if tasks else "default")]
+
+    class RemoteFamily(Environment):
+        summary = detail.summary
+
+        @classmethod
+        def suites(cls) -> list[SuiteInfo]:
+            return suites
+
+        @classmethod
+        def load_tasks(cls, suite: str) -> Sequence[Task]:
+            return [t for t in tasks if t.suite == suite]
+
+        @classmethod
+        def tools(cls, suite: str | None = None) -> list[Tool]:
+            return tools
+
+        async def on_reset(self, task: Task, seed: int | None) -> Observation:  # pragma: no cover - never run locally
+            raise NotImplementedError("remote environments run on the server")
+
+        async def on_step(self, action: Action) -> StepResult:  # pragma: no cover
+            raise NotImplementedError("remote environments run on the server")
+
+    RemoteFamily.family = family
+    RemoteFamily.__name__ = f"Remote[{family}]"
+    return RemoteFamily
+
+
+class RemoteTarget:
+    """The tasks, family class and episode handles of one environment id on a server."""
+
+    def __init__(self, client: Any, env_id: str, env_cls: type[Environment], tasks: list[Task]) -> None:
+        self.client = client
+        self.env_id = env_id
+        self.env_cls = env_cls
+        self.tasks = tasks
+        self.websocket = False
+
+    @classmethod
+    async def open(cls, url: str, env: str, *, token: str | None = None, websocket: bool = False) -> "RemoteTarget":
+        from envgym.client import AsyncClient
+
+        client = AsyncClient(url, token=token)
+        try:
+            detail = await client.environment(env)
+            family, _, rest = env.partition("/")
+            suite = rest.partition(".")[0] if rest else (detail.suites[0].name if detail.suites else "")
+            env_id = f"{family}/{suite}" if suite else env
+            remote_tasks: list[Task] = []
+            while True:
+                page = await client.tasks(env, offset=len(remote_tasks), limit=1000)
+                remote_tasks.extend(Task(id=t.id, suite=t.suite, prompt=t.prompt, metadata=t.metadata) for t in page.tasks)
+                if not page.tasks or len(remote_tasks) >= page.total:
+                    break
+        except BaseException:
+            await client.aclose()
+            raise
+        env_cls, tasks = _local_family(env, remote_tasks)
+        if env_cls is None:
+            env_cls = _remote_family(family, detail, remote_tasks)
+            tasks = remote_tasks
+        target = cls(client, env_id, env_cls, tasks)
+        target.websocket = websocket
+        return target
+
+    def new_episode(self) -> _ResetById:
+        return _ResetById(self.client.episode(self.env_id, websocket=self.websocket))
+
+    async def aclose(self) -> None:
+        await self.client.aclose()
+
+
+def _local_family(env: str, remote_tasks: list[Task]) -> tuple[type[Environment] | None, list[Task]]:
+    """The installed plugin class and its full task records, when this machine has the plugin and
+    its tasks are the server's (same ids); else ``(None, [])``."""
+    from envgym.envs import resolve
+
+    try:
+        ref = resolve(env)
+        local = {t.id: t for t in ref.tasks()}
+    except EnvgymError:
+        return None, []
+    if not all(t.id in local for t in remote_tasks):
+        return None, []
+    return ref.cls, [local[t.id] for t in remote_tasks]

@@ -1,0 +1,211 @@
+"""A small OpenAI-compatible chat-completions server for tests (and stand-in judges).
+
+It serves ``POST /v1/chat/completions`` (and ``GET /v1/models``) on a loopback port, in a
+background thread, and answers every request with whatever a function you supply returns for the
+request body. That function may be sync or async and may return:
+
+* a ``dict`` — sent as the JSON response body with status 200 (build one with ``chat_response``),
+* a ``str`` — shorthand for ``chat_response(content=that_string)``,
+* a ``Reply`` — full control: ``body``, ``status``, ``delay`` seconds before answering, ``headers``
+  (use ``error_reply(status, message)`` for OpenAI-shaped errors such as a context-length 400).
+
+An exception raised by the function becomes a 500 with the exception text, so a broken script is
+visible in the test's agent record rather than hanging it. Every request body received is kept in
+``server.requests`` (in arrival order) for assertions.
+
+vLLM-style extras: ``chat_response(..., token_ids=[...], prompt_token_ids=[...], logprobs=[...])``
+adds ``choices[0].token_ids``, top-level ``prompt_token_ids`` and ``choices[0].logprobs.content``
+in the shapes vLLM uses when a request asks for ``return_token_ids``/``logprobs``.
+``fake_token_ids(text)`` gives stable, deterministic ids for a string when a test needs some.
+
+Example:
+    >>> from envgym.testing.openai_server import OpenAIServer, chat_response, tool_call
+    >>> def script(body):
+    ...     turn = sum(m["role"] == "assistant" for m in body["messages"])
+    ...     return chat_response(tool_calls=[tool_call("increment")]) if turn == 0 else "done"
+    >>> with OpenAIServer(script) as server:          # doctest: +SKIP
+    ...     server.base_url                            # 'http://127.0.0.1:PORT/v1'
+"""
+
+# No `from __future__ import annotations`: FastAPI must see the real `Request` class on the routes below.
+
+import asyncio
+import inspect
+import itertools
+import json
+import socket
+import threading
+import time
+import zlib
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Callable, Union
+
+__all__ = ["OpenAIServer", "Reply", "chat_response", "error_reply", "tool_call", "fake_token_ids",
+           "fake_logprobs", "Handler"]
+
+ReplyLike = Union[dict, str, "Reply"]
+Handler = Callable[[dict[str, Any]], Union[ReplyLike, Awaitable[ReplyLike]]]
+
+_ids = itertools.count(1)
+
+
+@dataclass
+class Reply:
+    """A full response: JSON ``body``, HTTP ``status``, ``delay`` in seconds before it is sent, extra ``headers``."""
+
+    body: Any = None
+    status: int = 200
+    delay: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def tool_call(name: str, arguments: dict[str, Any] | str | None = None, call_id: str | None = None) -> dict[str, Any]:
+    """One OpenAI tool call. ``arguments`` may be a dict or a raw (possibly malformed) JSON string."""
+    args = arguments if isinstance(arguments, str) else json.dumps(arguments or {})
+    return {"id": call_id or f"call_{next(_ids)}", "type": "function", "function": {"name": name, "arguments": args}}
+
+
+def fake_token_ids(text: str) -> list[int]:
+    """Deterministic pseudo token ids: one per whitespace-separated word (crc32 mod 50,000)."""
+    return [zlib.crc32(w.encode()) % 50_000 for w in (text or "").split()] or [0]
+
+
+def fake_logprobs(token_ids: list[int]) -> list[dict[str, Any]]:
+    """vLLM-shaped ``logprobs.content`` entries for ``token_ids`` (tokens rendered as ``token_id:N``)."""
+    return [{"token": f"token_id:{t}", "logprob": -0.01 * (1 + t % 7), "bytes": None, "top_logprobs": []} for t in token_ids]
+
+
+def chat_response(content: str | None = None, *, tool_calls: list[dict[str, Any]] | None = None,
+                  finish_reason: str | None = None, model: str = "scripted", usage: dict[str, int] | None = None,
+                  token_ids: list[int] | None = None, prompt_token_ids: list[int] | None = None,
+                  logprobs: list[dict[str, Any]] | None = None, reasoning_content: str | None = None) -> dict[str, Any]:
+    """A ``chat.completion`` body with one choice. Usage defaults to word counts of the content."""
+    message: dict[str, Any] = {"role": "assistant", "content": content}
+    if tool_calls:
+        message["tool_calls"] = tool_calls
+    if reasoning_content is not None:
+        message["reasoning_content"] = reasoning_content
+    choice: dict[str, Any] = {"index": 0, "message": message,
+                              "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+                              "logprobs": {"content": logprobs} if logprobs is not None else None}
+    if token_ids is not None:
+        choice["token_ids"] = token_ids
+    completion_tokens = len(token_ids) if token_ids is not None else len((content or "").split()) + 8 * len(tool_calls or [])
+    body: dict[str, Any] = {
+        "id": f"chatcmpl-{next(_ids)}", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "choices": [choice],
+        "usage": usage or {"prompt_tokens": len(prompt_token_ids) if prompt_token_ids else 10,
+                           "completion_tokens": completion_tokens,
+                           "total_tokens": (len(prompt_token_ids) if prompt_token_ids else 10) + completion_tokens},
+    }
+    if prompt_token_ids is not None:
+        body["prompt_token_ids"] = prompt_token_ids
+    return body
+
+
+def error_reply(status: int, message: str, *, type_: str = "BadRequestError", code: str | int | None = None,
+                delay: float = 0.0) -> Reply:
+    """An OpenAI/vLLM-shaped error, e.g. ``error_reply(400, "This model's maximum context length is 4096 tokens...")``."""
+    return Reply(body={"error": {"message": message, "type": type_, "param": None, "code": code if code is not None else status}},
+                 status=status, delay=delay)
+
+
+class OpenAIServer:
+    """A scripted OpenAI-compatible server on ``127.0.0.1`` (free port unless given), run in a thread.
+
+    Use as a context manager (sync ``with`` or ``async with``) or call ``start()``/``stop()``.
+    ``base_url`` ends in ``/v1`` as OpenAI clients expect. ``requests`` holds every body received.
+    """
+
+    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None) -> None:
+        self.handler = handler
+        self.host = host
+        self.port = port
+        self.api_key = api_key
+        self.requests: list[dict[str, Any]] = []
+        self._server: Any = None
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def base_url(self) -> str:
+        return f"http://{self.host}:{self.port}/v1"
+
+    # ------------------------------------------------------------------ app
+    def _app(self) -> Any:
+        from fastapi import FastAPI, Request
+        from fastapi.responses import JSONResponse
+
+        app = FastAPI(title="envgym scripted OpenAI server")
+
+        @app.get("/v1/models")
+        async def models() -> dict[str, Any]:
+            return {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "envgym"}]}
+
+        @app.post("/v1/chat/completions")
+        async def completions(request: Request) -> JSONResponse:
+            if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
+                return JSONResponse({"error": {"message": "invalid api key", "type": "AuthenticationError", "code": 401}}, status_code=401)
+            try:
+                body = await request.json()
+            except ValueError:
+                return JSONResponse({"error": {"message": "body is not JSON", "type": "BadRequestError", "code": 400}}, status_code=400)
+            with self._lock:
+                self.requests.append(body)
+            try:
+                out = self.handler(body)
+                if inspect.isawaitable(out):
+                    out = await out
+            except Exception as exc:  # noqa: BLE001 — a broken script must surface as a server error, not a hang
+                return JSONResponse({"error": {"message": f"handler raised {type(exc).__name__}: {exc}",
+                                               "type": "InternalServerError", "code": 500}}, status_code=500)
+            reply = out if isinstance(out, Reply) else Reply(body=chat_response(out) if isinstance(out, str) else out)
+            if reply.delay:
+                await asyncio.sleep(reply.delay)
+            return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
+
+        return app
+
+    # ------------------------------------------------------------------ lifecycle
+    def start(self, timeout: float = 30.0) -> "OpenAIServer":
+        """Start serving; returns once the port accepts connections."""
+        import uvicorn
+
+        if self._thread is not None:
+            return self
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.host, self.port))
+        self.port = sock.getsockname()[1]
+        config = uvicorn.Config(self._app(), log_level="warning", access_log=False, lifespan="off")
+        self._server = uvicorn.Server(config)
+        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
+                                        name=f"openai-server-{self.port}", daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + timeout
+        while not self._server.started:
+            if not self._thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"scripted OpenAI server did not start on {self.host}:{self.port}")
+            time.sleep(0.01)
+        return self
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop serving and join the thread (idempotent)."""
+        if self._thread is None:
+            return
+        self._server.should_exit = True
+        self._thread.join(timeout)
+        self._thread = None
+
+    def __enter__(self) -> "OpenAIServer":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> "OpenAIServer":
+        await asyncio.to_thread(self.start)
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await asyncio.to_thread(self.stop)
