@@ -15,6 +15,11 @@ from envgym.cli.app import app
 # reason to hide the other commands, so import errors are not swallowed here.
 COMMAND_MODULES = [
     "envgym.cli.list_cmd",
+    "envgym.cli.check_cmd",
+    "envgym.cli.new_cmd",
+    "envgym.cli.eval_cmd",
+    "envgym.cli.report_cmd",
+    "envgym.cli.demo_cmd",
 ]
 
 for _name in COMMAND_MODULES:
