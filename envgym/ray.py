@@ -369,3 +369,35 @@ class EnvPool:
 
 async def _build(args: tuple, kwargs: dict) -> AsyncEnvPool:
     return AsyncEnvPool(*args, **kwargs)
+
+
+class RayTarget:
+    """What ``envgym eval --ray ADDRESS`` plays on: the tasks of an installed environment, each
+    episode a ``pool.episode(env_id)`` of an ``AsyncEnvPool`` (so a dead worker ends its episodes
+    ``env_error`` and is replaced). The plugin must be installed here and on every Ray node.
+    ``address``: ``"auto"``, ``"ray://host:10001"``, a GCS ``host:port``, or None to start Ray here.
+
+    Example:
+        >>> target = RayTarget("debug/counter", "auto", num_workers=4)    # doctest: +SKIP
+    """
+
+    def __init__(self, env: str, address: str | None, *, num_workers: int = 2, sandbox: str = "bwrap",
+                 settings: dict[str, Any] | None = None, **pool_options: Any) -> None:
+        from envgym.envs import resolve
+
+        self.ref = resolve(env)
+        self.env_id = f"{self.ref.family}/{self.ref.suite}"
+        self.env_cls = self.ref.cls
+        self.tasks = self.ref.tasks()
+        self._owns_ray = not ray.is_initialized()
+        self.pool = AsyncEnvPool(num_workers, address=address, sandbox=sandbox, settings=settings, **pool_options)
+
+    def new_episode(self) -> PoolEpisode:
+        return self.pool.episode(self.env_id)
+
+    async def aclose(self) -> None:
+        try:
+            await self.pool.aclose()
+        finally:
+            if self._owns_ray:
+                ray.shutdown()

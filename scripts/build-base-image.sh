@@ -3,11 +3,12 @@
 # filesystem made by debootstrap from this machine's own apt mirror, imported with `docker import`.
 #   usage: scripts/build-base-image.sh [IMAGE_NAME]   (default: envgym-base:bookworm)
 # The image carries the same tools the bwrap sandbox sees from the host (python3 + pytest, git,
-# gcc/make, jq, sqlite3, ...), so tasks behave alike under both providers.
+# gcc/make, jq, sqlite3, ...), so tasks behave alike under both providers; bubblewrap lets
+# envgym serve (server/Dockerfile) use the bwrap sandbox inside a container built on this image.
 set -euo pipefail
 IMAGE="${1:-envgym-base:bookworm}"
 SUITE="${ENVGYM_BASE_SUITE:-bookworm}"
-INCLUDE="python3,python3-pytest,git,make,gcc,libc6-dev,jq,sqlite3,bc,procps,psmisc,zip,unzip,file,xz-utils,bzip2,patch,ca-certificates"
+INCLUDE="python3,python3-pytest,bubblewrap,git,make,gcc,libc6-dev,jq,sqlite3,bc,procps,psmisc,zip,unzip,file,xz-utils,bzip2,patch,ca-certificates"
 
 if docker image inspect "$IMAGE" >/dev/null 2>&1 && [ "${ENVGYM_REBUILD:-0}" != "1" ]; then
   echo "==> $IMAGE already exists (ENVGYM_REBUILD=1 to rebuild)"; exit 0
