@@ -47,7 +47,7 @@ fi
 
 # Every distribution of the repository (DESIGN.md §2), editable, in one resolve.
 targets=(-e ".[test,docker,ray]")
-for dir in server graders environments/*/; do
+for dir in server graders environments/*/ examples/*/*/; do
   [ -f "$dir/pyproject.toml" ] && targets+=(-e "${dir%/}")
 done
 # torch 2.13.0 (CPU) is what examples/torch_grpo trains with; pinned because that build installs
