@@ -41,15 +41,20 @@ class ProcessSandbox(Sandbox):
         return self._closed
 
     def _host_path(self, path: str) -> Path:
-        if path.startswith(self.spec.workdir + "/") or path == self.spec.workdir:
-            path = os.path.relpath(path, self.spec.workdir)
-        elif path.startswith("/tmp/"):
-            return self.tmp / os.path.relpath(path, "/tmp")
-        elif os.path.isabs(path):
+        """Map a sandbox path (relative, or absolute under the workdir or /tmp) to the host, refusing
+        anything that leaves those two directories, through ``..`` or a symlink."""
+        workdir = self.spec.workdir.rstrip("/")
+        if not os.path.isabs(path):
+            base, rel = self.workspace, path
+        elif path == workdir or path.startswith(workdir + "/"):
+            base, rel = self.workspace, os.path.relpath(path, workdir)
+        elif path == "/tmp" or path.startswith("/tmp/"):
+            base, rel = self.tmp, os.path.relpath(path, "/tmp")
+        else:
             raise SandboxError(f"the process sandbox only maps {self.spec.workdir} and /tmp, not {path!r}")
-        full = (self.workspace / path).resolve()
-        if not str(full).startswith(str(self.workspace.resolve())):
-            raise SandboxError(f"path {path!r} leaves the workspace")
+        full = (base / rel).resolve()
+        if not full.is_relative_to(base.resolve()):
+            raise SandboxError(f"path {path!r} leaves the sandbox's {'workspace' if base is self.workspace else '/tmp'}")
         return full
 
     async def exec(self, cmd, *, stdin=None, timeout=None, cwd=None, env=None) -> ExecResult:
@@ -58,10 +63,18 @@ class ProcessSandbox(Sandbox):
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         run_env = {**BASE_ENV, "HOME": str(self.workspace), "TMPDIR": str(self.tmp), **self.spec.env, **(env or {})}
         workdir = self._host_path(cwd) if cwd else self.workspace
-        return await run_process(
-            argv, stdin=stdin, timeout=timeout or self.spec.wall_timeout_s, cwd=str(workdir), env=run_env,
-            output_bytes=self.spec.output_bytes, preexec_fn=rlimit_preexec(self.spec, nproc=False), track=self._pgids,
-        )
+        try:
+            return await run_process(
+                argv, stdin=stdin, timeout=timeout or self.spec.wall_timeout_s, cwd=str(workdir), env=run_env,
+                output_bytes=self.spec.output_bytes, preexec_fn=rlimit_preexec(self.spec, nproc=False),
+                track=self._pgids,
+            )
+        except (FileNotFoundError, PermissionError) as exc:
+            if not workdir.is_dir():
+                raise SandboxError(f"no directory {cwd!r} in the sandbox") from exc
+            # Same shape as a shell's answer (and the bwrap provider's): 127 not found, 126 not runnable.
+            code = 127 if isinstance(exc, FileNotFoundError) else 126
+            return ExecResult(exit_code=code, stdout="", stderr=f"cannot run {argv[0]!r}: {exc.strerror}\n")
 
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
         target = self._host_path(path)

@@ -1,0 +1,575 @@
+"""The ``bwrap`` provider: each sandbox is one bubblewrap container with a long-lived init inside.
+
+``create()`` starts ``bwrap`` once with new user, PID, IPC, UTS, cgroup and (unless
+``spec.network == "host"``) network namespaces, a root filesystem that is a single size-limited
+tmpfs (``spec.disk_mb``) with the host's ``/usr`` (and ``/bin``, ``/lib*``) bound read-only and a
+minimal ``/etc``; ``envgym/sandbox/bwrap_init.py`` runs as PID 1, makes everything but the
+workspace, ``/tmp``, ``$HOME`` and ``/dev/shm`` read-only, drops every capability, and then runs
+commands on request. Every ``exec`` is supervised by a child subreaper that kills whatever the
+command leaves behind (daemons included) when it ends or times out. Files live only inside the
+sandbox's mount namespace, so nothing is written to the host's disk and nothing survives ``close``.
+See docs/sandbox.md for the model and the measurements behind this design.
+
+Example:
+    >>> import asyncio
+    >>> async def demo():
+    ...     async with await BwrapProvider().create(SandboxSpec(network="none")) as box:
+    ...         await box.write_file("hello.py", "print(6 * 7)")
+    ...         return (await box.exec(["/usr/bin/python3", "hello.py"])).stdout
+    >>> asyncio.run(demo())  # doctest: +SKIP
+    '42\\n'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import os
+import posixpath
+import shutil
+import socket
+import subprocess
+import time
+import uuid
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Callable
+
+from envgym.errors import SandboxError
+from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.cgroups import SandboxCgroup
+from envgym.sandbox.runner import BASE_ENV
+
+INIT_SOURCE_PATH = Path(__file__).with_name("bwrap_init.py")
+SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the init; it is in the read-only /usr
+HOME = "/root"  # commands run as uid 0 of the sandbox's user namespace, with no capabilities
+UNPRIVILEGED_ID = 65534  # when envgym runs as root, bwrap runs as nobody (see _spawn_preexec)
+INIT_MEMORY_MB = 64  # the in-sandbox init and its per-exec supervisors, on top of spec.memory_mb
+INIT_PIDS = 8  # bwrap, its init and concurrent supervisors, on top of spec.max_processes
+
+# Host /etc entries a sandbox may see: what dynamic linking, locales, Python and TLS need; nothing
+# holding credentials (no shadow, ssh, pip.conf, npmrc, gitconfig, ssl/private, machine-id).
+ETC_ALLOWLIST = (
+    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
+    "protocols", "services", "mime.types", "magic", "magic.mime", "os-release", "debian_version",
+    "python3", "python3.11", "ssl/certs", "ca-certificates", "terminfo", "inputrc", "bash.bashrc",
+    "gai.conf", "host.conf", "networks", "shells", "perl",
+)
+SYNTHETIC_ETC = {
+    "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
+    "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
+    "/etc/hostname": "sandbox\n",
+    "/etc/nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n",
+}
+ISOLATED_NET_ETC = {
+    "/etc/hosts": "127.0.0.1 localhost sandbox\n::1 localhost ip6-localhost ip6-loopback\n",
+    "/etc/resolv.conf": "",
+}
+FILE_OP_TIMEOUT_S = 120.0  # a read_file/write_file helper that hangs this long has been wedged
+MAX_INLINE_REQUEST = 48_000  # bigger requests (long scripts, big env) go through a pipe
+_ids = itertools.count(1)
+
+
+@lru_cache(maxsize=1)
+def _init_source() -> str:
+    return INIT_SOURCE_PATH.read_text()
+
+
+def _spawn_preexec(cgroup: SandboxCgroup | None, run_as: int | None) -> Callable[[], None] | None:
+    """What the bwrap child does before exec: join the sandbox's cgroup (needs root), then, when
+    envgym runs as root, become an unprivileged user.
+
+    The kernel never applies RLIMIT_NPROC to processes of host uid 0 (so without a pids cgroup a
+    fork bomb would not be stopped), and an unprivileged bwrap holds no more power than that user.
+    """
+    if cgroup is None and run_as is None:
+        return None
+
+    def preexec() -> None:
+        if cgroup is not None:
+            cgroup.attach_self()
+        if run_as is not None:
+            os.setgroups([])
+            os.setgid(run_as)
+            os.setuid(run_as)
+
+    return preexec
+
+
+def _system_dir_args() -> list[str]:
+    args = ["--ro-bind", "/usr", "/usr"]
+    for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        host = Path("/") / name
+        if host.is_symlink():
+            args += ["--symlink", os.readlink(host), f"/{name}"]
+        elif host.is_dir():
+            args += ["--ro-bind", str(host), f"/{name}"]
+    return args
+
+
+def _allowed(path: str, roots: list[str]) -> bool:
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+class _CappedPipe(asyncio.Protocol):
+    """Collects one output pipe, keeping at most ``cap`` bytes but draining all of it (so the
+    command never blocks on a full pipe)."""
+
+    def __init__(self, cap: int, done: asyncio.Future[None]) -> None:
+        self.cap = cap
+        self.kept = bytearray()
+        self.truncated = False
+        self.done = done
+
+    def data_received(self, data: bytes) -> None:
+        room = self.cap - len(self.kept)
+        if room > 0:
+            self.kept += data[:room]
+        if len(data) > max(room, 0):
+            self.truncated = True
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+async def _collect(pipe: Any, cap: int) -> _CappedPipe:
+    """Read a pipe (a file object, so it is closed even if this never gets to run) to its end."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[None] = loop.create_future()
+    protocol = _CappedPipe(cap, done)
+    transport, _ = await loop.connect_read_pipe(lambda: protocol, pipe)
+    try:
+        await done
+    finally:
+        transport.close()
+    return protocol
+
+
+async def _feed(fd: int, data: bytes) -> None:
+    """Write ``data`` into a pipe without blocking the event loop, then close it (EOF)."""
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(fd, "wb", 0))
+    try:
+        transport.write(data)
+    finally:
+        transport.close()
+
+
+class _Channel:
+    """Request/reply over the SOCK_SEQPACKET socket to the sandbox's init (replies come in any order)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.pending: dict[int, asyncio.Future[dict]] = {}
+        self.broken: str | None = None
+        self.reader: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self.reader = asyncio.get_running_loop().create_task(self._read_replies())
+
+    async def _read_replies(self) -> None:
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                data = await loop.sock_recv(self.sock, 1 << 16)
+                if not data:
+                    break
+                msg = json.loads(data)
+                fut = self.pending.pop(msg.get("id"), None)
+                if fut is not None and not fut.done():
+                    fut.set_result(msg)
+        except (OSError, ValueError) as exc:
+            self.broken = f"lost the sandbox's control channel: {exc}"
+        self.fail_all(self.broken or "the sandbox's init exited")
+
+    def fail_all(self, why: str) -> None:
+        """Fail every pending request (the sandbox died or was closed) and refuse new ones."""
+        self.broken = self.broken or why
+        if self.reader is not None and self.reader is not asyncio.current_task():
+            self.reader.cancel()
+        pending, self.pending = self.pending, {}
+        for fut in pending.values():
+            if not fut.done():
+                fut.set_exception(SandboxError(self.broken))
+
+    def expect(self, req_id: int) -> asyncio.Future[dict]:
+        fut: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+        self.pending[req_id] = fut
+        return fut
+
+    async def send(self, msg: dict, fds: dict[str, int] | None = None) -> None:
+        if self.broken:
+            raise SandboxError(self.broken)
+        fds = dict(fds or {})
+        data = json.dumps({**msg, "fds": list(fds)}).encode()
+        spill: tuple[int, bytes] | None = None
+        if len(data) > MAX_INLINE_REQUEST:
+            big = {k: v for k, v in msg.items() if k not in ("op", "id")}
+            spill_r, spill_w = os.pipe()
+            fds["spill"] = spill_r
+            spill = (spill_w, json.dumps(big).encode())
+            data = json.dumps({"op": msg["op"], "id": msg["id"], "fds": list(fds)}).encode()
+        loop = asyncio.get_running_loop()
+        try:
+            while True:
+                try:
+                    socket.send_fds(self.sock, [data], list(fds.values()))
+                    break
+                except BlockingIOError:
+                    writable = loop.create_future()
+                    loop.add_writer(self.sock.fileno(), lambda: writable.done() or writable.set_result(None))
+                    try:
+                        await writable
+                    finally:
+                        loop.remove_writer(self.sock.fileno())
+        except OSError as exc:
+            if spill:
+                os.close(spill[0])
+            raise SandboxError(f"cannot reach the sandbox's init: {exc}") from exc
+        finally:
+            if spill:
+                os.close(fds["spill"])
+        if spill:
+            await _feed(*spill)
+
+    async def call(self, msg: dict, fds: dict[str, int] | None = None) -> dict:
+        fut = self.expect(msg["id"])
+        try:
+            await self.send(msg, fds)
+        except BaseException:
+            self.pending.pop(msg["id"], None)
+            raise
+        return await fut
+
+
+class BwrapSandbox(Sandbox):
+    """One bubblewrap sandbox. Use ``BwrapProvider().create(spec)`` to make one."""
+
+    def __init__(self, spec: SandboxSpec, proc: asyncio.subprocess.Process, channel: _Channel,
+                 cgroup: SandboxCgroup | None = None) -> None:
+        self.spec = spec
+        self.cgroup = cgroup  # None where the host gives no cgroups: then only per-process rlimits apply
+        # The init enforces every exec's wall time; the host only steps in this much later (a
+        # command that SIGSTOPs its supervisor), cancelling the exec and raising SandboxError.
+        self.stall_grace_s = 10.0
+        self._proc = proc
+        self._channel = channel
+        self._closed = False
+        self._roots = [posixpath.normpath(spec.workdir), "/tmp"]
+        self._stderr_tail = b""
+        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    @property
+    def pid(self) -> int:
+        """Host PID of the bwrap process holding this sandbox."""
+        return self._proc.pid
+
+    async def _drain_stderr(self) -> None:
+        assert self._proc.stderr is not None
+        while chunk := await self._proc.stderr.read(4096):
+            self._stderr_tail = (self._stderr_tail + chunk)[-4096:]
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise SandboxError("the sandbox is closed")
+        if self._channel.broken:
+            tail = self._stderr_tail.decode("utf-8", "replace").strip()
+            raise SandboxError(f"{self._channel.broken}{': ' + tail if tail else ''}")
+
+    def _path(self, path: str) -> str:
+        """The absolute in-sandbox path for a user-given one; only the workdir and /tmp may be named."""
+        if not path:
+            raise SandboxError("empty path")
+        full = posixpath.normpath(path if path.startswith("/") else posixpath.join(self.spec.workdir, path))
+        if not _allowed(full, self._roots):
+            raise SandboxError(f"path {path!r} is outside the sandbox's workspace ({self.spec.workdir}) and /tmp")
+        return full
+
+    def _env(self, env: dict[str, str] | None) -> dict[str, str]:
+        return {**BASE_ENV, "HOME": HOME, "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
+                "TMPDIR": "/tmp", **self.spec.env, **(env or {})}
+
+    def _rlimits(self) -> dict[str, int]:
+        spec = self.spec
+        return {
+            "cpu": max(1, int(spec.cpu_seconds)),
+            "as": int(spec.memory_mb) * 1024 * 1024,
+            "fsize": int(spec.max_file_mb) * 1024 * 1024,
+            "core": 0,
+            # Counted over the whole sandbox (its own user namespace), init and supervisors included.
+            "nproc": int(spec.max_processes),
+        }
+
+    async def exec(self, cmd: str | list[str], *, stdin: str | bytes | None = None, timeout: float | None = None,
+                   cwd: str | None = None, env: dict[str, str] | None = None) -> ExecResult:
+        self._check_open()
+        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
+        if not argv:
+            raise SandboxError("empty command")
+        workdir = posixpath.normpath(posixpath.join(self.spec.workdir, cwd)) if cwd else self.spec.workdir
+        wall = float(timeout if timeout is not None else self.spec.wall_timeout_s)
+        req_id = next(_ids)
+        request = {"op": "exec", "id": req_id, "argv": argv, "cwd": workdir, "env": self._env(env),
+                   "timeout": wall, "rlimits": self._rlimits()}
+        started = time.monotonic()
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        child_fds = {"stdout": out_w, "stderr": err_w}
+        in_w = None
+        if stdin is not None:
+            in_r, in_w = os.pipe()
+            child_fds["stdin"] = in_r
+        collectors = asyncio.gather(_collect(os.fdopen(out_r, "rb", 0), self.spec.output_bytes),
+                                    _collect(os.fdopen(err_r, "rb", 0), self.spec.output_bytes))
+        feeder = None
+        try:
+            reply_fut = self._channel.expect(req_id)
+            try:
+                await self._channel.send(request, child_fds)
+            finally:
+                for fd in child_fds.values():
+                    os.close(fd)
+            if in_w is not None:
+                data = stdin.encode() if isinstance(stdin, str) else stdin
+                feeder = asyncio.ensure_future(_feed(in_w, data))
+                in_w = None
+            # The init enforces the wall time; the margin only guards against a wedged sandbox.
+            msg = await asyncio.wait_for(reply_fut, wall + self.stall_grace_s)
+        except asyncio.CancelledError:
+            collectors.cancel()
+            await self._cancel(req_id)
+            raise
+        except asyncio.TimeoutError as exc:
+            collectors.cancel()
+            await self._cancel(req_id)
+            raise SandboxError(f"the sandbox stopped answering (exec did not finish {self.stall_grace_s:g} s "
+                               "after its timeout)") from exc
+        except BaseException:
+            collectors.cancel()
+            raise
+        finally:
+            self._channel.pending.pop(req_id, None)
+            if in_w is not None:
+                os.close(in_w)
+            if feeder is not None and not feeder.done():
+                feeder.cancel()
+        if "error" in msg:
+            collectors.cancel()
+            raise SandboxError(msg["error"])
+        try:
+            out, err = await asyncio.wait_for(collectors, 5)
+        except asyncio.TimeoutError:
+            collectors.cancel()
+            raise SandboxError("the command's output pipes stayed open after it was killed") from None
+        timed_out = bool(msg.get("timed_out"))
+        return ExecResult(
+            exit_code=124 if timed_out else int(msg["exit_code"]),
+            stdout=bytes(out.kept).decode("utf-8", "replace"), stderr=bytes(err.kept).decode("utf-8", "replace"),
+            timed_out=timed_out, truncated=out.truncated or err.truncated,
+            duration_s=time.monotonic() - started, killed_by_signal=msg.get("signal"),
+        )
+
+    async def _cancel(self, target: int) -> None:
+        if self._closed or self._channel.broken:
+            return
+        req_id = next(_ids)
+        try:
+            await asyncio.wait_for(self._channel.call({"op": "cancel", "id": req_id, "target": target}), 5)
+        except (SandboxError, asyncio.TimeoutError):
+            pass
+
+    async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
+        self._check_open()
+        target = self._path(path)
+        payload = data.encode() if isinstance(data, str) else bytes(data)
+        src_r, src_w = os.pipe()
+        req_id = next(_ids)
+        reply_fut = self._channel.expect(req_id)
+        try:
+            await self._channel.send({"op": "write", "id": req_id, "path": target, "mode": mode & 0o7777,
+                                      "roots": self._roots}, {"data": src_r})
+        except BaseException:
+            os.close(src_w)
+            self._channel.pending.pop(req_id, None)
+            raise
+        finally:
+            os.close(src_r)
+        await _feed(src_w, payload)
+        msg = await self._file_reply(reply_fut, req_id)
+        if not msg.get("ok"):
+            raise SandboxError(f"cannot write {path!r}: {msg.get('error', 'the file helper was killed')}")
+
+    async def read_file(self, path: str, max_bytes: int | None = None) -> bytes:
+        self._check_open()
+        target = self._path(path)
+        dst_r, dst_w = os.pipe()
+        req_id = next(_ids)
+        reply_fut = self._channel.expect(req_id)
+        try:
+            await self._channel.send({"op": "read", "id": req_id, "path": target, "max_bytes": max_bytes,
+                                      "roots": self._roots}, {"data": dst_w})
+        except BaseException:
+            os.close(dst_r)
+            self._channel.pending.pop(req_id, None)
+            raise
+        finally:
+            os.close(dst_w)
+        cap = max_bytes if max_bytes is not None else 1 << 62
+        collected, msg = await asyncio.gather(_collect(os.fdopen(dst_r, "rb", 0), cap),
+                                              self._file_reply(reply_fut, req_id))
+        if not msg.get("ok"):
+            raise SandboxError(msg.get("error", "the file helper was killed"))
+        return bytes(collected.kept)
+
+    async def _file_reply(self, reply_fut: asyncio.Future[dict], req_id: int) -> dict:
+        try:
+            return await asyncio.wait_for(reply_fut, FILE_OP_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            self._channel.pending.pop(req_id, None)
+            raise SandboxError(f"file transfer did not finish within {FILE_OP_TIMEOUT_S:.0f} s") from None
+
+    async def kill_all(self) -> None:
+        """Kill every process in the sandbox (running execs return as killed); files stay."""
+        self._check_open()
+        await self._channel.call({"op": "kill_all", "id": next(_ids)})
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        # Killing bwrap takes its PID 1 with it (--die-with-parent), and with PID 1 the whole PID
+        # namespace and the mount namespace holding the tmpfs: every process and file is gone.
+        try:
+            self._proc.kill()
+        except ProcessLookupError:
+            pass
+        self._channel.sock.close()
+        await self._proc.wait()
+        self._channel.fail_all("the sandbox was closed")
+        try:
+            await asyncio.wait_for(self._stderr_task, 2)
+        except (asyncio.TimeoutError, asyncio.CancelledError):
+            self._stderr_task.cancel()
+        if self.cgroup is not None:
+            await self.cgroup.remove_soon()
+
+
+class BwrapProvider(SandboxProvider):
+    """Creates bubblewrap sandboxes (the default provider on Linux).
+
+    ``bwrap``: path of the bubblewrap binary; ``run_as``: host uid/gid bwrap runs as when envgym
+    runs as root (default 65534, ``nobody``); ``cgroups``: give each sandbox a memory + pids cgroup
+    when the host allows it (default on; see envgym/sandbox/cgroups.py).
+    """
+
+    name = "bwrap"
+    isolated = True
+
+    def __init__(self, bwrap: str | None = None, run_as: int | None = None, cgroups: bool = True) -> None:
+        self.bwrap = bwrap or shutil.which("bwrap") or "/usr/bin/bwrap"
+        self.run_as = (UNPRIVILEGED_ID if run_as is None else run_as) if os.geteuid() == 0 else None
+        self.cgroups = cgroups
+        self._available: tuple[bool, str] | None = None
+
+    def available(self) -> tuple[bool, str]:
+        if self._available is None:
+            self._available = self._probe()
+        return self._available
+
+    def _probe(self) -> tuple[bool, str]:
+        if not os.path.exists(self.bwrap):
+            return False, ("bubblewrap is not installed: run `apt-get install bubblewrap` "
+                           "(or choose the unisolated 'process' provider for trusted code only)")
+        if not os.path.exists(SANDBOX_PYTHON):
+            return False, f"the bwrap provider runs its init with {SANDBOX_PYTHON}: `apt-get install python3`"
+        argv = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--uid", "0",
+                "--gid", "0", "--cap-add", "ALL", "--size", "1048576", "--tmpfs", "/", *_system_dir_args(),
+                "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+        try:
+            done = subprocess.run(argv, capture_output=True, timeout=20, cwd="/",
+                                  preexec_fn=_spawn_preexec(None, self.run_as))
+        except (OSError, subprocess.SubprocessError) as exc:
+            return False, f"cannot run {self.bwrap}: {exc}"
+        if done.returncode != 0:
+            why = done.stderr.decode("utf-8", "replace").strip()
+            return False, (f"bwrap cannot create user namespaces here ({why}). Enable unprivileged user "
+                           "namespaces (`sysctl -w kernel.unprivileged_userns_clone=1`, and on Ubuntu 24.04+ "
+                           "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`), or in a container "
+                           "run it with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined`; "
+                           "otherwise use the 'docker' provider")
+        return True, ""
+
+    def _argv(self, spec: SandboxSpec, ctl_fd: int) -> list[str]:
+        workdir = posixpath.normpath(spec.workdir)
+        if not workdir.startswith("/") or workdir in ("/", "/tmp") or _allowed(workdir, ["/usr", "/etc", "/proc", "/dev"]):
+            raise SandboxError(f"workdir must be an absolute path of its own, not {spec.workdir!r}")
+        args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+                "--unshare-cgroup-try", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
+                "--hostname", "sandbox", "--die-with-parent", "--as-pid-1", "--new-session",
+                "--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8",
+                "--size", str(int(spec.disk_mb) * 1024 * 1024), "--tmpfs", "/",
+                *_system_dir_args(), "--proc", "/proc", "--dev", "/dev", "--dir", "/etc"]
+        if spec.network != "host":
+            args.append("--unshare-net")
+        for entry in ETC_ALLOWLIST:
+            args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
+        files = dict(SYNTHETIC_ETC)
+        if spec.network == "host":
+            args += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf",
+                     "--ro-bind-try", "/etc/hosts", "/etc/hosts"]
+        else:
+            files.update(ISOLATED_NET_ETC)
+        config = {"ctl_fd": ctl_fd, "files": files, "writable": [workdir, "/tmp", HOME, "/dev/shm"]}
+        return [*args, "--chdir", "/", "--", SANDBOX_PYTHON, "-I", "-S", "-c", _init_source(), json.dumps(config)]
+
+    async def create(self, spec: SandboxSpec | None = None) -> Sandbox:
+        spec = spec or SandboxSpec()
+        ok, why = self.available()
+        if not ok:
+            raise SandboxError(why, details={"provider": "bwrap"})
+        self._argv(spec, 0)  # validates the spec before anything is started
+        cgroup = None
+        if self.cgroups:
+            # Everything in the sandbox together: its processes' memory plus its tmpfs files
+            # (which are RAM), plus room for the init; and its processes, init and supervisors too.
+            cgroup = SandboxCgroup.create(uuid.uuid4().hex[:16],
+                                          memory_bytes=(spec.memory_mb + spec.disk_mb + INIT_MEMORY_MB) << 20,
+                                          max_pids=spec.max_processes + INIT_PIDS)
+        host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        host_end.setblocking(False)
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                *self._argv(spec, box_end.fileno()), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE, pass_fds=(box_end.fileno(),), cwd="/", start_new_session=True,
+                preexec_fn=_spawn_preexec(cgroup, self.run_as),
+            )
+        except BaseException:
+            host_end.close()
+            if cgroup is not None:
+                cgroup.remove_now()
+            raise
+        finally:
+            box_end.close()
+        channel = _Channel(host_end)
+        ready = channel.expect(0)
+        channel.start()
+        box = BwrapSandbox(spec, proc, channel, cgroup)
+        try:
+            msg = await asyncio.wait_for(ready, 30)
+            if "error" in msg:
+                raise SandboxError(msg["error"])
+            for rel, content in spec.files.items():
+                await box.write_file(rel, content)
+        except BaseException as exc:
+            await box.close()
+            if isinstance(exc, (SandboxError, asyncio.TimeoutError)):
+                tail = box._stderr_tail.decode("utf-8", "replace").strip()
+                raise SandboxError(f"the bwrap sandbox failed to start: {exc}{' — ' + tail if tail else ''}") from exc
+            raise
+        return box

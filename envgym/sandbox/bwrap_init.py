@@ -1,0 +1,658 @@
+"""PID 1 of a bwrap sandbox: finishes the sandbox's setup, then runs commands for the host.
+
+This file runs INSIDE the sandbox under Debian's ``/usr/bin/python3`` (passed with ``-c``), so it
+imports nothing from envgym and only the standard library. The host (``envgym.sandbox.bwrap``)
+talks to it over an inherited SOCK_SEQPACKET socket (``ctl_fd``): one JSON request per packet, with the pipes
+the command should use attached as SCM_RIGHTS file descriptors; replies are JSON packets.
+
+Why a long-lived init instead of one bwrap per exec: the sandbox's disk is one size-limited tmpfs
+that only exists in this mount namespace, an exec costs a fork here instead of a bwrap start, and
+"everything an exec started dies with it" is enforced by a per-exec subreaper (see ``supervise``).
+
+Setup, while still holding capabilities in the sandbox's own user namespace:
+  * bind-mount each writable directory onto itself, then remount ``/`` read-only, so only those
+    directories (all on the same capped tmpfs) are writable;
+  * forbid nested user namespaces (``user.max_user_namespaces = 0``);
+  * drop every capability (bounding, inheritable, ambient, effective, permitted) and lock
+    ``SECBIT_NOROOT`` so uid 0 in here never regains one across ``execve``;
+  * become non-dumpable so sandboxed code (same uid) cannot ptrace us or open our /proc fds.
+"""
+
+import ctypes
+import errno
+import gc
+import json
+import os
+import resource
+import select
+import signal
+import socket
+import stat
+import sys
+import time
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
+PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 4, 24, 28
+PR_SET_CHILD_SUBREAPER, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 47, 4
+# SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP(_LOCKED) | SECBIT_KEEP_CAPS_LOCKED
+SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
+RLIMITS = {"cpu": 0, "fsize": 1, "core": 4, "nproc": 6, "nofile": 7, "as": 9}
+
+
+def _check(ret, what):
+    if ret != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, "%s: %s" % (what, os.strerror(err)))
+
+
+def _mount_bind_self(path):
+    p = path.encode()
+    _check(libc.mount(p, p, None, MS_BIND, None), "bind " + path)
+
+
+def _remount_ro(path):
+    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
+    _check(libc.mount(None, path.encode(), None, flags, None), "remount-ro " + path)
+
+
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_capabilities():
+    _check(libc.prctl(PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0), "securebits")
+    cap = 0
+    while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
+    data = (_CapData * 2)()
+    _check(libc.capset(ctypes.byref(header), data), "capset")
+
+
+def setup(cfg):
+    for name, text in cfg["files"].items():
+        os.makedirs(os.path.dirname(name), exist_ok=True)
+        with open(name, "w") as fh:
+            fh.write(text)
+    for path in cfg["writable"]:
+        os.makedirs(path, exist_ok=True)
+        os.chmod(path, 0o1777 if path in ("/tmp", "/dev/shm") else 0o755)
+        if path == "/dev/shm":
+            # /dev is bwrap's own small tmpfs: back /dev/shm by the capped disk instead.
+            os.makedirs("/.shm", exist_ok=True)
+            os.chmod("/.shm", 0o1777)
+            _check(libc.mount(b"/.shm", b"/dev/shm", None, MS_BIND, None), "bind /dev/shm")
+        else:
+            _mount_bind_self(path)
+    _remount_ro("/")
+    # bwrap's /dev is a tmpfs of its own, outside the disk cap: nothing may be written there.
+    _remount_ro("/dev")
+    try:
+        with open("/proc/sys/user/max_user_namespaces", "w") as fh:
+            fh.write("0")
+    except OSError:
+        pass  # kernels without the per-namespace limit: a nested namespace would still hold no power here
+    _drop_capabilities()
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# process tree helpers
+
+
+def _process_table():
+    """pid -> ppid for every process in this PID namespace (it only holds the sandbox's)."""
+    table = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        rest = stat[stat.rfind(b")") + 2:].split()
+        table[int(entry)] = int(rest[1])
+    return table
+
+
+def _descendants(root, table):
+    children = {}
+    for pid, ppid in table.items():
+        children.setdefault(ppid, []).append(pid)
+    out, todo = [], [root]
+    while todo:
+        for child in children.get(todo.pop(), ()):
+            out.append(child)
+            todo.append(child)
+    return out
+
+
+def _kill(pids):
+    for pid in pids:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except OSError:
+            pass
+
+
+def kill_tree_and_reap(root, on_reaped):
+    """SIGKILL every descendant of ``root`` (the caller) until it has no child left.
+
+    The caller is a child subreaper, so whatever its descendants orphan (double forks, setsid,
+    nohup) is re-parented to it rather than escaping; SIGKILLed processes cannot fork any more,
+    so the loop converges even against a fork bomb.
+    """
+    while True:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid:
+            on_reaped(pid, status)
+            continue
+        victims = _descendants(root, _process_table())
+        _kill(victims)
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return
+            if pid == 0:
+                break
+            on_reaped(pid, status)
+        time.sleep(0.0005 if victims else 0.002)
+
+
+# ---------------------------------------------------------------------------------------------
+# per-request workers (forked from PID 1, they reply on the control socket themselves)
+
+
+def reply(ctl, msg):
+    ctl.send(json.dumps(msg).encode())
+
+
+def _apply_rlimits(limits):
+    for name, value in limits.items():
+        value = int(value)
+        resource.setrlimit(RLIMITS[name], (value, value + 1 if name == "cpu" else value))
+
+
+def _which(name, path):
+    """The command's executable, searched in the command's own PATH (as execvp would)."""
+    if "/" in name:
+        return name
+    for directory in path.split(":"):
+        candidate = os.path.join(directory or ".", name)
+        if os.access(candidate, os.X_OK) and not os.path.isdir(candidate):
+            return candidate
+    raise FileNotFoundError(errno.ENOENT, "command not found", name)
+
+
+def _spawn_command(req, fds):
+    """Start the command from the (disposable) supervisor: posix_spawn is a vfork, much cheaper than
+    forking a Python process, so the cwd and rlimits it inherits are set on the supervisor itself
+    (which is why a memory limit below ~32 MiB leaves no room to start a command)."""
+    os.chdir(req["cwd"])
+    _apply_rlimits(req["rlimits"])
+    try:
+        # Make the command, not PID 1, the OOM killer's choice when the sandbox's cgroup is full.
+        with open("/proc/self/oom_score_adj", "w") as fh:
+            fh.write("500")
+    except OSError:
+        pass
+    if "stdin" not in fds:
+        fds["stdin"] = os.open("/dev/null", os.O_RDONLY)  # closed with the others by the caller
+    actions = [(os.POSIX_SPAWN_DUP2, fds["stdin"], 0), (os.POSIX_SPAWN_DUP2, fds["stdout"], 1),
+               (os.POSIX_SPAWN_DUP2, fds["stderr"], 2)]
+    try:
+        return os.posix_spawn(_which(req["argv"][0], req["env"].get("PATH", "")), req["argv"], req["env"],
+                              file_actions=actions, setsid=True,
+                              setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD,
+                                         signal.SIGXFSZ),
+                              setsigmask=())
+    except OSError as exc:
+        os.write(fds["stderr"], ("envgym sandbox: cannot run %r: %s\n" % (req["argv"][0], exc.strerror)).encode())
+        return -(127 if exc.errno == errno.ENOENT else 126)
+
+
+def run_exec(req, fds):
+    """Run one command, enforce its wall time, kill everything it left behind; return the reply."""
+    started = time.monotonic()
+    try:
+        if not os.path.isdir(req["cwd"]):
+            return {"id": req["id"], "error": "no directory %r in the sandbox" % req["cwd"]}
+        pid = _spawn_command(req, fds)
+    finally:
+        for fd in fds.values():
+            os.close(fd)
+    if pid < 0:
+        return {"id": req["id"], "exit_code": -pid, "signal": None, "timed_out": False,
+                "duration_s": time.monotonic() - started}
+    result = {"status": None}
+
+    def on_reaped(reaped, status):
+        if reaped == pid:
+            result["status"] = status
+
+    pidfd = os.pidfd_open(pid)
+    deadline = started + float(req["timeout"])
+    timed_out = False
+    try:
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                timed_out = True
+                break
+            if select.select([pidfd], [], [], left)[0]:
+                break
+    finally:
+        os.close(pidfd)
+    if not timed_out:
+        # The usual case: the command is done and left nothing behind, so no /proc scan is needed
+        # (anything it left would have been re-parented to us, its subreaper, and be our child).
+        _, status = os.waitpid(pid, 0)
+        on_reaped(pid, status)
+    kill_tree_and_reap(os.getpid(), on_reaped)
+    status = result["status"]
+    if status is None:
+        code, sig = 137, 9
+    elif os.WIFSIGNALED(status):
+        sig = os.WTERMSIG(status)
+        code = -sig
+    else:
+        code, sig = os.WEXITSTATUS(status), None
+    return {"id": req["id"], "exit_code": code, "signal": sig, "timed_out": timed_out,
+            "duration_s": time.monotonic() - started}
+
+
+def supervisor_main(ctl, link):
+    """A pooled supervisor: a child subreaper that runs one exec at a time, handed over by PID 1.
+
+    Reusing it saves a fork per exec. The command inherits its cwd and rlimits (the same for every
+    exec of a sandbox); its own CPU time counts against RLIMIT_CPU too, so it retires well before.
+    """
+    libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    # Forked from PID 1 mid-request: drop every inherited descriptor (another exec's pipes would
+    # otherwise stay open for as long as this supervisor lives).
+    keep = {0, 1, 2, ctl.fileno(), link.fileno()}
+    for name in os.listdir("/proc/self/fd"):
+        if int(name) not in keep:
+            try:
+                os.close(int(name))
+            except OSError:
+                pass
+    while True:
+        try:
+            data, fds, _flags, _addr = socket.recv_fds(link, 1 << 20, 8)
+        except OSError:
+            return
+        if not data:
+            return  # PID 1 dropped us from the pool
+        for fd in fds:
+            os.set_inheritable(fd, False)
+        req = json.loads(data)
+        named = dict(zip(req.pop("fds", []), fds))
+        if "spill" in named:
+            req.update(json.loads(_read_all(named.pop("spill"))))
+        result = run_exec(req, named)
+        used = sum(os.times()[:2])
+        retire = used > 0.5 * float(req["rlimits"].get("cpu", 1 << 30))
+        # Tell PID 1 first: by the time the host's next exec arrives, this supervisor is back in
+        # the pool (PID 1 reads supervisor messages before host requests).
+        link.send(b"retire" if retire else b"idle")
+        reply(ctl, result)
+        if retire:
+            return
+
+
+def _allowed(path, roots):
+    return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
+
+
+def _resolve(path, roots, must_exist):
+    """The real path of ``path`` (symlinks followed inside the sandbox), or ValueError if it leaves
+    the allowed roots. Only the sandbox's own mounts are visible here, so nothing of the host can be
+    reached whatever symlinks the sandboxed code planted."""
+    real = os.path.realpath(path)
+    if not _allowed(real, roots):
+        raise ValueError("path %r resolves to %r, outside %s" % (path, real, ", ".join(roots)))
+    if must_exist and not os.path.lexists(real):
+        raise FileNotFoundError(path)
+    return real
+
+
+def read_file(ctl, req, fds):
+    out = fds["data"]
+    try:
+        real = _resolve(req["path"], req["roots"], True)
+        # O_NONBLOCK: a FIFO planted by sandboxed code must not wedge the helper.
+        fd = os.open(real, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", req["path"])
+            left = req["max_bytes"]
+            while left is None or left > 0:
+                chunk = os.read(fd, 1 << 16 if left is None else min(1 << 16, left))
+                if not chunk:
+                    break
+                _write_all(out, chunk)
+                if left is not None:
+                    left -= len(chunk)
+        finally:
+            os.close(fd)
+        msg = {"id": req["id"], "ok": True}
+    except FileNotFoundError:
+        msg = {"id": req["id"], "error": "no file %r in the sandbox" % req["path"], "kind": "missing"}
+    except (OSError, ValueError) as exc:
+        msg = {"id": req["id"], "error": str(exc)}
+    os.close(out)
+    reply(ctl, msg)
+    os._exit(0)
+
+
+def _write_all(fd, data):
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def write_file(ctl, req, fds):
+    src = fds["data"]
+    try:
+        path = req["path"]
+        parent = os.path.dirname(path)
+        _resolve(parent if os.path.exists(parent) else _existing_ancestor(parent), req["roots"], True)
+        os.makedirs(parent, exist_ok=True)
+        parent_real = _resolve(parent, req["roots"], True)
+        target = os.path.join(parent_real, os.path.basename(path))
+        fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK, req["mode"])
+        try:
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                raise OSError(errno.EINVAL, "not a regular file", path)
+            os.ftruncate(fd, 0)
+            os.set_blocking(fd, True)
+            while True:
+                chunk = os.read(src, 1 << 16)
+                if not chunk:
+                    break
+                _write_all(fd, chunk)
+            os.fchmod(fd, req["mode"])
+        finally:
+            os.close(fd)
+        msg = {"id": req["id"], "ok": True}
+    except (OSError, ValueError) as exc:
+        msg = {"id": req["id"], "error": str(exc)}
+    os.close(src)
+    reply(ctl, msg)
+    os._exit(0)
+
+
+def _read_all(fd):
+    chunks = []
+    try:
+        while True:
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+    finally:
+        os.close(fd)
+
+
+def _existing_ancestor(path):
+    while path and not os.path.exists(path):
+        path = os.path.dirname(path)
+    return path or "/"
+
+
+# ---------------------------------------------------------------------------------------------
+# PID 1
+
+
+MAX_IDLE_SUPERVISORS = 4
+
+
+class Init:
+    def __init__(self, ctl):
+        self.ctl = ctl
+        self.links = {}  # supervisor pid -> PID 1's end of its socket
+        self.idle = []  # supervisors waiting for an exec
+        self.busy = {}  # supervisor pid -> exec request id
+        self.exec_ids = {}  # exec request id -> supervisor pid, for cancels
+        self.helpers = {}  # file helper pid -> request id
+
+    def _fork(self, target, *args):
+        pid = os.fork()
+        if pid == 0:
+            code = 1  # a worker that fails gets an error reply from reap()
+            try:
+                signal.set_wakeup_fd(-1)
+                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                for link in self.links.values():
+                    link.close()
+                target(*args)
+                code = 0
+            finally:
+                os._exit(code)
+        return pid
+
+    def new_supervisor(self):
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))
+        theirs.close()
+        self.links[pid] = mine
+        return pid
+
+    def start_exec(self, data, fds):
+        """Hand the request, as received (pipes and any spill included), to an idle supervisor."""
+        req_id = json.loads(data)["id"]
+        try:
+            pid = self.idle.pop() if self.idle else self.new_supervisor()
+            socket.send_fds(self.links[pid], [data], fds)
+        finally:
+            for fd in fds:
+                os.close(fd)
+        self.busy[pid] = req_id
+        self.exec_ids[req_id] = pid
+
+    def spawn_helper(self, target, req, fds):
+        def run():
+            target(self.ctl, req, fds)
+        pid = self._fork(run)
+        for fd in fds.values():
+            os.close(fd)
+        self.helpers[pid] = req["id"]
+
+    def supervisor_says(self, pid):
+        try:
+            msg = self.links[pid].recv(64)
+        except OSError:
+            msg = b""
+        if not msg:
+            return  # it died; reap() deals with that
+        req_id = self.busy.pop(pid, None)
+        self.exec_ids.pop(req_id, None)
+        if msg == b"idle" and len(self.idle) < MAX_IDLE_SUPERVISORS:
+            self.idle.append(pid)
+        elif msg == b"idle":
+            self.drop_supervisor(pid)  # closing its link makes it exit
+
+    def drop_supervisor(self, pid):
+        link = self.links.pop(pid, None)
+        if link is not None:
+            link.close()
+        if pid in self.idle:
+            self.idle.remove(pid)
+
+    def kill_all(self):
+        """SIGKILL every process but this one. Supervisors die too; their execs get a 'killed' reply."""
+        while True:
+            victims = [pid for pid in _process_table() if pid != 1]
+            if not victims:
+                break
+            _kill(victims)
+            self.reap(block_briefly=True)
+
+    def reap(self, block_briefly=False):
+        lost = []
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                if block_briefly:
+                    time.sleep(0.001)
+                break
+            if pid in self.links:
+                lost += self._supervisor_gone(pid)
+            elif pid in self.helpers:
+                req_id = self.helpers.pop(pid)
+                if not (os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0):
+                    reply(self.ctl, {"id": req_id, "error": "the file helper was killed"})
+        self._answer_lost(lost)
+
+    def _supervisor_gone(self, pid):
+        """Forget a dead supervisor; the exec it was running (if any) is returned to be answered."""
+        self.drop_supervisor(pid)
+        req_id = self.busy.pop(pid, None)
+        if req_id is None:
+            return []
+        self.exec_ids.pop(req_id, None)
+        return [req_id]
+
+    def _answer_lost(self, req_ids):
+        """Execs whose supervisor was killed (by the sandboxed code, a cancel or kill_all): first
+        kill what they left behind, then answer, so the host never sees a leftover."""
+        if not req_ids:
+            return
+        self.kill_escapees()
+        for req_id in req_ids:
+            reply(self.ctl, {"id": req_id, "exit_code": 137, "signal": 9, "timed_out": False,
+                             "duration_s": 0.0, "lost": True})
+
+    def cancel(self, target):
+        """The host gave up on an exec: kill its supervisor (a stopped or wedged one included) and
+        everything it ran before answering."""
+        pid = self.exec_ids.get(target)
+        if pid is None:
+            return
+        _kill([pid])
+        try:
+            os.waitpid(pid, 0)
+        except ChildProcessError:
+            pass
+        self._answer_lost(self._supervisor_gone(pid))
+
+    def _ours(self, pid):
+        return pid in self.links or pid in self.helpers
+
+    def kill_escapees(self):
+        """Orphans of a killed supervisor are re-parented to PID 1: nothing may outlive its exec."""
+        for _ in range(1000):
+            table = _process_table()
+            escapees = [pid for pid, ppid in table.items() if ppid == 1 and not self._ours(pid)]
+            if not escapees:
+                return
+            for pid in escapees:
+                _kill(_descendants(pid, table) + [pid])
+            time.sleep(0.001)
+            self._reap_orphans()
+
+    def _reap_orphans(self):
+        for pid in list(_process_table()):
+            if pid != 1 and not self._ours(pid):
+                try:
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+
+    def handle(self, req, fds):
+        op = req["op"]
+        if op == "read":
+            self.spawn_helper(read_file, req, fds)
+        elif op == "write":
+            self.spawn_helper(write_file, req, fds)
+        elif op == "cancel":
+            self.cancel(req["target"])
+            reply(self.ctl, {"id": req["id"], "ok": True})
+        elif op == "kill_all":
+            self.kill_all()
+            reply(self.ctl, {"id": req["id"], "ok": True})
+        else:
+            reply(self.ctl, {"id": req["id"], "error": "unknown op %r" % op})
+
+    def serve(self):
+        wake_r, wake_w = os.pipe()
+        os.set_blocking(wake_w, False)
+        signal.set_wakeup_fd(wake_w)
+        signal.signal(signal.SIGCHLD, lambda *_: None)
+        # Sandboxed code can send PID 1 the signals it has handlers for: none may stop it.
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        self.idle.append(self.new_supervisor())  # so the first exec does not wait for a fork
+        reply(self.ctl, {"id": 0, "ready": True})
+        while True:
+            by_fd = {link.fileno(): pid for pid, link in self.links.items()}
+            ready, _, _ = select.select([self.ctl, wake_r, *by_fd], [], [])
+            if wake_r in ready:
+                os.read(wake_r, 4096)
+                self.reap()
+            for fd in ready:
+                if fd in by_fd and by_fd[fd] in self.links:
+                    self.supervisor_says(by_fd[fd])
+            if self.ctl in ready:
+                try:
+                    data, fds, _flags, _addr = socket.recv_fds(self.ctl, 1 << 20, 8)
+                except OSError:
+                    data, fds = b"", []
+                if not data:
+                    return  # the host went away: returning from PID 1 takes the whole sandbox down
+                for fd in fds:
+                    os.set_inheritable(fd, False)  # a command gets only the pipes dup2'ed onto 0-2
+                req = json.loads(data)
+                if req["op"] == "exec":
+                    try:
+                        self.start_exec(data, fds)
+                    except OSError as exc:
+                        reply(self.ctl, {"id": req["id"], "error": "sandbox init: %s" % exc})
+                    continue
+                named = dict(zip(req.pop("fds", []), fds))
+                if "spill" in named:
+                    # Requests too big for one packet (a long script) arrive through a pipe.
+                    req.update(json.loads(_read_all(named.pop("spill"))))
+                try:
+                    self.handle(req, named)
+                except OSError as exc:
+                    for fd in named.values():
+                        try:
+                            os.close(fd)
+                        except OSError:
+                            pass
+                    reply(self.ctl, {"id": req.get("id"), "error": "sandbox init: %s" % exc})
+
+
+def main():
+    # PID 1 allocates little; with no collector running, forked workers copy fewer pages.
+    gc.disable()
+    cfg = json.loads(sys.argv[1])
+    ctl = socket.socket(fileno=cfg["ctl_fd"])
+    os.set_inheritable(cfg["ctl_fd"], False)
+    try:
+        setup(cfg)
+    except OSError as exc:
+        reply(ctl, {"id": 0, "error": "sandbox setup failed: %s" % exc})
+        return 1
+    Init(ctl).serve()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,184 @@
+"""Sandbox-wide memory and process caps through a cgroup, where the host lets envgym make one.
+
+Rlimits are per process: ``RLIMIT_AS`` stops one process from taking more than ``memory_mb``,
+but a hundred processes could each take that much. When envgym can create cgroups (it runs as
+root, on cgroup v1 or v2 with the memory and pids controllers available) each bwrap sandbox gets
+its own cgroup capping the memory of everything in it together — its processes and its tmpfs
+files — and its number of processes. Where it cannot, ``SandboxCgroup.create`` returns ``None``
+and the rlimits alone apply (docs/sandbox.md says what that leaves open).
+
+Example:
+    >>> cg = SandboxCgroup.create("demo", memory_bytes=256 << 20, max_pids=64)  # doctest: +SKIP
+    >>> cg.paths if cg else "no cgroups here"  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from pathlib import Path
+
+PREFIX = "envgym-"
+STALE_AFTER_S = 30.0  # an empty sandbox cgroup this old was left by a crashed envgym process
+
+
+def _v1_controller_dir(controller: str) -> Path | None:
+    """Where this process's cgroup for a v1 ``controller`` is, from mountinfo and /proc/self/cgroup."""
+    mount_point = mount_root = None
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        pre, _, post = line.partition(" - ")
+        fields, post_fields = pre.split(), post.split()
+        if post_fields[0] == "cgroup" and controller in post_fields[-1].split(","):
+            mount_root, mount_point = fields[3], fields[4]
+            break
+    if mount_point is None:
+        return None
+    own = None
+    for line in Path("/proc/self/cgroup").read_text().splitlines():
+        _, controllers, path = line.split(":", 2)
+        if controller in controllers.split(","):
+            own = path
+    if own is None:
+        return None
+    rel = os.path.relpath(own, mount_root) if own.startswith(mount_root) else own.lstrip("/")
+    base = Path(mount_point) / rel if rel != "." else Path(mount_point)
+    return base if base.is_dir() else Path(mount_point)
+
+
+def _v2_parent() -> Path | None:
+    root = Path("/sys/fs/cgroup")
+    if not (root / "cgroup.controllers").exists():
+        return None
+    parent = root / "envgym"
+    try:
+        parent.mkdir(exist_ok=True)
+        wanted = {"memory", "pids"}
+        if not wanted <= set((root / "cgroup.controllers").read_text().split()):
+            return None
+        if not wanted <= set((root / "cgroup.subtree_control").read_text().split()):
+            (root / "cgroup.subtree_control").write_text("+memory +pids")
+        if not wanted <= set((parent / "cgroup.subtree_control").read_text().split()):
+            (parent / "cgroup.subtree_control").write_text("+memory +pids")
+    except OSError:
+        return None
+    return parent
+
+
+def _sweep(parent: Path) -> None:
+    """Remove empty sandbox cgroups a crashed envgym process left behind (rmdir fails if in use)."""
+    try:
+        entries = list(parent.glob(PREFIX + "*"))
+    except OSError:
+        return
+    now = time.time()
+    for entry in entries:
+        try:
+            if now - entry.stat().st_mtime > STALE_AFTER_S:
+                entry.rmdir()
+        except OSError:
+            pass
+
+
+class SandboxCgroup:
+    """One sandbox's cgroup(s): a memory cap and a process cap over everything inside."""
+
+    def __init__(self, paths: list[Path]) -> None:
+        self.paths = paths
+
+    @classmethod
+    def create(cls, name: str, *, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
+        if os.geteuid() != 0:
+            return None
+        try:
+            return cls._create_v2(name, memory_bytes, max_pids) or cls._create_v1(name, memory_bytes, max_pids)
+        except OSError:
+            return None
+
+    @classmethod
+    def _create_v2(cls, name: str, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
+        parent = _v2_parent()
+        if parent is None:
+            return None
+        _sweep(parent)
+        path = parent / (PREFIX + name)
+        path.mkdir()
+        group = cls([path])
+        try:
+            (path / "memory.max").write_text(str(memory_bytes))
+            if (path / "memory.swap.max").exists():
+                (path / "memory.swap.max").write_text("0")
+            (path / "pids.max").write_text(str(max_pids))
+        except OSError:
+            group.remove_now()
+            raise
+        return group
+
+    @classmethod
+    def _create_v1(cls, name: str, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
+        memory, pids = _v1_controller_dir("memory"), _v1_controller_dir("pids")
+        if memory is None or pids is None:
+            return None
+        made: list[Path] = []
+        group = cls(made)
+        try:
+            for base in (memory, pids):
+                _sweep(base)
+                path = base / (PREFIX + name)
+                path.mkdir()
+                made.append(path)
+            (made[0] / "memory.limit_in_bytes").write_text(str(memory_bytes))
+            memsw = made[0] / "memory.memsw.limit_in_bytes"
+            if memsw.exists():
+                memsw.write_text(str(memory_bytes))  # no escaping the cap into swap
+            (made[1] / "pids.max").write_text(str(max_pids))
+        except OSError:
+            group.remove_now()
+            raise
+        return group
+
+    def attach_self(self) -> None:
+        """Move the calling process into the cgroup (run in the child before it execs bwrap)."""
+        pid = str(os.getpid())
+        for path in self.paths:
+            with open(path / "cgroup.procs", "w") as fh:
+                fh.write(pid)
+
+    def peak_memory_bytes(self) -> int | None:
+        for name in ("memory.max_usage_in_bytes", "memory.peak"):
+            for path in self.paths:
+                try:
+                    return int((path / name).read_text())
+                except (OSError, ValueError):
+                    continue
+        return None
+
+    def remove_now(self) -> bool:
+        ok = True
+        for path in self.paths:
+            try:
+                path.rmdir()
+            except FileNotFoundError:
+                pass
+            except OSError:
+                ok = False
+        return ok
+
+    async def remove(self, wait_s: float = 3.0) -> bool:
+        """Delete the cgroup once its last process is gone (the kernel tears a PID namespace down
+        asynchronously, so the first attempts may find it busy). True if it is gone."""
+        deadline = time.monotonic() + wait_s
+        while not (gone := self.remove_now()) and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+        return gone
+
+    async def remove_soon(self) -> None:
+        """Remove now if possible, else keep trying in the background (a loaded machine can take a
+        while to reap a dead sandbox); whatever is still left is swept by a later ``create``."""
+        if not await self.remove(3.0):
+            task = asyncio.get_running_loop().create_task(self.remove(60.0))
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+
+
+_BACKGROUND: set[asyncio.Task[bool]] = set()

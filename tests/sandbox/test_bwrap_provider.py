@@ -1,0 +1,208 @@
+"""Behaviour specific to the bwrap provider (the shared contract is in test_sandbox_conformance.py)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+
+from envgym.errors import SandboxError
+from envgym.sandbox import SandboxSpec, get_provider
+from envgym.sandbox.bwrap import BwrapProvider
+
+PY = "/usr/bin/python3"
+
+
+@pytest.fixture
+async def bwrap():
+    provider = get_provider("bwrap")
+    ok, why = provider.available()
+    if not ok:
+        pytest.skip(why)
+    yield provider
+    await provider.aclose()
+
+
+async def test_missing_bwrap_is_reported_with_a_fix():
+    provider = BwrapProvider(bwrap="/nonexistent/bwrap")
+    ok, why = provider.available()
+    assert not ok and "apt-get install bubblewrap" in why
+    with pytest.raises(SandboxError, match="apt-get install bubblewrap"):
+        await provider.create(SandboxSpec())
+
+
+async def test_unusable_namespaces_are_reported_with_a_fix():
+    # Outside pytest's private tmp dir: bwrap runs as nobody when envgym runs as root.
+    fake_dir = tempfile.mkdtemp(prefix="envgym-fake-bwrap-")
+    os.chmod(fake_dir, 0o755)
+    fake = Path(fake_dir) / "bwrap"
+    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create new namespace' >&2\nexit 1\n")
+    fake.chmod(0o755)
+    provider = BwrapProvider(bwrap=str(fake))
+    try:
+        ok, why = provider.available()
+    finally:
+        shutil.rmtree(fake_dir)
+    ok, why = provider.available()
+    assert not ok and "No permissions to create new namespace" in why and "user namespaces" in why
+    with pytest.raises(SandboxError, match="user namespaces"):
+        await provider.create(SandboxSpec())
+
+
+async def test_toolchain_in_usr_works(bwrap, make_box):
+    box = await make_box(bwrap)
+    await box.write_file("hello.c", '#include <stdio.h>\nint main(void){puts("compiled");return 0;}\n')
+    await box.write_file("Makefile", "hello: hello.c\n\tgcc -o hello hello.c\n")
+    res = await box.exec("make -s && ./hello")
+    assert res.stdout == "compiled\n", res.stderr
+    res = await box.exec("git init -q repo && cd repo && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m m "
+                         "&& git log --format=%s")
+    assert res.stdout == "m\n", res.stderr
+    assert (await box.exec("echo '{\"a\": [1, 2]}' | jq -c '.a'")).stdout == "[1,2]\n"
+    assert (await box.exec("sqlite3 :memory: 'select 6*7'")).stdout == "42\n"
+
+
+async def test_no_capabilities_and_no_nested_namespaces(bwrap, make_box):
+    box = await make_box(bwrap)
+    caps = await box.exec("grep -E '^Cap(Eff|Prm|Bnd|Amb)' /proc/self/status")
+    assert all(line.split()[1] == "0000000000000000" for line in caps.stdout.splitlines())
+    assert (await box.exec("unshare -U true")).exit_code != 0
+    assert (await box.exec("mount -t tmpfs none /workspace")).exit_code != 0
+    assert (await box.exec("kill -INT 1; kill -TERM 1; kill -9 1; echo sent")).stdout == "sent\n"
+    assert (await box.exec("echo init-survived")).stdout == "init-survived\n"
+    # The init is not dumpable: its environment, file descriptors and memory are off limits.
+    probe = "\n".join([
+        "import os",
+        "opened = 0",
+        "for pid in ('1', str(os.getppid())):",  # the init and this exec's supervisor
+        "    for name in ['environ', 'mem'] + ['fd/' + n for n in os.listdir(f'/proc/{pid}/fd')]:",
+        "        try:",
+        "            os.close(os.open(f'/proc/{pid}/{name}', os.O_RDONLY)); opened += 1",
+        "        except OSError:",
+        "            pass",
+        "print('opened', opened)",
+    ])
+    assert (await box.exec([PY, "-c", probe])).stdout == "opened 0\n"
+
+
+async def test_planted_fifos_do_not_wedge_file_transfers(bwrap, make_box):
+    box = await make_box(bwrap)
+    await box.exec("mkfifo pipe")
+    with pytest.raises(SandboxError, match="regular file"):
+        await box.read_file("pipe")
+    with pytest.raises(SandboxError):
+        await box.write_file("pipe", "data")
+    await box.write_file("plain.txt", "long content")
+    await box.write_file("plain.txt", "short")  # rewriting truncates
+    assert await box.read_file("plain.txt") == b"short"
+
+
+async def test_network_host_shares_the_network(bwrap, make_box):
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    srv.settimeout(10)
+    try:
+        box = await make_box(bwrap, network="host")
+        port = srv.getsockname()[1]
+        res = await box.exec([PY, "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('ok')"])
+        assert res.stdout == "ok\n", res.stderr
+        conn, _ = srv.accept()
+        conn.close()
+    finally:
+        srv.close()
+
+
+async def test_large_scripts_and_environments_are_delivered(bwrap, make_box):
+    box = await make_box(bwrap)
+    # ~90 KB of script plus 100 KB of environment: more than one socket packet carries. (One argv
+    # string is capped at 128 KiB by the kernel's MAX_ARG_STRLEN, in or out of a sandbox.)
+    script = "x=0\n" + "x=$((x + 1))\n" * 7_000 + "echo $x\n"
+    res = await box.exec(script, env={"BIG": "y" * 100_000})
+    assert res.stdout == "7000\n", res.stderr
+    assert (await box.exec('echo ${#BIG}', env={"BIG": "y" * 100_000})).stdout == "100000\n"
+    payload = os.urandom(3 * 1024 * 1024)
+    await box.write_file("big.bin", payload)
+    assert await box.read_file("big.bin") == payload
+
+
+async def test_killing_the_supervisor_does_not_let_a_daemon_escape(bwrap, make_box, host_processes_with):
+    marker = str(50000 + uuid.uuid4().int % 10000)
+    box = await make_box(bwrap)
+    res = await box.exec(f"setsid sleep {marker} & disown; kill -9 $PPID; sleep 5")
+    assert not res.ok and res.duration_s < 5
+    assert "sleep" not in (await box.exec("ps -eo comm")).stdout
+    assert host_processes_with(f"sleep {marker}") == []
+
+
+async def test_stopping_the_supervisor_is_caught_by_the_host(bwrap, make_box, host_processes_with):
+    marker = str(60000 + uuid.uuid4().int % 10000)
+    box = await make_box(bwrap)
+    box.stall_grace_s = 1.0
+    with pytest.raises(SandboxError, match="stopped answering"):
+        await box.exec(f"setsid sleep {marker} & kill -STOP $PPID; sleep {marker}", timeout=0.5)
+    assert host_processes_with(f"sleep {marker}") == []
+    assert (await box.exec("echo ok")).stdout == "ok\n"
+
+
+async def test_cancelled_exec_kills_its_processes(bwrap, make_box, host_processes_with):
+    marker = str(70000 + uuid.uuid4().int % 10000)
+    box = await make_box(bwrap)
+    task = asyncio.ensure_future(box.exec(f"sleep {marker}"))
+    await asyncio.sleep(0.5)
+    assert host_processes_with(f"sleep {marker}")
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert host_processes_with(f"sleep {marker}") == []
+
+
+async def test_host_crash_takes_every_sandbox_down(tmp_path, host_processes_with):
+    """If the process holding sandboxes dies without closing them, nothing is left behind."""
+    if not BwrapProvider().available()[0]:
+        pytest.skip("bwrap not available")
+    marker = str(80000 + uuid.uuid4().int % 10000)
+    script = textwrap.dedent(f"""
+        import asyncio, json, os, sys
+        from envgym.sandbox.bwrap import BwrapProvider
+        async def main():
+            box = await BwrapProvider().create()
+            asyncio.ensure_future(box.exec("setsid sleep {marker} & sleep {marker}"))
+            await asyncio.sleep(1)
+            print(json.dumps({{"bwrap": box.pid}}), flush=True)
+            await asyncio.sleep(3600)
+        asyncio.run(main())
+    """)
+    child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline()
+        bwrap_pid = json.loads(line)["bwrap"]
+        assert len(host_processes_with(f"sleep {marker}")) >= 2
+    finally:
+        child.send_signal(signal.SIGKILL)
+        child.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and (host_processes_with(f"sleep {marker}") or os.path.exists(f"/proc/{bwrap_pid}")):
+        await asyncio.sleep(0.1)
+    assert host_processes_with(f"sleep {marker}") == []
+    assert not os.path.exists(f"/proc/{bwrap_pid}")
+
+
+async def test_workdir_can_be_chosen(bwrap, make_box):
+    box = await make_box(bwrap, workdir="/home/agent/project", files={"x.txt": "x"})
+    assert (await box.exec("pwd; cat x.txt")).stdout == "/home/agent/project\nx"
+    assert await box.read_file("/home/agent/project/x.txt") == b"x"
+    with pytest.raises(SandboxError):
+        await bwrap.create(SandboxSpec(workdir="/usr/lib"))
