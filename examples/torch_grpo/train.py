@@ -21,20 +21,17 @@ import argparse
 import asyncio
 import json
 import random
-import shutil
-import socket
-import subprocess
 import sys
 import time
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import torch
 from torch import nn
 
 from envgym.client import AsyncClient
+from envgym.eval.server_process import ServerProcess
 
 ANSWER_TOKENS = list("0123456789abcde")  # digits plus distractors the policy must learn to avoid
 
@@ -158,33 +155,6 @@ def plot(history: History, path: Path, baseline: float) -> None:
     fig.savefig(path, dpi=110)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def start_server() -> tuple[subprocess.Popen, str]:
-    envgym = shutil.which("envgym", path=str(Path(sys.executable).parent)) or shutil.which("envgym")
-    if envgym is None:
-        raise SystemExit("the `envgym` command is not installed; run scripts/setup.sh or pass --server URL")
-    port = free_port()
-    proc = subprocess.Popen([envgym, "serve", "--host", "127.0.0.1", "--port", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"envgym serve exited: {proc.stderr.read().decode()[-2000:]}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    proc.kill()
-    raise SystemExit("envgym serve did not become healthy within 60 s")
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--server", help="envgym server URL; default: start one on a free port")
@@ -201,7 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = None
     if args.server is None:
-        server, args.server = start_server()
+        server = ServerProcess().start()
+        args.server = server.url
         print(f"started envgym serve at {args.server}", flush=True)
     try:
         started = time.monotonic()
@@ -215,11 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"learning curve written to {args.plot}", flush=True)
     finally:
         if server is not None:
-            server.terminate()
-            try:
-                server.wait(10)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            server.stop()
     return 0
 
 

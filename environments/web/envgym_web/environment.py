@@ -1,0 +1,266 @@
+"""The ``web`` environment family: a real headless Chromium, driven through element-id tools.
+
+Suites: ``web/shop`` (the EnvShop application, graded on its server-side state or the agent's
+answer) and ``web/miniwob`` (MiniWoB++ tasks, graded by the page's own reward: raw reward == 1).
+
+Each episode gets a fresh browser context in a long-lived, pooled Chromium (``browser.py``) on the
+process's web runtime thread (``runtime.py``); the context is closed when the episode ends. Host
+settings (``EnvContext.settings``): ``web.browsers`` (Chromium processes per worker, default 1),
+``web.chromium_path``, ``web.max_obs_chars`` (default 6000), ``web.action_timeout_ms`` (10000),
+``web.screenshots`` (default False). Per-episode options: ``screenshot`` (bool), ``max_obs_chars``,
+``max_turns``.
+
+Example:
+    >>> env = WebEnvironment("shop").sync()                                     # doctest: +SKIP
+    >>> obs, info = env.reset(WebEnvironment.get_task("shop", "order-count"))   # doctest: +SKIP
+    >>> env.step(Action.call("answer", text="3")).reward                        # doctest: +SKIP
+    1.0
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+from urllib.parse import urlsplit
+
+from playwright.async_api import Error as PlaywrightError
+
+from envgym.environment import Environment, Policy
+from envgym.errors import EnvironmentError_, InvalidAction
+from envgym.protocol import (Action, EpisodeStatus, Grade, GradeComponent, Message, Observation, ResetResult,
+                             StepResult, Submission, SuiteInfo, Task, Tool)
+
+from envgym_web import actions, miniwob, observe
+from envgym_web.actions import Call, parse_action
+from envgym_web.browser import Lease, release_lease
+from envgym_web.driver import NAV_TRACKER_JS, PageDriver
+from envgym_web.errors import BrowserCrashed
+from envgym_web.runtime import WebRuntime
+
+VIEWPORT = {"width": 1024, "height": 768}
+MINIWOB_VIEWPORT = {"width": 500, "height": 400}
+
+
+class WebEnvironment(Environment):
+    version = "0.1.0"
+    summary = "Web navigation in a real headless Chromium: MiniWoB++ tasks and a multi-page shop graded on server state."
+    text_actions = ("Use the tools, or end the reply with one call written as text, e.g. click(12), "
+                    "type(3, \"red mug\", submit=True), select(5, \"M\"), press(\"Enter\"), scroll(\"down\"), "
+                    "hover(4), goto(\"/cart\"), back(), answer(\"$36.99\"), done(). Anything else is answered with an error.")
+    default_max_turns = 30
+
+    # ------------------------------------------------------------------ class-level data
+    @classmethod
+    def suites(cls) -> list[SuiteInfo]:
+        from envgym_web.shop.tasks import SPECS
+
+        return [
+            SuiteInfo(name="shop", version="1", size=len(SPECS),
+                      description="EnvShop: search, filters, product pages, cart, checkout, account, order history; "
+                                  "graded on the shop's server-side state or on the answer."),
+            SuiteInfo(name="miniwob", version="1", size=len(miniwob.all_task_names()) - len(miniwob.EXCLUDED),
+                      description="MiniWoB++ tasks from the miniwob package, served locally; success = the page's raw reward is 1."),
+        ]
+
+    @classmethod
+    def load_tasks(cls, suite: str) -> Sequence[Task]:
+        if suite == "shop":
+            from envgym_web.shop.tasks import shop_tasks
+
+            return shop_tasks()
+        return miniwob.miniwob_tasks()
+
+    @classmethod
+    def tools(cls, suite: str | None = None) -> list[Tool]:
+        return list(actions.TOOLS)
+
+    @classmethod
+    def oracle_policy(cls, task: Task) -> Policy | None:
+        from envgym_web.oracle import GoalPolicy, StepPolicy
+
+        if task.suite == "shop":
+            return StepPolicy(task.private["solution"])
+        from envgym_web.miniwob_solutions import SOLVERS
+
+        solver = SOLVERS.get(task.id)
+        return GoalPolicy(solver) if solver else None
+
+    @classmethod
+    async def grade_submission(cls, task: Task, submission: Submission, context: Any = None) -> Grade:
+        """Question tasks of ``web/shop`` can be graded from an answer alone; the rest need an episode."""
+        from envgym_web.shop.grading import grade_answer
+
+        check = task.private.get("check", {})
+        if task.suite == "shop" and check.get("kind") == "answer":
+            return grade_answer(check, submission.answer)
+        return Grade.failed(f"task {task.id!r} is graded on the live page or application state; run an episode")
+
+    # ------------------------------------------------------------------ episode
+    def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
+        super().__init__(suite, **kwargs)
+        self.runtime: WebRuntime = None  # type: ignore[assignment]  # bound at reset
+        self.lease: Lease | None = None
+        self.driver: PageDriver | None = None
+        self.shop_token: str | None = None
+        self.goal = ""
+        self._released = False
+
+    def _setting(self, key: str, default: Any) -> Any:
+        return self.options.get(key, self.context.setting(f"web.{key}", default))
+
+    @property
+    def max_obs_chars(self) -> int:
+        return int(self._setting("max_obs_chars", observe.DEFAULT_MAX_CHARS))
+
+    async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
+        self.runtime = WebRuntime.get()
+        self.runtime.hold(self.context)
+        try:
+            return await self.runtime.run(self._reset(task, seed))
+        except BrowserCrashed:
+            await self.runtime.run(self._release())
+            raise
+        except PlaywrightError as exc:
+            await self.runtime.run(self._release())
+            raise EnvironmentError_(f"the web page failed to start: {exc.message.splitlines()[0]}") from exc
+
+    async def _reset(self, task: Task, seed: int | None) -> ResetResult:
+        sites = await self.runtime.sites()
+        pool = await self.runtime.pool(self.context.settings)
+        is_miniwob = task.payload.get("site") == "miniwob"
+        origin = sites.miniwob_origin if is_miniwob else sites.shop_origin
+        self.lease, page = await pool.new_page(NAV_TRACKER_JS, viewport=MINIWOB_VIEWPORT if is_miniwob else VIEWPORT,
+                                               service_workers="block", accept_downloads=False)
+        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400,
+                                           show_colors=True)
+                   if is_miniwob else observe.SnapshotOptions())
+        self.driver = PageDriver(self.lease, page, allowed_origins=[origin], options=options,
+                                 action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
+                                 allowed_paths=frozenset({"/" + task.payload["page"]}) if is_miniwob else None)
+        page = self.driver.page
+        if is_miniwob:
+            await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
+            await page.wait_for_selector("#sync-task-cover", state="attached", timeout=10_000)
+            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS})
+            if problem:
+                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
+            await page.wait_for_function(miniwob.READY_JS, timeout=10_000)
+            self.goal = (await page.evaluate(miniwob.STATUS_JS))["goal"]
+        else:
+            self.shop_token = sites.shop_store.create()
+            from envgym_web.shop.store import COOKIE
+
+            await self.lease.context.add_cookies([{"name": COOKIE, "value": self.shop_token, "url": origin}])
+            await page.goto(origin + task.payload.get("start_path", "/"), wait_until="domcontentloaded")
+            self.goal = task.prompt
+        text, data, image = await self._observe(None)
+        return ResetResult(observation=Observation(messages=[Message(role="user", content=text)], data=data, image=image),
+                           info={"goal": self.goal, "allowed_origins": [origin]})
+
+    async def _observe(self, error: str | None) -> tuple[str, dict[str, Any], str | None]:
+        assert self.driver is not None
+        snap = await self.driver.snapshot()
+        text = observe.render(snap, goal=self.goal, error=error, max_chars=self.max_obs_chars, notes=self.driver.take_notes())
+        image = await self.driver.screenshot() if self._setting("screenshot", self.context.setting("web.screenshots", False)) else None
+        return text, {"url": snap.url, "title": snap.title, "goal": self.goal, "error": error, "page": text}, image
+
+    async def on_step(self, action: Action) -> StepResult:
+        try:
+            calls = parse_action(action)
+            error = None
+        except InvalidAction as exc:
+            calls, error = [], exc.message
+        try:
+            result = await self.runtime.run(self._step(action, calls, error))
+        except BrowserCrashed as exc:
+            await self.runtime.run(self._release())
+            return self.fail(EpisodeStatus.env_error, exc.message)
+        if result.done:
+            await self.runtime.run(self._release())
+        return result
+
+    async def _step(self, action: Action, calls: list[Call], error: str | None) -> StepResult:
+        assert self.driver is not None and self.task is not None
+        replies: list[str] = []
+        for call in calls:
+            if call.name in actions.TERMINAL:
+                answer = call.args.get("text") if call.name == "answer" else None
+                grade = await self._grade(answer)
+                msgs = self._messages(action, replies + [f"Episode finished: reward {grade.reward:g}."])
+                return self.finish(grade, observation=Observation(messages=msgs))
+            error = await self.driver.execute(call)
+            replies.append(f"Error: {error}" if error else "ok")
+            if error:
+                break
+        if self.task.suite == "miniwob":
+            status = await self._miniwob_status()
+            if status["done"]:
+                grade = self._miniwob_grade(status)
+                msgs = self._messages(action, replies + [f"The task ended: reward {grade.reward:g}."])
+                return self.finish(grade, observation=Observation(messages=msgs))
+        text, data, image = await self._observe(error)
+        return StepResult(observation=Observation(messages=self._messages(action, replies, text), data=data, image=image))
+
+    @staticmethod
+    def _messages(action: Action, replies: list[str], page: str | None = None) -> list[Message]:
+        """One tool message per call (the last one carries the page), or a user message for text actions."""
+        if action.tool_calls:
+            msgs = []
+            for i, call in enumerate(action.tool_calls):
+                reply = replies[i] if i < len(replies) else "not run: an earlier call failed or ended the episode"
+                if page is not None and i == len(action.tool_calls) - 1:
+                    reply = f"{reply}\n\n{page}"
+                msgs.append(Message(role="tool", tool_call_id=call.id, content=reply))
+            return msgs
+        parts = replies + ([page] if page is not None else [])
+        return [Message(role="user", content="\n\n".join(parts))]
+
+    # ------------------------------------------------------------------ grading
+    @staticmethod
+    def _miniwob_grade(status: dict[str, Any]) -> Grade:
+        raw = float(status.get("raw") or 0.0)
+        ok = bool(status.get("done")) and raw == 1.0
+        return Grade(reward=1.0 if ok else 0.0, passed=ok,
+                     components=[GradeComponent(name="page_reward", reward=1.0 if ok else 0.0, passed=ok,
+                                                details={"raw_reward": raw, "time_discounted": status.get("reward")})],
+                     details={"done": bool(status.get("done")), "raw_reward": raw, "reason": status.get("reason")})
+
+    async def _miniwob_status(self) -> dict[str, Any]:
+        """The page's reward globals, read only from the task's own page (never from another page)."""
+        assert self.driver is not None and self.task is not None
+        if urlsplit(self.driver.page.url).path != "/" + self.task.payload["page"]:
+            return {"done": False, "raw": 0.0, "reward": 0.0, "reason": "not on the task page"}
+        return await self.driver.page.evaluate(miniwob.STATUS_JS)
+
+    async def _grade(self, answer: str | None) -> Grade:
+        assert self.task is not None
+        if self.task.suite == "miniwob":
+            return self._miniwob_grade(await self._miniwob_status())
+        from envgym_web.shop.grading import grade_state
+
+        state = (await self.runtime.sites()).shop_store.get(self.shop_token)
+        if state is None:
+            return Grade.failed("the shop session of this episode is gone")
+        return grade_state(self.task.private["check"], state, answer)
+
+    async def on_truncate(self) -> Grade | None:
+        # Turn limit: grade what the agent left behind (state tasks can pass; questions without an answer score 0).
+        try:
+            return await self.runtime.run(self._grade(None))
+        except (BrowserCrashed, PlaywrightError) as exc:
+            return Grade.failed(f"could not read the final state: {exc}")
+
+    # ------------------------------------------------------------------ cleanup
+    async def _release(self) -> None:
+        if self._released:
+            return
+        self._released = True
+        if self.lease is not None:
+            lease, self.lease = self.lease, None
+            await release_lease(lease)
+        if self.shop_token is not None:
+            (await self.runtime.sites()).shop_store.drop(self.shop_token)
+            self.shop_token = None
+
+    async def on_close(self) -> None:
+        if self.runtime is not None:
+            await self.runtime.run(self._release())

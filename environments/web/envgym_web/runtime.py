@@ -1,0 +1,214 @@
+"""The per-process web runtime: one event-loop thread that owns Playwright, the browser pools and
+the local sites (MiniWoB++ static files, the shop application).
+
+Playwright objects belong to the loop that created them, and hosts run episodes on many loops (the
+server's, a sync facade's private loop, a test's). Keeping every browser call on one dedicated
+thread lets all of them share the same long-lived browsers; an episode's coroutine is shipped to
+that thread with ``run()``. Cancelling the caller cancels the work there too.
+
+Example:
+    >>> rt = WebRuntime.get()                          # doctest: +SKIP
+    >>> sites = await rt.run(rt.sites())               # doctest: +SKIP
+    >>> sites.miniwob_origin                           # doctest: +SKIP
+    'http://127.0.0.1:40123'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import logging
+import socket
+import threading
+from dataclasses import dataclass
+from typing import Any, Coroutine, TypeVar
+
+from envgym.sync import LoopThread
+
+from envgym_web.browser import BrowserPool, PoolConfig
+from envgym_web.chromium import find_chromium
+
+T = TypeVar("T")
+log = logging.getLogger("envgym_web")
+
+
+@dataclass
+class Sites:
+    miniwob_origin: str
+    shop_origin: str
+    shop_store: Any  # envgym_web.shop.store.ShopStore
+
+
+class _Server:
+    """A uvicorn server on an already-bound loopback socket (ephemeral port), on the runtime loop."""
+
+    def __init__(self, app: Any) -> None:
+        import uvicorn
+
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off", timeout_keep_alive=30)
+        self.server = uvicorn.Server(config)
+        self.task: asyncio.Task[None] | None = None
+
+    @property
+    def origin(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        self.task = asyncio.get_running_loop().create_task(self.server.serve(sockets=[self.sock]))
+        while not self.server.started:
+            if self.task.done():
+                self.task.result()  # raises the start-up error
+            await asyncio.sleep(0.005)
+
+    async def stop(self) -> None:
+        self.server.should_exit = True
+        if self.task is not None:
+            try:
+                await asyncio.wait_for(self.task, 5)
+            except (asyncio.TimeoutError, Exception):  # noqa: BLE001 — shutting down regardless
+                self.task.cancel()
+        self.sock.close()
+
+
+class WebRuntime:
+    _instance: "WebRuntime | None" = None
+    _instance_lock = threading.Lock()
+
+    def __init__(self) -> None:
+        self._thread = LoopThread("envgym-web")
+        self._playwright: Any = None
+        self._pools: dict[PoolConfig, BrowserPool] = {}
+        self._sites: Sites | None = None
+        self._servers: list[_Server] = []
+        self._lock: asyncio.Lock | None = None
+        self._holders: set[int] = set()
+
+    @classmethod
+    def get(cls) -> "WebRuntime":
+        """The process's runtime, started on first use and stopped at exit."""
+        with cls._instance_lock:
+            if cls._instance is None:
+                cls._instance = WebRuntime()
+                atexit.register(cls._instance.shutdown)
+            return cls._instance
+
+    def hold(self, context: Any) -> None:
+        """Keep the runtime up until ``context.aclose()``; the last holder to close shuts it down.
+
+        Contexts that are never closed (the default one, a server's) keep it until the process exits."""
+        key = id(context)
+        if key in self._holders:
+            return
+        self._holders.add(key)
+
+        async def release() -> None:
+            self._holders.discard(key)
+            if not self._holders:
+                await self.ashutdown()
+
+        context.on_close("envgym_web.runtime", release)
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        return self._thread.loop
+
+    async def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        """Await ``coro`` on the runtime's loop, from any loop."""
+        if asyncio.get_running_loop() is self.loop:
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def _guard(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
+    # ------------------------------------------------------------------ on the runtime loop
+    async def playwright(self) -> Any:
+        async with self._guard():
+            if self._playwright is None:
+                from playwright.async_api import async_playwright
+
+                self._playwright = await async_playwright().start()
+            return self._playwright
+
+    async def pool(self, settings: dict[str, Any]) -> BrowserPool:
+        """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``)."""
+        pw = await self.playwright()
+        executable = find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
+        config = PoolConfig(size=int(settings.get("web.browsers", 1)), executable=executable,
+                            headless=bool(settings.get("web.headless", True)),
+                            extra_args=tuple(settings.get("web.chromium_args", ())),
+                            spares=int(settings.get("web.spare_contexts", 1)))
+        async with self._guard():
+            if config not in self._pools:
+                self._pools[config] = BrowserPool(pw, config)
+            return self._pools[config]
+
+    async def sites(self) -> Sites:
+        async with self._guard():
+            if self._sites is None:
+                from envgym_web.miniwob import miniwob_app
+                from envgym_web.shop.app import create_app
+                from envgym_web.shop.store import ShopStore
+
+                store = ShopStore()
+                servers = [_Server(miniwob_app()), _Server(create_app(store))]
+                for server in servers:
+                    await server.start()
+                self._servers = servers
+                self._sites = Sites(miniwob_origin=servers[0].origin, shop_origin=servers[1].origin, shop_store=store)
+            return self._sites
+
+    def open_contexts(self) -> int:
+        return sum(p.open_contexts() for p in self._pools.values())
+
+    def pools(self) -> list[BrowserPool]:
+        return list(self._pools.values())
+
+    async def _aclose(self) -> None:
+        for pool in list(self._pools.values()):
+            await pool.aclose()
+        self._pools.clear()
+        for server in self._servers:
+            await server.stop()
+        self._servers, self._sites = [], None
+        if self._playwright is not None:
+            try:
+                await self._playwright.stop()
+            except Exception:  # noqa: BLE001
+                pass
+            self._playwright = None
+
+    async def ashutdown(self) -> None:
+        """``shutdown()`` for async callers (not from the runtime's own loop)."""
+        with WebRuntime._instance_lock:
+            if WebRuntime._instance is self:
+                WebRuntime._instance = None
+        if self.loop.is_closed():
+            return
+        try:
+            await asyncio.wait_for(self.run(self._aclose()), 20)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("web runtime shutdown: %s", exc)
+        await asyncio.get_running_loop().run_in_executor(None, self._thread.stop)
+
+    def shutdown(self) -> None:
+        """Close browsers and servers and stop the thread (safe to call twice; registered at exit)."""
+        if self.loop.is_closed():
+            return
+        try:
+            self._thread.run(self._aclose(), timeout=20)
+        except Exception as exc:  # noqa: BLE001
+            log.warning("web runtime shutdown: %s", exc)
+        self._thread.stop()
+        with WebRuntime._instance_lock:
+            if WebRuntime._instance is self:
+                WebRuntime._instance = None
+
+
+__all__ = ["Sites", "WebRuntime"]
