@@ -3,8 +3,9 @@
 It is started once per container (as root, via one ``docker exec``) and then serves every command of
 the episode over its stdin/stdout as newline-delimited JSON, so a step does not pay for a new
 ``docker exec``. Commands run as the unprivileged sandbox user (uid 1000) in their own session
-with rlimits; when a command ends, or times out, every process of that user is killed, so nothing
-an agent starts (daemons included) outlives its command. Because the server is root and the agent's
+with rlimits. When a command ends or times out its process group is killed at once, and as soon as
+no command is running every process of that user is killed, so nothing an agent starts (daemons
+included) outlives its command. Requests are served concurrently (one thread each). Because the server is root and the agent's
 processes are not, the agent cannot kill or ptrace the server.
 
 Requests:  {"id": n, "op": "exec"|"write"|"read"|"kill_all"|"wipe"|"ping", ...}
@@ -19,6 +20,7 @@ import select
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 SANDBOX_UID = 1000
@@ -70,10 +72,48 @@ def demote(limits):
         fsize = int(limits.get("max_file_mb", 256)) * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+        # Address-space cap per process, so one huge allocation fails with ENOMEM (MemoryError)
+        # instead of the whole container's cgroup OOM-killing; the cgroup still caps the total.
+        mem = int(limits.get("memory_mb", 1024)) * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         os.setgroups([])
         os.setgid(SANDBOX_UID)
         os.setuid(SANDBOX_UID)
     return apply
+
+
+class _Active:
+    """How many commands are running. Leftovers of a finished command (daemons in their own
+    session) are swept once no command is running, so one command's end never kills another's."""
+
+    def __init__(self):
+        self.count = 0
+        self.lock = threading.Lock()
+
+    def enter(self):
+        with self.lock:
+            self.count += 1
+
+    def leave_and_sweep(self):
+        with self.lock:
+            self.count -= 1
+            if self.count == 0:
+                kill_user_processes()
+        reap()
+
+
+ACTIVE = _Active()
+
+
+def _read_into(fd, buf, cap):
+    """Read what is there; returns (eof, truncated_now)."""
+    chunk = os.read(fd, 65536)
+    if not chunk:
+        return True, False
+    room = cap - len(buf)
+    if room > 0:
+        buf += chunk[:room]
+    return False, len(chunk) > max(room, 0)
 
 
 def run(req):
@@ -82,68 +122,82 @@ def run(req):
     env = req.get("env") or {}
     started = time.monotonic()
     stdin_data = base64.b64decode(req["stdin"]) if req.get("stdin") is not None else None
-    proc = subprocess.Popen(
-        req["argv"], cwd=req.get("cwd") or "/workspace", env=env,
-        stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=demote(req.get("limits", {})),
-    )
-    if stdin_data is not None:
+    ACTIVE.enter()
+    try:
         try:
-            proc.stdin.write(stdin_data)
-        except BrokenPipeError:
-            pass
-        proc.stdin.close()
-    out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
-    bufs = {out_fd: bytearray(), err_fd: bytearray()}
-    truncated = False
-    open_fds = set(bufs)
-    timed_out = False
-    deadline = started + timeout
-    # Read until the command exits (not until the pipes close: a daemon may hold them open).
-    while True:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
-            break
-        ready, _, _ = select.select(list(open_fds), [], [], min(remaining, 0.05)) if open_fds else ([], [], [])
-        if not open_fds:
-            time.sleep(min(remaining, 0.002))
-        for fd in ready:
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                open_fds.discard(fd)
-                continue
-            room = cap - len(bufs[fd])
-            if room > 0:
-                bufs[fd] += chunk[:room]
-            if len(chunk) > max(room, 0):
-                truncated = True
-        if proc.poll() is not None and not ready:
-            break
-    kill_user_processes()
-    code = proc.wait()
-    # Drain what is left in the pipes now that every writer is dead.
-    for fd in list(open_fds):
+            proc = subprocess.Popen(
+                req["argv"], cwd=req.get("cwd") or "/workspace", env=env,
+                stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=demote(req.get("limits", {})),
+            )
+        except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
+            # The shell's conventions: 127 for a command that does not exist, 126 for one that cannot run.
+            code = 126 if isinstance(exc, PermissionError) else 127
+            return {"exit_code": code, "stdout": "", "stderr": base64.b64encode(("%s\n" % exc).encode()).decode(),
+                    "timed_out": False, "truncated": False, "signal": None, "duration_s": time.monotonic() - started}
+        if stdin_data is not None:
+            threading.Thread(target=_feed, args=(proc.stdin, stdin_data), daemon=True).start()
+        out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+        bufs = {out_fd: bytearray(), err_fd: bytearray()}
+        open_fds = set(bufs)
+        truncated = timed_out = False
+        deadline = started + timeout
+        # Read until the command exits (not until the pipes close: a daemon may hold them open).
         while True:
-            chunk = os.read(fd, 65536)
-            if not chunk:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                timed_out = True
                 break
-            room = cap - len(bufs[fd])
-            if room > 0:
-                bufs[fd] += chunk[:room]
-            if len(chunk) > max(room, 0):
-                truncated = True
-    proc.stdout.close()
-    proc.stderr.close()
-    reap()
-    signal_no = -code if code < 0 else None
-    return {
-        "exit_code": 124 if timed_out else code,
-        "stdout": base64.b64encode(bytes(bufs[out_fd])).decode(),
-        "stderr": base64.b64encode(bytes(bufs[err_fd])).decode(),
-        "timed_out": timed_out, "truncated": truncated, "signal": signal_no,
-        "duration_s": time.monotonic() - started,
-    }
+            if open_fds:
+                ready = select.select(list(open_fds), [], [], min(remaining, 0.05))[0]
+            else:
+                ready = []
+                time.sleep(min(remaining, 0.002))
+            for fd in ready:
+                eof, cut = _read_into(fd, bufs[fd], cap)
+                truncated = truncated or cut
+                if eof:
+                    open_fds.discard(fd)
+            if proc.poll() is not None and not ready:
+                break
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the command's own process group, at once
+        except (ProcessLookupError, PermissionError):
+            pass
+        code = proc.wait()
+        # Take what is already in the pipes without waiting for writers that may still live.
+        while open_fds:
+            ready = select.select(list(open_fds), [], [], 0.01)[0]
+            if not ready:
+                break
+            for fd in ready:
+                eof, cut = _read_into(fd, bufs[fd], cap)
+                truncated = truncated or cut
+                if eof:
+                    open_fds.discard(fd)
+        proc.stdout.close()
+        proc.stderr.close()
+        return {
+            "exit_code": 124 if timed_out else code,
+            "stdout": base64.b64encode(bytes(bufs[out_fd])).decode(),
+            "stderr": base64.b64encode(bytes(bufs[err_fd])).decode(),
+            "timed_out": timed_out, "truncated": truncated, "signal": -code if code < 0 else None,
+            "duration_s": time.monotonic() - started,
+        }
+    finally:
+        ACTIVE.leave_and_sweep()
+
+
+def _feed(pipe, data):
+    try:
+        pipe.write(data)
+    except (BrokenPipeError, OSError):
+        pass
+    finally:
+        try:
+            pipe.close()
+        except OSError:
+            pass
 
 
 def handle(req):
@@ -190,9 +244,9 @@ def handle(req):
 
 def main():
     out = sys.stdout.buffer
-    for line in sys.stdin.buffer:
-        if not line.strip():
-            continue
+    write_lock = threading.Lock()
+
+    def serve(line):
         req = {}
         try:
             req = json.loads(line)
@@ -200,8 +254,15 @@ def main():
             resp.update(id=req.get("id"), ok=True)
         except Exception as exc:  # the server must survive any single bad request
             resp = {"id": req.get("id"), "ok": False, "error": "%s: %s" % (type(exc).__name__, exc)}
-        out.write(json.dumps(resp).encode() + b"\n")
-        out.flush()
+        with write_lock:
+            out.write(json.dumps(resp).encode() + b"\n")
+            out.flush()
+
+    # Each request in its own thread: kill_all must reach a sandbox while a command runs in it,
+    # and several commands may run in one sandbox at once.
+    for line in sys.stdin.buffer:
+        if line.strip():
+            threading.Thread(target=serve, args=(line,), daemon=True).start()
 
 
 if __name__ == "__main__":

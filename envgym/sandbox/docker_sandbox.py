@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import concurrent.futures
 import hashlib
 import itertools
 import json
@@ -66,6 +67,11 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def _ping(channel: "_Channel") -> None:
+    """Wait (in a worker thread, without an event loop) until the command server answers."""
+    asyncio.run(channel.request({"op": "ping"}, 30))
+
+
 def context_hash(directory: str | Path) -> str:
     """Content hash of a build context (paths, modes and bytes), the cache key of its image."""
     root = Path(directory)
@@ -78,61 +84,93 @@ def context_hash(directory: str | Path) -> str:
 
 
 class _Channel:
-    """Newline-delimited JSON over the hijacked, multiplexed socket of one ``docker exec``."""
+    """Newline-delimited JSON over the hijacked, multiplexed socket of one ``docker exec``.
+
+    Requests carry ids and may overlap (a ``kill_all`` while a command runs, several commands in
+    one sandbox); one reader thread hands each reply to the future waiting for its id.
+    """
 
     def __init__(self, sock: Any) -> None:
         self._raw = getattr(sock, "_sock", sock)
         self._raw.setblocking(True)
-        self._buf = bytearray()
-        self._lines: list[bytes] = []
-        self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
-
-    def _read_line(self) -> bytes:
-        while not self._lines:
-            header = self._recv_exact(8)
-            stream, size = header[0], struct.unpack(">I", header[4:])[0]
-            payload = self._recv_exact(size)
-            if stream != 1:  # stderr of the command server: only tracebacks; keep going
-                continue
-            self._buf += payload
-            while b"\n" in self._buf:
-                line, _, rest = bytes(self._buf).partition(b"\n")
-                self._buf = bytearray(rest)
-                self._lines.append(line)
-        return self._lines.pop(0)
+        self._waiters: dict[int, concurrent.futures.Future] = {}
+        self._waiters_lock = threading.Lock()
+        self.broken: str | None = None
+        self._reader = threading.Thread(target=self._read_loop, name="envgym-docker-channel", daemon=True)
+        self._reader.start()
 
     def _recv_exact(self, n: int) -> bytes:
         out = bytearray()
         while len(out) < n:
             chunk = self._raw.recv(n - len(out))
             if not chunk:
-                raise SandboxError("the container's command server went away (container stopped or killed)")
+                raise EOFError
             out += chunk
         return bytes(out)
 
-    def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
-        with self._lock:
-            payload = {**payload, "id": next(self._ids)}
-            self._raw.settimeout(timeout)
-            try:
-                self._raw.sendall(json.dumps(payload).encode() + b"\n")
-                reply = json.loads(self._read_line())
-            except (socket.timeout, TimeoutError) as exc:
-                raise SandboxError(f"the container did not answer within {timeout:.0f} s") from exc
-            except OSError as exc:
-                raise SandboxError(f"lost the connection to the container: {exc}") from exc
-            finally:
-                self._raw.settimeout(None)
+    def _read_loop(self) -> None:
+        buf = bytearray()
+        try:
+            while True:
+                header = self._recv_exact(8)
+                stream, size = header[0], struct.unpack(">I", header[4:])[0]
+                payload = self._recv_exact(size)
+                if stream != 1:  # the command server's stderr: only tracebacks
+                    continue
+                buf += payload
+                while b"\n" in buf:
+                    line, _, rest = bytes(buf).partition(b"\n")
+                    buf = bytearray(rest)
+                    reply = json.loads(line)
+                    with self._waiters_lock:
+                        fut = self._waiters.pop(reply.get("id"), None)
+                    if fut is not None and not fut.done():
+                        fut.set_result(reply)
+        except (EOFError, OSError, ValueError) as exc:
+            self.broken = "the container's command server went away (container stopped or killed)" \
+                if isinstance(exc, (EOFError, OSError)) else f"garbled reply from the container: {exc}"
+        with self._waiters_lock:
+            waiters, self._waiters = list(self._waiters.values()), {}
+        for fut in waiters:
+            if not fut.done():
+                fut.set_exception(SandboxError(self.broken or "connection closed"))
+
+    async def request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
+        if self.broken:
+            raise SandboxError(self.broken)
+        req_id = next(self._ids)
+        fut: concurrent.futures.Future = concurrent.futures.Future()
+        with self._waiters_lock:
+            self._waiters[req_id] = fut
+        data = json.dumps({**payload, "id": req_id}).encode() + b"\n"
+
+        def send() -> None:
+            with self._send_lock:
+                self._raw.sendall(data)
+
+        try:
+            await asyncio.to_thread(send)
+            reply = await asyncio.wait_for(asyncio.wrap_future(fut), timeout)
+        except asyncio.TimeoutError as exc:
+            raise SandboxError(f"the container did not answer within {timeout:.0f} s") from exc
+        except OSError as exc:
+            raise SandboxError(f"lost the connection to the container: {exc}") from exc
+        finally:
+            with self._waiters_lock:
+                self._waiters.pop(req_id, None)
         if not reply.get("ok"):
             raise SandboxError(f"container command server: {reply.get('error')}")
         return reply
 
     def close(self) -> None:
-        try:
-            self._raw.close()
-        except OSError:
-            pass
+        # shutdown() wakes the reader thread blocked in recv(); close() alone would not.
+        for step in (lambda: self._raw.shutdown(socket.SHUT_RDWR), self._raw.close):
+            try:
+                step()
+            except OSError:
+                pass
 
 
 class DockerSandbox(Sandbox):
@@ -160,7 +198,7 @@ class DockerSandbox(Sandbox):
     async def _request(self, payload: dict[str, Any], timeout: float) -> dict[str, Any]:
         if self._closed:
             raise SandboxError("the sandbox is closed")
-        return await asyncio.to_thread(self._channel.request, payload, timeout)
+        return await self._channel.request(payload, timeout)
 
     async def exec(self, cmd, *, stdin=None, timeout=None, cwd=None, env=None) -> ExecResult:
         timeout = float(timeout or self.spec.wall_timeout_s)
@@ -171,7 +209,8 @@ class DockerSandbox(Sandbox):
             "op": "exec", "argv": self._argv(cmd), "cwd": cwd or self.spec.workdir, "env": self._env(env),
             "timeout": timeout, "output_bytes": self.spec.output_bytes,
             "stdin": base64.b64encode(data).decode() if data is not None else None,
-            "limits": {"cpu_seconds": self.spec.cpu_seconds, "max_file_mb": self.spec.max_file_mb},
+            "limits": {"cpu_seconds": self.spec.cpu_seconds, "max_file_mb": self.spec.max_file_mb,
+                       "memory_mb": self.spec.memory_mb},
         }, timeout + 30)
         return ExecResult(exit_code=reply["exit_code"], stdout=base64.b64decode(reply["stdout"]).decode("utf-8", "replace"),
                           stderr=base64.b64decode(reply["stderr"]).decode("utf-8", "replace"), timed_out=reply["timed_out"],
@@ -316,15 +355,18 @@ class DockerProvider(SandboxProvider):
     def _start_container(self, spec: SandboxSpec) -> DockerSandbox:
         client = self._docker()
         image = self.build_image(spec.build_context) if spec.build_context else (spec.image or self.image)
-        disk = f"size={max(16, spec.disk_mb)}m"
+        # One disk budget split between the workspace (3/4) and /tmp (1/4): Docker cannot back two
+        # mounts with one tmpfs, and the budget is what the spec promises for both together.
+        work_mb = max(4, spec.disk_mb * 3 // 4)
+        tmp_mb = max(4, spec.disk_mb - work_mb)
         try:
             container = client.containers.run(
-                image, command=["sleep", "infinity"], detach=True, labels={LABEL: "1", OWNER_LABEL: self.owner},
+                image, command=["python3", "-c", "import signal; signal.pause()"], detach=True, labels={LABEL: "1", OWNER_LABEL: self.owner},
                 network_mode="none" if spec.network == "none" else "bridge",
-                mem_limit=f"{spec.memory_mb}m", memswap_limit=f"{spec.memory_mb}m", pids_limit=spec.max_processes + 8,
+                mem_limit=f"{spec.memory_mb}m", memswap_limit=f"{spec.memory_mb}m", pids_limit=spec.max_processes + 3,
                 nano_cpus=int(self.cpus * 1e9), read_only=True, cap_drop=["ALL"], cap_add=_KEEP_CAPS,
                 security_opt=["no-new-privileges"], init=True, user="0:0", working_dir=spec.workdir,
-                tmpfs={spec.workdir: f"{disk},uid=1000,gid=1000,mode=0755,exec", "/tmp": f"{disk},mode=1777,exec"},
+                tmpfs={spec.workdir: f"size={work_mb}m,uid=1000,gid=1000,mode=0755,exec", "/tmp": f"size={tmp_mb}m,mode=1777,exec"},
                 environment={}, stop_signal="SIGKILL",
             )
         except Exception as exc:  # noqa: BLE001
@@ -334,7 +376,7 @@ class DockerProvider(SandboxProvider):
         try:
             exec_id = client.api.exec_create(container.id, ["python3", "-c", _AGENT_SOURCE], stdin=True, user="0:0")["Id"]
             channel = _Channel(client.api.exec_start(exec_id, socket=True))
-            channel.request({"op": "ping"}, 30)
+            _ping(channel)
         except Exception as exc:  # noqa: BLE001
             container.remove(force=True)
             raise SandboxError(f"the command server did not start in {image!r} (does it have python3?): {exc}") from exc

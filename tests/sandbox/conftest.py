@@ -14,8 +14,8 @@ import pytest
 
 from envgym.sandbox import Sandbox, SandboxProvider, SandboxSpec, get_provider
 
-PROVIDERS = ["bwrap", "process"]
-ISOLATED_PROVIDERS = ["bwrap"]
+PROVIDERS = ["bwrap", "process", "docker"]
+ISOLATED_PROVIDERS = ["bwrap", "docker"]
 
 
 def _bwrap_leftovers(box: Sandbox) -> list[str]:
@@ -31,7 +31,18 @@ def _process_leftovers(box: Sandbox) -> list[str]:
     return [f"directory {root} still exists"] if Path(root).exists() else []
 
 
-LEFTOVERS: dict[str, Callable[[Sandbox], list[str]]] = {"bwrap": _bwrap_leftovers, "process": _process_leftovers}
+def _docker_leftovers(box: Sandbox) -> list[str]:
+    import docker
+
+    try:
+        docker.from_env().containers.get(box.id)  # type: ignore[attr-defined]
+    except docker.errors.NotFound:
+        return []
+    return [f"container {box.id[:12]} still exists"]  # type: ignore[attr-defined]
+
+
+LEFTOVERS: dict[str, Callable[[Sandbox], list[str]]] = {"bwrap": _bwrap_leftovers, "process": _process_leftovers,
+                                                        "docker": _docker_leftovers}
 
 
 def _host_pids() -> list[int]:
