@@ -1,0 +1,3 @@
+from logstats.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from minitpl.engine import TemplateError, render
+
+__all__ = ["TemplateError", "render"]

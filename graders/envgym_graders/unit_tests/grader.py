@@ -1,0 +1,240 @@
+"""The ``unit_tests`` grader (DESIGN.md §7): hidden tests, a fresh sandbox, a channel the solution cannot write.
+
+Grading never happens in the agent's sandbox. The grader
+
+1. takes the solution: the episode's sandbox (its processes are killed first, then its regular
+   files are copied out — symlinks, ``conftest.py``, ``sitecustomize.py``, ``*.pth`` are dropped and
+   reported), or ``submission.files`` laid over the task's starting files, or ``submission.answer``
+   (a code completion, for ``kind="function"``);
+2. creates a FRESH sandbox through ``context.create_sandbox`` and writes only the solution into it;
+3. starts the trusted harness (``harness.py``) there as ``python3 -I -c`` and sends it the hidden tests
+   and a random per-run key on stdin — hidden tests never exist as files anywhere;
+4. the harness runs each test in its own process and calls the solution in worker processes that
+   only return plain data; it prints one result line signed with the key, which is verified here.
+
+Configuration (``GraderSpec.config``):
+
+* ``kind``: ``"function"`` (HumanEval-style: ``task.payload["entry_point"]``, ``task.payload["prompt"]``,
+  ``task.private["tests"]`` defines ``check(candidate)``) or ``"project"`` (``task.private["hidden_tests"]``:
+  ``{file name: source}``; each ``test_*`` function receives a ``project`` handle).
+* ``mode``: ``"binary"`` (1 only if every test passes) or ``"fraction"`` (passed / total).
+* ``test_timeout_s`` (default 10), ``total_timeout_s`` (default 120), ``python`` (default ``/usr/bin/python3``),
+  ``sandbox`` (``SandboxSpec`` field overrides).
+
+Example:
+    >>> from envgym.protocol import Task, GraderSpec, Submission
+    >>> task = Task(id="add", suite="demo", prompt="write add(a, b)",
+    ...             payload={"entry_point": "add", "prompt": "def add(a, b):\\n"},
+    ...             private={"tests": "def check(candidate):\\n    assert candidate(2, 3) == 5\\n"},
+    ...             grader=GraderSpec(name="unit_tests", config={"kind": "function"}))
+    >>> UnitTestsGrader(kind="function").grade_sync(task, Submission(answer="    return a + b\\n"),
+    ...     context=EnvContext(sandbox="process")).reward  # doctest: +SKIP
+    1.0
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+import secrets
+from importlib import resources
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from envgym.context import EnvContext, default_context
+from envgym.errors import GraderError, SandboxError
+from envgym.grader import Grader
+from envgym.protocol import Grade, GradeComponent, Submission, Task
+from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym_graders.code_extract import build_program
+from envgym_graders.unit_tests.snapshot import Snapshot, snapshot_from_files, take_snapshot
+
+MARKER = "ENVGYM-RESULT"
+# Starts the harness from stdin: nothing of it is on disk, and -I keeps the workspace, PYTHON* variables
+# and the user site out of sys.path.
+BOOTSTRAP = ("import sys, json\nd = json.loads(sys.stdin.read())\nns = {'__name__': 'envgym_harness'}\n"
+             "exec(compile(d.pop('harness'), '<envgym-harness>', 'exec'), ns)\nns['main'](d)\n")
+SOLUTION_MODULE = "solution"
+GRADING_ATTEMPTS = 3
+
+
+class UnitTestsConfig(BaseModel):
+    kind: Literal["function", "project"] = "project"
+    mode: Literal["binary", "fraction"] = "binary"
+    test_timeout_s: float = Field(10.0, gt=0)
+    total_timeout_s: float = Field(120.0, gt=0)
+    python: str = "/usr/bin/python3"
+    sandbox: dict[str, Any] = Field(default_factory=dict)
+    max_result_bytes: int = 4_000_000
+    output_cap: int = 2000
+
+
+def _harness_source() -> str:
+    return resources.files("envgym_graders.unit_tests").joinpath("harness.py").read_text()
+
+
+class UnitTestsGrader(Grader):
+    name = "unit_tests"
+    summary = "Hidden unit tests run in a fresh sandbox by a trusted harness; binary or fraction-passed reward."
+
+    def __init__(self, **config: Any) -> None:
+        super().__init__(**config)
+        try:
+            self.cfg = UnitTestsConfig(**config)
+        except Exception as exc:  # pydantic's message names the bad field
+            raise GraderError(f"bad unit_tests configuration: {exc}", details={"config": config}) from exc
+
+    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
+                    context: EnvContext | None = None) -> Grade:
+        context = context or default_context()
+        snap, tests, extra = await self._prepare(task, submission, sandbox)
+        if snap is None:
+            return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})
+        spec = SandboxSpec(**{"wall_timeout_s": self.cfg.total_timeout_s + 30, **self.cfg.sandbox})
+        key = secrets.token_hex(32)
+        payload = {
+            "harness": _harness_source(), "key": key, "kind": self.cfg.kind, "tests": tests,
+            "workdir": None, "python": self.cfg.python, "call_timeout": self.cfg.test_timeout_s,
+            "total_timeout": self.cfg.total_timeout_s, "max_result_bytes": self.cfg.max_result_bytes,
+            "output_cap": self.cfg.output_cap, **extra,
+        }
+        stdin = json.dumps(payload)
+        for attempt in range(1, GRADING_ATTEMPTS + 1):
+            try:
+                result = await self._run_once(context, spec, snap, stdin)
+                break
+            except SandboxError:
+                # The sandbox machinery itself failed (not the solution: it cannot reach the host side);
+                # a fresh sandbox usually works. If it keeps failing, the error becomes grader_error.
+                if attempt == GRADING_ATTEMPTS:
+                    raise
+        return self._verdict(result, key, snap)
+
+    async def _run_once(self, context: EnvContext, spec: SandboxSpec, snap: Snapshot, stdin: str) -> Any:
+        pool = GradingPool.of(context)
+        box = await pool.take(spec) if pool is not None else await context.create_sandbox(spec)
+        reusable = False
+        try:
+            for rel, data in snap.files.items():
+                await box.write_file(rel, data)
+            result = await box.exec([self.cfg.python, "-I", "-c", BOOTSTRAP], stdin=stdin,
+                                    timeout=self.cfg.total_timeout_s + 20, cwd=spec.workdir)
+            reusable = pool is not None
+            return result
+        finally:
+            if reusable:
+                await pool.give_back(box)  # type: ignore[union-attr]
+            else:
+                await box.close()
+
+
+    async def _prepare(self, task: Task, submission: Submission,
+                       sandbox: Sandbox | None) -> tuple[Snapshot | None, list[dict[str, str]], dict[str, Any]]:
+        if self.cfg.kind == "function":
+            entry_point = task.payload.get("entry_point")
+            check = task.private.get("tests")
+            if not entry_point or not check:
+                raise GraderError(f"task {task.id!r} lacks payload.entry_point or private.tests for a function-kind grader")
+            prompt = task.payload.get("prompt", "")
+            if submission.answer is None or not submission.answer.strip():
+                return None, [], {"reason": "empty answer"}
+            program = build_program(submission.answer, prompt, entry_point)
+            snap = Snapshot(files={f"{SOLUTION_MODULE}.py": program.source.encode()})
+            return snap, [{"file": "check.py", "name": task.id, "source": check}], {
+                "entry_point": entry_point, "module": SOLUTION_MODULE, "prelude": prompt, "completion_form": program.form}
+        hidden = task.private.get("hidden_tests")
+        if not hidden:
+            raise GraderError(f"task {task.id!r} has no private.hidden_tests for a project-kind grader")
+        if sandbox is not None:
+            snap = await take_snapshot(sandbox, python=self.cfg.python)
+        else:
+            files = dict(task.payload.get("files") or {})
+            files.update(submission.files or {})
+            snap = snapshot_from_files(files)
+        tests = [{"file": name, "source": source} for name, source in sorted(hidden.items())]
+        return snap, tests, {}
+
+    def _verdict(self, result: Any, key: str, snap: Snapshot) -> Grade:
+        line = next((ln for ln in reversed(result.stdout.splitlines()) if ln.startswith(MARKER + " ")), None)
+        integrity = {"tamper_signals": snap.tamper_signals, "dropped_files": snap.dropped,
+                     "skipped_files": [list(s) for s in snap.skipped]}
+        if line is None:
+            if result.killed_by_signal or result.timed_out:
+                # The harness was killed from inside (the only processes there are the solution's): a zero, flagged.
+                return Grade(reward=0.0, passed=False, details={
+                    "tampered": True, "reason": "the test harness was killed or timed out before reporting",
+                    "exit_code": result.exit_code, **integrity})
+            return Grade.failed("the unit-test harness broke before reporting any result",
+                                exit_code=result.exit_code, stderr=result.stderr[-3000:])
+        body, _, mac = line[len(MARKER) + 1:].rpartition(" ")
+        expected = hmac.new(bytes.fromhex(key), body.encode(), "sha256").hexdigest()
+        if not hmac.compare_digest(mac, expected):
+            return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})
+        record = json.loads(body)
+        if record.get("harness_error"):
+            return Grade.failed("the hidden tests could not be run (harness error)", traceback=record["harness_error"])
+        tests = record["tests"]
+        if not tests:
+            return Grade.failed("no hidden tests were collected")
+        passed = sum(1 for t in tests if t["outcome"] == "passed")
+        all_passed = passed == len(tests)
+        reward = float(all_passed) if self.cfg.mode == "binary" else passed / len(tests)
+        components = [GradeComponent(name=t["name"], reward=1.0 if t["outcome"] == "passed" else 0.0,
+                                     passed=t["outcome"] == "passed", weight=1.0) for t in tests]
+        return Grade(reward=reward, passed=all_passed, components=components, details={
+            "mode": self.cfg.mode, "passed": passed, "total": len(tests), "tests": tests,
+            "harness_duration_s": record.get("duration_s"), **integrity})
+
+
+class GradingPool:
+    """Opt-in reuse of grading sandboxes (``EnvContext.settings["unit_tests_pool"] = N``, idle sandboxes kept).
+
+    A sandbox goes back to the pool only after ``kill_all`` (no process of the previous solution survives)
+    and after every writable place (workspace, /tmp, $HOME, /dev/shm) has been emptied, so the next
+    grading starts from the same state as a fresh sandbox. Off by default: hosts that count every open
+    sandbox (the conformance kit, the server's per-request cleanup) expect grading to leave none open.
+    """
+
+    WIPE = ("find /workspace /tmp /root /dev/shm -mindepth 1 -maxdepth 1 -exec rm -rf -- {} + 2>/dev/null; "
+            "test -z \"$(find /workspace /tmp /root /dev/shm -mindepth 1 -maxdepth 1 2>/dev/null | head -1)\"")
+
+    def __init__(self, context: EnvContext, size: int) -> None:
+        self.context, self.size = context, size
+        self.idle: list[tuple[str, Sandbox]] = []
+
+    @classmethod
+    def of(cls, context: EnvContext) -> "GradingPool | None":
+        size = int(context.setting("unit_tests_pool", 0) or 0)
+        if size <= 0:
+            return None
+        pool = getattr(context, "_unit_tests_pool", None)
+        if pool is None:
+            pool = cls(context, size)
+            setattr(context, "_unit_tests_pool", pool)  # the pool lives and dies with its context
+        return pool
+
+    async def take(self, spec: SandboxSpec) -> Sandbox:
+        key = spec.model_dump_json()
+        for i, (k, box) in enumerate(self.idle):
+            if k == key and not box.closed:
+                del self.idle[i]
+                return box
+        return await self.context.create_sandbox(spec)
+
+    async def give_back(self, box: Sandbox) -> None:
+        try:
+            await box.kill_all()
+            wiped = await box.exec(["bash", "-c", self.WIPE], timeout=30)
+            ok = wiped.exit_code == 0 and not box.closed
+        except Exception:  # noqa: BLE001 — a sandbox that cannot be cleaned is simply not reused
+            ok = False
+        if ok and len(self.idle) < self.size:
+            self.idle.append((box.spec.model_dump_json(), box))
+        else:
+            await box.close()
+
+    async def aclose(self) -> None:
+        idle, self.idle = self.idle, []
+        for _, box in idle:
+            await box.close()
