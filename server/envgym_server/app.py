@@ -1,0 +1,77 @@
+"""``create_app(config) -> FastAPI``: the envgym HTTP service of DESIGN.md §5.
+
+Extra routers plug in with ``app.include_router``; they reach sessions, sandbox context and
+metrics through ``envgym_server.state.get_state``. If a module ``envgym_server.rollouts`` exists
+and exposes ``router``, it is included automatically (``POST /v1/rollouts``).
+
+Example:
+    >>> from envgym_server import ServerConfig, create_app
+    >>> app = create_app(ServerConfig(max_sessions=64, sandbox="process"))
+    >>> app.state.envgym.config.max_sessions
+    64
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import importlib.util
+from contextlib import asynccontextmanager
+from typing import AsyncIterator
+
+from fastapi import FastAPI
+
+from envgym import __version__
+
+from envgym_server import routes, websocket
+from envgym_server.config import ServerConfig
+from envgym_server.context import TrackedContext
+from envgym_server.errors import install_error_handlers
+from envgym_server.limits import LimitsMiddleware
+from envgym_server.metrics import Metrics
+from envgym_server.sessions import SessionManager
+from envgym_server.state import ServerState
+
+OPTIONAL_ROUTERS = ["envgym_server.rollouts"]
+
+
+def _no_framework_telemetry() -> dict:
+    # Recent FastAPI versions trace every request through OpenTelemetry when it is installed;
+    # the server exports its own Prometheus metrics, and the tracing cost shows on the step path.
+    if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
+        return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
+    return {}
+
+
+def create_app(config: ServerConfig | None = None, *, context: TrackedContext | None = None) -> FastAPI:
+    """Build the app. Its lifespan starts the idle reaper and, at shutdown, closes every session
+    (and so every sandbox) and the sandbox providers."""
+    config = config or ServerConfig()
+    metrics = Metrics()
+    if context is None:
+        context = TrackedContext(sandbox=config.sandbox, sandbox_options=dict(config.sandbox_options),
+                                 settings=dict(config.settings))
+    context.tracker.on_create = metrics.sandboxes_created.inc
+    sessions = SessionManager(config, context, metrics)
+    metrics.bind(lambda: sessions.open_count, context.tracker.open_count)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        sessions.start_reaper()
+        try:
+            yield
+        finally:
+            await sessions.aclose()
+
+    app = FastAPI(title="envgym", version=__version__, lifespan=lifespan, redoc_url=None, **_no_framework_telemetry(),
+                  description="Agentic RL environments for language models: sessions, steps and grading (DESIGN.md §5).")
+    app.state.envgym = ServerState(config=config, context=context, sessions=sessions, metrics=metrics)
+    install_error_handlers(app)
+    app.include_router(routes.router)
+    app.include_router(websocket.router)
+    for name in OPTIONAL_ROUTERS:
+        if importlib.util.find_spec(name) is not None:
+            app.include_router(importlib.import_module(name).router)
+    app.add_middleware(LimitsMiddleware, token=config.token, max_body_bytes=config.max_body_bytes,
+                       on_error=lambda code: metrics.errors.labels(code=code).inc())
+    return app

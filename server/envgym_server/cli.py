@@ -1,0 +1,103 @@
+"""``envgym serve``: registered on the ``envgym`` CLI through the ``envgym.commands`` entry point.
+
+Example:
+    $ envgym serve --port 8000 --max-sessions 2000 --set judge_base_url=http://127.0.0.1:8001/v1
+    $ ENVGYM_TOKEN=s3cret envgym serve --host 0.0.0.0
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import logging
+import resource
+from typing import Any, Optional
+
+import typer
+from pydantic import ValidationError
+
+from envgym_server.config import ServerConfig
+
+DEFAULTS = ServerConfig.model_fields
+
+
+def parse_setting(item: str) -> tuple[str, Any]:
+    """``KEY=VALUE``; the value is read as JSON when it parses (numbers, booleans, lists), else as text.
+
+    Example: ``parse_setting("max_turns=5") == ("max_turns", 5)``
+    """
+    key, sep, raw = item.partition("=")
+    if not sep or not key.strip():
+        raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key.strip(), value
+
+
+def raise_open_files_limit() -> tuple[int, int]:
+    """Raise RLIMIT_NOFILE's soft limit to the hard limit: each client connection is a descriptor,
+    and 1,000 clients plus sandboxes pass the common default of 1,024."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard == resource.RLIM_INFINITY or soft < hard:
+        target = hard if hard != resource.RLIM_INFINITY else max(soft, 1 << 20)
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+    return resource.getrlimit(resource.RLIMIT_NOFILE)
+
+
+def uvicorn_config(app: Any, config: ServerConfig, *, log_level: str = "info", access_log: bool = False) -> Any:
+    """uvicorn settings for many concurrent clients: uvloop + httptools, a deep accept backlog,
+    keep-alive longer than a trainer's pause between steps, no per-request access log."""
+    import uvicorn
+
+    ws = "websockets-sansio" if importlib.util.find_spec("uvicorn.protocols.websockets.websockets_sansio_impl") else "websockets"
+    return uvicorn.Config(app, host=config.host, port=config.port, loop="uvloop", http="httptools", ws=ws,
+                          backlog=4096, timeout_keep_alive=120, ws_max_size=config.max_body_bytes,
+                          timeout_graceful_shutdown=max(5, int(config.close_timeout_s)), log_level=log_level,
+                          access_log=access_log, lifespan="on", proxy_headers=False, server_header=False)
+
+
+def serve(config: ServerConfig, *, log_level: str = "info", access_log: bool = False) -> None:
+    """Run the server until SIGINT/SIGTERM; shutdown closes every session and sandbox."""
+    import uvicorn
+
+    from envgym_server.app import create_app
+
+    raise_open_files_limit()
+    logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    server = uvicorn.Server(uvicorn_config(create_app(config), config, log_level=log_level, access_log=access_log))
+    server.run()
+
+
+def register(app: typer.Typer) -> None:
+    """Entry point of group ``envgym.commands``: add ``serve`` to the envgym CLI."""
+
+    @app.command("serve")
+    def serve_command(
+        host: str = typer.Option(DEFAULTS["host"].default, help="address to bind; anything but loopback needs a token"),
+        port: int = typer.Option(DEFAULTS["port"].default, help="TCP port"),
+        token: Optional[str] = typer.Option(None, envvar="ENVGYM_TOKEN", help="bearer token clients must send (default: $ENVGYM_TOKEN)"),
+        max_sessions: int = typer.Option(DEFAULTS["max_sessions"].default, help="open sessions at once; then 503 capacity_exhausted"),
+        step_timeout: float = typer.Option(DEFAULTS["step_timeout_s"].default, help="seconds one reset/step/grade may take before it is cancelled"),
+        idle_timeout: float = typer.Option(DEFAULTS["idle_timeout_s"].default, help="seconds before an untouched session is closed"),
+        max_body_bytes: int = typer.Option(DEFAULTS["max_body_bytes"].default, help="largest request body / WebSocket message"),
+        sandbox: str = typer.Option(DEFAULTS["sandbox"].default, "--sandbox", help="sandbox provider for every environment (bwrap, docker, process)"),
+        settings: list[str] = typer.Option([], "--set", help="KEY=VALUE passed to every environment as EnvContext.settings (repeatable)"),
+        log_level: str = typer.Option("info", help="debug, info, warning, error"),
+        access_log: bool = typer.Option(False, help="log every request (costs throughput)"),
+    ) -> None:
+        """Serve the envgym HTTP API (sessions over REST and WebSocket, grading, metrics)."""
+        from envgym.cli.app import fail
+
+        try:
+            config = ServerConfig(host=host, port=port, token=token, max_sessions=max_sessions, step_timeout_s=step_timeout,
+                                  idle_timeout_s=idle_timeout, max_body_bytes=max_body_bytes, sandbox=sandbox,
+                                  settings=dict(parse_setting(s) for s in settings))
+        except ValidationError as exc:
+            raise fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
+                                 for e in exc.errors()), code=2)
+        serve(config, log_level=log_level, access_log=access_log)

@@ -1,0 +1,76 @@
+"""An ``EnvContext`` that knows every sandbox created through it, so the server can count them and
+close any an environment forgot (after a step timeout cancelled its ``close``, or a buggy ``on_close``).
+
+The server holds one root context (it owns the sandbox providers) and gives each session a child
+that shares the providers but tracks its own sandboxes.
+
+Example:
+    >>> root = TrackedContext(sandbox="process")
+    >>> child = root.child()
+    >>> child.settings is root.settings
+    True
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any
+
+from envgym.context import EnvContext
+from envgym.sandbox.base import Sandbox, SandboxSpec
+
+log = logging.getLogger("envgym_server")
+
+
+class SandboxTracker:
+    """Every sandbox created through any context of one server (weakly held)."""
+
+    def __init__(self, on_create: Any = None) -> None:
+        self._all: weakref.WeakSet[Sandbox] = weakref.WeakSet()
+        self.on_create = on_create
+
+    def add(self, sandbox: Sandbox) -> None:
+        self._all.add(sandbox)
+        if self.on_create is not None:
+            self.on_create()
+
+    def open_count(self) -> int:
+        return sum(1 for box in list(self._all) if not box.closed)
+
+
+@dataclass
+class TrackedContext(EnvContext):
+    tracker: SandboxTracker = field(default_factory=SandboxTracker, repr=False)
+    owns_providers: bool = True
+    own_sandboxes: list[Sandbox] = field(default_factory=list, repr=False)
+
+    def child(self) -> "TrackedContext":
+        """A per-session context: same providers and settings, its own list of sandboxes."""
+        return TrackedContext(sandbox=self.sandbox, sandbox_options=self.sandbox_options, settings=self.settings,
+                              _providers=self._providers, tracker=self.tracker, owns_providers=False)
+
+    async def create_sandbox(self, spec: SandboxSpec | None = None, provider: str | None = None) -> Sandbox:
+        box = await super().create_sandbox(spec, provider)
+        self.own_sandboxes = [b for b in self.own_sandboxes if not b.closed]
+        self.own_sandboxes.append(box)
+        self.tracker.add(box)
+        return box
+
+    async def close_sandboxes(self, timeout: float = 30.0) -> int:
+        """Close every sandbox of this context still open; returns how many had to be closed."""
+        left = [box for box in self.own_sandboxes if not box.closed]
+        self.own_sandboxes.clear()
+        for box in left:
+            try:
+                await asyncio.wait_for(box.close(), timeout)
+            except Exception as exc:  # noqa: BLE001 — keep closing the others
+                log.error("closing a sandbox failed: %s: %s", type(exc).__name__, exc)
+        return len(left)
+
+    async def aclose(self) -> None:
+        await self.close_sandboxes()
+        if self.owns_providers:
+            await super().aclose()

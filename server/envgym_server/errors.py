@@ -1,0 +1,85 @@
+"""One error shape for every failure: ``{"error": {"code", "message", "details"}}``.
+
+envgym's typed errors keep their code and HTTP status; FastAPI's own failures are mapped too, so
+malformed JSON or a wrong type is 422 ``invalid_request``, an unknown route 404 ``not_found``, and
+only a bug in the server or an environment can produce a 500 (``internal_error``).
+
+Example:
+    >>> error_response(404, "unknown_session", "no session 'x'").status_code
+    404
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from envgym.errors import EnvgymError
+
+log = logging.getLogger("envgym_server")
+
+# Codes for the HTTP errors the framework raises by itself (not from envgym.errors).
+HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
+              413: "payload_too_large", 415: "invalid_request", 422: "invalid_request"}
+
+
+def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
+    return json.dumps({"error": {"code": code, "message": message, "details": details or {}}}, default=str).encode()
+
+
+def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
+                   headers: dict[str, str] | None = None) -> Response:
+    return Response(error_body(code, message, details), status_code=status, media_type="application/json", headers=headers)
+
+
+def envgym_error_response(exc: EnvgymError) -> Response:
+    headers = {"Retry-After": str(int(max(1, round(exc.retry_after))))} if exc.retry_after is not None else None
+    return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
+
+
+def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input)."""
+    return [{"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")} for e in errors]
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    def count(request: Request, code: str) -> None:
+        state = getattr(request.app.state, "envgym", None)
+        if state is not None:
+            state.metrics.errors.labels(code=code).inc()
+
+    @app.exception_handler(EnvgymError)
+    async def _envgym_error(request: Request, exc: EnvgymError) -> Response:
+        count(request, exc.code)
+        if exc.http_status >= 500:
+            log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
+        return envgym_error_response(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
+        count(request, "invalid_request")
+        details = validation_details(list(exc.errors()))
+        first = details[0] if details else {"loc": [], "msg": "invalid request"}
+        where = ".".join(first["loc"]) or "request"
+        return error_response(422, "invalid_request", f"invalid request at {where}: {first['msg']}", {"errors": details})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        code = HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
+        count(request, code)
+        message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, default=str)
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no route {request.method} {request.url.path}; see /docs or /openapi.json for the API"
+        return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> Response:
+        count(request, "internal_error")
+        log.exception("unhandled error in %s %s", request.method, request.url.path)
+        return error_response(500, "internal_error", f"internal server error: {type(exc).__name__}: {exc}")

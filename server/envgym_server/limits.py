@@ -1,0 +1,113 @@
+"""Bearer-token auth and the request body cap, as one pure ASGI middleware (no per-request
+Starlette ``Request`` objects on the hot path).
+
+* Auth: when the server has a token, every HTTP request and WebSocket handshake must carry
+  ``Authorization: Bearer <token>``; only ``/healthz`` stays open. A missing or wrong token is 401
+  ``unauthorized`` (for a WebSocket, the handshake is answered with that 401 response).
+* Body cap: a declared ``Content-Length`` over ``max_body_bytes`` is refused before any byte is
+  read; a chunked body is counted while it arrives and refused the moment it passes the cap, so a
+  giant body is never buffered. Both are 413 ``payload_too_large``.
+
+Example:
+    >>> mw = LimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
+    >>> mw.authorized({"headers": [(b"authorization", b"Bearer s3cret")]})
+    True
+"""
+
+from __future__ import annotations
+
+import hmac
+from typing import Any, Callable
+
+from envgym_server.errors import error_body
+
+OPEN_PATHS = frozenset({"/healthz"})
+
+
+class LimitsMiddleware:
+    def __init__(self, app: Any, *, token: str | None, max_body_bytes: int, on_error: Callable[[str], None] | None = None) -> None:
+        self.app = app
+        self.token = token.encode() if token else None
+        self.max_body_bytes = max_body_bytes
+        self.on_error = on_error or (lambda code: None)
+
+    def authorized(self, scope: dict[str, Any]) -> bool:
+        if self.token is None:
+            return True
+        for name, value in scope.get("headers", ()):
+            if name == b"authorization":
+                scheme, _, supplied = value.partition(b" ")
+                return scheme.lower() == b"bearer" and hmac.compare_digest(supplied.strip(), self.token)
+        return False
+
+    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        kind = scope["type"]
+        if kind == "lifespan":
+            return await self.app(scope, receive, send)
+        if self.token is not None and scope.get("path") not in OPEN_PATHS and not self.authorized(scope):
+            return await self._reject_unauthorized(kind, scope, send)
+        if kind != "http":
+            return await self.app(scope, receive, send)
+        limit = self.max_body_bytes
+        for name, value in scope.get("headers", ()):
+            if name == b"content-length":
+                try:
+                    declared = int(value)
+                except ValueError:
+                    return await self._send_error(send, 400, "invalid_request", "the Content-Length header is not a number")
+                if declared > limit:
+                    return await self._too_large(send, declared)
+                break
+        await self._call_counting(scope, receive, send)
+
+    async def _call_counting(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        """Run the app with a ``receive`` that refuses the request as soon as the body passes the cap.
+        The app then sees a disconnect, and whatever it tries to send is dropped (the 413 is already out)."""
+        received = 0
+        refused = False
+
+        async def counting_receive() -> dict[str, Any]:
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body_bytes:
+                    refused = True
+                    await self._too_large(send, received)
+                    return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: dict[str, Any]) -> None:
+            if not refused:
+                await send(message)
+
+        await self.app(scope, counting_receive, guarded_send)
+
+    async def _too_large(self, send: Callable, size: int) -> None:
+        await self._send_error(send, 413, "payload_too_large",
+                               f"the request body ({size} bytes or more) is larger than the server's limit of "
+                               f"{self.max_body_bytes} bytes (--max-body-bytes)", {"max_body_bytes": self.max_body_bytes})
+
+    async def _reject_unauthorized(self, kind: str, scope: dict[str, Any], send: Callable) -> None:
+        message = "missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / ENVGYM_TOKEN)"
+        if kind == "http":
+            return await self._send_error(send, 401, "unauthorized", message, headers=[(b"www-authenticate", b"Bearer")])
+        self.on_error("unauthorized")
+        if "websocket.http.response" in scope.get("extensions", {}):
+            body = error_body("unauthorized", message)
+            await send({"type": "websocket.http.response.start", "status": 401,
+                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send({"type": "websocket.http.response.body", "body": body})
+        else:
+            await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
+
+    async def _send_error(self, send: Callable, status: int, code: str, message: str, details: dict | None = None,
+                          headers: list[tuple[bytes, bytes]] | None = None) -> None:
+        self.on_error(code)
+        body = error_body(code, message, details)
+        await send({"type": "http.response.start", "status": status,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+                                (b"connection", b"close"), *(headers or [])]})
+        await send({"type": "http.response.body", "body": body})

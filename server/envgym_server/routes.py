@@ -1,0 +1,166 @@
+"""The REST routes of DESIGN.md §5 (everything but ``/v1/rollouts`` and the WebSocket).
+
+Handlers return pre-serialised ``Response`` objects (pydantic-core's JSON encoder) and declare
+their models only for the OpenAPI document, so a step costs one validation in and one dump out.
+
+Example (with the server running):
+    $ curl -s -X POST localhost:8000/v1/sessions -H 'content-type: application/json' \\
+        -d '{"env": "debug/echo", "task_id": "echo-3"}'
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel
+from starlette.responses import Response
+
+from envgym import __version__, registry
+from envgym.envs import load_family, resolve
+from envgym.errors import GraderError, InvalidRequest
+from envgym.grader import get_grader
+from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
+                             Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
+
+from envgym_server.sessions import load_task
+from envgym_server.state import ServerState
+
+log = logging.getLogger("envgym_server")
+router = APIRouter()
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 503, 504)
+}
+
+
+def json_response(model: BaseModel, status_code: int = 200) -> Response:
+    return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
+
+
+def state_of(request: Request) -> ServerState:
+    return request.app.state.envgym
+
+
+class Health(BaseModel):
+    status: str = "ok"
+    version: str = __version__
+    sessions_open: int
+    sessions_known: int
+    sandboxes_open: int
+
+
+class SessionDeleted(BaseModel):
+    session_id: str
+    existed: bool
+
+
+# The step route is registered first: routes are matched in order, and it is the hot path.
+@router.post("/v1/sessions/{session_id}/step", response_model=StepResult, responses=ERRORS, tags=["sessions"])
+async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
+    """Apply one action. After the episode ends the session answers 409 ``session_closed``."""
+    result = await state_of(request).sessions.step(session_id, body.action)
+    return json_response(result)
+
+
+@router.get("/healthz", response_model=Health, tags=["service"])
+async def healthz(request: Request) -> Response:
+    """Liveness, plus the counts a test or an operator wants at a glance (open without a token)."""
+    state = state_of(request)
+    return json_response(Health(sessions_open=state.sessions.open_count, sessions_known=state.sessions.known_count,
+                                sandboxes_open=state.context.tracker.open_count()))
+
+
+@router.get("/metrics", tags=["service"], response_class=Response)
+async def metrics(request: Request) -> Response:
+    """Prometheus text format."""
+    body, content_type = state_of(request).metrics.render()
+    return Response(body, media_type=content_type)
+
+
+@router.get("/v1/environments", response_model=list[EnvironmentSummary], tags=["environments"])
+async def list_environments() -> Response:
+    """One entry per ``family/suite`` of every installed family. A family whose plugin fails to
+    import or to list its suites is left out here (and logged); asking for it by id returns its error."""
+    out: list[EnvironmentSummary] = []
+    for plugin in registry.list_plugins("environments"):
+        try:
+            cls = load_family(plugin.name)
+            suites = cls.suites()
+        except Exception as exc:  # noqa: BLE001 — one broken plugin must not hide the others
+            log.warning("environment plugin %s (package %s) left out of the listing: %s: %s",
+                        plugin.name, plugin.package, type(exc).__name__, exc)
+            continue
+        for suite in suites:
+            out.append(EnvironmentSummary(id=f"{plugin.name}/{suite.name}", family=plugin.name, version=cls.version,
+                                          summary=suite.description or cls.summary, package=plugin.package))
+    return Response(b"[" + b",".join(e.model_dump_json().encode() for e in out) + b"]", media_type="application/json")
+
+
+@router.get("/v1/environments/{env:path}/tasks", response_model=TaskList, responses=ERRORS, tags=["environments"])
+async def list_tasks(env: str, suite: str | None = None, split: str | None = None,
+                     offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Response:
+    """Task ids and prompts. Never the private part of a task (hidden tests, reference solutions)."""
+    ref = resolve(env if suite is None else f"{env.partition('/')[0]}/{suite}")
+    tasks = await asyncio.to_thread(ref.tasks, split)
+    page = [t.public() for t in tasks[offset:offset + limit]]
+    return json_response(TaskList(env=ref.id, total=len(tasks), offset=offset, tasks=page))
+
+
+@router.get("/v1/environments/{env:path}", response_model=EnvironmentDetail, responses=ERRORS, tags=["environments"])
+async def environment_detail(env: str) -> Response:
+    """Metadata, tool schemas, observation/action JSON schemas and suites of one environment."""
+    ref = resolve(env)
+    cls = ref.cls
+    return json_response(EnvironmentDetail(
+        id=ref.id, family=ref.family, version=cls.version, summary=cls.summary,
+        package=registry.info("environments", ref.family).package, tools=cls.tools(ref.suite), suites=cls.suites(),
+        observation_schema=Observation.model_json_schema(), action_schema=Action.model_json_schema(),
+        text_actions=cls.text_actions))
+
+
+@router.post("/v1/sessions", response_model=SessionCreated, status_code=201, responses=ERRORS, tags=["sessions"])
+async def create_session(body: SessionCreate, request: Request) -> Response:
+    """Create a session and reset its environment: ``{env, task_id | task, seed?, options?}``."""
+    session, reset = await state_of(request).sessions.create(body)
+    return json_response(SessionCreated(session_id=session.id, observation=reset.observation, info=reset.info), 201)
+
+
+@router.get("/v1/sessions/{session_id}", response_model=SessionState, responses=ERRORS, tags=["sessions"])
+async def get_session(session_id: str, request: Request) -> Response:
+    """Env, task, step count, status and timings of a session (finished ones too, until deleted)."""
+    return json_response(state_of(request).sessions.get(session_id).state())
+
+
+@router.delete("/v1/sessions/{session_id}", response_model=SessionDeleted, responses=ERRORS, tags=["sessions"])
+async def delete_session(session_id: str, request: Request) -> Response:
+    """Close the session and release everything it holds. Idempotent: an unknown id is not an error."""
+    existed = await state_of(request).sessions.close(session_id)
+    return json_response(SessionDeleted(session_id=session_id, existed=existed))
+
+
+@router.post("/v1/grade", response_model=Grade, responses=ERRORS, tags=["grading"])
+async def grade(body: GradeRequest, request: Request) -> Response:
+    """Grade a submission without a session, with a grader by name or with an environment's
+    ``grade_submission``. A grading failure is a 200 whose grade has ``status: grader_error``."""
+    state = state_of(request)
+    ref = resolve(body.env) if body.env is not None else None
+    task = body.task if body.task is not None else await load_task(ref, body.task_id or "")  # type: ignore[arg-type]
+    submission = body.to_submission()
+    context = state.context.child()
+    try:
+        if body.grader is not None:
+            try:
+                grader = get_grader(GraderSpec(name=body.grader, config=body.grader_config))
+            except GraderError as exc:  # a configuration the grader rejects is the caller's mistake
+                raise InvalidRequest(exc.message, details=exc.details) from exc
+            work = grader.safe_grade(task, submission, context=context)
+        else:
+            assert ref is not None
+            work = ref.cls.grade_submission(task, submission, context=context)
+        result = await state.sessions.run_limited(work, f"grading task {task.id!r}")
+    finally:
+        await context.close_sandboxes()
+    return json_response(result)

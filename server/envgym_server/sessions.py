@@ -1,0 +1,331 @@
+"""Sessions: one ``Environment`` instance per session id, with the server's limits applied.
+
+* capacity: at most ``max_sessions`` open at once; beyond it ``CapacityExhausted`` at once (never a wait);
+* step timeout: a step runs under ``asyncio.timeout`` in its request's task (a reset or grade as
+  a task of its own); when it overruns, it is cancelled (so the environment's awaits stop where
+  they are), the session ends with status ``timeout`` and its environment and sandboxes are closed;
+* idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten;
+* ends: when an episode finishes (or times out) the environment is closed right away and the
+  session stays readable as a *tombstone* (``GET`` shows its final status; ``step`` answers 409
+  ``session_closed``) until ``DELETE`` or the reaper removes it; afterwards its id is 404
+  ``unknown_session``.
+
+Example:
+    >>> import asyncio
+    >>> from envgym.protocol import SessionCreate, Action
+    >>> async def demo():
+    ...     manager = SessionManager(ServerConfig(), TrackedContext(sandbox="process"), Metrics())
+    ...     session, reset = await manager.create(SessionCreate(env="debug/counter", task_id="count-to-1"))
+    ...     result = await manager.step(session.id, Action.call("submit"))
+    ...     await manager.aclose()
+    ...     return result.reward, session.status.value
+    >>> asyncio.run(demo())
+    (0.0, 'completed')
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import re
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, TypeVar
+
+from envgym.environment import Environment
+from envgym.envs import EnvRef, resolve
+from envgym.errors import (CapacityExhausted, EnvgymError, EnvironmentError_, InvalidRequest, SessionClosed, StepTimeout,
+                           UnknownSession)
+from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
+
+from envgym_server.config import ServerConfig
+from envgym_server.context import TrackedContext
+from envgym_server.metrics import Metrics
+
+log = logging.getLogger("envgym_server")
+T = TypeVar("T")
+
+SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
+CANCEL_GRACE_S = 5.0  # how long a cancelled step may take to unwind before it is abandoned
+
+
+async def load_task(ref: EnvRef, task_id: str) -> Task:
+    """``ref.get_task``, loading a suite for the first time in a thread: generating or reading a
+    big suite must not stall every other session's steps."""
+    if (ref.cls, ref.suite) in Environment._task_cache:
+        return ref.get_task(task_id)
+    return await asyncio.to_thread(ref.get_task, task_id)
+
+
+@dataclass(eq=False)
+class Session:
+    id: str
+    env_id: str
+    env: Environment
+    task: Task
+    seed: int | None
+    context: TrackedContext
+    created_at: float = field(default_factory=time.time)
+    last_active_at: float = field(default_factory=time.time)
+    last_active: float = field(default_factory=time.monotonic)
+    steps: int = 0
+    status: EpisodeStatus = EpisodeStatus.running
+    closed: bool = False
+    busy: bool = False
+    interrupted: bool = False
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    current: asyncio.Task | None = None
+    close_task: asyncio.Task | None = None
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def touch(self) -> None:
+        self.last_active = time.monotonic()
+        self.last_active_at = time.time()
+
+    def state(self) -> SessionState:
+        return SessionState(session_id=self.id, env=self.env_id, task_id=self.task.id, status=self.status,
+                            steps=self.steps, created_at=self.created_at, last_active_at=self.last_active_at,
+                            closed=self.closed, timings=dict(self.timings))
+
+
+class SessionManager:
+    """The table of sessions of one server. All methods run on the server's event loop."""
+
+    def __init__(self, config: ServerConfig, context: TrackedContext, metrics: Metrics) -> None:
+        self.config = config
+        self.context = context
+        self.metrics = metrics
+        self._sessions: dict[str, Session] = {}
+        self._open = 0  # slots held by open sessions and by creations in progress
+        self._closing: set[asyncio.Task] = set()
+        self._reaper: asyncio.Task | None = None
+        self._shutting_down = False
+
+    # ------------------------------------------------------------------ inspection
+    @property
+    def open_count(self) -> int:
+        """Sessions holding a slot (open episodes, creations in progress, closes not yet finished)."""
+        return self._open
+
+    @property
+    def known_count(self) -> int:
+        """Sessions in the table, tombstones included."""
+        return len(self._sessions)
+
+    def get(self, session_id: str) -> Session:
+        session = self._sessions.get(session_id)
+        if session is None:
+            raise UnknownSession(
+                f"no session {session_id!r}: it never existed, was deleted, or was closed after "
+                f"{self.config.idle_timeout_s:g} s idle; create a new one with POST /v1/sessions",
+                details={"session_id": session_id})
+        return session
+
+    # ------------------------------------------------------------------ lifecycle
+    async def create(self, request: SessionCreate, session_id: str | None = None) -> tuple[Session, ResetResult]:
+        """Build the environment and reset it. ``session_id`` lets a WebSocket client name its session."""
+        if session_id is None:
+            session_id = uuid.uuid4().hex
+        elif not SESSION_ID_RE.match(session_id):
+            raise InvalidRequest("a session id is 8 to 128 characters from A-Z a-z 0-9 _ -", details={"session_id": session_id})
+        if session_id in self._sessions:
+            raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
+        ref = resolve(request.env)
+        task = request.task if request.task is not None else await load_task(ref, request.task_id or "")
+        if self._shutting_down:
+            raise CapacityExhausted("the server is shutting down", retry_after=self.config.retry_after_s)
+        if self._open >= self.config.max_sessions:
+            raise CapacityExhausted(
+                f"all {self.config.max_sessions} session slots are in use; retry later, close finished sessions, "
+                "or start the server with a higher --max-sessions",
+                details={"max_sessions": self.config.max_sessions}, retry_after=self.config.retry_after_s)
+        self._open += 1  # reserve before the first await so concurrent creations cannot overshoot
+        context = self.context.child()
+        try:
+            env = ref.cls(ref.suite, context=context, options=request.options)
+        except BaseException as exc:
+            self._open -= 1
+            await context.close_sandboxes()
+            if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
+                raise
+            raise EnvironmentError_(f"creating {request.env} failed: {type(exc).__name__}: {exc}") from exc
+        session = Session(id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context)
+        started = time.perf_counter()
+        try:
+            result = await self.run_limited(env.reset(task, request.seed), f"reset of {ref.id}/{task.id}")
+        except BaseException as exc:
+            session.status = EpisodeStatus.timeout if isinstance(exc, StepTimeout) else EpisodeStatus.env_error
+            await asyncio.shield(self._end(session, session.status))
+            if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
+                raise
+            if request.options or request.task is not None:
+                # Most likely the caller's options or hand-made task do not fit the environment.
+                raise InvalidRequest(f"reset of {ref.id}/{task.id} with the given options/task failed: {type(exc).__name__}: "
+                                     f"{exc}; check them against GET /v1/environments/{ref.id}",
+                                     details={"options": request.options}) from exc
+            raise EnvironmentError_(f"reset of {ref.id}/{task.id} failed: {type(exc).__name__}: {exc}") from exc
+        elapsed = time.perf_counter() - started
+        session.timings["reset_s"] = elapsed
+        self.metrics.reset_latency.observe(elapsed)
+        self.metrics.sessions_created.labels(env=ref.id).inc()
+        if session_id in self._sessions:  # a concurrent creation took the same id while we awaited
+            await asyncio.shield(self._end(session, EpisodeStatus.env_error))
+            raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
+        self._sessions[session_id] = session
+        return session, result
+
+    async def step(self, session_id: str, action: Action, transport: str = "rest") -> StepResult:
+        session = self.get(session_id)
+        async with session.lock:  # steps of one session run one at a time, in arrival order
+            if session.closed:
+                raise SessionClosed(f"session {session_id!r} has ended ({session.status.value}); create a new session",
+                                    details={"session_id": session_id, "status": session.status.value})
+            session.busy = True
+            # The step runs in the request's own task (no extra task per step: this is the hot
+            # path); a timeout or a DELETE cancels this task while it is inside env.step.
+            session.current = asyncio.current_task()
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.config.step_timeout_s) as limit:
+                    result = await session.env.step(action)
+                if limit.expired():  # the environment swallowed the cancellation: still a timeout
+                    raise TimeoutError
+            except TimeoutError:
+                await asyncio.shield(self._end(session, EpisodeStatus.timeout))
+                raise StepTimeout(
+                    f"step {session.steps + 1} of session {session_id} took longer than the server's step timeout of "
+                    f"{self.config.step_timeout_s:g} s and was cancelled; the session ended with status 'timeout' "
+                    "and its resources were released",
+                    details={"timeout_s": self.config.step_timeout_s, "status": EpisodeStatus.timeout.value}) from None
+            except asyncio.CancelledError:
+                if session.interrupted:
+                    # DELETE or shutdown cancelled this step; answer instead of dropping the request,
+                    # and keep this task usable (a WebSocket handler goes on serving its socket).
+                    task = asyncio.current_task()
+                    if task is not None:
+                        task.uncancel()
+                    raise SessionClosed(f"session {session_id!r} was closed while this step was running",
+                                        details={"session_id": session_id, "status": session.status.value}) from None
+                raise
+            finally:
+                session.busy = False
+                session.current = None
+                session.touch()
+            elapsed = time.perf_counter() - started
+            session.steps += 1
+            session.timings["last_step_s"] = elapsed
+            session.timings["steps_s"] = session.timings.get("steps_s", 0.0) + elapsed
+            if transport == "ws":
+                self.metrics.step_ws.inc()
+                self.metrics.latency_ws.observe(elapsed)
+            else:
+                self.metrics.step_rest.inc()
+                self.metrics.latency_rest.observe(elapsed)
+            if result.done or session.env.done:
+                self._end(session, session.env.status)
+            return result
+
+    async def close(self, session_id: str) -> bool:
+        """Close and forget a session; True if it existed. Idempotent."""
+        session = self._sessions.pop(session_id, None)
+        if session is None:
+            return False
+        self._interrupt(session)
+        await asyncio.shield(self._end(session, None))
+        return True
+
+    @staticmethod
+    def _interrupt(session: Session) -> None:
+        """Cancel the step running on ``session``, if any (it then answers ``session_closed``)."""
+        if session.current is not None and not session.current.done():
+            session.interrupted = True
+            session.current.cancel()
+
+    def _end(self, session: Session, status: EpisodeStatus | None) -> asyncio.Task:
+        """Mark the session ended and release its resources in a task of its own (awaited by callers
+        that must not return before the release, and by shutdown)."""
+        if session.close_task is not None:
+            return session.close_task
+        session.closed = True
+        if status is not None and status is not EpisodeStatus.running:
+            session.status = status
+        task = asyncio.ensure_future(self._release(session))
+        session.close_task = task
+        self._closing.add(task)
+        task.add_done_callback(self._closing.discard)
+        return task
+
+    async def _release(self, session: Session) -> None:
+        try:
+            await asyncio.wait_for(session.env.close(), self.config.close_timeout_s)
+        except Exception as exc:  # noqa: BLE001 — a broken on_close must not keep the sandboxes alive
+            log.error("closing session %s (%s) failed: %s: %s", session.id, session.env_id, type(exc).__name__, exc)
+        forced = await session.context.close_sandboxes(self.config.close_timeout_s)
+        if forced:
+            log.warning("session %s left %d sandbox(es) open; closed them", session.id, forced)
+        if session.status is EpisodeStatus.running:
+            session.status = session.env.status if session.env.status.is_finished else EpisodeStatus.truncated
+        self._open -= 1
+        self.metrics.sessions_closed.labels(status=session.status.value).inc()
+
+    async def run_limited(self, work: Awaitable[T], what: str) -> T:
+        """Run ``work`` with the step timeout; on overrun cancel it and raise ``StepTimeout``."""
+        task = work if isinstance(work, asyncio.Future) else asyncio.ensure_future(work)
+        try:
+            done, _ = await asyncio.wait((task,), timeout=self.config.step_timeout_s)
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        if done:
+            return task.result()
+        task.cancel()
+        _, pending = await asyncio.wait((task,), timeout=CANCEL_GRACE_S)
+        if pending:
+            log.error("%s ignored cancellation for %.0f s; abandoning it", what, CANCEL_GRACE_S)
+        raise StepTimeout(f"{what} took longer than the server's step timeout of {self.config.step_timeout_s:g} s "
+                          "and was cancelled", details={"timeout_s": self.config.step_timeout_s})
+
+    # ------------------------------------------------------------------ reaping and shutdown
+    def start_reaper(self) -> None:
+        if self._reaper is None:
+            self._reaper = asyncio.ensure_future(self._reap_forever())
+
+    async def _reap_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.config.reaper_interval)
+            try:
+                await self.reap_idle()
+            except Exception:  # noqa: BLE001 — the reaper must keep running
+                log.exception("idle reaper failed")
+
+    async def reap_idle(self) -> int:
+        """Close and forget sessions idle for longer than ``idle_timeout_s``; returns how many."""
+        cutoff = time.monotonic() - self.config.idle_timeout_s
+        idle = [s for s in self._sessions.values() if not s.busy and s.last_active < cutoff]
+        for session in idle:
+            self._sessions.pop(session.id, None)
+            self.metrics.reaped.inc()
+            log.info("reaping session %s (%s), idle for more than %g s", session.id, session.env_id, self.config.idle_timeout_s)
+        if idle:
+            await asyncio.shield(asyncio.gather(*(self._end(s, None) for s in idle)))
+        return len(idle)
+
+    async def aclose(self) -> None:
+        """Shutdown: refuse new sessions, close every session (and so every sandbox), then the providers."""
+        self._shutting_down = True
+        if self._reaper is not None:
+            self._reaper.cancel()
+            await asyncio.gather(self._reaper, return_exceptions=True)
+            self._reaper = None
+        sessions = list(self._sessions.values())
+        self._sessions.clear()
+        for session in sessions:
+            self._interrupt(session)
+            self._end(session, None)
+        if self._closing:
+            await asyncio.gather(*list(self._closing), return_exceptions=True)
+        await self.context.aclose()
+
+    def snapshot(self) -> dict[str, Any]:
+        return {"sessions_open": self.open_count, "sessions_known": self.known_count}

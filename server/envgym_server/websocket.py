@@ -1,0 +1,92 @@
+"""``WS /v1/sessions/{id}/ws``: reset, step and close over one socket (message shapes in
+``envgym.client_wire``).
+
+A socket either creates its session (``reset`` with the path's id, which the client chooses) or
+attaches to one made with ``POST /v1/sessions``. A session the socket created is closed when the
+socket goes away, so a crashed client leaves nothing behind; an attached one is left to its owner.
+
+Example (Python, with the ``websockets`` package):
+    >>> import json, websockets                                   # doctest: +SKIP
+    >>> async with websockets.connect("ws://127.0.0.1:8000/v1/sessions/my-session-0001/ws") as ws:  # doctest: +SKIP
+    ...     await ws.send(json.dumps({"type": "reset", "env": "debug/echo", "task_id": "echo-3"}))
+    ...     await ws.recv()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from fastapi import APIRouter, WebSocket
+from pydantic import BaseModel, ValidationError
+from starlette.websockets import WebSocketDisconnect
+
+from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStepDone
+from envgym.errors import EnvgymError
+from envgym.protocol import ErrorInfo
+
+from envgym_server.errors import validation_details
+from envgym_server.state import ServerState
+
+log = logging.getLogger("envgym_server")
+router = APIRouter()
+
+
+def _error(code: str, message: str, msg_id: object = None, details: dict | None = None) -> WsError:
+    return WsError(id=msg_id, error=ErrorInfo(code=code, message=message, details=details or {}))  # type: ignore[arg-type]
+
+
+@router.websocket("/v1/sessions/{session_id}/ws")
+async def session_socket(websocket: WebSocket, session_id: str) -> None:
+    state: ServerState = websocket.app.state.envgym
+    sessions = state.sessions
+    await websocket.accept()
+    owned = False
+
+    async def reply(message: BaseModel) -> None:
+        if isinstance(message, WsError):
+            state.metrics.errors.labels(code=message.error.code).inc()
+        await websocket.send_text(message.model_dump_json())
+
+    try:
+        while True:
+            frame = await websocket.receive()
+            if frame["type"] == "websocket.disconnect":
+                break
+            raw = frame.get("text")
+            if raw is None:
+                raw = frame.get("bytes")
+            if not raw:
+                continue
+            try:
+                msg = CLIENT_MESSAGE.validate_json(raw)
+            except ValidationError as exc:
+                details = validation_details(exc.errors())
+                first = details[0] if details else {"loc": [], "msg": "invalid message"}
+                await reply(_error("invalid_request", f"invalid message at {'.'.join(first['loc']) or 'message'}: {first['msg']}",
+                                   details={"errors": details}))
+                continue
+            try:
+                if isinstance(msg, WsReset):
+                    session, reset = await sessions.create(msg, session_id=session_id)
+                    owned = True
+                    await reply(WsResetDone(id=msg.id, session_id=session.id, observation=reset.observation, info=reset.info))
+                elif isinstance(msg, WsClose):
+                    await sessions.close(session_id)
+                    owned = False
+                    await reply(WsClosed(id=msg.id, session_id=session_id))
+                    await websocket.close()
+                    return
+                else:
+                    result = await sessions.step(session_id, msg.action, "ws")
+                    await reply(WsStepDone(id=msg.id, result=result))
+            except EnvgymError as exc:
+                await reply(_error(exc.code, exc.message, msg.id, exc.details))
+            except Exception as exc:  # noqa: BLE001 — report it on the socket, keep serving
+                log.exception("unhandled error on the socket of session %s", session_id)
+                await reply(_error("internal_error", f"internal server error: {type(exc).__name__}: {exc}", msg.id))
+    except WebSocketDisconnect:
+        pass
+    finally:
+        if owned:
+            await asyncio.shield(sessions.close(session_id))
