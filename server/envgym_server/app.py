@@ -14,14 +14,16 @@ Example:
 from __future__ import annotations
 
 import importlib
-import inspect
 import importlib.util
+import inspect
+import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from fastapi import FastAPI
 
 from envgym import __version__
+from envgym.errors import EnvgymError
 
 from envgym_server import routes, websocket
 from envgym_server.config import ServerConfig
@@ -32,6 +34,8 @@ from envgym_server.metrics import Metrics
 from envgym_server.sessions import SessionManager
 from envgym_server.state import ServerState
 
+logger = logging.getLogger("envgym.server")
+
 OPTIONAL_ROUTERS = ["envgym_server.rollouts"]
 
 
@@ -41,6 +45,20 @@ def _no_framework_telemetry() -> dict:
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
         return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
     return {}
+
+
+async def _recover_sandboxes(context: TrackedContext) -> None:
+    """Crash recovery: remove what an earlier server process on this host left behind (e.g. the
+    labelled containers of a server killed with SIGKILL). A provider that cannot run here is
+    reported, not fatal: sessions will then fail with its own actionable error."""
+    try:
+        removed = await context.provider().recover()
+    except EnvgymError as exc:
+        logger.warning("sandbox provider %r: crash recovery skipped: %s", context.sandbox, exc.message)
+        return
+    if removed:
+        logger.warning("removed %d sandbox(es) left by an earlier envgym process: %s", len(removed),
+                       ", ".join(r[:12] for r in removed))
 
 
 def create_app(config: ServerConfig | None = None, *, context: TrackedContext | None = None) -> FastAPI:
@@ -57,6 +75,7 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        await _recover_sandboxes(context)
         sessions.start_reaper()
         try:
             yield
