@@ -34,7 +34,7 @@ import time
 import uuid
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable
+from typing import Callable
 
 from envgym.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
@@ -112,87 +112,196 @@ def _allowed(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
-class _CappedPipe(asyncio.Protocol):
-    """Collects one output pipe, keeping at most ``cap`` bytes but draining all of it (so the
-    command never blocks on a full pipe)."""
+class _PipeReader:
+    """Drains the read end of a pipe from the event loop, keeping at most ``cap`` bytes but reading
+    all of it (so the command never blocks on a full pipe); ``eof`` resolves at end of file.
 
-    def __init__(self, cap: int, done: asyncio.Future[None]) -> None:
+    It owns ``fd`` from construction on and ``close()`` (idempotent; call it on every path)
+    unregisters it from the loop *before* closing it. Raw descriptors instead of
+    ``loop.connect_read_pipe(file object)``: when that call is cancelled, uvloop closes the
+    descriptor but leaves the file object open, and its later garbage collection closes whatever
+    pipe or socket has reused the number by then.
+    """
+
+    def __init__(self, fd: int, cap: int) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.fd = fd
         self.cap = cap
         self.kept = bytearray()
         self.truncated = False
-        self.done = done
+        self.eof: asyncio.Future[None] = self.loop.create_future()
+        self._open = True
+        os.set_blocking(fd, False)
+        self.loop.add_reader(fd, self._readable)
 
-    def data_received(self, data: bytes) -> None:
+    def _readable(self) -> None:
+        try:
+            data = os.read(self.fd, 1 << 16)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self.close()
+            return
         room = self.cap - len(self.kept)
         if room > 0:
             self.kept += data[:room]
         if len(data) > max(room, 0):
             self.truncated = True
 
-    def connection_lost(self, exc: Exception | None) -> None:
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            self.loop.remove_reader(self.fd)
+            os.close(self.fd)
+        if not self.eof.done():
+            self.eof.set_result(None)
+
+
+class _PipeWriter:
+    """Writes ``data`` into the write end of a pipe from the event loop, then closes it (EOF);
+    ``done`` resolves when all is written or the reader went away. Owns ``fd`` like _PipeReader."""
+
+    def __init__(self, fd: int, data: bytes) -> None:
+        self.loop = asyncio.get_running_loop()
+        self.fd = fd
+        self.left = memoryview(data)
+        self.done: asyncio.Future[None] = self.loop.create_future()
+        self._open = True
+        self._watching = False
+        os.set_blocking(fd, False)
+        if self.left:
+            self.loop.add_writer(fd, self._writable)
+            self._watching = True
+        else:
+            self.close()
+
+    def _writable(self) -> None:
+        try:
+            self.left = self.left[os.write(self.fd, self.left):]
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:  # EPIPE: nothing reads it any more (the command exited or was killed)
+            self.left = self.left[:0]
+        if not self.left:
+            self.close()
+
+    async def wait(self) -> None:
+        """Until everything is written (or cannot be); closes the pipe if the caller is cancelled."""
+        try:
+            await asyncio.shield(self.done)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            if self._watching:
+                self.loop.remove_writer(self.fd)
+            os.close(self.fd)
         if not self.done.done():
             self.done.set_result(None)
 
 
-async def _collect(pipe: Any, cap: int) -> _CappedPipe:
-    """Read a pipe (a file object, so it is closed even if this never gets to run) to its end."""
-    loop = asyncio.get_running_loop()
-    done: asyncio.Future[None] = loop.create_future()
-    protocol = _CappedPipe(cap, done)
-    transport, _ = await loop.connect_read_pipe(lambda: protocol, pipe)
-    try:
-        await done
-    finally:
-        transport.close()
-    return protocol
-
-
-async def _feed(fd: int, data: bytes) -> None:
-    """Write ``data`` into a pipe without blocking the event loop, then close it (EOF)."""
-    loop = asyncio.get_running_loop()
-    transport, protocol = await loop.connect_write_pipe(asyncio.Protocol, os.fdopen(fd, "wb", 0))
-    try:
-        transport.write(data)
-    finally:
-        transport.close()
-
-
 class _Channel:
-    """Request/reply over the SOCK_SEQPACKET socket to the sandbox's init (replies come in any order)."""
+    """Request/reply over the SOCK_SEQPACKET socket to the sandbox's init (replies come in any order).
+
+    The channel registers its socket with the event loop itself (``add_reader``/``add_writer``) and
+    ``close()`` unregisters it *before* closing the socket. Closing a descriptor the loop still
+    watches (as an abandoned ``loop.sock_recv`` would leave it) drops it from the kernel's epoll
+    set but not from asyncio's selector map; the next pipe that reuses the number is then "already
+    registered" and never polled, so an exec's output collector never sees EOF.
+    """
 
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
+        self.fd = sock.fileno()
         self.pending: dict[int, asyncio.Future[dict]] = {}
         self.broken: str | None = None
-        self.reader: asyncio.Task[None] | None = None
+        self.closed = False
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._reading = False
+        self._send_waiters: list[asyncio.Future[None]] = []
 
     def start(self) -> None:
-        self.reader = asyncio.get_running_loop().create_task(self._read_replies())
+        self._loop = asyncio.get_running_loop()
+        self._loop.add_reader(self.fd, self._on_readable)
+        self._reading = True
 
-    async def _read_replies(self) -> None:
-        loop = asyncio.get_running_loop()
-        try:
-            while True:
-                data = await loop.sock_recv(self.sock, 1 << 16)
-                if not data:
-                    break
+    def _stop_reading(self) -> None:
+        if self._reading and self._loop is not None:
+            self._reading = False
+            self._loop.remove_reader(self.fd)
+
+    def _on_readable(self) -> None:
+        while not self.closed:
+            try:
+                data = self.sock.recv(1 << 16)
+            except (BlockingIOError, InterruptedError):
+                return
+            except OSError as exc:
+                self.broken = self.broken or f"lost the sandbox's control channel: {exc}"
+                data = b""
+            if not data:
+                self._stop_reading()
+                self.fail_all(self.broken or "the sandbox's init exited")
+                return
+            try:
                 msg = json.loads(data)
-                fut = self.pending.pop(msg.get("id"), None)
-                if fut is not None and not fut.done():
-                    fut.set_result(msg)
-        except (OSError, ValueError) as exc:
-            self.broken = f"lost the sandbox's control channel: {exc}"
-        self.fail_all(self.broken or "the sandbox's init exited")
+            except ValueError as exc:
+                self._stop_reading()
+                self.fail_all(f"lost the sandbox's control channel: {exc}")
+                return
+            fut = self.pending.pop(msg.get("id"), None)
+            if fut is not None and not fut.done():
+                fut.set_result(msg)
 
     def fail_all(self, why: str) -> None:
         """Fail every pending request (the sandbox died or was closed) and refuse new ones."""
         self.broken = self.broken or why
-        if self.reader is not None and self.reader is not asyncio.current_task():
-            self.reader.cancel()
         pending, self.pending = self.pending, {}
         for fut in pending.values():
             if not fut.done():
                 fut.set_exception(SandboxError(self.broken))
+
+    def close(self, why: str) -> None:
+        """Unregister the socket from the event loop, then close it, failing whatever is pending."""
+        if self.closed:
+            return
+        self._stop_reading()
+        if self._send_waiters and self._loop is not None:
+            self._loop.remove_writer(self.fd)
+        self.closed = True
+        self.sock.close()
+        self.fail_all(why)
+        waiters, self._send_waiters = self._send_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_exception(SandboxError(self.broken or why))
+
+    def _on_writable(self) -> None:
+        assert self._loop is not None
+        self._loop.remove_writer(self.fd)
+        waiters, self._send_waiters = self._send_waiters, []
+        for fut in waiters:
+            if not fut.done():
+                fut.set_result(None)
+
+    async def _writable(self) -> None:
+        """Wait until the socket has room (several senders may wait at once: all are woken)."""
+        loop = asyncio.get_running_loop()
+        fut: asyncio.Future[None] = loop.create_future()
+        if not self._send_waiters:
+            loop.add_writer(self.fd, self._on_writable)
+        self._send_waiters.append(fut)
+        try:
+            await fut
+        finally:
+            if fut in self._send_waiters:  # cancelled while waiting
+                self._send_waiters.remove(fut)
+                if not self._send_waiters and not self.closed:
+                    loop.remove_writer(self.fd)
 
     def expect(self, req_id: int) -> asyncio.Future[dict]:
         fut: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
@@ -200,9 +309,15 @@ class _Channel:
         return fut
 
     async def send(self, msg: dict, fds: dict[str, int] | None = None) -> None:
-        if self.broken:
-            raise SandboxError(self.broken)
+        """Send one request with ``fds`` attached. The descriptors are closed here as soon as they
+        are sent (or the send failed), before anything is awaited: a write end the host keeps
+        open would be copied into any process forked meanwhile (a concurrent ``create``), and
+        the command's output would not reach end of file until that process execs."""
         fds = dict(fds or {})
+        if self.broken:
+            for fd in fds.values():
+                os.close(fd)
+            raise SandboxError(self.broken)
         data = json.dumps({**msg, "fds": list(fds)}).encode()
         spill: tuple[int, bytes] | None = None
         if len(data) > MAX_INLINE_REQUEST:
@@ -211,28 +326,26 @@ class _Channel:
             fds["spill"] = spill_r
             spill = (spill_w, json.dumps(big).encode())
             data = json.dumps({"op": msg["op"], "id": msg["id"], "fds": list(fds)}).encode()
-        loop = asyncio.get_running_loop()
         try:
             while True:
+                if self.broken:
+                    raise SandboxError(self.broken)
                 try:
                     socket.send_fds(self.sock, [data], list(fds.values()))
                     break
                 except BlockingIOError:
-                    writable = loop.create_future()
-                    loop.add_writer(self.sock.fileno(), lambda: writable.done() or writable.set_result(None))
-                    try:
-                        await writable
-                    finally:
-                        loop.remove_writer(self.sock.fileno())
-        except OSError as exc:
+                    await self._writable()
+        except BaseException as exc:
             if spill:
                 os.close(spill[0])
-            raise SandboxError(f"cannot reach the sandbox's init: {exc}") from exc
+            if isinstance(exc, OSError):
+                raise SandboxError(f"cannot reach the sandbox's init: {exc}") from exc
+            raise
         finally:
-            if spill:
-                os.close(fds["spill"])
+            for fd in fds.values():
+                os.close(fd)
         if spill:
-            await _feed(*spill)
+            await _PipeWriter(*spill).wait()
 
     async def call(self, msg: dict, fds: dict[str, int] | None = None) -> dict:
         fut = self.expect(msg["id"])
@@ -325,48 +438,42 @@ class BwrapSandbox(Sandbox):
         if stdin is not None:
             in_r, in_w = os.pipe()
             child_fds["stdin"] = in_r
-        collectors = asyncio.gather(_collect(os.fdopen(out_r, "rb", 0), self.spec.output_bytes),
-                                    _collect(os.fdopen(err_r, "rb", 0), self.spec.output_bytes))
+        out = _PipeReader(out_r, self.spec.output_bytes)
+        err = _PipeReader(err_r, self.spec.output_bytes)
         feeder = None
         try:
-            reply_fut = self._channel.expect(req_id)
             try:
-                await self._channel.send(request, child_fds)
+                reply_fut = self._channel.expect(req_id)
+                await self._channel.send(request, child_fds)  # closes child_fds
+                if in_w is not None:
+                    feeder = _PipeWriter(in_w, stdin.encode() if isinstance(stdin, str) else stdin)
+                    in_w = None
+                # The init enforces the wall time; the margin only guards against a wedged sandbox.
+                msg = await asyncio.wait_for(reply_fut, wall + self.stall_grace_s)
+            except asyncio.CancelledError:
+                await self._cancel(req_id)
+                raise
+            except asyncio.TimeoutError as exc:
+                await self._cancel(req_id)
+                raise SandboxError(f"the sandbox stopped answering (exec did not finish {self.stall_grace_s:g} s "
+                                   "after its timeout)") from exc
             finally:
-                for fd in child_fds.values():
-                    os.close(fd)
-            if in_w is not None:
-                data = stdin.encode() if isinstance(stdin, str) else stdin
-                feeder = asyncio.ensure_future(_feed(in_w, data))
-                in_w = None
-            # The init enforces the wall time; the margin only guards against a wedged sandbox.
-            msg = await asyncio.wait_for(reply_fut, wall + self.stall_grace_s)
-        except asyncio.CancelledError:
-            collectors.cancel()
-            await self._cancel(req_id)
-            raise
-        except asyncio.TimeoutError as exc:
-            collectors.cancel()
-            await self._cancel(req_id)
-            raise SandboxError(f"the sandbox stopped answering (exec did not finish {self.stall_grace_s:g} s "
-                               "after its timeout)") from exc
-        except BaseException:
-            collectors.cancel()
-            raise
+                self._channel.pending.pop(req_id, None)
+                if in_w is not None:
+                    os.close(in_w)
+                if feeder is not None:
+                    feeder.close()  # the command is gone: whatever it did not read is dropped
+            if "error" in msg:
+                raise SandboxError(msg["error"])
+            # Everything that held the pipes' write ends is dead by the time the init answers, so
+            # end of file is already pending; the wait only covers the event loop getting to it.
+            try:
+                await asyncio.wait_for(asyncio.gather(out.eof, err.eof), 5)
+            except asyncio.TimeoutError:
+                raise SandboxError("the command's output pipes stayed open after it was killed") from None
         finally:
-            self._channel.pending.pop(req_id, None)
-            if in_w is not None:
-                os.close(in_w)
-            if feeder is not None and not feeder.done():
-                feeder.cancel()
-        if "error" in msg:
-            collectors.cancel()
-            raise SandboxError(msg["error"])
-        try:
-            out, err = await asyncio.wait_for(collectors, 5)
-        except asyncio.TimeoutError:
-            collectors.cancel()
-            raise SandboxError("the command's output pipes stayed open after it was killed") from None
+            out.close()
+            err.close()
         timed_out = bool(msg.get("timed_out"))
         return ExecResult(
             exit_code=124 if timed_out else int(msg["exit_code"]),
@@ -398,10 +505,11 @@ class BwrapSandbox(Sandbox):
             os.close(src_w)
             self._channel.pending.pop(req_id, None)
             raise
+        writer = _PipeWriter(src_w, payload)
+        try:
+            msg = await self._file_reply(reply_fut, req_id)
         finally:
-            os.close(src_r)
-        await _feed(src_w, payload)
-        msg = await self._file_reply(reply_fut, req_id)
+            writer.close()
         if not msg.get("ok"):
             raise SandboxError(f"cannot write {path!r}: {msg.get('error', 'the file helper was killed')}")
 
@@ -418,11 +526,14 @@ class BwrapSandbox(Sandbox):
             os.close(dst_r)
             self._channel.pending.pop(req_id, None)
             raise
+        collected = _PipeReader(dst_r, max_bytes if max_bytes is not None else 1 << 62)
+        try:
+            msg = await self._file_reply(reply_fut, req_id)
+            if msg.get("ok"):
+                # The helper wrote everything and exited before answering: end of file is pending.
+                await asyncio.wait_for(collected.eof, FILE_OP_TIMEOUT_S)
         finally:
-            os.close(dst_w)
-        cap = max_bytes if max_bytes is not None else 1 << 62
-        collected, msg = await asyncio.gather(_collect(os.fdopen(dst_r, "rb", 0), cap),
-                                              self._file_reply(reply_fut, req_id))
+            collected.close()
         if not msg.get("ok"):
             raise SandboxError(msg.get("error", "the file helper was killed"))
         return bytes(collected.kept)
@@ -449,9 +560,8 @@ class BwrapSandbox(Sandbox):
             self._proc.kill()
         except ProcessLookupError:
             pass
-        self._channel.sock.close()
+        self._channel.close("the sandbox was closed")
         await self._proc.wait()
-        self._channel.fail_all("the sandbox was closed")
         try:
             await asyncio.wait_for(self._stderr_task, 2)
         except (asyncio.TimeoutError, asyncio.CancelledError):
