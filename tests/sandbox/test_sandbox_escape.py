@@ -134,8 +134,9 @@ async def test_writes_outside_the_workspace_fail(isolated, make_box):
     box = await make_box(isolated)
     # Host directories that exist here; the sandbox's own writable dirs (workspace, /tmp, its
     # HOME=/root) are private to it, so a host path under them would not test anything.
+    private = (Path("/root"), Path("/tmp"))
     host_dirs = [d for d in (Path.cwd(), Path.home(), Path("/var/tmp"), Path("/opt"), Path("/srv"))
-                 if d.is_dir() and str(d) not in ("/root", "/tmp")]
+                 if d.is_dir() and not any(d == p or p in d.parents for p in private)]
     targets = [f"/usr/{marker}", f"/usr/bin/{marker}", f"/etc/{marker}", f"/{marker}", f"/var/{marker}",
                f"/proc/{marker}", f"/dev/{marker}/x"] + [f"{d}/{marker}" for d in host_dirs]
     for target in targets:
