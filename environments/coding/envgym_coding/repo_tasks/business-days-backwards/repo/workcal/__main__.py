@@ -1,0 +1,3 @@
+from workcal.cli import main
+
+raise SystemExit(main())

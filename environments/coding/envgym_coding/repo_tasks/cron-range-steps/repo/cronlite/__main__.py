@@ -1,0 +1,3 @@
+from cronlite.cli import main
+
+raise SystemExit(main())
