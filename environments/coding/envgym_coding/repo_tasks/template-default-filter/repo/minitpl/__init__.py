@@ -1,3 +1,7 @@
-from minitpl.engine import TemplateError, render
+"""A minimal template engine for plain-text and HTML e-mails and pages."""
 
-__all__ = ["TemplateError", "render"]
+from minitpl.engine import Template, render
+from minitpl.errors import TemplateError, TemplateNotFound, TemplateSyntaxError, UndefinedError
+from minitpl.loader import Loader
+
+__all__ = ["Loader", "Template", "TemplateError", "TemplateNotFound", "TemplateSyntaxError", "UndefinedError", "render"]

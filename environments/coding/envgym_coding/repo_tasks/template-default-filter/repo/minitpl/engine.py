@@ -1,48 +1,29 @@
-"""A minimal template engine: ``{{ var }}``, ``{{ var.attr }}`` and filters ``{{ var|upper|trim }}``."""
+"""Compiling and rendering templates: ``{{ var }}``, ``{{ var.attr|upper|trim }}``, ``{% if %}`` and ``{% for %}``."""
 
 from __future__ import annotations
 
-import html
-import re
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
-from minitpl.filters import FILTERS
-
-_PLACEHOLDER = re.compile(r"\{\{\s*(.*?)\s*\}\}")
-
-
-class TemplateError(Exception):
-    pass
+from minitpl.context import Context
+from minitpl.lexer import tokenize
+from minitpl.nodes import render_all
+from minitpl.parser import Parser
 
 
-_MISSING = object()
+class Template:
+    """A compiled template: syntax errors surface here, once; rendering reuses the node tree."""
 
+    def __init__(self, source: str, autoescape: bool = True, name: str = "<string>") -> None:
+        self.name = name
+        self.autoescape = autoescape
+        self._nodes = Parser(tokenize(source)).parse()
 
-def _lookup(context: Mapping[str, Any], dotted: str) -> Any:
-    value: Any = context
-    for part in dotted.split("."):
-        if isinstance(value, Mapping) and part in value:
-            value = value[part]
-        elif hasattr(value, part) and not part.startswith("_"):
-            value = getattr(value, part)
-        else:
-            return _MISSING
-    return value
-
-
-def _apply(expr: str, context: Mapping[str, Any], autoescape: bool) -> str:
-    name, *filters = [p.strip() for p in expr.split("|")]
-    value = _lookup(context, name)
-    if value is _MISSING:
-        raise TemplateError(f"undefined variable {name!r}")
-    for filt in filters:
-        func: Callable[[Any], Any] | None = FILTERS.get(filt)
-        if func is None:
-            raise TemplateError(f"unknown filter {filt!r}")
-        value = func(value)
-    text = "" if value is None else str(value)
-    return html.escape(text) if autoescape else text
+    def render(self, context: Mapping[str, Any] | None = None) -> str:
+        out: list[str] = []
+        render_all(self._nodes, Context(context or {}, self.autoescape), out)
+        return "".join(out)
 
 
 def render(template: str, context: Mapping[str, Any], autoescape: bool = True) -> str:
-    return _PLACEHOLDER.sub(lambda m: _apply(m.group(1), context, autoescape), template)
+    """Compile and render in one go, for templates used once."""
+    return Template(template, autoescape).render(context)

@@ -1,4 +1,8 @@
-from shorty.codec import decode, encode
-from shorty.service import Shortener, UnknownLink
+"""A URL shortener: base62 short codes, an in-memory or JSON-file store, a WSGI app and a command line."""
 
-__all__ = ["Shortener", "UnknownLink", "decode", "encode"]
+from shorty.codec import decode, encode
+from shorty.errors import InvalidURL, LinkExpired, UnknownLink
+from shorty.service import Shortener
+from shorty.storage import JsonFileStorage, MemoryStorage
+
+__all__ = ["InvalidURL", "JsonFileStorage", "LinkExpired", "MemoryStorage", "Shortener", "UnknownLink", "decode", "encode"]

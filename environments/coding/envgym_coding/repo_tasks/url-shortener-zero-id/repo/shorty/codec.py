@@ -1,4 +1,4 @@
-"""Base62 codes for non-negative integers (0-9, a-z, A-Z)."""
+"""Base62 codes for non-negative integer ids (digits, then a-z, then A-Z), as shown in short URLs."""
 
 from __future__ import annotations
 

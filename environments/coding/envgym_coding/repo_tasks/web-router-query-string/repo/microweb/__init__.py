@@ -1,4 +1,8 @@
-from microweb.app import App
-from microweb.http import Request, Response
+"""microweb: a tiny WSGI web framework with path routing, JSON helpers and a test client."""
 
-__all__ = ["App", "Request", "Response"]
+from microweb.app import App
+from microweb.errors import BadRequest, HTTPError, MethodNotAllowed, NotFound
+from microweb.http import Request, Response
+from microweb.testing import Client
+
+__all__ = ["App", "BadRequest", "Client", "HTTPError", "MethodNotAllowed", "NotFound", "Request", "Response"]

@@ -1,61 +1,74 @@
-"""A tiny router: register handlers for method + path patterns, dispatch requests to them."""
+"""A tiny web framework: register handlers for method + path patterns, dispatch requests to them."""
 
 from __future__ import annotations
 
-import json
-import re
-from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
+from microweb.errors import HTTPError
 from microweb.http import Request, Response
+from microweb.routing import Router
+from microweb.wsgi import request_from_environ, respond
 
-_PARAM = re.compile(r"<(?:(int|str):)?([a-zA-Z_][a-zA-Z0-9_]*)>")
-_CONVERTERS = {"int": (r"\d+", int), "str": (r"[^/]+", str)}
-
-
-@dataclass
-class Route:
-    method: str
-    pattern: re.Pattern
-    converters: dict[str, Callable[[str], Any]]
-    handler: Callable[..., Response]
+Handler = Callable[..., Response]
+Hook = Callable[[Request], "Response | None"]
 
 
-@dataclass
 class App:
-    routes: list[Route] = field(default_factory=list)
+    def __init__(self) -> None:
+        self.router = Router()
+        self._before: list[Hook] = []
+        self._error_handlers: dict[int, Callable[[HTTPError], Response]] = {}
 
-    def route(self, method: str, path: str) -> Callable:
-        converters: dict[str, Callable[[str], Any]] = {}
+    def route(self, method: str, path: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        """Decorator: ``handler(request, **path_params)`` answers ``method`` requests to ``path``."""
 
-        def replace(match: re.Match) -> str:
-            kind, name = match.group(1) or "str", match.group(2)
-            regex, conv = _CONVERTERS[kind]
-            converters[name] = conv
-            return f"(?P<{name}>{regex})"
-
-        pattern = re.compile("^" + _PARAM.sub(replace, path) + "$")
-
-        def register(handler: Callable[..., Response]) -> Callable[..., Response]:
-            self.routes.append(Route(method.upper(), pattern, converters, handler))
+        def register(handler: Handler) -> Handler:
+            self.router.add(method, path, handler, name)
             return handler
 
         return register
 
+    def get(self, path: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        return self.route("GET", path, name)
+
+    def post(self, path: str, name: str | None = None) -> Callable[[Handler], Handler]:
+        return self.route("POST", path, name)
+
+    def before_request(self, hook: Hook) -> Hook:
+        """Decorator: ``hook(request)`` runs before routing; returning a Response answers the request early."""
+        self._before.append(hook)
+        return hook
+
+    def errorhandler(self, status: int) -> Callable[[Callable[[HTTPError], Response]], Callable[[HTTPError], Response]]:
+        def register(handler: Callable[[HTTPError], Response]) -> Callable[[HTTPError], Response]:
+            self._error_handlers[status] = handler
+            return handler
+
+        return register
+
+    def url_for(self, name: str, query: dict[str, Any] | None = None, **params: Any) -> str:
+        return self.router.url_for(name, query, **params)
+
     def handle(self, request: Request) -> Response:
-        allowed = []
-        for route in self.routes:
-            match = route.pattern.match(request.path)
-            if not match:
-                continue
-            if route.method != request.method:
-                allowed.append(route.method)
-                continue
-            params = {k: route.converters[k](v) for k, v in match.groupdict().items()}
-            try:
-                return route.handler(request, **params)
-            except Exception as exc:  # noqa: BLE001 — a handler bug is a 500, not a crash
-                return Response.json({"error": str(exc)}, status=500)
-        if allowed:
-            return Response(status=405, headers={"Allow": ", ".join(sorted(set(allowed)))})
-        return Response.json({"error": "not found"}, status=404)
+        try:
+            for hook in self._before:
+                early = hook(request)
+                if early is not None:
+                    return early
+            route, params = self.router.match(request.method, request.path)
+            return route.handler(request, **params)
+        except HTTPError as error:
+            return self._error_response(error)
+        except Exception as exc:  # noqa: BLE001 — a handler bug is a 500, not a crash of the server
+            return self._error_response(HTTPError(500, str(exc)))
+
+    def _error_response(self, error: HTTPError) -> Response:
+        custom = self._error_handlers.get(error.status)
+        if custom is not None:
+            return custom(error)
+        return Response.json({"error": error.message}, status=error.status, headers=error.headers)
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        """The WSGI entry point, so any WSGI server (wsgiref, gunicorn...) can serve the app."""
+        request = request_from_environ(environ)
+        return respond(self.handle(request), start_response, head=request.method == "HEAD")

@@ -1,0 +1,3 @@
+from unitconv.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,3 @@
+from shorty.cli import main
+
+raise SystemExit(main())
