@@ -39,7 +39,7 @@ async def test_tools_list_read_write_bash_and_visible_tests(ctx):
         outside = (await env.step(Action.call("read_file", path="/etc/../../proc/1/environ"))).observation.messages[0].content
         assert outside.startswith("Error:")
         tests = (await env.step(Action.call("run_tests"))).observation.messages[0].content
-        assert "3 passed" in tests
+        assert "9 passed" in tests
         bad = (await env.step(Action.call("run_tests", target="../hidden"))).observation.messages[0].content
         assert bad.startswith("Error:")
         await env.step(Action.call("write_file", path="pager/core.py",
@@ -50,7 +50,7 @@ async def test_tools_list_read_write_bash_and_visible_tests(ctx):
     finally:
         await env.close()
     assert final.reward == 1.0 and final.info["status"] == "completed"
-    assert final.grade.details["passed"] == final.grade.details["total"] == 4
+    assert final.grade.details["passed"] == final.grade.details["total"] == 8
 
 
 def repo_tools():

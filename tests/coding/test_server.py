@@ -63,7 +63,7 @@ async def test_grade_endpoint_runs_every_grader():
     assert body["reward"] == 0.0 and body["status"] == "ok" and body["details"]["tests"][0]["outcome"] == "failed"
     assert numeric.json()["reward"] == 1.0 and exact.json()["reward"] == 1.0 and regex.json()["reward"] == 1.0
     assert weighted.json()["reward"] == 0.5 and [c["name"] for c in weighted.json()["components"]] == ["value", "form"]
-    assert repo_graded.json()["reward"] == 1.0 and repo_graded.json()["details"]["total"] == 4
+    assert repo_graded.json()["reward"] == 1.0 and repo_graded.json()["details"]["total"] == 8
 
 
 async def test_http_multi_turn_run_fix_submit_shows_per_test_results():

@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_ATX = re.compile(r"^(#{1,6})\s+(.*?)\s*#*\s*$")
+from mdtoc.blocks import text_lines
+from mdtoc.text import anchor_for, plain_text
+
+# Up to three spaces of indentation (four make an indented code block), 1-6 hashes, at least one
+# space, the text, and optional closing hashes that must be separated from the text by a space.
+_ATX = re.compile(r"^ {0,3}(#{1,6})[ \t]+(.*?)(?:[ \t]+#+)?[ \t]*$")
 
 
 @dataclass(frozen=True)
@@ -13,18 +18,16 @@ class Heading:
     level: int
     title: str
     anchor: str
-
-
-def anchor_for(title: str) -> str:
-    text = re.sub(r"[^\w\- ]", "", title.strip().lower())
-    return text.replace(" ", "-")
+    line: int  # 1-based line number in the document
 
 
 def headings(markdown: str) -> list[Heading]:
+    """Every ATX heading (``## Title``) in document order, with the anchor a link to it uses."""
     found = []
-    for line in markdown.splitlines():
+    for number, line in text_lines(markdown):
         match = _ATX.match(line)
         if match:
-            title = match.group(2)
-            found.append(Heading(len(match.group(1)), title, anchor_for(title)))
+            title = plain_text(match.group(2))
+            if title:
+                found.append(Heading(len(match.group(1)), title, anchor_for(title), number))
     return found

@@ -1,0 +1,5 @@
+import sys
+
+from jpath.cli import main
+
+sys.exit(main())

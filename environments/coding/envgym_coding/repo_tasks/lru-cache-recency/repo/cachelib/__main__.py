@@ -1,0 +1,5 @@
+import sys
+
+from cachelib.cli import main
+
+sys.exit(main())

@@ -1,0 +1,5 @@
+import sys
+
+from mdtoc.cli import main
+
+sys.exit(main())

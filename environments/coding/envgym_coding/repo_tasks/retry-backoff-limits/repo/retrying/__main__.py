@@ -1,0 +1,5 @@
+import sys
+
+from retrying.cli import main
+
+sys.exit(main())

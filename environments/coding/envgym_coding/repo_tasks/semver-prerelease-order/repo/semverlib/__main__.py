@@ -1,0 +1,5 @@
+import sys
+
+from semverlib.cli import main
+
+sys.exit(main())
