@@ -84,6 +84,13 @@ class Sandbox(abc.ABC):
         keeping its files. Providers override this; the default closes nothing and raises."""
         raise NotImplementedError(f"{type(self).__name__} cannot kill its processes without closing")
 
+    async def wipe(self) -> bool:
+        """Return the sandbox to its freshly created state for reuse: kill every process and delete
+        everything in its writable places, System V IPC objects included. True only when verified;
+        a sandbox that cannot be wiped must be closed, never reused. The default says it cannot
+        (an unisolated provider shares /tmp with the host, so "delete everything" is not its to do)."""
+        return False
+
     async def __aenter__(self) -> "Sandbox":
         return self
 

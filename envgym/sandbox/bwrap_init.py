@@ -18,20 +18,41 @@ Setup, while still holding capabilities in the sandbox's own user namespace:
   * become non-dumpable so sandboxed code (same uid) cannot ptrace us or open our /proc fds.
 """
 
+import _signal as signal
+import _socket
 import ctypes
 import errno
 import gc
-import json
+import marshal
 import os
 import resource
 import select
-import signal
-import socket
 import stat
 import sys
 import time
 
 libc = ctypes.CDLL(None, use_errno=True)
+
+# Requests and replies are marshal-ed plain data (no json: it imports re, and the init's start-up time
+# is paid by every sandbox). The builtin _signal/_socket stand in for signal/socket for the same reason.
+FD_BYTES = 4
+
+
+def recv_fds(sock, bufsize, maxfds):
+    """One packet and the descriptors attached to it (socket.recv_fds, without importing socket)."""
+    data, ancdata, _flags, _addr = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * FD_BYTES))
+    fds = []
+    for level, kind, payload in ancdata:
+        if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
+            usable = len(payload) - len(payload) % FD_BYTES
+            fds += [int.from_bytes(payload[i:i + FD_BYTES], sys.byteorder, signed=True)
+                    for i in range(0, usable, FD_BYTES)]
+    return data, fds
+
+
+def send_fds(sock, data, fds):
+    payload = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder, signed=True) for fd in fds)
+    return sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)] if fds else [])
 
 MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
 PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 4, 24, 28
@@ -76,6 +97,10 @@ def _drop_capabilities():
     _check(libc.capset(ctypes.byref(header), data), "capset")
 
 
+def _root_mode(path):
+    return 0o1777 if path in ("/tmp", "/dev/shm") else 0o755
+
+
 def setup(cfg):
     for name, text in cfg["files"].items():
         os.makedirs(os.path.dirname(name), exist_ok=True)
@@ -83,7 +108,7 @@ def setup(cfg):
             fh.write(text)
     for path in cfg["writable"]:
         os.makedirs(path, exist_ok=True)
-        os.chmod(path, 0o1777 if path in ("/tmp", "/dev/shm") else 0o755)
+        os.chmod(path, _root_mode(path))
         if path == "/dev/shm":
             # /dev is bwrap's own small tmpfs: back /dev/shm by the capped disk instead.
             os.makedirs("/.shm", exist_ok=True)
@@ -176,7 +201,7 @@ def kill_tree_and_reap(root, on_reaped):
 
 
 def reply(ctl, msg):
-    ctl.send(json.dumps(msg).encode())
+    ctl.send(marshal.dumps(msg))
 
 
 def _apply_rlimits(limits):
@@ -291,17 +316,17 @@ def supervisor_main(ctl, link):
                 pass
     while True:
         try:
-            data, fds, _flags, _addr = socket.recv_fds(link, 1 << 20, 8)
+            data, fds = recv_fds(link, 1 << 20, 8)
         except OSError:
             return
         if not data:
             return  # PID 1 dropped us from the pool
         for fd in fds:
             os.set_inheritable(fd, False)
-        req = json.loads(data)
+        req = marshal.loads(data)
         named = dict(zip(req.pop("fds", []), fds))
         if "spill" in named:
-            req.update(json.loads(_read_all(named.pop("spill"))))
+            req.update(marshal.loads(_read_all(named.pop("spill"))))
         result = run_exec(req, named)
         used = sum(os.times()[:2])
         retire = used > 0.5 * float(req["rlimits"].get("cpu", 1 << 30))
@@ -413,6 +438,52 @@ def _existing_ancestor(path):
     return path or "/"
 
 
+def _remove_contents(path):
+    """Delete everything under ``path`` (never following symlinks). Sandboxed code may have taken
+    the permissions away from its own directories; as their owner we can give them back."""
+    for entry in os.scandir(path):
+        if entry.is_dir(follow_symlinks=False):
+            os.chmod(entry.path, 0o700)
+            _remove_contents(entry.path)
+            os.rmdir(entry.path)
+        else:
+            os.unlink(entry.path)
+
+
+IPC_RMID = 0
+
+
+def _remove_sysv_ipc():
+    """System V shared memory, queues and semaphores outlive their processes (in this sandbox's own
+    IPC namespace): remove them so nothing of one occupant reaches the next."""
+    for kind, call in (("shm", libc.shmctl), ("msg", libc.msgctl), ("sem", libc.semctl)):
+        try:
+            with open("/proc/sysvipc/" + kind) as fh:
+                ids = [int(line.split()[1]) for line in fh.readlines()[1:] if line.strip()]
+        except OSError:
+            continue
+        for ipc_id in ids:
+            if kind == "sem":
+                call(ipc_id, 0, IPC_RMID, None)
+            else:
+                call(ipc_id, IPC_RMID, None)
+
+
+def wipe(ctl, req, fds):
+    """Empty every writable place (after PID 1 killed every process): the sandbox is then as new."""
+    left = []
+    for root in req["roots"]:
+        try:
+            os.chmod(root, _root_mode(root))
+            _remove_contents(root)
+            left += [os.path.join(root, name) for name in os.listdir(root)]
+        except (OSError, RecursionError) as exc:
+            left.append("%s: %s" % (root, exc))
+    _remove_sysv_ipc()
+    reply(ctl, {"id": req["id"], "ok": True, "clean": not left, "left": left[:20]})
+    os._exit(0)
+
+
 # ---------------------------------------------------------------------------------------------
 # PID 1
 
@@ -421,8 +492,9 @@ MAX_IDLE_SUPERVISORS = 4
 
 
 class Init:
-    def __init__(self, ctl):
+    def __init__(self, ctl, writable):
         self.ctl = ctl
+        self.writable = list(writable)
         self.links = {}  # supervisor pid -> PID 1's end of its socket
         self.idle = []  # supervisors waiting for an exec
         self.busy = {}  # supervisor pid -> exec request id
@@ -445,7 +517,7 @@ class Init:
         return pid
 
     def new_supervisor(self):
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        mine, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))
         theirs.close()
         self.links[pid] = mine
@@ -453,10 +525,10 @@ class Init:
 
     def start_exec(self, data, fds):
         """Hand the request, as received (pipes and any spill included), to an idle supervisor."""
-        req_id = json.loads(data)["id"]
+        req_id = marshal.loads(data)["id"]
         try:
             pid = self.idle.pop() if self.idle else self.new_supervisor()
-            socket.send_fds(self.links[pid], [data], fds)
+            send_fds(self.links[pid], data, fds)
         finally:
             for fd in fds:
                 os.close(fd)
@@ -587,6 +659,9 @@ class Init:
         elif op == "kill_all":
             self.kill_all()
             reply(self.ctl, {"id": req["id"], "ok": True})
+        elif op == "wipe":
+            self.kill_all()
+            self.spawn_helper(wipe, {"id": req["id"], "roots": self.writable}, fds)
         else:
             reply(self.ctl, {"id": req["id"], "error": "unknown op %r" % op})
 
@@ -610,14 +685,14 @@ class Init:
                     self.supervisor_says(by_fd[fd])
             if self.ctl in ready:
                 try:
-                    data, fds, _flags, _addr = socket.recv_fds(self.ctl, 1 << 20, 8)
+                    data, fds = recv_fds(self.ctl, 1 << 20, 8)
                 except OSError:
                     data, fds = b"", []
                 if not data:
                     return  # the host went away: returning from PID 1 takes the whole sandbox down
                 for fd in fds:
                     os.set_inheritable(fd, False)  # a command gets only the pipes dup2'ed onto 0-2
-                req = json.loads(data)
+                req = marshal.loads(data)
                 if req["op"] == "exec":
                     try:
                         self.start_exec(data, fds)
@@ -627,7 +702,7 @@ class Init:
                 named = dict(zip(req.pop("fds", []), fds))
                 if "spill" in named:
                     # Requests too big for one packet (a long script) arrive through a pipe.
-                    req.update(json.loads(_read_all(named.pop("spill"))))
+                    req.update(marshal.loads(_read_all(named.pop("spill"))))
                 try:
                     self.handle(req, named)
                 except OSError as exc:
@@ -642,15 +717,15 @@ class Init:
 def main():
     # PID 1 allocates little; with no collector running, forked workers copy fewer pages.
     gc.disable()
-    cfg = json.loads(sys.argv[1])
-    ctl = socket.socket(fileno=cfg["ctl_fd"])
+    cfg = marshal.loads(bytes.fromhex(sys.argv[1]))
+    ctl = _socket.socket(fileno=cfg["ctl_fd"])
     os.set_inheritable(cfg["ctl_fd"], False)
     try:
         setup(cfg)
     except OSError as exc:
         reply(ctl, {"id": 0, "error": "sandbox setup failed: %s" % exc})
         return 1
-    Init(ctl).serve()
+    Init(ctl, cfg["writable"]).serve()
     return 0
 
 

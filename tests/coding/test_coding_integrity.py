@@ -97,11 +97,16 @@ STARTUP_HOOKS = (
     "import os\nhook = 'import builtins\\nbuiltins.AssertionError = type(\"X\", (BaseException,), {})\\n'\n"
     "for p in ['sitecustomize.py', 'usercustomize.py', 'conftest.py', '/tmp/sitecustomize.py', 'x.pth']:\n"
     "    try:\n        open(p, 'w').write(hook if p.endswith('.py') else 'import sitecustomize\\n')\n    except OSError:\n        pass\n")
-KILL_HARNESS = "import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\n"
+# Every other process the solution can see (its parent is not necessarily the harness): kill them all,
+# or write a forged result line into every descriptor of theirs.
+KILL_HARNESS = ("import os, signal\nfor pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+                "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n"
+                "        except OSError:\n            pass\n")
 WRITE_HARNESS_FD = (
     "import os, json\nfake = 'ENVGYM-RESULT ' + json.dumps({'tests': [{'name': 'x', 'outcome': 'passed'}], 'harness_error': None}) + ' ' + '0' * 64\n"
-    "for fd in range(0, 8):\n    try:\n        with open(f'/proc/{os.getppid()}/fd/{fd}', 'w') as fh:\n            fh.write('\\n' + fake + '\\n')\n"
-    "    except OSError:\n        pass\n")
+    "for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:\n"
+    "    for fd in range(0, 8):\n        try:\n            with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n                fh.write('\\n' + fake + '\\n')\n"
+    "        except OSError:\n            pass\n")
 
 
 @pytest.mark.parametrize("answer", [
@@ -127,6 +132,37 @@ async def test_humaneval_attack_scores_zero(bwrap_ctx, answer):
 async def test_humaneval_killing_the_harness_is_flagged(bwrap_ctx):
     result = await humaneval(bwrap_ctx, full_function(WRONG_BODY, KILL_HARNESS))
     assert result.grade.details.get("tampered") is True
+
+
+# Reads every readable mapping of the solution's own process and reports whether the hidden test's
+# text is anywhere in its memory (workers are forked, so this checks what they were forked from). The
+# needle is only ever held as two halves, so the scan cannot find its own copy; a second scan after
+# joining them is the control that shows the scan would see it.
+SCAN_OWN_MEMORY = (
+    "import re\nhead, tail = bytes.fromhex('{head}'), bytes.fromhex('{tail}')\n"
+    "def scan():\n    with open('/proc/self/maps') as maps, open('/proc/self/mem', 'rb', 0) as mem:\n"
+    "        for line in maps:\n            m = re.match(r'([0-9a-f]+)-([0-9a-f]+) r', line)\n"
+    "            if not m or '[vvar]' in line or '[vsyscall]' in line:\n                continue\n"
+    "            start, end = int(m.group(1), 16), int(m.group(2), 16)\n"
+    "            try:\n                mem.seek(start)\n                data = mem.read(end - start)\n"
+    "            except (OSError, OverflowError, ValueError):\n                continue\n"
+    "            at = data.find(head)\n            while at >= 0:\n"
+    "                if data[at + len(head):at + len(head) + len(tail)] == tail:\n                    return True\n"
+    "                at = data.find(head, at + 1)\n    return False\n"
+    "print('MEMORY-SCAN', 'LEAK' if scan() else 'CLEAN', flush=True)\n"
+    "joined = head + tail\nprint('CONTROL', 'FOUND' if scan() else 'MISSED', flush=True)\n")
+
+
+async def test_humaneval_hidden_tests_are_not_in_the_solution_processes_memory(bwrap_ctx):
+    task = CodingEnvironment.get_task("humaneval", HE_TASK)
+    needle = "candidate([1.0, 2.0, 3.9, 4.0, 5.0, 2.2], 0.3)".encode()
+    assert needle.decode() in task.private["tests"]
+    header = SCAN_OWN_MEMORY.format(head=needle[:20].hex(), tail=needle[20:].hex())
+    result = await humaneval(bwrap_ctx, full_function(WRONG_BODY, header))
+    assert_zero(result)
+    output = result.grade.details["tests"][0].get("output", "")
+    assert "CONTROL FOUND" in output, output
+    assert "MEMORY-SCAN CLEAN" in output, output
 
 
 async def test_humaneval_tools_hidden_tests_are_nowhere_in_the_episode_sandbox(bwrap_ctx):

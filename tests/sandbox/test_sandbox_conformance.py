@@ -199,3 +199,29 @@ async def test_debian_python_and_pytest_run(provider, make_box):
     res = await box.exec([PY, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_x.py"])
     assert res.exit_code == 0, res.stdout + res.stderr
     assert "1 passed" in res.stdout
+
+
+async def test_wipe_returns_the_sandbox_to_its_new_state(isolated, make_box):
+    box = await make_box(isolated)
+    planted = await box.exec(
+        "mkdir -p deep/locked && echo x > deep/locked/f && ln -s /etc/passwd link && chmod 000 deep/locked deep; "
+        "echo t > /tmp/t; echo h > ~/h; echo s > /dev/shm/s; ipcmk -M 4096 >/dev/null && ipcmk -Q >/dev/null; "
+        "ipcs -m -q | grep -c '^0x'")
+    assert planted.stdout.strip() == "2", planted
+    running = asyncio.ensure_future(box.exec("sleep 60; echo finished"))
+    await asyncio.sleep(0.5)
+    assert await box.wipe() is True
+    stopped = await asyncio.wait_for(running, 10)
+    assert not stopped.ok and "finished" not in stopped.stdout
+    after = await box.exec("ls -A . /tmp ~ /dev/shm | grep -v ':$' | grep -v '^$'; ipcs -m -q | grep -c '^0x'")
+    assert after.stdout.strip() == "0", after
+    assert (await box.exec("echo alive > again.txt && cat again.txt")).stdout == "alive\n"
+
+
+async def test_the_unisolated_provider_never_claims_a_wipe(make_box):
+    from envgym.sandbox import get_provider
+
+    box = await make_box(get_provider("process"))
+    await box.write_file("kept.txt", "kept")
+    assert await box.wipe() is False
+    assert await box.read_file("kept.txt") == b"kept"

@@ -6,11 +6,14 @@ Grading never happens in the agent's sandbox. The grader
    files are copied out — symlinks, ``conftest.py``, ``sitecustomize.py``, ``*.pth`` are dropped and
    reported), or ``submission.files`` laid over the task's starting files, or ``submission.answer``
    (a code completion, for ``kind="function"``);
-2. creates a FRESH sandbox through ``context.create_sandbox`` and writes only the solution into it;
-3. starts the trusted harness (``harness.py``) there as ``python3 -I -c`` and sends it the hidden tests
-   and a random per-run key on stdin — hidden tests never exist as files anywhere;
+2. creates a FRESH sandbox through ``context.create_sandbox`` (or takes a wiped one from the opt-in
+   ``GradingPool``);
+3. starts the trusted harness (``harness.py``) there as ``python3 -I -S -c`` and sends it, on stdin, the
+   solution's files (which it lays out in the empty workspace), the hidden tests and a random per-run
+   key — hidden tests never exist as files anywhere;
 4. the harness runs each test in its own process and calls the solution in worker processes that
-   only return plain data; it prints one result line signed with the key, which is verified here.
+   only return plain data; it prints one result line MAC-ed with the key (keyed BLAKE2b), which is
+   verified here before the line is parsed (``ast.literal_eval``, never ``eval``).
 
 Configuration (``GraderSpec.config``):
 
@@ -34,8 +37,10 @@ Example:
 
 from __future__ import annotations
 
+import ast
+import hashlib
 import hmac
-import json
+import marshal
 import secrets
 from importlib import resources
 from typing import Any, Literal
@@ -48,13 +53,28 @@ from envgym.grader import Grader
 from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.code_extract import build_program
+from envgym_graders.unit_tests.preload import stdlib_imports
 from envgym_graders.unit_tests.snapshot import Snapshot, snapshot_from_files, take_snapshot
 
 MARKER = "ENVGYM-RESULT"
-# Starts the harness from stdin: nothing of it is on disk, and -I keeps the workspace, PYTHON* variables
-# and the user site out of sys.path.
-BOOTSTRAP = ("import sys, json\nd = json.loads(sys.stdin.read())\nns = {'__name__': 'envgym_harness'}\n"
-             "exec(compile(d.pop('harness'), '<envgym-harness>', 'exec'), ns)\nns['main'](d)\n")
+# Starts the harness from stdin: nothing of it is on disk; -I keeps the workspace, PYTHON* variables and
+# the user site out of sys.path, -S skips site-packages (and the start-up time of ``site``).
+# Stdin carries two length-prefixed marshal frames: the harness and public settings, then the secrets.
+# They are read with exact, unbuffered os.read calls, so the second frame is not in memory when the
+# harness forks the zygote its solution workers come from (see harness.py).
+BOOTSTRAP = ("import os, marshal\n"
+             "def frame():\n"
+             "    def exact(n):\n"
+             "        buf = b''\n"
+             "        while len(buf) < n:\n"
+             "            chunk = os.read(0, n - len(buf))\n"
+             "            if not chunk:\n"
+             "                raise EOFError('stdin ended early')\n"
+             "            buf += chunk\n"
+             "        return buf\n"
+             "    return marshal.loads(exact(int.from_bytes(exact(8), 'little')))\n"
+             "public = frame()\nns = {'__name__': 'envgym_harness'}\n"
+             "exec(compile(public.pop('harness'), '<envgym-harness>', 'exec'), ns)\nns['main'](public, frame)\n")
 SOLUTION_MODULE = "solution"
 GRADING_ATTEMPTS = 3
 
@@ -92,17 +112,17 @@ class UnitTestsGrader(Grader):
         if snap is None:
             return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})
         spec = SandboxSpec(**{"wall_timeout_s": self.cfg.total_timeout_s + 30, **self.cfg.sandbox})
-        key = secrets.token_hex(32)
-        payload = {
-            "harness": _harness_source(), "key": key, "kind": self.cfg.kind, "tests": tests,
-            "workdir": None, "python": self.cfg.python, "call_timeout": self.cfg.test_timeout_s,
+        key = secrets.token_bytes(32)
+        public = {"harness": _harness_source(), "workdir": None, "preload": stdlib_imports(snap.files, extra.get("prelude", ""))}
+        secret = {
+            "key": key, "kind": self.cfg.kind, "tests": tests, "files": snap.files, "call_timeout": self.cfg.test_timeout_s,
             "total_timeout": self.cfg.total_timeout_s, "max_result_bytes": self.cfg.max_result_bytes,
             "output_cap": self.cfg.output_cap, **extra,
         }
-        stdin = json.dumps(payload)
+        stdin = b"".join(len(data).to_bytes(8, "little") + data for data in map(marshal.dumps, (public, secret)))
         for attempt in range(1, GRADING_ATTEMPTS + 1):
             try:
-                result = await self._run_once(context, spec, snap, stdin)
+                result = await self._run_once(context, spec, stdin)
                 break
             except SandboxError:
                 # The sandbox machinery itself failed (not the solution: it cannot reach the host side);
@@ -111,14 +131,12 @@ class UnitTestsGrader(Grader):
                     raise
         return self._verdict(result, key, snap)
 
-    async def _run_once(self, context: EnvContext, spec: SandboxSpec, snap: Snapshot, stdin: str) -> Any:
+    async def _run_once(self, context: EnvContext, spec: SandboxSpec, stdin: bytes) -> Any:
         pool = GradingPool.of(context)
         box = await pool.take(spec) if pool is not None else await context.create_sandbox(spec)
         reusable = False
         try:
-            for rel, data in snap.files.items():
-                await box.write_file(rel, data)
-            result = await box.exec([self.cfg.python, "-I", "-c", BOOTSTRAP], stdin=stdin,
+            result = await box.exec([self.cfg.python, "-I", "-S", "-c", BOOTSTRAP], stdin=stdin,
                                     timeout=self.cfg.total_timeout_s + 20, cwd=spec.workdir)
             reusable = pool is not None
             return result
@@ -155,7 +173,7 @@ class UnitTestsGrader(Grader):
         tests = [{"file": name, "source": source} for name, source in sorted(hidden.items())]
         return snap, tests, {}
 
-    def _verdict(self, result: Any, key: str, snap: Snapshot) -> Grade:
+    def _verdict(self, result: Any, key: bytes, snap: Snapshot) -> Grade:
         line = next((ln for ln in reversed(result.stdout.splitlines()) if ln.startswith(MARKER + " ")), None)
         integrity = {"tamper_signals": snap.tamper_signals, "dropped_files": snap.dropped,
                      "skipped_files": [list(s) for s in snap.skipped]}
@@ -168,10 +186,10 @@ class UnitTestsGrader(Grader):
             return Grade.failed("the unit-test harness broke before reporting any result",
                                 exit_code=result.exit_code, stderr=result.stderr[-3000:])
         body, _, mac = line[len(MARKER) + 1:].rpartition(" ")
-        expected = hmac.new(bytes.fromhex(key), body.encode(), "sha256").hexdigest()
+        expected = hashlib.blake2b(body.encode(), key=key, digest_size=32).hexdigest()
         if not hmac.compare_digest(mac, expected):
             return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})
-        record = json.loads(body)
+        record = ast.literal_eval(body)  # authentic: written by the harness, which only writes plain literals
         if record.get("harness_error"):
             return Grade.failed("the hidden tests could not be run (harness error)", traceback=record["harness_error"])
         tests = record["tests"]
@@ -190,14 +208,11 @@ class UnitTestsGrader(Grader):
 class GradingPool:
     """Opt-in reuse of grading sandboxes (``EnvContext.settings["unit_tests_pool"] = N``, idle sandboxes kept).
 
-    A sandbox goes back to the pool only after ``kill_all`` (no process of the previous solution survives)
-    and after every writable place (workspace, /tmp, $HOME, /dev/shm) has been emptied, so the next
-    grading starts from the same state as a fresh sandbox. Off by default: hosts that count every open
+    A sandbox goes back to the pool only after ``Sandbox.wipe()`` verified it clean (no process of the
+    previous solution survives, every writable place — workspace, /tmp, $HOME, /dev/shm — is empty), so
+    the next grading starts from the same state as a fresh sandbox. Off by default: hosts that count every open
     sandbox (the conformance kit, the server's per-request cleanup) expect grading to leave none open.
     """
-
-    WIPE = ("find /workspace /tmp /root /dev/shm -mindepth 1 -maxdepth 1 -exec rm -rf -- {} + 2>/dev/null; "
-            "test -z \"$(find /workspace /tmp /root /dev/shm -mindepth 1 -maxdepth 1 2>/dev/null | head -1)\"")
 
     def __init__(self, context: EnvContext, size: int) -> None:
         self.context, self.size = context, size
@@ -211,7 +226,8 @@ class GradingPool:
         pool = getattr(context, "_unit_tests_pool", None)
         if pool is None:
             pool = cls(context, size)
-            setattr(context, "_unit_tests_pool", pool)  # the pool lives and dies with its context
+            setattr(context, "_unit_tests_pool", pool)
+            context.on_close("unit_tests_pool", pool.aclose)  # the pool lives and dies with its context
         return pool
 
     async def take(self, spec: SandboxSpec) -> Sandbox:
@@ -224,9 +240,7 @@ class GradingPool:
 
     async def give_back(self, box: Sandbox) -> None:
         try:
-            await box.kill_all()
-            wiped = await box.exec(["bash", "-c", self.WIPE], timeout=30)
-            ok = wiped.exit_code == 0 and not box.closed
+            ok = await box.wipe() and not box.closed
         except Exception:  # noqa: BLE001 — a sandbox that cannot be cleaned is simply not reused
             ok = False
         if ok and len(self.idle) < self.size:
