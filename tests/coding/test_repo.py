@@ -17,6 +17,9 @@ def test_at_least_twenty_tasks_with_visible_hidden_and_reference():
         files = task.payload["files"]
         assert any(p.startswith("tests/test_") for p in files), task.id
         assert sum(p.endswith(".py") and not p.startswith("tests/") for p in files) >= 2, task.id
+        # "a few hundred lines each": the project's own source, its tests not counted.
+        source_lines = sum(content.count("\n") for p, content in files.items() if p.endswith(".py") and not p.startswith("tests/"))
+        assert source_lines >= 250, (task.id, source_lines)
         assert task.private["hidden_tests"] and task.private["reference_patch"].startswith("--- a/")
         hidden_names = set(task.private["hidden_tests"])
         assert not hidden_names & set(files)
