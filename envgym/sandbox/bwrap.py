@@ -38,6 +38,7 @@ from typing import Callable
 
 from envgym.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.bwrap_etc import etc_template_path
 from envgym.sandbox.cgroups import SandboxCgroup
 from envgym.sandbox.runner import BASE_ENV
 
@@ -48,24 +49,6 @@ UNPRIVILEGED_ID = 65534  # when envgym runs as root, bwrap runs as nobody (see _
 INIT_MEMORY_MB = 64  # the in-sandbox init and its per-exec supervisors, on top of spec.memory_mb
 INIT_PIDS = 8  # bwrap, its init and concurrent supervisors, on top of spec.max_processes
 
-# Host /etc entries a sandbox may see: what dynamic linking, locales, Python and TLS need; nothing
-# holding credentials (no shadow, ssh, pip.conf, npmrc, gitconfig, ssl/private, machine-id).
-ETC_ALLOWLIST = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
-    "protocols", "services", "mime.types", "magic", "magic.mime", "os-release", "debian_version",
-    "python3", "python3.11", "ssl/certs", "ca-certificates", "terminfo", "inputrc", "bash.bashrc",
-    "gai.conf", "host.conf", "networks", "shells", "perl",
-)
-SYNTHETIC_ETC = {
-    "/etc/passwd": "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
-    "/etc/group": "root:x:0:\nnogroup:x:65534:\n",
-    "/etc/hostname": "sandbox\n",
-    "/etc/nsswitch.conf": "passwd: files\ngroup: files\nshadow: files\nhosts: files dns\nnetworks: files\n",
-}
-ISOLATED_NET_ETC = {
-    "/etc/hosts": "127.0.0.1 localhost sandbox\n::1 localhost ip6-localhost ip6-loopback\n",
-    "/etc/resolv.conf": "",
-}
 FILE_OP_TIMEOUT_S = 120.0  # a read_file/write_file helper that hangs this long has been wedged
 MAX_INLINE_REQUEST = 48_000  # bigger requests (long scripts, big env) go through a pipe
 _ids = itertools.count(1)
@@ -642,18 +625,11 @@ class BwrapProvider(SandboxProvider):
                 "--hostname", "sandbox", "--die-with-parent", "--as-pid-1", "--new-session",
                 "--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8",
                 "--size", str(int(spec.disk_mb) * 1024 * 1024), "--tmpfs", "/",
-                *_system_dir_args(), "--proc", "/proc", "--dev", "/dev", "--dir", "/etc"]
+                *_system_dir_args(), "--proc", "/proc", "--dev", "/dev",
+                "--ro-bind", etc_template_path(spec.network != "host"), "/etc"]
         if spec.network != "host":
             args.append("--unshare-net")
-        for entry in ETC_ALLOWLIST:
-            args += ["--ro-bind-try", f"/etc/{entry}", f"/etc/{entry}"]
-        files = dict(SYNTHETIC_ETC)
-        if spec.network == "host":
-            args += ["--ro-bind-try", "/etc/resolv.conf", "/etc/resolv.conf",
-                     "--ro-bind-try", "/etc/hosts", "/etc/hosts"]
-        else:
-            files.update(ISOLATED_NET_ETC)
-        config = {"ctl_fd": ctl_fd, "files": files, "writable": [workdir, "/tmp", HOME, "/dev/shm"]}
+        config = {"ctl_fd": ctl_fd, "files": {}, "writable": [workdir, "/tmp", HOME, "/dev/shm"]}
         return [*args, "--chdir", "/", "--", SANDBOX_PYTHON, "-I", "-S", "-c", _init_source(),
                 marshal.dumps(config).hex()]
 
