@@ -30,6 +30,7 @@ import posixpath
 import shutil
 import socket
 import subprocess
+import threading
 import time
 import uuid
 from functools import lru_cache
@@ -65,13 +66,21 @@ def _spawn_preexec(cgroup: SandboxCgroup | None, run_as: int | None) -> Callable
 
     The kernel never applies RLIMIT_NPROC to processes of host uid 0 (so without a pids cgroup a
     fork bomb would not be stopped), and an unprivileged bwrap holds no more power than that user.
+    The child is forked from a process with threads (bwrap is spawned from a worker thread), so it
+    does raw system calls on paths computed here, nothing that could wait for another thread's lock.
     """
     if cgroup is None and run_as is None:
         return None
+    procs_files = [str(path / "cgroup.procs") for path in cgroup.paths] if cgroup is not None else []
 
     def preexec() -> None:
-        if cgroup is not None:
-            cgroup.attach_self()
+        pid = str(os.getpid()).encode()
+        for procs in procs_files:
+            fd = os.open(procs, os.O_WRONLY)
+            try:
+                os.write(fd, pid)
+            finally:
+                os.close(fd)
         if run_as is not None:
             os.setgroups([])
             os.setgid(run_as)
@@ -80,7 +89,69 @@ def _spawn_preexec(cgroup: SandboxCgroup | None, run_as: int | None) -> Callable
     return preexec
 
 
-def _system_dir_args() -> list[str]:
+class _HostProcess:
+    """The bwrap process, started from a worker thread so the event loop never waits for a fork
+    (and for the child's cgroup move, which can take tens of milliseconds); waited for through a
+    pidfd, so no thread is kept per sandbox as asyncio's child watcher would."""
+
+    def __init__(self, popen: subprocess.Popen, stderr_fd: int) -> None:
+        self.popen = popen
+        self.pid = popen.pid
+        self.stderr = _PipeReader(stderr_fd, 4096, keep="tail")
+
+    @classmethod
+    async def spawn(cls, argv: list[str], pass_fd: int, preexec: Callable[[], None] | None) -> "_HostProcess":
+        loop = asyncio.get_running_loop()
+        err_r, err_w = os.pipe()
+
+        def start() -> subprocess.Popen:
+            try:
+                return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_w,
+                                        pass_fds=(pass_fd,), cwd="/", start_new_session=True, preexec_fn=preexec)
+            finally:
+                os.close(err_w)
+
+        started = loop.run_in_executor(None, start)
+        try:
+            popen = await asyncio.shield(started)
+        except asyncio.CancelledError:
+            # The thread goes on; whatever it starts must not outlive the cancelled create.
+            started.add_done_callback(lambda fut: fut.cancelled() or fut.exception() or _reap_killed(fut.result()))
+            os.close(err_r)
+            raise
+        except BaseException:
+            os.close(err_r)
+            raise
+        return cls(popen, err_r)
+
+    def kill(self) -> None:
+        if self.popen.returncode is None:
+            try:
+                self.popen.kill()
+            except ProcessLookupError:
+                pass
+
+    async def wait(self) -> int:
+        if self.popen.poll() is None:
+            loop = asyncio.get_running_loop()
+            exited: asyncio.Future[None] = loop.create_future()
+            pidfd = os.pidfd_open(self.pid)
+            loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
+            try:
+                await exited
+            finally:
+                loop.remove_reader(pidfd)
+                os.close(pidfd)
+        return self.popen.wait()
+
+
+def _reap_killed(popen: subprocess.Popen) -> None:
+    popen.kill()
+    threading.Thread(target=popen.wait, daemon=True).start()
+
+
+@lru_cache(maxsize=1)
+def _system_dir_args() -> tuple[str, ...]:
     args = ["--ro-bind", "/usr", "/usr"]
     for name in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         host = Path("/") / name
@@ -88,7 +159,14 @@ def _system_dir_args() -> list[str]:
             args += ["--symlink", os.readlink(host), f"/{name}"]
         elif host.is_dir():
             args += ["--ro-bind", str(host), f"/{name}"]
-    return args
+    return tuple(args)
+
+
+def _check_workdir(spec: SandboxSpec) -> str:
+    workdir = posixpath.normpath(spec.workdir)
+    if not workdir.startswith("/") or workdir in ("/", "/tmp") or _allowed(workdir, ["/usr", "/etc", "/proc", "/dev"]):
+        raise SandboxError(f"workdir must be an absolute path of its own, not {spec.workdir!r}")
+    return workdir
 
 
 def _allowed(path: str, roots: list[str]) -> bool:
@@ -106,10 +184,11 @@ class _PipeReader:
     pipe or socket has reused the number by then.
     """
 
-    def __init__(self, fd: int, cap: int) -> None:
+    def __init__(self, fd: int, cap: int, keep: str = "head") -> None:
         self.loop = asyncio.get_running_loop()
         self.fd = fd
         self.cap = cap
+        self.keep_tail = keep == "tail"
         self.kept = bytearray()
         self.truncated = False
         self.eof: asyncio.Future[None] = self.loop.create_future()
@@ -126,6 +205,9 @@ class _PipeReader:
             data = b""
         if not data:
             self.close()
+            return
+        if self.keep_tail:
+            self.kept = (self.kept + data)[-self.cap:]
             return
         room = self.cap - len(self.kept)
         if room > 0:
@@ -347,7 +429,7 @@ class _Channel:
 class BwrapSandbox(Sandbox):
     """One bubblewrap sandbox. Use ``BwrapProvider().create(spec)`` to make one."""
 
-    def __init__(self, spec: SandboxSpec, proc: asyncio.subprocess.Process, channel: _Channel,
+    def __init__(self, spec: SandboxSpec, proc: _HostProcess, channel: _Channel,
                  cgroup: SandboxCgroup | None = None) -> None:
         self.spec = spec
         self.cgroup = cgroup  # None where the host gives no cgroups: then only per-process rlimits apply
@@ -358,8 +440,6 @@ class BwrapSandbox(Sandbox):
         self._channel = channel
         self._closed = False
         self._roots = [posixpath.normpath(spec.workdir), "/tmp"]
-        self._stderr_tail = b""
-        self._stderr_task = asyncio.get_running_loop().create_task(self._drain_stderr())
 
     @property
     def closed(self) -> bool:
@@ -370,10 +450,9 @@ class BwrapSandbox(Sandbox):
         """Host PID of the bwrap process holding this sandbox."""
         return self._proc.pid
 
-    async def _drain_stderr(self) -> None:
-        assert self._proc.stderr is not None
-        while chunk := await self._proc.stderr.read(4096):
-            self._stderr_tail = (self._stderr_tail + chunk)[-4096:]
+    @property
+    def _stderr_tail(self) -> bytes:
+        return bytes(self._proc.stderr.kept)
 
     def _check_open(self) -> None:
         if self._closed:
@@ -557,16 +636,15 @@ class BwrapSandbox(Sandbox):
         self._closed = True
         # Killing bwrap takes its PID 1 with it (--die-with-parent), and with PID 1 the whole PID
         # namespace and the mount namespace holding the tmpfs: every process and file is gone.
-        try:
-            self._proc.kill()
-        except ProcessLookupError:
-            pass
+        self._proc.kill()
         self._channel.close("the sandbox was closed")
-        await self._proc.wait()
         try:
-            await asyncio.wait_for(self._stderr_task, 2)
-        except (asyncio.TimeoutError, asyncio.CancelledError):
-            self._stderr_task.cancel()
+            await self._proc.wait()
+            await asyncio.wait_for(asyncio.shield(self._proc.stderr.eof), 2)
+        except asyncio.TimeoutError:
+            pass
+        finally:
+            self._proc.stderr.close()
         if self.cgroup is not None:
             await self.cgroup.remove_soon()
 
@@ -617,9 +695,7 @@ class BwrapProvider(SandboxProvider):
         return True, ""
 
     def _argv(self, spec: SandboxSpec, ctl_fd: int) -> list[str]:
-        workdir = posixpath.normpath(spec.workdir)
-        if not workdir.startswith("/") or workdir in ("/", "/tmp") or _allowed(workdir, ["/usr", "/etc", "/proc", "/dev"]):
-            raise SandboxError(f"workdir must be an absolute path of its own, not {spec.workdir!r}")
+        workdir = _check_workdir(spec)
         args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
                 "--hostname", "sandbox", "--die-with-parent", "--as-pid-1", "--new-session",
@@ -638,7 +714,7 @@ class BwrapProvider(SandboxProvider):
         ok, why = self.available()
         if not ok:
             raise SandboxError(why, details={"provider": "bwrap"})
-        self._argv(spec, 0)  # validates the spec before anything is started
+        _check_workdir(spec)  # before anything is started
         cgroup = None
         if self.cgroups:
             # Everything in the sandbox together: its processes' memory plus its tmpfs files
@@ -649,11 +725,8 @@ class BwrapProvider(SandboxProvider):
         host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         host_end.setblocking(False)
         try:
-            proc = await asyncio.create_subprocess_exec(
-                *self._argv(spec, box_end.fileno()), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE, pass_fds=(box_end.fileno(),), cwd="/", start_new_session=True,
-                preexec_fn=_spawn_preexec(cgroup, self.run_as),
-            )
+            proc = await _HostProcess.spawn(self._argv(spec, box_end.fileno()), box_end.fileno(),
+                                            _spawn_preexec(cgroup, self.run_as))
         except BaseException:
             host_end.close()
             if cgroup is not None:

@@ -206,3 +206,52 @@ async def test_workdir_can_be_chosen(bwrap, make_box):
     assert await box.read_file("/home/agent/project/x.txt") == b"x"
     with pytest.raises(SandboxError):
         await bwrap.create(SandboxSpec(workdir="/usr/lib"))
+
+
+def _bwrap_children() -> set[int]:
+    """Live bwrap processes whose parent is this test process."""
+    found = set()
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
+        except OSError:
+            continue
+        name = stat[stat.find("(") + 1:stat.rfind(")")]
+        state, ppid = stat[stat.rfind(")") + 2:].split()[:2]
+        if name == "bwrap" and int(ppid) == os.getpid() and state != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+async def test_a_cancelled_create_leaves_no_bwrap_behind(bwrap):
+    before = _bwrap_children()
+    for delay in (0, 0.001, 0.003, 0.01, 0.03):
+        task = asyncio.ensure_future(bwrap.create(SandboxSpec()))
+        await asyncio.sleep(delay)
+        task.cancel()
+        try:
+            box = await task
+        except asyncio.CancelledError:
+            continue
+        await box.close()  # it finished before the cancel arrived
+    deadline = time.monotonic() + 10
+    while _bwrap_children() - before and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    assert _bwrap_children() - before == set()
+
+
+async def test_creating_sandboxes_does_not_stall_the_event_loop(bwrap):
+    """The fork, the cgroup move and the exec of bwrap happen off the event loop's thread."""
+    import cProfile
+    import pstats
+
+    profile = cProfile.Profile()
+    profile.enable()
+    boxes = await asyncio.gather(*(bwrap.create(SandboxSpec()) for _ in range(4)))
+    profile.disable()
+    await asyncio.gather(*(box.close() for box in boxes))
+    stats = pstats.Stats(profile).stats  # type: ignore[attr-defined]
+    forked_here = [key for key in stats if "fork_exec" in key[2]]
+    assert forked_here == [], "bwrap was forked on the event loop's thread"
