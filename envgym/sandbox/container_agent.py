@@ -25,6 +25,7 @@ import time
 
 SANDBOX_UID = 1000
 ROOTS = ("/workspace", "/tmp")
+WIPE_ROOTS = ROOTS + ("/dev/shm",)  # the container's own shm: writable by the sandbox user too
 
 
 def kill_user_processes(uid=SANDBOX_UID):
@@ -234,12 +235,14 @@ def handle(req):
     if op == "wipe":
         kill_user_processes()
         reap()
-        for root in ROOTS:
+        for root in WIPE_ROOTS:
             for name in os.listdir(root):
                 subprocess.call(["rm", "-rf", "--one-file-system", os.path.join(root, name)])
         # System V IPC objects outlive their processes in the container's IPC namespace.
-        ipc_left = subprocess.call(["ipcrm", "--all"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        left = [n for root in ROOTS for n in os.listdir(root)] + (["sysv-ipc"] if ipc_left else [])
+        # Run as their owner: the agent holds no CAP_IPC_OWNER.
+        ipc_left = subprocess.call(["ipcrm", "--all"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                   user=SANDBOX_UID, group=SANDBOX_UID, extra_groups=[])
+        left = [n for root in WIPE_ROOTS for n in os.listdir(root)] + (["sysv-ipc"] if ipc_left else [])
         return {"clean": not left, "left": left[:20]}
     raise ValueError("unknown op %r" % op)
 
