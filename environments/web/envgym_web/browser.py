@@ -1,9 +1,11 @@
 """A pool of long-lived Chromium processes, with a fresh browser context per episode.
 
-Launching Chromium costs about a second, a context about ten milliseconds, so each worker keeps
-``size`` browsers running and gives every episode its own context (cookies, storage and pages die
-with it). A browser that disconnects (crash, OOM kill) is marked dead at once; the episodes that had
-contexts in it fail as ``env_error`` and the next ``new_context`` relaunches it.
+Launching Chromium costs seconds, so each worker keeps ``size`` browsers running and gives every
+episode its own context (cookies, storage and pages die with it). A context with its first page
+costs a new renderer process (a few hundred ms of CPU), so ``new_page`` hands over a spare made in
+the background, already set up for the episode (``PageSetup``: e.g. the shop session and its start
+page), and never used before. A browser that disconnects (crash, OOM kill) is marked dead at once;
+the episodes that had contexts in it fail as ``env_error`` and the next ``new_context`` relaunches it.
 
 Everything here runs on the web runtime's event loop (see ``runtime.py``).
 
@@ -17,22 +19,22 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Awaitable, Callable
 
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from envgym_web.chromium import launch_args
 from envgym_web.errors import BrowserCrashed
 
-# Flags that keep a headless Chromium quiet and self-contained on a machine without a GPU or network.
-CHROMIUM_ARGS = (
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-extensions",
-    "--disable-default-apps", "--mute-audio",
-)
+log = logging.getLogger("envgym_web")
+# Spares per kind of episode: with 4 concurrent sessions on 2 cores, 1 spare was gone at most
+# resets (reset p50 1.9 s) and 4 kept it under 0.5 s (docs/web.md); one costs ~20 MB (a renderer).
+DEFAULT_SPARES = 4
 MARKER_FLAG = "--envgym-browser="  # an inert switch that lets us find the process (pid) of each browser
 
 
@@ -42,7 +44,7 @@ class PoolConfig:
     executable: str | None = None  # None: Playwright's own browser
     headless: bool = True
     extra_args: tuple[str, ...] = ()
-    spares: int = 1  # fresh contexts kept ready (with a blank page) so a reset does not wait for one
+    spares: int = DEFAULT_SPARES  # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
 
 
 @dataclass
@@ -88,14 +90,55 @@ class Lease:
         return self.slot.alive and self.slot.launches == self.generation
 
 
+@dataclass(frozen=True)
+class PageSetup:
+    """What a fresh page needs before an episode gets it; spares do it ahead of time.
+
+    ``key`` says which episodes a set-up page fits; ``run`` returns a ticket the episode keeps (the
+    shop's session token); ``discard`` frees the ticket of a page thrown away unused."""
+
+    key: str
+    run: Callable[[Lease, Page], Awaitable[Any]]
+    discard: Callable[[Any], None]
+
+
+@dataclass
+class ReadyPage:
+    lease: Lease
+    page: Page
+    setup: PageSetup | None = None
+    ticket: Any = None
+    crashed: bool = False  # its renderer died while it waited as a spare
+
+    def usable(self) -> bool:
+        return self.lease.alive and not self.page.is_closed() and not self.crashed
+
+    def discard_ticket(self) -> None:
+        if self.setup is not None and self.ticket is not None:
+            self.setup.discard(self.ticket)
+            self.ticket = None
+
+    async def throw_away(self) -> None:
+        self.discard_ticket()
+        await release_lease(self.lease)
+
+
+SpareKey = tuple[str, str, str]
+
+
+def spare_key(init_script: str, setup: PageSetup | None, options: dict[str, Any]) -> SpareKey:
+    """Which episodes a spare fits: same init script, context options and setup."""
+    return init_script, json.dumps(options, sort_keys=True, default=str), setup.key if setup else ""
+
+
 class BrowserPool:
     def __init__(self, playwright: Playwright, config: PoolConfig) -> None:
         self.playwright = playwright
         self.config = config
         self.slots = [BrowserSlot(i) for i in range(max(1, config.size))]
         self._closed = False
-        self._spares: dict[tuple[str, str], list[tuple[Lease, Page]]] = {}
-        self._pending: dict[tuple[str, str], int] = {}
+        self._spares: dict[SpareKey, list[ReadyPage]] = {}
+        self._pending: dict[SpareKey, int] = {}
         self._refills: set[asyncio.Task[None]] = set()
 
     async def _ensure(self, slot: BrowserSlot) -> Browser:
@@ -106,7 +149,7 @@ class BrowserPool:
             if slot.browser is not None:
                 slot.contexts.clear()  # they died with the process
             slot.marker = uuid.uuid4().hex
-            args = [*CHROMIUM_ARGS, *self.config.extra_args, MARKER_FLAG + slot.marker]
+            args = [*launch_args(self.config.extra_args), MARKER_FLAG + slot.marker]
             browser = await self.playwright.chromium.launch(
                 executable_path=self.config.executable, headless=self.config.headless, args=args,
                 handle_sigint=False, handle_sigterm=False, handle_sighup=False)
@@ -139,49 +182,70 @@ class BrowserPool:
             return Lease(context=context, slot=slot, generation=slot.launches)
         raise BrowserCrashed("Chromium died twice while opening a context")
 
-    async def new_page(self, init_script: str, **options: Any) -> tuple[Lease, Page]:
-        """A fresh context with ``init_script`` installed and one blank page; taken from the ready
-        spares when there is one (never used before, so nothing can leak), then refilled in the background."""
-        key = (init_script, json.dumps(options, sort_keys=True, default=str))
-        spares = self._spares.get(key, [])
+    async def new_page(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> ReadyPage:
+        """A fresh context with ``init_script`` installed and one page, set up by ``setup``: a ready
+        spare when there is one (never used before, so nothing can leak), else made now. Call
+        ``refill`` with the same arguments once the episode's first observation is taken: preparing
+        the next spare competes with it for the browser's main thread."""
+        spares = self._spares.get(spare_key(init_script, setup, options), [])
         while spares:
-            lease, page = spares.pop()
-            if lease.alive and not page.is_closed():
-                lease.slot.contexts.add(lease.context)
-                self._refill(key, init_script, options)
-                return lease, page
+            ready = spares.pop()
+            if ready.usable():
+                ready.lease.slot.contexts.add(ready.lease.context)
+                return ready
+            await ready.throw_away()
+        return await self._open(init_script, setup, options, spare=False)
+
+    def refill(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> None:
+        """Start preparing spares in the background, up to ``spares`` of this kind."""
+        key = spare_key(init_script, setup, options)
+        missing = self.config.spares - len(self._spares.get(key, [])) - self._pending.get(key, 0)
+        for _ in range(0 if self._closed else missing):
+            self._pending[key] = self._pending.get(key, 0) + 1
+            task = asyncio.get_running_loop().create_task(self._make_spare(key, init_script, setup, options))
+            self._refills.add(task)
+            task.add_done_callback(self._refills.discard)
+
+    async def _open(self, init_script: str, setup: PageSetup | None, options: dict[str, Any], *, spare: bool) -> ReadyPage:
         lease = await self.new_context(**options)
+        if spare:
+            lease.slot.contexts.discard(lease.context)  # a spare is not an episode's
         try:
             await lease.context.add_init_script(init_script)
             page = await lease.context.new_page()
         except PlaywrightError as exc:
             await release_lease(lease)
             raise BrowserCrashed(f"could not open a page: {exc.message}") from exc
-        self._refill(key, init_script, options)
-        return lease, page
-
-    def _refill(self, key: tuple[str, str], init_script: str, options: dict[str, Any]) -> None:
-        if self._closed or len(self._spares.get(key, [])) + self._pending.get(key, 0) >= self.config.spares:
-            return
-        self._pending[key] = self._pending.get(key, 0) + 1
-        task = asyncio.get_running_loop().create_task(self._make_spare(key, init_script, options))
-        self._refills.add(task)
-        task.add_done_callback(self._refills.discard)
-
-    async def _make_spare(self, key: tuple[str, str], init_script: str, options: dict[str, Any]) -> None:
-        try:
-            lease = await self.new_context(**options)
-            lease.slot.contexts.discard(lease.context)  # a spare is not an episode's
-            await lease.context.add_init_script(init_script)
-            page = await lease.context.new_page()
-            if self._closed:
+        ready = ReadyPage(lease, page, setup)
+        page.on("crash", lambda _: setattr(ready, "crashed", True))
+        if setup is not None:
+            try:
+                ready.ticket = await setup.run(lease, page)
+            except BaseException:
                 await release_lease(lease)
+                raise
+        return ready
+
+    async def _make_spare(self, key: SpareKey, init_script: str, setup: PageSetup | None, options: dict[str, Any]) -> None:
+        try:
+            ready = await self._open(init_script, setup, options, spare=True)
+            if self._closed:
+                await ready.throw_away()
             else:
-                self._spares.setdefault(key, []).append((lease, page))
-        except (PlaywrightError, BrowserCrashed):
-            pass  # the next reset makes its own context
+                self._spares.setdefault(key, []).append(ready)
+        except Exception as exc:  # noqa: BLE001 — a spare is an optimisation: the next reset makes its own
+            log.debug("could not prepare a spare page: %s", exc)
         finally:
             self._pending[key] -= 1
+
+    def spare_pages(self) -> list[ReadyPage]:
+        """The spares ready now, of every kind (for tests and monitoring; take pages with ``new_page``)."""
+        return [ready for kind in self._spares.values() for ready in kind]
+
+    async def spares_ready(self) -> None:
+        """Wait until the spares being prepared in the background are ready (benchmarks, tests)."""
+        while self._refills:
+            await asyncio.wait(list(self._refills))
 
     async def release(self, lease: Lease) -> None:
         await release_lease(lease)
@@ -193,6 +257,9 @@ class BrowserPool:
         self._closed = True
         for task in list(self._refills):
             task.cancel()
+        for kind in self._spares.values():
+            for ready in kind:
+                ready.discard_ticket()  # the contexts go with the browsers below
         self._spares.clear()
         for slot in self.slots:
             browser, slot.browser = slot.browser, None

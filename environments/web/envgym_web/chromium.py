@@ -1,4 +1,4 @@
-"""Finding the Chromium binary to launch.
+"""Finding the Chromium binary to launch, and the switches it runs with.
 
 Order: the ``web.chromium_path`` setting, the ``ENVGYM_CHROMIUM`` environment variable, a system
 Chromium on PATH (Debian's ``chromium``), then the browser ``playwright install`` downloaded. When
@@ -15,6 +15,40 @@ import os
 import shutil
 
 from envgym_web.errors import BrowserUnavailable
+
+# Flags that keep a headless Chromium quiet and self-contained on a machine without a GPU or network.
+CHROMIUM_ARGS = (
+    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-extensions",
+    "--disable-default-apps", "--mute-audio",
+    # One renderer per episode context is enough: every page of an episode is on one local site.
+    "--disable-site-isolation-trials",
+)
+# Chromium keeps only the last --disable-features switch, so ours repeats Playwright's own list
+# (playwright 1.65, chromiumSwitches.ts; tests/web check that the launched browser keeps it all).
+PLAYWRIGHT_DISABLED_FEATURES = (
+    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying",
+    "AimEnabled", "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+)
+# Measured with Chromium 156 (docs/web.md, "Latency"): every new page of new headless Chromium
+# loads the WebUI omnibox popups (an extra renderer running Lit and Mojo JavaScript, about as much
+# CPU as the rest of the episode), and RenderDocument builds a new frame for every navigation.
+ENVGYM_DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup", "RenderDocument")
+
+
+def launch_args(extra_args: tuple[str, ...] = ()) -> list[str]:
+    """Chromium switches: ours, the host's, and one --disable-features merging Playwright's, ours and the host's."""
+    features = [*PLAYWRIGHT_DISABLED_FEATURES, *ENVGYM_DISABLED_FEATURES]
+    others: list[str] = []
+    for arg in extra_args:
+        if arg.startswith("--disable-features="):
+            features += [f for f in arg.split("=", 1)[1].split(",") if f]
+        else:
+            others.append(arg)
+    return [*CHROMIUM_ARGS, *others, "--disable-features=" + ",".join(dict.fromkeys(features))]
+
 
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
 

@@ -1,12 +1,18 @@
 """One episode's browser tab: runs the agent's calls as fixed Playwright operations and takes snapshots.
 
+Element actions check the element and do their DOM part in one main-world evaluation
+(``element.js``), then send real mouse or keyboard events; only an element that is not actionable
+at once (hidden, disabled, moving, covered, a special input) goes through Playwright's locator,
+which waits for it. Installing Playwright's selector engine in every new document cost more CPU
+than the navigation itself (docs/web.md, "Latency").
+
 Runs on the web runtime's loop. Failing actions (no such id, element not visible, option not found,
 refused URL) return an error string that goes into the next observation; a dead browser or a
 crashed page raises ``BrowserCrashed``, which ends the episode as ``env_error``.
 
 Example:
-    >>> driver = PageDriver(lease, allowed_origins=["http://127.0.0.1:4000"], options=SnapshotOptions())  # doctest: +SKIP
-    >>> await driver.execute(Call("click", {"id": 3}))                                                     # doctest: +SKIP
+    >>> driver = PageDriver(lease, page, allowed_origins=["http://127.0.0.1:4000"], options=SnapshotOptions())  # doctest: +SKIP
+    >>> await driver.execute(Call("click", {"id": 3}))                                                           # doctest: +SKIP
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import re
+from importlib import resources
 from typing import Any
 
 from playwright.async_api import Error as PlaywrightError
@@ -29,12 +36,21 @@ from envgym_web.observe import SNAPSHOT_JS, PageSnapshot, SnapshotOptions
 
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
+ELEMENT_JS = resources.files("envgym_web").joinpath("element.js").read_text(encoding="utf-8")
+NAVIGATION_POLL_S = 0.1  # re-check that a started navigation was not cancelled this often
 
-# Installed in every document of the episode: records that a navigation has started (link, form
-# submission, script), so that after an action we wait for the new page instead of reading the old one.
-NAV_TRACKER_JS = """(() => { window.__envgymNavigating = false;
+# Installed in every document of the episode: records that a navigation has started (link, script)
+# or is about to (a form submission, which Chromium starts in a later task), so that after an
+# action we wait for the new page instead of reading the old one. A submission counts once its
+# submit event is over and was not cancelled; ``NAVIGATING_JS`` reads both after the action.
+NAV_TRACKER_JS = """(() => { window.__envgymNavigating = false; window.__envgymSubmit = null;
   if (window.navigation) navigation.addEventListener('navigate', (e) => { if (!e.hashChange) window.__envgymNavigating = true; });
+  window.addEventListener('submit', (e) => { window.__envgymSubmit = e; });
 })();"""
+NAVIGATING_JS = """() => { const s = window.__envgymSubmit;
+  const target = s ? ((s.submitter && s.submitter.getAttribute('formtarget')) || s.target.getAttribute('target') || '') : '';
+  return window.__envgymNavigating === true || (s !== null && s !== undefined && !s.defaultPrevented && (target === '' || target === '_self'));
+}"""
 
 
 class PageDriver:
@@ -49,6 +65,10 @@ class PageDriver:
         self.crashed = False
         self.dialogs: list[str] = []
         self.navigations = 0
+        self._navigated = asyncio.Event()  # set at every main-frame navigation; cleared by the waiter
+        self._loaded_at: int | None = None  # self.navigations when DOMContentLoaded was last awaited
+        self.fallbacks = 0  # actions that needed Playwright's waiting locator (element not actionable at once)
+        self._not_actionable: str | None = None  # why the current action needed it, added to its error
         self.known_ids: set[int] | None = None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
         page.on("framenavigated", self._on_navigated)
         page.on("crash", self._on_crash)
@@ -58,6 +78,7 @@ class PageDriver:
     def _on_navigated(self, frame: Any) -> None:
         if frame == self.page.main_frame:
             self.navigations += 1
+            self._navigated.set()
 
     # ------------------------------------------------------------------ events
     def _on_crash(self, _: Any) -> None:
@@ -92,7 +113,7 @@ class PageDriver:
         self.check_alive()
         for attempt in range(3):
             try:
-                await self.page.wait_for_load_state("domcontentloaded", timeout=self.timeout)
+                await self._dom_ready()
                 raw = await self.page.evaluate(SNAPSHOT_JS, self.options.to_js())
                 snap = PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]))
                 self.known_ids = {int(m.group(1)) for m in map(ID_PREFIX.match, snap.lines) if m}
@@ -104,6 +125,14 @@ class PageDriver:
                     raise BrowserCrashed(f"could not read the page: {exc.message.splitlines()[0]}") from exc
                 await asyncio.sleep(0.05)
         raise AssertionError("unreachable")
+
+    async def _dom_ready(self, timeout_ms: float | None = None) -> None:
+        # Each wait is a round trip to the Playwright driver: skip it when nothing navigated since the last one.
+        if self._loaded_at == self.navigations:
+            return
+        seen = self.navigations
+        await self.page.wait_for_load_state("domcontentloaded", timeout=timeout_ms or self.timeout)
+        self._loaded_at = seen
 
     async def screenshot(self) -> str:
         self.check_alive()
@@ -127,6 +156,7 @@ class PageDriver:
         """Run one non-terminal call; returns an error message for the agent, or None."""
         self.check_alive()
         before = self.navigations
+        self._not_actionable = None
         try:
             await self._run(call)
         except InvalidAction as exc:
@@ -135,37 +165,74 @@ class PageDriver:
             self.check_alive()
             if not (isinstance(exc, PlaywrightTimeoutError) and self.navigations > before):
                 first = exc.message.splitlines()[0] if exc.message else type(exc).__name__
-                return f"{call.name} failed: {first}"
+                why = f" ({self._not_actionable})" if self._not_actionable else ""
+                return f"{call.name} failed: {first}{why}"
             # The action went through and led to a new page; only Playwright's post-action wait ran
             # out (seen on a saturated machine). Wait for that page like after any navigation.
             await self._settle(before)
         return await self._enforce_origin()
 
+    async def _prepare(self, element_id: int, op: str, **args: Any) -> dict[str, Any]:
+        """One main-world round trip that checks the element and does the DOM part of ``op`` (element.js)."""
+        await self._existing(element_id)
+        result: dict[str, Any] = await self.page.evaluate(ELEMENT_JS, {"id": int(element_id), "op": op, **args})
+        if "error" in result:
+            raise InvalidAction(result["error"])
+        if "fallback" in result:
+            self.fallbacks += 1
+            self._not_actionable = result["fallback"]
+        return result
+
+    # Element actions take the one-round-trip path (element.js, then real mouse or keyboard events)
+    # and use Playwright's locator, which waits up to the timeout for the element to become
+    # actionable, only when it is not actionable at once: the same checks, without installing
+    # Playwright's selector engine in every new document.
+    async def _pointer(self, call: Call) -> None:
+        ready = await self._prepare(call.args["id"], call.name)
+        if "point" in ready:
+            x, y = ready["point"]
+            await (self.page.mouse.click(x, y) if call.name == "click" else self.page.mouse.move(x, y))
+            return
+        el = await self._existing(call.args["id"])
+        await (el.click(timeout=self.timeout) if call.name == "click" else el.hover(timeout=self.timeout))
+
+    async def _type(self, element_id: int, text: str, submit: bool) -> None:
+        ready = await self._prepare(element_id, "type", text=text)
+        if "done" in ready:
+            # The field has the focus and its text is selected: typing replaces it, as Playwright's fill does.
+            await (self.page.keyboard.insert_text(text) if text else self.page.keyboard.press("Delete"))
+            if submit:
+                await self.page.keyboard.press("Enter")
+            return
+        el = await self._existing(element_id)
+        await el.fill(text, timeout=self.timeout)
+        if submit:
+            await el.press("Enter", timeout=self.timeout)
+
+    async def _select(self, element_id: int, option: str) -> None:
+        if "done" in await self._prepare(element_id, "select", option=option):
+            return
+        el = await self._existing(element_id)
+        try:
+            await el.select_option(label=option, timeout=self.timeout)
+        except PlaywrightError:
+            await el.select_option(value=option, timeout=self.timeout)
+
     async def _run(self, call: Call) -> None:
         a, t = call.args, self.timeout
         before = self.navigations
-        if call.name == "click":
-            await (await self._existing(a["id"])).click(timeout=t)
-        elif call.name == "hover":
-            await (await self._existing(a["id"])).hover(timeout=t)
+        if call.name in ("click", "hover"):
+            await self._pointer(call)
         elif call.name == "type":
-            el = await self._existing(a["id"])
-            await el.fill(a["text"], timeout=t)
-            if a.get("submit"):
-                await el.press("Enter", timeout=t)
+            await self._type(a["id"], a["text"], bool(a.get("submit")))
         elif call.name == "select":
-            el = await self._existing(a["id"])
-            try:
-                await el.select_option(label=a["option"], timeout=t)
-            except PlaywrightError:
-                await el.select_option(value=a["option"], timeout=t)
+            await self._select(a["id"], a["option"])
         elif call.name == "press":
             await self.page.keyboard.press(a["key"])
         elif call.name == "scroll":
             dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[a["direction"]]
             if "id" in a:
-                await (await self._existing(a["id"])).evaluate(
-                    "(el, d) => el.scrollBy(d[0] * el.clientWidth * 0.8, d[1] * el.clientHeight * 0.8)", [dx, dy])
+                await self._prepare(a["id"], "scroll", dx=dx, dy=dy)
             else:
                 await self.page.evaluate("(d) => window.scrollBy(d[0] * innerWidth * 0.8, d[1] * innerHeight * 0.8)", [dx, dy])
         elif call.name == "goto":
@@ -178,17 +245,24 @@ class PageDriver:
         await self._settle(before)
 
     async def _settle(self, navigations_before: int) -> None:
-        """Wait for a navigation the action started (under load it can commit after the action returns)."""
+        """Wait for a navigation the action started (mouse and keyboard events return before it commits)."""
         loop = asyncio.get_running_loop()
         deadline = loop.time() + max(self.timeout, 10_000) / 1000
         while self.navigations == navigations_before and loop.time() < deadline:
             try:
-                if not await self.page.evaluate("() => window.__envgymNavigating === true"):
+                if not await self.page.evaluate(NAVIGATING_JS):
                     break
             except PlaywrightError:
                 pass  # the old document went away mid-call: the navigation is committing
-            await asyncio.sleep(0.01)
-        await self.page.wait_for_load_state("domcontentloaded", timeout=max(self.timeout, 10_000))
+            # Sleep until the commit (framenavigated) instead of polling the page; wake up now and
+            # then to notice a navigation that was cancelled (the flag then stays up: deadline).
+            self._navigated.clear()
+            if self.navigations == navigations_before:
+                try:
+                    await asyncio.wait_for(self._navigated.wait(), NAVIGATION_POLL_S)
+                except asyncio.TimeoutError:
+                    pass
+        await self._dom_ready(max(self.timeout, 10_000))
 
     async def _enforce_origin(self) -> str | None:
         # A link or form may lead off the task's site: come back and say so.

@@ -7,7 +7,7 @@ Each episode gets a fresh browser context in a long-lived, pooled Chromium (``br
 process's web runtime thread (``runtime.py``); the context is closed when the episode ends. Host
 settings (``EnvContext.settings``): ``web.browsers`` (Chromium processes per worker, default 1),
 ``web.chromium_path``, ``web.max_obs_chars`` (default 6000), ``web.action_timeout_ms`` (10000),
-``web.screenshots`` (default False). Per-episode options: ``screenshot`` (bool), ``max_obs_chars``,
+``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4). Per-episode options: ``screenshot`` (bool), ``max_obs_chars``,
 ``max_turns``.
 
 Example:
@@ -35,6 +35,7 @@ from envgym_web.browser import Lease, release_lease
 from envgym_web.driver import NAV_TRACKER_JS, PageDriver
 from envgym_web.errors import BrowserCrashed
 from envgym_web.runtime import WebRuntime
+from envgym_web.shop.start import shop_start
 
 VIEWPORT = {"width": 1024, "height": 768}
 MINIWOB_VIEWPORT = {"width": 500, "height": 400}
@@ -128,8 +129,13 @@ class WebEnvironment(Environment):
         pool = await self.runtime.pool(self.context.settings)
         is_miniwob = task.payload.get("site") == "miniwob"
         origin = sites.miniwob_origin if is_miniwob else sites.shop_origin
-        self.lease, page = await pool.new_page(NAV_TRACKER_JS, viewport=MINIWOB_VIEWPORT if is_miniwob else VIEWPORT,
-                                               service_workers="block", accept_downloads=False)
+        setup = None if is_miniwob else shop_start(sites.shop_store, origin, task.payload.get("start_path", "/"))
+        page_options = {"viewport": MINIWOB_VIEWPORT if is_miniwob else VIEWPORT, "service_workers": "block",
+                        "accept_downloads": False}
+        ready = await pool.new_page(NAV_TRACKER_JS, setup, **page_options)
+        self.lease, page = ready.lease, ready.page
+        if setup is not None:
+            self.shop_token = ready.ticket  # the page is on the start page already, in this episode's session
         options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400,
                                            show_colors=True)
                    if is_miniwob else observe.SnapshotOptions())
@@ -139,20 +145,15 @@ class WebEnvironment(Environment):
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
-            await page.wait_for_selector("#sync-task-cover", state="attached", timeout=10_000)
-            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS})
+            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
+                                                             "timeout": 10_000})
             if problem:
                 raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
-            await page.wait_for_function(miniwob.READY_JS, timeout=10_000)
             self.goal = (await page.evaluate(miniwob.STATUS_JS))["goal"]
         else:
-            self.shop_token = sites.shop_store.create()
-            from envgym_web.shop.store import COOKIE
-
-            await self.lease.context.add_cookies([{"name": COOKIE, "value": self.shop_token, "url": origin}])
-            await page.goto(origin + task.payload.get("start_path", "/"), wait_until="domcontentloaded")
             self.goal = task.prompt
         text, data, image = await self._observe(None)
+        pool.refill(NAV_TRACKER_JS, setup, **page_options)  # the next episode's page, now that this one is shown
         return ResetResult(observation=Observation(messages=[Message(role="user", content=text)], data=data, image=image),
                            info={"goal": self.goal, "allowed_origins": [origin]})
 

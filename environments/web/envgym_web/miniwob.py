@@ -83,15 +83,26 @@ def miniwob_app():  # type: ignore[no-untyped-def]
     return Starlette(routes=[Mount("/", app=StaticFiles(directory=str(HTML_DIR)))])
 
 
-# Fixed scripts run in the task page (never built from agent text).
-START_JS = """(args) => {
+# Fixed scripts run in the task page (never built from agent text). START_JS waits in the page
+# itself (one round trip, no Playwright selector engine): for the task's cover, then, once the
+# episode is started with the seed, for the task to say it is ready.
+START_JS = """async (args) => {
+  const until = async (ok) => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > args.timeout) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  };
+  if (!(await until(() => document.querySelector('#sync-task-cover') !== null))) return 'the task cover never appeared';
   if (typeof core === 'undefined') return 'core.js did not load';
   if (args.seed !== null) Math.seedrandom(args.seed);
   core.EPISODE_MAX_TIME = Math.max(core.EPISODE_MAX_TIME, args.limit);
   core.startEpisodeReal();
+  if (!(await until(() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true))) return 'the task never became ready';
   return null;
 }"""
-READY_JS = "() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true"
 STATUS_JS = """() => ({done: WOB_DONE_GLOBAL, raw: WOB_RAW_REWARD_GLOBAL, reward: WOB_REWARD_GLOBAL,
   reason: WOB_REWARD_REASON === null || WOB_REWARD_REASON === undefined ? null : String(WOB_REWARD_REASON),
   goal: (function () { var u = core.getUtterance(); return typeof u === 'string' ? u : String(u.utterance); })()})"""

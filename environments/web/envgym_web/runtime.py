@@ -25,7 +25,7 @@ from typing import Any, Coroutine, TypeVar
 
 from envgym.sync import LoopThread
 
-from envgym_web.browser import BrowserPool, PoolConfig
+from envgym_web.browser import DEFAULT_SPARES, BrowserPool, PoolConfig
 from envgym_web.chromium import find_chromium
 
 T = TypeVar("T")
@@ -143,7 +143,7 @@ class WebRuntime:
         config = PoolConfig(size=int(settings.get("web.browsers", 1)), executable=executable,
                             headless=bool(settings.get("web.headless", True)),
                             extra_args=tuple(settings.get("web.chromium_args", ())),
-                            spares=int(settings.get("web.spare_contexts", 1)))
+                            spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)))
         async with self._guard():
             if config not in self._pools:
                 self._pools[config] = BrowserPool(pw, config)
