@@ -68,22 +68,27 @@ async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_ar
         await runtime.run(pool.spares_ready())  # the reset asked for the next episode's page
         [spare] = pool.spare_pages()
         store = (await runtime.run(runtime.sites())).shop_store
-        assert spare.ticket != first.shop_token and store.get(spare.ticket) is not None
-        assert spare.page.url.endswith("/") and spare.lease.context is not first.lease.context
+        assert spare.ticket.token != first.shop_token and store.get(spare.ticket.token) is not None
+        assert spare.page.url.endswith("/") and spare.ticket.page.title.startswith("Welcome")
+        assert spare.lease.context is not first.lease.context
         await first.close()
 
+        # The reset shows the page as it was read when the spare was set up: no browser round trip.
+        # (Shop pages have no scripts; only a test can change one, as here, to tell the two apart.)
+        await runtime.run(spare.page.evaluate("() => { document.title = 'changed behind the pool'; }"))
         second = WebEnvironment("shop", context=ctx)
         reset = await second.reset(WebEnvironment.get_task("shop", "order-count"))
-        assert second.lease.context is spare.lease.context and second.shop_token == spare.ticket
-        assert reset.observation.data["title"].startswith("Welcome")
+        assert second.lease.context is spare.lease.context and second.shop_token == spare.ticket.token
+        assert reset.observation.data["title"] == spare.ticket.page.title and reset.observation.data["title"].startswith("Welcome")
         await runtime.run(pool.spares_ready())
         [next_spare] = pool.spare_pages()
-        assert next_spare.lease.context is not spare.lease.context and next_spare.ticket != spare.ticket
+        assert next_spare.lease.context is not spare.lease.context and next_spare.ticket.token != spare.ticket.token
         done = await second.step(Action.call("answer", text="3"))
         assert done.reward == 1.0
 
+        unused = next_spare.ticket.token
         await runtime.run(pool.aclose())  # a spare nobody took gives its shop session back
-        assert store.get(next_spare.ticket) is None
+        assert store.get(unused) is None
     finally:
         await ctx.aclose()
 
@@ -99,7 +104,7 @@ async def test_a_spare_whose_renderer_crashed_is_thrown_away():
         pool = await runtime.run(runtime.pool(ctx.settings))
         await runtime.run(pool.spares_ready())
         [spare] = pool.spare_pages()
-        store = (await runtime.run(runtime.sites())).shop_store
+        store, token = (await runtime.run(runtime.sites())).shop_store, spare.ticket.token
         cdp = await runtime.run(spare.lease.context.new_cdp_session(spare.page))
         try:
             await asyncio.wait_for(runtime.run(cdp.send("Page.crash")), 3)
@@ -114,7 +119,7 @@ async def test_a_spare_whose_renderer_crashed_is_thrown_away():
         second = WebEnvironment("shop", context=ctx)
         reset = await second.reset(WebEnvironment.get_task("shop", "order-count"))
         assert second.lease.context is not spare.lease.context and reset.observation.data["title"].startswith("Welcome")
-        assert store.get(spare.ticket) is None
+        assert store.get(token) is None
         await second.close()
     finally:
         await ctx.aclose()

@@ -32,7 +32,7 @@ from envgym.errors import InvalidAction
 from envgym_web.actions import Call, resolve_url, url_allowed
 from envgym_web.browser import Lease
 from envgym_web.errors import BrowserCrashed
-from envgym_web.observe import SNAPSHOT_JS, PageSnapshot, SnapshotOptions
+from envgym_web.observe import PageSnapshot, SnapshotOptions, read_page
 
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
@@ -55,8 +55,12 @@ NAVIGATING_JS = """() => { const s = window.__envgymSubmit;
 
 class PageDriver:
     def __init__(self, lease: Lease, page: Page, *, allowed_origins: list[str], options: SnapshotOptions,
-                 action_timeout_ms: float = 10_000, allowed_paths: frozenset[str] | None = None) -> None:
+                 action_timeout_ms: float = 10_000, allowed_paths: frozenset[str] | None = None,
+                 prepared: PageSnapshot | None = None) -> None:
         self.lease = lease
+        # A static page (the shop) read while it was set up, before this episode: the first snapshot
+        # is that one, as long as the page has not navigated since.
+        self._prepared = prepared
         self.page = page
         self.allowed_origins = allowed_origins
         self.allowed_paths = allowed_paths  # MiniWoB: only the task's own page (other task pages share the origin)
@@ -113,9 +117,12 @@ class PageDriver:
         self.check_alive()
         for attempt in range(3):
             try:
-                await self._dom_ready()
-                raw = await self.page.evaluate(SNAPSHOT_JS, self.options.to_js())
-                snap = PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]))
+                if self._prepared is not None and self._prepared.url == self.page.url and self.navigations == 0:
+                    snap = self._prepared  # read when the page was set up; nothing happened on it since
+                else:
+                    await self._dom_ready()
+                    snap = await read_page(self.page, self.options)
+                self._prepared = None
                 self.known_ids = {int(m.group(1)) for m in map(ID_PREFIX.match, snap.lines) if m}
                 return snap
             except PlaywrightError as exc:

@@ -35,7 +35,7 @@ from envgym_web.browser import Lease, release_lease
 from envgym_web.driver import NAV_TRACKER_JS, PageDriver
 from envgym_web.errors import BrowserCrashed
 from envgym_web.runtime import WebRuntime
-from envgym_web.shop.start import shop_start
+from envgym_web.shop.start import ShopSession, shop_start
 
 VIEWPORT = {"width": 1024, "height": 768}
 MINIWOB_VIEWPORT = {"width": 500, "height": 400}
@@ -129,19 +129,21 @@ class WebEnvironment(Environment):
         pool = await self.runtime.pool(self.context.settings)
         is_miniwob = task.payload.get("site") == "miniwob"
         origin = sites.miniwob_origin if is_miniwob else sites.shop_origin
-        setup = None if is_miniwob else shop_start(sites.shop_store, origin, task.payload.get("start_path", "/"))
+        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400,
+                                           show_colors=True)
+                   if is_miniwob else observe.SnapshotOptions())
+        setup = None if is_miniwob else shop_start(sites.shop_store, origin, task.payload.get("start_path", "/"), options)
         page_options = {"viewport": MINIWOB_VIEWPORT if is_miniwob else VIEWPORT, "service_workers": "block",
                         "accept_downloads": False}
         ready = await pool.new_page(NAV_TRACKER_JS, setup, **page_options)
         self.lease, page = ready.lease, ready.page
-        if setup is not None:
-            self.shop_token = ready.ticket  # the page is on the start page already, in this episode's session
-        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400,
-                                           show_colors=True)
-                   if is_miniwob else observe.SnapshotOptions())
+        session: ShopSession | None = ready.ticket if setup is not None else None
+        if session is not None:
+            self.shop_token = session.token  # the page is on the start page already, in this episode's session
         self.driver = PageDriver(self.lease, page, allowed_origins=[origin], options=options,
                                  action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
-                                 allowed_paths=frozenset({"/" + task.payload["page"]}) if is_miniwob else None)
+                                 allowed_paths=frozenset({"/" + task.payload["page"]}) if is_miniwob else None,
+                                 prepared=session.page if session is not None else None)
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")

@@ -25,6 +25,8 @@ import re
 from dataclasses import dataclass, field
 from importlib import resources
 
+from playwright.async_api import Page
+
 SNAPSHOT_JS = resources.files("envgym_web").joinpath("snapshot.js").read_text(encoding="utf-8")
 DEFAULT_MAX_CHARS = 6000
 TRUNCATION_MARKER = "[… truncated: {n} more lines not shown]"
@@ -53,6 +55,12 @@ class SnapshotOptions:
         return {"skipSelectors": list(self.skip_selectors), "textIsInteractive": self.text_is_interactive,
                 "pointerIsInteractive": self.pointer_is_interactive,
                 "showColors": self.show_colors, "maxName": self.max_name, "maxText": self.max_text}
+
+
+async def read_page(page: Page, options: SnapshotOptions) -> PageSnapshot:
+    """The page as snapshot lines (one evaluation of ``snapshot.js``; it also numbers new elements)."""
+    raw = await page.evaluate(SNAPSHOT_JS, options.to_js())
+    return PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]))
 
 
 def render(snapshot: PageSnapshot, *, goal: str, error: str | None, max_chars: int = DEFAULT_MAX_CHARS,

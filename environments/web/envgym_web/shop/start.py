@@ -1,33 +1,47 @@
 """Opening EnvShop for an episode: a fresh session in the store, its cookie in the episode's browser
-context, and the task's start page loaded.
+context, the task's start page loaded and read.
 
 It is a ``PageSetup``, so the browser pool runs it ahead of time on spare pages and a reset only
-reads the page. Every session starts from the same initial state and no page depends on the time,
-so a page opened before the reset shows exactly what opening it at the reset would.
+hands the page over. Every session starts from the same initial state, the shop's pages have no
+scripts and none depends on the time, so a page opened and read before the reset is exactly what
+opening and reading it at the reset would give.
 
 Example:
-    >>> setup = shop_start(ShopStore(), "http://127.0.0.1:4000", "/")       # doctest: +SKIP
-    >>> ready = await pool.new_page(NAV_TRACKER_JS, setup, viewport=...)    # doctest: +SKIP
-    >>> ready.ticket                                                       # the session token  # doctest: +SKIP
+    >>> setup = shop_start(ShopStore(), "http://127.0.0.1:4000", "/", SnapshotOptions())  # doctest: +SKIP
+    >>> ready = await pool.new_page(NAV_TRACKER_JS, setup, viewport=...)                  # doctest: +SKIP
+    >>> ready.ticket.token, ready.ticket.page.title                                       # doctest: +SKIP
+    ('Xy3...', 'Welcome to EnvShop · EnvShop')
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from playwright.async_api import Page
 
 from envgym_web.browser import Lease, PageSetup
+from envgym_web.observe import PageSnapshot, SnapshotOptions, read_page
 from envgym_web.shop.store import COOKIE, ShopStore
 
 
-def shop_start(store: ShopStore, origin: str, path: str) -> PageSetup:
-    async def run(lease: Lease, page: Page) -> str:
+@dataclass(frozen=True)
+class ShopSession:
+    token: str  # the session cookie's value: the key of the episode's state in the store
+    page: PageSnapshot  # the start page, read once it was loaded
+
+
+def shop_start(store: ShopStore, origin: str, path: str, options: SnapshotOptions) -> PageSetup:
+    async def run(lease: Lease, page: Page) -> ShopSession:
         token = store.create()
         try:
             await lease.context.add_cookies([{"name": COOKIE, "value": token, "url": origin}])
             await page.goto(origin + path, wait_until="domcontentloaded")
+            return ShopSession(token, await read_page(page, options))
         except BaseException:
             store.drop(token)
             raise
-        return token
 
-    return PageSetup(key=f"shop {origin}{path}", run=run, discard=store.drop)
+    def discard(session: ShopSession) -> None:
+        store.drop(session.token)
+
+    return PageSetup(key=f"shop {origin}{path} {options}", run=run, discard=discard)
