@@ -33,7 +33,8 @@ from envgym_web.errors import BrowserCrashed
 
 log = logging.getLogger("envgym_web")
 # Spares per kind of episode: with 4 concurrent sessions on 2 cores, 1 spare was gone at most
-# resets (reset p50 1.9 s) and 4 kept it under 0.5 s (docs/web.md); one costs ~20 MB (a renderer).
+# resets (reset p50 1.2-1.9 s), 4 keep the reset p50 at 7-12 ms (docs/web.md, "Latency"). One
+# costs ~20 MB (its renderer).
 DEFAULT_SPARES = 4
 MARKER_FLAG = "--envgym-browser="  # an inert switch that lets us find the process (pid) of each browser
 
