@@ -58,7 +58,9 @@ class Run:
         return [self.name, self.transport, str(self.sessions), f"{len(lat)}", f"{rate:,.0f}", f"{p(0.5):.2f}",
                 f"{p(0.99):.2f}", f"{statistics.fmean(lat) * 1000 if lat else float('nan'):.2f}", str(self.errors),
                 f"{100 * self.server_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
-                f"{100 * self.client_cpu_s / self.duration_s if self.duration_s else 0:.0f}%"]
+                f"{100 * self.client_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
+                f"{1000 * self.server_cpu_s / len(lat) if lat else float('nan'):.3f}",
+                f"{1000 * self.client_cpu_s / len(lat) if lat else float('nan'):.3f}"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -195,7 +197,8 @@ def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
 
 
 def print_table(runs: list[Run]) -> None:
-    header = ["run", "transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms", "mean ms", "errors", "server CPU", "client CPU"]
+    header = ["run", "transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms", "mean ms", "errors", "server CPU", "client CPU",
+              "server ms/step", "client ms/step"]
     rows = [header] + [r.row() for r in runs]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for n, row in enumerate(rows):
@@ -228,7 +231,8 @@ async def main(args: argparse.Namespace) -> None:
     print()
     print(f"envgym protocol benchmark: {ENV_ID}, server {'at ' + url if args.url else 'in its own process'}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end, {args.duration:g} s per run")
-    print("server/client CPU = CPU time of that process over the run's wall time (100% = one core)")
+    print("server/client CPU = CPU time of that process over the run's wall time (100% = one core); ms/step = CPU time\n"
+          "per step, the figure to compare on a shared machine (wall-clock rates move with other processes' load)")
     print_table(runs)
     print(f"sessions open after the runs: {health['sessions_open']}")
     print(TARGETS)

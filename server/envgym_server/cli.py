@@ -66,10 +66,12 @@ def serve(config: ServerConfig, *, log_level: str = "info", access_log: bool = F
     import uvicorn
 
     from envgym_server.app import create_app
+    from envgym_server.gc_tuning import tune_for_sessions
 
     raise_open_files_limit()
     logging.basicConfig(level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     server = uvicorn.Server(uvicorn_config(create_app(config), config, log_level=log_level, access_log=access_log))
+    tune_for_sessions(config.max_sessions)
     server.run()
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, GCCollector, Histogram, generate_latest
 
 # Steps of the trivial environment take well under a millisecond; sandboxed ones can take minutes.
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
@@ -34,6 +34,9 @@ class Metrics:
         self.sandboxes_created = Counter("envgym_sandboxes_created", "Sandboxes created", registry=r)
         self.errors = Counter("envgym_errors", "Error responses, by error code", ["code"], registry=r)
         self.reaped = Counter("envgym_sessions_reaped", "Sessions closed by the idle reaper", registry=r)
+        # python_gc_collections_total{generation}: the collector's cost grows with open sessions
+        # when it is mistuned (see gc_tuning), so it is worth watching in production.
+        GCCollector(registry=r)
         # Pre-create the common label sets so the hot path only does a dict lookup.
         self.step_rest = self.steps.labels(transport="rest")
         self.step_ws = self.steps.labels(transport="ws")

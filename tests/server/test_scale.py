@@ -50,3 +50,28 @@ async def test_thousand_concurrent_sessions_open_step_close():
             metrics = await client.metrics()
             assert "envgym_errors_total{" not in metrics
             assert f'envgym_steps_total{{transport="rest"}} {float(SESSIONS * (STEPS + 1))}' in metrics
+
+
+def _young_collections(metrics_text: str) -> float:
+    for line in metrics_text.splitlines():
+        if line.startswith('python_gc_collections_total{generation="0"}'):
+            return float(line.rsplit(" ", 1)[1])
+    raise AssertionError("python_gc_collections_total is missing from /metrics")
+
+
+async def test_thousand_steps_in_flight_run_no_young_collection():
+    """A step in flight holds up to about 20 tracked objects; with CPython's default threshold (700)
+    a thousand of them trigger young collections that promote them, and the full collections that
+    follow walk every open session (issue 2: the server's CPU per step grew with open sessions).
+    ``envgym serve`` sizes the young generation for max_sessions in-flight steps."""
+    _raise_fd_limit()
+    with ServerProcess(max_sessions=SESSIONS) as server:
+        async with AsyncClient(server.url, max_connections=SESSIONS, timeout=120) as client:
+            created = await asyncio.gather(*(client.create_session("debug/counter", task_id="count-to-8")
+                                             for _ in range(SESSIONS)))
+            before = _young_collections(await client.metrics())
+            increment = Action.call("increment")
+            for _ in range(2):
+                await asyncio.gather(*(client.step(c.session_id, increment) for c in created))
+            after = _young_collections(await client.metrics())
+            assert after == before, f"{after - before:g} young collections during {2 * SESSIONS} concurrent steps"
