@@ -73,7 +73,9 @@ class WebSocketEpisode:
             raise EnvgymError("call reset() before step()")
         try:
             await self._ws.send(message.model_dump_json(exclude_none=True))
-            raw = await asyncio.wait_for(self._ws.recv(), self.client.timeout)
+            # asyncio.timeout, not wait_for: on 3.11 wait_for wraps every reply in a new task.
+            async with asyncio.timeout(self.client.timeout):
+                raw = await self._ws.recv()
         except asyncio.TimeoutError as exc:
             raise ClientTimeout(f"no WebSocket reply within {self.client.timeout:g} s; raise the client's timeout") from exc
         except ConnectionClosed as exc:
