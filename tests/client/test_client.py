@@ -100,6 +100,15 @@ async def test_client_timeout(live_server):
         await client.close_session(created.session_id)
 
 
+async def test_client_timeout_over_websocket(live_server):
+    async with AsyncClient(live_server.url, timeout=0.5) as client:
+        episode = client.episode("slowtest/main", websocket=True)
+        await episode.reset("t1")
+        with pytest.raises(ClientTimeout, match="WebSocket"):
+            await episode.step("sleep")
+        await episode.close()
+
+
 @pytest.mark.parametrize("websocket", [False, True])
 async def test_run_episode_remotely(live_server, websocket):
     task = DebugEnvironment.get_task("counter", "count-to-3")
