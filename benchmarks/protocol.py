@@ -10,12 +10,14 @@ script is the load generator. It prints figures and never asserts on them.
 
     .venv/bin/python benchmarks/protocol.py                 # everything, ~3 minutes
     .venv/bin/python benchmarks/protocol.py --duration 5 --sessions 1 64 --no-open-loop
+    .venv/bin/python benchmarks/protocol.py --load-procs 2    # closed loops driven by 2 load-generator processes
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import resource
@@ -71,13 +73,51 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
-async def open_episodes(client: AsyncClient, n: int, websocket: bool) -> list:
+class RawRestEpisode:
+    """Steps one session over its own keep-alive HTTP/1.1 connection with hand-written requests: a load
+    generator that costs a small fraction of the server's CPU per step, so the figure is the server's.
+    The session is opened and closed with envgym's client; every reply is checked for status 200."""
+
+    def __init__(self, client: AsyncClient, episode) -> None:
+        self.client, self.episode = client, episode
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def connect(self) -> None:
+        url = httpx.URL(self.client.base_url)
+        self.reader, self.writer = await asyncio.open_connection(url.host, url.port)
+        self.host = f"{url.host}:{url.port}".encode()
+
+    async def step(self, action: Action) -> None:
+        assert self.reader is not None and self.writer is not None
+        body = ('{"action":' + action.model_dump_json(exclude_none=True) + "}").encode()
+        self.writer.write(b"POST /v1/sessions/" + self.episode.session_id.encode() + b"/step HTTP/1.1\r\nHost: " + self.host
+                          + b"\r\ncontent-type: application/json\r\ncontent-length: " + str(len(body)).encode()
+                          + b"\r\n\r\n" + body)
+        head = await self.reader.readuntil(b"\r\n\r\n")
+        status = head[9:12]
+        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
+                      if line[:15].lower() == b"content-length:")
+        reply = await self.reader.readexactly(length)
+        if status != b"200":
+            raise RuntimeError(f"HTTP {status.decode()}: {reply[:200]!r}")
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        await self.episode.close()
+
+
+async def open_episodes(client: AsyncClient, n: int, websocket: bool, raw: bool = False) -> list:
     sem = asyncio.Semaphore(100)
 
     async def one():
         async with sem:
             episode = client.episode(ENV_ID, options=OPTIONS, websocket=websocket)
             await episode.reset(TASK_ID)
+            if raw:
+                episode = RawRestEpisode(client, episode)
+                await episode.connect()
             return episode
 
     return list(await asyncio.gather(*(one() for _ in range(n))))
@@ -94,9 +134,12 @@ async def close_episodes(episodes: list) -> None:
 
 
 async def closed_loop(client: AsyncClient, server_pid: int | None, transport: str, sessions: int, duration: float,
-                      warmup: float) -> Run:
+                      warmup: float, start_at: float | None = None) -> Run:
+    """``start_at`` (a ``time.time()``): begin stepping then, so load-generator processes share one window."""
     run = Run("closed loop", transport, sessions)
-    episodes = await open_episodes(client, sessions, transport == "ws")
+    episodes = await open_episodes(client, sessions, transport == "ws", raw=transport == "rest-raw")
+    if start_at is not None:
+        await asyncio.sleep(max(0.0, start_at - time.time()))
     action = Action.call("increment")
     measuring = False
     stop = False
@@ -170,6 +213,42 @@ async def open_loop(client: AsyncClient, server_pid: int | None, transport: str,
     return run
 
 
+async def closed_loop_in_processes(url: str, server_pid: int | None, transport: str, sessions: int, duration: float,
+                                   warmup: float, procs: int) -> Run:
+    """The closed loop with its sessions split over ``procs`` load-generator processes (one Python
+    process cannot drive REST faster than its HTTP client's CPU cost per request allows)."""
+    shares = [sessions // procs + (1 if i < sessions % procs else 0) for i in range(procs)]
+    start_at = time.time() + 3 + sessions / 200  # room for every process to open its sessions
+    children = [subprocess.Popen([sys.executable, __file__, "--worker", url, transport, str(share), str(duration),
+                                  str(warmup), str(start_at)], stdout=subprocess.PIPE)
+                for share in shares if share]
+    await asyncio.sleep(max(0.0, start_at + warmup - time.time()))
+    cpu0 = cpu_seconds(server_pid) if server_pid else 0.0
+    await asyncio.sleep(duration)
+    server_cpu = (cpu_seconds(server_pid) - cpu0) if server_pid else 0.0
+    run = Run("closed loop", transport, sessions, server_cpu_s=server_cpu)
+    durations = []
+    for child in children:
+        out, _ = await asyncio.get_running_loop().run_in_executor(None, child.communicate)
+        part = json.loads(out)
+        run.latencies += part["latencies"]
+        run.errors += part["errors"]
+        run.first_error = run.first_error or part["first_error"]
+        run.client_cpu_s += part["client_cpu_s"]
+        durations.append(part["duration_s"])
+    run.duration_s = max(durations)
+    run.name = f"closed loop ({len(children)} load procs)"
+    return run
+
+
+async def worker_main(url: str, transport: str, sessions: int, duration: float, warmup: float, start_at: float) -> None:
+    resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
+    async with AsyncClient(url, max_connections=sessions, timeout=120) as client:
+        run = await closed_loop(client, None, transport, sessions, duration, warmup, start_at)
+    print(json.dumps({"latencies": run.latencies, "errors": run.errors, "first_error": run.first_error,
+                      "client_cpu_s": run.client_cpu_s, "duration_s": run.duration_s}))
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -216,11 +295,17 @@ async def main(args: argparse.Namespace) -> None:
         async with AsyncClient(url, max_connections=max(args.sessions), timeout=120) as client:
             for sessions in args.sessions:
                 for transport in args.transports:
-                    run = await closed_loop(client, proc.pid if proc else None, transport, sessions, args.duration, args.warmup)
+                    procs = args.load_procs if sessions >= args.load_procs else 1
+                    if procs > 1:
+                        run = await closed_loop_in_processes(url, proc.pid if proc else None, transport, sessions,
+                                                             args.duration, args.warmup, procs)
+                    else:
+                        run = await closed_loop(client, proc.pid if proc else None, transport, sessions, args.duration,
+                                                args.warmup)
                     runs.append(run)
                     print(f"... {run.name} {transport} x{sessions}: {len(run.latencies) / run.duration_s:,.0f} steps/s", flush=True)
             if args.open_loop:
-                for transport in args.transports:
+                for transport in [t for t in args.transports if t != "rest-raw"]:
                     run = await open_loop(client, proc.pid if proc else None, transport, 1000, args.rate, args.duration)
                     runs.append(run)
             health = await client.healthz()
@@ -245,11 +330,15 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="benchmark a running server instead of starting one")
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 64, 1000])
-    parser.add_argument("--transports", nargs="+", choices=["rest", "ws"], default=["rest", "ws"])
+    parser.add_argument("--transports", nargs="+", choices=["rest", "rest-raw", "ws"], default=["rest", "rest-raw", "ws"],
+                        help="rest: envgym's AsyncClient (httpx); rest-raw: the same REST calls from a minimal "
+                             "HTTP/1.1 load generator, so the figure is the server's; ws: envgym's WebSocket client")
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=200.0, help="offered steps/s of the open-loop runs")
     parser.add_argument("--no-open-loop", dest="open_loop", action="store_false")
+    parser.add_argument("--load-procs", type=int, default=1, help="split each closed loop's sessions over this many "
+                        "load-generator processes (client CPU is summed over them)")
     return parser.parse_args()
 
 
@@ -258,4 +347,9 @@ if __name__ == "__main__":
         import uvloop
     except ImportError:
         uvloop = None
-    (uvloop.run if uvloop is not None else asyncio.run)(main(parse()))
+    run_loop = uvloop.run if uvloop is not None else asyncio.run
+    if sys.argv[1:2] == ["--worker"]:  # one load-generator process of closed_loop_in_processes
+        url, transport, sessions, duration, warmup, start_at = sys.argv[2:8]
+        run_loop(worker_main(url, transport, int(sessions), float(duration), float(warmup), float(start_at)))
+    else:
+        run_loop(main(parse()))
