@@ -7,6 +7,7 @@ so a zero here is the attack failing, not the harness being broken.
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -293,3 +294,15 @@ async def test_task_listing_never_carries_hidden_tests_or_reference():
         for task in CodingEnvironment.tasks(suite)[:3]:
             public = json.dumps(task.public().model_dump())
             assert "hidden_tests" not in public and "canonical_solution" not in public and "reference_patch" not in public
+
+
+async def test_repo_stopping_the_zygote_ends_the_grading_promptly(bwrap_ctx):
+    """A solution that SIGSTOPs the process its workers are forked from: the remaining hidden tests err
+    (after one bounded wait), the grading still reports, and the attack gains nothing."""
+    stop_parent = "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n"
+    started = asyncio.get_running_loop().time()
+    result = await repo(bwrap_ctx, prepend_init(stop_parent))
+    assert_zero(result)
+    tests = result.grade.details["tests"]
+    assert any(t["outcome"] == "error" and "zygote" in t.get("message", "") for t in tests), tests
+    assert asyncio.get_running_loop().time() - started < 60
