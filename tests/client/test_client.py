@@ -104,9 +104,14 @@ async def test_client_timeout_over_websocket(live_server):
     async with AsyncClient(live_server.url, timeout=0.5) as client:
         episode = client.episode("slowtest/main", websocket=True)
         await episode.reset("t1")
+        session_id = episode.session_id
         with pytest.raises(ClientTimeout, match="WebSocket"):
             await episode.step("sleep")
         await episode.close()
+        # The server reads the socket only between steps, so the close is seen once the step ends;
+        # DELETE ends the sleeping step now (other tests count open sessions on this server).
+        await client.close_session(session_id)
+        assert (await client.healthz())["sessions_open"] == 0
 
 
 @pytest.mark.parametrize("websocket", [False, True])
