@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
 import pytest
 
 from envgym.agents.builtin import OracleAgent
-from envgym.context import EnvContext
 from envgym.loop import run_episode
 from envgym.protocol import Action, EpisodeStatus
 
@@ -19,9 +17,9 @@ from envgym_web.miniwob_solutions import SOLVERS
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import page_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not any(shutil.which(n) for n in ("chromium", "chromium-browser")),
-                                                     reason="needs Chromium (scripts/setup.sh installs it)")]
-SHARED = EnvContext(sandbox="process")
+from web_helpers import NEEDS_CHROMIUM, SHARED
+
+pytestmark = NEEDS_CHROMIUM
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "web.md"
 
 

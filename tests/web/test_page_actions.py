@@ -3,31 +3,16 @@ Playwright's waiting locator, and how navigations started by an action are recog
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-
-from envgym.context import EnvContext
 from envgym.loop import run_episode
 from envgym.agents.builtin import OracleAgent
 from envgym.protocol import Action, EpisodeStatus
 
 from envgym_web.driver import NAVIGATING_JS
 from envgym_web.environment import WebEnvironment
-from envgym_web.observe import parse_elements
-from envgym_web.oracle import find, page_text
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not any(shutil.which(n) for n in ("chromium", "chromium-browser")),
-                                                     reason="needs Chromium (scripts/setup.sh installs it)")]
-SHARED = EnvContext(sandbox="process")  # never closed: keeps one browser up for these tests
+from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
-
-def shop(task_id: str):
-    return WebEnvironment.get_task("shop", task_id)
-
-
-def element(result, role: str, name: str) -> int:
-    return find(parse_elements(page_text(result.observation)), role, name).id
+pytestmark = NEEDS_CHROMIUM
 
 
 async def in_page(env: WebEnvironment, script: str):

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import os
-import shutil
 import signal
 
 import httpx
@@ -18,20 +17,12 @@ from envgym.protocol import Action, EpisodeStatus
 
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
-from envgym_web.oracle import find, page_text
+from envgym_web.oracle import page_text
 from envgym_web.runtime import WebRuntime
 
-pytestmark = [pytest.mark.browser, pytest.mark.skipif(not any(shutil.which(n) for n in ("chromium", "chromium-browser")),
-                                                     reason="needs Chromium (scripts/setup.sh installs it)")]
-SHARED = EnvContext(sandbox="process")  # never closed: keeps one browser up for these tests
+from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
-
-def shop(task_id: str):
-    return WebEnvironment.get_task("shop", task_id)
-
-
-def element(result, role: str, name: str) -> int:
-    return find(parse_elements(page_text(result.observation)), role, name).id
+pytestmark = NEEDS_CHROMIUM
 
 
 async def test_goto_outside_the_site_is_refused_and_the_page_stays():
