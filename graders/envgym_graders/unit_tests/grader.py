@@ -42,6 +42,7 @@ import hashlib
 import hmac
 import marshal
 import secrets
+from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
@@ -90,6 +91,7 @@ class UnitTestsConfig(BaseModel):
     output_cap: int = 2000
 
 
+@lru_cache(maxsize=1)
 def _harness_source() -> str:
     return resources.files("envgym_graders.unit_tests").joinpath("harness.py").read_text()
 
