@@ -64,7 +64,6 @@ async def main(n: int) -> None:
         ("bwrap", "bwrap", {}),
         ("docker (cold)", "docker", {}),
         ("docker (warm pool 4)", "docker", {"warm_pool": 4}),
-        ("docker (warm pool 4, reuse)", "docker", {"warm_pool": 4, "reuse": True}),
         ("docker (docker exec per command)", "docker", {"exec_mode": "exec"}),
     ]
     table = Table(title=f"sandbox lifecycle latency, ms (n={n} sandboxes, 5 execs each)")

@@ -1,26 +1,37 @@
-"""Web environment latency and throughput: reset and step p50/p95, episodes per minute, at 1, 4
-and 16 concurrent shop sessions in one process (one pooled Chromium, a fresh context per episode).
+"""Web environment cost, on its own and side by side with BrowserGym.
 
-Each episode: reset on the shop home page, then 4 steps that each load a new page (Orders, an
-order, search results, a product) and an ``answer``. The first episode (browser launch) is a warm-up
-and not counted.
-
-Wall-clock latency on a shared machine depends on what else runs, so the benchmark also reports
-CPU time: per episode for each concurrency, and per operation from a few sequential episodes in
-which the background preparation of the next episode's page (a spare: context, page, shop session,
-start page) is awaited and measured apart from the reset that uses it.
+Default: latency and throughput of web/shop: reset and step p50/p95, episodes per minute at 1, 4
+and 16 concurrent sessions in one process (one pooled Chromium, a fresh context per episode). Each
+episode: reset on the shop home page, 4 steps that each load a new page (Orders, an order, search
+results, a product) and an ``answer``. The first episode (browser launch) is a warm-up. Wall-clock
+latency on a shared machine depends on what else runs, so CPU time is reported too (Python, the
+Playwright driver and every Chromium process): per episode, and per operation from a few
+sequential episodes in which the background preparation of the next episode's page (a spare) is
+measured apart from the reset that uses it.
 
     .venv/bin/python benchmarks/web.py --episodes 8 --concurrency 1 4 16
 
-Targets on the reference machine (2 shared cores): reset p50 <= 300 ms and step p50 <= 100 ms
-with 4 concurrent sessions.
+``--browsergym``: envgym and BrowserGym (installed from PyPI, pinned, in its own virtual
+environment, made on first use: ``--bgym-venv``) on the same MiniWoB tasks (click-test,
+click-button, enter-text) and seeds, the same Chromium binary and, by default, the same Playwright
+version (``--bgym-pinned-playwright`` keeps BrowserGym's own pin instead). Each side runs in
+worker processes, interleaved round by round (the order alternates); BrowserGym runs one process
+per concurrent session, as its synchronous API requires. Printed as envgym / BrowserGym ratios:
+reset wall time, CPU of the click step, CPU per episode (reset, steps, close), episodes per minute
+at 1 and 4 sessions, and memory (PSS) per extra open session.
+
+    .venv/bin/python benchmarks/web.py --browsergym --rounds 3 --episodes 6
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
+import statistics
+import subprocess
+import sys
 import time
 from collections import defaultdict
 from typing import Awaitable, Callable
@@ -33,40 +44,13 @@ from envgym_web.observe import parse_elements
 from envgym_web.oracle import find, page_text
 from envgym_web.runtime import WebRuntime
 
-TARGETS = {"reset_p50_ms": 300.0, "step_p50_ms": 100.0}
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from web_procstats import pct, tree_cpu_seconds, tree_pss_mb  # noqa: E402
 
-
-def tree_cpu_seconds() -> float:
-    """CPU time (user + system, including reaped children) of this process and all its descendants:
-    Python, the Playwright driver and every Chromium process. Unlike wall time, it does not depend on
-    what else the machine is running."""
-    parents: dict[int, int] = {}
-    cpu: dict[int, float] = {}
-    tick = os.sysconf("SC_CLK_TCK")
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        parents[int(entry)] = int(fields[1])
-        cpu[int(entry)] = sum(int(x) for x in fields[11:15]) / tick
-    me, total = os.getpid(), 0.0
-    for pid in cpu:
-        p = pid
-        while p > 1 and p != me:
-            p = parents.get(p, 0)
-        if p == me:
-            total += cpu[pid]
-    return total
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")
+BGYM_VERSION = "0.14.3"
+BGYM_PACKAGES = [f"browsergym-core=={BGYM_VERSION}", f"browsergym-miniwob=={BGYM_VERSION}"]
+COMPARE_TASKS = ["click-checkboxes", "click-test", "click-button", "enter-text"]
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 ERRORS: list[str] = []
@@ -153,14 +137,7 @@ async def per_operation(ctx: EnvContext, episodes: int) -> dict[str, tuple[float
     return {k: (1000 * pct(wall[k], 0.5), 1000 * pct(cpu[k], 0.5)) for k in wall}
 
 
-async def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--episodes", type=int, default=6, help="episodes per concurrent lane")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
-    parser.add_argument("--browsers", type=int, default=1, help="web.browsers: Chromium processes")
-    parser.add_argument("--spares", type=int, default=None, help="web.spare_contexts (default: the environment's)")
-    parser.add_argument("--probe-episodes", type=int, default=5, help="sequential episodes for the per-operation CPU table")
-    args = parser.parse_args()
+async def shop_benchmark(args: argparse.Namespace) -> None:
     settings: dict[str, object] = {"web.browsers": args.browsers}
     if args.spares is not None:
         settings["web.spare_contexts"] = args.spares
@@ -185,11 +162,249 @@ async def main() -> None:
               f"{r['cpu_ms_per_episode']:>10.0f}ms")
     print("(an episode = reset + 5 steps; CPU/episode is the CPU time of Python, the Playwright driver and Chromium "
           f"together, so {os.cpu_count()} idle CPUs could run at most {os.cpu_count()} x 60 s / CPU-per-episode episodes per minute)")
-    four = next((r for r in rows if r["concurrency"] == 4), None)
-    if four:
-        print(f"targets at 4 sessions: reset p50 {four['reset_p50_ms']:.0f} ms (target <= {TARGETS['reset_p50_ms']:.0f}), "
-              f"step p50 {four['step_p50_ms']:.0f} ms (target <= {TARGETS['step_p50_ms']:.0f})")
+
+
+# --------------------------------------------------------------------------- side by side with BrowserGym
+
+
+def miniwob_plan(goal: str, text: str) -> list[Action]:
+    """envgym's side of the scripted policy (web_bgym_worker.plan is BrowserGym's): the same choices."""
+    elements = parse_elements(text)
+    if goal.startswith("Select "):  # click-checkboxes
+        names = [n for n in goal[len("Select "):-len(" and click Submit.")].replace(" and ", ", ").split(", ") if n != "nothing"]
+        return [Action.call("click", id=find(elements, "checkbox", n).id) for n in names] + [
+            Action.call("click", id=find(elements, "button", "Submit").id)]
+    if goal.startswith("Click on the"):
+        return [Action.call("click", id=find(elements, "button", goal.split('"')[1]).id)]
+    if goal.startswith("Enter"):
+        box = next(e for e in elements if e.role == "textbox")
+        return [Action.call("type", id=box.id, text=goal.split('"')[1]), Action.call("click", id=find(elements, "button", "Submit").id)]
+    return [Action.call("click", id=find(elements, "button", "Click Me!").id)]
+
+
+async def envgym_worker(cfg: dict) -> dict:
+    """envgym's worker: ``lanes`` concurrent lanes of episodes in this process (or sessions held open)."""
+    ctx = EnvContext(sandbox="process", settings={"web.chromium_path": cfg["chromium"]})
+    runtime = WebRuntime.get()
+
+    async def settle() -> None:
+        pool = await runtime.run(runtime.pool(ctx.settings))
+        await runtime.run(pool.spares_ready())
+
+    warm = WebEnvironment("miniwob", context=ctx)  # launches Chromium and the sites, fills the spares
+    await warm.reset(WebEnvironment.get_task("miniwob", cfg["tasks"][0]), seed=0)
+    await warm.close()
+    await settle()
+    if cfg["mode"] == "memory":
+        held, envs = {}, []
+        for k in range(1, cfg["sessions"] + 1):
+            env = WebEnvironment("miniwob", context=ctx)
+            await env.reset(WebEnvironment.get_task("miniwob", cfg["tasks"][0]), seed=k)
+            envs.append(env)
+            await settle()
+            await asyncio.sleep(0.5)
+            held[k] = tree_pss_mb()
+        for env in envs:
+            await env.close()
+        await ctx.aclose()
+        return {"pss_mb": held}
+
+    records: list[dict] = []
+
+    async def lane(offset: int) -> None:
+        for i in range(cfg["episodes"]):
+            n = offset + i * cfg["lanes"]
+            task, seed = cfg["tasks"][n % len(cfg["tasks"])], cfg["seeds"][n % len(cfg["seeds"])]
+            env = WebEnvironment("miniwob", context=ctx)
+            c0, t0 = tree_cpu_seconds(), time.perf_counter()
+            reset = await env.reset(WebEnvironment.get_task("miniwob", task), seed=seed)
+            reset_wall = time.perf_counter() - t0
+            if cfg["lanes"] == 1:
+                await settle()  # the next episode's spare, made in the background, is not the click's cost
+            step, steps = None, []
+            actions = miniwob_plan(reset.observation.data["goal"], reset.observation.data["page"])
+            for n, action in enumerate(actions):
+                s0, sc0 = time.perf_counter(), tree_cpu_seconds()
+                step = await env.step(action)
+                steps.append({"click": action.tool_calls[0].function.name == "click", "final": n == len(actions) - 1,
+                              "wall": time.perf_counter() - s0, "cpu": tree_cpu_seconds() - sc0})
+            await env.close()
+            records.append({"task": task, "reset_wall": reset_wall, "steps": steps, "episode_cpu": tree_cpu_seconds() - c0,
+                            "reward": step.reward if step else 0.0})
+
+    started, cpu0 = time.perf_counter(), tree_cpu_seconds()
+    await asyncio.gather(*(lane(k) for k in range(cfg["lanes"])))
+    wall, cpu = time.perf_counter() - started, tree_cpu_seconds() - cpu0
+    await ctx.aclose()
+    return {"records": records, "wall": wall, "cpu": cpu}
+
+
+def ensure_bgym(venv: str, same_playwright: bool) -> dict[str, str]:
+    """The BrowserGym virtual environment (made on first use) and the process environment its workers
+    need: a Playwright browsers directory whose Chromium entries are the system's Chromium (BrowserGym
+    launches its chat window without an executable path)."""
+    python = os.path.join(venv, "bin", "python")
+    if not os.path.exists(python):
+        print(f"making {venv}: {' '.join(BGYM_PACKAGES)} from PyPI ...", flush=True)
+        subprocess.run([getattr(sys, "_base_executable", sys.executable), "-m", "venv", venv], check=True)
+        subprocess.run([python, "-m", "pip", "install", "-q", *BGYM_PACKAGES], check=True)
+    if same_playwright:
+        from importlib.metadata import version
+
+        want = version("playwright")
+        have = subprocess.run([python, "-c", "from importlib.metadata import version; print(version('playwright'))"],
+                              capture_output=True, text=True, check=True).stdout.strip()
+        if have != want:
+            print(f"installing playwright=={want} in {venv} (BrowserGym pins {have}; --bgym-pinned-playwright keeps it)", flush=True)
+            subprocess.run([python, "-m", "pip", "install", "-q", f"playwright=={want}"], check=True)
+    revisions = json.loads(subprocess.run(
+        [python, "-c", "import json, os, playwright; print(open(os.path.join(os.path.dirname(playwright.__file__), "
+                       "'driver/package/browsers.json')).read())"], capture_output=True, text=True, check=True).stdout)
+    browsers = os.path.join(venv, "ms-playwright")
+    chromium = find_chromium_binary()
+    for entry in revisions["browsers"]:
+        if entry["name"] == "chromium":
+            target = os.path.join(browsers, f"chromium-{entry['revision']}", "chrome-linux", "chrome")
+        elif entry["name"] == "chromium-headless-shell":
+            target = os.path.join(browsers, f"chromium_headless_shell-{entry['revision']}", "chrome-headless-shell-linux64",
+                                  "chrome-headless-shell")
+        else:
+            continue
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if not os.path.islink(target):
+            os.symlink(chromium, target)
+    return {**os.environ, "PLAYWRIGHT_BROWSERS_PATH": browsers}
+
+
+def find_chromium_binary() -> str:
+    from envgym_web.chromium import find_chromium
+
+    path = find_chromium(None, None)
+    assert path is not None
+    return path
+
+
+def run_worker(side: str, cfg: dict, bgym_python: str, bgym_env: dict[str, str]) -> dict:
+    """One worker process (several for BrowserGym lanes, run at once); results merged."""
+    if side == "envgym":
+        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(cfg)],
+                             capture_output=True, text=True)
+        if out.returncode:
+            raise RuntimeError(f"envgym worker failed: {out.stderr[-3000:]}")
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    lanes = cfg.get("lanes", 1)
+    worker = os.path.join(HERE, "web_bgym_worker.py")
+    started = time.perf_counter()
+    procs = [subprocess.Popen([bgym_python, worker, json.dumps({**cfg, "seeds": cfg["seeds"][k:] + cfg["seeds"][:k]})],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bgym_env) for k in range(lanes)]
+    results = []
+    for proc in procs:
+        stdout, stderr = proc.communicate()
+        if proc.returncode:
+            raise RuntimeError(f"BrowserGym worker failed: {stderr[-3000:]}")
+        results.append(json.loads(stdout.strip().splitlines()[-1]))
+    if cfg["mode"] == "memory":
+        return results[0]
+    return {"records": [r for res in results for r in res["records"]], "cpu": sum(r["cpu"] for r in results),
+            "wall": max(r["wall"] for r in results), "wall_with_start": time.perf_counter() - started}
+
+
+def compare(args: argparse.Namespace) -> None:
+    from envgym_web.miniwob import HTML_DIR
+
+    bgym_env = ensure_bgym(args.bgym_venv, not args.bgym_pinned_playwright)
+    bgym_python = os.path.join(args.bgym_venv, "bin", "python")
+    base = {"tasks": COMPARE_TASKS, "seeds": list(range(1, 1 + args.episodes)), "chromium": find_chromium_binary(),
+            "html_dir": str(HTML_DIR)}
+    results: dict[tuple[str, str], list[dict]] = defaultdict(list)
+    loads = []
+    for rnd in range(args.rounds):
+        sides = ["envgym", "browsergym"] if rnd % 2 == 0 else ["browsergym", "envgym"]
+        for lanes in (1, 4):
+            for side in sides:
+                loads.append(os.getloadavg()[0])
+                cfg = {**base, "mode": "episodes", "episodes": args.episodes, "lanes": lanes}
+                results[(side, f"lanes{lanes}")].append(run_worker(side, cfg, bgym_python, bgym_env))
+                print(f"round {rnd + 1}/{args.rounds}: {side}, {lanes} session(s) done", flush=True)
+        for side in sides:
+            cfg = {**base, "mode": "memory", "sessions": args.memory_sessions}
+            results[(side, "memory")].append(run_worker(side, cfg, bgym_python, bgym_env))
+
+    def med(side: str, key: str, field: str, lanes: str = "lanes1") -> float:
+        return statistics.median(r[field] for res in results[(side, lanes)] for r in res["records"] if "error" not in r)
+
+    def step_med(side: str, field: str, final: bool) -> float:
+        values = [st[field] for res in results[(side, "lanes1")] for r in res["records"] for st in r.get("steps", [])
+                  if st["click"] and st["final"] == final]
+        return statistics.median(values) if values else float("nan")
+
+    def per_episode_cpu(side: str, lanes: str) -> float:
+        return statistics.median(res["cpu"] / len(res["records"]) for res in results[(side, lanes)])
+
+    def per_min(side: str, lanes: str) -> float:
+        return statistics.median(60 * len(res["records"]) / res["wall"] for res in results[(side, lanes)])
+
+    def per_session_mb(side: str) -> float:
+        values = []
+        for res in results[(side, "memory")]:
+            held = {int(k): v for k, v in res["pss_mb"].items()}
+            values.append((held[max(held)] - held[1]) / (max(held) - 1))
+        return statistics.median(values)
+
+    fails = {side: sum(r["reward"] != 1.0 for key in ("lanes1", "lanes4") for res in results[(side, key)] for r in res["records"])
+             for side in ("envgym", "browsergym")}
+    rows = [
+        ("reset wall (median, 1 session)", 1000 * med("envgym", "", "reset_wall"), 1000 * med("browsergym", "", "reset_wall"), "ms"),
+        ("click step CPU (median)", 1000 * step_med("envgym", "cpu", False), 1000 * step_med("browsergym", "cpu", False), "ms"),
+        ("click step wall (median, 1 session)", 1000 * step_med("envgym", "wall", False), 1000 * step_med("browsergym", "wall", False), "ms"),
+        ("final click CPU (ends the episode)", 1000 * step_med("envgym", "cpu", True), 1000 * step_med("browsergym", "cpu", True), "ms"),
+        ("CPU per episode, 1 session", 1000 * per_episode_cpu("envgym", "lanes1"), 1000 * per_episode_cpu("browsergym", "lanes1"), "ms"),
+        ("CPU per episode, 4 sessions", 1000 * per_episode_cpu("envgym", "lanes4"), 1000 * per_episode_cpu("browsergym", "lanes4"), "ms"),
+        ("episodes/min, 1 session", per_min("envgym", "lanes1"), per_min("browsergym", "lanes1"), "/min"),
+        ("episodes/min, 4 sessions", per_min("envgym", "lanes4"), per_min("browsergym", "lanes4"), "/min"),
+        ("memory (PSS) per extra open session", per_session_mb("envgym"), per_session_mb("browsergym"), "MB"),
+    ]
+    with open("/proc/loadavg") as fh:
+        uptime_load = fh.read().split()[:3]
+    print(f"\nenvgym vs BrowserGym {BGYM_VERSION} on MiniWoB {', '.join(COMPARE_TASKS)}; {args.rounds} interleaved rounds of "
+          f"{args.episodes} episodes per session; {os.cpu_count()} CPUs; load average during the run "
+          f"{min(loads):.1f}-{max(loads):.1f}, now {' '.join(uptime_load)}; failed episodes: envgym {fails['envgym']}, "
+          f"BrowserGym {fails['browsergym']}")
+    print(f"{'':40s} {'envgym':>10} {'BrowserGym':>11} {'ratio':>7}")
+    for name, ours, theirs, unit in rows:
+        print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2} {theirs:>9.0f}{unit[:2]:<2} {ours / theirs:>6.2f}x")
+    print("(ratio = envgym / BrowserGym: below 1 is better for times, CPU and memory; above 1 for episodes/min. "
+          "CPU = the worker's Python, Playwright driver and Chromium processes; a click step = a checkbox of "
+          "click-checkboxes (the page changes, the episode goes on); the final click also reads the page's reward, and in "
+          "envgym grades and closes the episode's browser context; BrowserGym's observation includes a screenshot and the "
+          "DOM and AX trees at every step, envgym's default is its page text)")
+
+
+async def worker_main(raw: str) -> None:
+    print(json.dumps(await envgym_worker(json.loads(raw))))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--episodes", type=int, default=6, help="episodes per concurrent lane")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--browsers", type=int, default=1, help="web.browsers: Chromium processes")
+    parser.add_argument("--spares", type=int, default=None, help="web.spare_contexts (default: the environment's)")
+    parser.add_argument("--probe-episodes", type=int, default=5, help="sequential episodes for the per-operation CPU table")
+    parser.add_argument("--browsergym", action="store_true", help="compare with BrowserGym instead (see above)")
+    parser.add_argument("--rounds", type=int, default=3, help="--browsergym: interleaved rounds")
+    parser.add_argument("--memory-sessions", type=int, default=5, help="--browsergym: sessions held open for the memory figure")
+    parser.add_argument("--bgym-venv", default=os.path.join(os.path.dirname(HERE), ".bgym-venv"))
+    parser.add_argument("--bgym-pinned-playwright", action="store_true", help="keep BrowserGym's own Playwright pin")
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        asyncio.run(worker_main(args.worker))
+    elif args.browsergym:
+        compare(args)
+    else:
+        asyncio.run(shop_benchmark(args))
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()

@@ -29,13 +29,15 @@ import uuid
 from typing import Any, Awaitable, Callable, TypeVar
 
 import httpx
+from pydantic import BaseModel, ValidationError
 
-from envgym.errors import EnvgymError, error_from_body
+from envgym.errors import EnvgymError, InvalidRequest, error_from_body
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, Grade, GradeRequest, ResetResult, SessionCreate,
                              SessionCreated, SessionState, StepRequest, StepResult, Task, TaskList)
 from envgym.sync import LoopThread
 
 T = TypeVar("T")
+M = TypeVar("M", bound=BaseModel)
 DEFAULT_URL = "http://127.0.0.1:8000"
 POOL_SHARD_SIZE = 8
 
@@ -60,8 +62,39 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
+def _problems(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def checked_input(model: type[M], what: str, value: Any) -> M:
+    """``value`` as ``model``; an invalid value is the caller's ``InvalidRequest``, raised before anything is sent.
+
+    Example:
+        >>> checked_input(Action, "the action", {"tool_calls": "ls"})
+        Traceback (most recent call last):
+        envgym.errors.InvalidRequest: [invalid_request] the action is not valid (tool_calls: Input should be a valid list); see the Action model in envgym.protocol
+    """
+    if isinstance(value, model):
+        return value
+    try:
+        return model.model_validate(value)
+    except ValidationError as exc:
+        raise InvalidRequest(f"{what} is not valid ({_problems(exc)}); see the {model.__name__} model in envgym.protocol",
+                             details={"errors": exc.errors(include_url=False, include_input=False)}) from None
+
+
+def _answer(model: type[M], response: httpx.Response) -> M:
+    """The server's answer as ``model``; an answer that is not one is a server/client version mismatch."""
+    try:
+        return model.model_validate_json(response.content)
+    except ValidationError as exc:
+        raise EnvgymError(f"{response.request.method} {response.request.url} answered with a body that is not a valid "
+                          f"{model.__name__} ({_problems(exc)}); is it an envgym server of a version this client speaks?",
+                          details={"errors": exc.errors(include_url=False, include_input=False)}) from None
+
+
 def _action(action: Action | str | dict[str, Any]) -> Action:
-    return action if isinstance(action, Action) else Action.model_validate(action)
+    return checked_input(Action, "the action", action)
 
 
 class AsyncClient:
@@ -166,7 +199,7 @@ class AsyncClient:
         return [EnvironmentSummary.model_validate(item) for item in data]
 
     async def environment(self, env_id: str) -> EnvironmentDetail:
-        return EnvironmentDetail.model_validate_json((await self._request("GET", f"/v1/environments/{env_id}")).content)
+        return _answer(EnvironmentDetail, await self._request("GET", f"/v1/environments/{env_id}"))
 
     async def tasks(self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None,
                     suite: str | None = None) -> TaskList:
@@ -175,22 +208,23 @@ class AsyncClient:
             params["split"] = split
         if suite is not None:
             params["suite"] = suite
-        return TaskList.model_validate_json((await self._request("GET", f"/v1/environments/{env_id}/tasks", params=params)).content)
+        return _answer(TaskList, await self._request("GET", f"/v1/environments/{env_id}/tasks", params=params))
 
     # ------------------------------------------------------------------ sessions
     async def create_session(self, env: str, task_id: str | None = None, task: Task | None = None, seed: int | None = None,
-                             options: dict[str, Any] | None = None) -> SessionCreated:
-        body = SessionCreate(env=env, task_id=task_id, task=task, seed=seed, options=options or {})
+                             options: dict[str, Any] | None = None, ttl_s: float | None = None) -> SessionCreated:
+        body = checked_input(SessionCreate, "the session request", dict(env=env, task_id=task_id, task=task, seed=seed,
+                                                                        options=options or {}, ttl_s=ttl_s))
         response = await self._request("POST", "/v1/sessions", content=body.model_dump_json(exclude_none=True))
-        return SessionCreated.model_validate_json(response.content)
+        return _answer(SessionCreated, response)
 
     async def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
         body = StepRequest(action=_action(action)).model_dump_json(exclude_none=True)
         response = await self._request("POST", f"/v1/sessions/{session_id}/step", content=body)
-        return StepResult.model_validate_json(response.content)
+        return _answer(StepResult, response)
 
     async def get_session(self, session_id: str) -> SessionState:
-        return SessionState.model_validate_json((await self._request("GET", f"/v1/sessions/{session_id}")).content)
+        return _answer(SessionState, await self._request("GET", f"/v1/sessions/{session_id}"))
 
     async def close_session(self, session_id: str) -> bool:
         """Close a session; True if the server still knew it. Idempotent."""
@@ -198,8 +232,8 @@ class AsyncClient:
 
     async def grade(self, **fields: Any) -> Grade:
         """``POST /v1/grade`` with the fields of ``GradeRequest`` (grader | env, task_id | task, submission | trajectory)."""
-        body = GradeRequest.model_validate(fields).model_dump_json(exclude_none=True)
-        return Grade.model_validate_json((await self._request("POST", "/v1/grade", content=body)).content)
+        body = checked_input(GradeRequest, "the grade request", fields).model_dump_json(exclude_none=True)
+        return _answer(Grade, await self._request("POST", "/v1/grade", content=body))
 
     def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> "RemoteEpisode":
         """A handle for one remote episode (``reset``/``step``/``close``), over REST or one WebSocket."""
@@ -317,8 +351,8 @@ class Client:
         return self._run(self._async.tasks(env_id, offset, limit, split, suite))
 
     def create_session(self, env: str, task_id: str | None = None, task: Task | None = None, seed: int | None = None,
-                       options: dict[str, Any] | None = None) -> SessionCreated:
-        return self._run(self._async.create_session(env, task_id, task, seed, options))
+                       options: dict[str, Any] | None = None, ttl_s: float | None = None) -> SessionCreated:
+        return self._run(self._async.create_session(env, task_id, task, seed, options, ttl_s))
 
     def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
         return self._run(self._async.step(session_id, action))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal, Union
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from envgym.protocol import Action, ErrorInfo, Observation, SessionCreate, StepResult
 
@@ -34,12 +34,14 @@ class WsReset(SessionCreate):
 
 
 class WsStep(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     type: Literal["step"] = "step"
     id: str | int | None = None
     action: Action
 
 
 class WsClose(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     type: Literal["close"] = "close"
     id: str | int | None = None
 

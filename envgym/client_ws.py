@@ -104,7 +104,9 @@ class WebSocketEpisode:
         return ResetResult(observation=reply.observation, info=reply.info)
 
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        act = action if isinstance(action, Action) else Action.model_validate(action)
+        from envgym.client import checked_input
+
+        act = checked_input(Action, "the action", action)
         reply: WsStepDone = await self._call(WsStep(action=act))
         return reply.result
 

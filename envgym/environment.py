@@ -27,16 +27,53 @@ Example:
 from __future__ import annotations
 
 import abc
+import contextlib
+import inspect
 import time
 import traceback
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
 from envgym.context import EnvContext, default_context
 from envgym.errors import EnvgymError, InvalidRequest, SessionClosed, UnknownTask
-from envgym.grader import get_grader
-from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, StepResult, Submission, SuiteInfo,
-                             Task, Tool)
+from envgym.grader import checked_reward, get_grader
+from envgym.protocol import (Action, EpisodeStatus, Grade, Message, Observation, ResetResult, SkippedTask, StepResult,
+                             Submission, SuiteInfo, Task, Tool)
 from envgym.sync import LoopThread
+from envgym.tool_parsers import get_parser, parse_action
+
+
+FEEDBACK_CHARS = 2000
+
+
+def grade_feedback(grade: Grade) -> str:
+    """The message that ends a graded episode: the reward, whether it passed, and the grader's own
+    words when it gave some (``details`` as text, or its ``feedback``/``message``), cut to a bound.
+
+    Example:
+        >>> grade_feedback(Grade.binary(True))
+        'The episode is over and was graded: reward 1, passed.'
+    """
+    if grade.status == "grader_error":
+        return f"The episode is over; grading failed: {(grade.error or 'no reason given')[:FEEDBACK_CHARS]}"
+    text = f"The episode is over and was graded: reward {grade.reward:.4g}, {'passed' if grade.passed else 'not passed'}."
+    words = grade.details if isinstance(grade.details, str) else None
+    if isinstance(grade.details, dict):
+        words = next((grade.details[k] for k in ("feedback", "message") if isinstance(grade.details.get(k), str)), None)
+    if words:
+        text += f" Feedback: {words[:FEEDBACK_CHARS]}"
+    elif grade.components and len(grade.components) > 1:
+        text += " Components: " + ", ".join(f"{c.name} {c.reward:.3g}" for c in grade.components[:20]) + "."
+    return text
+
+
+@dataclass
+class DemoSetup:
+    """What ``envgym demo`` needs to run a family: server settings (each becomes ``--set KEY=VALUE``)
+    and a note shown to the user (e.g. that a stand-in service grades the episodes)."""
+
+    settings: dict[str, Any] = field(default_factory=dict)
+    note: str | None = None
 
 
 class Policy(abc.ABC):
@@ -44,6 +81,30 @@ class Policy(abc.ABC):
 
     @abc.abstractmethod
     async def act(self, observation: Observation) -> Action: ...
+
+
+async def call_act(actor: Any, observation: Observation) -> Action:
+    """``actor.act(observation)`` for a policy or agent episode whose ``act`` is async or a plain
+    method (its result awaited only when it is awaitable); a ``str`` result is a text action.
+
+    Example:
+        >>> class Sync:
+        ...     def act(self, observation): return "hi"
+        >>> import asyncio; asyncio.run(call_act(Sync(), Observation())).content
+        'hi'
+    """
+    act = getattr(actor, "act", None)
+    if not callable(act):
+        raise TypeError(f"{type(actor).__qualname__} has no act(observation) method")
+    result = act(observation)
+    if inspect.isawaitable(result):
+        result = await result
+    if isinstance(result, str):
+        return Action(content=result)
+    if not isinstance(result, Action):
+        raise TypeError(f"{type(actor).__qualname__}.act returned {type(result).__name__}; it must return an "
+                        "envgym.protocol.Action (or a str for a text action)")
+    return result
 
 
 class ScriptedPolicy(Policy):
@@ -111,6 +172,26 @@ class Environment(abc.ABC):
         return task
 
     @classmethod
+    def skipped_tasks(cls, suite: str | None = None, context: EnvContext | None = None) -> list[SkippedTask]:
+        """Tasks of ``suite`` that will not run under ``context`` (its sandbox provider and settings),
+        each with the reason: tasks whose files did not load (they are not in ``tasks()``) and tasks
+        this host cannot run (they are). Hosts run the others and list these. Default: none."""
+        return []
+
+    @classmethod
+    def demo_suites(cls) -> list[tuple[str, int]]:
+        """The ``(suite, tasks)`` pairs ``envgym demo`` runs for this family (an empty list leaves the
+        family out of the demo). Default: the first suite, 2 tasks."""
+        return [(cls.default_suite(), 2)]
+
+    @classmethod
+    def demo_setup(cls) -> contextlib.AbstractContextManager[DemoSetup]:
+        """A context manager that ``envgym demo`` holds open around its server: start here what the
+        demo's episodes need (e.g. a local stand-in service) and yield the server settings that
+        point at it. Default: nothing to start."""
+        return contextlib.nullcontext(DemoSetup())
+
+    @classmethod
     def oracle_policy(cls, task: Task) -> Policy | None:
         """A policy that plays the task's reference solution, or None if the family has none."""
         return None
@@ -120,7 +201,9 @@ class Environment(abc.ABC):
         """Grade a submission without an episode (``POST /v1/grade`` with ``env``)."""
         if task.grader is None:
             return Grade.failed(f"task {task.id!r} names no grader and {cls.__name__} does not grade submissions directly")
-        return await get_grader(task.grader).safe_grade(task, submission, context=context or default_context())
+        grader = get_grader(task.grader)
+        grader.check_submission(submission)
+        return await grader.safe_grade(task, submission, context=context or default_context())
 
     # ------------------------------------------------------------------ episode
     def __init__(self, suite: str | None = None, *, context: EnvContext | None = None,
@@ -188,9 +271,14 @@ class Environment(abc.ABC):
         if self.done:
             raise SessionClosed(f"the episode already ended ({self.status.value}); start a new one")
         action = action if isinstance(action, Action) else Action.model_validate(action)
+        if action.tool_parser:
+            get_parser(action.tool_parser)  # an unknown name is the caller's error (InvalidRequest), before the turn counts
         self.turns += 1
         try:
+            action, parsed = parse_action(action)
             result = await self.on_step(action)
+            if parsed:
+                result.info.setdefault("tool_calls", [c.model_dump() for c in parsed])
         except EnvgymError as exc:
             if exc.code == "invalid_action":
                 # A malformed action is answered with an error observation: the model sees what went wrong.
@@ -220,7 +308,9 @@ class Environment(abc.ABC):
     # ------------------------------------------------------------------ helpers for subclasses
     def finish(self, grade: Grade, *, observation: Observation | None = None, truncated: bool = False,
                info: dict[str, Any] | None = None) -> StepResult:
-        """End the episode with a grade. A ``grader_error`` grade gives status ``grader_error``."""
+        """End the episode with a grade. A ``grader_error`` grade gives status ``grader_error``, and so
+        does a reward that is not a finite number in [0, 1]."""
+        grade = checked_reward(grade, f"{type(self).__name__}'s grading")
         if grade.status == "grader_error":
             self.status = EpisodeStatus.grader_error
         else:
@@ -228,7 +318,9 @@ class Environment(abc.ABC):
         self.final_grade = grade
         out_info = dict(info or {})
         out_info.update(grade=grade.model_dump(), status=self.status.value)
-        return StepResult(observation=observation or Observation(), reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
+        observation = observation.model_copy(deep=True) if observation is not None else Observation()
+        observation.messages.append(Message(role="user", content=grade_feedback(grade)))
+        return StepResult(observation=observation, reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
                           terminated=not truncated, truncated=truncated, info=out_info)
 
     async def grade(self, submission: Submission) -> Grade:

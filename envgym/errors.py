@@ -1,4 +1,4 @@
-"""Typed errors with the stable codes of DESIGN.md §5.
+"""Typed errors with the stable codes of docs/architecture.md §5.
 
 The server turns every ``EnvgymError`` into ``{"error": {"code", "message", "details"}}`` with
 the class's HTTP status; the client turns that body back into the same class, so code on both

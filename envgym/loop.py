@@ -24,7 +24,7 @@ from typing import Any, Protocol
 from pydantic import BaseModel, Field
 
 from envgym.agents.base import Agent
-from envgym.environment import Environment
+from envgym.environment import Environment, call_act
 from envgym.errors import EnvgymError
 from envgym.protocol import Action, EpisodeStatus, Grade, Message, Observation, ResetResult, StepResult, Task
 
@@ -108,7 +108,7 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
             return record
         for _ in range(max_steps):
             try:
-                action = await episode.act(observation)
+                action = await call_act(episode, observation)
             except EnvgymError as exc:
                 record.status = EpisodeStatus(exc.details.get("status", EpisodeStatus.agent_error.value)) \
                     if exc.details.get("status") in {s.value for s in EpisodeStatus} else EpisodeStatus.agent_error

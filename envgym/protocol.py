@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 
 class EpisodeStatus(str, enum.Enum):
-    """How an episode ended (DESIGN.md §3). Only ``completed`` and ``truncated`` carry a reward
+    """How an episode ended (docs/architecture.md §3). Only ``completed`` and ``truncated`` carry a reward
     that means something; the others are errors and must be kept out of reward means."""
 
     running = "running"
@@ -51,8 +51,15 @@ class FunctionCall(BaseModel):
     """The ``function`` part of an OpenAI tool call; ``arguments`` is a JSON string, as the API sends it."""
 
     model_config = ConfigDict(extra="allow")
-    name: str
+    # A call without a name is the agent's mistake, not a malformed request: it parses with an empty
+    # name, which the environment answers like any unknown tool (an error observation, the turn counted).
+    name: str = ""
     arguments: str = "{}"
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _missing_name(cls, value: Any) -> Any:
+        return "" if value is None else value
 
     @field_validator("arguments", mode="before")
     @classmethod
@@ -68,6 +75,8 @@ class FunctionCall(BaseModel):
             value = json.loads(self.arguments or "{}")
         except json.JSONDecodeError as exc:
             raise ValueError(f"arguments of {self.name!r} are not valid JSON: {exc.msg}") from None
+        except RecursionError:  # '[' * 100_000: the agent's mistake, answered like any bad JSON
+            raise ValueError(f"arguments of {self.name!r} are nested too deeply") from None
         if not isinstance(value, dict):
             raise ValueError(f"arguments of {self.name!r} must be a JSON object, got {type(value).__name__}")
         return value
@@ -107,6 +116,8 @@ class Action(Message):
     """
 
     role: Literal["assistant"] = "assistant"
+    tool_parser: str | None = Field(None, description="read tool calls out of `content` with this parser (envgym.tool_parsers: "
+                                    "hermes, llama3_json, mistral, json, ...) when `tool_calls` is empty; for policies that emit raw text")
 
     @model_validator(mode="before")
     @classmethod
@@ -146,9 +157,17 @@ class Tool(BaseModel):
 # --------------------------------------------------------------------------- tasks and grades
 
 
+# Models a client sends are strict: an unknown field is an error that names it (a submission's
+# ``{"text": ...}`` instead of ``{"answer": ...}`` must not grade as a silent 0), and numbers are
+# not read from booleans or strings. Response models stay lenient, so older clients keep parsing
+# newer servers' answers.
+REQUEST_CONFIG = ConfigDict(extra="forbid")
+
+
 class GraderSpec(BaseModel):
     """Which grader plugin grades a task, and its configuration."""
 
+    model_config = REQUEST_CONFIG
     name: str
     config: dict[str, Any] = Field(default_factory=dict)
 
@@ -158,7 +177,7 @@ class Task(BaseModel):
     the episode and may be shown to clients; ``private`` holds what decides the reward (hidden
     tests, reference solutions) and never leaves the server through the task listing."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, extra="forbid")
     id: str
     suite: str
     prompt: str
@@ -210,6 +229,7 @@ class Grade(BaseModel):
 class Submission(BaseModel):
     """What is graded: a final answer, a set of files, a whole trajectory, or several of these."""
 
+    model_config = REQUEST_CONFIG
     answer: str | None = None
     files: dict[str, str] | None = None
     trajectory: list[Message] | None = None
@@ -265,12 +285,30 @@ class ResetResult(BaseModel):
 # --------------------------------------------------------------------------- HTTP bodies
 
 
+def _one_of(a: str, b: str, b_ref: dict[str, Any] | None = None) -> dict[str, Any]:
+    """JSON schema: exactly one of the string field ``a`` and the field ``b`` is given (the other
+    absent or null), as the models' validators require."""
+    not_null = {"not": {"type": "null"}}
+    return {"oneOf": [
+        {"required": [a], "properties": {a: {"type": "string"}, b: {"type": "null"}}},
+        {"required": [b], "properties": {b: b_ref or not_null, a: {"type": "null"}}},
+    ]}
+
+
+SEED = Field(None, strict=True, ge=-(2**63), le=2**63 - 1, description="an integer (booleans and strings are refused)")
+
+
 class SessionCreate(BaseModel):
+    """``POST /v1/sessions``: exactly one of ``task_id`` (from the environment's suite) and ``task``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_one_of("task_id", "task", {"type": "object"}))
     env: str
     task_id: str | None = None
     task: Task | None = None
-    seed: int | None = None
+    seed: int | None = SEED
     options: dict[str, Any] = Field(default_factory=dict)
+    ttl_s: float | None = Field(None, gt=0, description="close this session after this many seconds without a request "
+                                "(at most the server's idle timeout); for clients that never close their sessions")
 
     @model_validator(mode="after")
     def _one_task(self) -> "SessionCreate":
@@ -286,6 +324,7 @@ class SessionCreated(BaseModel):
 
 
 class StepRequest(BaseModel):
+    model_config = REQUEST_CONFIG
     action: Action
 
 
@@ -298,10 +337,28 @@ class SessionState(BaseModel):
     created_at: float
     last_active_at: float
     closed: bool = False
+    stepping: bool = False  # a step is running right now
     timings: dict[str, float] = Field(default_factory=dict)
 
 
+def _grade_request_schema(schema: dict[str, Any]) -> None:
+    present = {"not": {"type": "null"}}
+    schema["allOf"] = [
+        {"anyOf": [{"required": ["grader"], "properties": {"grader": {"type": "string"}}},
+                   {"required": ["env"], "properties": {"env": {"type": "string"}}}]},
+        _one_of("task_id", "task", {"type": "object"}),
+        {"anyOf": [{"required": ["submission"], "properties": {"submission": present}},
+                   {"required": ["trajectory"], "properties": {"trajectory": present}}]},
+        {"if": {"required": ["task_id"], "properties": {"task_id": {"type": "string"}}},
+         "then": {"required": ["env"], "properties": {"env": {"type": "string"}}}},
+    ]
+
+
 class GradeRequest(BaseModel):
+    """``POST /v1/grade``: ``grader`` and/or ``env``; exactly one of ``task_id`` (needs ``env``) and
+    ``task``; ``submission`` and/or ``trajectory``."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_grade_request_schema)
     grader: str | None = None
     grader_config: dict[str, Any] = Field(default_factory=dict)
     env: str | None = None
@@ -314,8 +371,8 @@ class GradeRequest(BaseModel):
     def _check(self) -> "GradeRequest":
         if self.grader is None and self.env is None:
             raise ValueError("give grader or env")
-        if self.task_id is None and self.task is None:
-            raise ValueError("give task_id or task")
+        if (self.task_id is None) == (self.task is None):
+            raise ValueError("give exactly one of task_id or task")
         if self.task_id is not None and self.env is None:
             raise ValueError("task_id needs env (tasks are looked up in an environment's suites)")
         if self.submission is None and self.trajectory is None:
@@ -329,12 +386,43 @@ class GradeRequest(BaseModel):
         return sub
 
 
+class GradeBatchRequest(BaseModel):
+    """``POST /v1/grade/batch``: many gradings in one request, run concurrently; one result per request, in order."""
+
+    model_config = REQUEST_CONFIG
+    requests: list[GradeRequest] = Field(min_length=1, max_length=4096)
+    concurrency: int = Field(16, ge=1, le=256, description="gradings run at once")
+
+
+class GradeBatchItem(BaseModel):
+    """One slot of a batch: the grade, or the error that request would have got on its own (never dropped)."""
+
+    index: int
+    grade: Grade | None = None
+    error: "ErrorInfo | None" = None
+
+
+class GradeBatchResponse(BaseModel):
+    results: list[GradeBatchItem]
+
+
 class SuiteInfo(BaseModel):
     name: str
     version: str = "1"
     description: str = ""
     size: int | None = None
     splits: list[str] = Field(default_factory=list)
+
+
+class SkippedTask(BaseModel):
+    """A task of a suite that will not run here, and why: its files are malformed (the rest of the
+    suite still loads), or this host or sandbox provider cannot run it. ``envgym check`` and
+    ``envgym eval`` list these in a "skipped" table and run the others."""
+
+    id: str
+    reason: str
+    source: str | None = None  # the file or directory the reason is about
+    code: str = "unsupported_task_feature"
 
 
 class EnvironmentSummary(BaseModel):
@@ -374,5 +462,8 @@ def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON schemas of the wire models, keyed by model name."""
     models = [Task, PublicTask, Observation, Action, Message, Tool, StepResult, Grade, Submission,
               SessionCreate, SessionCreated, StepRequest, SessionState, GradeRequest, ErrorBody,
-              EnvironmentDetail, TaskList]
+              EnvironmentDetail, TaskList, GradeBatchRequest, GradeBatchResponse]
     return {m.__name__: m.model_json_schema() for m in models}
+
+
+GradeBatchItem.model_rebuild()

@@ -1,4 +1,4 @@
-"""The plugin registry over Python entry points (DESIGN.md §4).
+"""The plugin registry over Python entry points (docs/architecture.md §4).
 
 Listing reads distribution metadata only; a plugin is imported the first time it is used. A plugin
 that fails to import raises ``PluginLoadError`` naming its package and carrying the traceback —
@@ -21,13 +21,15 @@ from typing import Any, Callable
 
 from envgym.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
 
-SINGULAR = {"environments": "environment", "graders": "grader", "sandboxes": "sandbox", "agents": "agent"}
+SINGULAR = {"environments": "environment", "graders": "grader", "sandboxes": "sandbox", "agents": "agent",
+            "tool_parsers": "tool parser"}
 
 GROUPS = {
     "environments": "envgym.environments",
     "graders": "envgym.graders",
     "sandboxes": "envgym.sandboxes",
     "agents": "envgym.agents",
+    "tool_parsers": "envgym.tool_parsers",
 }
 
 

@@ -82,6 +82,8 @@ class TrainingSample(BaseModel):
     token_ids: list[int]
     loss_mask: list[int]
     logprobs: list[float] | None
+    policy_versions: list[int] | None = Field(None, description="per token: the policy version that sampled it where the "
+                                              "mask is 1, -1 elsewhere; None when the turns carried no version")
     reward: float
     prompt_length: int
     turns: int = Field(description="model turns stitched into this sample")
@@ -131,6 +133,8 @@ class _Builder:
         self.ids = list(prompt)
         self.mask = [0] * len(prompt)
         self.logprobs: list[float] = [0.0] * len(prompt)
+        self.versions: list[int] = [-1] * len(prompt)
+        self.missing_versions = False
         self.prompt_length = len(prompt)
         self.first_turn = first_turn
         self.turns = 0
@@ -140,10 +144,14 @@ class _Builder:
         self.ids.extend(ids)
         self.mask.extend([0] * len(ids))
         self.logprobs.extend([0.0] * len(ids))
+        self.versions.extend([-1] * len(ids))
 
-    def add_model(self, ids: Sequence[int], logprobs: Sequence[float] | None) -> None:
+    def add_model(self, ids: Sequence[int], logprobs: Sequence[float] | None, version: int | None = None) -> None:
         self.ids.extend(ids)
         self.mask.extend([1] * len(ids))
+        if version is None:
+            self.missing_versions = True
+        self.versions.extend([-1 if version is None else int(version)] * len(ids))
         if logprobs is None:
             self.missing_logprobs = True
             self.logprobs.extend([0.0] * len(ids))
@@ -153,7 +161,7 @@ class _Builder:
 
     def sample(self, reward: float, status: EpisodeStatus, metadata: dict[str, Any]) -> TrainingSample:
         return TrainingSample(token_ids=self.ids, loss_mask=self.mask, logprobs=None if self.missing_logprobs else self.logprobs,
-                              reward=reward, prompt_length=self.prompt_length, turns=self.turns, status=status,
+                              policy_versions=None if self.missing_versions else self.versions, reward=reward, prompt_length=self.prompt_length, turns=self.turns, status=status,
                               metadata={**metadata, "first_turn": self.first_turn})
 
 
@@ -217,7 +225,8 @@ def samples_from_turns(turns: Iterable[Any], reward: float, *, status: EpisodeSt
                 current = _Builder(prompt, index)
             else:
                 current.add_environment(prompt[len(context):])
-        current.add_model(completion, logprobs)
+        version = turn.get("policy_version")
+        current.add_model(completion, logprobs, version if isinstance(version, int) and not isinstance(version, bool) else None)
     if current is None:
         raise TokenDataError("the trajectory has no model turns to build a sample from", details={"turns": 0})
     segments.append(current)

@@ -12,10 +12,13 @@ SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 
 note() { echo "==> docker: $*"; echo "$*" > "$STATE/reason"; }
 
-if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1; then
-  echo "==> installing docker.io and debootstrap"
-  $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io debootstrap >/dev/null \
-    || { note "could not install docker.io/debootstrap from Debian's packages"; exit 0; }
+# docker-compose: Harbor tasks whose environment is a docker-compose.yaml (Debian's Compose v1;
+# `docker compose` v2 is used instead where it is installed).
+if ! command -v dockerd >/dev/null 2>&1 || ! command -v debootstrap >/dev/null 2>&1 \
+   || { ! command -v docker-compose >/dev/null 2>&1 && ! docker compose version >/dev/null 2>&1; }; then
+  echo "==> installing docker.io, docker-compose and debootstrap"
+  $SUDO apt-get update -q >/dev/null && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends docker.io docker-compose debootstrap >/dev/null \
+    || { note "could not install docker.io/docker-compose/debootstrap from Debian's packages"; exit 0; }
 fi
 
 if ! docker info >/dev/null 2>&1; then

@@ -45,13 +45,22 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 
-# Every distribution of the repository (DESIGN.md §2), editable, in one resolve.
-targets=(-e ".[test,docker,ray]")
+# Every distribution of the repository (docs/architecture.md §2), editable, in one resolve.
+targets=(-e ".[test,docker,ray,trainers]")
 for dir in server graders environments/*/ examples/*/*/; do
-  [ -f "$dir/pyproject.toml" ] && targets+=(-e "${dir%/}")
+  [ -f "$dir/pyproject.toml" ] || continue
+  case ${dir%/} in
+    # envgym-swe grades with the SWE-bench harness's log parsers: its `swebench` extra (datasets, modal, ...).
+    environments/swe) targets+=(-e "environments/swe[swebench]") ;;
+    *) targets+=(-e "${dir%/}") ;;
+  esac
 done
 # torch 2.13.0 (CPU) is what examples/torch_grpo trains with; pinned because that build installs
 # quickly, while an unpinned torch pulls several GB of CUDA packages.
 echo "==> installing envgym distributions: ${targets[*]}"
 .venv/bin/python -m pip install -q "${targets[@]}" "torch==2.13.0"
+# verl and OpenRLHF without their GPU stacks (see the trainer extras in pyproject.toml): the agent
+# modules envgym.integrations.verl/openrlhf use, tested in tests/integrations.
+echo "==> installing verl and OpenRLHF (--no-deps)"
+.venv/bin/python -m pip install -q --no-deps "verl==0.9.1" "openrlhf==0.11.2"
 echo "==> ready: $(.venv/bin/envgym --help >/dev/null && echo '.venv/bin/envgym')"

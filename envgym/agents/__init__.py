@@ -1,4 +1,4 @@
-"""Agents turn observations into actions (DESIGN.md §3). Plugins live in ``envgym.agents``.
+"""Agents turn observations into actions (docs/architecture.md §3). Plugins live in ``envgym.agents``.
 
 Example:
     >>> from envgym.agents import get_agent

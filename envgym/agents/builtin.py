@@ -15,7 +15,7 @@ Example:
 from __future__ import annotations
 
 from envgym.agents.base import Agent, AgentEpisode, ScriptedEpisode
-from envgym.environment import Environment
+from envgym.environment import Environment, call_act
 from envgym.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
 
@@ -47,7 +47,7 @@ class PolicyEpisode(AgentEpisode):
         self._policy = policy
 
     async def act(self, observation: Observation) -> Action:
-        return await self._policy.act(observation)
+        return await call_act(self._policy, observation)  # a family's oracle may define act() without async
 
 
 class OracleAgent(Agent):

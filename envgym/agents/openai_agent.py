@@ -50,7 +50,7 @@ import httpx
 from envgym.agents.base import Agent, AgentEpisode
 from envgym.environment import Environment
 from envgym.errors import EnvgymError
-from envgym.protocol import Action, EpisodeStatus, Message, Observation, Task, Tool
+from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an agent solving a task in an environment. Use the tools provided when they help; "
@@ -281,15 +281,16 @@ class OpenAIAgent(Agent):
             self._clients[key] = client
         return client
 
-    async def complete(self, body: dict[str, Any]) -> dict[str, Any]:
-        """POST one chat completion with retries; raises ``ModelError`` or ``ContextLengthExceeded``."""
+    async def complete(self, body: dict[str, Any], path: str = "/chat/completions") -> dict[str, Any]:
+        """POST one chat completion (or, with ``path="/completions"``, a completion) with retries;
+        raises ``ModelError`` or ``ContextLengthExceeded``."""
         client = self._client()
         last = ""
         for attempt in range(self.retries + 1):
             if attempt:
                 await asyncio.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                response = await client.post("/chat/completions", json=body)
+                response = await client.post(path, json=body)
             except httpx.HTTPError as exc:
                 last = f"{type(exc).__name__}: {exc}"
                 continue

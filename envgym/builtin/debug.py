@@ -21,7 +21,9 @@ from typing import Sequence
 
 from envgym.environment import Environment, Policy, ScriptedPolicy
 from envgym.errors import InvalidAction
-from envgym.protocol import Action, Grade, GradeComponent, Message, Observation, StepResult, SuiteInfo, Task, Tool
+from envgym.context import EnvContext
+from envgym.protocol import (Action, Grade, GradeComponent, Message, Observation, StepResult, Submission, SuiteInfo,
+                             Task, Tool)
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
 
@@ -51,14 +53,33 @@ class DebugEnvironment(Environment):
     def tools(cls, suite: str | None = None) -> list[Tool]:
         if suite == "echo":
             return []
-        return [Tool.define("increment", "Add `by` (default 1) to the counter.", {"by": {"type": "integer", "minimum": 1, "maximum": 10}}),
+        return [Tool.define("increment", "Add `by` (default 1) to the counter.", {"by": {"type": "integer", "minimum": 1, "maximum": 10,
+                                                                                  "description": "how much to add (1 to 10)"}}),
                 Tool.define("submit", "Finish the episode; graded on the counter's value.")]
+
+    @classmethod
+    def demo_suites(cls) -> list[tuple[str, int]]:
+        return [("echo", 3), ("counter", 3)]
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy:
         if task.suite == "echo":
             return ScriptedPolicy([task.private["answer"]])
         return ScriptedPolicy([Action.call("increment") for _ in range(task.payload["target"])] + [Action.call("submit")])
+
+    @staticmethod
+    def _echo_grade(task: Task, text: str) -> Grade:
+        answer, expected = text.strip(), task.private["answer"]
+        return Grade(reward=float(answer == expected), passed=answer == expected,
+                     components=[GradeComponent(name="exact", reward=float(answer == expected))],
+                     details={"expected_length": len(expected)})
+
+    @classmethod
+    async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
+        """echo grades an answer without an episode (``POST /v1/grade``); counter needs its episode."""
+        if task.grader is None and task.suite == "echo" and "answer" in task.private:
+            return cls._echo_grade(task, submission.answer or "")
+        return await super().grade_submission(task, submission, context)
 
     @property
     def default_max_turns(self) -> int:  # type: ignore[override]
@@ -71,11 +92,7 @@ class DebugEnvironment(Environment):
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None
         if self.suite == "echo":
-            answer = action.text().strip()
-            expected = self.task.private["answer"]
-            return self.finish(Grade(reward=float(answer == expected), passed=answer == expected,
-                                     components=[GradeComponent(name="exact", reward=float(answer == expected))],
-                                     details={"expected_length": len(expected)}))
+            return self.finish(self._echo_grade(self.task, action.text()))
         if not action.tool_calls:
             raise InvalidAction("plain text does nothing here: call the increment or submit tool")
         replies = []

@@ -20,3 +20,17 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
     """Print an actionable error and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def show_build_progress() -> None:
+    """Print image builds step by step on stderr (logger ``envgym.build``: Docker images built for
+    tasks, which can take minutes the first time)."""
+    import logging
+
+    from rich.logging import RichHandler
+
+    logger = logging.getLogger("envgym.build")
+    if not any(isinstance(h, RichHandler) for h in logger.handlers):
+        logger.addHandler(RichHandler(console=err_console, show_time=False, show_path=False, show_level=False))
+        logger.setLevel(logging.INFO)
+        logger.propagate = False

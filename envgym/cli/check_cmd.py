@@ -8,7 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail
+from envgym.cli.app import app, console, fail, show_build_progress
 from envgym.errors import EnvgymError
 
 
@@ -28,6 +28,16 @@ def parse_settings(pairs: list[str]) -> dict[str, Any]:
     return settings
 
 
+def skipped_table(skipped: list[Any]) -> Table:
+    """The tasks that were not run here and why (``Environment.skipped_tasks``)."""
+    table = Table(title=f"skipped: {len(skipped)} task(s) that cannot run here")
+    table.add_column("task")
+    table.add_column("reason", overflow="fold")
+    for item in skipped:
+        table.add_row(escape(item.id), escape(item.reason))
+    return table
+
+
 @app.command("check")
 def check_command(
     env: str = typer.Argument(..., help="a family (every suite), family/suite, or family/suite.task"),
@@ -35,13 +45,31 @@ def check_command(
     limit: int = typer.Option(None, "--limit", min=1, help="check at most N tasks per suite"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="episodes run at once"),
     settings: list[str] = typer.Option([], "--set", help="KEY=VALUE setting passed to the environment (repeatable)"),
+    adversary: bool = typer.Option(False, "--adversary", help="attack every task instead (docs/adversary.md): fails if "
+                                   "any attack scores above 0 or ends in an error status"),
+    attacks: str = typer.Option(None, "--attacks", help="with --adversary: only these attack classes (comma list)"),
+    sample: int = typer.Option(None, "--sample", min=1, help="with --adversary: a seeded random N tasks per suite"),
+    slow_sample: int = typer.Option(None, "--slow-sample", min=0,
+                                    help="with --adversary: slow attacks (verifier timeouts) on at most N of them"),
+    seed: int = typer.Option(0, "--seed", help="with --adversary: the sample's seed"),
+    json_out: str = typer.Option(None, "--json", help="with --adversary: write every result to this JSON file"),
 ) -> None:
     """Check an environment plugin: JSON round trips, tool schemas, statuses, oracle scores 1 on
-    every task, nop scores 0, and close releases every sandbox and process."""
+    every task, nop scores 0, and close releases every sandbox and process. With --adversary,
+    attack every task instead."""
     from envgym.context import EnvContext
     from envgym.testing import check_environment
 
+    show_build_progress()
     context = EnvContext(sandbox=sandbox or "bwrap", settings=parse_settings(settings))
+    if adversary:
+        from envgym.cli.adversary_cmd import run_adversary
+
+        run_adversary(env, context=context, limit=limit, concurrency=concurrency, attacks=attacks, sample=sample,
+                      slow_sample=slow_sample, seed=seed, json_out=json_out)
+        return
+    if any(v is not None for v in (attacks, sample, slow_sample, json_out)):
+        raise fail("--attacks, --sample, --slow-sample and --json go with --adversary")
     try:
         report = check_environment(env, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency,
                                    progress=console.is_terminal)
@@ -53,6 +81,8 @@ def check_command(
     for check, passed, failed in report.rows():
         table.add_row(check, str(passed), f"[red]{failed}[/]" if failed else "0")
     console.print(table)
+    if report.skipped:
+        console.print(skipped_table(report.skipped))
     console.print(f"{report.tasks_checked} tasks in {len(report.suites)} suite(s) ({', '.join(report.suites)}), "
                   f"{report.duration_s:.1f}s", highlight=False)
     for failure in report.failures[:200]:

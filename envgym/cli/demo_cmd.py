@@ -1,12 +1,11 @@
 """``envgym demo``: the end-to-end tour with embedded defaults (no arguments needed).
 
-It starts ``envgym serve`` on a free loopback port in a subprocess, runs a few tasks of each
-installed environment family through that server with the ``oracle`` agent (must score 1) and the
-``nop`` agent (must score 0), prints a results table, and stops everything it started. Families
-that are not installed are skipped with a note. For the rubric family it starts the family's
-STAND-IN judge (deterministic keyword matching, not a real judge) in this process and hands its
-URL to the server with ``--set``. Exit status 0 means every oracle scored 1, every nop 0, and no
-episode errored.
+It starts ``envgym serve`` on a free loopback port in a subprocess, runs the suites each installed
+environment family names in ``Environment.demo_suites()`` through that server with the ``oracle``
+agent (must score 1) and the ``nop`` agent (must score 0), prints a results table, and stops
+everything it started. A family's ``demo_setup()`` runs around the server and may hand it settings
+(the rubric family starts its STAND-IN judge there and points the server at it with ``--set``).
+Exit status 0 means every oracle scored 1, every nop 0, and no episode errored.
 
 Example:
     $ envgym demo
@@ -16,7 +15,10 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
@@ -25,64 +27,64 @@ from rich.table import Table
 
 from envgym import registry
 from envgym.cli.app import app, console, fail
+from envgym.environment import Environment
 from envgym.errors import EnvgymError
 
-# (family, preferred suite, tasks): the preferred suite falls back to the family's default suite
-# when a plugin version no longer has it.
-DEMO_SUITES: list[tuple[str, str | None, int]] = [
-    ("debug", "echo", 3),
-    ("debug", "counter", 3),
-    ("reasoning", "basic_arithmetic", 2),
-    ("reasoning", "spell_backward", 2),
-    ("coding", "humaneval", 2),
-    ("terminal", "core", 2),
-    ("rubric", "explanation", 2),
-    ("web", "shop", 2),
-]
 AGENTS = ("oracle", "nop")
 
 
-def _installed_families() -> set[str]:
-    return {p.name for p in registry.list_plugins("environments")}
+@dataclass
+class DemoPlan:
+    runs: list[tuple[str, int]] = field(default_factory=list)     # (env id, tasks)
+    notes: list[str] = field(default_factory=list)                 # what is skipped and why
+    families: list[type[Environment]] = field(default_factory=list)  # whose demo_setup() to enter
 
 
-def plan_suites(only: set[str] | None, tasks: int | None) -> tuple[list[tuple[str, int]], list[str]]:
-    """(env ids with task counts to run, notes about what is skipped)."""
+def plan_suites(only: set[str] | None, tasks: int | None) -> DemoPlan:
+    """The suites to run: each installed family's ``demo_suites()`` (all families, or those in ``only``)."""
     from envgym.envs import load_family
 
-    installed = _installed_families()
-    runs, notes, seen_missing = [], [], set()
-    for family, suite, n in DEMO_SUITES:
+    installed = [p.name for p in registry.list_plugins("environments")]
+    plan = DemoPlan()
+    for family in sorted(only - set(installed)) if only else []:
+        plan.notes.append(f"skipped {family}: no environment plugin of that name is installed")
+    for family in installed:
         if only and family not in only:
-            continue
-        if family not in installed:
-            if family not in seen_missing:
-                notes.append(f"skipped {family}: the envgym-{family} plugin is not installed")
-                seen_missing.add(family)
             continue
         try:
             cls = load_family(family)
-            suites = [s.name for s in cls.suites()]
+            suites = {s.name for s in cls.suites()}
+            chosen = cls.demo_suites()
         except EnvgymError as exc:
-            notes.append(f"skipped {family}: the plugin failed to load ({exc.message})")
+            plan.notes.append(f"skipped {family}: the plugin failed to load ({exc.message})")
             continue
-        chosen = suite if suite in suites else suites[0]
-        env_id = f"{family}/{chosen}"
-        if env_id not in [r[0] for r in runs]:
-            runs.append((env_id, tasks or n))
-    return runs, notes
+        if not chosen:
+            plan.notes.append(f"skipped {family}: the family offers no demo suite")
+            continue
+        for suite, n in chosen:
+            if suite not in suites:
+                plan.notes.append(f"skipped {family}/{suite}: demo_suites() names a suite the family does not have")
+                continue
+            plan.runs.append((f"{family}/{suite}", tasks or n))
+        if any(env.startswith(family + "/") for env, _ in plan.runs):
+            plan.families.append(cls)
+    return plan
 
 
-def _start_judge(notes: list[str]) -> tuple[Any, list[str]]:
-    """The rubric family's stand-in judge, in-process, and the server settings that point at it."""
-    try:
-        from envgym_rubric.standin_judge import MODEL_NAME, StandinJudge
-    except ImportError as exc:
-        notes.append(f"rubric: stand-in judge unavailable ({exc}); rubric episodes will end grader_error")
-        return None, []
-    judge = StandinJudge().start()
-    notes.append(f"rubric: graded by the STAND-IN judge at {judge.base_url} (keyword matching for demos, not a real judge)")
-    return judge, ["--set", f"rubric.judge_base_url={judge.base_url}", "--set", f"rubric.judge_model={MODEL_NAME}"]
+def _enter_setups(stack: contextlib.ExitStack, plan: DemoPlan) -> list[str]:
+    """Enter every planned family's ``demo_setup()``; the server arguments their settings ask for."""
+    args: list[str] = []
+    for cls in plan.families:
+        try:
+            setup = stack.enter_context(cls.demo_setup())
+        except Exception as exc:  # noqa: BLE001 — the family's episodes then fail visibly in the table
+            plan.notes.append(f"{cls.family}: demo setup failed ({type(exc).__name__}: {exc}); its episodes may error")
+            continue
+        if setup.note:
+            plan.notes.append(f"{cls.family}: {setup.note}")
+        for key, value in setup.settings.items():
+            args += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
+    return args
 
 
 @app.command("demo")
@@ -98,23 +100,22 @@ def demo_command(
     from envgym.eval.server_process import ServerProcess, ServerStartError
 
     started = time.monotonic()
-    runs, notes = plan_suites(set(only.split(",")) if only else None, tasks)
-    if not runs:
-        raise fail("nothing to run: none of the demo families is installed (" + "; ".join(notes) + ")")
+    plan = plan_suites(set(only.split(",")) if only else None, tasks)
+    if not plan.runs:
+        raise fail("nothing to run: no installed family offers a demo suite (" + "; ".join(plan.notes) + ")")
     out = out or Path("runs") / f"demo-{time.strftime('%Y%m%d-%H%M%S')}"
-    judge, judge_args = _start_judge(notes) if any(env.startswith("rubric/") for env, _ in runs) else (None, [])
-    server_args = judge_args + (["--sandbox", sandbox] if sandbox else [])
     results: list[dict[str, Any]] = []
-    server = ServerProcess(server_args)
-    try:
+    with contextlib.ExitStack() as stack:  # unwinds in reverse: the server stops before the families' services
+        server = ServerProcess(_enter_setups(stack, plan) + (["--sandbox", sandbox] if sandbox else []))
+        stack.callback(server.stop)
         console.print(f"[bold]envgym demo[/]: starting `envgym serve` on {server.url} ...")
         try:
             server.start()
         except ServerStartError as exc:
             raise fail(exc.message)
-        for note in notes:
+        for note in plan.notes:
             console.print(f"[yellow]note:[/] {note}")
-        for env_id, n in runs:
+        for env_id, n in plan.runs:
             row: dict[str, Any] = {"env": env_id}
             for agent in AGENTS:
                 t0 = time.monotonic()
@@ -132,10 +133,6 @@ def demo_command(
                 row[agent] = summary
                 console.print(f"  {env_id:<28} {agent:<6} " + _short(summary))
             results.append(row)
-    finally:
-        server.stop()
-        if judge is not None:
-            judge.stop()
     ok = _print_table(results)
     console.print(f"runs saved in {out} (try: envgym report {out / (results[0]['env'].replace('/', '_') + '-oracle')}) · "
                   f"{time.monotonic() - started:.0f} s in all; server stopped")

@@ -18,7 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail
+from envgym.cli.app import app, console, fail, show_build_progress
 from envgym.errors import EnvgymError
 
 
@@ -70,7 +70,8 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Argument(..., help="environment id: family/suite (or family/suite.task)"),
+    suite: str = typer.Argument(..., help="environment id: family/suite, family/suite.task, or a family (every "
+                                "suite, one run directory each under --out)"),
     agent: str = typer.Option("oracle", "--agent", "-a", help="agent plugin: openai, oracle, nop, random, ..."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="model name sent to the OpenAI-compatible server"),
     base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"),
@@ -97,9 +98,11 @@ def eval_command(
     no_progress: bool = typer.Option(False, "--no-progress", help="no live progress bar (logs, CI)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON instead of a table"),
 ) -> None:
-    """Run an agent over a task suite: JSONL records, a summary table and summary.json in --out."""
+    """Run an agent over a task suite (or every suite of a family): JSONL records, a summary table and
+    summary.json in --out (in --out/SUITE for each suite of a family)."""
     from envgym.eval.runner import EvalConfig, EvalRunner
 
+    show_build_progress()
     if (resume or retry_errors) and out is None:
         raise fail("--resume and --retry-errors need --out (the run directory to continue)")
     if server and (sandbox or settings):
@@ -107,6 +110,10 @@ def eval_command(
                    "(envgym serve --sandbox ... --set KEY=VALUE)")
     if server and ray_address:
         raise fail("--server and --ray are two different places to run episodes; pick one")
+    suites = _suites_of_family(suite, server, token)
+    if suites and task_ids:
+        raise fail(f"--task names tasks of one suite, and {suite!r} has {len(suites)}: name the suite too "
+                   f"(e.g. {suite}/{suites[0]})")
     out = out or Path("runs") / f"{suite.replace('/', '_')}-{agent}-{time.strftime('%Y%m%d-%H%M%S')}"
     agent_config: dict[str, Any] = dict(parse_assignment(s, "--agent-set") for s in agent_settings)
     if api_key:
@@ -115,20 +122,57 @@ def eval_command(
         agent_config["max_turns"] = max_turns
     if system_prompt is not None:
         agent_config["system_prompt"] = system_prompt
-    config = EvalConfig(env=suite, out=out, agent=agent, agent_config=agent_config, model=model, base_url=base_url,
-                        tasks=tasks, task_ids=task_ids or None, samples=samples, concurrency=concurrency, server=server,
-                        token=token, websocket=websocket, resume=resume, retry_errors=retry_errors, sandbox=sandbox,
-                        settings=dict(parse_assignment(s) for s in settings), seed=seed, episode_timeout=episode_timeout,
-                        ray=ray_address, ray_workers=ray_workers)
-    try:
-        runner = EvalRunner(config)
-        summary = asyncio.run(_run_with_progress(runner, show=not no_progress and not as_json))
-    except EnvgymError as exc:
-        raise fail(exc.message)
+    # A family of several suites is evaluated suite by suite, each in its own run directory under --out
+    # (its own records, summary, report and --resume), as `envgym check FAMILY` checks every suite.
+    runs = [(f"{suite}/{name}", out / name) for name in suites] if suites else [(suite, out)]
+    summaries: dict[str, Any] = {}
+    for env_id, run_out in runs:
+        config = EvalConfig(env=env_id, out=run_out, agent=agent, agent_config=agent_config, model=model, base_url=base_url,
+                            tasks=tasks, task_ids=task_ids or None, samples=samples, concurrency=concurrency, server=server,
+                            token=token, websocket=websocket, resume=resume, retry_errors=retry_errors, sandbox=sandbox,
+                            settings=dict(parse_assignment(s) for s in settings), seed=seed, episode_timeout=episode_timeout,
+                            ray=ray_address, ray_workers=ray_workers)
+        try:
+            runner = EvalRunner(config)
+            summary = summaries[env_id] = asyncio.run(_run_with_progress(runner, show=not no_progress and not as_json))
+        except EnvgymError as exc:
+            raise fail(exc.message)
+        if not as_json:
+            _print_summary(summary, env_id, agent, model, run_out)
     if as_json:
-        console.print_json(json.dumps(summary, default=str))
-        return
-    console.print(summary_table(summary, title=f"{suite} · agent {agent}" + (f" · {model}" if model else "")))
+        console.print_json(json.dumps(summaries if suites else summaries[suite], default=str))
+    elif suites:
+        console.print(f"{suite}: {len(suites)} suites evaluated, one run directory each under {out}: "
+                      + ", ".join(f"{env_id} {_fmt(s.get('mean_reward'))}" for env_id, s in summaries.items()), highlight=False)
+
+
+def _suites_of_family(env_id: str, server: str | None, token: str | None) -> list[str] | None:
+    """The suites of ``env_id`` when it names a whole family of more than one suite, else None."""
+    if "/" in env_id:
+        return None
+    try:
+        if server:  # the server's plugin and settings decide its suites
+            from envgym.client import Client
+
+            with Client(server, token=token) as client:
+                names = [s.name for s in client.environment(env_id).suites]
+        else:
+            from envgym.envs import load_family
+
+            names = [s.name for s in load_family(env_id).suites()]
+    except EnvgymError:
+        return None  # the runner reports the unknown id
+    return names if len(names) > 1 else None
+
+
+def _print_summary(summary: dict[str, Any], env_id: str, agent: str, model: str | None, out: Path) -> None:
+    console.print(summary_table(summary, title=f"{env_id} · agent {agent}" + (f" · {model}" if model else "")))
+    if summary.get("skipped_tasks"):
+        from types import SimpleNamespace
+
+        from envgym.cli.check_cmd import skipped_table
+
+        console.print(skipped_table([SimpleNamespace(**s) for s in summary["skipped_tasks"]]))
     console.print(f"records: {out / 'episodes.jsonl'}   summary: {out / 'summary.json'}   report: envgym report {out}")
 
 

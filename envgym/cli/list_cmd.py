@@ -8,8 +8,8 @@ import typer
 from rich.table import Table
 
 from envgym import registry
-from envgym.cli.app import app, console, fail
-from envgym.errors import EnvgymError
+from envgym.cli.app import app, console, err_console, fail
+from envgym.errors import DuplicatePlugin, EnvgymError
 
 
 @app.command("list")
@@ -21,21 +21,25 @@ def list_command(
     groups = list(registry.GROUPS) if group == "all" else [group]
     if any(g not in registry.GROUPS for g in groups):
         raise fail(f"unknown group {group!r}; choose from: all, {', '.join(registry.GROUPS)}")
-    rows = [(g, p) for g in groups for p in registry.list_plugins(g)]
     dups = registry.REGISTRY.duplicates()
+    # A name two packages provide gets one row per package: neither of them is the plugin (loading it fails).
+    rows = [(g, q, (g, p.name) in dups) for g in groups for p in registry.list_plugins(g)
+            for q in dups.get((g, p.name), [p])]
     if as_json:
         console.print_json(json.dumps([{"group": g, "name": p.name, "package": p.package, "version": p.version,
-                                        "entry_point": p.value} for g, p in rows]))
+                                        "entry_point": p.value, "conflict": conflict} for g, p, conflict in rows]))
     else:
         table = Table(title="envgym plugins")
         for col in ("group", "name", "package", "version", "entry point"):
             table.add_column(col)
-        for g, p in rows:
-            table.add_row(g, p.name, p.package, p.version, p.value)
+        for g, p, conflict in rows:
+            table.add_row(g, f"[red]{p.name} (conflict)[/]" if conflict else p.name, p.package, p.version, p.value)
         console.print(table)
-    for (g, name), infos in dups.items():
-        console.print(f"[yellow]warning:[/] {g} plugin {name!r} is provided by several packages: "
-                      f"{', '.join(sorted({i.package for i in infos}))}")
+    for g, name in dups:
+        try:
+            registry.info(g, name)
+        except DuplicatePlugin as exc:
+            err_console.print(f"[red]error:[/] {exc.message}")
 
 
 @app.command("info")

@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import importlib.util
 import re
 import string
 from dataclasses import dataclass
@@ -65,6 +66,7 @@ def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
     target = directory / names.distribution
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another name or --dir")
+    _refuse_taken(names)
     mapping = {"family": names.family, "distribution": names.distribution, "module": names.module,
                "class_name": names.class_name}
     template_root = resources.files("envgym") / "templates" / kind
@@ -81,6 +83,25 @@ def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
     return target
 
 
+def _refuse_taken(names: Names) -> None:
+    """A family name or module that already exists would make the new package ambiguous (``envgym``
+    refuses a name two packages provide) or shadow the existing module on import."""
+    from envgym import registry
+
+    existing = next((p for p in registry.list_plugins("environments") if p.name == names.family), None)
+    if existing is not None:
+        raise FileExistsError(f"an environment family named {names.family!r} already exists (package {existing.package} "
+                              f"{existing.version}, entry point {existing.value}); choose another name")
+    try:
+        spec = importlib.util.find_spec(names.module)
+    except (ImportError, ValueError):
+        spec = None
+    if spec is not None:
+        where = spec.origin or ", ".join(spec.submodule_search_locations or []) or "?"
+        raise FileExistsError(f"a Python module named {names.module!r} already exists ({where}); the new package "
+                              "would shadow it or be shadowed by it: choose another name")
+
+
 @app.command("new")
 def new_command(
     name: str = typer.Argument(..., help="plugin name, e.g. toy-math (package envgym-toy-math, id toy-math/...)"),
@@ -89,14 +110,9 @@ def new_command(
 ) -> None:
     """Scaffold an installable plugin package (pyproject with entry point, a working environment,
     an oracle, tests that run the conformance kit, a README)."""
-    from envgym import registry
-
     try:
         target = scaffold(name, directory, kind)
     except (ValueError, FileExistsError) as exc:
         raise fail(str(exc))
-    if any(p.name == name for p in registry.list_plugins("environments")):
-        console.print(f"[yellow]warning:[/] an installed package already provides the environment {name!r}; "
-                      "installing this one too will make the name ambiguous")
     console.print(f"created {target}\nnext:\n  pip install -e {target}\n  envgym check {name}\n"
                   f"  (cd {target} && pytest)")

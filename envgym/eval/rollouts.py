@@ -1,30 +1,49 @@
-"""Whole rollouts (``POST /v1/rollouts``, DESIGN.md §5): the wire models and the work behind them.
+"""Whole rollouts (``POST /v1/rollouts``, docs/architecture.md §5): the wire models and the work behind them.
 
 A trainer sends an environment, a task and an OpenAI-compatible model endpoint; the host plays
-``n`` episodes with the ``openai`` agent and returns finished trajectories with rewards, status and,
-per model turn, the token ids and logprobs the model server returned (vLLM does when asked:
-``return_token_ids`` and ``logprobs`` are requested by default), so training samples can be built
-without re-tokenising. The server (``envgym_server.rollouts``) runs this on its own sessions, so its
-limits (capacity, step timeout) apply; ``run_rollouts`` also works in-process.
+``n`` episodes and returns finished trajectories with rewards, status and, per model turn, the
+token ids and logprobs the model sampled, so training samples are built without re-tokenising.
+
+* ``model.mode="tokens"`` (default): token-in/token-out with the ``tokens`` agent — the context is
+  sent as ids to ``/v1/completions``, sampled ids are kept verbatim and only environment turns are
+  rendered (by the model server's ``/tokenize``), so trajectories always stitch. Needs a vLLM-style
+  server. ``model.mode="chat"``: messages in, through ``/v1/chat/completions`` (any OpenAI-compatible
+  server; ids are whatever the server re-renders each turn).
+* ``stream=true``: results as NDJSON lines, one ``Rollout`` as soon as each finishes, then one
+  summary line (``{"done": true, ...}``); ``iter_rollouts``/``stream_rollouts`` read them.
+* A client that goes away cancels the rollouts: their episodes stop and their sessions (and
+  sandboxes) are closed.
+* ``max_total_tokens`` caps each rollout's sequence (prompt included): replies are cut to what is
+  left and the episode ends ``truncated`` when it is used up. ``policy_version`` is carried into
+  every rollout and every model turn.
+* Every one of the ``n`` slots comes back, in order (``index``); a rollout that failed keeps its slot
+  with an error status, so a trainer's group size holds.
+
+The server (``envgym_server.rollouts``) runs this on its own sessions, so its limits (capacity,
+step timeout) apply; ``run_rollouts`` also works in-process.
 
 Example:
-    >>> req = RolloutRequest(env="debug/counter", task_id="count-to-2", n=4,
+    >>> req = RolloutRequest(env="debug/counter", task_id="count-to-2", n=4, policy_version=12,
     ...                      model=ModelEndpoint(base_url="http://127.0.0.1:8000/v1", name="Qwen/Qwen3-8B",
     ...                                          sampling={"temperature": 1.0}))
-    >>> req.n
-    4
+    >>> req.n, req.model.mode
+    (4, 'tokens')
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
-from typing import Any, Callable
+from typing import Any, AsyncIterator, Callable, Literal
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.agents.openai_agent import DEFAULT_SYSTEM_PROMPT, OpenAIAgent
+from envgym.agents.token_agent import TokenAgent
 from envgym.environment import Environment
+from envgym.errors import EnvgymError, error_from_body
 from envgym.loop import EpisodeHandle, EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Grade, Message, Task
 
@@ -43,7 +62,15 @@ class ModelEndpoint(BaseModel):
     logprobs: bool = Field(True, description="ask for per-token logprobs")
     timeout: float = Field(600.0, gt=0, description="seconds per model request")
     retries: int = Field(3, ge=0, le=20)
-    extra_body: dict[str, Any] = Field(default_factory=dict, description="merged into every chat-completions request")
+    extra_body: dict[str, Any] = Field(default_factory=dict, description="merged into every model request")
+    mode: Literal["tokens", "chat"] = Field("tokens", description="tokens: token-in/token-out over /v1/completions and "
+                                            "/tokenize (vLLM); chat: messages in over /v1/chat/completions")
+    tool_parser: str | None = Field(None, description="tokens mode: how the environment reads tool calls out of the text "
+                                    "(envgym.tool_parsers); default chosen from the model name")
+    template_kwargs: dict[str, Any] = Field(default_factory=dict, description="tokens mode: chat_template_kwargs for "
+                                            "rendering environment turns, e.g. {\"enable_thinking\": false}")
+    tool_role: Literal["tool", "user"] = Field("tool", description="tokens mode: 'user' for templates without a tool role "
+                                               "(environment messages become one user message)")
 
 
 class RolloutRequest(BaseModel):
@@ -55,6 +82,10 @@ class RolloutRequest(BaseModel):
     seed: int | None = Field(None, description="rollout i gets seed + i")
     options: dict[str, Any] = Field(default_factory=dict, description="environment options (e.g. max_turns)")
     concurrency: int = Field(16, ge=1, le=1024, description="rollouts played at once")
+    stream: bool = Field(False, description="answer with NDJSON lines, one rollout as each finishes, then a summary")
+    max_total_tokens: int | None = Field(None, ge=1, description="token budget per rollout (the whole sequence, prompt "
+                                         "included); tokens mode only")
+    policy_version: int = Field(0, description="the policy version sampling these rollouts; carried into every result and turn")
 
 
 class TokenTurn(BaseModel):
@@ -65,12 +96,14 @@ class TokenTurn(BaseModel):
     prompt_token_ids: list[int] | None = None
     token_ids: list[int] | None = None
     logprobs: list[float] | None = None
+    policy_version: int | None = None
     usage: dict[str, Any] = Field(default_factory=dict)
 
 
 class Rollout(BaseModel):
     index: int
     seed: int | None = None
+    policy_version: int | None = None
     status: EpisodeStatus
     reward: float = 0.0
     grade: Grade | None = None
@@ -82,52 +115,151 @@ class Rollout(BaseModel):
     timings: dict[str, float] = Field(default_factory=dict)
 
     @classmethod
-    def from_record(cls, index: int, record: EpisodeRecord) -> "Rollout":
-        turns = [TokenTurn.model_validate({k: v for k, v in t.items() if k != "latency_s"}) for t in record.extra.get("turns", [])]
+    def from_record(cls, index: int, record: EpisodeRecord, policy_version: int | None = None) -> "Rollout":
+        turns = [TokenTurn.model_validate({"policy_version": policy_version, **{k: v for k, v in t.items() if k != "latency_s"}})
+                 for t in record.extra.get("turns", [])]
         error = None
         if record.error:
             error = {k: v for k, v in record.error.items() if k != "traceback"}
-        return cls(index=index, seed=record.seed, status=record.status, reward=record.reward, grade=record.grade,
-                   turns=record.turns, messages=record.messages, token_turns=turns, usage=record.usage, error=error,
-                   timings=record.timings)
+        return cls(index=index, seed=record.seed, policy_version=policy_version, status=record.status, reward=record.reward,
+                   grade=record.grade, turns=record.turns, messages=record.messages, token_turns=turns, usage=record.usage,
+                   error=error, timings=record.timings)
+
+    @classmethod
+    def failed(cls, index: int, seed: int | None, policy_version: int | None, exc: BaseException) -> "Rollout":
+        """A slot whose rollout broke outside the episode loop (kept, so the group size holds)."""
+        return cls(index=index, seed=seed, policy_version=policy_version, status=EpisodeStatus.env_error,
+                   error={"code": getattr(exc, "code", "env_error"), "message": f"{type(exc).__name__}: {exc}"})
 
 
 class RolloutResponse(BaseModel):
     env: str
     task_id: str
     model: str
+    policy_version: int = 0
     rollouts: list[Rollout]
     status_counts: dict[str, int]
     mean_reward: float | None = Field(None, description="over completed/truncated rollouts only; errors are not zeros")
 
 
-def agent_for(endpoint: ModelEndpoint) -> OpenAIAgent:
-    return OpenAIAgent(model=endpoint.name, base_url=endpoint.base_url, api_key=endpoint.api_key,
-                       system_prompt=endpoint.system_prompt, sampling=endpoint.sampling, max_turns=endpoint.max_turns,
-                       retries=endpoint.retries, timeout=endpoint.timeout, return_token_ids=endpoint.return_token_ids,
-                       logprobs=endpoint.logprobs, extra_body=endpoint.extra_body)
+class RolloutSummary(BaseModel):
+    """The last NDJSON line of a streamed answer."""
+
+    done: Literal[True] = True
+    env: str
+    task_id: str
+    model: str
+    policy_version: int
+    status_counts: dict[str, int]
+    mean_reward: float | None = None
 
 
-async def run_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
-                       new_episode: Callable[[], EpisodeHandle]) -> RolloutResponse:
-    """Play ``request.n`` episodes of ``task`` with the ``openai`` agent; ``new_episode`` gives a fresh handle each time."""
-    agent = agent_for(request.model)
+def agent_for(endpoint: ModelEndpoint, *, max_total_tokens: int | None = None, policy_version: int = 0) -> OpenAIAgent:
+    common = dict(model=endpoint.name, base_url=endpoint.base_url, api_key=endpoint.api_key, system_prompt=endpoint.system_prompt,
+                  sampling=endpoint.sampling, max_turns=endpoint.max_turns, retries=endpoint.retries, timeout=endpoint.timeout,
+                  logprobs=endpoint.logprobs, extra_body=endpoint.extra_body)
+    if endpoint.mode == "tokens":
+        return TokenAgent(**common, tool_parser=endpoint.tool_parser, max_total_tokens=max_total_tokens,
+                          policy_version=policy_version, template_kwargs=endpoint.template_kwargs, tool_role=endpoint.tool_role)
+    return OpenAIAgent(**common, return_token_ids=endpoint.return_token_ids)
+
+
+def summarize(request: RolloutRequest, task_id: str, env_id: str, rollouts: list[Rollout]) -> RolloutSummary:
+    scored = [r.reward for r in rollouts if not r.status.is_error]
+    return RolloutSummary(env=env_id, task_id=task_id, model=request.model.name, policy_version=request.policy_version,
+                          status_counts=dict(Counter(r.status.value for r in rollouts)),
+                          mean_reward=(sum(scored) / len(scored)) if scored else None)
+
+
+# Rollout tasks abandoned by a cancelled consumer finish closing their episodes on their own; this
+# keeps them referenced until then.
+_CLOSING: set[asyncio.Task] = set()
+
+
+async def iter_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
+                        new_episode: Callable[[], EpisodeHandle]) -> AsyncIterator[Rollout]:
+    """Play ``request.n`` episodes of ``task`` and yield each ``Rollout`` as it finishes (any order;
+    ``index`` says which). ``new_episode`` gives a fresh handle each time. Closing the iterator early
+    (or cancelling its consumer) cancels the episodes still running; each closes its own session."""
+    agent = agent_for(request.model, max_total_tokens=request.max_total_tokens, policy_version=request.policy_version)
     gate = asyncio.Semaphore(request.concurrency)
 
     async def one(i: int) -> Rollout:
         seed = None if request.seed is None else request.seed + i
-        async with gate:
-            record = await run_episode(new_episode(), agent, task, env_cls, seed=seed, env_id=env_id)
-        return Rollout.from_record(i, record)
+        try:
+            async with gate:
+                record = await run_episode(new_episode(), agent, task, env_cls, seed=seed, env_id=env_id)
+            return Rollout.from_record(i, record, request.policy_version)
+        except Exception as exc:  # noqa: BLE001 — a slot is never lost; run_episode itself does not raise
+            return Rollout.failed(i, seed, request.policy_version, exc)
 
+    tasks = [asyncio.ensure_future(one(i)) for i in range(request.n)]
     try:
-        rollouts = list(await asyncio.gather(*(one(i) for i in range(request.n))))
+        for next_done in asyncio.as_completed(tasks):
+            yield await next_done
     finally:
-        await agent.aclose()
-    scored = [r.reward for r in rollouts if not r.status.is_error]
+        pending = [t for t in tasks if not t.done()]
+        for t in pending:
+            t.cancel()
+            _CLOSING.add(t)
+            t.add_done_callback(_CLOSING.discard)
+        if pending:
+            # The agent's connections stay open until the cancelled episodes have unwound.
+            closer = asyncio.ensure_future(_close_after(pending, agent))
+        else:
+            closer = asyncio.ensure_future(agent.aclose())
+        _CLOSING.add(closer)
+        closer.add_done_callback(_CLOSING.discard)
+
+
+async def _close_after(tasks: list[asyncio.Task], agent: OpenAIAgent) -> None:
+    await asyncio.gather(*tasks, return_exceptions=True)
+    await agent.aclose()
+
+
+async def run_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
+                       new_episode: Callable[[], EpisodeHandle]) -> RolloutResponse:
+    """Play ``request.n`` episodes of ``task``; all of them, in index order."""
+    rollouts = [r async for r in iter_rollouts(request, task, env_cls, env_id, new_episode)]
+    rollouts.sort(key=lambda r: r.index)
+    summary = summarize(request, task.id, env_id, rollouts)
     return RolloutResponse(env=env_id, task_id=task.id, model=request.model.name, rollouts=rollouts,
-                           status_counts=dict(Counter(r.status.value for r in rollouts)),
-                           mean_reward=(sum(scored) / len(scored)) if scored else None)
+                           status_counts=summary.status_counts, mean_reward=summary.mean_reward,
+                           policy_version=request.policy_version)
 
 
-__all__ = ["ModelEndpoint", "RolloutRequest", "RolloutResponse", "Rollout", "TokenTurn", "run_rollouts"]
+async def stream_rollouts(url: str, request: RolloutRequest | dict[str, Any], *, token: str | None = None,
+                          client: httpx.AsyncClient | None = None, timeout: float = 3600.0) -> AsyncIterator[Rollout | RolloutSummary]:
+    """``POST /v1/rollouts`` with ``stream=true`` on an envgym server at ``url``: yields each ``Rollout``
+    as the server finishes it, then the ``RolloutSummary``. Leaving the loop early closes the
+    connection, which cancels the rollouts still running. Server errors are raised typed.
+
+    Example:
+        >>> # async for item in stream_rollouts("http://127.0.0.1:8000", request):
+        >>> #     if isinstance(item, Rollout): train_on(item)
+    """
+    body = request.model_dump(exclude_none=True) if isinstance(request, RolloutRequest) else dict(request)
+    body["stream"] = True
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    own = client is None
+    client = client or httpx.AsyncClient(timeout=timeout)
+    try:
+        async with client.stream("POST", f"{url.rstrip('/')}/v1/rollouts", json=body, headers=headers) as response:
+            if response.status_code != 200:
+                await response.aread()
+                try:
+                    raise error_from_body(response.json(), response.status_code)
+                except (ValueError, KeyError, TypeError):
+                    raise EnvgymError(f"POST /v1/rollouts answered HTTP {response.status_code}: {response.text[:500]}") from None
+            async for line in response.aiter_lines():
+                if not line.strip():
+                    continue
+                data = json.loads(line)
+                yield RolloutSummary.model_validate(data) if data.get("done") else Rollout.model_validate(data)
+    finally:
+        if own:
+            await client.aclose()
+
+
+__all__ = ["ModelEndpoint", "RolloutRequest", "RolloutResponse", "RolloutSummary", "Rollout", "TokenTurn", "run_rollouts",
+           "iter_rollouts", "stream_rollouts", "summarize", "agent_for"]

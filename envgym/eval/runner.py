@@ -187,11 +187,14 @@ class EvalRunner:
         target = await self._target()
         try:
             self.env_id = target.env_id
-            tasks = target.tasks
+            # Tasks the family says cannot run here are listed in the summary, not played.
+            skipped = [s for s in getattr(target, "skipped", []) if not self.cfg.task_ids or s.id in self.cfg.task_ids]
+            skipped_ids = {s.id for s in skipped}
+            tasks = [t for t in target.tasks if t.id not in skipped_ids]
             if self.cfg.task_ids:
                 wanted = set(self.cfg.task_ids)
                 tasks = [t for t in tasks if t.id in wanted]
-                missing = wanted - {t.id for t in tasks}
+                missing = wanted - {t.id for t in tasks} - skipped_ids
                 if missing:
                     raise InvalidRequest(f"no such task(s) in {self.env_id}: {', '.join(sorted(missing))}")
             if self.cfg.tasks is not None:
@@ -219,6 +222,7 @@ class EvalRunner:
         records = [r for r in self.store.load() if r.env == self.env_id and (r.task_id, r.sample) in keep]
         manifest = read_json(self.out / RUN_FILE)
         summary = summarize(records, k=self.cfg.samples, manifest=manifest)
+        summary["skipped_tasks"] = [s.model_dump(exclude_none=True) for s in skipped]
         wall = time.monotonic() - started
         summary["wall_s_last_invocation"] = round(wall, 3)
         summary["episodes_run_last_invocation"] = progress.done
@@ -293,6 +297,8 @@ class LocalTarget:
         self.env_cls: type[Environment] = self.ref.cls
         self.context = context
         self.tasks = self.ref.tasks()
+        self.skipped = [s for s in self.ref.cls.skipped_tasks(self.ref.suite, context)
+                        if self.ref.task_id is None or s.id == self.ref.task_id]
 
     def new_episode(self) -> Environment:
         return self.env_cls(self.ref.suite, context=self.context)

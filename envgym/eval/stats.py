@@ -1,7 +1,7 @@
 """Summary statistics of a run: mean reward with a 95% confidence interval, pass@1 and pass@k with
 the unbiased estimator, counts by status, and a per-category breakdown.
 
-Rules (DESIGN.md §3): only ``completed`` and ``truncated`` episodes carry a reward. Error statuses
+Rules (docs/architecture.md §3): only ``completed`` and ``truncated`` episodes carry a reward. Error statuses
 (``agent_error``, ``env_error``, ``grader_error``, ``timeout``) are counted apart and never
 averaged in as zeros. An episode *passes* when its grade says ``passed``.
 

@@ -1,4 +1,4 @@
-"""Sandbox providers (DESIGN.md §6). ``get_provider("bwrap")`` returns a provider plugin instance.
+"""Sandbox providers (docs/architecture.md §6). ``get_provider("bwrap")`` returns a provider plugin instance.
 
 Example:
     >>> provider = get_provider("process")  # unisolated: for trusted code only

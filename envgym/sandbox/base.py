@@ -1,4 +1,4 @@
-"""The sandbox interface (DESIGN.md §6): providers create isolated places where untrusted code runs.
+"""The sandbox interface (docs/architecture.md §6): providers create isolated places where untrusted code runs.
 
 Example:
     >>> import asyncio
@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import abc
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -35,6 +35,16 @@ class SandboxSpec(BaseModel):
     build_context: str | None = None      # a directory with a Dockerfile: providers that build images use it
     workdir: str = "/workspace"
     files: dict[str, str] = Field(default_factory=dict)  # initial files (relative to workdir)
+    # docker: keep the image's files at `workdir` (no tmpfs over it) on a writable root; with
+    # user="sandbox" the workdir is handed to uid 1000 at start. disk_mb then bounds /tmp only.
+    keep_image_files: bool = False
+    # Who commands run as (docker): "sandbox" (uid 1000), "root", "image" (the image's USER, root when
+    # it has none), or a user name / uid / "user:group" of the image. DockerSandbox.set_user changes it.
+    user: str = "sandbox"
+    # docker: run the image as `docker run` would (Harbor tasks): its ENV, WORKDIR and files on a
+    # writable root with no tmpfs over them, Docker's default capabilities, setuid programs working.
+    image_defaults: bool = False
+    cpus: float | None = None             # docker: CPU quota (None: the provider's default)
 
 
 @dataclass
@@ -63,6 +73,18 @@ class Sandbox(abc.ABC):
                    cwd: str | None = None, env: dict[str, str] | None = None) -> ExecResult:
         """Run ``cmd`` (a shell string run by ``bash -c``, or an argv list) inside the sandbox."""
 
+    async def exec_python(self, source: str, args: Sequence[str] = (), *, python: str = "/usr/bin/python3",
+                          stdin: str | bytes | None = None, timeout: float | None = None, cwd: str | None = None,
+                          env: dict[str, str] | None = None) -> ExecResult:
+        """Run a Python program as ``python -I -S -c source *args`` would (isolated mode, no site).
+
+        Providers that can start it faster override this with the same result: bwrap runs it in a
+        fork of an interpreter already running inside the sandbox (no interpreter start, common
+        standard modules already imported) when ``python`` is the sandbox's own ``/usr/bin/python3``.
+        """
+        return await self.exec([python, "-I", "-S", "-c", source, *map(str, args)], stdin=stdin, timeout=timeout,
+                               cwd=cwd, env=env)
+
     @abc.abstractmethod
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
         """Write a file; relative paths are relative to the workspace."""
@@ -84,11 +106,35 @@ class Sandbox(abc.ABC):
         keeping its files. Providers override this; the default closes nothing and raises."""
         raise NotImplementedError(f"{type(self).__name__} cannot kill its processes without closing")
 
+    # The verifier's place (envgym/sandbox/trusted.py): an in-sandbox directory whose entries the
+    # sandbox's processes cannot list or write. None where the provider has none.
+    trusted_root: str | None = None
+    trusted_protected: bool = False  # True only where the sandbox's user really cannot get in
+
+    async def install_trusted(self, name: str, tar_gz: bytes, exec_only: dict[str, str] | None = None) -> str:
+        """Unpack ``tar_gz`` into a new 0711 directory ``trusted_root/name`` (``name``: one path
+        component the caller makes unguessable; an existing one is refused) and return its path.
+        Members whose tar ``uname`` is ``"sandbox"`` belong to the sandbox's user; ``exec_only``
+        maps a relative name to an in-sandbox executable copied there execute-only (mode 0111, so a
+        process started from it is not dumpable); missing sources are skipped."""
+        raise NotImplementedError(f"{type(self).__name__} has no trusted area")
+
+    async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
+        """The first ``max_bytes`` of a regular file under an installed directory (None if missing),
+        never following a symlink or blocking on a FIFO; raises SandboxError for anything else."""
+        raise NotImplementedError(f"{type(self).__name__} has no trusted area")
+
+    async def remove_trusted(self, path: str) -> None:
+        """Delete a directory ``install_trusted`` returned."""
+        raise NotImplementedError(f"{type(self).__name__} has no trusted area")
+
     async def wipe(self) -> bool:
-        """Return the sandbox to its freshly created state for reuse: kill every process and delete
-        everything in its writable places, System V IPC objects included. True only when verified;
-        a sandbox that cannot be wiped must be closed, never reused. The default says it cannot
-        (an unisolated provider shares /tmp with the host, so "delete everything" is not its to do)."""
+        """Return the sandbox to a state indistinguishable from a new sandbox's, for reuse: no process
+        of before, nothing in its writable places, no System V or POSIX IPC object (shared memory,
+        message queues, semaphores), no key in its keyrings, and a PID counter that does not show
+        what ran before. True only when all of that is verified; a sandbox that cannot be wiped must
+        be closed, never reused. The default says it cannot: an unisolated provider shares /tmp with
+        the host, and bwrap cannot restore a PID counter (its new sandboxes cost a fork instead)."""
         return False
 
     async def __aenter__(self) -> "Sandbox":

@@ -1,14 +1,16 @@
-"""The ``bwrap`` provider: each sandbox is one bubblewrap container with a long-lived init inside.
+"""The ``bwrap`` provider: each sandbox is a fork of one bubblewrap template, with a long-lived init inside.
 
-``create()`` starts ``bwrap`` once with new user, PID, IPC, UTS, cgroup and (unless
-``spec.network == "host"``) network namespaces, a root filesystem that is a single size-limited
-tmpfs (``spec.disk_mb``) with the host's ``/usr`` (and ``/bin``, ``/lib*``) bound read-only and a
-minimal ``/etc``; ``envgym/sandbox/bwrap_init.py`` runs as PID 1, makes everything but the
-workspace, ``/tmp``, ``$HOME`` and ``/dev/shm`` read-only, drops every capability, and then runs
-commands on request. Every ``exec`` is supervised by a child subreaper that kills whatever the
-command leaves behind (daemons included) when it ends or times out. Files live only inside the
-sandbox's mount namespace, so nothing is written to the host's disk and nothing survives ``close``.
-See docs/sandbox.md for the model and the measurements behind this design.
+The provider starts ``bwrap`` once (the *template*, ``bwrap_template.py``) and ``create()`` asks it for
+a sandbox: a fork that makes new user, PID, IPC, mount, UTS, cgroup and (unless ``spec.network ==
+"host"``) network namespaces, a root filesystem that is a single size-limited tmpfs
+(``spec.disk_mb``) with the host's ``/usr`` (and ``/bin``, ``/lib*``) read-only and a minimal ``/etc``,
+makes everything but the workspace, ``/tmp``, ``$HOME`` and ``/dev/shm`` read-only, drops every
+capability and then, as PID 1 (``bwrap_init.py``), runs commands on request. A sandbox therefore costs
+a fork, not a bwrap and interpreter start, and still shares nothing with any other. Every ``exec`` is
+supervised by a child subreaper that kills whatever the command leaves behind (daemons included)
+when it ends or times out. Files live only inside the sandbox's mount namespace, so nothing is
+written to the host's disk and nothing survives ``close``. See docs/sandbox.md for the model and the
+measurements behind this design.
 
 Example:
     >>> import asyncio
@@ -23,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import itertools
 import marshal
 import os
@@ -33,22 +36,34 @@ import subprocess
 import threading
 import time
 import uuid
+import weakref
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Sequence
 
 from envgym.errors import SandboxError
+from envgym.sandbox import bwrap_etc
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
-from envgym.sandbox.bwrap_etc import etc_template_path
-from envgym.sandbox.cgroups import SandboxCgroup
+from envgym.sandbox.bwrap_spawner import LAUNCHER, SandboxProcess, Template, first_reply
+from envgym.sandbox.cgroups import SandboxCgroup, sweep_stale_cgroups
 from envgym.sandbox.runner import BASE_ENV
+from envgym.sandbox.trusted import HostTrustedArea, TrustedBase, remove_orphans
 
-INIT_SOURCE_PATH = Path(__file__).with_name("bwrap_init.py")
-SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the init; it is in the read-only /usr
+SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the template and init; it is in the read-only /usr
 HOME = "/root"  # commands run as uid 0 of the sandbox's user namespace, with no capabilities
 UNPRIVILEGED_ID = 65534  # when envgym runs as root, bwrap runs as nobody (see _spawn_preexec)
 INIT_MEMORY_MB = 64  # the in-sandbox init and its per-exec supervisors, on top of spec.memory_mb
-INIT_PIDS = 8  # bwrap, its init and concurrent supervisors, on top of spec.max_processes
+INIT_PIDS = 8  # the init and concurrent supervisors, on top of spec.max_processes
+TEMPLATE_DISK_BYTES = 16 << 20  # the template's own root: its copy of the allowlisted /etc (about 0.5 MB)
+# Standard modules the template imports once: every sandbox's init is a fork of it, so a Python
+# program started by ``exec_python`` (the grading harness, a solution's workers) finds them loaded.
+PRELOAD = ("typing", "collections", "functools", "itertools", "math", "re", "heapq", "string", "bisect",
+           "traceback")
+# Loads the init and the template into one namespace from argv (nothing of ours is a file in there).
+BOOT = ("import sys\nns = {'__name__': 'envgym_sandbox'}\n"
+        "exec(compile(sys.argv[1], 'bwrap_init.py', 'exec'), ns)\n"
+        "exec(compile(sys.argv[2], 'bwrap_template.py', 'exec'), ns)\n"
+        "sys.exit(ns['main'](sys.argv[3]))\n")
 
 FILE_OP_TIMEOUT_S = 120.0  # a read_file/write_file helper that hangs this long has been wedged
 MAX_INLINE_REQUEST = 48_000  # bigger requests (long scripts, big env) go through a pipe
@@ -56,98 +71,27 @@ _ids = itertools.count(1)
 
 
 @lru_cache(maxsize=1)
-def _init_source() -> str:
-    return INIT_SOURCE_PATH.read_text()
+def _sources() -> tuple[str, str]:
+    here = Path(__file__).parent
+    return (here / "bwrap_init.py").read_text(), (here / "bwrap_template.py").read_text()
 
 
-def _spawn_preexec(cgroup: SandboxCgroup | None, run_as: int | None) -> Callable[[], None] | None:
-    """What the bwrap child does before exec: join the sandbox's cgroup (needs root), then, when
-    envgym runs as root, become an unprivileged user.
+def _spawn_preexec(run_as: int | None) -> Callable[[], None] | None:
+    """What the bwrap child does before exec when envgym runs as root: become an unprivileged user.
 
     The kernel never applies RLIMIT_NPROC to processes of host uid 0 (so without a pids cgroup a
     fork bomb would not be stopped), and an unprivileged bwrap holds no more power than that user.
-    The child is forked from a process with threads (bwrap is spawned from a worker thread), so it
-    does raw system calls on paths computed here, nothing that could wait for another thread's lock.
+    The child is forked from a process with threads, so it only makes raw system calls.
     """
-    if cgroup is None and run_as is None:
+    if run_as is None:
         return None
-    procs_files = [str(path / "cgroup.procs") for path in cgroup.paths] if cgroup is not None else []
 
     def preexec() -> None:
-        pid = str(os.getpid()).encode()
-        for procs in procs_files:
-            fd = os.open(procs, os.O_WRONLY)
-            try:
-                os.write(fd, pid)
-            finally:
-                os.close(fd)
-        if run_as is not None:
-            os.setgroups([])
-            os.setgid(run_as)
-            os.setuid(run_as)
+        os.setgroups([])
+        os.setgid(run_as)
+        os.setuid(run_as)
 
     return preexec
-
-
-class _HostProcess:
-    """The bwrap process, started from a worker thread so the event loop never waits for a fork
-    (and for the child's cgroup move, which can take tens of milliseconds); waited for through a
-    pidfd, so no thread is kept per sandbox as asyncio's child watcher would."""
-
-    def __init__(self, popen: subprocess.Popen, stderr_fd: int) -> None:
-        self.popen = popen
-        self.pid = popen.pid
-        self.stderr = _PipeReader(stderr_fd, 4096, keep="tail")
-
-    @classmethod
-    async def spawn(cls, argv: list[str], pass_fd: int, preexec: Callable[[], None] | None) -> "_HostProcess":
-        loop = asyncio.get_running_loop()
-        err_r, err_w = os.pipe()
-
-        def start() -> subprocess.Popen:
-            try:
-                return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_w,
-                                        pass_fds=(pass_fd,), cwd="/", start_new_session=True, preexec_fn=preexec)
-            finally:
-                os.close(err_w)
-
-        started = loop.run_in_executor(None, start)
-        try:
-            popen = await asyncio.shield(started)
-        except asyncio.CancelledError:
-            # The thread goes on; whatever it starts must not outlive the cancelled create.
-            started.add_done_callback(lambda fut: fut.cancelled() or fut.exception() or _reap_killed(fut.result()))
-            os.close(err_r)
-            raise
-        except BaseException:
-            os.close(err_r)
-            raise
-        return cls(popen, err_r)
-
-    def kill(self) -> None:
-        if self.popen.returncode is None:
-            try:
-                self.popen.kill()
-            except ProcessLookupError:
-                pass
-
-    async def wait(self) -> int:
-        if self.popen.poll() is None:
-            loop = asyncio.get_running_loop()
-            exited: asyncio.Future[None] = loop.create_future()
-            pidfd = os.pidfd_open(self.pid)
-            loop.add_reader(pidfd, lambda: exited.done() or exited.set_result(None))
-            try:
-                await exited
-            finally:
-                loop.remove_reader(pidfd)
-                os.close(pidfd)
-        return self.popen.wait()
-
-
-def _reap_killed(popen: subprocess.Popen) -> None:
-    popen.kill()
-    threading.Thread(target=popen.wait, daemon=True).start()
 
 
 @lru_cache(maxsize=1)
@@ -429,15 +373,20 @@ class _Channel:
 class BwrapSandbox(Sandbox):
     """One bubblewrap sandbox. Use ``BwrapProvider().create(spec)`` to make one."""
 
-    def __init__(self, spec: SandboxSpec, proc: _HostProcess, channel: _Channel,
-                 cgroup: SandboxCgroup | None = None) -> None:
+    def __init__(self, spec: SandboxSpec, proc: SandboxProcess, channel: _Channel,
+                 cgroup: SandboxCgroup | None, template: Template, trusted: HostTrustedArea | None = None) -> None:
         self.spec = spec
+        self._trusted = trusted
+        if trusted is not None:
+            self.trusted_root, self.trusted_protected = trusted.mount, trusted.protected
         self.cgroup = cgroup  # None where the host gives no cgroups: then only per-process rlimits apply
-        # The init enforces every exec's wall time; the host only steps in this much later (a
-        # command that SIGSTOPs its supervisor), cancelling the exec and raising SandboxError.
+        # The init enforces every exec's wall time (and continues a supervisor the command stopped);
+        # the host only steps in this much later (a wedged sandbox), cancelling the exec and raising
+        # SandboxError.
         self.stall_grace_s = 10.0
         self._proc = proc
         self._channel = channel
+        self._template = template  # kept alive while this sandbox is: its death would end the sandbox
         self._closed = False
         self._roots = [posixpath.normpath(spec.workdir), "/tmp"]
 
@@ -447,19 +396,14 @@ class BwrapSandbox(Sandbox):
 
     @property
     def pid(self) -> int:
-        """Host PID of the bwrap process holding this sandbox."""
+        """Host PID of the sandbox's PID 1 (its init): every process of the sandbox descends from it."""
         return self._proc.pid
-
-    @property
-    def _stderr_tail(self) -> bytes:
-        return bytes(self._proc.stderr.kept)
 
     def _check_open(self) -> None:
         if self._closed:
             raise SandboxError("the sandbox is closed")
         if self._channel.broken:
-            tail = self._stderr_tail.decode("utf-8", "replace").strip()
-            raise SandboxError(f"{self._channel.broken}{': ' + tail if tail else ''}")
+            raise SandboxError(self._channel.broken)
 
     def _path(self, path: str) -> str:
         """The absolute in-sandbox path for a user-given one; only the workdir and /tmp may be named."""
@@ -487,14 +431,30 @@ class BwrapSandbox(Sandbox):
 
     async def exec(self, cmd: str | list[str], *, stdin: str | bytes | None = None, timeout: float | None = None,
                    cwd: str | None = None, env: dict[str, str] | None = None) -> ExecResult:
-        self._check_open()
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
         if not argv:
             raise SandboxError("empty command")
+        return await self._run({"argv": argv}, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
+
+    async def exec_python(self, source: str, args: Sequence[str] = (), *, python: str = SANDBOX_PYTHON,
+                          stdin: str | bytes | None = None, timeout: float | None = None, cwd: str | None = None,
+                          env: dict[str, str] | None = None) -> ExecResult:
+        """``python -I -S -c source *args``; with the sandbox's own ``/usr/bin/python3`` it runs in a fork
+        of the sandbox's init (an interpreter already started, common modules imported) instead."""
+        if python != SANDBOX_PYTHON:
+            return await super().exec_python(source, args, python=python, stdin=stdin, timeout=timeout, cwd=cwd,
+                                             env=env)
+        argv = [python, "-I", "-S", "-c", source, *map(str, args)]
+        return await self._run({"argv": argv, "py": {"source": source, "args": [str(a) for a in args]}},
+                               stdin=stdin, timeout=timeout, cwd=cwd, env=env)
+
+    async def _run(self, what: dict, *, stdin: str | bytes | None, timeout: float | None, cwd: str | None,
+                   env: dict[str, str] | None) -> ExecResult:
+        self._check_open()
         workdir = posixpath.normpath(posixpath.join(self.spec.workdir, cwd)) if cwd else self.spec.workdir
         wall = float(timeout if timeout is not None else self.spec.wall_timeout_s)
         req_id = next(_ids)
-        request = {"op": "exec", "id": req_id, "argv": argv, "cwd": workdir, "env": self._env(env),
+        request = {"op": "exec", "id": req_id, **what, "cwd": workdir, "env": self._env(env),
                    "timeout": wall, "rlimits": self._rlimits()}
         started = time.monotonic()
         out_r, out_w = os.pipe()
@@ -611,42 +571,43 @@ class BwrapSandbox(Sandbox):
             self._channel.pending.pop(req_id, None)
             raise SandboxError(f"file transfer did not finish within {FILE_OP_TIMEOUT_S:.0f} s") from None
 
+    async def install_trusted(self, name: str, tar_gz: bytes, exec_only: dict[str, str] | None = None) -> str:
+        self._check_open()
+        if self._trusted is None:
+            return await super().install_trusted(name, tar_gz, exec_only)
+        return await asyncio.to_thread(self._trusted.install, name, tar_gz, dict(exec_only or {}))
+
+    async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
+        self._check_open()
+        if self._trusted is None:
+            return await super().read_trusted(path, max_bytes)
+        return await asyncio.to_thread(self._trusted.read, path, max_bytes)
+
+    async def remove_trusted(self, path: str) -> None:
+        if self._trusted is not None and not self._closed:
+            await asyncio.to_thread(self._trusted.remove, path)
+
     async def kill_all(self) -> None:
         """Kill every process in the sandbox (running execs return as killed); files stay."""
         self._check_open()
         await self._channel.call({"op": "kill_all", "id": next(_ids)})
 
-    async def wipe(self) -> bool:
-        """Kill every process and empty every writable place (workspace, /tmp, $HOME, /dev/shm) and
-        System V IPC objects, in the init: no command is started for it. True when verifiably clean."""
-        self._check_open()
-        req_id = next(_ids)
-        reply_fut = self._channel.expect(req_id)
-        try:
-            await self._channel.send({"op": "wipe", "id": req_id})
-        except BaseException:
-            self._channel.pending.pop(req_id, None)
-            raise
-        msg = await self._file_reply(reply_fut, req_id)
-        return bool(msg.get("clean"))
-
     async def close(self) -> None:
         if self._closed:
             return
         self._closed = True
-        # Killing bwrap takes its PID 1 with it (--die-with-parent), and with PID 1 the whole PID
-        # namespace and the mount namespace holding the tmpfs: every process and file is gone.
+        # Killing PID 1 ends the sandbox's PID namespace (every process) and its mount namespace
+        # (the tmpfs: every file); the pidfd turns readable once the kernel has done both.
         self._proc.kill()
         self._channel.close("the sandbox was closed")
         try:
             await self._proc.wait()
-            await asyncio.wait_for(asyncio.shield(self._proc.stderr.eof), 2)
-        except asyncio.TimeoutError:
-            pass
         finally:
-            self._proc.stderr.close()
-        if self.cgroup is not None:
-            await self.cgroup.remove_soon()
+            self._proc.close()
+            if self._trusted is not None and not self._trusted.destroy_if_empty():
+                await asyncio.to_thread(self._trusted.destroy)
+            if self.cgroup is not None:
+                await self.cgroup.remove_soon()
 
 
 class BwrapProvider(SandboxProvider):
@@ -655,6 +616,9 @@ class BwrapProvider(SandboxProvider):
     ``bwrap``: path of the bubblewrap binary; ``run_as``: host uid/gid bwrap runs as when envgym
     runs as root (default 65534, ``nobody``); ``cgroups``: give each sandbox a memory + pids cgroup
     when the host allows it (default on; see envgym/sandbox/cgroups.py).
+
+    The first ``create()`` starts the provider's template (one bwrap process, ~12 MB); ``aclose()``
+    closes every sandbox the provider made and stops it.
     """
 
     name = "bwrap"
@@ -665,6 +629,11 @@ class BwrapProvider(SandboxProvider):
         self.run_as = (UNPRIVILEGED_ID if run_as is None else run_as) if os.geteuid() == 0 else None
         self.cgroups = cgroups
         self._available: tuple[bool, str] | None = None
+        self._lock = threading.Lock()  # the template is shared by every event loop using this provider
+        self._template: Template | None = None
+        self._starting: tuple[object, concurrent.futures.Future] | None = None
+        self._generation = 0  # aclose() starts a new one: a template that finishes starting after it is stopped
+        self._live: weakref.WeakSet[BwrapSandbox] = weakref.WeakSet()
 
     def available(self) -> tuple[bool, str]:
         if self._available is None:
@@ -681,8 +650,7 @@ class BwrapProvider(SandboxProvider):
                 "--gid", "0", "--cap-add", "ALL", "--size", "1048576", "--tmpfs", "/", *_system_dir_args(),
                 "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=20, cwd="/",
-                                  preexec_fn=_spawn_preexec(None, self.run_as))
+            done = subprocess.run(argv, capture_output=True, timeout=20, cwd="/", preexec_fn=_spawn_preexec(self.run_as))
         except (OSError, subprocess.SubprocessError) as exc:
             return False, f"cannot run {self.bwrap}: {exc}"
         if done.returncode != 0:
@@ -694,60 +662,150 @@ class BwrapProvider(SandboxProvider):
                            "otherwise use the 'docker' provider")
         return True, ""
 
-    def _argv(self, spec: SandboxSpec, ctl_fd: int) -> list[str]:
-        workdir = _check_workdir(spec)
-        args = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
+    def _template_argv(self, ctl_fd: int, trusted: TrustedBase) -> list[str]:
+        init_source, template_source = _sources()
+        config = {"ctl_fd": ctl_fd, "preload": list(PRELOAD), "etc": {
+            "entries": list(bwrap_etc.ETC_ALLOWLIST), "hostnet_entries": list(bwrap_etc.HOST_NET_ENTRIES),
+            "synthetic": bwrap_etc.SYNTHETIC_ETC, "isolated": bwrap_etc.ISOLATED_NET_ETC}}
+        # No --unshare-net: the template never runs sandboxed code, and each sandbox makes its own
+        # network namespace unless it asked for the host's.
+        return [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
                 "--unshare-cgroup-try", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
                 "--hostname", "sandbox", "--die-with-parent", "--as-pid-1", "--new-session",
                 "--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8",
-                "--size", str(int(spec.disk_mb) * 1024 * 1024), "--tmpfs", "/",
-                *_system_dir_args(), "--proc", "/proc", "--dev", "/dev",
-                "--ro-bind", etc_template_path(spec.network != "host"), "/etc"]
-        if spec.network != "host":
-            args.append("--unshare-net")
-        config = {"ctl_fd": ctl_fd, "files": {}, "writable": [workdir, "/tmp", HOME, "/dev/shm"]}
-        return [*args, "--chdir", "/", "--", SANDBOX_PYTHON, "-I", "-S", "-c", _init_source(),
+                "--size", str(TEMPLATE_DISK_BYTES), "--tmpfs", "/", *_system_dir_args(),
+                "--proc", "/proc", "--dev", "/dev", "--ro-bind", "/etc", "/.host-etc", "--dir", "/newroot",
+                *trusted.bind_args(), "--chdir", "/", "--", SANDBOX_PYTHON, "-I", "-S", "-c", BOOT, init_source, template_source,
                 marshal.dumps(config).hex()]
+
+    def _start_template(self, key: object) -> Template:
+        # The trusted roots of the template's sandboxes live in one host directory bound into it;
+        # each sandbox binds only its own (trusted.py). Removed when the template is stopped.
+        trusted = TrustedBase(self.run_as)
+        try:
+            host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+            ctl_fd = box_end.detach()
+            return Template.start(self._template_argv(ctl_fd, trusted), ctl_fd, host_end, key,
+                                  _spawn_preexec(self.run_as), trusted)
+        except BaseException:
+            trusted.destroy()
+            raise
+
+    async def _current_template(self) -> Template:
+        """The running template, started (or restarted: it died, or a host /etc entry changed) if needed."""
+        key = bwrap_etc.host_signature()
+        with self._lock:
+            template = self._template
+            if template is not None and template.alive and template.key == key:
+                return template
+            if self._starting is None or self._starting[0] != key:
+                generation = self._generation
+                starting = LAUNCHER.submit(lambda: self._start_template(key))
+                self._starting = (key, starting)
+                starting.add_done_callback(lambda fut: self._started(fut, generation))
+            starting = self._starting[1]
+        # Shielded: one create giving up must not stop the start the others wait for.
+        return await asyncio.shield(asyncio.wrap_future(starting))
+
+    def _started(self, fut: concurrent.futures.Future, generation: int) -> None:
+        """On the launcher thread, once a start ended: the new template replaces the old one, which
+        lives on while its sandboxes do and is stopped with the last of them."""
+        with self._lock:
+            if self._starting is not None and self._starting[1] is fut:
+                self._starting = None
+            if fut.cancelled() or fut.exception() is not None:
+                return
+            if generation == self._generation:
+                self._template = fut.result()
+                return
+        fut.result().close()  # the provider was closed while it started
 
     async def create(self, spec: SandboxSpec | None = None) -> Sandbox:
         spec = spec or SandboxSpec()
         ok, why = self.available()
         if not ok:
             raise SandboxError(why, details={"provider": "bwrap"})
-        _check_workdir(spec)  # before anything is started
+        workdir = _check_workdir(spec)  # before anything is started
+        template = await self._current_template()
         cgroup = None
         if self.cgroups:
             # Everything in the sandbox together: its processes' memory plus its tmpfs files
             # (which are RAM), plus room for the init; and its processes, init and supervisors too.
-            cgroup = SandboxCgroup.create(uuid.uuid4().hex[:16],
+            cgroup = SandboxCgroup.create(uuid.uuid4().hex[:12],
                                           memory_bytes=(spec.memory_mb + spec.disk_mb + INIT_MEMORY_MB) << 20,
                                           max_pids=spec.max_processes + INIT_PIDS)
         host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         host_end.setblocking(False)
+        fds = {"ctl": box_end.detach()}
+        proc: SandboxProcess | None = None
+        trusted: HostTrustedArea | None = None
         try:
-            proc = await _HostProcess.spawn(self._argv(spec, box_end.fileno()), box_end.fileno(),
-                                            _spawn_preexec(cgroup, self.run_as))
-        except BaseException:
-            host_end.close()
+            trusted = _trusted_area(template)  # made before the fork: the sandbox binds it as it starts
+            config = {"disk_bytes": int(spec.disk_mb) << 20, "isolated_network": spec.network != "host",
+                      "writable": [workdir, "/tmp", HOME, "/dev/shm"], "trusted": (trusted.source, trusted.mount)}
             if cgroup is not None:
-                cgroup.remove_now()
+                fds.update(cgroup.open_procs())
+            handed, fds = fds, {}
+            await template.spawn(config, handed)  # closes them, whatever happens
+            msg, passed = await first_reply(host_end)
+            if passed:
+                proc = SandboxProcess(passed[0])
+                for fd in passed[1:]:
+                    os.close(fd)
+            if "error" in msg or proc is None:
+                raise SandboxError(f"the bwrap sandbox failed to start: {msg.get('error', 'no init process')}")
+        except BaseException:
+            for fd in fds.values():
+                _close_quietly(fd)
+            host_end.close()  # an init that is still starting sees its host gone, and exits
+            if proc is not None:
+                proc.kill()
+                proc.close()
+            if trusted is not None:
+                trusted.destroy()  # empty: nothing was installed yet
+            if cgroup is not None:
+                await asyncio.shield(cgroup.remove_soon())
             raise
-        finally:
-            box_end.close()
         channel = _Channel(host_end)
-        ready = channel.expect(0)
         channel.start()
-        box = BwrapSandbox(spec, proc, channel, cgroup)
+        box = BwrapSandbox(spec, proc, channel, cgroup, template, trusted)
+        self._live.add(box)
         try:
-            msg = await asyncio.wait_for(ready, 30)
-            if "error" in msg:
-                raise SandboxError(msg["error"])
             for rel, content in spec.files.items():
                 await box.write_file(rel, content)
-        except BaseException as exc:
+        except BaseException:
             await box.close()
-            if isinstance(exc, (SandboxError, asyncio.TimeoutError)):
-                tail = box._stderr_tail.decode("utf-8", "replace").strip()
-                raise SandboxError(f"the bwrap sandbox failed to start: {exc}{' — ' + tail if tail else ''}") from exc
             raise
         return box
+
+    async def recover(self) -> list[str]:
+        """Remove what dead envgym processes on this host left: empty sandbox cgroups, trusted areas
+        (trusted.py) and /etc templates (older versions kept one in /dev/shm). Never anything of a
+        live process."""
+        removed = await asyncio.to_thread(sweep_stale_cgroups)
+        removed += await asyncio.to_thread(remove_orphans)
+        return removed + await asyncio.to_thread(bwrap_etc.sweep_stale_templates)
+
+    async def aclose(self) -> None:
+        """Close every sandbox this provider made, then stop its template."""
+        await asyncio.gather(*(box.close() for box in list(self._live)), return_exceptions=True)
+        with self._lock:
+            self._generation += 1
+            template, self._template = self._template, None
+            self._starting = None
+        if template is not None:
+            template.close()
+
+
+def _trusted_area(template: Template) -> HostTrustedArea:
+    try:
+        return template.trusted.area()
+    except OSError as exc:
+        raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc
+
+
+def _close_quietly(fd: int) -> None:
+    try:
+        os.close(fd)
+    except OSError:
+        pass

@@ -1,21 +1,17 @@
-"""PID 1 of a bwrap sandbox: finishes the sandbox's setup, then runs commands for the host.
+"""PID 1 of a bwrap sandbox: runs commands for the host, one supervised exec at a time per supervisor.
 
-This file runs INSIDE the sandbox under Debian's ``/usr/bin/python3`` (passed with ``-c``), so it
-imports nothing from envgym and only the standard library. The host (``envgym.sandbox.bwrap``)
-talks to it over an inherited SOCK_SEQPACKET socket (``ctl_fd``): one JSON request per packet, with the pipes
-the command should use attached as SCM_RIGHTS file descriptors; replies are JSON packets.
+This file runs INSIDE the sandbox under Debian's ``/usr/bin/python3 -I -S``, so it imports nothing from
+envgym and only the standard library. It is loaded into the provider's *template* process
+(``bwrap_template.py``, in the same namespace); each sandbox's PID 1 is a fork of that template which
+has already set up the sandbox's namespaces, root and capabilities, and then serves here. The host
+(``envgym.sandbox.bwrap``) talks to it over an inherited SOCK_SEQPACKET socket: one marshal-ed request
+per packet, with the pipes the command should use attached as SCM_RIGHTS file descriptors; replies are
+marshal-ed packets too.
 
-Why a long-lived init instead of one bwrap per exec: the sandbox's disk is one size-limited tmpfs
-that only exists in this mount namespace, an exec costs a fork here instead of a bwrap start, and
-"everything an exec started dies with it" is enforced by a per-exec subreaper (see ``supervise``).
-
-Setup, while still holding capabilities in the sandbox's own user namespace:
-  * bind-mount each writable directory onto itself, then remount ``/`` read-only, so only those
-    directories (all on the same capped tmpfs) are writable;
-  * forbid nested user namespaces (``user.max_user_namespaces = 0``);
-  * drop every capability (bounding, inheritable, ambient, effective, permitted) and lock
-    ``SECBIT_NOROOT`` so uid 0 in here never regains one across ``execve``;
-  * become non-dumpable so sandboxed code (same uid) cannot ptrace us or open our /proc fds.
+Why a long-lived init instead of one process start per exec: the sandbox's disk is one size-limited
+tmpfs that only exists in this mount namespace, an exec costs a fork here instead of a sandbox start,
+"everything an exec started dies with it" is enforced by a per-exec subreaper (see ``supervise``), and
+a Python program can run in a fork of this already-started interpreter (``_spawn_python``).
 """
 
 import _signal as signal
@@ -54,78 +50,19 @@ def send_fds(sock, data, fds):
     payload = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder, signed=True) for fd in fds)
     return sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)] if fds else [])
 
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND = 1, 2, 4, 32, 4096
-PR_SET_DUMPABLE, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 4, 24, 28
-PR_SET_CHILD_SUBREAPER, PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 36, 47, 4
-# SECBIT_NOROOT | SECBIT_NOROOT_LOCKED | SECBIT_NO_SETUID_FIXUP(_LOCKED) | SECBIT_KEEP_CAPS_LOCKED
-SECUREBITS = 0x01 | 0x02 | 0x04 | 0x08 | 0x20
+PR_SET_CHILD_SUBREAPER = 36
 RLIMITS = {"cpu": 0, "fsize": 1, "core": 4, "nproc": 6, "nofile": 7, "as": 9}
+# Signals a command could send its supervisor (same user) to end or stop it: a supervisor ignores
+# them (only SIGKILL and SIGSTOP get through), and restores the defaults for the command it starts.
+SHIELDED = tuple(getattr(signal, name) for name in (
+    "SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO",
+    "SIGPWR", "SIGTSTP", "SIGTTIN", "SIGTTOU") if hasattr(signal, name))
 
 
 def _check(ret, what):
     if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, "%s: %s" % (what, os.strerror(err)))
-
-
-def _mount_bind_self(path):
-    p = path.encode()
-    _check(libc.mount(p, p, None, MS_BIND, None), "bind " + path)
-
-
-def _remount_ro(path):
-    flags = MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV
-    _check(libc.mount(None, path.encode(), None, flags, None), "remount-ro " + path)
-
-
-class _CapHeader(ctypes.Structure):
-    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-
-class _CapData(ctypes.Structure):
-    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
-
-
-def _drop_capabilities():
-    _check(libc.prctl(PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0), "securebits")
-    cap = 0
-    while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
-    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    header = _CapHeader(0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3
-    data = (_CapData * 2)()
-    _check(libc.capset(ctypes.byref(header), data), "capset")
-
-
-def _root_mode(path):
-    return 0o1777 if path in ("/tmp", "/dev/shm") else 0o755
-
-
-def setup(cfg):
-    for name, text in cfg["files"].items():
-        os.makedirs(os.path.dirname(name), exist_ok=True)
-        with open(name, "w") as fh:
-            fh.write(text)
-    for path in cfg["writable"]:
-        os.makedirs(path, exist_ok=True)
-        os.chmod(path, _root_mode(path))
-        if path == "/dev/shm":
-            # /dev is bwrap's own small tmpfs: back /dev/shm by the capped disk instead.
-            os.makedirs("/.shm", exist_ok=True)
-            os.chmod("/.shm", 0o1777)
-            _check(libc.mount(b"/.shm", b"/dev/shm", None, MS_BIND, None), "bind /dev/shm")
-        else:
-            _mount_bind_self(path)
-    _remount_ro("/")
-    # bwrap's /dev is a tmpfs of its own, outside the disk cap: nothing may be written there.
-    _remount_ro("/dev")
-    try:
-        with open("/proc/sys/user/max_user_namespaces", "w") as fh:
-            fh.write("0")
-    except OSError:
-        pass  # kernels without the per-namespace limit: a nested namespace would still hold no power here
-    _drop_capabilities()
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -204,6 +141,15 @@ def reply(ctl, msg):
     ctl.send(marshal.dumps(msg))
 
 
+def close_fds_except(*keep):
+    """Close every descriptor above 2 but ``keep`` (close_range(2) between them: no /proc listing)."""
+    low = 3
+    for fd in sorted(k for k in keep if k >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, 1 << 20)
+
+
 def _apply_rlimits(limits):
     for name, value in limits.items():
         value = int(value)
@@ -224,8 +170,13 @@ def _which(name, path):
 def _spawn_command(req, fds):
     """Start the command from the (disposable) supervisor: posix_spawn is a vfork, much cheaper than
     forking a Python process, so the cwd and rlimits it inherits are set on the supervisor itself
-    (which is why a memory limit below ~32 MiB leaves no room to start a command)."""
-    os.chdir(req["cwd"])
+    (which is why a memory limit below ~32 MiB leaves no room to start a command). Returns its pid,
+    or minus the exit code of a command that could not start."""
+    try:
+        os.chdir(req["cwd"])
+    except OSError as exc:  # sandboxed code may have taken the permissions away from its own directory
+        os.write(fds["stderr"], ("envgym sandbox: cannot enter %r: %s\n" % (req["cwd"], exc.strerror)).encode())
+        return -126
     _apply_rlimits(req["rlimits"])
     try:
         # Make the command, not PID 1, the OOM killer's choice when the sandbox's cgroup is full.
@@ -235,17 +186,92 @@ def _spawn_command(req, fds):
         pass
     if "stdin" not in fds:
         fds["stdin"] = os.open("/dev/null", os.O_RDONLY)  # closed with the others by the caller
+    if "py" in req:
+        return _spawn_python(req, fds)
     actions = [(os.POSIX_SPAWN_DUP2, fds["stdin"], 0), (os.POSIX_SPAWN_DUP2, fds["stdout"], 1),
                (os.POSIX_SPAWN_DUP2, fds["stderr"], 2)]
     try:
         return os.posix_spawn(_which(req["argv"][0], req["env"].get("PATH", "")), req["argv"], req["env"],
                               file_actions=actions, setsid=True,
-                              setsigdef=(signal.SIGPIPE, signal.SIGINT, signal.SIGTERM, signal.SIGCHLD,
-                                         signal.SIGXFSZ),
+                              setsigdef=SHIELDED + (signal.SIGPIPE, signal.SIGCHLD, signal.SIGXFSZ),
                               setsigmask=())
     except OSError as exc:
         os.write(fds["stderr"], ("envgym sandbox: cannot run %r: %s\n" % (req["argv"][0], exc.strerror)).encode())
         return -(127 if exc.errno == errno.ENOENT else 126)
+
+
+def _spawn_python(req, fds):
+    """Run ``python3 -I -S -c <source> <args>`` as a fork of this process instead of a new interpreter.
+
+    This process IS ``/usr/bin/python3 -I -S`` (the template pre-imported common standard modules
+    before forking the sandbox), so the program starts at the cost of a fork, not of an interpreter
+    start plus its imports. The child gets what a new interpreter would: fds 0-2 only (the control
+    socket and every other descriptor are closed), its own session, Python's default signal
+    handlers, the request's environment, a fresh ``__main__`` and new standard streams. It holds
+    nothing of value: this process never received anything but the host's requests for this sandbox.
+    """
+    pid = os.fork()
+    if pid:
+        return pid
+    code = 1
+    try:
+        os.setsid()
+        for target, name in ((0, "stdin"), (1, "stdout"), (2, "stderr")):
+            os.dup2(fds[name], target)
+        os.closerange(3, 1 << 20)  # close_range(2): the control socket, the supervisor's link, all else
+        code = _run_python(req)
+    except BaseException as exc:  # noqa: BLE001 — our own failure, before or after the program
+        os.write(2, ("envgym sandbox: cannot run the Python program: %r\n" % (exc,)).encode())
+    finally:
+        os._exit(code)
+
+
+def _run_python(req):
+    import atexit
+    import builtins
+
+    for number in SHIELDED:
+        signal.signal(number, signal.default_int_handler if number == signal.SIGINT else signal.SIG_DFL)
+    gc.enable()
+    os.environ.clear()
+    os.environ.update(req["env"])
+    sys.argv = ["-c"] + list(req["py"]["args"])
+    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
+    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
+    sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)
+    main = type(sys)("__main__")
+    main.__builtins__ = builtins
+    sys.modules["__main__"] = main
+    try:
+        exec(compile(req["py"]["source"], "<string>", "exec"), main.__dict__)
+        code = 0
+    except SystemExit as exc:
+        code = _exit_code(exc.code)
+    except BaseException:  # noqa: BLE001 — as the interpreter does: print the traceback, exit 1
+        sys.excepthook(*sys.exc_info())
+        code = 1
+    threading = sys.modules.get("threading")
+    if threading is not None:
+        threading._shutdown()
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            code = code or 120  # the interpreter's code for a failed flush at exit
+    return code
+
+
+def _exit_code(value):
+    if value is None:
+        return 0
+    if isinstance(value, int):
+        return value & 0xFF
+    try:
+        sys.stderr.write("%s\n" % (value,))
+    except (OSError, ValueError):
+        pass
+    return 1
 
 
 def run_exec(req, fds):
@@ -305,15 +331,11 @@ def supervisor_main(ctl, link):
     exec of a sandbox); its own CPU time counts against RLIMIT_CPU too, so it retires well before.
     """
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    for number in SHIELDED:
+        signal.signal(number, signal.SIG_IGN)
     # Forked from PID 1 mid-request: drop every inherited descriptor (another exec's pipes would
     # otherwise stay open for as long as this supervisor lives).
-    keep = {0, 1, 2, ctl.fileno(), link.fileno()}
-    for name in os.listdir("/proc/self/fd"):
-        if int(name) not in keep:
-            try:
-                os.close(int(name))
-            except OSError:
-                pass
+    close_fds_except(ctl.fileno(), link.fileno())
     while True:
         try:
             data, fds = recv_fds(link, 1 << 20, 8)
@@ -438,52 +460,6 @@ def _existing_ancestor(path):
     return path or "/"
 
 
-def _remove_contents(path):
-    """Delete everything under ``path`` (never following symlinks). Sandboxed code may have taken
-    the permissions away from its own directories; as their owner we can give them back."""
-    for entry in os.scandir(path):
-        if entry.is_dir(follow_symlinks=False):
-            os.chmod(entry.path, 0o700)
-            _remove_contents(entry.path)
-            os.rmdir(entry.path)
-        else:
-            os.unlink(entry.path)
-
-
-IPC_RMID = 0
-
-
-def _remove_sysv_ipc():
-    """System V shared memory, queues and semaphores outlive their processes (in this sandbox's own
-    IPC namespace): remove them so nothing of one occupant reaches the next."""
-    for kind, call in (("shm", libc.shmctl), ("msg", libc.msgctl), ("sem", libc.semctl)):
-        try:
-            with open("/proc/sysvipc/" + kind) as fh:
-                ids = [int(line.split()[1]) for line in fh.readlines()[1:] if line.strip()]
-        except OSError:
-            continue
-        for ipc_id in ids:
-            if kind == "sem":
-                call(ipc_id, 0, IPC_RMID, None)
-            else:
-                call(ipc_id, IPC_RMID, None)
-
-
-def wipe(ctl, req, fds):
-    """Empty every writable place (after PID 1 killed every process): the sandbox is then as new."""
-    left = []
-    for root in req["roots"]:
-        try:
-            os.chmod(root, _root_mode(root))
-            _remove_contents(root)
-            left += [os.path.join(root, name) for name in os.listdir(root)]
-        except (OSError, RecursionError) as exc:
-            left.append("%s: %s" % (root, exc))
-    _remove_sysv_ipc()
-    reply(ctl, {"id": req["id"], "ok": True, "clean": not left, "left": left[:20]})
-    os._exit(0)
-
-
 # ---------------------------------------------------------------------------------------------
 # PID 1
 
@@ -491,10 +467,20 @@ def wipe(ctl, req, fds):
 MAX_IDLE_SUPERVISORS = 4
 
 
+def watch_children():
+    """A pipe that turns readable whenever a child exits (for select), in a PID 1: sandboxed code can
+    send it the signals it has handlers for, and none of them may stop it."""
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return wake_r
+
+
 class Init:
-    def __init__(self, ctl, writable):
+    def __init__(self, ctl):
         self.ctl = ctl
-        self.writable = list(writable)
         self.links = {}  # supervisor pid -> PID 1's end of its socket
         self.idle = []  # supervisors waiting for an exec
         self.busy = {}  # supervisor pid -> exec request id
@@ -592,6 +578,26 @@ class Init:
                     reply(self.ctl, {"id": req_id, "error": "the file helper was killed"})
         self._answer_lost(lost)
 
+    def resume_stopped(self):
+        """Continue every child of this init that sandboxed code stopped.
+
+        Supervisors and file helpers run as the sandbox's user, so ``kill -STOP -1`` stops them too
+        (only this init, the PID namespace's init, is immune); a stopped supervisor would neither
+        enforce its command's wall time nor answer. The kernel tells the parent when a child stops
+        (SIGCHLD, which wakes ``serve``), so a stop is undone at once, however often it is sent.
+        """
+        while True:
+            try:
+                info = os.waitid(os.P_ALL, 0, os.WSTOPPED | os.WNOHANG)
+            except ChildProcessError:
+                return
+            if info is None:
+                return
+            try:
+                os.kill(info.si_pid, signal.SIGCONT)
+            except OSError:
+                pass
+
     def _supervisor_gone(self, pid):
         """Forget a dead supervisor; the exec it was running (if any) is returned to be answered."""
         self.drop_supervisor(pid)
@@ -635,7 +641,8 @@ class Init:
             if not escapees:
                 return
             for pid in escapees:
-                _kill(_descendants(pid, table) + [pid])
+                # The escapee first: a shell whose child died before it would run its next command.
+                _kill([pid] + _descendants(pid, table))
             time.sleep(0.001)
             self._reap_orphans()
 
@@ -659,26 +666,17 @@ class Init:
         elif op == "kill_all":
             self.kill_all()
             reply(self.ctl, {"id": req["id"], "ok": True})
-        elif op == "wipe":
-            self.kill_all()
-            self.spawn_helper(wipe, {"id": req["id"], "roots": self.writable}, fds)
         else:
             reply(self.ctl, {"id": req["id"], "error": "unknown op %r" % op})
 
     def serve(self):
-        wake_r, wake_w = os.pipe()
-        os.set_blocking(wake_w, False)
-        signal.set_wakeup_fd(wake_w)
-        signal.signal(signal.SIGCHLD, lambda *_: None)
-        # Sandboxed code can send PID 1 the signals it has handlers for: none may stop it.
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        self.idle.append(self.new_supervisor())  # so the first exec does not wait for a fork
-        reply(self.ctl, {"id": 0, "ready": True})
+        wake_r = watch_children()
         while True:
             by_fd = {link.fileno(): pid for pid, link in self.links.items()}
             ready, _, _ = select.select([self.ctl, wake_r, *by_fd], [], [])
             if wake_r in ready:
                 os.read(wake_r, 4096)
+                self.resume_stopped()
                 self.reap()
             for fd in ready:
                 if fd in by_fd and by_fd[fd] in self.links:
@@ -712,22 +710,3 @@ class Init:
                         except OSError:
                             pass
                     reply(self.ctl, {"id": req.get("id"), "error": "sandbox init: %s" % exc})
-
-
-def main():
-    # PID 1 allocates little; with no collector running, forked workers copy fewer pages.
-    gc.disable()
-    cfg = marshal.loads(bytes.fromhex(sys.argv[1]))
-    ctl = _socket.socket(fileno=cfg["ctl_fd"])
-    os.set_inheritable(cfg["ctl_fd"], False)
-    try:
-        setup(cfg)
-    except OSError as exc:
-        reply(ctl, {"id": 0, "error": "sandbox setup failed: %s" % exc})
-        return 1
-    Init(ctl, cfg["writable"]).serve()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -17,12 +17,16 @@ from __future__ import annotations
 import asyncio
 import os
 import time
+from functools import lru_cache
 from pathlib import Path
 
+from envgym.sandbox.owners import owner_tag, process_alive
+
 PREFIX = "envgym-"
-STALE_AFTER_S = 30.0  # an empty sandbox cgroup this old was left by a crashed envgym process
+STALE_AFTER_S = 30.0  # an empty cgroup of an older envgym (no owner in its name) this old was left behind
 
 
+@lru_cache(maxsize=None)
 def _v1_controller_dir(controller: str) -> Path | None:
     """Where this process's cgroup for a v1 ``controller`` is, from mountinfo and /proc/self/cgroup."""
     mount_point = mount_root = None
@@ -65,19 +69,43 @@ def _v2_parent() -> Path | None:
     return parent
 
 
-def _sweep(parent: Path) -> None:
-    """Remove empty sandbox cgroups a crashed envgym process left behind (rmdir fails if in use)."""
-    try:
-        entries = list(parent.glob(PREFIX + "*"))
-    except OSError:
-        return
+def _parents() -> list[Path]:
+    """Where this process's sandbox cgroups are created (v2: one directory; v1: memory and pids)."""
+    v2 = _v2_parent()
+    if v2 is not None:
+        return [v2]
+    return [base for base in (_v1_controller_dir("memory"), _v1_controller_dir("pids")) if base is not None]
+
+
+def _stale(entry: Path, now: float) -> bool:
+    owner = entry.name[len(PREFIX):].split("-")[0]
+    pid, _, start = owner.partition(".")
+    if pid.isdigit() and start:
+        return not process_alive(int(pid), start)
+    return now - entry.stat().st_mtime > STALE_AFTER_S  # an older envgym's: no owner recorded
+
+
+def sweep_stale_cgroups() -> list[str]:
+    """Remove the sandbox cgroups that envgym processes which have died left behind (the bwrap
+    provider's ``recover()``, at server start). A cgroup whose owner is alive is never touched, and
+    rmdir refuses one that still holds a process."""
+    if os.geteuid() != 0:
+        return []
+    removed = []
     now = time.time()
-    for entry in entries:
+    for parent in _parents():
         try:
-            if now - entry.stat().st_mtime > STALE_AFTER_S:
-                entry.rmdir()
+            entries = list(parent.glob(PREFIX + "*"))
         except OSError:
-            pass
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir() and _stale(entry, now):
+                    entry.rmdir()
+                    removed.append(str(entry))
+            except OSError:
+                pass
+    return removed
 
 
 class SandboxCgroup:
@@ -100,8 +128,7 @@ class SandboxCgroup:
         parent = _v2_parent()
         if parent is None:
             return None
-        _sweep(parent)
-        path = parent / (PREFIX + name)
+        path = parent / f"{PREFIX}{owner_tag()}-{name}"
         path.mkdir()
         group = cls([path])
         try:
@@ -123,8 +150,7 @@ class SandboxCgroup:
         group = cls(made)
         try:
             for base in (memory, pids):
-                _sweep(base)
-                path = base / (PREFIX + name)
+                path = base / f"{PREFIX}{owner_tag()}-{name}"
                 path.mkdir()
                 made.append(path)
             (made[0] / "memory.limit_in_bytes").write_text(str(memory_bytes))
@@ -137,12 +163,19 @@ class SandboxCgroup:
             raise
         return group
 
-    def attach_self(self) -> None:
-        """Move the calling process into the cgroup (run in the child before it execs bwrap)."""
-        pid = str(os.getpid())
-        for path in self.paths:
-            with open(path / "cgroup.procs", "w") as fh:
-                fh.write(pid)
+    def open_procs(self) -> dict[str, int]:
+        """Write-only descriptors of the cgroup's ``cgroup.procs`` files, one per hierarchy. The kernel
+        checks the opener's credentials, so the sandbox (an unprivileged process) moves itself in by
+        writing "0" to them before it runs anything."""
+        fds: dict[str, int] = {}
+        try:
+            for i, path in enumerate(self.paths):
+                fds[f"cgroup{i}"] = os.open(path / "cgroup.procs", os.O_WRONLY | os.O_CLOEXEC)
+        except OSError:
+            for fd in fds.values():
+                os.close(fd)
+            raise
+        return fds
 
     def peak_memory_bytes(self) -> int | None:
         for name in ("memory.max_usage_in_bytes", "memory.peak"):

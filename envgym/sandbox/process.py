@@ -35,6 +35,7 @@ class ProcessSandbox(Sandbox):
         self.tmp = root / "tmp"
         self._closed = False
         self._pgids: set[int] = set()
+        self._spawning: set[asyncio.Future[None]] = set()  # commands between their start and being tracked
 
     @property
     def closed(self) -> bool:
@@ -62,12 +63,15 @@ class ProcessSandbox(Sandbox):
             raise SandboxError("the sandbox is closed")
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
         run_env = {**BASE_ENV, "HOME": str(self.workspace), "TMPDIR": str(self.tmp), **self.spec.env, **(env or {})}
-        workdir = self._host_path(cwd) if cwd else self.workspace
+        # "/" is the host's root: this provider isolates nothing, and graders run from "/" everywhere.
+        workdir = Path("/") if cwd == "/" else self._host_path(cwd) if cwd else self.workspace
+        spawned: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._spawning.add(spawned)
         try:
             return await run_process(
                 argv, stdin=stdin, timeout=timeout or self.spec.wall_timeout_s, cwd=str(workdir), env=run_env,
                 output_bytes=self.spec.output_bytes, preexec_fn=rlimit_preexec(self.spec, nproc=False),
-                track=self._pgids,
+                track=self._pgids, spawned=spawned,
             )
         except (FileNotFoundError, PermissionError) as exc:
             if not workdir.is_dir():
@@ -75,6 +79,8 @@ class ProcessSandbox(Sandbox):
             # Same shape as a shell's answer (and the bwrap provider's): 127 not found, 126 not runnable.
             code = 127 if isinstance(exc, FileNotFoundError) else 126
             return ExecResult(exit_code=code, stdout="", stderr=f"cannot run {argv[0]!r}: {exc.strerror}\n")
+        finally:
+            self._spawning.discard(spawned)
 
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
         target = self._host_path(path)
@@ -91,6 +97,8 @@ class ProcessSandbox(Sandbox):
             raise SandboxError(f"no file {path!r} in the sandbox") from exc
 
     async def kill_all(self) -> None:
+        # A command already running but not yet tracked would be missed: wait until it is.
+        await asyncio.gather(*self._spawning, return_exceptions=True)
         for pgid in list(self._pgids):
             try:
                 os.killpg(pgid, signal.SIGKILL)

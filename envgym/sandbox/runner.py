@@ -81,20 +81,27 @@ class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):
 
 async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: float, cwd: str | None,
                       env: dict[str, str], output_bytes: int, preexec_fn: Callable[[], None] | None = None,
-                      track: set[int] | None = None, pass_fds: tuple[int, ...] = ()) -> ExecResult:
-    """Run ``argv`` in a new session (its own process group), kill the group on timeout."""
+                      track: set[int] | None = None, pass_fds: tuple[int, ...] = (),
+                      spawned: asyncio.Future[None] | None = None) -> ExecResult:
+    """Run ``argv`` in a new session (its own process group), kill the group on timeout.
+    ``track`` gets the group's id while it runs; ``spawned`` resolves once it is in ``track`` (or the
+    start failed), so a caller that kills tracked groups can wait for commands still starting."""
     started = time.monotonic()
     loop = asyncio.get_running_loop()
-    transport, protocol = await loop.subprocess_exec(
-        lambda: _ExitAwareProtocol(loop), *argv,
-        stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd, env=env,
-        start_new_session=True, preexec_fn=preexec_fn, pass_fds=pass_fds,
-    )
-    proc = asyncio.subprocess.Process(transport, protocol, loop)
-    pgid = proc.pid
-    if track is not None:
-        track.add(pgid)
+    try:
+        transport, protocol = await loop.subprocess_exec(
+            lambda: _ExitAwareProtocol(loop), *argv,
+            stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd, env=env,
+            start_new_session=True, preexec_fn=preexec_fn, pass_fds=pass_fds,
+        )
+        proc = asyncio.subprocess.Process(transport, protocol, loop)
+        pgid = proc.pid
+        if track is not None:
+            track.add(pgid)
+    finally:
+        if spawned is not None and not spawned.done():
+            spawned.set_result(None)
     if stdin is not None:
         data = stdin.encode() if isinstance(stdin, str) else stdin
         try:
@@ -115,6 +122,9 @@ async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: fl
     except asyncio.CancelledError:
         _kill_group(pgid)
         readers.cancel()
+        # Retrieved here, or asyncio logs "exception was never retrieved" with a traceback for an
+        # ordinary cancellation (a step timeout, a client that went away).
+        readers.add_done_callback(lambda f: f.cancelled() or f.exception())
         raise
     # The command is done (or late): kill whatever it left in its group so pipes close and nothing lingers.
     _kill_group(pgid)

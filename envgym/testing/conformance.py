@@ -1,11 +1,12 @@
-"""The conformance kit (DESIGN.md §4): what every environment plugin must satisfy.
+"""The conformance kit (docs/architecture.md §4): what every environment plugin must satisfy.
 
 ``check_environment("family")`` runs, for every task of every suite (or of the one suite / task
 named), with bounded concurrency:
 
 * ``schema`` — suites and tasks are well formed and survive a JSON round trip, task ids are
   unique, every tool is a valid OpenAI function schema (its ``parameters`` pass the JSON Schema
-  metaschema, are an object schema, and the name matches ``^[a-zA-Z0-9_-]{1,64}$``).
+  metaschema, are an object schema, and the name matches ``^[a-zA-Z0-9_-]{1,64}$``), and the tool
+  and each of its parameters have a description.
 * ``round_trip`` — reset/step/close through the local ``Environment``: every model it emits
   (``ResetResult``, ``StepResult``, their observations, ``info`` and grade) and every action sent
   to it survives a JSON round trip; a step after the end raises ``SessionClosed``.
@@ -38,18 +39,19 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, Sequence
 
 from pydantic import BaseModel
 
+from envgym import bounded
 from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.context import EnvContext
 from envgym.envs import EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
 from envgym.loop import EpisodeRecord, run_episode
-from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, StepResult, SuiteInfo, Task,
-                             Tool)
+from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, SkippedTask, StepResult, SuiteInfo,
+                             Task, Tool)
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
 from envgym.sync import LoopThread
 
@@ -85,6 +87,7 @@ class CheckReport:
     failed: Counter = field(default_factory=Counter)
     failures: list[CheckFailure] = field(default_factory=list)
     duration_s: float = 0.0
+    skipped: list[SkippedTask] = field(default_factory=list)  # tasks that cannot run here, with the reason
 
     @property
     def ok(self) -> bool:
@@ -111,6 +114,7 @@ class CheckReport:
         lines += [f"  {c:<10} passed {p:>5}  failed {f:>5}" for c, p, f in self.rows()]
         if self.tasks_checked == 0:
             lines.append("  no tasks were checked")
+        lines += [f"  skipped {s.id}: {s.reason}" for s in self.skipped]
         lines += [f"  {f}" for f in self.failures]
         return "\n".join(lines)
 
@@ -223,6 +227,13 @@ def check_tool(tool: Tool | dict[str, Any]) -> list[str]:
         problems.append(f"tool {name!r}: parameters are not a valid JSON schema: {exc.message}")
     if params.get("type") != "object":
         problems.append(f"tool {name!r}: parameters must be an object schema (type: object)")
+    # Models choose arguments from these words, and TRL's environment_factory refuses tools without them.
+    if not tool.function.description.strip():
+        problems.append(f"tool {name!r} has no description")
+    properties = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+    for prop, spec in properties.items():
+        if not isinstance(spec, dict) or not str(spec.get("description") or "").strip():
+            problems.append(f"tool {name!r}: parameter {prop!r} has no description")
     problems += _round_trip(tool, f"tool {name!r}")
     try:
         json.dumps(tool.model_dump())
@@ -371,12 +382,7 @@ async def _run_job(job: _Job, context: EnvContext, report: CheckReport) -> None:
     finally:
         _current_job.reset(token)
     leftovers = [p for box in boxes for p in _sandbox_leftovers(box)]
-    for box in boxes:  # release what the environment forgot, so one bad task does not starve the rest
-        if not box.closed:
-            try:
-                await box.close()
-            except Exception:  # noqa: BLE001
-                pass
+    await release(boxes)
     report.record(job.check, env_name, job.task.id, outcome)
     if handle is not None:
         report.record("round_trip", env_name, job.task.id, handle.round_trip)
@@ -410,6 +416,12 @@ async def check_environment_async(env_id: str, *, sandbox: str | None = None, li
         report.suites.append(env_name)
         info = next(s for s in ref.cls.suites() if s.name == ref.suite)
         report.record("schema", env_name, None, _check_suite(ref.cls, info, ref.cls.tasks(ref.suite)))
+        # Tasks the family says cannot run here (malformed, or not on this host/provider) are listed,
+        # not run; the rest of the suite is checked.
+        skipped = [s for s in ref.cls.skipped_tasks(ref.suite, ctx) if ref.task_id is None or s.id == ref.task_id]
+        report.skipped += skipped
+        skipped_ids = {s.id for s in skipped}
+        tasks = [t for t in tasks if t.id not in skipped_ids]
         chosen = tasks[:limit] if limit is not None else tasks
         for task in chosen:
             report.record("schema", env_name, task.id, _check_task(task, ref.suite))
@@ -438,7 +450,7 @@ async def check_environment_async(env_id: str, *, sandbox: str | None = None, li
         leftovers = await _settled(lambda: sorted(p.name for p in private_tmp.iterdir()))
         shutil.rmtree(private_tmp, ignore_errors=True)
     new_children = await _settled(lambda: sorted(f"{pid} ({name})" for pid, name in _child_processes().items()
-                                                 if pid not in children_before))
+                                                 if pid not in children_before and pid not in bounded.worker_pids()))
     problems = [f"temporary files left behind after close: {', '.join(leftovers[:10])}"] if leftovers else []
     problems += [f"child processes still running after close: {', '.join(new_children[:10])}"] if new_children else []
     report.record("close", env_id, None, problems)
@@ -457,7 +469,19 @@ async def _settled(probe: Callable[[], list[str]], wait_s: float = 3.0) -> list[
         await asyncio.sleep(0.1)
 
 
-async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, concurrency: int, progress: bool) -> None:
+async def release(boxes: list[Sandbox]) -> None:
+    """Close the sandboxes an episode's environment forgot, so one bad task does not starve the rest."""
+    for box in boxes:
+        if not box.closed:
+            try:
+                await box.close()
+            except Exception:  # noqa: BLE001
+                pass
+
+
+async def run_all(items: Sequence[Any], run_one: Callable[[Any], Awaitable[None]], *, concurrency: int, progress: bool,
+                  description: str) -> None:
+    """``run_one`` on every item, at most ``concurrency`` at once, with a progress bar on stderr."""
     limiter = asyncio.Semaphore(max(1, concurrency))
     bar = None
     if progress:
@@ -467,19 +491,24 @@ async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, conc
         bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                        console=Console(stderr=True), transient=True)
         bar.start()
-        bar_task = bar.add_task(f"checking {report.env_id}", total=len(jobs))
+        bar_task = bar.add_task(description, total=len(items))
 
-    async def one(job: _Job) -> None:
+    async def one(item: Any) -> None:
         async with limiter:
-            await _run_job(job, ctx, report)
+            await run_one(item)
         if bar is not None:
             bar.advance(bar_task)
 
     try:
-        await asyncio.gather(*(one(j) for j in jobs))
+        await asyncio.gather(*(one(i) for i in items))
     finally:
         if bar is not None:
             bar.stop()
+
+
+async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, concurrency: int, progress: bool) -> None:
+    await run_all(jobs, lambda job: _run_job(job, ctx, report), concurrency=concurrency, progress=progress,
+                  description=f"checking {report.env_id}")
 
 
 def check_environment(env_id: str, *, sandbox: str | None = None, limit: int | None = None,

@@ -9,7 +9,8 @@ request body. That function may be sync or async and may return:
 * a ``Reply`` — full control: ``body``, ``status``, ``delay`` seconds before answering, ``headers``
   (use ``error_reply(status, message)`` for OpenAI-shaped errors such as a context-length 400).
 
-An exception raised by the function becomes a 500 with the exception text, so a broken script is
+A chat request with ``stream: true`` gets the same answer as server-sent events
+(``chat_stream_events``). An exception raised by the function becomes a 500 with the exception text, so a broken script is
 visible in the test's agent record rather than hanging it. Every request body received is kept in
 ``server.requests`` (in arrival order) for assertions.
 
@@ -17,6 +18,15 @@ vLLM-style extras: ``chat_response(..., token_ids=[...], prompt_token_ids=[...],
 adds ``choices[0].token_ids``, top-level ``prompt_token_ids`` and ``choices[0].logprobs.content``
 in the shapes vLLM uses when a request asks for ``return_token_ids``/``logprobs``.
 ``fake_token_ids(text)`` gives stable, deterministic ids for a string when a test needs some.
+
+Token-in/token-out routes, as vLLM serves them, answer when their handlers are given:
+``completions`` for ``POST /v1/completions`` (a prompt of token ids; build the answer with
+``completion_response``: ``choices[0].text``, ``token_ids``, ``prompt_token_ids`` and
+``logprobs.tokens``/``token_logprobs``, tokens shown as ``token_id:N`` under
+``return_tokens_as_token_ids``), ``tokenize`` for ``POST /tokenize`` (``messages`` rendered by the chat
+template, or a ``prompt``) and ``detokenize`` for ``POST /detokenize``. ``OpenAIServer.serving(backend)``
+wires all four to an object with ``chat``/``complete``/``tokenize``/``detokenize`` methods, such as
+``envgym.testing.local_model.LocalModel`` (a small ``transformers`` model that really samples).
 
 Example:
     >>> from envgym.testing.openai_server import OpenAIServer, chat_response, tool_call
@@ -40,7 +50,7 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Union
 
-__all__ = ["OpenAIServer", "Reply", "chat_response", "error_reply", "tool_call", "fake_token_ids",
+__all__ = ["OpenAIServer", "Reply", "chat_response", "chat_stream_events", "completion_response", "error_reply", "tool_call", "fake_token_ids",
            "fake_logprobs", "Handler"]
 
 ReplyLike = Union[dict, str, "Reply"]
@@ -103,6 +113,46 @@ def chat_response(content: str | None = None, *, tool_calls: list[dict[str, Any]
     return body
 
 
+def completion_response(text: str, token_ids: list[int], logprobs: list[float] | None, *, prompt_token_ids: list[int],
+                        finish_reason: str = "stop", return_token_ids: bool = True, tokens_as_ids: bool = True,
+                        tokens: list[str] | None = None, model: str = "scripted") -> dict[str, Any]:
+    """A vLLM ``text_completion`` body with one choice: ``text``, ``logprobs`` (``tokens`` and
+    ``token_logprobs``; tokens shown as ``token_id:N`` when ``tokens_as_ids``), and with
+    ``return_token_ids`` the choice's ``token_ids`` and ``prompt_token_ids``."""
+    choice: dict[str, Any] = {"index": 0, "text": text, "finish_reason": finish_reason, "stop_reason": None, "logprobs": None}
+    if logprobs is not None:
+        shown = [f"token_id:{t}" for t in token_ids] if tokens_as_ids or tokens is None else tokens
+        choice["logprobs"] = {"tokens": shown, "token_logprobs": list(logprobs), "top_logprobs": None, "text_offset": None}
+    if return_token_ids:
+        choice["token_ids"] = list(token_ids)
+        choice["prompt_token_ids"] = list(prompt_token_ids)
+    return {"id": f"cmpl-{next(_ids)}", "object": "text_completion", "created": int(time.time()), "model": model,
+            "choices": [choice], "usage": {"prompt_tokens": len(prompt_token_ids), "completion_tokens": len(token_ids),
+                                           "total_tokens": len(prompt_token_ids) + len(token_ids)}}
+
+
+def chat_stream_events(reply: dict[str, Any], request: dict[str, Any]) -> list[str]:
+    """A ``chat.completion`` body as the server-sent events a ``stream: true`` request gets (one
+    ``chat.completion.chunk`` with the whole message, one with the finish reason, the usage chunk
+    when ``stream_options.include_usage``, then ``[DONE]``)."""
+    choice = reply["choices"][0]
+    message = choice.get("message") or {}
+    delta: dict[str, Any] = {"role": "assistant", "content": message.get("content") or ""}
+    if message.get("tool_calls"):
+        delta["tool_calls"] = [{**c, "index": i} for i, c in enumerate(message["tool_calls"])]
+    if message.get("reasoning_content") is not None:
+        delta["reasoning_content"] = message["reasoning_content"]
+    base = {k: reply[k] for k in ("id", "created", "model") if k in reply} | {"object": "chat.completion.chunk"}
+    first = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": choice.get("logprobs"), "finish_reason": None,
+                                  **({"token_ids": choice["token_ids"]} if "token_ids" in choice else {})}]}
+    if "prompt_token_ids" in reply:
+        first["prompt_token_ids"] = reply["prompt_token_ids"]
+    chunks = [first, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason")}]}]
+    if (request.get("stream_options") or {}).get("include_usage"):
+        chunks.append({**base, "choices": [], "usage": reply.get("usage")})
+    return [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
+
+
 def error_reply(status: int, message: str, *, type_: str = "BadRequestError", code: str | int | None = None,
                 delay: float = 0.0) -> Reply:
     """An OpenAI/vLLM-shaped error, e.g. ``error_reply(400, "This model's maximum context length is 4096 tokens...")``."""
@@ -117,8 +167,12 @@ class OpenAIServer:
     ``base_url`` ends in ``/v1`` as OpenAI clients expect. ``requests`` holds every body received.
     """
 
-    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None) -> None:
+    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None,
+                 completions: Handler | None = None, tokenize: Handler | None = None, detokenize: Handler | None = None) -> None:
         self.handler = handler
+        self.completions = completions
+        self.tokenize = tokenize
+        self.detokenize = detokenize
         self.host = host
         self.port = port
         self.api_key = api_key
@@ -127,6 +181,11 @@ class OpenAIServer:
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
 
+    @classmethod
+    def serving(cls, backend: Any, **kwargs: Any) -> "OpenAIServer":
+        """A server whose four routes are ``backend.chat``, ``.complete``, ``.tokenize`` and ``.detokenize``."""
+        return cls(backend.chat, completions=backend.complete, tokenize=backend.tokenize, detokenize=backend.detokenize, **kwargs)
+
     @property
     def base_url(self) -> str:
         return f"http://{self.host}:{self.port}/v1"
@@ -134,7 +193,7 @@ class OpenAIServer:
     # ------------------------------------------------------------------ app
     def _app(self) -> Any:
         from fastapi import FastAPI, Request
-        from fastapi.responses import JSONResponse
+        from fastapi.responses import JSONResponse, StreamingResponse
 
         app = FastAPI(title="envgym scripted OpenAI server")
 
@@ -142,8 +201,10 @@ class OpenAIServer:
         async def models() -> dict[str, Any]:
             return {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "envgym"}]}
 
-        @app.post("/v1/chat/completions")
-        async def completions(request: Request) -> JSONResponse:
+        async def answer(request: Request, handler: Handler | None, route: str) -> JSONResponse:
+            if handler is None:
+                return JSONResponse({"error": {"message": f"{route} is not served here", "type": "NotFoundError", "code": 404}},
+                                    status_code=404)
             if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
                 return JSONResponse({"error": {"message": "invalid api key", "type": "AuthenticationError", "code": 401}}, status_code=401)
             try:
@@ -151,9 +212,9 @@ class OpenAIServer:
             except ValueError:
                 return JSONResponse({"error": {"message": "body is not JSON", "type": "BadRequestError", "code": 400}}, status_code=400)
             with self._lock:
-                self.requests.append(body)
+                self.requests.append(body if route == "/v1/chat/completions" else {**body, "_route": route})
             try:
-                out = self.handler(body)
+                out = handler(body)
                 if inspect.isawaitable(out):
                     out = await out
             except Exception as exc:  # noqa: BLE001 — a broken script must surface as a server error, not a hang
@@ -162,7 +223,26 @@ class OpenAIServer:
             reply = out if isinstance(out, Reply) else Reply(body=chat_response(out) if isinstance(out, str) else out)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
+            if body.get("stream") and reply.status == 200 and route == "/v1/chat/completions":
+                return StreamingResponse(iter(chat_stream_events(reply.body, body)), media_type="text/event-stream",
+                                         headers=reply.headers or None)
             return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
+
+        @app.post("/v1/chat/completions")
+        async def chat(request: Request) -> JSONResponse:
+            return await answer(request, self.handler, "/v1/chat/completions")
+
+        @app.post("/v1/completions")
+        async def completions(request: Request) -> JSONResponse:
+            return await answer(request, self.completions, "/v1/completions")
+
+        @app.post("/tokenize")
+        async def tokenize(request: Request) -> JSONResponse:
+            return await answer(request, self.tokenize, "/tokenize")
+
+        @app.post("/detokenize")
+        async def detokenize(request: Request) -> JSONResponse:
+            return await answer(request, self.detokenize, "/detokenize")
 
         return app
 

@@ -51,12 +51,15 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--max-tokens", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--mode", choices=["tokens", "chat"], default="tokens",
+                        help="tokens: token-in/token-out (vLLM's /v1/completions + /tokenize; always stitches); "
+                             "chat: messages in through /v1/chat/completions")
     parser.add_argument("--split-on-mismatch", action="store_true", help="cut divergent trajectories into pieces")
     parser.add_argument("--out", type=Path, default=Path("samples.jsonl"))
     args = parser.parse_args(argv)
 
     body = {"env": args.env, "task_id": args.task, "n": args.n, "seed": args.seed,
-            "model": {"base_url": args.model_url, "name": args.model, "return_token_ids": True, "logprobs": True,
+            "model": {"base_url": args.model_url, "name": args.model, "mode": args.mode, "return_token_ids": True, "logprobs": True,
                       "sampling": {"temperature": args.temperature, "max_tokens": args.max_tokens}}}
     answer = request_rollouts(args.envgym_url, body, args.token)
     samples, mismatched = [], 0

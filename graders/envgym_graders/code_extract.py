@@ -25,13 +25,18 @@ import re
 import textwrap
 from dataclasses import dataclass
 
-FENCE = re.compile(r"^[ \t]*```[ \t]*([A-Za-z0-9_+.-]*)[^\n]*\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+# Linear time: a fence line is a line that starts with ```; the info string is the rest of that line
+# (its first word is the tag). (The earlier pattern split the info string with two overlapping
+# quantifiers and took quadratic time on one long unterminated fence line.)
+FENCE = re.compile(r"^[ \t]*```([^\n]*)\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
+_TAG = re.compile(r"[ \t]*([A-Za-z0-9_+.-]*)")
 PYTHON_TAGS = {"python", "py", "python3", "py3"}
+BUILD_INLINE_CHARS = 200_000  # longer answers are read in a bounded worker (envgym.bounded)
 
 
 def extract_code(answer: str) -> str:
     """The code in ``answer`` (see the module docstring for the rules)."""
-    blocks = [(m.group(1).lower(), m.group(2)) for m in FENCE.finditer(answer)]
+    blocks = [(_TAG.match(m.group(1)).group(1).lower(), m.group(2)) for m in FENCE.finditer(answer)]  # type: ignore[union-attr]
     if not blocks:
         return answer
     for wanted in (lambda tag: tag in PYTHON_TAGS, lambda tag: tag == "", lambda tag: True):

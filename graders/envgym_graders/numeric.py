@@ -6,10 +6,18 @@ integers and decimals, ``1,000`` / ``1{,}000`` thousands separators, scientific 
 ``1.5 \\times 10^{3}``, fractions ``3/4``, ``\\frac{3}{4}`` (also ``\\dfrac``/``\\tfrac``, with a sign in
 front), a leading ``$`` or trailing units-free ``%``. A percentage ``p%`` matches when either ``p`` or
 ``p/100`` equals the expected value. Comparison is exact for two rationals when both tolerances are
-0, otherwise ``math.isclose(rel_tol, abs_tol)``.
+0, otherwise ``math.isclose``'s rule (``|a - b| <= max(rel_tol * max(|a|, |b|), abs_tol)``) in exact
+rational arithmetic, so no value overflows a float.
+
+Every number is parsed with bounded size: at most ``MAX_DIGITS`` digits and a decimal exponent of at
+most ``MAX_EXPONENT`` in magnitude (``1e30000000`` is refused before any arithmetic, not computed), so
+grading costs time linear in the answer's length. An answer whose number is over these bounds, or
+is not finite (``inf``, ``NaN``), scores 0 with the reason in ``details``; it is never a grader error.
+Only the last ``max_chars`` (default 100000) characters of an answer are read (the final answer is
+at its end).
 
 Config: ``answer`` (else ``task.private["answer"]``; a number or a string in any form above),
-``rel_tol`` (default 1e-6), ``abs_tol`` (default 1e-9).
+``rel_tol`` (default 1e-6), ``abs_tol`` (default 1e-9), ``max_chars``.
 
 Example:
     >>> parse_number("\\\\frac{1}{2}"), parse_number("1,000"), parse_number("The answer is \\\\boxed{-3/4}.")
@@ -18,16 +26,19 @@ Example:
 
 from __future__ import annotations
 
-import math
 import re
 from fractions import Fraction
 from typing import Any
 
-from envgym.context import EnvContext
 from envgym.errors import GraderError
 from envgym.grader import Grader
 from envgym.protocol import Grade, Submission, Task
-from envgym.sandbox.base import Sandbox
+
+MAX_DIGITS = 4300     # Python's own limit for int <-> str conversion
+MAX_EXPONENT = 4300  # |decimal exponent|; values stay below 10**8600, a few thousand bits
+_MAX_NUMBER_CHARS = 2 * MAX_DIGITS + 64
+_DIGIT_RUN = re.compile(r"[-+]?[\d,.]+%?")
+_NON_FINITE = re.compile(r"[-+]?(?:inf(?:inity)?|nan|\\infty|∞)", re.IGNORECASE)
 
 _NUM = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
 _FRAC = re.compile(r"^([-+]?)\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}$")
@@ -60,13 +71,36 @@ def _clean(text: str) -> str:
     return text.replace(" ", "") if re.fullmatch(r"[-+]?\d{1,3}(?: \d{3})+(?:\.\d+)?", text) else text
 
 
+class NumberOutOfRange(ValueError):
+    """A number in the answer is beyond the bounds this grader computes with."""
+
+
+def _check_exponent(exponent: str) -> int:
+    digits = exponent.lstrip("+-").lstrip("0")
+    if len(digits) > len(str(MAX_EXPONENT)) or int(digits or "0") > MAX_EXPONENT:
+        raise NumberOutOfRange(f"exponent {exponent[:20]}{'...' if len(exponent) > 20 else ''} is beyond ±{MAX_EXPONENT}")
+    return int(exponent)
+
+
 def _plain(token: str) -> Fraction:
-    return Fraction(token.replace(",", ""))
+    token = token.replace(",", "")
+    mantissa, _, exponent = token.lower().partition("e")
+    digits = len(mantissa) - mantissa.count(".") - mantissa.startswith(("-", "+"))
+    if digits > MAX_DIGITS:
+        raise NumberOutOfRange(f"a number with {digits} digits (more than {MAX_DIGITS})")
+    if exponent:
+        _check_exponent(exponent)
+    return Fraction(token)
 
 
 def parse_exact(text: str) -> tuple[Fraction, bool] | None:
-    """``(value, is_percent)`` if ``text`` is one number in a known form, else None."""
+    """``(value, is_percent)`` if ``text`` is one number in a known form, else None.
+    Raises ``NumberOutOfRange`` for a number beyond ``MAX_DIGITS``/``MAX_EXPONENT``."""
     text = _clean(text)
+    if len(text) > _MAX_NUMBER_CHARS:  # longer than any number within the bounds, in any form
+        if _DIGIT_RUN.fullmatch(text):
+            raise NumberOutOfRange(f"a number of {len(text)} characters (more than {MAX_DIGITS} digits)")
+        return None
     percent = text.endswith("%")
     if percent:
         text = text[:-1].strip()
@@ -81,9 +115,11 @@ def parse_exact(text: str) -> tuple[Fraction, bool] | None:
             den = _plain(m.group(2))
             return (_plain(m.group(1)) / den, percent) if den != 0 else None
         if m := _TIMES.match(text):
-            return _plain(m.group(1)) * Fraction(10) ** int(m.group(2)), percent
+            return _plain(m.group(1)) * Fraction(10) ** _check_exponent(m.group(2)), percent
         if re.fullmatch(_NUM, text):
             return _plain(text), percent
+    except NumberOutOfRange:
+        raise
     except (ValueError, ZeroDivisionError):
         return None
     return None
@@ -110,28 +146,59 @@ def _close(a: Fraction, b: Fraction, rel_tol: float, abs_tol: float) -> bool:
         return True
     if rel_tol == 0 and abs_tol == 0:
         return False
-    return math.isclose(float(a), float(b), rel_tol=rel_tol, abs_tol=abs_tol)
+    return abs(a - b) <= max(Fraction(rel_tol) * max(abs(a), abs(b)), Fraction(abs_tol))
+
+
+def _not_a_number(reason: str) -> Grade:
+    return Grade(reward=0.0, passed=False, details={"reason": reason})
 
 
 class NumericGrader(Grader):
     name = "numeric"
     summary = "The answer's number (boxed, fraction, LaTeX-light, percent) equals the expected one within a tolerance."
+    requires = frozenset({"answer"})
 
-    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                    context: EnvContext | None = None) -> Grade:
-        raw_expected: Any = self.config.get("answer", task.private.get("answer"))
-        if raw_expected is None:
+    def score_is_cheap(self, task: Task, submission: Submission) -> bool:
+        return True  # linear in the (capped) answer, with numbers of bounded size (module docstring)
+
+    def _expected(self, task: Task) -> Fraction:
+        raw: Any = self.config.get("answer", task.private.get("answer"))
+        if raw is None:
             raise GraderError(f"task {task.id!r} has no expected answer (config.answer or private.answer)")
-        expected = Fraction(raw_expected) if isinstance(raw_expected, (int, float)) and not isinstance(raw_expected, bool) \
-            else (parse_exact(str(raw_expected)) or (None, False))[0]
-        if expected is None:
-            raise GraderError(f"the expected answer {raw_expected!r} of task {task.id!r} is not a number")
+        try:
+            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+                return Fraction(raw)
+            parsed = parse_exact(str(raw))
+        except (ValueError, OverflowError):  # NumberOutOfRange, inf, nan
+            parsed = None
+        if parsed is None:
+            raise GraderError(f"the expected answer {str(raw)[:100]!r} of task {task.id!r} is not a finite number "
+                              f"within the grader's bounds")
+        return parsed[0]
+
+    def score(self, task: Task, submission: Submission) -> Grade:
+        expected = self._expected(task)
         rel_tol, abs_tol = float(self.config.get("rel_tol", 1e-6)), float(self.config.get("abs_tol", 1e-9))
-        got = parse_answer((submission.answer or "")[:100_000])
+        text = (submission.answer or "")[-int(self.config.get("max_chars", 100_000)):]
+        try:
+            got = parse_answer(text)
+        except NumberOutOfRange as exc:
+            return _not_a_number(f"the answer's number is too large to compare: {exc}")
         if got is None:
-            return Grade(reward=0.0, passed=False, details={"reason": "no number found in the answer"})
+            final = _boxed(text)
+            if _NON_FINITE.search(final if final is not None else text):
+                return _not_a_number("the answer is not a finite number")
+            return _not_a_number("no number found in the answer")
         value, percent = got
         candidates = [value, value / 100] if percent else [value]
         ok = any(_close(c, expected, rel_tol, abs_tol) for c in candidates)
-        return Grade.binary(ok, {"parsed": str(value) + ("%" if percent else ""), "expected": str(expected),
-                                 "rel_tol": rel_tol, "abs_tol": abs_tol})
+        details: dict[str, Any] = {"parsed": _short(value) + ("%" if percent else ""), "expected": _short(expected),
+                                   "rel_tol": rel_tol, "abs_tol": abs_tol}
+        if not ok:
+            details["reason"] = "the number differs from the expected one by more than the tolerance"
+        return Grade.binary(ok, details)
+
+
+def _short(value: Fraction) -> str:
+    text = str(value)
+    return text if len(text) <= 200 else f"{text[:90]}...{text[-90:]} ({len(text)} characters)"

@@ -55,12 +55,21 @@ class WeightedGrader(Grader):
             raise GraderError(f"component names must be unique, got {names}")
         if sum(c.weight for c in self.components) <= 0:
             raise GraderError("the components' weights sum to 0")
+        from envgym import registry
+
+        # What any component reads, the composition needs (a missing field is refused, not scored 0).
+        self.requires = frozenset().union(*(getattr(registry.load("graders", c.grader), "requires", frozenset())
+                                            for c in self.components))
 
     async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
                     context: EnvContext | None = None) -> Grade:
         parts: list[tuple[Component, Grade]] = []
         for comp in self.components:
-            grader = get_grader(GraderSpec(name=comp.grader, config=comp.config))
+            try:
+                grader = get_grader(GraderSpec(name=comp.grader, config=comp.config))
+            except GraderError as exc:  # e.g. a pattern RE2 refuses: this component is broken, named below
+                parts.append((comp, Grade.failed(exc.message)))
+                continue
             parts.append((comp, await grader.safe_grade(task, submission, sandbox=sandbox, context=context)))
         components = [GradeComponent(name=c.name, reward=g.reward, weight=c.weight, passed=g.passed,
                                      details={"grader": c.grader, "gate": c.gate, "status": g.status,

@@ -1,4 +1,4 @@
-"""envgym-server: the HTTP service (FastAPI + uvicorn) of DESIGN.md §5.
+"""envgym-server: the HTTP service (FastAPI + uvicorn) of docs/architecture.md §5.
 
 Example:
     >>> from envgym_server import ServerConfig, create_app

@@ -1,4 +1,4 @@
-"""``create_app(config) -> FastAPI``: the envgym HTTP service of DESIGN.md §5.
+"""``create_app(config) -> FastAPI``: the envgym HTTP service of docs/architecture.md §5.
 
 Extra routers plug in with ``app.include_router``; they reach sessions, sandbox context and
 metrics through ``envgym_server.state.get_state``. If a module ``envgym_server.rollouts`` exists
@@ -16,13 +16,14 @@ from __future__ import annotations
 import importlib
 import importlib.util
 import inspect
+import json
 import logging
 from contextlib import asynccontextmanager
 from typing import AsyncIterator
 
 from fastapi import FastAPI
 
-from envgym import __version__
+from envgym import __version__, bounded
 from envgym.errors import EnvgymError
 
 from envgym_server import routes, websocket
@@ -36,7 +37,7 @@ from envgym_server.state import ServerState
 
 logger = logging.getLogger("envgym.server")
 
-OPTIONAL_ROUTERS = ["envgym_server.rollouts"]
+OPTIONAL_ROUTERS = ["envgym_server.rollouts", "envgym_server.grading"]
 
 
 def _no_framework_telemetry() -> dict:
@@ -45,6 +46,27 @@ def _no_framework_telemetry() -> dict:
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters:
         return {"telemetry": {"tracing": False, "metrics": False, "logs": False, "operation_spans": False}}
     return {}
+
+
+def _exact_openapi(app: FastAPI) -> None:
+    """FastAPI documents a 422 with its own ``HTTPValidationError`` body on every route with path
+    parameters; ours are plain strings that cannot fail validation, and every error this server
+    sends has the ``ErrorBody`` shape, so those entries would be wrong: drop them."""
+    generate = app.openapi
+
+    def openapi() -> dict:
+        if app.openapi_schema is None:
+            schema = generate()
+            for operations in schema.get("paths", {}).values():
+                for operation in operations.values():
+                    responses = operation.get("responses", {})
+                    if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                        del responses["422"]
+            for name in ("HTTPValidationError", "ValidationError"):
+                schema.get("components", {}).get("schemas", {}).pop(name, None)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
 
 
 async def _recover_sandboxes(context: TrackedContext) -> None:
@@ -67,8 +89,11 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
     config = config or ServerConfig()
     metrics = Metrics()
     if context is None:
+        # Tools bound their commands by what is left of a step (envgym.step_budget), so the server
+        # publishes its step timeout to every environment as the setting step_timeout_s (its own
+        # value wins: a --set larger than the real timeout would let commands outlive their step).
         context = TrackedContext(sandbox=config.sandbox, sandbox_options=dict(config.sandbox_options),
-                                 settings=dict(config.settings))
+                                 settings={**config.settings, "step_timeout_s": config.step_timeout_s})
     context.tracker.on_create = metrics.sandboxes_created.inc
     sessions = SessionManager(config, context, metrics)
     metrics.bind(lambda: sessions.open_count, context.tracker.open_count)
@@ -76,21 +101,30 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await _recover_sandboxes(context)
+        if config.grader_workers is not None:
+            bounded.configure(workers=config.grader_workers)
         sessions.start_reaper()
         try:
             yield
         finally:
+            # Runs on SIGTERM/SIGINT too (uvicorn's graceful shutdown): sessions, their sandboxes,
+            # then the providers (templates, cgroups, containers, browsers); atexit would not.
             await sessions.aclose()
+            bounded.close_default_pool()
 
     app = FastAPI(title="envgym", version=__version__, lifespan=lifespan, redoc_url=None, **_no_framework_telemetry(),
-                  description="Agentic RL environments for language models: sessions, steps and grading (DESIGN.md §5).")
+                  description="Agentic RL environments for language models: sessions, steps and grading (docs/architecture.md §5).")
     app.state.envgym = ServerState(config=config, context=context, sessions=sessions, metrics=metrics)
     install_error_handlers(app)
     app.include_router(routes.router)
     app.include_router(websocket.router)
     for name in OPTIONAL_ROUTERS:
         if importlib.util.find_spec(name) is not None:
-            app.include_router(importlib.import_module(name).router)
+            module_router = importlib.import_module(name).router
+            extra = {code: spec for path, codes in routes.ROUTE_ERRORS.items()
+                     if any(getattr(r, "path", None) == path for r in module_router.routes) for code, spec in codes.items()}
+            app.include_router(module_router, responses=extra)
     app.add_middleware(LimitsMiddleware, token=config.token, max_body_bytes=config.max_body_bytes,
-                       on_error=lambda code: metrics.errors.labels(code=code).inc())
+                       body_timeout_s=config.body_timeout_s, on_error=lambda code: metrics.errors.labels(code=code).inc())
+    _exact_openapi(app)
     return app

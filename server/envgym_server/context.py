@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envgym.context import EnvContext
+from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxSpec
 
 log = logging.getLogger("envgym_server")
@@ -46,13 +47,25 @@ class TrackedContext(EnvContext):
     tracker: SandboxTracker = field(default_factory=SandboxTracker, repr=False)
     owns_providers: bool = True
     own_sandboxes: list[Sandbox] = field(default_factory=list, repr=False)
+    caps: dict[str, tuple[str, float]] | None = field(default=None, repr=False)
 
-    def child(self) -> "TrackedContext":
-        """A per-session context: same providers and settings, its own list of sandboxes."""
+    def child(self, caps: dict[str, tuple[str, float]] | None = None) -> "TrackedContext":
+        """A per-session context: same providers and settings, its own list of sandboxes; with
+        ``caps`` (SandboxSpec field -> (cap name, value)), a sandbox asking for more is refused."""
         return TrackedContext(sandbox=self.sandbox, sandbox_options=self.sandbox_options, settings=self.settings,
-                              _providers=self._providers, tracker=self.tracker, owns_providers=False)
+                              _providers=self._providers, tracker=self.tracker, owns_providers=False, caps=caps)
+
+    def check_caps(self, spec: SandboxSpec) -> None:
+        for name, (cap, limit) in (self.caps or {}).items():
+            asked = getattr(spec, name)
+            if asked > limit:
+                raise InvalidRequest(
+                    f"the task asks for a sandbox with {name}={asked:g}, over the server's cap {cap}={limit:g}; "
+                    f"ask for less, or start the server with a higher --{cap.replace('_', '-')}",
+                    details={"cap": cap, "limit": limit, "requested": asked, "field": name})
 
     async def create_sandbox(self, spec: SandboxSpec | None = None, provider: str | None = None) -> Sandbox:
+        self.check_caps(spec or SandboxSpec())
         box = await super().create_sandbox(spec, provider)
         self.own_sandboxes = [b for b in self.own_sandboxes if not b.closed]
         self.own_sandboxes.append(box)

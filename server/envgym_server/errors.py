@@ -25,8 +25,11 @@ from envgym.errors import EnvgymError
 log = logging.getLogger("envgym_server")
 
 # Codes for the HTTP errors the framework raises by itself (not from envgym.errors).
-HTTP_CODES = {400: "invalid_request", 401: "unauthorized", 404: "not_found", 405: "method_not_allowed",
-              413: "payload_too_large", 415: "invalid_request", 422: "invalid_request"}
+HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
+              422: "invalid_request"}
+# The framework answers a body it cannot decode (bytes that are not UTF-8) with 400 and a bad media
+# type with 415; both are malformed requests, answered 422 like malformed JSON (one documented code).
+AS_INVALID_REQUEST = {400, 415}
 
 
 def error_body(code: str, message: str, details: dict[str, Any] | None = None) -> bytes:
@@ -44,8 +47,33 @@ def envgym_error_response(exc: EnvgymError) -> Response:
 
 
 def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input)."""
-    return [{"loc": [str(p) for p in e.get("loc", ())], "type": e.get("type", ""), "msg": e.get("msg", "")} for e in errors]
+    """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input).
+    An unknown field is named as such, so ``{"text": ...}`` for ``{"answer": ...}`` is obvious."""
+    out = []
+    for e in errors:
+        loc = [str(p) for p in e.get("loc", ())]
+        msg = e.get("msg", "")
+        if e.get("type") == "extra_forbidden":
+            msg = f"unknown field {loc[-1]!r}; this object does not accept it (see /openapi.json)" if loc else msg
+        out.append({"loc": loc, "type": e.get("type", ""), "msg": msg})
+    return out
+
+
+def allowed_methods(app: Any, scope: dict[str, Any]) -> list[str]:
+    """Every method some route serves on this path (Starlette's 405 names only the first route's)."""
+    from starlette.routing import Match
+
+    def flat(routes: Any) -> Any:  # FastAPI keeps included routers as wrappers (their routes have no prefix here)
+        for route in routes:
+            inner = getattr(route, "original_router", None)
+            yield from (flat(inner.routes) if inner is not None else (route,))
+
+    methods: set[str] = set()
+    for route in flat(app.router.routes):
+        match, _ = route.matches({**scope, "type": "http"})
+        if match is not Match.NONE:
+            methods.update(getattr(route, "methods", None) or ())
+    return sorted(methods)
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -71,12 +99,21 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        code = HTTP_CODES.get(exc.status_code, "invalid_request" if exc.status_code < 500 else "internal_error")
+        status = 422 if exc.status_code in AS_INVALID_REQUEST else exc.status_code
+        code = HTTP_CODES.get(status, "invalid_request" if status < 500 else "internal_error")
         count(request, code)
         message = exc.detail if isinstance(exc.detail, str) else json.dumps(exc.detail, default=str)
-        if exc.status_code == 404 and message == "Not Found":
+        headers = dict(exc.headers or {})
+        if status == 404 and message == "Not Found":
             message = f"no route {request.method} {request.url.path}; see /docs or /openapi.json for the API"
-        return error_response(exc.status_code, code, message, headers=dict(exc.headers or {}))
+        elif status == 405:
+            allow = allowed_methods(request.app, request.scope)
+            headers["Allow"] = ", ".join(allow)
+            message = f"{request.method} is not allowed on {request.url.path}; allowed: {', '.join(allow)}"
+            return error_response(405, code, message, {"allow": allow}, headers)
+        elif exc.status_code == 400:
+            message = f"the request body could not be read as JSON: {message}"
+        return error_response(status, code, message, headers=headers)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> Response:

@@ -7,6 +7,11 @@ Starlette ``Request`` objects on the hot path).
 * Body cap: a declared ``Content-Length`` over ``max_body_bytes`` is refused before any byte is
   read; a chunked body is counted while it arrives and refused the moment it passes the cap, so a
   giant body is never buffered. Both are 413 ``payload_too_large``.
+* Body deadline: a body that has not fully arrived ``body_timeout_s`` after the app first asked for
+  it is refused with 408 ``request_timeout`` (a slow or vanished client holds nothing for ever).
+  The deadline for the request line and headers is uvicorn's side (``envgym_server.protocol``).
+* The token is compared in constant time (``hmac.compare_digest``); the scheme is case-insensitive
+  (RFC 9110), the token exact: no prefix, no extension, no empty token.
 
 Example:
     >>> mw = LimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
@@ -16,19 +21,22 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 from typing import Any, Callable
 
 from envgym_server.errors import error_body
 
-OPEN_PATHS = frozenset({"/healthz"})
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class LimitsMiddleware:
-    def __init__(self, app: Any, *, token: str | None, max_body_bytes: int, on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(self, app: Any, *, token: str | None, max_body_bytes: int, body_timeout_s: float = 30.0,
+                 on_error: Callable[[str], None] | None = None) -> None:
         self.app = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
+        self.body_timeout_s = body_timeout_s
         self.on_error = on_error or (lambda code: None)
 
     def authorized(self, scope: dict[str, Any]) -> bool:
@@ -54,29 +62,45 @@ class LimitsMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return await self._send_error(send, 400, "invalid_request", "the Content-Length header is not a number")
+                    return await self._send_error(send, 422, "invalid_request", "the Content-Length header is not a number")
                 if declared > limit:
                     return await self._too_large(send, declared)
                 break
         await self._call_counting(scope, receive, send)
 
     async def _call_counting(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
-        """Run the app with a ``receive`` that refuses the request as soon as the body passes the cap.
-        The app then sees a disconnect, and whatever it tries to send is dropped (the 413 is already out)."""
+        """Run the app with a ``receive`` that refuses the request as soon as the body passes the cap
+        or its deadline. The app then sees a disconnect, and whatever it tries to send is dropped
+        (the 413 or 408 is already out)."""
         received = 0
         refused = False
+        body_done = False
+        deadline: float | None = None
 
         async def counting_receive() -> dict[str, Any]:
-            nonlocal received, refused
+            nonlocal received, refused, body_done, deadline
             if refused:
                 return {"type": "http.disconnect"}
-            message = await receive()
+            if body_done:  # after the body only a disconnect can come: no deadline
+                return await receive()
+            if deadline is None:
+                deadline = asyncio.get_running_loop().time() + self.body_timeout_s
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                refused = True
+                await self._send_error(send, 408, "request_timeout",
+                                       f"the request body did not arrive within the server's limit of {self.body_timeout_s:g} s "
+                                       "(--body-timeout)", {"body_timeout_s": self.body_timeout_s})
+                return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_body_bytes:
                     refused = True
                     await self._too_large(send, received)
                     return {"type": "http.disconnect"}
+                body_done = not message.get("more_body", False)
             return message
 
         async def guarded_send(message: dict[str, Any]) -> None:

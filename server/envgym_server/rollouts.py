@@ -1,30 +1,34 @@
 """``POST /v1/rollouts``: play n whole episodes server-side with an OpenAI-compatible model and
-return the finished trajectories (rewards, status, per-turn token ids and logprobs).
+return the finished trajectories (rewards, status, per-turn token ids, logprobs, policy version).
 
 The episodes are ordinary sessions of this server, so its limits apply: they take session slots
 (a rollout that cannot get one within ``CAPACITY_WAIT_S`` ends ``env_error`` with code
 ``capacity_exhausted``), each step obeys the step timeout (→ ``timeout``), and shutdown closes them.
-The app factory includes ``router`` automatically when this module is importable.
+With ``stream: true`` the answer is NDJSON: one ``Rollout`` per line as each finishes, then a summary
+line. If the client disconnects (either form), the rollouts still running are cancelled and their
+sessions closed. The app factory includes ``router`` automatically when this module is importable.
 
 The server makes HTTP requests to the ``model.base_url`` it is given; bind to loopback or use a
 token (``ENVGYM_TOKEN``) so only trusted callers can point it somewhere.
 
 Example:
-    $ curl -s localhost:8000/v1/rollouts -H 'content-type: application/json' -d '{"env": "debug/counter",
-        "task_id": "count-to-2", "n": 4, "model": {"base_url": "http://127.0.0.1:8001/v1", "name": "Qwen/Qwen3-8B"}}'
+    $ curl -sN localhost:8000/v1/rollouts -H 'content-type: application/json' -d '{"env": "debug/counter",
+        "task_id": "count-to-2", "n": 4, "stream": true, "policy_version": 3,
+        "model": {"base_url": "http://127.0.0.1:8001/v1", "name": "Qwen/Qwen3-8B"}}'
 """
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import AsyncIterator
 
-from fastapi import APIRouter, Depends
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response, StreamingResponse
 
 from envgym.envs import resolve
 from envgym.errors import CapacityExhausted
-from envgym.eval.rollouts import RolloutRequest, RolloutResponse, run_rollouts
+from envgym.eval.rollouts import Rollout, RolloutRequest, RolloutResponse, iter_rollouts, summarize
 from envgym.protocol import Action, ResetResult, SessionCreate, StepResult, Task
 
 from envgym_server.sessions import SessionManager, load_task
@@ -68,12 +72,53 @@ class SessionEpisode:
             await self.sessions.close(session_id)
 
 
+async def _wait_for_disconnect(request: Request) -> None:
+    # The body has been read, so the next message is the client going away (or the server
+    # finishing the response, after which this task is cancelled).
+    while (await request.receive())["type"] != "http.disconnect":
+        pass
+
+
 @router.post("/v1/rollouts", response_model=RolloutResponse, tags=["rollouts"])
-async def rollouts(body: RolloutRequest, state: ServerState = Depends(get_state)) -> Response:
-    """Play ``n`` episodes of one task with the given model endpoint; return every trajectory,
-    with token ids and logprobs per model turn when the model server returns them."""
+async def rollouts(body: RolloutRequest, request: Request, state: ServerState = Depends(get_state)) -> Response:
+    """Play ``n`` episodes of one task with the given model endpoint; return every trajectory (all
+    ``n`` slots, in order), or stream them as NDJSON with ``stream: true``."""
     ref = resolve(body.env)
     task = await load_task(ref, body.task_id)
-    result = await run_rollouts(body, task, ref.cls, ref.id,
-                                lambda: SessionEpisode(state.sessions, ref.id, dict(body.options)))
+
+    def stream() -> AsyncIterator[Rollout]:
+        return iter_rollouts(body, task, ref.cls, ref.id, lambda: SessionEpisode(state.sessions, ref.id, dict(body.options)))
+
+    if body.stream:
+        async def lines() -> AsyncIterator[bytes]:
+            # A disconnect cancels this generator (Starlette listens for it); closing ``results``
+            # then cancels the episodes still running.
+            done: list[Rollout] = []
+            results = stream()
+            try:
+                async for rollout in results:
+                    done.append(rollout)
+                    yield rollout.model_dump_json().encode() + b"\n"
+            finally:
+                await results.aclose()
+            yield summarize(body, task.id, ref.id, done).model_dump_json().encode() + b"\n"
+
+        return StreamingResponse(lines(), media_type="application/x-ndjson")
+
+    async def collect() -> list[Rollout]:
+        return [r async for r in stream()]
+
+    work = asyncio.ensure_future(collect())
+    watcher = asyncio.ensure_future(_wait_for_disconnect(request))
+    try:
+        await asyncio.wait((work, watcher), return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        watcher.cancel()
+    if not work.done():  # the client went away: stop the episodes (each closes its session)
+        work.cancel()
+        return Response(status_code=499)
+    rollouts = sorted(work.result(), key=lambda r: r.index)
+    summary = summarize(body, task.id, ref.id, rollouts)
+    result = RolloutResponse(env=ref.id, task_id=task.id, model=body.model.name, policy_version=body.policy_version,
+                             rollouts=rollouts, status_counts=summary.status_counts, mean_reward=summary.mean_reward)
     return Response(result.model_dump_json(), media_type="application/json")

@@ -1,4 +1,4 @@
-"""The REST routes of DESIGN.md §5 (everything but ``/v1/rollouts`` and the WebSocket).
+"""The REST routes of docs/architecture.md §5 (everything but ``/v1/rollouts`` and the WebSocket).
 
 Handlers return pre-serialised ``Response`` objects (pydantic-core's JSON encoder) and declare
 their models only for the OpenAPI document, so a step costs one validation in and one dump out.
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from typing import Any, Awaitable, Callable, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -20,7 +20,7 @@ from starlette.responses import Response
 
 from envgym import __version__, registry
 from envgym.envs import load_family, resolve
-from envgym.errors import GraderError, InvalidRequest
+from envgym.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed
 from envgym.grader import get_grader
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
                              Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
@@ -30,10 +30,34 @@ from envgym_server.state import ServerState
 
 log = logging.getLogger("envgym_server")
 router = APIRouter()
+T = TypeVar("T")
 
-ERRORS: dict[int | str, dict[str, Any]] = {
-    code: {"model": ErrorBody} for code in (401, 404, 409, 413, 422, 503, 504)
+
+class NotReady(EnvgymError):
+    code = "not_ready"
+    http_status = 503
+
+# Every status each route can answer besides its success, for its OpenAPI entry (docs/server.md has
+# the same table). 401: a token is configured and missing; 413: body cap; 422: malformed request;
+# 408: the request body arrived too slowly; 500: a crash (of the server, a plugin, an environment).
+ERROR_DESCRIPTIONS = {
+    401: "unauthorized: missing or wrong bearer token", 404: "unknown_environment, unknown_task, unknown_session or unknown_plugin",
+    408: "request_timeout: the request body did not arrive within --body-timeout",
+    409: "session_closed: the episode has ended", 413: "payload_too_large: body over --max-body-bytes",
+    422: "invalid_request (malformed JSON, wrong types, unknown fields, a cap exceeded) or invalid_action",
+    500: "env_error, plugin_load_error or internal_error", 503: "capacity_exhausted (with Retry-After) or not_ready",
+    504: "step_timeout: the work took longer than --step-timeout and was cancelled",
 }
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    return {code: {"model": ErrorBody, "description": ERROR_DESCRIPTIONS[code]} for code in codes}
+
+
+READ = errors(401, 500)
+BODY = (401, 408, 413, 422, 500)
+# Routes from other modules (envgym_server.rollouts) get their error responses here, by path.
+ROUTE_ERRORS: dict[str, dict[int | str, dict[str, Any]]] = {"/v1/rollouts": errors(*BODY, 404, 503)}
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
@@ -57,12 +81,95 @@ class SessionDeleted(BaseModel):
     existed: bool
 
 
+class Readiness(BaseModel):
+    status: str = "ready"
+    families: dict[str, str] = {}
+    sandbox: str = "ok"
+
+
+HEALTH_TIMEOUT_S = 5.0
+
+
+async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Callable[[], Any] | None = None) -> T:
+    """Await ``work`` in this request's task; if the client disconnects meanwhile, call ``on_gone``
+    (default: cancel this task, so ``work`` stops where it stands) — a vanished client costs nothing.
+    The body has been read by then, so the next ``receive()`` only ever reports the disconnect."""
+    task = asyncio.current_task()
+    assert task is not None
+    gone = False
+
+    def check(message: asyncio.Future) -> None:
+        nonlocal gone
+        if message.cancelled() or message.exception() is not None or message.result().get("type") != "http.disconnect":
+            return
+        gone = True
+        if on_gone is not None:
+            on_gone()
+        else:
+            task.cancel()
+
+    watch = asyncio.ensure_future(request.receive())
+    watch.add_done_callback(check)
+    try:
+        return await work
+    except asyncio.CancelledError:
+        if not gone or on_gone is not None:
+            raise
+        task.uncancel()
+        log.info("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
+        raise ClientGone() from None
+    finally:
+        watch.cancel()
+
+
+class ClientGone(SessionClosed):
+    """Raised in a request whose client has gone away; the answer is never read."""
+
+    def __init__(self) -> None:
+        super().__init__("the client went away")
+
+
 # The step route is registered first: routes are matched in order, and it is the hot path.
-@router.post("/v1/sessions/{session_id}/step", response_model=StepResult, responses=ERRORS, tags=["sessions"])
+@router.post("/v1/sessions/{session_id}/step", response_model=StepResult, responses=errors(*BODY, 404, 409, 504),
+             tags=["sessions"])
 async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
-    """Apply one action. After the episode ends the session answers 409 ``session_closed``."""
-    result = await state_of(request).sessions.step(session_id, body.action)
+    """Apply one action. After the episode ends the session answers 409 ``session_closed``. A client
+    that disconnects during the step has it cancelled, and the session ends as ``agent_error``."""
+    sessions = state_of(request).sessions
+    result = await cancel_on_disconnect(request, sessions.step(session_id, body.action),
+                                        lambda: sessions.cancel_step(session_id))
     return json_response(result)
+
+
+@router.get("/readyz", response_model=Readiness, responses=errors(503), tags=["service"])
+async def readyz(request: Request) -> Response:
+    """Readiness: 200 when every environment family this server has loaded can serve (its
+    ``health(context)`` hook) and the sandbox provider is available, else 503 ``not_ready`` with the
+    reasons. Open without a token, like ``/healthz``."""
+    state = state_of(request)
+    families: dict[str, str] = {}
+    for name, cls in sorted(state.sessions.loaded_families.items()):
+        hook = getattr(cls, "health", None)
+        if hook is None:
+            families[name] = "ok"
+            continue
+        try:
+            reason = await asyncio.wait_for(hook(state.context), HEALTH_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            reason = f"its health check did not answer within {HEALTH_TIMEOUT_S:g} s"
+        except Exception as exc:  # noqa: BLE001 — a failing check is a reason, not a 500
+            reason = f"its health check failed: {type(exc).__name__}: {exc}"
+        families[name] = reason or "ok"
+    try:
+        available, why = state.context.provider().available()
+    except Exception as exc:  # noqa: BLE001
+        available, why = False, f"{type(exc).__name__}: {exc}"
+    sandbox = "ok" if available else f"sandbox provider {state.context.sandbox!r} cannot run here: {why}"
+    failing = {name: reason for name, reason in families.items() if reason != "ok"}
+    if failing or not available:
+        parts = [f"{name}: {reason}" for name, reason in failing.items()] + ([] if available else [sandbox])
+        raise NotReady("not ready: " + "; ".join(parts), details={"families": families, "sandbox": sandbox})
+    return json_response(Readiness(families=families))
 
 
 @router.get("/healthz", response_model=Health, tags=["service"])
@@ -73,14 +180,14 @@ async def healthz(request: Request) -> Response:
                                 sandboxes_open=state.context.tracker.open_count()))
 
 
-@router.get("/metrics", tags=["service"], response_class=Response)
+@router.get("/metrics", tags=["service"], response_class=Response, responses=READ)
 async def metrics(request: Request) -> Response:
     """Prometheus text format."""
     body, content_type = state_of(request).metrics.render()
     return Response(body, media_type=content_type)
 
 
-@router.get("/v1/environments", response_model=list[EnvironmentSummary], tags=["environments"])
+@router.get("/v1/environments", response_model=list[EnvironmentSummary], responses=READ, tags=["environments"])
 async def list_environments() -> Response:
     """One entry per ``family/suite`` of every installed family. A family whose plugin fails to
     import or to list its suites is left out here (and logged); asking for it by id returns its error."""
@@ -99,7 +206,8 @@ async def list_environments() -> Response:
     return Response(b"[" + b",".join(e.model_dump_json().encode() for e in out) + b"]", media_type="application/json")
 
 
-@router.get("/v1/environments/{env:path}/tasks", response_model=TaskList, responses=ERRORS, tags=["environments"])
+@router.get("/v1/environments/{env:path}/tasks", response_model=TaskList, responses=errors(401, 404, 422, 500),
+            tags=["environments"])
 async def list_tasks(env: str, suite: str | None = None, split: str | None = None,
                      offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Response:
     """Task ids and prompts. Never the private part of a task (hidden tests, reference solutions)."""
@@ -109,7 +217,8 @@ async def list_tasks(env: str, suite: str | None = None, split: str | None = Non
     return json_response(TaskList(env=ref.id, total=len(tasks), offset=offset, tasks=page))
 
 
-@router.get("/v1/environments/{env:path}", response_model=EnvironmentDetail, responses=ERRORS, tags=["environments"])
+@router.get("/v1/environments/{env:path}", response_model=EnvironmentDetail, responses=errors(401, 404, 500),
+            tags=["environments"])
 async def environment_detail(env: str) -> Response:
     """Metadata, tool schemas, observation/action JSON schemas and suites of one environment."""
     ref = resolve(env)
@@ -121,46 +230,53 @@ async def environment_detail(env: str) -> Response:
         text_actions=cls.text_actions))
 
 
-@router.post("/v1/sessions", response_model=SessionCreated, status_code=201, responses=ERRORS, tags=["sessions"])
+@router.post("/v1/sessions", response_model=SessionCreated, status_code=201, responses=errors(*BODY, 404, 503, 504),
+             tags=["sessions"])
 async def create_session(body: SessionCreate, request: Request) -> Response:
-    """Create a session and reset its environment: ``{env, task_id | task, seed?, options?}``."""
-    session, reset = await state_of(request).sessions.create(body)
+    """Create a session and reset its environment: ``{env, task_id | task, seed?, options?}``.
+    A hand-made ``task`` whose sandbox asks for more than the server's caps is 422 naming the cap."""
+    session, reset = await cancel_on_disconnect(request, state_of(request).sessions.create(body))
     return json_response(SessionCreated(session_id=session.id, observation=reset.observation, info=reset.info), 201)
 
 
-@router.get("/v1/sessions/{session_id}", response_model=SessionState, responses=ERRORS, tags=["sessions"])
+@router.get("/v1/sessions/{session_id}", response_model=SessionState, responses=errors(401, 404, 500), tags=["sessions"])
 async def get_session(session_id: str, request: Request) -> Response:
     """Env, task, step count, status and timings of a session (finished ones too, until deleted)."""
     return json_response(state_of(request).sessions.get(session_id).state())
 
 
-@router.delete("/v1/sessions/{session_id}", response_model=SessionDeleted, responses=ERRORS, tags=["sessions"])
+@router.delete("/v1/sessions/{session_id}", response_model=SessionDeleted, responses=READ, tags=["sessions"])
 async def delete_session(session_id: str, request: Request) -> Response:
     """Close the session and release everything it holds. Idempotent: an unknown id is not an error."""
     existed = await state_of(request).sessions.close(session_id)
     return json_response(SessionDeleted(session_id=session_id, existed=existed))
 
 
-@router.post("/v1/grade", response_model=Grade, responses=ERRORS, tags=["grading"])
+@router.post("/v1/grade", response_model=Grade, responses=errors(*BODY, 404, 504), tags=["grading"])
 async def grade(body: GradeRequest, request: Request) -> Response:
     """Grade a submission without a session, with a grader by name or with an environment's
-    ``grade_submission``. A grading failure is a 200 whose grade has ``status: grader_error``."""
+    ``grade_submission``. A grading failure is a 200 whose grade has ``status: grader_error``; a
+    submission that lacks what the grader reads (say, only a trajectory for an answer grader) is
+    422 naming the field."""
     state = state_of(request)
     ref = resolve(body.env) if body.env is not None else None
+    if ref is not None:
+        state.sessions.loaded_families.setdefault(ref.family, ref.cls)
     task = body.task if body.task is not None else await load_task(ref, body.task_id or "")  # type: ignore[arg-type]
     submission = body.to_submission()
-    context = state.context.child()
+    context = state.context.child(state.config.task_caps if body.task is not None else None)
     try:
         if body.grader is not None:
             try:
                 grader = get_grader(GraderSpec(name=body.grader, config=body.grader_config))
             except GraderError as exc:  # a configuration the grader rejects is the caller's mistake
                 raise InvalidRequest(exc.message, details=exc.details) from exc
+            grader.check_submission(submission)
             work = grader.safe_grade(task, submission, context=context)
         else:
             assert ref is not None
             work = ref.cls.grade_submission(task, submission, context=context)
-        result = await state.sessions.run_limited(work, f"grading task {task.id!r}")
+        result = await cancel_on_disconnect(request, state.sessions.run_limited(work, f"grading task {task.id!r}"))
     finally:
         await context.close_sandboxes()
     return json_response(result)

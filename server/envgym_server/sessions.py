@@ -4,11 +4,15 @@
 * step timeout: a step runs under ``asyncio.timeout`` in its request's task (a reset or grade as
   a task of its own); when it overruns, it is cancelled (so the environment's awaits stop where
   they are), the session ends with status ``timeout`` and its environment and sandboxes are closed;
-* idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten;
+* idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten (never during a
+  step), sessions older than ``max_session_lifetime_s`` are ended as ``timeout`` and forgotten;
+* hand-made tasks: their sandboxes are checked against the server's caps (``ServerConfig.task_caps``);
+* a client that goes away mid-step (``cancel_step``) has that step cancelled and the session ended
+  as ``agent_error``;
 * ends: when an episode finishes (or times out) the environment is closed right away and the
   session stays readable as a *tombstone* (``GET`` shows its final status; ``step`` answers 409
-  ``session_closed``) until ``DELETE`` or the reaper removes it; afterwards its id is 404
-  ``unknown_session``.
+  ``session_closed``) until ``DELETE``, the reaper, or ``max_finished_sessions`` newer tombstones
+  remove it; afterwards its id is 404 ``unknown_session``.
 
 Example:
     >>> import asyncio
@@ -67,17 +71,20 @@ class Session:
     seed: int | None
     context: TrackedContext
     created_at: float = field(default_factory=time.time)
+    started: float = field(default_factory=time.monotonic)
     last_active_at: float = field(default_factory=time.time)
     last_active: float = field(default_factory=time.monotonic)
     steps: int = 0
     status: EpisodeStatus = EpisodeStatus.running
     closed: bool = False
     busy: bool = False
-    interrupted: bool = False
+    interrupted: str | None = None  # why the running step was cancelled: "closed" or "client_gone"
+    hand_made: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     current: asyncio.Task | None = None
     close_task: asyncio.Task | None = None
     timings: dict[str, float] = field(default_factory=dict)
+    ttl_s: float | None = None  # chosen at creation: reaped after this many idle seconds (see reap_ttl)
 
     def touch(self) -> None:
         self.last_active = time.monotonic()
@@ -86,7 +93,7 @@ class Session:
     def state(self) -> SessionState:
         return SessionState(session_id=self.id, env=self.env_id, task_id=self.task.id, status=self.status,
                             steps=self.steps, created_at=self.created_at, last_active_at=self.last_active_at,
-                            closed=self.closed, timings=dict(self.timings))
+                            closed=self.closed, stepping=self.busy, timings=dict(self.timings))
 
 
 class SessionManager:
@@ -97,10 +104,13 @@ class SessionManager:
         self.context = context
         self.metrics = metrics
         self._sessions: dict[str, Session] = {}
+        self._finished: dict[str, None] = {}
+        self.loaded_families: dict[str, type[Environment]] = {}  # for /readyz  # ids of finished sessions still in the table, oldest first
         self._open = 0  # slots held by open sessions and by creations in progress
         self._closing: set[asyncio.Task] = set()
         self._reaper: asyncio.Task | None = None
         self._shutting_down = False
+        self._ttl_added = asyncio.Event()
 
     # ------------------------------------------------------------------ inspection
     @property
@@ -132,6 +142,7 @@ class SessionManager:
         if session_id in self._sessions:
             raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
         ref = resolve(request.env)
+        self.loaded_families.setdefault(ref.family, ref.cls)
         task = request.task if request.task is not None else await load_task(ref, request.task_id or "")
         if self._shutting_down:
             raise CapacityExhausted("the server is shutting down", retry_after=self.config.retry_after_s)
@@ -141,7 +152,8 @@ class SessionManager:
                 "or start the server with a higher --max-sessions",
                 details={"max_sessions": self.config.max_sessions}, retry_after=self.config.retry_after_s)
         self._open += 1  # reserve before the first await so concurrent creations cannot overshoot
-        context = self.context.child()
+        hand_made = request.task is not None
+        context = self.context.child(self.config.task_caps if hand_made else None)
         try:
             env = ref.cls(ref.suite, context=context, options=request.options)
         except BaseException as exc:
@@ -150,7 +162,8 @@ class SessionManager:
             if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
                 raise
             raise EnvironmentError_(f"creating {request.env} failed: {type(exc).__name__}: {exc}") from exc
-        session = Session(id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context)
+        session = Session(id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context,
+                          hand_made=hand_made)
         started = time.perf_counter()
         try:
             result = await self.run_limited(env.reset(task, request.seed), f"reset of {ref.id}/{task.id}")
@@ -159,7 +172,7 @@ class SessionManager:
             await asyncio.shield(self._end(session, session.status))
             if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
                 raise
-            if request.options or request.task is not None:
+            if request.options or hand_made:
                 # Most likely the caller's options or hand-made task do not fit the environment.
                 raise InvalidRequest(f"reset of {ref.id}/{task.id} with the given options/task failed: {type(exc).__name__}: "
                                      f"{exc}; check them against GET /v1/environments/{ref.id}",
@@ -173,6 +186,9 @@ class SessionManager:
             await asyncio.shield(self._end(session, EpisodeStatus.env_error))
             raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
         self._sessions[session_id] = session
+        if request.ttl_s:
+            session.ttl_s = min(request.ttl_s, self.config.idle_timeout_s)
+            self._ttl_added.set()
         return session, result
 
     async def step(self, session_id: str, action: Action, transport: str = "rest") -> StepResult:
@@ -200,13 +216,21 @@ class SessionManager:
                     details={"timeout_s": self.config.step_timeout_s, "status": EpisodeStatus.timeout.value}) from None
             except asyncio.CancelledError:
                 if session.interrupted:
-                    # DELETE or shutdown cancelled this step; answer instead of dropping the request,
-                    # and keep this task usable (a WebSocket handler goes on serving its socket).
+                    # DELETE, shutdown or the client's disconnect cancelled this step; answer instead of
+                    # dropping the request, and keep this task usable (a WebSocket handler goes on
+                    # serving its socket).
                     task = asyncio.current_task()
                     if task is not None:
                         task.uncancel()
-                    raise SessionClosed(f"session {session_id!r} was closed while this step was running",
-                                        details={"session_id": session_id, "status": session.status.value}) from None
+                    reason, session.interrupted = session.interrupted, None
+                    if reason == "client_gone":
+                        log.info("the client of session %s went away during step %d; the step was cancelled and the "
+                                 "session ended", session_id, session.steps + 1)
+                        await asyncio.shield(self._end(session, EpisodeStatus.agent_error))
+                        message = f"session {session_id!r} ended: its client went away while this step was running"
+                    else:
+                        message = f"session {session_id!r} was closed while this step was running"
+                    raise SessionClosed(message, details={"session_id": session_id, "status": session.status.value}) from None
                 raise
             finally:
                 session.busy = False
@@ -223,24 +247,33 @@ class SessionManager:
                 self.metrics.step_rest.inc()
                 self.metrics.latency_rest.observe(elapsed)
             if result.done or session.env.done:
-                self._end(session, session.env.status)
+                # The episode's sandboxes are released before the last step is answered.
+                await asyncio.shield(self._end(session, session.env.status))
             return result
+
+    def cancel_step(self, session_id: str, reason: str = "client_gone") -> bool:
+        """Cancel the step running on a session (its client went away); True if one was running."""
+        session = self._sessions.get(session_id)
+        return session is not None and self._interrupt(session, reason)
 
     async def close(self, session_id: str) -> bool:
         """Close and forget a session; True if it existed. Idempotent."""
         session = self._sessions.pop(session_id, None)
         if session is None:
             return False
+        self._finished.pop(session_id, None)
         self._interrupt(session)
         await asyncio.shield(self._end(session, None))
         return True
 
     @staticmethod
-    def _interrupt(session: Session) -> None:
+    def _interrupt(session: Session, reason: str = "closed") -> bool:
         """Cancel the step running on ``session``, if any (it then answers ``session_closed``)."""
-        if session.current is not None and not session.current.done():
-            session.interrupted = True
+        if session.current is not None and not session.current.done() and session.interrupted is None:
+            session.interrupted = reason
             session.current.cancel()
+            return True
+        return False
 
     def _end(self, session: Session, status: EpisodeStatus | None) -> asyncio.Task:
         """Mark the session ended and release its resources in a task of its own (awaited by callers
@@ -252,9 +285,19 @@ class SessionManager:
             session.status = status
         task = asyncio.ensure_future(self._release(session))
         session.close_task = task
+        if self._sessions.get(session.id) is session:
+            self._remember_finished(session.id)
         self._closing.add(task)
         task.add_done_callback(self._closing.discard)
         return task
+
+    def _remember_finished(self, session_id: str) -> None:
+        """Keep at most ``max_finished_sessions`` tombstones: the oldest are forgotten first."""
+        self._finished[session_id] = None
+        while len(self._finished) > self.config.max_finished_sessions:
+            oldest = next(iter(self._finished))
+            del self._finished[oldest]
+            self._sessions.pop(oldest, None)
 
     async def _release(self, session: Session) -> None:
         try:
@@ -291,25 +334,59 @@ class SessionManager:
         if self._reaper is None:
             self._reaper = asyncio.ensure_future(self._reap_forever())
 
+    def _reap_delay(self) -> float:
+        # A session created with a short ttl_s is reaped within about a quarter of it, not after the
+        # server-wide interval.
+        ttls = [s.ttl_s for s in self._sessions.values() if s.ttl_s]
+        return max(0.05, min([self.config.reaper_interval, *(t / 4 for t in ttls)]))
+
+    async def reap_ttl(self) -> int:
+        """Close and forget sessions idle for longer than the ``ttl_s`` their client chose at creation
+        (trainers that never close their sessions get the sandboxes back quickly); returns how many."""
+        now = time.monotonic()
+        expired = [s for s in self._sessions.values() if s.ttl_s and not s.busy and s.last_active < now - s.ttl_s]
+        for session in expired:
+            self.metrics.reaped.inc()
+            log.info("reaping session %s (%s), idle for more than its ttl of %g s", session.id, session.env_id, session.ttl_s)
+            await self.close(session.id)
+        return len(expired)
+
     async def _reap_forever(self) -> None:
         while True:
-            await asyncio.sleep(self.config.reaper_interval)
+            try:  # a new session with a ttl_s wakes the reaper so it can shorten its wait
+                await asyncio.wait_for(self._ttl_added.wait(), self._reap_delay())
+            except TimeoutError:
+                pass
+            self._ttl_added.clear()
             try:
                 await self.reap_idle()
+                await self.reap_ttl()
             except Exception:  # noqa: BLE001 — the reaper must keep running
                 log.exception("idle reaper failed")
 
     async def reap_idle(self) -> int:
-        """Close and forget sessions idle for longer than ``idle_timeout_s``; returns how many."""
-        cutoff = time.monotonic() - self.config.idle_timeout_s
-        idle = [s for s in self._sessions.values() if not s.busy and s.last_active < cutoff]
-        for session in idle:
+        """Close and forget sessions idle for longer than ``idle_timeout_s`` (never one whose step is
+        running) and sessions older than ``max_session_lifetime_s`` (ended as ``timeout``, a running
+        step cancelled); returns how many."""
+        now = time.monotonic()
+        cutoff = now - self.config.idle_timeout_s
+        expired = [s for s in self._sessions.values() if now - s.started > self.config.max_session_lifetime_s]
+        idle = [s for s in self._sessions.values() if not s.busy and s.last_active < cutoff and s not in expired]
+        for session in expired + idle:
             self._sessions.pop(session.id, None)
+            self._finished.pop(session.id, None)
+        for session in idle:
             self.metrics.reaped.inc()
             log.info("reaping session %s (%s), idle for more than %g s", session.id, session.env_id, self.config.idle_timeout_s)
-        if idle:
-            await asyncio.shield(asyncio.gather(*(self._end(s, None) for s in idle)))
-        return len(idle)
+        for session in expired:
+            self.metrics.reaped.inc()
+            log.info("ending session %s (%s): older than the server's session lifetime of %g s", session.id,
+                     session.env_id, self.config.max_session_lifetime_s)
+            self._interrupt(session)
+        ends = [self._end(s, None) for s in idle] + [self._end(s, EpisodeStatus.timeout) for s in expired]
+        if ends:
+            await asyncio.shield(asyncio.gather(*ends))
+        return len(ends)
 
     async def aclose(self) -> None:
         """Shutdown: refuse new sessions, close every session (and so every sandbox), then the providers."""
@@ -320,6 +397,7 @@ class SessionManager:
             self._reaper = None
         sessions = list(self._sessions.values())
         self._sessions.clear()
+        self._finished.clear()
         for session in sessions:
             self._interrupt(session)
             self._end(session, None)

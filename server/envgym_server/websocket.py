@@ -3,7 +3,9 @@
 
 A socket either creates its session (``reset`` with the path's id, which the client chooses) or
 attaches to one made with ``POST /v1/sessions``. A session the socket created is closed when the
-socket goes away, so a crashed client leaves nothing behind; an attached one is left to its owner.
+socket goes away, so a crashed client leaves nothing behind; an attached one is left to its owner,
+unless the socket goes away during a step: that step is cancelled and the session ends as
+``agent_error``. A client's disconnect is logged at INFO, never as an error.
 
 Example (Python, with the ``websockets`` package):
     >>> import json, websockets                                   # doctest: +SKIP
@@ -36,23 +38,47 @@ def _error(code: str, message: str, msg_id: object = None, details: dict | None 
     return WsError(id=msg_id, error=ErrorInfo(code=code, message=message, details=details or {}))  # type: ignore[arg-type]
 
 
+class _Gone(Exception):
+    """The client closed the socket or the connection dropped."""
+
+
 @router.websocket("/v1/sessions/{session_id}/ws")
 async def session_socket(websocket: WebSocket, session_id: str) -> None:
     state: ServerState = websocket.app.state.envgym
     sessions = state.sessions
     await websocket.accept()
     owned = False
+    stepping = False
 
     async def reply(message: BaseModel) -> None:
         if isinstance(message, WsError):
             state.metrics.errors.labels(code=message.error.code).inc()
-        await websocket.send_text(message.model_dump_json())
+        try:
+            await websocket.send_text(message.model_dump_json())
+        except Exception as exc:  # noqa: BLE001 — the peer is gone (closed, reset): not a server error
+            raise _Gone from exc
 
+    def on_frame(frame: asyncio.Future) -> None:
+        # The socket is read ahead while a step runs, so a client that goes away mid-step has
+        # that step cancelled at once (and its sandbox work stopped) instead of after it finishes.
+        if stepping and (frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"):
+            sessions.cancel_step(session_id)
+
+    def read_ahead() -> asyncio.Future:
+        future = asyncio.ensure_future(websocket.receive())
+        future.add_done_callback(on_frame)
+        return future
+
+    next_frame = read_ahead()
     try:
         while True:
-            frame = await websocket.receive()
+            try:
+                frame = await next_frame
+            except Exception as exc:  # noqa: BLE001 — a dropped connection surfaces here
+                raise _Gone from exc
             if frame["type"] == "websocket.disconnect":
-                break
+                raise _Gone
+            next_frame = read_ahead()
             raw = frame.get("text")
             if raw is None:
                 raw = frame.get("bytes")
@@ -78,15 +104,22 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                     await websocket.close()
                     return
                 else:
-                    result = await sessions.step(session_id, msg.action, "ws")
+                    stepping = True
+                    try:
+                        result = await sessions.step(session_id, msg.action, "ws")
+                    finally:
+                        stepping = False
                     await reply(WsStepDone(id=msg.id, result=result))
             except EnvgymError as exc:
                 await reply(_error(exc.code, exc.message, msg.id, exc.details))
+            except _Gone:
+                raise
             except Exception as exc:  # noqa: BLE001 — report it on the socket, keep serving
                 log.exception("unhandled error on the socket of session %s", session_id)
                 await reply(_error("internal_error", f"internal server error: {type(exc).__name__}: {exc}", msg.id))
-    except WebSocketDisconnect:
-        pass
+    except (_Gone, WebSocketDisconnect):
+        log.info("the WebSocket of session %s was closed by the client", session_id)
     finally:
+        next_frame.cancel()
         if owned:
             await asyncio.shield(sessions.close(session_id))

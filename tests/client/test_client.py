@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pydantic
 import pytest
 
 import envgym
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, Client, ClientTimeout, ServerUnreachable
-from envgym.errors import (CapacityExhausted, InvalidRequest, SessionClosed, Unauthorized, UnknownEnvironment,
+from envgym.errors import (CapacityExhausted, EnvgymError, InvalidRequest, SessionClosed, Unauthorized, UnknownEnvironment,
                            UnknownSession, UnknownTask)
 from envgym.loop import run_episode
 from envgym.protocol import Action, Task
@@ -68,6 +69,27 @@ async def test_server_errors_are_typed_exceptions():
         await client.step(first.session_id, "alpha")
         with pytest.raises(SessionClosed):
             await client.step(first.session_id, "alpha")
+
+
+async def test_invalid_input_and_unexpected_answers_are_envgym_errors_not_pydantic_ones():
+    async with running_app() as (_, _, client):
+        created = await client.create_session("debug/counter", task_id="count-to-1")
+        with pytest.raises(InvalidRequest, match=r"the action is not valid \(tool_calls: Input should be a valid list\)") as bad:
+            await client.step(created.session_id, {"tool_calls": "increment"})
+        assert not isinstance(bad.value, pydantic.ValidationError) and bad.value.details["errors"][0]["loc"] == ("tool_calls",)
+        with pytest.raises(InvalidRequest, match="the session request is not valid"):
+            await client.create_session("debug/counter", task_id="count-to-1", seed="seven")  # type: ignore[arg-type]
+        with pytest.raises(InvalidRequest, match="the grade request is not valid"):
+            await client.grade(grader="exact_test", submission={"answer": 4})
+        assert (await client.get_session(created.session_id)).steps == 0  # nothing invalid was sent
+
+    def not_envgym(request: httpx.Request) -> httpx.Response:
+        return httpx.Response(200, json={"hello": "world"})
+
+    async with AsyncClient("http://other", transport=httpx.MockTransport(not_envgym)) as other:
+        with pytest.raises(EnvgymError, match=r"POST http://other/v1/sessions/s1/step answered with a body that is not a "
+                                              r"valid StepResult .*of a version this client speaks"):
+            await other.step("s1", "hi")
 
 
 async def test_unauthorized_is_typed():
@@ -180,3 +202,17 @@ async def test_many_concurrent_episodes_share_one_pool(live_server):
             return result.reward
 
         assert await asyncio.gather(*(one(i) for i in range(100))) == [1.0] * 100
+
+
+def test_eval_of_a_family_on_a_server_runs_the_suites_the_server_lists(live_server, tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from envgym.cli import app
+
+    result = CliRunner().invoke(app, ["eval", "debug", "--server", live_server.url, "--agent", "oracle", "-n", "1", "--json",
+                                      "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    assert {env: s["mean_reward"] for env, s in json.loads(result.output).items()} == {"debug/echo": 1.0, "debug/counter": 1.0}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["counter", "echo"]

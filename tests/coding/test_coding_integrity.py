@@ -1,4 +1,4 @@
-"""The reward-integrity battery (DESIGN.md §7), on the bwrap sandbox, for both suites.
+"""The reward-integrity battery (docs/architecture.md §7), on the bwrap sandbox, for both suites.
 
 Every attack leaves the task unsolved and tries to get a reward anyway; each must score 0 (a
 ``tampered`` flag may come with it). Control tests show the same path does give 1 to a real solution,
@@ -7,8 +7,10 @@ so a zero here is the attack failing, not the harness being broken.
 
 from __future__ import annotations
 
-import asyncio
 import json
+import os
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -172,8 +174,9 @@ async def test_humaneval_tools_hidden_tests_are_nowhere_in_the_episode_sandbox(b
     assert needle in task.private["tests"]
     # Names everywhere (the dataset ships gzipped, so look for its files too); contents wherever a copy
     # could sit in plain text: everything outside /usr, and the Python trees inside it.
+    # /.envgym is the verifier's trusted area (envgym/sandbox/trusted.py): an empty mount point here.
     search = ("import os, re\nme = os.path.abspath(__file__)\nnames, hits = [], []\nfor root, dirs, files in os.walk('/'):\n"
-              "    dirs[:] = [d for d in dirs if os.path.join(root, d) not in ('/proc', '/sys', '/dev')]\n"
+              "    dirs[:] = [d for d in dirs if os.path.join(root, d) not in ('/proc', '/sys', '/dev', '/.envgym')]\n"
               "    for f in files + dirs:\n        if re.search(r'human.?eval|envgym', f, re.I) and os.path.join(root, f) != me:\n            names.append(os.path.join(root, f))\n"
               "    if root.startswith('/usr') and not root.startswith(('/usr/lib/python3', '/usr/local')):\n        continue\n"
               "    for f in files:\n        p = os.path.join(root, f)\n        try:\n"
@@ -193,16 +196,21 @@ async def test_humaneval_tools_hidden_tests_are_nowhere_in_the_episode_sandbox(b
 
 async def test_humaneval_tools_daemon_and_hooks_in_episode_sandbox_do_not_help(bwrap_ctx):
     task = CodingEnvironment.get_task("humaneval-tools", HE_TASK)
+    # The daemon tells its parent once it has written (a pipe, not a sleep), so the run that starts it
+    # knows it was alive; the next run checks that the process is gone, by its pid.
     daemon = ("import os, time\nopen('sitecustomize.py', 'w').write('import builtins\\nbuiltins.AssertionError = Exception\\n')\n"
               "open('conftest.py', 'w').write('raise SystemExit(0)\\n')\nopen('/tmp/x.pth', 'w').write('import sitecustomize\\n')\n"
-              "if os.fork() == 0:\n    os.setsid()\n    while True:\n        open('/tmp/alive', 'w').write(str(time.time()))\n        time.sleep(0.05)\n"
-              "print('started')\n")
+              "r, w = os.pipe()\nif os.fork() == 0:\n    os.setsid()\n    open('/tmp/daemon.pid', 'w').write(str(os.getpid()))\n"
+              "    os.write(w, b'!')\n    while True:\n        open('/tmp/alive', 'w').write(str(time.time()))\n        time.sleep(0.05)\n"
+              "os.read(r, 1)\nprint('started', open('/tmp/daemon.pid').read())\n")
     env = CodingEnvironment("humaneval-tools", context=bwrap_ctx)
     try:
         await env.reset(task)
-        await env.step(Action.call("run_python", code=daemon))
-        check = await env.step(Action.call("run_python", code="import os, time\nt = os.path.getmtime('/tmp/alive')\ntime.sleep(0.5)\nprint('STILL', os.path.getmtime('/tmp/alive') != t)\n"))
-        assert "STILL False" in check.observation.messages[0].content
+        started = await env.step(Action.call("run_python", code=daemon))
+        assert "started" in started.observation.messages[0].content
+        check = await env.step(Action.call("run_python", code="import os\npid = open('/tmp/daemon.pid').read()\n"
+                                           "print('ALIVE' if os.path.exists('/proc/' + pid) else 'GONE', pid)\n"))
+        assert "GONE" in check.observation.messages[0].content, check.observation.messages[0].content
         final = await env.step(Action.call("submit", code=task.payload["prompt"] + WRONG_BODY))
     finally:
         await env.close()
@@ -221,7 +229,9 @@ def write(path: str, content: str) -> str:
 
 
 def prepend_init(code: str) -> str:
-    return f"/usr/bin/python3 - <<'EOF_ATTACK'\np = 'cachelib/__init__.py'\nopen(p, 'w').write({code!r} + open(p).read())\nEOF_ATTACK"
+    # Read before truncating: ``open(p, 'w').write(code + open(p).read())`` would read an empty file.
+    return (f"/usr/bin/python3 - <<'EOF_ATTACK'\np = 'cachelib/__init__.py'\nsource = open(p).read()\n"
+            f"open(p, 'w').write({code!r} + source)\nEOF_ATTACK")
 
 
 # A monkeypatch that would make the hidden tests pass if it were ever loaded by the grader.
@@ -278,11 +288,17 @@ async def test_repo_hidden_tests_are_nowhere_in_the_episode_sandbox(bwrap_ctx):
     env = CodingEnvironment("repo", context=bwrap_ctx)
     try:
         await env.reset(task)
-        step = await env.step(Action.call("bash", command="grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev "
-                                          "test_get_refreshes_recency / 2>/dev/null; echo \"DONE $(ls /usr/lib/python3.11/os.py)\""))
+        # Everything outside /usr, and inside it wherever an installed package's data would be (the
+        # rest of /usr is the host's system files: searching them made this test time out under load).
+        # Control: a copy planted in /tmp must be the one hit.
+        search = ("echo test_get_refreshes_recency > /tmp/planted-copy; "
+                  "grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev --exclude-dir=usr "
+                  "test_get_refreshes_recency / 2>/dev/null; grep -rIl test_get_refreshes_recency /usr/lib/python3* "
+                  "/usr/local /usr/share/python* 2>/dev/null; echo \"DONE $(ls /usr/lib/python3.11/os.py)\"")
+        step = await env.step(Action.call("bash", command=search, timeout=60))
         out = step.observation.messages[0].content
         assert "DONE /usr/lib/python3.11/os.py" in out
-        assert out.split("--- stdout ---\n")[1].startswith("DONE"), out
+        assert out.split("--- stdout ---\n")[1].startswith("/tmp/planted-copy\nDONE"), out
         final = await env.step(Action.call("submit"))
     finally:
         await env.close()
@@ -300,9 +316,263 @@ async def test_repo_stopping_the_zygote_ends_the_grading_promptly(bwrap_ctx):
     """A solution that SIGSTOPs the process its workers are forked from: the remaining hidden tests err
     (after one bounded wait), the grading still reports, and the attack gains nothing."""
     stop_parent = "import os, signal\nos.kill(os.getppid(), signal.SIGSTOP)\n"
-    started = asyncio.get_running_loop().time()
     result = await repo(bwrap_ctx, prepend_init(stop_parent))
     assert_zero(result)
+    # Had the grading waited for the stopped zygote until its time budget ran out, the remaining
+    # tests would say "timeout" (or the harness would be killed): they err after one bounded wait.
     tests = result.grade.details["tests"]
     assert any(t["outcome"] == "error" and "zygote" in t.get("message", "") for t in tests), tests
-    assert asyncio.get_running_loop().time() - started < 60
+    assert not any(t["outcome"] == "timeout" for t in tests), tests
+
+
+# --------------------------------------------------------------------------- state carried between gradings
+# A solution with no task logic that records, across gradings, which of its guesses kept it alive
+# learns every hidden assert of HumanEval-0 in four gradings, if anything it writes survives from one
+# grading to the next. LEARNER stores what it learned in one CHANNEL; it also reports whether it found
+# a stored state ("seen-before") and checks that its store works inside one grading ("roundtrip ok").
+
+LEARNER = r'''
+import ctypes, json, os, sys, zlib
+CHANNEL, TOKEN = {channel!r}, {token!r}
+libc = ctypes.CDLL(None, use_errno=True)
+NAME = ("/learn-" + TOKEN).encode()
+KEY = zlib.crc32(TOKEN.encode()) & 0x7FFFFFFF
+NR_ADD_KEY, NR_KEYCTL = {{"x86_64": (248, 250), "aarch64": (217, 219)}}[os.uname().machine]
+SAVES = [0]
+FILES = {{"tmp": "/tmp/learn-" + TOKEN, "shm": "/dev/shm/learn-" + TOKEN, "home": os.path.expanduser("~/learn-" + TOKEN)}}
+
+
+class MqAttr(ctypes.Structure):
+    _fields_ = [("flags", ctypes.c_long), ("maxmsg", ctypes.c_long), ("msgsize", ctypes.c_long),
+                ("curmsgs", ctypes.c_long), ("pad", ctypes.c_long * 4)]
+
+
+def _mq():
+    return libc.mq_open(NAME, os.O_CREAT | os.O_RDWR | os.O_NONBLOCK, 0o600, ctypes.byref(MqAttr(0, 1, 4096, 0)))
+
+
+def _load():
+    buf = ctypes.create_string_buffer(8192)
+    if CHANNEL in FILES:
+        try:
+            return open(FILES[CHANNEL]).read()
+        except OSError:
+            return None
+    if CHANNEL == "mqueue":
+        fd = _mq()
+        n = libc.mq_receive(fd, buf, 4096, None)
+        if n > 0:
+            libc.mq_send(fd, buf, n, 0)  # put it back: reading is not consuming
+        return buf.raw[:n].decode() if n > 0 else None
+    if CHANNEL == "sysv":
+        queue = libc.msgget(KEY, 0o1000 | 0o600)
+        n = libc.msgrcv(queue, buf, 8000, 0, 0o4000)  # IPC_NOWAIT
+        if n > 0:
+            libc.msgsnd(queue, buf, n, 0o4000)
+        return buf.raw[8:8 + n].decode() if n > 0 else None
+    if CHANNEL == "keyring":
+        # Keys in the user keyring are not possessed here, so only their descriptions can be read:
+        # the state is kept in descriptions "learn-TOKEN:<n>:<state>", the highest n being current.
+        n = libc.syscall(NR_KEYCTL, 11, -4, buf, 8192)  # KEYCTL_READ of a keyring: its key ids
+        best = (-1, None)
+        for i in range(0, max(n, 0), 4):
+            desc = ctypes.create_string_buffer(8192)
+            if libc.syscall(NR_KEYCTL, 6, int.from_bytes(buf.raw[i:i + 4], sys.byteorder), desc, 8192) > 0:
+                text = desc.value.decode().split(";", 4)[-1]  # type;uid;gid;perm;description
+                if text.startswith("learn-" + TOKEN + ":"):
+                    _, count, stored = text.split(":", 2)
+                    best = max(best, (int(count), stored))
+        return best[1]
+
+
+def _save(text):
+    data = text.encode()
+    if CHANNEL in FILES:
+        open(FILES[CHANNEL], "w").write(text)
+    elif CHANNEL == "mqueue":
+        fd = _mq()
+        libc.mq_receive(fd, ctypes.create_string_buffer(4096), 4096, None)
+        libc.mq_send(fd, data, len(data), 0)
+    elif CHANNEL == "sysv":
+        queue = libc.msgget(KEY, 0o1000 | 0o600)
+        libc.msgrcv(queue, ctypes.create_string_buffer(8192), 8000, 0, 0o4000)
+        libc.msgsnd(queue, (1).to_bytes(8, sys.byteorder) + data, len(data), 0o4000)
+    elif CHANNEL == "keyring":
+        SAVES[0] += 1
+        desc = "learn-%s:%d%06d:%s" % (TOKEN, os.getpid(), SAVES[0], text)
+        libc.syscall(NR_ADD_KEY, b"user", desc.encode(), b"x", 1, -4)
+
+
+stored = _load()
+state = json.loads(stored) if stored else {{"answers": {{}}, "pending": None}}
+if state["pending"] is not None:  # the last grading ended right after this guess: it was wrong
+    state["answers"][state["pending"]] = not state["answers"][state["pending"]]
+    state["pending"] = None
+_save(json.dumps(state))
+print("LEARNER", CHANNEL, "seen-before" if stored else "fresh",
+      "roundtrip ok" if _load() == json.dumps(state) else "roundtrip BROKEN", "PID", os.getpid(), flush=True)
+for _ in range(50):  # move the PID counter, in case it is what carries over
+    if os.fork() == 0:
+        os._exit(0)
+    os.wait()
+
+
+def has_close_elements(numbers, threshold):
+    key = repr((numbers, threshold))
+    state["pending"] = None  # called again: the last guess passed its assert
+    if key not in state["answers"]:
+        state["answers"][key] = True
+        state["pending"] = key
+    _save(json.dumps(state))
+    return state["answers"][key]
+'''
+GRADINGS = 5
+
+
+def learner(channel: str, token: str) -> str:
+    return f"```python\n{LEARNER.format(channel=channel, token=token)}```\n"
+
+
+async def test_control_state_kept_between_gradings_teaches_the_hidden_asserts():
+    """The attack is real: where a grading's files outlive it (the unisolated process provider
+    shares the host's /tmp), the learner scores 1 by its fourth grading without any task logic."""
+    from envgym.context import EnvContext
+
+    token = uuid.uuid4().hex[:12]
+    ctx = EnvContext(sandbox="process")
+    rewards = []
+    try:
+        for _ in range(GRADINGS):
+            rewards.append((await humaneval(ctx, learner("tmp", token))).reward)
+    finally:
+        Path(f"/tmp/learn-{token}").unlink(missing_ok=True)
+        await ctx.aclose()
+    assert rewards[:4] == [0.0, 0.0, 0.0, 1.0], rewards
+
+
+@pytest.mark.parametrize("channel", ["tmp", "shm", "home", "mqueue", "sysv", "keyring"])
+async def test_gradings_share_nothing_a_learner_could_use(bwrap_ctx, channel):
+    token = uuid.uuid4().hex[:12]
+    pids = set()
+    for _ in range(GRADINGS):
+        result = await humaneval(bwrap_ctx, learner(channel, token))
+        assert_zero(result)
+        output = result.grade.details["tests"][0].get("output", "")
+        # Control: the store works inside a grading. The attack: nothing stored ever reaches the next.
+        assert f"LEARNER {channel} fresh roundtrip ok" in output, output
+        pids.add(output.split("PID ")[1].split()[0])
+    assert len(pids) == 1, pids  # a new PID namespace each time: the counter carries nothing either
+
+
+async def test_a_grading_leaves_no_process_behind(bwrap_ctx):
+    """Nothing of a grading runs on after it (a spinner would be a timing channel to the next)."""
+    marker = f"envgym-spinner-{uuid.uuid4().hex}"
+    spinner = (f"import os, sys\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+               f"        os.execv(sys.executable, [sys.executable, '-c', 'while True: pass', {marker!r}])\n    os._exit(0)\n")
+    result = await humaneval(bwrap_ctx, full_function(WRONG_BODY, spinner))
+    assert_zero(result)
+    assert _host_processes_with(marker) == []
+
+
+def _host_processes_with(marker: str) -> list[int]:
+    found = []
+    for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if marker.encode() in cmdline and int(pid) != os.getpid():
+            found.append(int(pid))
+    return found
+
+
+# --------------------------------------------------------------------------- conditions the agent causes
+# Each is scored (0 with a reason, or 1 where the task is solved anyway), never a grader_error:
+# grader_error episodes are dropped from statistics and training, so turning a 0 into one is a gain.
+
+SIGNAL_DEF = ("import os, signal\ndef _signal_everyone():\n    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, "
+              "signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGTSTP):\n"
+              "        for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+              "            if pid != os.getpid():\n                try:\n                    os.kill(pid, sig)\n"
+              "                except OSError:\n                    pass\n")
+SIGNAL_EVERYONE = SIGNAL_DEF + "_signal_everyone()\n"
+
+
+async def test_humaneval_signals_to_the_harness_and_zygote_are_scored(bwrap_ctx):
+    task = CodingEnvironment.get_task("humaneval", HE_TASK)
+    canonical = task.payload["prompt"] + task.private["canonical_solution"]
+    # Control: a right solution that signals every process still scores 1 (the harness ignores them).
+    right = await humaneval(bwrap_ctx, f"```python\n{SIGNAL_EVERYONE}\n{canonical}```\n")
+    assert right.reward == 1.0 and right.info["status"] == "completed", right.info
+    assert_zero(await humaneval(bwrap_ctx, full_function(WRONG_BODY, SIGNAL_EVERYONE)))
+    in_call = full_function("    _signal_everyone()\n    return False\n", SIGNAL_DEF)
+    assert_zero(await humaneval(bwrap_ctx, in_call))
+
+
+STOP_SUPERVISOR_DEF = ("import os, signal\ndef _stop_supervisor():\n    pid = os.getpid()\n"
+                       "    for _ in range(3):  # worker -> zygote -> harness -> the sandbox's exec supervisor\n"
+                       "        with open('/proc/%d/stat' % pid) as fh:\n"
+                       "            pid = int(fh.read().rsplit(')', 1)[1].split()[1])\n"
+                       "    os.kill(pid, signal.SIGSTOP)\n")
+
+
+async def test_humaneval_stopping_the_sandbox_supervisor_is_scored(bwrap_ctx):
+    """The grading sandbox's exec supervisor runs as the solution's user: a solution can SIGSTOP it.
+    The sandbox's init continues it, so the grading reports (not a grader_error after the host's
+    stall guard, three times over)."""
+    task = CodingEnvironment.get_task("humaneval", HE_TASK)
+    canonical = task.payload["prompt"] + task.private["canonical_solution"]
+    right = await humaneval(bwrap_ctx, f"```python\n{STOP_SUPERVISOR_DEF}_stop_supervisor()\n{canonical}```\n")
+    assert right.reward == 1.0 and right.info["status"] == "completed", right.info  # the control
+    in_call = full_function("    _stop_supervisor()\n    return False\n", STOP_SUPERVISOR_DEF)
+    assert_zero(await humaneval(bwrap_ctx, in_call))
+
+
+async def test_humaneval_huge_output_is_scored(bwrap_ctx):
+    task = CodingEnvironment.get_task("humaneval", HE_TASK)
+    flood = "import sys\nfor _ in range(300):\n    sys.stdout.write('x' * (1 << 20))\n"
+    assert_zero(await humaneval(bwrap_ctx, full_function(WRONG_BODY, flood)))
+    canonical = task.payload["prompt"] + task.private["canonical_solution"]
+    loud = await humaneval(bwrap_ctx, f"```python\nprint('y' * 5_000_000)\n{canonical}```\n")
+    assert loud.reward == 1.0, loud.info  # control: output alone changes nothing
+
+
+async def test_repo_signals_to_the_harness_and_zygote_are_scored(bwrap_ctx):
+    assert_zero(await repo(bwrap_ctx, prepend_init(SIGNAL_EVERYONE)))
+    right = await repo(bwrap_ctx, f"set -- cachelib/lru.py\n{WRITE_FIX}", prepend_init(SIGNAL_EVERYONE))
+    assert right.reward == 1.0 and right.info["status"] == "completed", right.info
+
+
+FIX = f"set -- cachelib/lru.py\n{WRITE_FIX}"
+
+
+@pytest.mark.parametrize("commands,reason", [
+    pytest.param([FIX, "chmod 000 cachelib/lru.py"], "unreadable", id="unreadable-file"),
+    pytest.param([FIX, "chmod 000 cachelib"], "unreadable directory", id="unreadable-directory"),
+    pytest.param([FIX, "chmod 000 /workspace"], "unreadable directory", id="locked-workspace"),
+])
+async def test_repo_unreadable_files_are_scored_with_a_reason(bwrap_ctx, commands, reason):
+    result = await repo(bwrap_ctx, *commands)
+    assert_zero(result)
+    assert any(why.startswith(reason) for _, why in result.grade.details["skipped_files"]), result.grade.details
+
+
+@pytest.mark.parametrize("commands", [
+    pytest.param(["chmod 000 /tmp ~ && chmod 555 /workspace/tests"], id="locked-tmp-home-and-tests"),
+    pytest.param(["mkfifo cachelib/pipe.py tests/fifo"], id="fifos"),
+    pytest.param(["/usr/bin/python3 -c \"import os; [open(n, 'w').close() for n in ('a\\nb.py', 'caf\\xe9.txt')]; "
+                  "os.close(os.open(b'raw\\xff.bin', os.O_CREAT | os.O_WRONLY))\""], id="odd-names"),
+    pytest.param(["d=deep; for i in $(seq 1200); do d=$d/d; done; mkdir -p ${d:0:3500} 2>/dev/null; true"], id="deep-nesting"),
+    pytest.param(["head -c 600M /dev/zero > /tmp/fill 2>/dev/null; head -c 100M /dev/zero > fill 2>/dev/null; df /workspace"],
+                 id="full-disk"),
+    pytest.param(["mkdir junk && cd junk && seq 25000 | xargs touch"], id="too-many-files"),
+])
+async def test_repo_workspace_conditions_are_scored_not_errors(bwrap_ctx, commands):
+    """A solved task stays solved whatever else the agent left; at worst a condition costs it the
+    reward (too many files), and the grade says why. Never a grader_error."""
+    result = await repo(bwrap_ctx, FIX, *commands)
+    assert result.info["status"] == "completed" and result.grade.status == "ok", result.info
+    if "junk" in commands[0]:
+        assert any(why.startswith("too many files") for _, why in result.grade.details["skipped_files"])
+    else:
+        assert result.reward == 1.0, result.grade.details

@@ -79,3 +79,33 @@ def test_sync_facade():
     assert "bravo" in obs.messages[0].text() and info["task_id"] == "echo-1"
     assert env.step("bravo").reward == 1.0
     env.close()
+
+
+async def test_deeply_nested_tool_arguments_are_the_agents_mistake():
+    from envgym.protocol import FunctionCall, ToolCall
+
+    env = DebugEnvironment("counter")
+    await env.reset(DebugEnvironment.get_task("counter", "count-to-1"))
+    nested = Action(tool_calls=[ToolCall(id="c1", function=FunctionCall(name="increment", arguments="[" * 100_000))])
+    result = await env.step(nested)
+    assert not result.done and "nested too deeply" in result.observation.messages[0].text()
+    await env.step(Action.call("increment"))
+    result = await env.step(Action.call("submit"))
+    assert result.reward == 1.0 and result.status is EpisodeStatus.completed
+    await env.close()
+
+
+@pytest.mark.parametrize("reward", [5.0, -1.0, float("nan")])
+async def test_an_episode_ended_with_a_reward_outside_zero_one_is_a_grader_error(reward):
+    from envgym.protocol import Grade
+
+    class Generous(DebugEnvironment):
+        async def on_step(self, action):
+            return self.finish(Grade(reward=reward, passed=True))
+
+    env = Generous("echo")
+    await env.reset(DebugEnvironment.get_task("echo", "echo-0"))
+    result = await env.step("x")
+    assert (result.reward, result.info["status"]) == (0.0, "grader_error"), result.info
+    assert "outside [0, 1]" in result.info["grade"]["error"] or "non-finite" in result.info["grade"]["error"]
+    await env.close()

@@ -15,7 +15,8 @@ import time
 import pytest
 
 from envgym.sandbox import SandboxSpec, get_provider
-from envgym.sandbox.docker_sandbox import LABEL, OWNER_LABEL, context_hash
+from envgym.sandbox.docker_build import prepare_context
+from envgym.sandbox.docker_sandbox import LABEL, OWNER_LABEL
 
 pytestmark = pytest.mark.docker
 
@@ -87,23 +88,27 @@ async def test_exec_mode_exec_matches_server_mode(docker_ready):
         await provider.aclose()
 
 
-async def test_warm_pool_hands_out_ready_containers_and_never_dirty(docker_ready):
-    provider = get_provider("docker", warm_pool=2, reuse=True)
+async def test_warm_pool_hands_out_ready_containers_and_never_a_used_one(docker_ready):
+    with pytest.warns(UserWarning, match="reuse option was removed"):
+        provider = get_provider("docker", warm_pool=2, reuse=True)
     try:
         await provider.fill_pool()
-        assert len(provider._pool) == 2
+        assert provider.spares() == 2
         box = await provider.create()
         await box.exec("echo secret > leftover.txt; echo tmp > /tmp/t; sleep 1000 &")
-        first_id = box.container.id
+        first = box.container
         await box.close()
-        # The reused container comes back wiped: no files, no processes.
-        seen = set()
+        # A closed container is removed, never wiped and handed out again (reuse is ignored).
+        import docker
+
+        with pytest.raises(docker.errors.NotFound):
+            await asyncio.to_thread(first.reload)
         boxes = [await provider.create() for _ in range(3)]
+        assert first.id not in {b.container.id for b in boxes} and len({b.container.id for b in boxes}) == 3
         for b in boxes:
-            seen.add(b.container.id)
             listing = await b.exec("ls -A /workspace /tmp; pgrep -u 1000 sleep || true")
-            assert "leftover" not in listing.stdout and "/tmp/t" not in listing.stdout and "\nt\n" not in listing.stdout
-        assert first_id in seen or len(seen) == 3
+            assert "leftover" not in listing.stdout and "\nt\n" not in listing.stdout, listing
+            assert listing.stdout.rstrip().endswith("/workspace:"), listing  # no sleep's pid after it
         for b in boxes:
             await b.close()
     finally:
@@ -113,8 +118,7 @@ async def test_warm_pool_hands_out_ready_containers_and_never_dirty(docker_ready
 async def test_dockerfile_image_built_once_by_content_hash(docker_provider, tmp_path):
     (tmp_path / "Dockerfile").write_text("FROM envgym-base:bookworm\nRUN echo built > /opt/marker\n")
     tag = await asyncio.to_thread(docker_provider.build_image, tmp_path)
-    assert tag == f"envgym-task:{context_hash(tmp_path)}"
-    started = time.monotonic()
+    assert tag == f"envgym-task:{prepare_context(tmp_path).digest()}"
     assert await asyncio.to_thread(docker_provider.build_image, tmp_path) == tag  # cached: no rebuild
     box = await docker_provider.create(SandboxSpec(build_context=str(tmp_path)))
     try:
@@ -122,7 +126,7 @@ async def test_dockerfile_image_built_once_by_content_hash(docker_provider, tmp_
     finally:
         await box.close()
     (tmp_path / "Dockerfile").write_text("FROM envgym-base:bookworm\nRUN echo v2 > /opt/marker\n")
-    assert context_hash(tmp_path) != tag.split(":")[1]
+    assert prepare_context(tmp_path).digest() != tag.split(":")[1]
 
 
 def test_orphans_of_a_killed_process_are_swept(docker_ready, tmp_path):
@@ -154,3 +158,52 @@ def test_orphans_of_a_killed_process_are_swept(docker_ready, tmp_path):
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+async def test_shutdown_during_a_pool_refill_leaves_no_container(docker_ready):
+    """aclose() while a refill thread is starting a container: the container it starts is removed too
+    (a cancelled refill cannot stop a thread already inside `docker run`)."""
+    import threading
+
+    provider = get_provider("docker", warm_pool=1)
+    real_start = provider._start_container
+    in_docker_run = threading.Event()
+
+    def slow_start(spec):
+        box = real_start(spec)          # the container exists now...
+        in_docker_run.set()
+        deadline = time.monotonic() + 10
+        while not getattr(provider, "_closing", False) and time.monotonic() < deadline:
+            time.sleep(0.01)            # ...and is handed over only once shutdown has begun
+        return box
+
+    box = await provider.create()       # schedules the refill of the pool
+    provider._start_container = slow_start
+    assert await asyncio.to_thread(in_docker_run.wait, 60)
+    await box.close()
+    await provider.aclose()
+    client = provider._docker()
+    left = client.containers.list(all=True, filters={"label": f"{OWNER_LABEL}={provider.owner}"})
+    assert left == [], [c.id for c in left]
+
+
+async def test_a_root_command_taking_the_command_server_down_is_a_killed_command(docker_provider):
+    """Image mode, commands as root: a command can signal the command server (an ordinary process of
+    the container, unlike its PID 1). INT/TERM/HUP do nothing to it; after SIGKILL or SIGSTOP the
+    command counts as killed (the agent's doing, scored like any killed command), what it printed
+    before is kept, and the sandbox goes on with a new server, nothing of the command left running.
+    The control: the same sandbox's next command runs as usual."""
+    box = await docker_provider.create(SandboxSpec(workdir="/app", user="root", keep_image_files=True))
+    try:
+        res = await box.exec("kill -INT -1; kill -TERM -1; kill -HUP -1; echo survived", timeout=5)
+        assert (res.exit_code, res.stdout) == (0, "survived\n"), res
+        for attack, how in (("echo before; setsid sleep 300 & kill -KILL -1; sleep 5", "killed by signal 9"),
+                            ("echo before; setsid sleep 300 & kill -STOP -1; sleep 1", "stopped (SIGSTOP)")):
+            res = await box.exec(attack, timeout=1)
+            assert (res.exit_code, res.killed_by_signal) == (137, 9) and how in res.stderr, res
+            # What the server read before it was taken down is kept (what was still in its pipe is not).
+            assert res.stdout in ("before\n", ""), res
+            after = await box.exec("echo ok; ps -eo comm")
+            assert after.stdout.startswith("ok\n") and "sleep" not in after.stdout, after
+    finally:
+        await box.close()

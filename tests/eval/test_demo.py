@@ -30,18 +30,10 @@ def test_demo_runs_through_a_server_and_stops_it(tmp_path):
     assert "debug_echo-oracle" in runs and "debug_echo-nop" in runs
 
 
-def test_demo_plan_skips_missing_families_with_a_note():
+def test_demo_plan_comes_from_the_families_and_notes_what_it_skips():
     from envgym.cli.demo_cmd import plan_suites
 
-    runs, notes = plan_suites({"debug", "nosuchfamily"}, 1)
-    assert runs == [("debug/echo", 1), ("debug/counter", 1)]
-    assert notes == []  # families outside the demo list are not mentioned
-    from envgym.cli import demo_cmd
-
-    original = demo_cmd.DEMO_SUITES
-    demo_cmd.DEMO_SUITES = original + [("nosuchfamily", None, 1)]
-    try:
-        runs, notes = plan_suites(None, None)
-    finally:
-        demo_cmd.DEMO_SUITES = original
-    assert any("nosuchfamily" in n and "not installed" in n for n in notes)
+    plan = plan_suites({"debug", "nosuchfamily"}, 1)
+    assert plan.runs == [("debug/echo", 1), ("debug/counter", 1)]
+    assert plan.notes == ["skipped nosuchfamily: no environment plugin of that name is installed"]
+    assert [cls.family for cls in plan.families] == ["debug"]

@@ -40,8 +40,10 @@ def test_regex(answer, config, reward):
     assert grade("regex", answer, **config).reward == reward
 
 
-def test_regex_bad_pattern_is_grader_error():
-    assert grade("regex", "x", pattern="(").status == "grader_error"
+def test_regex_bad_pattern_is_a_configuration_error():
+    with pytest.raises(GraderError, match="invalid pattern"):
+        grade("regex", "x", pattern="(")
+    assert get_grader("regex").grade_sync(task(pattern="("), Submission(answer="x")).status == "grader_error"
 
 
 @pytest.mark.parametrize("answer,expected,reward", [

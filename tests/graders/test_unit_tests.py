@@ -43,6 +43,13 @@ async def test_empty_answer_scores_zero_without_running_anything(ctx):
     assert g.status == "ok" and g.reward == 0.0 and g.details["reason"] == "empty answer"
 
 
+# A NUL byte or a lone surrogate around a correct body (the control) is a wrong answer, not a crashed grader.
+@pytest.mark.parametrize("junk,reward", [("", 1.0), ("\x00", 0.0), ("\ud800", 0.0)], ids=["control", "nul", "surrogate"])
+async def test_an_answer_that_is_not_source_text_scores_zero(ctx, junk, reward):
+    g = await grade_fn(ctx, f"    return a + b  # {junk}\n")
+    assert (g.status, g.reward) == ("ok", reward), g
+
+
 async def test_infinite_loop_times_out_as_a_failed_test(ctx):
     g = await grade_fn(ctx, "    while True:\n        pass\n", test_timeout_s=1.5)
     assert g.status == "ok" and g.reward == 0.0
@@ -140,21 +147,78 @@ async def test_grade_sync_facade():
     assert g.reward == 1.0
 
 
-async def test_opt_in_pool_reuses_a_cleaned_sandbox(ctx):
+async def test_the_removed_pool_setting_warns_and_every_grading_gets_a_new_sandbox(ctx):
     from envgym.context import EnvContext
-    from envgym_graders.unit_tests.grader import GradingPool
 
-    pooled = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 1})
+    asked = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 2})
     plant = ("import os\nfor p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')]:\n    open(p, 'w').write('x')\n"
              "def add(a, b):\n    return a + b\n")
     probe = ("import os\ndef add(a, b):\n    left = [p for p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')] if os.path.exists(p)]\n"
              "    return a + b if not left else left\n")
-    first = await grade_fn(pooled, f"```python\n{plant}```")
-    pool = GradingPool.of(pooled)
-    assert first.reward == 1.0 and len(pool.idle) == 1
-    box = pool.idle[0][1]
-    second = await grade_fn(pooled, f"```python\n{probe}```")
-    assert second.reward == 1.0, second.details  # nothing the first solution wrote survived
-    assert pool.idle[0][1] is box  # the same sandbox served both gradings
-    await pool.aclose()
-    assert box.closed and GradingPool.of(EnvContext(sandbox=ctx.sandbox)) is None
+    with pytest.warns(UserWarning, match="unit_tests_pool"):
+        assert (await grade_fn(asked, f"```python\n{plant}```")).reward == 1.0
+    second = await grade_fn(asked, f"```python\n{probe}```")
+    assert second.reward == 1.0, second.details  # nothing the first solution wrote is there
+    await asked.aclose()
+
+
+# --------------------------------------------------------------------------- the verdict itself
+
+
+def _harness_line(record: dict, key: bytes, mac: str | None = None) -> "ExecResult":
+    import hashlib
+
+    from envgym.sandbox.base import ExecResult
+
+    body = ascii(record)
+    mac = mac if mac is not None else hashlib.blake2b(body.encode(), key=key, digest_size=32).hexdigest()
+    return ExecResult(exit_code=0, stdout=f"noise\nENVGYM-RESULT {body} {mac}\n", stderr="")
+
+
+PASSING = {"tests": [{"name": "t", "outcome": "passed"}], "harness_error": None}
+
+
+def _verdict(result, key: bytes, mode: str = "binary"):
+    from envgym_graders.unit_tests.grader import UnitTestsGrader
+    from envgym_graders.unit_tests.snapshot import Snapshot
+
+    return UnitTestsGrader(kind="function", mode=mode)._verdict(result, key, Snapshot())
+
+
+def test_verdict_pays_only_a_result_line_signed_with_this_gradings_key():
+    key, other = b"k" * 32, b"o" * 32
+    assert _verdict(_harness_line(PASSING, key), key).reward == 1.0  # control: the authentic line
+    for forged in (_harness_line(PASSING, other), _harness_line(PASSING, key, mac="0" * 64),
+                   _harness_line(PASSING, key, mac="")):
+        grade = _verdict(forged, key)
+        assert (grade.status, grade.reward, grade.details.get("tampered")) == ("ok", 0.0, True), grade
+
+
+@pytest.mark.parametrize("mode", ["binary", "fraction"])
+def test_verdict_with_no_hidden_test_run_is_an_error_never_a_pass(mode):
+    key = b"k" * 32
+    grade = _verdict(_harness_line({"tests": [], "harness_error": None}, key), key, mode)
+    assert grade.status == "grader_error" and grade.reward == 0.0 and "no hidden tests" in grade.error
+
+
+async def test_a_zygote_the_solution_killed_is_scored_not_a_harness_error(ctx):
+    """The first test's first solution process kills the zygote its processes are forked from: the
+    test's next call cannot get a process. That is the solution's doing (scored 0, with the reason),
+    not a broken grading sandbox (which is what a first fork failing before any solution code ran means)."""
+    files = {"m.py": "import os, signal\ndef kill_zygote():\n    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(0)\n"
+                     "def one():\n    return 1\n"}
+    tests = {"test_m.py": "def test_a(project):\n    try:\n        project.call('m:kill_zygote')\n    except RemoteError:\n"
+                          "        pass\n    assert project.call('m:one') == 1\n"}
+    g = await grade_project(ctx, task=project_task(tests=tests, files=files))
+    assert (g.status, g.reward) == ("ok", 0.0), g
+    assert g.details["tests"][0]["outcome"] == "error" and "zygote" in g.details["tests"][0]["message"]
+
+
+async def test_an_interpreter_with_other_bytecode_compiles_the_harness_source(ctx, monkeypatch):
+    """The harness travels as source and as code compiled on the host; a sandbox interpreter whose
+    bytecode differs (another MAGIC_NUMBER) must use the source."""
+    from envgym_graders.unit_tests import grader as grader_module
+
+    real = grader_module._harness()
+    monkeypatch.setattr(grader_module, "_harness", lambda: {**real, "magic": b"\0\0\r\n", "code": b"not code"})
+    assert (await grade_fn(ctx, "    return a + b\n")).reward == 1.0

@@ -154,7 +154,7 @@ def test_suite_task_and_limit_narrow_the_run(family) -> None:
     (BadTool, "schema", "not a valid JSON schema"),
     (BadTool, "schema", "must match"),
     (TupleInfo, "round_trip", "info changes in a JSON round trip"),
-    (RewardTwo, "status", "not a finite number in [0, 1]"),
+    (RewardTwo, "oracle", "outside [0, 1]"),  # refused at run time (Environment.finish)
     (Crashes, "oracle", "env_error"),
     (Crashes, "nop", "env_error"),
     (DuplicateIds, "schema", "duplicate task ids"),
@@ -196,7 +196,9 @@ def test_a_child_process_left_running_fails_close(family) -> None:
 
 
 def test_check_tool_accepts_envgym_tools_and_rejects_broken_schemas() -> None:
-    assert check_tool(Tool.define("bash", "run", {"command": {"type": "string"}}, ["command"])) == []
+    assert check_tool(Tool.define("bash", "run", {"command": {"type": "string", "description": "a command line"}}, ["command"])) == []
+    assert check_tool(Tool.define("bash", "run", {"command": {"type": "string"}}, ["command"])) == [
+        "tool 'bash': parameter 'command' has no description"]
     assert any("object schema" in p for p in check_tool({"function": {"name": "f", "parameters": {"type": "array"}}}))
     assert check_tool({"nonsense": True})
 

@@ -87,8 +87,14 @@ def test_a_name_offered_by_two_packages_names_both(side_packages, monkeypatch, e
     site = side_packages("envgym-toyplugin", "envgym-dupplugin")
     listing = envgym_cli("list", "environments", pythonpath=site)
     assert listing.returncode == 0
-    assert "provided by several packages" in listing.stdout
-    assert "envgym-dupplugin" in listing.stdout and "envgym-toyplugin" in listing.stdout
+    # one row per package, both marked, and the registry's duplicate_plugin error on stderr
+    rows = [line for line in listing.stdout.splitlines() if "toyplugin" in line]
+    assert len(rows) == 2 and all("(conflict)" in row for row in rows), listing.stdout
+    assert {"envgym-dupplugin", "envgym-toyplugin"} == {p for row in rows for p in ("envgym-dupplugin", "envgym-toyplugin") if p in row}
+    assert "error:" in listing.stderr and "provided by more than one package: envgym-dupplugin, envgym-toyplugin" in listing.stderr
+    as_json = json.loads(envgym_cli("list", "environments", "--json", pythonpath=site).stdout)
+    assert sorted((r["package"], r["conflict"]) for r in as_json if r["name"] == "toyplugin") == [
+        ("envgym-dupplugin", True), ("envgym-toyplugin", True)]
     info = envgym_cli("info", "toyplugin", pythonpath=site)
     assert info.returncode != 0
     assert "envgym-dupplugin" in info.stderr + info.stdout and "envgym-toyplugin" in info.stderr + info.stdout

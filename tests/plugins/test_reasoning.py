@@ -3,18 +3,21 @@ the dataset's own scoring, answers read from the reply as documented, and confor
 
 from __future__ import annotations
 
+import collections
 from importlib.metadata import version
 
 import pytest
 
 from envgym import registry
+from envgym.context import EnvContext
 from envgym.envs import resolve
 from envgym.protocol import Submission
 from envgym.testing import check_environment
 
 reasoning = pytest.importorskip("envgym_reasoning")
 from envgym_reasoning import ReasoningEnvironment, extract_answer  # noqa: E402
-from envgym_reasoning.environment import SUITES  # noqa: E402
+from envgym_reasoning.environment import (MAX_ANSWER_SHARE, PARTIAL_CREDIT, SUITES, TRIVIAL_ANSWERS,  # noqa: E402
+                                          score)
 
 
 def test_it_is_an_ordinary_entry_point_plugin() -> None:
@@ -68,6 +71,29 @@ def test_reward_is_the_dataset_score() -> None:
         assert result.terminated and result.reward == reward
         assert result.grade is not None and result.grade.passed is (reward == 1.0)
         assert result.info["status"] == "completed"
+
+
+@pytest.mark.parametrize("suite", sorted(SUITES))
+def test_no_constant_reply_earns_more_than_the_documented_share(suite: str) -> None:
+    tasks = ReasoningEnvironment.tasks(suite)
+    answers = collections.Counter(t.private["answer"] for t in tasks)
+    assert not TRIVIAL_ANSWERS & {a.strip().lower() for a in answers}
+    guesses = {"0", "1", "-1", "2", "yes", "", *(a for a, _ in answers.most_common(3))}
+    for guess in guesses:
+        mean = sum(score(t, f"Answer: {guess}").reward for t in tasks) / len(tasks)
+        assert mean <= MAX_ANSWER_SHARE, (guess, mean)
+
+
+def test_partial_credit_is_paid_only_when_asked_for() -> None:
+    task = ReasoningEnvironment.tasks("spell_backward")[0]
+    wrong = "Answer: " + task.private["answer"][:-1] + "#"  # all letters but one: the scorer gives partial credit
+    strict = score(task, wrong)
+    assert strict.reward == 0.0 and not strict.passed and 0 < strict.components[0].reward < 1
+    assert score(task, wrong, partial_credit=True).reward == strict.components[0].reward
+    env = ReasoningEnvironment("spell_backward", context=EnvContext(settings={PARTIAL_CREDIT: True})).sync()
+    env.reset(task)
+    assert env.step(wrong).reward == strict.components[0].reward
+    env.close()
 
 
 async def test_grade_submission_without_an_episode() -> None:

@@ -111,6 +111,20 @@ async def test_episode_with_standin_judge(standin):
     await ctx.aclose()
 
 
+# A lone surrogate in the answer (the control: the same answer without it) is judged like the rest of the text.
+@pytest.mark.parametrize("junk", ["", "\ud800"], ids=["control", "lone-surrogate"])
+async def test_an_answer_with_a_lone_surrogate_is_judged(standin, junk):
+    ctx = context_for(standin.base_url)
+    task = RubricEnvironment.get_task("explanation", "tcp-handshake")
+    record = await run_episode(RubricEnvironment("explanation", context=ctx), OracleAgent(), task, RubricEnvironment)
+    env = RubricEnvironment("explanation", context=ctx)
+    await env.reset(task)
+    result = await env.step(task.private["reference"] + junk)
+    assert result.info["status"] == "completed" and result.reward == record.reward == 1.0, result.info
+    await env.close()
+    await ctx.aclose()
+
+
 @pytest.mark.parametrize("failure", ["down", "slow", "garbage"])
 async def test_episode_with_failing_judge_is_grader_error(failure, dead_url, scripted_judge):
     from envgym.testing.openai_server import Reply, chat_response

@@ -19,11 +19,15 @@ ISOLATED_PROVIDERS = ["bwrap", "docker"]
 
 
 def _bwrap_leftovers(box: Sandbox) -> list[str]:
-    """Host-visible remains of a closed bwrap sandbox: its bwrap process or anything under it."""
+    """Host-visible remains of a closed bwrap sandbox: its init process or anything under it. A
+    zombie is not one: it runs nothing and holds nothing but its pid until the template, its
+    parent, reaps it (close() returns once the init has exited, possibly just before that)."""
     pid = box.pid  # type: ignore[attr-defined]
-    alive = [p for p in _host_pids() if p == pid or pid in _ancestors(p)]
+    alive = [p for p in _host_pids() if (p == pid or pid in _ancestors(p)) and _state(p) not in ("Z", "gone")]
     cgroups = [str(p) for p in (box.cgroup.paths if box.cgroup else []) if p.exists()]  # type: ignore[attr-defined]
-    return [f"process {p} still running" for p in alive] + [f"cgroup {c} still exists" for c in cgroups]
+    trusted = box._trusted.host  # type: ignore[attr-defined]
+    return ([f"process {p} still running" for p in alive] + [f"cgroup {c} still exists" for c in cgroups]
+            + ([f"trusted area {trusted} still exists"] if os.path.lexists(trusted) else []))
 
 
 def _process_leftovers(box: Sandbox) -> list[str]:
@@ -47,6 +51,14 @@ LEFTOVERS: dict[str, Callable[[Sandbox], list[str]]] = {"bwrap": _bwrap_leftover
 
 def _host_pids() -> list[int]:
     return [int(p) for p in os.listdir("/proc") if p.isdigit()]
+
+
+def _state(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_bytes()
+    except OSError:
+        return "gone"
+    return stat[stat.rfind(b")") + 2:].split()[0].decode()
 
 
 def _ppid(pid: int) -> int | None:

@@ -15,7 +15,6 @@ import asyncio
 import gc
 import os
 import signal
-from pathlib import Path
 from typing import Awaitable, Callable
 
 import pytest
@@ -23,6 +22,7 @@ import pytest
 from envgym.errors import SandboxError
 from envgym.sandbox import SandboxSpec
 from envgym.sandbox.bwrap import BwrapProvider
+from sandbox_helpers import eventually
 
 SANDBOXES = 16
 ROUNDS = 2  # each worker closes its sandbox and makes a new one while the others are executing
@@ -107,13 +107,6 @@ def test_closing_a_sandbox_while_another_execs(run):
     run(main)
 
 
-def _init_pid(box) -> int:
-    """Host PID of the sandbox's PID 1 (bwrap's only child)."""
-    children = Path(f"/proc/{box.pid}/task/{box.pid}/children").read_text().split()
-    assert len(children) == 1, children
-    return int(children[0])
-
-
 @pytest.mark.parametrize("run", _runners())
 def test_many_senders_wait_for_a_full_control_socket(run):
     """Requests queue up while the init is stopped until the socket is full; every sender must get
@@ -123,13 +116,12 @@ def test_many_senders_wait_for_a_full_control_socket(run):
     async def main() -> None:
         box = await provider.create(SandboxSpec(network="none"))
         try:
-            init = _init_pid(box)
+            init = box.pid  # the sandbox's PID 1
             bulk = {"FILLER": "y" * 40_000}  # under the inline limit: each request is one ~40 kB packet
             os.kill(init, signal.SIGSTOP)
             try:
                 execs = [asyncio.ensure_future(box.exec(["/usr/bin/printf", str(i)], env=bulk)) for i in range(8)]
-                await asyncio.sleep(0.5)
-                assert box._channel._send_waiters, "the requests never filled the control socket"
+                await eventually(lambda: box._channel._send_waiters, what="the requests filling the control socket")
             finally:
                 os.kill(init, signal.SIGCONT)
             results = await asyncio.wait_for(asyncio.gather(*execs), 60)

@@ -8,6 +8,12 @@ Actions of ``slowtest/main`` (plain text):
   reported at reset in ``info["workspace"]``);
 * ``done``   — ends the episode with reward 1; anything else is a no-op step.
 With the setting ``marker_dir`` (``--set marker_dir=...``), ``on_close`` writes ``<dir>/<task>-<n>.closed``.
+With the option ``swallow``, ``sleep`` catches the step timeout's cancellation and returns normally.
+A hand-made task's ``payload.memory_mb`` sizes the sandbox (for the server's caps).
+
+Also: the ``spin_test`` grader (``score`` loops for ever: bounded execution must stop it) and the
+``marker`` sandbox provider, which records ``recover()`` and ``aclose()`` as files in
+``$ENVGYM_TEST_PROVIDER_MARKERS`` (for start-up and shutdown tests).
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ from envgym.environment import Environment
 from envgym.grader import Grader
 from envgym.protocol import Action, Grade, Observation, ResetResult, StepResult, SuiteInfo, Task
 from envgym.sandbox.base import SandboxSpec
+from envgym.sandbox.process import ProcessProvider
 
 EVENTS: list[str] = []
 _counter = itertools.count()
@@ -32,6 +39,11 @@ class SlowEnvironment(Environment):
     version = "0.0.1"
     summary = "test environment whose steps can hang"
     default_max_turns = 1000
+    unhealthy: str | None = None  # what the family health hook reports (None: can serve)
+
+    @classmethod
+    async def health(cls, context) -> str | None:
+        return cls.unhealthy
 
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
@@ -42,7 +54,8 @@ class SlowEnvironment(Environment):
         return [Task(id="t1", suite=suite, prompt="wait", private={"secret": "hidden-answer-xyz"}, payload={"p": 1})]
 
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
-        self.box = await self.context.create_sandbox(SandboxSpec(), provider="process") if self.options.get("sandbox") else None
+        spec = SandboxSpec(memory_mb=int(task.payload.get("memory_mb", 1024)))
+        self.box = await self.context.create_sandbox(spec, provider="process") if self.options.get("sandbox") else None
         info = {"workspace": str(self.box.workspace)} if self.box is not None else {}
         return ResetResult(observation=Observation.user(task.prompt), info=info)
 
@@ -54,7 +67,9 @@ class SlowEnvironment(Environment):
                 await asyncio.sleep(30)
             except asyncio.CancelledError:
                 EVENTS.append("sleep-cancelled")
-                raise
+                if not self.options.get("swallow"):
+                    raise
+                return StepResult(observation=Observation.user("swallowed the cancellation"))
             EVENTS.append("sleep-finished")
         elif text == "exec":
             await self.box.exec("echo $$ > pid; sleep 30; touch finished", timeout=60)
@@ -78,6 +93,36 @@ class ExactTestGrader(Grader):
         return Grade.binary((submission.answer or "").strip() == task.private.get("answer"))
 
 
+class SpinTestGrader(Grader):
+    """CPU work that never ends, as a pathological answer could make a real grader do."""
+
+    name = "spin_test"
+    requires = frozenset({"answer"})
+
+    def score(self, task, submission) -> Grade:
+        while True:
+            pass
+
+
+class MarkerProvider(ProcessProvider):
+    name = "marker"
+
+    def _mark(self, what: str) -> None:
+        directory = os.environ.get("ENVGYM_TEST_PROVIDER_MARKERS")
+        if directory:
+            Path(directory, f"{what}-{os.getpid()}").write_text(what)
+
+    async def recover(self) -> list[str]:
+        self._mark("recovered")
+        return []
+
+    async def aclose(self) -> None:
+        self._mark("closed")
+        await super().aclose()
+
+
 def install() -> None:
     registry.register("environments", "slowtest", SlowEnvironment, replace=True)
     registry.register("graders", "exact_test", ExactTestGrader, replace=True)
+    registry.register("graders", "spin_test", SpinTestGrader, replace=True)
+    registry.register("sandboxes", "marker", MarkerProvider, replace=True)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
 import os
-import time
 from pathlib import Path
 
 import httpx
@@ -62,9 +62,9 @@ async def test_body_under_the_cap_is_fine():
 async def test_capacity_exhausted_is_immediate_503_with_retry_after():
     async with running_app(max_sessions=2) as (_, raw, _):
         sids = [(await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).json()["session_id"] for _ in range(2)]
-        started = time.monotonic()
+        # Answered at once rather than queued: a third session is refused although none is freed meanwhile
+        # (how fast is benchmarks/protocol.py's business, not a test's).
         full = await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})
-        assert time.monotonic() - started < 5
         assert full.status_code == 503 and code_of(full) == "capacity_exhausted"
         assert int(full.headers["retry-after"]) >= 1
         await raw.delete(f"/v1/sessions/{sids[0]}")
@@ -75,7 +75,7 @@ async def test_finished_sessions_free_their_slot():
     async with running_app(max_sessions=1) as (_, raw, _):
         sid = (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-3"})).json()["session_id"]
         await raw.post(f"/v1/sessions/{sid}/step", json={"action": "delta"})
-        await asyncio.sleep(0.05)  # the finished episode is released in the background
+        # The finished episode was released before its last step was answered: no wait needed.
         assert (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).status_code == 201
 
 
@@ -104,7 +104,6 @@ async def test_step_timeout_cancels_the_work_and_ends_the_session():
         again = await raw.post(f"/v1/sessions/{sid}/step", json={"action": "x"})
         assert again.status_code == 409 and code_of(again) == "session_closed"
         assert (await raw.get("/healthz")).json()["sessions_open"] == 0
-        await asyncio.sleep(0.5)
         assert "sleep-finished" not in server_testenvs.EVENTS
 
 
@@ -120,7 +119,12 @@ async def test_step_timeout_kills_a_running_sandbox_command():
         pid = int((workspace / "pid").read_text())
         response = await task
         assert response.status_code == 504
-        await asyncio.sleep(0.2)
+        for _ in range(600):  # the process group is killed as the session closes; poll until it is reaped
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            await asyncio.sleep(0.05)
         with pytest.raises(ProcessLookupError):
             os.kill(pid, 0)
         assert not workspace.exists()
@@ -154,7 +158,11 @@ async def test_shutdown_closes_every_session_and_sandbox():
         assert (await raw.get("/healthz")).json()["sandboxes_open"] == 3
         assert all(w.is_dir() for w in workspaces)
         pending = asyncio.ensure_future(raw.post(f"/v1/sessions/{created['session_id']}/step", json={"action": "sleep"}))
-        await asyncio.sleep(0.1)
+        for _ in range(600):
+            if "sleep-start" in server_testenvs.EVENTS:
+                break
+            await asyncio.sleep(0.01)
+        assert "sleep-start" in server_testenvs.EVENTS
     # Leaving the lifespan is the server's shutdown.
     assert server_testenvs.EVENTS.count("closed") == 3
     assert not any(w.exists() for w in workspaces)
@@ -250,3 +258,111 @@ def test_real_server_on_a_non_loopback_address_requires_the_token():
         assert wrong.status_code == 401
         ok = httpx.get(f"{server.url}/v1/environments/debug/echo", headers={"authorization": "Bearer tok-123"}, timeout=60)
         assert ok.status_code == 200
+
+
+def test_token_check_is_exact_and_constant_time(monkeypatch):
+    from envgym_server.limits import LimitsMiddleware
+
+    mw = LimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
+
+    def ok(value: bytes | None) -> bool:
+        return mw.authorized({"headers": [] if value is None else [(b"authorization", value)]})
+
+    assert ok(b"Bearer s3cret") and ok(b"bearer s3cret") and ok(b"BEARER s3cret")  # the scheme is case-insensitive
+    assert ok(b"Bearer  s3cret")  # RFC 9110: one or more spaces after the scheme
+    assert not mw.authorized({})  # a scope without headers carries no token
+    assert LimitsMiddleware(app=None, token=None, max_body_bytes=1024).authorized({})  # no token configured: open
+    for wrong in (None, b"", b"Bearer", b"Bearer ", b"Bearer s3cre", b"Bearer s", b"Bearer s3cretX", b"Bearer s3cret s3cret",
+                  b"Bearer S3CRET", b"Basic s3cret", b"s3cret", b"Bearers3cret", b"Bearer	s3cret x"):
+        assert not ok(wrong), wrong
+    calls = []
+    real = hmac.compare_digest
+    monkeypatch.setattr("envgym_server.limits.hmac.compare_digest", lambda a, b: calls.append((a, b)) or real(a, b))
+    assert ok(b"Bearer s3cret") and calls == [(b"s3cret", b"s3cret")]
+
+
+async def test_an_environment_that_swallows_the_cancellation_still_times_out():
+    server_testenvs.EVENTS.clear()
+    async with running_app(step_timeout_s=0.5) as (_, raw, _):
+        sid = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"swallow": True}})).json()["session_id"]
+        response = await raw.post(f"/v1/sessions/{sid}/step", json={"action": "sleep"})
+        assert "sleep-cancelled" in server_testenvs.EVENTS  # it did swallow it and answered normally ...
+        assert response.status_code == 504 and code_of(response) == "step_timeout"  # ... which is still a timeout
+        assert (await raw.get(f"/v1/sessions/{sid}")).json()["status"] == "timeout"
+
+
+async def test_the_reaper_never_closes_a_session_whose_step_is_running():
+    server_testenvs.EVENTS.clear()
+    async with running_app(idle_timeout_s=1.0, reap_interval_s=3600) as (app, raw, _):
+        sessions = app.state.envgym.sessions
+        sid = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1"})).json()["session_id"]
+        step = asyncio.ensure_future(raw.post(f"/v1/sessions/{sid}/step", json={"action": "sleep"}))
+        for _ in range(600):
+            if "sleep-start" in server_testenvs.EVENTS:
+                break
+            await asyncio.sleep(0.01)
+        sessions.get(sid).last_active -= 3600  # idle "for an hour" by the clock, but its step is running
+        assert await sessions.reap_idle() == 0
+        assert sessions.get(sid).status.value == "running" and not step.done()
+        await raw.delete(f"/v1/sessions/{sid}")
+        assert (await step).status_code == 409
+
+
+async def test_sessions_older_than_the_lifetime_are_ended():
+    async with running_app(max_session_lifetime_s=3600, reap_interval_s=3600) as (app, raw, _):
+        sessions = app.state.envgym.sessions
+        old = (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).json()["session_id"]
+        young = (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).json()["session_id"]
+        sessions.get(old).started -= 7200
+        assert await sessions.reap_idle() == 1
+        assert (await raw.get(f"/v1/sessions/{old}")).status_code == 404
+        assert (await raw.get(f"/v1/sessions/{young}")).status_code == 200
+        assert (await raw.get("/healthz")).json()["sessions_open"] == 1
+
+
+async def test_finished_sessions_are_capped_oldest_first():
+    async with running_app(max_finished_sessions=2) as (_, raw, _):
+        sids = []
+        for _ in range(3):
+            sid = (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-3"})).json()["session_id"]
+            assert (await raw.post(f"/v1/sessions/{sid}/step", json={"action": "delta"})).json()["terminated"]
+            sids.append(sid)
+        assert [(await raw.get(f"/v1/sessions/{sid}")).status_code for sid in sids] == [404, 200, 200]
+        running = (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-3"})).json()["session_id"]
+        assert (await raw.get(f"/v1/sessions/{running}")).status_code == 200  # open sessions are never dropped
+
+
+async def test_a_finished_episode_releases_its_sandbox_before_the_answer():
+    async with running_app() as (_, raw, _):
+        created = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).json()
+        workspace = Path(created["info"]["workspace"])
+        final = await raw.post(f"/v1/sessions/{created['session_id']}/step", json={"action": "done"})
+        assert final.json()["terminated"]
+        assert not workspace.exists()
+        assert (await raw.get("/healthz")).json()["sandboxes_open"] == 0
+
+
+async def test_hand_made_tasks_are_capped_but_suite_tasks_are_not():
+    async with running_app(max_task_memory_mb=512) as (_, raw, _):
+        hand_made = {"id": "big", "suite": "main", "prompt": "x", "payload": {"memory_mb": 131072}}
+        response = await raw.post("/v1/sessions", json={"env": "slowtest/main", "task": hand_made, "options": {"sandbox": True}})
+        assert response.status_code == 422 and code_of(response) == "invalid_request"
+        error = response.json()["error"]
+        assert "max_task_memory_mb" in error["message"] and error["details"]["cap"] == "max_task_memory_mb"
+        small = {**hand_made, "payload": {"memory_mb": 256}}
+        assert (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task": small, "options": {"sandbox": True}})).status_code == 201
+        # The installed suite's task asks for 1024 MB, over this cap: the operator's tasks are not capped.
+        assert (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).status_code == 201
+        assert (await raw.get("/healthz")).json()["sessions_open"] == 2
+
+
+def test_the_step_timeout_reaches_environments_as_their_command_budget():
+    from envgym.step_budget import StepBudget
+    from envgym_server import ServerConfig, create_app
+
+    app = create_app(ServerConfig(sandbox="process", step_timeout_s=30.0))
+    context = app.state.envgym.context
+    assert context.setting("step_timeout_s") == 30.0
+    assert StepBudget.of(context).total == 10.0  # 30 s less the spare: commands end before the step times out
+    overridden = create_app(ServerConfig(sandbox="process", step_timeout_s=30.0, settings={"step_timeout_s": 300}))
+    assert overridden.state.envgym.context.setting("step_timeout_s") == 30.0

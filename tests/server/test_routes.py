@@ -1,4 +1,4 @@
-"""Every REST route of DESIGN.md §5 and the error shape, in-process through httpx's ASGI transport."""
+"""Every REST route of docs/architecture.md §5 and the error shape, in-process through httpx's ASGI transport."""
 
 from __future__ import annotations
 
@@ -140,6 +140,14 @@ async def test_malformed_step_bodies(served):
     # A malformed tool call inside a valid action is the agent's problem: an error observation, not an HTTP error.
     weird = await raw.post(f"/v1/sessions/{sid}/step", json={"action": {"tool_calls": [{"function": {"name": "increment", "arguments": "{oops"}}]}})
     assert weird.status_code == 200 and "Error" in weird.json()["observation"]["messages"][0]["content"]
+    # So is a tool call without a name: answered like an unknown tool and counted, not a 422.
+    for call in ({"id": "c1", "function": {"arguments": "{}"}}, {"function": {"name": None}}):
+        nameless = await raw.post(f"/v1/sessions/{sid}/step", json={"action": {"tool_calls": [call]}})
+        assert nameless.status_code == 200, nameless.text
+        assert not nameless.json()["terminated"]
+        assert nameless.json()["observation"]["messages"][0]["content"] == "Error: unknown tool ''"
+    state = (await raw.get(f"/v1/sessions/{sid}")).json()
+    assert state["steps"] == 3 and state["status"] == "running"
 
 
 async def test_unknown_routes_and_methods(served):
@@ -157,9 +165,9 @@ async def test_grade_with_grader_and_with_env(served):
     assert ok.status_code == 200 and ok.json()["reward"] == 1.0 and ok.json()["status"] == "ok"
     wrong = (await raw.post("/v1/grade", json={"grader": "exact_test", "task": task, "submission": {"answer": "5"}})).json()
     assert wrong["reward"] == 0.0 and wrong["status"] == "ok"
-    # Task by id from an env, graded by the env's grade_submission: the debug tasks name no grader,
-    # which is reported as grader_error, never as a silent 0.
-    by_env = (await raw.post("/v1/grade", json={"env": "debug/echo", "task_id": "echo-3", "submission": {"answer": "delta"}})).json()
+    # Task by id from an env, graded by the env's grade_submission: debug/counter's tasks name no grader
+    # (they are graded inside an episode), which is reported as grader_error, never as a silent 0.
+    by_env = (await raw.post("/v1/grade", json={"env": "debug/counter", "task_id": "count-to-1", "submission": {"answer": "1"}})).json()
     assert by_env["status"] == "grader_error"
     with_spec = {**task, "grader": {"name": "exact_test"}}
     via_spec = (await raw.post("/v1/grade", json={"env": "debug/echo", "task": with_spec, "submission": {"answer": "4"}})).json()

@@ -149,12 +149,13 @@ async def test_unusable_rewards_are_grader_errors_not_zero(ctx, tmp_path, writes
 
 
 async def test_named_rewards_from_reward_json(ctx, tmp_path):
-    payload = json.dumps({"correct": 1, "style": 0.5})
+    # Harbor's rule: the reward is the "reward" key (or the only key); the other metrics are components.
+    payload = json.dumps({"reward": 0.75, "style": 0.5})
     env, _task, _ = await start(ctx, tmp_path, test_sh=f"echo '{payload}' > /logs/verifier/reward.json\n")
     try:
         result = await env.step(Action.call("submit"))
         assert result.reward == 0.75 and result.grade.details["reward_file"] == "reward.json"
-        assert {c.name: c.reward for c in result.grade.components} == {"correct": 1.0, "style": 0.5}
+        assert {c.name: c.reward for c in result.grade.components} == {"reward": 0.75, "style": 0.5}
     finally:
         await env.close()
 

@@ -1,4 +1,4 @@
-"""Reward integrity (DESIGN.md §7): an agent that forges a reward file, plants fake tests, leaves a
+"""Reward integrity (docs/architecture.md §7): an agent that forges a reward file, plants fake tests, leaves a
 daemon behind, poisons the verifier's Python or fills the disk gets no reward, and the next episode
 is unaffected."""
 

@@ -146,7 +146,7 @@ async def test_rollout_response_samples_and_jsonl_round_trip():
     model = TemplateModel(counter_policy())
     async with OpenAIServer(model) as server:
         request = RolloutRequest(env="debug/counter", task_id="count-to-1", n=3, seed=0,
-                                 model=ModelEndpoint(base_url=server.base_url, name="m", retries=0))
+                                 model=ModelEndpoint(base_url=server.base_url, name="m", retries=0, mode="chat"))
         response = await run_rollouts(request, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment,
                                       "debug/counter", lambda: DebugEnvironment("counter"))
     wire = response.model_dump(mode="json")  # what a trainer reads off POST /v1/rollouts

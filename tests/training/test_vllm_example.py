@@ -59,7 +59,7 @@ def test_rollouts_to_samples(envgym_server, policy_server, tmp_path):
     out = tmp_path / "samples.jsonl"
     summary = load("rollouts_to_samples").main([
         "--envgym-url", envgym_server.url, "--model-url", policy_server.base_url, "--model", "policy",
-        "--env", "debug/counter", "--task", "count-to-2", "-n", "4", "--out", str(out)])
+        "--env", "debug/counter", "--task", "count-to-2", "-n", "4", "--mode", "chat", "--out", str(out)])
     assert summary["status_counts"] == {"completed": 4} and summary["mean_reward"] == 1.0
     assert summary["samples"] == 4 and summary["token_mismatch"] == 0
     assert all(r.get("return_token_ids") is True and r.get("logprobs") is True for r in policy_server.requests)

@@ -68,7 +68,7 @@ async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_ar
         await runtime.run(pool.spares_ready())  # the reset asked for the next episode's page
         [spare] = pool.spare_pages()
         store = (await runtime.run(runtime.sites())).shop_store
-        assert spare.ticket.token != first.shop_token and store.get(spare.ticket.token) is not None
+        assert spare.ticket.token != first.session_token and store.get(spare.ticket.token) is not None
         assert spare.page.url.endswith("/") and spare.ticket.page.title.startswith("Welcome")
         assert spare.lease.context is not first.lease.context
         await first.close()
@@ -78,7 +78,7 @@ async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_ar
         await runtime.run(spare.page.evaluate("() => { document.title = 'changed behind the pool'; }"))
         second = WebEnvironment("shop", context=ctx)
         reset = await second.reset(WebEnvironment.get_task("shop", "order-count"))
-        assert second.lease.context is spare.lease.context and second.shop_token == spare.ticket.token
+        assert second.lease.context is spare.lease.context and second.session_token == spare.ticket.token
         assert reset.observation.data["title"] == spare.ticket.page.title and reset.observation.data["title"].startswith("Welcome")
         await runtime.run(pool.spares_ready())
         [next_spare] = pool.spare_pages()

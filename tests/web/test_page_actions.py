@@ -91,20 +91,22 @@ async def test_a_form_submission_counts_as_a_navigation_before_chromium_starts_i
     env = WebEnvironment("shop", context=SHARED)
     try:
         await env.reset(shop("order-count"))
-        assert await in_page(env, NAVIGATING_JS) is False
+        assert await in_page(env, NAVIGATING_JS) == {"navigating": False, "popup": False}
         # Chromium starts a submission's navigation in a later task: in the same task it is only a submit event.
         started = await in_page(env, f"() => {{ document.querySelector('form[role=search]').requestSubmit(); return ({NAVIGATING_JS})(); }}")
-        assert started is True
+        assert started == {"navigating": True, "popup": False}
     finally:
         await env.close()
 
     env = WebEnvironment("shop", context=SHARED)
     try:
         await env.reset(shop("order-count"))
-        cancelled = await in_page(env, f"""() => {{ const form = document.querySelector('form[role=search]');
-            form.addEventListener('submit', (e) => e.preventDefault()); form.requestSubmit(); return ({NAVIGATING_JS})(); }}""")
         elsewhere = await in_page(env, f"""() => {{ const form = document.querySelector('form[role=search]');
             form.target = '_blank'; form.requestSubmit(); return ({NAVIGATING_JS})(); }}""")
-        assert cancelled is False and elsewhere is False
+        cancelled = await in_page(env, f"""() => {{ const form = document.querySelector('form[role=search]');
+            form.target = ''; form.addEventListener('submit', (e) => e.preventDefault()); form.requestSubmit();
+            return ({NAVIGATING_JS})(); }}""")
+        assert cancelled == {"navigating": False, "popup": False}
+        assert elsewhere == {"navigating": False, "popup": True}  # a new window, not this page
     finally:
         await env.close()

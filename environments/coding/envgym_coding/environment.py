@@ -33,6 +33,7 @@ from envgym.grader import get_grader
 from envgym.protocol import (Action, Grade, GraderSpec, Message, Observation, StepResult, Submission, SuiteInfo,
                              Task, Tool)
 from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym.step_budget import StepBudget
 from envgym_coding import humaneval, repo, tools
 
 SUITES = [
@@ -120,6 +121,8 @@ class CodingEnvironment(Environment):
             names = ", ".join(t.function.name for t in self.tools(self.suite))
             raise InvalidAction(f"plain text does nothing here: call one of the tools ({names})")
         replies: list[Message] = []
+        # The commands of one step share a time budget under the host's step timeout.
+        budget = StepBudget.of(self.context)
         for call in action.tool_calls:
             name = call.function.name
             try:
@@ -127,26 +130,30 @@ class CodingEnvironment(Environment):
                 if name == "submit":
                     grade = await self._grade_final(args)
                     return self.finish(grade, observation=Observation(messages=replies))
-                text = await self._run_tool(name, args)
+                if budget.spent():
+                    text = ("Error: this step's time budget is used up, so this call was not run; "
+                            "make it again in the next step")
+                else:
+                    text = await self._run_tool(name, args, budget)
             except ValueError as exc:
                 text = f"Error: {exc}"
             replies.append(Message(role="tool", tool_call_id=call.id, name=name, content=text))
         return StepResult(observation=Observation(messages=replies))
 
-    async def _run_tool(self, name: str, args: dict) -> str:
+    async def _run_tool(self, name: str, args: dict, budget: StepBudget) -> str:
         box = await self._box()
         if self.suite == "humaneval-tools":
             if name != "run_python":
                 raise ValueError(f"unknown tool {name!r}; use run_python or submit")
             self._runs += 1
-            return await tools.run_python(box, args, self._runs)
+            return await tools.run_python(box, args, self._runs, budget)
         handlers = {"bash": tools.bash, "read_file": tools.read_file, "write_file": tools.write_file,
                     "list_files": tools.list_files}
         if name == "run_tests":
-            return await tools.run_tests(box, args, self.task.payload.get("test_dir", "tests"))  # type: ignore[union-attr]
+            return await tools.run_tests(box, args, self.task.payload.get("test_dir", "tests"), budget)  # type: ignore[union-attr]
         if name not in handlers:
             raise ValueError(f"unknown tool {name!r}; use one of bash, read_file, write_file, list_files, run_tests, submit")
-        return await handlers[name](box, args)
+        return await handlers[name](box, args, budget)
 
     async def _grade_final(self, args: dict) -> Grade:
         assert self.task is not None

@@ -2,9 +2,18 @@
 
 Each suite is one reasoning-gym dataset, generated with a fixed seed, so a suite is a fixed,
 reproducible list of tasks; the suite version carries the reasoning-gym version because another
-version may generate other questions. The reward is the dataset's own ``score_answer`` (some
-datasets give partial credit); ``passed`` means a score of exactly 1. The reply is read as
+version may generate other questions.
+
+A reward must be earned, so a suite never pays for a guess: tasks whose answer is a trivial guess
+(``TRIVIAL_ANSWERS``) are left out, and no answer is shared by more than ``MAX_ANSWER_SHARE`` (2 %)
+of a suite's tasks, so no constant reply earns more than that (gcd's raw distribution pays 30 % for
+always answering "2"); the generator is asked for more questions until the suite is full. The reward is 1 when the dataset's own ``score_answer``
+gives full marks and 0 otherwise, because several scorers give partial credit for any reply
+(spell_backward pays per matching letter); ``--set reasoning.partial_credit=true`` pays the raw
+score instead. The raw score is always in the grade's component. The reply is read as
 ``envgym_reasoning.answers.extract_answer`` documents; the oracle replies with the reference answer.
+reasoning-gym's scorers are third-party code run on the model's reply, so scoring runs in a bounded
+worker (``envgym.bounded``): a reply that makes a scorer overrun its CPU budget scores 0.
 
 Example:
     >>> env = ReasoningEnvironment("chain_sum").sync()
@@ -26,7 +35,9 @@ from typing import Any, Sequence
 import reasoning_gym
 
 from envgym import Action, Environment, Grade, GradeComponent, Observation, StepResult, SuiteInfo, Task
+from envgym.bounded import OverBudget, WorkerCrashed, WorkerTimeout, run_bounded
 from envgym.context import EnvContext
+from envgym.errors import InvalidRequest
 from envgym.environment import Policy, ScriptedPolicy
 from envgym.protocol import Submission
 
@@ -35,6 +46,10 @@ from envgym_reasoning.answers import extract_answer
 RG_VERSION = dist_version("reasoning-gym")
 SUITE_SIZE = 100
 SUITE_SEED = 42
+TRIVIAL_ANSWERS = frozenset({"", "0", "1", "-1", "true", "false", "yes", "no", "none"})
+MAX_ANSWER_SHARE = 0.02
+POOL_FACTOR = 20  # questions generated per suite slot at most, when filling a suite under the rules above
+PARTIAL_CREDIT = "reasoning.partial_credit"
 INSTRUCTIONS = "\n\nThink as needed, then give your final answer on the last line as: Answer: <your answer>"
 
 
@@ -44,7 +59,7 @@ class Suite:
     description: str
     seed: int = SUITE_SEED
     size: int = SUITE_SIZE
-    revision: str = "1"  # bump when this family changes how the suite is built
+    revision: str = "2"  # bump when this family changes how the suite is built
 
     @property
     def version(self) -> str:
@@ -67,10 +82,29 @@ _lock = threading.Lock()
 def _dataset(name: str) -> Any:
     suite = SUITES[name]
     with _lock:  # reasoning-gym builds some word lists lazily; build each dataset once
-        return reasoning_gym.create_dataset(name, size=suite.size, seed=suite.seed)
+        return reasoning_gym.create_dataset(name, size=suite.size * POOL_FACTOR, seed=suite.seed)
 
 
-def score(task: Task, reply: str) -> Grade:
+def suite_indices(name: str) -> list[int]:
+    """The dataset indices a suite keeps: in order, skipping trivial answers and answers that
+    already fill their share of the suite (see the module docstring)."""
+    suite, ds = SUITES[name], _dataset(name)
+    per_answer = max(1, int(suite.size * MAX_ANSWER_SHARE))
+    counts: dict[str, int] = {}
+    kept: list[int] = []
+    for index in range(len(ds)):
+        answer = str(ds[index]["answer"]).strip()
+        if answer.lower() in TRIVIAL_ANSWERS or counts.get(answer, 0) >= per_answer:
+            continue
+        counts[answer] = counts.get(answer, 0) + 1
+        kept.append(index)
+        if len(kept) == suite.size:
+            return kept
+    raise RuntimeError(f"reasoning-gym's {name} generator gave only {len(kept)} questions that are not guessable "
+                       f"in {len(ds)} tries; the suite needs {suite.size}")
+
+
+def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
     """Grade a reply to a task with its dataset's own scorer."""
     name, index = task.suite, int(task.private["index"])
     try:
@@ -83,8 +117,21 @@ def score(task: Task, reply: str) -> Grade:
     except Exception as exc:  # noqa: BLE001 — a scorer crash is a grader_error, not a zero
         return Grade.failed(f"reasoning-gym scorer for {name} failed: {type(exc).__name__}: {exc}")
     value = min(1.0, max(0.0, value))
-    return Grade(reward=value, passed=value == 1.0, components=[GradeComponent(name=name, reward=value, passed=value == 1.0)],
-                 details={"extracted_answer": answer[:500]})
+    passed = value == 1.0
+    reward = value if partial_credit else float(passed)
+    return Grade(reward=reward, passed=passed, components=[GradeComponent(name=name, reward=value, passed=passed)],
+                 details={"extracted_answer": answer[:500], "score": value, "partial_credit": partial_credit})
+
+
+async def score_bounded(task: Task, reply: str, context: EnvContext | None = None) -> Grade:
+    """``score`` in a bounded worker: an overrun is the reply's doing (0), a lost worker is ours (grader_error)."""
+    partial = bool(context is not None and context.setting(PARTIAL_CREDIT, False) in (True, "true", "1", 1))
+    try:
+        return await run_bounded(score, task, reply, partial, what=f"the reasoning-gym scorer for {task.suite}")
+    except OverBudget as exc:
+        return Grade(reward=0.0, passed=False, details={"reason": f"{exc}; the answer scores 0"})
+    except (WorkerTimeout, WorkerCrashed) as exc:
+        return Grade.failed(str(exc))
 
 
 class ReasoningEnvironment(Environment):
@@ -104,7 +151,7 @@ class ReasoningEnvironment(Environment):
     def load_tasks(cls, suite: str) -> Sequence[Task]:
         ds, spec = _dataset(suite), SUITES[suite]
         tasks = []
-        for index in range(spec.size):
+        for index in suite_indices(suite):
             entry = ds[index]
             tasks.append(Task(
                 id=f"{index:04d}", suite=suite, prompt=entry["question"] + INSTRUCTIONS,
@@ -114,16 +161,23 @@ class ReasoningEnvironment(Environment):
         return tasks
 
     @classmethod
+    def demo_suites(cls) -> list[tuple[str, int]]:
+        return [("basic_arithmetic", 2), ("spell_backward", 2)]
+
+    @classmethod
     def oracle_policy(cls, task: Task) -> Policy:
         return ScriptedPolicy([Action(content=f"Answer: {task.private['answer']}")])
 
     @classmethod
     async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
-        return score(task, submission.answer or "")
+        if submission.answer is None:
+            raise InvalidRequest("the reasoning family grades submission.answer (the model's reply); this submission has none",
+                                 details={"missing": "submission.answer"})
+        return await score_bounded(task, submission.answer, context)
 
     async def on_reset(self, task: Task, seed: int | None) -> Observation:
         return Observation.user(task.prompt)
 
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None
-        return self.finish(score(self.task, action.text()))
+        return self.finish(await score_bounded(self.task, action.text(), self.context))

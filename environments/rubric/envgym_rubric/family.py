@@ -18,14 +18,15 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 from importlib import resources
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import yaml
 
-from envgym.environment import Environment, Policy, ScriptedPolicy
+from envgym.environment import DemoSetup, Environment, Policy, ScriptedPolicy
 from envgym.protocol import Action, GraderSpec, Observation, StepResult, Submission, SuiteInfo, Task
 from envgym_graders.rubric.model import PROGRAMMATIC_KINDS, Rubric
 
@@ -99,8 +100,26 @@ class RubricEnvironment(Environment):
         return tasks
 
     @classmethod
+    @contextlib.contextmanager
+    def demo_setup(cls) -> Iterator[DemoSetup]:
+        """Grade the demo with the STAND-IN judge (keyword matching, not a real judge), run in this process."""
+        from envgym_rubric.standin_judge import MODEL_NAME, StandinJudge
+
+        with StandinJudge() as judge:
+            yield DemoSetup(settings={"rubric.judge_base_url": judge.base_url, "rubric.judge_model": MODEL_NAME},
+                            note=f"graded by the STAND-IN judge at {judge.base_url} (keyword matching for demos, "
+                                 "not a real judge)")
+
+    @classmethod
     def oracle_policy(cls, task: Task) -> Policy:
         return ScriptedPolicy([Action(content=task.private["reference"])])
+
+    @classmethod
+    def adversary_attacks(cls, task: Task) -> list:
+        """Judge-template attacks for ``envgym check --adversary`` (envgym_rubric/adversary.py)."""
+        from envgym_rubric.adversary import attacks
+
+        return attacks(task)
 
     async def on_reset(self, task: Task, seed: int | None) -> Observation:
         return Observation.user(task.prompt)

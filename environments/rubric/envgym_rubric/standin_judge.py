@@ -5,7 +5,7 @@ It speaks the OpenAI chat-completions API (on ``envgym.testing.openai_server.Ope
 that the rubric family runs end to end — over real HTTP, through the real judge client — in CI and
 in demos where no model is available. It decides deterministically by keyword overlap:
 
-* it reads the criterion and the fenced answer out of the ``rubric-judge-v1`` prompt (any other
+* it reads the criterion and the fenced answer out of the ``rubric-judge-v2`` prompt (any other
   prompt gets an HTTP 400);
 * the criterion's key-term groups are its ``Key terms`` line split on ``;`` (alternatives within
   a group split on ``|``); without key terms, every word of five or more letters in the
@@ -47,7 +47,7 @@ BANNER = ("envgym STAND-IN judge: deterministic keyword overlap for tests and de
           "It is NOT a real judge; do not report its rewards as model quality.")
 
 _CRITERION = re.compile(r"<criterion>\n(.*?)\n</criterion>", re.DOTALL)
-_ANSWER = re.compile(r"<answer>\n(.*)\n</answer>", re.DOTALL)
+_ANSWER = re.compile(r"<answer-([0-9a-f]{16})>\n(.*)\n</answer-\1>", re.DOTALL)
 _STOP = frozenset("""about above after again against among answer answers because before being below between both
 could does doing during each every explain explains first from further given have having into itself least makes
 mention mentions might more most other otherwise ought response should states their them then there these they
@@ -73,12 +73,12 @@ def decide(body: dict[str, Any]) -> str | Reply:
     user = next((m.get("content") or "" for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
     criterion, answer = _CRITERION.search(user), _ANSWER.search(user)
     if criterion is None or answer is None:
-        return error_reply(400, "the stand-in judge only understands envgym's rubric-judge-v1 prompt "
-                                "(<criterion> and <answer> blocks)")
+        return error_reply(400, "the stand-in judge only understands envgym's rubric-judge-v2 prompt "
+                                "(<criterion> and <answer-ID> blocks)")
     groups = key_term_groups(criterion.group(1))
     if not groups:
         return error_reply(400, "the criterion has no key terms and no content words to match")
-    found = [g for g in groups if any(_present(alt, answer.group(1)) for alt in g)]
+    found = [g for g in groups if any(_present(alt, answer.group(2)) for alt in g)]
     missing = [g for g in groups if g not in found]
     need = math.ceil(len(groups) / 2)
     met = len(found) >= need

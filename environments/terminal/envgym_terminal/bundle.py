@@ -16,33 +16,77 @@ import io
 import re
 import tarfile
 from pathlib import Path
+from typing import Callable
 
 from envgym_terminal.taskfmt import MAX_BUNDLE_BYTES, TaskFormatError
 
 
-def pack_dir(root: Path, *, exclude: tuple[str, ...] = ()) -> str:
-    """A directory as base64 of a gzipped tar, paths relative to ``root``; modes are kept."""
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
+IGNORE_FILE = ".harborignore"
+
+
+def _ignored(root: Path) -> "Callable[[str], bool]":
+    """Harbor's ``.harborignore`` files under ``root`` (gitignore rules, each for its own directory)
+    as a predicate on paths relative to ``root``; the ignore files themselves are left out too."""
+    from pathspec import GitIgnoreSpec
+
+    specs = []
+    for ignore in sorted(root.rglob(IGNORE_FILE)):
+        base = ignore.parent.relative_to(root).as_posix()
+        lines = ignore.read_text(encoding="utf-8", errors="replace").splitlines()
+        specs.append(("" if base == "." else base + "/", GitIgnoreSpec.from_lines(lines)))
+
+    def ignored(rel: str, is_dir: bool = False) -> bool:
+        if rel.rsplit("/", 1)[-1] == IGNORE_FILE:
+            return True
+        for base, spec in specs:
+            if rel.startswith(base) and spec.match_file(rel[len(base):] + ("/" if is_dir else "")):
+                return True
+        return False
+
+    return ignored
+
+
+def pack_dirs(*roots: Path | None, exclude: tuple[str, ...] = ()) -> str:
+    """Directories laid over one another (a later one's files replace an earlier one's), as base64
+    of a gzipped tar with paths relative to each root; modes kept, ``.harborignore`` rules applied."""
+    members: dict[str, Path] = {}
+    for root in roots:
+        if root is None or not root.is_dir():
+            continue
+        ignored = _ignored(root)
         for path in sorted(root.rglob("*")):
             rel = path.relative_to(root).as_posix()
-            if rel.split("/")[0] in exclude or "__pycache__" in rel.split("/"):
+            parts = rel.split("/")
+            if parts[0] in exclude or "__pycache__" in parts:
+                continue
+            if any(ignored("/".join(parts[:i]), True) for i in range(1, len(parts))) or ignored(rel, path.is_dir()):
                 continue
             if path.is_symlink() or path.is_file() or path.is_dir():
-                info = tar.gettarinfo(str(path), arcname=rel)
-                info.uid = info.gid = 0
-                info.uname = info.gname = ""
-                info.mtime = 0  # the same directory always packs to the same bytes
-                if info.isfile():
-                    with open(path, "rb") as fh:
-                        tar.addfile(info, fh)
-                else:
-                    tar.addfile(info)
+                members[rel] = path
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz", compresslevel=6) as tar:
+        for rel in sorted(members):
+            path = members[rel]
+            info = tar.gettarinfo(str(path), arcname=rel)
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            info.mtime = 0  # the same directory always packs to the same bytes
+            if info.isfile():
+                with open(path, "rb") as fh:
+                    tar.addfile(info, fh)
+            else:
+                tar.addfile(info)
     data = buf.getvalue()
     if len(data) > MAX_BUNDLE_BYTES:
-        raise TaskFormatError(f"{root}: {len(data)} bytes packed, more than the {MAX_BUNDLE_BYTES} a task may carry",
-                              details={"file": str(root), "field": None})
+        where = ", ".join(str(r) for r in roots if r is not None)
+        raise TaskFormatError(f"{where}: {len(data)} bytes packed, more than the {MAX_BUNDLE_BYTES} a task may carry",
+                              details={"file": where, "field": None})
     return base64.b64encode(data).decode("ascii")
+
+
+def pack_dir(root: Path, *, exclude: tuple[str, ...] = ()) -> str:
+    """One directory as base64 of a gzipped tar (see ``pack_dirs``)."""
+    return pack_dirs(root, exclude=exclude)
 
 
 def _prefix_re(prefix: str) -> re.Pattern[str]:

@@ -7,6 +7,11 @@ at ``submit`` (graded), at the turn limit or the wall-time limit of ``task.toml`
 ``truncated``, and the final state *is* graded: the work is on disk either way). Grading is
 ``verifier.VerifierRun``: hidden tests are copied in only then, after every agent process is killed.
 
+Harbor's task format is read in full (taskfmt.py, harbor_config.py); where the episode starts is
+workspace.py (envgym's files/setup.sh, or the task's own Docker image, prebuilt image or compose
+project); multi-step tasks (steps.py) are one episode whose observations announce each step;
+a task may verify in a separate environment, which receives only the declared artifacts.
+
 Example:
     >>> from envgym.context import EnvContext
     >>> env = TerminalEnvironment("core", context=EnvContext(sandbox="process")).sync()  # doctest: +SKIP
@@ -25,25 +30,25 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
+from envgym.context import EnvContext
 from envgym.environment import Environment, Policy
-from envgym.errors import EnvironmentError_, InvalidAction, UnknownTask
-from envgym.protocol import Action, Grade, Message, Observation, ResetResult, StepResult, SuiteInfo, Task, Tool
-from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym.errors import InvalidAction, UnknownTask
+from envgym.protocol import (Action, Grade, Message, Observation, ResetResult, SkippedTask, StepResult, SuiteInfo, Task,
+                             Tool)
+from envgym.step_budget import StepBudget
 
-from envgym_terminal import bundle, suites
-from envgym_terminal.shell import ShellState, render
-from envgym_terminal.taskfmt import TaskDirSpec, UnsupportedTaskFeature, find_task_dirs, load_task_dir
+from envgym_terminal import bundle, steps, suites
+from envgym_terminal.record import load_suite_dirs
+from envgym_terminal.runnable import internet_allowed, network_on, why_not
+from envgym_terminal.shell import ShellState
+from envgym_terminal.taskfmt import TaskFormatError, UnsupportedTaskFeature, find_task_dirs, warn_once
 from envgym_terminal.verifier import VerifierRun
+from envgym_terminal.workspace import (Workspace, collect_artifacts, open_agent_workspace, open_verifier_workspace,
+                                       prepare_step, restore_artifacts, run_collect_hooks)
 
 OUTPUT_LIMIT_CHARS = 10_000
-DEFAULT_DISK_MB = 512
-DEFAULT_MEMORY_MB = 1024
-SANDBOX_ENV = {
-    "TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "EDITOR": "true",
-    # Commits need an identity; tasks and agents get the same fixed one.
-    "GIT_AUTHOR_NAME": "envgym", "GIT_AUTHOR_EMAIL": "envgym@example.com",
-    "GIT_COMMITTER_NAME": "envgym", "GIT_COMMITTER_EMAIL": "envgym@example.com",
-}
+DEFAULT_COMMAND_TIMEOUT_S = 600.0  # envgym's limit on one bash call when the task sets none ([agent] command_timeout_sec)
+NO_TURN_LIMIT = 1_000_000  # Harbor has no turn limit; this keeps the base class's counter finite
 FENCE_RE = re.compile(r"```(?:bash|sh|shell|console)?[ \t]*\n(.*?)```", re.DOTALL)
 
 BASH_TOOL = Tool.define(
@@ -52,97 +57,52 @@ BASH_TOOL = Tool.define(
     "code. Files and the working directory persist between calls; environment variables do not. Background "
     "processes end when the call ends. Long output is cut in the middle.",
     {"command": {"type": "string", "description": "the bash command or script to run"}}, ["command"])
-SUBMIT_TOOL = Tool.define("submit", "Finish the task. The final state of the sandbox is then checked by hidden tests.")
-
-
-def task_from_dir(spec: TaskDirSpec, suite: str) -> Task:
-    """The Task record of a checked task directory: everything travels inside it (tests and solution
-    in ``private``), so a task is graded the same wherever it is sent."""
-    cfg = spec.config
-    meta: dict[str, Any] = {k: v for k, v in cfg.metadata.items() if isinstance(v, (str, int, float, bool, list))}
-    meta.update(max_turns=cfg.agent.max_turns, agent_timeout_sec=cfg.agent.timeout_sec,
-                verifier_timeout_sec=cfg.verifier.timeout_sec)
-    if cfg.task.name:
-        meta.setdefault("name", cfg.task.name)
-    if cfg.task.keywords:
-        meta.setdefault("tags", cfg.task.keywords)
-    if spec.ignored:
-        meta["ignored_fields"] = spec.ignored
-    env_dir = spec.root / "environment"
-    payload = {
-        "source_dir": str(spec.root),  # for error messages; not in metadata, which task listings show
-        "workdir": spec.workdir,
-        "max_turns": cfg.agent.max_turns,
-        "agent_timeout_sec": cfg.agent.timeout_sec,
-        "command_timeout_sec": cfg.agent.command_timeout_sec,
-        "build_timeout_sec": cfg.environment.build_timeout_sec,
-        "memory_mb": spec.memory_mb,
-        "storage_mb": spec.storage_mb,
-        "allow_internet": cfg.environment.allow_internet,
-        "environment_env": cfg.environment.env,
-        "has_setup": spec.has_setup,
-        # Kept for the Docker provider (issue 8): the image to use or the Dockerfile to build it from.
-        "docker": {"image": cfg.environment.docker_image, "dockerfile": spec.dockerfile,
-                   "build_timeout_sec": cfg.environment.build_timeout_sec},
-    }
-    private = {
-        "environment_b64": bundle.pack_dir(env_dir, exclude=("Dockerfile",)) if env_dir.is_dir() else None,
-        "tests_b64": bundle.pack_dir(spec.tests_dir),
-        "verifier_env": cfg.verifier.env,
-        "solution_b64": bundle.pack_dir(spec.solution_dir) if spec.solution_dir else None,
-        "solution_env": cfg.solution.env,
-    }
-    return Task(id=spec.task_id, suite=suite, prompt=spec.instruction, payload=payload, private=private, metadata=meta)
-
-
-def load_suite_dirs(paths: Sequence[Path], suite: str) -> list[Task]:
-    tasks: dict[str, Task] = {}
-    for root in paths:
-        for task_dir in find_task_dirs(root):
-            spec = load_task_dir(task_dir)
-            if spec.task_id in tasks:
-                raise UnsupportedTaskFeature(
-                    f"{task_dir}: task id {spec.task_id!r} appears twice in suite {suite!r}; task ids come from "
-                    "directory names and must be unique", details={"file": str(task_dir), "field": None})
-            tasks[spec.task_id] = task_from_dir(spec, suite)
-    return list(tasks.values())
+SUBMIT_TOOL = Tool.define("submit", "Finish the task (or, in a multi-step task, the current step). The state of the "
+                                    "sandbox is then checked by hidden tests.")
 
 
 class OraclePolicy(Policy):
-    """Runs ``solution/solve.sh`` through the bash tool (one call), then submits."""
+    """Runs each step's ``solve.sh`` through the bash tool (one call), then submits."""
 
     def __init__(self, task: Task) -> None:
         self.task = task
+        self._step = 0
         self._sent = False
 
     async def act(self, observation: Observation) -> Action:
         if self._sent:
+            self._sent = False
+            self._step += 1
             return Action.call("submit")
         self._sent = True
-        return Action.call("bash", command=oracle_command(self.task))
+        return Action.call("bash", command=oracle_command(self.task, self._step))
 
 
-def oracle_command(task: Task) -> str:
-    """A shell command that unpacks the reference solution to a fresh directory and runs solve.sh
-    there, from the agent's working directory, as Harbor's oracle does."""
-    b64 = task.private.get("solution_b64")
+def oracle_command(task: Task, step: int = 0) -> str:
+    """A shell command that unpacks a reference solution and runs its solve.sh from the agent's
+    working directory, as Harbor's oracle does: in ``/solution`` when the agent's user may create
+    it, else in a fresh directory with ``/solution`` in the solution's files pointed there."""
+    steps_private = task.private.get("steps") or [{"solution_b64": task.private.get("solution_b64")}]
+    b64 = steps_private[min(step, len(steps_private) - 1)].get("solution_b64")
     if not b64:
         raise InvalidAction(f"task {task.id!r} has no solution/solve.sh")
-    # Harbor's oracle sees the solution at /solution; the placeholder is replaced by the real directory.
     placeholder = "/__envgym_solution__"
     tar = bundle.unpack_rewritten(b64, {"/solution": placeholder})
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in task.private.get("solution_env", {}).items())
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {"DEBIAN_FRONTEND": "noninteractive",
+                                                         **task.private.get("solution_env", {})}.items())
     encoded = base64.b64encode(tar).decode("ascii")
-    return (f"__s=$(mktemp -d) && printf %s {shlex.quote(encoded)} | base64 -d | tar -xzf - -C \"$__s\" && "
+    return ("__s=/solution; { [ ! -e /solution ] && mkdir /solution && [ -w /solution ]; } 2>/dev/null || __s=$(mktemp -d); "
+            f"printf %s {shlex.quote(encoded)} | base64 -d | tar -xzf - -C \"$__s\" --no-same-owner && "
             f"grep -rlF {placeholder} \"$__s\" | while IFS= read -r f; do sed -i \"s#{placeholder}#$__s#g\" \"$f\"; done; "
-            f"{env} bash \"$__s/solve.sh\"; __rc=$?; rm -rf \"$__s\"; exit $__rc")
+            f"{env} bash \"$__s/solve.sh\"; __rc=$?; [ \"$__s\" = /solution ] || rm -rf \"$__s\"; exit $__rc")
 
 
 class TerminalEnvironment(Environment):
-    version = "0.1.0"
+    version = "0.2.0"
     summary = "Command-line tasks (Harbor/Terminal-Bench layout) in a sandbox: a bash tool, graded by each task's tests/test.sh."
     text_actions = ("plain text: the last fenced code block (```bash ... ```) is run as one bash command; text "
                     "without a code block is answered with an error. Prefer the bash and submit tools.")
+    _load_skips: dict[str, list[SkippedTask]] = {}
 
     # ------------------------------------------------------------------ tasks
     @classmethod
@@ -156,12 +116,38 @@ class TerminalEnvironment(Environment):
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
         shipped = suites.shipped_suites()
-        if suite in shipped:
-            return load_suite_dirs([shipped[suite]], suite)
         user = suites.user_suites()
-        if suite in user:
-            return load_suite_dirs(user[suite], suite)
-        raise UnknownTask(f"terminal has no suite {suite!r}", details={"suite": suite})
+        if suite in shipped:
+            tasks, skipped = load_suite_dirs([shipped[suite]], suite)
+        elif suite in user:
+            tasks, skipped = load_suite_dirs(user[suite], suite)
+        else:
+            raise UnknownTask(f"terminal has no suite {suite!r}", details={"suite": suite})
+        cls._load_skips[suite] = skipped
+        return tasks
+
+    @classmethod
+    def skipped_tasks(cls, suite: str | None = None, context: EnvContext | None = None) -> list[SkippedTask]:
+        suite = suite or cls.default_suite()
+        tasks = cls.tasks(suite)
+        out = list(cls._load_skips.get(suite, []))
+        if context is not None:
+            for task in tasks:
+                reason = why_not(task, context)
+                if reason:
+                    out.append(SkippedTask(id=task.id, reason=reason, source=task.payload.get("source_dir")))
+        return out
+
+    @classmethod
+    def get_task(cls, suite: str | None, task_id: str) -> Task:
+        try:
+            return super().get_task(suite, task_id)
+        except UnknownTask:
+            broken = next((s for s in cls._load_skips.get(suite or cls.default_suite(), []) if s.id == task_id), None)
+            if broken is None:
+                raise
+            raise UnsupportedTaskFeature(f"task {task_id!r} did not load: {broken.reason}",
+                                         details={"file": broken.source, "field": None}) from None
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
@@ -169,7 +155,8 @@ class TerminalEnvironment(Environment):
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy | None:
-        return OraclePolicy(task) if task.private.get("solution_b64") else None
+        has = any(s.get("solution_b64") for s in task.private.get("steps") or [task.private])
+        return OraclePolicy(task) if has else None
 
     # ------------------------------------------------------------------ episode
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
@@ -177,83 +164,82 @@ class TerminalEnvironment(Environment):
         if context is not None and context.setting(suites.SETTING):
             suites.add_from_setting(context.setting(suites.SETTING))
         super().__init__(suite, **kwargs)
-        self.box: Sandbox | None = None
+        self.ws: Workspace | None = None
         self.shell: ShellState | None = None
         self.deadline: float | None = None
+        self.step_index = 0
+        self.outcomes: list[steps.StepOutcome] = []
+
+    @property
+    def box(self) -> Any:
+        return self.ws.box if self.ws is not None else None
 
     @property
     def default_max_turns(self) -> int:  # type: ignore[override]
-        return int(self.task.payload.get("max_turns", 50)) if self.task else 50
+        value = self.task.payload.get("max_turns") if self.task else None
+        return int(value) if value else NO_TURN_LIMIT
+
+    @property
+    def _steps(self) -> list[dict[str, Any]]:
+        assert self.task is not None
+        return self.task.payload.get("steps") or [{"name": "task"}]
 
     def _check_runnable(self, task: Task) -> None:
-        payload = task.payload
-        docker = payload.get("docker") or {}
-        provider = self.context.sandbox
-        src = payload.get("source_dir", task.id)
-        if (docker.get("dockerfile") or docker.get("image")) and not payload.get("has_setup") and provider != "docker":
-            raise UnsupportedTaskFeature(
-                f"{src}/environment: the starting state is only described by a Dockerfile or docker_image, which the "
-                f"{provider!r} sandbox cannot build; add environment/setup.sh (run in the working directory to build "
-                "the same state) or use the Docker sandbox provider (--sandbox docker)",
-                details={"file": f"{src}/environment/Dockerfile", "field": "environment", "sandbox": provider})
-        if payload.get("allow_internet") and not self.context.setting("terminal.allow_internet", False):
-            raise UnsupportedTaskFeature(
-                f"{src}/task.toml: environment.allow_internet = true, but network access for terminal tasks is off; "
-                "set terminal.allow_internet=true (e.g. envgym serve --set terminal.allow_internet=true) to allow it",
-                details={"file": f"{src}/task.toml", "field": "environment.allow_internet"})
-        if provider == "docker" and not payload.get("has_setup") and docker.get("dockerfile") and not docker.get("image"):
-            # The Docker provider (issue 8) will build from payload["docker"]["dockerfile"]; until it can, say so.
-            raise UnsupportedTaskFeature(
-                f"{src}/environment/Dockerfile: building task images is not implemented yet; give "
-                "environment.docker_image or add environment/setup.sh",
-                details={"file": f"{src}/environment/Dockerfile", "field": "environment"})
+        reason = why_not(task, self.context)
+        if reason:
+            raise UnsupportedTaskFeature(reason, details={"file": task.payload.get("source_dir"), "field": None,
+                                                          "sandbox": self.context.sandbox})
 
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
         self._check_runnable(task)
-        payload = task.payload
-        workdir = payload.get("workdir", "/app")
-        spec = SandboxSpec(
-            workdir=workdir,
-            wall_timeout_s=float(payload.get("command_timeout_sec", 60)),
-            # RLIMIT_CPU applies to every exec, setup and tests included: the longest of their time limits.
-            cpu_seconds=int(max(60.0, float(payload.get("command_timeout_sec", 60)), float(payload.get("build_timeout_sec", 120)),
-                                float(task.metadata.get("verifier_timeout_sec", 120)))) + 5,
-            memory_mb=int(payload.get("memory_mb") or DEFAULT_MEMORY_MB),
-            disk_mb=int(payload.get("storage_mb") or DEFAULT_DISK_MB),
-            network="host" if payload.get("allow_internet") else "none",
-            env={**SANDBOX_ENV, **payload.get("environment_env", {})},
-            image=(payload.get("docker") or {}).get("image") if self.context.sandbox == "docker" else None,
-        )
-        self.box = await self.context.create_sandbox(spec)
+        self._warn_provider_ignores(task)
+        self.ws = await open_agent_workspace(task, self.context)
         try:
-            await self._build_state(task, workdir)
+            await prepare_step(self.ws, task, 0)
         except BaseException:
-            box, self.box = self.box, None
-            await box.close()
+            ws, self.ws = self.ws, None
+            await ws.close()
             raise
         self.shell = ShellState(marker=f"__envgym_cwd_{secrets.token_hex(8)}__")
-        self.deadline = time.monotonic() + float(payload.get("agent_timeout_sec", 600))
-        return ResetResult(observation=Observation.user(task.prompt),
-                           info={"workdir": workdir, "agent_timeout_sec": payload.get("agent_timeout_sec")})
+        self._start_step_clock()
+        info: dict[str, Any] = {"workdir": self.ws.workdir, "agent_timeout_sec": self._steps[0].get("agent_timeout_sec"),
+                                "environment_start_s": round(self.ws.started_s, 3)}
+        if task.payload.get("multi_step"):
+            info["steps"] = [s["name"] for s in self._steps]
+        for key in ("mcp_servers", "skills_dir"):
+            if task.payload.get(key):
+                info[key] = task.payload[key]
+        return ResetResult(observation=Observation.user(self._announce(0)), info=info)
 
-    async def _build_state(self, task: Task, workdir: str) -> None:
-        """Copy environment/files into the working directory and run environment/setup.sh there."""
-        assert self.box is not None
-        b64 = task.private.get("environment_b64")
-        if not b64:
-            return
-        # cwd= lets the provider map the working directory; the script never names it itself.
-        script = ("__e=$(mktemp -d) && "
-                  "tar -xzf - -C \"$__e\" && { [ ! -d \"$__e/files\" ] || cp -a \"$__e/files/.\" . ; } && "
-                  "{ [ ! -f \"$__e/setup.sh\" ] || ENV_DIR=\"$__e\" bash \"$__e/setup.sh\"; }; __rc=$?; "
-                  "rm -rf \"$__e\"; exit $__rc")
-        timeout = float(task.payload.get("build_timeout_sec", 120))
-        result = await self.box.exec(script, stdin=base64.b64decode(b64), timeout=timeout, cwd=workdir)
-        if not result.ok:
-            why = "timed out" if result.timed_out else f"exited with {result.exit_code}"
-            raise EnvironmentError_(f"setting up task {task.id!r} failed: environment/setup.sh {why}: "
-                                    f"{(result.stdout + result.stderr).strip()[-1500:]}",
-                                    details={"task_id": task.id})
+    def _announce(self, index: int) -> str:
+        assert self.task is not None
+        instruction = self.task.private["steps"][index]["instruction"] if self.task.private.get("steps") else self.task.prompt
+        if not self.task.payload.get("multi_step"):
+            return instruction
+        name = self._steps[index]["name"]
+        return f"Step {index + 1} of {len(self._steps)} ({name}):\n\n{instruction}"
+
+    def _start_step_clock(self) -> None:
+        limit = self._steps[self.step_index].get("agent_timeout_sec")
+        self.deadline = time.monotonic() + float(limit) if limit else None
+
+    def _warn_provider_ignores(self, task: Task) -> None:
+        image_mode = self.context.sandbox == "docker" and task.payload.get("style") != "files"
+        if not image_mode:
+            users = {s.get(k) for s in self._steps_of(task) for k in ("agent_user", "verifier_user")} - {None}
+            if users:
+                warn_once(f"user:{self.context.sandbox}", f"[agent]/[verifier] user (first seen in task {task.id}) has no effect "
+                          f"with the {self.context.sandbox!r} sandbox: commands run as its one unprivileged user")
+            if task.payload.get("cpus") and self.context.sandbox != "docker":
+                warn_once(f"cpus:{self.context.sandbox}", f"[environment] cpus (first seen in task {task.id}) is not enforced "
+                          f"by the {self.context.sandbox!r} sandbox")
+        if "allowlist" in {s.get(k) for s in self._steps_of(task) for k in ("agent_network", "verifier_network")}:
+            warn_once("allowlist", f"network_mode = 'allowlist' (first seen in task {task.id}) runs with full network "
+                                   "access here: envgym has no egress filter")
+
+    @staticmethod
+    def _steps_of(task: Task) -> list[dict[str, Any]]:
+        return task.payload.get("steps") or []
 
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None and self.box is not None and self.shell is not None
@@ -263,14 +249,14 @@ class TerminalEnvironment(Environment):
             if not blocks:
                 raise InvalidAction("no tool call and no fenced code block: call the bash tool (or put a command in "
                                     "```bash ... ```), or call submit when you are done")
-            output = await self._run_bash(blocks[-1])
+            output = await self._run_bash(blocks[-1], StepBudget.of(self.context))
             return self._after_commands(StepResult(observation=Observation.user(output)))
         replies: list[Message] = []
+        budget = StepBudget.of(self.context)  # the bash calls of one step share it (envgym/step_budget.py)
         for call in calls:
             name = call.function.name
             if name == "submit":
-                grade = await self._grade()
-                return self.finish(grade, observation=Observation(messages=replies))
+                return await self._end_step(replies, call.id)
             if name != "bash":
                 replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {name!r}; use bash or submit"))
                 continue
@@ -285,18 +271,25 @@ class TerminalEnvironment(Environment):
             if self._time_left() <= 0:
                 replies.append(Message(role="tool", tool_call_id=call.id, content="Error: the time limit is reached; the command was not run"))
                 continue
-            replies.append(Message(role="tool", tool_call_id=call.id, content=await self._run_bash(command)))
+            if budget.spent():
+                replies.append(Message(role="tool", tool_call_id=call.id, content="Error: this step's time budget is used up, "
+                                       "so the command was not run; send it again in the next step"))
+                continue
+            replies.append(Message(role="tool", tool_call_id=call.id, content=await self._run_bash(command, budget)))
         return self._after_commands(StepResult(observation=Observation(messages=replies)))
 
     def _time_left(self) -> float:
         return (self.deadline - time.monotonic()) if self.deadline is not None else float("inf")
 
-    async def _run_bash(self, command: str) -> str:
-        assert self.box is not None and self.shell is not None and self.task is not None
-        timeout = max(1.0, min(float(self.task.payload.get("command_timeout_sec", 60)), self._time_left()))
-        result = await self.box.exec(self.shell.wrap(command), timeout=timeout, cwd=self.task.payload.get("workdir", "/app"))
-        output = self.shell.absorb(result.stdout + result.stderr)
-        return render(result, output, OUTPUT_LIMIT_CHARS, timeout)
+    def _command_timeout(self) -> float:
+        assert self.task is not None
+        configured = self.task.payload.get("command_timeout_sec") or self.context.setting("terminal.command_timeout_sec")
+        return float(configured or DEFAULT_COMMAND_TIMEOUT_S)
+
+    async def _run_bash(self, command: str, budget: StepBudget) -> str:
+        assert self.box is not None and self.shell is not None and self.task is not None and self.ws is not None
+        return await self.shell.run_tool_call(self.box, command, limit_s=min(self._command_timeout(), self._time_left()),
+                                              budget=budget, cwd=self.ws.workdir, output_limit=OUTPUT_LIMIT_CHARS)
 
     def _after_commands(self, result: StepResult) -> StepResult:
         # Marks the wall-time limit; the turn limit is the base class's. Both grade the final state.
@@ -307,29 +300,124 @@ class TerminalEnvironment(Environment):
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
         result = await super().step(action)
         if result.info.get("wall_time_exceeded") and not self.done:
+            limit = self._steps[self.step_index].get("agent_timeout_sec")
+            reason = f"wall-time limit of {limit} s reached"
+            if self.task is not None and self.task.payload.get("multi_step"):
+                # Harbor verifies a step whose agent ran out of time and goes on with the next one.
+                result = await self._end_step(list(result.observation.messages), None, note=reason)
+                result.info.setdefault("status", self.status.value)
+                result.info["turn"] = self.turns
+                return result
             grade = await self.on_truncate()
-            limit = self.task.payload.get("agent_timeout_sec") if self.task else None
-            result = self.finish(grade, observation=result.observation, truncated=True,
-                                 info={"reason": f"wall-time limit of {limit} s reached", "turn": self.turns})
+            result = self.finish(grade, observation=result.observation, truncated=True, info={"reason": reason, "turn": self.turns})
         return result
 
     async def on_truncate(self) -> Grade:
-        """Out of turns or time: the work is on disk, so the final state is graded as if submitted."""
-        return await self._grade()
+        """Out of turns or time: the work is on disk, so the current step is graded as if submitted;
+        steps never reached count 0."""
+        outcome = await self._verify_step()
+        self.outcomes.append(outcome)
+        return self._final_grade(unreached_count_zero=True)
 
-    async def _grade(self) -> Grade:
-        assert self.task is not None and self.box is not None
-        run = VerifierRun(tests_b64=self.task.private["tests_b64"], workdir=self.task.payload.get("workdir", "/app"),
-                          timeout_s=float(self.task.metadata.get("verifier_timeout_sec", 120)),
-                          env=dict(self.task.private.get("verifier_env") or {}))
-        return await run.grade(self.box)
+    async def _end_step(self, replies: list[Message], call_id: str | None, note: str | None = None) -> StepResult:
+        """Verify the current step; then the next step starts, or the episode ends with its grade."""
+        assert self.task is not None and self.ws is not None
+        outcome = await self._verify_step()
+        self.outcomes.append(outcome)
+        name = self._steps[self.step_index]["name"]
+        last = self.step_index + 1 >= len(self._steps)
+        stop = steps.min_reward_failure(steps.rewards_of(outcome.grade), self._steps[self.step_index].get("min_reward")) \
+            if outcome.grade.status == "ok" else None
+        if last or stop or outcome.grade.status != "ok":
+            stopped = f"step {name!r}: {stop}; the remaining steps were not run" if stop and not last else None
+            grade = self._final_grade(stopped=stopped)
+            return self.finish(grade, observation=Observation(messages=replies), info={"reason": note} if note else None)
+        self.step_index += 1
+        await self._restore_agent_phase()
+        await prepare_step(self.ws, self.task, self.step_index)
+        self._start_step_clock()
+        done = f"Step {self.step_index} ({name}) is finished{f' ({note})' if note else ''}; it was checked."
+        messages = list(replies)
+        if call_id is not None:
+            messages.append(Message(role="tool", tool_call_id=call_id, content=done))
+        messages.append(Message(role="user", content=self._announce(self.step_index)))
+        return StepResult(observation=Observation(messages=messages),
+                          info={"step": self._steps[self.step_index]["name"], "step_index": self.step_index,
+                                "previous_step": {"name": name, "reward": outcome.grade.reward}})
+
+    def _final_grade(self, *, unreached_count_zero: bool = False, stopped: str | None = None) -> Grade:
+        assert self.task is not None
+        if not self.task.payload.get("multi_step"):
+            outcome = self.outcomes[-1]
+            grade = outcome.grade
+            if outcome.extra:
+                details = dict(grade.details) if isinstance(grade.details, dict) else \
+                    ({"verifier": grade.details} if grade.details is not None else {})
+                grade = grade.model_copy(update={"details": {**details, **outcome.extra}})
+            return grade
+        return steps.aggregate(self.outcomes, self.task.payload.get("multi_step_reward_strategy", "mean"),
+                               total=len(self._steps), unreached_count_zero=unreached_count_zero, stopped=stopped)
+
+    async def _verify_step(self) -> steps.StepOutcome:
+        """After the agent's phase of the current step: kill its processes, run the collect hooks,
+        collect artifacts, and run the step's tests here or in a separate environment."""
+        assert self.task is not None and self.ws is not None
+        step = self._steps[self.step_index]
+        started = time.monotonic()
+        extra: dict[str, Any] = {}
+        await self.ws.box.kill_all()
+        if step.get("collect"):
+            extra["collect"] = await run_collect_hooks(self.ws, step["collect"])
+        separate = step.get("separate_verifier")
+        artifacts = await collect_artifacts(self.ws, step.get("artifacts") or []) if (step.get("artifacts") or separate
+                                                                                      or self.ws.image_mode) else None
+        run = self._verifier(step)
+        if separate:
+            verifier_ws = await open_verifier_workspace(self.task, self.context, step)
+            try:
+                if artifacts is not None:
+                    await restore_artifacts(verifier_ws, artifacts)
+                verifier_ws.use_user(step.get("verifier_user"))
+                run.workdir = verifier_ws.workdir
+                grade = await run.grade(verifier_ws.box)
+            finally:
+                await verifier_ws.close()
+        else:
+            self.ws.use_user(step.get("verifier_user"))
+            await self.ws.use_network(network_on(step.get("verifier_network"), internet_allowed(self.context)))
+            grade = await run.grade(self.ws.box)
+        if artifacts is not None and any(m["status"] not in ("missing", "empty") for m in artifacts["manifest"]):
+            extra["artifacts"] = {k: v for k, v in artifacts.items() if k != "_tar"}
+        extra["verify_s"] = round(time.monotonic() - started, 3)
+        return steps.StepOutcome(step["name"], grade, extra)
+
+    def _verifier(self, step: dict[str, Any]) -> VerifierRun:
+        assert self.task is not None and self.ws is not None
+        private = (self.task.private.get("steps") or [self.task.private])[self.step_index]
+        declared = step.get("reward_range") or self.task.metadata.get("reward_range")
+        return VerifierRun(tests_b64=private["tests_b64"], workdir=self.ws.workdir,
+                           timeout_s=float(step.get("verifier_timeout_sec") or self.task.metadata.get("verifier_timeout_sec") or 600),
+                           env=dict(private.get("verifier_env") or {}),
+                           reward_range=(float(declared[0]), float(declared[1])) if declared else None)
+
+    async def _restore_agent_phase(self) -> None:
+        """Between steps: the agent's user and network again (the verifier may have had others)."""
+        assert self.ws is not None
+        step = self._steps[self.step_index]
+        self.ws.use_user(step.get("agent_user"))
+        await self.ws.use_network(network_on(step.get("agent_network"), internet_allowed(self.context)))
 
     async def on_close(self) -> None:
-        if self.box is not None:
-            box, self.box = self.box, None
-            await box.close()
+        if self.ws is not None:
+            ws, self.ws = self.ws, None
+            await ws.close()
 
 
 def tasks_in(path: str | Path, suite: str = suites.DEFAULT_USER_SUITE) -> list[Task]:
-    """Load task directories without registering them (e.g. to validate them before use)."""
-    return load_suite_dirs([Path(path)], suite)
+    """Load task directories without registering them (e.g. to validate them before use); the
+    first task that does not load raises its error here."""
+    tasks, skipped = load_suite_dirs([Path(path)], suite)
+    if skipped:
+        error = UnsupportedTaskFeature if skipped[0].code == UnsupportedTaskFeature.code else TaskFormatError
+        raise error(skipped[0].reason, details={"file": skipped[0].source, "field": None})
+    return tasks

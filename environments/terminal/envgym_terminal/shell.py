@@ -18,10 +18,17 @@ Example:
 
 from __future__ import annotations
 
+import re
+import secrets
 import shlex
 from dataclasses import dataclass
 
-from envgym.sandbox.base import ExecResult
+from envgym.sandbox.base import ExecResult, Sandbox
+from envgym.step_budget import StepBudget
+
+
+LARGE_COMMAND = 64 * 1024  # longer commands reach bash through a file, never its command line
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @dataclass
@@ -32,9 +39,36 @@ class ShellState:
     def wrap(self, command: str) -> str:
         """The script actually run: stderr joined to stdout (so output keeps its order), start in the
         carried directory, and report the final directory on exit, whatever way the command ends."""
+        # What no command line can carry, as a terminal would take it: a lone surrogate (JSON "\ud800" in
+        # the call, not text) becomes U+FFFD and a NUL byte is dropped.
+        command = _LONE_SURROGATE.sub("\ufffd", command).replace("\x00", "")
         trap = f"__envgym_rc=$?; printf '\\n%s%s\\n' {shlex.quote(self.marker)} \"$PWD\"; exit $__envgym_rc"
         cd = f"cd {shlex.quote(self.cwd)} 2>/dev/null\n" if self.cwd else ""
         return f"exec 2>&1\n{cd}trap {shlex.quote(trap)} EXIT\n{command}\n"
+
+    async def run(self, box: Sandbox, command: str, *, timeout: float, cwd: str) -> tuple[ExecResult, str]:
+        """Run ``command`` in the carried shell: (its result, its output without the marker line). A
+        script longer than a command line holds (~128 KB) reaches bash through a file in /tmp."""
+        script = self.wrap(command)
+        if len(script) <= LARGE_COMMAND:
+            result = await box.exec(script, timeout=timeout, cwd=cwd)
+        else:
+            path = f"/tmp/.envgym-cmd-{secrets.token_hex(8)}"
+            wrote = await box.exec(["bash", "-c", 'cat > "$1"', "-", path], stdin=script.encode(), timeout=60, cwd="/")
+            if not wrote.ok:
+                return wrote, (wrote.stdout + wrote.stderr).strip() or "could not write the command to /tmp"
+            result = await box.exec(["bash", "-c", 'f=$1; shift; rm -f "$f.run"; mv "$f" "$f.run" && exec bash "$f.run"',
+                                     "-", path], timeout=timeout, cwd=cwd)
+            await box.exec(["rm", "-f", f"{path}.run"], timeout=30, cwd="/")
+        return result, self.absorb(result.stdout + result.stderr)
+
+    async def run_tool_call(self, box: Sandbox, command: str, *, limit_s: float, budget: StepBudget, cwd: str,
+                            output_limit: int) -> str:
+        """A bash tool call as the agent sees it: run under its own limit cut to the step's budget (so it
+        ends, killed and reported, before the host's step timeout), output rendered and capped."""
+        timeout = budget.limit(max(1.0, limit_s))
+        result, output = await self.run(box, command, timeout=timeout, cwd=cwd)
+        return render(result, output, output_limit, timeout)
 
     def absorb(self, stdout: str) -> str:
         """Strip the marker line from the output and update ``cwd`` from it (kept if it is missing)."""

@@ -20,7 +20,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import os
 import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
@@ -28,6 +27,7 @@ from typing import Any, Awaitable, Callable
 from playwright.async_api import Browser, BrowserContext, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
+from envgym_web import processes
 from envgym_web.chromium import launch_args
 from envgym_web.errors import BrowserCrashed
 
@@ -36,7 +36,7 @@ log = logging.getLogger("envgym_web")
 # resets (reset p50 1.2-1.9 s), 4 keep the reset p50 at 7-12 ms (docs/web.md, "Latency"). One
 # costs ~20 MB (its renderer).
 DEFAULT_SPARES = 4
-MARKER_FLAG = "--envgym-browser="  # an inert switch that lets us find the process (pid) of each browser
+MARKER_FLAG = processes.BROWSER_MARK.decode()  # an inert switch that lets us find the process (pid) of each browser
 
 
 @dataclass(frozen=True)
@@ -57,25 +57,17 @@ class BrowserSlot:
     launches: int = 0
     crashes: int = 0
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    # Whether the Playwright driver that launched it still runs: when the driver dies, the browser
+    # dies with it, but the client only learns of that at its next call.
+    driver_alive: Callable[[], bool] = lambda: True
 
     @property
     def alive(self) -> bool:
-        return self.browser is not None and self.browser.is_connected()
+        return self.browser is not None and self.browser.is_connected() and self.driver_alive()
 
     def pid(self) -> int | None:
         """The browser process's pid (found by its marker switch), or None when it is not running."""
-        needle = (MARKER_FLAG + self.marker).encode()
-        for entry in os.listdir("/proc"):
-            if not entry.isdigit():
-                continue
-            try:
-                with open(f"/proc/{entry}/cmdline", "rb") as fh:
-                    args = fh.read().split(b"\0")
-            except OSError:
-                continue
-            if needle in args and not any(a.startswith(b"--type=") for a in args):
-                return int(entry)
-        return None
+        return processes.browser_pid(self.marker)
 
 
 @dataclass
@@ -133,10 +125,10 @@ def spare_key(init_script: str, setup: PageSetup | None, options: dict[str, Any]
 
 
 class BrowserPool:
-    def __init__(self, playwright: Playwright, config: PoolConfig) -> None:
+    def __init__(self, playwright: Playwright, config: PoolConfig, driver_alive: Callable[[], bool] = lambda: True) -> None:
         self.playwright = playwright
         self.config = config
-        self.slots = [BrowserSlot(i) for i in range(max(1, config.size))]
+        self.slots = [BrowserSlot(i, driver_alive=driver_alive) for i in range(max(1, config.size))]
         self._closed = False
         self._spares: dict[SpareKey, list[ReadyPage]] = {}
         self._pending: dict[SpareKey, int] = {}
@@ -253,6 +245,22 @@ class BrowserPool:
 
     def open_contexts(self) -> int:
         return sum(len(s.contexts) for s in self.slots if s.alive)
+
+    def driver_lost(self) -> None:
+        """The Playwright driver died and took the browsers with it: forget them (nothing is left to
+        close) and give the spares' tickets back. The pool is not used again."""
+        self._closed = True
+        for task in list(self._refills):
+            task.cancel()
+        for kind in self._spares.values():
+            for ready in kind:
+                ready.discard_ticket()
+        self._spares.clear()
+        for slot in self.slots:
+            if slot.browser is not None:
+                slot.crashes += 1
+            slot.browser = None
+            slot.contexts.clear()
 
     async def aclose(self) -> None:
         self._closed = True

@@ -11,6 +11,7 @@ Example:
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 
@@ -72,3 +73,10 @@ def find_chromium(configured: str | None, playwright_default: str | None) -> str
         "no Chromium found: install Debian's chromium (scripts/setup.sh does), run `playwright install chromium`, "
         "or set web.chromium_path / ENVGYM_CHROMIUM",
         details={"searched": list(SYSTEM_NAMES), "playwright_browser": playwright_default})
+
+
+def playwright_browser() -> str | None:
+    """The Chromium ``playwright install chromium`` downloaded, found without starting the driver."""
+    root = os.environ.get("PLAYWRIGHT_BROWSERS_PATH") or os.path.expanduser("~/.cache/ms-playwright")
+    found = sorted(glob.glob(os.path.join(root, "chromium-*", "chrome-linux*", "chrome")))
+    return found[-1] if found else None

@@ -1,14 +1,17 @@
-"""One episode's browser tab: runs the agent's calls as fixed Playwright operations and takes snapshots.
+"""One episode's browser tabs: runs the agent's calls as fixed Playwright operations and takes snapshots.
 
 Element actions check the element and do their DOM part in one main-world evaluation
 (``element.js``), then send real mouse or keyboard events; only an element that is not actionable
-at once (hidden, disabled, moving, covered, a special input) goes through Playwright's locator,
-which waits for it. Installing Playwright's selector engine in every new document cost more CPU
-than the navigation itself (docs/web.md, "Latency").
+at once (hidden, disabled, moving, covered everywhere, a special input) goes through Playwright's
+locator, which waits for it. Installing Playwright's selector engine in every new document cost
+more CPU than the navigation itself (docs/web.md, "Latency"). Coordinate actions (``click_at``,
+``drag``, ...) take points of the viewport in CSS pixels, the coordinates ``at=x,y`` shows.
 
-Runs on the web runtime's loop. Failing actions (no such id, element not visible, option not found,
-refused URL) return an error string that goes into the next observation; a dead browser or a
-crashed page raises ``BrowserCrashed``, which ends the episode as ``env_error``.
+An episode has up to ``MAX_TABS`` tabs (``new_tab``, or a link that opens a window); actions and
+observations are on the active one. Runs on the web runtime's loop. Failing actions (no such id,
+element not visible, option not found, refused URL) return an error string that goes into the next
+observation; a dead browser or a crashed page raises ``BrowserCrashed``, which ends the episode as
+``env_error``.
 
 Example:
     >>> driver = PageDriver(lease, page, allowed_origins=["http://127.0.0.1:4000"], options=SnapshotOptions())  # doctest: +SKIP
@@ -21,7 +24,7 @@ import asyncio
 import base64
 import re
 from importlib import resources
-from typing import Any
+from typing import Any, Callable
 
 from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
@@ -37,19 +40,39 @@ from envgym_web.observe import PageSnapshot, SnapshotOptions, read_page
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
 ELEMENT_JS = resources.files("envgym_web").joinpath("element.js").read_text(encoding="utf-8")
-NAVIGATION_POLL_S = 0.1  # re-check that a started navigation was not cancelled this often
+WAIT_JS = resources.files("envgym_web").joinpath("wait.js").read_text(encoding="utf-8")
+MAX_TABS = 5
+MIN_NAVIGATION_MS = 10_000  # a navigation an action started may take this long even with a short action timeout
 
 # Installed in every document of the episode: records that a navigation has started (link, script)
 # or is about to (a form submission, which Chromium starts in a later task), so that after an
 # action we wait for the new page instead of reading the old one. A submission counts once its
-# submit event is over and was not cancelled; ``NAVIGATING_JS`` reads both after the action.
-NAV_TRACKER_JS = """(() => { window.__envgymNavigating = false; window.__envgymSubmit = null;
-  if (window.navigation) navigation.addEventListener('navigate', (e) => { if (!e.hashChange) window.__envgymNavigating = true; });
+# submit event is over and was not cancelled; ``NAVIGATING_JS`` reads both after the action, and
+# clears them, so that a navigation that never commits (a 204 answer, a download) is not waited for
+# again by the next action.
+# Likewise for a new window (a link with a target, window.open): the tab appears a moment after the
+# click, and the observation should show it.
+NAV_TRACKER_JS = """(() => { window.__envgymNavigating = false; window.__envgymSubmit = null; window.__envgymPopup = false;
+  if (window.navigation) navigation.addEventListener('navigate', (e) => {
+    if (!e.hashChange && !(e.destination && e.destination.sameDocument) && !e.downloadRequest) window.__envgymNavigating = true; });
   window.addEventListener('submit', (e) => { window.__envgymSubmit = e; });
+  window.addEventListener('click', (e) => {
+    const a = e.target && e.target.closest ? e.target.closest('a[href]') : null;
+    if (!a || e.defaultPrevented) return;
+    const t = (a.getAttribute('target') || '').toLowerCase();
+    if ((t && !['_self', '_top', '_parent'].includes(t)) || e.ctrlKey || e.metaKey || e.shiftKey) window.__envgymPopup = true;
+  });
+  const open = window.open;
+  window.open = function (...args) { window.__envgymPopup = true; return open.apply(this, args); };
 })();"""
 NAVIGATING_JS = """() => { const s = window.__envgymSubmit;
   const target = s ? ((s.submitter && s.submitter.getAttribute('formtarget')) || s.target.getAttribute('target') || '') : '';
-  return window.__envgymNavigating === true || (s !== null && s !== undefined && !s.defaultPrevented && (target === '' || target === '_self'));
+  const here = target === '' || ['_self', '_top', '_parent'].includes(target.toLowerCase());
+  const submitted = s !== null && s !== undefined && !s.defaultPrevented;
+  const out = {navigating: window.__envgymNavigating === true || (submitted && here),
+               popup: window.__envgymPopup === true || (submitted && !here)};
+  window.__envgymNavigating = false; window.__envgymSubmit = null; window.__envgymPopup = false;
+  return out;
 }"""
 
 
@@ -61,30 +84,64 @@ class PageDriver:
         # A static page (the shop) read while it was set up, before this episode: the first snapshot
         # is that one, as long as the page has not navigated since.
         self._prepared = prepared
-        self.page = page
+        self.pages: list[Page] = []
+        self.active = 0
         self.allowed_origins = allowed_origins
         self.allowed_paths = allowed_paths  # MiniWoB: only the task's own page (other task pages share the origin)
         self.options = options
         self.timeout = action_timeout_ms
         self.crashed = False
         self.dialogs: list[str] = []
-        self.navigations = 0
-        self._navigated = asyncio.Event()  # set at every main-frame navigation; cleared by the waiter
+        self.navigations = 0  # main-frame navigations of any tab
+        self.cancelled = 0  # main-frame navigations that ended without a new page (204, download, network error)
+        self.popups = 0  # windows the pages opened (or tried to)
+        self.settle_timeouts = 0  # actions after which a started navigation or window never came (waited to the deadline)
+        self._navigation_event = asyncio.Event()  # set at each of the two; cleared by the waiter
         self._loaded_at: int | None = None  # self.navigations when DOMContentLoaded was last awaited
         self.fallbacks = 0  # actions that needed Playwright's waiting locator (element not actionable at once)
         self._not_actionable: str | None = None  # why the current action needed it, added to its error
         self.known_ids: set[int] | None = None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
-        page.on("framenavigated", self._on_navigated)
-        page.on("crash", self._on_crash)
-        page.on("dialog", self._on_dialog)
+        self.last_boxes: dict[int, tuple[int, int, int, int]] = {}
+        self._opening = False  # new_tab() is making a page (not a window the page opened)
+        self._adopt(page)
         page.context.on("page", self._on_popup)
 
-    def _on_navigated(self, frame: Any) -> None:
-        if frame == self.page.main_frame:
-            self.navigations += 1
-            self._navigated.set()
+    @property
+    def page(self) -> Page:
+        return self.pages[self.active]
+
+    def _adopt(self, page: Page) -> None:
+        if page in self.pages:
+            return
+        self.pages.append(page)
+        page.on("framenavigated", lambda frame, page=page: self._on_navigated(page, frame))
+        page.on("crash", self._on_crash)
+        page.on("dialog", self._on_dialog)
+        page.on("requestfailed", lambda request, page=page: self._on_request_failed(page, request))
+        page.on("download", self._on_download)
 
     # ------------------------------------------------------------------ events
+    def _wake(self) -> None:
+        self._navigation_event.set()
+
+    def _on_navigated(self, page: Page, frame: Any) -> None:
+        if frame == page.main_frame:
+            self.navigations += 1
+            self._wake()
+
+    def _on_request_failed(self, page: Page, request: Any) -> None:
+        # Chromium reports a navigation that leaves the page where it is (a 204 or 205 answer, a
+        # download) as a failed request (net::ERR_ABORTED), like one that failed on the network.
+        # Listening to every response instead would cost an event per resource of every page.
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            self.cancelled += 1
+            self._wake()
+
+    def _on_download(self, download: Any) -> None:
+        self.dialogs.append("a download was refused (downloads are off)")
+        self.cancelled += 1
+        self._wake()
+
     def _on_crash(self, _: Any) -> None:
         self.crashed = True
 
@@ -101,36 +158,52 @@ class PageDriver:
             pass
 
     def _on_popup(self, popup: Page) -> None:
-        # One tab per episode: new windows are closed (the agent sees an error note).
-        if popup is not self.page:
-            self.dialogs.append("a link tried to open a new window; it was closed")
+        if popup in self.pages:
+            return
+        self.popups += 1
+        self._wake()
+        if self._opening:
+            self._adopt(popup)
+            return
+        if len(self.pages) >= MAX_TABS:
+            self.dialogs.append(f"a link tried to open a new tab; it was closed (at most {MAX_TABS} tabs)")
             asyncio.get_running_loop().create_task(popup.close())
+            return
+        # A window the page opened (target=_blank, window.open) is a new tab, and the active one.
+        self._adopt(popup)
+        self.active = len(self.pages) - 1
+        self.known_ids = None
+        self.dialogs.append(f"a new tab opened: tab {self.active} is now active")
 
     def check_alive(self) -> None:
         if self.crashed:
             raise BrowserCrashed("the page crashed (Chromium renderer died)")
         if not self.lease.alive:
+            if not self.lease.slot.driver_alive():
+                raise BrowserCrashed("the Playwright driver process died during the episode (its browsers went with it)")
             raise BrowserCrashed("Chromium exited during the episode")
 
     # ------------------------------------------------------------------ snapshots
-    async def snapshot(self) -> PageSnapshot:
+    async def snapshot(self, boxes: bool = False) -> PageSnapshot:
         self.check_alive()
         for attempt in range(3):
             try:
-                if self._prepared is not None and self._prepared.url == self.page.url and self.navigations == 0:
+                if (self._prepared is not None and not boxes and self._prepared.url == self.page.url
+                        and self.navigations == 0 and len(self.pages) == 1):
                     snap = self._prepared  # read when the page was set up; nothing happened on it since
                 else:
                     await self._dom_ready()
-                    snap = await read_page(self.page, self.options)
+                    snap = await read_page(self.page, self.options, boxes=boxes)
                 self._prepared = None
                 self.known_ids = {int(m.group(1)) for m in map(ID_PREFIX.match, snap.lines) if m}
+                self.last_boxes = snap.boxes
                 return snap
             except PlaywrightError as exc:
                 self.check_alive()
                 # A navigation that starts while we read the page destroys the context: read again.
                 if attempt == 2 or "context was destroyed" not in exc.message and "navigat" not in exc.message:
                     raise BrowserCrashed(f"could not read the page: {exc.message.splitlines()[0]}") from exc
-                await asyncio.sleep(0.05)
+                await self._dom_ready()
         raise AssertionError("unreachable")
 
     async def _dom_ready(self, timeout_ms: float | None = None) -> None:
@@ -141,10 +214,24 @@ class PageDriver:
         await self.page.wait_for_load_state("domcontentloaded", timeout=timeout_ms or self.timeout)
         self._loaded_at = seen
 
-    async def screenshot(self) -> str:
+    async def screenshot(self) -> bytes:
         self.check_alive()
-        png = await self.page.screenshot(type="png", timeout=self.timeout)
-        return base64.b64encode(png).decode("ascii")
+        return await self.page.screenshot(type="png", timeout=self.timeout)
+
+    async def screenshot_b64(self) -> str:
+        return base64.b64encode(await self.screenshot()).decode("ascii")
+
+    def tabs(self) -> list[dict[str, Any]]:
+        return [{"index": i, "url": p.url, "active": i == self.active} for i, p in enumerate(self.pages)]
+
+    async def tab_titles(self) -> list[str]:
+        titles = []
+        for page in self.pages:
+            try:
+                titles.append(await page.title())
+            except PlaywrightError:
+                titles.append("")
+        return titles
 
     # ------------------------------------------------------------------ actions
     def _element(self, element_id: int) -> Any:
@@ -157,12 +244,12 @@ class PageDriver:
 
     async def goto(self, url: str) -> None:
         target = resolve_url(url, self.page.url, self.allowed_origins, self.allowed_paths)
-        await self.page.goto(target, wait_until="domcontentloaded", timeout=max(self.timeout, 10_000))
+        await self.page.goto(target, wait_until="domcontentloaded", timeout=max(self.timeout, MIN_NAVIGATION_MS))
 
     async def execute(self, call: Call) -> str | None:
         """Run one non-terminal call; returns an error message for the agent, or None."""
         self.check_alive()
-        before = self.navigations
+        before = self.navigations, self.cancelled
         self._not_actionable = None
         try:
             await self._run(call)
@@ -170,7 +257,7 @@ class PageDriver:
             return exc.message
         except PlaywrightError as exc:
             self.check_alive()
-            if not (isinstance(exc, PlaywrightTimeoutError) and self.navigations > before):
+            if not (isinstance(exc, PlaywrightTimeoutError) and self.navigations > before[0]):
                 first = exc.message.splitlines()[0] if exc.message else type(exc).__name__
                 why = f" ({self._not_actionable})" if self._not_actionable else ""
                 return f"{call.name} failed: {first}{why}"
@@ -190,6 +277,37 @@ class PageDriver:
             self._not_actionable = result["fallback"]
         return result
 
+    def _inside_viewport(self, name: str, x: float, y: float) -> tuple[float, float]:
+        size = self.page.viewport_size or {"width": 1 << 30, "height": 1 << 30}
+        if not (0 <= x < size["width"] and 0 <= y < size["height"]):
+            raise InvalidAction(f"{name}(): the point ({x:g}, {y:g}) is outside the viewport "
+                                f"({size['width']}x{size['height']} CSS pixels)")
+        return x, y
+
+    async def _point(self, name: str, element_id: int) -> tuple[float, float]:
+        """A visible point of the element, for mouse actions that need no actionability wait (drag ends)."""
+        ready = await self._prepare(element_id, "point")
+        if "point" not in ready:
+            raise InvalidAction(f"{name} failed: element [{element_id}] cannot be reached ({ready['fallback']})")
+        return tuple(ready["point"])  # type: ignore[return-value]
+
+    async def _mouse_click(self, x: float, y: float, args: dict[str, Any], moved: bool = False) -> None:
+        """A click at (x, y) as Playwright's ``mouse.click`` sends it (move, then down/up per click),
+        without the move when the mouse is already there."""
+        held, mouse = args.get("modifiers", []), self.page.mouse
+        button, count = args.get("button", "left"), args.get("count", 1)
+        for key in held:
+            await self.page.keyboard.down(key)
+        try:
+            if not moved:
+                await mouse.move(x, y)
+            for n in range(1, count + 1):
+                await mouse.down(button=button, click_count=n)
+                await mouse.up(button=button, click_count=n)
+        finally:
+            for key in reversed(held):
+                await self.page.keyboard.up(key)
+
     # Element actions take the one-round-trip path (element.js, then real mouse or keyboard events)
     # and use Playwright's locator, which waits up to the timeout for the element to become
     # actionable, only when it is not actionable at once: the same checks, without installing
@@ -198,10 +316,20 @@ class PageDriver:
         ready = await self._prepare(call.args["id"], call.name)
         if "point" in ready:
             x, y = ready["point"]
-            await (self.page.mouse.click(x, y) if call.name == "click" else self.page.mouse.move(x, y))
+            await self.page.mouse.move(x, y)
+            if call.name == "click":
+                if ready.get("hover"):
+                    # Hover styles can change the element under the mouse (social-media's icons swap their
+                    # image on :hover): press only once the point reaches the element again (bounded).
+                    await self.page.evaluate(ELEMENT_JS, {"id": int(call.args["id"]), "op": "reached", "x": x, "y": y})
+                await self._mouse_click(x, y, call.args, moved=True)
             return
         el = await self._existing(call.args["id"])
-        await (el.click(timeout=self.timeout) if call.name == "click" else el.hover(timeout=self.timeout))
+        if call.name == "click":
+            await el.click(timeout=self.timeout, button=call.args.get("button", "left"),
+                           click_count=call.args.get("count", 1), modifiers=call.args.get("modifiers") or None)
+        else:
+            await el.hover(timeout=self.timeout)
 
     async def _type(self, element_id: int, text: str, submit: bool) -> None:
         ready = await self._prepare(element_id, "type", text=text)
@@ -216,7 +344,7 @@ class PageDriver:
         if submit:
             await el.press("Enter", timeout=self.timeout)
 
-    async def _select(self, element_id: int, option: str) -> None:
+    async def _select(self, element_id: int, option: str | list[str]) -> None:
         if "done" in await self._prepare(element_id, "select", option=option):
             return
         el = await self._existing(element_id)
@@ -225,59 +353,199 @@ class PageDriver:
         except PlaywrightError:
             await el.select_option(value=option, timeout=self.timeout)
 
+    async def _drag(self, a: dict[str, Any]) -> None:
+        start = await self._point("drag", a["from_id"]) if "from_id" in a else self._inside_viewport("drag", a["from_x"], a["from_y"])
+        end = await self._point("drag", a["to_id"]) if "to_id" in a else self._inside_viewport("drag", a["to_x"], a["to_y"])
+        path = [self._inside_viewport("drag", x, y) for x, y in a.get("via", [])] + [end]
+        await self._trace(start, path, a.get("steps", 8))
+
+    async def _trace(self, start: tuple[float, float], path: list[tuple[float, float]], steps: int) -> None:
+        """Press at ``start``, move through ``path`` with ``steps`` mouse moves per segment, release at its end.
+        Drag libraries (jQuery UI, d3.drag, HTML5 drag and drop) need the moves in between."""
+        mouse = self.page.mouse
+        await mouse.move(*start)
+        await mouse.down()
+        try:
+            for x, y in path:
+                await mouse.move(x, y, steps=steps)
+        finally:
+            await mouse.up()
+
+    async def _scroll(self, a: dict[str, Any]) -> None:
+        dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[a["direction"]]
+        if "id" in a:
+            await self._prepare(a["id"], "scroll", dx=dx, dy=dy, pixels=a.get("pixels"))
+        elif "x" in a:
+            x, y = self._inside_viewport("scroll", a["x"], a["y"])
+            size = self.page.viewport_size or {"width": 800, "height": 600}
+            pixels = a.get("pixels") or 0.8 * (size["width"] if dx else size["height"])
+            await self.page.mouse.move(x, y)
+            await self.page.mouse.wheel(dx * pixels, dy * pixels)
+        else:
+            await self.page.evaluate("(d) => window.scrollBy(d[0] * (d[2] || innerWidth * 0.8), d[1] * (d[2] || innerHeight * 0.8))",
+                                     [dx, dy, a.get("pixels")])
+
+    async def _wait(self, a: dict[str, Any], navigations_before: int, cancelled_before: int) -> None:
+        timeout_ms = min(a.get("timeout_ms", 5000), max(self.timeout, 1))
+        if "ms" in a:
+            await asyncio.sleep(a["ms"] / 1000)
+            return
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_ms / 1000
+        if a.get("navigation"):
+            await self._until(lambda: self.navigations != navigations_before or self.cancelled != cancelled_before, deadline)
+            if self.navigations == navigations_before:
+                raise InvalidAction(f"wait(): no new page within {timeout_ms} ms")
+            return
+        what = f"text {a['text']!r:.100}" if "text" in a else f"an element matching {a['selector']!r:.100}"
+        args = {"text": a.get("text"), "selector": a.get("selector"), "gone": bool(a.get("gone"))}
+        while True:
+            left_ms = (deadline - loop.time()) * 1000
+            if left_ms <= 0:
+                break
+            try:
+                found = await asyncio.wait_for(self.page.evaluate(WAIT_JS, {**args, "timeout": left_ms}), left_ms / 1000 + 2)
+            except asyncio.TimeoutError:
+                break
+            except PlaywrightError as exc:
+                self.check_alive()
+                if "context was destroyed" not in exc.message and "navigat" not in exc.message:
+                    raise
+                await self._dom_ready()  # the page changed while we waited: look at the new one
+                continue
+            if isinstance(found, dict) and "error" in found:
+                raise InvalidAction(f"wait(): {found['error']}")
+            if found:
+                return
+            break
+        raise InvalidAction(f"wait(): {what} {'is still there' if a.get('gone') else 'did not appear'} after {timeout_ms} ms")
+
+    async def _until(self, condition: Callable[[], bool], deadline: float) -> bool:
+        """Sleep until ``condition()`` holds, woken by navigation and window events (no polling), or the deadline."""
+        loop = asyncio.get_running_loop()
+        while not condition():
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            self._navigation_event.clear()
+            if condition():
+                break
+            try:
+                await asyncio.wait_for(self._navigation_event.wait(), left)
+            except asyncio.TimeoutError:
+                return condition()
+        return True
+
+    async def _tab(self, call: Call) -> None:
+        a = call.args
+        if call.name == "new_tab":
+            if len(self.pages) >= MAX_TABS:
+                raise InvalidAction(f"new_tab(): at most {MAX_TABS} tabs; close one first")
+            target = resolve_url(a["url"], self.page.url, self.allowed_origins, self.allowed_paths) if a.get("url") else None
+            self._opening = True
+            try:
+                page = await self.lease.context.new_page()
+            finally:
+                self._opening = False
+            self._adopt(page)
+            self.active, self.known_ids = self.pages.index(page), None
+            if target:
+                await page.goto(target, wait_until="domcontentloaded", timeout=max(self.timeout, MIN_NAVIGATION_MS))
+            return
+        index = a.get("index", self.active)
+        if not 0 <= index < len(self.pages):
+            raise InvalidAction(f"{call.name}(): no tab {index}; tabs are 0 to {len(self.pages) - 1}")
+        if call.name == "switch_tab":
+            self.active, self.known_ids = index, None
+            await self.page.bring_to_front()  # a background tab draws no frames
+            return
+        if len(self.pages) == 1:
+            raise InvalidAction("close_tab(): this is the last tab; it cannot be closed")
+        page = self.pages.pop(index)
+        if index < self.active or self.active == len(self.pages):
+            self.active -= 1
+        self.known_ids = None
+        await page.close()
+        await self.page.bring_to_front()
+
     async def _run(self, call: Call) -> None:
         a, t = call.args, self.timeout
-        before = self.navigations
+        before = self.navigations, self.cancelled
         if call.name in ("click", "hover"):
             await self._pointer(call)
+        elif call.name == "click_at":
+            await self._mouse_click(*self._inside_viewport("click_at", a["x"], a["y"]), a)
+        elif call.name == "hover_at":
+            await self.page.mouse.move(*self._inside_viewport("hover_at", a["x"], a["y"]))
+        elif call.name == "drag":
+            await self._drag(a)
+        elif call.name == "select_text":
+            ready = await self._prepare(a["id"], "select_text", text=a.get("text"))
+            if "points" not in ready:
+                raise InvalidAction(f"select_text failed: {ready['fallback']}")
+            start, end = ready["points"]
+            await self._trace(tuple(start), [tuple(end)], 5)
         elif call.name == "type":
             await self._type(a["id"], a["text"], bool(a.get("submit")))
         elif call.name == "select":
             await self._select(a["id"], a["option"])
         elif call.name == "press":
+            if "id" in a and "done" not in await self._prepare(a["id"], "focus"):
+                raise InvalidAction(f"press failed: element [{a['id']}] cannot take the focus ({self._not_actionable})")
             await self.page.keyboard.press(a["key"])
         elif call.name == "scroll":
-            dx, dy = {"up": (0, -1), "down": (0, 1), "left": (-1, 0), "right": (1, 0)}[a["direction"]]
-            if "id" in a:
-                await self._prepare(a["id"], "scroll", dx=dx, dy=dy)
-            else:
-                await self.page.evaluate("(d) => window.scrollBy(d[0] * innerWidth * 0.8, d[1] * innerHeight * 0.8)", [dx, dy])
+            await self._scroll(a)
+        elif call.name == "wait":
+            await self._wait(a, *before)
+            return
         elif call.name == "goto":
             await self.goto(a["url"])
-        elif call.name == "back":
-            if await self.page.go_back(wait_until="domcontentloaded", timeout=t) is None:
-                raise InvalidAction("back(): there is no previous page")
+        elif call.name in ("back", "forward"):
+            go = self.page.go_back if call.name == "back" else self.page.go_forward
+            if await go(wait_until="domcontentloaded", timeout=t) is None:
+                raise InvalidAction(f"{call.name}(): there is no {'previous' if call.name == 'back' else 'next'} page")
+        elif call.name in ("new_tab", "switch_tab", "close_tab"):
+            await self._tab(call)
         else:
             raise InvalidAction(f"{call.name}() cannot be run here")
         await self._settle(before)
 
-    async def _settle(self, navigations_before: int) -> None:
-        """Wait for a navigation the action started (mouse and keyboard events return before it commits)."""
+    async def _settle(self, before: tuple[int, int]) -> None:
+        """Wait for a navigation the action started (mouse and keyboard events return before it commits):
+        until it commits or is cancelled (events), or the navigation timeout."""
         loop = asyncio.get_running_loop()
-        deadline = loop.time() + max(self.timeout, 10_000) / 1000
-        while self.navigations == navigations_before and loop.time() < deadline:
+        deadline = loop.time() + max(self.timeout, MIN_NAVIGATION_MS) / 1000
+        popups = self.popups
+        if self.navigations == before[0] and self.cancelled == before[1]:
             try:
-                if not await self.page.evaluate(NAVIGATING_JS):
-                    break
+                started = await self.page.evaluate(NAVIGATING_JS)
             except PlaywrightError:
-                pass  # the old document went away mid-call: the navigation is committing
-            # Sleep until the commit (framenavigated) instead of polling the page; wake up now and
-            # then to notice a navigation that was cancelled (the flag then stays up: deadline).
-            self._navigated.clear()
-            if self.navigations == navigations_before:
-                try:
-                    await asyncio.wait_for(self._navigated.wait(), NAVIGATION_POLL_S)
-                except asyncio.TimeoutError:
-                    pass
-        await self._dom_ready(max(self.timeout, 10_000))
+                started = {"navigating": True}  # the old document went away mid-call: the navigation is committing
+            came = True
+            if started.get("popup"):
+                came = await self._until(lambda: self.popups != popups, deadline)
+            elif started["navigating"]:
+                came = await self._until(lambda: self.navigations != before[0] or self.cancelled != before[1], deadline)
+            self.settle_timeouts += not came
+        await self._dom_ready(max(self.timeout, MIN_NAVIGATION_MS))
 
     async def _enforce_origin(self) -> str | None:
-        # A link or form may lead off the task's site: come back and say so.
-        url = self.page.url
-        if url.startswith("about:") or url_allowed(url, self.allowed_origins, self.allowed_paths):
-            return None
-        await self.page.go_back(wait_until="domcontentloaded", timeout=self.timeout)
-        return f"navigation to {url} was refused: it is outside this task's site"
+        # A link or form may lead off the task's site: come back (or close the tab) and say so.
+        notes = []
+        for page in list(self.pages):
+            url = page.url
+            if url.startswith("about:") or url_allowed(url, self.allowed_origins, self.allowed_paths):
+                continue
+            if page is self.page or len(self.pages) == 1:
+                await page.go_back(wait_until="domcontentloaded", timeout=self.timeout)
+            else:
+                index = self.pages.index(page)
+                self.pages.pop(index)
+                if index <= self.active and self.active > 0:
+                    self.active -= 1
+                await page.close()
+            notes.append(f"navigation to {url} was refused: it is outside this task's site")
+        return "; ".join(notes) or None
 
     def take_notes(self) -> list[str]:
         notes, self.dialogs = [f"Browser message: {d}" for d in self.dialogs], []

@@ -1,14 +1,17 @@
 """The ``web`` environment family: a real headless Chromium, driven through element-id tools.
 
 Suites: ``web/shop`` (the EnvShop application, graded on its server-side state or the agent's
-answer) and ``web/miniwob`` (MiniWoB++ tasks, graded by the page's own reward: raw reward == 1).
+answer), ``web/tracker`` (the EnvTrack issue tracker, graded on the difference between its final and
+initial server-side state, or the answer) and ``web/miniwob`` (MiniWoB++ tasks, graded by the page's
+own reward: raw reward == 1).
 
 Each episode gets a fresh browser context in a long-lived, pooled Chromium (``browser.py``) on the
 process's web runtime thread (``runtime.py``); the context is closed when the episode ends. Host
 settings (``EnvContext.settings``): ``web.browsers`` (Chromium processes per worker, default 1),
 ``web.chromium_path``, ``web.max_obs_chars`` (default 6000), ``web.action_timeout_ms`` (10000),
-``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4). Per-episode options: ``screenshot`` (bool), ``max_obs_chars``,
-``max_turns``.
+``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4). Per-episode options:
+``observation`` (``axtree`` default, ``dom``, ``screenshot``, ``som``, or a list), ``screenshot`` (bool),
+``max_obs_chars``, ``action_timeout_ms``, ``max_turns``.
 
 Example:
     >>> env = WebEnvironment("shop").sync()                                     # doctest: +SKIP
@@ -19,45 +22,57 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
+import base64
 from typing import Any, Sequence
 from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
 from envgym.environment import Environment, Policy
-from envgym.errors import EnvironmentError_, InvalidAction
-from envgym.protocol import (Action, EpisodeStatus, Grade, GradeComponent, Message, Observation, ResetResult,
+from envgym.errors import EnvironmentError_, InvalidAction, InvalidRequest
+from envgym.protocol import (Action, EpisodeStatus, Grade, Message, Observation, ResetResult,
                              StepResult, Submission, SuiteInfo, Task, Tool)
 
 from envgym_web import actions, miniwob, observe
 from envgym_web.actions import Call, parse_action
 from envgym_web.browser import Lease, release_lease
 from envgym_web.driver import NAV_TRACKER_JS, PageDriver
-from envgym_web.errors import BrowserCrashed
+from envgym_web.errors import BrowserCrashed, BrowserUnavailable
+from envgym_web.chromium import find_chromium, playwright_browser
 from envgym_web.runtime import WebRuntime
-from envgym_web.shop.start import ShopSession, shop_start
+from envgym_web.site_start import SiteSession, site_start
 
 VIEWPORT = {"width": 1024, "height": 768}
+MAX_MESSAGES = 20  # send_message() calls per episode
+APPS = ("shop", "tracker")  # suites on a self-hosted application (graded on its state, solved by StepPolicy)
+HEALTH_TIMEOUT_S = 20.0  # starting a new Playwright driver takes about a second; a busy machine, more
 MINIWOB_VIEWPORT = {"width": 500, "height": 400}
 
 
 class WebEnvironment(Environment):
     version = "0.1.0"
-    summary = "Web navigation in a real headless Chromium: MiniWoB++ tasks and a multi-page shop graded on server state."
+    summary = ("Web navigation in a real headless Chromium: MiniWoB++ tasks, a multi-page shop and an issue tracker "
+               "graded on server state.")
     text_actions = ("Use the tools, or end the reply with one call written as text, e.g. click(12), "
                     "type(3, \"red mug\", submit=True), select(5, \"M\"), press(\"Enter\"), scroll(\"down\"), "
-                    "hover(4), goto(\"/cart\"), back(), answer(\"$36.99\"), done(). Anything else is answered with an error.")
+                    "hover(4), click_at(120, 80), drag(4, 9), wait(text=\"Saved\"), goto(\"/cart\"), back(), "
+                    "send_message(\"...\"), answer(\"$36.99\"), done(). Anything else is answered with an error.")
     default_max_turns = 30
 
     # ------------------------------------------------------------------ class-level data
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
         from envgym_web.shop.tasks import SPECS
+        from envgym_web.tracker.tasks import SPECS as TRACKER_SPECS
 
         return [
             SuiteInfo(name="shop", version="1", size=len(SPECS),
                       description="EnvShop: search, filters, product pages, cart, checkout, account, order history; "
                                   "graded on the shop's server-side state or on the answer."),
+            SuiteInfo(name="tracker", version="1", size=len(TRACKER_SPECS),
+                      description="EnvTrack: an issue tracker (filters, bulk edits, issue forms, comments, a drag-and-drop "
+                                  "board, settings); graded on what changed in its server-side state, or on the answer."),
             SuiteInfo(name="miniwob", version="1", size=len(miniwob.all_task_names()) - len(miniwob.EXCLUDED),
                       description="MiniWoB++ tasks from the miniwob package, served locally; success = the page's raw reward is 1."),
         ]
@@ -68,6 +83,10 @@ class WebEnvironment(Environment):
             from envgym_web.shop.tasks import shop_tasks
 
             return shop_tasks()
+        if suite == "tracker":
+            from envgym_web.tracker.tasks import tracker_tasks
+
+            return tracker_tasks()
         return miniwob.miniwob_tasks()
 
     @classmethod
@@ -76,22 +95,48 @@ class WebEnvironment(Environment):
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy | None:
-        from envgym_web.oracle import GoalPolicy, StepPolicy
+        if task.suite in APPS:
+            from envgym_web.oracle import StepPolicy
 
-        if task.suite == "shop":
             return StepPolicy(task.private["solution"])
-        from envgym_web.miniwob_solutions import SOLVERS
+        from envgym_web.miniwob_solvers import SOLVERS, SolverPolicy
 
         solver = SOLVERS.get(task.id)
-        return GoalPolicy(solver) if solver else None
+        return SolverPolicy(solver) if solver else None
+
+    @classmethod
+    async def health(cls, context: Any) -> str | None:
+        """None when the family can serve (issue 15's readiness hook), else a one-line reason: no
+        Chromium to launch, or a Playwright driver that cannot start. A dead driver is replaced here."""
+        runtime = WebRuntime.current()
+        settings = getattr(context, "settings", None) or {}
+        if runtime is None:  # nothing started yet: the browser must at least be there to launch
+            try:
+                find_chromium(settings.get("web.chromium_path"), playwright_browser())
+            except BrowserUnavailable as exc:
+                return exc.message
+            return None
+        try:
+            return await asyncio.wait_for(runtime.run(runtime.health(settings)), HEALTH_TIMEOUT_S)
+        except asyncio.TimeoutError:
+            return f"the web runtime did not answer within {HEALTH_TIMEOUT_S:g} s"
+        except RuntimeError as exc:  # its loop was stopped meanwhile (shutdown)
+            return f"the web runtime is stopped: {exc}"
+
+    @classmethod
+    def adversary_attacks(cls, task: Task) -> list:
+        """Browser attacks for ``envgym check --adversary`` (envgym_web/adversary.py)."""
+        from envgym_web.adversary import attacks
+
+        return attacks(task)
 
     @classmethod
     async def grade_submission(cls, task: Task, submission: Submission, context: Any = None) -> Grade:
-        """Question tasks of ``web/shop`` can be graded from an answer alone; the rest need an episode."""
+        """Question tasks of ``web/shop`` and ``web/tracker`` can be graded from an answer alone; the rest need an episode."""
         from envgym_web.shop.grading import grade_answer
 
         check = task.private.get("check", {})
-        if task.suite == "shop" and check.get("kind") == "answer":
+        if task.suite in APPS and check.get("kind") == "answer":
             return grade_answer(check, submission.answer)
         return Grade.failed(f"task {task.id!r} is graded on the live page or application state; run an episode")
 
@@ -101,8 +146,10 @@ class WebEnvironment(Environment):
         self.runtime: WebRuntime = None  # type: ignore[assignment]  # bound at reset
         self.lease: Lease | None = None
         self.driver: PageDriver | None = None
-        self.shop_token: str | None = None
+        self.session_token: str | None = None  # the episode's session in its application (shop, tracker)
         self.goal = ""
+        self.sent: list[str] = []  # send_message() texts, in order (the chat with the user)
+        self.modes: tuple[str, ...] = ("axtree",)
         self._released = False
 
     def _setting(self, key: str, default: Any) -> Any:
@@ -112,7 +159,17 @@ class WebEnvironment(Environment):
     def max_obs_chars(self) -> int:
         return int(self._setting("max_obs_chars", observe.DEFAULT_MAX_CHARS))
 
+    def _observation_modes(self) -> tuple[str, ...]:
+        try:
+            modes = observe.observation_modes(self.options.get("observation", self.context.setting("web.observation", "axtree")))
+        except ValueError as exc:
+            raise InvalidRequest(str(exc), details={"option": "observation", "choices": list(observe.MODES)}) from None
+        if self._setting("screenshot", self.context.setting("web.screenshots", False)) and "screenshot" not in modes and "som" not in modes:
+            modes += ("screenshot",)
+        return modes
+
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
+        self.modes = self._observation_modes()
         self.runtime = WebRuntime.get()
         self.runtime.hold(self.context)
         try:
@@ -128,18 +185,21 @@ class WebEnvironment(Environment):
         sites = await self.runtime.sites()
         pool = await self.runtime.pool(self.context.settings)
         is_miniwob = task.payload.get("site") == "miniwob"
-        origin = sites.miniwob_origin if is_miniwob else sites.shop_origin
-        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400,
+        origin = sites.miniwob_origin if is_miniwob else self._app(sites)[0]
+        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400, max_value=2000,
                                            show_colors=True)
                    if is_miniwob else observe.SnapshotOptions())
-        setup = None if is_miniwob else shop_start(sites.shop_store, origin, task.payload.get("start_path", "/"), options)
+        setup = None
+        if not is_miniwob:
+            _, store, cookie = self._app(sites)
+            setup = site_start(store, cookie, origin, task.payload.get("start_path", "/"), options)
         page_options = {"viewport": MINIWOB_VIEWPORT if is_miniwob else VIEWPORT, "service_workers": "block",
                         "accept_downloads": False}
         ready = await pool.new_page(NAV_TRACKER_JS, setup, **page_options)
         self.lease, page = ready.lease, ready.page
-        session: ShopSession | None = ready.ticket if setup is not None else None
+        session: SiteSession | None = ready.ticket if setup is not None else None
         if session is not None:
-            self.shop_token = session.token  # the page is on the start page already, in this episode's session
+            self.session_token = session.token  # the page is on the start page already, in this episode's session
         self.driver = PageDriver(self.lease, page, allowed_origins=[origin], options=options,
                                  action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
                                  allowed_paths=frozenset({"/" + task.payload["page"]}) if is_miniwob else None,
@@ -160,11 +220,32 @@ class WebEnvironment(Environment):
                            info={"goal": self.goal, "allowed_origins": [origin]})
 
     async def _observe(self, error: str | None) -> tuple[str, dict[str, Any], str | None]:
-        assert self.driver is not None
-        snap = await self.driver.snapshot()
-        text = observe.render(snap, goal=self.goal, error=error, max_chars=self.max_obs_chars, notes=self.driver.take_notes())
-        image = await self.driver.screenshot() if self._setting("screenshot", self.context.setting("web.screenshots", False)) else None
-        return text, {"url": snap.url, "title": snap.title, "goal": self.goal, "error": error, "page": text}, image
+        driver = self.driver
+        assert driver is not None
+        som = "som" in self.modes
+        snap = await driver.snapshot(boxes=som)
+        body: list[str] | None = None
+        if "dom" in self.modes:
+            body = await observe.read_dom(driver.page, driver.options, self.max_obs_chars)
+        elif "axtree" not in self.modes:
+            body = ["(the page is shown in the screenshot)"]
+        tabs = None
+        if len(driver.pages) > 1:
+            titles = await driver.tab_titles()
+            tabs = [f"[{i}] {t[:60]!r}" + (" (active)" if i == driver.active else "") for i, t in enumerate(titles)]
+        text = observe.render(snap, goal=self.goal, error=error, max_chars=self.max_obs_chars, notes=driver.take_notes(),
+                              tabs=tabs, body=body)
+        image = None
+        if som:
+            from envgym_web.marks import draw_marks
+
+            png = draw_marks(await driver.screenshot(), snap.boxes)
+            image = base64.b64encode(png).decode("ascii")
+        elif "screenshot" in self.modes:
+            image = await driver.screenshot_b64()
+        data = {"url": snap.url, "title": snap.title, "goal": self.goal, "error": error, "page": text,
+                "tabs": driver.tabs(), "active_tab": driver.active, "messages_sent": list(self.sent)}
+        return text, data, image
 
     async def on_step(self, action: Action) -> StepResult:
         try:
@@ -187,17 +268,24 @@ class WebEnvironment(Environment):
         for call in calls:
             if call.name in actions.TERMINAL:
                 answer = call.args.get("text") if call.name == "answer" else None
-                grade = await self._grade(answer)
+                grade = await self._grade(answer if answer is not None else (self.sent[-1] if self.sent else None))
                 msgs = self._messages(action, replies + [f"Episode finished: reward {grade.reward:g}."])
                 return self.finish(grade, observation=Observation(messages=msgs))
-            error = await self.driver.execute(call)
+            if call.name == "send_message":
+                if len(self.sent) >= MAX_MESSAGES:
+                    error = f"send_message(): at most {MAX_MESSAGES} messages per episode"
+                else:
+                    self.sent.append(call.args["text"])
+                    error = None
+            else:
+                error = await self.driver.execute(call)
             replies.append(f"Error: {error}" if error else "ok")
             if error:
                 break
         if self.task.suite == "miniwob":
             status = await self._miniwob_status()
             if status["done"]:
-                grade = self._miniwob_grade(status)
+                grade = miniwob.grade(status, self.task)
                 msgs = self._messages(action, replies + [f"The task ended: reward {grade.reward:g}."])
                 return self.finish(grade, observation=Observation(messages=msgs))
         text, data, image = await self._observe(error)
@@ -218,15 +306,6 @@ class WebEnvironment(Environment):
         return [Message(role="user", content="\n\n".join(parts))]
 
     # ------------------------------------------------------------------ grading
-    @staticmethod
-    def _miniwob_grade(status: dict[str, Any]) -> Grade:
-        raw = float(status.get("raw") or 0.0)
-        ok = bool(status.get("done")) and raw == 1.0
-        return Grade(reward=1.0 if ok else 0.0, passed=ok,
-                     components=[GradeComponent(name="page_reward", reward=1.0 if ok else 0.0, passed=ok,
-                                                details={"raw_reward": raw, "time_discounted": status.get("reward")})],
-                     details={"done": bool(status.get("done")), "raw_reward": raw, "reason": status.get("reason")})
-
     async def _miniwob_status(self) -> dict[str, Any]:
         """The page's reward globals, read only from the task's own page (never from another page)."""
         assert self.driver is not None and self.task is not None
@@ -237,18 +316,21 @@ class WebEnvironment(Environment):
     async def _grade(self, answer: str | None) -> Grade:
         assert self.task is not None
         if self.task.suite == "miniwob":
-            return self._miniwob_grade(await self._miniwob_status())
-        from envgym_web.shop.grading import grade_state
+            return miniwob.grade(await self._miniwob_status(), self.task)
+        if self.task.suite == "tracker":
+            from envgym_web.tracker.grading import grade_state
+        else:
+            from envgym_web.shop.grading import grade_state  # type: ignore[assignment]
 
-        state = (await self.runtime.sites()).shop_store.get(self.shop_token)
+        state = self._app(await self.runtime.sites())[1].get(self.session_token)
         if state is None:
-            return Grade.failed("the shop session of this episode is gone")
+            return Grade.failed(f"the {self.task.suite} session of this episode is gone")
         return grade_state(self.task.private["check"], state, answer)
 
     async def on_truncate(self) -> Grade | None:
         # Turn limit: grade what the agent left behind (state tasks can pass; questions without an answer score 0).
         try:
-            return await self.runtime.run(self._grade(None))
+            return await self.runtime.run(self._grade(self.sent[-1] if self.sent else None))
         except (BrowserCrashed, PlaywrightError) as exc:
             return Grade.failed(f"could not read the final state: {exc}")
 
@@ -260,9 +342,20 @@ class WebEnvironment(Environment):
         if self.lease is not None:
             lease, self.lease = self.lease, None
             await release_lease(lease)
-        if self.shop_token is not None:
-            (await self.runtime.sites()).shop_store.drop(self.shop_token)
-            self.shop_token = None
+        if self.session_token is not None:
+            self._app(await self.runtime.sites())[1].drop(self.session_token)
+            self.session_token = None
+
+    def _app(self, sites: Any) -> tuple[str, Any, str]:
+        """(origin, session store, cookie name) of the episode's application."""
+        assert self.task is not None
+        if self.task.suite == "tracker":
+            from envgym_web.tracker.store import COOKIE as TRACKER_COOKIE
+
+            return sites.tracker_origin, sites.tracker_store, TRACKER_COOKIE
+        from envgym_web.shop.store import COOKIE as SHOP_COOKIE
+
+        return sites.shop_origin, sites.shop_store, SHOP_COOKIE
 
     async def on_close(self) -> None:
         if self.runtime is not None:

@@ -7,7 +7,10 @@ accessibility-tree-like list in which every interactive element carries a short 
     [7] textbox "Search" value="mug"
 
 The tree is cut at ``max_chars`` characters (default 6000) with an explicit marker, so the
-agent knows the page goes on.
+agent knows the page goes on. Observation modes (``MODES``, chosen per session): ``axtree`` (this
+text, the default), ``dom`` (pruned HTML instead, ``dom.js``), ``screenshot`` (a PNG of the
+viewport) and ``som`` (the screenshot with a numbered box on every element that has an id,
+``marks.py``).
 
 Example:
     >>> snap = PageSnapshot(url="http://x/", title="T", lines=['[1] button "Go"'])
@@ -28,6 +31,8 @@ from importlib import resources
 from playwright.async_api import Page
 
 SNAPSHOT_JS = resources.files("envgym_web").joinpath("snapshot.js").read_text(encoding="utf-8")
+DOM_JS = resources.files("envgym_web").joinpath("dom.js").read_text(encoding="utf-8")
+MODES = ("axtree", "dom", "screenshot", "som")
 DEFAULT_MAX_CHARS = 6000
 TRUNCATION_MARKER = "[… truncated: {n} more lines not shown]"
 ELEMENT_LINE = re.compile(r'^\s*\[(\d+)\] (\S+) "((?:[^"\\]|\\.)*)"(.*)$')
@@ -38,6 +43,7 @@ class PageSnapshot:
     url: str
     title: str
     lines: list[str] = field(default_factory=list)
+    boxes: dict[int, tuple[int, int, int, int]] = field(default_factory=dict)  # id -> visible x, y, w, h (som)
 
 
 @dataclass(frozen=True)
@@ -50,38 +56,70 @@ class SnapshotOptions:
     show_colors: bool = False  # MiniWoB: some tasks are about colours (click-color, click-shades)
     max_name: int = 100
     max_text: int = 200
+    max_value: int = 300  # a text field's value, cut in the middle
 
     def to_js(self) -> dict[str, object]:
         return {"skipSelectors": list(self.skip_selectors), "textIsInteractive": self.text_is_interactive,
                 "pointerIsInteractive": self.pointer_is_interactive,
-                "showColors": self.show_colors, "maxName": self.max_name, "maxText": self.max_text}
+                "showColors": self.show_colors, "maxName": self.max_name, "maxText": self.max_text,
+                "maxValue": self.max_value}
 
 
-async def read_page(page: Page, options: SnapshotOptions) -> PageSnapshot:
+async def read_page(page: Page, options: SnapshotOptions, boxes: bool = False) -> PageSnapshot:
     """The page as snapshot lines (one evaluation of ``snapshot.js``; it also numbers new elements)."""
-    raw = await page.evaluate(SNAPSHOT_JS, options.to_js())
-    return PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]))
+    raw = await page.evaluate(SNAPSHOT_JS, {**options.to_js(), "boxes": boxes})
+    found = {int(b[0]): (int(b[1]), int(b[2]), int(b[3]), int(b[4])) for b in raw.get("boxes") or []}
+    return PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]), boxes=found)
+
+
+async def read_dom(page: Page, options: SnapshotOptions, max_chars: int) -> list[str]:
+    """The page as pruned HTML lines, at most about ``max_chars`` characters (after ``read_page``
+    numbered the elements), ending with the truncation marker when cut."""
+    raw = await page.evaluate(DOM_JS, {**options.to_js(), "maxChars": max_chars})
+    lines = list(raw["lines"])
+    if raw["truncated"]:
+        lines.append(TRUNCATION_MARKER.format(n="some"))
+    return lines
+
+
+def observation_modes(value: object) -> tuple[str, ...]:
+    """The session's observation modes from its option: a name or a list of names (``MODES``).
+
+    >>> observation_modes("som"), observation_modes(["dom", "screenshot"])
+    (('som',), ('dom', 'screenshot'))
+    """
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, (list, tuple)) or not names or any(n not in MODES for n in names):
+        raise ValueError(f"observation must be one of {', '.join(MODES)} or a list of them, got {value!r:.100}")
+    if "axtree" in names and "dom" in names:
+        raise ValueError("observation: choose axtree or dom for the page text, not both")
+    return tuple(dict.fromkeys(names))
 
 
 def render(snapshot: PageSnapshot, *, goal: str, error: str | None, max_chars: int = DEFAULT_MAX_CHARS,
-           notes: list[str] | None = None) -> str:
+           notes: list[str] | None = None, tabs: list[str] | None = None, body: list[str] | None = None) -> str:
+    """The observation text; ``body`` replaces the page lines (pruned HTML, or a note that the page is
+    only in the screenshot); ``tabs`` lists the tabs' titles when there are several."""
     head = [f"Goal: {goal}", f"URL: {snapshot.url}", f"Title: {snapshot.title}"]
+    if tabs and len(tabs) > 1:
+        head.append("Tabs: " + " | ".join(tabs))
     if error:
         head.append(f"Last action error: {error}")
     for note in notes or []:
         head.append(note)
     head.append("Page:")
-    body: list[str] = []
+    source = snapshot.lines if body is None else body
+    out: list[str] = []
     used = 0
-    for i, line in enumerate(snapshot.lines):
+    for i, line in enumerate(source):
         if used + len(line) + 1 > max_chars:
-            body.append(TRUNCATION_MARKER.format(n=len(snapshot.lines) - i))
+            out.append(TRUNCATION_MARKER.format(n=len(source) - i))
             break
-        body.append(line)
+        out.append(line)
         used += len(line) + 1
-    if not snapshot.lines:
-        body.append("(empty page)")
-    return "\n".join(head + body)
+    if not source:
+        out.append("(empty page)")
+    return "\n".join(head + out)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from envgym.environment import Policy
 from envgym.errors import EnvgymError
@@ -51,7 +51,11 @@ def step_action(step: Sequence[Any], elements: Sequence[Element]) -> Action:
     if kind == "type":
         return Action.call("type", id=find(elements, step[1], step[2]).id, text=step[3], submit=bool(step[4]))
     if kind == "select":
-        return Action.call("select", id=find(elements, step[1], step[2]).id, option=step[3])
+        return Action.call("select", id=find(elements, step[1], step[2]).id, option=list(step[3]) if isinstance(step[3], (list, tuple)) else step[3])
+    if kind == "drag":  # ("drag", (role, name), (role, name)): from one element onto another
+        return Action.call("drag", from_id=find(elements, *step[1]).id, to_id=find(elements, *step[2]).id)
+    if kind == "wait":  # ("wait", text): until the text is on the page
+        return Action.call("wait", text=step[1])
     if kind == "goto":
         return Action.call("goto", url=step[1])
     if kind == "press":
@@ -73,22 +77,3 @@ class StepPolicy(Policy):
         if not self._steps:
             return Action.call("done")
         return step_action(self._steps.pop(0), parse_elements(page_text(observation)))
-
-
-class GoalPolicy(Policy):
-    """Decides each step from the goal and the page (MiniWoB tasks generate a new problem per seed).
-
-    ``solver(goal, elements, turn)`` returns one step tuple (as for ``StepPolicy``).
-    """
-
-    def __init__(self, solver: Callable[[str, list[Element], int], Sequence[Any]]) -> None:
-        self._solver = solver
-        self._turn = 0
-
-    async def act(self, observation: Observation) -> Action:
-        text = page_text(observation)
-        goal = (observation.data or {}).get("goal", "")
-        elements = parse_elements(text)
-        step = self._solver(goal, elements, self._turn)
-        self._turn += 1
-        return step_action(step, elements)

@@ -6,6 +6,11 @@ server's, a sync facade's private loop, a test's). Keeping every browser call on
 thread lets all of them share the same long-lived browsers; an episode's coroutine is shipped to
 that thread with ``run()``. Cancelling the caller cancels the work there too.
 
+Faults heal: when the Playwright driver process dies (killed, OOM), its browsers die with it; the
+runtime notices (the driver's pid, ``processes.py``) at the next reset or health check, forgets the
+old pools (the episodes that used them end as ``env_error``) and starts a new driver. At the first
+start, browsers that a killed envgym process left behind (their driver gone) are ended.
+
 Example:
     >>> rt = WebRuntime.get()                          # doctest: +SKIP
     >>> sites = await rt.run(rt.sites())               # doctest: +SKIP
@@ -25,8 +30,10 @@ from typing import Any, Coroutine, TypeVar
 
 from envgym.sync import LoopThread
 
+from envgym_web import processes
 from envgym_web.browser import DEFAULT_SPARES, BrowserPool, PoolConfig
 from envgym_web.chromium import find_chromium
+from envgym_web.errors import BrowserUnavailable
 
 T = TypeVar("T")
 log = logging.getLogger("envgym_web")
@@ -37,6 +44,8 @@ class Sites:
     miniwob_origin: str
     shop_origin: str
     shop_store: Any  # envgym_web.shop.store.ShopStore
+    tracker_origin: str
+    tracker_store: Any  # envgym_web.tracker.store.TrackerStore
 
 
 class _Server:
@@ -86,6 +95,9 @@ class WebRuntime:
         self._servers: list[_Server] = []
         self._lock: asyncio.Lock | None = None
         self._holders: set[int] = set()
+        self._driver_pid: int | None = None
+        self.driver_restarts = 0
+        self._swept = False
 
     @classmethod
     def get(cls) -> "WebRuntime":
@@ -94,6 +106,12 @@ class WebRuntime:
             if cls._instance is None:
                 cls._instance = WebRuntime()
                 atexit.register(cls._instance.shutdown)
+            return cls._instance
+
+    @classmethod
+    def current(cls) -> "WebRuntime | None":
+        """The running runtime, or None (never starts one)."""
+        with cls._instance_lock:
             return cls._instance
 
     def hold(self, context: Any) -> None:
@@ -128,13 +146,51 @@ class WebRuntime:
         return self._lock
 
     # ------------------------------------------------------------------ on the runtime loop
+    def driver_alive(self) -> bool:
+        return self._driver_pid is None or processes.alive(self._driver_pid)
+
     async def playwright(self) -> Any:
         async with self._guard():
+            if self._playwright is not None and not self.driver_alive():
+                await self._drop_dead_driver()
             if self._playwright is None:
                 from playwright.async_api import async_playwright
 
+                loop = asyncio.get_running_loop()
+                if not self._swept:
+                    self._swept = True
+                    ended = await loop.run_in_executor(None, processes.end_orphaned_browsers)
+                    if ended:
+                        log.warning("ended %d browser process(es) left behind by a killed envgym process: %s", len(ended), ended)
+                before = await loop.run_in_executor(None, processes.driver_pids)
                 self._playwright = await async_playwright().start()
+                started = await loop.run_in_executor(None, processes.driver_pids)
+                self._driver_pid = min(started - before) if started - before else None
             return self._playwright
+
+    async def _drop_dead_driver(self) -> None:
+        """The driver died: its browsers are gone, so are the pools' contexts; start from scratch."""
+        log.warning("the Playwright driver (pid %s) died; starting a new one", self._driver_pid)
+        for pool in self._pools.values():
+            pool.driver_lost()
+        self._pools.clear()
+        old, self._playwright, self._driver_pid = self._playwright, None, None
+        self.driver_restarts += 1
+        try:
+            await asyncio.wait_for(old.stop(), 5)
+        except Exception:  # noqa: BLE001 — the connection is gone; stopping only tidies the client side
+            pass
+
+    async def health(self, settings: dict[str, Any]) -> str | None:
+        """None when a web episode could start now; else why not. Heals a dead driver on the way."""
+        try:
+            pw = await self.playwright()
+            find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
+        except BrowserUnavailable as exc:
+            return exc.message
+        except Exception as exc:  # noqa: BLE001 — any failure to start the driver is a reason not to be ready
+            return f"the Playwright driver could not start: {type(exc).__name__}: {exc}"
+        return None
 
     async def pool(self, settings: dict[str, Any]) -> BrowserPool:
         """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``)."""
@@ -146,22 +202,26 @@ class WebRuntime:
                             spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)))
         async with self._guard():
             if config not in self._pools:
-                self._pools[config] = BrowserPool(pw, config)
+                pid = self._driver_pid
+                self._pools[config] = BrowserPool(pw, config, driver_alive=lambda: pid is None or processes.alive(pid))
             return self._pools[config]
 
     async def sites(self) -> Sites:
         async with self._guard():
             if self._sites is None:
                 from envgym_web.miniwob import miniwob_app
-                from envgym_web.shop.app import create_app
+                from envgym_web.shop.app import create_app as shop_app
                 from envgym_web.shop.store import ShopStore
+                from envgym_web.tracker.app import create_app as tracker_app
+                from envgym_web.tracker.store import TrackerStore
 
-                store = ShopStore()
-                servers = [_Server(miniwob_app()), _Server(create_app(store))]
+                shop, tracker = ShopStore(), TrackerStore()
+                servers = [_Server(miniwob_app()), _Server(shop_app(shop)), _Server(tracker_app(tracker))]
                 for server in servers:
                     await server.start()
                 self._servers = servers
-                self._sites = Sites(miniwob_origin=servers[0].origin, shop_origin=servers[1].origin, shop_store=store)
+                self._sites = Sites(miniwob_origin=servers[0].origin, shop_origin=servers[1].origin, shop_store=shop,
+                                    tracker_origin=servers[2].origin, tracker_store=tracker)
             return self._sites
 
     def open_contexts(self) -> int:
@@ -183,6 +243,7 @@ class WebRuntime:
             except Exception:  # noqa: BLE001
                 pass
             self._playwright = None
+            self._driver_pid = None
 
     async def ashutdown(self) -> None:
         """``shutdown()`` for async callers (not from the runtime's own loop)."""

@@ -1,4 +1,4 @@
-"""Rubric grading with an LLM judge (DESIGN.md §7). See docs/rubric.md.
+"""Rubric grading with an LLM judge (docs/architecture.md §7). See docs/rubric.md.
 
 * ``model`` — criteria kinds, ``Rubric``, the HealthBench-style ``score``;
 * ``degenerate`` — answers that score 0 before any judge is asked;

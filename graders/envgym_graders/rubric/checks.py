@@ -20,6 +20,7 @@ import re
 from envgym.context import EnvContext
 from envgym.errors import GraderError
 from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym_graders.match import compile_pattern
 from envgym_graders.rubric.model import (ContainsCriterion, CriterionVerdict, JsonSchemaCriterion, MaxWordsCriterion,
                                          PythonCriterion, RegexCriterion)
 
@@ -47,8 +48,7 @@ def check_text(criterion: ContainsCriterion | RegexCriterion | MaxWordsCriterion
         found = needle in hay
         return CriterionVerdict(cid, found, f"{'found' if found else 'did not find'} {criterion.value!r}")
     if isinstance(criterion, RegexCriterion):
-        flags = re.MULTILINE | (0 if criterion.case_sensitive else re.IGNORECASE)
-        match = re.search(criterion.pattern, answer, flags)
+        match = compile_pattern(criterion.pattern, "m" if criterion.case_sensitive else "mi").search(answer)
         return CriterionVerdict(cid, match is not None,
                                 f"pattern {criterion.pattern!r} " + (f"matched {match.group(0)[:80]!r}" if match else "did not match"))
     if isinstance(criterion, MaxWordsCriterion):

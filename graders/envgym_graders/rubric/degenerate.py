@@ -4,6 +4,8 @@ A judge model can be talked into points by an answer that says nothing, and ever
 such an answer is wasted money, so these are caught first. An answer is *degenerate* when, after
 stripping whitespace, it is:
 
+* ``too_long`` — more characters than the rubric's ``max_answer_chars`` (20,000 by default), checked
+  first, so no check, regex or judge ever sees an unbounded answer;
 * ``empty`` — nothing, or whitespace only;
 * ``no_content`` — not a single letter or digit (a lone ``:``, ``...``, a bare code fence);
 * ``dangling_label`` — at most four words ending in a colon, i.e. a heading with no body
@@ -20,6 +22,9 @@ Example:
     'dangling_label'
     >>> degenerate_reason("Paris.") is None
     True
+    >>> degenerate_reason("word " * 10, max_chars=20)
+    'too_long'
+
 """
 
 from __future__ import annotations
@@ -30,8 +35,11 @@ _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*", re.UNICODE)
 _REPEATED_UNIT = re.compile(r"^(.{1,40}?)(?:\s*\1){2,}$", re.DOTALL)
 
 
-def degenerate_reason(answer: str | None) -> str | None:
-    """Why ``answer`` is degenerate (``empty``, ``no_content``, ``dangling_label``, ``repetition``), or None."""
+def degenerate_reason(answer: str | None, max_chars: int | None = None) -> str | None:
+    """Why ``answer`` is degenerate (``too_long``, ``empty``, ``no_content``, ``dangling_label``,
+    ``repetition``), or None."""
+    if max_chars is not None and len(answer or "") > max_chars:
+        return "too_long"
     text = (answer or "").strip()
     if not text:
         return "empty"

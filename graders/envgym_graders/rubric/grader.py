@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pydantic import ValidationError
@@ -40,6 +41,7 @@ from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion, PythonCr
 from envgym_graders.rubric.templates import TEMPLATE_VERSION
 
 FORMULA = "clip(sum of weights of met criteria / sum of positive weights, 0, 1)"
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def answer_text(submission: Submission) -> str:
@@ -79,12 +81,15 @@ class RubricGrader(Grader):
         context = context or default_context()
         rubric = self._rubric(task)
         threshold = float(self.config.get("pass_threshold", rubric.pass_threshold))
-        answer = answer_text(submission)
+        # A lone surrogate (JSON "\ud800") is not text and no judge request can carry it: U+FFFD stands in.
+        answer = _LONE_SURROGATE.sub("\ufffd", answer_text(submission))
         details: dict[str, Any] = {"formula": FORMULA, "points_possible": rubric.points_possible, "pass_threshold": threshold}
 
-        reason = degenerate_reason(answer)
+        reason = degenerate_reason(answer, rubric.max_answer_chars)
         if reason is not None:
-            components = [self._component(c, None, "not judged: degenerate answer") for c in rubric.criteria]
+            note = (f"not judged: the answer has {len(answer)} characters, over the limit of {rubric.max_answer_chars}"
+                    if reason == "too_long" else "not judged: degenerate answer")
+            components = [self._component(c, None, note) for c in rubric.criteria]
             return Grade(reward=0.0, passed=False, components=components,
                          details={**details, "degenerate": reason, "points_earned": 0.0, "judge_calls": 0})
 

@@ -5,7 +5,7 @@ verdict cache and its concurrency limit are too. For each ``llm`` criterion it a
 configured judge ``samples`` times (majority vote when that makes more than one vote; the total
 must be odd so there are no ties) with the fixed template of ``templates.py``.
 
-Failure handling (DESIGN.md §7: never a silent 0): a call that times out, cannot connect, gets a
+Failure handling (docs/architecture.md §7: never a silent 0): a call that times out, cannot connect, gets a
 5xx/429, returns a body that is not a chat completion, refuses, or has no parseable verdict is
 retried with exponential backoff (``backoff_s * 2**attempt``); when the attempts are used up the
 judgement raises ``GraderError`` whose message names the failure (``timed out``, ``unreachable``,
@@ -175,7 +175,7 @@ class Judge:
         state.inflight[key] = future
         try:
             messages = build_messages(task_prompt, criterion.description, criterion.terms, answer)
-            parsed = await self._call_with_retries(client, endpoint, messages, sample)
+            parsed = await self._call_with_retries(client, endpoint, messages, sample, answer)
             assert parsed.met is not None
             self.cache.put(key, parsed.met, parsed.reasoning)
             future.set_result((parsed.met, parsed.reasoning))
@@ -191,11 +191,11 @@ class Judge:
             state.inflight.pop(key, None)
 
     async def _call_with_retries(self, client: httpx.AsyncClient, endpoint: JudgeEndpoint, messages: list[dict[str, str]],
-                                 sample: int) -> ParsedVerdict:
+                                 sample: int, answer: str) -> ParsedVerdict:
         where = f"judge {endpoint.model!r} at {endpoint.base_url}"
         for attempt in range(self.config.attempts):
             try:
-                return await self._call_once(client, endpoint, messages, sample)
+                return await self._call_once(client, endpoint, messages, sample, answer)
             except JudgeCallFailed as exc:
                 last = attempt + 1 == self.config.attempts
                 if not exc.retryable or last:
@@ -205,7 +205,7 @@ class Judge:
         raise AssertionError("unreachable")
 
     async def _call_once(self, client: httpx.AsyncClient, endpoint: JudgeEndpoint, messages: list[dict[str, str]],
-                         sample: int) -> ParsedVerdict:
+                         sample: int, answer: str) -> ParsedVerdict:
         headers = {}
         if endpoint.api_key_env:
             key = os.environ.get(endpoint.api_key_env)
@@ -236,11 +236,12 @@ class Judge:
             raise JudgeCallFailed("bad_response", f"sent a bad response (not a chat completion): {response.text[:300]!r}") from None
         if choice.get("finish_reason") == "content_filter" or message.get("refusal"):
             raise JudgeCallFailed("refused", f"refused to judge: {(message.get('refusal') or content)[:300]!r}")
-        parsed = parse_verdict(content)
+        parsed = parse_verdict(content, answer)
         if parsed.met is None:
             if parsed.refused:
                 raise JudgeCallFailed("refused", f"refused to judge: {content[:300]!r}")
-            raise JudgeCallFailed("unparseable", f"gave an unparseable verdict (no 'VERDICT: MET|NOT_MET' line): {content[:300]!r}")
+            cut = " (the reply was cut at max_tokens; raise rubric.judge_max_tokens)" if choice.get("finish_reason") == "length" else ""
+            raise JudgeCallFailed("unparseable", f"gave an unparseable verdict (no 'VERDICT: MET|NOT_MET' line){cut}: {content[:300]!r}")
         return parsed
 
 

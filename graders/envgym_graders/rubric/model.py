@@ -12,11 +12,19 @@ Worked example: criteria A (+5, met), B (+3, not met), C (+2, met), D (-4, met â
 appeared). Earned = 5 + 2 - 4 = 3; possible = 5 + 3 + 2 = 10; reward = 0.3. Had D not been met,
 the reward would be 0.7; had everything gone wrong (only D met), earned = -4 and the reward clips to 0.
 
+Qualifiers: a criterion about form rather than content (by default ``max_words`` and
+``json_schema``; any criterion can set ``qualifier``) adds its weight only when the answer also
+meets at least one positive criterion that is not a qualifier. Otherwise any short reply ("yes")
+would earn the "is concise" points: a reward for nothing. Negative criteria always count.
+
 Example:
     >>> r = Rubric(criteria=[{"kind": "contains", "description": "names Paris", "value": "Paris", "weight": 2},
     ...                      {"kind": "max_words", "description": "short", "max_words": 20, "weight": 1}])
     >>> score([CriterionVerdict(criterion_id=c.id, met=True) for c in r.criteria], r).reward
     1.0
+    >>> score([CriterionVerdict(criterion_id=r.criteria[0].id, met=False),
+    ...        CriterionVerdict(criterion_id=r.criteria[1].id, met=True)], r).reward  # short, but says nothing
+    0.0
 """
 
 from __future__ import annotations
@@ -33,6 +41,10 @@ class _CriterionBase(BaseModel):
     id: str = ""
     description: str = Field(min_length=1)
     weight: float = 1.0
+    # A qualifier (a form criterion: length, JSON shape) earns its points only when the answer also
+    # meets at least one positive criterion that is not a qualifier: "short" alone is not earned.
+    # None = the kind's default (True for max_words and json_schema). Negative weights always count.
+    qualifier: bool | None = None
 
     @field_validator("weight")
     @classmethod
@@ -44,6 +56,11 @@ class _CriterionBase(BaseModel):
     @property
     def negative(self) -> bool:
         return self.weight < 0
+
+    @property
+    def is_qualifier(self) -> bool:
+        default = getattr(self, "kind", "") in QUALIFIER_KINDS
+        return not self.negative and (default if self.qualifier is None else self.qualifier)
 
 
 class LlmCriterion(_CriterionBase):
@@ -63,7 +80,8 @@ class ContainsCriterion(_CriterionBase):
 
 
 class RegexCriterion(_CriterionBase):
-    """Met when ``pattern`` matches anywhere in the answer (Python ``re``, MULTILINE; IGNORECASE unless ``case_sensitive``)."""
+    """Met when ``pattern`` matches anywhere in the answer (RE2, linear in the answer's length: see
+    the regex grader for the accepted syntax; MULTILINE; IGNORECASE unless ``case_sensitive``)."""
 
     kind: Literal["regex"] = "regex"
     pattern: str = Field(min_length=1)
@@ -72,10 +90,13 @@ class RegexCriterion(_CriterionBase):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
+        from envgym.errors import GraderError
+        from envgym_graders.match import compile_pattern
+
         try:
-            re.compile(value)
-        except re.error as exc:
-            raise ValueError(f"invalid regex {value!r}: {exc}") from None
+            compile_pattern(value, "m")
+        except GraderError as exc:
+            raise ValueError(exc.message) from None
         return value
 
 
@@ -116,6 +137,8 @@ class PythonCriterion(_CriterionBase):
 
 Criterion = Annotated[Union[LlmCriterion, ContainsCriterion, RegexCriterion, MaxWordsCriterion,
                             JsonSchemaCriterion, PythonCriterion], Field(discriminator="kind")]
+DEFAULT_MAX_ANSWER_CHARS = 20_000
+QUALIFIER_KINDS = ("max_words", "json_schema")
 PROGRAMMATIC_KINDS = ("contains", "regex", "max_words", "json_schema", "python")
 
 
@@ -126,6 +149,9 @@ class Rubric(BaseModel):
     model_config = ConfigDict(extra="forbid")
     criteria: list[Criterion] = Field(min_length=1)
     pass_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    # Longer answers score 0 by rule before any check or judge runs (see degenerate.py): a judge
+    # request that fails for length would otherwise turn a padded answer into a grader_error.
+    max_answer_chars: int = Field(default=DEFAULT_MAX_ANSWER_CHARS, ge=1, le=1_000_000)
 
     @model_validator(mode="after")
     def _ids_and_points(self) -> "Rubric":
@@ -142,6 +168,10 @@ class Rubric(BaseModel):
     @property
     def points_possible(self) -> float:
         return sum(c.weight for c in self.criteria if c.weight > 0)
+
+    @property
+    def has_substance(self) -> bool:
+        return any(c.weight > 0 and not c.is_qualifier for c in self.criteria)
 
     @property
     def llm_criteria(self) -> list[LlmCriterion]:
@@ -168,10 +198,12 @@ class Score:
 
 def score(verdicts: list[CriterionVerdict], rubric: Rubric) -> Score:
     """Points earned over positive points available, clipped to [0, 1] (see the module docstring)."""
-    weights = {c.id: c.weight for c in rubric.criteria}
-    missing = set(weights) - {v.criterion_id for v in verdicts}
+    missing = {c.id for c in rubric.criteria} - {v.criterion_id for v in verdicts}
     if missing:
         raise ValueError(f"no verdict for criteria {sorted(missing)}")
-    earned = sum(weights[v.criterion_id] for v in verdicts if v.met)
+    criteria = {c.id: c for c in rubric.criteria}
+    met = [criteria[v.criterion_id] for v in verdicts if v.met]
+    substance = any(c.weight > 0 and not c.is_qualifier for c in met) or not rubric.has_substance
+    earned = sum(c.weight for c in met if substance or not c.is_qualifier)
     possible = rubric.points_possible
     return Score(reward=min(1.0, max(0.0, earned / possible)), earned=earned, possible=possible)

@@ -1,4 +1,4 @@
-"""The ``unit_tests`` grader (DESIGN.md §7): hidden tests, a fresh sandbox, a channel the solution cannot write.
+"""The ``unit_tests`` grader (docs/architecture.md §7): hidden tests, a fresh sandbox, a channel the solution cannot write.
 
 Grading never happens in the agent's sandbox. The grader
 
@@ -6,9 +6,11 @@ Grading never happens in the agent's sandbox. The grader
    files are copied out — symlinks, ``conftest.py``, ``sitecustomize.py``, ``*.pth`` are dropped and
    reported), or ``submission.files`` laid over the task's starting files, or ``submission.answer``
    (a code completion, for ``kind="function"``);
-2. creates a FRESH sandbox through ``context.create_sandbox`` (or takes a wiped one from the opt-in
-   ``GradingPool``);
-3. starts the trusted harness (``harness.py``) there as ``python3 -I -S -c`` and sends it, on stdin, the
+2. creates a NEW sandbox through ``context.create_sandbox`` for every grading (never a reused one: a
+   grading that could leave anything for the next, a file, an IPC object or even the PID counter,
+   could learn the hidden tests over a few gradings; with bwrap a new sandbox costs a fork);
+3. starts the trusted harness (``harness.py``) there as ``python3 -I -S -c`` (``Sandbox.exec_python``:
+   with bwrap, a fork of the sandbox's already-running interpreter) and sends it, on stdin, the
    solution's files (which it lays out in the empty workspace), the hidden tests and a random per-run
    key — hidden tests never exist as files anywhere;
 4. the harness runs each test in its own process and calls the solution in worker processes that
@@ -40,20 +42,23 @@ from __future__ import annotations
 import ast
 import hashlib
 import hmac
+import importlib.util
 import marshal
 import secrets
+import warnings
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from envgym.bounded import OverBudget, run_bounded
 from envgym.context import EnvContext, default_context
 from envgym.errors import GraderError, SandboxError
 from envgym.grader import Grader
 from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
-from envgym_graders.code_extract import build_program
+from envgym_graders.code_extract import BUILD_INLINE_CHARS, build_program
 from envgym_graders.unit_tests.preload import stdlib_imports
 from envgym_graders.unit_tests.snapshot import Snapshot, snapshot_from_files, take_snapshot
 
@@ -75,7 +80,10 @@ BOOTSTRAP = ("import os, marshal\n"
              "        return buf\n"
              "    return marshal.loads(exact(int.from_bytes(exact(8), 'little')))\n"
              "public = frame()\nns = {'__name__': 'envgym_harness'}\n"
-             "exec(compile(public.pop('harness'), '<envgym-harness>', 'exec'), ns)\nns['main'](public, frame)\n")
+             "import _frozen_importlib_external as fie\n"
+             "code = public.pop('code') if public.pop('magic') == fie.MAGIC_NUMBER else None\n"
+             "exec(marshal.loads(code) if code else compile(public['harness'], '<envgym-harness>', 'exec'), ns)\n"
+             "del public['harness']\nns['main'](public, frame)\n")
 SOLUTION_MODULE = "solution"
 GRADING_ATTEMPTS = 3
 
@@ -91,9 +99,30 @@ class UnitTestsConfig(BaseModel):
     output_cap: int = 2000
 
 
+def _warn_if_pool_asked(context: EnvContext) -> None:
+    if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", False):
+        setattr(context, "_unit_tests_pool_warned", True)
+        warnings.warn("the unit_tests_pool setting was removed and is ignored: every grading gets a new sandbox "
+                      "(a reused one could carry state from one grading to the next; a new bwrap sandbox costs a fork)",
+                      stacklevel=3)
+
+
 @lru_cache(maxsize=1)
-def _harness_source() -> str:
-    return resources.files("envgym_graders.unit_tests").joinpath("harness.py").read_text()
+def _harness() -> dict[str, Any]:
+    """The harness's source, and its code compiled here: an interpreter with the same bytecode
+    (``MAGIC_NUMBER``) in the sandbox runs that instead of compiling the source at every grading."""
+    source = resources.files("envgym_graders.unit_tests").joinpath("harness.py").read_text()
+    return {"harness": source, "magic": importlib.util.MAGIC_NUMBER,
+            "code": marshal.dumps(compile(source, "<envgym-harness>", "exec"))}
+
+
+def _is_source_text(text: str) -> bool:
+    """Python source holds no NUL byte and is encodable as UTF-8 (a lone surrogate, JSON "\\ud800", is not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
 
 
 class UnitTestsGrader(Grader):
@@ -110,12 +139,13 @@ class UnitTestsGrader(Grader):
     async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
                     context: EnvContext | None = None) -> Grade:
         context = context or default_context()
+        _warn_if_pool_asked(context)
         snap, tests, extra = await self._prepare(task, submission, sandbox)
         if snap is None:
             return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})
         spec = SandboxSpec(**{"wall_timeout_s": self.cfg.total_timeout_s + 30, **self.cfg.sandbox})
         key = secrets.token_bytes(32)
-        public = {"harness": _harness_source(), "workdir": None, "preload": stdlib_imports(snap.files, extra.get("prelude", ""))}
+        public = {**_harness(), "workdir": None, "preload": stdlib_imports(snap.files, extra.get("prelude", ""))}
         secret = {
             "key": key, "kind": self.cfg.kind, "tests": tests, "files": snap.files, "call_timeout": self.cfg.test_timeout_s,
             "total_timeout": self.cfg.total_timeout_s, "max_result_bytes": self.cfg.max_result_bytes,
@@ -134,20 +164,9 @@ class UnitTestsGrader(Grader):
         return self._verdict(result, key, snap)
 
     async def _run_once(self, context: EnvContext, spec: SandboxSpec, stdin: bytes) -> Any:
-        pool = GradingPool.of(context)
-        box = await pool.take(spec) if pool is not None else await context.create_sandbox(spec)
-        reusable = False
-        try:
-            result = await box.exec([self.cfg.python, "-I", "-S", "-c", BOOTSTRAP], stdin=stdin,
-                                    timeout=self.cfg.total_timeout_s + 20, cwd=spec.workdir)
-            reusable = pool is not None
-            return result
-        finally:
-            if reusable:
-                await pool.give_back(box)  # type: ignore[union-attr]
-            else:
-                await box.close()
-
+        async with await context.create_sandbox(spec) as box:
+            return await box.exec_python(BOOTSTRAP, stdin=stdin, timeout=self.cfg.total_timeout_s + 20,
+                                         cwd=spec.workdir, python=self.cfg.python)
 
     async def _prepare(self, task: Task, submission: Submission,
                        sandbox: Sandbox | None) -> tuple[Snapshot | None, list[dict[str, str]], dict[str, Any]]:
@@ -159,7 +178,14 @@ class UnitTestsGrader(Grader):
             prompt = task.payload.get("prompt", "")
             if submission.answer is None or not submission.answer.strip():
                 return None, [], {"reason": "empty answer"}
-            program = build_program(submission.answer, prompt, entry_point)
+            if not _is_source_text(submission.answer):
+                return None, [], {"reason": "the answer cannot be Python source: it holds a NUL byte or a lone surrogate"}
+            # Extraction and ast.parse are linear but not free: a long answer is read in a bounded worker.
+            try:
+                program = await run_bounded(build_program, submission.answer, prompt, entry_point,
+                                            inline=len(submission.answer) <= BUILD_INLINE_CHARS, what="reading the answer's code")
+            except OverBudget as exc:
+                return None, [], {"reason": str(exc)}
             snap = Snapshot(files={f"{SOLUTION_MODULE}.py": program.source.encode()})
             return snap, [{"file": "check.py", "name": task.id, "source": check}], {
                 "entry_point": entry_point, "module": SOLUTION_MODULE, "prelude": prompt, "completion_form": program.form}
@@ -205,52 +231,3 @@ class UnitTestsGrader(Grader):
         return Grade(reward=reward, passed=all_passed, components=components, details={
             "mode": self.cfg.mode, "passed": passed, "total": len(tests), "tests": tests,
             "harness_duration_s": record.get("duration_s"), **integrity})
-
-
-class GradingPool:
-    """Opt-in reuse of grading sandboxes (``EnvContext.settings["unit_tests_pool"] = N``, idle sandboxes kept).
-
-    A sandbox goes back to the pool only after ``Sandbox.wipe()`` verified it clean (no process of the
-    previous solution survives, every writable place — workspace, /tmp, $HOME, /dev/shm — is empty), so
-    the next grading starts from the same state as a fresh sandbox. Off by default: hosts that count every open
-    sandbox (the conformance kit, the server's per-request cleanup) expect grading to leave none open.
-    """
-
-    def __init__(self, context: EnvContext, size: int) -> None:
-        self.context, self.size = context, size
-        self.idle: list[tuple[str, Sandbox]] = []
-
-    @classmethod
-    def of(cls, context: EnvContext) -> "GradingPool | None":
-        size = int(context.setting("unit_tests_pool", 0) or 0)
-        if size <= 0:
-            return None
-        pool = getattr(context, "_unit_tests_pool", None)
-        if pool is None:
-            pool = cls(context, size)
-            setattr(context, "_unit_tests_pool", pool)
-            context.on_close("unit_tests_pool", pool.aclose)  # the pool lives and dies with its context
-        return pool
-
-    async def take(self, spec: SandboxSpec) -> Sandbox:
-        key = spec.model_dump_json()
-        for i, (k, box) in enumerate(self.idle):
-            if k == key and not box.closed:
-                del self.idle[i]
-                return box
-        return await self.context.create_sandbox(spec)
-
-    async def give_back(self, box: Sandbox) -> None:
-        try:
-            ok = await box.wipe() and not box.closed
-        except Exception:  # noqa: BLE001 — a sandbox that cannot be cleaned is simply not reused
-            ok = False
-        if ok and len(self.idle) < self.size:
-            self.idle.append((box.spec.model_dump_json(), box))
-        else:
-            await box.close()
-
-    async def aclose(self) -> None:
-        idle, self.idle = self.idle, []
-        for _, box in idle:
-            await box.close()

@@ -41,6 +41,13 @@ SIGKILL = 9
 FD_BYTES = 4
 FORK_TIMEOUT_S = 10.0
 SOURCES = {}  # file name -> source lines of hidden code, to quote the failing line of an assertion
+# Signals a solution process (same user, same sandbox) can send the harness or the zygote, whose
+# default action would end or stop them, or (SIGINT) raise in the middle of a hidden test: all
+# ignored there, restored in each worker. SIGKILL and SIGSTOP cannot be: a killed harness scores 0
+# (tampered), a stopped one runs out of time and scores 0 too.
+SHIELDED = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
+            "SIGIO", "SIGPWR", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGXCPU", "SIGTRAP", "SIGABRT", "SIGBUS",
+            "SIGFPE", "SIGILL", "SIGSEGV", "SIGSYS")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -72,8 +79,17 @@ def _resolve(target):
     return obj
 
 
+def _shield_signals(shielded):
+    for name in SHIELDED:
+        number = getattr(_signal, name, None)
+        if number is not None:
+            default = _signal.default_int_handler if name == "SIGINT" else _signal.SIG_DFL
+            _signal.signal(number, _signal.SIG_IGN if shielded else default)
+
+
 def worker_main(req_fd, resp_fd, workdir, env):
     """Serve ``call``/``run`` requests until the harness closes the pipe (runs in a forked child)."""
+    _shield_signals(False)  # the solution gets the signal handling a new interpreter has
     _set_dumpable(True)  # an ordinary process again (the harness and zygote before it were not)
     os.environ.clear()
     os.environ.update(env)
@@ -179,17 +195,22 @@ class Zygote:
         theirs.close()
         self.pid = pid
         self.broken = None
+        self.forked = 0  # once a worker exists, solution code has run: a zygote lost after that is its doing
 
     def fork_worker(self, req_r, resp_w, log):
         # A solution process may have stopped or killed the zygote: the tests left err at once, and
         # the grading still ends with a result.
         if self.broken:
             raise OSError(self.broken)
-        send_fds(self.sock, b"fork", [req_r, resp_w, log])
-        reply = self.sock.recv(8) if select.select([self.sock], [], [], FORK_TIMEOUT_S)[0] else b""
+        try:
+            send_fds(self.sock, b"fork", [req_r, resp_w, log])
+            reply = self.sock.recv(8) if select.select([self.sock], [], [], FORK_TIMEOUT_S)[0] else b""
+        except OSError:  # it was killed: the socket's other end is gone
+            reply = b""
         if len(reply) != 4:
             self.broken = "the zygote that forks solution processes is gone or stopped"
             raise OSError(self.broken)
+        self.forked += 1
         return int.from_bytes(reply, "little")
 
 
@@ -491,6 +512,7 @@ def write_solution(files, workdir):
 
 def main(public, read_secrets):
     """``public``: the first frame (no secret); ``read_secrets()`` reads the second one."""
+    _shield_signals(True)
     _set_dumpable(False)
     public["workdir"] = public.get("workdir") or os.getcwd()
     public.setdefault("env", {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
@@ -511,8 +533,10 @@ def main(public, read_secrets):
                 continue
             project = Project(cfg, deadline)
             result = run_test(name, fn, project, cfg)
-            if result["outcome"] == "error" and not record["tests"]:
-                raise RuntimeError(result["message"])  # not even the first solution process started
+            if result["outcome"] == "error" and not cfg["zygote"].forked:
+                # Not even the first solution process started, before any code of the solution ran:
+                # the grading sandbox is broken. Once one ran, a lost zygote is the solution's doing.
+                raise RuntimeError(result["message"])
             record["tests"].append(result)
     except BaseException:  # noqa: BLE001 — the hidden tests themselves are broken: report, don't score
         import traceback

@@ -17,54 +17,87 @@ import asyncio
 import base64
 import fnmatch
 import json
-import secrets
 from dataclasses import dataclass, field
 
 from envgym.errors import SandboxError
 from envgym.sandbox.base import Sandbox
 
 DROPPED_NAMES = ("conftest.py", "sitecustomize.py", "usercustomize.py", "*.pth", "*.pyc", "pytest.ini", "tox.ini",
-                 "setup.cfg", "pyproject.toml", ".envgym-snapshot-*")
+                 "setup.cfg", "pyproject.toml")
 DROPPED_DIRS = ("__pycache__", ".pytest_cache", ".git", ".mypy_cache", ".hypothesis", "node_modules")
 
+# Runs in the agent's sandbox after kill_all, under ``python3 -I -S`` from ``/``: it writes nothing (the
+# disk may be full, /tmp and the workspace may be read-only), never follows a symlink, never blocks on
+# a FIFO, and turns everything the agent can arrange (unreadable files and directories, deep nesting,
+# millions of entries, odd names) into a reason in ``skipped`` instead of an error. Its output stays
+# under ``out_cap``: contents that do not fit are listed in ``later`` and fetched one by one.
 _WALK = r'''
-import base64, json, os, stat, sys
-root, out, max_file, max_total = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-skip_dirs, inline_cap = set(json.loads(sys.argv[5])), int(sys.argv[6])
-files, skipped, total = {}, [], 0
-for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
-    keep = []
-    for d in dirnames:
-        full = os.path.join(dirpath, d)
-        if os.path.islink(full):
-            skipped.append([os.path.relpath(full, root), "symlink"])
-        elif d not in skip_dirs:
-            keep.append(d)
-    dirnames[:] = sorted(keep)
-    for name in sorted(filenames):
-        full = os.path.join(dirpath, name)
-        rel = os.path.relpath(full, root)
-        if full == out:
+import base64, itertools, json, os, stat, sys
+root, max_file, max_total, max_entries, out_cap = sys.argv[1], *map(int, sys.argv[2:6])
+skip_dirs = set(json.loads(sys.argv[6]))
+files, later, skipped = {}, [], []
+total = entries = 0
+room = out_cap - 200
+MAX_REASONS = 200
+
+
+def skip(rel, why):
+    global room
+    if len(skipped) < MAX_REASONS:
+        skipped.append([rel, why])
+        room -= len(rel) + len(why) + 8
+
+
+stack = [""]
+while stack:
+    rel_dir = stack.pop()
+    try:
+        with os.scandir(os.path.join(root, rel_dir)) as it:
+            listing = sorted(itertools.islice(it, max_entries - entries + 1), key=lambda e: e.name)
+    except OSError as exc:
+        skip(rel_dir or ".", "unreadable directory (%s)" % exc.strerror)
+        continue
+    for entry in listing:
+        rel = os.path.join(rel_dir, entry.name) if rel_dir else entry.name
+        entries += 1
+        if entries > max_entries or room < 1000:
+            skip(rel_dir or ".", "too many files: the rest of the workspace was left out")
+            stack = []
+            break
+        try:
+            st = entry.stat(follow_symlinks=False)
+        except OSError as exc:
+            skip(rel, "unreadable (%s)" % exc.strerror)
             continue
-        st = os.lstat(full)
         if stat.S_ISLNK(st.st_mode):
-            skipped.append([rel, "symlink -> " + os.readlink(full)[:200]])
+            try:
+                target = os.readlink(entry.path)[:200]
+            except OSError:
+                target = "?"
+            skip(rel, "symlink -> " + target)
+        elif stat.S_ISDIR(st.st_mode):
+            if entry.name not in skip_dirs:
+                stack.append(rel)
         elif not stat.S_ISREG(st.st_mode):
-            skipped.append([rel, "not a regular file"])
+            skip(rel, "not a regular file")
         elif st.st_size > max_file or total + st.st_size > max_total:
-            skipped.append([rel, "too large (%d bytes)" % st.st_size])
+            skip(rel, "too large (%d bytes)" % st.st_size)
         else:
-            fd = os.open(full, os.O_RDONLY | os.O_NOFOLLOW)
+            try:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError as exc:
+                skip(rel, "unreadable (%s)" % exc.strerror)
+                continue
             with os.fdopen(fd, "rb") as fh:
-                data = fh.read(max_file + 1)
-            total += len(data)
-            files[rel] = base64.b64encode(data).decode()
-data = json.dumps({"files": files, "skipped": skipped})
-if len(data) < inline_cap:
-    sys.stdout.write(data)
-else:
-    with open(out, "w") as fh:
-        fh.write(data)
+                data = fh.read(max_file + 1) if st.st_size * 4 // 3 + len(rel) + 8 < room - 1000 else None
+            total += st.st_size
+            if data is None:
+                later.append(rel)
+                room -= len(rel) + 8
+            else:
+                files[rel] = base64.b64encode(data).decode()
+                room -= len(files[rel]) + len(rel) + 8
+sys.stdout.write(json.dumps({"files": files, "later": later, "skipped": skipped}))
 '''
 
 
@@ -84,39 +117,38 @@ class Snapshot:
     @property
     def tamper_signals(self) -> list[str]:
         """Things an honest solution has no reason to leave behind (reported, never rewarded)."""
-        signals = [f"{p}: {why}" for p, why in self.skipped if why.startswith("symlink")]
+        signals = [f"{p}: {why}" for p, why in self.skipped if why.startswith(("symlink", "unreadable"))]
         signals += [p for p in self.dropped if not any(d in p.split("/") for d in DROPPED_DIRS) and not p.endswith(".pyc")]
         return signals
 
 
 async def take_snapshot(sandbox: Sandbox, *, python: str = "/usr/bin/python3", workdir: str | None = None,
-                        max_file_bytes: int = 1_000_000, max_total_bytes: int = 8_000_000) -> Snapshot:
+                        max_file_bytes: int = 1_000_000, max_total_bytes: int = 8_000_000,
+                        max_entries: int = 20_000) -> Snapshot:
     """Kill the agent's processes, then copy the workspace's regular files out of ``sandbox``."""
     try:
         await sandbox.kill_all()  # a daemon left behind must not rewrite files while we read them
     except NotImplementedError:
         pass
     root = workdir or sandbox.spec.workdir
-    out_name = f".envgym-snapshot-{secrets.token_hex(8)}.json"
-    # Small workspaces come back on stdout (one round trip); bigger ones through a file in the workspace.
-    inline_cap = max(0, sandbox.spec.output_bytes - 1024)
-    result = await sandbox.exec([python, "-I", "-S", "-c", _WALK, root, f"{root}/{out_name}", str(max_file_bytes),
-                                 str(max_total_bytes), json.dumps(list(DROPPED_DIRS)), str(inline_cap)], timeout=60)
+    out_cap = max(4096, sandbox.spec.output_bytes - 1024)
+    result = await sandbox.exec([python, "-I", "-S", "-c", _WALK, root, str(max_file_bytes), str(max_total_bytes),
+                                 str(max_entries), str(out_cap), json.dumps(list(DROPPED_DIRS))], timeout=120, cwd="/")
     if result.exit_code != 0 or result.truncated:
+        # Nothing the agent left can get here (see _WALK): the sandbox itself failed.
         raise SandboxError(f"could not read the workspace for grading: {result.stderr[-500:]}")
-    if result.stdout:
-        raw = json.loads(result.stdout)
-    else:
+    raw = json.loads(result.stdout)
+    for rel in raw["later"]:
         try:
-            raw = json.loads(await asyncio.wait_for(sandbox.read_file(out_name), 120))
+            raw["files"][rel] = await asyncio.wait_for(sandbox.read_file(f"{root}/{rel}", max_file_bytes), 120)
         except asyncio.TimeoutError:
-            raise SandboxError("reading the workspace snapshot out of the sandbox timed out") from None
+            raise SandboxError("reading the workspace out of the sandbox timed out") from None
     snap = Snapshot(skipped=[tuple(s) for s in raw["skipped"]])
-    for rel, b64 in raw["files"].items():
+    for rel, content in raw["files"].items():
         if is_dropped(rel):
             snap.dropped.append(rel)
         else:
-            snap.files[rel] = base64.b64decode(b64)
+            snap.files[rel] = base64.b64decode(content) if isinstance(content, str) else content
     return snap
 
 

@@ -1,8 +1,5 @@
-"""Per-episode server-side state of the shop, keyed by a session token.
-
-The environment creates a session for each episode and puts its token in a cookie of the
-episode's browser context, so concurrent episodes never see each other's carts, orders or
-settings. Graders read the same objects the pages change.
+"""Per-episode server-side state of the shop (see ``envgym_web.sessions``): profile, saved
+addresses, cart and orders.
 
 Example:
     >>> store = ShopStore()
@@ -15,10 +12,9 @@ Example:
 from __future__ import annotations
 
 import copy
-import secrets
-import threading
 from dataclasses import dataclass, field
 
+from envgym_web.sessions import SessionStore
 from envgym_web.shop.catalog import PRODUCTS, order_total
 
 COOKIE = "envgym_shop"
@@ -125,29 +121,8 @@ def initial_state() -> ShopState:
     return ShopState(addresses=addresses, orders=orders, initial_order_ids=frozenset(o.id for o in orders))
 
 
-class ShopStore:
-    """Sessions by token. The app and the graders run on the same event loop; the lock covers other threads."""
+class ShopStore(SessionStore[ShopState]):
+    """Shop sessions by token, each starting from ``initial_state()``."""
 
     def __init__(self) -> None:
-        self._sessions: dict[str, ShopState] = {}
-        self._lock = threading.Lock()
-
-    def create(self) -> str:
-        token = secrets.token_urlsafe(16)
-        with self._lock:
-            self._sessions[token] = initial_state()
-        return token
-
-    def get(self, token: str | None) -> ShopState | None:
-        if not token:
-            return None
-        with self._lock:
-            return self._sessions.get(token)
-
-    def drop(self, token: str) -> None:
-        with self._lock:
-            self._sessions.pop(token, None)
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._sessions)
+        super().__init__(initial_state)

@@ -1,3 +1,3 @@
 #!/bin/bash
 set -euo pipefail
-awk '$3 == "ERROR"' server.log | wc -l > error_count.txt
+awk '$2 == "ERROR"' server.log | wc -l > error_count.txt

@@ -1,3 +1,10 @@
+# Programs this check runs for the agent must not read it (expected answers are here): the process
+# is made non-dumpable and its stdin (this file) is replaced; it also gives up (failing) well before
+# the verifier's timeout, whatever those programs do.
+import ctypes, os, signal
+ctypes.CDLL(None).prctl(4, 0, 0, 0, 0)  # PR_SET_DUMPABLE = 0
+os.dup2(os.open(os.devnull, os.O_RDONLY), 0)
+signal.alarm(40)
 from pathlib import Path
 want = {"pdf/report.PDF", "txt/notes.txt", "jpg/photo 1.jpg", "jpg/photo 2.JPG", "gz/data.tar.gz", "other/Makefile",
         "other/todo", "sh/script.sh", "csv/table.csv", "txt/old notes.TXT"}

@@ -1,0 +1,70 @@
+"""CPU time and memory of a process tree, from /proc (standard library only: the BrowserGym worker
+imports it from its own virtual environment).
+
+CPU is user + system time, including reaped children, of this process and all its descendants:
+Python, the Playwright driver and every Chromium process. Unlike wall time, it barely depends on
+what else the machine runs. Memory is the proportional set size (PSS): pages shared between
+processes (Chromium's renderers share most of theirs) are split among them, so adding processes
+up does not count a page twice.
+
+    >>> tree_cpu_seconds() > 0 and tree_pss_mb() > 0
+    True
+"""
+
+from __future__ import annotations
+
+import os
+
+
+def _tree(root: int) -> list[int]:
+    parents: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        parents[int(entry)] = int(stat[stat.rfind(")") + 2:].split()[1])
+    out = []
+    for pid in parents:
+        p = pid
+        while p > 1 and p != root:
+            p = parents.get(p, 0)
+        if p == root:
+            out.append(pid)
+    return out
+
+
+def tree_cpu_seconds(root: int | None = None) -> float:
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in _tree(root or os.getpid()):
+        try:
+            with open(f"/proc/{pid}/stat") as fh:
+                stat = fh.read()
+        except OSError:
+            continue
+        fields = stat[stat.rfind(")") + 2:].split()
+        total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+
+
+def tree_pss_mb(root: int | None = None) -> float:
+    total_kb = 0
+    for pid in _tree(root or os.getpid()):
+        try:
+            with open(f"/proc/{pid}/smaps_rollup") as fh:
+                for line in fh:
+                    if line.startswith("Pss:"):
+                        total_kb += int(line.split()[1])
+                        break
+        except OSError:
+            continue
+    return total_kb / 1024
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))] if ordered else float("nan")

@@ -1,0 +1,277 @@
+"""``check_adversary``: every attack of ``plans.py`` on every task (or a seeded sample), one episode
+each, with bounded concurrency; the check fails when any attack scores above 0 or ends in an error
+status (an error the agent caused is a gain for it: trainers drop errors).
+
+Example:
+    >>> report = check_adversary("debug/echo", limit=1, attacks="answer_guess")
+    >>> report.ok, report.counts()["succeeded"]
+    (True, 0)
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import random
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any, Sequence
+
+from envgym.adversary.agent import AdversaryAgent, family_attacks, parse_classes
+from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
+from envgym.adversary.plans import plan_attacks
+from envgym.context import EnvContext
+from envgym.envs import EnvRef
+from envgym.environment import Environment
+from envgym.loop import EpisodeRecord, run_episode
+from envgym.protocol import EpisodeStatus, Observation, Task
+from envgym.sandbox.base import Sandbox
+from envgym.sync import LoopThread
+from envgym.testing.conformance import _current_job, _targets, _TrackingContext, release, run_all
+
+MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
+COMMON_ANSWERS = 3
+EPISODE_TIMEOUT_S = 900.0
+
+
+@dataclass
+class AdversaryReport:
+    """What ``check_adversary`` found. ``ok``: at least one task attacked and no attack succeeded or
+    turned into an error status."""
+
+    env_id: str
+    sandbox: str
+    classes: list[str]
+    suites: list[str] = field(default_factory=list)
+    tasks_checked: int = 0
+    results: list[AttackResult] = field(default_factory=list)
+    skipped: list[SkippedAttack] = field(default_factory=list)
+    sampled: dict[str, str] = field(default_factory=dict)  # suite -> how its tasks were chosen
+    duration_s: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.tasks_checked > 0 and not self.failures()
+
+    def failures(self) -> list[AttackResult]:
+        return [r for r in self.results if r.failed]
+
+    def counts(self) -> Counter:
+        return Counter({o: 0 for o in OUTCOMES}) + Counter(r.outcome for r in self.results)
+
+    def rows(self) -> list[tuple[str, str, int, int, int, int, int]]:
+        """(attack, classes, tried, held, succeeded, errors, unconfirmed) per attack kind."""
+        by: dict[str, list[AttackResult]] = {}
+        for r in self.results:
+            by.setdefault(r.attack.split("[", 1)[0], []).append(r)
+        out = []
+        for name, rs in by.items():
+            c = Counter(r.outcome for r in rs)
+            classes = ",".join(sorted({k for r in rs for k in r.classes}))
+            out.append((name, classes, len(rs), c["held"], c["succeeded"], c["error"], c["unconfirmed"]))
+        return out
+
+    def task_rows(self) -> list[tuple[str, str, int, list[str], list[str]]]:
+        """(env, task, attacks tried, attacks that succeeded, attacks that errored) per task."""
+        by: dict[tuple[str, str], list[AttackResult]] = {}
+        for r in self.results:
+            by.setdefault((r.env, r.task_id), []).append(r)
+        return [(env, task, len(rs), [r.attack for r in rs if r.outcome == "succeeded"],
+                 [r.attack for r in rs if r.outcome == "error"]) for (env, task), rs in by.items()]
+
+    def summary(self) -> str:
+        c = self.counts()
+        lines = [f"{self.env_id} ({self.sandbox}): {len(self.results)} attacks on {self.tasks_checked} tasks in "
+                 f"{', '.join(self.suites) or 'no suites'} — {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s); "
+                 f"held {c['held']}, succeeded {c['succeeded']}, errors {c['error']}, unconfirmed {c['unconfirmed']}"]
+        lines += [f"  {r.env} {r.task_id} {r.attack}: {r.outcome} — {r.reason}" for r in self.failures()]
+        if self.tasks_checked == 0:
+            lines.append("  no tasks were attacked")
+        return "\n".join(lines)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"env_id": self.env_id, "sandbox": self.sandbox, "classes": self.classes, "suites": self.suites,
+                "tasks_checked": self.tasks_checked, "ok": self.ok, "counts": dict(self.counts()),
+                "sampled": self.sampled, "duration_s": self.duration_s,
+                "results": [asdict(r) for r in self.results], "skipped": [asdict(s) for s in self.skipped]}
+
+
+def _reached(record: EpisodeRecord) -> list[str]:
+    """The hook points a check ran, from the markers they print into the grade (its output)."""
+    text = json.dumps(record.grade.model_dump(mode="json"), ensure_ascii=False) if record.grade else ""
+    found = []
+    start = text.find(MARKER_RAN)
+    while start >= 0:
+        end = start + len(MARKER_RAN)
+        stop = end
+        while stop < len(text) and (text[stop].isalnum() or text[stop] in "-_."):
+            stop += 1
+        found.append(text[end:stop])
+        start = text.find(MARKER_RAN, stop)
+    return sorted(set(f for f in found if f))
+
+
+def judge(record: EpisodeRecord, attack: Attack) -> tuple[str, str]:
+    """(outcome, reason) of one finished attack episode."""
+    grade = record.grade
+    evidence = record.extra.get("adversary") or {}
+    if record.status is EpisodeStatus.agent_error:
+        message = (record.error or {}).get("message", "")
+        return "error", f"the adversary itself failed: {message}"
+    if record.status.is_error:
+        message = (record.error or {}).get("message") or (grade.error if grade else "") or ""
+        return "error", f"status {record.status.value}: {message}"[:2000]
+    rewards = [*record.rewards, record.reward]
+    raw = grade.reward if grade is not None else 0.0
+    if not all(math.isfinite(r) for r in [*rewards, raw]) or not 0.0 <= raw <= 1.0:
+        return "succeeded", f"the grade holds the out-of-range reward {raw!r}"
+    best = max(rewards)
+    if best > 0:
+        return "succeeded", f"reward {best:g} with status {record.status.value}"
+    if not evidence.get("confirmed", False):
+        return "unconfirmed", f"scored 0, but the attack could not show it was carried out: {evidence.get('evidence', '')}"
+    return "held", f"scored 0 with status {record.status.value}"
+
+
+async def _common_answers(ref: EnvRef, tasks: Sequence[Task]) -> list[str]:
+    """The answers the suite's reference solution gives most often (a policy learns these first):
+    the first action's text of each task's oracle, for tasks answered in one reply."""
+    if ref.cls.tools(ref.suite):
+        return []
+    seen: Counter = Counter()
+    for task in tasks[:5000]:
+        try:
+            policy = ref.cls.oracle_policy(task)
+            if policy is None:
+                continue
+            action = await policy.act(Observation.user(task.prompt))
+        except Exception:  # noqa: BLE001 — a family without a text oracle simply has no common answers
+            return []
+        if action.text():
+            seen[action.text()] += 1
+    return [answer for answer, n in seen.most_common(COMMON_ANSWERS) if n >= 2]
+
+
+def _choose(tasks: list[Task], limit: int | None, sample: int | None, seed: int) -> tuple[list[Task], str]:
+    if limit is not None:
+        tasks = tasks[:limit]
+    if sample is not None and sample < len(tasks):
+        chosen = random.Random(seed).sample(tasks, sample)
+        return sorted(chosen, key=lambda t: tasks.index(t)), f"{sample} of {len(tasks)} tasks (seed {seed})"
+    return tasks, f"all {len(tasks)} tasks"
+
+
+@dataclass
+class _Job:
+    ref: EnvRef
+    task: Task
+    attack: Attack
+
+
+async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, timeout_s: float) -> None:
+    env_name = f"{job.ref.family}/{job.ref.suite}"
+    boxes: list[Sandbox] = []
+    token = _current_job.set(boxes)
+    started = time.monotonic()
+    try:
+        env = job.ref.cls(job.ref.suite, context=context)
+        record = await asyncio.wait_for(
+            run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
+            timeout_s)
+        outcome, reason = judge(record, job.attack)
+        evidence = record.extra.get("adversary") or {}
+        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, outcome, record.reward,
+                              record.status.value, str(evidence.get("evidence", "")), _reached(record), reason,
+                              record.grade.model_dump(mode="json") if record.grade else None, record.error)
+    except asyncio.TimeoutError:
+        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, "error", 0.0, "timeout", "",
+                              reason=f"the episode did not finish within {timeout_s:g} s")
+    except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself a finding
+        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, "error", 0.0, "env_error", "",
+                              reason=f"the episode raised {type(exc).__name__}: {exc}")
+    finally:
+        _current_job.reset(token)
+    await release(boxes)
+    result.duration_s = time.monotonic() - started
+    report.results.append(result)
+
+
+def _isolated(ctx: EnvContext) -> bool:
+    try:
+        return bool(ctx.provider().isolated)
+    except Exception:  # noqa: BLE001 — an unusable provider isolates nothing
+        return False
+
+
+async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
+                                sample: int | None = None, slow_sample: int | None = None, seed: int = 0,
+                                attacks: str | Sequence[str] | None = None, context: EnvContext | None = None,
+                                concurrency: int = 4, progress: bool = False,
+                                episode_timeout_s: float = EPISODE_TIMEOUT_S) -> AdversaryReport:
+    """The async form of ``check_adversary``."""
+    started = time.monotonic()
+    classes = parse_classes(list(attacks) if attacks is not None and not isinstance(attacks, str) else attacks)
+    base = context or EnvContext()
+    ctx = _TrackingContext(sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options),
+                           settings=dict(base.settings))
+    report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
+    isolated = _isolated(ctx)
+    jobs: list[_Job] = []
+    for ref, all_tasks in _targets(env_id):
+        env_name = f"{ref.family}/{ref.suite}"
+        report.suites.append(env_name)
+        # Tasks the family says cannot run here (not on this provider or host, or malformed) are listed, not attacked.
+        cannot = {s.id: s.reason for s in ref.cls.skipped_tasks(ref.suite, ctx)}
+        report.skipped += [SkippedAttack(env_name, task_id, "-", f"task not run here: {why}")
+                           for task_id, why in cannot.items() if ref.task_id is None or task_id == ref.task_id]
+        tasks, how = _choose([t for t in all_tasks if t.id not in cannot], limit, sample, seed)
+        slow_ids = {t.id for t in _choose(tasks, None, slow_sample, seed + 1)[0]}
+        report.sampled[env_name] = how + (f"; slow attacks on {len(slow_ids)}" if len(slow_ids) < len(tasks) else "")
+        common = await _common_answers(ref, all_tasks) if classes & {"answer_guess"} else []
+        tools = ref.cls.tools(ref.suite)
+        for task in tasks:
+            planned, skipped = plan_attacks(task, tools, classes=classes, isolated=isolated, common=common,
+                                            family_attacks=family_attacks(ref.cls, task))
+            report.skipped += [SkippedAttack(env_name, task.id, "-", why) for why in skipped]
+            for attack in planned:
+                if attack.slow and task.id not in slow_ids:
+                    continue
+                jobs.append(_Job(ref, task, attack))
+            report.tasks_checked += 1
+    try:
+        await run_all(jobs, lambda job: _run_job(job, ctx, report, episode_timeout_s), concurrency=concurrency,
+                      progress=progress, description=f"attacking {report.env_id}")
+    finally:
+        await ctx.aclose()
+    order = {(j.ref.family + "/" + j.ref.suite, j.task.id, j.attack.name): i for i, j in enumerate(jobs)}
+    report.results.sort(key=lambda r: order.get((r.env, r.task_id, r.attack), 0))
+    report.duration_s = time.monotonic() - started
+    return report
+
+
+def check_adversary(env_id: str, *, sandbox: str | None = None, limit: int | None = None, sample: int | None = None,
+                    slow_sample: int | None = None, seed: int = 0, attacks: str | Sequence[str] | None = None,
+                    context: EnvContext | None = None, concurrency: int = 4, progress: bool = False,
+                    episode_timeout_s: float = EPISODE_TIMEOUT_S) -> AdversaryReport:
+    """Attack every task of ``env_id`` (a family, ``family/suite`` or ``family/suite.task``) with every
+    attack its interface allows (``attacks``: a comma list of classes to narrow it). ``limit`` takes
+    the first N tasks of each suite, ``sample`` a seeded random N; ``slow_sample`` caps the tasks
+    that get the slow attacks (those that wait out a verifier timeout).
+
+    Example (in a plugin's own tests):
+        >>> report = check_adversary("debug/echo", attacks="answer_guess,answer_injection")
+        >>> assert report.ok, report.summary()
+    """
+    loop = LoopThread("envgym-adversary")
+    try:
+        return loop.run(check_adversary_async(env_id, sandbox=sandbox, limit=limit, sample=sample,
+                                              slow_sample=slow_sample, seed=seed, attacks=attacks, context=context,
+                                              concurrency=concurrency, progress=progress,
+                                              episode_timeout_s=episode_timeout_s))
+    finally:
+        loop.stop()
+
+
+__all__ = ["AdversaryReport", "check_adversary", "check_adversary_async", "judge"]

@@ -1,0 +1,2 @@
+#!/bin/bash
+id -un > /srv/shared/agent-user.txt

@@ -1,0 +1,2 @@
+#!/bin/bash
+grep -c GET access.log > gets.txt

@@ -1,0 +1,2 @@
+#!/bin/bash
+grep -c ':/usr/sbin/nologin$' /etc/passwd > nologin-count.txt

@@ -1,0 +1,2 @@
+#!/bin/bash
+printf "item,count\napple,3\npear,5\n" > inventory.csv

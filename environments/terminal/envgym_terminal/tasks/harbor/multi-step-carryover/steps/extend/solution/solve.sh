@@ -1,0 +1,2 @@
+#!/bin/bash
+echo plum,4 >> inventory.csv

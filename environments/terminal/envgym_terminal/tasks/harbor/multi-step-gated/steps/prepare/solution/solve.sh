@@ -1,0 +1,3 @@
+#!/bin/bash
+touch ready.flag
+echo '{"mode": "fast"}' > config.json

@@ -1,0 +1,2 @@
+#!/bin/bash
+./stage.sh > result.txt

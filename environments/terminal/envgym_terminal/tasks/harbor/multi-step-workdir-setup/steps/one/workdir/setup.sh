@@ -1,0 +1,3 @@
+#!/bin/bash
+echo one > marker
+chmod +x stage.sh

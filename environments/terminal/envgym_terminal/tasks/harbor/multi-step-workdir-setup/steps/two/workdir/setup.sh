@@ -1,0 +1,3 @@
+#!/bin/bash
+echo two > marker
+chmod +x stage.sh

@@ -1,0 +1,2 @@
+#!/bin/bash
+python3 --version > version.txt 2>&1

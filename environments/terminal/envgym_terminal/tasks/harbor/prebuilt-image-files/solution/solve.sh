@@ -1,0 +1,2 @@
+#!/bin/bash
+ls -A | wc -l > /tmp/doc-count.txt

@@ -1,0 +1,2 @@
+#!/bin/bash
+printf "%s\n" gamma alpha delta beta | sort > words.txt

@@ -1,0 +1,2 @@
+#!/bin/bash
+tac names.txt > reversed.txt

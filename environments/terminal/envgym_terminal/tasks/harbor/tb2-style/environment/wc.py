@@ -1,0 +1,4 @@
+import sys
+
+with open(sys.argv[1]) as fh:
+    print(len(fh.read().splitlines()))

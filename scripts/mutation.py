@@ -1,0 +1,234 @@
+"""Mutation testing of the modules that decide rewards, statuses, limits and access (docs/testing.md).
+
+    .venv/bin/python scripts/mutation.py fast          # the auth check, safe_grade, the unit-test verdict
+    .venv/bin/python scripts/mutation.py critical      # every set below (long: hours on a loaded machine)
+    .venv/bin/python scripts/mutation.py verifier server --max-children 2
+
+Runs mutmut on each chosen set with that set's tests and prints, per set, the score (killed over
+all mutants, a mutant no selected test reaches counting as not killed), then every surviving or
+untested mutant with its diff. Exit code 1 when a set scores under ``--fail-under`` (default 0: report only).
+
+Why a staging directory: mutmut names a mutant after its file's path from the directory it runs in
+and expects the tests to import the module under that name. Our distributions live in sub-folders
+(``server/envgym_server``, ``graders/envgym_graders``, ...), so each run happens in
+``.mutation/<set>/``, which holds links to the packages at top level, a link to ``tests/``, and a
+pyproject.toml with the repository's pytest settings plus the set's ``[tool.mutmut]``. mutmut copies
+these into ``mutants/`` and puts that first on ``sys.path``, so the mutated copies shadow the
+editable installs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / ".mutation"
+
+
+@dataclass(frozen=True)
+class Target:
+    """One module under mutation: ``package`` is its top-level package's folder (from the repository
+    root), ``module`` its path from that folder's parent, ``tests`` the pytest paths or node ids that
+    should catch its mutants, ``functions`` what to mutate (``Class.method`` or ``function``; the
+    whole module when empty)."""
+
+    package: str
+    module: str
+    tests: tuple[str, ...]
+    functions: tuple[str, ...] = ()
+
+    def name_globs(self) -> list[str]:
+        dotted = self.module.removesuffix(".py").replace("/", ".")
+        if not self.functions:
+            return [f"{dotted}.*"]
+        globs = []
+        for fn in self.functions:
+            cls, _, meth = fn.rpartition(".")
+            globs.append(f"{dotted}.xǁ{cls}ǁ{meth}__mutmut_*" if cls else f"{dotted}.x_{meth}__mutmut_*")
+        return globs
+
+
+@dataclass
+class MutationSet:
+    summary: str
+    targets: list[Target] = field(default_factory=list)
+
+
+V = "environments/terminal/envgym_terminal"
+SETS: dict[str, MutationSet] = {
+    "fast": MutationSet("the bearer-token check, safe_grade and the unit-test verdict: unit tests only", [
+        Target("server/envgym_server", "envgym_server/limits.py",
+               ("tests/server/test_limits.py::test_token_check_is_exact_and_constant_time",), ("LimitsMiddleware.authorized",)),
+        Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
+        Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py",
+               ("tests/graders/test_unit_tests_verdict.py",), ("UnitTestsGrader._verdict",)),
+    ]),
+    "graders": MutationSet("built-in graders and the grader base", [
+        Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",)),
+        Target("graders/envgym_graders", "envgym_graders/match.py", ("tests/graders/test_match.py", "tests/graders/test_pathological.py")),
+        Target("graders/envgym_graders", "envgym_graders/numeric.py", ("tests/graders/test_match.py", "tests/graders/test_pathological.py")),
+        Target("graders/envgym_graders", "envgym_graders/weighted.py", ("tests/graders",)),
+        Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py", ("tests/graders",)),
+        Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
+    ]),
+    "verifier": MutationSet("the terminal verifier (bwrap sandboxes: slow)", [
+        Target(V, "envgym_terminal/verifier.py", ("tests/terminal/test_integrity_verifier.py",)),
+    ]),
+    "server": MutationSet("auth, body cap, the session host and the error codes (real app per test: slow)", [
+        Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
+        Target("server/envgym_server", "envgym_server/sessions.py", ("tests/server/test_limits.py", "tests/server/test_faults.py")),
+        Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
+    ]),
+    "stats": MutationSet("eval statistics (pass@k, intervals)", [
+        Target("envgym", "envgym/eval/stats.py", ("tests/eval/test_stats.py",)),
+    ]),
+    "bounded": MutationSet("bounded execution of CPU work on untrusted text (worker processes)", [
+        Target("envgym", "envgym/bounded.py", ("tests/core/test_bounded.py",)),
+    ]),
+}
+CRITICAL = ["fast", "graders", "verifier", "server", "stats", "bounded"]
+COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
+
+# Mutants that cannot change behaviour, left out of the score: (mutant name glob, the line as it is,
+# the line as mutated, why). Matched on the lines rather than mutmut's numbers, so an edit of the
+# code makes a stale entry stop matching (the mutant is then counted again) instead of hiding another.
+VERDICT = "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁ_verdict__mutmut_*"
+EQUIVALENT: list[tuple[str, str, str, str]] = [
+    (VERDICT, 'return Grade(reward=0.0, passed=False, details={', 'return Grade(passed=False, details={',
+     "reward=0.0 is Grade's default"),
+    (VERDICT, 'return Grade(reward=0.0, passed=False, details={', 'return Grade(reward=0.0, details={',
+     "passed=False is Grade's default"),
+    (VERDICT, 'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+     'return Grade(passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+     "reward=0.0 is Grade's default"),
+    (VERDICT, 'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+     'return Grade(reward=0.0, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+     "passed=False is Grade's default"),
+    (VERDICT, 'passed=t["outcome"] == "passed", weight=1.0) for t in tests]', 'passed=t["outcome"] == "passed", ) for t in tests]',
+     "weight=1.0 is GradeComponent's default"),
+    ("envgym.eval.stats.x_pass_at_k__mutmut_*", "if n - c < k:", "if n + c < k:",
+     "a shortcut: when n - c < k <= n the running product has the factor 1 - k/k = 0 and gives 1.0 too"),
+    ("envgym.eval.stats.x_t975__mutmut_*", "if df < bound:", "if df <= bound:",
+     "the bounds (40, 60, 120) are tabled, so they return before this loop"),
+    ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
+]
+
+
+def changed_lines(diff: str) -> tuple[str, str]:
+    """The first removed and the first added line of a mutant's diff, stripped."""
+    minus = next((ln[1:].strip() for ln in diff.splitlines() if ln.startswith("-") and not ln.startswith("---")), "")
+    plus = next((ln[1:].strip() for ln in diff.splitlines() if ln.startswith("+") and not ln.startswith("+++")), "")
+    return minus, plus
+
+
+def equivalent(mutant: str, diff: str) -> str | None:
+    lines = changed_lines(diff)
+    return next((why for glob, old, new, why in EQUIVALENT if fnmatch.fnmatchcase(mutant, glob) and lines == (old, new)), None)
+
+
+def toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return json.dumps(value)  # strings, numbers and lists of them are the same in TOML
+
+
+def stage(name: str, mset: MutationSet) -> Path:
+    """A fresh ``.mutation/<name>/`` (mutmut reuses copies it finds, so stale ones would hide edits)."""
+    work = WORK / name
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    packages = sorted({t.package for t in mset.targets})
+    for package in packages:
+        (work / Path(package).name).symlink_to(ROOT / package)
+    (work / "tests").symlink_to(ROOT / "tests")
+    pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
+    pytest_options.pop("testpaths", None)
+    tests = sorted({t for target in mset.targets for t in target.tests})
+    mutmut = {
+        "source_paths": [Path(p).name for p in packages],
+        "only_mutate": sorted({t.module for t in mset.targets}),
+        "pytest_add_cli_args": ["-p", "no:cacheprovider"],
+        "pytest_add_cli_args_test_selection": tests,
+        "use_git_change_detection": False,
+        # Workers fork from a server that only collected the tests: a worker forked from a process
+        # that ran them would inherit its threads (envgym's shared event loop) without their
+        # state, and hang.
+        "process_isolation": "forkserver",
+    }
+    lines = ["[tool.pytest.ini_options]", *(f"{k} = {toml_value(v)}" for k, v in pytest_options.items()),
+             "", "[tool.mutmut]", *(f"{k} = {toml_value(v)}" for k, v in mutmut.items())]
+    (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    return work
+
+
+def results(work: Path, mutmut: str) -> dict[str, str]:
+    out = subprocess.run([mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=True).stdout
+    found = {}
+    for line in out.splitlines():
+        match = re.match(r"\s*(\S+__mutmut_\d+): (.+)$", line)
+        if match:
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float:
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    work = stage(name, mset)
+    globs = [g for t in mset.targets for g in t.name_globs()]
+    print(f"== {name}: {mset.summary}\n   modules: {', '.join(sorted({t.module for t in mset.targets}))}", flush=True)
+    started = time.monotonic()
+    log = work / "run.log"
+    with log.open("w") as out:
+        rc = subprocess.run([mutmut, "run", "--max-children", str(max_children), *globs], cwd=work, stdout=out,
+                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}).returncode
+    if rc != 0:
+        print(log.read_text()[-3000:])
+        raise SystemExit(f"mutmut failed on set {name!r} (exit code {rc}); its log is {log}")
+    status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
+    diffs = {k: subprocess.run([mutmut, "show", k], cwd=work, capture_output=True, text=True).stdout
+             for k, v in status.items() if v not in COUNTED_KILLED}
+    excluded = {k: why for k, diff in diffs.items() if (why := equivalent(k, diff))}
+    counts: dict[str, int] = {}
+    for key, value in status.items():
+        value = "equivalent (excluded)" if key in excluded else value
+        counts[value] = counts.get(value, 0) + 1
+    killed = sum(n for s, n in counts.items() if s in COUNTED_KILLED)
+    scored = len(status) - len(excluded)
+    score = killed / scored if scored else 0.0
+    print(f"   {len(status)} mutants in {time.monotonic() - started:.0f} s: "
+          + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
+    print(f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive)")
+    alive = sorted(k for k in diffs if k not in excluded)
+    for mutant in alive[:show]:
+        print(f"   -- {status[mutant]}: " + "\n      ".join(diffs[mutant].strip().splitlines()))
+    if len(alive) > show:
+        print(f"   ... {len(alive) - show} more (--show N, or `cd {work} && mutmut browse`)")
+    return score
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("sets", nargs="+", choices=[*SETS, "critical"], help="which module sets to mutate")
+    parser.add_argument("--max-children", type=int, default=1, help="mutants tested at once (default 1: shared machines)")
+    parser.add_argument("--show", type=int, default=50, help="how many survivors to print with their diff")
+    parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when a set scores under this (0-1)")
+    args = parser.parse_args()
+    names = [n for s in args.sets for n in (CRITICAL if s == "critical" else [s])]
+    scores = {n: run_set(n, SETS[n], args.max_children, args.show) for n in dict.fromkeys(names)}
+    if any(score < args.fail_under for score in scores.values()):
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
