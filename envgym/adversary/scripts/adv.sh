@@ -141,7 +141,10 @@ daemon() {  # loop ACTION for LIFE seconds, detached from whatever started it
 }
 
 spawn() {
-  a=$1; d="$SH $ME daemon $a"
+  # The marker goes into each daemon's environment at exec (env), where /proc/PID/environ shows it:
+  # an `export` inside the daemon only reaches the children it execs, so without python3 (whose
+  # daemon sets it before exec) the count would depend on catching one of them at the right moment.
+  a=$1; d="env ENVGYM_ADV_DAEMON=1 $SH $ME daemon $a"
   command -v setsid >/dev/null && setsid nohup $d >/dev/null 2>&1 </dev/null &
   ( $d >/dev/null 2>&1 </dev/null & ) &
   nohup $d >/dev/null 2>&1 </dev/null &
