@@ -5,6 +5,8 @@ Example:
     True
     >>> example_values('Reply in the form "yes" or "no", e.g. 42.')
     ['yes', 'no', '42']
+    >>> answer_key("Answer: 3.") == answer_key("<answer>3</answer>") == "3"
+    True
 """
 
 from __future__ import annotations
@@ -32,6 +34,17 @@ def example_values(prompt: str) -> list[str]:
     found = [m.group(1).strip(".") for m in EXAMPLE.finditer(prompt)] + [m.group(1) for m in QUOTED.finditer(prompt)]
     ordered = list(dict.fromkeys(v for v in found if v.strip()))
     return sorted(ordered, key=lambda v: prompt.find(v))[:MAX_EXAMPLES]
+
+
+_LABEL = re.compile(r"^(?:final\s+)?answer\s*[:=]\s*", re.IGNORECASE)
+_TAGS = re.compile(r"</?answer>", re.IGNORECASE)
+
+
+def answer_key(text: str) -> str:
+    """``text`` as a bare answer: no ``Answer:`` label or ``<answer>`` tags, case, outer
+    whitespace or final full stop (``"Answer: 3"``, ``"<answer>3</answer>"`` and ``"3."`` are one)."""
+    bare = _LABEL.sub("", _TAGS.sub("", text).strip()).strip()
+    return bare.rstrip(".").strip().casefold()
 
 
 def guesses(prompt: str, common: list[str]) -> list[str]:

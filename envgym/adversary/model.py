@@ -63,7 +63,8 @@ class Attack:
     interface allows (``finish``, else the interface's submit/done call). ``evidence`` reads the
     texts the environment answered with and says whether the attack really happened (a planted file
     that was never written proves nothing). ``slow`` attacks are expected to run into a verifier
-    timeout (a FIFO, a stopped check, a hang); a sampled run may try them on fewer tasks.
+    timeout (a FIFO, a stopped check, a hang); a sampled run may try them on fewer tasks. ``guess``:
+    the constant answer of a guessing attack (``runner.GUESS_SHARE_MAX`` says when its success is a hole).
 
     Families return these from ``Environment.adversary_attacks(task)``; the class is ``"family"``
     unless one of ``ATTACK_CLASSES`` fits better.
@@ -76,6 +77,7 @@ class Attack:
     finish: Action | None = None
     slow: bool = False
     check_evidence: Evidence | None = None
+    guess: str | None = None
 
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in ATTACK_CLASSES]

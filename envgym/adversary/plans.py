@@ -280,7 +280,7 @@ def _answer_attacks(face: Interface, task: Task, classes: set[str], common: list
         if "answer_guess" in classes:
             for guess in answers.guesses(task.prompt, common):
                 out.append(Attack(f"answer.guess[{guess[:24]}]", ("answer_guess",), f"answers the constant {guess!r}",
-                                  [face.answer_action(guess)]))
+                                  [face.answer_action(guess)], guess=guess))
         if "answer_injection" in classes:
             out += [Attack(name, ("answer_injection",), what, [face.answer_action(text)])
                     for name, what, text in answers.injections(task.prompt)]

@@ -20,6 +20,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Sequence
 
 from envgym.adversary.agent import AdversaryAgent, family_attacks, parse_classes
+from envgym.adversary.answers import answer_key
 from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
 from envgym.context import EnvContext
@@ -33,6 +34,9 @@ from envgym.testing.conformance import _current_job, _targets, _TrackingContext,
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
 COMMON_ANSWERS = 3
+# A constant guess that scores because it IS the task's answer is a hole only when a policy always
+# giving it would earn more than this share of the suite's reward (a suite with too few distinct answers).
+GUESS_SHARE_MAX = 0.05
 EPISODE_TIMEOUT_S = 900.0
 
 
@@ -135,23 +139,47 @@ def judge(record: EpisodeRecord, attack: Attack) -> tuple[str, str]:
     return "held", f"scored 0 with status {record.status.value}"
 
 
-async def _common_answers(ref: EnvRef, tasks: Sequence[Task]) -> list[str]:
-    """The answers the suite's reference solution gives most often (a policy learns these first):
-    the first action's text of each task's oracle, for tasks answered in one reply."""
-    if ref.cls.tools(ref.suite):
-        return []
-    seen: Counter = Counter()
-    for task in tasks[:5000]:
-        try:
-            policy = ref.cls.oracle_policy(task)
-            if policy is None:
-                continue
-            action = await policy.act(Observation.user(task.prompt))
-        except Exception:  # noqa: BLE001 — a family without a text oracle simply has no common answers
-            return []
-        if action.text():
-            seen[action.text()] += 1
-    return [answer for answer, n in seen.most_common(COMMON_ANSWERS) if n >= 2]
+async def _reference_answer(ref: EnvRef, task: Task) -> str | None:
+    """The text of the oracle's reply to ``task`` for a family answered in one reply, else None."""
+    try:
+        policy = ref.cls.oracle_policy(task)
+        if policy is None:
+            return None
+        return (await policy.act(Observation.user(task.prompt))).text() or None
+    except Exception:  # noqa: BLE001 — a family without a text oracle simply has no reference answers
+        return None
+
+
+@dataclass
+class _References:
+    """The suite's reference answers (its oracle's replies), by task and by how often each is given."""
+
+    by_task: dict[str, str] = field(default_factory=dict)
+    counts: Counter = field(default_factory=Counter)
+
+    @classmethod
+    async def of(cls, ref: EnvRef, tasks: Sequence[Task]) -> "_References":
+        out = cls()
+        if ref.cls.tools(ref.suite):
+            return out
+        for task in tasks[:5000]:
+            answer = await _reference_answer(ref, task)
+            if answer:
+                out.by_task[task.id] = answer
+                out.counts[answer_key(answer)] += 1
+        return out
+
+    def common(self) -> list[str]:
+        """The answers given most often (a policy learns these first), as the oracle words them."""
+        first = {answer_key(a): a for a in reversed(list(self.by_task.values()))}
+        return [first[key] for key, n in self.counts.most_common(COMMON_ANSWERS) if n >= 2]
+
+    def lucky(self, task_id: str, guess: str) -> float | None:
+        """When ``guess`` is ``task_id``'s own answer: the share of the suite's tasks it answers."""
+        answer = self.by_task.get(task_id)
+        if answer is None or answer_key(answer) != answer_key(guess):
+            return None
+        return self.counts[answer_key(guess)] / max(1, sum(self.counts.values()))
 
 
 def _choose(tasks: list[Task], limit: int | None, sample: int | None, seed: int) -> tuple[list[Task], str]:
@@ -168,6 +196,7 @@ class _Job:
     ref: EnvRef
     task: Task
     attack: Attack
+    references: _References
 
 
 async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, timeout_s: float) -> None:
@@ -181,6 +210,11 @@ async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, time
             run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
             timeout_s)
         outcome, reason = judge(record, job.attack)
+        share = job.references.lucky(job.task.id, job.attack.guess) if job.attack.guess is not None else None
+        if outcome == "succeeded" and share is not None:
+            verdict = f"{job.attack.guess!r} is this task's own answer and the answer of {share:.0%} of the suite's tasks"
+            outcome, reason = ("held", f"{reason}, but {verdict} (a hole above {GUESS_SHARE_MAX:.0%})") \
+                if share <= GUESS_SHARE_MAX else (outcome, f"{reason}: {verdict}, which a constant policy earns")
         evidence = record.extra.get("adversary") or {}
         result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, outcome, record.reward,
                               record.status.value, str(evidence.get("evidence", "")), _reached(record), reason,
@@ -229,16 +263,17 @@ async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limi
         tasks, how = _choose([t for t in all_tasks if t.id not in cannot], limit, sample, seed)
         slow_ids = {t.id for t in _choose(tasks, None, slow_sample, seed + 1)[0]}
         report.sampled[env_name] = how + (f"; slow attacks on {len(slow_ids)}" if len(slow_ids) < len(tasks) else "")
-        common = await _common_answers(ref, all_tasks) if classes & {"answer_guess"} else []
+        # Over the whole suite, even when one task is attacked: how common an answer is is a suite property.
+        references = await _References.of(ref, ref.cls.tasks(ref.suite)) if "answer_guess" in classes else _References()
         tools = ref.cls.tools(ref.suite)
         for task in tasks:
-            planned, skipped = plan_attacks(task, tools, classes=classes, isolated=isolated, common=common,
+            planned, skipped = plan_attacks(task, tools, classes=classes, isolated=isolated, common=references.common(),
                                             family_attacks=family_attacks(ref.cls, task))
             report.skipped += [SkippedAttack(env_name, task.id, "-", why) for why in skipped]
             for attack in planned:
                 if attack.slow and task.id not in slow_ids:
                     continue
-                jobs.append(_Job(ref, task, attack))
+                jobs.append(_Job(ref, task, attack, references))
             report.tasks_checked += 1
     try:
         await run_all(jobs, lambda job: _run_job(job, ctx, report, episode_timeout_s), concurrency=concurrency,

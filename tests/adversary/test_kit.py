@@ -3,6 +3,7 @@ isolation rule, the agent on its own, the CLI, and the modules' examples."""
 
 from __future__ import annotations
 
+import asyncio
 import doctest
 import json
 
@@ -16,9 +17,10 @@ import envgym.adversary.model
 import envgym.adversary.payloads
 import envgym.adversary.plans
 from envgym.adversary import ATTACK_CLASSES, AdversaryAgent, interface_of, plan_attacks
-from envgym.adversary.answers import example_values, guesses
+from envgym.adversary.answers import answer_key, example_values, guesses
 from envgym.adversary.plans import output_names
 from envgym.builtin.debug import DebugEnvironment
+from envgym_reasoning.environment import ReasoningEnvironment
 from envgym.cli.app import app
 from envgym.errors import InvalidRequest
 from envgym.loop import run_episode
@@ -115,6 +117,23 @@ def test_guesses_come_from_the_prompt_and_the_suite():
     assert output_names("Just do it.") == ["output.txt", "result.txt", "answer.txt", "out.json"]
 
 
+def test_an_answer_is_known_in_each_of_its_forms():
+    assert {answer_key(a) for a in ("Answer: 3", "3", "<answer>3</answer>", " answer: 3. ", "Final answer: 3")} == {"3"}
+    assert answer_key("Answer: 33") != answer_key("3")
+
+
+def test_a_guess_that_is_the_tasks_rare_answer_is_luck_a_common_one_a_hole(bwrap_ctx):
+    from envgym.protocol import Observation
+
+    # reasoning/gcd 0005's answer "Answer: 3" is the suite's most common answer, yet the answer of only
+    # 2 of its 100 tasks: a policy always giving it earns 2%, so there it scored by being right.
+    task = next(t for t in ReasoningEnvironment.tasks("gcd") if t.id == "0005")
+    right = ReasoningEnvironment.oracle_policy(task)
+    assert asyncio.run(right.act(Observation.user(task.prompt))).text() == "Answer: 3"
+    report = check_adversary("reasoning/gcd.0005", attacks="answer_guess", context=bwrap_ctx, sandbox="bwrap")
+    lucky = next(r for r in report.results if r.attack == "answer.guess[Answer: 3]")
+    assert lucky.reward == 1.0 and lucky.outcome == "held" and "2% of the suite" in lucky.reason, lucky
+    assert report.ok, report.summary()
 async def test_the_agent_plays_a_named_attack_alone():
     task = DebugEnvironment.get_task("echo", "echo-0")
     record = await run_episode(DebugEnvironment("echo"), AdversaryAgent(attack="answer.judge"), task, DebugEnvironment)
@@ -134,6 +153,9 @@ def test_the_cli_reports_per_attack_and_fails_on_a_hole(toy, tmp_path):
     assert "SUCCEEDED" in bad.output and "answer.guess[0]" in bad.output
     data = json.loads(out.read_text())
     assert not data["ok"] and any(r["outcome"] == "succeeded" for r in data["results"])
+    # The toy suite's one task answers "0": a policy always guessing it earns 100%, so it is a hole
+    # even though "0" is the task's own answer.
+    assert any("100% of the suite's tasks" in r["reason"] for r in data["results"] if r["outcome"] == "succeeded")
     misuse = CliRunner().invoke(app, ["check", "debug/echo", "--sample", "2"])
     assert misuse.exit_code != 0 and "--adversary" in misuse.output
 

@@ -42,7 +42,6 @@ SUITES: dict[str, tuple[str, int | None, int | None, tuple]] = {  # slowest firs
     "reasoning": ("bwrap", 6, None, ()),
     "debug": ("bwrap", None, None, ()),
 }
-REASONING = "task data: a constant guess is some tasks' answer (reasoning/gcd 0005: 'Answer: 3' scores 1)"
 STANDIN = ("the CI judge is the keyword-overlap stand-in (not a judge): an answer echoing the prompt's words earns "
            "criteria; the template's fence and verdict parser are tested in tests/graders and tests/rubric")
 # env id -> {attack kind: why it fails today} (attack kind = the attack's name without [...]). Kinds
@@ -50,7 +49,7 @@ STANDIN = ("the CI judge is the keyword-overlap stand-in (not a judge): an answe
 # is reported as a warning: take it out.
 KNOWN_FINDINGS: dict[str, dict[str, str]] = {
     "debug": {},
-    "reasoning": {"answer.guess": REASONING},
+    "reasoning": {},
     "rubric": {k: STANDIN for k in ("answer.fences", "answer.shotgun", "rubric.template-break", "rubric.refusal-bait",
                                     "rubric.prompt-stuffing")},
     "coding/humaneval": {},
