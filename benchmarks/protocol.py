@@ -8,9 +8,15 @@ WebSocket, against the trivial ``debug/counter`` environment.
 The server runs in its own process (``envgym serve``, started here unless ``--url`` is given); this
 script is the load generator. It prints figures and never asserts on them.
 
+With ``--floor`` (the default when the server is started here), every closed loop also runs against
+the bare-app floor (``protocol_floor.py``: a plain ASGI app answering the same shapes under the same
+uvicorn settings), interleaved with envgym round by round, and the summary prints the server CPU
+per step of both and their ratio (issue 17's targets: REST <= 2.5x, WebSocket <= 1.5x).
+
     .venv/bin/python benchmarks/protocol.py                 # everything, ~3 minutes
     .venv/bin/python benchmarks/protocol.py --duration 5 --sessions 1 64 --no-open-loop
     .venv/bin/python benchmarks/protocol.py --load-procs 2    # closed loops driven by 2 load-generator processes
+    .venv/bin/python benchmarks/protocol.py --sessions 64 --transports rest-raw ws --rounds 3 --no-open-loop
 """
 
 from __future__ import annotations
@@ -52,17 +58,25 @@ class Run:
     first_error: str = ""
     server_cpu_s: float = 0.0
     client_cpu_s: float = 0.0
+    server: str = "envgym"
+
+    @property
+    def server_ms_per_step(self) -> float:
+        return 1000 * self.server_cpu_s / len(self.latencies) if self.latencies else float("nan")
+
+    @property
+    def client_ms_per_step(self) -> float:
+        return 1000 * self.client_cpu_s / len(self.latencies) if self.latencies else float("nan")
 
     def row(self) -> list[str]:
         lat = sorted(self.latencies)
         p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
         rate = len(lat) / self.duration_s if self.duration_s else 0.0
-        return [self.name, self.transport, str(self.sessions), f"{len(lat)}", f"{rate:,.0f}", f"{p(0.5):.2f}",
+        return [self.server, self.name, self.transport, str(self.sessions), f"{len(lat)}", f"{rate:,.0f}", f"{p(0.5):.2f}",
                 f"{p(0.99):.2f}", f"{statistics.fmean(lat) * 1000 if lat else float('nan'):.2f}", str(self.errors),
                 f"{100 * self.server_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
                 f"{100 * self.client_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
-                f"{1000 * self.server_cpu_s / len(lat) if lat else float('nan'):.3f}",
-                f"{1000 * self.client_cpu_s / len(lat) if lat else float('nan'):.3f}"]
+                f"{self.server_ms_per_step:.3f}", f"{self.client_ms_per_step:.3f}"]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -255,33 +269,66 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
-    port = free_port()
-    envgym = shutil.which("envgym", path=str(Path(sys.executable).parent)) or "envgym"
-    env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
-    proc = subprocess.Popen([envgym, "serve", "--port", str(port), "--max-sessions", str(max_sessions), "--sandbox", "process",
-                             "--log-level", "warning"], env=env)
-    url = f"http://127.0.0.1:{port}"
+def _wait_ready(proc: subprocess.Popen, url: str, what: str) -> tuple[subprocess.Popen, str]:
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise SystemExit(f"the server exited with code {proc.returncode}")
+            raise SystemExit(f"{what} exited with code {proc.returncode}")
         try:
             if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                 return proc, url
         except httpx.TransportError:
             time.sleep(0.2)
     proc.kill()
-    raise SystemExit("the server did not start within 120 s")
+    raise SystemExit(f"{what} did not start within 120 s")
+
+
+def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    envgym = shutil.which("envgym", path=str(Path(sys.executable).parent)) or "envgym"
+    env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
+    proc = subprocess.Popen([envgym, "serve", "--port", str(port), "--max-sessions", str(max_sessions), "--sandbox", "process",
+                             "--log-level", "warning"], env=env)
+    return _wait_ready(proc, f"http://127.0.0.1:{port}", "the server")
+
+
+def start_floor() -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("protocol_floor.py")), "--port", str(port)])
+    return _wait_ready(proc, f"http://127.0.0.1:{port}", "the bare-app floor")
 
 
 def print_table(runs: list[Run]) -> None:
-    header = ["run", "transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms", "mean ms", "errors", "server CPU", "client CPU",
+    header = ["server", "run", "transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms", "mean ms", "errors", "server CPU", "client CPU",
               "server ms/step", "client ms/step"]
     rows = [header] + [r.row() for r in runs]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for n, row in enumerate(rows):
-        print("  ".join(cell.rjust(w) if i >= 2 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        print("  ".join(cell.rjust(w) if i >= 3 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+def print_floor_ratios(runs: list[Run]) -> None:
+    """Median server (and client) CPU per step of envgym and of the floor over the rounds, and the ratio."""
+    print("\nenvgym over the bare-app floor (median over the rounds; server CPU per step is the figure of issue 17):")
+    rows = [["transport", "sessions", "rounds", "envgym ms/step", "floor ms/step", "ratio", "target",
+             "client ms/step (envgym)", "client ms/step (floor)"]]
+    for transport, sessions in dict.fromkeys((r.transport, r.sessions) for r in runs if r.name.startswith("closed")):
+        same = [r for r in runs if (r.transport, r.sessions) == (transport, sessions) and r.name.startswith("closed")]
+        ours = [r for r in same if r.server == "envgym" and r.latencies]
+        floor = [r for r in same if r.server == "floor" and r.latencies]
+        if not ours or not floor:
+            continue
+        mine, base = (statistics.median(r.server_ms_per_step for r in ours),
+                      statistics.median(r.server_ms_per_step for r in floor))
+        rows.append([transport, str(sessions), str(min(len(ours), len(floor))), f"{mine:.3f}", f"{base:.3f}",
+                     f"{mine / base:.2f}x", "<= 1.5x" if transport == "ws" else "<= 2.5x",
+                     f"{statistics.median(r.client_ms_per_step for r in ours):.3f}",
+                     f"{statistics.median(r.client_ms_per_step for r in floor):.3f}"])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    for n, row in enumerate(rows):
+        print("  ".join(cell.rjust(w) if i >= 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
         if n == 0:
             print("  ".join("-" * w for w in widths))
 
@@ -290,29 +337,41 @@ async def main(args: argparse.Namespace) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     proc, url = (None, args.url) if args.url else start_server(max(args.sessions) + 64)
+    floor_proc, floor_url = start_floor() if args.floor else (None, None)
     runs: list[Run] = []
     try:
-        async with AsyncClient(url, max_connections=max(args.sessions), timeout=120) as client:
-            for sessions in args.sessions:
-                for transport in args.transports:
-                    procs = args.load_procs if sessions >= args.load_procs else 1
-                    if procs > 1:
-                        run = await closed_loop_in_processes(url, proc.pid if proc else None, transport, sessions,
-                                                             args.duration, args.warmup, procs)
-                    else:
-                        run = await closed_loop(client, proc.pid if proc else None, transport, sessions, args.duration,
-                                                args.warmup)
-                    runs.append(run)
-                    print(f"... {run.name} {transport} x{sessions}: {len(run.latencies) / run.duration_s:,.0f} steps/s", flush=True)
-            if args.open_loop:
-                for transport in [t for t in args.transports if t != "rest-raw"]:
-                    run = await open_loop(client, proc.pid if proc else None, transport, 1000, args.rate, args.duration)
-                    runs.append(run)
-            health = await client.healthz()
+        targets = [("envgym", url, proc.pid if proc else None)]
+        if floor_proc is not None:
+            targets.append(("floor", floor_url, floor_proc.pid))
+        clients = {name: AsyncClient(u, max_connections=max(args.sessions), timeout=120) for name, u, _ in targets}
+        for sessions in args.sessions:
+            for transport in args.transports:
+                for round_no in range(args.rounds if floor_proc is not None else 1):
+                    # Interleaved, and each round starts with the other server, so drift favours neither.
+                    for name, target_url, pid in (targets if round_no % 2 == 0 else targets[::-1]):
+                        procs = args.load_procs if sessions >= args.load_procs else 1
+                        if procs > 1:
+                            run = await closed_loop_in_processes(target_url, pid, transport, sessions, args.duration,
+                                                                 args.warmup, procs)
+                        else:
+                            run = await closed_loop(clients[name], pid, transport, sessions, args.duration, args.warmup)
+                        run.server = name
+                        runs.append(run)
+                        print(f"... {name} {run.name} {transport} x{sessions}: {len(run.latencies) / run.duration_s:,.0f} "
+                              f"steps/s, server {run.server_ms_per_step:.3f} ms/step", flush=True)
+        if args.open_loop:
+            for transport in [t for t in args.transports if t != "rest-raw"]:
+                run = await open_loop(clients["envgym"], proc.pid if proc else None, transport, 1000, args.rate,
+                                      args.duration)
+                runs.append(run)
+        health = await clients["envgym"].healthz()
+        for client in clients.values():
+            await client.aclose()
     finally:
-        if proc is not None:
-            proc.send_signal(signal.SIGTERM)
-            proc.wait(60)
+        for p in (proc, floor_proc):
+            if p is not None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(60)
     print()
     print(f"envgym protocol benchmark: {ENV_ID}, server {'at ' + url if args.url else 'in its own process'}, "
           f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end, {args.duration:g} s per run")
@@ -321,9 +380,11 @@ async def main(args: argparse.Namespace) -> None:
     print_table(runs)
     print(f"sessions open after the runs: {health['sessions_open']}")
     print(TARGETS)
+    if floor_proc is not None:
+        print_floor_ratios(runs)
     for r in runs:
         if r.errors:
-            print(f"  {r.name} {r.transport} x{r.sessions}: first error {r.first_error}")
+            print(f"  {r.server} {r.name} {r.transport} x{r.sessions}: first error {r.first_error}")
 
 
 def parse() -> argparse.Namespace:
@@ -337,9 +398,16 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=200.0, help="offered steps/s of the open-loop runs")
     parser.add_argument("--no-open-loop", dest="open_loop", action="store_false")
+    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=None,
+                        help="also run every closed loop against the bare-app floor (protocol_floor.py), interleaved, "
+                             "and print the CPU-per-step ratio (default: on unless --url is given)")
+    parser.add_argument("--rounds", type=int, default=3, help="with --floor: interleaved rounds per closed loop")
     parser.add_argument("--load-procs", type=int, default=1, help="split each closed loop's sessions over this many "
                         "load-generator processes (client CPU is summed over them)")
-    return parser.parse_args()
+    args = parser.parse_args()
+    if args.floor is None:
+        args.floor = not args.url
+    return args
 
 
 if __name__ == "__main__":
