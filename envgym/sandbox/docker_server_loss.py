@@ -7,7 +7,9 @@ judged taken down from inside only on evidence the infrastructure cannot produce
 
 * killed: its ``docker exec`` ended with a signal's status (128 + n) while the container still runs
   (envgym never signals the server; it removes the whole container). The kernel's OOM killer also
-  counts: in a container it acts on the memory its commands use.
+  counts: in a container it acts on the memory its commands use. Docker may report the exec as
+  running for a moment after its process died: a server whose process is gone or a zombie is
+  judged once Docker reports the end (within 10 s).
 * stopped: its process, found by the PID Docker reports and checked to be in this container's
   cgroup, is in state ``T``. Only a process of the container (or root on the host) stops it. It is
   killed here, so the sandbox can start a new server. A remote Docker Engine cannot be checked: a
@@ -37,6 +39,20 @@ def _host_state(pid: int, container_id: str) -> str | None:
         return None
 
 
+def _when_ended(api: Any, exec_id: str, wait_s: float = 10.0) -> dict | None:
+    """The exec's inspection once Docker reports it ended (None if it does not within ``wait_s``)."""
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            info = api.exec_inspect(exec_id)
+        except Exception:  # noqa: BLE001 — the engine failing: no evidence
+            return None
+        if not info.get("Running"):
+            return info
+        time.sleep(0.05)
+    return None
+
+
 def server_taken_down(api: Any, container: Any, exec_id: str) -> str | None:
     """Why the command server of ``exec_id`` is gone because of something inside ``container``, or
     None if that cannot be shown. Blocking (Docker API calls)."""
@@ -47,23 +63,23 @@ def server_taken_down(api: Any, container: Any, exec_id: str) -> str | None:
         info = api.exec_inspect(exec_id)
     except Exception:  # noqa: BLE001 — the engine itself failing is an infrastructure error
         return None
+    pid = info.get("Pid")
+    state = _host_state(int(pid), container.id) if pid and info.get("Running") else None
+    if info.get("Running") and state in (None, "Z", "X"):
+        # Killed a moment ago: the process is gone (or a zombie) but Docker has not seen the exec end
+        # yet. Wait for it (bounded) and judge by the exit status, as for an exec already over.
+        info = _when_ended(api, exec_id) or info
     if not info.get("Running"):
         code = info.get("ExitCode")
         if isinstance(code, int) and 128 < code < 128 + 65:
             return f"the container's command server was killed by signal {code - 128} from inside the container"
         return None
-    pid = info.get("Pid")
-    if not pid or _host_state(int(pid), container.id) != "T":
+    if state != "T":
         return None
     try:
         os.kill(int(pid), signal.SIGKILL)
     except OSError:
         return None
-    for _ in range(200):  # until Docker sees the exec end (bounded: 10 s)
-        try:
-            if not api.exec_inspect(exec_id).get("Running"):
-                break
-        except Exception:  # noqa: BLE001
-            return None
-        time.sleep(0.05)
+    if _when_ended(api, exec_id) is None:
+        return None
     return "the container's command server was stopped (SIGSTOP) from inside the container"
