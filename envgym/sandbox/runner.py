@@ -24,8 +24,15 @@ BASE_ENV = {
 }
 
 
+# Dispositions a child inherits across exec when they are "ignored" (a caught signal is reset by
+# exec, an ignored one is not): whatever the host process had ignored at the moment of the spawn.
+_RESET_SIGNALS = tuple(s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP))
+
+
 def rlimit_preexec(spec: SandboxSpec, *, nproc: bool = True) -> Callable[[], None]:
-    """A ``preexec_fn`` that applies the spec's rlimits in the child, before exec."""
+    """A ``preexec_fn`` that applies the spec's rlimits in the child, before exec, and gives it the
+    default disposition and an empty mask for every signal, as a fresh shell's command would have
+    (not the host process's: a library may ignore or block SIGINT in it while it spawns)."""
 
     cpu = max(1, int(spec.cpu_seconds))
     mem = int(spec.memory_mb) * 1024 * 1024
@@ -33,6 +40,12 @@ def rlimit_preexec(spec: SandboxSpec, *, nproc: bool = True) -> Callable[[], Non
     nprocs = int(spec.max_processes)
 
     def apply() -> None:
+        for number in _RESET_SIGNALS:
+            try:
+                signal.signal(number, signal.SIG_DFL)
+            except (OSError, ValueError):  # not settable here (e.g. a real-time signal of the C library)
+                pass
+        signal.pthread_sigmask(signal.SIG_SETMASK, [])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))

@@ -251,6 +251,22 @@ sys.exit(int(sys.argv[1]))
 """
 
 
+async def test_a_command_starts_with_default_signals_whatever_the_host_ignores(provider, make_box):
+    """A library of the host process may ignore or block SIGINT while it spawns (exec keeps an ignored
+    disposition): a sandboxed command still starts as a fresh shell's would (CI saw the process
+    provider's python start with SIGINT ignored under load)."""
+    box = await make_box(provider)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
+    try:
+        res = await box.exec_python("import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
+                                    "sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))")
+    finally:
+        signal.signal(signal.SIGINT, previous)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])
+    assert res.stdout == "True []\n", res
+
+
 async def test_exec_python_runs_like_python_minus_c(provider, make_box, monkeypatch):
     """Whatever a provider does to start it faster (bwrap: a fork of the sandbox's interpreter), a
     program run by exec_python sees what ``python3 -I -S -c`` would give it, and nothing more."""
