@@ -42,6 +42,13 @@ ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
 ELEMENT_JS = resources.files("envgym_web").joinpath("element.js").read_text(encoding="utf-8")
 WAIT_JS = resources.files("envgym_web").joinpath("wait.js").read_text(encoding="utf-8")
 MAX_TABS = 5
+# The page scrolled by most of a screen (or d[2] pixels); answers after the next rendering step, where
+# scroll events fire, so the page's scroll handlers have run when the observation is taken (as
+# element.js does for an element; at most 100 ms: a background tab renders no frames).
+PAGE_SCROLL_JS = """async (d) => {
+  window.scrollBy(d[0] * (d[2] || innerWidth * 0.8), d[1] * (d[2] || innerHeight * 0.8));
+  await new Promise((resolve) => { requestAnimationFrame(() => setTimeout(resolve, 0)); setTimeout(resolve, 100); });
+}"""
 MIN_NAVIGATION_MS = 10_000  # a navigation an action started may take this long even with a short action timeout
 
 # Installed in every document of the episode: records that a navigation has started (link, script)
@@ -382,8 +389,7 @@ class PageDriver:
             await self.page.mouse.move(x, y)
             await self.page.mouse.wheel(dx * pixels, dy * pixels)
         else:
-            await self.page.evaluate("(d) => window.scrollBy(d[0] * (d[2] || innerWidth * 0.8), d[1] * (d[2] || innerHeight * 0.8))",
-                                     [dx, dy, a.get("pixels")])
+            await self.page.evaluate(PAGE_SCROLL_JS, [dx, dy, a.get("pixels")])
 
     async def _wait(self, a: dict[str, Any], navigations_before: int, cancelled_before: int) -> None:
         timeout_ms = min(a.get("timeout_ms", 5000), max(self.timeout, 1))

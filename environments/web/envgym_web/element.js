@@ -288,6 +288,12 @@ async (args) => {
   if (args.op === "scroll") {
     if (args.pixels) el.scrollBy(args.dx * args.pixels, args.dy * args.pixels);
     else el.scrollBy(args.dx * el.clientWidth * 0.8, args.dy * el.clientHeight * 0.8);
+    // Scroll events fire in the next rendering step: answer after it, so the page's scroll handlers
+    // have run when the observation is taken (at most 100 ms: a background tab renders no frames).
+    await new Promise((resolve) => {
+      requestAnimationFrame(() => setTimeout(resolve, 0));
+      setTimeout(resolve, 100);
+    });
     return {done: true};
   }
   return {error: "unknown element operation"};
