@@ -287,11 +287,11 @@ class WorkerPool:
         if module and module != "__main__":
             self._modules.setdefault(module, None)
         payload = pickle.dumps((fn, args, kwargs), protocol=pickle.HIGHEST_PROTOCOL)
-        what = what or getattr(fn, "__qualname__", repr(fn))
+        label: str = what if what else getattr(fn, "__qualname__", repr(fn))
         worker = await self._acquire()
         healthy = False
         try:
-            result = await self._call(worker, payload, cpu_s, wall_factor, what)
+            result = await self._call(worker, payload, cpu_s, wall_factor, label)
             healthy = True
             return result
         finally:

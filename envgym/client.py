@@ -26,7 +26,7 @@ import os
 import socket
 import ssl
 import uuid
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -35,6 +35,9 @@ from envgym.errors import EnvgymError, InvalidRequest, error_from_body
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, Grade, GradeRequest, ResetResult, SessionCreate,
                              SessionCreated, SessionState, StepRequest, StepResult, Task, TaskList)
 from envgym.sync import LoopThread
+
+if TYPE_CHECKING:
+    from envgym.client_ws import WebSocketEpisode
 
 T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
@@ -235,7 +238,8 @@ class AsyncClient:
         body = checked_input(GradeRequest, "the grade request", fields).model_dump_json(exclude_none=True)
         return _answer(Grade, await self._request("POST", "/v1/grade", content=body))
 
-    def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> "RemoteEpisode":
+    def episode(self, env_id: str, options: dict[str, Any] | None = None,
+                websocket: bool = False) -> RemoteEpisode | WebSocketEpisode:
         """A handle for one remote episode (``reset``/``step``/``close``), over REST or one WebSocket."""
         if websocket:
             from envgym.client_ws import WebSocketEpisode

@@ -76,7 +76,7 @@ def resolve(env_id: str) -> EnvRef:
 
 def all_env_ids() -> list[str]:
     """Every ``family/suite`` id of every installed family (imports the plugins)."""
-    ids = []
+    ids: list[str] = []
     for plugin in registry.list_plugins("environments"):
         cls = load_family(plugin.name)
         ids.extend(f"{plugin.name}/{s.name}" for s in cls.suites())

@@ -47,7 +47,9 @@ class Grader(abc.ABC):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     cpu_budget_s: ClassVar[float] = bounded.DEFAULT_CPU_S  # per score() call; config "cpu_budget_s" overrides
-    requires: ClassVar[frozenset[str]] = frozenset()  # Submission fields this grader cannot do without
+    # Submission fields this grader cannot do without: set on the class, or per instance by a composite
+    # (weighted: whatever its components need).
+    requires: frozenset[str] = frozenset()
 
     def __init__(self, **config: Any) -> None:
         self.config = config

@@ -206,7 +206,9 @@ def make(env_id: str, *, url: str | None = None, token: str | None = None, task_
                                         max_observation_chars=max_observation_chars,
                                         max_action_chars=max_action_chars).items() if v is not None}
     # A spec lets Gymnasium tools (the env checker, gymnasium.make(env.spec)) build this env again.
-    env.spec = EnvSpec(GYMNASIUM_ID, entry_point=make, kwargs=make_kwargs, nondeterministic=False,
+    # The arg-type error ignored here: Gymnasium calls entry_point(**kwargs), env_id among them; its EnvCreator
+    # protocol (keywords only) does not admit make's env_id parameter, which a keyword fills all the same.
+    env.spec = EnvSpec(GYMNASIUM_ID, entry_point=make, kwargs=make_kwargs, nondeterministic=False,  # type: ignore[arg-type]
                        order_enforce=False, disable_env_checker=True)
     return env
 
@@ -214,7 +216,8 @@ def make(env_id: str, *, url: str | None = None, token: str | None = None, task_
 def _register_with_gymnasium() -> None:
     """``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.gym is imported."""
     if GYMNASIUM_ID not in gymnasium.registry:
-        gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)
+        # Gymnasium passes env_id as a keyword (see make() above on the EnvSpec).
+        gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)  # type: ignore[arg-type]
 
 
 _register_with_gymnasium()

@@ -460,9 +460,10 @@ class ErrorBody(BaseModel):
 
 def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON schemas of the wire models, keyed by model name."""
-    models = [Task, PublicTask, Observation, Action, Message, Tool, StepResult, Grade, Submission,
-              SessionCreate, SessionCreated, StepRequest, SessionState, GradeRequest, ErrorBody,
-              EnvironmentDetail, TaskList, GradeBatchRequest, GradeBatchResponse]
+    models: list[type[BaseModel]] = [
+        Task, PublicTask, Observation, Action, Message, Tool, StepResult, Grade, Submission,
+        SessionCreate, SessionCreated, StepRequest, SessionState, GradeRequest, ErrorBody,
+        EnvironmentDetail, TaskList, GradeBatchRequest, GradeBatchResponse]
     return {m.__name__: m.model_json_schema() for m in models}
 
 

@@ -314,8 +314,8 @@ class PoolEpisode:
         self.session_id: str | None = None
 
     async def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
-        kwargs = {"task_id": task} if isinstance(task, str) else {"task_id": task.id}
-        created = await self.pool.create_session(self.env_id, seed=seed, options=self.options, **kwargs)
+        task_id = task if isinstance(task, str) else task.id
+        created = await self.pool.create_session(self.env_id, task_id=task_id, seed=seed, options=self.options)
         self.session_id = created.session_id
         return ResetResult(observation=created.observation, info=created.info)
 

@@ -82,7 +82,7 @@ class Registry:
             self._plugins = kept
             self._duplicates = {}
             self._scanned = False
-            metadata.distributions.cache_clear() if hasattr(metadata.distributions, "cache_clear") else None
+            # importlib.metadata needs no reset: it re-reads a path entry whose mtime changed (an install changes it).
 
     def _check_group(self, group: str) -> str:
         if group in GROUPS:

@@ -100,7 +100,8 @@ def _call(obj: Any, what: str, index: int, args_keys: tuple[str, ...] = ("argume
         args = _loads(args, f"the arguments of {what}") if args.strip() else {}
     if not isinstance(args, dict):
         raise ToolCallError(f"the arguments of {what} ({name!r}) must be a JSON object, got {type(args).__name__}")
-    call_id = obj.get("id") if isinstance(obj.get("id"), str) and obj.get("id") else f"call_{uuid.uuid4().hex[:12]}_{index}"
+    given_id = obj.get("id")
+    call_id = given_id if isinstance(given_id, str) and given_id else f"call_{uuid.uuid4().hex[:12]}_{index}"
     return ToolCall(id=call_id, function=FunctionCall(name=name, arguments=json.dumps(args)))
 
 

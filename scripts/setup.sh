@@ -45,7 +45,8 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install -q --upgrade pip
 
-# Every distribution of the repository (docs/architecture.md §2), editable, in one resolve.
+# Every distribution of the repository (docs/architecture.md §2), editable, in one resolve. The `test`
+# extra holds the test tools: pytest and its plugins, mutmut, and the pinned ruff and mypy (docs/testing.md).
 targets=(-e ".[test,docker,ray,trainers]")
 for dir in server graders environments/*/ examples/*/*/; do
   [ -f "$dir/pyproject.toml" ] || continue

@@ -239,6 +239,16 @@ def _file_attacks(face: Interface, classes: set[str]) -> list[Attack]:
                    "config through the file tool, inside and outside the workspace", actions, check_evidence=evidence)]
 
 
+_WRONG_VALUES: dict[str, Any] = {"string": 12345, "integer": "x", "number": "NaN", "boolean": "maybe"}
+
+
+def _wrong_value(schema: Any) -> Any:
+    """A value of the wrong type for a parameter's schema (None where there is no single type to
+    contradict: ``"type": ["string", "null"]`` is a JSON schema too, and a list is no dict key)."""
+    kind = schema.get("type") if isinstance(schema, dict) else None
+    return _WRONG_VALUES.get(kind) if isinstance(kind, str) else None
+
+
 def _malformed_calls(face: Interface) -> Attack:
     """One action per tool, each carrying every kind of broken call to it."""
     huge = "A" * HUGE_ARG + "\x00\ud800"
@@ -246,8 +256,7 @@ def _malformed_calls(face: Interface) -> Attack:
     for tool in face.tools[:8]:
         name = tool.function.name
         props = (tool.function.parameters or {}).get("properties") or {}
-        wrong = {k: ({"string": 12345, "integer": "x", "number": "NaN", "boolean": "maybe"}.get(v.get("type"), None)
-                     if isinstance(v, dict) else None) for k, v in props.items()}
+        wrong = {k: _wrong_value(v) for k, v in props.items()}
         # Deep nesting last: an environment that breaks on one variant ends the episode there.
         variants = ["{not json", "[1, 2]", "null", json.dumps(wrong), json.dumps({"unexpected_argument": 1}), "{}",
                     json.dumps({k: huge for k, v in props.items() if isinstance(v, dict) and v.get("type") == "string"}),

@@ -25,7 +25,6 @@ from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
 from envgym.context import EnvContext
 from envgym.envs import EnvRef
-from envgym.environment import Environment
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
 from envgym.sandbox.base import Sandbox

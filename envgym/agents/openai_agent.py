@@ -113,7 +113,9 @@ def _sanitize_tool_calls(raw: Any) -> list[dict[str, Any]] | None:
     calls = []
     for i, call in enumerate(raw if isinstance(raw, list) else [raw]):
         call = call if isinstance(call, dict) else {"function": {"name": "", "arguments": str(call)}}
-        fn = call.get("function") if isinstance(call.get("function"), dict) else {}
+        fn = call.get("function")
+        if not isinstance(fn, dict):
+            fn = {}
         args = fn.get("arguments", "{}")
         if not isinstance(args, str):
             args = json.dumps(args)

@@ -46,9 +46,9 @@ def sample_schema(schema: dict[str, Any], rng: random.Random, depth: int = 0) ->
         high = int(schema.get("maximum", max(low, 0) + 10))
         return rng.randint(low, max(low, high))
     if kind == "number":
-        low = float(schema.get("minimum", 0.0))
-        high = float(schema.get("maximum", low + 10.0))
-        return rng.uniform(low, max(low, high))
+        flow = float(schema.get("minimum", 0.0))
+        fhigh = float(schema.get("maximum", flow + 10.0))
+        return rng.uniform(flow, max(flow, fhigh))
     if kind == "boolean":
         return rng.random() < 0.5
     if kind == "null":

@@ -71,7 +71,7 @@ def compare_records(a: list[EpisodeRecord], b: list[EpisodeRecord], *, resamples
     sa, sb = task_scores(a), task_scores(b)
     paired = sorted(set(sa) & set(sb))
     all_tasks = {(r.env, r.task_id) for r in a} | {(r.env, r.task_id) for r in b}
-    per_task = []
+    per_task: list[dict[str, Any]] = []
     wins = losses = ties = 0
     for key in paired:
         diff = sb[key] - sa[key]

@@ -35,7 +35,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections import Counter
-from typing import Any, AsyncIterator, Callable, Literal
+from typing import Any, AsyncGenerator, AsyncIterator, Callable, Literal
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
@@ -155,9 +155,10 @@ class RolloutSummary(BaseModel):
 
 
 def agent_for(endpoint: ModelEndpoint, *, max_total_tokens: int | None = None, policy_version: int = 0) -> OpenAIAgent:
-    common = dict(model=endpoint.name, base_url=endpoint.base_url, api_key=endpoint.api_key, system_prompt=endpoint.system_prompt,
-                  sampling=endpoint.sampling, max_turns=endpoint.max_turns, retries=endpoint.retries, timeout=endpoint.timeout,
-                  logprobs=endpoint.logprobs, extra_body=endpoint.extra_body)
+    common: dict[str, Any] = dict(model=endpoint.name, base_url=endpoint.base_url, api_key=endpoint.api_key,
+                                  system_prompt=endpoint.system_prompt, sampling=endpoint.sampling,
+                                  max_turns=endpoint.max_turns, retries=endpoint.retries, timeout=endpoint.timeout,
+                                  logprobs=endpoint.logprobs, extra_body=endpoint.extra_body)
     if endpoint.mode == "tokens":
         return TokenAgent(**common, tool_parser=endpoint.tool_parser, max_total_tokens=max_total_tokens,
                           policy_version=policy_version, template_kwargs=endpoint.template_kwargs, tool_role=endpoint.tool_role)
@@ -177,7 +178,7 @@ _CLOSING: set[asyncio.Task] = set()
 
 
 async def iter_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
-                        new_episode: Callable[[], EpisodeHandle]) -> AsyncIterator[Rollout]:
+                        new_episode: Callable[[], EpisodeHandle]) -> AsyncGenerator[Rollout, None]:
     """Play ``request.n`` episodes of ``task`` and yield each ``Rollout`` as it finishes (any order;
     ``index`` says which). ``new_episode`` gives a fresh handle each time. Closing the iterator early
     (or cancelling its consumer) cancels the episodes still running; each closes its own session."""

@@ -97,7 +97,9 @@ class EnvgymAgentLoop(AgentLoopBase):
                 transcript.add_model(output.token_ids, output.log_probs or None,
                                      policy_version=int(info.get("policy_version", 0)))
                 turns += 1
-                turn = await episode.step(self.tokenizer.decode(output.token_ids, skip_special_tokens=True))
+                # verl annotates tokenizer as the AutoTokenizer factory class; it holds a tokenizer instance.
+                turn = await episode.step(self.tokenizer.decode(  # type: ignore[attr-defined]
+                    output.token_ids, skip_special_tokens=True))
                 if turn.done:
                     break
                 await transcript.add_environment(turn.messages)

@@ -266,7 +266,8 @@ class _Channel:
                 self._stop_reading()
                 self.fail_all(f"lost the sandbox's control channel: {exc}")
                 return
-            fut = self.pending.pop(msg.get("id"), None)
+            msg_id = msg.get("id")
+            fut = self.pending.pop(msg_id, None) if isinstance(msg_id, int) else None
             if fut is not None and not fut.done():
                 fut.set_result(msg)
 
@@ -471,7 +472,7 @@ class BwrapSandbox(Sandbox):
             try:
                 reply_fut = self._channel.expect(req_id)
                 await self._channel.send(request, child_fds)  # closes child_fds
-                if in_w is not None:
+                if in_w is not None and stdin is not None:
                     feeder = _PipeWriter(in_w, stdin.encode() if isinstance(stdin, str) else stdin)
                     in_w = None
                 # The init enforces the wall time; the margin only guards against a wedged sandbox.

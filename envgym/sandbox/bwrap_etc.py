@@ -46,7 +46,7 @@ LEGACY_PREFIX = "envgym-etc-"
 
 def host_signature(source: Path = Path("/etc")) -> tuple:
     """What the allowlisted host entries look like now (a change means the copy is stale)."""
-    signature = []
+    signature: list[tuple[object, ...]] = []
     for entry in ETC_ALLOWLIST + HOST_NET_ENTRIES:
         try:
             st = os.lstat(source / entry)

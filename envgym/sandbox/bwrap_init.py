@@ -236,9 +236,10 @@ def _run_python(req):
     os.environ.clear()
     os.environ.update(req["env"])
     sys.argv = ["-c"] + list(req["py"]["args"])
-    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)
-    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)
-    sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)
+    # typeshed declares sys.__std*__ Final; this fork becomes a new program, whose originals are these.
+    sys.stdin = sys.__stdin__ = open(0, "r", closefd=False)  # type: ignore[misc]
+    sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)  # type: ignore[misc]
+    sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # type: ignore[misc]
     main = type(sys)("__main__")
     main.__builtins__ = builtins
     sys.modules["__main__"] = main

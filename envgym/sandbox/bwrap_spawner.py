@@ -189,6 +189,12 @@ def pid_of_pidfd(pidfd: int) -> int:
     raise SandboxError("the kernel did not say which process a pidfd refers to")
 
 
+def _resolve(fut: asyncio.Future[None]) -> None:
+    """A reader callback: the descriptor is readable (it may be called again before it is removed)."""
+    if not fut.done():
+        fut.set_result(None)
+
+
 class SandboxProcess:
     """A sandbox's PID 1, held through a pidfd: killing it ends the sandbox's PID and mount
     namespaces (every process and every file), and the pidfd turns readable once that is done."""
@@ -209,7 +215,7 @@ class SandboxProcess:
             return
         loop = asyncio.get_running_loop()
         exited: asyncio.Future[None] = loop.create_future()
-        loop.add_reader(self.pidfd, lambda: exited.done() or exited.set_result(None))
+        loop.add_reader(self.pidfd, _resolve, exited)
         try:
             await exited
         finally:
@@ -225,7 +231,7 @@ async def first_reply(sock: socket.socket, timeout: float = REPLY_TIMEOUT_S) -> 
     """The sandbox's first message on its new control socket ("ready" and a pidfd, or an error)."""
     loop = asyncio.get_running_loop()
     readable: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(sock.fileno(), lambda: readable.done() or readable.set_result(None))
+    loop.add_reader(sock.fileno(), _resolve, readable)
     try:
         await asyncio.wait_for(readable, timeout)
     except asyncio.TimeoutError:

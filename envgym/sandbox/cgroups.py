@@ -29,15 +29,16 @@ STALE_AFTER_S = 30.0  # an empty cgroup of an older envgym (no owner in its name
 @lru_cache(maxsize=None)
 def _v1_controller_dir(controller: str) -> Path | None:
     """Where this process's cgroup for a v1 ``controller`` is, from mountinfo and /proc/self/cgroup."""
-    mount_point = mount_root = None
+    mount = None
     for line in Path("/proc/self/mountinfo").read_text().splitlines():
         pre, _, post = line.partition(" - ")
         fields, post_fields = pre.split(), post.split()
         if post_fields[0] == "cgroup" and controller in post_fields[-1].split(","):
-            mount_root, mount_point = fields[3], fields[4]
+            mount = fields[3], fields[4]
             break
-    if mount_point is None:
+    if mount is None:
         return None
+    mount_root, mount_point = mount
     own = None
     for line in Path("/proc/self/cgroup").read_text().splitlines():
         _, controllers, path = line.split(":", 2)

@@ -40,7 +40,8 @@ SWEEP_ALL = len(sys.argv) > 2 and sys.argv[2] == "all"
 START_ENV = dict(os.environ)  # the container's environment (the image's ENV): commands inherit it in image mode
 ROOTS = ("/workspace", "/tmp")
 TRUSTED = "/.envgym"  # root-owned 0711 tmpfs: the verifier's place (envgym/sandbox/trusted.py explains)
-INSTALLED = set()  # names of the directories under TRUSTED this server made and has not removed
+# Names of the directories under TRUSTED this server made and has not removed (a type comment: Python 3.7).
+INSTALLED = set()  # type: set[str]
 
 
 # The container's PID 1 is its main process (docker_sandbox.MAIN_PROCESS, which only reaps orphans;

@@ -238,7 +238,8 @@ def build_image(context_dir: str | Path, *, dockerfile: str = "Dockerfile", tag_
 def _run_build(api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str],
                timeout_s: float | None, say: Callable[[str], None]) -> None:
     started = time.monotonic()
-    step, instruction, output = "", "", []
+    step, instruction = "", ""
+    output: list[str] = []
     timed_out = threading.Event()
     watchdog = None
     if timeout_s:

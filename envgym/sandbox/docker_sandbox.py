@@ -644,24 +644,30 @@ class DockerProvider(SandboxProvider):
             await asyncio.to_thread(self.sweep_orphans)
             self._swept = True
         shape = self._shape(spec.model_copy(update={"files": {}}))
-        box = None
+        box: DockerSandbox | None = None
         with self._state:
-            if shape in self._pools and self._pools[shape]:
-                box = self._pools[shape].pop(0)
+            pool = self._pools.get(shape) if shape is not None else None
+            if pool:
+                box = pool.pop(0)
                 self._live.add(box)
         if box is None:
             fut = self._submit(self._start_live, spec)
             try:
-                box = await asyncio.wrap_future(fut)
+                started: DockerSandbox = await asyncio.wrap_future(fut)
             except asyncio.CancelledError:
                 # The caller went away; the container its thread is starting is removed when it is up.
-                fut.add_done_callback(lambda f: f.exception() is None and self._discard(f.result()))
+                fut.add_done_callback(self._discard_started)
                 raise
+            box = started
         if self.warm_pool > 0 and shape is not None:
             self._schedule_refill(shape, spec.model_copy(update={"files": {}}))
         for rel, content in spec.files.items():
             await box.write_file(rel, content)
         return box
+
+    def _discard_started(self, fut: concurrent.futures.Future) -> None:
+        if fut.exception() is None:
+            self._discard(fut.result())
 
     def _discard(self, box: DockerSandbox) -> None:
         with self._state:

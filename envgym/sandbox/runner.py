@@ -117,8 +117,8 @@ async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: fl
             spawned.set_result(None)
     if stdin is not None:
         data = stdin.encode() if isinstance(stdin, str) else stdin
+        assert proc.stdin is not None
         try:
-            assert proc.stdin is not None
             proc.stdin.write(data)
             await proc.stdin.drain()
         except (BrokenPipeError, ConnectionResetError):

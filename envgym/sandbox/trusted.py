@@ -284,7 +284,7 @@ def remove_orphans(base: Path | None = None) -> list[str]:
     """Trusted roots whose envgym process is gone (it crashed or was killed), removed by the next
     ``recover()``. One of a live process is never touched: several envgym processes share a host."""
     base = base or HOST_BASE
-    removed = []
+    removed: list[str] = []
     try:
         entries = list(base.iterdir())
     except OSError:

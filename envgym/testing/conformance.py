@@ -47,6 +47,7 @@ from envgym import bounded
 from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.context import EnvContext
+from envgym.environment import Environment
 from envgym.envs import EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
 from envgym.loop import EpisodeRecord, run_episode
@@ -230,7 +231,9 @@ def check_tool(tool: Tool | dict[str, Any]) -> list[str]:
     # Models choose arguments from these words, and TRL's environment_factory refuses tools without them.
     if not tool.function.description.strip():
         problems.append(f"tool {name!r} has no description")
-    properties = params.get("properties") if isinstance(params.get("properties"), dict) else {}
+    properties = params.get("properties")
+    if not isinstance(properties, dict):
+        properties = {}
     for prop, spec in properties.items():
         if not isinstance(spec, dict) or not str(spec.get("description") or "").strip():
             problems.append(f"tool {name!r}: parameter {prop!r} has no description")
@@ -242,7 +245,7 @@ def check_tool(tool: Tool | dict[str, Any]) -> list[str]:
     return problems
 
 
-def _check_suite(cls: type, suite: SuiteInfo, tasks: list[Task]) -> list[str]:
+def _check_suite(cls: type[Environment], suite: SuiteInfo, tasks: list[Task]) -> list[str]:
     problems = _round_trip(suite, f"suite {suite.name!r} info")
     if not tasks:
         problems.append(f"suite {suite.name!r} has no tasks")

@@ -216,7 +216,8 @@ class LocalModel:
                 calls = [c.model_dump() for c in parsed.calls] or None
             except ToolCallError:
                 pass  # vLLM's parsers hand a malformed call back as plain content
-        entries = [{"token": f"token_id:{t}", "logprob": lp, "bytes": None, "top_logprobs": []} for t, lp in zip(ids, logprobs)]
+        entries: list[dict[str, Any]] = [{"token": f"token_id:{t}", "logprob": lp, "bytes": None, "top_logprobs": []}
+                                         for t, lp in zip(ids, logprobs)]
         answer = chat_response(content, tool_calls=calls, finish_reason="tool_calls" if calls and finish == "stop" else finish,
                                model=self.name, token_ids=ids if body.get("return_token_ids") else None,
                                prompt_token_ids=prompt if body.get("return_token_ids") else None,

@@ -193,7 +193,7 @@ class OpenAIServer:
     # ------------------------------------------------------------------ app
     def _app(self) -> Any:
         from fastapi import FastAPI, Request
-        from fastapi.responses import JSONResponse, StreamingResponse
+        from fastapi.responses import JSONResponse, Response, StreamingResponse
 
         app = FastAPI(title="envgym scripted OpenAI server")
 
@@ -201,7 +201,7 @@ class OpenAIServer:
         async def models() -> dict[str, Any]:
             return {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "envgym"}]}
 
-        async def answer(request: Request, handler: Handler | None, route: str) -> JSONResponse:
+        async def answer(request: Request, handler: Handler | None, route: str) -> Response:
             if handler is None:
                 return JSONResponse({"error": {"message": f"{route} is not served here", "type": "NotFoundError", "code": 404}},
                                     status_code=404)
@@ -229,19 +229,19 @@ class OpenAIServer:
             return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
 
         @app.post("/v1/chat/completions")
-        async def chat(request: Request) -> JSONResponse:
+        async def chat(request: Request) -> Response:
             return await answer(request, self.handler, "/v1/chat/completions")
 
         @app.post("/v1/completions")
-        async def completions(request: Request) -> JSONResponse:
+        async def completions(request: Request) -> Response:
             return await answer(request, self.completions, "/v1/completions")
 
         @app.post("/tokenize")
-        async def tokenize(request: Request) -> JSONResponse:
+        async def tokenize(request: Request) -> Response:
             return await answer(request, self.tokenize, "/tokenize")
 
         @app.post("/detokenize")
-        async def detokenize(request: Request) -> JSONResponse:
+        async def detokenize(request: Request) -> Response:
             return await answer(request, self.detokenize, "/detokenize")
 
         return app

@@ -112,8 +112,8 @@ def parse_exact(text: str) -> tuple[Fraction, bool] | None:
             value = num[0] / den[0]
             return (-value if m.group(1) == "-" else value), percent
         if m := _SLASH.match(text):
-            den = _plain(m.group(2))
-            return (_plain(m.group(1)) / den, percent) if den != 0 else None
+            divisor = _plain(m.group(2))
+            return (_plain(m.group(1)) / divisor, percent) if divisor != 0 else None
         if m := _TIMES.match(text):
             return _plain(m.group(1)) * Fraction(10) ** _check_exponent(m.group(2)), percent
         if re.fullmatch(_NUM, text):

@@ -19,7 +19,7 @@ import inspect
 import json
 import logging
 from contextlib import asynccontextmanager
-from typing import AsyncIterator
+from typing import Any, AsyncIterator
 
 from fastapi import FastAPI
 
@@ -54,9 +54,9 @@ def _exact_openapi(app: FastAPI) -> None:
     sends has the ``ErrorBody`` shape, so those entries would be wrong: drop them."""
     generate = app.openapi
 
-    def openapi() -> dict:
+    def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = generate()
+            schema = generate()  # FastAPI keeps it as app.openapi_schema: trimmed in place below
             for operations in schema.get("paths", {}).values():
                 for operation in operations.values():
                     responses = operation.get("responses", {})
@@ -64,6 +64,7 @@ def _exact_openapi(app: FastAPI) -> None:
                         del responses["422"]
             for name in ("HTTPValidationError", "ValidationError"):
                 schema.get("components", {}).get("schemas", {}).pop(name, None)
+            return schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

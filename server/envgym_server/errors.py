@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import Any, Mapping, MutableMapping, Sequence
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -46,7 +46,7 @@ def envgym_error_response(exc: EnvgymError) -> Response:
     return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
 
 
-def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input).
     An unknown field is named as such, so ``{"text": ...}`` for ``{"answer": ...}`` is obvious."""
     out = []
@@ -59,7 +59,7 @@ def validation_details(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
-def allowed_methods(app: Any, scope: dict[str, Any]) -> list[str]:
+def allowed_methods(app: Any, scope: MutableMapping[str, Any]) -> list[str]:
     """Every method some route serves on this path (Starlette's 405 names only the first route's)."""
     from starlette.routing import Match
 

@@ -37,7 +37,7 @@ async def grade_batch(body: GradeBatchRequest, request: Request) -> Response:
             try:
                 # Each slot is graded exactly as POST /v1/grade grades it (same limits and checks).
                 answer = await routes.grade(item, request)
-                return GradeBatchItem(index=index, grade=Grade.model_validate_json(answer.body))
+                return GradeBatchItem(index=index, grade=Grade.model_validate_json(bytes(answer.body)))
             except EnvgymError as exc:
                 return GradeBatchItem(index=index, error=exc.to_body().error)
             except Exception as exc:  # noqa: BLE001 — one broken grading must not lose the other slots

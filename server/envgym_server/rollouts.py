@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncIterator
+from typing import AsyncGenerator, AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
@@ -86,7 +86,7 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
     ref = resolve(body.env)
     task = await load_task(ref, body.task_id)
 
-    def stream() -> AsyncIterator[Rollout]:
+    def stream() -> AsyncGenerator[Rollout, None]:
         return iter_rollouts(body, task, ref.cls, ref.id, lambda: SessionEpisode(state.sessions, ref.id, dict(body.options)))
 
     if body.stream:

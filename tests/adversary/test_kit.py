@@ -89,6 +89,19 @@ def test_attacks_that_run_programs_are_not_aimed_at_an_unisolated_host():
     assert any("code payloads" in s for s in skipped)
 
 
+def test_malformed_calls_are_planned_for_a_parameter_of_several_types():
+    # "type": ["string", "null"] is a JSON schema too; the wrong-type value was looked up with the list as a
+    # dict key (TypeError: unhashable type), so a tool with such a parameter could not be attacked at all.
+    note = Tool.define("note", "write a note", {"text": {"type": ["string", "null"], "description": "the note"},
+                                                "count": {"type": "integer", "description": "how many"}}, ["text"])
+    attacks, _ = plan_attacks(Task(id="t", suite="s", prompt="Take a note."), [note], classes={"malformed_calls"},
+                              isolated=True)
+    assert [a.name for a in attacks] == ["calls.malformed"]
+    arguments = [json.loads(c.function.arguments) for c in attacks[0].actions[0].tool_calls
+                 if c.function.arguments.startswith("{") and '"text"' in c.function.arguments]
+    assert {"text": None, "count": "x"} in arguments  # no single type to contradict for text; a string for count
+
+
 def test_the_process_provider_gets_the_safe_attacks_only(toy):
     report = check_adversary(f"{toy}/safe", sandbox="process")
     assert report.tasks_checked == 1 and [r.attack for r in report.results] == ["calls.malformed"]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import pytest
 
 from scripts import counter_solver, counter_state, with_tokens
 

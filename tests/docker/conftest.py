@@ -3,7 +3,6 @@ engine or base image is available they are skipped with the reason shown in pyte
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import pytest

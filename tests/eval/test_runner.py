@@ -17,7 +17,7 @@ from envgym.eval.records import RecordStore
 from envgym.eval.runner import EvalConfig, EvalRunner
 from envgym.eval.server_process import cli_command
 from envgym.errors import InvalidRequest
-from envgym.testing.openai_server import Reply, chat_response, error_reply
+from envgym.testing.openai_server import Reply, error_reply
 
 
 def lines_of(path):

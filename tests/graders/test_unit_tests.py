@@ -5,6 +5,7 @@ import pytest
 
 from envgym.grader import get_grader
 from envgym.protocol import GraderSpec, Submission, Task
+from envgym.sandbox.base import ExecResult
 
 ADD_PROMPT = 'def add(a, b):\n    """Return a + b."""\n'
 ADD_CHECK = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert candidate(-1, 1) == 0\n    assert add(10, 5) == 15\n"
@@ -165,10 +166,8 @@ async def test_the_removed_pool_setting_warns_and_every_grading_gets_a_new_sandb
 # --------------------------------------------------------------------------- the verdict itself
 
 
-def _harness_line(record: dict, key: bytes, mac: str | None = None) -> "ExecResult":
+def _harness_line(record: dict, key: bytes, mac: str | None = None) -> ExecResult:
     import hashlib
-
-    from envgym.sandbox.base import ExecResult
 
     body = ascii(record)
     mac = mac if mac is not None else hashlib.blake2b(body.encode(), key=key, digest_size=32).hexdigest()

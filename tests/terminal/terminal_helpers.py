@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from envgym.context import EnvContext
 from envgym.sandbox import get_provider
 
 

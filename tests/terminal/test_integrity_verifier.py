@@ -8,7 +8,6 @@ a 0 into an error status.
 from __future__ import annotations
 
 import asyncio
-import json
 import shlex
 import textwrap
 from pathlib import Path

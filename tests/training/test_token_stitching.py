@@ -144,7 +144,7 @@ def test_control_messages_in_rerendering_fails_on_the_same_cases(served):
     for i in range(4):
         seed = 90_000 + 1000 * list(FAMILIES).index(family) + 4 * i
 
-        async def chat_play():
+        async def chat_play(seed: int):
             agent = OpenAIAgent(model="tiny", base_url=server.base_url, return_token_ids=True, logprobs=True, retries=0,
                                 sampling={"max_tokens": MAX_TOKENS, "seed": seed, "chat_template_kwargs": spec["kwargs"]})
             try:
@@ -153,7 +153,7 @@ def test_control_messages_in_rerendering_fails_on_the_same_cases(served):
             finally:
                 await agent.aclose()
 
-        record = asyncio.run(chat_play())
+        record = asyncio.run(chat_play(seed))
         if record.status.value == "agent_error":  # the template could not even re-render the conversation (Gemma)
             failed += 1
             continue

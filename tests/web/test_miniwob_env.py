@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
-import pytest
 
 from envgym.protocol import Action, EpisodeStatus
 

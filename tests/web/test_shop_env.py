@@ -9,6 +9,7 @@ import signal
 
 import httpx
 import pytest
+from playwright.async_api import Error as PlaywrightError
 
 from envgym.agents.builtin import OracleAgent
 from envgym.context import EnvContext
@@ -115,7 +116,7 @@ async def test_contexts_are_closed_at_episode_end_and_cookies_do_not_leak():
     await first.step(Action.call("answer", text="3"))  # the episode ends: its context closes at once
     assert runtime.open_contexts() == open_during - 1
     assert first.lease is None
-    with pytest.raises(Exception):
+    with pytest.raises(PlaywrightError):
         await runtime.run(lease.context.new_page())  # the context is gone
     await first.close()
 

@@ -40,7 +40,8 @@ PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, tuple, list, d
 SIGKILL = 9
 FD_BYTES = 4
 FORK_TIMEOUT_S = 10.0
-SOURCES = {}  # file name -> source lines of hidden code, to quote the failing line of an assertion
+# File name -> source lines of hidden code, to quote the failing line of an assertion.
+SOURCES = {}  # type: dict[str, list[str]]
 # Signals a solution process (same user, same sandbox) can send the harness or the zygote, whose
 # default action would end or stop them, or (SIGINT) raise in the middle of a hidden test: all
 # ignored there, restored in each worker. SIGKILL and SIGSTOP cannot be: a killed harness scores 0

@@ -83,7 +83,7 @@ def _threads(page: Page) -> list[tuple[str, Node]]:
 
 
 STOP = {"Find", "Forward", "Please", "Can", "Could", "Copy", "Send", "Give", "Go", "Get", "I", "Ask", "Automatically",
-        "Locate", "Look", "Search", "Send", "The", "Email", "FOrward", "Foward", "Hi", "Open", "Pull", "Reply", "Respond",
+        "Locate", "Look", "Search", "The", "Email", "FOrward", "Foward", "Hi", "Open", "Pull", "Reply", "Respond",
         "Tell", "Text", "Thanks", "To", "Will", "Siri", "Simply", "Say", "Replay", "Take", "First", "In", "Let", "Mark",
         "Delete", "Trash", "Put", "Select", "Star", "Flag", "Save", "Set", "Tag", "You", "Just", "Make", "Important",
         "There", "Throw", "Jend", "May", "If", "Primary", "Tuesday", "WiIl", "Would", "I'll", "I'm", "DEST", "NAME"}

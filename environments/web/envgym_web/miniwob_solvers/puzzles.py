@@ -10,7 +10,7 @@ from envgym.protocol import Action
 
 from envgym_web.miniwob_solvers.clicks import CSS_COLOURS, parse_rgb
 from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, match, quoted, run_all,
-                                             type_text, wait)
+                                             type_text)
 
 
 def find_greatest(page: Page) -> Solution:
