@@ -57,8 +57,7 @@ KNOWN_FINDINGS: dict[str, dict[str, str]] = {
     "coding/repo": {},
     "terminal/core": {},
     "terminal/harbor": {},
-    "swe/own": {"shell.signals": "docker, swe (agent as uid 1000): after the agent's INT/HUP round the container's "
-                                 "command server went away (env_error) on inikit-13 (not on cstrbuf-23); not diagnosed"},
+    "swe/own": {},
     "web/shop": {},
     "web/miniwob": {},
 }
