@@ -6,9 +6,9 @@ narrows suite ``miniwob`` to the one task ``click-test``. A bare family name mea
 (first) suite.
 
 Example:
-    >>> ref = resolve("reasoning/arithmetic")  # doctest: +SKIP
+    >>> ref = resolve("debug/echo")
     >>> ref.family, ref.suite
-    ('reasoning', 'arithmetic')
+    ('debug', 'echo')
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ environment's plugin is also installed here, its class and full task records are
 reference solution").
 
 Example:
-    >>> # target = await RemoteTarget.open("http://127.0.0.1:8000", "debug/echo")   # doctest: +SKIP
+    >>> target = asyncio.run(RemoteTarget.open("http://127.0.0.1:8000", "debug/echo"))   # doctest: +SKIP
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ seeds and every do-nothing episode scores 0 without an error status.
 
 Example:
     >>> results = asyncio.run(validate(["click-test"], seeds=[0, 1]))   # doctest: +SKIP
-    >>> results[0].ok
+    >>> results[0].ok   # doctest: +SKIP
     True
 """
 
