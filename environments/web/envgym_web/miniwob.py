@@ -141,6 +141,9 @@ START_JS = """async (args) => {
   if (!(await until(() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true))) return 'the task never became ready';
   return null;
 }"""
+# The page's reward globals, read after every action (the goal is read once, at the reset: STATUS_JS).
+STEP_STATUS_JS = """() => ({done: WOB_DONE_GLOBAL, raw: WOB_RAW_REWARD_GLOBAL, reward: WOB_REWARD_GLOBAL,
+  reason: WOB_REWARD_REASON === null || WOB_REWARD_REASON === undefined ? null : String(WOB_REWARD_REASON)})"""
 # The goal is the task's utterance (``core.getUtterance``: the text of #query). Some goals show part
 # of the problem as an element without text (click-menu-2's icon, use-colorwheel-2's colour
 # swatch); the text alone loses it, so such an element is written the way the page text shows

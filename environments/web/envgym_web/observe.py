@@ -67,7 +67,16 @@ class SnapshotOptions:
 
 async def read_page(page: Page, options: SnapshotOptions, boxes: bool = False) -> PageSnapshot:
     """The page as snapshot lines (one evaluation of ``snapshot.js``; it also numbers new elements)."""
-    raw = await page.evaluate(SNAPSHOT_JS, {**options.to_js(), "boxes": boxes})
+    return to_snapshot(await page.evaluate(SNAPSHOT_JS, snapshot_args(options, boxes)))
+
+
+def snapshot_args(options: SnapshotOptions, boxes: bool) -> dict[str, object]:
+    """The argument ``snapshot.js`` takes."""
+    return {**options.to_js(), "boxes": boxes}
+
+
+def to_snapshot(raw: dict) -> PageSnapshot:
+    """A ``PageSnapshot`` from what ``snapshot.js`` answered."""
     found = {int(b[0]): (int(b[1]), int(b[2]), int(b[3]), int(b[4])) for b in raw.get("boxes") or []}
     return PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]), boxes=found)
 
