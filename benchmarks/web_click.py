@@ -74,7 +74,8 @@ def _kind(pid: int) -> str:
 
 
 def cpu_by_kind() -> Counter[str]:
-    """CPU seconds (user + system, own threads only) of this process and its descendants, by kind."""
+    """CPU seconds (user + system) of this process and its descendants, by kind; a process counts
+    the children it reaped (a renderer that exits shows up in its zygote's line)."""
     kids, out, todo = _children(), Counter(), [os.getpid()]
     while todo:
         pid = todo.pop()
@@ -85,7 +86,7 @@ def cpu_by_kind() -> Counter[str]:
         except OSError:
             continue
         fields = stat[stat.rfind(")") + 2:].split()
-        out[_kind(pid)] += (int(fields[11]) + int(fields[12])) / TICK
+        out[_kind(pid)] += sum(int(x) for x in fields[11:15]) / TICK
     return out
 
 
@@ -117,7 +118,13 @@ async def fresh_episodes(ctx: EnvContext, args: argparse.Namespace) -> dict[str,
     def add(name: str, before: Counter[str]) -> None:
         after = cpu_by_kind()
         totals.setdefault(name, Counter()).update({k: after[k] - before[k] for k in after})
+        totals[name]["python"] -= overhead
         counts[name] += 1
+
+    c = cpu_by_kind()
+    for _ in range(20):
+        cpu_by_kind()
+    overhead = (cpu_by_kind()["python"] - c["python"]) / 21  # what reading /proc costs this process
 
     for n in range(args.episodes):
         env = WebEnvironment("miniwob", context=ctx)
@@ -149,7 +156,7 @@ async def fresh_episodes(ctx: EnvContext, args: argparse.Namespace) -> dict[str,
         add("close", c)
     out = {}
     for name, total in totals.items():
-        per = {k: 1000 * v / counts[name] for k, v in total.items() if v}
+        per = {k: 1000 * v / counts[name] for k, v in total.items() if abs(v) > 1e-9}
         per["total"] = sum(per.values())
         per["n"] = counts[name]
         out[name] = per
@@ -177,6 +184,8 @@ async def main(args: argparse.Namespace) -> dict:
         messages.clear()
         before, wall0 = cpu_by_kind(), time.perf_counter()
         for _ in range(args.clicks):
+            if args.pause:
+                await asyncio.sleep(args.pause)
             step = await env.step(click)
             assert not step.done and not step.observation.data.get("error"), step.observation.data
         after, wall = cpu_by_kind(), time.perf_counter() - wall0
@@ -217,6 +226,8 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--pause", type=float, default=0.0,
+                        help="seconds of idleness before each click (an agent thinks between steps; the idle CPU counts too)")
     parser.add_argument("--episodes", type=int, default=0, help="then fresh episodes, CPU per phase")
     parser.add_argument("--json", action="store_true")
     parsed = parser.parse_args()

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import functools
 import re
 from importlib import resources
 from typing import Any, Callable
@@ -36,7 +35,7 @@ from envgym.errors import InvalidAction
 from envgym_web.actions import Call, resolve_url, url_allowed
 from envgym_web.browser import Lease
 from envgym_web.errors import BrowserCrashed
-from envgym_web.observe import SNAPSHOT_JS, PageSnapshot, SnapshotOptions, read_page, snapshot_args, to_snapshot
+from envgym_web.observe import PageSnapshot, SnapshotOptions, page_js, read_page, snapshot_args, to_snapshot
 
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
@@ -77,22 +76,12 @@ NAVIGATING_JS = """() => { const s = window.__envgymSubmit;
 }"""
 
 
-@functools.lru_cache(maxsize=8)
 def after_action_js(status_js: str | None) -> str:
-    """The one evaluation after an action: whether a navigation or a new window is starting
-    (``NAVIGATING_JS``) and, when neither is and ``args.snapshot`` is given, what the next
-    observation needs from the same document: the page's own status (``status_js``, a fixed script
-    of the environment's, e.g. MiniWoB's reward globals, when ``args.status``) and, unless that
-    status says the episode is over, the page snapshot (``snapshot.js`` with ``args.snapshot``).
-    Each piece is the same script that would otherwise be its own round trip."""
-    status = f"({status_js})()" if status_js else "null"
-    return ("(args) => {\n"
-            f"  const nav = ({NAVIGATING_JS})();\n"
-            "  if (nav.navigating || nav.popup || !args.snapshot) return {nav: nav};\n"
-            f"  const status = args.status ? {status} : null;\n"
-            "  if (status && status.done) return {nav: nav, status: status};\n"
-            f"  return {{nav: nav, status: status, page: ({SNAPSHOT_JS})(args.snapshot)}};\n"
-            "}")
+    """The driver's one script for reading the page (``observe.page_js``): after an action, whether a
+    navigation or a new window is starting (``NAVIGATING_JS``) and, when neither is and the next
+    observation follows, the page's own status (``status_js``: a fixed script of the environment's,
+    e.g. MiniWoB's reward globals) and its snapshot, in the same round trip."""
+    return page_js(NAVIGATING_JS, status_js)
 
 
 class PageDriver:
@@ -222,6 +211,10 @@ class PageDriver:
         ahead = self._ahead
         return ahead[1] if ahead is not None and ahead[0] == self._state() else None
 
+    async def read_status(self) -> dict[str, Any] | None:
+        """The page's status now (``status_js``, through the same script as the snapshots)."""
+        return (await self.page.evaluate(self._after_js, {"status": True}))["status"]
+
     def _snapshot_ahead(self, boxes: bool) -> PageSnapshot | None:
         ahead, self._ahead = self._ahead, None
         if ahead is None or ahead[2] is None or ahead[0] != self._state() or (boxes and not self.read_boxes):
@@ -240,7 +233,7 @@ class PageDriver:
                     snap = self._prepared  # read when the page was set up; nothing happened on it since
                 else:
                     await self._dom_ready()
-                    snap = await read_page(self.page, self.options, boxes=boxes)
+                    snap = await read_page(self.page, self.options, boxes=boxes, script=self._after_js)
                 self._prepared = None
                 self.known_ids = {int(m.group(1)) for m in map(ID_PREFIX.match, snap.lines) if m}
                 self.last_boxes = snap.boxes
@@ -589,13 +582,13 @@ class PageDriver:
         """``NAVIGATING_JS``'s answer; when the next observation follows and the document is ready,
         its status and snapshot come in the same round trip (kept in ``_ahead``)."""
         read = self._read_ahead and self._loaded_at == self.navigations
-        args = {"snapshot": snapshot_args(self.options, self.read_boxes) if read else None,
+        args = {"before": True, "snapshot": snapshot_args(self.options, self.read_boxes) if read else None,
                 "status": bool(read and self.status_on is not None and self.status_on(self.page.url))}
         state = self._state()
         out: dict[str, Any] = await self.page.evaluate(self._after_js, args)
-        if "page" in out or "status" in out:
-            self._ahead = (state, out.get("status"), to_snapshot(out["page"]) if "page" in out else None)
-        return out["nav"]
+        if read and "status" in out:
+            self._ahead = (state, out["status"], to_snapshot(out["page"]) if "page" in out else None)
+        return out["before"]
 
     async def _enforce_origin(self) -> str | None:
         # A link or form may lead off the task's site: come back (or close the tab) and say so.

@@ -205,17 +205,17 @@ class WebEnvironment(Environment):
                                  action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
                                  allowed_paths=frozenset({task_path}) if task_path else None,
                                  prepared=session.page if session is not None else None,
-                                 status_js=miniwob.STEP_STATUS_JS if is_miniwob else None,
+                                 status_js=miniwob.STATUS_JS if is_miniwob else None,
                                  status_on=lambda url: urlsplit(url).path == task_path)
         self.driver.read_boxes = "som" in self.modes
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
-            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
+            started = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
                                                              "timeout": 10_000})
-            if problem:
-                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
-            self.goal = (await page.evaluate(miniwob.STATUS_JS))["goal"]
+            if "error" in started:
+                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {started['error']}")
+            self.goal = started["goal"]
         else:
             self.goal = task.prompt
         text, data, image = await self._observe(None)
@@ -315,7 +315,9 @@ class WebEnvironment(Environment):
         assert self.driver is not None and self.task is not None
         if urlsplit(self.driver.page.url).path != "/" + self.task.payload["page"]:
             return {"done": False, "raw": 0.0, "reward": 0.0, "reason": "not on the task page"}
-        return await self.driver.page.evaluate(miniwob.STEP_STATUS_JS)
+        status = await self.driver.read_status()
+        assert status is not None  # the driver of a MiniWoB episode reads miniwob.STATUS_JS
+        return status
 
     async def _grade(self, answer: str | None) -> Grade:
         assert self.task is not None
