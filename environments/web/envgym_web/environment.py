@@ -211,11 +211,11 @@ class WebEnvironment(Environment):
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
-            started = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
+            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
                                                              "timeout": 10_000})
-            if "error" in started:
-                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {started['error']}")
-            self.goal = started["goal"]
+            if problem:
+                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
+            self.goal = await page.evaluate(miniwob.GOAL_JS)
         else:
             self.goal = task.prompt
         text, data, image = await self._observe(None)
