@@ -21,6 +21,14 @@ reset wall time, CPU of the click step, CPU per episode (reset, steps, close), e
 at 1 and 4 sessions, and memory (PSS) per extra open session.
 
     .venv/bin/python benchmarks/web.py --browsergym --rounds 3 --episodes 6
+
+``--envgym-only`` (with ``--browsergym``): envgym's side alone, the same workers and figures, without
+BrowserGym's virtual environment (e.g. to compare two versions of envgym: run it with
+``PYTHONPATH=<other tree>/environments/web``). The click-step CPU is also given as a mean: the
+kernel counts CPU time in 10 ms ticks per process, so single steps' figures are coarse and their
+median moves in steps of a few ms.
+
+    .venv/bin/python benchmarks/web.py --browsergym --envgym-only --rounds 3 --episodes 12
 """
 
 from __future__ import annotations
@@ -312,14 +320,15 @@ def run_worker(side: str, cfg: dict, bgym_python: str, bgym_env: dict[str, str])
 def compare(args: argparse.Namespace) -> None:
     from envgym_web.miniwob import HTML_DIR
 
-    bgym_env = ensure_bgym(args.bgym_venv, not args.bgym_pinned_playwright)
+    only = args.envgym_only
+    bgym_env = {} if only else ensure_bgym(args.bgym_venv, not args.bgym_pinned_playwright)
     bgym_python = os.path.join(args.bgym_venv, "bin", "python")
     base = {"tasks": COMPARE_TASKS, "seeds": list(range(1, 1 + args.episodes)), "chromium": find_chromium_binary(),
             "html_dir": str(HTML_DIR)}
     results: dict[tuple[str, str], list[dict]] = defaultdict(list)
     loads = []
     for rnd in range(args.rounds):
-        sides = ["envgym", "browsergym"] if rnd % 2 == 0 else ["browsergym", "envgym"]
+        sides = ["envgym"] if only else ["envgym", "browsergym"] if rnd % 2 == 0 else ["browsergym", "envgym"]
         for lanes in (1, 4):
             for side in sides:
                 loads.append(os.getloadavg()[0])
@@ -331,6 +340,8 @@ def compare(args: argparse.Namespace) -> None:
             results[(side, "memory")].append(run_worker(side, cfg, bgym_python, bgym_env))
 
     def med(side: str, key: str, field: str, lanes: str = "lanes1") -> float:
+        if not results[(side, lanes)]:
+            return float("nan")
         return statistics.median(r[field] for res in results[(side, lanes)] for r in res["records"] if "error" not in r)
 
     def step_med(side: str, field: str, final: bool) -> float:
@@ -338,14 +349,25 @@ def compare(args: argparse.Namespace) -> None:
                   if st["click"] and st["final"] == final]
         return statistics.median(values) if values else float("nan")
 
+    def step_mean(side: str, field: str, final: bool) -> float:
+        values = [st[field] for res in results[(side, "lanes1")] for r in res["records"] for st in r.get("steps", [])
+                  if st["click"] and st["final"] == final]
+        return statistics.fmean(values) if values else float("nan")
+
     def per_episode_cpu(side: str, lanes: str) -> float:
+        if not results[(side, lanes)]:
+            return float("nan")
         return statistics.median(res["cpu"] / len(res["records"]) for res in results[(side, lanes)])
 
     def per_min(side: str, lanes: str) -> float:
+        if not results[(side, lanes)]:
+            return float("nan")
         return statistics.median(60 * len(res["records"]) / res["wall"] for res in results[(side, lanes)])
 
     def per_session_mb(side: str) -> float:
         values = []
+        if not results[(side, "memory")]:
+            return float("nan")
         for res in results[(side, "memory")]:
             held = {int(k): v for k, v in res["pss_mb"].items()}
             values.append((held[max(held)] - held[1]) / (max(held) - 1))
@@ -356,6 +378,7 @@ def compare(args: argparse.Namespace) -> None:
     rows = [
         ("reset wall (median, 1 session)", 1000 * med("envgym", "", "reset_wall"), 1000 * med("browsergym", "", "reset_wall"), "ms"),
         ("click step CPU (median)", 1000 * step_med("envgym", "cpu", False), 1000 * step_med("browsergym", "cpu", False), "ms"),
+        ("click step CPU (mean)", 1000 * step_mean("envgym", "cpu", False), 1000 * step_mean("browsergym", "cpu", False), "ms"),
         ("click step wall (median, 1 session)", 1000 * step_med("envgym", "wall", False), 1000 * step_med("browsergym", "wall", False), "ms"),
         ("final click CPU (ends the episode)", 1000 * step_med("envgym", "cpu", True), 1000 * step_med("browsergym", "cpu", True), "ms"),
         ("CPU per episode, 1 session", 1000 * per_episode_cpu("envgym", "lanes1"), 1000 * per_episode_cpu("browsergym", "lanes1"), "ms"),
@@ -366,13 +389,16 @@ def compare(args: argparse.Namespace) -> None:
     ]
     with open("/proc/loadavg") as fh:
         uptime_load = fh.read().split()[:3]
-    print(f"\nenvgym vs BrowserGym {BGYM_VERSION} on MiniWoB {', '.join(COMPARE_TASKS)}; {args.rounds} interleaved rounds of "
+    print(f"\n{'envgym alone' if only else f'envgym vs BrowserGym {BGYM_VERSION}'} on MiniWoB {', '.join(COMPARE_TASKS)}; {args.rounds} interleaved rounds of "
           f"{args.episodes} episodes per session; {os.cpu_count()} CPUs; load average during the run "
           f"{min(loads):.1f}-{max(loads):.1f}, now {' '.join(uptime_load)}; failed episodes: envgym {fails['envgym']}, "
           f"BrowserGym {fails['browsergym']}")
-    print(f"{'':40s} {'envgym':>10} {'BrowserGym':>11} {'ratio':>7}")
+    print(f"{'':40s} {'envgym':>10}" + ("" if only else f" {'BrowserGym':>11} {'ratio':>7}"))
     for name, ours, theirs, unit in rows:
-        print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2} {theirs:>9.0f}{unit[:2]:<2} {ours / theirs:>6.2f}x")
+        if only:
+            print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2}")
+        else:
+            print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2} {theirs:>9.0f}{unit[:2]:<2} {ours / theirs:>6.2f}x")
     print("(ratio = envgym / BrowserGym: below 1 is better for times, CPU and memory; above 1 for episodes/min. "
           "CPU = the worker's Python, Playwright driver and Chromium processes; a click step = a checkbox of "
           "click-checkboxes (the page changes, the episode goes on); the final click also reads the page's reward, and in "
@@ -396,6 +422,7 @@ def main() -> None:
     parser.add_argument("--memory-sessions", type=int, default=5, help="--browsergym: sessions held open for the memory figure")
     parser.add_argument("--bgym-venv", default=os.path.join(os.path.dirname(HERE), ".bgym-venv"))
     parser.add_argument("--bgym-pinned-playwright", action="store_true", help="keep BrowserGym's own Playwright pin")
+    parser.add_argument("--envgym-only", action="store_true", help="--browsergym: envgym's side alone (no BrowserGym venv)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

@@ -35,7 +35,7 @@ from envgym.errors import InvalidAction
 from envgym_web.actions import Call, resolve_url, url_allowed
 from envgym_web.browser import Lease
 from envgym_web.errors import BrowserCrashed
-from envgym_web.observe import PageSnapshot, SnapshotOptions, read_page
+from envgym_web.observe import PageSnapshot, SnapshotOptions, page_js, read_page, snapshot_args, to_snapshot
 
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
@@ -83,10 +83,19 @@ NAVIGATING_JS = """() => { const s = window.__envgymSubmit;
 }"""
 
 
+def after_action_js(status_js: str | None) -> str:
+    """The driver's one script for reading the page (``observe.page_js``): after an action, whether a
+    navigation or a new window is starting (``NAVIGATING_JS``) and, when neither is and the next
+    observation follows, the page's own status (``status_js``: a fixed script of the environment's,
+    e.g. MiniWoB's reward globals) and its snapshot, in the same round trip."""
+    return page_js(NAVIGATING_JS, status_js)
+
+
 class PageDriver:
     def __init__(self, lease: Lease, page: Page, *, allowed_origins: list[str], options: SnapshotOptions,
                  action_timeout_ms: float = 10_000, allowed_paths: frozenset[str] | None = None,
-                 prepared: PageSnapshot | None = None) -> None:
+                 prepared: PageSnapshot | None = None, status_js: str | None = None,
+                 status_on: Callable[[str], bool] | None = None) -> None:
         self.lease = lease
         # A static page (the shop) read while it was set up, before this episode: the first snapshot
         # is that one, as long as the page has not navigated since.
@@ -109,6 +118,15 @@ class PageDriver:
         self._not_actionable: str | None = None  # why the current action needed it, added to its error
         self.known_ids: set[int] | None = None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
         self.last_boxes: dict[int, tuple[int, int, int, int]] = {}
+        # What the next observation needs, read in the round trip that follows an action (see
+        # ``after_action_js``): the page's status (``status_js``, read on pages whose URL
+        # ``status_on`` accepts) and its snapshot (with boxes when ``read_boxes``). Used only while
+        # nothing happened since: same tab, no navigation, no new window.
+        self._after_js = after_action_js(status_js)
+        self.status_on = status_on if status_js else None
+        self.read_boxes = False
+        self._read_ahead = False  # the current action is the last before an observation
+        self._ahead: tuple[tuple[int, ...], dict[str, Any] | None, PageSnapshot | None] | None = None
         self._opening = False  # new_tab() is making a page (not a window the page opened)
         self._adopt(page)
         page.context.on("page", self._on_popup)
@@ -191,16 +209,38 @@ class PageDriver:
             raise BrowserCrashed("Chromium exited during the episode")
 
     # ------------------------------------------------------------------ snapshots
+    def _state(self) -> tuple[int, ...]:
+        return self.navigations, self.cancelled, self.popups, self.active, len(self.pages)
+
+    def status_ahead(self) -> dict[str, Any] | None:
+        """The page's status read right after the last action (``status_js``), or None when it was
+        not read then or something happened since."""
+        ahead = self._ahead
+        return ahead[1] if ahead is not None and ahead[0] == self._state() else None
+
+    async def read_status(self) -> dict[str, Any] | None:
+        """The page's status now (``status_js``, through the same script as the snapshots)."""
+        return (await self.page.evaluate(self._after_js, {"status": True}))["status"]
+
+    def _snapshot_ahead(self, boxes: bool) -> PageSnapshot | None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is None or ahead[2] is None or ahead[0] != self._state() or (boxes and not self.read_boxes):
+            return None
+        return ahead[2]
+
     async def snapshot(self, boxes: bool = False) -> PageSnapshot:
         self.check_alive()
+        ahead = self._snapshot_ahead(boxes)
         for attempt in range(3):
             try:
-                if (self._prepared is not None and not boxes and self._prepared.url == self.page.url
+                if ahead is not None:
+                    snap = ahead  # read in the action's closing round trip; nothing happened since
+                elif (self._prepared is not None and not boxes and self._prepared.url == self.page.url
                         and self.navigations == 0 and len(self.pages) == 1):
                     snap = self._prepared  # read when the page was set up; nothing happened on it since
                 else:
                     await self._dom_ready()
-                    snap = await read_page(self.page, self.options, boxes=boxes)
+                    snap = await read_page(self.page, self.options, boxes=boxes, script=self._after_js)
                 self._prepared = None
                 self.known_ids = {int(m.group(1)) for m in map(ID_PREFIX.match, snap.lines) if m}
                 self.last_boxes = snap.boxes
@@ -253,11 +293,14 @@ class PageDriver:
         target = resolve_url(url, self.page.url, self.allowed_origins, self.allowed_paths)
         await self.page.goto(target, wait_until="domcontentloaded", timeout=max(self.timeout, MIN_NAVIGATION_MS))
 
-    async def execute(self, call: Call) -> str | None:
-        """Run one non-terminal call; returns an error message for the agent, or None."""
+    async def execute(self, call: Call, observe: bool = False) -> str | None:
+        """Run one non-terminal call; returns an error message for the agent, or None. ``observe``:
+        the next thing the caller does is to take an observation (its status and snapshot may then
+        be read in the action's closing round trip)."""
         self.check_alive()
         before = self.navigations, self.cancelled
         self._not_actionable = None
+        self._ahead, self._read_ahead = None, observe
         try:
             await self._run(call)
         except InvalidAction as exc:
@@ -271,6 +314,8 @@ class PageDriver:
             # The action went through and led to a new page; only Playwright's post-action wait ran
             # out (seen on a saturated machine). Wait for that page like after any navigation.
             await self._settle(before)
+        finally:
+            self._read_ahead = False
         return await self._enforce_origin()
 
     async def _prepare(self, element_id: int, op: str, **args: Any) -> dict[str, Any]:
@@ -323,6 +368,10 @@ class PageDriver:
         ready = await self._prepare(call.args["id"], call.name)
         if "point" in ready:
             x, y = ready["point"]
+            if call.name == "click" and not ready.get("hover") and not call.args.get("modifiers"):
+                # One message to the driver for the move, the presses and the releases.
+                await self.page.mouse.click(x, y, button=call.args.get("button", "left"), click_count=call.args.get("count", 1))
+                return
             await self.page.mouse.move(x, y)
             if call.name == "click":
                 if ready.get("hover"):
@@ -524,7 +573,7 @@ class PageDriver:
         popups = self.popups
         if self.navigations == before[0] and self.cancelled == before[1]:
             try:
-                started = await self.page.evaluate(NAVIGATING_JS)
+                started = await self._after_action()
             except PlaywrightError:
                 started = {"navigating": True}  # the old document went away mid-call: the navigation is committing
             came = True
@@ -534,6 +583,18 @@ class PageDriver:
                 came = await self._until(lambda: self.navigations != before[0] or self.cancelled != before[1], deadline)
             self.settle_timeouts += not came
         await self._dom_ready(max(self.timeout, MIN_NAVIGATION_MS))
+
+    async def _after_action(self) -> dict[str, Any]:
+        """``NAVIGATING_JS``'s answer; when the next observation follows and the document is ready,
+        its status and snapshot come in the same round trip (kept in ``_ahead``)."""
+        read = self._read_ahead and self._loaded_at == self.navigations
+        args = {"before": True, "snapshot": snapshot_args(self.options, self.read_boxes) if read else None,
+                "status": bool(read and self.status_on is not None and self.status_on(self.page.url))}
+        state = self._state()
+        out: dict[str, Any] = await self.page.evaluate(self._after_js, args)
+        if read and "status" in out:
+            self._ahead = (state, out["status"], to_snapshot(out["page"]) if "page" in out else None)
+        return out["before"]
 
     async def _enforce_origin(self) -> str | None:
         # A link or form may lead off the task's site: come back (or close the tab) and say so.

@@ -107,15 +107,20 @@ async (args) => {
   const hoverMatters = () => {
     if (win.__envgymHoverSelectors === undefined) {
       const found = [];
+      // Indexed loops, and a style rule's (nested) rules only when it has some: reading the CSSOM
+      // makes an object per rule, and jQuery UI's sheet on every MiniWoB page has ~400 rules.
       const visit = (list) => {
-        for (const rule of Array.from(list || [])) {
-          if (rule.selectorText && rule.selectorText.includes(":hover")) {
-            for (const part of rule.selectorText.split(",")) if (part.includes(":hover")) found.push(part.replace(/:hover/g, ""));
+        for (let i = 0, n = list.length; i < n; i++) {
+          const rule = list[i];
+          const sel = rule.selectorText;
+          if (sel !== undefined && sel.includes(":hover")) {
+            for (const part of sel.split(",")) if (part.includes(":hover")) found.push(part.replace(/:hover/g, ""));
           }
-          if (rule.cssRules) visit(rule.cssRules);
+          const inner = rule.cssRules;
+          if (inner && inner.length) visit(inner);
         }
       };
-      for (const sheet of Array.from(doc.styleSheets)) {
+      for (const sheet of doc.styleSheets) {
         try { visit(sheet.cssRules); } catch (e) { found.push("*"); }  // another origin's sheet: assume it matters
       }
       win.__envgymHoverSelectors = found;

@@ -200,10 +200,14 @@ class WebEnvironment(Environment):
         session: SiteSession | None = ready.ticket if setup is not None else None
         if session is not None:
             self.session_token = session.token  # the page is on the start page already, in this episode's session
+        task_path = "/" + task.payload["page"] if is_miniwob else None
         self.driver = PageDriver(self.lease, page, allowed_origins=[origin], options=options,
                                  action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
-                                 allowed_paths=frozenset({"/" + task.payload["page"]}) if is_miniwob else None,
-                                 prepared=session.page if session is not None else None)
+                                 allowed_paths=frozenset({task_path}) if task_path else None,
+                                 prepared=session.page if session is not None else None,
+                                 status_js=miniwob.STATUS_JS if is_miniwob else None,
+                                 status_on=lambda url: urlsplit(url).path == task_path)
+        self.driver.read_boxes = "som" in self.modes
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
@@ -211,7 +215,7 @@ class WebEnvironment(Environment):
                                                              "timeout": 10_000})
             if problem:
                 raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
-            self.goal = (await page.evaluate(miniwob.STATUS_JS))["goal"]
+            self.goal = await page.evaluate(miniwob.GOAL_JS)
         else:
             self.goal = task.prompt
         text, data, image = await self._observe(None)
@@ -278,12 +282,12 @@ class WebEnvironment(Environment):
                     self.sent.append(call.args["text"])
                     error = None
             else:
-                error = await self.driver.execute(call)
+                error = await self.driver.execute(call, observe=call is calls[-1])
             replies.append(f"Error: {error}" if error else "ok")
             if error:
                 break
         if self.task.suite == "miniwob":
-            status = await self._miniwob_status()
+            status = (self.driver.status_ahead() if calls else None) or await self._miniwob_status()
             if status["done"]:
                 grade = miniwob.grade(status, self.task)
                 msgs = self._messages(action, replies + [f"The task ended: reward {grade.reward:g}."])
@@ -311,7 +315,9 @@ class WebEnvironment(Environment):
         assert self.driver is not None and self.task is not None
         if urlsplit(self.driver.page.url).path != "/" + self.task.payload["page"]:
             return {"done": False, "raw": 0.0, "reward": 0.0, "reason": "not on the task page"}
-        return await self.driver.page.evaluate(miniwob.STATUS_JS)
+        status = await self.driver.read_status()
+        assert status is not None  # the driver of a MiniWoB episode reads miniwob.STATUS_JS
+        return status
 
     async def _grade(self, answer: str | None) -> Grade:
         assert self.task is not None

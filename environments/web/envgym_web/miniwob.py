@@ -121,32 +121,16 @@ def miniwob_app():  # type: ignore[no-untyped-def]
     return Starlette(routes=[Mount("/", app=StaticFiles(directory=str(HTML_DIR)))])
 
 
-# Fixed scripts run in the task page (never built from agent text). START_JS waits in the page
-# itself (one round trip, no Playwright selector engine): for the task's cover, then, once the
-# episode is started with the seed, for the task to say it is ready.
-START_JS = """async (args) => {
-  const until = async (ok) => {
-    const t0 = Date.now();
-    while (!ok()) {
-      if (Date.now() - t0 > args.timeout) return false;
-      await new Promise((resolve) => setTimeout(resolve, 10));
-    }
-    return true;
-  };
-  if (!(await until(() => document.querySelector('#sync-task-cover') !== null))) return 'the task cover never appeared';
-  if (typeof core === 'undefined') return 'core.js did not load';
-  if (args.seed !== null) Math.seedrandom(args.seed);
-  core.EPISODE_MAX_TIME = Math.max(core.EPISODE_MAX_TIME, args.limit);
-  core.startEpisodeReal();
-  if (!(await until(() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true))) return 'the task never became ready';
-  return null;
-}"""
+# Fixed scripts run in the task page (never built from agent text).
+# The page's reward globals, read after every action (with the page text, in the same evaluation).
+STATUS_JS = """() => ({done: WOB_DONE_GLOBAL, raw: WOB_RAW_REWARD_GLOBAL, reward: WOB_REWARD_GLOBAL,
+  reason: WOB_REWARD_REASON === null || WOB_REWARD_REASON === undefined ? null : String(WOB_REWARD_REASON)})"""
 # The goal is the task's utterance (``core.getUtterance``: the text of #query). Some goals show part
 # of the problem as an element without text (click-menu-2's icon, use-colorwheel-2's colour
 # swatch); the text alone loses it, so such an element is written the way the page text shows
 # elements, e.g. ``[span class="ui-icon ui-icon-disk"]`` or ``[div bg=rgb(171,37,103)]``. A task
 # that overrides getUtterance to name what its swatch shows (click-color) keeps its own wording.
-STATUS_JS = """() => {
+GOAL_JS = """() => {
   const norm = (s) => (s || '').replace(/\\s+/g, ' ').trim();
   const utterance = () => { const u = core.getUtterance(); return typeof u === 'string' ? u : String(u.utterance); };
   const describe = (el) => {
@@ -167,7 +151,28 @@ STATUS_JS = """() => {
   const query = document.getElementById('query');
   if (query && goal === norm(query.textContent) && Array.from(query.querySelectorAll('*')).some(
       (el) => !norm(el.textContent) && el.getBoundingClientRect().width > 0)) goal = norm(render(query));
-  return {done: WOB_DONE_GLOBAL, raw: WOB_RAW_REWARD_GLOBAL, reward: WOB_REWARD_GLOBAL,
-          reason: WOB_REWARD_REASON === null || WOB_REWARD_REASON === undefined ? null : String(WOB_REWARD_REASON),
-          goal: goal};
+  return goal;
 }"""
+# START_JS waits in the page itself (one round trip, no Playwright selector engine): for the task's
+# cover, then, once the episode is started with the seed, for the task to say it is ready; answers
+# null, or what went wrong; the goal is then read with GOAL_JS. (Folding the goal into START_JS's
+# answer would save a round trip, but read the first page text a few ms sooner: email-inbox's is
+# already read at times while its list is still being drawn, see docs/web.md.)
+START_JS = """async (args) => {
+  const until = async (ok) => {
+    const t0 = Date.now();
+    while (!ok()) {
+      if (Date.now() - t0 > args.timeout) return false;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    return true;
+  };
+  if (!(await until(() => document.querySelector('#sync-task-cover') !== null))) return 'the task cover never appeared';
+  if (typeof core === 'undefined') return 'core.js did not load';
+  if (args.seed !== null) Math.seedrandom(args.seed);
+  core.EPISODE_MAX_TIME = Math.max(core.EPISODE_MAX_TIME, args.limit);
+  core.startEpisodeReal();
+  if (!(await until(() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true))) return 'the task never became ready';
+  return null;
+}"""
+

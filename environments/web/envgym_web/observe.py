@@ -24,6 +24,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -65,9 +66,40 @@ class SnapshotOptions:
                 "maxValue": self.max_value}
 
 
-async def read_page(page: Page, options: SnapshotOptions, boxes: bool = False) -> PageSnapshot:
-    """The page as snapshot lines (one evaluation of ``snapshot.js``; it also numbers new elements)."""
-    raw = await page.evaluate(SNAPSHOT_JS, {**options.to_js(), "boxes": boxes})
+@functools.lru_cache(maxsize=8)
+def page_js(before_js: str | None = None, status_js: str | None = None) -> str:
+    """``snapshot.js`` in a script that can first run two other fixed scripts in the same evaluation
+    (one round trip instead of three): ``before_js`` (with ``args.before``; when its answer has a
+    true ``navigating`` or ``popup``, the page is going away and nothing else is read) and
+    ``status_js`` (with ``args.status``; when its answer has a true ``done``, the episode is over
+    and the page is not read). Answers ``{before, status, page}``; ``page`` is ``snapshot.js``'s
+    answer when ``args.snapshot`` (its options) is given. A page read at a reset and after each
+    action goes through the same script text, which the renderer then compiles once per document."""
+    before = f"({before_js})()" if before_js else "null"
+    status = f"({status_js})()" if status_js else "null"
+    return ("(args) => {\n"
+            f"  const before = args.before ? {before} : null;\n"
+            "  if (before && (before.navigating || before.popup)) return {before: before};\n"
+            f"  const status = args.status ? {status} : null;\n"
+            "  if ((status && status.done) || !args.snapshot) return {before: before, status: status};\n"
+            f"  return {{before: before, status: status, page: ({SNAPSHOT_JS})(args.snapshot)}};\n"
+            "}")
+
+
+async def read_page(page: Page, options: SnapshotOptions, boxes: bool = False, script: str | None = None) -> PageSnapshot:
+    """The page as snapshot lines (one evaluation of ``snapshot.js``, through ``script``, a
+    ``page_js`` script, when given; it also numbers new elements)."""
+    raw = await page.evaluate(script or page_js(), {"snapshot": snapshot_args(options, boxes)})
+    return to_snapshot(raw["page"])
+
+
+def snapshot_args(options: SnapshotOptions, boxes: bool) -> dict[str, object]:
+    """The argument ``snapshot.js`` takes."""
+    return {**options.to_js(), "boxes": boxes}
+
+
+def to_snapshot(raw: dict) -> PageSnapshot:
+    """A ``PageSnapshot`` from what ``snapshot.js`` answered."""
     found = {int(b[0]): (int(b[1]), int(b[2]), int(b[3]), int(b[4])) for b in raw.get("boxes") or []}
     return PageSnapshot(url=raw["url"], title=raw["title"], lines=list(raw["lines"]), boxes=found)
 

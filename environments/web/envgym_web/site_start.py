@@ -21,6 +21,7 @@ from typing import Any
 from playwright.async_api import Page
 
 from envgym_web.browser import Lease, PageSetup
+from envgym_web.driver import after_action_js
 from envgym_web.observe import PageSnapshot, SnapshotOptions, read_page
 from envgym_web.sessions import SessionStore
 
@@ -37,7 +38,8 @@ def site_start(store: SessionStore[Any], cookie: str, origin: str, path: str, op
         try:
             await lease.context.add_cookies([{"name": cookie, "value": token, "url": origin}])
             await page.goto(origin + path, wait_until="domcontentloaded")
-            return SiteSession(token, await read_page(page, options))
+            # Through the episode's driver's script (the same text: the renderer compiles it once).
+            return SiteSession(token, await read_page(page, options, script=after_action_js(None)))
         except BaseException:
             store.drop(token)
             raise
