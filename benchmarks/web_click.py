@@ -22,7 +22,6 @@ import asyncio
 import json
 import os
 import statistics
-import sys
 import time
 from collections import Counter
 
