@@ -27,6 +27,7 @@ from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsRes
 from envgym.errors import EnvgymError
 from envgym.protocol import ErrorInfo
 
+from envgym_server.disconnect import WATCH_AFTER_S
 from envgym_server.errors import validation_details
 from envgym_server.state import ServerState
 
@@ -59,26 +60,31 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
             raise _Gone from exc
 
     def on_frame(frame: asyncio.Future) -> None:
-        # The socket is read ahead while a step runs, so a client that goes away mid-step has
-        # that step cancelled at once (and its sandbox work stopped) instead of after it finishes.
+        # A frame read ahead while a step runs: a client that goes away mid-step has that step
+        # cancelled at once (and its sandbox work stopped) instead of after it finishes.
         if stepping and (frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"):
             sessions.cancel_step(session_id)
 
-    def read_ahead() -> asyncio.Future:
-        future = asyncio.ensure_future(websocket.receive())
-        future.add_done_callback(on_frame)
-        return future
+    def read_ahead() -> None:
+        # Started only for a step still running WATCH_AFTER_S after it began (envgym_server.disconnect):
+        # a Task per frame would cost more than a trivial step. The frame it reads is the next one served.
+        nonlocal next_frame
+        next_frame = asyncio.ensure_future(websocket.receive())
+        next_frame.add_done_callback(on_frame)
 
-    next_frame = read_ahead()
+    loop = asyncio.get_running_loop()
+    next_frame: asyncio.Future | None = None
     try:
         while True:
             try:
-                frame = await next_frame
+                if next_frame is not None:
+                    frame, next_frame = await next_frame, None
+                else:
+                    frame = await websocket.receive()
             except Exception as exc:  # noqa: BLE001 — a dropped connection surfaces here
                 raise _Gone from exc
             if frame["type"] == "websocket.disconnect":
                 raise _Gone
-            next_frame = read_ahead()
             raw = frame.get("text")
             if raw is None:
                 raw = frame.get("bytes")
@@ -105,10 +111,12 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                     return
                 else:
                     stepping = True
+                    watch = loop.call_later(WATCH_AFTER_S, read_ahead)
                     try:
                         result = await sessions.step(session_id, msg.action, "ws")
                     finally:
                         stepping = False
+                        watch.cancel()
                     await reply(WsStepDone(id=msg.id, result=result))
             except EnvgymError as exc:
                 await reply(_error(exc.code, exc.message, msg.id, exc.details))
@@ -120,6 +128,7 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
     except (_Gone, WebSocketDisconnect):
         log.info("the WebSocket of session %s was closed by the client", session_id)
     finally:
-        next_frame.cancel()
+        if next_frame is not None:
+            next_frame.cancel()
         if owned:
             await asyncio.shield(sessions.close(session_id))
