@@ -1,9 +1,10 @@
 """Sessions: one ``Environment`` instance per session id, with the server's limits applied.
 
 * capacity: at most ``max_sessions`` open at once; beyond it ``CapacityExhausted`` at once (never a wait);
-* step timeout: a step runs under ``asyncio.timeout`` in its request's task (a reset or grade as
-  a task of its own); when it overruns, it is cancelled (so the environment's awaits stop where
-  they are), the session ends with status ``timeout`` and its environment and sandboxes are closed;
+* step timeout: a step runs under ``asyncio.timeout`` in its request's task, armed once the step
+  first suspends (``envgym_server.deadline``; a reset or grade runs as a task of its own); when
+  it overruns, it is cancelled (so the environment's awaits stop where they are), the session ends
+  with status ``timeout`` and its environment and sandboxes are closed;
 * idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten (never during a
   step), sessions older than ``max_session_lifetime_s`` are ended as ``timeout`` and forgotten;
 * hand-made tasks: their sandboxes are checked against the server's caps (``ServerConfig.task_caps``);
@@ -45,6 +46,7 @@ from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, S
 
 from envgym_server.config import ServerConfig
 from envgym_server.context import TrackedContext
+from envgym_server.deadline import run_until
 from envgym_server.metrics import Metrics
 
 log = logging.getLogger("envgym_server")
@@ -202,11 +204,11 @@ class SessionManager:
             # path); a timeout or a DELETE cancels this task while it is inside env.step.
             session.current = asyncio.current_task()
             started = time.perf_counter()
+            deadline = asyncio.get_running_loop().time() + self.config.step_timeout_s
             try:
-                async with asyncio.timeout(self.config.step_timeout_s) as limit:
-                    result = await session.env.step(action)
-                if limit.expired():  # the environment swallowed the cancellation: still a timeout
-                    raise TimeoutError
+                # asyncio.timeout_at(deadline), armed only if the step suspends (envgym_server.deadline);
+                # a step that swallows the cancellation still times out.
+                result = await run_until(session.env.step(action), deadline)
             except TimeoutError:
                 await asyncio.shield(self._end(session, EpisodeStatus.timeout))
                 raise StepTimeout(
