@@ -29,20 +29,26 @@ from __future__ import annotations
 
 import asyncio
 import types
-from typing import Any, Awaitable, Coroutine, Generator, TypeVar
+from typing import Any, Awaitable, Callable, Coroutine, Generator, TypeVar
 
 T = TypeVar("T")
 
 
-async def run_until(work: Awaitable[T], deadline: float) -> T:
+async def run_until(work: Awaitable[T], deadline: float, on_suspend: Callable[[], Any] | None = None) -> T:
     """``await work``, raising ``TimeoutError`` (and cancelling it) at ``deadline`` (loop time). Work
-    that swallows the cancellation and returns still raises ``TimeoutError``."""
+    that swallows the cancellation and returns still raises ``TimeoutError``. ``on_suspend`` is
+    called when the work first waits (the transports start their disconnect watch there: work that
+    never waits cannot be cancelled anyway)."""
     if not isinstance(work, types.CoroutineType):  # an awaitable we cannot step by hand: the plain way
+        if on_suspend is not None:
+            on_suspend()
         return await _within(work, deadline)
     try:
         waiting_on = work.send(None)
     except StopIteration as finished:
         return finished.value  # never suspended: nothing could have timed out
+    if on_suspend is not None:
+        on_suspend()
     return await _within(_resume(work, waiting_on), deadline)
 
 

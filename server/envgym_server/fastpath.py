@@ -32,7 +32,7 @@ from starlette.requests import Request
 from envgym.errors import EnvgymError
 from envgym.protocol import StepRequest
 
-from envgym_server.disconnect import run_watching
+from envgym_server.disconnect import step_watching
 from envgym_server.state import ServerState
 
 PREFIX, SUFFIX = "/v1/sessions/", "/step"
@@ -75,10 +75,8 @@ class StepFastPath:
             request = validate_step(body)
         except ValidationError:
             return await self.app(scope, _replay(messages, receive), send)
-        sessions = self.state.sessions
         try:
-            result = await run_watching(receive, sessions.step(session_id, request.action),
-                                        lambda: sessions.cancel_step(session_id), f"POST {scope['path']}")
+            result = await step_watching(receive, self.state.sessions, session_id, request.action)
         except EnvgymError as exc:
             # The handler the app registered for this error (envgym_server.errors), as ExceptionMiddleware would call it.
             request_obj = Request(scope, receive)

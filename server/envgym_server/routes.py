@@ -25,7 +25,7 @@ from envgym.grader import get_grader
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
                              Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
 
-from envgym_server.disconnect import ClientGone, run_watching  # noqa: F401 — ClientGone is re-exported
+from envgym_server.disconnect import ClientGone, run_watching, step_watching  # noqa: F401 — ClientGone is re-exported
 from envgym_server.sessions import load_task
 from envgym_server.state import ServerState
 
@@ -105,9 +105,7 @@ async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Ca
 async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
     """Apply one action. After the episode ends the session answers 409 ``session_closed``. A client
     that disconnects during the step has it cancelled, and the session ends as ``agent_error``."""
-    sessions = state_of(request).sessions
-    result = await cancel_on_disconnect(request, sessions.step(session_id, body.action),
-                                        lambda: sessions.cancel_step(session_id))
+    result = await step_watching(request.receive, state_of(request).sessions, session_id, body.action)
     return json_response(result)
 
 

@@ -36,7 +36,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from envgym.environment import Environment
 from envgym.envs import EnvRef, resolve
@@ -193,7 +193,10 @@ class SessionManager:
             self._ttl_added.set()
         return session, result
 
-    async def step(self, session_id: str, action: Action, transport: str = "rest") -> StepResult:
+    async def step(self, session_id: str, action: Action, transport: str = "rest",
+                   on_suspend: Callable[[], Any] | None = None) -> StepResult:
+        """One step. ``on_suspend`` is called if the environment's step waits for something (the
+        transports start watching for their client's disconnect then)."""
         session = self.get(session_id)
         async with session.lock:  # steps of one session run one at a time, in arrival order
             if session.closed:
@@ -208,7 +211,7 @@ class SessionManager:
             try:
                 # asyncio.timeout_at(deadline), armed only if the step suspends (envgym_server.deadline);
                 # a step that swallows the cancellation still times out.
-                result = await run_until(session.env.step(action), deadline)
+                result = await run_until(session.env.step(action), deadline, on_suspend)
             except TimeoutError:
                 await asyncio.shield(self._end(session, EpisodeStatus.timeout))
                 raise StepTimeout(

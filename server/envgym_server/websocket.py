@@ -74,13 +74,20 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
             sessions.cancel_step(session_id)
 
     def read_ahead() -> None:
-        # Started only for a step still running WATCH_AFTER_S after it began (envgym_server.disconnect):
-        # a Task per frame would cost more than a trivial step. The frame it reads is the next one served.
-        nonlocal next_frame
+        # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
+        # watch, envgym_server.disconnect): a Task per frame would cost more than a trivial step.
+        # The frame it reads is the next one served.
+        nonlocal next_frame, watch
+        watch = None
         next_frame = asyncio.ensure_future(websocket.receive())
         next_frame.add_done_callback(on_frame)
 
-    loop = asyncio.get_running_loop()
+    def arm_read_ahead() -> None:  # the step waits for something: SessionManager.step's on_suspend
+        nonlocal watch
+        if watch is None and next_frame is None:
+            watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)
+
+    watch: asyncio.TimerHandle | None = None
     next_frame: asyncio.Future | None = None
     try:
         while True:
@@ -119,12 +126,13 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                     return
                 else:
                     stepping = True
-                    watch = loop.call_later(WATCH_AFTER_S, read_ahead)
                     try:
-                        result = await sessions.step(session_id, msg.action, "ws")
+                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
                     finally:
                         stepping = False
-                        watch.cancel()
+                        if watch is not None:
+                            watch.cancel()
+                            watch = None
                     await reply(step_done(msg.id, result))
             except EnvgymError as exc:
                 await reply(_error(exc.code, exc.message, msg.id, exc.details))

@@ -110,3 +110,19 @@ async def test_an_awaitable_that_is_not_a_coroutine_is_awaited_the_plain_way():
     assert await run_until(future, soon(5)) == "from a future"
     with pytest.raises(TimeoutError):
         await run_until(asyncio.get_running_loop().create_future(), soon(0.01))
+
+
+async def test_on_suspend_is_called_once_and_only_for_work_that_waits():
+    calls = []
+
+    async def quick() -> str:
+        return "quick"
+
+    async def waits_twice() -> str:
+        await asyncio.sleep(0)
+        await asyncio.sleep(0.01)
+        return "waited"
+
+    assert await run_until(quick(), soon(1), lambda: calls.append("quick")) == "quick"
+    assert await run_until(waits_twice(), soon(1), lambda: calls.append("waits")) == "waited"
+    assert calls == ["waits"]
