@@ -245,12 +245,7 @@ class SessionManager:
             session.steps += 1
             session.timings["last_step_s"] = elapsed
             session.timings["steps_s"] = session.timings.get("steps_s", 0.0) + elapsed
-            if transport == "ws":
-                self.metrics.step_ws.inc()
-                self.metrics.latency_ws.observe(elapsed)
-            else:
-                self.metrics.step_rest.inc()
-                self.metrics.latency_rest.observe(elapsed)
+            self.metrics.steps.observe("ws" if transport == "ws" else "rest", elapsed)
             if result.done or session.env.done:
                 # The episode's sandboxes are released before the last step is answered.
                 await asyncio.shield(self._end(session, session.env.status))
