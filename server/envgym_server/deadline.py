@@ -39,20 +39,29 @@ async def run_until(work: Awaitable[T], deadline: float, on_suspend: Callable[[]
     that swallows the cancellation and returns still raises ``TimeoutError``. ``on_suspend`` is
     called when the work first waits (the transports start their disconnect watch there: work that
     never waits cannot be cancelled anyway)."""
+    finished, value = run_to_first_wait(work)
+    if finished:
+        return value
+    if on_suspend is not None:
+        on_suspend()
+    return await within(value, deadline)
+
+
+def run_to_first_wait(work: Awaitable[T]) -> tuple[bool, Any]:
+    """Run ``work`` up to its first suspension, in the caller's task: ``(True, its result)`` if it
+    finished, else ``(False, an awaitable for the rest)`` to be awaited (with ``within``) at once.
+    ``run_until`` in two halves, for a hot path that cannot afford the extra coroutine."""
     if not isinstance(work, types.CoroutineType):  # an awaitable we cannot step by hand: the plain way
-        if on_suspend is not None:
-            on_suspend()
-        return await _within(work, deadline)
+        return False, work
     try:
         waiting_on = work.send(None)
     except StopIteration as finished:
-        return finished.value  # never suspended: nothing could have timed out
-    if on_suspend is not None:
-        on_suspend()
-    return await _within(_resume(work, waiting_on), deadline)
+        return True, finished.value  # never suspended: nothing could have timed out
+    return False, _resume(work, waiting_on)
 
 
-async def _within(work: Awaitable[T], deadline: float) -> T:
+async def within(work: Awaitable[T], deadline: float) -> T:
+    """``async with asyncio.timeout_at(deadline): await work``; still ``TimeoutError`` if ``work`` swallowed the cancellation."""
     async with asyncio.timeout_at(deadline) as limit:
         result = await work
     if limit.expired():  # the work caught the cancellation and returned anyway: still a timeout

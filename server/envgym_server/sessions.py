@@ -46,7 +46,7 @@ from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, S
 
 from envgym_server.config import ServerConfig
 from envgym_server.context import TrackedContext
-from envgym_server.deadline import run_until
+from envgym_server.deadline import run_to_first_wait, within
 from envgym_server.metrics import Metrics
 
 log = logging.getLogger("envgym_server")
@@ -198,7 +198,10 @@ class SessionManager:
         """One step. ``on_suspend`` is called if the environment's step waits for something (the
         transports start watching for their client's disconnect then)."""
         session = self.get(session_id)
-        async with session.lock:  # steps of one session run one at a time, in arrival order
+        # Steps of one session run one at a time, in arrival order (acquire/release rather than
+        # ``async with``: one coroutine less on the hot path).
+        await session.lock.acquire()
+        try:
             if session.closed:
                 raise SessionClosed(f"session {session_id!r} has ended ({session.status.value}); create a new session",
                                     details={"session_id": session_id, "status": session.status.value})
@@ -209,9 +212,14 @@ class SessionManager:
             started = time.perf_counter()
             deadline = asyncio.get_running_loop().time() + self.config.step_timeout_s
             try:
-                # asyncio.timeout_at(deadline), armed only if the step suspends (envgym_server.deadline);
-                # a step that swallows the cancellation still times out.
-                result = await run_until(session.env.step(action), deadline, on_suspend)
+                # run_until(step, deadline, on_suspend) inlined (envgym_server.deadline): the step runs
+                # up to its first wait; only then are the timeout (asyncio.timeout_at) and the
+                # transport's disconnect watch armed. A step that swallows the cancellation still times out.
+                finished, result = run_to_first_wait(session.env.step(action))
+                if not finished:
+                    if on_suspend is not None:
+                        on_suspend()
+                    result = await within(result, deadline)
             except TimeoutError:
                 await asyncio.shield(self._end(session, EpisodeStatus.timeout))
                 raise StepTimeout(
@@ -250,6 +258,8 @@ class SessionManager:
                 # The episode's sandboxes are released before the last step is answered.
                 await asyncio.shield(self._end(session, session.env.status))
             return result
+        finally:
+            session.lock.release()
 
     def cancel_step(self, session_id: str, reason: str = "client_gone") -> bool:
         """Cancel the step running on a session (its client went away); True if one was running."""
