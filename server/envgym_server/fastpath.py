@@ -1,4 +1,5 @@
-"""``POST /v1/sessions/{id}/step`` answered ahead of FastAPI's router: the hot path, as plain ASGI.
+"""``POST /v1/sessions/{id}/step`` answered ahead of FastAPI's router: the hot path, as plain ASGI
+(and ``WS /v1/sessions/{id}/ws`` served on the raw ASGI calls: ``websocket.RawSocket``).
 
 FastAPI's routing, dependency solving and request/response wrappers cost several times a trivial
 environment step. This middleware answers a well-formed step itself, with the same session code
@@ -34,8 +35,9 @@ from envgym.protocol import StepRequest
 
 from envgym_server.disconnect import step_watching
 from envgym_server.state import ServerState
+from envgym_server.websocket import RawSocket, serve_socket
 
-PREFIX, SUFFIX = "/v1/sessions/", "/step"
+PREFIX, SUFFIX, WS_SUFFIX = "/v1/sessions/", "/step", "/ws"
 JSON = b"application/json"
 validate_step = StepRequest.model_validate_json
 
@@ -57,7 +59,22 @@ class StepFastPath:
         # FastAPI's {session_id} is one non-empty path segment.
         return session_id if session_id and "/" not in session_id else None
 
+    @staticmethod
+    def socket_session_id(scope: dict[str, Any]) -> str | None:
+        """The session id of a ``WS /v1/sessions/{id}/ws`` handshake, else None."""
+        path: str = scope["path"]
+        if scope.get("root_path") or not (path.startswith(PREFIX) and path.endswith(WS_SUFFIX)):
+            return None
+        session_id = path[len(PREFIX):-len(WS_SUFFIX)]
+        return session_id if session_id and "/" not in session_id else None
+
     async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+        if scope["type"] == "websocket":
+            socket_id = self.socket_session_id(scope)
+            if socket_id is None:
+                return await self.app(scope, receive, send)
+            # The socket route's own handler, on the raw ASGI calls (websocket.RawSocket).
+            return await serve_socket(RawSocket(scope["app"], receive, send), socket_id)
         session_id = self.session_id(scope)
         if session_id is None or not _declares_json(scope):
             return await self.app(scope, receive, send)

@@ -18,13 +18,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, Callable
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from starlette.websockets import WebSocketDisconnect
 
-from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone
+from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
 from envgym.errors import EnvgymError
 from envgym.protocol import ErrorInfo, StepResult
 
@@ -51,8 +52,38 @@ class _Gone(Exception):
     """The client closed the socket or the connection dropped."""
 
 
+class RawSocket:
+    """The calls ``session_socket`` makes on a socket, straight on the ASGI ``receive``/``send``.
+    Starlette's ``WebSocket`` checks its state on every frame, and in the app's stack every send
+    passes two more wrappers; ``envgym_server.fastpath`` serves the socket route with this instead.
+    Same messages as Starlette's: accept after the ``websocket.connect``, text frames, close."""
+
+    __slots__ = ("app", "receive", "send")
+
+    def __init__(self, app: Any, receive: Callable, send: Callable) -> None:
+        self.app, self.receive, self.send = app, receive, send
+
+    async def accept(self) -> None:
+        message = await self.receive()
+        if message["type"] != "websocket.connect":
+            raise RuntimeError(f"expected the ASGI message 'websocket.connect', got {message['type']!r}")
+        await self.send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+
 @router.websocket("/v1/sessions/{session_id}/ws")
 async def session_socket(websocket: WebSocket, session_id: str) -> None:
+    """The route (for a path ``envgym_server.fastpath`` leaves to FastAPI, e.g. under a root path)."""
+    await serve_socket(websocket, session_id)
+
+
+async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> None:
+    """One socket's session, on Starlette's ``WebSocket`` or a ``RawSocket`` (the same calls)."""
     state: ServerState = websocket.app.state.envgym
     sessions = state.sessions
     await websocket.accept()
@@ -114,7 +145,20 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                                    details={"errors": details}))
                 continue
             try:
-                if isinstance(msg, WsReset):
+                if isinstance(msg, WsStep):  # the hot path first
+                    stepping = True
+                    try:
+                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
+                    finally:
+                        stepping = False
+                        if watch is not None:
+                            watch.cancel()
+                            watch = None
+                    try:
+                        await websocket.send_text(step_done(msg.id, result))
+                    except Exception as exc:  # noqa: BLE001 — the peer is gone, as in reply()
+                        raise _Gone from exc
+                elif isinstance(msg, WsReset):
                     session, reset = await sessions.create(msg, session_id=session_id)
                     owned = True
                     await reply(WsResetDone(id=msg.id, session_id=session.id, observation=reset.observation, info=reset.info))
@@ -124,16 +168,6 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                     await reply(WsClosed(id=msg.id, session_id=session_id))
                     await websocket.close()
                     return
-                else:
-                    stepping = True
-                    try:
-                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
-                    finally:
-                        stepping = False
-                        if watch is not None:
-                            watch.cancel()
-                            watch = None
-                    await reply(step_done(msg.id, result))
             except EnvgymError as exc:
                 await reply(_error(exc.code, exc.message, msg.id, exc.details))
             except _Gone:

@@ -181,3 +181,62 @@ async def test_the_disconnect_watch_starts_only_for_work_that_is_still_running()
     assert reads == 0  # quick work: no watch, no receive
     assert await run_watching(receive, asyncio.sleep(0.05, "slow")) == "slow"
     assert reads == 1
+
+
+async def socket_session(app: Any, session_id: str, frames: list[str]) -> list[dict]:
+    """A WebSocket connection straight through the ASGI app: every message the app sends."""
+    path = f"/v1/sessions/{session_id}/ws"
+    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws", "path": path,
+             "raw_path": path.encode(), "query_string": b"", "root_path": "", "server": ("127.0.0.1", 80),
+             "client": ("127.0.0.1", 1234), "headers": [(b"host", b"test")], "subprotocols": [], "state": {}}
+    incoming = [{"type": "websocket.connect"}] + [{"type": "websocket.receive", "text": f} for f in frames]
+    sent: list[dict] = []
+
+    async def receive() -> dict:
+        if incoming:
+            return incoming.pop(0)
+        await asyncio.sleep(0.01)
+        return {"type": "websocket.disconnect", "code": 1000}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return sent
+
+
+SOCKET_FRAMES = [
+    json.dumps({"type": "reset", "id": 1, "env": "debug/counter", "task_id": "count-to-2"}),
+    json.dumps({"type": "step", "id": 2, "action": json.loads(increment())["action"]}),
+    json.dumps({"type": "step", "id": "x", "action": "plain text"}),
+    json.dumps({"type": "step", "id": 3, "action": {"content": "x", "tool_parser": "no-such-parser"}}),
+    '{"type": "step", "action": ',
+    json.dumps({"type": "nope"}),
+    json.dumps({"type": "step", "id": 4, "action": {"tool_calls": [{"id": "s", "function": {"name": "submit"}}]}}),
+    json.dumps({"type": "step", "id": 5, "action": "after the end"}),
+    json.dumps({"type": "close", "id": 6}),
+]
+
+
+async def test_the_socket_on_raw_asgi_answers_as_on_starlettes_websocket():
+    answers = {}
+    for fast in (True, False):
+        async with app_with(fast) as app:
+            answers[fast] = await socket_session(app, "socket-0001", SOCKET_FRAMES)
+            answers[fast].append(counted((await call(app, "GET", "/metrics"))[2]))
+    assert answers[True] == answers[False]
+    messages = answers[True][:-1]
+    kinds = [json.loads(m["text"])["type"] for m in messages if m["type"] == "websocket.send"]
+    assert kinds == ["reset", "step", "step", "error", "error", "error", "step", "error", "closed"], kinds
+    assert messages[0]["type"] == "websocket.accept" and messages[-1]["type"] == "websocket.close"
+
+
+async def test_the_socket_route_is_served_without_fastapi():
+    async with app_with(True) as app:
+        async def fastapi_stand_in(scope: dict, receive: Any, send: Any) -> None:
+            raise AssertionError("the socket route reached FastAPI")
+
+        fast = StepFastPath(fastapi_stand_in, state=app.state.envgym)
+        wrapped = lambda scope, receive, send: fast({**scope, "app": app}, receive, send)  # noqa: E731
+        sent = await socket_session(wrapped, "socket-0002", SOCKET_FRAMES[:2])
+        assert [json.loads(m["text"])["type"] for m in sent if m["type"] == "websocket.send"] == ["reset", "step"]
