@@ -126,7 +126,7 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
                      if any(getattr(r, "path", None) == path for r in module_router.routes) for code, spec in codes.items()}
             app.include_router(module_router, responses=extra)
     # Middlewares added later wrap those added earlier: LimitsMiddleware (auth, body cap and deadline)
-    # runs first, then the step fast path, then FastAPI's own stack and router.
+    # runs first, then the fast path (the step and socket routes), then FastAPI's own stack and router.
     app.add_middleware(StepFastPath, state=app.state.envgym)
     app.add_middleware(LimitsMiddleware, token=config.token, max_body_bytes=config.max_body_bytes,
                        body_timeout_s=config.body_timeout_s, on_error=lambda code: metrics.errors.labels(code=code).inc())

@@ -43,6 +43,8 @@ validate_step = StepRequest.model_validate_json
 
 
 class StepFastPath:
+    """ASGI middleware: the step route and the socket route served here, everything else passed on."""
+
     def __init__(self, app: Any, *, state: ServerState) -> None:
         self.app = app
         self.state = state
@@ -96,8 +98,7 @@ class StepFastPath:
             result = await step_watching(receive, self.state.sessions, session_id, request.action)
         except EnvgymError as exc:
             # The handler the app registered for this error (envgym_server.errors), as ExceptionMiddleware would call it.
-            request_obj = Request(scope, receive)
-            response = await _handler_for(scope["app"], exc)(request_obj, exc)
+            response = await _handler_for(scope["app"], exc)(Request(scope, receive), exc)
             return await response(scope, receive, send)
         payload = result.__pydantic_serializer__.to_json(result)  # what model_dump_json encodes, as bytes
         await send({"type": "http.response.start", "status": 200,

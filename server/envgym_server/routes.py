@@ -25,7 +25,7 @@ from envgym.grader import get_grader
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
                              Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
 
-from envgym_server.disconnect import ClientGone, run_watching, step_watching  # noqa: F401 — ClientGone is re-exported
+from envgym_server.disconnect import run_watching, step_watching
 from envgym_server.sessions import load_task
 from envgym_server.state import ServerState
 
