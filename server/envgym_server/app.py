@@ -30,6 +30,7 @@ from envgym_server import routes, websocket
 from envgym_server.config import ServerConfig
 from envgym_server.context import TrackedContext
 from envgym_server.errors import install_error_handlers
+from envgym_server.fastpath import StepFastPath
 from envgym_server.limits import LimitsMiddleware
 from envgym_server.metrics import Metrics
 from envgym_server.sessions import SessionManager
@@ -125,6 +126,9 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
             extra = {code: spec for path, codes in routes.ROUTE_ERRORS.items()
                      if any(getattr(r, "path", None) == path for r in module_router.routes) for code, spec in codes.items()}
             app.include_router(module_router, responses=extra)
+    # Middlewares added later wrap those added earlier: LimitsMiddleware (auth, body cap and deadline)
+    # runs first, then the fast path (the step and socket routes), then FastAPI's own stack and router.
+    app.add_middleware(StepFastPath, state=app.state.envgym)
     app.add_middleware(LimitsMiddleware, token=config.token, max_body_bytes=config.max_body_bytes,
                        body_timeout_s=config.body_timeout_s, on_error=lambda code: metrics.errors.labels(code=code).inc())
     _exact_openapi(app)

@@ -14,6 +14,8 @@ from typing import Callable
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, GCCollector, Histogram, generate_latest
 
+from envgym_server.step_metrics import StepMetrics
+
 # Steps of the trivial environment take well under a millisecond; sandboxed ones can take minutes.
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
@@ -25,9 +27,9 @@ class Metrics:
         self.sessions_open = Gauge("envgym_sessions_open", "Sessions whose episode is open (counted against max_sessions)", registry=r)
         self.sessions_created = Counter("envgym_sessions_created", "Sessions created", ["env"], registry=r)
         self.sessions_closed = Counter("envgym_sessions_closed", "Sessions closed, by final episode status", ["status"], registry=r)
-        self.steps = Counter("envgym_steps", "Steps taken", ["transport"], registry=r)
-        self.step_latency = Histogram("envgym_step_seconds", "Time spent in one environment step", ["transport"],
-                                      buckets=STEP_BUCKETS, registry=r)
+        # envgym_steps_total{transport} and envgym_step_seconds{transport}: updated on every step, so
+        # kept in plain Python and exposed as the same series (envgym_server.step_metrics).
+        self.steps = StepMetrics(r, STEP_BUCKETS)
         self.reset_latency = Histogram("envgym_reset_seconds", "Time to create a session (environment reset)",
                                        buckets=STEP_BUCKETS, registry=r)
         self.sandboxes_open = Gauge("envgym_sandboxes_open", "Sandboxes currently open", registry=r)
@@ -37,11 +39,6 @@ class Metrics:
         # python_gc_collections_total{generation}: the collector's cost grows with open sessions
         # when it is mistuned (see gc_tuning), so it is worth watching in production.
         GCCollector(registry=r)
-        # Pre-create the common label sets so the hot path only does a dict lookup.
-        self.step_rest = self.steps.labels(transport="rest")
-        self.step_ws = self.steps.labels(transport="ws")
-        self.latency_rest = self.step_latency.labels(transport="rest")
-        self.latency_ws = self.step_latency.labels(transport="ws")
 
     def bind(self, sessions_open: Callable[[], float], sandboxes_open: Callable[[], float]) -> None:
         """Gauges read live values at scrape time instead of being updated on every change."""

@@ -20,11 +20,12 @@ from starlette.responses import Response
 
 from envgym import __version__, registry
 from envgym.envs import load_family, resolve
-from envgym.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed
+from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.grader import get_grader
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
                              Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
 
+from envgym_server.disconnect import run_watching, step_watching
 from envgym_server.sessions import load_task
 from envgym_server.state import ServerState
 
@@ -93,40 +94,9 @@ HEALTH_TIMEOUT_S = 5.0
 async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Callable[[], Any] | None = None) -> T:
     """Await ``work`` in this request's task; if the client disconnects meanwhile, call ``on_gone``
     (default: cancel this task, so ``work`` stops where it stands) — a vanished client costs nothing.
-    The body has been read by then, so the next ``receive()`` only ever reports the disconnect."""
-    task = asyncio.current_task()
-    assert task is not None
-    gone = False
-
-    def check(message: asyncio.Future) -> None:
-        nonlocal gone
-        if message.cancelled() or message.exception() is not None or message.result().get("type") != "http.disconnect":
-            return
-        gone = True
-        if on_gone is not None:
-            on_gone()
-        else:
-            task.cancel()
-
-    watch = asyncio.ensure_future(request.receive())
-    watch.add_done_callback(check)
-    try:
-        return await work
-    except asyncio.CancelledError:
-        if not gone or on_gone is not None:
-            raise
-        task.uncancel()
-        log.info("%s %s: the client went away; its work was cancelled", request.method, request.url.path)
-        raise ClientGone() from None
-    finally:
-        watch.cancel()
-
-
-class ClientGone(SessionClosed):
-    """Raised in a request whose client has gone away; the answer is never read."""
-
-    def __init__(self) -> None:
-        super().__init__("the client went away")
+    The body has been read by then, so the next ``receive()`` only ever reports the disconnect
+    (``envgym_server.disconnect``: the watch starts only if the work is still running after a few ms)."""
+    return await run_watching(request.receive, work, on_gone, f"{request.method} {request.url.path}")
 
 
 # The step route is registered first: routes are matched in order, and it is the hot path.
@@ -135,9 +105,7 @@ class ClientGone(SessionClosed):
 async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
     """Apply one action. After the episode ends the session answers 409 ``session_closed``. A client
     that disconnects during the step has it cancelled, and the session ends as ``agent_error``."""
-    sessions = state_of(request).sessions
-    result = await cancel_on_disconnect(request, sessions.step(session_id, body.action),
-                                        lambda: sessions.cancel_step(session_id))
+    result = await step_watching(request.receive, state_of(request).sessions, session_id, body.action)
     return json_response(result)
 
 

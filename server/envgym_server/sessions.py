@@ -1,9 +1,10 @@
 """Sessions: one ``Environment`` instance per session id, with the server's limits applied.
 
 * capacity: at most ``max_sessions`` open at once; beyond it ``CapacityExhausted`` at once (never a wait);
-* step timeout: a step runs under ``asyncio.timeout`` in its request's task (a reset or grade as
-  a task of its own); when it overruns, it is cancelled (so the environment's awaits stop where
-  they are), the session ends with status ``timeout`` and its environment and sandboxes are closed;
+* step timeout: a step runs under ``asyncio.timeout`` in its request's task, armed once the step
+  first suspends (``envgym_server.deadline``; a reset or grade runs as a task of its own); when
+  it overruns, it is cancelled (so the environment's awaits stop where they are), the session ends
+  with status ``timeout`` and its environment and sandboxes are closed;
 * idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten (never during a
   step), sessions older than ``max_session_lifetime_s`` are ended as ``timeout`` and forgotten;
 * hand-made tasks: their sandboxes are checked against the server's caps (``ServerConfig.task_caps``);
@@ -35,7 +36,7 @@ import re
 import time
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, TypeVar
+from typing import Any, Awaitable, Callable, TypeVar
 
 from envgym.environment import Environment
 from envgym.envs import EnvRef, resolve
@@ -45,6 +46,7 @@ from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, S
 
 from envgym_server.config import ServerConfig
 from envgym_server.context import TrackedContext
+from envgym_server.deadline import run_to_first_wait, within
 from envgym_server.metrics import Metrics
 
 log = logging.getLogger("envgym_server")
@@ -191,9 +193,15 @@ class SessionManager:
             self._ttl_added.set()
         return session, result
 
-    async def step(self, session_id: str, action: Action, transport: str = "rest") -> StepResult:
+    async def step(self, session_id: str, action: Action, transport: str = "rest",
+                   on_suspend: Callable[[], Any] | None = None) -> StepResult:
+        """One step. ``on_suspend`` is called if the environment's step waits for something (the
+        transports start watching for their client's disconnect then)."""
         session = self.get(session_id)
-        async with session.lock:  # steps of one session run one at a time, in arrival order
+        # Steps of one session run one at a time, in arrival order (acquire/release rather than
+        # ``async with``: one coroutine less on the hot path).
+        await session.lock.acquire()
+        try:
             if session.closed:
                 raise SessionClosed(f"session {session_id!r} has ended ({session.status.value}); create a new session",
                                     details={"session_id": session_id, "status": session.status.value})
@@ -202,11 +210,16 @@ class SessionManager:
             # path); a timeout or a DELETE cancels this task while it is inside env.step.
             session.current = asyncio.current_task()
             started = time.perf_counter()
+            deadline = asyncio.get_running_loop().time() + self.config.step_timeout_s
             try:
-                async with asyncio.timeout(self.config.step_timeout_s) as limit:
-                    result = await session.env.step(action)
-                if limit.expired():  # the environment swallowed the cancellation: still a timeout
-                    raise TimeoutError
+                # run_until(step, deadline, on_suspend) inlined (envgym_server.deadline): the step runs
+                # up to its first wait; only then are the timeout (asyncio.timeout_at) and the
+                # transport's disconnect watch armed. A step that swallows the cancellation still times out.
+                finished, result = run_to_first_wait(session.env.step(action))
+                if not finished:
+                    if on_suspend is not None:
+                        on_suspend()
+                    result = await within(result, deadline)
             except TimeoutError:
                 await asyncio.shield(self._end(session, EpisodeStatus.timeout))
                 raise StepTimeout(
@@ -240,16 +253,13 @@ class SessionManager:
             session.steps += 1
             session.timings["last_step_s"] = elapsed
             session.timings["steps_s"] = session.timings.get("steps_s", 0.0) + elapsed
-            if transport == "ws":
-                self.metrics.step_ws.inc()
-                self.metrics.latency_ws.observe(elapsed)
-            else:
-                self.metrics.step_rest.inc()
-                self.metrics.latency_rest.observe(elapsed)
+            self.metrics.steps.observe("ws" if transport == "ws" else "rest", elapsed)
             if result.done or session.env.done:
                 # The episode's sandboxes are released before the last step is answered.
                 await asyncio.shield(self._end(session, session.env.status))
             return result
+        finally:
+            session.lock.release()
 
     def cancel_step(self, session_id: str, reason: str = "client_gone") -> bool:
         """Cancel the step running on a session (its client went away); True if one was running."""

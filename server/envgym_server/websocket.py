@@ -18,15 +18,18 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from typing import Any, Callable
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ValidationError
+from pydantic_core import to_json
 from starlette.websockets import WebSocketDisconnect
 
-from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStepDone
+from envgym.client_wire import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
 from envgym.errors import EnvgymError
-from envgym.protocol import ErrorInfo
+from envgym.protocol import ErrorInfo, StepResult
 
+from envgym_server.disconnect import WATCH_AFTER_S
 from envgym_server.errors import validation_details
 from envgym_server.state import ServerState
 
@@ -38,47 +41,96 @@ def _error(code: str, message: str, msg_id: object = None, details: dict | None 
     return WsError(id=msg_id, error=ErrorInfo(code=code, message=message, details=details or {}))  # type: ignore[arg-type]
 
 
+def step_done(msg_id: str | int | None, result: StepResult) -> str:
+    """``WsStepDone(id=msg_id, result=result).model_dump_json()``, without building the envelope
+    model: the step's reply is the hot path (half the cost of the model's dump)."""
+    return (b'{"type":"step","id":' + to_json(msg_id) + b',"result":' + result.__pydantic_serializer__.to_json(result)
+            + b"}").decode()
+
+
 class _Gone(Exception):
     """The client closed the socket or the connection dropped."""
 
 
+class RawSocket:
+    """The calls ``session_socket`` makes on a socket, straight on the ASGI ``receive``/``send``.
+    Starlette's ``WebSocket`` checks its state on every frame, and in the app's stack every send
+    passes two more wrappers; ``envgym_server.fastpath`` serves the socket route with this instead.
+    Same messages as Starlette's: accept after the ``websocket.connect``, text frames, close."""
+
+    __slots__ = ("app", "receive", "send")
+
+    def __init__(self, app: Any, receive: Callable, send: Callable) -> None:
+        self.app, self.receive, self.send = app, receive, send
+
+    async def accept(self) -> None:
+        message = await self.receive()
+        if message["type"] != "websocket.connect":
+            raise RuntimeError(f"expected the ASGI message 'websocket.connect', got {message['type']!r}")
+        await self.send({"type": "websocket.accept", "subprotocol": None, "headers": []})
+
+    async def send_text(self, data: str) -> None:
+        await self.send({"type": "websocket.send", "text": data})
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None:
+        await self.send({"type": "websocket.close", "code": code, "reason": reason or ""})
+
+
 @router.websocket("/v1/sessions/{session_id}/ws")
 async def session_socket(websocket: WebSocket, session_id: str) -> None:
+    """The route (for a path ``envgym_server.fastpath`` leaves to FastAPI, e.g. under a root path)."""
+    await serve_socket(websocket, session_id)
+
+
+async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> None:
+    """One socket's session, on Starlette's ``WebSocket`` or a ``RawSocket`` (the same calls)."""
     state: ServerState = websocket.app.state.envgym
     sessions = state.sessions
     await websocket.accept()
     owned = False
     stepping = False
 
-    async def reply(message: BaseModel) -> None:
+    async def reply(message: BaseModel | str) -> None:
         if isinstance(message, WsError):
             state.metrics.errors.labels(code=message.error.code).inc()
         try:
-            await websocket.send_text(message.model_dump_json())
+            await websocket.send_text(message if isinstance(message, str) else message.model_dump_json())
         except Exception as exc:  # noqa: BLE001 — the peer is gone (closed, reset): not a server error
             raise _Gone from exc
 
     def on_frame(frame: asyncio.Future) -> None:
-        # The socket is read ahead while a step runs, so a client that goes away mid-step has
-        # that step cancelled at once (and its sandbox work stopped) instead of after it finishes.
+        # A frame read ahead while a step runs: a client that goes away mid-step has that step
+        # cancelled at once (and its sandbox work stopped) instead of after it finishes.
         if stepping and (frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"):
             sessions.cancel_step(session_id)
 
-    def read_ahead() -> asyncio.Future:
-        future = asyncio.ensure_future(websocket.receive())
-        future.add_done_callback(on_frame)
-        return future
+    def read_ahead() -> None:
+        # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
+        # watch, envgym_server.disconnect): a Task per frame would cost more than a trivial step.
+        # The frame it reads is the next one served.
+        nonlocal next_frame, watch
+        watch = None
+        next_frame = asyncio.ensure_future(websocket.receive())
+        next_frame.add_done_callback(on_frame)
 
-    next_frame = read_ahead()
+    def arm_read_ahead() -> None:  # the step waits for something: SessionManager.step's on_suspend
+        nonlocal watch
+        if watch is None and next_frame is None:
+            watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)
+
+    watch: asyncio.TimerHandle | None = None
+    next_frame: asyncio.Future | None = None
     try:
         while True:
             try:
-                frame = await next_frame
+                if next_frame is not None:
+                    frame, next_frame = await next_frame, None
+                else:
+                    frame = await websocket.receive()
             except Exception as exc:  # noqa: BLE001 — a dropped connection surfaces here
                 raise _Gone from exc
             if frame["type"] == "websocket.disconnect":
                 raise _Gone
-            next_frame = read_ahead()
             raw = frame.get("text")
             if raw is None:
                 raw = frame.get("bytes")
@@ -93,7 +145,20 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                                    details={"errors": details}))
                 continue
             try:
-                if isinstance(msg, WsReset):
+                if isinstance(msg, WsStep):  # the hot path first
+                    stepping = True
+                    try:
+                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
+                    finally:
+                        stepping = False
+                        if watch is not None:
+                            watch.cancel()
+                            watch = None
+                    try:
+                        await websocket.send_text(step_done(msg.id, result))
+                    except Exception as exc:  # noqa: BLE001 — the peer is gone, as in reply()
+                        raise _Gone from exc
+                elif isinstance(msg, WsReset):
                     session, reset = await sessions.create(msg, session_id=session_id)
                     owned = True
                     await reply(WsResetDone(id=msg.id, session_id=session.id, observation=reset.observation, info=reset.info))
@@ -103,13 +168,6 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
                     await reply(WsClosed(id=msg.id, session_id=session_id))
                     await websocket.close()
                     return
-                else:
-                    stepping = True
-                    try:
-                        result = await sessions.step(session_id, msg.action, "ws")
-                    finally:
-                        stepping = False
-                    await reply(WsStepDone(id=msg.id, result=result))
             except EnvgymError as exc:
                 await reply(_error(exc.code, exc.message, msg.id, exc.details))
             except _Gone:
@@ -120,6 +178,7 @@ async def session_socket(websocket: WebSocket, session_id: str) -> None:
     except (_Gone, WebSocketDisconnect):
         log.info("the WebSocket of session %s was closed by the client", session_id)
     finally:
-        next_frame.cancel()
+        if next_frame is not None:
+            next_frame.cancel()
         if owned:
             await asyncio.shield(sessions.close(session_id))

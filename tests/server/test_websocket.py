@@ -120,3 +120,13 @@ async def test_delete_during_a_websocket_step_answers_and_keeps_the_socket(live_
         again = await exchange(ws, {"type": "reset", "env": "debug/echo", "task_id": "echo-0"})
         assert again["type"] == "reset"
         assert (await exchange(ws, {"type": "step", "action": "alpha"}))["result"]["reward"] == 1.0
+
+
+@pytest.mark.parametrize("msg_id", [None, 0, -3, 2**70, "abc", 'é "quoted" \n\u2028 \U0001f600'])
+def test_the_step_reply_is_the_models_own_dump(msg_id):
+    from envgym.client_wire import WsStepDone
+    from envgym.protocol import Observation, StepResult
+    from envgym_server.websocket import step_done
+
+    result = StepResult(observation=Observation.user("héllo \u2028 \"x\""), reward=0.5, info={"turn": 3, "nested": {"a": [1, None]}})
+    assert step_done(msg_id, result) == WsStepDone(id=msg_id, result=result).model_dump_json()
