@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, Callable, MutableMapping, TypeVar
 
 from envgym.errors import SessionClosed
 from envgym.protocol import Action, StepResult
@@ -52,7 +52,7 @@ class Watch:
 
     __slots__ = ("receive", "on_gone", "timer", "task", "gone")
 
-    def __init__(self, receive: Callable[[], Awaitable[dict[str, Any]]], on_gone: Callable[[], Any]) -> None:
+    def __init__(self, receive: Callable[[], Awaitable[MutableMapping[str, Any]]], on_gone: Callable[[], Any]) -> None:
         self.receive, self.on_gone = receive, on_gone
         self.timer: asyncio.TimerHandle | None = None
         self.task: asyncio.Future | None = None
@@ -80,7 +80,7 @@ class Watch:
             self.task.cancel()
 
 
-async def step_watching(receive: Callable[[], Awaitable[dict[str, Any]]], sessions: Any, session_id: str,
+async def step_watching(receive: Callable[[], Awaitable[MutableMapping[str, Any]]], sessions: Any, session_id: str,
                         action: Action) -> StepResult:
     """``sessions.step`` for a REST request: if its client disconnects while the step waits, the step
     is cancelled (``cancel_step``: the session ends as ``agent_error``, the answer is a 409 nobody reads)."""
@@ -91,7 +91,7 @@ async def step_watching(receive: Callable[[], Awaitable[dict[str, Any]]], sessio
         watch.stop()
 
 
-async def run_watching(receive: Callable[[], Awaitable[dict[str, Any]]], work: Awaitable[T],
+async def run_watching(receive: Callable[[], Awaitable[MutableMapping[str, Any]]], work: Awaitable[T],
                        on_gone: Callable[[], Any] | None = None, what: str = "") -> T:
     """Await ``work`` in the current task; if the client disconnects meanwhile, call ``on_gone``
     (default: cancel this task, so ``work`` stops where it stands, and raise ``ClientGone``).

@@ -98,6 +98,9 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
         except Exception as exc:  # noqa: BLE001 — the peer is gone (closed, reset): not a server error
             raise _Gone from exc
 
+    watch: asyncio.TimerHandle | None = None
+    next_frame: asyncio.Future | None = None
+
     def on_frame(frame: asyncio.Future) -> None:
         # A frame read ahead while a step runs: a client that goes away mid-step has that step
         # cancelled at once (and its sandbox work stopped) instead of after it finishes.
@@ -118,8 +121,6 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
         if watch is None and next_frame is None:
             watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)
 
-    watch: asyncio.TimerHandle | None = None
-    next_frame: asyncio.Future | None = None
     try:
         while True:
             try:
