@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
+from envgym.client_http import ConnectionLost, StepConnection
 from envgym.errors import EnvgymError, InvalidRequest, error_from_body
 from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, Grade, GradeRequest, ResetResult, SessionCreate,
                              SessionCreated, SessionState, StepRequest, StepResult, Task, TaskList)
@@ -134,7 +135,31 @@ class AsyncClient:
         self._per_pool = per_shard
         self._in_flight = [0] * shards
 
+        url = httpx.URL(self.base_url)
+        # Steps of REST episodes go over a StepConnection of their own (envgym.client_http) when
+        # the server is plain HTTP and no custom transport is given; everything else uses httpx.
+        self._step_target = (url.host, url.port or 80, url.raw_path.rstrip(b"/")) \
+            if url.scheme == "http" and transport is None else None
+
+    def step_connection(self) -> StepConnection | None:
+        """A new keep-alive connection for one episode's steps, or None where httpx must carry them
+        (https, a custom transport)."""
+        if self._step_target is None:
+            return None
+        host, port, _ = self._step_target
+        return StepConnection(host, port, headers=self._headers, timeout=self.timeout)
+
     # ------------------------------------------------------------------ plumbing
+    def _timed_out(self, method: str, path: str, exc: BaseException) -> ClientTimeout:
+        return ClientTimeout(f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
+                             f"({type(exc).__name__}); raise the client's timeout or check the server's load",
+                             details={"url": f"{self.base_url}{path}"})
+
+    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+        return ServerUnreachable(f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
+                                 "is `envgym serve` running there, and are host and port right?",
+                                 details={"url": self.base_url})
+
     async def _request(self, method: str, path: str, *, content: str | bytes | None = None,
                        params: dict[str, Any] | None = None) -> httpx.Response:
         request = httpx.Request(method, self.base_url + path, params=params, content=content,
@@ -149,13 +174,9 @@ class AsyncClient:
             finally:
                 await response.aclose()
         except httpx.TimeoutException as exc:
-            raise ClientTimeout(f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
-                                f"({type(exc).__name__}); raise the client's timeout or check the server's load",
-                                details={"url": f"{self.base_url}{path}"}) from exc
+            raise self._timed_out(method, path, exc) from exc
         except httpx.TransportError as exc:
-            raise ServerUnreachable(f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
-                                    "is `envgym serve` running there, and are host and port right?",
-                                    details={"url": self.base_url}) from exc
+            raise self._unreachable(exc) from exc
         finally:
             self._in_flight[pool] -= 1
         response.request = request
@@ -221,9 +242,23 @@ class AsyncClient:
         response = await self._request("POST", "/v1/sessions", content=body.model_dump_json(exclude_none=True))
         return _answer(SessionCreated, response)
 
-    async def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
+    async def step(self, session_id: str, action: Action | str | dict[str, Any], *,
+                   connection: StepConnection | None = None) -> StepResult:
+        """One step of a session; ``connection`` (from ``step_connection``) carries it instead of httpx."""
         body = StepRequest(action=_action(action)).model_dump_json(exclude_none=True)
-        response = await self._request("POST", f"/v1/sessions/{session_id}/step", content=body)
+        path = f"/v1/sessions/{session_id}/step"
+        if connection is None or self._step_target is None:
+            return _answer(StepResult, await self._request("POST", path, content=body))
+        try:
+            status, headers, content = await connection.post(self._step_target[2] + path.encode(), body.encode())
+        except TimeoutError as exc:
+            raise self._timed_out("POST", path, exc) from exc
+        except ConnectionLost as exc:
+            raise self._unreachable(exc) from exc
+        response = httpx.Response(status, headers=list(headers.items()), content=content,
+                                  request=httpx.Request("POST", self.base_url + path))
+        if status >= 400:
+            raise self._error(response)
         return _answer(StepResult, response)
 
     async def get_session(self, session_id: str) -> SessionState:
@@ -270,6 +305,7 @@ class RemoteEpisode:
         self.env_id = env_id
         self.options = dict(options or {})
         self.session_id: str | None = None
+        self._connection: StepConnection | None = None
 
     @staticmethod
     def _task_fields(task: Task | str) -> dict[str, Any]:
@@ -286,10 +322,15 @@ class RemoteEpisode:
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
         if self.session_id is None:
             raise EnvgymError("call reset() before step()")
-        return await self.client.step(self.session_id, action)
+        if self._connection is None:
+            self._connection = self.client.step_connection()
+        return await self.client.step(self.session_id, action, connection=self._connection)
 
     async def close(self) -> None:
         session_id, self.session_id = self.session_id, None
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            connection.close()
         if session_id is not None:
             await self.client.close_session(session_id)
 
