@@ -32,8 +32,8 @@ import envgym_web
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.runtime import WebRuntime
+from web_procstats import process_cpu_seconds
 
-TICK = os.sysconf("SC_CLK_TCK")
 
 
 def _children() -> dict[int, list[int]]:
@@ -79,13 +79,9 @@ def cpu_by_kind() -> Counter[str]:
     while todo:
         pid = todo.pop()
         todo.extend(kids.get(pid, []))
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        out[_kind(pid)] += sum(int(x) for x in fields[11:15]) / TICK
+        cpu = process_cpu_seconds(pid)
+        if cpu:  # a process gone meanwhile (or one that never ran) has no line
+            out[_kind(pid)] += cpu
     return out
 
 

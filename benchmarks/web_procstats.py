@@ -37,18 +37,19 @@ def _tree(root: int) -> list[int]:
     return out
 
 
+def process_cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) of ``pid`` and of the children it reaped; 0 for a process gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rfind(")") + 2:].split()
+    return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+
+
 def tree_cpu_seconds(root: int | None = None) -> float:
-    tick = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for pid in _tree(root or os.getpid()):
-        try:
-            with open(f"/proc/{pid}/stat") as fh:
-                stat = fh.read()
-        except OSError:
-            continue
-        fields = stat[stat.rfind(")") + 2:].split()
-        total += sum(int(x) for x in fields[11:15]) / tick
-    return total
+    return sum(process_cpu_seconds(pid) for pid in _tree(root or os.getpid()))
 
 
 def tree_pss_mb(root: int | None = None) -> float:
