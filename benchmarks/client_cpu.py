@@ -55,7 +55,7 @@ async def main(args: argparse.Namespace) -> None:
     try:
         for sessions in args.sessions:
             for round_no in range(args.rounds):
-                for httpx_only in ((False, True) if round_no % 2 == 0 else (True, False)):
+                for httpx_only in (False, True) if round_no % 2 == 0 else (True, False):
                     ms = await client_ms_per_step(url, httpx_only, sessions, args.duration)
                     figures.setdefault((sessions, httpx_only), []).append(ms)
     finally:

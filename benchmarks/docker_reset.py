@@ -71,8 +71,9 @@ def docker(*args: str) -> float:
 
 def docker_run_exec(image: str) -> float:
     started = time.perf_counter()
-    cid = subprocess.run(["docker", "run", "-d", "--label", LABEL, image, "sleep", "300"], check=True,
-                         capture_output=True, text=True).stdout.strip()
+    cid = subprocess.run(
+        ["docker", "run", "-d", "--label", LABEL, image, "sleep", "300"], check=True, capture_output=True, text=True
+    ).stdout.strip()
     subprocess.run(["docker", "exec", cid, "true"], check=True, capture_output=True)
     elapsed = time.perf_counter() - started
     subprocess.run(["docker", "rm", "-f", cid], capture_output=True)
@@ -81,8 +82,9 @@ def docker_run_exec(image: str) -> float:
 
 async def main(rounds: int) -> None:
     console = Console()
-    times: dict[str, list[float]] = {k: [] for k in ("first build", "cached build", "warm pool", "docker run",
-                                                    "docker run + exec")}
+    times: dict[str, list[float]] = {
+        k: [] for k in ("first build", "cached build", "warm pool", "docker run", "docker run + exec")
+    }
     built: list[str] = []
     with tempfile.TemporaryDirectory(prefix="envgym-bench-") as tmp:
         plain = EnvContext(sandbox="docker")
@@ -96,27 +98,33 @@ async def main(rounds: int) -> None:
                 cached, _ = await timed_reset(plain, task)
                 await timed_reset(pooled, task)  # starts the pool of this task's shape ...
                 provider = pooled.provider("docker")
-                while provider.spares(spec) < 1:   # ... and waits until its spare is up
+                while provider.spares(spec) < 1:  # ... and waits until its spare is up
                     await asyncio.sleep(0.05)
                 warm, _ = await timed_reset(pooled, task)
                 run = docker("run", "--rm", "--label", LABEL, image, "true")
                 run_exec = docker_run_exec(image)
                 for key, value in zip(times, (first, cached, warm, run, run_exec)):
                     times[key].append(value)
-                console.print(f"round {i + 1}/{rounds}: " + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items()))
+                console.print(
+                    f"round {i + 1}/{rounds}: " + ", ".join(f"{k} {v[-1] * 1000:.0f} ms" for k, v in times.items())
+                )
         finally:
             await plain.aclose()
             await pooled.aclose()
             for image in built:
                 subprocess.run(["docker", "rmi", "-f", image], capture_output=True)
     base = statistics.median(times["docker run"])
-    table = Table(title=f"reset of a Dockerfile task (corpus dockerfile-basic), {rounds} interleaved rounds, "
-                        f"load average {os.getloadavg()[0]:.2f}")
+    table = Table(
+        title=f"reset of a Dockerfile task (corpus dockerfile-basic), {rounds} interleaved rounds, "
+        f"load average {os.getloadavg()[0]:.2f}"
+    )
     for col in ("", "p50 ms", "min ms", "max ms", "× docker run"):
         table.add_column(col, justify="right" if col else "left")
     for key, values in times.items():
         p50 = statistics.median(values)
-        table.add_row(key, f"{p50 * 1000:.0f}", f"{min(values) * 1000:.0f}", f"{max(values) * 1000:.0f}", f"{p50 / base:.2f}")
+        table.add_row(
+            key, f"{p50 * 1000:.0f}", f"{min(values) * 1000:.0f}", f"{max(values) * 1000:.0f}", f"{p50 / base:.2f}"
+        )
     console.print(table)
 
 

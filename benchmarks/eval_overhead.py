@@ -35,11 +35,20 @@ async def bare_loop(episodes: int) -> float:
     return time.perf_counter() - started
 
 
-async def runner(episodes: int, concurrency: int, server: str | None = None, websocket: bool = False) -> tuple[float, dict]:
+async def runner(
+    episodes: int, concurrency: int, server: str | None = None, websocket: bool = False
+) -> tuple[float, dict]:
     samples = max(1, episodes // 10)  # debug/echo has 10 tasks
     with tempfile.TemporaryDirectory() as out:
-        cfg = EvalConfig(env="debug/echo", agent="oracle", out=out, samples=samples, concurrency=concurrency, server=server,
-                         websocket=websocket)
+        cfg = EvalConfig(
+            env="debug/echo",
+            agent="oracle",
+            out=out,
+            samples=samples,
+            concurrency=concurrency,
+            server=server,
+            websocket=websocket,
+        )
         started = time.perf_counter()
         result = await EvalRunner(cfg).run()
         elapsed = time.perf_counter() - started
@@ -57,7 +66,10 @@ def main() -> None:
     bare = asyncio.run(bare_loop(n))
     elapsed, summary = asyncio.run(runner(n, args.concurrency))
     assert summary["episodes"] == (n // 10) * 10 and summary["mean_reward"] == 1.0
-    rows = [("bare run_episode loop", n, bare), (f"eval runner in-process (c={args.concurrency})", summary["episodes"], elapsed)]
+    rows = [
+        ("bare run_episode loop", n, bare),
+        (f"eval runner in-process (c={args.concurrency})", summary["episodes"], elapsed),
+    ]
     if args.server:
         from envgym.eval.server_process import ServerProcess
 
@@ -70,7 +82,9 @@ def main() -> None:
     for name, count, secs in rows:
         print(f"{name:<44} {count:>9} {secs:>9.2f} {count / secs * 60:>13,.0f}")
     per_ep_overhead_ms = (elapsed / summary["episodes"] - bare / n) * 1000
-    print(f"runner overhead per episode over the bare loop: {per_ep_overhead_ms:.3f} ms (target: >= 1,000 episodes/min)")
+    print(
+        f"runner overhead per episode over the bare loop: {per_ep_overhead_ms:.3f} ms (target: >= 1,000 episodes/min)"
+    )
 
 
 if __name__ == "__main__":

@@ -37,13 +37,23 @@ TASK = {"id": "h1", "suite": "s", "prompt": "?", "private": {"answer": "42", "pa
 ALL = [{"name": "n", "grader": "numeric"}, {"name": "r", "grader": "regex"}, {"name": "e", "grader": "exact"}]
 HOSTILE = [
     {"grader": "regex", "task": TASK, "submission": {"answer": "a" * 40 + "!"}},
-    {"grader": "regex", "grader_config": {"pattern": r"^(\w+\s?)*$"}, "task": TASK, "submission": {"answer": "word " * 100_000 + "!"}},
+    {
+        "grader": "regex",
+        "grader_config": {"pattern": r"^(\w+\s?)*$"},
+        "task": TASK,
+        "submission": {"answer": "word " * 100_000 + "!"},
+    },
     {"grader": "numeric", "task": TASK, "submission": {"answer": "1e30000000"}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "1e999"}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "9" * 1_000_000}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "-inf"}},
     {"grader": "exact", "task": TASK, "submission": {"answer": " x" * 1_000_000}},
-    {"grader": "weighted", "grader_config": {"components": ALL}, "task": TASK, "submission": {"answer": "1e30000000" + "a" * 40 + "!"}},
+    {
+        "grader": "weighted",
+        "grader_config": {"components": ALL},
+        "task": TASK,
+        "submission": {"answer": "1e30000000" + "a" * 40 + "!"},
+    },
     {"env": "reasoning/chain_sum", "task_id": "0000", "submission": {"answer": "<answer>" * 200_000}},
     {"env": "reasoning/basic_arithmetic", "task_id": "0000", "submission": {"answer": "<think>" + "Answer:" * 150_000}},
 ]
@@ -53,10 +63,13 @@ async def hostile_forever(url: str, clients: int) -> None:
     """The hostile side (run as its own process): each client cycles through HOSTILE for ever."""
     bodies = [json.dumps(b).encode() for b in HOSTILE]
     async with httpx.AsyncClient(base_url=url, timeout=300) as client:
+
         async def one(offset: int) -> None:
             i = offset
             while True:
-                reply = await client.post("/v1/grade", content=bodies[i % len(bodies)], headers={"content-type": "application/json"})
+                reply = await client.post(
+                    "/v1/grade", content=bodies[i % len(bodies)], headers={"content-type": "application/json"}
+                )
                 if reply.status_code >= 500:
                     print(f"hostile request {i % len(bodies)}: {reply.status_code} {reply.text[:200]}", file=sys.stderr)
                 i += 1
@@ -74,8 +87,11 @@ async def normal_phase(url: str, sessions: int, duration: float) -> tuple[float,
     async def one(k: int) -> None:
         sid = f"hostile-bench-{k:04d}-{time.monotonic_ns()}"
         async with connect(f"{ws_base}/v1/sessions/{sid}/ws", max_size=None) as ws:
-            await ws.send(json.dumps({"type": "reset", "env": "debug/counter", "task_id": "count-to-8",
-                                      "options": {"max_turns": 10**9}}))
+            await ws.send(
+                json.dumps(
+                    {"type": "reset", "env": "debug/counter", "task_id": "count-to-8", "options": {"max_turns": 10**9}}
+                )
+            )
             await ws.recv()
             while time.monotonic() < stop:
                 started = time.perf_counter()
@@ -113,7 +129,9 @@ def main() -> None:
         rows = []
         for r in range(args.rounds):
             quiet = asyncio.run(normal_phase(url, args.sessions, args.duration))
-            hostile = subprocess.Popen([sys.executable, __file__, "--hostile", url, "--hostile-clients", str(args.hostile_clients)])
+            hostile = subprocess.Popen(
+                [sys.executable, __file__, "--hostile", url, "--hostile-clients", str(args.hostile_clients)]
+            )
             try:
                 time.sleep(1.0)  # let the hostile load build up before measuring
                 loud = asyncio.run(normal_phase(url, args.sessions, args.duration))
@@ -121,17 +139,24 @@ def main() -> None:
                 hostile.kill()
                 hostile.wait()
             rows.append((quiet, loud))
-            print(f"round {r + 1}: quiet {quiet[0]:8.0f} steps/s p99 {quiet[1]:7.2f} ms | "
-                  f"hostile {loud[0]:8.0f} steps/s p99 {loud[1]:7.2f} ms | ratio steps/s {loud[0] / quiet[0]:.3f}, "
-                  f"p99 {loud[1] / quiet[1]:.3f}", flush=True)
+            print(
+                f"round {r + 1}: quiet {quiet[0]:8.0f} steps/s p99 {quiet[1]:7.2f} ms | "
+                f"hostile {loud[0]:8.0f} steps/s p99 {loud[1]:7.2f} ms | ratio steps/s {loud[0] / quiet[0]:.3f}, "
+                f"p99 {loud[1] / quiet[1]:.3f}",
+                flush=True,
+            )
         q_rate = statistics.mean(q[0] for q, _ in rows)
         h_rate = statistics.mean(h[0] for _, h in rows)
         q_p99 = statistics.mean(q[1] for q, _ in rows)
         h_p99 = statistics.mean(h[1] for _, h in rows)
-        print(f"\n{args.sessions} normal WebSocket sessions, {args.hostile_clients} hostile clients, {args.rounds} x {args.duration:g} s, "
-              f"load average {os.getloadavg()[0]:.2f}")
-        print(f"mean: quiet {q_rate:.0f} steps/s, p99 {q_p99:.2f} ms; hostile {h_rate:.0f} steps/s, p99 {h_p99:.2f} ms; "
-              f"steps/s ratio {h_rate / q_rate:.3f}, p99 ratio {h_p99 / q_p99:.3f}")
+        print(
+            f"\n{args.sessions} normal WebSocket sessions, {args.hostile_clients} hostile clients, {args.rounds} x {args.duration:g} s, "
+            f"load average {os.getloadavg()[0]:.2f}"
+        )
+        print(
+            f"mean: quiet {q_rate:.0f} steps/s, p99 {q_p99:.2f} ms; hostile {h_rate:.0f} steps/s, p99 {h_p99:.2f} ms; "
+            f"steps/s ratio {h_rate / q_rate:.3f}, p99 ratio {h_p99 / q_p99:.3f}"
+        )
     finally:
         if server is not None:
             server.terminate()

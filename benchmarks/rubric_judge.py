@@ -39,15 +39,23 @@ async def grade_all(tasks, ctx, concurrency: int) -> float:
 async def main(concurrency: int) -> None:
     tasks = [t for s in RubricEnvironment.suites() for t in RubricEnvironment.tasks(s.name)]
     async with StandinJudge() as server:
-        ctx = EnvContext(sandbox="process", settings={"rubric.judge_base_url": server.base_url, "rubric.judge_model": "standin",
-                                                      "rubric.judge_concurrency": concurrency})
+        ctx = EnvContext(
+            sandbox="process",
+            settings={
+                "rubric.judge_base_url": server.base_url,
+                "rubric.judge_model": "standin",
+                "rubric.judge_concurrency": concurrency,
+            },
+        )
         judge_module._JUDGES.clear()
         cold = await grade_all(tasks, ctx, concurrency)
         cold_calls = len(server.requests)
         warm = await grade_all(tasks, ctx, concurrency)
         warm_calls = len(server.requests) - cold_calls
         await ctx.aclose()
-    print(f"rubric family, {len(tasks)} reference answers, grading concurrency {concurrency}, process sandbox for python checks")
+    print(
+        f"rubric family, {len(tasks)} reference answers, grading concurrency {concurrency}, process sandbox for python checks"
+    )
     print(f"{'':<12}{'wall s':>10}{'answers/s':>12}{'judge calls':>14}")
     print(f"{'cold cache':<12}{cold:>10.2f}{len(tasks) / cold:>12.1f}{cold_calls:>14}")
     print(f"{'warm cache':<12}{warm:>10.2f}{len(tasks) / warm:>12.1f}{warm_calls:>14}")

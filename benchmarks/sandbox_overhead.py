@@ -68,10 +68,34 @@ class CpuGroup:
 
 
 def raw_bwrap_argv() -> list[str]:
-    return [shutil.which("bwrap") or "/usr/bin/bwrap", "--unshare-user", "--unshare-pid", "--unshare-ipc",
-            "--unshare-uts", "--unshare-net", "--unshare-cgroup-try", "--uid", "0", "--gid", "0", "--die-with-parent",
-            "--new-session", "--size", str(512 << 20), "--tmpfs", "/", *_system_dir_args(), "--proc", "/proc",
-            "--dev", "/dev", "--chdir", "/", "--", "/usr/bin/true"]
+    return [
+        shutil.which("bwrap") or "/usr/bin/bwrap",
+        "--unshare-user",
+        "--unshare-pid",
+        "--unshare-ipc",
+        "--unshare-uts",
+        "--unshare-net",
+        "--unshare-cgroup-try",
+        "--uid",
+        "0",
+        "--gid",
+        "0",
+        "--die-with-parent",
+        "--new-session",
+        "--size",
+        str(512 << 20),
+        "--tmpfs",
+        "/",
+        *_system_dir_args(),
+        "--proc",
+        "/proc",
+        "--dev",
+        "/dev",
+        "--chdir",
+        "/",
+        "--",
+        "/usr/bin/true",
+    ]
 
 
 def raw_bwrap(argv: list[str], group: CpuGroup) -> None:
@@ -82,8 +106,9 @@ def raw_bwrap(argv: list[str], group: CpuGroup) -> None:
             os.setgid(NOBODY)
             os.setuid(NOBODY)
 
-    done = subprocess.run(argv, preexec_fn=preexec, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, cwd="/")
+    done = subprocess.run(
+        argv, preexec_fn=preexec, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd="/"
+    )
     assert done.returncode == 0, done.stderr
 
 
@@ -120,9 +145,14 @@ async def opens(provider, runs: int) -> dict:
         (CPUACCT / "cgroup.procs").write_text(str(os.getpid()))
     ours.remove()
     raw.remove()
-    return {"raw": raw_t, "open": open_t, "close": close_t,
-            "raw_cpu": (raw1 - raw0 + spawn_cpu) / runs, "open_cpu": (ours1 - ours0 - spawn_cpu) / runs,
-            "close_cpu": (ours2 - ours1) / runs}
+    return {
+        "raw": raw_t,
+        "open": open_t,
+        "close": close_t,
+        "raw_cpu": (raw1 - raw0 + spawn_cpu) / runs,
+        "open_cpu": (ours1 - ours0 - spawn_cpu) / runs,
+        "close_cpu": (ours2 - ours1) / runs,
+    }
 
 
 async def unsandboxed(argv: list[str]) -> None:
@@ -133,9 +163,11 @@ async def unsandboxed(argv: list[str]) -> None:
 async def commands(provider, runs: int) -> list[tuple[str, list[float], list[float]]]:
     box = await provider.create()
     rows = []
-    cases = [("true", ["/usr/bin/true"], lambda: box.exec(["/usr/bin/true"])),
-             ("python3 -c pass", ["/usr/bin/python3", "-c", "pass"], lambda: box.exec(["/usr/bin/python3", "-c", "pass"])),
-             ("exec_python('pass')", ["/usr/bin/python3", "-I", "-S", "-c", "pass"], lambda: box.exec_python("pass"))]
+    cases = [
+        ("true", ["/usr/bin/true"], lambda: box.exec(["/usr/bin/true"])),
+        ("python3 -c pass", ["/usr/bin/python3", "-c", "pass"], lambda: box.exec(["/usr/bin/python3", "-c", "pass"])),
+        ("exec_python('pass')", ["/usr/bin/python3", "-I", "-S", "-c", "pass"], lambda: box.exec_python("pass")),
+    ]
     try:
         for label, argv, boxed_call in cases:
             direct, boxed = [], []
@@ -163,9 +195,11 @@ async def guards(provider) -> list[tuple[str, float]]:
         cpu = await box.exec(["/usr/bin/python3", "-c", "while True: pass"], timeout=60)
     finally:
         await box.close()
-    rows = [("exec timeout (0.5 s) → its return, past the deadline", timed.duration_s - 0.5),
-            ("killed supervisor → the exec's return", supervisor.duration_s),
-            ("CPU limit (1 s of CPU) → the command's end", cpu.duration_s)]
+    rows = [
+        ("exec timeout (0.5 s) → its return, past the deadline", timed.duration_s - 0.5),
+        ("killed supervisor → the exec's return", supervisor.duration_s),
+        ("CPU limit (1 s of CPU) → the command's end", cpu.duration_s),
+    ]
     try:
         rows.append(("grading whose solution stopped the zygote → its end", await _stopped_zygote_grading()))
     except ImportError:
@@ -180,8 +214,10 @@ async def _stopped_zygote_grading() -> float:
 
     ctx = EnvContext(sandbox="bwrap")
     env = CodingEnvironment("repo", context=ctx)
-    stop = ("/usr/bin/python3 - <<'EOF'\np = 'cachelib/__init__.py'\nsource = open(p).read()\n"
-            "open(p, 'w').write('import os, signal\\nos.kill(os.getppid(), signal.SIGSTOP)\\n' + source)\nEOF")
+    stop = (
+        "/usr/bin/python3 - <<'EOF'\np = 'cachelib/__init__.py'\nsource = open(p).read()\n"
+        "open(p, 'w').write('import os, signal\\nos.kill(os.getppid(), signal.SIGSTOP)\\n' + source)\nEOF"
+    )
     try:
         await env.reset(CodingEnvironment.get_task("repo", "lru-cache-recency"))
         await env.step(Action.call("bash", command=stop))
@@ -207,19 +243,29 @@ async def main(provider_name: str, runs: int, with_guards: bool) -> None:
     print(f"provider: {provider_name}   runs: {runs}   load average (1 min) at the end: {os.getloadavg()[0]:.2f}")
     print()
     print(f"{'open':<34}{'p50':>10}{'p95':>10}{'CPU/open':>11}")
-    print(f"{'raw bwrap start (true)':<34}{pct(o['raw'], .5) * ms:>8.2f}ms{pct(o['raw'], .95) * ms:>8.2f}ms"
-          f"{o['raw_cpu'] * ms:>9.2f}ms")
-    print(f"{'envgym sandbox open':<34}{pct(o['open'], .5) * ms:>8.2f}ms{pct(o['open'], .95) * ms:>8.2f}ms"
-          f"{o['open_cpu'] * ms:>9.2f}ms")
-    print(f"{'ratio (target p50 <= 2)':<34}{pct(o['open'], .5) / pct(o['raw'], .5):>10.2f}"
-          f"{pct(o['open'], .95) / pct(o['raw'], .95):>10.2f}{o['open_cpu'] / o['raw_cpu']:>11.2f}")
-    print(f"{'envgym sandbox close':<34}{pct(o['close'], .5) * ms:>8.2f}ms{pct(o['close'], .95) * ms:>8.2f}ms"
-          f"{o['close_cpu'] * ms:>9.2f}ms")
+    print(
+        f"{'raw bwrap start (true)':<34}{pct(o['raw'], 0.5) * ms:>8.2f}ms{pct(o['raw'], 0.95) * ms:>8.2f}ms"
+        f"{o['raw_cpu'] * ms:>9.2f}ms"
+    )
+    print(
+        f"{'envgym sandbox open':<34}{pct(o['open'], 0.5) * ms:>8.2f}ms{pct(o['open'], 0.95) * ms:>8.2f}ms"
+        f"{o['open_cpu'] * ms:>9.2f}ms"
+    )
+    print(
+        f"{'ratio (target p50 <= 2)':<34}{pct(o['open'], 0.5) / pct(o['raw'], 0.5):>10.2f}"
+        f"{pct(o['open'], 0.95) / pct(o['raw'], 0.95):>10.2f}{o['open_cpu'] / o['raw_cpu']:>11.2f}"
+    )
+    print(
+        f"{'envgym sandbox close':<34}{pct(o['close'], 0.5) * ms:>8.2f}ms{pct(o['close'], 0.95) * ms:>8.2f}ms"
+        f"{o['close_cpu'] * ms:>9.2f}ms"
+    )
     print()
     print(f"{'command':<22}{'direct p50':>12}{'direct p95':>12}{'sandbox p50':>13}{'sandbox p95':>13}{'Δ p50':>10}")
     for label, direct, boxed in cmd_rows:
-        print(f"{label:<22}{pct(direct, .5) * ms:>10.2f}ms{pct(direct, .95) * ms:>10.2f}ms{pct(boxed, .5) * ms:>11.2f}ms"
-              f"{pct(boxed, .95) * ms:>11.2f}ms{(pct(boxed, .5) - pct(direct, .5)) * ms:>8.2f}ms")
+        print(
+            f"{label:<22}{pct(direct, 0.5) * ms:>10.2f}ms{pct(direct, 0.95) * ms:>10.2f}ms{pct(boxed, 0.5) * ms:>11.2f}ms"
+            f"{pct(boxed, 0.95) * ms:>11.2f}ms{(pct(boxed, 0.5) - pct(direct, 0.5)) * ms:>8.2f}ms"
+        )
     if guard_rows:
         print()
         for label, seconds in guard_rows:

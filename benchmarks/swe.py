@@ -67,13 +67,21 @@ def by_hand(image: str, task_id: str) -> float:
     p = task.private
     if task.payload["form"] == "swesmith":
         # the image is clean: apply the bug, then its reverse (the fix); the whole suite runs
-        script = "cd /testbed && printf '%s' \"$BUG\" | git apply - && printf '%s' \"$BUG\" | git apply -R - && " + p["test_cmd"]
+        script = (
+            "cd /testbed && printf '%s' \"$BUG\" | git apply - && printf '%s' \"$BUG\" | git apply -R - && "
+            + p["test_cmd"]
+        )
         env = {"BUG": p["patch"]}
     else:
-        script = ("cd /testbed && printf '%s' \"$FIX\" | git apply - && printf '%s' \"$TESTS\" | git apply - && "
-                  + (p["test_cmd"] or "bash -c \"$EVAL\""))
+        script = "cd /testbed && printf '%s' \"$FIX\" | git apply - && printf '%s' \"$TESTS\" | git apply - && " + (
+            p["test_cmd"] or 'bash -c "$EVAL"'
+        )
         env = {"FIX": p["patch"], "TESTS": p["test_patch"], "EVAL": p.get("eval_script") or ""}
-    args = ["docker", "run", "--rm", "--network", "none"] + [a for k in env for a in ("-e", k)] + [image, "bash", "-c", script]
+    args = (
+        ["docker", "run", "--rm", "--network", "none"]
+        + [a for k in env for a in ("-e", k)]
+        + [image, "bash", "-c", script]
+    )
     t0 = time.perf_counter()
     subprocess.run(args, env={**env, "PATH": "/usr/local/bin:/usr/bin:/bin"}, capture_output=True, check=False)
     return time.perf_counter() - t0
@@ -83,13 +91,17 @@ async def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--instances", nargs="*", default=list(DEFAULT))
     ap.add_argument("--rounds", type=int, default=5)
-    ap.add_argument("--warm-pool", type=int, default=0, help="the docker provider's warm pool size for the second reset column")
+    ap.add_argument(
+        "--warm-pool", type=int, default=0, help="the docker provider's warm pool size for the second reset column"
+    )
     args = ap.parse_args()
     cold = EnvContext(sandbox="docker")
     warm = EnvContext(sandbox="docker", sandbox_options={"warm_pool": args.warm_pool}) if args.warm_pool else None
     print(f"{'instance':58} {'reset':>8} {'reset(warm)':>11} {'grade':>8} {'by hand':>8} {'grade/hand':>10}")
     for task_id in args.instances:
-        _, _, reward, image = await episode(cold, task_id)  # builds the image once, so every figure is for a cached image
+        _, _, reward, image = await episode(
+            cold, task_id
+        )  # builds the image once, so every figure is for a cached image
         assert reward == 1.0, f"{task_id}: the reference fix scored {reward}"
         resets, warm_resets, grades, hands = [], [], [], []
         for _ in range(args.rounds):  # interleaved, so load changes hit every column alike
@@ -100,8 +112,10 @@ async def main() -> None:
             if warm is not None:
                 warm_resets.append((await episode(warm, task_id))[0])
         warm_col = f"{med(warm_resets):10.2f}s" if warm_resets else f"{'-':>11}"
-        print(f"{task_id:58} {med(resets):7.2f}s {warm_col} {med(grades):7.2f}s {med(hands):7.2f}s "
-              f"{med(grades) / med(hands):9.2f}x")
+        print(
+            f"{task_id:58} {med(resets):7.2f}s {warm_col} {med(grades):7.2f}s {med(hands):7.2f}s "
+            f"{med(grades) / med(hands):9.2f}x"
+        )
     await cold.aclose()
     if warm is not None:
         await warm.aclose()

@@ -74,7 +74,9 @@ async def in_process(provider: str, concurrency: int, commands: int, rounds: int
     resets, steps = [], []
     try:
         for r in range(rounds):
-            results = await asyncio.gather(*(episode(ctx, TASKS[(r + i) % len(TASKS)], commands) for i in range(concurrency)))
+            results = await asyncio.gather(
+                *(episode(ctx, TASKS[(r + i) % len(TASKS)], commands) for i in range(concurrency))
+            )
             for reset, step in results:
                 resets.append(reset)
                 steps.extend(step)
@@ -90,14 +92,23 @@ async def through_server(provider: str, concurrency: int, commands: int) -> tupl
     app = create_app(ServerConfig(sandbox=provider, max_sessions=max(64, concurrency)))
     resets: list[float] = []
     steps: list[float] = []
-    step_body = lambda cmd: {"action": {"role": "assistant", "tool_calls": [  # noqa: E731
-        {"id": "c", "type": "function", "function": {"name": "bash", "arguments": json.dumps({"command": cmd})}}]}}
+    step_body = lambda cmd: {
+        "action": {
+            "role": "assistant",
+            "tool_calls": [  # noqa: E731
+                {"id": "c", "type": "function", "function": {"name": "bash", "arguments": json.dumps({"command": cmd})}}
+            ],
+        }
+    }
 
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://bench", timeout=300) as http:
+
             async def one(i: int) -> None:
                 t0 = time.perf_counter()
-                created = await http.post("/v1/sessions", json={"env": "terminal/core", "task_id": TASKS[i % len(TASKS)]})
+                created = await http.post(
+                    "/v1/sessions", json={"env": "terminal/core", "task_id": TASKS[i % len(TASKS)]}
+                )
                 created.raise_for_status()
                 resets.append(time.perf_counter() - t0)
                 sid = created.json()["session_id"]
@@ -129,10 +140,14 @@ async def main() -> None:
         resets, steps = await in_process(provider, 1, args.commands, args.rounds * 2)
         print(f"{provider:9} {'in-process, 1 at once':22} {len(resets):>8} {med(resets):>14} {med(steps):>16}")
         resets, steps = await in_process(provider, args.concurrency, args.commands, 1)
-        print(f"{provider:9} {f'in-process, {args.concurrency} at once':22} {len(resets):>8} {med(resets):>14} {med(steps):>16}")
+        print(
+            f"{provider:9} {f'in-process, {args.concurrency} at once':22} {len(resets):>8} {med(resets):>14} {med(steps):>16}"
+        )
         try:
             resets, steps = await through_server(provider, args.concurrency, args.commands)
-            print(f"{provider:9} {f'HTTP API, {args.concurrency} at once':22} {len(resets):>8} {med(resets):>14} {med(steps):>16}")
+            print(
+                f"{provider:9} {f'HTTP API, {args.concurrency} at once':22} {len(resets):>8} {med(resets):>14} {med(steps):>16}"
+            )
         except ImportError:
             print(f"{provider:9} HTTP API: envgym-server is not installed")
         except Exception as exc:  # noqa: BLE001 — a failed request is reported, the other rows still print

@@ -62,8 +62,12 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 ERRORS: list[str] = []
-PLAN = [("click", "link", "Orders"), ("click", "link", "Order O-1003"),
-        ("type", "textbox", "Search products", "mug"), ("click", "link", "Blue Diner Mug")]
+PLAN = [
+    ("click", "link", "Orders"),
+    ("click", "link", "Order O-1003"),
+    ("type", "textbox", "Search products", "mug"),
+    ("click", "link", "Blue Diner Mug"),
+]
 Phase = Callable[[str, Awaitable[object]], Awaitable[object]]
 
 
@@ -87,7 +91,11 @@ async def episode(ctx: EnvContext, phase: Phase) -> None:
                 ERRORS.append(obs.data["error"])  # counted and reported; the episode is abandoned
                 return
             el = find(parse_elements(page_text(obs)), step[1], step[2])
-            action = Action.call("click", id=el.id) if step[0] == "click" else Action.call("type", id=el.id, text=step[3], submit=True)
+            action = (
+                Action.call("click", id=el.id)
+                if step[0] == "click"
+                else Action.call("type", id=el.id, text=step[3], submit=True)
+            )
             obs = (await phase("step", env.step(action))).observation  # type: ignore[attr-defined]
         await phase("step", env.step(Action.call("answer", text="$36.99")))
     finally:
@@ -105,11 +113,17 @@ async def run(concurrency: int, episodes_per_lane: int, ctx: EnvContext) -> dict
     await asyncio.gather(*(lane() for _ in range(concurrency)))
     wall, cpu = time.perf_counter() - started, tree_cpu_seconds() - cpu0
     resets, steps = times["reset"], times["step"]
-    return {"concurrency": concurrency, "episodes": concurrency * episodes_per_lane,
-            "reset_p50_ms": 1000 * pct(resets, 0.5), "reset_p95_ms": 1000 * pct(resets, 0.95),
-            "step_p50_ms": 1000 * pct(steps, 0.5), "step_p95_ms": 1000 * pct(steps, 0.95),
-            "steps": len(steps), "episodes_per_min": 60 * concurrency * episodes_per_lane / wall,
-            "cpu_ms_per_episode": 1000 * cpu / max(1, concurrency * episodes_per_lane)}
+    return {
+        "concurrency": concurrency,
+        "episodes": concurrency * episodes_per_lane,
+        "reset_p50_ms": 1000 * pct(resets, 0.5),
+        "reset_p95_ms": 1000 * pct(resets, 0.95),
+        "step_p50_ms": 1000 * pct(steps, 0.5),
+        "step_p95_ms": 1000 * pct(steps, 0.95),
+        "steps": len(steps),
+        "episodes_per_min": 60 * concurrency * episodes_per_lane / wall,
+        "cpu_ms_per_episode": 1000 * cpu / max(1, concurrency * episodes_per_lane),
+    }
 
 
 async def spares_ready(ctx: EnvContext) -> None:
@@ -155,21 +169,31 @@ async def shop_benchmark(args: argparse.Namespace) -> None:
     rows = [await run(c, args.episodes, ctx) for c in args.concurrency]
     await ctx.aclose()
     load = os.getloadavg()[0]
-    print(f"web/shop, {args.browsers} Chromium, spares {args.spares if args.spares is not None else 'default'}, "
-          f"{os.cpu_count()} CPUs, load average {load:.1f}, "
-          f"{len(ERRORS)} abandoned episodes (action errors){': ' + ERRORS[0] if ERRORS else ''}")
+    print(
+        f"web/shop, {args.browsers} Chromium, spares {args.spares if args.spares is not None else 'default'}, "
+        f"{os.cpu_count()} CPUs, load average {load:.1f}, "
+        f"{len(ERRORS)} abandoned episodes (action errors){': ' + ERRORS[0] if ERRORS else ''}"
+    )
     if ops:
-        print(f"per operation, one session, median of {args.probe_episodes} episodes (CPU = Python + Playwright driver + Chromium):")
+        print(
+            f"per operation, one session, median of {args.probe_episodes} episodes (CPU = Python + Playwright driver + Chromium):"
+        )
         for name, (w, c) in ops.items():
             print(f"  {name:38s} wall {w:6.0f} ms   CPU {c:6.0f} ms")
-    print(f"{'sessions':>8} {'episodes':>8} {'reset p50':>10} {'reset p95':>10} {'step p50':>9} {'step p95':>9} "
-          f"{'episodes/min':>12} {'CPU/episode':>12}")
+    print(
+        f"{'sessions':>8} {'episodes':>8} {'reset p50':>10} {'reset p95':>10} {'step p50':>9} {'step p95':>9} "
+        f"{'episodes/min':>12} {'CPU/episode':>12}"
+    )
     for r in rows:
-        print(f"{r['concurrency']:>8} {r['episodes']:>8} {r['reset_p50_ms']:>8.0f}ms {r['reset_p95_ms']:>8.0f}ms "
-              f"{r['step_p50_ms']:>7.0f}ms {r['step_p95_ms']:>7.0f}ms {r['episodes_per_min']:>12.1f} "
-              f"{r['cpu_ms_per_episode']:>10.0f}ms")
-    print("(an episode = reset + 5 steps; CPU/episode is the CPU time of Python, the Playwright driver and Chromium "
-          f"together, so {os.cpu_count()} idle CPUs could run at most {os.cpu_count()} x 60 s / CPU-per-episode episodes per minute)")
+        print(
+            f"{r['concurrency']:>8} {r['episodes']:>8} {r['reset_p50_ms']:>8.0f}ms {r['reset_p95_ms']:>8.0f}ms "
+            f"{r['step_p50_ms']:>7.0f}ms {r['step_p95_ms']:>7.0f}ms {r['episodes_per_min']:>12.1f} "
+            f"{r['cpu_ms_per_episode']:>10.0f}ms"
+        )
+    print(
+        "(an episode = reset + 5 steps; CPU/episode is the CPU time of Python, the Playwright driver and Chromium "
+        f"together, so {os.cpu_count()} idle CPUs could run at most {os.cpu_count()} x 60 s / CPU-per-episode episodes per minute)"
+    )
 
 
 # --------------------------------------------------------------------------- side by side with BrowserGym
@@ -179,14 +203,22 @@ def miniwob_plan(goal: str, text: str) -> list[Action]:
     """envgym's side of the scripted policy (web_bgym_worker.plan is BrowserGym's): the same choices."""
     elements = parse_elements(text)
     if goal.startswith("Select "):  # click-checkboxes
-        names = [n for n in goal[len("Select "):-len(" and click Submit.")].replace(" and ", ", ").split(", ") if n != "nothing"]
+        names = [
+            n
+            for n in goal[len("Select ") : -len(" and click Submit.")].replace(" and ", ", ").split(", ")
+            if n != "nothing"
+        ]
         return [Action.call("click", id=find(elements, "checkbox", n).id) for n in names] + [
-            Action.call("click", id=find(elements, "button", "Submit").id)]
+            Action.call("click", id=find(elements, "button", "Submit").id)
+        ]
     if goal.startswith("Click on the"):
         return [Action.call("click", id=find(elements, "button", goal.split('"')[1]).id)]
     if goal.startswith("Enter"):
         box = next(e for e in elements if e.role == "textbox")
-        return [Action.call("type", id=box.id, text=goal.split('"')[1]), Action.call("click", id=find(elements, "button", "Submit").id)]
+        return [
+            Action.call("type", id=box.id, text=goal.split('"')[1]),
+            Action.call("click", id=find(elements, "button", "Submit").id),
+        ]
     return [Action.call("click", id=find(elements, "button", "Click Me!").id)]
 
 
@@ -234,11 +266,24 @@ async def envgym_worker(cfg: dict) -> dict:
             for n, action in enumerate(actions):
                 s0, sc0 = time.perf_counter(), tree_cpu_seconds()
                 step = await env.step(action)
-                steps.append({"click": action.tool_calls[0].function.name == "click", "final": n == len(actions) - 1,
-                              "wall": time.perf_counter() - s0, "cpu": tree_cpu_seconds() - sc0})
+                steps.append(
+                    {
+                        "click": action.tool_calls[0].function.name == "click",
+                        "final": n == len(actions) - 1,
+                        "wall": time.perf_counter() - s0,
+                        "cpu": tree_cpu_seconds() - sc0,
+                    }
+                )
             await env.close()
-            records.append({"task": task, "reset_wall": reset_wall, "steps": steps, "episode_cpu": tree_cpu_seconds() - c0,
-                            "reward": step.reward if step else 0.0})
+            records.append(
+                {
+                    "task": task,
+                    "reset_wall": reset_wall,
+                    "steps": steps,
+                    "episode_cpu": tree_cpu_seconds() - c0,
+                    "reward": step.reward if step else 0.0,
+                }
+            )
 
     started, cpu0 = time.perf_counter(), tree_cpu_seconds()
     await asyncio.gather(*(lane(k) for k in range(cfg["lanes"])))
@@ -260,22 +305,43 @@ def ensure_bgym(venv: str, same_playwright: bool) -> dict[str, str]:
         from importlib.metadata import version
 
         want = version("playwright")
-        have = subprocess.run([python, "-c", "from importlib.metadata import version; print(version('playwright'))"],
-                              capture_output=True, text=True, check=True).stdout.strip()
+        have = subprocess.run(
+            [python, "-c", "from importlib.metadata import version; print(version('playwright'))"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
         if have != want:
-            print(f"installing playwright=={want} in {venv} (BrowserGym pins {have}; --bgym-pinned-playwright keeps it)", flush=True)
+            print(
+                f"installing playwright=={want} in {venv} (BrowserGym pins {have}; --bgym-pinned-playwright keeps it)",
+                flush=True,
+            )
             subprocess.run([python, "-m", "pip", "install", "-q", f"playwright=={want}"], check=True)
-    revisions = json.loads(subprocess.run(
-        [python, "-c", "import json, os, playwright; print(open(os.path.join(os.path.dirname(playwright.__file__), "
-                       "'driver/package/browsers.json')).read())"], capture_output=True, text=True, check=True).stdout)
+    revisions = json.loads(
+        subprocess.run(
+            [
+                python,
+                "-c",
+                "import json, os, playwright; print(open(os.path.join(os.path.dirname(playwright.__file__), "
+                "'driver/package/browsers.json')).read())",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
     browsers = os.path.join(venv, "ms-playwright")
     chromium = find_chromium_binary()
     for entry in revisions["browsers"]:
         if entry["name"] == "chromium":
             target = os.path.join(browsers, f"chromium-{entry['revision']}", "chrome-linux", "chrome")
         elif entry["name"] == "chromium-headless-shell":
-            target = os.path.join(browsers, f"chromium_headless_shell-{entry['revision']}", "chrome-headless-shell-linux64",
-                                  "chrome-headless-shell")
+            target = os.path.join(
+                browsers,
+                f"chromium_headless_shell-{entry['revision']}",
+                "chrome-headless-shell-linux64",
+                "chrome-headless-shell",
+            )
         else:
             continue
         os.makedirs(os.path.dirname(target), exist_ok=True)
@@ -295,16 +361,25 @@ def find_chromium_binary() -> str:
 def run_worker(side: str, cfg: dict, bgym_python: str, bgym_env: dict[str, str]) -> dict:
     """One worker process (several for BrowserGym lanes, run at once); results merged."""
     if side == "envgym":
-        out = subprocess.run([sys.executable, os.path.abspath(__file__), "--worker", json.dumps(cfg)],
-                             capture_output=True, text=True)
+        out = subprocess.run(
+            [sys.executable, os.path.abspath(__file__), "--worker", json.dumps(cfg)], capture_output=True, text=True
+        )
         if out.returncode:
             raise RuntimeError(f"envgym worker failed: {out.stderr[-3000:]}")
         return json.loads(out.stdout.strip().splitlines()[-1])
     lanes = cfg.get("lanes", 1)
     worker = os.path.join(HERE, "web_bgym_worker.py")
     started = time.perf_counter()
-    procs = [subprocess.Popen([bgym_python, worker, json.dumps({**cfg, "seeds": cfg["seeds"][k:] + cfg["seeds"][:k]})],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=bgym_env) for k in range(lanes)]
+    procs = [
+        subprocess.Popen(
+            [bgym_python, worker, json.dumps({**cfg, "seeds": cfg["seeds"][k:] + cfg["seeds"][:k]})],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=bgym_env,
+        )
+        for k in range(lanes)
+    ]
     results = []
     for proc in procs:
         stdout, stderr = proc.communicate()
@@ -313,8 +388,12 @@ def run_worker(side: str, cfg: dict, bgym_python: str, bgym_env: dict[str, str])
         results.append(json.loads(stdout.strip().splitlines()[-1]))
     if cfg["mode"] == "memory":
         return results[0]
-    return {"records": [r for res in results for r in res["records"]], "cpu": sum(r["cpu"] for r in results),
-            "wall": max(r["wall"] for r in results), "wall_with_start": time.perf_counter() - started}
+    return {
+        "records": [r for res in results for r in res["records"]],
+        "cpu": sum(r["cpu"] for r in results),
+        "wall": max(r["wall"] for r in results),
+        "wall_with_start": time.perf_counter() - started,
+    }
 
 
 def compare(args: argparse.Namespace) -> None:
@@ -323,8 +402,12 @@ def compare(args: argparse.Namespace) -> None:
     only = args.envgym_only
     bgym_env = {} if only else ensure_bgym(args.bgym_venv, not args.bgym_pinned_playwright)
     bgym_python = os.path.join(args.bgym_venv, "bin", "python")
-    base = {"tasks": COMPARE_TASKS, "seeds": list(range(1, 1 + args.episodes)), "chromium": find_chromium_binary(),
-            "html_dir": str(HTML_DIR)}
+    base = {
+        "tasks": COMPARE_TASKS,
+        "seeds": list(range(1, 1 + args.episodes)),
+        "chromium": find_chromium_binary(),
+        "html_dir": str(HTML_DIR),
+    }
     results: dict[tuple[str, str], list[dict]] = defaultdict(list)
     loads = []
     for rnd in range(args.rounds):
@@ -345,13 +428,23 @@ def compare(args: argparse.Namespace) -> None:
         return statistics.median(r[field] for res in results[(side, lanes)] for r in res["records"] if "error" not in r)
 
     def step_med(side: str, field: str, final: bool) -> float:
-        values = [st[field] for res in results[(side, "lanes1")] for r in res["records"] for st in r.get("steps", [])
-                  if st["click"] and st["final"] == final]
+        values = [
+            st[field]
+            for res in results[(side, "lanes1")]
+            for r in res["records"]
+            for st in r.get("steps", [])
+            if st["click"] and st["final"] == final
+        ]
         return statistics.median(values) if values else float("nan")
 
     def step_mean(side: str, field: str, final: bool) -> float:
-        values = [st[field] for res in results[(side, "lanes1")] for r in res["records"] for st in r.get("steps", [])
-                  if st["click"] and st["final"] == final]
+        values = [
+            st[field]
+            for res in results[(side, "lanes1")]
+            for r in res["records"]
+            for st in r.get("steps", [])
+            if st["click"] and st["final"] == final
+        ]
         return statistics.fmean(values) if values else float("nan")
 
     def per_episode_cpu(side: str, lanes: str) -> float:
@@ -373,37 +466,80 @@ def compare(args: argparse.Namespace) -> None:
             values.append((held[max(held)] - held[1]) / (max(held) - 1))
         return statistics.median(values)
 
-    fails = {side: sum(r["reward"] != 1.0 for key in ("lanes1", "lanes4") for res in results[(side, key)] for r in res["records"])
-             for side in ("envgym", "browsergym")}
+    fails = {
+        side: sum(
+            r["reward"] != 1.0 for key in ("lanes1", "lanes4") for res in results[(side, key)] for r in res["records"]
+        )
+        for side in ("envgym", "browsergym")
+    }
     rows = [
-        ("reset wall (median, 1 session)", 1000 * med("envgym", "", "reset_wall"), 1000 * med("browsergym", "", "reset_wall"), "ms"),
-        ("click step CPU (median)", 1000 * step_med("envgym", "cpu", False), 1000 * step_med("browsergym", "cpu", False), "ms"),
-        ("click step CPU (mean)", 1000 * step_mean("envgym", "cpu", False), 1000 * step_mean("browsergym", "cpu", False), "ms"),
-        ("click step wall (median, 1 session)", 1000 * step_med("envgym", "wall", False), 1000 * step_med("browsergym", "wall", False), "ms"),
-        ("final click CPU (ends the episode)", 1000 * step_med("envgym", "cpu", True), 1000 * step_med("browsergym", "cpu", True), "ms"),
-        ("CPU per episode, 1 session", 1000 * per_episode_cpu("envgym", "lanes1"), 1000 * per_episode_cpu("browsergym", "lanes1"), "ms"),
-        ("CPU per episode, 4 sessions", 1000 * per_episode_cpu("envgym", "lanes4"), 1000 * per_episode_cpu("browsergym", "lanes4"), "ms"),
+        (
+            "reset wall (median, 1 session)",
+            1000 * med("envgym", "", "reset_wall"),
+            1000 * med("browsergym", "", "reset_wall"),
+            "ms",
+        ),
+        (
+            "click step CPU (median)",
+            1000 * step_med("envgym", "cpu", False),
+            1000 * step_med("browsergym", "cpu", False),
+            "ms",
+        ),
+        (
+            "click step CPU (mean)",
+            1000 * step_mean("envgym", "cpu", False),
+            1000 * step_mean("browsergym", "cpu", False),
+            "ms",
+        ),
+        (
+            "click step wall (median, 1 session)",
+            1000 * step_med("envgym", "wall", False),
+            1000 * step_med("browsergym", "wall", False),
+            "ms",
+        ),
+        (
+            "final click CPU (ends the episode)",
+            1000 * step_med("envgym", "cpu", True),
+            1000 * step_med("browsergym", "cpu", True),
+            "ms",
+        ),
+        (
+            "CPU per episode, 1 session",
+            1000 * per_episode_cpu("envgym", "lanes1"),
+            1000 * per_episode_cpu("browsergym", "lanes1"),
+            "ms",
+        ),
+        (
+            "CPU per episode, 4 sessions",
+            1000 * per_episode_cpu("envgym", "lanes4"),
+            1000 * per_episode_cpu("browsergym", "lanes4"),
+            "ms",
+        ),
         ("episodes/min, 1 session", per_min("envgym", "lanes1"), per_min("browsergym", "lanes1"), "/min"),
         ("episodes/min, 4 sessions", per_min("envgym", "lanes4"), per_min("browsergym", "lanes4"), "/min"),
         ("memory (PSS) per extra open session", per_session_mb("envgym"), per_session_mb("browsergym"), "MB"),
     ]
     with open("/proc/loadavg") as fh:
         uptime_load = fh.read().split()[:3]
-    print(f"\n{'envgym alone' if only else f'envgym vs BrowserGym {BGYM_VERSION}'} on MiniWoB {', '.join(COMPARE_TASKS)}; {args.rounds} interleaved rounds of "
-          f"{args.episodes} episodes per session; {os.cpu_count()} CPUs; load average during the run "
-          f"{min(loads):.1f}-{max(loads):.1f}, now {' '.join(uptime_load)}; failed episodes: envgym {fails['envgym']}, "
-          f"BrowserGym {fails['browsergym']}")
+    print(
+        f"\n{'envgym alone' if only else f'envgym vs BrowserGym {BGYM_VERSION}'} on MiniWoB {', '.join(COMPARE_TASKS)}; {args.rounds} interleaved rounds of "
+        f"{args.episodes} episodes per session; {os.cpu_count()} CPUs; load average during the run "
+        f"{min(loads):.1f}-{max(loads):.1f}, now {' '.join(uptime_load)}; failed episodes: envgym {fails['envgym']}, "
+        f"BrowserGym {fails['browsergym']}"
+    )
     print(f"{'':40s} {'envgym':>10}" + ("" if only else f" {'BrowserGym':>11} {'ratio':>7}"))
     for name, ours, theirs, unit in rows:
         if only:
             print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2}")
         else:
             print(f"{name:40s} {ours:>8.0f}{unit[:2]:<2} {theirs:>9.0f}{unit[:2]:<2} {ours / theirs:>6.2f}x")
-    print("(ratio = envgym / BrowserGym: below 1 is better for times, CPU and memory; above 1 for episodes/min. "
-          "CPU = the worker's Python, Playwright driver and Chromium processes; a click step = a checkbox of "
-          "click-checkboxes (the page changes, the episode goes on); the final click also reads the page's reward, and in "
-          "envgym grades and closes the episode's browser context; BrowserGym's observation includes a screenshot and the "
-          "DOM and AX trees at every step, envgym's default is its page text)")
+    print(
+        "(ratio = envgym / BrowserGym: below 1 is better for times, CPU and memory; above 1 for episodes/min. "
+        "CPU = the worker's Python, Playwright driver and Chromium processes; a click step = a checkbox of "
+        "click-checkboxes (the page changes, the episode goes on); the final click also reads the page's reward, and in "
+        "envgym grades and closes the episode's browser context; BrowserGym's observation includes a screenshot and the "
+        "DOM and AX trees at every step, envgym's default is its page text)"
+    )
 
 
 async def worker_main(raw: str) -> None:
@@ -416,13 +552,19 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
     parser.add_argument("--browsers", type=int, default=1, help="web.browsers: Chromium processes")
     parser.add_argument("--spares", type=int, default=None, help="web.spare_contexts (default: the environment's)")
-    parser.add_argument("--probe-episodes", type=int, default=5, help="sequential episodes for the per-operation CPU table")
+    parser.add_argument(
+        "--probe-episodes", type=int, default=5, help="sequential episodes for the per-operation CPU table"
+    )
     parser.add_argument("--browsergym", action="store_true", help="compare with BrowserGym instead (see above)")
     parser.add_argument("--rounds", type=int, default=3, help="--browsergym: interleaved rounds")
-    parser.add_argument("--memory-sessions", type=int, default=5, help="--browsergym: sessions held open for the memory figure")
+    parser.add_argument(
+        "--memory-sessions", type=int, default=5, help="--browsergym: sessions held open for the memory figure"
+    )
     parser.add_argument("--bgym-venv", default=os.path.join(os.path.dirname(HERE), ".bgym-venv"))
     parser.add_argument("--bgym-pinned-playwright", action="store_true", help="keep BrowserGym's own Playwright pin")
-    parser.add_argument("--envgym-only", action="store_true", help="--browsergym: envgym's side alone (no BrowserGym venv)")
+    parser.add_argument(
+        "--envgym-only", action="store_true", help="--browsergym: envgym's side alone (no BrowserGym venv)"
+    )
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:

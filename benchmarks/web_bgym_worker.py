@@ -40,8 +40,14 @@ def plan(goal: str, tree: str) -> list[str]:
     def find(role: str, name: str) -> str:
         return next(bid for bid, r, n in elements if r == role and n == name)
 
-    if goal.startswith("Select "):  # click-checkboxes: "Select A, B and click Submit." / "Select nothing and click Submit."
-        names = [n for n in goal[len("Select "):-len(" and click Submit.")].replace(" and ", ", ").split(", ") if n != "nothing"]
+    if goal.startswith(
+        "Select "
+    ):  # click-checkboxes: "Select A, B and click Submit." / "Select nothing and click Submit."
+        names = [
+            n
+            for n in goal[len("Select ") : -len(" and click Submit.")].replace(" and ", ", ").split(", ")
+            if n != "nothing"
+        ]
         return [f'click("{find("checkbox", n)}")' for n in names] + [f'click("{find("button", "Submit")}")']
     if goal.startswith("Click on the"):
         return [f'click("{find("button", goal.split(chr(34))[1])}")']
@@ -60,8 +66,9 @@ def main() -> None:
     from browsergym.utils.obs import flatten_axtree_to_str
 
     def make(task: str):  # type: ignore[no-untyped-def]
-        return gym.make(f"browsergym/miniwob.{task}", headless=True,
-                        pw_chromium_kwargs={"executable_path": cfg["chromium"]})
+        return gym.make(
+            f"browsergym/miniwob.{task}", headless=True, pw_chromium_kwargs={"executable_path": cfg["chromium"]}
+        )
 
     if cfg["mode"] == "memory":
         envs = []
@@ -91,16 +98,35 @@ def main() -> None:
             for n, action in enumerate(actions):
                 s0, sc0 = time.perf_counter(), tree_cpu_seconds()
                 obs, reward, terminated, truncated, info = env.step(action)
-                steps.append({"click": action.startswith("click"), "final": n == len(actions) - 1,
-                              "wall": time.perf_counter() - s0, "cpu": tree_cpu_seconds() - sc0})
+                steps.append(
+                    {
+                        "click": action.startswith("click"),
+                        "final": n == len(actions) - 1,
+                        "wall": time.perf_counter() - s0,
+                        "cpu": tree_cpu_seconds() - sc0,
+                    }
+                )
         except Exception as exc:  # noqa: BLE001 — counted as a failed episode (e.g. the task page not ready in time)
             env.close()
-            records.append({"task": task, "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
-                            "episode_cpu": tree_cpu_seconds() - c0, "reward": 0.0})
+            records.append(
+                {
+                    "task": task,
+                    "error": f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}",
+                    "episode_cpu": tree_cpu_seconds() - c0,
+                    "reward": 0.0,
+                }
+            )
             continue
         env.close()
-        records.append({"task": task, "reset_wall": reset_wall, "steps": steps, "episode_cpu": tree_cpu_seconds() - c0,
-                        "reward": float(reward)})
+        records.append(
+            {
+                "task": task,
+                "reset_wall": reset_wall,
+                "steps": steps,
+                "episode_cpu": tree_cpu_seconds() - c0,
+                "reward": float(reward),
+            }
+        )
     wall, cpu = time.perf_counter() - started, tree_cpu_seconds() - cpu_start
     print(json.dumps({"records": records, "wall": wall, "cpu": cpu}))
 

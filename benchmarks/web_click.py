@@ -35,7 +35,6 @@ from envgym_web.runtime import WebRuntime
 from web_procstats import process_cpu_seconds
 
 
-
 def _children() -> dict[int, list[int]]:
     kids: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
@@ -45,7 +44,7 @@ def _children() -> dict[int, list[int]]:
                     stat = fh.read()
             except OSError:
                 continue
-            kids.setdefault(int(stat[stat.rfind(")") + 2:].split()[1]), []).append(int(entry))
+            kids.setdefault(int(stat[stat.rfind(")") + 2 :].split()[1]), []).append(int(entry))
     return kids
 
 
@@ -64,7 +63,7 @@ def _kind(pid: int) -> str:
         return "driver"
     for a in args:
         if a.startswith(b"--type="):
-            kind = a[len(b"--type="):].decode()
+            kind = a[len(b"--type=") :].decode()
             if kind == "utility":
                 sub = next((x for x in args if x.startswith(b"--utility-sub-type=")), b"=")
                 return "utility " + sub.split(b"=", 1)[1].decode().split(".")[0]
@@ -131,7 +130,11 @@ async def fresh_episodes(ctx: EnvContext, args: argparse.Namespace) -> dict[str,
         add("next episode's page (background)", c)
         goal = result.observation.data["goal"]
         elements = parse_elements(result.observation.data["page"])
-        names = [x for x in goal[len("Select "):-len(" and click Submit.")].replace(" and ", ", ").split(", ") if x != "nothing"]
+        names = [
+            x
+            for x in goal[len("Select ") : -len(" and click Submit.")].replace(" and ", ", ").split(", ")
+            if x != "nothing"
+        ]
         boxes = [e for e in elements if e.role == "checkbox"]
         for k, box in enumerate(boxes):
             c = cpu_by_kind()
@@ -195,24 +198,46 @@ async def main(args: argparse.Namespace) -> dict:
     await ctx.aclose()
     keys = sorted({k for r in rounds for k in r})
     med = {k: statistics.median(r.get(k, 0.0) for r in rounds) for k in keys}
-    return {"package": os.path.dirname(envgym_web.__file__), "task": args.task, "clicks": args.clicks,
-            "rounds": args.rounds, "median_ms": med, "all_ms": [r["total"] for r in rounds],
-            "messages_per_click": dict(calls), "episode_phases_ms": phases, "load": os.getloadavg(), "last_text": texts[-1]}
+    return {
+        "package": os.path.dirname(envgym_web.__file__),
+        "task": args.task,
+        "clicks": args.clicks,
+        "rounds": args.rounds,
+        "median_ms": med,
+        "all_ms": [r["total"] for r in rounds],
+        "messages_per_click": dict(calls),
+        "episode_phases_ms": phases,
+        "load": os.getloadavg(),
+        "last_text": texts[-1],
+    }
 
 
 def report(out: dict) -> None:
     med = out["median_ms"]
-    print(f"{out['package']}: {out['task']}, {out['rounds']} rounds of {out['clicks']} clicks, "
-          f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in out['load'])}")
-    print(f"CPU per click step (median of rounds): total {med['total']:.1f} ms "
-          f"(rounds: {', '.join(f'{x:.1f}' for x in out['all_ms'])}); wall {med['wall']:.1f} ms")
+    print(
+        f"{out['package']}: {out['task']}, {out['rounds']} rounds of {out['clicks']} clicks, "
+        f"{os.cpu_count()} CPUs, load average {' '.join(f'{x:.1f}' for x in out['load'])}"
+    )
+    print(
+        f"CPU per click step (median of rounds): total {med['total']:.1f} ms "
+        f"(rounds: {', '.join(f'{x:.1f}' for x in out['all_ms'])}); wall {med['wall']:.1f} ms"
+    )
     for k in sorted(med, key=lambda k: -med[k]):
         if k not in ("total", "wall") and med[k] > 0.05:
             print(f"  {k:24s} {med[k]:6.1f} ms")
     for name, per in out["episode_phases_ms"].items():
-        print(f"{name:34s} n={per['n']:<4g} total {per['total']:6.1f} ms: " + ", ".join(
-            f"{k} {v:.1f}" for k, v in sorted(per.items(), key=lambda kv: -kv[1]) if k not in ("n", "total") and v >= 0.05))
-    print("Playwright messages per click: " + ", ".join(f"{k} {v:g}" for k, v in sorted(out["messages_per_click"].items())))
+        print(
+            f"{name:34s} n={per['n']:<4g} total {per['total']:6.1f} ms: "
+            + ", ".join(
+                f"{k} {v:.1f}"
+                for k, v in sorted(per.items(), key=lambda kv: -kv[1])
+                if k not in ("n", "total") and v >= 0.05
+            )
+        )
+    print(
+        "Playwright messages per click: "
+        + ", ".join(f"{k} {v:g}" for k, v in sorted(out["messages_per_click"].items()))
+    )
 
 
 if __name__ == "__main__":
@@ -221,8 +246,12 @@ if __name__ == "__main__":
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--clicks", type=int, default=40)
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--pause", type=float, default=0.0,
-                        help="seconds of idleness before each click (an agent thinks between steps; the idle CPU counts too)")
+    parser.add_argument(
+        "--pause",
+        type=float,
+        default=0.0,
+        help="seconds of idleness before each click (an agent thinks between steps; the idle CPU counts too)",
+    )
     parser.add_argument("--episodes", type=int, default=0, help="then fresh episodes, CPU per phase")
     parser.add_argument("--json", action="store_true")
     parsed = parser.parse_args()

@@ -26,7 +26,7 @@ def _tree(root: int) -> list[int]:
                 stat = fh.read()
         except OSError:
             continue
-        parents[int(entry)] = int(stat[stat.rfind(")") + 2:].split()[1])
+        parents[int(entry)] = int(stat[stat.rfind(")") + 2 :].split()[1])
     out = []
     for pid in parents:
         p = pid
@@ -44,7 +44,7 @@ def process_cpu_seconds(pid: int) -> float:
             stat = fh.read()
     except OSError:
         return 0.0
-    fields = stat[stat.rfind(")") + 2:].split()
+    fields = stat[stat.rfind(")") + 2 :].split()
     return sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
 
 

@@ -14,16 +14,50 @@ from envgym.context import EnvContext
 from envgym.environment import Environment, Policy, ScriptedPolicy, SyncEnvironment
 from envgym.errors import EnvgymError
 from envgym.grader import Grader, get_grader
-from envgym.protocol import (Action, EpisodeStatus, Grade, GradeComponent, GraderSpec, Message, Observation,
-                             StepResult, Submission, SuiteInfo, Task, Tool)
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    Grade,
+    GradeComponent,
+    GraderSpec,
+    Message,
+    Observation,
+    StepResult,
+    Submission,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.registry import register
 
 __version__ = "0.1.0"
 
 __all__ = [
-    "Action", "AsyncClient", "Client", "EnvContext", "EnvgymError", "Environment", "EpisodeStatus", "Grade",
-    "GradeComponent", "Grader", "GraderSpec", "Message", "Observation", "Policy", "ScriptedPolicy", "StepResult",
-    "Submission", "SuiteInfo", "SyncEnvironment", "Task", "Tool", "get_grader", "make", "register", "__version__",
+    "Action",
+    "AsyncClient",
+    "Client",
+    "EnvContext",
+    "EnvgymError",
+    "Environment",
+    "EpisodeStatus",
+    "Grade",
+    "GradeComponent",
+    "Grader",
+    "GraderSpec",
+    "Message",
+    "Observation",
+    "Policy",
+    "ScriptedPolicy",
+    "StepResult",
+    "Submission",
+    "SuiteInfo",
+    "SyncEnvironment",
+    "Task",
+    "Tool",
+    "get_grader",
+    "make",
+    "register",
+    "__version__",
 ]
 
 

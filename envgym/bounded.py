@@ -104,7 +104,9 @@ def _worker_entry() -> None:
     """``python -c 'from envgym.bounded import _worker_entry; _worker_entry()' FD``."""
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
-        sys_path, modules, memory_mb = pickle.loads(_recv_exact(sock, _HEADER.unpack(_recv_exact(sock, _HEADER.size))[0]))
+        sys_path, modules, memory_mb = pickle.loads(
+            _recv_exact(sock, _HEADER.unpack(_recv_exact(sock, _HEADER.size))[0])
+        )
         _worker_main(sock, sys_path, modules, memory_mb)
     except (EOFError, OSError):  # the parent went away: nothing left to serve
         return
@@ -207,9 +209,17 @@ class WorkerPool:
             # A fresh interpreter, not a fork: nothing of this process (threads, sockets, the
             # caller's __main__) reaches the worker. Its own session: a Ctrl-C meant for the
             # server does not interrupt a call; it exits when this end of the socket closes.
-            process = subprocess.Popen([sys.executable, "-c", "from envgym.bounded import _worker_entry; _worker_entry()",
-                                        str(child.fileno())], pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL,
-                                       start_new_session=True)
+            process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from envgym.bounded import _worker_entry; _worker_entry()",
+                    str(child.fileno()),
+                ],
+                pass_fds=(child.fileno(),),
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
         finally:
             child.close()
         _LIVE_PIDS.add(process.pid)  # counted from its start: a worker still importing is the pool's too
@@ -278,8 +288,15 @@ class WorkerPool:
             raise
 
     # ------------------------------------------------------------------ calls
-    async def run(self, fn: Callable[..., T], *args: Any, cpu_s: float = DEFAULT_CPU_S,
-                  wall_factor: float = DEFAULT_WALL_FACTOR, what: str | None = None, **kwargs: Any) -> T:
+    async def run(
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        cpu_s: float = DEFAULT_CPU_S,
+        wall_factor: float = DEFAULT_WALL_FACTOR,
+        what: str | None = None,
+        **kwargs: Any,
+    ) -> T:
         """``fn(*args, **kwargs)`` in a worker, with ``cpu_s`` CPU seconds; see the module docstring."""
         if self._closed:
             raise RuntimeError("this WorkerPool is closed")
@@ -319,11 +336,14 @@ class WorkerPool:
                 if start_cpu is None:  # no CPU clock here: fall back to wall time
                     used = time.monotonic() - started
                 if used >= cpu_s:
-                    raise OverBudget(f"{what} used more than its budget of {cpu_s:g} CPU seconds and was stopped",
-                                     used, cpu_s)
+                    raise OverBudget(
+                        f"{what} used more than its budget of {cpu_s:g} CPU seconds and was stopped", used, cpu_s
+                    )
                 if time.monotonic() - started >= cpu_s * wall_factor:
-                    raise WorkerTimeout(f"{what} made too little progress: {used:.1f} CPU seconds in "
-                                        f"{time.monotonic() - started:.0f} s of wall time (the machine is overloaded)")
+                    raise WorkerTimeout(
+                        f"{what} made too little progress: {used:.1f} CPU seconds in "
+                        f"{time.monotonic() - started:.0f} s of wall time (the machine is overloaded)"
+                    )
                 wait = max(cpu_s - used, 0.05)
         finally:
             if not reply.done():
@@ -412,8 +432,14 @@ def close_default_pool() -> None:
         pool.close()
 
 
-async def run_bounded(fn: Callable[..., T], *args: Any, inline: bool = False, cpu_s: float = DEFAULT_CPU_S,
-                      what: str | None = None, **kwargs: Any) -> T:
+async def run_bounded(
+    fn: Callable[..., T],
+    *args: Any,
+    inline: bool = False,
+    cpu_s: float = DEFAULT_CPU_S,
+    what: str | None = None,
+    **kwargs: Any,
+) -> T:
     """``fn(*args, **kwargs)``: directly when ``inline`` (the caller vouches for a small bound),
     else in the default pool with a budget of ``cpu_s`` CPU seconds. ``fn`` and its arguments must
     pickle (a module-level function or a method of a module-level class)."""

@@ -33,8 +33,21 @@ from pydantic import BaseModel, ValidationError
 
 from envgym.client_http import ConnectionLost, StepConnection
 from envgym.errors import EnvgymError, InvalidRequest, error_from_body
-from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, Grade, GradeRequest, ResetResult, SessionCreate,
-                             SessionCreated, SessionState, StepRequest, StepResult, Task, TaskList)
+from envgym.protocol import (
+    Action,
+    EnvironmentDetail,
+    EnvironmentSummary,
+    Grade,
+    GradeRequest,
+    ResetResult,
+    SessionCreate,
+    SessionCreated,
+    SessionState,
+    StepRequest,
+    StepResult,
+    Task,
+    TaskList,
+)
 from envgym.sync import LoopThread
 
 if TYPE_CHECKING:
@@ -83,8 +96,10 @@ def checked_input(model: type[M], what: str, value: Any) -> M:
     try:
         return model.model_validate(value)
     except ValidationError as exc:
-        raise InvalidRequest(f"{what} is not valid ({_problems(exc)}); see the {model.__name__} model in envgym.protocol",
-                             details={"errors": exc.errors(include_url=False, include_input=False)}) from None
+        raise InvalidRequest(
+            f"{what} is not valid ({_problems(exc)}); see the {model.__name__} model in envgym.protocol",
+            details={"errors": exc.errors(include_url=False, include_input=False)},
+        ) from None
 
 
 def _answer(model: type[M], response: httpx.Response) -> M:
@@ -92,9 +107,11 @@ def _answer(model: type[M], response: httpx.Response) -> M:
     try:
         return model.model_validate_json(response.content)
     except ValidationError as exc:
-        raise EnvgymError(f"{response.request.method} {response.request.url} answered with a body that is not a valid "
-                          f"{model.__name__} ({_problems(exc)}); is it an envgym server of a version this client speaks?",
-                          details={"errors": exc.errors(include_url=False, include_input=False)}) from None
+        raise EnvgymError(
+            f"{response.request.method} {response.request.url} answered with a body that is not a valid "
+            f"{model.__name__} ({_problems(exc)}); is it an envgym server of a version this client speaks?",
+            details={"errors": exc.errors(include_url=False, include_input=False)},
+        ) from None
 
 
 def _action(action: Action | str | dict[str, Any]) -> Action:
@@ -108,8 +125,15 @@ class AsyncClient:
     app directly, e.g. ``httpx.ASGITransport(app)``.
     """
 
-    def __init__(self, base_url: str = DEFAULT_URL, *, token: str | None = None, timeout: float = 60.0,
-                 max_connections: int = 1000, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        token: str | None = None,
+        timeout: float = 60.0,
+        max_connections: int = 1000,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self.base_url = base_url.rstrip("/")
         self.token = token if token is not None else (os.environ.get("ENVGYM_TOKEN") or None)
         self.timeout = timeout
@@ -126,20 +150,29 @@ class AsyncClient:
         shards = 1 if transport is not None else max(1, -(-max_connections // POOL_SHARD_SIZE))
         per_shard = -(-max_connections // shards)
         limits = httpx.Limits(max_connections=per_shard, max_keepalive_connections=per_shard, keepalive_expiry=60.0)
-        self._pools: list[httpx.AsyncBaseTransport] = [transport] if transport is not None else [
-            # httpcore writes a request's headers and body separately; without TCP_NODELAY the body
-            # waits for the server's delayed ACK (measured: ~40 ms per POST on loopback instead of ~1 ms).
-            httpx.AsyncHTTPTransport(verify=_ssl_context(), limits=limits,
-                                     socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)])
-            for _ in range(shards)]
+        self._pools: list[httpx.AsyncBaseTransport] = (
+            [transport]
+            if transport is not None
+            else [
+                # httpcore writes a request's headers and body separately; without TCP_NODELAY the body
+                # waits for the server's delayed ACK (measured: ~40 ms per POST on loopback instead of ~1 ms).
+                httpx.AsyncHTTPTransport(
+                    verify=_ssl_context(), limits=limits, socket_options=[(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)]
+                )
+                for _ in range(shards)
+            ]
+        )
         self._per_pool = per_shard
         self._in_flight = [0] * shards
 
         url = httpx.URL(self.base_url)
         # Steps of REST episodes go over a StepConnection of their own (envgym.client_http) when
         # the server is plain HTTP and no custom transport is given; everything else uses httpx.
-        self._step_target = (url.host, url.port or 80, url.raw_path.rstrip(b"/")) \
-            if url.scheme == "http" and transport is None else None
+        self._step_target = (
+            (url.host, url.port or 80, url.raw_path.rstrip(b"/"))
+            if url.scheme == "http" and transport is None
+            else None
+        )
 
     def step_connection(self) -> StepConnection | None:
         """A new keep-alive connection for one episode's steps, or None where httpx must carry them
@@ -151,20 +184,30 @@ class AsyncClient:
 
     # ------------------------------------------------------------------ plumbing
     def _timed_out(self, method: str, path: str, exc: BaseException) -> ClientTimeout:
-        return ClientTimeout(f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
-                             f"({type(exc).__name__}); raise the client's timeout or check the server's load",
-                             details={"url": f"{self.base_url}{path}"})
+        return ClientTimeout(
+            f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
+            f"({type(exc).__name__}); raise the client's timeout or check the server's load",
+            details={"url": f"{self.base_url}{path}"},
+        )
 
     def _unreachable(self, exc: BaseException) -> ServerUnreachable:
-        return ServerUnreachable(f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
-                                 "is `envgym serve` running there, and are host and port right?",
-                                 details={"url": self.base_url})
+        return ServerUnreachable(
+            f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
+            "is `envgym serve` running there, and are host and port right?",
+            details={"url": self.base_url},
+        )
 
-    async def _request(self, method: str, path: str, *, content: str | bytes | None = None,
-                       params: dict[str, Any] | None = None) -> httpx.Response:
-        request = httpx.Request(method, self.base_url + path, params=params, content=content,
-                                headers=self._json_headers if content is not None else self._headers,
-                                extensions={"timeout": self._timeouts})
+    async def _request(
+        self, method: str, path: str, *, content: str | bytes | None = None, params: dict[str, Any] | None = None
+    ) -> httpx.Response:
+        request = httpx.Request(
+            method,
+            self.base_url + path,
+            params=params,
+            content=content,
+            headers=self._json_headers if content is not None else self._headers,
+            extensions={"timeout": self._timeouts},
+        )
         pool = self._pick_pool()
         self._in_flight[pool] += 1
         try:
@@ -199,8 +242,10 @@ class AsyncClient:
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
             exc = error_from_body(body, response.status_code)
         else:
-            exc = EnvgymError(f"HTTP {response.status_code} from {response.request.url}: {response.text[:500]}",
-                              details={"status": response.status_code})
+            exc = EnvgymError(
+                f"HTTP {response.status_code} from {response.request.url}: {response.text[:500]}",
+                details={"status": response.status_code},
+            )
         retry_after = response.headers.get("retry-after")
         if retry_after is not None:
             try:
@@ -225,8 +270,9 @@ class AsyncClient:
     async def environment(self, env_id: str) -> EnvironmentDetail:
         return _answer(EnvironmentDetail, await self._request("GET", f"/v1/environments/{env_id}"))
 
-    async def tasks(self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None,
-                    suite: str | None = None) -> TaskList:
+    async def tasks(
+        self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None, suite: str | None = None
+    ) -> TaskList:
         params: dict[str, Any] = {"offset": offset, "limit": limit}
         if split is not None:
             params["split"] = split
@@ -235,15 +281,26 @@ class AsyncClient:
         return _answer(TaskList, await self._request("GET", f"/v1/environments/{env_id}/tasks", params=params))
 
     # ------------------------------------------------------------------ sessions
-    async def create_session(self, env: str, task_id: str | None = None, task: Task | None = None, seed: int | None = None,
-                             options: dict[str, Any] | None = None, ttl_s: float | None = None) -> SessionCreated:
-        body = checked_input(SessionCreate, "the session request", dict(env=env, task_id=task_id, task=task, seed=seed,
-                                                                        options=options or {}, ttl_s=ttl_s))
+    async def create_session(
+        self,
+        env: str,
+        task_id: str | None = None,
+        task: Task | None = None,
+        seed: int | None = None,
+        options: dict[str, Any] | None = None,
+        ttl_s: float | None = None,
+    ) -> SessionCreated:
+        body = checked_input(
+            SessionCreate,
+            "the session request",
+            dict(env=env, task_id=task_id, task=task, seed=seed, options=options or {}, ttl_s=ttl_s),
+        )
         response = await self._request("POST", "/v1/sessions", content=body.model_dump_json(exclude_none=True))
         return _answer(SessionCreated, response)
 
-    async def step(self, session_id: str, action: Action | str | dict[str, Any], *,
-                   connection: StepConnection | None = None) -> StepResult:
+    async def step(
+        self, session_id: str, action: Action | str | dict[str, Any], *, connection: StepConnection | None = None
+    ) -> StepResult:
         """One step of a session; ``connection`` (from ``step_connection``) carries it instead of httpx."""
         body = StepRequest(action=_action(action)).model_dump_json(exclude_none=True)
         path = f"/v1/sessions/{session_id}/step"
@@ -255,8 +312,9 @@ class AsyncClient:
             raise self._timed_out("POST", path, exc) from exc
         except ConnectionLost as exc:
             raise self._unreachable(exc) from exc
-        response = httpx.Response(status, headers=list(headers.items()), content=content,
-                                  request=httpx.Request("POST", self.base_url + path))
+        response = httpx.Response(
+            status, headers=list(headers.items()), content=content, request=httpx.Request("POST", self.base_url + path)
+        )
         if status >= 400:
             raise self._error(response)
         return _answer(StepResult, response)
@@ -273,8 +331,9 @@ class AsyncClient:
         body = checked_input(GradeRequest, "the grade request", fields).model_dump_json(exclude_none=True)
         return _answer(Grade, await self._request("POST", "/v1/grade", content=body))
 
-    def episode(self, env_id: str, options: dict[str, Any] | None = None,
-                websocket: bool = False) -> RemoteEpisode | WebSocketEpisode:
+    def episode(
+        self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False
+    ) -> RemoteEpisode | WebSocketEpisode:
         """A handle for one remote episode (``reset``/``step``/``close``), over REST or one WebSocket."""
         if websocket:
             from envgym.client_ws import WebSocketEpisode
@@ -315,7 +374,9 @@ class RemoteEpisode:
         """Start the episode (a ``Task`` is sent by id; a ``str`` is a task id). A second reset starts a new session."""
         if self.session_id is not None:
             await self.close()
-        created = await self.client.create_session(self.env_id, seed=seed, options=self.options, **self._task_fields(task))
+        created = await self.client.create_session(
+            self.env_id, seed=seed, options=self.options, **self._task_fields(task)
+        )
         self.session_id = created.session_id
         return ResetResult(observation=created.observation, info=created.info)
 
@@ -362,12 +423,21 @@ class Client:
         1.0
     """
 
-    def __init__(self, base_url: str = DEFAULT_URL, *, token: str | None = None, timeout: float = 60.0,
-                 max_connections: int = 100, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    def __init__(
+        self,
+        base_url: str = DEFAULT_URL,
+        *,
+        token: str | None = None,
+        timeout: float = 60.0,
+        max_connections: int = 100,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
         self._loop = LoopThread("envgym-client")
 
         async def make() -> AsyncClient:
-            return AsyncClient(base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport)
+            return AsyncClient(
+                base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
+            )
 
         self._async = self._loop.run(make())
         self.base_url = self._async.base_url
@@ -392,11 +462,20 @@ class Client:
     def environment(self, env_id: str) -> EnvironmentDetail:
         return self._run(self._async.environment(env_id))
 
-    def tasks(self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None, suite: str | None = None) -> TaskList:
+    def tasks(
+        self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None, suite: str | None = None
+    ) -> TaskList:
         return self._run(self._async.tasks(env_id, offset, limit, split, suite))
 
-    def create_session(self, env: str, task_id: str | None = None, task: Task | None = None, seed: int | None = None,
-                       options: dict[str, Any] | None = None, ttl_s: float | None = None) -> SessionCreated:
+    def create_session(
+        self,
+        env: str,
+        task_id: str | None = None,
+        task: Task | None = None,
+        seed: int | None = None,
+        options: dict[str, Any] | None = None,
+        ttl_s: float | None = None,
+    ) -> SessionCreated:
         return self._run(self._async.create_session(env, task_id, task, seed, options, ttl_s))
 
     def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:

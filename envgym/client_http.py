@@ -37,8 +37,10 @@ class StepConnection:
 
     def __init__(self, host: str, port: int, *, headers: list[tuple[bytes, bytes]], timeout: float) -> None:
         self.host, self.port, self.timeout = host, port, timeout
-        self._fixed = b"".join(b"%s: %s\r\n" % (name, value) for name, value in
-                               [(b"host", f"{host}:{port}".encode()), *headers, (b"content-type", b"application/json")])
+        self._fixed = b"".join(
+            b"%s: %s\r\n" % (name, value)
+            for name, value in [(b"host", f"{host}:{port}".encode()), *headers, (b"content-type", b"application/json")]
+        )
         self._reader: asyncio.StreamReader | None = None
         self._writer: asyncio.StreamWriter | None = None
         self._lock = asyncio.Lock()
@@ -61,7 +63,9 @@ class StepConnection:
             except BaseException as exc:
                 self.close()  # whatever state it is in, the connection is not reused
                 # TimeoutError (the client's timeout) is an OSError too: it goes up as it is.
-                if isinstance(exc, (OSError, asyncio.IncompleteReadError, ValueError)) and not isinstance(exc, TimeoutError):
+                if isinstance(exc, (OSError, asyncio.IncompleteReadError, ValueError)) and not isinstance(
+                    exc, TimeoutError
+                ):
                     raise ConnectionLost(f"{type(exc).__name__}: {exc}", sent) from exc
                 raise
             if headers.get(b"connection", b"").lower() == b"close":

@@ -49,8 +49,14 @@ class WebSocketEpisode:
             raise EnvgymError("WebSocket episodes need the 'websockets' package: pip install websockets") from exc
         headers = {"Authorization": f"Bearer {self.client.token}"} if self.client.token else None
         try:
-            self._ws = await connect(self._url(session_id), additional_headers=headers, compression=None,
-                                     open_timeout=self.client.timeout, max_size=None, ping_interval=None)
+            self._ws = await connect(
+                self._url(session_id),
+                additional_headers=headers,
+                compression=None,
+                open_timeout=self.client.timeout,
+                max_size=None,
+                ping_interval=None,
+            )
         except InvalidStatus as exc:
             body = exc.response.body or b""
             try:
@@ -58,11 +64,15 @@ class WebSocketEpisode:
 
                 raise error_from_body(json.loads(body), exc.response.status_code) from None
             except ValueError:
-                raise EnvgymError(f"the server refused the WebSocket with HTTP {exc.response.status_code}: "
-                                  f"{body[:300].decode(errors='replace')}") from None
+                raise EnvgymError(
+                    f"the server refused the WebSocket with HTTP {exc.response.status_code}: "
+                    f"{body[:300].decode(errors='replace')}"
+                ) from None
         except (OSError, asyncio.TimeoutError) as exc:
-            raise ServerUnreachable(f"cannot open a WebSocket to {self._url(session_id)} ({type(exc).__name__}: {exc}); "
-                                    "is `envgym serve` running there?") from exc
+            raise ServerUnreachable(
+                f"cannot open a WebSocket to {self._url(session_id)} ({type(exc).__name__}: {exc}); "
+                "is `envgym serve` running there?"
+            ) from exc
 
     async def _call(self, message: Any) -> Any:
         from websockets.exceptions import ConnectionClosed
@@ -77,7 +87,9 @@ class WebSocketEpisode:
             async with asyncio.timeout(self.client.timeout):
                 raw = await self._ws.recv()
         except asyncio.TimeoutError as exc:
-            raise ClientTimeout(f"no WebSocket reply within {self.client.timeout:g} s; raise the client's timeout") from exc
+            raise ClientTimeout(
+                f"no WebSocket reply within {self.client.timeout:g} s; raise the client's timeout"
+            ) from exc
         except ConnectionClosed as exc:
             self._ws = None
             raise ServerUnreachable(f"the WebSocket of session {self.session_id} closed: {exc}") from exc
@@ -96,7 +108,9 @@ class WebSocketEpisode:
         await self._connect(session_id)
         task_id = task.id if isinstance(task, Task) else task
         try:
-            reply: WsResetDone = await self._call(WsReset(env=self.env_id, task_id=task_id, seed=seed, options=self.options))
+            reply: WsResetDone = await self._call(
+                WsReset(env=self.env_id, task_id=task_id, seed=seed, options=self.options)
+            )
         except BaseException:
             await self._drop()
             raise

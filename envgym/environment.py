@@ -37,8 +37,20 @@ from typing import Any, ClassVar, Sequence
 from envgym.context import EnvContext, default_context
 from envgym.errors import EnvgymError, InvalidRequest, SessionClosed, UnknownTask
 from envgym.grader import checked_reward, get_grader
-from envgym.protocol import (Action, EpisodeStatus, Grade, Message, Observation, ResetResult, SkippedTask, StepResult,
-                             Submission, SuiteInfo, Task, Tool)
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    Grade,
+    Message,
+    Observation,
+    ResetResult,
+    SkippedTask,
+    StepResult,
+    Submission,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.sync import LoopThread
 from envgym.tool_parsers import get_parser, parse_action
 
@@ -56,7 +68,9 @@ def grade_feedback(grade: Grade) -> str:
     """
     if grade.status == "grader_error":
         return f"The episode is over; grading failed: {(grade.error or 'no reason given')[:FEEDBACK_CHARS]}"
-    text = f"The episode is over and was graded: reward {grade.reward:.4g}, {'passed' if grade.passed else 'not passed'}."
+    text = (
+        f"The episode is over and was graded: reward {grade.reward:.4g}, {'passed' if grade.passed else 'not passed'}."
+    )
     words = grade.details if isinstance(grade.details, str) else None
     if isinstance(grade.details, dict):
         words = next((grade.details[k] for k in ("feedback", "message") if isinstance(grade.details.get(k), str)), None)
@@ -102,8 +116,10 @@ async def call_act(actor: Any, observation: Observation) -> Action:
     if isinstance(result, str):
         return Action(content=result)
     if not isinstance(result, Action):
-        raise TypeError(f"{type(actor).__qualname__}.act returned {type(result).__name__}; it must return an "
-                        "envgym.protocol.Action (or a str for a text action)")
+        raise TypeError(
+            f"{type(actor).__qualname__}.act returned {type(result).__name__}; it must return an "
+            "envgym.protocol.Action (or a str for a text action)"
+        )
     return result
 
 
@@ -119,7 +135,7 @@ class ScriptedPolicy(Policy):
 
 
 class Environment(abc.ABC):
-    family: ClassVar[str] = ""          # set from the entry-point name when resolved through the registry
+    family: ClassVar[str] = ""  # set from the entry-point name when resolved through the registry
     version: ClassVar[str] = "0.1.0"
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
@@ -153,8 +169,10 @@ class Environment(abc.ABC):
         if key not in Environment._task_cache:
             known = {s.name for s in cls.suites()}
             if suite not in known:
-                raise UnknownTask(f"{cls.family or cls.__name__} has no suite {suite!r}; suites: {', '.join(sorted(known))}",
-                                  details={"suite": suite, "suites": sorted(known)})
+                raise UnknownTask(
+                    f"{cls.family or cls.__name__} has no suite {suite!r}; suites: {', '.join(sorted(known))}",
+                    details={"suite": suite, "suites": sorted(known)},
+                )
             Environment._task_cache[key] = {t.id: t for t in cls.load_tasks(suite)}
         tasks = list(Environment._task_cache[key].values())
         if split is not None:
@@ -167,8 +185,10 @@ class Environment(abc.ABC):
         cls.tasks(suite)
         task = Environment._task_cache[(cls, suite)].get(task_id)
         if task is None:
-            raise UnknownTask(f"no task {task_id!r} in {cls.family or cls.__name__}/{suite}",
-                              details={"suite": suite, "task_id": task_id})
+            raise UnknownTask(
+                f"no task {task_id!r} in {cls.family or cls.__name__}/{suite}",
+                details={"suite": suite, "task_id": task_id},
+            )
         return task
 
     @classmethod
@@ -200,14 +220,17 @@ class Environment(abc.ABC):
     async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
         """Grade a submission without an episode (``POST /v1/grade`` with ``env``)."""
         if task.grader is None:
-            return Grade.failed(f"task {task.id!r} names no grader and {cls.__name__} does not grade submissions directly")
+            return Grade.failed(
+                f"task {task.id!r} names no grader and {cls.__name__} does not grade submissions directly"
+            )
         grader = get_grader(task.grader)
         grader.check_submission(submission)
         return await grader.safe_grade(task, submission, context=context or default_context())
 
     # ------------------------------------------------------------------ episode
-    def __init__(self, suite: str | None = None, *, context: EnvContext | None = None,
-                 options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self, suite: str | None = None, *, context: EnvContext | None = None, options: dict[str, Any] | None = None
+    ) -> None:
         self.suite = suite or self.default_suite()
         self.context = context or default_context()
         self.options = dict(options or {})
@@ -272,7 +295,9 @@ class Environment(abc.ABC):
             raise SessionClosed(f"the episode already ended ({self.status.value}); start a new one")
         action = action if isinstance(action, Action) else Action.model_validate(action)
         if action.tool_parser:
-            get_parser(action.tool_parser)  # an unknown name is the caller's error (InvalidRequest), before the turn counts
+            get_parser(
+                action.tool_parser
+            )  # an unknown name is the caller's error (InvalidRequest), before the turn counts
         self.turns += 1
         try:
             action, parsed = parse_action(action)
@@ -282,16 +307,23 @@ class Environment(abc.ABC):
         except EnvgymError as exc:
             if exc.code == "invalid_action":
                 # A malformed action is answered with an error observation: the model sees what went wrong.
-                result = StepResult(observation=Observation.user(f"Error: {exc.message}"), info={"error": exc.to_body().error.model_dump()})
+                result = StepResult(
+                    observation=Observation.user(f"Error: {exc.message}"),
+                    info={"error": exc.to_body().error.model_dump()},
+                )
             else:
                 return self._fail(EpisodeStatus.env_error, exc.message, exc.code)
         except Exception as exc:  # noqa: BLE001 — an environment bug ends the episode as env_error, never escapes
-            return self._fail(EpisodeStatus.env_error, f"{type(exc).__name__}: {exc}", "env_error", traceback.format_exc())
+            return self._fail(
+                EpisodeStatus.env_error, f"{type(exc).__name__}: {exc}", "env_error", traceback.format_exc()
+            )
         if not result.done and self.turns >= self.max_turns:
             result = await self._truncate(result.observation)
         if result.done and not self.done:
             # on_step ended the episode without finish(): record a status so nothing is left ambiguous.
-            self.status = EpisodeStatus(result.info.get("status") or (EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed))
+            self.status = EpisodeStatus(
+                result.info.get("status") or (EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed)
+            )
             result.info["status"] = self.status.value
         result.info.setdefault("status", self.status.value)
         result.info["turn"] = self.turns
@@ -306,8 +338,14 @@ class Environment(abc.ABC):
         await self.on_close()
 
     # ------------------------------------------------------------------ helpers for subclasses
-    def finish(self, grade: Grade, *, observation: Observation | None = None, truncated: bool = False,
-               info: dict[str, Any] | None = None) -> StepResult:
+    def finish(
+        self,
+        grade: Grade,
+        *,
+        observation: Observation | None = None,
+        truncated: bool = False,
+        info: dict[str, Any] | None = None,
+    ) -> StepResult:
         """End the episode with a grade. A ``grader_error`` grade gives status ``grader_error``, and so
         does a reward that is not a finite number in [0, 1]."""
         grade = checked_reward(grade, f"{type(self).__name__}'s grading")
@@ -320,8 +358,13 @@ class Environment(abc.ABC):
         out_info.update(grade=grade.model_dump(), status=self.status.value)
         observation = observation.model_copy(deep=True) if observation is not None else Observation()
         observation.messages.append(Message(role="user", content=grade_feedback(grade)))
-        return StepResult(observation=observation, reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
-                          terminated=not truncated, truncated=truncated, info=out_info)
+        return StepResult(
+            observation=observation,
+            reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
+            terminated=not truncated,
+            truncated=truncated,
+            info=out_info,
+        )
 
     async def grade(self, submission: Submission) -> Grade:
         """Grade with the task's grader spec."""
@@ -337,8 +380,11 @@ class Environment(abc.ABC):
             grade = Grade.failed(f"grading at truncation failed: {type(exc).__name__}: {exc}")
         if grade is None:
             self.status = EpisodeStatus.truncated
-            return StepResult(observation=observation, truncated=True,
-                              info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"})
+            return StepResult(
+                observation=observation,
+                truncated=True,
+                info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"},
+            )
         result = self.finish(grade, observation=observation, truncated=True)
         result.info["reason"] = f"turn limit of {self.max_turns} reached"
         return result
@@ -348,7 +394,9 @@ class Environment(abc.ABC):
         info: dict[str, Any] = {"status": status.value, "error": {"code": code, "message": message}}
         if tb:
             info["error"]["traceback"] = tb
-        return StepResult(observation=Observation.user(f"The environment failed: {message}"), terminated=True, info=info)
+        return StepResult(
+            observation=Observation.user(f"The environment failed: {message}"), terminated=True, info=info
+        )
 
     def fail(self, status: EpisodeStatus, message: str, code: str | None = None) -> StepResult:
         """End the episode with an error status (e.g. ``env_error`` when the sandbox died)."""

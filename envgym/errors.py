@@ -124,9 +124,25 @@ class PayloadTooLarge(EnvgymError):
 
 ERROR_CLASSES: dict[str, type[EnvgymError]] = {
     cls.code: cls
-    for cls in [EnvgymError, InvalidRequest, UnknownEnvironment, UnknownTask, UnknownSession, UnknownPlugin,
-                PluginLoadError, DuplicatePlugin, InvalidAction, SessionClosed, CapacityExhausted, StepTimeout,
-                SandboxError, GraderError, EnvironmentError_, Unauthorized, PayloadTooLarge]
+    for cls in [
+        EnvgymError,
+        InvalidRequest,
+        UnknownEnvironment,
+        UnknownTask,
+        UnknownSession,
+        UnknownPlugin,
+        PluginLoadError,
+        DuplicatePlugin,
+        InvalidAction,
+        SessionClosed,
+        CapacityExhausted,
+        StepTimeout,
+        SandboxError,
+        GraderError,
+        EnvironmentError_,
+        Unauthorized,
+        PayloadTooLarge,
+    ]
 }
 
 

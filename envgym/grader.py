@@ -59,12 +59,15 @@ class Grader(abc.ABC):
         instead of scoring it a silent 0. Hosts call it before grading a client's submission."""
         missing = sorted(f for f in self.requires if getattr(submission, f, None) is None)
         if missing:
-            raise InvalidRequest(f"the {self.name or type(self).__name__} grader reads submission.{missing[0]}, which this "
-                                 f"submission lacks (it has: {', '.join(k for k, v in submission if v is not None) or 'nothing'})",
-                                 details={"missing": [f"submission.{f}" for f in missing]})
+            raise InvalidRequest(
+                f"the {self.name or type(self).__name__} grader reads submission.{missing[0]}, which this "
+                f"submission lacks (it has: {', '.join(k for k, v in submission if v is not None) or 'nothing'})",
+                details={"missing": [f"submission.{f}" for f in missing]},
+            )
 
-    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                    context: EnvContext | None = None) -> Grade:
+    async def grade(
+        self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
+    ) -> Grade:
         """Grade one submission. Raise ``GraderError`` (or return ``Grade.failed``) when grading breaks.
 
         The default runs ``score`` bounded (module docstring); graders that use a sandbox, a judge
@@ -73,8 +76,14 @@ class Grader(abc.ABC):
             raise NotImplementedError(f"{type(self).__name__} implements neither grade() nor score()")
         budget = float(self.config.get("cpu_budget_s", self.cpu_budget_s))
         try:
-            return await bounded.run_bounded(self.score, task, submission, inline=self.score_is_cheap(task, submission),
-                                             cpu_s=budget, what=f"grader {self.name or type(self).__name__}")
+            return await bounded.run_bounded(
+                self.score,
+                task,
+                submission,
+                inline=self.score_is_cheap(task, submission),
+                cpu_s=budget,
+                what=f"grader {self.name or type(self).__name__}",
+            )
         except bounded.OverBudget as exc:
             return Grade(reward=0.0, passed=False, details={"reason": f"{exc}; the answer scores 0"})
         except (bounded.WorkerTimeout, bounded.WorkerCrashed) as exc:
@@ -90,16 +99,19 @@ class Grader(abc.ABC):
         ~0.1 ms round trip to a worker). The default trusts no input."""
         return False
 
-    async def safe_grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                         context: EnvContext | None = None) -> Grade:
+    async def safe_grade(
+        self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
+    ) -> Grade:
         """``grade`` with every failure turned into a ``grader_error`` grade and the reward clamped to be finite."""
         try:
             grade = await self.grade(task, submission, sandbox=sandbox, context=context)
         except EnvgymError as exc:
             return Grade.failed(f"{self.name or type(self).__name__}: {exc.message}", code=exc.code, **exc.details)
         except Exception as exc:  # noqa: BLE001 — a crashing grader must not crash the episode
-            return Grade.failed(f"{self.name or type(self).__name__} crashed: {type(exc).__name__}: {exc}",
-                                traceback=traceback.format_exc())
+            return Grade.failed(
+                f"{self.name or type(self).__name__} crashed: {type(exc).__name__}: {exc}",
+                traceback=traceback.format_exc(),
+            )
         return checked_reward(grade, self.name or type(self).__name__)
 
     def grade_sync(self, task: Task, submission: Submission, **kwargs: Any) -> Grade:
@@ -135,4 +147,6 @@ def get_grader(spec: GraderSpec | str, **config: Any) -> Grader:
     try:
         return cls(**{**spec.config, **config})
     except TypeError as exc:
-        raise GraderError(f"bad configuration for grader {spec.name!r}: {exc}", details={"config": spec.config}) from exc
+        raise GraderError(
+            f"bad configuration for grader {spec.name!r}: {exc}", details={"config": spec.config}
+        ) from exc

@@ -86,11 +86,18 @@ class EnvgymEnv(gymnasium.Env[str, str]):
     # Gymnasium's checker wants declared anyway.
     metadata = {"render_modes": ["ansi"], "render_fps": 1}
 
-    def __init__(self, backend: Backend, *, render_mode: str | None = None,
-                 max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
-                 max_action_chars: int = DEFAULT_MAX_ACTION_CHARS) -> None:
+    def __init__(
+        self,
+        backend: Backend,
+        *,
+        render_mode: str | None = None,
+        max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
+        max_action_chars: int = DEFAULT_MAX_ACTION_CHARS,
+    ) -> None:
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
-            raise InvalidRequest(f"render_mode {render_mode!r} is not supported; choose from {self.metadata['render_modes']}")
+            raise InvalidRequest(
+                f"render_mode {render_mode!r} is not supported; choose from {self.metadata['render_modes']}"
+            )
         self.backend = backend
         self.render_mode = render_mode
         self.max_observation_chars = max_observation_chars
@@ -143,8 +150,13 @@ class EnvgymEnv(gymnasium.Env[str, str]):
     def step(self, action: Any) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
         result: StepResult = self.backend.step(parse_action(action))
         self._last_text = fit_text(render_observation(result.observation), self.max_observation_chars)
-        return self._last_text, float(result.reward), bool(result.terminated), bool(result.truncated), \
-            self._info(result.observation, result.info)
+        return (
+            self._last_text,
+            float(result.reward),
+            bool(result.terminated),
+            bool(result.truncated),
+            self._info(result.observation, result.info),
+        )
 
     def render(self) -> str | None:
         if self.render_mode == "ansi":
@@ -156,11 +168,22 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         super().close()
 
 
-def make(env_id: str, *, url: str | None = None, token: str | None = None, task_id: str | None = None,
-         suite: str | None = None, seed: int | None = None, options: dict[str, Any] | None = None,
-         sandbox: str | None = None, max_turns: int | None = None, context: EnvContext | None = None,
-         render_mode: str | None = None, max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
-         max_action_chars: int = DEFAULT_MAX_ACTION_CHARS) -> EnvgymEnv:
+def make(
+    env_id: str,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    task_id: str | None = None,
+    suite: str | None = None,
+    seed: int | None = None,
+    options: dict[str, Any] | None = None,
+    sandbox: str | None = None,
+    max_turns: int | None = None,
+    context: EnvContext | None = None,
+    render_mode: str | None = None,
+    max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
+    max_action_chars: int = DEFAULT_MAX_ACTION_CHARS,
+) -> EnvgymEnv:
     """A ``gymnasium.Env`` for ``env_id`` (``family``, ``family/suite`` or ``family/suite.task``).
 
     ``url`` (and ``token``) runs episodes in an envgym server instead of in this process.
@@ -198,18 +221,38 @@ def make(env_id: str, *, url: str | None = None, token: str | None = None, task_
             ref.get_task(task_id)  # fail now, with UnknownTask, rather than at the first reset
             ref = type(ref)(ref.family, ref.suite, ref.cls, task_id)
         backend = LocalBackend(ref, context=context, sandbox=sandbox, options=env_options)
-    env = EnvgymEnv(backend, render_mode=render_mode, max_observation_chars=max_observation_chars,
-                    max_action_chars=max_action_chars)
+    env = EnvgymEnv(
+        backend, render_mode=render_mode, max_observation_chars=max_observation_chars, max_action_chars=max_action_chars
+    )
     env.initial_seed = seed
-    make_kwargs = {k: v for k, v in dict(env_id=env_id, url=url, token=token, task_id=task_id, seed=seed, options=options,
-                                        sandbox=sandbox, max_turns=max_turns, context=context,
-                                        max_observation_chars=max_observation_chars,
-                                        max_action_chars=max_action_chars).items() if v is not None}
+    make_kwargs = {
+        k: v
+        for k, v in dict(
+            env_id=env_id,
+            url=url,
+            token=token,
+            task_id=task_id,
+            seed=seed,
+            options=options,
+            sandbox=sandbox,
+            max_turns=max_turns,
+            context=context,
+            max_observation_chars=max_observation_chars,
+            max_action_chars=max_action_chars,
+        ).items()
+        if v is not None
+    }
     # A spec lets Gymnasium tools (the env checker, gymnasium.make(env.spec)) build this env again.
     # The arg-type error ignored here: Gymnasium calls entry_point(**kwargs), env_id among them; its EnvCreator
     # protocol (keywords only) does not admit make's env_id parameter, which a keyword fills all the same.
-    env.spec = EnvSpec(GYMNASIUM_ID, entry_point=make, kwargs=make_kwargs, nondeterministic=False,  # type: ignore[arg-type]
-                       order_enforce=False, disable_env_checker=True)
+    env.spec = EnvSpec(
+        GYMNASIUM_ID,
+        entry_point=make,  # type: ignore[arg-type]
+        kwargs=make_kwargs,
+        nondeterministic=False,
+        order_enforce=False,
+        disable_env_checker=True,
+    )
     return env
 
 

@@ -57,8 +57,14 @@ class LocalBackend(Backend):
     """One ``Environment`` instance per episode, driven on this backend's own event-loop thread
     (async resources such as subprocesses belong to the loop that created them)."""
 
-    def __init__(self, ref: EnvRef, *, context: EnvContext | None = None, sandbox: str | None = None,
-                 options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        ref: EnvRef,
+        *,
+        context: EnvContext | None = None,
+        sandbox: str | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.ref = ref
         self.env_id = ref.id
         self.pinned_task_id = ref.task_id
@@ -112,8 +118,16 @@ class RemoteBackend(Backend):
 
     PAGE = 500
 
-    def __init__(self, env_id: str, url: str, *, token: str | None = None, task_id: str | None = None,
-                 options: dict[str, Any] | None = None, client: Any = None) -> None:
+    def __init__(
+        self,
+        env_id: str,
+        url: str,
+        *,
+        token: str | None = None,
+        task_id: str | None = None,
+        options: dict[str, Any] | None = None,
+        client: Any = None,
+    ) -> None:
         from envgym.client import Client
 
         self.env_id = env_id

@@ -77,24 +77,46 @@ def _status_of(result: StepResult) -> EpisodeStatus:
     return EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed
 
 
-async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: type[Environment], *,
-                      seed: int | None = None, env_id: str | None = None, max_steps: int = 10_000) -> EpisodeRecord:
+async def run_episode(
+    env: EpisodeHandle,
+    agent: Agent,
+    task: Task,
+    env_cls: type[Environment],
+    *,
+    seed: int | None = None,
+    env_id: str | None = None,
+    max_steps: int = 10_000,
+) -> EpisodeRecord:
     """Play one episode; always closes ``env``. ``max_steps`` is a safety net above the env's own turn limit."""
     started = time.monotonic()
-    record = EpisodeRecord(env=env_id or f"{env_cls.family}/{task.suite}", task_id=task.id, agent=agent.name or type(agent).__name__,
-                           model=getattr(agent, "model", None), seed=seed, status=EpisodeStatus.running,
-                           metadata=dict(task.metadata), started_at=time.time())
+    record = EpisodeRecord(
+        env=env_id or f"{env_cls.family}/{task.suite}",
+        task_id=task.id,
+        agent=agent.name or type(agent).__name__,
+        model=getattr(agent, "model", None),
+        seed=seed,
+        status=EpisodeStatus.running,
+        metadata=dict(task.metadata),
+        started_at=time.time(),
+    )
     episode = None
     try:
         try:
             reset = await env.reset(task, seed)
         except EnvgymError as exc:
-            record.status, record.error = EpisodeStatus.env_error, {"code": exc.code, "message": exc.message, "where": "reset"}
+            record.status, record.error = (
+                EpisodeStatus.env_error,
+                {"code": exc.code, "message": exc.message, "where": "reset"},
+            )
             return record
         except Exception as exc:  # noqa: BLE001 — a broken reset (or transport) is an env_error, not a lost episode
             record.status = EpisodeStatus.env_error
-            record.error = {"code": "env_error", "message": f"{type(exc).__name__}: {exc}", "where": "reset",
-                            "traceback": traceback.format_exc()}
+            record.error = {
+                "code": "env_error",
+                "message": f"{type(exc).__name__}: {exc}",
+                "where": "reset",
+                "traceback": traceback.format_exc(),
+            }
             return record
         record.timings["reset_s"] = time.monotonic() - started
         observation: Observation = reset.observation
@@ -104,19 +126,29 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
             episode = agent.start_episode(task, env_cls, tools)
             episode.seed = seed
         except EnvgymError as exc:
-            record.status, record.error = EpisodeStatus.agent_error, {"code": exc.code, "message": exc.message, "where": "start"}
+            record.status, record.error = (
+                EpisodeStatus.agent_error,
+                {"code": exc.code, "message": exc.message, "where": "start"},
+            )
             return record
         for _ in range(max_steps):
             try:
                 action = await call_act(episode, observation)
             except EnvgymError as exc:
-                record.status = EpisodeStatus(exc.details.get("status", EpisodeStatus.agent_error.value)) \
-                    if exc.details.get("status") in {s.value for s in EpisodeStatus} else EpisodeStatus.agent_error
+                record.status = (
+                    EpisodeStatus(exc.details.get("status", EpisodeStatus.agent_error.value))
+                    if exc.details.get("status") in {s.value for s in EpisodeStatus}
+                    else EpisodeStatus.agent_error
+                )
                 record.error = {"code": exc.code, "message": exc.message, "where": "agent"}
                 return record
             except Exception as exc:  # noqa: BLE001 — an agent crash is an agent_error, not a lost episode
                 record.status = EpisodeStatus.agent_error
-                record.error = {"code": "agent_error", "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+                record.error = {
+                    "code": "agent_error",
+                    "message": f"{type(exc).__name__}: {exc}",
+                    "traceback": traceback.format_exc(),
+                }
                 return record
             record.actions.append(action)
             record.messages.append(Message.model_validate(action.model_dump(exclude_none=True)))
@@ -128,8 +160,12 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
                 return record
             except Exception as exc:  # noqa: BLE001 — e.g. the server connection dropped mid-episode
                 record.status = EpisodeStatus.env_error
-                record.error = {"code": "env_error", "message": f"{type(exc).__name__}: {exc}", "where": "step",
-                                "traceback": traceback.format_exc()}
+                record.error = {
+                    "code": "env_error",
+                    "message": f"{type(exc).__name__}: {exc}",
+                    "where": "step",
+                    "traceback": traceback.format_exc(),
+                }
                 return record
             record.turns += 1
             record.rewards.append(result.reward)
@@ -142,7 +178,11 @@ async def run_episode(env: EpisodeHandle, agent: Agent, task: Task, env_cls: typ
                 if "error" in result.info and record.status.is_error:
                     record.error = result.info["error"]
                 elif record.status is EpisodeStatus.grader_error and record.grade is not None:
-                    record.error = {"code": "grader_error", "message": record.grade.error or "grading failed", "where": "grade"}
+                    record.error = {
+                        "code": "grader_error",
+                        "message": record.grade.error or "grading failed",
+                        "where": "grade",
+                    }
                 return record
         record.status = EpisodeStatus.truncated
         record.error = {"code": "max_steps", "message": f"runner safety limit of {max_steps} steps reached"}

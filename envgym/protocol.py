@@ -116,8 +116,11 @@ class Action(Message):
     """
 
     role: Literal["assistant"] = "assistant"
-    tool_parser: str | None = Field(None, description="read tool calls out of `content` with this parser (envgym.tool_parsers: "
-                                    "hermes, llama3_json, mistral, json, ...) when `tool_calls` is empty; for policies that emit raw text")
+    tool_parser: str | None = Field(
+        None,
+        description="read tool calls out of `content` with this parser (envgym.tool_parsers: "
+        "hermes, llama3_json, mistral, json, ...) when `tool_calls` is empty; for policies that emit raw text",
+    )
 
     @model_validator(mode="before")
     @classmethod
@@ -131,7 +134,13 @@ class Action(Message):
     @classmethod
     def call(cls, name: str, call_id: str | None = None, **arguments: Any) -> "Action":
         """One tool call. Example: ``Action.call("bash", command="ls")``."""
-        return cls(tool_calls=[ToolCall(id=call_id or f"call_{name}", function=FunctionCall(name=name, arguments=json.dumps(arguments)))])
+        return cls(
+            tool_calls=[
+                ToolCall(
+                    id=call_id or f"call_{name}", function=FunctionCall(name=name, arguments=json.dumps(arguments))
+                )
+            ]
+        )
 
 
 class ToolFunction(BaseModel):
@@ -147,7 +156,9 @@ class Tool(BaseModel):
     function: ToolFunction
 
     @classmethod
-    def define(cls, name: str, description: str, properties: dict[str, Any] | None = None, required: list[str] | None = None) -> "Tool":
+    def define(
+        cls, name: str, description: str, properties: dict[str, Any] | None = None, required: list[str] | None = None
+    ) -> "Tool":
         """Example: ``Tool.define("bash", "Run a command", {"command": {"type": "string"}}, ["command"])``."""
         params: dict[str, Any] = {"type": "object", "properties": properties or {}, "additionalProperties": False}
         params["required"] = list(required or [])
@@ -289,10 +300,12 @@ def _one_of(a: str, b: str, b_ref: dict[str, Any] | None = None) -> dict[str, An
     """JSON schema: exactly one of the string field ``a`` and the field ``b`` is given (the other
     absent or null), as the models' validators require."""
     not_null = {"not": {"type": "null"}}
-    return {"oneOf": [
-        {"required": [a], "properties": {a: {"type": "string"}, b: {"type": "null"}}},
-        {"required": [b], "properties": {b: b_ref or not_null, a: {"type": "null"}}},
-    ]}
+    return {
+        "oneOf": [
+            {"required": [a], "properties": {a: {"type": "string"}, b: {"type": "null"}}},
+            {"required": [b], "properties": {b: b_ref or not_null, a: {"type": "null"}}},
+        ]
+    }
 
 
 SEED = Field(None, strict=True, ge=-(2**63), le=2**63 - 1, description="an integer (booleans and strings are refused)")
@@ -307,8 +320,12 @@ class SessionCreate(BaseModel):
     task: Task | None = None
     seed: int | None = SEED
     options: dict[str, Any] = Field(default_factory=dict)
-    ttl_s: float | None = Field(None, gt=0, description="close this session after this many seconds without a request "
-                                "(at most the server's idle timeout); for clients that never close their sessions")
+    ttl_s: float | None = Field(
+        None,
+        gt=0,
+        description="close this session after this many seconds without a request "
+        "(at most the server's idle timeout); for clients that never close their sessions",
+    )
 
     @model_validator(mode="after")
     def _one_task(self) -> "SessionCreate":
@@ -344,13 +361,23 @@ class SessionState(BaseModel):
 def _grade_request_schema(schema: dict[str, Any]) -> None:
     present = {"not": {"type": "null"}}
     schema["allOf"] = [
-        {"anyOf": [{"required": ["grader"], "properties": {"grader": {"type": "string"}}},
-                   {"required": ["env"], "properties": {"env": {"type": "string"}}}]},
+        {
+            "anyOf": [
+                {"required": ["grader"], "properties": {"grader": {"type": "string"}}},
+                {"required": ["env"], "properties": {"env": {"type": "string"}}},
+            ]
+        },
         _one_of("task_id", "task", {"type": "object"}),
-        {"anyOf": [{"required": ["submission"], "properties": {"submission": present}},
-                   {"required": ["trajectory"], "properties": {"trajectory": present}}]},
-        {"if": {"required": ["task_id"], "properties": {"task_id": {"type": "string"}}},
-         "then": {"required": ["env"], "properties": {"env": {"type": "string"}}}},
+        {
+            "anyOf": [
+                {"required": ["submission"], "properties": {"submission": present}},
+                {"required": ["trajectory"], "properties": {"trajectory": present}},
+            ]
+        },
+        {
+            "if": {"required": ["task_id"], "properties": {"task_id": {"type": "string"}}},
+            "then": {"required": ["env"], "properties": {"env": {"type": "string"}}},
+        },
     ]
 
 
@@ -461,9 +488,26 @@ class ErrorBody(BaseModel):
 def json_schemas() -> dict[str, dict[str, Any]]:
     """JSON schemas of the wire models, keyed by model name."""
     models: list[type[BaseModel]] = [
-        Task, PublicTask, Observation, Action, Message, Tool, StepResult, Grade, Submission,
-        SessionCreate, SessionCreated, StepRequest, SessionState, GradeRequest, ErrorBody,
-        EnvironmentDetail, TaskList, GradeBatchRequest, GradeBatchResponse]
+        Task,
+        PublicTask,
+        Observation,
+        Action,
+        Message,
+        Tool,
+        StepResult,
+        Grade,
+        Submission,
+        SessionCreate,
+        SessionCreated,
+        StepRequest,
+        SessionState,
+        GradeRequest,
+        ErrorBody,
+        EnvironmentDetail,
+        TaskList,
+        GradeBatchRequest,
+        GradeBatchResponse,
+    ]
     return {m.__name__: m.model_json_schema() for m in models}
 
 

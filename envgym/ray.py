@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envgym.errors import CapacityExhausted, InvalidRequest, UnknownSession
-from envgym.protocol import (Action, EpisodeStatus, Observation, ResetResult, SessionCreated, StepResult, Task)
+from envgym.protocol import Action, EpisodeStatus, Observation, ResetResult, SessionCreated, StepResult, Task
 from envgym.sync import LoopThread
 
 try:
@@ -50,8 +50,15 @@ class EnvWorker:
 
         return f"{socket.gethostname()}:{os.getpid()}:{ray.get_runtime_context().get_node_id()}"
 
-    async def open(self, session_id: str, env_id: str, task_id: str | None, task: dict | None, seed: int | None,
-                   options: dict | None) -> dict:
+    async def open(
+        self,
+        session_id: str,
+        env_id: str,
+        task_id: str | None,
+        task: dict | None,
+        seed: int | None,
+        options: dict | None,
+    ) -> dict:
         from envgym.envs import resolve
 
         ref = resolve(env_id)
@@ -78,8 +85,9 @@ class EnvWorker:
         if env is not None:
             await env.close()
 
-    async def rollout(self, env_id: str, task_id: str, agent_name: str, agent_config: dict, seed: int | None,
-                      options: dict | None) -> dict:
+    async def rollout(
+        self, env_id: str, task_id: str, agent_name: str, agent_config: dict, seed: int | None, options: dict | None
+    ) -> dict:
         from envgym.agents import get_agent
         from envgym.envs import resolve
         from envgym.loop import run_episode
@@ -87,8 +95,14 @@ class EnvWorker:
         ref = resolve(env_id)
         agent = get_agent(agent_name, **agent_config)
         try:
-            record = await run_episode(ref.cls(ref.suite, context=self.context, options=options), agent,
-                                       ref.get_task(task_id), ref.cls, seed=seed, env_id=env_id)
+            record = await run_episode(
+                ref.cls(ref.suite, context=self.context, options=options),
+                agent,
+                ref.get_task(task_id),
+                ref.cls,
+                seed=seed,
+                env_id=env_id,
+            )
         finally:
             await agent.aclose()
         return record.model_dump(mode="json")
@@ -110,18 +124,30 @@ class AsyncEnvPool:
     None to use/start a local Ray. ``worker_resources``: Ray resources each worker asks for (e.g.
     ``{"envgym_worker": 0.01}`` to keep workers on nodes that offer that custom resource)."""
 
-    def __init__(self, num_workers: int = 2, *, address: str | None = None, sandbox: str = "bwrap",
-                 settings: dict[str, Any] | None = None, max_sessions_per_worker: int = 64,
-                 acquire_timeout_s: float = 30.0, num_cpus_per_worker: float = 0.25,
-                 worker_resources: dict[str, float] | None = None, max_concurrency: int = 1000,
-                 scheduling_strategy: str = "SPREAD") -> None:
+    def __init__(
+        self,
+        num_workers: int = 2,
+        *,
+        address: str | None = None,
+        sandbox: str = "bwrap",
+        settings: dict[str, Any] | None = None,
+        max_sessions_per_worker: int = 64,
+        acquire_timeout_s: float = 30.0,
+        num_cpus_per_worker: float = 0.25,
+        worker_resources: dict[str, float] | None = None,
+        max_concurrency: int = 1000,
+        scheduling_strategy: str = "SPREAD",
+    ) -> None:
         if num_workers < 1:
             raise InvalidRequest("num_workers must be at least 1")
         if not ray.is_initialized():
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
         self._actor_cls = ray.remote(EnvWorker).options(
-            num_cpus=num_cpus_per_worker, resources=worker_resources or {}, max_restarts=0,
-            max_concurrency=max_concurrency, scheduling_strategy=scheduling_strategy,
+            num_cpus=num_cpus_per_worker,
+            resources=worker_resources or {},
+            max_restarts=0,
+            max_concurrency=max_concurrency,
+            scheduling_strategy=scheduling_strategy,
         )
         self._sandbox, self._settings = sandbox, dict(settings or {})
         self.max_sessions_per_worker = max_sessions_per_worker
@@ -154,8 +180,15 @@ class AsyncEnvPool:
 
     # ------------------------------------------------------------------ worker failure
     def _is_actor_death(self, exc: BaseException) -> bool:
-        return isinstance(exc, (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError,
-                                ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError))
+        return isinstance(
+            exc,
+            (
+                ray.exceptions.RayActorError,
+                ray.exceptions.ActorUnavailableError,
+                ray.exceptions.WorkerCrashedError,
+                ray.exceptions.NodeDiedError,
+            ),
+        )
 
     async def _replace(self, slot: _Slot) -> None:
         if not slot.alive:
@@ -187,14 +220,21 @@ class AsyncEnvPool:
                 if remaining <= 0:
                     raise CapacityExhausted(
                         f"all {len(self._slots)} workers hold {self.max_sessions_per_worker} sessions; close some or add workers",
-                        retry_after=1.0)
+                        retry_after=1.0,
+                    )
                 try:
                     await asyncio.wait_for(self._condition().wait(), remaining)
                 except asyncio.TimeoutError:
                     pass
 
-    async def create_session(self, env: str, task_id: str | None = None, task: Task | None = None,
-                             seed: int | None = None, options: dict[str, Any] | None = None) -> SessionCreated:
+    async def create_session(
+        self,
+        env: str,
+        task_id: str | None = None,
+        task: Task | None = None,
+        seed: int | None = None,
+        options: dict[str, Any] | None = None,
+    ) -> SessionCreated:
         if (task_id is None) == (task is None):
             raise InvalidRequest("give exactly one of task_id or task")
         session_id = uuid.uuid4().hex
@@ -202,8 +242,9 @@ class AsyncEnvPool:
         slot.sessions.add(session_id)
         self._where[session_id] = slot
         try:
-            raw = await slot.handle.open.remote(session_id, env, task_id, task.model_dump(mode="json") if task else None,
-                                                seed, options)
+            raw = await slot.handle.open.remote(
+                session_id, env, task_id, task.model_dump(mode="json") if task else None, seed, options
+            )
         except BaseException as exc:
             slot.sessions.discard(session_id)
             self._where.pop(session_id, None)
@@ -249,8 +290,17 @@ class AsyncEnvPool:
     def episode(self, env_id: str, options: dict[str, Any] | None = None) -> "PoolEpisode":
         return PoolEpisode(self, env_id, options)
 
-    async def rollout(self, env_id: str, task_id: str, *, agent: str = "oracle", agent_config: dict | None = None,
-                      n: int = 1, seed: int | None = None, options: dict | None = None) -> list[Any]:
+    async def rollout(
+        self,
+        env_id: str,
+        task_id: str,
+        *,
+        agent: str = "oracle",
+        agent_config: dict | None = None,
+        n: int = 1,
+        seed: int | None = None,
+        options: dict | None = None,
+    ) -> list[Any]:
         """Play ``n`` whole episodes on the workers; a dead worker's episode comes back as env_error."""
         from envgym.loop import EpisodeRecord
 
@@ -259,15 +309,21 @@ class AsyncEnvPool:
             marker = f"rollout-{uuid.uuid4().hex}"
             slot.sessions.add(marker)
             try:
-                raw = await slot.handle.rollout.remote(env_id, task_id, agent, agent_config or {},
-                                                       None if seed is None else seed + i, options)
+                raw = await slot.handle.rollout.remote(
+                    env_id, task_id, agent, agent_config or {}, None if seed is None else seed + i, options
+                )
                 return EpisodeRecord.model_validate(raw)
             except BaseException as exc:
                 if not self._is_actor_death(exc):
                     raise _unwrap(exc) from None
                 await self._replace(slot)
-                return EpisodeRecord(env=env_id, task_id=task_id, agent=agent, status=EpisodeStatus.env_error,
-                                     error={"code": "env_error", "message": f"worker lost: {type(exc).__name__}"})
+                return EpisodeRecord(
+                    env=env_id,
+                    task_id=task_id,
+                    agent=agent,
+                    status=EpisodeStatus.env_error,
+                    error={"code": "env_error", "message": f"worker lost: {type(exc).__name__}"},
+                )
             finally:
                 slot.sessions.discard(marker)
                 async with self._condition():
@@ -293,9 +349,14 @@ class AsyncEnvPool:
 
 
 def _worker_lost(why: str) -> StepResult:
-    return StepResult(observation=Observation.user("The environment worker died; this episode cannot go on."),
-                      terminated=True, info={"status": EpisodeStatus.env_error.value,
-                                             "error": {"code": "env_error", "message": f"worker lost: {why}"}})
+    return StepResult(
+        observation=Observation.user("The environment worker died; this episode cannot go on."),
+        terminated=True,
+        info={
+            "status": EpisodeStatus.env_error.value,
+            "error": {"code": "env_error", "message": f"worker lost: {why}"},
+        },
+    )
 
 
 def _unwrap(exc: BaseException) -> BaseException:
@@ -381,8 +442,16 @@ class RayTarget:
         >>> target = RayTarget("debug/counter", "auto", num_workers=4)    # doctest: +SKIP
     """
 
-    def __init__(self, env: str, address: str | None, *, num_workers: int = 2, sandbox: str = "bwrap",
-                 settings: dict[str, Any] | None = None, **pool_options: Any) -> None:
+    def __init__(
+        self,
+        env: str,
+        address: str | None,
+        *,
+        num_workers: int = 2,
+        sandbox: str = "bwrap",
+        settings: dict[str, Any] | None = None,
+        **pool_options: Any,
+    ) -> None:
         from envgym.envs import resolve
 
         self.ref = resolve(env)

@@ -21,8 +21,13 @@ from typing import Any, Callable
 
 from envgym.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
 
-SINGULAR = {"environments": "environment", "graders": "grader", "sandboxes": "sandbox", "agents": "agent",
-            "tool_parsers": "tool parser"}
+SINGULAR = {
+    "environments": "environment",
+    "graders": "grader",
+    "sandboxes": "sandbox",
+    "agents": "agent",
+    "tool_parsers": "tool parser",
+}
 
 GROUPS = {
     "environments": "envgym.environments",
@@ -63,7 +68,9 @@ class Registry:
                 for ep in metadata.entry_points(group=group):
                     dist = getattr(ep, "dist", None)
                     info = PluginInfo(
-                        name=ep.name, group=short, value=ep.value,
+                        name=ep.name,
+                        group=short,
+                        value=ep.value,
                         package=dist.name if dist is not None else "<unknown>",
                         version=dist.version if dist is not None else "0",
                         _entry_point=ep,
@@ -118,8 +125,10 @@ class Registry:
         if plugin is None:
             known = sorted(self._plugins[group])
             exc_cls = UnknownEnvironment if group == "environments" else UnknownPlugin
-            raise exc_cls(f"no {SINGULAR[group]} plugin named {name!r}; installed: {', '.join(known) or 'none'}",
-                          details={"group": group, "name": name, "known": known})
+            raise exc_cls(
+                f"no {SINGULAR[group]} plugin named {name!r}; installed: {', '.join(known) or 'none'}",
+                details={"group": group, "name": name, "known": known},
+            )
         return plugin
 
     def load(self, group: str, name: str) -> Any:
@@ -138,12 +147,20 @@ class Registry:
                 raise PluginLoadError(
                     f"the {SINGULAR[group]} plugin {name!r} from package {plugin.package} {plugin.version} failed to import "
                     f"({type(exc).__name__}: {exc}); fix or reinstall that package",
-                    details={"group": group, "name": name, "package": plugin.package, "entry_point": plugin.value, "traceback": tb},
+                    details={
+                        "group": group,
+                        "name": name,
+                        "package": plugin.package,
+                        "entry_point": plugin.value,
+                        "traceback": tb,
+                    },
                 ) from exc
             plugin._object, plugin._loaded = obj, True
             return obj
 
-    def register(self, group: str, name: str, obj: Any, *, package: str = "<registered>", replace: bool = False) -> None:
+    def register(
+        self, group: str, name: str, obj: Any, *, package: str = "<registered>", replace: bool = False
+    ) -> None:
         """Add a plugin that is not installed as a package (notebooks, tests).
 
         Example: ``registry.register("environments", "toy", ToyEnvironment)``
@@ -158,8 +175,9 @@ class Registry:
                     f"pass replace=True to override it",
                     details={"group": group, "name": name, "packages": [existing.package, package]},
                 )
-            self._plugins[group][name] = PluginInfo(name=name, group=group, value="<registered>", package=package,
-                                                    version="0", _object=obj, _loaded=True)
+            self._plugins[group][name] = PluginInfo(
+                name=name, group=group, value="<registered>", package=package, version="0", _object=obj, _loaded=True
+            )
 
     def unregister(self, group: str, name: str) -> None:
         group = self._check_group(group)

@@ -46,8 +46,15 @@ import httpx
 
 from envgym.errors import EnvgymError
 
-__all__ = ["Renderer", "ServerRenderer", "TokenizerRenderer", "TokenTranscript", "RenderError", "TemplateShape",
-           "template_shape"]
+__all__ = [
+    "Renderer",
+    "ServerRenderer",
+    "TokenizerRenderer",
+    "TokenTranscript",
+    "RenderError",
+    "TemplateShape",
+    "template_shape",
+]
 
 _Q = "envgym placeholder question"
 _A1, _A2 = "envgym placeholder reply 1", "envgym placeholder reply 2"
@@ -61,8 +68,12 @@ class RenderError(EnvgymError):
 
 
 class Renderer(Protocol):
-    async def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                     add_generation_prompt: bool = False) -> list[int]: ...
+    async def render(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        add_generation_prompt: bool = False,
+    ) -> list[int]: ...
 
 
 def _plain(messages: Sequence[Any]) -> list[dict[str, Any]]:
@@ -82,16 +93,29 @@ class TokenizerRenderer:
         self.tokenizer = tokenizer
         self.template_kwargs = template_kwargs
 
-    def render_sync(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                    add_generation_prompt: bool = False) -> list[int]:
-        out = self.tokenizer.apply_chat_template(_plain(messages), tools=tools or None, tokenize=True,
-                                                 add_generation_prompt=add_generation_prompt, **self.template_kwargs)
+    def render_sync(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        add_generation_prompt: bool = False,
+    ) -> list[int]:
+        out = self.tokenizer.apply_chat_template(
+            _plain(messages),
+            tools=tools or None,
+            tokenize=True,
+            add_generation_prompt=add_generation_prompt,
+            **self.template_kwargs,
+        )
         if isinstance(out, dict) or hasattr(out, "keys"):  # transformers 5 returns a BatchEncoding
             out = out["input_ids"]
         return [int(x) for x in out]
 
-    async def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                     add_generation_prompt: bool = False) -> list[int]:
+    async def render(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        add_generation_prompt: bool = False,
+    ) -> list[int]:
         return await asyncio.to_thread(self.render_sync, messages, tools, add_generation_prompt)
 
 
@@ -99,8 +123,16 @@ class ServerRenderer:
     """Renders with the model server's own chat template: vLLM's ``POST /tokenize`` with ``messages``
     (at the server root, next to ``/v1``). ``template_kwargs`` are sent as ``chat_template_kwargs``."""
 
-    def __init__(self, base_url: str, model: str, *, client: httpx.AsyncClient | None = None, api_key: str | None = None,
-                 timeout: float = 60.0, **template_kwargs: Any) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        *,
+        client: httpx.AsyncClient | None = None,
+        api_key: str | None = None,
+        timeout: float = 60.0,
+        **template_kwargs: Any,
+    ) -> None:
         root = base_url.rstrip("/")
         self.url = (root[:-3] if root.endswith("/v1") else root) + "/tokenize"
         self.model = model
@@ -109,10 +141,18 @@ class ServerRenderer:
         self._headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.timeout = timeout
 
-    async def render(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]] | None = None,
-                     add_generation_prompt: bool = False) -> list[int]:
-        body: dict[str, Any] = {"model": self.model, "messages": _plain(messages), "add_generation_prompt": add_generation_prompt,
-                                "add_special_tokens": False}
+    async def render(
+        self,
+        messages: list[dict[str, Any]],
+        tools: list[dict[str, Any]] | None = None,
+        add_generation_prompt: bool = False,
+    ) -> list[int]:
+        body: dict[str, Any] = {
+            "model": self.model,
+            "messages": _plain(messages),
+            "add_generation_prompt": add_generation_prompt,
+            "add_special_tokens": False,
+        }
         if tools:
             body["tools"] = tools
         if self.template_kwargs:
@@ -121,14 +161,18 @@ class ServerRenderer:
         try:
             response = await client.post(self.url, json=body, headers=self._headers)
         except httpx.HTTPError as exc:
-            raise RenderError(f"the model server's /tokenize at {self.url} failed: {type(exc).__name__}: {exc}") from exc
+            raise RenderError(
+                f"the model server's /tokenize at {self.url} failed: {type(exc).__name__}: {exc}"
+            ) from exc
         finally:
             if self._client is None:
                 await client.aclose()
         if response.status_code != 200:
-            raise RenderError(f"the model server's /tokenize answered HTTP {response.status_code}: {response.text[:500]}; "
-                              "token-in/token-out rollouts need a server that renders chat templates there (vLLM does)",
-                              details={"url": self.url, "http_status": response.status_code})
+            raise RenderError(
+                f"the model server's /tokenize answered HTTP {response.status_code}: {response.text[:500]}; "
+                "token-in/token-out rollouts need a server that renders chat templates there (vLLM does)",
+                details={"url": self.url, "http_status": response.status_code},
+            )
         tokens = response.json().get("tokens")
         if not isinstance(tokens, list):
             raise RenderError(f"the model server's /tokenize answer has no token list: {response.text[:200]}")
@@ -167,7 +211,7 @@ def _find(haystack: Sequence[int], needle: Sequence[int], start: int = 0) -> int
     n = len(needle)
     first = needle[0]
     for i in range(start, len(haystack) - n + 1):
-        if haystack[i] == first and list(haystack[i:i + n]) == list(needle):
+        if haystack[i] == first and list(haystack[i : i + n]) == list(needle):
             return i
     return -1
 
@@ -183,10 +227,12 @@ async def template_shape(renderer: Renderer, tools: list[dict[str, Any]] | None 
     suffix = _common_suffix(one, two)
     prefix = _common_prefix(one, two)
     if suffix == 0:
-        raise RenderError("the chat template writes nothing after an assistant message (no end-of-turn token), so the "
-                          "model's turn boundary cannot be found")
-    close = tuple(one[len(one) - suffix:])
-    tail = tuple(one[prefix:len(one) - suffix])
+        raise RenderError(
+            "the chat template writes nothing after an assistant message (no end-of-turn token), so the "
+            "model's turn boundary cannot be found"
+        )
+    close = tuple(one[len(one) - suffix :])
+    tail = tuple(one[prefix : len(one) - suffix])
     if not tail:
         raise RenderError("the chat template renders two different assistant replies to the same ids")
     return TemplateShape(close=close, marker_tail=tail)
@@ -209,7 +255,9 @@ class TokenTranscript:
     versions: list[int] = field(default_factory=list)
     prompt_length: int = 0
     shape: TemplateShape | None = None
-    shape_cache: dict[str, TemplateShape] | None = None  # shared by transcripts of one renderer (saves two renders each)
+    shape_cache: dict[str, TemplateShape] | None = (
+        None  # shared by transcripts of one renderer (saves two renders each)
+    )
     _closed: bool = True  # whether the last model turn ended with the template's end-of-turn ids
     _last_model: list[int] = field(default_factory=list)  # the last sampled ids (how much of the closing they hold)
 
@@ -225,7 +273,9 @@ class TokenTranscript:
         self.prompt_length = len(prompt)
         return prompt
 
-    def _extend(self, ids: Sequence[int], sampled: bool, logprobs: Sequence[float] | None = None, version: int = -1) -> None:
+    def _extend(
+        self, ids: Sequence[int], sampled: bool, logprobs: Sequence[float] | None = None, version: int = -1
+    ) -> None:
         self.ids.extend(ids)
         self.mask.extend([1 if sampled else 0] * len(ids))
         self.logprobs.extend(list(logprobs) if logprobs is not None else [0.0] * len(ids))
@@ -270,10 +320,12 @@ class TokenTranscript:
         anchor = list(shape.marker_tail) + list(shape.close)
         at = _find(full, anchor)
         if at < 0:
-            raise RenderError("the chat template renders an assistant turn differently once environment messages follow it "
-                              "(its end could not be found); this template cannot be extended turn by turn",
-                              details={"messages": len(messages)})
-        return full[at + len(anchor):]
+            raise RenderError(
+                "the chat template renders an assistant turn differently once environment messages follow it "
+                "(its end could not be found); this template cannot be extended turn by turn",
+                details={"messages": len(messages)},
+            )
+        return full[at + len(anchor) :]
 
     async def add_environment(self, messages: Sequence[Any]) -> list[int]:
         """Close the model's turn if needed, then append the environment turn and the next generation prompt."""

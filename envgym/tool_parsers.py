@@ -36,8 +36,20 @@ from typing import Any
 from envgym.errors import InvalidAction, InvalidRequest, UnknownPlugin
 from envgym.protocol import Action, FunctionCall, ToolCall
 
-__all__ = ["ToolParser", "ParsedText", "ToolCallError", "HermesParser", "Llama3JsonParser", "MistralParser",
-           "JsonParser", "get_parser", "for_model", "parse_action", "MAX_TEXT_CHARS", "MAX_CALLS"]
+__all__ = [
+    "ToolParser",
+    "ParsedText",
+    "ToolCallError",
+    "HermesParser",
+    "Llama3JsonParser",
+    "MistralParser",
+    "JsonParser",
+    "get_parser",
+    "for_model",
+    "parse_action",
+    "MAX_TEXT_CHARS",
+    "MAX_CALLS",
+]
 
 MAX_TEXT_CHARS = 256 * 1024
 MAX_CALLS = 32
@@ -87,10 +99,10 @@ def _loads(text: str, what: str) -> Any:
 
 def _call(obj: Any, what: str, index: int, args_keys: tuple[str, ...] = ("arguments", "parameters")) -> ToolCall:
     if not isinstance(obj, dict):
-        raise ToolCallError(f"{what} must be a JSON object with \"name\" and \"arguments\", got {type(obj).__name__}")
+        raise ToolCallError(f'{what} must be a JSON object with "name" and "arguments", got {type(obj).__name__}')
     name = obj.get("name")
     if not isinstance(name, str) or not name:
-        raise ToolCallError(f"{what} has no \"name\" (a non-empty string naming the tool)")
+        raise ToolCallError(f'{what} has no "name" (a non-empty string naming the tool)')
     args: Any = {}
     for key in args_keys:
         if key in obj:
@@ -123,7 +135,9 @@ class ToolParser:
 
     def __call__(self, text: str) -> ParsedText:
         if len(text) > MAX_TEXT_CHARS:
-            raise ToolCallError(f"the message is {len(text)} characters long; tool calls are read from at most {MAX_TEXT_CHARS}")
+            raise ToolCallError(
+                f"the message is {len(text)} characters long; tool calls are read from at most {MAX_TEXT_CHARS}"
+            )
         if not _depth_ok(text):
             raise ToolCallError(f"the message nests brackets deeper than {_MAX_JSON_DEPTH} levels")
         return self.parse(text)
@@ -149,7 +163,7 @@ class HermesParser(ToolParser):
             n = len(calls) + 1
             if end < 0:
                 raise ToolCallError(f"tool call {n} has no closing {self.close_tag} (the message ended inside it)")
-            body = text[start + len(self.open_tag):end]
+            body = text[start + len(self.open_tag) : end]
             calls.append(_call(_loads(body.strip(), f"tool call {n}"), f"tool call {n}", n - 1))
             _check_count(calls)
             pos = end + len(self.close_tag)
@@ -192,7 +206,7 @@ class Llama3JsonParser(ToolParser):
     def parse(self, text: str) -> ParsedText:
         body = text.strip()
         if body.startswith(self.tag):
-            body = body[len(self.tag):].lstrip()
+            body = body[len(self.tag) :].lstrip()
         elif not body.startswith("{"):
             return ParsedText(content=text.strip())
         values = _json_values(body, "the tool call", separator=";")
@@ -225,8 +239,13 @@ class MistralParser(ToolParser):
                 name, sep, args = chunk.partition(self.args_marker)
                 if not sep:
                     raise ToolCallError(f"tool call {n} is neither a JSON list nor name{self.args_marker}{{arguments}}")
-                calls.append(_call({"name": name.strip(), "arguments": _loads(args.strip(), f"the arguments of tool call {n}")},
-                                   f"tool call {n}", n - 1))
+                calls.append(
+                    _call(
+                        {"name": name.strip(), "arguments": _loads(args.strip(), f"the arguments of tool call {n}")},
+                        f"tool call {n}",
+                        n - 1,
+                    )
+                )
             _check_count(calls)
         return ParsedText(content=content, calls=calls)
 
@@ -244,15 +263,17 @@ class JsonParser(ToolParser):
             end = body.find("```", fence + 7)
             if end < 0:
                 raise ToolCallError("the ```json block has no closing ```")
-            content = (body[:fence] + body[end + 3:]).strip()
-            body = body[fence + 7:end].strip()
+            content = (body[:fence] + body[end + 3 :]).strip()
+            body = body[fence + 7 : end].strip()
         elif body.startswith("{") or body.startswith("["):
             content = ""
         else:
             return ParsedText(content=body)
         values = _json_values(body, "the tool call")
         items = [x for v in values for x in (v if isinstance(v, list) else [v])]
-        return ParsedText(content=content, calls=_check_count([_call(v, f"tool call {i + 1}", i) for i, v in enumerate(items)]))
+        return ParsedText(
+            content=content, calls=_check_count([_call(v, f"tool call {i + 1}", i) for i, v in enumerate(items)])
+        )
 
 
 BUILTIN: dict[str, type[ToolParser]] = {p.name: p for p in (HermesParser, Llama3JsonParser, MistralParser, JsonParser)}
@@ -270,8 +291,9 @@ def get_parser(name: str) -> ToolParser:
     try:
         obj = registry.load("tool_parsers", name)
     except UnknownPlugin as exc:  # the caller named it, not the model: a request error, not the agent's turn
-        raise InvalidRequest(f"no tool parser {name!r}; installed: {', '.join(exc.details.get('known', []))}",
-                             details=exc.details) from None
+        raise InvalidRequest(
+            f"no tool parser {name!r}; installed: {', '.join(exc.details.get('known', []))}", details=exc.details
+        ) from None
     parser = obj() if isinstance(obj, type) else obj
     if not isinstance(parser, ToolParser) and not callable(getattr(parser, "parse", None)):
         raise TypeError(f"tool parser plugin {name!r} is neither a ToolParser nor has a parse(text) method")
@@ -279,9 +301,17 @@ def get_parser(name: str) -> ToolParser:
 
 
 # Substrings of a model's name, most specific first.
-_FAMILIES = [("llama-3", "llama3_json"), ("llama3", "llama3_json"), ("mistral", "mistral"), ("mixtral", "mistral"),
-             ("ministral", "mistral"), ("devstral", "mistral"), ("qwen", "hermes"), ("qwq", "hermes"),
-             ("hermes", "hermes")]
+_FAMILIES = [
+    ("llama-3", "llama3_json"),
+    ("llama3", "llama3_json"),
+    ("mistral", "mistral"),
+    ("mixtral", "mistral"),
+    ("ministral", "mistral"),
+    ("devstral", "mistral"),
+    ("qwen", "hermes"),
+    ("qwq", "hermes"),
+    ("hermes", "hermes"),
+]
 
 
 def for_model(model: str | None, default: str = "hermes") -> str:

@@ -35,9 +35,19 @@ from pydantic import BaseModel, Field
 from envgym.errors import EnvgymError
 from envgym.protocol import EpisodeStatus
 
-__all__ = ["TrainingSample", "TokenDataError", "TokenMismatch", "UnscoredEpisode", "sample_from_turns",
-           "samples_from_turns", "sample_from_record", "samples_from_record", "sample_from_rollout",
-           "samples_from_rollout", "samples_from_response"]
+__all__ = [
+    "TrainingSample",
+    "TokenDataError",
+    "TokenMismatch",
+    "UnscoredEpisode",
+    "sample_from_turns",
+    "samples_from_turns",
+    "sample_from_record",
+    "samples_from_record",
+    "sample_from_rollout",
+    "samples_from_rollout",
+    "samples_from_response",
+]
 
 
 class TokenDataError(EnvgymError):
@@ -82,8 +92,11 @@ class TrainingSample(BaseModel):
     token_ids: list[int]
     loss_mask: list[int]
     logprobs: list[float] | None
-    policy_versions: list[int] | None = Field(None, description="per token: the policy version that sampled it where the "
-                                              "mask is 1, -1 elsewhere; None when the turns carried no version")
+    policy_versions: list[int] | None = Field(
+        None,
+        description="per token: the policy version that sampled it where the "
+        "mask is 1, -1 elsewhere; None when the turns carried no version",
+    )
     reward: float
     prompt_length: int
     turns: int = Field(description="model turns stitched into this sample")
@@ -93,11 +106,11 @@ class TrainingSample(BaseModel):
     @property
     def completion_ids(self) -> list[int]:
         """Everything after the first prompt (model and environment tokens)."""
-        return self.token_ids[self.prompt_length:]
+        return self.token_ids[self.prompt_length :]
 
     @property
     def completion_mask(self) -> list[int]:
-        return self.loss_mask[self.prompt_length:]
+        return self.loss_mask[self.prompt_length :]
 
     @property
     def model_token_count(self) -> int:
@@ -106,8 +119,10 @@ class TrainingSample(BaseModel):
 
 def _ints(value: Any, what: str, turn: int) -> list[int]:
     if not isinstance(value, (list, tuple)) or not all(isinstance(v, int) and not isinstance(v, bool) for v in value):
-        raise TokenDataError(f"turn {turn}: {what} must be a list of integer token ids, got {type(value).__name__}",
-                             details={"turn": turn, "field": what})
+        raise TokenDataError(
+            f"turn {turn}: {what} must be a list of integer token ids, got {type(value).__name__}",
+            details={"turn": turn, "field": what},
+        )
     return list(value)
 
 
@@ -160,14 +175,28 @@ class _Builder:
         self.turns += 1
 
     def sample(self, reward: float, status: EpisodeStatus, metadata: dict[str, Any]) -> TrainingSample:
-        return TrainingSample(token_ids=self.ids, loss_mask=self.mask, logprobs=None if self.missing_logprobs else self.logprobs,
-                              policy_versions=None if self.missing_versions else self.versions, reward=reward, prompt_length=self.prompt_length, turns=self.turns, status=status,
-                              metadata={**metadata, "first_turn": self.first_turn})
+        return TrainingSample(
+            token_ids=self.ids,
+            loss_mask=self.mask,
+            logprobs=None if self.missing_logprobs else self.logprobs,
+            policy_versions=None if self.missing_versions else self.versions,
+            reward=reward,
+            prompt_length=self.prompt_length,
+            turns=self.turns,
+            status=status,
+            metadata={**metadata, "first_turn": self.first_turn},
+        )
 
 
-def samples_from_turns(turns: Iterable[Any], reward: float, *, status: EpisodeStatus | str = EpisodeStatus.completed,
-                       require_logprobs: bool = True, split_on_mismatch: bool = False,
-                       metadata: dict[str, Any] | None = None) -> list[TrainingSample]:
+def samples_from_turns(
+    turns: Iterable[Any],
+    reward: float,
+    *,
+    status: EpisodeStatus | str = EpisodeStatus.completed,
+    require_logprobs: bool = True,
+    split_on_mismatch: bool = False,
+    metadata: dict[str, Any] | None = None,
+) -> list[TrainingSample]:
     """Stitch per-turn token data into samples: one, or several when ``split_on_mismatch`` cuts
     the trajectory where a prompt does not extend the previous context (each piece then starts
     from that turn's full prompt; all pieces carry the episode's reward).
@@ -191,27 +220,36 @@ def samples_from_turns(turns: Iterable[Any], reward: float, *, status: EpisodeSt
         turn = _turn_fields(raw)
         if turn.get("prompt_token_ids") is None or turn.get("token_ids") is None:
             missing = [k for k in ("prompt_token_ids", "token_ids") if turn.get(k) is None]
-            raise TokenDataError(f"turn {index} has no {' or '.join(missing)}: the model server did not return token ids "
-                                 "(ask for them with return_token_ids=True; vLLM >= 0.10.2 supports it)",
-                                 details={"turn": index, "missing": missing})
+            raise TokenDataError(
+                f"turn {index} has no {' or '.join(missing)}: the model server did not return token ids "
+                "(ask for them with return_token_ids=True; vLLM >= 0.10.2 supports it)",
+                details={"turn": index, "missing": missing},
+            )
         prompt = _ints(turn["prompt_token_ids"], "prompt_token_ids", index)
         completion = _ints(turn["token_ids"], "token_ids", index)
         logprobs = turn.get("logprobs")
         if logprobs is not None:
             if not isinstance(logprobs, (list, tuple)) or len(logprobs) != len(completion):
-                raise TokenDataError(f"turn {index}: {len(logprobs) if isinstance(logprobs, (list, tuple)) else 'no'} logprobs "
-                                     f"for {len(completion)} generated tokens; they must line up one to one",
-                                     details={"turn": index, "token_ids": len(completion),
-                                              "logprobs": len(logprobs) if isinstance(logprobs, (list, tuple)) else None})
+                raise TokenDataError(
+                    f"turn {index}: {len(logprobs) if isinstance(logprobs, (list, tuple)) else 'no'} logprobs "
+                    f"for {len(completion)} generated tokens; they must line up one to one",
+                    details={
+                        "turn": index,
+                        "token_ids": len(completion),
+                        "logprobs": len(logprobs) if isinstance(logprobs, (list, tuple)) else None,
+                    },
+                )
         elif require_logprobs:
-            raise TokenDataError(f"turn {index} has no logprobs (ask the model server with logprobs=True, or pass "
-                                 "require_logprobs=False to build samples whose logprobs are None)",
-                                 details={"turn": index, "missing": ["logprobs"]})
+            raise TokenDataError(
+                f"turn {index} has no logprobs (ask the model server with logprobs=True, or pass "
+                "require_logprobs=False to build samples whose logprobs are None)",
+                details={"turn": index, "missing": ["logprobs"]},
+            )
         if current is None:
             current = _Builder(prompt, index)
         else:
             context = current.ids
-            if prompt[:len(context)] != context:
+            if prompt[: len(context)] != context:
                 if not split_on_mismatch:
                     at = _divergence(context, prompt)
                     raise TokenMismatch(
@@ -219,14 +257,23 @@ def samples_from_turns(turns: Iterable[Any], reward: float, *, status: EpisodeSt
                         f"of {len(context)}): the server's chat template re-tokenised an earlier turn differently from what "
                         "the model sampled. Use a template that renders past assistant turns verbatim, or "
                         "split_on_mismatch=True to cut the trajectory here",
-                        details={"turn": index, "position": at, "context_length": len(context), "prompt_length": len(prompt),
-                                 "expected": context[max(0, at - 4):at + 4], "got": prompt[max(0, at - 4):at + 4]})
+                        details={
+                            "turn": index,
+                            "position": at,
+                            "context_length": len(context),
+                            "prompt_length": len(prompt),
+                            "expected": context[max(0, at - 4) : at + 4],
+                            "got": prompt[max(0, at - 4) : at + 4],
+                        },
+                    )
                 segments.append(current)
                 current = _Builder(prompt, index)
             else:
-                current.add_environment(prompt[len(context):])
+                current.add_environment(prompt[len(context) :])
         version = turn.get("policy_version")
-        current.add_model(completion, logprobs, version if isinstance(version, int) and not isinstance(version, bool) else None)
+        current.add_model(
+            completion, logprobs, version if isinstance(version, int) and not isinstance(version, bool) else None
+        )
     if current is None:
         raise TokenDataError("the trajectory has no model turns to build a sample from", details={"turns": 0})
     segments.append(current)
@@ -241,8 +288,11 @@ def sample_from_turns(turns: Iterable[Any], reward: float, **kwargs: Any) -> Tra
 
 def _check_scored(status: EpisodeStatus, allow_unscored: bool, where: str) -> None:
     if status.is_error and not allow_unscored:
-        raise UnscoredEpisode(f"{where} ended {status.value}; its reward means nothing, so it makes no training sample "
-                              "(drop or retry it, or pass allow_unscored=True)", details={"status": status.value})
+        raise UnscoredEpisode(
+            f"{where} ended {status.value}; its reward means nothing, so it makes no training sample "
+            "(drop or retry it, or pass allow_unscored=True)",
+            details={"status": status.value},
+        )
 
 
 def samples_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: Any) -> list[TrainingSample]:
@@ -253,8 +303,13 @@ def samples_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: 
     rec = record if isinstance(record, EpisodeRecord) else EpisodeRecord.model_validate(record)
     _check_scored(rec.status, allow_unscored, f"episode {rec.task_id} (sample {rec.sample})")
     meta = {"env": rec.env, "task_id": rec.task_id, "sample": rec.sample, "seed": rec.seed, "model": rec.model}
-    return samples_from_turns(rec.extra.get("turns") or [], rec.reward, status=rec.status,
-                              metadata={**meta, **kwargs.pop("metadata", {})}, **kwargs)
+    return samples_from_turns(
+        rec.extra.get("turns") or [],
+        rec.reward,
+        status=rec.status,
+        metadata={**meta, **kwargs.pop("metadata", {})},
+        **kwargs,
+    )
 
 
 def sample_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: Any) -> TrainingSample:
@@ -268,15 +323,21 @@ def sample_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: A
     return samples_from_record(record, allow_unscored=allow_unscored, split_on_mismatch=False, **kwargs)[0]
 
 
-def samples_from_rollout(rollout: Any, *, allow_unscored: bool = False, metadata: dict[str, Any] | None = None,
-                         **kwargs: Any) -> list[TrainingSample]:
+def samples_from_rollout(
+    rollout: Any, *, allow_unscored: bool = False, metadata: dict[str, Any] | None = None, **kwargs: Any
+) -> list[TrainingSample]:
     """Samples from one rollout of a ``POST /v1/rollouts`` answer (a ``Rollout`` or its JSON dict)."""
     from envgym.eval.rollouts import Rollout
 
     ro = rollout if isinstance(rollout, Rollout) else Rollout.model_validate(rollout)
     _check_scored(ro.status, allow_unscored, f"rollout {ro.index}")
-    return samples_from_turns(ro.token_turns, ro.reward, status=ro.status,
-                              metadata={"index": ro.index, "seed": ro.seed, **(metadata or {})}, **kwargs)
+    return samples_from_turns(
+        ro.token_turns,
+        ro.reward,
+        status=ro.status,
+        metadata={"index": ro.index, "seed": ro.seed, **(metadata or {})},
+        **kwargs,
+    )
 
 
 def sample_from_rollout(rollout: Any, *, allow_unscored: bool = False, **kwargs: Any) -> TrainingSample:
@@ -299,6 +360,9 @@ def samples_from_response(response: Any, *, skip_unscored: bool = True, **kwargs
     for rollout in resp.rollouts:
         if skip_unscored and rollout.status.is_error:
             continue
-        out.extend(samples_from_rollout(rollout, metadata={"env": resp.env, "task_id": resp.task_id, "model": resp.model},
-                                        **kwargs))
+        out.extend(
+            samples_from_rollout(
+                rollout, metadata={"env": resp.env, "task_id": resp.task_id, "model": resp.model}, **kwargs
+            )
+        )
     return out

@@ -1,7 +1,13 @@
 """The verifiers plugin id for envgym (verifiers imports tasksets and envs by top-level module name).
 Everything lives in ``envgym.integrations.verifiers``."""
 
-from envgym.integrations.verifiers import (EnvgymData, EnvgymEnv, EnvgymEnvConfig, EnvgymTask, EnvgymTaskset,
-                                           EnvgymTasksetConfig)
+from envgym.integrations.verifiers import (
+    EnvgymData,
+    EnvgymEnv,
+    EnvgymEnvConfig,
+    EnvgymTask,
+    EnvgymTaskset,
+    EnvgymTasksetConfig,
+)
 
 __all__ = ["EnvgymTasksetConfig", "EnvgymData", "EnvgymTask", "EnvgymEnvConfig", "EnvgymEnv", "EnvgymTaskset"]

@@ -67,35 +67,73 @@ class MutationSet:
 
 V = "environments/terminal/envgym_terminal"
 SETS: dict[str, MutationSet] = {
-    "fast": MutationSet("the bearer-token check, safe_grade and the unit-test verdict: unit tests only", [
-        Target("server/envgym_server", "envgym_server/limits.py",
-               ("tests/server/test_limits.py::test_token_check_is_exact_and_constant_time",), ("LimitsMiddleware.authorized",)),
-        Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
-        Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py",
-               ("tests/graders/test_unit_tests_verdict.py",), ("UnitTestsGrader._verdict",)),
-    ]),
-    "graders": MutationSet("built-in graders and the grader base", [
-        Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",)),
-        Target("graders/envgym_graders", "envgym_graders/match.py", ("tests/graders/test_match.py", "tests/graders/test_pathological.py")),
-        Target("graders/envgym_graders", "envgym_graders/numeric.py", ("tests/graders/test_match.py", "tests/graders/test_pathological.py")),
-        Target("graders/envgym_graders", "envgym_graders/weighted.py", ("tests/graders",)),
-        Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py", ("tests/graders",)),
-        Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
-    ]),
-    "verifier": MutationSet("the terminal verifier (bwrap sandboxes: slow)", [
-        Target(V, "envgym_terminal/verifier.py", ("tests/terminal/test_integrity_verifier.py",)),
-    ]),
-    "server": MutationSet("auth, body cap, the session host and the error codes (real app per test: slow)", [
-        Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
-        Target("server/envgym_server", "envgym_server/sessions.py", ("tests/server/test_limits.py", "tests/server/test_faults.py")),
-        Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
-    ]),
-    "stats": MutationSet("eval statistics (pass@k, intervals)", [
-        Target("envgym", "envgym/eval/stats.py", ("tests/eval/test_stats.py",)),
-    ]),
-    "bounded": MutationSet("bounded execution of CPU work on untrusted text (worker processes)", [
-        Target("envgym", "envgym/bounded.py", ("tests/core/test_bounded.py",)),
-    ]),
+    "fast": MutationSet(
+        "the bearer-token check, safe_grade and the unit-test verdict: unit tests only",
+        [
+            Target(
+                "server/envgym_server",
+                "envgym_server/limits.py",
+                ("tests/server/test_limits.py::test_token_check_is_exact_and_constant_time",),
+                ("LimitsMiddleware.authorized",),
+            ),
+            Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
+            Target(
+                "graders/envgym_graders",
+                "envgym_graders/unit_tests/grader.py",
+                ("tests/graders/test_unit_tests_verdict.py",),
+                ("UnitTestsGrader._verdict",),
+            ),
+        ],
+    ),
+    "graders": MutationSet(
+        "built-in graders and the grader base",
+        [
+            Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",)),
+            Target(
+                "graders/envgym_graders",
+                "envgym_graders/match.py",
+                ("tests/graders/test_match.py", "tests/graders/test_pathological.py"),
+            ),
+            Target(
+                "graders/envgym_graders",
+                "envgym_graders/numeric.py",
+                ("tests/graders/test_match.py", "tests/graders/test_pathological.py"),
+            ),
+            Target("graders/envgym_graders", "envgym_graders/weighted.py", ("tests/graders",)),
+            Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py", ("tests/graders",)),
+            Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
+        ],
+    ),
+    "verifier": MutationSet(
+        "the terminal verifier (bwrap sandboxes: slow)",
+        [
+            Target(V, "envgym_terminal/verifier.py", ("tests/terminal/test_integrity_verifier.py",)),
+        ],
+    ),
+    "server": MutationSet(
+        "auth, body cap, the session host and the error codes (real app per test: slow)",
+        [
+            Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
+            Target(
+                "server/envgym_server",
+                "envgym_server/sessions.py",
+                ("tests/server/test_limits.py", "tests/server/test_faults.py"),
+            ),
+            Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
+        ],
+    ),
+    "stats": MutationSet(
+        "eval statistics (pass@k, intervals)",
+        [
+            Target("envgym", "envgym/eval/stats.py", ("tests/eval/test_stats.py",)),
+        ],
+    ),
+    "bounded": MutationSet(
+        "bounded execution of CPU work on untrusted text (worker processes)",
+        [
+            Target("envgym", "envgym/bounded.py", ("tests/core/test_bounded.py",)),
+        ],
+    ),
 }
 CRITICAL = ["fast", "graders", "verifier", "server", "stats", "bounded"]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
@@ -105,22 +143,48 @@ COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 # code makes a stale entry stop matching (the mutant is then counted again) instead of hiding another.
 VERDICT = "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁ_verdict__mutmut_*"
 EQUIVALENT: list[tuple[str, str, str, str]] = [
-    (VERDICT, 'return Grade(reward=0.0, passed=False, details={', 'return Grade(passed=False, details={',
-     "reward=0.0 is Grade's default"),
-    (VERDICT, 'return Grade(reward=0.0, passed=False, details={', 'return Grade(reward=0.0, details={',
-     "passed=False is Grade's default"),
-    (VERDICT, 'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-     'return Grade(passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-     "reward=0.0 is Grade's default"),
-    (VERDICT, 'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-     'return Grade(reward=0.0, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-     "passed=False is Grade's default"),
-    (VERDICT, 'passed=t["outcome"] == "passed", weight=1.0) for t in tests]', 'passed=t["outcome"] == "passed", ) for t in tests]',
-     "weight=1.0 is GradeComponent's default"),
-    ("envgym.eval.stats.x_pass_at_k__mutmut_*", "if n - c < k:", "if n + c < k:",
-     "a shortcut: when n - c < k <= n the running product has the factor 1 - k/k = 0 and gives 1.0 too"),
-    ("envgym.eval.stats.x_t975__mutmut_*", "if df < bound:", "if df <= bound:",
-     "the bounds (40, 60, 120) are tabled, so they return before this loop"),
+    (
+        VERDICT,
+        "return Grade(reward=0.0, passed=False, details={",
+        "return Grade(passed=False, details={",
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        VERDICT,
+        "return Grade(reward=0.0, passed=False, details={",
+        "return Grade(reward=0.0, details={",
+        "passed=False is Grade's default",
+    ),
+    (
+        VERDICT,
+        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+        'return Grade(passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        VERDICT,
+        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+        'return Grade(reward=0.0, details={"tampered": True, "reason": "the result line was forged", **integrity})',
+        "passed=False is Grade's default",
+    ),
+    (
+        VERDICT,
+        'passed=t["outcome"] == "passed", weight=1.0) for t in tests]',
+        'passed=t["outcome"] == "passed", ) for t in tests]',
+        "weight=1.0 is GradeComponent's default",
+    ),
+    (
+        "envgym.eval.stats.x_pass_at_k__mutmut_*",
+        "if n - c < k:",
+        "if n + c < k:",
+        "a shortcut: when n - c < k <= n the running product has the factor 1 - k/k = 0 and gives 1.0 too",
+    ),
+    (
+        "envgym.eval.stats.x_t975__mutmut_*",
+        "if df < bound:",
+        "if df <= bound:",
+        "the bounds (40, 60, 120) are tabled, so they return before this loop",
+    ),
     ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
 ]
 
@@ -134,7 +198,9 @@ def changed_lines(diff: str) -> tuple[str, str]:
 
 def equivalent(mutant: str, diff: str) -> str | None:
     lines = changed_lines(diff)
-    return next((why for glob, old, new, why in EQUIVALENT if fnmatch.fnmatchcase(mutant, glob) and lines == (old, new)), None)
+    return next(
+        (why for glob, old, new, why in EQUIVALENT if fnmatch.fnmatchcase(mutant, glob) and lines == (old, new)), None
+    )
 
 
 def toml_value(value: object) -> str:
@@ -166,14 +232,21 @@ def stage(name: str, mset: MutationSet) -> Path:
         # state, and hang.
         "process_isolation": "forkserver",
     }
-    lines = ["[tool.pytest.ini_options]", *(f"{k} = {toml_value(v)}" for k, v in pytest_options.items()),
-             "", "[tool.mutmut]", *(f"{k} = {toml_value(v)}" for k, v in mutmut.items())]
+    lines = [
+        "[tool.pytest.ini_options]",
+        *(f"{k} = {toml_value(v)}" for k, v in pytest_options.items()),
+        "",
+        "[tool.mutmut]",
+        *(f"{k} = {toml_value(v)}" for k, v in mutmut.items()),
+    ]
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
     return work
 
 
 def results(work: Path, mutmut: str) -> dict[str, str]:
-    out = subprocess.run([mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [mutmut, "results", "--all", "true"], cwd=work, capture_output=True, text=True, check=True
+    ).stdout
     found = {}
     for line in out.splitlines():
         match = re.match(r"\s*(\S+__mutmut_\d+): (.+)$", line)
@@ -190,14 +263,22 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
     started = time.monotonic()
     log = work / "run.log"
     with log.open("w") as out:
-        rc = subprocess.run([mutmut, "run", "--max-children", str(max_children), *globs], cwd=work, stdout=out,
-                            stderr=subprocess.STDOUT, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}).returncode
+        rc = subprocess.run(
+            [mutmut, "run", "--max-children", str(max_children), *globs],
+            cwd=work,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+        ).returncode
     if rc != 0:
         print(log.read_text()[-3000:])
         raise SystemExit(f"mutmut failed on set {name!r} (exit code {rc}); its log is {log}")
     status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
-    diffs = {k: subprocess.run([mutmut, "show", k], cwd=work, capture_output=True, text=True).stdout
-             for k, v in status.items() if v not in COUNTED_KILLED}
+    diffs = {
+        k: subprocess.run([mutmut, "show", k], cwd=work, capture_output=True, text=True).stdout
+        for k, v in status.items()
+        if v not in COUNTED_KILLED
+    }
     excluded = {k: why for k, diff in diffs.items() if (why := equivalent(k, diff))}
     counts: dict[str, int] = {}
     for key, value in status.items():
@@ -206,9 +287,13 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
     killed = sum(n for s, n in counts.items() if s in COUNTED_KILLED)
     scored = len(status) - len(excluded)
     score = killed / scored if scored else 0.0
-    print(f"   {len(status)} mutants in {time.monotonic() - started:.0f} s: "
-          + ", ".join(f"{n} {s}" for s, n in sorted(counts.items())))
-    print(f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive)")
+    print(
+        f"   {len(status)} mutants in {time.monotonic() - started:.0f} s: "
+        + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+    )
+    print(
+        f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive)"
+    )
     alive = sorted(k for k in diffs if k not in excluded)
     for mutant in alive[:show]:
         print(f"   -- {status[mutant]}: " + "\n      ".join(diffs[mutant].strip().splitlines()))
@@ -218,9 +303,13 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("sets", nargs="+", choices=[*SETS, "critical"], help="which module sets to mutate")
-    parser.add_argument("--max-children", type=int, default=1, help="mutants tested at once (default 1: shared machines)")
+    parser.add_argument(
+        "--max-children", type=int, default=1, help="mutants tested at once (default 1: shared machines)"
+    )
     parser.add_argument("--show", type=int, default=50, help="how many survivors to print with their diff")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when a set scores under this (0-1)")
     args = parser.parse_args()

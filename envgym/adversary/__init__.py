@@ -23,5 +23,14 @@ from envgym.adversary.interface import Interface, interface_of
 from envgym.adversary.model import ATTACK_CLASSES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
 
-__all__ = ["ATTACK_CLASSES", "AdversaryAgent", "Attack", "AttackResult", "Interface", "SkippedAttack",
-           "interface_of", "parse_classes", "plan_attacks"]
+__all__ = [
+    "ATTACK_CLASSES",
+    "AdversaryAgent",
+    "Attack",
+    "AttackResult",
+    "Interface",
+    "SkippedAttack",
+    "interface_of",
+    "parse_classes",
+    "plan_attacks",
+]

@@ -53,8 +53,10 @@ def parse_classes(value: str | list[str] | set[str] | None) -> set[str]:
     names = [v.strip() for v in (value.split(",") if isinstance(value, str) else value) if v.strip()]
     unknown = [n for n in names if n not in ATTACK_CLASSES]
     if unknown:
-        raise InvalidRequest(f"unknown attack class {', '.join(unknown)}; known: {', '.join(ATTACK_CLASSES)}",
-                             details={"unknown": unknown, "known": list(ATTACK_CLASSES)})
+        raise InvalidRequest(
+            f"unknown attack class {', '.join(unknown)}; known: {', '.join(ATTACK_CLASSES)}",
+            details={"unknown": unknown, "known": list(ATTACK_CLASSES)},
+        )
     return set(names)
 
 
@@ -75,8 +77,13 @@ class AttackEpisode(AgentEpisode):
 
     def _record(self) -> None:
         confirmed, evidence = self.attack.evidence(self._texts)
-        self.extra["adversary"] = {"attack": self.attack.name, "classes": list(self.attack.classes),
-                                   "confirmed": confirmed, "evidence": evidence, "actions_left": len(self._queue)}
+        self.extra["adversary"] = {
+            "attack": self.attack.name,
+            "classes": list(self.attack.classes),
+            "confirmed": confirmed,
+            "evidence": evidence,
+            "actions_left": len(self._queue),
+        }
 
     async def act(self, observation: Observation) -> Action:
         self._texts += [m.text() for m in observation.messages if m.role in ("tool", "user")]
@@ -84,8 +91,10 @@ class AttackEpisode(AgentEpisode):
             action = self._queue.pop(0)
         else:
             if self._finishes >= MAX_FINISH_ATTEMPTS:
-                raise EpisodeWillNotEnd(f"attack {self.attack.name!r} was played and the episode did not end after "
-                                        f"{MAX_FINISH_ATTEMPTS} attempts to finish it")
+                raise EpisodeWillNotEnd(
+                    f"attack {self.attack.name!r} was played and the episode did not end after "
+                    f"{MAX_FINISH_ATTEMPTS} attempts to finish it"
+                )
             self._finishes += 1
             action = self.attack.finish or Action(content="")
         self._record()
@@ -94,12 +103,23 @@ class AttackEpisode(AgentEpisode):
 
 class AdversaryAgent(Agent):
     name = "adversary"
-    summary = "Reward hacker for testing graders: plays one attack per episode (envgym check --adversary runs them all)."
+    summary = (
+        "Reward hacker for testing graders: plays one attack per episode (envgym check --adversary runs them all)."
+    )
 
-    def __init__(self, attack: str | Attack | None = None, attacks: str | list[str] | None = None,
-                 isolated: bool = True, **config: Any) -> None:
-        super().__init__(attack=attack if isinstance(attack, str) or attack is None else attack.name,
-                         attacks=attacks, isolated=isolated, **config)
+    def __init__(
+        self,
+        attack: str | Attack | None = None,
+        attacks: str | list[str] | None = None,
+        isolated: bool = True,
+        **config: Any,
+    ) -> None:
+        super().__init__(
+            attack=attack if isinstance(attack, str) or attack is None else attack.name,
+            attacks=attacks,
+            isolated=isolated,
+            **config,
+        )
         self.attack = attack
         self.classes = parse_classes(attacks)
         self.isolated = isolated if isinstance(isolated, bool) else str(isolated).lower() in ("1", "true", "yes")
@@ -107,16 +127,19 @@ class AdversaryAgent(Agent):
     def start_episode(self, task: Task, env_cls: type[Environment], tools: list[Tool]) -> AgentEpisode:
         if isinstance(self.attack, Attack):
             return AttackEpisode(self.attack)
-        planned, _ = plan_attacks(task, tools, classes=self.classes, isolated=self.isolated,
-                                  family_attacks=family_attacks(env_cls, task))
+        planned, _ = plan_attacks(
+            task, tools, classes=self.classes, isolated=self.isolated, family_attacks=family_attacks(env_cls, task)
+        )
         if not planned:
             raise InvalidRequest(f"no attack applies to task {task.id!r} with the classes chosen")
         if self.attack is None:
             return AttackEpisode(planned[0])
         chosen = next((a for a in planned if a.name == self.attack), None)
         if chosen is None:
-            raise InvalidRequest(f"attack {self.attack!r} does not apply to task {task.id!r}; its attacks: "
-                                 f"{', '.join(a.name for a in planned)}")
+            raise InvalidRequest(
+                f"attack {self.attack!r} does not apply to task {task.id!r}; its attacks: "
+                f"{', '.join(a.name for a in planned)}"
+            )
         return AttackEpisode(chosen)
 
 

@@ -46,7 +46,11 @@ def _required(tool: Tool) -> list[str]:
 
 def _free_string(spec: dict[str, Any]) -> bool:
     kind = spec.get("type", "string")
-    return (kind == "string" or (isinstance(kind, list) and "string" in kind)) and "enum" not in spec and "const" not in spec
+    return (
+        (kind == "string" or (isinstance(kind, list) and "string" in kind))
+        and "enum" not in spec
+        and "const" not in spec
+    )
 
 
 @dataclass

@@ -17,32 +17,32 @@ from envgym.protocol import Action
 
 ATTACK_CLASSES: dict[str, str] = {
     "reward_files": "reward.txt / reward.json holding 1 (and 1e300, inf, nan, -1, ...) in every directory the agent "
-                    "can write or discover through variables and /proc",
+    "can write or discover through variables and /proc",
     "leftover_writers": "daemons left behind (setsid, double fork, nohup, exit traps, python) that keep planting "
-                        "and watch /proc and new directories for a grading run",
+    "and watch /proc and new directories for a grading run",
     "harness_config": "pytest.ini, tox.ini, setup.cfg, pyproject.toml and conftest.py in the working directory, "
-                      "its parents, /tmp and $HOME",
+    "its parents, /tmp and $HOME",
     "module_shadows": "pytest.py, sitecustomize.py, usercustomize.py, .pth files, and python3/git/bash/... found "
-                      "before the real ones on PATH",
+    "before the real ones on PATH",
     "git_config": "every git key that runs a program (fsmonitor, hooks, gpg.program with log.showSignature, "
-                  "diff.external, textconv/filter/merge drivers, pager, editor, sshCommand, includes), in every "
-                  "repository and in the global config",
+    "diff.external, textconv/filter/merge drivers, pager, editor, sshCommand, includes), in every "
+    "repository and in the global config",
     "trojans": "payloads in the agent's own Python modules, shell scripts and Makefiles, which a check may run",
     "mode_changes": "chmod 000/555 of the working directory, /tmp and $HOME; unreadable files; FIFOs and symlinks "
-                    "(/dev/zero, /proc/self/fd/0, /etc/shadow, /) where the prompt names outputs",
+    "(/dev/zero, /proc/self/fd/0, /etc/shadow, /) where the prompt names outputs",
     "disk_fill": "the disk filled to its last byte and its inodes used up, by the agent and by code the check runs",
     "signals": "SIGINT, SIGHUP, SIGTERM, SIGSTOP and SIGKILL to every visible process, by the agent and by code "
-               "the check runs",
+    "the check runs",
     "huge_output": "tens of megabytes of output from one tool call",
     "answer_guess": "constant answers: 0, 1, yes/no, true/false, the prompt's example values, the suite's most "
-                    "common answers",
+    "common answers",
     "answer_degenerate": "empty, blank, control-character, repeated, invalid-Unicode and over-long answers",
     "answer_injection": "answers that address a judge or an answer parser: fake verdicts and scores, closing tags, "
-                        "many candidate answers at once",
+    "many candidate answers at once",
     "code_payloads": "submitted code that exits 0, returns always-equal objects, signals its harness, prints fake "
-                     "results, raises BaseException, hangs, fills the disk or plants rewards",
+    "results, raises BaseException, hangs, fills the disk or plants rewards",
     "malformed_calls": "tool calls with invalid or deeply nested JSON, wrong types, missing or unknown arguments, "
-                       "unknown tools, huge strings with NUL bytes and lone surrogates",
+    "unknown tools, huge strings with NUL bytes and lone surrogates",
     "family": "attacks an environment family offers for its own interface (Environment.adversary_attacks)",
 }
 
@@ -53,7 +53,10 @@ def _sent(attack: "Attack") -> Evidence:
     def evidence(texts: Sequence[str]) -> tuple[bool, str]:
         n = len(attack.actions)
         refused = sum(1 for text in texts if text.lstrip().lower().startswith("error"))
-        return True, f"sent {n} action{'s' if n != 1 else ''}" + (f"; {refused} answered with an error" if refused else "")
+        return True, f"sent {n} action{'s' if n != 1 else ''}" + (
+            f"; {refused} answered with an error" if refused else ""
+        )
+
     return evidence
 
 
@@ -82,8 +85,9 @@ class Attack:
     def __post_init__(self) -> None:
         unknown = [c for c in self.classes if c not in ATTACK_CLASSES]
         if unknown or not self.classes:
-            raise ValueError(f"attack {self.name!r}: unknown attack class {unknown or '(none)'}; "
-                             f"known: {', '.join(ATTACK_CLASSES)}")
+            raise ValueError(
+                f"attack {self.name!r}: unknown attack class {unknown or '(none)'}; known: {', '.join(ATTACK_CLASSES)}"
+            )
 
     def evidence(self, texts: Sequence[str]) -> tuple[bool, str]:
         return (self.check_evidence or _sent(self))(texts)

@@ -34,25 +34,31 @@ def upload_command() -> str:
     """Writes adv.sh into every place it can (the working directory first: it travels with a
     workspace that is copied out for grading) and says how many copies it made."""
     dirs = " ".join(ADV_DIRS)
-    return ("__src=$(cat <<'ENVGYM_ADV_EOF'\n" + adv_script() + "\nENVGYM_ADV_EOF\n)\n"
-            f"__n=0; for __d in {dirs}; do mkdir -p \"$__d\" 2>/dev/null && "
-            "printf '%s\\n' \"$__src\" >\"$__d/adv.sh\" 2>/dev/null && __n=$((__n + 1)); done\n"
-            "echo \"ENVGYM-ADV-UPLOADED copies=$__n\"")
+    return (
+        "__src=$(cat <<'ENVGYM_ADV_EOF'\n" + adv_script() + "\nENVGYM_ADV_EOF\n)\n"
+        f'__n=0; for __d in {dirs}; do mkdir -p "$__d" 2>/dev/null && '
+        'printf \'%s\\n\' "$__src" >"$__d/adv.sh" 2>/dev/null && __n=$((__n + 1)); done\n'
+        'echo "ENVGYM-ADV-UPLOADED copies=$__n"'
+    )
 
 
 def adv_command(args: str) -> str:
     """Run ``adv.sh ARGS`` from the first place it was uploaded to."""
     places = " ".join(f"{d}/adv.sh" for d in ADV_DIRS)
-    return (f"__f=; for __c in {places}; do [ -r \"$__c\" ] && __f=$__c && break; done; "
-            f"[ -n \"$__f\" ] || {{ echo 'ENVGYM-ADV-MISSING adv.sh'; exit 1; }}; /bin/sh \"$__f\" {args}")
+    return (
+        f'__f=; for __c in {places}; do [ -r "$__c" ] && __f=$__c && break; done; '
+        f'[ -n "$__f" ] || {{ echo \'ENVGYM-ADV-MISSING adv.sh\'; exit 1; }}; /bin/sh "$__f" {args}'
+    )
 
 
 def huge_output_command() -> str:
     """Floods stdout and stderr, then notes the size where ``probe`` reports it (a tool may keep
     only the head or the tail of the output, so a marker in the output itself can be cut off)."""
     places = " ".join(f"{d}/huge" for d in ADV_DIRS)
-    return (f"head -c {HUGE_BYTES} /dev/zero | tr '\\0' A; head -c {HUGE_BYTES // 3} /dev/zero | tr '\\0' B >&2; "
-            f"echo; for __h in {places}; do echo {HUGE_BYTES} > \"$__h\" 2>/dev/null && break; done")
+    return (
+        f"head -c {HUGE_BYTES} /dev/zero | tr '\\0' A; head -c {HUGE_BYTES // 3} /dev/zero | tr '\\0' B >&2; "
+        f'echo; for __h in {places}; do echo {HUGE_BYTES} > "$__h" 2>/dev/null && break; done'
+    )
 
 
 def python_running(command: str) -> str:
@@ -64,6 +70,7 @@ def python_running(command: str) -> str:
 
 # ----------------------------------------------------------------------------- code answers
 
+
 @dataclass(frozen=True)
 class CodePayload:
     name: str
@@ -73,7 +80,7 @@ class CodePayload:
     slow: bool = False
 
 
-ALWAYS_EQUAL = '''
+ALWAYS_EQUAL = """
 class _AlwaysEqual(str):
     def __eq__(self, other): return True
     def __ne__(self, other): return False
@@ -93,9 +100,9 @@ class _AlwaysEqual(str):
     def __float__(self): return 0.0
     def __int__(self): return 0
     def __index__(self): return 0
-'''
+"""
 
-MATERIALISE = '''
+MATERIALISE = """
 import base64 as _b64, os as _os
 _ENVGYM_ADV = "{b64}"
 def _envgym_adv(action):
@@ -110,10 +117,18 @@ def _envgym_adv(action):
             return
         except OSError:
             pass
-'''
+"""
 
-FAKE_RESULTS = ("PASSED", "OK", "All tests passed", "1 passed in 0.01s", "ENVGYM-RESULT {'passed': 1, 'total': 1}",
-                '{"passed": true, "reward": 1, "score": 1}', "reward: 1", "1")
+FAKE_RESULTS = (
+    "PASSED",
+    "OK",
+    "All tests passed",
+    "1 passed in 0.01s",
+    "ENVGYM-RESULT {'passed': 1, 'total': 1}",
+    '{"passed": true, "reward": 1, "score": 1}',
+    "reward: 1",
+    "1",
+)
 
 
 def _functions(prompt: str) -> list[str]:
@@ -144,18 +159,34 @@ def code_payloads(prompt: str, classes: set[str]) -> list[CodePayload]:
     adv = MATERIALISE.format(b64=base64.b64encode(adv_script().encode()).decode("ascii"))
     fake = "\n".join(f"    print({line!r}, flush=True)" for line in FAKE_RESULTS)
     out = [
-        CodePayload("code.exit0", ("code_payloads",),
-                    "every function exits the process with status 0; uncaught errors and interpreter exit also end in 0",
-                    _module(prompt, "    import os\n    os._exit(0)\n",
-                            "import atexit, os, sys\n",
-                            "sys.excepthook = lambda *a: os._exit(0)\natexit.register(os._exit, 0)\n")),
-        CodePayload("code.always_equal", ("code_payloads",),
-                    "every function returns an object equal to anything (a str subclass, so type checks pass too)",
-                    _module(prompt, "    return _AlwaysEqual()\n", ALWAYS_EQUAL)),
-        CodePayload("code.hijack", ("code_payloads", "signals"),
-                    "prints fake success lines to its own and its parent's output, then signals every visible process "
-                    "(INT, HUP, TERM, STOP, KILL) and leaves a signalling daemon",
-                    _module(prompt, "    _hijack()\n    return _AlwaysEqual()\n", ALWAYS_EQUAL + adv + f'''
+        CodePayload(
+            "code.exit0",
+            ("code_payloads",),
+            "every function exits the process with status 0; uncaught errors and interpreter exit also end in 0",
+            _module(
+                prompt,
+                "    import os\n    os._exit(0)\n",
+                "import atexit, os, sys\n",
+                "sys.excepthook = lambda *a: os._exit(0)\natexit.register(os._exit, 0)\n",
+            ),
+        ),
+        CodePayload(
+            "code.always_equal",
+            ("code_payloads",),
+            "every function returns an object equal to anything (a str subclass, so type checks pass too)",
+            _module(prompt, "    return _AlwaysEqual()\n", ALWAYS_EQUAL),
+        ),
+        CodePayload(
+            "code.hijack",
+            ("code_payloads", "signals"),
+            "prints fake success lines to its own and its parent's output, then signals every visible process "
+            "(INT, HUP, TERM, STOP, KILL) and leaves a signalling daemon",
+            _module(
+                prompt,
+                "    _hijack()\n    return _AlwaysEqual()\n",
+                ALWAYS_EQUAL
+                + adv
+                + f"""
 import os as _os2, signal as _sig
 def _hijack():
 {fake}
@@ -171,34 +202,75 @@ def _hijack():
             _os2.kill(_os2.getppid(), s)
         except OSError:
             pass
-''', "_hijack()\n")),
-        CodePayload("code.raise", ("code_payloads",),
-                    "functions raise KeyboardInterrupt, SystemExit(0) and GeneratorExit in turn (BaseException, not Exception)",
-                    _module(prompt, "    global _n\n    _n += 1\n    raise (KeyboardInterrupt(), SystemExit(0), GeneratorExit())[_n % 3]\n",
-                            "_n = -1\n")),
+""",
+                "_hijack()\n",
+            ),
+        ),
+        CodePayload(
+            "code.raise",
+            ("code_payloads",),
+            "functions raise KeyboardInterrupt, SystemExit(0) and GeneratorExit in turn (BaseException, not Exception)",
+            _module(
+                prompt,
+                "    global _n\n    _n += 1\n    raise (KeyboardInterrupt(), SystemExit(0), GeneratorExit())[_n % 3]\n",
+                "_n = -1\n",
+            ),
+        ),
     ]
     if "reward_files" in classes or "leftover_writers" in classes:
-        out.append(CodePayload("code.hunt", ("code_payloads", "reward_files", "leftover_writers"),
-                               "plants reward files wherever it can reach and leaves a daemon that keeps planting",
-                               _module(prompt, '    _envgym_adv("hunt")\n    return None\n', adv, '_envgym_adv("hunt")\n')))
+        out.append(
+            CodePayload(
+                "code.hunt",
+                ("code_payloads", "reward_files", "leftover_writers"),
+                "plants reward files wherever it can reach and leaves a daemon that keeps planting",
+                _module(prompt, '    _envgym_adv("hunt")\n    return None\n', adv, '_envgym_adv("hunt")\n'),
+            )
+        )
     if "disk_fill" in classes:
-        out.append(CodePayload("code.fill", ("code_payloads", "disk_fill"), "fills the disk and its inodes on import",
-                               _module(prompt, "    return None\n", adv, '_envgym_adv("fill")\n')))
+        out.append(
+            CodePayload(
+                "code.fill",
+                ("code_payloads", "disk_fill"),
+                "fills the disk and its inodes on import",
+                _module(prompt, "    return None\n", adv, '_envgym_adv("fill")\n'),
+            )
+        )
     if "mode_changes" in classes:
-        out.append(CodePayload("code.chmod", ("code_payloads", "mode_changes"),
-                               "takes the modes away from every directory it can find on import",
-                               _module(prompt, "    return None\n", adv, '_envgym_adv("chmod")\n')))
-    out.append(CodePayload("code.hang", ("code_payloads",),
-                           "ignores every catchable signal, keeps a non-daemon thread alive and loops forever when called",
-                           _module(prompt, "    while True:\n        pass\n",
-                                   "import signal as _s, threading as _t, time as _time\n",
-                                   "for _n in ('SIGINT', 'SIGTERM', 'SIGHUP', 'SIGALRM', 'SIGXCPU', 'SIGUSR1'):\n"
-                                   "    try:\n        _s.signal(getattr(_s, _n), _s.SIG_IGN)\n"
-                                   "    except (ValueError, OSError, AttributeError):\n        pass\n"
-                                   "_t.Thread(target=lambda: _time.sleep(10 ** 6), daemon=False).start()\n"),
-                           slow=True))
+        out.append(
+            CodePayload(
+                "code.chmod",
+                ("code_payloads", "mode_changes"),
+                "takes the modes away from every directory it can find on import",
+                _module(prompt, "    return None\n", adv, '_envgym_adv("chmod")\n'),
+            )
+        )
+    out.append(
+        CodePayload(
+            "code.hang",
+            ("code_payloads",),
+            "ignores every catchable signal, keeps a non-daemon thread alive and loops forever when called",
+            _module(
+                prompt,
+                "    while True:\n        pass\n",
+                "import signal as _s, threading as _t, time as _time\n",
+                "for _n in ('SIGINT', 'SIGTERM', 'SIGHUP', 'SIGALRM', 'SIGXCPU', 'SIGUSR1'):\n"
+                "    try:\n        _s.signal(getattr(_s, _n), _s.SIG_IGN)\n"
+                "    except (ValueError, OSError, AttributeError):\n        pass\n"
+                "_t.Thread(target=lambda: _time.sleep(10 ** 6), daemon=False).start()\n",
+            ),
+            slow=True,
+        )
+    )
     return [p for p in out if set(p.classes) <= classes]
 
 
-__all__ = ["ATTACK_CLASSES", "CodePayload", "adv_command", "adv_script", "code_payloads", "huge_output_command",
-           "python_running", "upload_command"]
+__all__ = [
+    "ATTACK_CLASSES",
+    "CodePayload",
+    "adv_command",
+    "adv_script",
+    "code_payloads",
+    "huge_output_command",
+    "python_running",
+    "upload_command",
+]

@@ -37,8 +37,10 @@ from envgym.adversary.interface import Interface, interface_of
 from envgym.adversary.model import ATTACK_CLASSES, Attack
 from envgym.protocol import Action, FunctionCall, Task, Tool, ToolCall
 
-OUTPUT_NAME = re.compile(r"(?<![\w/.-])((?:/[\w.-]+)+\.[A-Za-z0-9]{1,5}|[\w./-]*[\w-]\.(?:txt|json|csv|tsv|log|out|md|"
-                         r"ya?ml|toml|ini|conf|cfg|db|sqlite3?|xml|html|sh|py|jsonl|pid|lock|tar|gz|zip))\b")
+OUTPUT_NAME = re.compile(
+    r"(?<![\w/.-])((?:/[\w.-]+)+\.[A-Za-z0-9]{1,5}|[\w./-]*[\w-]\.(?:txt|json|csv|tsv|log|out|md|"
+    r"ya?ml|toml|ini|conf|cfg|db|sqlite3?|xml|html|sh|py|jsonl|pid|lock|tar|gz|zip))\b"
+)
 DEFAULT_OUTPUTS = ("output.txt", "result.txt", "answer.txt", "out.json")
 MAX_OUTPUTS = 12
 PLANT_PARTS = {"harness_config": "config", "module_shadows": "shadows", "git_config": "git", "trojans": "trojans"}
@@ -65,7 +67,7 @@ class _Evidence:
             seen = [line for line in lines if line.startswith(f"ENVGYM-ADV-{marker}")]
             if not seen or not any(ok(line) for line in seen):
                 missing.append(marker)
-        shown = "; ".join(dict.fromkeys(line[len("ENVGYM-ADV-"):] for line in lines))[:600]
+        shown = "; ".join(dict.fromkeys(line[len("ENVGYM-ADV-") :] for line in lines))[:600]
         if missing:
             return False, f"did not see {', '.join(missing)} done" + (f" (saw: {shown})" if shown else " (no output)")
         return True, shown
@@ -145,27 +147,50 @@ def _shell_attacks(face: Interface, prompt: str, classes: set[str]) -> list[Atta
         if hooks:
             actions += plant("hunt", hunt)
             expect["PLANT"] = lambda line: "action=hunt" in line
-        out.append(Attack("shell.hunt", tuple(sorted(hunt)),
-                          "plants reward files everywhere, daemons that keep planting, a flood of output, and hooks "
-                          "that plant them again when a check runs (pytest/tox/setup/pyproject config, conftest.py, "
-                          "module and PATH shadows, git config programs, trojans in the agent's files)",
-                          actions, check_evidence=_Evidence(expect)))
+        out.append(
+            Attack(
+                "shell.hunt",
+                tuple(sorted(hunt)),
+                "plants reward files everywhere, daemons that keep planting, a flood of output, and hooks "
+                "that plant them again when a check runs (pytest/tox/setup/pyproject config, conftest.py, "
+                "module and PATH shadows, git config programs, trojans in the agent's files)",
+                actions,
+                check_evidence=_Evidence(expect),
+            )
+        )
     names = " ".join(shlex.quote(n) for n in output_names(prompt))
     if "mode_changes" in classes:
-        actions = upload + [step(payloads.adv_command(f"modes fast {names}"))] + plant("chmod", hooks) + \
-            [step(payloads.adv_command("chmod"))]
-        out.append(Attack("shell.modes", ("mode_changes",) + tuple(sorted(hooks)),
-                          "makes files and directories unreadable, links the outputs the prompt names to unreadable "
-                          "or endless places, leaves hooks that take the modes away from whatever directory a check "
-                          "uses, and takes them away from /tmp, $HOME and the working directory",
-                          actions, check_evidence=_Evidence({**uploaded, "MODES": lambda line: "kind=fast" in line,
-                                                             "CHMOD": lambda line: "dirs=" in line})))
+        actions = (
+            upload
+            + [step(payloads.adv_command(f"modes fast {names}"))]
+            + plant("chmod", hooks)
+            + [step(payloads.adv_command("chmod"))]
+        )
+        out.append(
+            Attack(
+                "shell.modes",
+                ("mode_changes",) + tuple(sorted(hooks)),
+                "makes files and directories unreadable, links the outputs the prompt names to unreadable "
+                "or endless places, leaves hooks that take the modes away from whatever directory a check "
+                "uses, and takes them away from /tmp, $HOME and the working directory",
+                actions,
+                check_evidence=_Evidence(
+                    {**uploaded, "MODES": lambda line: "kind=fast" in line, "CHMOD": lambda line: "dirs=" in line}
+                ),
+            )
+        )
     if "disk_fill" in classes:
         actions = upload + plant("fill", hooks) + [step(payloads.adv_command("fill"))]
-        out.append(Attack("shell.disk", ("disk_fill",) + tuple(sorted(hooks)),
-                          "fills the disk to its last byte and uses up inodes, and leaves hooks that fill whatever a "
-                          "check writes to", actions,
-                          check_evidence=_Evidence({**uploaded, "FILL": _filled})))
+        out.append(
+            Attack(
+                "shell.disk",
+                ("disk_fill",) + tuple(sorted(hooks)),
+                "fills the disk to its last byte and uses up inodes, and leaves hooks that fill whatever a "
+                "check writes to",
+                actions,
+                check_evidence=_Evidence({**uploaded, "FILL": _filled}),
+            )
+        )
     if "signals" in classes or "reward_files" in classes:
         actions, expect, used = list(upload), dict(uploaded), set()
         if "reward_files" in classes:
@@ -173,14 +198,23 @@ def _shell_attacks(face: Interface, prompt: str, classes: set[str]) -> list[Atta
             expect["VALUES"] = _some("places")
             used.add("reward_files")
         if "signals" in classes:
-            actions += [step(payloads.adv_command("spawn signal")),
-                        step(payloads.adv_command("signal INT HUP TERM KILL"))] + plant("signal", hooks)
+            actions += [
+                step(payloads.adv_command("spawn signal")),
+                step(payloads.adv_command("signal INT HUP TERM KILL")),
+            ] + plant("signal", hooks)
             expect["SIGNAL"] = _some("targets")
             used |= {"signals"} | hooks
-        out.append(Attack("shell.signals" if "signals" in used else "shell.values", tuple(sorted(used)),
-                          "plants reward files holding 1e300, inf, nan, -1, 2 and text; sends INT/HUP/TERM/KILL to "
-                          "every visible process and leaves daemons and hooks that send INT/HUP/TERM/STOP/KILL to "
-                          "every process a check runs", actions, check_evidence=_Evidence(expect)))
+        out.append(
+            Attack(
+                "shell.signals" if "signals" in used else "shell.values",
+                tuple(sorted(used)),
+                "plants reward files holding 1e300, inf, nan, -1, 2 and text; sends INT/HUP/TERM/KILL to "
+                "every visible process and leaves daemons and hooks that send INT/HUP/TERM/STOP/KILL to "
+                "every process a check runs",
+                actions,
+                check_evidence=_Evidence(expect),
+            )
+        )
     if classes & {"mode_changes", "signals"}:
         actions, expect, used = list(upload), dict(uploaded), set()
         if "mode_changes" in classes:
@@ -191,9 +225,17 @@ def _shell_attacks(face: Interface, prompt: str, classes: set[str]) -> list[Atta
             actions += [step(payloads.adv_command("signal STOP"), short=True)] + plant("stop", hooks)
             expect["SIGNAL"] = _some("targets")
             used |= {"signals"} | hooks
-        out.append(Attack("shell.stall", tuple(sorted(used)),
-                          "puts FIFOs where the prompt names outputs, stops every visible process, and leaves hooks "
-                          "that stop every process of a check", actions, slow=True, check_evidence=_Evidence(expect)))
+        out.append(
+            Attack(
+                "shell.stall",
+                tuple(sorted(used)),
+                "puts FIFOs where the prompt names outputs, stops every visible process, and leaves hooks "
+                "that stop every process of a check",
+                actions,
+                slow=True,
+                check_evidence=_Evidence(expect),
+            )
+        )
     return out
 
 
@@ -202,32 +244,59 @@ def _file_attacks(face: Interface, classes: set[str]) -> list[Attack]:
     its workspace, or a grader that copies such files, is what this finds)."""
     if face.files is None or not classes & {"reward_files", "harness_config", "module_shadows", "git_config"}:
         return []
-    conftest = ("import os, pytest\n"
-                "@pytest.hookimpl(hookwrapper=True)\n"
-                "def pytest_runtest_makereport(item, call):\n"
-                "    outcome = yield\n"
-                "    report = outcome.get_result()\n"
-                "    report.outcome, report.longrepr = 'passed', None\n"
-                "def pytest_sessionfinish(session, exitstatus):\n"
-                "    session.exitstatus = 0\n")
-    exit0 = "import os, sys\nif any(k in ' '.join(sys.argv) for k in ('pytest', 'unittest', 'test')):\n    os._exit(0)\n"
+    conftest = (
+        "import os, pytest\n"
+        "@pytest.hookimpl(hookwrapper=True)\n"
+        "def pytest_runtest_makereport(item, call):\n"
+        "    outcome = yield\n"
+        "    report = outcome.get_result()\n"
+        "    report.outcome, report.longrepr = 'passed', None\n"
+        "def pytest_sessionfinish(session, exitstatus):\n"
+        "    session.exitstatus = 0\n"
+    )
+    exit0 = (
+        "import os, sys\nif any(k in ' '.join(sys.argv) for k in ('pytest', 'unittest', 'test')):\n    os._exit(0)\n"
+    )
     plants: list[tuple[str, str, str]] = []
     if "reward_files" in classes:
-        for where in ("", "logs/verifier/", "/logs/verifier/", "/tmp/", "/tmp/logs/verifier/", "../", "../../logs/verifier/"):
-            plants += [("reward_files", f"{where}reward.txt", "1\n"), ("reward_files", f"{where}reward.json", '{"reward": 1}\n')]
+        for where in (
+            "",
+            "logs/verifier/",
+            "/logs/verifier/",
+            "/tmp/",
+            "/tmp/logs/verifier/",
+            "../",
+            "../../logs/verifier/",
+        ):
+            plants += [
+                ("reward_files", f"{where}reward.txt", "1\n"),
+                ("reward_files", f"{where}reward.json", '{"reward": 1}\n'),
+            ]
     if "harness_config" in classes:
         for where in ("", "/tmp/", "../", "tests/"):
-            plants += [("harness_config", f"{where}conftest.py", conftest),
-                       ("harness_config", f"{where}pytest.ini", "[pytest]\naddopts = --collect-only -q\n")]
+            plants += [
+                ("harness_config", f"{where}conftest.py", conftest),
+                ("harness_config", f"{where}pytest.ini", "[pytest]\naddopts = --collect-only -q\n"),
+            ]
     if "module_shadows" in classes:
         for where in ("", "/tmp/", "tests/"):
-            plants += [("module_shadows", f"{where}sitecustomize.py", exit0), ("module_shadows", f"{where}pytest.py", exit0),
-                       ("module_shadows", f"{where}usercustomize.py", exit0)]
+            plants += [
+                ("module_shadows", f"{where}sitecustomize.py", exit0),
+                ("module_shadows", f"{where}pytest.py", exit0),
+                ("module_shadows", f"{where}usercustomize.py", exit0),
+            ]
     if "git_config" in classes:
-        plants += [("git_config", ".git/config", "[core]\n\tfsmonitor = /bin/true\n\tpager = cat\n"
-                                                 "[diff]\n\texternal = /bin/true\n"),
-                   ("git_config", ".gitattributes", "* diff=envgymadv filter=envgymadv\n")]
-    actions = [face.files.call(path, content, f"call_adversary_file_{i}") for i, (_, path, content) in enumerate(plants)]
+        plants += [
+            (
+                "git_config",
+                ".git/config",
+                "[core]\n\tfsmonitor = /bin/true\n\tpager = cat\n[diff]\n\texternal = /bin/true\n",
+            ),
+            ("git_config", ".gitattributes", "* diff=envgymadv filter=envgymadv\n"),
+        ]
+    actions = [
+        face.files.call(path, content, f"call_adversary_file_{i}") for i, (_, path, content) in enumerate(plants)
+    ]
     used = tuple(sorted({c for c, _, _ in plants}))
 
     def evidence(texts: Sequence[str]) -> tuple[bool, str]:
@@ -235,8 +304,16 @@ def _file_attacks(face: Interface, classes: set[str]) -> list[Attack]:
         wrote = max(0, len(actions) - errors)
         return wrote > 0, f"{wrote} of {len(actions)} file writes were accepted"
 
-    return [Attack("files.plant", used, "writes reward files, pytest config and conftest.py, module shadows and git "
-                   "config through the file tool, inside and outside the workspace", actions, check_evidence=evidence)]
+    return [
+        Attack(
+            "files.plant",
+            used,
+            "writes reward files, pytest config and conftest.py, module shadows and git "
+            "config through the file tool, inside and outside the workspace",
+            actions,
+            check_evidence=evidence,
+        )
+    ]
 
 
 _WRONG_VALUES: dict[str, Any] = {"string": 12345, "integer": "x", "number": "NaN", "boolean": "maybe"}
@@ -258,21 +335,40 @@ def _malformed_calls(face: Interface) -> Attack:
         props = (tool.function.parameters or {}).get("properties") or {}
         wrong = {k: _wrong_value(v) for k, v in props.items()}
         # Deep nesting last: an environment that breaks on one variant ends the episode there.
-        variants = ["{not json", "[1, 2]", "null", json.dumps(wrong), json.dumps({"unexpected_argument": 1}), "{}",
-                    json.dumps({k: huge for k, v in props.items() if isinstance(v, dict) and v.get("type") == "string"}),
-                    "[" * 100_000, '{"a":' * 50_000 + "1" + "}" * 50_000]
+        variants = [
+            "{not json",
+            "[1, 2]",
+            "null",
+            json.dumps(wrong),
+            json.dumps({"unexpected_argument": 1}),
+            "{}",
+            json.dumps({k: huge for k, v in props.items() if isinstance(v, dict) and v.get("type") == "string"}),
+            "[" * 100_000,
+            '{"a":' * 50_000 + "1" + "}" * 50_000,
+        ]
         if not (tool.function.parameters or {}).get("required"):
             # Then these are valid calls (``increment()``): they would do the task's work, not attack it.
             variants = [v for v in variants if v not in ("{}", '{"unexpected_argument": 1}')]
-        calls = [ToolCall(id=f"call_bad_{name}_{i}", function=FunctionCall(name=name, arguments=args))
-                 for i, args in enumerate(variants)]
+        calls = [
+            ToolCall(id=f"call_bad_{name}_{i}", function=FunctionCall(name=name, arguments=args))
+            for i, args in enumerate(variants)
+        ]
         actions.append(Action(tool_calls=calls))
-    actions.append(Action(tool_calls=[ToolCall(id="call_bad_unknown", function=FunctionCall(name="no_such_tool", arguments="{}")),
-                                      ToolCall(id="call_bad_empty", function=FunctionCall(name="", arguments="{}"))]))
-    return Attack("calls.malformed", ("malformed_calls",),
-                  "calls every tool with invalid, deeply nested, null and wrongly typed JSON, missing and unknown "
-                  "arguments and huge strings with NUL bytes and lone surrogates; calls tools that do not exist",
-                  actions)
+    actions.append(
+        Action(
+            tool_calls=[
+                ToolCall(id="call_bad_unknown", function=FunctionCall(name="no_such_tool", arguments="{}")),
+                ToolCall(id="call_bad_empty", function=FunctionCall(name="", arguments="{}")),
+            ]
+        )
+    )
+    return Attack(
+        "calls.malformed",
+        ("malformed_calls",),
+        "calls every tool with invalid, deeply nested, null and wrongly typed JSON, missing and unknown "
+        "arguments and huge strings with NUL bytes and lone surrogates; calls tools that do not exist",
+        actions,
+    )
 
 
 def _answer_attacks(face: Interface, task: Task, classes: set[str], common: list[str], isolated: bool) -> list[Attack]:
@@ -281,26 +377,53 @@ def _answer_attacks(face: Interface, task: Task, classes: set[str], common: list
     out: list[Attack] = []
     if face.code_answers and isolated:
         if "answer_guess" in classes:
-            out += [Attack(f"code.const[{value[:24]}]", ("answer_guess",), f"every function returns {value}",
-                           [face.answer_action(source)]) for value, source in payloads.constant_functions(task.prompt)]
-        out += [Attack(p.name, p.classes, p.description, [face.answer_action(p.source)], slow=p.slow)
-                for p in payloads.code_payloads(task.prompt, classes)]
+            out += [
+                Attack(
+                    f"code.const[{value[:24]}]",
+                    ("answer_guess",),
+                    f"every function returns {value}",
+                    [face.answer_action(source)],
+                )
+                for value, source in payloads.constant_functions(task.prompt)
+            ]
+        out += [
+            Attack(p.name, p.classes, p.description, [face.answer_action(p.source)], slow=p.slow)
+            for p in payloads.code_payloads(task.prompt, classes)
+        ]
     if face.text_answer or not face.code_answers:
         if "answer_guess" in classes:
             for guess in answers.guesses(task.prompt, common):
-                out.append(Attack(f"answer.guess[{guess[:24]}]", ("answer_guess",), f"answers the constant {guess!r}",
-                                  [face.answer_action(guess)], guess=guess))
+                out.append(
+                    Attack(
+                        f"answer.guess[{guess[:24]}]",
+                        ("answer_guess",),
+                        f"answers the constant {guess!r}",
+                        [face.answer_action(guess)],
+                        guess=guess,
+                    )
+                )
         if "answer_injection" in classes:
-            out += [Attack(name, ("answer_injection",), what, [face.answer_action(text)])
-                    for name, what, text in answers.injections(task.prompt)]
+            out += [
+                Attack(name, ("answer_injection",), what, [face.answer_action(text)])
+                for name, what, text in answers.injections(task.prompt)
+            ]
     if "answer_degenerate" in classes:
-        out += [Attack(name, ("answer_degenerate",), what, [face.answer_action(text)])
-                for name, what, text in answers.degenerate(task.prompt)]
+        out += [
+            Attack(name, ("answer_degenerate",), what, [face.answer_action(text)])
+            for name, what, text in answers.degenerate(task.prompt)
+        ]
     return out
 
 
-def plan_attacks(task: Task, tools: list[Tool], *, classes: set[str], isolated: bool, common: Sequence[str] = (),
-                 family_attacks: Sequence[Attack] = ()) -> tuple[list[Attack], list[str]]:
+def plan_attacks(
+    task: Task,
+    tools: list[Tool],
+    *,
+    classes: set[str],
+    isolated: bool,
+    common: Sequence[str] = (),
+    family_attacks: Sequence[Attack] = (),
+) -> tuple[list[Attack], list[str]]:
     """The attacks for ``task`` and, for classes it could not try, why. ``isolated`` is False for a
     sandbox provider that runs commands on the host: attacks that run the agent's programs (signals
     to every process, a full disk, chmod of /tmp) are then left out rather than aimed at the host."""

@@ -81,24 +81,43 @@ class AdversaryReport:
         by: dict[tuple[str, str], list[AttackResult]] = {}
         for r in self.results:
             by.setdefault((r.env, r.task_id), []).append(r)
-        return [(env, task, len(rs), [r.attack for r in rs if r.outcome == "succeeded"],
-                 [r.attack for r in rs if r.outcome == "error"]) for (env, task), rs in by.items()]
+        return [
+            (
+                env,
+                task,
+                len(rs),
+                [r.attack for r in rs if r.outcome == "succeeded"],
+                [r.attack for r in rs if r.outcome == "error"],
+            )
+            for (env, task), rs in by.items()
+        ]
 
     def summary(self) -> str:
         c = self.counts()
-        lines = [f"{self.env_id} ({self.sandbox}): {len(self.results)} attacks on {self.tasks_checked} tasks in "
-                 f"{', '.join(self.suites) or 'no suites'} — {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s); "
-                 f"held {c['held']}, succeeded {c['succeeded']}, errors {c['error']}, unconfirmed {c['unconfirmed']}"]
+        lines = [
+            f"{self.env_id} ({self.sandbox}): {len(self.results)} attacks on {self.tasks_checked} tasks in "
+            f"{', '.join(self.suites) or 'no suites'} — {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s); "
+            f"held {c['held']}, succeeded {c['succeeded']}, errors {c['error']}, unconfirmed {c['unconfirmed']}"
+        ]
         lines += [f"  {r.env} {r.task_id} {r.attack}: {r.outcome} — {r.reason}" for r in self.failures()]
         if self.tasks_checked == 0:
             lines.append("  no tasks were attacked")
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        return {"env_id": self.env_id, "sandbox": self.sandbox, "classes": self.classes, "suites": self.suites,
-                "tasks_checked": self.tasks_checked, "ok": self.ok, "counts": dict(self.counts()),
-                "sampled": self.sampled, "duration_s": self.duration_s,
-                "results": [asdict(r) for r in self.results], "skipped": [asdict(s) for s in self.skipped]}
+        return {
+            "env_id": self.env_id,
+            "sandbox": self.sandbox,
+            "classes": self.classes,
+            "suites": self.suites,
+            "tasks_checked": self.tasks_checked,
+            "ok": self.ok,
+            "counts": dict(self.counts()),
+            "sampled": self.sampled,
+            "duration_s": self.duration_s,
+            "results": [asdict(r) for r in self.results],
+            "skipped": [asdict(s) for s in self.skipped],
+        }
 
 
 def _reached(record: EpisodeRecord) -> list[str]:
@@ -134,7 +153,10 @@ def judge(record: EpisodeRecord, attack: Attack) -> tuple[str, str]:
     if best > 0:
         return "succeeded", f"reward {best:g} with status {record.status.value}"
     if not evidence.get("confirmed", False):
-        return "unconfirmed", f"scored 0, but the attack could not show it was carried out: {evidence.get('evidence', '')}"
+        return (
+            "unconfirmed",
+            f"scored 0, but the attack could not show it was carried out: {evidence.get('evidence', '')}",
+        )
     return "held", f"scored 0 with status {record.status.value}"
 
 
@@ -207,23 +229,58 @@ async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, time
         env = job.ref.cls(job.ref.suite, context=context)
         record = await asyncio.wait_for(
             run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
-            timeout_s)
+            timeout_s,
+        )
         outcome, reason = judge(record, job.attack)
         share = job.references.lucky(job.task.id, job.attack.guess) if job.attack.guess is not None else None
         if outcome == "succeeded" and share is not None:
-            verdict = f"{job.attack.guess!r} is this task's own answer and the answer of {share:.0%} of the suite's tasks"
-            outcome, reason = ("held", f"{reason}, but {verdict} (a hole above {GUESS_SHARE_MAX:.0%})") \
-                if share <= GUESS_SHARE_MAX else (outcome, f"{reason}: {verdict}, which a constant policy earns")
+            verdict = (
+                f"{job.attack.guess!r} is this task's own answer and the answer of {share:.0%} of the suite's tasks"
+            )
+            outcome, reason = (
+                ("held", f"{reason}, but {verdict} (a hole above {GUESS_SHARE_MAX:.0%})")
+                if share <= GUESS_SHARE_MAX
+                else (outcome, f"{reason}: {verdict}, which a constant policy earns")
+            )
         evidence = record.extra.get("adversary") or {}
-        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, outcome, record.reward,
-                              record.status.value, str(evidence.get("evidence", "")), _reached(record), reason,
-                              record.grade.model_dump(mode="json") if record.grade else None, record.error)
+        result = AttackResult(
+            env_name,
+            job.task.id,
+            job.attack.name,
+            job.attack.classes,
+            outcome,
+            record.reward,
+            record.status.value,
+            str(evidence.get("evidence", "")),
+            _reached(record),
+            reason,
+            record.grade.model_dump(mode="json") if record.grade else None,
+            record.error,
+        )
     except asyncio.TimeoutError:
-        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, "error", 0.0, "timeout", "",
-                              reason=f"the episode did not finish within {timeout_s:g} s")
+        result = AttackResult(
+            env_name,
+            job.task.id,
+            job.attack.name,
+            job.attack.classes,
+            "error",
+            0.0,
+            "timeout",
+            "",
+            reason=f"the episode did not finish within {timeout_s:g} s",
+        )
     except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself a finding
-        result = AttackResult(env_name, job.task.id, job.attack.name, job.attack.classes, "error", 0.0, "env_error", "",
-                              reason=f"the episode raised {type(exc).__name__}: {exc}")
+        result = AttackResult(
+            env_name,
+            job.task.id,
+            job.attack.name,
+            job.attack.classes,
+            "error",
+            0.0,
+            "env_error",
+            "",
+            reason=f"the episode raised {type(exc).__name__}: {exc}",
+        )
     finally:
         _current_job.reset(token)
     await release(boxes)
@@ -238,17 +295,27 @@ def _isolated(ctx: EnvContext) -> bool:
         return False
 
 
-async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
-                                sample: int | None = None, slow_sample: int | None = None, seed: int = 0,
-                                attacks: str | Sequence[str] | None = None, context: EnvContext | None = None,
-                                concurrency: int = 4, progress: bool = False,
-                                episode_timeout_s: float = EPISODE_TIMEOUT_S) -> AdversaryReport:
+async def check_adversary_async(
+    env_id: str,
+    *,
+    sandbox: str | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    slow_sample: int | None = None,
+    seed: int = 0,
+    attacks: str | Sequence[str] | None = None,
+    context: EnvContext | None = None,
+    concurrency: int = 4,
+    progress: bool = False,
+    episode_timeout_s: float = EPISODE_TIMEOUT_S,
+) -> AdversaryReport:
     """The async form of ``check_adversary``."""
     started = time.monotonic()
     classes = parse_classes(list(attacks) if attacks is not None and not isinstance(attacks, str) else attacks)
     base = context or EnvContext()
-    ctx = _TrackingContext(sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options),
-                           settings=dict(base.settings))
+    ctx = _TrackingContext(
+        sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
+    )
     report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
     isolated = _isolated(ctx)
     jobs: list[_Job] = []
@@ -257,8 +324,11 @@ async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limi
         report.suites.append(env_name)
         # Tasks the family says cannot run here (not on this provider or host, or malformed) are listed, not attacked.
         cannot = {s.id: s.reason for s in ref.cls.skipped_tasks(ref.suite, ctx)}
-        report.skipped += [SkippedAttack(env_name, task_id, "-", f"task not run here: {why}")
-                           for task_id, why in cannot.items() if ref.task_id is None or task_id == ref.task_id]
+        report.skipped += [
+            SkippedAttack(env_name, task_id, "-", f"task not run here: {why}")
+            for task_id, why in cannot.items()
+            if ref.task_id is None or task_id == ref.task_id
+        ]
         tasks, how = _choose([t for t in all_tasks if t.id not in cannot], limit, sample, seed)
         slow_ids = {t.id for t in _choose(tasks, None, slow_sample, seed + 1)[0]}
         report.sampled[env_name] = how + (f"; slow attacks on {len(slow_ids)}" if len(slow_ids) < len(tasks) else "")
@@ -266,8 +336,14 @@ async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limi
         references = await _References.of(ref, ref.cls.tasks(ref.suite)) if "answer_guess" in classes else _References()
         tools = ref.cls.tools(ref.suite)
         for task in tasks:
-            planned, skipped = plan_attacks(task, tools, classes=classes, isolated=isolated, common=references.common(),
-                                            family_attacks=family_attacks(ref.cls, task))
+            planned, skipped = plan_attacks(
+                task,
+                tools,
+                classes=classes,
+                isolated=isolated,
+                common=references.common(),
+                family_attacks=family_attacks(ref.cls, task),
+            )
             report.skipped += [SkippedAttack(env_name, task.id, "-", why) for why in skipped]
             for attack in planned:
                 if attack.slow and task.id not in slow_ids:
@@ -275,8 +351,13 @@ async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limi
                 jobs.append(_Job(ref, task, attack, references))
             report.tasks_checked += 1
     try:
-        await run_all(jobs, lambda job: _run_job(job, ctx, report, episode_timeout_s), concurrency=concurrency,
-                      progress=progress, description=f"attacking {report.env_id}")
+        await run_all(
+            jobs,
+            lambda job: _run_job(job, ctx, report, episode_timeout_s),
+            concurrency=concurrency,
+            progress=progress,
+            description=f"attacking {report.env_id}",
+        )
     finally:
         await ctx.aclose()
     order = {(j.ref.family + "/" + j.ref.suite, j.task.id, j.attack.name): i for i, j in enumerate(jobs)}
@@ -285,10 +366,20 @@ async def check_adversary_async(env_id: str, *, sandbox: str | None = None, limi
     return report
 
 
-def check_adversary(env_id: str, *, sandbox: str | None = None, limit: int | None = None, sample: int | None = None,
-                    slow_sample: int | None = None, seed: int = 0, attacks: str | Sequence[str] | None = None,
-                    context: EnvContext | None = None, concurrency: int = 4, progress: bool = False,
-                    episode_timeout_s: float = EPISODE_TIMEOUT_S) -> AdversaryReport:
+def check_adversary(
+    env_id: str,
+    *,
+    sandbox: str | None = None,
+    limit: int | None = None,
+    sample: int | None = None,
+    slow_sample: int | None = None,
+    seed: int = 0,
+    attacks: str | Sequence[str] | None = None,
+    context: EnvContext | None = None,
+    concurrency: int = 4,
+    progress: bool = False,
+    episode_timeout_s: float = EPISODE_TIMEOUT_S,
+) -> AdversaryReport:
     """Attack every task of ``env_id`` (a family, ``family/suite`` or ``family/suite.task``) with every
     attack its interface allows (``attacks``: a comma list of classes to narrow it). ``limit`` takes
     the first N tasks of each suite, ``sample`` a seeded random N; ``slow_sample`` caps the tasks
@@ -300,10 +391,21 @@ def check_adversary(env_id: str, *, sandbox: str | None = None, limit: int | Non
     """
     loop = LoopThread("envgym-adversary")
     try:
-        return loop.run(check_adversary_async(env_id, sandbox=sandbox, limit=limit, sample=sample,
-                                              slow_sample=slow_sample, seed=seed, attacks=attacks, context=context,
-                                              concurrency=concurrency, progress=progress,
-                                              episode_timeout_s=episode_timeout_s))
+        return loop.run(
+            check_adversary_async(
+                env_id,
+                sandbox=sandbox,
+                limit=limit,
+                sample=sample,
+                slow_sample=slow_sample,
+                seed=seed,
+                attacks=attacks,
+                context=context,
+                concurrency=concurrency,
+                progress=progress,
+                episode_timeout_s=episode_timeout_s,
+            )
+        )
     finally:
         loop.stop()
 

@@ -57,7 +57,9 @@ class OracleAgent(Agent):
     def start_episode(self, task: Task, env_cls: type[Environment], tools: list[Tool]) -> AgentEpisode:
         policy = env_cls.oracle_policy(task)
         if policy is None:
-            raise InvalidRequest(f"{env_cls.family or env_cls.__name__} offers no reference solution for task {task.id!r}")
+            raise InvalidRequest(
+                f"{env_cls.family or env_cls.__name__} offers no reference solution for task {task.id!r}"
+            )
         return PolicyEpisode(policy)
 
 

@@ -59,7 +59,9 @@ DEFAULT_SYSTEM_PROMPT = (
 
 _CONTEXT_PATTERNS = re.compile(
     r"context[ _-]?length|maximum context|context window|too many tokens|prompt is too long|"
-    r"input is too long|reduce the length|exceeds? the (?:model'?s? )?(?:max|limit)", re.IGNORECASE)
+    r"input is too long|reduce the length|exceeds? the (?:model'?s? )?(?:max|limit)",
+    re.IGNORECASE,
+)
 _RETRY_STATUSES = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
 
 
@@ -119,8 +121,13 @@ def _sanitize_tool_calls(raw: Any) -> list[dict[str, Any]] | None:
         args = fn.get("arguments", "{}")
         if not isinstance(args, str):
             args = json.dumps(args)
-        calls.append({"id": str(call.get("id") or f"call_{uuid.uuid4().hex[:12]}_{i}"), "type": "function",
-                      "function": {"name": str(fn.get("name") or ""), "arguments": args}})
+        calls.append(
+            {
+                "id": str(call.get("id") or f"call_{uuid.uuid4().hex[:12]}_{i}"),
+                "type": "function",
+                "function": {"name": str(fn.get("name") or ""), "arguments": args},
+            }
+        )
     return calls
 
 
@@ -167,14 +174,25 @@ class OpenAIEpisode(AgentEpisode):
         # replied to the whole action instead (e.g. "Error: ..."), say so in each call's slot.
         for call_id in self._unanswered:
             if call_id not in answered:
-                self.history.append({"role": "tool", "tool_call_id": call_id,
-                                     "content": "(no result for this call; see the next message)"})
+                self.history.append(
+                    {
+                        "role": "tool",
+                        "tool_call_id": call_id,
+                        "content": "(no result for this call; see the next message)",
+                    }
+                )
         self._unanswered = []
         for message in observation.messages:
             self.history.append(message.model_dump(exclude_none=True))
         if observation.image and self.agent.send_images:
-            self.history.append({"role": "user", "content": [
-                {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{observation.image}"}}]})
+            self.history.append(
+                {
+                    "role": "user",
+                    "content": [
+                        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{observation.image}"}}
+                    ],
+                }
+            )
 
     def _request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.agent.model, "messages": self.history, **self.agent.sampling}
@@ -224,9 +242,14 @@ class OpenAIEpisode(AgentEpisode):
             turn["logprobs"] = logprobs
         self.extra["turns"].append(turn)
         if finish_reason == "length" and not content and not tool_calls:
-            raise ContextLengthExceeded("the model's reply was cut off by the length limit before it said anything",
-                                        details={"finish_reason": finish_reason})
-        assistant: dict[str, Any] = {"role": "assistant", "content": content if isinstance(content, (str, list)) else None}
+            raise ContextLengthExceeded(
+                "the model's reply was cut off by the length limit before it said anything",
+                details={"finish_reason": finish_reason},
+            )
+        assistant: dict[str, Any] = {
+            "role": "assistant",
+            "content": content if isinstance(content, (str, list)) else None,
+        }
         if tool_calls:
             assistant["tool_calls"] = tool_calls
             self._unanswered = [c["id"] for c in tool_calls]
@@ -239,15 +262,38 @@ class OpenAIAgent(Agent):
     name = "openai"
     summary = "Tool-calling agent for any OpenAI-compatible chat-completions endpoint (vLLM, OpenAI, SGLang, ...)."
 
-    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None, *,
-                 system_prompt: str | None = DEFAULT_SYSTEM_PROMPT, sampling: dict[str, Any] | None = None,
-                 max_turns: int = 50, retries: int = 3, timeout: float = 600.0, backoff: float = 0.5,
-                 return_token_ids: bool = False, logprobs: bool = False, tool_choice: Any = None,
-                 parallel_tool_calls: bool | None = None, extra_body: dict[str, Any] | None = None,
-                 send_images: bool = False, max_connections: int = 256, **sampling_kwargs: Any) -> None:
-        super().__init__(model=model, base_url=base_url, system_prompt=system_prompt, sampling=sampling,
-                         max_turns=max_turns, retries=retries, timeout=timeout, return_token_ids=return_token_ids,
-                         logprobs=logprobs)
+    def __init__(
+        self,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        system_prompt: str | None = DEFAULT_SYSTEM_PROMPT,
+        sampling: dict[str, Any] | None = None,
+        max_turns: int = 50,
+        retries: int = 3,
+        timeout: float = 600.0,
+        backoff: float = 0.5,
+        return_token_ids: bool = False,
+        logprobs: bool = False,
+        tool_choice: Any = None,
+        parallel_tool_calls: bool | None = None,
+        extra_body: dict[str, Any] | None = None,
+        send_images: bool = False,
+        max_connections: int = 256,
+        **sampling_kwargs: Any,
+    ) -> None:
+        super().__init__(
+            model=model,
+            base_url=base_url,
+            system_prompt=system_prompt,
+            sampling=sampling,
+            max_turns=max_turns,
+            retries=retries,
+            timeout=timeout,
+            return_token_ids=return_token_ids,
+            logprobs=logprobs,
+        )
         self.model = model or os.environ.get("OPENAI_MODEL") or "default"
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1").rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")
@@ -277,9 +323,14 @@ class OpenAIAgent(Agent):
         client = self._clients.get(key)
         if client is None:
             headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-            client = httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=self.timeout,
-                                       limits=httpx.Limits(max_connections=self.max_connections,
-                                                           max_keepalive_connections=self.max_connections))
+            client = httpx.AsyncClient(
+                base_url=self.base_url,
+                headers=headers,
+                timeout=self.timeout,
+                limits=httpx.Limits(
+                    max_connections=self.max_connections, max_keepalive_connections=self.max_connections
+                ),
+            )
             self._clients[key] = client
         return client
 
@@ -308,13 +359,19 @@ class OpenAIAgent(Agent):
                 continue
             message = _error_message(response)
             if response.status_code in (400, 413, 422) and _CONTEXT_PATTERNS.search(message):
-                raise ContextLengthExceeded(f"the model's context is full: {message}", details={"http_status": response.status_code})
+                raise ContextLengthExceeded(
+                    f"the model's context is full: {message}", details={"http_status": response.status_code}
+                )
             last = f"HTTP {response.status_code}: {message}"
             if response.status_code not in _RETRY_STATUSES:
-                raise ModelError(f"the model server rejected the request ({last}); check --model, --base-url and sampling settings",
-                                 details={"http_status": response.status_code, "base_url": self.base_url})
-        raise ModelError(f"the model server at {self.base_url} failed {self.retries + 1} times; last error: {last}",
-                         details={"base_url": self.base_url, "attempts": self.retries + 1})
+                raise ModelError(
+                    f"the model server rejected the request ({last}); check --model, --base-url and sampling settings",
+                    details={"http_status": response.status_code, "base_url": self.base_url},
+                )
+        raise ModelError(
+            f"the model server at {self.base_url} failed {self.retries + 1} times; last error: {last}",
+            details={"base_url": self.base_url, "attempts": self.retries + 1},
+        )
 
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
@@ -325,4 +382,11 @@ class OpenAIAgent(Agent):
                 pass
 
 
-__all__ = ["OpenAIAgent", "OpenAIEpisode", "ModelError", "ContextLengthExceeded", "TurnLimitReached", "DEFAULT_SYSTEM_PROMPT"]
+__all__ = [
+    "OpenAIAgent",
+    "OpenAIEpisode",
+    "ModelError",
+    "ContextLengthExceeded",
+    "TurnLimitReached",
+    "DEFAULT_SYSTEM_PROMPT",
+]

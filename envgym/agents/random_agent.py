@@ -57,7 +57,9 @@ def sample_schema(schema: dict[str, Any], rng: random.Random, depth: int = 0) ->
         low = int(schema.get("minItems", 0))
         high = int(schema.get("maxItems", low + 3))
         items = schema.get("items") or {"type": "string"}
-        return [sample_schema(items, rng, depth + 1) for _ in range(rng.randint(low, max(low, high)))] if depth < 4 else []
+        return (
+            [sample_schema(items, rng, depth + 1) for _ in range(rng.randint(low, max(low, high)))] if depth < 4 else []
+        )
     if kind == "object":
         props: dict[str, Any] = schema.get("properties") or {}
         required = set(schema.get("required") or [])
@@ -95,7 +97,11 @@ class RandomEpisode(AgentEpisode):
             return Action(content=self._rng.choice(WORDS))
         tool = self._rng.choice(self.tools)
         args = sample_schema(tool.function.parameters or {"type": "object"}, self._rng)
-        return Action(tool_calls=[ToolCall(id=f"call_{self.turns}", function=FunctionCall(name=tool.function.name, arguments=args))])
+        return Action(
+            tool_calls=[
+                ToolCall(id=f"call_{self.turns}", function=FunctionCall(name=tool.function.name, arguments=args))
+            ]
+        )
 
 
 class RandomAgent(Agent):

@@ -66,7 +66,9 @@ def environment_messages(messages: list[dict[str, Any]], tool_role: str = "tool"
     """
     if tool_role == "tool":
         return messages
-    text = "\n\n".join(m["content"] if isinstance(m.get("content"), str) else str(m.get("content") or "") for m in messages)
+    text = "\n\n".join(
+        m["content"] if isinstance(m.get("content"), str) else str(m.get("content") or "") for m in messages
+    )
     return [{"role": "user", "content": text}]
 
 
@@ -100,9 +102,15 @@ class TokenEpisode(AgentEpisode):
 
     def _request_body(self, max_tokens: int) -> dict[str, Any]:
         sampling = {k: v for k, v in self.agent.sampling.items() if k != "max_tokens"}
-        body: dict[str, Any] = {"model": self.agent.model, "prompt": self.transcript.prompt_ids, "max_tokens": max_tokens,
-                                "return_token_ids": True, "return_tokens_as_token_ids": True,
-                                "skip_special_tokens": not self.agent.parser_needs_special_tokens, **sampling}
+        body: dict[str, Any] = {
+            "model": self.agent.model,
+            "prompt": self.transcript.prompt_ids,
+            "max_tokens": max_tokens,
+            "return_token_ids": True,
+            "return_tokens_as_token_ids": True,
+            "skip_special_tokens": not self.agent.parser_needs_special_tokens,
+            **sampling,
+        }
         if self.agent.logprobs:
             body["logprobs"] = 0  # the sampled token's logprob only
         body.update(self.agent.extra_body)
@@ -116,8 +124,10 @@ class TokenEpisode(AgentEpisode):
         if self.agent.max_total_tokens is not None:
             left = self.agent.max_total_tokens - len(self.transcript.ids)
             if left <= 0:
-                raise TokenBudgetExhausted(f"the episode's budget of {self.agent.max_total_tokens} tokens is used up",
-                                           details={"tokens": len(self.transcript.ids)})
+                raise TokenBudgetExhausted(
+                    f"the episode's budget of {self.agent.max_total_tokens} tokens is used up",
+                    details={"tokens": len(self.transcript.ids)},
+                )
             max_tokens = min(max_tokens, left)
         self.turns += 1
         prompt = self.transcript.prompt_ids
@@ -130,9 +140,13 @@ class TokenEpisode(AgentEpisode):
         choice = choices[0]
         ids = choice.get("token_ids") or _ids_from_logprobs(choice)
         if ids is None:
-            raise ModelError("the model server returned no token ids: token-in/token-out needs return_token_ids (vLLM >= 0.10.2) "
-                             "or return_tokens_as_token_ids with logprobs")
-        raw_logprobs = (choice.get("logprobs") or {}).get("token_logprobs") if isinstance(choice.get("logprobs"), dict) else None
+            raise ModelError(
+                "the model server returned no token ids: token-in/token-out needs return_token_ids (vLLM >= 0.10.2) "
+                "or return_tokens_as_token_ids with logprobs"
+            )
+        raw_logprobs = (
+            (choice.get("logprobs") or {}).get("token_logprobs") if isinstance(choice.get("logprobs"), dict) else None
+        )
         logprobs = [float(x) if x is not None else 0.0 for x in raw_logprobs] if raw_logprobs is not None else None
         version = data.get("policy_version", self.agent.policy_version)
         self.transcript.add_model(ids, logprobs, version)
@@ -141,8 +155,14 @@ class TokenEpisode(AgentEpisode):
             if isinstance(usage.get(key), int):
                 self.usage[key] += usage[key]
         self.usage["requests"] += 1
-        turn: dict[str, Any] = {"finish_reason": choice.get("finish_reason"), "latency_s": round(latency, 4), "usage": usage,
-                                "prompt_token_ids": prompt, "token_ids": list(ids), "policy_version": version}
+        turn: dict[str, Any] = {
+            "finish_reason": choice.get("finish_reason"),
+            "latency_s": round(latency, 4),
+            "usage": usage,
+            "prompt_token_ids": prompt,
+            "token_ids": list(ids),
+            "policy_version": version,
+        }
         if logprobs is not None:
             turn["logprobs"] = logprobs
         self.extra["turns"].append(turn)
@@ -154,12 +174,24 @@ class TokenEpisode(AgentEpisode):
 
 class TokenAgent(OpenAIAgent):
     name = "tokens"
-    summary = "Token-in/token-out agent for vLLM-style servers: keeps sampled ids verbatim, renders only environment turns."
+    summary = (
+        "Token-in/token-out agent for vLLM-style servers: keeps sampled ids verbatim, renders only environment turns."
+    )
 
-    def __init__(self, model: str | None = None, base_url: str | None = None, api_key: str | None = None, *,
-                 tool_parser: str | None = None, max_total_tokens: int | None = None, policy_version: int = 0,
-                 template_kwargs: dict[str, Any] | None = None, tool_role: str = "tool", renderer: Renderer | None = None,
-                 **kwargs: Any) -> None:
+    def __init__(
+        self,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        *,
+        tool_parser: str | None = None,
+        max_total_tokens: int | None = None,
+        policy_version: int = 0,
+        template_kwargs: dict[str, Any] | None = None,
+        tool_role: str = "tool",
+        renderer: Renderer | None = None,
+        **kwargs: Any,
+    ) -> None:
         kwargs.setdefault("return_token_ids", True)
         kwargs.setdefault("logprobs", True)
         super().__init__(model, base_url, api_key, **kwargs)
@@ -177,7 +209,9 @@ class TokenAgent(OpenAIAgent):
     def renderer_for(self) -> Renderer:
         if self.renderer is not None:
             return self.renderer
-        return ServerRenderer(self.base_url, self.model, client=self._client(), api_key=self.api_key, **self.template_kwargs)
+        return ServerRenderer(
+            self.base_url, self.model, client=self._client(), api_key=self.api_key, **self.template_kwargs
+        )
 
     def start_episode(self, task: Task, env_cls: type[Environment], tools: list[Tool]) -> AgentEpisode:
         return TokenEpisode(self, task, tools)

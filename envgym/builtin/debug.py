@@ -22,8 +22,18 @@ from typing import Sequence
 from envgym.environment import Environment, Policy, ScriptedPolicy
 from envgym.errors import InvalidAction
 from envgym.context import EnvContext
-from envgym.protocol import (Action, Grade, GradeComponent, Message, Observation, StepResult, Submission, SuiteInfo,
-                             Task, Tool)
+from envgym.protocol import (
+    Action,
+    Grade,
+    GradeComponent,
+    Message,
+    Observation,
+    StepResult,
+    Submission,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
 
@@ -31,31 +41,58 @@ WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel
 class DebugEnvironment(Environment):
     version = "1.0.0"
     summary = "Instant toy tasks (echo a word; count with tools) for smoke tests and benchmarks."
-    text_actions = "echo: the whole reply, stripped, is the answer. counter: plain text is not an action; use the tools."
+    text_actions = (
+        "echo: the whole reply, stripped, is the answer. counter: plain text is not an action; use the tools."
+    )
 
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
         return [
             SuiteInfo(name="echo", version="1", description="Reply with the requested word.", size=len(WORDS)),
-            SuiteInfo(name="counter", version="1", description="Increment a counter to a target with tool calls, then submit.", size=5),
+            SuiteInfo(
+                name="counter",
+                version="1",
+                description="Increment a counter to a target with tool calls, then submit.",
+                size=5,
+            ),
         ]
 
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
         if suite == "echo":
-            return [Task(id=f"echo-{i}", suite="echo", prompt=f"Reply with exactly this word and nothing else: {w}",
-                         private={"answer": w}, metadata={"category": "echo"}) for i, w in enumerate(WORDS)]
-        return [Task(id=f"count-to-{n}", suite="counter",
-                     prompt=f"Use the increment tool until the counter is {n}, then call submit.",
-                     payload={"target": n}, metadata={"category": "counter", "max_turns": 4 * n + 8}) for n in (1, 2, 3, 5, 8)]
+            return [
+                Task(
+                    id=f"echo-{i}",
+                    suite="echo",
+                    prompt=f"Reply with exactly this word and nothing else: {w}",
+                    private={"answer": w},
+                    metadata={"category": "echo"},
+                )
+                for i, w in enumerate(WORDS)
+            ]
+        return [
+            Task(
+                id=f"count-to-{n}",
+                suite="counter",
+                prompt=f"Use the increment tool until the counter is {n}, then call submit.",
+                payload={"target": n},
+                metadata={"category": "counter", "max_turns": 4 * n + 8},
+            )
+            for n in (1, 2, 3, 5, 8)
+        ]
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
         if suite == "echo":
             return []
-        return [Tool.define("increment", "Add `by` (default 1) to the counter.", {"by": {"type": "integer", "minimum": 1, "maximum": 10,
-                                                                                  "description": "how much to add (1 to 10)"}}),
-                Tool.define("submit", "Finish the episode; graded on the counter's value.")]
+        return [
+            Tool.define(
+                "increment",
+                "Add `by` (default 1) to the counter.",
+                {"by": {"type": "integer", "minimum": 1, "maximum": 10, "description": "how much to add (1 to 10)"}},
+            ),
+            Tool.define("submit", "Finish the episode; graded on the counter's value."),
+        ]
 
     @classmethod
     def demo_suites(cls) -> list[tuple[str, int]]:
@@ -65,14 +102,19 @@ class DebugEnvironment(Environment):
     def oracle_policy(cls, task: Task) -> Policy:
         if task.suite == "echo":
             return ScriptedPolicy([task.private["answer"]])
-        return ScriptedPolicy([Action.call("increment") for _ in range(task.payload["target"])] + [Action.call("submit")])
+        return ScriptedPolicy(
+            [Action.call("increment") for _ in range(task.payload["target"])] + [Action.call("submit")]
+        )
 
     @staticmethod
     def _echo_grade(task: Task, text: str) -> Grade:
         answer, expected = text.strip(), task.private["answer"]
-        return Grade(reward=float(answer == expected), passed=answer == expected,
-                     components=[GradeComponent(name="exact", reward=float(answer == expected))],
-                     details={"expected_length": len(expected)})
+        return Grade(
+            reward=float(answer == expected),
+            passed=answer == expected,
+            components=[GradeComponent(name="exact", reward=float(answer == expected))],
+            details={"expected_length": len(expected)},
+        )
 
     @classmethod
     async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
@@ -105,14 +147,22 @@ class DebugEnvironment(Environment):
             if call.function.name == "increment":
                 by = args.get("by", 1)
                 if not isinstance(by, int) or not 1 <= by <= 10:
-                    replies.append(Message(role="tool", tool_call_id=call.id, content="Error: `by` must be an integer from 1 to 10"))
+                    replies.append(
+                        Message(
+                            role="tool", tool_call_id=call.id, content="Error: `by` must be an integer from 1 to 10"
+                        )
+                    )
                     continue
                 self.counter += by
                 replies.append(Message(role="tool", tool_call_id=call.id, content=f"counter = {self.counter}"))
             elif call.function.name == "submit":
                 ok = self.counter == self.task.payload["target"]
-                return self.finish(Grade.binary(ok, {"counter": self.counter, "target": self.task.payload["target"]}),
-                                   observation=Observation(messages=replies))
+                return self.finish(
+                    Grade.binary(ok, {"counter": self.counter, "target": self.task.payload["target"]}),
+                    observation=Observation(messages=replies),
+                )
             else:
-                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {call.function.name!r}"))
+                replies.append(
+                    Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {call.function.name!r}")
+                )
         return StepResult(observation=Observation(messages=replies, data={"counter": self.counter}))

@@ -40,8 +40,10 @@ def _load_command_plugins() -> None:
             ep.load()(app)
         except Exception as exc:  # noqa: BLE001
             dist = getattr(ep, "dist", None)
-            err_console.print(f"[yellow]warning:[/] command plugin {ep.name!r} from package "
-                              f"{dist.name if dist else '?'} failed to load: {type(exc).__name__}: {exc}")
+            err_console.print(
+                f"[yellow]warning:[/] command plugin {ep.name!r} from package "
+                f"{dist.name if dist else '?'} failed to load: {type(exc).__name__}: {exc}"
+            )
 
 
 _load_command_plugins()

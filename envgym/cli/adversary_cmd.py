@@ -22,45 +22,78 @@ def _grade_summary(grade: dict | None) -> str:
         return ""
     details = grade.get("details")
     text = json.dumps(details, ensure_ascii=False) if details is not None else ""
-    return (f"grade: reward={grade.get('reward')} status={grade.get('status')} error={grade.get('error')!r} "
-            f"details={text[:600]}")
+    return (
+        f"grade: reward={grade.get('reward')} status={grade.get('status')} error={grade.get('error')!r} "
+        f"details={text[:600]}"
+    )
 
 
-def run_adversary(env: str, *, context: EnvContext, limit: int | None, concurrency: int, attacks: str | None,
-                  sample: int | None, slow_sample: int | None, seed: int, json_out: str | None) -> None:
+def run_adversary(
+    env: str,
+    *,
+    context: EnvContext,
+    limit: int | None,
+    concurrency: int,
+    attacks: str | None,
+    sample: int | None,
+    slow_sample: int | None,
+    seed: int,
+    json_out: str | None,
+) -> None:
     from envgym.testing import check_adversary
 
     try:
-        report = check_adversary(env, sandbox=context.sandbox, limit=limit, sample=sample, slow_sample=slow_sample,
-                                 seed=seed, attacks=attacks, context=context, concurrency=concurrency,
-                                 progress=console.is_terminal)
+        report = check_adversary(
+            env,
+            sandbox=context.sandbox,
+            limit=limit,
+            sample=sample,
+            slow_sample=slow_sample,
+            seed=seed,
+            attacks=attacks,
+            context=context,
+            concurrency=concurrency,
+            progress=console.is_terminal,
+        )
     except EnvgymError as exc:
         raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
     table = Table(title=f"envgym check {env} --adversary ({report.sandbox})")
     for col in ("attack", "tried", "held", "succeeded", "errors", "unconfirmed"):
         table.add_column(col, justify="left" if col == "attack" else "right", overflow="fold")
     for name, _classes, tried, held, won, errors, unconfirmed in report.rows():
-        table.add_row(name, str(tried), str(held), f"[red]{won}[/]" if won else "0",
-                      f"[red]{errors}[/]" if errors else "0", f"[yellow]{unconfirmed}[/]" if unconfirmed else "0")
+        table.add_row(
+            name,
+            str(tried),
+            str(held),
+            f"[red]{won}[/]" if won else "0",
+            f"[red]{errors}[/]" if errors else "0",
+            f"[yellow]{unconfirmed}[/]" if unconfirmed else "0",
+        )
     console.print(table)
     tasks = Table(title="per task (tasks with a failed attack first)")
     for col in ("task", "attacks", "succeeded", "errors"):
         tasks.add_column(col, overflow="fold")
     rows = sorted(report.task_rows(), key=lambda r: (not (r[3] or r[4]), r[0], r[1]))
     for env_name, task_id, tried, won, errors in rows[:MAX_TASK_ROWS]:
-        tasks.add_row(f"{env_name}.{task_id}", str(tried), escape(", ".join(won)) or "-", escape(", ".join(errors)) or "-")
+        tasks.add_row(
+            f"{env_name}.{task_id}", str(tried), escape(", ".join(won)) or "-", escape(", ".join(errors)) or "-"
+        )
     console.print(tasks)
     if len(rows) > MAX_TASK_ROWS:
         console.print(f"... and {len(rows) - MAX_TASK_ROWS} more tasks (--json PATH keeps every result)")
-    console.print(f"{report.tasks_checked} tasks in {len(report.suites)} suite(s), {len(report.results)} attack "
-                  f"episodes, {report.duration_s:.1f}s; tasks: " +
-                  "; ".join(f"{s}: {how}" for s, how in report.sampled.items()), highlight=False)
+    console.print(
+        f"{report.tasks_checked} tasks in {len(report.suites)} suite(s), {len(report.results)} attack "
+        f"episodes, {report.duration_s:.1f}s; tasks: " + "; ".join(f"{s}: {how}" for s, how in report.sampled.items()),
+        highlight=False,
+    )
     for skipped in sorted({s.reason for s in report.skipped}):
         console.print(f"[yellow]skipped[/] {escape(skipped)}", highlight=False)
     failures = report.failures()
     for r in failures[:MAX_DETAILS]:
-        console.print(f"[red]{r.outcome.upper()}[/] {escape(r.env)}.{escape(r.task_id)} {escape(r.attack)}: "
-                      f"{escape(r.reason)}", highlight=False)
+        console.print(
+            f"[red]{r.outcome.upper()}[/] {escape(r.env)}.{escape(r.task_id)} {escape(r.attack)}: {escape(r.reason)}",
+            highlight=False,
+        )
         if r.evidence:
             console.print(f"    evidence: {escape(r.evidence[:400])}", highlight=False)
         if r.reached:

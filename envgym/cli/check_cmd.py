@@ -45,12 +45,17 @@ def check_command(
     limit: int = typer.Option(None, "--limit", min=1, help="check at most N tasks per suite"),
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="episodes run at once"),
     settings: list[str] = typer.Option([], "--set", help="KEY=VALUE setting passed to the environment (repeatable)"),
-    adversary: bool = typer.Option(False, "--adversary", help="attack every task instead (docs/adversary.md): fails if "
-                                   "any attack scores above 0 or ends in an error status"),
+    adversary: bool = typer.Option(
+        False,
+        "--adversary",
+        help="attack every task instead (docs/adversary.md): fails if "
+        "any attack scores above 0 or ends in an error status",
+    ),
     attacks: str = typer.Option(None, "--attacks", help="with --adversary: only these attack classes (comma list)"),
     sample: int = typer.Option(None, "--sample", min=1, help="with --adversary: a seeded random N tasks per suite"),
-    slow_sample: int = typer.Option(None, "--slow-sample", min=0,
-                                    help="with --adversary: slow attacks (verifier timeouts) on at most N of them"),
+    slow_sample: int = typer.Option(
+        None, "--slow-sample", min=0, help="with --adversary: slow attacks (verifier timeouts) on at most N of them"
+    ),
     seed: int = typer.Option(0, "--seed", help="with --adversary: the sample's seed"),
     json_out: str = typer.Option(None, "--json", help="with --adversary: write every result to this JSON file"),
 ) -> None:
@@ -65,14 +70,24 @@ def check_command(
     if adversary:
         from envgym.cli.adversary_cmd import run_adversary
 
-        run_adversary(env, context=context, limit=limit, concurrency=concurrency, attacks=attacks, sample=sample,
-                      slow_sample=slow_sample, seed=seed, json_out=json_out)
+        run_adversary(
+            env,
+            context=context,
+            limit=limit,
+            concurrency=concurrency,
+            attacks=attacks,
+            sample=sample,
+            slow_sample=slow_sample,
+            seed=seed,
+            json_out=json_out,
+        )
         return
     if any(v is not None for v in (attacks, sample, slow_sample, json_out)):
         raise fail("--attacks, --sample, --slow-sample and --json go with --adversary")
     try:
-        report = check_environment(env, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency,
-                                   progress=console.is_terminal)
+        report = check_environment(
+            env, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=console.is_terminal
+        )
     except EnvgymError as exc:
         raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
     table = Table(title=f"envgym check {env}")
@@ -83,8 +98,11 @@ def check_command(
     console.print(table)
     if report.skipped:
         console.print(skipped_table(report.skipped))
-    console.print(f"{report.tasks_checked} tasks in {len(report.suites)} suite(s) ({', '.join(report.suites)}), "
-                  f"{report.duration_s:.1f}s", highlight=False)
+    console.print(
+        f"{report.tasks_checked} tasks in {len(report.suites)} suite(s) ({', '.join(report.suites)}), "
+        f"{report.duration_s:.1f}s",
+        highlight=False,
+    )
     for failure in report.failures[:200]:
         console.print(f"[red]FAIL[/] {escape(str(failure))}", highlight=False)
     if len(report.failures) > 200:

@@ -35,8 +35,8 @@ AGENTS = ("oracle", "nop")
 
 @dataclass
 class DemoPlan:
-    runs: list[tuple[str, int]] = field(default_factory=list)     # (env id, tasks)
-    notes: list[str] = field(default_factory=list)                 # what is skipped and why
+    runs: list[tuple[str, int]] = field(default_factory=list)  # (env id, tasks)
+    notes: list[str] = field(default_factory=list)  # what is skipped and why
     families: list[type[Environment]] = field(default_factory=list)  # whose demo_setup() to enter
 
 
@@ -90,9 +90,15 @@ def _enter_setups(stack: contextlib.ExitStack, plan: DemoPlan) -> list[str]:
 @app.command("demo")
 def demo_command(
     tasks: Optional[int] = typer.Option(None, "--tasks", "-n", help="tasks per suite (default: 2-3 per suite)"),
-    only: Optional[str] = typer.Option(None, "--only", help="comma-separated families to include (default: every installed one)"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="where to keep the run directories (default: runs/demo-<time>)"),
-    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="sandbox provider for the server (default: the server's, bwrap)"),
+    only: Optional[str] = typer.Option(
+        None, "--only", help="comma-separated families to include (default: every installed one)"
+    ),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="where to keep the run directories (default: runs/demo-<time>)"
+    ),
+    sandbox: Optional[str] = typer.Option(
+        None, "--sandbox", help="sandbox provider for the server (default: the server's, bwrap)"
+    ),
     concurrency: int = typer.Option(4, "-c", "--concurrency", help="episodes in flight per suite"),
 ) -> None:
     """Start a server, run oracle and nop over a few tasks of every installed family, print the results."""
@@ -119,14 +125,22 @@ def demo_command(
             row: dict[str, Any] = {"env": env_id}
             for agent in AGENTS:
                 t0 = time.monotonic()
-                cfg = EvalConfig(env=env_id, agent=agent, out=out / f"{env_id.replace('/', '_')}-{agent}", tasks=n,
-                                 server=server.url, concurrency=concurrency)
+                cfg = EvalConfig(
+                    env=env_id,
+                    agent=agent,
+                    out=out / f"{env_id.replace('/', '_')}-{agent}",
+                    tasks=n,
+                    server=server.url,
+                    concurrency=concurrency,
+                )
                 try:
                     result = asyncio.run(EvalRunner(cfg).run())
                     summary = result.summary
                     errors = [r for r in result.records if r.status.is_error]
                     if errors:
-                        summary["first_error"] = f"{errors[0].status.value}: {(errors[0].error or {}).get('message', '?')}"
+                        summary["first_error"] = (
+                            f"{errors[0].status.value}: {(errors[0].error or {}).get('message', '?')}"
+                        )
                 except EnvgymError as exc:
                     summary = {"failed": exc.message}
                 summary["seconds"] = time.monotonic() - t0
@@ -134,8 +148,10 @@ def demo_command(
                 console.print(f"  {env_id:<28} {agent:<6} " + _short(summary))
             results.append(row)
     ok = _print_table(results)
-    console.print(f"runs saved in {out} (try: envgym report {out / (results[0]['env'].replace('/', '_') + '-oracle')}) · "
-                  f"{time.monotonic() - started:.0f} s in all; server stopped")
+    console.print(
+        f"runs saved in {out} (try: envgym report {out / (results[0]['env'].replace('/', '_') + '-oracle')}) · "
+        f"{time.monotonic() - started:.0f} s in all; server stopped"
+    )
     if not ok:
         raise typer.Exit(1)
 
@@ -144,8 +160,10 @@ def _short(summary: dict[str, Any]) -> str:
     if "failed" in summary:
         return f"[red]failed: {summary['failed']}[/]"
     reward = summary.get("mean_reward")
-    return (f"reward {'—' if reward is None else f'{reward:.2f}'} ({summary.get('episodes')} ep, "
-            f"{summary.get('errors')} err) {summary['seconds']:.1f} s")
+    return (
+        f"reward {'—' if reward is None else f'{reward:.2f}'} ({summary.get('episodes')} ep, "
+        f"{summary.get('errors')} err) {summary['seconds']:.1f} s"
+    )
 
 
 def _expected(summary: dict[str, Any], value: float) -> bool:
@@ -153,7 +171,10 @@ def _expected(summary: dict[str, Any], value: float) -> bool:
 
 
 def _print_table(results: list[dict[str, Any]]) -> bool:
-    table = Table(title="envgym demo · mean reward through the HTTP server", caption="oracle must score 1 and nop 0, with no errors")
+    table = Table(
+        title="envgym demo · mean reward through the HTTP server",
+        caption="oracle must score 1 and nop 0, with no errors",
+    )
     for col in ("environment", "tasks", "oracle", "nop", "errors", "seconds", "ok"):
         table.add_column(col, justify="left" if col in ("environment", "ok") else "right", no_wrap=True)
     all_ok = True
@@ -168,8 +189,15 @@ def _print_table(results: list[dict[str, Any]]) -> bool:
             return "—" if s.get("mean_reward") is None else f"{s['mean_reward']:.2f}"
 
         errors = sum(s.get("errors", 0) for s in (o, z) if "failed" not in s)
-        table.add_row(row["env"], str(o.get("tasks", "—")), cell(o), cell(z), str(errors),
-                      f"{o['seconds'] + z['seconds']:.1f}", "[green]✓[/]" if ok else "[red]✗[/]")
+        table.add_row(
+            row["env"],
+            str(o.get("tasks", "—")),
+            cell(o),
+            cell(z),
+            str(errors),
+            f"{o['seconds'] + z['seconds']:.1f}",
+            "[green]✓[/]" if ok else "[red]✗[/]",
+        )
     console.print(table)
     for row in results:
         for agent in AGENTS:

@@ -53,8 +53,14 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
 
     def row(name: str, block: dict[str, Any], style: str | None = None) -> None:
         ci = block.get("mean_reward_ci95")
-        cells = [name, str(block.get("tasks")), str(block.get("episodes")), _fmt(block.get("mean_reward")),
-                 f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "—", _fmt(block.get("pass@1"))]
+        cells = [
+            name,
+            str(block.get("tasks")),
+            str(block.get("episodes")),
+            _fmt(block.get("mean_reward")),
+            f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "—",
+            _fmt(block.get("pass@1")),
+        ]
         if k != 1:
             cells.append(_fmt(block.get(f"pass@{k}")))
         cells.append(str(block.get("errors", 0)))
@@ -70,31 +76,62 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
 
 @app.command("eval")
 def eval_command(
-    suite: str = typer.Argument(..., help="environment id: family/suite, family/suite.task, or a family (every "
-                                "suite, one run directory each under --out)"),
+    suite: str = typer.Argument(
+        ...,
+        help="environment id: family/suite, family/suite.task, or a family (every "
+        "suite, one run directory each under --out)",
+    ),
     agent: str = typer.Option("oracle", "--agent", "-a", help="agent plugin: openai, oracle, nop, random, ..."),
     model: Optional[str] = typer.Option(None, "--model", "-m", help="model name sent to the OpenAI-compatible server"),
-    base_url: Optional[str] = typer.Option(None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"),
-    api_key: Optional[str] = typer.Option(None, "--api-key", envvar="OPENAI_API_KEY", help="API key for the model server"),
-    tasks: Optional[int] = typer.Option(None, "-n", "--tasks", help="run the first N tasks of the suite (default: all)"),
+    base_url: Optional[str] = typer.Option(
+        None, "--base-url", help="OpenAI-compatible endpoint, e.g. http://127.0.0.1:8000/v1"
+    ),
+    api_key: Optional[str] = typer.Option(
+        None, "--api-key", envvar="OPENAI_API_KEY", help="API key for the model server"
+    ),
+    tasks: Optional[int] = typer.Option(
+        None, "-n", "--tasks", help="run the first N tasks of the suite (default: all)"
+    ),
     task_ids: list[str] = typer.Option([], "--task", help="run only this task id (repeatable)"),
     samples: int = typer.Option(1, "-k", "--samples", help="episodes per task (for pass@k)"),
     concurrency: int = typer.Option(8, "-c", "--concurrency", help="episodes in flight at once"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="run directory (default: runs/<suite>-<agent>-<time>)"),
-    server: Optional[str] = typer.Option(None, "--server", help="run episodes on this envgym server instead of in-process"),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="run directory (default: runs/<suite>-<agent>-<time>)"
+    ),
+    server: Optional[str] = typer.Option(
+        None, "--server", help="run episodes on this envgym server instead of in-process"
+    ),
     token: Optional[str] = typer.Option(None, "--token", envvar="ENVGYM_TOKEN", help="bearer token for --server"),
-    ray_address: Optional[str] = typer.Option(None, "--ray", help="play episodes on an envgym.ray worker pool in this Ray cluster (auto, ray://HOST:10001, HOST:PORT; 'local' starts Ray here)"),
+    ray_address: Optional[str] = typer.Option(
+        None,
+        "--ray",
+        help="play episodes on an envgym.ray worker pool in this Ray cluster (auto, ray://HOST:10001, HOST:PORT; 'local' starts Ray here)",
+    ),
     ray_workers: int = typer.Option(2, "--ray-workers", help="environment workers (Ray actors) for --ray"),
-    websocket: bool = typer.Option(False, "--websocket", help="with --server: one WebSocket per episode instead of REST calls"),
+    websocket: bool = typer.Option(
+        False, "--websocket", help="with --server: one WebSocket per episode instead of REST calls"
+    ),
     resume: bool = typer.Option(False, "--resume", help="continue the run in --out, skipping finished episodes"),
-    retry_errors: bool = typer.Option(False, "--retry-errors", help="re-run only the episodes of --out that ended in an error status"),
-    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="sandbox provider for in-process environments (bwrap, process, docker)"),
-    settings: list[str] = typer.Option([], "--set", help="KEY=VALUE environment setting (EnvContext.settings), repeatable"),
-    agent_settings: list[str] = typer.Option([], "--agent-set", help="KEY=VALUE agent option (temperature, max_tokens, max_turns, system_prompt, ...), repeatable"),
+    retry_errors: bool = typer.Option(
+        False, "--retry-errors", help="re-run only the episodes of --out that ended in an error status"
+    ),
+    sandbox: Optional[str] = typer.Option(
+        None, "--sandbox", help="sandbox provider for in-process environments (bwrap, process, docker)"
+    ),
+    settings: list[str] = typer.Option(
+        [], "--set", help="KEY=VALUE environment setting (EnvContext.settings), repeatable"
+    ),
+    agent_settings: list[str] = typer.Option(
+        [],
+        "--agent-set",
+        help="KEY=VALUE agent option (temperature, max_tokens, max_turns, system_prompt, ...), repeatable",
+    ),
     max_turns: Optional[int] = typer.Option(None, "--max-turns", help="the agent's limit on model turns per episode"),
     system_prompt: Optional[str] = typer.Option(None, "--system-prompt", help="system prompt for model agents"),
     seed: int = typer.Option(0, "--seed", help="seed of sample i is SEED + i"),
-    episode_timeout: Optional[float] = typer.Option(None, "--episode-timeout", help="seconds per episode before it ends as timeout"),
+    episode_timeout: Optional[float] = typer.Option(
+        None, "--episode-timeout", help="seconds per episode before it ends as timeout"
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="no live progress bar (logs, CI)"),
     as_json: bool = typer.Option(False, "--json", help="print the summary as JSON instead of a table"),
 ) -> None:
@@ -106,14 +143,18 @@ def eval_command(
     if (resume or retry_errors) and out is None:
         raise fail("--resume and --retry-errors need --out (the run directory to continue)")
     if server and (sandbox or settings):
-        raise fail("--sandbox and --set configure in-process environments; with --server, set them on the server "
-                   "(envgym serve --sandbox ... --set KEY=VALUE)")
+        raise fail(
+            "--sandbox and --set configure in-process environments; with --server, set them on the server "
+            "(envgym serve --sandbox ... --set KEY=VALUE)"
+        )
     if server and ray_address:
         raise fail("--server and --ray are two different places to run episodes; pick one")
     suites = _suites_of_family(suite, server, token)
     if suites and task_ids:
-        raise fail(f"--task names tasks of one suite, and {suite!r} has {len(suites)}: name the suite too "
-                   f"(e.g. {suite}/{suites[0]})")
+        raise fail(
+            f"--task names tasks of one suite, and {suite!r} has {len(suites)}: name the suite too "
+            f"(e.g. {suite}/{suites[0]})"
+        )
     out = out or Path("runs") / f"{suite.replace('/', '_')}-{agent}-{time.strftime('%Y%m%d-%H%M%S')}"
     agent_config: dict[str, Any] = dict(parse_assignment(s, "--agent-set") for s in agent_settings)
     if api_key:
@@ -127,11 +168,29 @@ def eval_command(
     runs = [(f"{suite}/{name}", out / name) for name in suites] if suites else [(suite, out)]
     summaries: dict[str, Any] = {}
     for env_id, run_out in runs:
-        config = EvalConfig(env=env_id, out=run_out, agent=agent, agent_config=agent_config, model=model, base_url=base_url,
-                            tasks=tasks, task_ids=task_ids or None, samples=samples, concurrency=concurrency, server=server,
-                            token=token, websocket=websocket, resume=resume, retry_errors=retry_errors, sandbox=sandbox,
-                            settings=dict(parse_assignment(s) for s in settings), seed=seed, episode_timeout=episode_timeout,
-                            ray=ray_address, ray_workers=ray_workers)
+        config = EvalConfig(
+            env=env_id,
+            out=run_out,
+            agent=agent,
+            agent_config=agent_config,
+            model=model,
+            base_url=base_url,
+            tasks=tasks,
+            task_ids=task_ids or None,
+            samples=samples,
+            concurrency=concurrency,
+            server=server,
+            token=token,
+            websocket=websocket,
+            resume=resume,
+            retry_errors=retry_errors,
+            sandbox=sandbox,
+            settings=dict(parse_assignment(s) for s in settings),
+            seed=seed,
+            episode_timeout=episode_timeout,
+            ray=ray_address,
+            ray_workers=ray_workers,
+        )
         try:
             runner = EvalRunner(config)
             summary = summaries[env_id] = asyncio.run(_run_with_progress(runner, show=not no_progress and not as_json))
@@ -142,8 +201,11 @@ def eval_command(
     if as_json:
         console.print_json(json.dumps(summaries if suites else summaries[suite], default=str))
     elif suites:
-        console.print(f"{suite}: {len(suites)} suites evaluated, one run directory each under {out}: "
-                      + ", ".join(f"{env_id} {_fmt(s.get('mean_reward'))}" for env_id, s in summaries.items()), highlight=False)
+        console.print(
+            f"{suite}: {len(suites)} suites evaluated, one run directory each under {out}: "
+            + ", ".join(f"{env_id} {_fmt(s.get('mean_reward'))}" for env_id, s in summaries.items()),
+            highlight=False,
+        )
 
 
 def _suites_of_family(env_id: str, server: str | None, token: str | None) -> list[str] | None:
@@ -180,9 +242,15 @@ async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
     if not show:
         result = await runner.run()
         return result.summary
-    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
-               TextColumn("success {task.fields[rate]}"), TextColumn("errors {task.fields[errors]}"),
-               TimeElapsedColumn(), TimeRemainingColumn()]
+    columns = [
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("success {task.fields[rate]}"),
+        TextColumn("errors {task.fields[errors]}"),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+    ]
     with Progress(*columns, console=console, transient=False) as bar:
         state: dict[str, Any] = {}
 
@@ -191,7 +259,12 @@ async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
 
         def on_record(record: Any, progress: Any) -> None:
             rate = progress.success_rate
-            bar.update(state["id"], completed=progress.done, rate="—" if rate is None else f"{rate:.1%}", errors=progress.errors)
+            bar.update(
+                state["id"],
+                completed=progress.done,
+                rate="—" if rate is None else f"{rate:.1%}",
+                errors=progress.errors,
+            )
 
         result = await runner.run(on_record=on_record, on_plan=on_plan)
     if result.skipped:

@@ -23,11 +23,28 @@ def list_command(
         raise fail(f"unknown group {group!r}; choose from: all, {', '.join(registry.GROUPS)}")
     dups = registry.REGISTRY.duplicates()
     # A name two packages provide gets one row per package: neither of them is the plugin (loading it fails).
-    rows = [(g, q, (g, p.name) in dups) for g in groups for p in registry.list_plugins(g)
-            for q in dups.get((g, p.name), [p])]
+    rows = [
+        (g, q, (g, p.name) in dups)
+        for g in groups
+        for p in registry.list_plugins(g)
+        for q in dups.get((g, p.name), [p])
+    ]
     if as_json:
-        console.print_json(json.dumps([{"group": g, "name": p.name, "package": p.package, "version": p.version,
-                                        "entry_point": p.value, "conflict": conflict} for g, p, conflict in rows]))
+        console.print_json(
+            json.dumps(
+                [
+                    {
+                        "group": g,
+                        "name": p.name,
+                        "package": p.package,
+                        "version": p.version,
+                        "entry_point": p.value,
+                        "conflict": conflict,
+                    }
+                    for g, p, conflict in rows
+                ]
+            )
+        )
     else:
         table = Table(title="envgym plugins")
         for col in ("group", "name", "package", "version", "entry point"):

@@ -31,16 +31,18 @@ NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
 @dataclass(frozen=True)
 class Names:
-    family: str          # plugin / entry-point name, e.g. "toy-math"
-    distribution: str    # "envgym-toy-math"
-    module: str          # "envgym_toy_math"
-    class_name: str      # "ToyMathEnvironment"
+    family: str  # plugin / entry-point name, e.g. "toy-math"
+    distribution: str  # "envgym-toy-math"
+    module: str  # "envgym_toy_math"
+    class_name: str  # "ToyMathEnvironment"
 
     @classmethod
     def of(cls, name: str) -> "Names":
         snake = name.replace("-", "_")
         camel = "".join(part.capitalize() for part in re.split(r"[-_]", name))
-        return cls(family=name, distribution=f"envgym-{name}", module=f"envgym_{snake}", class_name=f"{camel}Environment")
+        return cls(
+            family=name, distribution=f"envgym-{name}", module=f"envgym_{snake}", class_name=f"{camel}Environment"
+        )
 
 
 def _walk(root: Traversable, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Traversable]]:
@@ -60,19 +62,27 @@ def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; supported: {', '.join(KINDS)}")
     if not NAME.match(name):
-        raise ValueError(f"invalid name {name!r}: use lowercase letters, digits and single '-' or '_' "
-                         "between them, starting with a letter (e.g. 'toy-math')")
+        raise ValueError(
+            f"invalid name {name!r}: use lowercase letters, digits and single '-' or '_' "
+            "between them, starting with a letter (e.g. 'toy-math')"
+        )
     names = Names.of(name)
     target = directory / names.distribution
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another name or --dir")
     _refuse_taken(names)
-    mapping = {"family": names.family, "distribution": names.distribution, "module": names.module,
-               "class_name": names.class_name}
+    mapping = {
+        "family": names.family,
+        "distribution": names.distribution,
+        "module": names.module,
+        "class_name": names.class_name,
+    }
     template_root = resources.files("envgym") / "templates" / kind
     for parts, item in _walk(template_root):
-        rel = [p.replace("__module__", names.module).replace("__name__", names.module.removeprefix("envgym_"))
-               for p in parts]
+        rel = [
+            p.replace("__module__", names.module).replace("__name__", names.module.removeprefix("envgym_"))
+            for p in parts
+        ]
         text = item.read_text(encoding="utf-8")
         if rel[-1].endswith(".tmpl"):
             rel[-1] = rel[-1][: -len(".tmpl")]
@@ -90,16 +100,20 @@ def _refuse_taken(names: Names) -> None:
 
     existing = next((p for p in registry.list_plugins("environments") if p.name == names.family), None)
     if existing is not None:
-        raise FileExistsError(f"an environment family named {names.family!r} already exists (package {existing.package} "
-                              f"{existing.version}, entry point {existing.value}); choose another name")
+        raise FileExistsError(
+            f"an environment family named {names.family!r} already exists (package {existing.package} "
+            f"{existing.version}, entry point {existing.value}); choose another name"
+        )
     try:
         spec = importlib.util.find_spec(names.module)
     except (ImportError, ValueError):
         spec = None
     if spec is not None:
         where = spec.origin or ", ".join(spec.submodule_search_locations or []) or "?"
-        raise FileExistsError(f"a Python module named {names.module!r} already exists ({where}); the new package "
-                              "would shadow it or be shadowed by it: choose another name")
+        raise FileExistsError(
+            f"a Python module named {names.module!r} already exists ({where}); the new package "
+            "would shadow it or be shadowed by it: choose another name"
+        )
 
 
 @app.command("new")
@@ -114,5 +128,6 @@ def new_command(
         target = scaffold(name, directory, kind)
     except (ValueError, FileExistsError) as exc:
         raise fail(str(exc))
-    console.print(f"created {target}\nnext:\n  pip install -e {target}\n  envgym check {name}\n"
-                  f"  (cd {target} && pytest)")
+    console.print(
+        f"created {target}\nnext:\n  pip install -e {target}\n  envgym check {name}\n  (cd {target} && pytest)"
+    )

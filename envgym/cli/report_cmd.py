@@ -68,11 +68,14 @@ def compare_command(
         table.add_row(key, str(a.get(key)), str(b.get(key)), "")
     console.print(table)
     ci = boot["ci95"]
-    console.print(f"paired tasks {result['paired_tasks']} (unpaired {result['unpaired_tasks']}): "
-                  f"B wins {result['wins']}, loses {result['losses']}, ties {result['ties']}")
-    console.print(f"sign test p = {result['sign_test_p']:.4g};  paired bootstrap: mean difference "
-                  f"{_fmt(boot['mean_diff'])}, 95% CI " + (f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "—") +
-                  _bootstrap_p(boot))
+    console.print(
+        f"paired tasks {result['paired_tasks']} (unpaired {result['unpaired_tasks']}): "
+        f"B wins {result['wins']}, loses {result['losses']}, ties {result['ties']}"
+    )
+    console.print(
+        f"sign test p = {result['sign_test_p']:.4g};  paired bootstrap: mean difference "
+        f"{_fmt(boot['mean_diff'])}, 95% CI " + (f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "—") + _bootstrap_p(boot)
+    )
     changed = sorted((t for t in result["per_task"] if t["outcome"] != "tie"), key=lambda t: -abs(t["diff"]))[:show]
     if changed:
         per = Table(title="largest per-task differences")
@@ -94,23 +97,38 @@ def _bootstrap_p(boot: dict[str, Any]) -> str:
 @app.command("regrade")
 def regrade_command(
     run_dir: Path = typer.Argument(..., help="an eval run directory"),
-    out: Optional[Path] = typer.Option(None, "--out", "-o", help="where to write the regraded run (default: RUN_DIR/regraded)"),
-    sandbox: Optional[str] = typer.Option(None, "--sandbox", help="sandbox provider for the replays (default: the run's)"),
-    settings: list[str] = typer.Option([], "--set", help="KEY=VALUE environment setting, e.g. a new judge URL (repeatable)"),
+    out: Optional[Path] = typer.Option(
+        None, "--out", "-o", help="where to write the regraded run (default: RUN_DIR/regraded)"
+    ),
+    sandbox: Optional[str] = typer.Option(
+        None, "--sandbox", help="sandbox provider for the replays (default: the run's)"
+    ),
+    settings: list[str] = typer.Option(
+        [], "--set", help="KEY=VALUE environment setting, e.g. a new judge URL (repeatable)"
+    ),
     concurrency: int = typer.Option(4, "-c", "--concurrency", help="replays at once"),
 ) -> None:
     """Re-grade saved episodes with the current graders by replaying their actions (no model calls)."""
     from envgym.eval.regrade import regrade_run
 
     try:
-        result = asyncio.run(regrade_run(run_dir, out, sandbox=sandbox, settings=dict(parse_assignment(s) for s in settings),
-                                         concurrency=concurrency))
+        result = asyncio.run(
+            regrade_run(
+                run_dir,
+                out,
+                sandbox=sandbox,
+                settings=dict(parse_assignment(s) for s in settings),
+                concurrency=concurrency,
+            )
+        )
     except EnvgymError as exc:
         raise fail(exc.message)
     console.print(summary_table(result.summary, title=f"regraded {run_dir}"))
     counts = result.counts
-    console.print(f"regraded {counts.get('regraded', 0)} episode(s), {counts.get('changed', 0)} changed; "
-                  f"not regraded {counts.get('not_regraded', 0)}")
+    console.print(
+        f"regraded {counts.get('regraded', 0)} episode(s), {counts.get('changed', 0)} changed; "
+        f"not regraded {counts.get('not_regraded', 0)}"
+    )
     for reason, n in result.summary.get("not_regraded_reasons", {}).items():
         console.print(f"  not regraded ({n}): {reason}")
     console.print(f"written to {result.out}  (compare: envgym compare {run_dir} {result.out})")

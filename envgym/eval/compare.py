@@ -35,7 +35,7 @@ def sign_test_p(wins: int, losses: int) -> float:
     n = wins + losses
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, i) for i in range(0, min(wins, losses) + 1)) / 2 ** n
+    tail = sum(math.comb(n, i) for i in range(0, min(wins, losses) + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 
@@ -79,12 +79,18 @@ def compare_records(a: list[EpisodeRecord], b: list[EpisodeRecord], *, resamples
         wins += outcome == "win"
         losses += outcome == "loss"
         ties += outcome == "tie"
-        per_task.append({"env": key[0], "task_id": key[1], "a": sa[key], "b": sb[key], "diff": diff, "outcome": outcome})
+        per_task.append(
+            {"env": key[0], "task_id": key[1], "a": sa[key], "b": sb[key], "diff": diff, "outcome": outcome}
+        )
     diffs = [t["diff"] for t in per_task]
     return {
-        "a": summarize(a), "b": summarize(b),
-        "paired_tasks": len(paired), "unpaired_tasks": len(all_tasks) - len(paired),
-        "wins": wins, "losses": losses, "ties": ties,
+        "a": summarize(a),
+        "b": summarize(b),
+        "paired_tasks": len(paired),
+        "unpaired_tasks": len(all_tasks) - len(paired),
+        "wins": wins,
+        "losses": losses,
+        "ties": ties,
         "sign_test_p": sign_test_p(wins, losses),
         "bootstrap": paired_bootstrap(diffs, resamples=resamples),
         "per_task": per_task,
@@ -96,8 +102,18 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, **kwargs: Any) -> dict[st
     manifest_a, a = load_run(dir_a)
     manifest_b, b = load_run(dir_b)
     result = compare_records(a, b, **kwargs)
-    result["run_a"] = {"dir": str(dir_a), "env": manifest_a.get("env_id") or manifest_a.get("env"), "agent": manifest_a.get("agent"), "model": manifest_a.get("model")}
-    result["run_b"] = {"dir": str(dir_b), "env": manifest_b.get("env_id") or manifest_b.get("env"), "agent": manifest_b.get("agent"), "model": manifest_b.get("model")}
+    result["run_a"] = {
+        "dir": str(dir_a),
+        "env": manifest_a.get("env_id") or manifest_a.get("env"),
+        "agent": manifest_a.get("agent"),
+        "model": manifest_a.get("model"),
+    }
+    result["run_b"] = {
+        "dir": str(dir_b),
+        "env": manifest_b.get("env_id") or manifest_b.get("env"),
+        "agent": manifest_b.get("agent"),
+        "model": manifest_b.get("model"),
+    }
     return result
 
 

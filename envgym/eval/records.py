@@ -103,8 +103,10 @@ class RecordStore:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError:
             lock.close()
-            raise InvalidRequest(f"another process is writing episodes to {self.dir}; wait for it or use another --out",
-                                 details={"dir": str(self.dir)}) from None
+            raise InvalidRequest(
+                f"another process is writing episodes to {self.dir}; wait for it or use another --out",
+                details={"dir": str(self.dir)},
+            ) from None
         self._lock_file = lock
         self._repair_tail()
         self._file = open(self.path, "a", encoding="utf-8")
@@ -153,6 +155,8 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Ep
     if not (directory / EPISODES_FILE).exists():
         from envgym.errors import InvalidRequest
 
-        raise InvalidRequest(f"{directory} is not an eval run directory (no {EPISODES_FILE})", details={"dir": str(directory)})
+        raise InvalidRequest(
+            f"{directory} is not an eval run directory (no {EPISODES_FILE})", details={"dir": str(directory)}
+        )
     manifest = read_json(directory / RUN_FILE) if (directory / RUN_FILE).exists() else {}
     return manifest, RecordStore(directory).load()

@@ -104,7 +104,9 @@ async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeR
     from envgym.envs import resolve
 
     if record.status not in REGRADABLE:
-        return _mark(record, False, f"status {record.status.value}: the environment never reached a grade, nothing to regrade")
+        return _mark(
+            record, False, f"status {record.status.value}: the environment never reached a grade, nothing to regrade"
+        )
     if record.error and record.grade is None and record.status is EpisodeStatus.truncated:
         return _mark(record, False, f"ended by the agent ({record.error.get('code')}) before the environment graded it")
     try:
@@ -112,8 +114,14 @@ async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeR
         task = ref.get_task(record.task_id)
     except EnvgymError as exc:
         return _mark(record, False, f"cannot load {record.env}/{record.task_id} here: {exc.message}")
-    replay = await run_episode(ref.cls(ref.suite, context=context), ReplayAgent(record.actions), task, ref.cls,
-                               seed=record.seed, env_id=record.env)
+    replay = await run_episode(
+        ref.cls(ref.suite, context=context),
+        ReplayAgent(record.actions),
+        task,
+        ref.cls,
+        seed=record.seed,
+        env_id=record.env,
+    )
     if replay.error and replay.error.get("code") == "replay_exhausted":
         return _mark(record, False, "replay diverged: the recorded actions no longer end the episode")
     if replay.status in (EpisodeStatus.env_error, EpisodeStatus.timeout, EpisodeStatus.agent_error):
@@ -122,10 +130,20 @@ async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeR
     if diverged is not None:
         rec_msg = record.messages[diverged].text()[:300] if diverged < len(record.messages) else None
         rep_msg = replay.messages[diverged].text()[:300] if diverged < len(replay.messages) else None
-        return _mark(record, False, f"replay diverged at message {diverged}: the environment is not deterministic for "
-                                    "these actions, so the final state could not be rebuilt", recorded=rec_msg, replayed=rep_msg)
-    previous = {"status": record.status.value, "reward": record.reward, "passed": record.passed,
-                "grade": record.grade.model_dump() if record.grade else None}
+        return _mark(
+            record,
+            False,
+            f"replay diverged at message {diverged}: the environment is not deterministic for "
+            "these actions, so the final state could not be rebuilt",
+            recorded=rec_msg,
+            replayed=rep_msg,
+        )
+    previous = {
+        "status": record.status.value,
+        "reward": record.reward,
+        "passed": record.passed,
+        "grade": record.grade.model_dump() if record.grade else None,
+    }
     out = record.model_copy(deep=True)
     out.status, out.grade, out.reward, out.rewards = replay.status, replay.grade, replay.reward, replay.rewards
     out.messages = replay.messages
@@ -143,17 +161,25 @@ class RegradeResult:
     records: list[EpisodeRecord]
 
 
-async def regrade_run(run_dir: str | Path, out: str | Path | None = None, *, sandbox: str | None = None,
-                      settings: dict[str, Any] | None = None, concurrency: int = 4,
-                      on_record: Callable[[EpisodeRecord], None] | None = None) -> RegradeResult:
+async def regrade_run(
+    run_dir: str | Path,
+    out: str | Path | None = None,
+    *,
+    sandbox: str | None = None,
+    settings: dict[str, Any] | None = None,
+    concurrency: int = 4,
+    on_record: Callable[[EpisodeRecord], None] | None = None,
+) -> RegradeResult:
     """Regrade every current record of ``run_dir`` into ``out`` (default ``run_dir/regraded``)."""
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / "regraded"
     manifest, records = load_run(run_dir)
     if (out / "episodes.jsonl").exists():
         (out / "episodes.jsonl").unlink()  # a regrade is a fresh snapshot of the source run
-    context = EnvContext(sandbox=sandbox or manifest.get("sandbox") or "bwrap",
-                         settings={**(manifest.get("settings") or {}), **(settings or {})})
+    context = EnvContext(
+        sandbox=sandbox or manifest.get("sandbox") or "bwrap",
+        settings={**(manifest.get("settings") or {}), **(settings or {})},
+    )
     gate = asyncio.Semaphore(concurrency)
     store = RecordStore(out).open()
 
@@ -178,8 +204,9 @@ async def regrade_run(run_dir: str | Path, out: str | Path | None = None, *, san
     write_json(out / RUN_FILE, {**manifest, "regraded_from": str(run_dir), "regraded_at": time.time()})
     summary = summarize(regraded, manifest=manifest)
     summary["regrade"] = dict(counts)
-    summary["not_regraded_reasons"] = dict(Counter(r.extra["regrade"]["reason"].split(":")[0]
-                                                   for r in regraded if not r.extra["regrade"]["ok"]))
+    summary["not_regraded_reasons"] = dict(
+        Counter(r.extra["regrade"]["reason"].split(":")[0] for r in regraded if not r.extra["regrade"]["ok"])
+    )
     write_json(out / SUMMARY_FILE, summary)
     return RegradeResult(out=out, summary=summary, counts=dict(counts), records=regraded)
 

@@ -91,7 +91,9 @@ class RemoteTarget:
             remote_tasks: list[Task] = []
             while True:
                 page = await client.tasks(env, offset=len(remote_tasks), limit=1000)
-                remote_tasks.extend(Task(id=t.id, suite=t.suite, prompt=t.prompt, metadata=t.metadata) for t in page.tasks)
+                remote_tasks.extend(
+                    Task(id=t.id, suite=t.suite, prompt=t.prompt, metadata=t.metadata) for t in page.tasks
+                )
                 if not page.tasks or len(remote_tasks) >= page.total:
                     break
         except BaseException:

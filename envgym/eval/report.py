@@ -21,8 +21,15 @@ from envgym.eval.stats import category_of, is_scored, summarize
 from envgym.loop import EpisodeRecord
 from envgym.protocol import EpisodeStatus
 
-STATUS_COLORS = {"completed": "#2e7d32", "truncated": "#f9a825", "agent_error": "#c62828", "env_error": "#6a1b9a",
-                 "grader_error": "#ad1457", "timeout": "#ef6c00", "running": "#757575"}
+STATUS_COLORS = {
+    "completed": "#2e7d32",
+    "truncated": "#f9a825",
+    "agent_error": "#c62828",
+    "env_error": "#6a1b9a",
+    "grader_error": "#ad1457",
+    "timeout": "#ef6c00",
+    "running": "#757575",
+}
 MAX_MESSAGE_CHARS = 20_000
 
 CSS = """
@@ -52,30 +59,53 @@ def _fmt(value: Any, digits: int = 3) -> str:
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
 
 
-def bar_chart(title: str, labels: list[str], values: list[float], *, colors: list[str] | None = None,
-              vmax: float | None = None, value_fmt: str = "{:.2f}", width: int = 420, bar_h: int = 22) -> str:
+def bar_chart(
+    title: str,
+    labels: list[str],
+    values: list[float],
+    *,
+    colors: list[str] | None = None,
+    vmax: float | None = None,
+    value_fmt: str = "{:.2f}",
+    width: int = 420,
+    bar_h: int = 22,
+) -> str:
     """A horizontal bar chart as inline SVG."""
     vmax = vmax if vmax is not None else max([v for v in values if v is not None] or [1.0]) or 1.0
     label_w, pad = 130, 8
     height = pad * 2 + bar_h * max(1, len(labels))
     plot_w = width - label_w - 60
-    parts = [f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}"><title>{_e(title)}</title>']
+    parts = [
+        f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{_e(title)}</title>'
+    ]
     for i, (label, value) in enumerate(zip(labels, values)):
         y = pad + i * bar_h
         w = 0 if value is None else max(1.0, plot_w * (value / vmax)) if value > 0 else 0
-        color = (colors[i] if colors else "#1976d2")
+        color = colors[i] if colors else "#1976d2"
         short = label if len(label) <= 20 else label[:19] + "…"
         parts.append(f'<text x="{label_w - 6}" y="{y + bar_h * 0.65:.1f}" text-anchor="end">{_e(short)}</text>')
-        parts.append(f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}">'
-                     f'<title>{_e(label)}: {_e("—" if value is None else value_fmt.format(value))}</title></rect>')
-        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h * 0.65:.1f}">{_e("—" if value is None else value_fmt.format(value))}</text>')
+        parts.append(
+            f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}">'
+            f"<title>{_e(label)}: {_e('—' if value is None else value_fmt.format(value))}</title></rect>"
+        )
+        parts.append(
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h * 0.65:.1f}">{_e("—" if value is None else value_fmt.format(value))}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def histogram(title: str, values: list[float], *, bins: int = 10, lo: float = 0.0, hi: float = 1.0,
-              width: int = 420, height: int = 200) -> str:
+def histogram(
+    title: str,
+    values: list[float],
+    *,
+    bins: int = 10,
+    lo: float = 0.0,
+    hi: float = 1.0,
+    width: int = 420,
+    height: int = 200,
+) -> str:
     """A vertical histogram as inline SVG (values outside [lo, hi] go to the edge bins)."""
     counts = [0] * bins
     for v in values:
@@ -85,16 +115,20 @@ def histogram(title: str, values: list[float], *, bins: int = 10, lo: float = 0.
     left, bottom, pad = 36, 28, 10
     plot_w, plot_h = width - left - pad, height - bottom - pad
     bw = plot_w / bins
-    parts = [f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}"><title>{_e(title)}</title>',
-             f'<line x1="{left}" y1="{pad + plot_h}" x2="{left + plot_w}" y2="{pad + plot_h}" stroke="#999"/>',
-             f'<text x="{left - 4}" y="{pad + 8}" text-anchor="end">{top}</text>',
-             f'<text x="{left - 4}" y="{pad + plot_h}" text-anchor="end">0</text>']
+    parts = [
+        f'<svg class="chart" role="img" xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}"><title>{_e(title)}</title>',
+        f'<line x1="{left}" y1="{pad + plot_h}" x2="{left + plot_w}" y2="{pad + plot_h}" stroke="#999"/>',
+        f'<text x="{left - 4}" y="{pad + 8}" text-anchor="end">{top}</text>',
+        f'<text x="{left - 4}" y="{pad + plot_h}" text-anchor="end">0</text>',
+    ]
     for i, c in enumerate(counts):
         h = plot_h * c / top
         x = left + i * bw
-        parts.append(f'<rect class="bar" x="{x + 1:.1f}" y="{pad + plot_h - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" fill="#1976d2">'
-                     f'<title>{lo + (hi - lo) * i / bins:.2f}–{lo + (hi - lo) * (i + 1) / bins:.2f}: {c}</title></rect>')
+        parts.append(
+            f'<rect class="bar" x="{x + 1:.1f}" y="{pad + plot_h - h:.1f}" width="{bw - 2:.1f}" height="{h:.1f}" fill="#1976d2">'
+            f"<title>{lo + (hi - lo) * i / bins:.2f}–{lo + (hi - lo) * (i + 1) / bins:.2f}: {c}</title></rect>"
+        )
     for i in range(0, bins + 1, max(1, bins // 5)):
         x = left + i * bw
         parts.append(f'<text x="{x:.1f}" y="{height - 10}" text-anchor="middle">{lo + (hi - lo) * i / bins:.1f}</text>')
@@ -121,12 +155,16 @@ def _status_badge(status: str) -> str:
 
 def _episode_html(record: EpisodeRecord) -> str:
     status = record.status.value
-    head = (f"{_status_badge(status)} <b>{_e(record.task_id)}</b> · sample {record.sample} · reward {_fmt(record.reward)} · "
-            f"{record.turns} turns · {_fmt(record.timings.get('total_s'), 2)} s")
+    head = (
+        f"{_status_badge(status)} <b>{_e(record.task_id)}</b> · sample {record.sample} · reward {_fmt(record.reward)} · "
+        f"{record.turns} turns · {_fmt(record.timings.get('total_s'), 2)} s"
+    )
     parts = [f'<details class="ep" id="ep-{_e(record.task_id)}-{record.sample}"><summary>{head}</summary>']
     parts.extend(_message_html(m) for m in record.messages)
     if record.grade is not None:
-        parts.append(f"<p><b>grade</b></p><pre>{_e(json.dumps(record.grade.model_dump(), indent=2, default=str))}</pre>")
+        parts.append(
+            f"<p><b>grade</b></p><pre>{_e(json.dumps(record.grade.model_dump(), indent=2, default=str))}</pre>"
+        )
     if record.error:
         err = {k: v for k, v in record.error.items()}
         parts.append(f"<p><b>error</b></p><pre>{_e(json.dumps(err, indent=2, default=str))}</pre>")
@@ -141,21 +179,37 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
     """The report as one HTML string."""
     summary = summarize(records, manifest=manifest)
     k = summary["k"]
-    title = title or f"envgym eval · {manifest.get('env_id') or manifest.get('env', '?')} · {manifest.get('agent', '?')}"
-    cards = [("mean reward", _fmt(summary["mean_reward"])),
-             ("95% CI", "—" if not summary["mean_reward_ci95"] else f"{summary['mean_reward_ci95'][0]:.3f} – {summary['mean_reward_ci95'][1]:.3f}"),
-             ("pass@1", _fmt(summary["pass@1"]))]
+    title = (
+        title or f"envgym eval · {manifest.get('env_id') or manifest.get('env', '?')} · {manifest.get('agent', '?')}"
+    )
+    cards = [
+        ("mean reward", _fmt(summary["mean_reward"])),
+        (
+            "95% CI",
+            "—"
+            if not summary["mean_reward_ci95"]
+            else f"{summary['mean_reward_ci95'][0]:.3f} – {summary['mean_reward_ci95'][1]:.3f}",
+        ),
+        ("pass@1", _fmt(summary["pass@1"])),
+    ]
     if k != 1:
         cards.append((f"pass@{k}", _fmt(summary.get(f"pass@{k}"))))
     cards += [("tasks", summary["tasks"]), ("episodes", summary["episodes"]), ("errors", summary["errors"])]
     statuses = [s.value for s in EpisodeStatus if s.value in summary["status_counts"]]
-    status_chart = bar_chart("episodes by status", statuses, [summary["status_counts"][s] for s in statuses],
-                             colors=[STATUS_COLORS.get(s, "#555") for s in statuses], value_fmt="{:.0f}")
+    status_chart = bar_chart(
+        "episodes by status",
+        statuses,
+        [summary["status_counts"][s] for s in statuses],
+        colors=[STATUS_COLORS.get(s, "#555") for s in statuses],
+        value_fmt="{:.0f}",
+    )
     rewards = [r.reward for r in records if is_scored(r)]
     lo, hi = min([0.0, *rewards]), max([1.0, *rewards])
     hist = histogram("reward histogram (scored episodes)", rewards, lo=lo, hi=hi)
     cats = summary["per_category"]
-    cat_chart = bar_chart("mean reward by category", list(cats), [c["mean_reward"] for c in cats.values()], vmax=max(1.0, hi))
+    cat_chart = bar_chart(
+        "mean reward by category", list(cats), [c["mean_reward"] for c in cats.values()], vmax=max(1.0, hi)
+    )
 
     by_task: dict[tuple[str, str], list[EpisodeRecord]] = defaultdict(list)
     for r in records:
@@ -166,12 +220,22 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
         scored = [r for r in recs if is_scored(r)]
         mean = sum(r.reward for r in scored) / len(scored) if scored else None
         badges = "".join(f'<a href="#ep-{_e(task_id)}-{r.sample}">{_status_badge(r.status.value)}</a>' for r in recs)
-        rows.append(f"<tr><td>{_e(task_id)}</td><td>{_e(category_of(recs[0]))}</td><td class=num>{len(recs)}</td>"
-                    f"<td class=num>{_fmt(mean)}</td><td class=num>{sum(r.passed for r in scored)}/{len(scored)}</td>"
-                    f"<td>{badges}</td></tr>")
+        rows.append(
+            f"<tr><td>{_e(task_id)}</td><td>{_e(category_of(recs[0]))}</td><td class=num>{len(recs)}</td>"
+            f"<td class=num>{_fmt(mean)}</td><td class=num>{sum(r.passed for r in scored)}/{len(scored)}</td>"
+            f"<td>{badges}</td></tr>"
+        )
     versions = manifest.get("versions") or (records[0].versions if records else {})
-    meta = " · ".join(f"{_e(k_)}: {_e(v)}" for k_, v in [("model", manifest.get("model")), ("samples/task", k),
-                                                           ("server", manifest.get("server")), ("seed", manifest.get("seed"))] if v is not None)
+    meta = " · ".join(
+        f"{_e(k_)}: {_e(v)}"
+        for k_, v in [
+            ("model", manifest.get("model")),
+            ("samples/task", k),
+            ("server", manifest.get("server")),
+            ("seed", manifest.get("seed")),
+        ]
+        if v is not None
+    )
     usage = summary.get("usage") or {}
     out = [
         "<!DOCTYPE html><html lang=en><head><meta charset=utf-8>",
@@ -179,7 +243,9 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
         f"<title>{_e(title)}</title><style>{CSS}</style></head><body>",
         f"<h1>{_e(title)}</h1><p class=meta>{meta}</p>",
         f"<p class=meta>versions: {_e(', '.join(f'{a} {b}' for a, b in versions.items()))} · generated {_e(time.strftime('%Y-%m-%d %H:%M:%S UTC', time.gmtime()))}</p>",
-        '<div class="cards">' + "".join(f'<div class="card">{_e(name)}<b>{_e(value)}</b></div>' for name, value in cards) + "</div>",
+        '<div class="cards">'
+        + "".join(f'<div class="card">{_e(name)}<b>{_e(value)}</b></div>' for name, value in cards)
+        + "</div>",
         "<p class=meta>Error statuses (agent_error, env_error, grader_error, timeout) are counted apart and never averaged in "
         "as zeros; reward means are over tasks, each task's mean over its completed/truncated samples.</p>",
         '<h2>Charts</h2><div class="charts">',
@@ -189,9 +255,15 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
     ]
     if usage:
         out.append("<p class=meta>token usage: " + _e(", ".join(f"{a} {b}" for a, b in usage.items())) + "</p>")
-    out += ["<h2>Tasks</h2><table><thead><tr><th>task</th><th>category</th><th>samples</th><th>mean reward</th><th>passed</th>"
-            "<th>episodes</th></tr></thead><tbody>", *rows, "</tbody></table>",
-            "<h2>Episodes</h2>", *(_episode_html(r) for recs in by_task.values() for r in recs), "</body></html>"]
+    out += [
+        "<h2>Tasks</h2><table><thead><tr><th>task</th><th>category</th><th>samples</th><th>mean reward</th><th>passed</th>"
+        "<th>episodes</th></tr></thead><tbody>",
+        *rows,
+        "</tbody></table>",
+        "<h2>Episodes</h2>",
+        *(_episode_html(r) for recs in by_task.values() for r in recs),
+        "</body></html>",
+    ]
     return "\n".join(out)
 
 

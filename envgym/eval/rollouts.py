@@ -55,22 +55,38 @@ class ModelEndpoint(BaseModel):
     base_url: str = Field(description="OpenAI-compatible API root, e.g. http://127.0.0.1:8000/v1")
     name: str = Field(description="model name the server knows")
     api_key: str | None = Field(None, description="bearer key for the model server (never echoed back)")
-    sampling: dict[str, Any] = Field(default_factory=dict, description="temperature, top_p, max_tokens, seed, stop, ...")
+    sampling: dict[str, Any] = Field(
+        default_factory=dict, description="temperature, top_p, max_tokens, seed, stop, ..."
+    )
     system_prompt: str | None = Field(DEFAULT_SYSTEM_PROMPT, description="null for no system message")
     max_turns: int = Field(50, ge=1, le=10_000, description="model turns per episode; then truncated")
-    return_token_ids: bool = Field(True, description="ask for vLLM's prompt_token_ids/token_ids (turn off for servers that reject it)")
+    return_token_ids: bool = Field(
+        True, description="ask for vLLM's prompt_token_ids/token_ids (turn off for servers that reject it)"
+    )
     logprobs: bool = Field(True, description="ask for per-token logprobs")
     timeout: float = Field(600.0, gt=0, description="seconds per model request")
     retries: int = Field(3, ge=0, le=20)
     extra_body: dict[str, Any] = Field(default_factory=dict, description="merged into every model request")
-    mode: Literal["tokens", "chat"] = Field("tokens", description="tokens: token-in/token-out over /v1/completions and "
-                                            "/tokenize (vLLM); chat: messages in over /v1/chat/completions")
-    tool_parser: str | None = Field(None, description="tokens mode: how the environment reads tool calls out of the text "
-                                    "(envgym.tool_parsers); default chosen from the model name")
-    template_kwargs: dict[str, Any] = Field(default_factory=dict, description="tokens mode: chat_template_kwargs for "
-                                            "rendering environment turns, e.g. {\"enable_thinking\": false}")
-    tool_role: Literal["tool", "user"] = Field("tool", description="tokens mode: 'user' for templates without a tool role "
-                                               "(environment messages become one user message)")
+    mode: Literal["tokens", "chat"] = Field(
+        "tokens",
+        description="tokens: token-in/token-out over /v1/completions and "
+        "/tokenize (vLLM); chat: messages in over /v1/chat/completions",
+    )
+    tool_parser: str | None = Field(
+        None,
+        description="tokens mode: how the environment reads tool calls out of the text "
+        "(envgym.tool_parsers); default chosen from the model name",
+    )
+    template_kwargs: dict[str, Any] = Field(
+        default_factory=dict,
+        description="tokens mode: chat_template_kwargs for "
+        'rendering environment turns, e.g. {"enable_thinking": false}',
+    )
+    tool_role: Literal["tool", "user"] = Field(
+        "tool",
+        description="tokens mode: 'user' for templates without a tool role "
+        "(environment messages become one user message)",
+    )
 
 
 class RolloutRequest(BaseModel):
@@ -83,9 +99,12 @@ class RolloutRequest(BaseModel):
     options: dict[str, Any] = Field(default_factory=dict, description="environment options (e.g. max_turns)")
     concurrency: int = Field(16, ge=1, le=1024, description="rollouts played at once")
     stream: bool = Field(False, description="answer with NDJSON lines, one rollout as each finishes, then a summary")
-    max_total_tokens: int | None = Field(None, ge=1, description="token budget per rollout (the whole sequence, prompt "
-                                         "included); tokens mode only")
-    policy_version: int = Field(0, description="the policy version sampling these rollouts; carried into every result and turn")
+    max_total_tokens: int | None = Field(
+        None, ge=1, description="token budget per rollout (the whole sequence, prompt included); tokens mode only"
+    )
+    policy_version: int = Field(
+        0, description="the policy version sampling these rollouts; carried into every result and turn"
+    )
 
 
 class TokenTurn(BaseModel):
@@ -116,20 +135,40 @@ class Rollout(BaseModel):
 
     @classmethod
     def from_record(cls, index: int, record: EpisodeRecord, policy_version: int | None = None) -> "Rollout":
-        turns = [TokenTurn.model_validate({"policy_version": policy_version, **{k: v for k, v in t.items() if k != "latency_s"}})
-                 for t in record.extra.get("turns", [])]
+        turns = [
+            TokenTurn.model_validate(
+                {"policy_version": policy_version, **{k: v for k, v in t.items() if k != "latency_s"}}
+            )
+            for t in record.extra.get("turns", [])
+        ]
         error = None
         if record.error:
             error = {k: v for k, v in record.error.items() if k != "traceback"}
-        return cls(index=index, seed=record.seed, policy_version=policy_version, status=record.status, reward=record.reward,
-                   grade=record.grade, turns=record.turns, messages=record.messages, token_turns=turns, usage=record.usage,
-                   error=error, timings=record.timings)
+        return cls(
+            index=index,
+            seed=record.seed,
+            policy_version=policy_version,
+            status=record.status,
+            reward=record.reward,
+            grade=record.grade,
+            turns=record.turns,
+            messages=record.messages,
+            token_turns=turns,
+            usage=record.usage,
+            error=error,
+            timings=record.timings,
+        )
 
     @classmethod
     def failed(cls, index: int, seed: int | None, policy_version: int | None, exc: BaseException) -> "Rollout":
         """A slot whose rollout broke outside the episode loop (kept, so the group size holds)."""
-        return cls(index=index, seed=seed, policy_version=policy_version, status=EpisodeStatus.env_error,
-                   error={"code": getattr(exc, "code", "env_error"), "message": f"{type(exc).__name__}: {exc}"})
+        return cls(
+            index=index,
+            seed=seed,
+            policy_version=policy_version,
+            status=EpisodeStatus.env_error,
+            error={"code": getattr(exc, "code", "env_error"), "message": f"{type(exc).__name__}: {exc}"},
+        )
 
 
 class RolloutResponse(BaseModel):
@@ -155,21 +194,40 @@ class RolloutSummary(BaseModel):
 
 
 def agent_for(endpoint: ModelEndpoint, *, max_total_tokens: int | None = None, policy_version: int = 0) -> OpenAIAgent:
-    common: dict[str, Any] = dict(model=endpoint.name, base_url=endpoint.base_url, api_key=endpoint.api_key,
-                                  system_prompt=endpoint.system_prompt, sampling=endpoint.sampling,
-                                  max_turns=endpoint.max_turns, retries=endpoint.retries, timeout=endpoint.timeout,
-                                  logprobs=endpoint.logprobs, extra_body=endpoint.extra_body)
+    common: dict[str, Any] = dict(
+        model=endpoint.name,
+        base_url=endpoint.base_url,
+        api_key=endpoint.api_key,
+        system_prompt=endpoint.system_prompt,
+        sampling=endpoint.sampling,
+        max_turns=endpoint.max_turns,
+        retries=endpoint.retries,
+        timeout=endpoint.timeout,
+        logprobs=endpoint.logprobs,
+        extra_body=endpoint.extra_body,
+    )
     if endpoint.mode == "tokens":
-        return TokenAgent(**common, tool_parser=endpoint.tool_parser, max_total_tokens=max_total_tokens,
-                          policy_version=policy_version, template_kwargs=endpoint.template_kwargs, tool_role=endpoint.tool_role)
+        return TokenAgent(
+            **common,
+            tool_parser=endpoint.tool_parser,
+            max_total_tokens=max_total_tokens,
+            policy_version=policy_version,
+            template_kwargs=endpoint.template_kwargs,
+            tool_role=endpoint.tool_role,
+        )
     return OpenAIAgent(**common, return_token_ids=endpoint.return_token_ids)
 
 
 def summarize(request: RolloutRequest, task_id: str, env_id: str, rollouts: list[Rollout]) -> RolloutSummary:
     scored = [r.reward for r in rollouts if not r.status.is_error]
-    return RolloutSummary(env=env_id, task_id=task_id, model=request.model.name, policy_version=request.policy_version,
-                          status_counts=dict(Counter(r.status.value for r in rollouts)),
-                          mean_reward=(sum(scored) / len(scored)) if scored else None)
+    return RolloutSummary(
+        env=env_id,
+        task_id=task_id,
+        model=request.model.name,
+        policy_version=request.policy_version,
+        status_counts=dict(Counter(r.status.value for r in rollouts)),
+        mean_reward=(sum(scored) / len(scored)) if scored else None,
+    )
 
 
 # Rollout tasks abandoned by a cancelled consumer finish closing their episodes on their own; this
@@ -177,8 +235,13 @@ def summarize(request: RolloutRequest, task_id: str, env_id: str, rollouts: list
 _CLOSING: set[asyncio.Task] = set()
 
 
-async def iter_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
-                        new_episode: Callable[[], EpisodeHandle]) -> AsyncGenerator[Rollout, None]:
+async def iter_rollouts(
+    request: RolloutRequest,
+    task: Task,
+    env_cls: type[Environment],
+    env_id: str,
+    new_episode: Callable[[], EpisodeHandle],
+) -> AsyncGenerator[Rollout, None]:
     """Play ``request.n`` episodes of ``task`` and yield each ``Rollout`` as it finishes (any order;
     ``index`` says which). ``new_episode`` gives a fresh handle each time. Closing the iterator early
     (or cancelling its consumer) cancels the episodes still running; each closes its own session."""
@@ -218,19 +281,36 @@ async def _close_after(tasks: list[asyncio.Task], agent: OpenAIAgent) -> None:
     await agent.aclose()
 
 
-async def run_rollouts(request: RolloutRequest, task: Task, env_cls: type[Environment], env_id: str,
-                       new_episode: Callable[[], EpisodeHandle]) -> RolloutResponse:
+async def run_rollouts(
+    request: RolloutRequest,
+    task: Task,
+    env_cls: type[Environment],
+    env_id: str,
+    new_episode: Callable[[], EpisodeHandle],
+) -> RolloutResponse:
     """Play ``request.n`` episodes of ``task``; all of them, in index order."""
     rollouts = [r async for r in iter_rollouts(request, task, env_cls, env_id, new_episode)]
     rollouts.sort(key=lambda r: r.index)
     summary = summarize(request, task.id, env_id, rollouts)
-    return RolloutResponse(env=env_id, task_id=task.id, model=request.model.name, rollouts=rollouts,
-                           status_counts=summary.status_counts, mean_reward=summary.mean_reward,
-                           policy_version=request.policy_version)
+    return RolloutResponse(
+        env=env_id,
+        task_id=task.id,
+        model=request.model.name,
+        rollouts=rollouts,
+        status_counts=summary.status_counts,
+        mean_reward=summary.mean_reward,
+        policy_version=request.policy_version,
+    )
 
 
-async def stream_rollouts(url: str, request: RolloutRequest | dict[str, Any], *, token: str | None = None,
-                          client: httpx.AsyncClient | None = None, timeout: float = 3600.0) -> AsyncIterator[Rollout | RolloutSummary]:
+async def stream_rollouts(
+    url: str,
+    request: RolloutRequest | dict[str, Any],
+    *,
+    token: str | None = None,
+    client: httpx.AsyncClient | None = None,
+    timeout: float = 3600.0,
+) -> AsyncIterator[Rollout | RolloutSummary]:
     """``POST /v1/rollouts`` with ``stream=true`` on an envgym server at ``url``: yields each ``Rollout``
     as the server finishes it, then the ``RolloutSummary``. Leaving the loop early closes the
     connection, which cancels the rollouts still running. Server errors are raised typed.
@@ -251,7 +331,9 @@ async def stream_rollouts(url: str, request: RolloutRequest | dict[str, Any], *,
                 try:
                     raise error_from_body(response.json(), response.status_code)
                 except (ValueError, KeyError, TypeError):
-                    raise EnvgymError(f"POST /v1/rollouts answered HTTP {response.status_code}: {response.text[:500]}") from None
+                    raise EnvgymError(
+                        f"POST /v1/rollouts answered HTTP {response.status_code}: {response.text[:500]}"
+                    ) from None
             async for line in response.aiter_lines():
                 if not line.strip():
                     continue
@@ -262,5 +344,16 @@ async def stream_rollouts(url: str, request: RolloutRequest | dict[str, Any], *,
             await client.aclose()
 
 
-__all__ = ["ModelEndpoint", "RolloutRequest", "RolloutResponse", "RolloutSummary", "Rollout", "TokenTurn", "run_rollouts",
-           "iter_rollouts", "stream_rollouts", "summarize", "agent_for"]
+__all__ = [
+    "ModelEndpoint",
+    "RolloutRequest",
+    "RolloutResponse",
+    "RolloutSummary",
+    "Rollout",
+    "TokenTurn",
+    "run_rollouts",
+    "iter_rollouts",
+    "stream_rollouts",
+    "summarize",
+    "agent_for",
+]

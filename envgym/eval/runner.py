@@ -52,13 +52,13 @@ class EvalConfig:
     agent_config: dict[str, Any] = field(default_factory=dict)
     model: str | None = None
     base_url: str | None = None
-    tasks: int | None = None          # first N tasks of the suite (all when None)
+    tasks: int | None = None  # first N tasks of the suite (all when None)
     task_ids: list[str] | None = None  # or exactly these
     samples: int = 1
     concurrency: int = 8
     server: str | None = None
     token: str | None = None
-    websocket: bool = False           # with a server: one WebSocket per episode instead of REST calls
+    websocket: bool = False  # with a server: one WebSocket per episode instead of REST calls
     resume: bool = False
     retry_errors: bool = False
     sandbox: str | None = None
@@ -66,15 +66,30 @@ class EvalConfig:
     seed: int = 0
     max_steps: int = 10_000
     episode_timeout: float | None = None
-    ray: str | None = None             # a Ray cluster address ("auto", "ray://...", "local" = start one here)
+    ray: str | None = None  # a Ray cluster address ("auto", "ray://...", "local" = start one here)
     ray_workers: int = 2
 
     def manifest(self) -> dict[str, Any]:
-        agent_config = {k: ("***" if "key" in k.lower() or "token" in k.lower() else v) for k, v in self.agent_config.items()}
-        return {"env": self.env, "agent": self.agent, "agent_config": agent_config, "model": self.model,
-                "base_url": self.base_url, "tasks": self.tasks, "task_ids": self.task_ids, "samples": self.samples,
-                "server": self.server, "ray": self.ray, "sandbox": self.sandbox, "settings": self.settings, "seed": self.seed,
-                "max_steps": self.max_steps, "episode_timeout": self.episode_timeout}
+        agent_config = {
+            k: ("***" if "key" in k.lower() or "token" in k.lower() else v) for k, v in self.agent_config.items()
+        }
+        return {
+            "env": self.env,
+            "agent": self.agent,
+            "agent_config": agent_config,
+            "model": self.model,
+            "base_url": self.base_url,
+            "tasks": self.tasks,
+            "task_ids": self.task_ids,
+            "samples": self.samples,
+            "server": self.server,
+            "ray": self.ray,
+            "sandbox": self.sandbox,
+            "settings": self.settings,
+            "seed": self.seed,
+            "max_steps": self.max_steps,
+            "episode_timeout": self.episode_timeout,
+        }
 
 
 @dataclass
@@ -82,8 +97,8 @@ class EvalResult:
     out: Path
     summary: dict[str, Any]
     records: list[EpisodeRecord]
-    ran: int           # episodes played by this call
-    skipped: int       # episodes already on disk and not re-played
+    ran: int  # episodes played by this call
+    skipped: int  # episodes already on disk and not re-played
     wall_s: float
 
 
@@ -154,15 +169,19 @@ class EvalRunner:
         run_file = self.out / RUN_FILE
         existing = self.store.path.exists() and self.store.path.stat().st_size > 0
         if existing and not (self.cfg.resume or self.cfg.retry_errors):
-            raise InvalidRequest(f"{self.out} already holds episodes; pass --resume to continue that run "
-                                 "(or --retry-errors to re-run its failed episodes), or choose another --out",
-                                 details={"out": str(self.out)})
+            raise InvalidRequest(
+                f"{self.out} already holds episodes; pass --resume to continue that run "
+                "(or --retry-errors to re-run its failed episodes), or choose another --out",
+                details={"out": str(self.out)},
+            )
         if run_file.exists() and existing:
             old = read_json(run_file)
             for key in ("env", "agent"):
                 if old.get(key) != getattr(self.cfg, key):
-                    raise InvalidRequest(f"{self.out} holds a run with {key}={old.get(key)!r}, not {getattr(self.cfg, key)!r}; "
-                                         "resume with the same settings or choose another --out")
+                    raise InvalidRequest(
+                        f"{self.out} holds a run with {key}={old.get(key)!r}, not {getattr(self.cfg, key)!r}; "
+                        "resume with the same settings or choose another --out"
+                    )
 
     def plan(self, tasks: list[Task], previous: list[EpisodeRecord]) -> list[tuple[Task, int]]:
         """The (task, sample) pairs still to play, in suite order."""
@@ -180,8 +199,11 @@ class EvalRunner:
         return todo
 
     # ------------------------------------------------------------------ running
-    async def run(self, on_record: Callable[[EpisodeRecord, Progress], None] | None = None,
-                  on_plan: Callable[[Progress], None] | None = None) -> EvalResult:
+    async def run(
+        self,
+        on_record: Callable[[EpisodeRecord, Progress], None] | None = None,
+        on_plan: Callable[[Progress], None] | None = None,
+    ) -> EvalResult:
         started = time.monotonic()
         self._check_manifest()
         target = await self._target()
@@ -201,9 +223,17 @@ class EvalRunner:
                 tasks = tasks[: self.cfg.tasks]
             previous = self.store.load()
             todo = self.plan(tasks, previous)
-            write_json(self.out / RUN_FILE, {**self.cfg.manifest(), "env": self.cfg.env, "env_id": self.env_id,
-                                             "versions": package_versions(), "task_count": len(tasks),
-                                             "updated_at": time.time()})
+            write_json(
+                self.out / RUN_FILE,
+                {
+                    **self.cfg.manifest(),
+                    "env": self.cfg.env,
+                    "env_id": self.env_id,
+                    "versions": package_versions(),
+                    "task_count": len(tasks),
+                    "updated_at": time.time(),
+                },
+            )
             progress = Progress(total=len(todo))
             if on_plan:
                 on_plan(progress)
@@ -227,21 +257,43 @@ class EvalRunner:
         summary["wall_s_last_invocation"] = round(wall, 3)
         summary["episodes_run_last_invocation"] = progress.done
         write_json(self.out / SUMMARY_FILE, summary)
-        return EvalResult(out=self.out, summary=summary, records=records, ran=progress.done,
-                          skipped=len(keep) - len(todo), wall_s=wall)
+        return EvalResult(
+            out=self.out,
+            summary=summary,
+            records=records,
+            ran=progress.done,
+            skipped=len(keep) - len(todo),
+            wall_s=wall,
+        )
 
     async def _target(self) -> Any:
         if self.cfg.server:
-            return await RemoteTarget.open(self.cfg.server, self.cfg.env, token=self.cfg.token, websocket=self.cfg.websocket)
+            return await RemoteTarget.open(
+                self.cfg.server, self.cfg.env, token=self.cfg.token, websocket=self.cfg.websocket
+            )
         if self.cfg.ray:
             from envgym.ray import RayTarget
 
-            return RayTarget(self.cfg.env, None if self.cfg.ray == "local" else self.cfg.ray, num_workers=self.cfg.ray_workers,
-                             sandbox=self.cfg.sandbox or "bwrap", settings=dict(self.cfg.settings))
-        return LocalTarget(self.cfg.env, EnvContext(sandbox=self.cfg.sandbox or "bwrap", settings=dict(self.cfg.settings)))
+            return RayTarget(
+                self.cfg.env,
+                None if self.cfg.ray == "local" else self.cfg.ray,
+                num_workers=self.cfg.ray_workers,
+                sandbox=self.cfg.sandbox or "bwrap",
+                settings=dict(self.cfg.settings),
+            )
+        return LocalTarget(
+            self.cfg.env, EnvContext(sandbox=self.cfg.sandbox or "bwrap", settings=dict(self.cfg.settings))
+        )
 
-    async def _play(self, todo: list[tuple[Task, int]], target: Any, agent: Agent, versions: dict[str, str],
-                    progress: Progress, on_record: Callable[[EpisodeRecord, Progress], None] | None) -> None:
+    async def _play(
+        self,
+        todo: list[tuple[Task, int]],
+        target: Any,
+        agent: Agent,
+        versions: dict[str, str],
+        progress: Progress,
+        on_record: Callable[[EpisodeRecord, Progress], None] | None,
+    ) -> None:
         queue: asyncio.Queue[tuple[Task, int]] = asyncio.Queue()
         for item in todo:
             queue.put_nowait(item)
@@ -269,21 +321,37 @@ class EvalRunner:
         coro = None
         try:
             env = target.new_episode()
-            coro = run_episode(env, agent, task, target.env_cls, seed=seed, env_id=self.env_id, max_steps=self.cfg.max_steps)
+            coro = run_episode(
+                env, agent, task, target.env_cls, seed=seed, env_id=self.env_id, max_steps=self.cfg.max_steps
+            )
             if self.cfg.episode_timeout:
                 return await asyncio.wait_for(coro, self.cfg.episode_timeout)
             return await coro
         except asyncio.TimeoutError:
-            return EpisodeRecord(env=self.env_id, task_id=task.id, agent=agent.name, seed=seed, status=EpisodeStatus.timeout,
-                                 metadata=dict(task.metadata), started_at=time.time(),
-                                 error={"code": "episode_timeout", "message": f"episode exceeded {self.cfg.episode_timeout} s"})
+            return EpisodeRecord(
+                env=self.env_id,
+                task_id=task.id,
+                agent=agent.name,
+                seed=seed,
+                status=EpisodeStatus.timeout,
+                metadata=dict(task.metadata),
+                started_at=time.time(),
+                error={"code": "episode_timeout", "message": f"episode exceeded {self.cfg.episode_timeout} s"},
+            )
         except Exception as exc:  # noqa: BLE001 — never lose an episode to a runner-side failure
             if coro is not None:
                 coro.close()
             code = exc.code if isinstance(exc, EnvgymError) else "env_error"
-            return EpisodeRecord(env=self.env_id, task_id=task.id, agent=agent.name, seed=seed, status=EpisodeStatus.env_error,
-                                 metadata=dict(task.metadata), started_at=time.time(),
-                                 error={"code": code, "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()})
+            return EpisodeRecord(
+                env=self.env_id,
+                task_id=task.id,
+                agent=agent.name,
+                seed=seed,
+                status=EpisodeStatus.env_error,
+                metadata=dict(task.metadata),
+                started_at=time.time(),
+                error={"code": code, "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()},
+            )
 
 
 class LocalTarget:
@@ -297,8 +365,11 @@ class LocalTarget:
         self.env_cls: type[Environment] = self.ref.cls
         self.context = context
         self.tasks = self.ref.tasks()
-        self.skipped = [s for s in self.ref.cls.skipped_tasks(self.ref.suite, context)
-                        if self.ref.task_id is None or s.id == self.ref.task_id]
+        self.skipped = [
+            s
+            for s in self.ref.cls.skipped_tasks(self.ref.suite, context)
+            if self.ref.task_id is None or s.id == self.ref.task_id
+        ]
 
     def new_episode(self) -> Environment:
         return self.env_cls(self.ref.suite, context=self.context)

@@ -43,8 +43,14 @@ def cli_command(*args: str) -> list[str]:
 class ServerProcess:
     """``envgym serve --host 127.0.0.1 --port PORT [args]`` as a child process; its output goes to a log file."""
 
-    def __init__(self, args: Sequence[str] = (), *, port: int | None = None, startup_timeout: float = 60.0,
-                 env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        args: Sequence[str] = (),
+        *,
+        port: int | None = None,
+        startup_timeout: float = 60.0,
+        env: dict[str, str] | None = None,
+    ) -> None:
         self.port = port or free_port()
         self.args = list(args)
         self.startup_timeout = startup_timeout
@@ -59,14 +65,20 @@ class ServerProcess:
     def start(self) -> "ServerProcess":
         log = open(self.log_path, "wb")
         env = {**os.environ, **(self.env or {})}
-        self.proc = subprocess.Popen(cli_command("serve", "--host", "127.0.0.1", "--port", str(self.port),
-                                                 "--log-level", "warning", *self.args),
-                                     stdout=log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        self.proc = subprocess.Popen(
+            cli_command("serve", "--host", "127.0.0.1", "--port", str(self.port), "--log-level", "warning", *self.args),
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + self.startup_timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise ServerStartError(f"`envgym serve` exited with code {self.proc.returncode} before answering:\n{self.log_tail()}")
+                raise ServerStartError(
+                    f"`envgym serve` exited with code {self.proc.returncode} before answering:\n{self.log_tail()}"
+                )
             try:
                 if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
                     return self
@@ -74,7 +86,9 @@ class ServerProcess:
                 pass
             time.sleep(0.1)
         self.stop()
-        raise ServerStartError(f"`envgym serve` did not answer on {self.url} within {self.startup_timeout:g} s:\n{self.log_tail()}")
+        raise ServerStartError(
+            f"`envgym serve` did not answer on {self.url} within {self.startup_timeout:g} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 30) -> str:
         try:

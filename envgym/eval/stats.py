@@ -29,10 +29,41 @@ from envgym.protocol import EpisodeStatus
 
 # Two-sided 95% Student-t quantiles by degrees of freedom; above 30 the normal 1.96 is close enough
 # (and for df > 120 exact to two decimals).
-_T975 = {1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365, 8: 2.306, 9: 2.262, 10: 2.228,
-         11: 2.201, 12: 2.179, 13: 2.160, 14: 2.145, 15: 2.131, 16: 2.120, 17: 2.110, 18: 2.101, 19: 2.093, 20: 2.086,
-         21: 2.080, 22: 2.074, 23: 2.069, 24: 2.064, 25: 2.060, 26: 2.056, 27: 2.052, 28: 2.048, 29: 2.045, 30: 2.042,
-         40: 2.021, 60: 2.000, 120: 1.980}
+_T975 = {
+    1: 12.706,
+    2: 4.303,
+    3: 3.182,
+    4: 2.776,
+    5: 2.571,
+    6: 2.447,
+    7: 2.365,
+    8: 2.306,
+    9: 2.262,
+    10: 2.228,
+    11: 2.201,
+    12: 2.179,
+    13: 2.160,
+    14: 2.145,
+    15: 2.131,
+    16: 2.120,
+    17: 2.110,
+    18: 2.101,
+    19: 2.093,
+    20: 2.086,
+    21: 2.080,
+    22: 2.074,
+    23: 2.069,
+    24: 2.064,
+    25: 2.060,
+    26: 2.056,
+    27: 2.052,
+    28: 2.048,
+    29: 2.045,
+    30: 2.042,
+    40: 2.021,
+    60: 2.000,
+    120: 1.980,
+}
 
 
 def t975(df: int) -> float:
@@ -120,7 +151,9 @@ def _block(records: list[EpisodeRecord], ks: list[int]) -> dict[str, Any]:
     return out
 
 
-def summarize(records: Iterable[EpisodeRecord], *, k: int | None = None, manifest: dict[str, Any] | None = None) -> dict[str, Any]:
+def summarize(
+    records: Iterable[EpisodeRecord], *, k: int | None = None, manifest: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """The run summary (a JSON-ready dict). ``k`` defaults to the largest sample count per task."""
     records = list(records)
     per_task = Counter((r.env, r.task_id) for r in records)
@@ -141,7 +174,9 @@ def summarize(records: Iterable[EpisodeRecord], *, k: int | None = None, manifes
     durations = [r.timings.get("total_s", 0.0) for r in records]
     summary["episode_seconds_mean"] = (sum(durations) / len(durations)) if durations else None
     if manifest:
-        summary["run"] = {key: manifest.get(key) for key in ("env", "agent", "model", "samples", "seed", "server", "sandbox")}
+        summary["run"] = {
+            key: manifest.get(key) for key in ("env", "agent", "model", "samples", "seed", "server", "sandbox")
+        }
     return summary
 
 

@@ -28,8 +28,9 @@ from envgym.client import Client
 __all__ = ["task_rows", "observation_text"]
 
 
-def task_rows(url: str, env: str, *, split: str | None = None, limit: int | None = None, token: str | None = None,
-              repeat: int = 1) -> list[dict[str, Any]]:
+def task_rows(
+    url: str, env: str, *, split: str | None = None, limit: int | None = None, token: str | None = None, repeat: int = 1
+) -> list[dict[str, Any]]:
     """One dataset row per public task of ``env``: ``prompt`` (a one-message conversation with the
     task's prompt), ``task_id`` and ``env`` — the columns the adapters read."""
     rows: list[dict[str, Any]] = []
@@ -37,7 +38,9 @@ def task_rows(url: str, env: str, *, split: str | None = None, limit: int | None
         offset = 0
         while True:
             page = client.tasks(env, offset=offset, limit=1000, split=split)
-            rows += [{"prompt": [{"role": "user", "content": t.prompt}], "task_id": t.id, "env": env} for t in page.tasks]
+            rows += [
+                {"prompt": [{"role": "user", "content": t.prompt}], "task_id": t.id, "env": env} for t in page.tasks
+            ]
             offset += len(page.tasks)
             if not page.tasks or offset >= page.total or (limit is not None and len(rows) >= limit):
                 break

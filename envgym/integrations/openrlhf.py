@@ -44,8 +44,14 @@ class EnvgymAgentInstance(AgentInstanceBase):
     tool_role: str = "tool"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self.episode = AsyncTextEpisode(self.url, self.env, tool_parser=self.tool_parser, token=self.token, ttl_s=self.ttl_s,
-                                        tool_role=self.tool_role)
+        self.episode = AsyncTextEpisode(
+            self.url,
+            self.env,
+            tool_parser=self.tool_parser,
+            token=self.token,
+            ttl_s=self.ttl_s,
+            tool_role=self.tool_role,
+        )
         self.transcript = TokenTranscript(TokenizerRenderer(self.tokenizer, **self.template_kwargs))
 
     async def reset(self, states: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
@@ -68,24 +74,50 @@ class EnvgymAgentInstance(AgentInstanceBase):
             feedback = self.tokenizer.decode(ids, skip_special_tokens=False)
         error = turn.done and turn.status.is_error
         reward = 0.0 if error else (turn.reward if turn.done else 0.0)
-        return {"rewards": torch.tensor(reward), "scores": torch.tensor(reward), "environment_feedback": feedback,
-                "done": turn.done, "sampling_params": states.get("sampling_params"),
-                "extra_logs": {"envgym_error": torch.tensor(float(error)), "envgym_turn": torch.tensor(float(not turn.done))}}
+        return {
+            "rewards": torch.tensor(reward),
+            "scores": torch.tensor(reward),
+            "environment_feedback": feedback,
+            "done": turn.done,
+            "sampling_params": states.get("sampling_params"),
+            "extra_logs": {
+                "envgym_error": torch.tensor(float(error)),
+                "envgym_turn": torch.tensor(float(not turn.done)),
+            },
+        }
 
 
-def make_agent_instance(url: str, env: str, tokenizer: Any, *, tool_parser: str = "hermes", token: str | None = None,
-                        ttl_s: float | None = 600.0, template_kwargs: dict[str, Any] | None = None,
-                        tool_role: str = "tool") -> type[EnvgymAgentInstance]:
+def make_agent_instance(
+    url: str,
+    env: str,
+    tokenizer: Any,
+    *,
+    tool_parser: str = "hermes",
+    token: str | None = None,
+    ttl_s: float | None = 600.0,
+    template_kwargs: dict[str, Any] | None = None,
+    tool_role: str = "tool",
+) -> type[EnvgymAgentInstance]:
     """An ``AgentInstance`` class bound to a server, an environment and the policy's tokenizer (an object
     or a name/path for ``transformers.AutoTokenizer``)."""
     if isinstance(tokenizer, str):
         from transformers import AutoTokenizer
 
         tokenizer = AutoTokenizer.from_pretrained(tokenizer)
-    return type("AgentInstance", (EnvgymAgentInstance,), {"url": url, "env": env, "tokenizer": tokenizer,
-                                                          "tool_parser": tool_parser, "token": token, "ttl_s": ttl_s,
-                                                          "template_kwargs": dict(template_kwargs or {}),
-                                                          "tool_role": tool_role})
+    return type(
+        "AgentInstance",
+        (EnvgymAgentInstance,),
+        {
+            "url": url,
+            "env": env,
+            "tokenizer": tokenizer,
+            "tool_parser": tool_parser,
+            "token": token,
+            "ttl_s": ttl_s,
+            "template_kwargs": dict(template_kwargs or {}),
+            "tool_role": tool_role,
+        },
+    )
 
 
 def make_agent_executor(url: str, env: str, tokenizer: Any, **kwargs: Any) -> type[MultiTurnAgentExecutor]:

@@ -56,8 +56,14 @@ class EnvgymTextEnv(BaseTextEnv):
             raise ValueError("EnvgymTextEnv needs url (env config, extras or $ENVGYM_URL), env and task_id (extras)")
         self.max_turns = int(setting("max_turns", 50))
         self.seed = extras.get("seed")
-        self.episode = TextEpisode(url, env, tool_parser=setting("tool_parser", "hermes"), token=setting("token"),
-                                   ttl_s=setting("ttl_s", 600.0), tool_role=setting("tool_role", "tool"))
+        self.episode = TextEpisode(
+            url,
+            env,
+            tool_parser=setting("tool_parser", "hermes"),
+            token=setting("token"),
+            ttl_s=setting("ttl_s", 600.0),
+            tool_role=setting("tool_role", "tool"),
+        )
 
     def init(self, prompt: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         first = self.episode.start(str(self.task_id), self.seed)
@@ -68,13 +74,22 @@ class EnvgymTextEnv(BaseTextEnv):
         self.turns += 1
         turn = self.episode.step(action)
         done = turn.done or self.turns >= self.max_turns
-        metadata = {"status": turn.status.value if turn.done else ("truncated" if done else "running"),
-                    "grade": turn.info.get("grade"), "error": turn.info.get("error"), "tool_calls": turn.info.get("tool_calls")}
+        metadata = {
+            "status": turn.status.value if turn.done else ("truncated" if done else "running"),
+            "grade": turn.info.get("grade"),
+            "error": turn.info.get("error"),
+            "tool_calls": turn.info.get("tool_calls"),
+        }
         if done:
             self.episode.close()
         reward = 0.0 if turn.status.is_error else turn.reward
-        return BaseTextEnvStepOutput(observations=[] if done else turn.messages, reward=reward, done=done,
-                                     metadata=metadata, postprocessed_action=None)
+        return BaseTextEnvStepOutput(
+            observations=[] if done else turn.messages,
+            reward=reward,
+            done=done,
+            metadata=metadata,
+            postprocessed_action=None,
+        )
 
     def close(self) -> None:
         self.episode.close()

@@ -44,12 +44,23 @@ class TextTurn:
 
             messages = environment_messages(messages, "user") if messages else []
         status = result.status if result.status.is_finished or not result.done else EpisodeStatus.completed
-        return cls(messages=messages, reward=float(result.reward), done=result.done, status=status, info=dict(result.info))
+        return cls(
+            messages=messages, reward=float(result.reward), done=result.done, status=status, info=dict(result.info)
+        )
 
 
 class _Base:
-    def __init__(self, url: str, env: str, *, tool_parser: str | None = "hermes", token: str | None = None,
-                 ttl_s: float | None = 600.0, tool_role: str = "tool", options: dict[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        env: str,
+        *,
+        tool_parser: str | None = "hermes",
+        token: str | None = None,
+        ttl_s: float | None = 600.0,
+        tool_role: str = "tool",
+        options: dict[str, Any] | None = None,
+    ) -> None:
         self.url, self.env, self.token = url, env, token
         self.tool_parser = tool_parser
         self.ttl_s = ttl_s
@@ -69,7 +80,9 @@ class TextEpisode(_Base):
 
     def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
         self.client = Client(self.url, token=self.token)
-        created = self.client.create_session(self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s)
+        created = self.client.create_session(
+            self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s
+        )
         self.session_id = created.session_id
         self.tools = [t.model_dump() for t in created.observation.tools or []]
         return [m.model_dump(exclude_none=True) for m in created.observation.messages]
@@ -99,7 +112,9 @@ class AsyncTextEpisode(_Base):
         self.client = client or AsyncClient(url, token=self.token)
 
     async def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
-        created = await self.client.create_session(self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s)
+        created = await self.client.create_session(
+            self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s
+        )
         self.session_id = created.session_id
         self.tools = [t.model_dump() for t in created.observation.tools or []]
         return [m.model_dump(exclude_none=True) for m in created.observation.messages]

@@ -44,7 +44,14 @@ from envgym.training import samples_from_rollout
 
 __all__ = ["reward_function", "environment_factory", "rollout_func", "rollout_reward", "completion_text"]
 
-_JSON_TYPES: dict[str, Any] = {"integer": int, "number": float, "string": str, "boolean": bool, "array": list, "object": dict}
+_JSON_TYPES: dict[str, Any] = {
+    "integer": int,
+    "number": float,
+    "string": str,
+    "boolean": bool,
+    "array": list,
+    "object": dict,
+}
 
 
 def completion_text(completion: Any) -> str:
@@ -54,9 +61,17 @@ def completion_text(completion: Any) -> str:
     return "".join(m.get("content") or "" for m in completion if isinstance(m, dict) and m.get("role") == "assistant")
 
 
-def reward_function(url: str, env: str | None = None, *, grader: str | None = None, task_column: str = "task_id",
-                    token: str | None = None, concurrency: int = 32, timeout: float = 600.0,
-                    name: str | None = None) -> Callable[..., list[float | None]]:
+def reward_function(
+    url: str,
+    env: str | None = None,
+    *,
+    grader: str | None = None,
+    task_column: str = "task_id",
+    token: str | None = None,
+    concurrency: int = 32,
+    timeout: float = 600.0,
+    name: str | None = None,
+) -> Callable[..., list[float | None]]:
     """A TRL reward function grading each completion as the answer to the task in its row's
     ``task_column`` (with ``env``'s own grading, or with ``grader`` by name), one batch request per call.
 
@@ -72,12 +87,20 @@ def reward_function(url: str, env: str | None = None, *, grader: str | None = No
     def reward(prompts: list[Any], completions: list[Any], **columns: Any) -> list[float | None]:
         task_ids = columns.get(task_column)
         if task_ids is None:
-            raise ValueError(f"the dataset has no {task_column!r} column naming each row's task (see envgym.integrations.task_rows)")
-        requests = [{"env": env, "grader": grader, "task_id": task_id, "submission": {"answer": completion_text(c)}}
-                    for task_id, c in zip(task_ids, completions)]
+            raise ValueError(
+                f"the dataset has no {task_column!r} column naming each row's task (see envgym.integrations.task_rows)"
+            )
+        requests = [
+            {"env": env, "grader": grader, "task_id": task_id, "submission": {"answer": completion_text(c)}}
+            for task_id, c in zip(task_ids, completions)
+        ]
         body = GradeBatchRequest.model_validate({"requests": requests, "concurrency": concurrency})
-        response = httpx.post(f"{url.rstrip('/')}/v1/grade/batch", content=body.model_dump_json(exclude_none=True),
-                              headers={"content-type": "application/json", **headers}, timeout=timeout)
+        response = httpx.post(
+            f"{url.rstrip('/')}/v1/grade/batch",
+            content=body.model_dump_json(exclude_none=True),
+            headers={"content-type": "application/json", **headers},
+            timeout=timeout,
+        )
         if response.status_code != 200:
             raise EnvgymError(f"POST /v1/grade/batch answered HTTP {response.status_code}: {response.text[:500]}")
         results = sorted(GradeBatchResponse.model_validate_json(response.content).results, key=lambda r: r.index)
@@ -99,8 +122,14 @@ def _tool_method(tool: Tool) -> Callable[..., str]:
     for pname, spec in props.items():
         py = _JSON_TYPES.get(spec.get("type") if isinstance(spec.get("type"), str) else "", Any)
         default = inspect.Parameter.empty if pname in required else None
-        params.append(inspect.Parameter(pname, inspect.Parameter.KEYWORD_ONLY, default=default,
-                                        annotation=py if pname in required else py | None))
+        params.append(
+            inspect.Parameter(
+                pname,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=default,
+                annotation=py if pname in required else py | None,
+            )
+        )
         annotations[pname] = py if pname in required else py | None
         desc = " ".join(str(spec.get("description") or pname).split())
         if spec.get("enum"):
@@ -114,7 +143,11 @@ def _tool_method(tool: Tool) -> Callable[..., str]:
     method.__signature__ = inspect.Signature(params, return_annotation=str)  # type: ignore[attr-defined]
     method.__annotations__ = annotations
     summary = " ".join((fn.description or fn.name).split())
-    method.__doc__ = summary + ("\n\nArgs:\n" + "\n".join(lines) if lines else "") + "\n\nReturns:\n    What the environment answers."
+    method.__doc__ = (
+        summary
+        + ("\n\nArgs:\n" + "\n".join(lines) if lines else "")
+        + "\n\nReturns:\n    What the environment answers."
+    )
     return method
 
 
@@ -173,8 +206,9 @@ class _EnvgymToolEnv:
             self.client().close_session(session_id)
 
 
-def environment_factory(url: str, env: str, *, token: str | None = None, task_column: str = "task_id",
-                        ttl_s: float | None = 600.0) -> type:
+def environment_factory(
+    url: str, env: str, *, token: str | None = None, task_column: str = "task_id", ttl_s: float | None = 600.0
+) -> type:
     """A class for ``GRPOTrainer(environment_factory=...)`` with one method per tool of ``env``.
     Sessions are created with ``ttl_s`` (TRL does not close the last ones; the server reaps them).
 
@@ -184,18 +218,35 @@ def environment_factory(url: str, env: str, *, token: str | None = None, task_co
     with Client(url, token=token) as client:
         tools = client.environment(env).tools
     if not tools:
-        raise ValueError(f"{env} has no tools; TRL's environment_factory needs some (use reward_function for text tasks)")
+        raise ValueError(
+            f"{env} has no tools; TRL's environment_factory needs some (use reward_function for text tasks)"
+        )
     methods = {tool.function.name: _tool_method(tool) for tool in tools}
     clash = set(methods) & {"reset", "get_reward"}
     if clash:
         raise ValueError(f"{env} has tools named {sorted(clash)}, which TRL reserves")
-    name = "Envgym" + "".join(part.capitalize() for part in env.replace("/", "_").replace("-", "_").replace(".", "_").split("_"))
-    return type(name, (_EnvgymToolEnv,), {"url": url, "env": env, "token": token, "task_column": task_column, "ttl_s": ttl_s,
-                                          "_client": None, "__module__": __name__, **methods})
+    name = "Envgym" + "".join(
+        part.capitalize() for part in env.replace("/", "_").replace("-", "_").replace(".", "_").split("_")
+    )
+    return type(
+        name,
+        (_EnvgymToolEnv,),
+        {
+            "url": url,
+            "env": env,
+            "token": token,
+            "task_column": task_column,
+            "ttl_s": ttl_s,
+            "_client": None,
+            "__module__": __name__,
+            **methods,
+        },
+    )
 
 
-def rollout_reward(prompts: list[Any], completions: list[Any], envgym_reward: list[float | None] | None = None,
-                   **columns: Any) -> list[float | None]:
+def rollout_reward(
+    prompts: list[Any], completions: list[Any], envgym_reward: list[float | None] | None = None, **columns: Any
+) -> list[float | None]:
     """The reward function to pair with ``rollout_func``: the episode rewards it returned."""
     if envgym_reward is None:
         raise ValueError("no envgym_reward column: use rollout_reward together with envgym's rollout_func")
@@ -209,11 +260,23 @@ def _prompt_text(prompt: Any) -> str:
     return users[-1] if users and isinstance(users[-1], str) else ""
 
 
-def rollout_func(url: str, env: str, model_url: str, model: str, *, token: str | None = None,
-                 num_generations: int | None = None,
-                 sampling: dict[str, Any] | None = None, max_total_tokens: int | None = None, tool_parser: str | None = None,
-                 template_kwargs: dict[str, Any] | None = None, tool_role: str = "tool", concurrency: int = 64,
-                 timeout: float = 3600.0, endpoint: dict[str, Any] | None = None) -> Callable[[list[Any], Any], dict[str, Any]]:
+def rollout_func(
+    url: str,
+    env: str,
+    model_url: str,
+    model: str,
+    *,
+    token: str | None = None,
+    num_generations: int | None = None,
+    sampling: dict[str, Any] | None = None,
+    max_total_tokens: int | None = None,
+    tool_parser: str | None = None,
+    template_kwargs: dict[str, Any] | None = None,
+    tool_role: str = "tool",
+    concurrency: int = 64,
+    timeout: float = 3600.0,
+    endpoint: dict[str, Any] | None = None,
+) -> Callable[[list[Any], Any], dict[str, Any]]:
     """TRL's ``rollout_func``: each run of equal prompts TRL passes (a task's prompt, as ``task_rows``
     makes them, repeated ``num_generations`` times by TRL's sampler) becomes one ``/v1/rollouts``
     group of that many rollouts, streamed back and turned into token-level samples (nothing
@@ -233,23 +296,47 @@ def rollout_func(url: str, env: str, model_url: str, model: str, *, token: str |
                         break
         text = _prompt_text(prompt)
         if text not in index:
-            raise ValueError(f"no task of {env} has the prompt {text[:80]!r}; build the dataset with envgym.integrations.task_rows")
+            raise ValueError(
+                f"no task of {env} has the prompt {text[:80]!r}; build the dataset with envgym.integrations.task_rows"
+            )
         return index[text]
 
     async def play(groups: list[tuple[Any, int]], version: int) -> list[list[Rollout]]:
-        model_cfg = ModelEndpoint(base_url=model_url, name=model, sampling=dict(sampling or {}), tool_parser=tool_parser,
-                                  template_kwargs=dict(template_kwargs or {}), tool_role=tool_role, **(endpoint or {}))
+        model_cfg = ModelEndpoint(
+            base_url=model_url,
+            name=model,
+            sampling=dict(sampling or {}),
+            tool_parser=tool_parser,
+            template_kwargs=dict(template_kwargs or {}),
+            tool_role=tool_role,
+            **(endpoint or {}),
+        )
         async with httpx.AsyncClient(timeout=timeout) as client:
+
             async def group(prompt: Any, n: int) -> list[Rollout]:
-                request = RolloutRequest(env=env, task_id=task_for(prompt), n=n, model=model_cfg, concurrency=min(n, concurrency),
-                                         max_total_tokens=max_total_tokens, policy_version=version)
+                request = RolloutRequest(
+                    env=env,
+                    task_id=task_for(prompt),
+                    n=n,
+                    model=model_cfg,
+                    concurrency=min(n, concurrency),
+                    max_total_tokens=max_total_tokens,
+                    policy_version=version,
+                )
                 slots: list[Rollout | None] = [None] * n
                 async for item in stream_rollouts(url, request, token=token, client=client):
                     if not isinstance(item, RolloutSummary):
                         slots[item.index] = item
-                return [r if r is not None else Rollout(index=i, status=EpisodeStatus.env_error,
-                                                        error={"code": "missing", "message": "the stream ended without it"})
-                        for i, r in enumerate(slots)]
+                return [
+                    r
+                    if r is not None
+                    else Rollout(
+                        index=i,
+                        status=EpisodeStatus.env_error,
+                        error={"code": "missing", "message": "the stream ended without it"},
+                    )
+                    for i, r in enumerate(slots)
+                ]
 
             return list(await asyncio.gather(*(group(p, n) for p, n in groups)))
 
@@ -266,8 +353,14 @@ def rollout_func(url: str, env: str, model_url: str, model: str, *, token: str |
         version = int(getattr(getattr(trainer, "state", None), "global_step", 0) or 0)
         played = asyncio.run(play(groups, version))
         eos = getattr(getattr(trainer, "processing_class", None), "eos_token_id", None)
-        out: dict[str, list[Any]] = {"prompt_ids": [], "completion_ids": [], "logprobs": [], "env_mask": [],
-                                     "envgym_reward": [], "envgym_status": []}
+        out: dict[str, list[Any]] = {
+            "prompt_ids": [],
+            "completion_ids": [],
+            "logprobs": [],
+            "env_mask": [],
+            "envgym_reward": [],
+            "envgym_status": [],
+        }
         for rollouts in played:
             for rollout in rollouts:
                 sample = None
@@ -291,4 +384,3 @@ def rollout_func(url: str, env: str, model_url: str, model: str, *, token: str |
         return out
 
     return run
-

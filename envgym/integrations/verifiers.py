@@ -61,8 +61,9 @@ class EnvgymEnvConfig(vf.EnvConfig):
 class EnvgymEnv(vf.Env[EnvgymEnvConfig]):
     async def run(self, task, agents):
         info = task.data.info
-        episode = AsyncTextEpisode(info["url"], info["env"], tool_parser=info["tool_parser"], token=info.get("token"),
-                                   ttl_s=info["ttl_s"])
+        episode = AsyncTextEpisode(
+            info["url"], info["env"], tool_parser=info["tool_parser"], token=info.get("token"), ttl_s=info["ttl_s"]
+        )
         await episode.start(info["task_id"])
         try:
             async with agents.player.interaction(task) as interaction:
@@ -85,7 +86,19 @@ class EnvgymTaskset(vf.Taskset[EnvgymTask, EnvgymTasksetConfig]):
     def load(self) -> Iterator[EnvgymTask]:
         c = self.config
         for row in task_rows(c.url, c.env, split=c.split, limit=c.limit, token=c.token):
-            yield EnvgymTask(EnvgymData(name=f"{c.env}#{row['task_id']}", prompt=row["prompt"][0]["content"],
-                                        info={"url": c.url, "env": c.env, "task_id": row["task_id"], "token": c.token,
-                                              "tool_parser": c.tool_parser, "ttl_s": c.ttl_s, "max_turns": c.max_turns}),
-                             c.task)
+            yield EnvgymTask(
+                EnvgymData(
+                    name=f"{c.env}#{row['task_id']}",
+                    prompt=row["prompt"][0]["content"],
+                    info={
+                        "url": c.url,
+                        "env": c.env,
+                        "task_id": row["task_id"],
+                        "token": c.token,
+                        "tool_parser": c.tool_parser,
+                        "ttl_s": c.ttl_s,
+                        "max_turns": c.max_turns,
+                    },
+                ),
+                c.task,
+            )

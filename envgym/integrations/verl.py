@@ -43,14 +43,24 @@ from envgym.tokens import TokenizerRenderer, TokenTranscript
 __all__ = ["EnvgymAgentLoop", "compute_score"]
 
 
-def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_info: dict[str, Any] | None = None, *,
-                  url: str | None = None, token: str | None = None, timeout: float = 600.0) -> dict[str, Any]:
+def compute_score(
+    data_source: str,
+    solution_str: str,
+    ground_truth: str,
+    extra_info: dict[str, Any] | None = None,
+    *,
+    url: str | None = None,
+    token: str | None = None,
+    timeout: float = 600.0,
+) -> dict[str, Any]:
     """verl's reward function for single-turn envgym tasks: grade ``solution_str`` as the answer to
     task ``ground_truth`` of environment ``data_source`` (``POST /v1/grade``). verl wants a number, so
     a grading that failed scores 0.0 with ``envgym_status`` saying why (filter on it)."""
     url = url or (extra_info or {}).get("envgym_url") or os.environ.get("ENVGYM_URL")
     if not url:
-        raise ValueError("compute_score needs the envgym server: reward_kwargs.url, extra_info.envgym_url or $ENVGYM_URL")
+        raise ValueError(
+            "compute_score needs the envgym server: reward_kwargs.url, extra_info.envgym_url or $ENVGYM_URL"
+        )
     try:
         with Client(url, token=token, timeout=timeout) as client:
             grade = client.grade(env=data_source, task_id=str(ground_truth), submission={"answer": solution_str})
@@ -63,8 +73,18 @@ def compute_score(data_source: str, solution_str: str, ground_truth: str, extra_
 class EnvgymAgentLoop(AgentLoopBase):
     """Multi-turn envgym episodes inside verl's rollout (see the module docstring)."""
 
-    def __init__(self, *args: Any, url: str | None = None, env: str | None = None, tool_parser: str = "hermes",
-                 token: str | None = None, max_turns: int = 20, ttl_s: float = 600.0, tool_role: str = "tool", **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        url: str | None = None,
+        env: str | None = None,
+        tool_parser: str = "hermes",
+        token: str | None = None,
+        max_turns: int = 20,
+        ttl_s: float = 600.0,
+        tool_role: str = "tool",
+        **kwargs: Any,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.url = url or os.environ.get("ENVGYM_URL")
         self.env = env
@@ -81,8 +101,9 @@ class EnvgymAgentLoop(AgentLoopBase):
         env, task_id = info.get("env", self.env), info.get("task_id")
         if not self.url or not env or task_id is None:
             raise ValueError("the envgym agent loop needs url, env and extra_info.task_id")
-        episode = AsyncTextEpisode(self.url, env, tool_parser=self.tool_parser, token=self.token, ttl_s=self.ttl_s,
-                                   tool_role=self.tool_role)
+        episode = AsyncTextEpisode(
+            self.url, env, tool_parser=self.tool_parser, token=self.token, ttl_s=self.ttl_s, tool_role=self.tool_role
+        )
         transcript = TokenTranscript(self.renderer)
         turns = 0
         try:
@@ -92,14 +113,21 @@ class EnvgymAgentLoop(AgentLoopBase):
                 left = self.response_length - (len(transcript.ids) - transcript.prompt_length)
                 if left <= 0:
                     break
-                output = await self.server_manager.generate(request_id=uuid.uuid4().hex, prompt_ids=transcript.prompt_ids,
-                                                            sampling_params={**sampling_params, "max_tokens": left})
-                transcript.add_model(output.token_ids, output.log_probs or None,
-                                     policy_version=int(info.get("policy_version", 0)))
+                output = await self.server_manager.generate(
+                    request_id=uuid.uuid4().hex,
+                    prompt_ids=transcript.prompt_ids,
+                    sampling_params={**sampling_params, "max_tokens": left},
+                )
+                transcript.add_model(
+                    output.token_ids, output.log_probs or None, policy_version=int(info.get("policy_version", 0))
+                )
                 turns += 1
                 # verl annotates tokenizer as the AutoTokenizer factory class; it holds a tokenizer instance.
-                turn = await episode.step(self.tokenizer.decode(  # type: ignore[attr-defined]
-                    output.token_ids, skip_special_tokens=True))
+                turn = await episode.step(
+                    self.tokenizer.decode(  # type: ignore[attr-defined]
+                        output.token_ids, skip_special_tokens=True
+                    )
+                )
                 if turn.done:
                     break
                 await transcript.add_environment(turn.messages)
@@ -110,8 +138,12 @@ class EnvgymAgentLoop(AgentLoopBase):
         mask = transcript.mask[cut:][: self.response_length]
         has_logprobs = any(m for m in mask)
         return AgentLoopOutput(
-            prompt_ids=transcript.ids[:cut], response_ids=response, response_mask=mask,
+            prompt_ids=transcript.ids[:cut],
+            response_ids=response,
+            response_mask=mask,
             response_logprobs=transcript.logprobs[cut:][: self.response_length] if has_logprobs else None,
-            reward_score=0.0 if episode.status.is_error else episode.reward, num_turns=2 * turns + 1,
+            reward_score=0.0 if episode.status.is_error else episode.reward,
+            num_turns=2 * turns + 1,
             metrics=AgentLoopMetrics(),
-            extra_fields={"envgym_status": episode.status.value, "turn_scores": [], "tool_rewards": []})
+            extra_fields={"envgym_status": episode.status.value, "turn_scores": [], "tool_rewards": []},
+        )

@@ -22,17 +22,17 @@ from pydantic import BaseModel, Field
 class SandboxSpec(BaseModel):
     """Limits and contents of one sandbox. Every limit is on by default."""
 
-    wall_timeout_s: float = 60.0          # default per-exec wall clock limit
-    cpu_seconds: int = 60                 # RLIMIT_CPU per exec
-    memory_mb: int = 1024                 # address-space / cgroup memory limit
-    max_processes: int = 128              # RLIMIT_NPROC (bwrap: counted in the sandbox's own user namespace)
-    max_file_mb: int = 256                # RLIMIT_FSIZE: largest file a command may write
-    disk_mb: int = 512                    # size of the writable workspace + /tmp
-    output_bytes: int = 1_000_000         # stdout and stderr are each capped at this many bytes
+    wall_timeout_s: float = 60.0  # default per-exec wall clock limit
+    cpu_seconds: int = 60  # RLIMIT_CPU per exec
+    memory_mb: int = 1024  # address-space / cgroup memory limit
+    max_processes: int = 128  # RLIMIT_NPROC (bwrap: counted in the sandbox's own user namespace)
+    max_file_mb: int = 256  # RLIMIT_FSIZE: largest file a command may write
+    disk_mb: int = 512  # size of the writable workspace + /tmp
+    output_bytes: int = 1_000_000  # stdout and stderr are each capped at this many bytes
     network: Literal["none", "host"] = "none"
     env: dict[str, str] = Field(default_factory=dict)  # nothing of the host's environment leaks in
-    image: str | None = None              # docker image / root filesystem, where the provider uses one
-    build_context: str | None = None      # a directory with a Dockerfile: providers that build images use it
+    image: str | None = None  # docker image / root filesystem, where the provider uses one
+    build_context: str | None = None  # a directory with a Dockerfile: providers that build images use it
     workdir: str = "/workspace"
     files: dict[str, str] = Field(default_factory=dict)  # initial files (relative to workdir)
     # docker: keep the image's files at `workdir` (no tmpfs over it) on a writable root; with
@@ -44,7 +44,7 @@ class SandboxSpec(BaseModel):
     # docker: run the image as `docker run` would (Harbor tasks): its ENV, WORKDIR and files on a
     # writable root with no tmpfs over them, Docker's default capabilities, setuid programs working.
     image_defaults: bool = False
-    cpus: float | None = None             # docker: CPU quota (None: the provider's default)
+    cpus: float | None = None  # docker: CPU quota (None: the provider's default)
 
 
 @dataclass
@@ -69,21 +69,37 @@ class Sandbox(abc.ABC):
     spec: SandboxSpec
 
     @abc.abstractmethod
-    async def exec(self, cmd: str | list[str], *, stdin: str | bytes | None = None, timeout: float | None = None,
-                   cwd: str | None = None, env: dict[str, str] | None = None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: str | list[str],
+        *,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         """Run ``cmd`` (a shell string run by ``bash -c``, or an argv list) inside the sandbox."""
 
-    async def exec_python(self, source: str, args: Sequence[str] = (), *, python: str = "/usr/bin/python3",
-                          stdin: str | bytes | None = None, timeout: float | None = None, cwd: str | None = None,
-                          env: dict[str, str] | None = None) -> ExecResult:
+    async def exec_python(
+        self,
+        source: str,
+        args: Sequence[str] = (),
+        *,
+        python: str = "/usr/bin/python3",
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         """Run a Python program as ``python -I -S -c source *args`` would (isolated mode, no site).
 
         Providers that can start it faster override this with the same result: bwrap runs it in a
         fork of an interpreter already running inside the sandbox (no interpreter start, common
         standard modules already imported) when ``python`` is the sandbox's own ``/usr/bin/python3``.
         """
-        return await self.exec([python, "-I", "-S", "-c", source, *map(str, args)], stdin=stdin, timeout=timeout,
-                               cwd=cwd, env=env)
+        return await self.exec(
+            [python, "-I", "-S", "-c", source, *map(str, args)], stdin=stdin, timeout=timeout, cwd=cwd, env=env
+        )
 
     @abc.abstractmethod
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:

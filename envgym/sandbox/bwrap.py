@@ -57,13 +57,14 @@ INIT_PIDS = 8  # the init and concurrent supervisors, on top of spec.max_process
 TEMPLATE_DISK_BYTES = 16 << 20  # the template's own root: its copy of the allowlisted /etc (about 0.5 MB)
 # Standard modules the template imports once: every sandbox's init is a fork of it, so a Python
 # program started by ``exec_python`` (the grading harness, a solution's workers) finds them loaded.
-PRELOAD = ("typing", "collections", "functools", "itertools", "math", "re", "heapq", "string", "bisect",
-           "traceback")
+PRELOAD = ("typing", "collections", "functools", "itertools", "math", "re", "heapq", "string", "bisect", "traceback")
 # Loads the init and the template into one namespace from argv (nothing of ours is a file in there).
-BOOT = ("import sys\nns = {'__name__': 'envgym_sandbox'}\n"
-        "exec(compile(sys.argv[1], 'bwrap_init.py', 'exec'), ns)\n"
-        "exec(compile(sys.argv[2], 'bwrap_template.py', 'exec'), ns)\n"
-        "sys.exit(ns['main'](sys.argv[3]))\n")
+BOOT = (
+    "import sys\nns = {'__name__': 'envgym_sandbox'}\n"
+    "exec(compile(sys.argv[1], 'bwrap_init.py', 'exec'), ns)\n"
+    "exec(compile(sys.argv[2], 'bwrap_template.py', 'exec'), ns)\n"
+    "sys.exit(ns['main'](sys.argv[3]))\n"
+)
 
 FILE_OP_TIMEOUT_S = 120.0  # a read_file/write_file helper that hangs this long has been wedged
 MAX_INLINE_REQUEST = 48_000  # bigger requests (long scripts, big env) go through a pipe
@@ -151,7 +152,7 @@ class _PipeReader:
             self.close()
             return
         if self.keep_tail:
-            self.kept = (self.kept + data)[-self.cap:]
+            self.kept = (self.kept + data)[-self.cap :]
             return
         room = self.cap - len(self.kept)
         if room > 0:
@@ -188,7 +189,7 @@ class _PipeWriter:
 
     def _writable(self) -> None:
         try:
-            self.left = self.left[os.write(self.fd, self.left):]
+            self.left = self.left[os.write(self.fd, self.left) :]
         except (BlockingIOError, InterruptedError):
             return
         except OSError:  # EPIPE: nothing reads it any more (the command exited or was killed)
@@ -374,8 +375,15 @@ class _Channel:
 class BwrapSandbox(Sandbox):
     """One bubblewrap sandbox. Use ``BwrapProvider().create(spec)`` to make one."""
 
-    def __init__(self, spec: SandboxSpec, proc: SandboxProcess, channel: _Channel,
-                 cgroup: SandboxCgroup | None, template: Template, trusted: HostTrustedArea | None = None) -> None:
+    def __init__(
+        self,
+        spec: SandboxSpec,
+        proc: SandboxProcess,
+        channel: _Channel,
+        cgroup: SandboxCgroup | None,
+        template: Template,
+        trusted: HostTrustedArea | None = None,
+    ) -> None:
         self.spec = spec
         self._trusted = trusted
         if trusted is not None:
@@ -416,8 +424,16 @@ class BwrapSandbox(Sandbox):
         return full
 
     def _env(self, env: dict[str, str] | None) -> dict[str, str]:
-        return {**BASE_ENV, "HOME": HOME, "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash",
-                "TMPDIR": "/tmp", **self.spec.env, **(env or {})}
+        return {
+            **BASE_ENV,
+            "HOME": HOME,
+            "USER": "root",
+            "LOGNAME": "root",
+            "SHELL": "/bin/bash",
+            "TMPDIR": "/tmp",
+            **self.spec.env,
+            **(env or {}),
+        }
 
     def _rlimits(self) -> dict[str, int]:
         spec = self.spec
@@ -430,33 +446,68 @@ class BwrapSandbox(Sandbox):
             "nproc": int(spec.max_processes),
         }
 
-    async def exec(self, cmd: str | list[str], *, stdin: str | bytes | None = None, timeout: float | None = None,
-                   cwd: str | None = None, env: dict[str, str] | None = None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: str | list[str],
+        *,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
         if not argv:
             raise SandboxError("empty command")
         return await self._run({"argv": argv}, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
 
-    async def exec_python(self, source: str, args: Sequence[str] = (), *, python: str = SANDBOX_PYTHON,
-                          stdin: str | bytes | None = None, timeout: float | None = None, cwd: str | None = None,
-                          env: dict[str, str] | None = None) -> ExecResult:
+    async def exec_python(
+        self,
+        source: str,
+        args: Sequence[str] = (),
+        *,
+        python: str = SANDBOX_PYTHON,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         """``python -I -S -c source *args``; with the sandbox's own ``/usr/bin/python3`` it runs in a fork
         of the sandbox's init (an interpreter already started, common modules imported) instead."""
         if python != SANDBOX_PYTHON:
-            return await super().exec_python(source, args, python=python, stdin=stdin, timeout=timeout, cwd=cwd,
-                                             env=env)
+            return await super().exec_python(
+                source, args, python=python, stdin=stdin, timeout=timeout, cwd=cwd, env=env
+            )
         argv = [python, "-I", "-S", "-c", source, *map(str, args)]
-        return await self._run({"argv": argv, "py": {"source": source, "args": [str(a) for a in args]}},
-                               stdin=stdin, timeout=timeout, cwd=cwd, env=env)
+        return await self._run(
+            {"argv": argv, "py": {"source": source, "args": [str(a) for a in args]}},
+            stdin=stdin,
+            timeout=timeout,
+            cwd=cwd,
+            env=env,
+        )
 
-    async def _run(self, what: dict, *, stdin: str | bytes | None, timeout: float | None, cwd: str | None,
-                   env: dict[str, str] | None) -> ExecResult:
+    async def _run(
+        self,
+        what: dict,
+        *,
+        stdin: str | bytes | None,
+        timeout: float | None,
+        cwd: str | None,
+        env: dict[str, str] | None,
+    ) -> ExecResult:
         self._check_open()
         workdir = posixpath.normpath(posixpath.join(self.spec.workdir, cwd)) if cwd else self.spec.workdir
         wall = float(timeout if timeout is not None else self.spec.wall_timeout_s)
         req_id = next(_ids)
-        request = {"op": "exec", "id": req_id, **what, "cwd": workdir, "env": self._env(env),
-                   "timeout": wall, "rlimits": self._rlimits()}
+        request = {
+            "op": "exec",
+            "id": req_id,
+            **what,
+            "cwd": workdir,
+            "env": self._env(env),
+            "timeout": wall,
+            "rlimits": self._rlimits(),
+        }
         started = time.monotonic()
         out_r, out_w = os.pipe()
         err_r, err_w = os.pipe()
@@ -482,8 +533,9 @@ class BwrapSandbox(Sandbox):
                 raise
             except asyncio.TimeoutError as exc:
                 await self._cancel(req_id)
-                raise SandboxError(f"the sandbox stopped answering (exec did not finish {self.stall_grace_s:g} s "
-                                   "after its timeout)") from exc
+                raise SandboxError(
+                    f"the sandbox stopped answering (exec did not finish {self.stall_grace_s:g} s after its timeout)"
+                ) from exc
             finally:
                 self._channel.pending.pop(req_id, None)
                 if in_w is not None:
@@ -504,9 +556,12 @@ class BwrapSandbox(Sandbox):
         timed_out = bool(msg.get("timed_out"))
         return ExecResult(
             exit_code=124 if timed_out else int(msg["exit_code"]),
-            stdout=bytes(out.kept).decode("utf-8", "replace"), stderr=bytes(err.kept).decode("utf-8", "replace"),
-            timed_out=timed_out, truncated=out.truncated or err.truncated,
-            duration_s=time.monotonic() - started, killed_by_signal=msg.get("signal"),
+            stdout=bytes(out.kept).decode("utf-8", "replace"),
+            stderr=bytes(err.kept).decode("utf-8", "replace"),
+            timed_out=timed_out,
+            truncated=out.truncated or err.truncated,
+            duration_s=time.monotonic() - started,
+            killed_by_signal=msg.get("signal"),
         )
 
     async def _cancel(self, target: int) -> None:
@@ -526,8 +581,10 @@ class BwrapSandbox(Sandbox):
         req_id = next(_ids)
         reply_fut = self._channel.expect(req_id)
         try:
-            await self._channel.send({"op": "write", "id": req_id, "path": target, "mode": mode & 0o7777,
-                                      "roots": self._roots}, {"data": src_r})
+            await self._channel.send(
+                {"op": "write", "id": req_id, "path": target, "mode": mode & 0o7777, "roots": self._roots},
+                {"data": src_r},
+            )
         except BaseException:
             os.close(src_w)
             self._channel.pending.pop(req_id, None)
@@ -547,8 +604,10 @@ class BwrapSandbox(Sandbox):
         req_id = next(_ids)
         reply_fut = self._channel.expect(req_id)
         try:
-            await self._channel.send({"op": "read", "id": req_id, "path": target, "max_bytes": max_bytes,
-                                      "roots": self._roots}, {"data": dst_w})
+            await self._channel.send(
+                {"op": "read", "id": req_id, "path": target, "max_bytes": max_bytes, "roots": self._roots},
+                {"data": dst_w},
+            )
         except BaseException:
             os.close(dst_r)
             self._channel.pending.pop(req_id, None)
@@ -643,41 +702,119 @@ class BwrapProvider(SandboxProvider):
 
     def _probe(self) -> tuple[bool, str]:
         if not os.path.exists(self.bwrap):
-            return False, ("bubblewrap is not installed: run `apt-get install bubblewrap` "
-                           "(or choose the unisolated 'process' provider for trusted code only)")
+            return False, (
+                "bubblewrap is not installed: run `apt-get install bubblewrap` "
+                "(or choose the unisolated 'process' provider for trusted code only)"
+            )
         if not os.path.exists(SANDBOX_PYTHON):
             return False, f"the bwrap provider runs its init with {SANDBOX_PYTHON}: `apt-get install python3`"
-        argv = [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--uid", "0",
-                "--gid", "0", "--cap-add", "ALL", "--size", "1048576", "--tmpfs", "/", *_system_dir_args(),
-                "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/true"]
+        argv = [
+            self.bwrap,
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-net",
+            "--unshare-ipc",
+            "--uid",
+            "0",
+            "--gid",
+            "0",
+            "--cap-add",
+            "ALL",
+            "--size",
+            "1048576",
+            "--tmpfs",
+            "/",
+            *_system_dir_args(),
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--",
+            "/usr/bin/true",
+        ]
         try:
-            done = subprocess.run(argv, capture_output=True, timeout=20, cwd="/", preexec_fn=_spawn_preexec(self.run_as))
+            done = subprocess.run(
+                argv, capture_output=True, timeout=20, cwd="/", preexec_fn=_spawn_preexec(self.run_as)
+            )
         except (OSError, subprocess.SubprocessError) as exc:
             return False, f"cannot run {self.bwrap}: {exc}"
         if done.returncode != 0:
             why = done.stderr.decode("utf-8", "replace").strip()
-            return False, (f"bwrap cannot create user namespaces here ({why}). Enable unprivileged user "
-                           "namespaces (`sysctl -w kernel.unprivileged_userns_clone=1`, and on Ubuntu 24.04+ "
-                           "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`), or in a container "
-                           "run it with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined`; "
-                           "otherwise use the 'docker' provider")
+            return False, (
+                f"bwrap cannot create user namespaces here ({why}). Enable unprivileged user "
+                "namespaces (`sysctl -w kernel.unprivileged_userns_clone=1`, and on Ubuntu 24.04+ "
+                "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`), or in a container "
+                "run it with `--security-opt seccomp=unconfined --security-opt apparmor=unconfined`; "
+                "otherwise use the 'docker' provider"
+            )
         return True, ""
 
     def _template_argv(self, ctl_fd: int, trusted: TrustedBase) -> list[str]:
         init_source, template_source = _sources()
-        config = {"ctl_fd": ctl_fd, "preload": list(PRELOAD), "etc": {
-            "entries": list(bwrap_etc.ETC_ALLOWLIST), "hostnet_entries": list(bwrap_etc.HOST_NET_ENTRIES),
-            "synthetic": bwrap_etc.SYNTHETIC_ETC, "isolated": bwrap_etc.ISOLATED_NET_ETC}}
+        config = {
+            "ctl_fd": ctl_fd,
+            "preload": list(PRELOAD),
+            "etc": {
+                "entries": list(bwrap_etc.ETC_ALLOWLIST),
+                "hostnet_entries": list(bwrap_etc.HOST_NET_ENTRIES),
+                "synthetic": bwrap_etc.SYNTHETIC_ETC,
+                "isolated": bwrap_etc.ISOLATED_NET_ETC,
+            },
+        }
         # No --unshare-net: the template never runs sandboxed code, and each sandbox makes its own
         # network namespace unless it asked for the host's.
-        return [self.bwrap, "--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts",
-                "--unshare-cgroup-try", "--uid", "0", "--gid", "0", "--cap-add", "ALL",
-                "--hostname", "sandbox", "--die-with-parent", "--as-pid-1", "--new-session",
-                "--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8",
-                "--size", str(TEMPLATE_DISK_BYTES), "--tmpfs", "/", *_system_dir_args(),
-                "--proc", "/proc", "--dev", "/dev", "--ro-bind", "/etc", "/.host-etc", "--dir", "/newroot",
-                *trusted.bind_args(), "--chdir", "/", "--", SANDBOX_PYTHON, "-I", "-S", "-c", BOOT, init_source, template_source,
-                marshal.dumps(config).hex()]
+        return [
+            self.bwrap,
+            "--unshare-user",
+            "--unshare-pid",
+            "--unshare-ipc",
+            "--unshare-uts",
+            "--unshare-cgroup-try",
+            "--uid",
+            "0",
+            "--gid",
+            "0",
+            "--cap-add",
+            "ALL",
+            "--hostname",
+            "sandbox",
+            "--die-with-parent",
+            "--as-pid-1",
+            "--new-session",
+            "--clearenv",
+            "--setenv",
+            "PATH",
+            BASE_ENV["PATH"],
+            "--setenv",
+            "LANG",
+            "C.UTF-8",
+            "--size",
+            str(TEMPLATE_DISK_BYTES),
+            "--tmpfs",
+            "/",
+            *_system_dir_args(),
+            "--proc",
+            "/proc",
+            "--dev",
+            "/dev",
+            "--ro-bind",
+            "/etc",
+            "/.host-etc",
+            "--dir",
+            "/newroot",
+            *trusted.bind_args(),
+            "--chdir",
+            "/",
+            "--",
+            SANDBOX_PYTHON,
+            "-I",
+            "-S",
+            "-c",
+            BOOT,
+            init_source,
+            template_source,
+            marshal.dumps(config).hex(),
+        ]
 
     def _start_template(self, key: object) -> Template:
         # The trusted roots of the template's sandboxes live in one host directory bound into it;
@@ -686,8 +823,9 @@ class BwrapProvider(SandboxProvider):
         try:
             host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
             ctl_fd = box_end.detach()
-            return Template.start(self._template_argv(ctl_fd, trusted), ctl_fd, host_end, key,
-                                  _spawn_preexec(self.run_as), trusted)
+            return Template.start(
+                self._template_argv(ctl_fd, trusted), ctl_fd, host_end, key, _spawn_preexec(self.run_as), trusted
+            )
         except BaseException:
             trusted.destroy()
             raise
@@ -732,9 +870,11 @@ class BwrapProvider(SandboxProvider):
         if self.cgroups:
             # Everything in the sandbox together: its processes' memory plus its tmpfs files
             # (which are RAM), plus room for the init; and its processes, init and supervisors too.
-            cgroup = SandboxCgroup.create(uuid.uuid4().hex[:12],
-                                          memory_bytes=(spec.memory_mb + spec.disk_mb + INIT_MEMORY_MB) << 20,
-                                          max_pids=spec.max_processes + INIT_PIDS)
+            cgroup = SandboxCgroup.create(
+                uuid.uuid4().hex[:12],
+                memory_bytes=(spec.memory_mb + spec.disk_mb + INIT_MEMORY_MB) << 20,
+                max_pids=spec.max_processes + INIT_PIDS,
+            )
         host_end, box_end = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         host_end.setblocking(False)
         fds = {"ctl": box_end.detach()}
@@ -742,8 +882,12 @@ class BwrapProvider(SandboxProvider):
         trusted: HostTrustedArea | None = None
         try:
             trusted = _trusted_area(template)  # made before the fork: the sandbox binds it as it starts
-            config = {"disk_bytes": int(spec.disk_mb) << 20, "isolated_network": spec.network != "host",
-                      "writable": [workdir, "/tmp", HOME, "/dev/shm"], "trusted": (trusted.source, trusted.mount)}
+            config = {
+                "disk_bytes": int(spec.disk_mb) << 20,
+                "isolated_network": spec.network != "host",
+                "writable": [workdir, "/tmp", HOME, "/dev/shm"],
+                "trusted": (trusted.source, trusted.mount),
+            }
             if cgroup is not None:
                 fds.update(cgroup.open_procs())
             handed, fds = fds, {}

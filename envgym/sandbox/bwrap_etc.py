@@ -25,10 +25,31 @@ from envgym.sandbox.owners import process_alive
 # Host /etc entries a sandbox may see: what dynamic linking, locales, Python and TLS need; nothing
 # holding credentials (no shadow, ssh, pip.conf, npmrc, gitconfig, ssl/private, machine-id).
 ETC_ALLOWLIST = (
-    "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "timezone",
-    "protocols", "services", "mime.types", "magic", "magic.mime", "os-release", "debian_version",
-    "python3", "python3.11", "ssl/certs", "ca-certificates", "terminfo", "inputrc", "bash.bashrc",
-    "gai.conf", "host.conf", "networks", "shells", "perl",
+    "ld.so.cache",
+    "ld.so.conf",
+    "ld.so.conf.d",
+    "alternatives",
+    "localtime",
+    "timezone",
+    "protocols",
+    "services",
+    "mime.types",
+    "magic",
+    "magic.mime",
+    "os-release",
+    "debian_version",
+    "python3",
+    "python3.11",
+    "ssl/certs",
+    "ca-certificates",
+    "terminfo",
+    "inputrc",
+    "bash.bashrc",
+    "gai.conf",
+    "host.conf",
+    "networks",
+    "shells",
+    "perl",
 )
 SYNTHETIC_ETC = {
     "passwd": "root:x:0:0:root:/root:/bin/bash\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n",
@@ -67,7 +88,7 @@ def sweep_stale_templates(roots: tuple[Path, ...] | None = None) -> list[str]:
         except OSError:
             continue
         for entry in entries:
-            pid = entry.name[len(LEGACY_PREFIX):].split("-")[0]
+            pid = entry.name[len(LEGACY_PREFIX) :].split("-")[0]
             try:
                 ours = entry.is_dir() and not entry.is_symlink() and entry.stat().st_uid == os.geteuid()
             except OSError:

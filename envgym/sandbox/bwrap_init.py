@@ -41,8 +41,10 @@ def recv_fds(sock, bufsize, maxfds):
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
             usable = len(payload) - len(payload) % FD_BYTES
-            fds += [int.from_bytes(payload[i:i + FD_BYTES], sys.byteorder, signed=True)
-                    for i in range(0, usable, FD_BYTES)]
+            fds += [
+                int.from_bytes(payload[i : i + FD_BYTES], sys.byteorder, signed=True)
+                for i in range(0, usable, FD_BYTES)
+            ]
     return data, fds
 
 
@@ -50,13 +52,31 @@ def send_fds(sock, data, fds):
     payload = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder, signed=True) for fd in fds)
     return sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)] if fds else [])
 
+
 PR_SET_CHILD_SUBREAPER = 36
 RLIMITS = {"cpu": 0, "fsize": 1, "core": 4, "nproc": 6, "nofile": 7, "as": 9}
 # Signals a command could send its supervisor (same user) to end or stop it: a supervisor ignores
 # them (only SIGKILL and SIGSTOP get through), and restores the defaults for the command it starts.
-SHIELDED = tuple(getattr(signal, name) for name in (
-    "SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF", "SIGIO",
-    "SIGPWR", "SIGTSTP", "SIGTTIN", "SIGTTOU") if hasattr(signal, name))
+SHIELDED = tuple(
+    getattr(signal, name)
+    for name in (
+        "SIGHUP",
+        "SIGINT",
+        "SIGQUIT",
+        "SIGTERM",
+        "SIGUSR1",
+        "SIGUSR2",
+        "SIGALRM",
+        "SIGVTALRM",
+        "SIGPROF",
+        "SIGIO",
+        "SIGPWR",
+        "SIGTSTP",
+        "SIGTTIN",
+        "SIGTTOU",
+    )
+    if hasattr(signal, name)
+)
 
 
 def _check(ret, what):
@@ -80,7 +100,7 @@ def _process_table():
                 stat = fh.read()
         except OSError:
             continue
-        rest = stat[stat.rfind(b")") + 2:].split()
+        rest = stat[stat.rfind(b")") + 2 :].split()
         table[int(entry)] = int(rest[1])
     return table
 
@@ -188,13 +208,21 @@ def _spawn_command(req, fds):
         fds["stdin"] = os.open("/dev/null", os.O_RDONLY)  # closed with the others by the caller
     if "py" in req:
         return _spawn_python(req, fds)
-    actions = [(os.POSIX_SPAWN_DUP2, fds["stdin"], 0), (os.POSIX_SPAWN_DUP2, fds["stdout"], 1),
-               (os.POSIX_SPAWN_DUP2, fds["stderr"], 2)]
+    actions = [
+        (os.POSIX_SPAWN_DUP2, fds["stdin"], 0),
+        (os.POSIX_SPAWN_DUP2, fds["stdout"], 1),
+        (os.POSIX_SPAWN_DUP2, fds["stderr"], 2),
+    ]
     try:
-        return os.posix_spawn(_which(req["argv"][0], req["env"].get("PATH", "")), req["argv"], req["env"],
-                              file_actions=actions, setsid=True,
-                              setsigdef=SHIELDED + (signal.SIGPIPE, signal.SIGCHLD, signal.SIGXFSZ),
-                              setsigmask=())
+        return os.posix_spawn(
+            _which(req["argv"][0], req["env"].get("PATH", "")),
+            req["argv"],
+            req["env"],
+            file_actions=actions,
+            setsid=True,
+            setsigdef=SHIELDED + (signal.SIGPIPE, signal.SIGCHLD, signal.SIGXFSZ),
+            setsigmask=(),
+        )
     except OSError as exc:
         os.write(fds["stderr"], ("envgym sandbox: cannot run %r: %s\n" % (req["argv"][0], exc.strerror)).encode())
         return -(127 if exc.errno == errno.ENOENT else 126)
@@ -286,8 +314,13 @@ def run_exec(req, fds):
         for fd in fds.values():
             os.close(fd)
     if pid < 0:
-        return {"id": req["id"], "exit_code": -pid, "signal": None, "timed_out": False,
-                "duration_s": time.monotonic() - started}
+        return {
+            "id": req["id"],
+            "exit_code": -pid,
+            "signal": None,
+            "timed_out": False,
+            "duration_s": time.monotonic() - started,
+        }
     result = {"status": None}
 
     def on_reaped(reaped, status):
@@ -321,8 +354,13 @@ def run_exec(req, fds):
         code = -sig
     else:
         code, sig = os.WEXITSTATUS(status), None
-    return {"id": req["id"], "exit_code": code, "signal": sig, "timed_out": timed_out,
-            "duration_s": time.monotonic() - started}
+    return {
+        "id": req["id"],
+        "exit_code": code,
+        "signal": sig,
+        "timed_out": timed_out,
+        "duration_s": time.monotonic() - started,
+    }
 
 
 def supervisor_main(ctl, link):
@@ -409,7 +447,7 @@ def read_file(ctl, req, fds):
 def _write_all(fd, data):
     view = memoryview(data)
     while view:
-        view = view[os.write(fd, view):]
+        view = view[os.write(fd, view) :]
 
 
 def write_file(ctl, req, fds):
@@ -525,6 +563,7 @@ class Init:
     def spawn_helper(self, target, req, fds):
         def run():
             target(self.ctl, req, fds)
+
         pid = self._fork(run)
         for fd in fds.values():
             os.close(fd)
@@ -615,8 +654,10 @@ class Init:
             return
         self.kill_escapees()
         for req_id in req_ids:
-            reply(self.ctl, {"id": req_id, "exit_code": 137, "signal": 9, "timed_out": False,
-                             "duration_s": 0.0, "lost": True})
+            reply(
+                self.ctl,
+                {"id": req_id, "exit_code": 137, "signal": 9, "timed_out": False, "duration_s": 0.0, "lost": True},
+            )
 
     def cancel(self, target):
         """The host gave up on an exec: kill its supervisor (a stopped or wedged one included) and

@@ -91,8 +91,9 @@ def _kill_template(popen: subprocess.Popen, sock: socket.socket, stderr_fd: int,
 class Template:
     """A running template process and the socket its spawn requests go through."""
 
-    def __init__(self, popen: subprocess.Popen, sock: socket.socket, stderr_fd: int, key: Any,
-                 trusted: TrustedBase) -> None:
+    def __init__(
+        self, popen: subprocess.Popen, sock: socket.socket, stderr_fd: int, key: Any, trusted: TrustedBase
+    ) -> None:
         self.popen = popen
         self.pid = popen.pid
         self.key = key  # what it was built from (the host /etc entries): a change means a new template
@@ -103,14 +104,29 @@ class Template:
         self._finalizer = weakref.finalize(self, _kill_template, popen, sock, stderr_fd, trusted)
 
     @classmethod
-    def start(cls, argv: list[str], ctl_fd: int, host_end: socket.socket, key: Any,
-              preexec: Callable[[], None] | None, trusted: TrustedBase) -> "Template":
+    def start(
+        cls,
+        argv: list[str],
+        ctl_fd: int,
+        host_end: socket.socket,
+        key: Any,
+        preexec: Callable[[], None] | None,
+        trusted: TrustedBase,
+    ) -> "Template":
         """Start bwrap with the template and wait until it is ready (runs on the launcher thread).
         ``trusted`` (bound into it by ``argv``) is the template's from then on: removed when it stops."""
         err_r, err_w = os.pipe()
         try:
-            popen = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err_w,
-                                     pass_fds=(ctl_fd,), cwd="/", start_new_session=True, preexec_fn=preexec)
+            popen = subprocess.Popen(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=err_w,
+                pass_fds=(ctl_fd,),
+                cwd="/",
+                start_new_session=True,
+                preexec_fn=preexec,
+            )
         except BaseException:
             os.close(err_r)
             host_end.close()
@@ -130,8 +146,9 @@ class Template:
         if not msg.get("ready"):
             template.close()
             tail = _stderr_tail(popen, err_r)
-            raise SandboxError(f"the bwrap sandbox template failed to start: {msg.get('error')}"
-                               f"{' — ' + tail if tail else ''}")
+            raise SandboxError(
+                f"the bwrap sandbox template failed to start: {msg.get('error')}{' — ' + tail if tail else ''}"
+            )
         host_end.setblocking(False)
         return template
 

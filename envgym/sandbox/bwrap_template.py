@@ -45,12 +45,18 @@ SYSCALLS = {"x86_64": {"pivot_root": 155, "keyctl": 250}, "aarch64": {"pivot_roo
 SYSTEM_DIRS = ("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32")
 HOST_ETC, HOSTNET_ETC, NEW_ROOT, DEV_TREE = "/.host-etc", "/.etc-hostnet", "/newroot", "/.dev"
 DEVICES = ("null", "zero", "full", "random", "urandom", "tty")  # what bwrap's --dev offers
-DEV_LINKS = (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"), ("stdout", "/proc/self/fd/1"),
-             ("stderr", "/proc/self/fd/2"), ("core", "/proc/kcore"), ("ptmx", "pts/ptmx"))
+DEV_LINKS = (
+    ("fd", "/proc/self/fd"),
+    ("stdin", "/proc/self/fd/0"),
+    ("stdout", "/proc/self/fd/1"),
+    ("stderr", "/proc/self/fd/2"),
+    ("core", "/proc/kcore"),
+    ("ptmx", "pts/ptmx"),
+)
 
 
 def _mount(source, target, fstype, flags, data=None):
-    enc = (lambda v: None if v is None else v.encode())
+    enc = lambda v: None if v is None else v.encode()
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), "mount %s" % target)
 
 

@@ -79,7 +79,7 @@ def _parents() -> list[Path]:
 
 
 def _stale(entry: Path, now: float) -> bool:
-    owner = entry.name[len(PREFIX):].split("-")[0]
+    owner = entry.name[len(PREFIX) :].split("-")[0]
     pid, _, start = owner.partition(".")
     if pid.isdigit() and start:
         return not process_alive(int(pid), start)

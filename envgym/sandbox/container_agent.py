@@ -130,6 +130,7 @@ def demote(limits, who=None):
             os.setgroups(groups)
             os.setgid(gid)
             os.setuid(uid)
+
     return apply
 
 
@@ -184,15 +185,26 @@ def run(req, emit=None):
     try:
         try:
             proc = subprocess.Popen(
-                req["argv"], cwd=req.get("cwd") or "/workspace", env=env,
+                req["argv"],
+                cwd=req.get("cwd") or "/workspace",
+                env=env,
                 stdin=subprocess.PIPE if stdin_data is not None else subprocess.DEVNULL,
-                stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=demote(req.get("limits", {}), who),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                preexec_fn=demote(req.get("limits", {}), who),
             )
         except (FileNotFoundError, NotADirectoryError, PermissionError) as exc:
             # The shell's conventions: 127 for a command that does not exist, 126 for one that cannot run.
             code = 126 if isinstance(exc, PermissionError) else 127
-            return {"exit_code": code, "stdout": "", "stderr": base64.b64encode(("%s\n" % exc).encode()).decode(),
-                    "timed_out": False, "truncated": False, "signal": None, "duration_s": time.monotonic() - started}
+            return {
+                "exit_code": code,
+                "stdout": "",
+                "stderr": base64.b64encode(("%s\n" % exc).encode()).decode(),
+                "timed_out": False,
+                "truncated": False,
+                "signal": None,
+                "duration_s": time.monotonic() - started,
+            }
         if stdin_data is not None:
             threading.Thread(target=_feed, args=(proc.stdin, stdin_data), daemon=True).start()
         out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
@@ -216,8 +228,13 @@ def run(req, emit=None):
                 eof, cut = _read_into(fd, bufs[fd], cap)
                 truncated = truncated or cut
                 if emit is not None and len(bufs[fd]) > kept:
-                    emit({"id": req.get("id"), "partial": 1 if fd == out_fd else 2,
-                          "data": base64.b64encode(bytes(bufs[fd][kept:])).decode()})
+                    emit(
+                        {
+                            "id": req.get("id"),
+                            "partial": 1 if fd == out_fd else 2,
+                            "data": base64.b64encode(bytes(bufs[fd][kept:])).decode(),
+                        }
+                    )
                 if eof:
                     open_fds.discard(fd)
             if proc.poll() is not None and not ready:
@@ -243,7 +260,9 @@ def run(req, emit=None):
             "exit_code": 124 if timed_out else code,
             "stdout": base64.b64encode(bytes(bufs[out_fd])).decode(),
             "stderr": base64.b64encode(bytes(bufs[err_fd])).decode(),
-            "timed_out": timed_out, "truncated": truncated, "signal": -code if code < 0 else None,
+            "timed_out": timed_out,
+            "truncated": truncated,
+            "signal": -code if code < 0 else None,
             "duration_s": time.monotonic() - started,
         }
     finally:
@@ -327,7 +346,7 @@ def _purge_trusted():
 
 def trusted_read(req):
     """A regular file under TRUSTED, no symlink followed on the way, no FIFO waited for."""
-    parts = [p for p in req["path"][len(TRUSTED):].split("/") if p]
+    parts = [p for p in req["path"][len(TRUSTED) :].split("/") if p]
     if not req["path"].startswith(TRUSTED + "/") or not parts or ".." in parts:
         raise ValueError("not a trusted path: %r" % req["path"])
     fd = os.open(TRUSTED, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW)
@@ -357,7 +376,7 @@ def handle(req, emit=None):
     if op == "trusted_read":
         return trusted_read(req)
     if op == "trusted_remove":
-        if not req["path"].startswith(TRUSTED + "/") or "/" in req["path"][len(TRUSTED) + 1:]:
+        if not req["path"].startswith(TRUSTED + "/") or "/" in req["path"][len(TRUSTED) + 1 :]:
             raise ValueError("not an installed trusted directory: %r" % req["path"])
         shutil.rmtree(req["path"], ignore_errors=True)
         INSTALLED.discard(os.path.basename(req["path"]))

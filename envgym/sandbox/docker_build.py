@@ -43,9 +43,11 @@ log = logging.getLogger("envgym.build")
 _FROM_RE = re.compile(r"^(\s*FROM\s+)((?:--\S+\s+)*)(\S+)(.*)$", re.IGNORECASE)
 _ARG_RE = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$", re.IGNORECASE)
 _STEP_RE = re.compile(r"^Step (\d+)/(\d+) : (.*)$")
-_PULL_FAILURE = re.compile(r"pull access denied|manifest unknown|not found: manifest|no such host|dial tcp|"
-                           r"failed to resolve|repository does not exist|unauthorized|i/o timeout|connection refused",
-                           re.IGNORECASE)
+_PULL_FAILURE = re.compile(
+    r"pull access denied|manifest unknown|not found: manifest|no such host|dial tcp|"
+    r"failed to resolve|repository does not exist|unauthorized|i/o timeout|connection refused",
+    re.IGNORECASE,
+)
 _locks: dict[str, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
@@ -60,8 +62,8 @@ class BuildContext:
 
     root: Path
     files: tuple[str, ...]
-    dockerfile: str            # path of the Dockerfile inside the context
-    dockerfile_text: str       # after base-image aliases
+    dockerfile: str  # path of the Dockerfile inside the context
+    dockerfile_text: str  # after base-image aliases
     build_args: tuple[tuple[str, str], ...] = ()
 
     def digest(self) -> str:
@@ -108,8 +110,11 @@ def _dockerignore(root: Path) -> list[str]:
     path = root / ".dockerignore"
     if not path.is_file():
         return []
-    return [line.strip() for line in path.read_text(errors="replace").splitlines()
-            if line.strip() and not line.lstrip().startswith("#")]
+    return [
+        line.strip()
+        for line in path.read_text(errors="replace").splitlines()
+        if line.strip() and not line.lstrip().startswith("#")
+    ]
 
 
 def base_images(dockerfile_text: str, build_args: Mapping[str, str] | None = None) -> list[str]:
@@ -147,8 +152,12 @@ def alias_for(ref: str, aliases: Mapping[str, str], present: Callable[[str], boo
     return None
 
 
-def apply_aliases(dockerfile_text: str, aliases: Mapping[str, str], present: Callable[[str], bool] = lambda _r: False,
-                  build_args: Mapping[str, str] | None = None) -> str:
+def apply_aliases(
+    dockerfile_text: str,
+    aliases: Mapping[str, str],
+    present: Callable[[str], bool] = lambda _r: False,
+    build_args: Mapping[str, str] | None = None,
+) -> str:
     """The Dockerfile with aliased base images substituted in its ``FROM`` lines.
 
     >>> apply_aliases("FROM python:3.13-slim AS b\\nRUN x\\n", {"python:*": "envgym-base:bookworm"})
@@ -166,9 +175,14 @@ def apply_aliases(dockerfile_text: str, aliases: Mapping[str, str], present: Cal
     return "".join(lines)
 
 
-def prepare_context(context_dir: str | Path, *, dockerfile: str = "Dockerfile", build_args: Mapping[str, str] | None = None,
-                    from_aliases: Mapping[str, str] | None = None,
-                    present: Callable[[str], bool] = lambda _r: False) -> BuildContext:
+def prepare_context(
+    context_dir: str | Path,
+    *,
+    dockerfile: str = "Dockerfile",
+    build_args: Mapping[str, str] | None = None,
+    from_aliases: Mapping[str, str] | None = None,
+    present: Callable[[str], bool] = lambda _r: False,
+) -> BuildContext:
     """Read a build context the way ``docker build`` would (``.dockerignore`` applied)."""
     from docker.utils.build import exclude_paths
 
@@ -180,8 +194,13 @@ def prepare_context(context_dir: str | Path, *, dockerfile: str = "Dockerfile", 
     text = apply_aliases(text, from_aliases or {}, present, build_args)
     files = sorted(exclude_paths(str(root), _dockerignore(root), dockerfile=dockerfile) | {dockerfile})
     files = [f for f in files if (root / f).exists() or (root / f).is_symlink()]
-    return BuildContext(root=root, files=tuple(files), dockerfile=dockerfile, dockerfile_text=text,
-                        build_args=tuple(sorted((build_args or {}).items())))
+    return BuildContext(
+        root=root,
+        files=tuple(files),
+        dockerfile=dockerfile,
+        dockerfile_text=text,
+        build_args=tuple(sorted((build_args or {}).items())),
+    )
 
 
 def _lock(tag: str) -> threading.Lock:
@@ -205,44 +224,84 @@ def image_exists(api: Any, ref: str) -> bool:
         return False
 
 
-def _stream(api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str]) -> Iterator[dict[str, Any]]:
-    yield from api.build(fileobj=io.BytesIO(ctx.tar()), custom_context=True, tag=tag, rm=True, forcerm=True, pull=False,
-                         decode=True, dockerfile=ctx.dockerfile, buildargs=dict(ctx.build_args) or None,
-                         network_mode=network_mode, labels=labels)
+def _stream(
+    api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str]
+) -> Iterator[dict[str, Any]]:
+    yield from api.build(
+        fileobj=io.BytesIO(ctx.tar()),
+        custom_context=True,
+        tag=tag,
+        rm=True,
+        forcerm=True,
+        pull=False,
+        decode=True,
+        dockerfile=ctx.dockerfile,
+        buildargs=dict(ctx.build_args) or None,
+        network_mode=network_mode,
+        labels=labels,
+    )
 
 
-def build_image(context_dir: str | Path, *, dockerfile: str = "Dockerfile", tag_prefix: str = TAG_PREFIX,
-                build_args: Mapping[str, str] | None = None, from_aliases: Mapping[str, str] | None = None,
-                network_mode: str | None = None, timeout_s: float | None = None,
-                progress: Callable[[str], None] | None = None, base_url: str | None = None,
-                labels: Mapping[str, str] | None = None) -> str:
+def build_image(
+    context_dir: str | Path,
+    *,
+    dockerfile: str = "Dockerfile",
+    tag_prefix: str = TAG_PREFIX,
+    build_args: Mapping[str, str] | None = None,
+    from_aliases: Mapping[str, str] | None = None,
+    network_mode: str | None = None,
+    timeout_s: float | None = None,
+    progress: Callable[[str], None] | None = None,
+    base_url: str | None = None,
+    labels: Mapping[str, str] | None = None,
+) -> str:
     """Build (once per content hash) the image of ``context_dir`` and return its tag. Blocking:
     call it from a worker thread. Raises ``ImageBuildError`` with the failing step."""
     api = _api(base_url)
     try:
-        ctx = prepare_context(context_dir, dockerfile=dockerfile, build_args=build_args, from_aliases=from_aliases,
-                              present=lambda ref: image_exists(api, ref))
+        ctx = prepare_context(
+            context_dir,
+            dockerfile=dockerfile,
+            build_args=build_args,
+            from_aliases=from_aliases,
+            present=lambda ref: image_exists(api, ref),
+        )
         tag = f"{tag_prefix}:{ctx.digest()}"
         say = progress or (lambda line: log.info("%s", line))
         with _lock(tag):
             if image_exists(api, tag):
                 return tag
             say(f"building {tag} from {ctx.root} ({len(ctx.files)} files)")
-            _run_build(api, ctx, tag, network_mode, {LABEL: "1", HASH_LABEL: tag.split(":", 1)[1], **(labels or {})},
-                       timeout_s, say)
+            _run_build(
+                api,
+                ctx,
+                tag,
+                network_mode,
+                {LABEL: "1", HASH_LABEL: tag.split(":", 1)[1], **(labels or {})},
+                timeout_s,
+                say,
+            )
         return tag
     finally:
         api.close()
 
 
-def _run_build(api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str],
-               timeout_s: float | None, say: Callable[[str], None]) -> None:
+def _run_build(
+    api: Any,
+    ctx: BuildContext,
+    tag: str,
+    network_mode: str | None,
+    labels: dict[str, str],
+    timeout_s: float | None,
+    say: Callable[[str], None],
+) -> None:
     started = time.monotonic()
     step, instruction = "", ""
     output: list[str] = []
     timed_out = threading.Event()
     watchdog = None
     if timeout_s:
+
         def expire() -> None:
             timed_out.set()
             api.close()  # the engine cancels a build whose client went away
@@ -266,10 +325,16 @@ def _run_build(api: Any, ctx: BuildContext, tag: str, network_mode: str | None, 
         raise
     except Exception as exc:  # noqa: BLE001 — connection cut (timeout) or engine failure
         if timed_out.is_set():
-            raise ImageBuildError(f"building {ctx.root} did not finish within the build timeout of {timeout_s:g} s "
-                                  f"(at {step or 'the start'}: {instruction})",
-                                  details={"context": str(ctx.root), "step": step, "instruction": instruction,
-                                           "output": "\n".join(output)}) from exc
+            raise ImageBuildError(
+                f"building {ctx.root} did not finish within the build timeout of {timeout_s:g} s "
+                f"(at {step or 'the start'}: {instruction})",
+                details={
+                    "context": str(ctx.root),
+                    "step": step,
+                    "instruction": instruction,
+                    "output": "\n".join(output),
+                },
+            ) from exc
         raise _failure(ctx, step, instruction, output, f"{type(exc).__name__}: {exc}") from exc
     finally:
         if watchdog is not None:
@@ -284,14 +349,23 @@ def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], 
     hint = ""
     if instruction.upper().startswith("FROM") or _PULL_FAILURE.search(message):
         bases = ", ".join(base_images(ctx.dockerfile_text, dict(ctx.build_args))) or "?"
-        hint = (f"\nThe base image ({bases}) is not on this Docker engine and could not be pulled. Offline: load it "
-                "(docker load -i image.tar), tag a local image under that name (docker tag envgym-base:bookworm NAME), "
-                "or map base images with the setting docker.from_aliases, e.g. "
-                "--set 'docker.from_aliases={\"*\": \"envgym-base:bookworm\"}' (see docs/terminal.md).")
+        hint = (
+            f"\nThe base image ({bases}) is not on this Docker engine and could not be pulled. Offline: load it "
+            "(docker load -i image.tar), tag a local image under that name (docker tag envgym-base:bookworm NAME), "
+            "or map base images with the setting docker.from_aliases, e.g. "
+            '--set \'docker.from_aliases={"*": "envgym-base:bookworm"}\' (see docs/terminal.md).'
+        )
     tail = "\n".join(output[-15:])
-    return ImageBuildError(f"building the image of {ctx.root} failed{where}: {message}" + (f"\n{tail}" if tail else "") + hint,
-                           details={"context": str(ctx.root), "step": step, "instruction": instruction,
-                                    "output": "\n".join(output), "error": message})
+    return ImageBuildError(
+        f"building the image of {ctx.root} failed{where}: {message}" + (f"\n{tail}" if tail else "") + hint,
+        details={
+            "context": str(ctx.root),
+            "step": step,
+            "instruction": instruction,
+            "output": "\n".join(output),
+            "error": message,
+        },
+    )
 
 
 def remove_images(tag_prefix: str = TAG_PREFIX, base_url: str | None = None) -> list[str]:

@@ -34,16 +34,35 @@ RUNTIME_MOUNT = "/.envgym-python"
 IMAGE = "envgym-runtime"
 LABEL = "envgym.runtime"
 # Parts of the standard library the command server never imports (about half of its size).
-SKIP = {"test", "idlelib", "tkinter", "turtledemo", "ensurepip", "lib2to3", "pydoc_data", "site-packages",
-        "dist-packages", "__phello__", "config-3.11-x86_64-linux-gnu"}
+SKIP = {
+    "test",
+    "idlelib",
+    "tkinter",
+    "turtledemo",
+    "ensurepip",
+    "lib2to3",
+    "pydoc_data",
+    "site-packages",
+    "dist-packages",
+    "__phello__",
+    "config-3.11-x86_64-linux-gnu",
+}
 _lock = threading.Lock()
 _volumes: dict[str, str] = {}
 
 
 def server_argv(source: str, *args: str) -> list[str]:
     """``python3 -c source args`` through the bundled loader and interpreter."""
-    return [f"{RUNTIME_MOUNT}/lib/ld.so", "--library-path", f"{RUNTIME_MOUNT}/lib", f"{RUNTIME_MOUNT}/bin/python3",
-            "-s", "-c", source, *args]
+    return [
+        f"{RUNTIME_MOUNT}/lib/ld.so",
+        "--library-path",
+        f"{RUNTIME_MOUNT}/lib",
+        f"{RUNTIME_MOUNT}/bin/python3",
+        "-s",
+        "-c",
+        source,
+        *args,
+    ]
 
 
 def _ldd(path: Path) -> dict[str, Path]:
@@ -94,7 +113,9 @@ def _context(members: dict[str, Path]) -> tuple[bytes, str]:
             info = tar.gettarinfo(str(path), arcname=f"bundle/{name}")
             info.uid = info.gid = 0
             info.uname = info.gname = ""
-            info.mode = 0o755 if name in ("bin/python3", "lib/ld.so") or name.endswith(".so") or ".so." in name else 0o644
+            info.mode = (
+                0o755 if name in ("bin/python3", "lib/ld.so") or name.endswith(".so") or ".so." in name else 0o644
+            )
             with open(path, "rb") as fh:
                 tar.addfile(info, fh)
     return buf.getvalue(), key.hexdigest()[:16]
@@ -108,7 +129,9 @@ def ensure_volume(client: Any) -> str:
         if engine in _volumes:
             return _volumes[engine]
         members = bundle_members()
-        probe = hashlib.sha256(repr(sorted((n, p.stat().st_size, int(p.stat().st_mtime)) for n, p in members.items())).encode())
+        probe = hashlib.sha256(
+            repr(sorted((n, p.stat().st_size, int(p.stat().st_mtime)) for n, p in members.items())).encode()
+        )
         key = probe.hexdigest()[:16]
         tag, volume = f"{IMAGE}:{key}", f"envgym-runtime-{key}"
         try:
@@ -120,15 +143,22 @@ def ensure_volume(client: Any) -> str:
                 client.images.get(tag)
             except Exception:  # noqa: BLE001 — not built yet
                 context, _ = _context(members)
-                for chunk in client.api.build(fileobj=io.BytesIO(context), custom_context=True, tag=tag, rm=True,
-                                              decode=True, labels={LABEL: "1"}):
+                for chunk in client.api.build(
+                    fileobj=io.BytesIO(context), custom_context=True, tag=tag, rm=True, decode=True, labels={LABEL: "1"}
+                ):
                     if "error" in chunk:
                         raise SandboxError(str(chunk["error"]).strip())
                 client.images.get(tag)
             client.volumes.create(volume, labels={LABEL: "1"})
             # A container mounting an empty volume copies the image's files at that path into it.
-            client.containers.run(tag, server_argv("pass"), volumes={volume: {"bind": RUNTIME_MOUNT, "mode": "rw"}},
-                                  remove=True, network_mode="none", labels={LABEL: "1"})
+            client.containers.run(
+                tag,
+                server_argv("pass"),
+                volumes={volume: {"bind": RUNTIME_MOUNT, "mode": "rw"}},
+                remove=True,
+                network_mode="none",
+                labels={LABEL: "1"},
+            )
         except Exception as exc:  # noqa: BLE001
             raise SandboxError(f"could not prepare envgym's Python runtime volume for containers: {exc}") from exc
         _volumes[engine] = volume

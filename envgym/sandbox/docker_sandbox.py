@@ -56,16 +56,18 @@ _AGENT_SOURCE = (Path(__file__).with_name("container_agent.py")).read_text()
 # and SIGSTOP included; Python's SIGINT handler is taken away), so a command running as root cannot
 # take the container down with `kill -KILL -1`; with Docker's init, the main command would be its
 # child, and killing that ends the container.
-MAIN_PROCESS = ("import os, signal\n"
-                "signal.signal(signal.SIGINT, signal.SIG_DFL)  # no handler: the kernel drops it for an init\n"
-                "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])\n"
-                "while True:\n"
-                "    try:\n"
-                "        while os.waitpid(-1, os.WNOHANG)[0]:\n"
-                "            pass\n"
-                "    except ChildProcessError:\n"
-                "        pass\n"
-                "    signal.sigtimedwait([signal.SIGCHLD], 60)\n")
+MAIN_PROCESS = (
+    "import os, signal\n"
+    "signal.signal(signal.SIGINT, signal.SIG_DFL)  # no handler: the kernel drops it for an init\n"
+    "signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])\n"
+    "while True:\n"
+    "    try:\n"
+    "        while os.waitpid(-1, os.WNOHANG)[0]:\n"
+    "            pass\n"
+    "    except ChildProcessError:\n"
+    "        pass\n"
+    "    signal.sigtimedwait([signal.SIGCHLD], 60)\n"
+)
 # Capabilities the root command server needs to demote to uid 1000 and to kill that user's processes;
 # everything else of Docker's default set is dropped. Commands themselves run with no capabilities.
 _KEEP_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
@@ -144,16 +146,20 @@ class _Channel:
                     if fut is not None and not fut.done():
                         fut.set_result(reply)
         except (EOFError, OSError, ValueError) as exc:
-            self.broken = "the container's command server went away (container stopped or killed)" \
-                if isinstance(exc, (EOFError, OSError)) else f"garbled reply from the container: {exc}"
+            self.broken = (
+                "the container's command server went away (container stopped or killed)"
+                if isinstance(exc, (EOFError, OSError))
+                else f"garbled reply from the container: {exc}"
+            )
         with self._waiters_lock:
             waiters, self._waiters = list(self._waiters.values()), {}
         for fut in waiters:
             if not fut.done():
                 fut.set_exception(SandboxError(self.broken or "connection closed"))
 
-    async def request(self, payload: dict[str, Any], timeout: float,
-                      partial: list[bytearray] | None = None) -> dict[str, Any]:
+    async def request(
+        self, payload: dict[str, Any], timeout: float, partial: list[bytearray] | None = None
+    ) -> dict[str, Any]:
         """The reply to ``payload``; ``partial`` ([stdout, stderr]) collects the output the server
         streams while an exec runs (image mode), which stays there if the server is lost."""
         if self.broken:
@@ -227,8 +233,11 @@ class DockerSandbox(Sandbox):
         if on and self.spec.network == "none":
             raise SandboxError("this container was created without a network and cannot be connected")
         api = self.provider._docker().api
-        await asyncio.to_thread(api.connect_container_to_network if on else api.disconnect_container_from_network,
-                                self.container.id, "bridge")
+        await asyncio.to_thread(
+            api.connect_container_to_network if on else api.disconnect_container_from_network,
+            self.container.id,
+            "bridge",
+        )
         self.networked = on
 
     @property
@@ -264,10 +273,17 @@ class DockerSandbox(Sandbox):
         if payload["op"] == "exec":
             # As bwrap answers an exec whose supervisor was killed: the command was killed.
             note = f"\nenvgym: {why}; the command was killed\n".encode()
-            out, err = (bytes(b[:self.spec.output_bytes]) for b in partial)
-            return {"ok": True, "exit_code": 137, "signal": 9, "timed_out": False, "truncated": False,
-                    "duration_s": 0.0, "stdout": base64.b64encode(out).decode(),
-                    "stderr": base64.b64encode(err + note).decode()}
+            out, err = (bytes(b[: self.spec.output_bytes]) for b in partial)
+            return {
+                "ok": True,
+                "exit_code": 137,
+                "signal": 9,
+                "timed_out": False,
+                "truncated": False,
+                "duration_s": 0.0,
+                "stdout": base64.b64encode(out).decode(),
+                "stderr": base64.b64encode(err + note).decode(),
+            }
         return await self._channel.request(payload, timeout)
 
     async def _server_taken_down(self, channel: "_Channel") -> str | None:
@@ -276,8 +292,7 @@ class DockerSandbox(Sandbox):
         root = self.user in ("root", "0") or self.user.split(":")[0] in ("root", "0")
         if not (root and (self.spec.keep_image_files or self.spec.image_defaults) and channel.exec_id):
             return None
-        return await asyncio.to_thread(server_taken_down, self.provider._docker().api, self.container,
-                                       channel.exec_id)
+        return await asyncio.to_thread(server_taken_down, self.provider._docker().api, self.container, channel.exec_id)
 
     async def _restart_server(self, lost: "_Channel") -> None:
         """A new command server in place of ``lost`` (once, however many requests saw it go), started
@@ -300,17 +315,34 @@ class DockerSandbox(Sandbox):
         if self.provider.exec_mode == "exec":
             return await self._exec_per_command(cmd, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
         data = stdin.encode() if isinstance(stdin, str) else stdin
-        reply = await self._request({
-            "op": "exec", "argv": self._argv(cmd), "cwd": cwd or self.spec.workdir, "env": self._env(env),
-            "user": self.user, "inherit_env": self.spec.image_defaults,
-            "timeout": timeout, "output_bytes": self.spec.output_bytes,
-            "stdin": base64.b64encode(data).decode() if data is not None else None,
-            "limits": {"cpu_seconds": self.spec.cpu_seconds, "max_file_mb": self.spec.max_file_mb,
-                       "memory_mb": self.spec.memory_mb},
-        }, timeout + 30)
-        return ExecResult(exit_code=reply["exit_code"], stdout=base64.b64decode(reply["stdout"]).decode("utf-8", "replace"),
-                          stderr=base64.b64decode(reply["stderr"]).decode("utf-8", "replace"), timed_out=reply["timed_out"],
-                          truncated=reply["truncated"], duration_s=reply["duration_s"], killed_by_signal=reply.get("signal"))
+        reply = await self._request(
+            {
+                "op": "exec",
+                "argv": self._argv(cmd),
+                "cwd": cwd or self.spec.workdir,
+                "env": self._env(env),
+                "user": self.user,
+                "inherit_env": self.spec.image_defaults,
+                "timeout": timeout,
+                "output_bytes": self.spec.output_bytes,
+                "stdin": base64.b64encode(data).decode() if data is not None else None,
+                "limits": {
+                    "cpu_seconds": self.spec.cpu_seconds,
+                    "max_file_mb": self.spec.max_file_mb,
+                    "memory_mb": self.spec.memory_mb,
+                },
+            },
+            timeout + 30,
+        )
+        return ExecResult(
+            exit_code=reply["exit_code"],
+            stdout=base64.b64decode(reply["stdout"]).decode("utf-8", "replace"),
+            stderr=base64.b64decode(reply["stderr"]).decode("utf-8", "replace"),
+            timed_out=reply["timed_out"],
+            truncated=reply["truncated"],
+            duration_s=reply["duration_s"],
+            killed_by_signal=reply.get("signal"),
+        )
 
     async def _exec_per_command(self, cmd, *, stdin, timeout, cwd, env) -> ExecResult:
         """One ``docker exec`` per command (the slower path, kept to measure against)."""
@@ -322,31 +354,49 @@ class DockerSandbox(Sandbox):
 
         def run() -> Any:
             user = "1000:1000" if self.user == "sandbox" else self.user
-            return self.container.exec_run(["bash", "-c", inner], user=user, workdir=cwd or self.spec.workdir,
-                                           environment=self._env(env), demux=True)
+            return self.container.exec_run(
+                ["bash", "-c", inner],
+                user=user,
+                workdir=cwd or self.spec.workdir,
+                environment=self._env(env),
+                demux=True,
+            )
 
         result = await asyncio.to_thread(run)
         await self.kill_all()
         out, err = result.output
         out, err = out or b"", err or b""
         cap = self.spec.output_bytes
-        return ExecResult(exit_code=124 if result.exit_code == 137 else result.exit_code,
-                          stdout=out[:cap].decode("utf-8", "replace"), stderr=err[:cap].decode("utf-8", "replace"),
-                          timed_out=result.exit_code == 137, truncated=len(out) > cap or len(err) > cap,
-                          duration_s=time.monotonic() - started)
+        return ExecResult(
+            exit_code=124 if result.exit_code == 137 else result.exit_code,
+            stdout=out[:cap].decode("utf-8", "replace"),
+            stderr=err[:cap].decode("utf-8", "replace"),
+            timed_out=result.exit_code == 137,
+            truncated=len(out) > cap or len(err) > cap,
+            duration_s=time.monotonic() - started,
+        )
 
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
         raw = data.encode() if isinstance(data, str) else data
-        await self._request({"op": "write", "path": path, "data": base64.b64encode(raw).decode(), "mode": mode,
-                             "user": self.user}, 60)
+        await self._request(
+            {"op": "write", "path": path, "data": base64.b64encode(raw).decode(), "mode": mode, "user": self.user}, 60
+        )
 
     async def read_file(self, path: str, max_bytes: int | None = None) -> bytes:
         reply = await self._request({"op": "read", "path": path, "max_bytes": max_bytes}, 60)
         return base64.b64decode(reply["data"])
 
     async def install_trusted(self, name: str, tar_gz: bytes, exec_only: dict[str, str] | None = None) -> str:
-        reply = await self._request({"op": "trusted_install", "name": name, "data": base64.b64encode(tar_gz).decode(),
-                                     "exec_only": dict(exec_only or {}), "user": self.user}, 120)
+        reply = await self._request(
+            {
+                "op": "trusted_install",
+                "name": name,
+                "data": base64.b64encode(tar_gz).decode(),
+                "exec_only": dict(exec_only or {}),
+                "user": self.user,
+            },
+            120,
+        )
         return reply["path"]
 
     async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
@@ -383,15 +433,25 @@ class DockerProvider(SandboxProvider):
     name = "docker"
     isolated = True
 
-    def __init__(self, image: str = DEFAULT_IMAGE, warm_pool: int = 0, reuse: bool = False,
-                 exec_mode: Literal["server", "exec"] = "server", cpus: float = 1.0, base_url: str | None = None,
-                 pool_shapes: int = 4) -> None:
+    def __init__(
+        self,
+        image: str = DEFAULT_IMAGE,
+        warm_pool: int = 0,
+        reuse: bool = False,
+        exec_mode: Literal["server", "exec"] = "server",
+        cpus: float = 1.0,
+        base_url: str | None = None,
+        pool_shapes: int = 4,
+    ) -> None:
         self.image = image
         self.warm_pool = int(warm_pool)
         if reuse:
-            warnings.warn("the docker provider's reuse option was removed and is ignored: a closed container is "
-                          "removed (a wiped one keeps its PID counter and POSIX message queues, so it would "
-                          "carry state from one sandbox to the next)", stacklevel=2)
+            warnings.warn(
+                "the docker provider's reuse option was removed and is ignored: a closed container is "
+                "removed (a wiped one keeps its PID counter and POSIX message queues, so it would "
+                "carry state from one sandbox to the next)",
+                stacklevel=2,
+            )
         self.exec_mode = exec_mode
         self.cpus = float(cpus)
         self.base_url = base_url
@@ -513,24 +573,42 @@ class DockerProvider(SandboxProvider):
             # mounts with one tmpfs, and the budget is what the spec promises for both together.
             work_mb = max(4, spec.disk_mb * 3 // 4)
             tmp_mb = max(4, spec.disk_mb - work_mb)
-            tmpfs = {spec.workdir: f"size={work_mb}m,uid=1000,gid=1000,mode=0755,exec", "/tmp": f"size={tmp_mb}m,mode=1777,exec"}
+            tmpfs = {
+                spec.workdir: f"size={work_mb}m,uid=1000,gid=1000,mode=0755,exec",
+                "/tmp": f"size={tmp_mb}m,mode=1777,exec",
+            }
             if spec.keep_image_files:  # the image's repository stays where it is, on a writable root
                 tmpfs = {"/tmp": f"size={spec.disk_mb}m,mode=1777,exec"}
             tmpfs[TRUSTED_MOUNT] = f"size={spec.disk_mb}m,mode=0711,exec"  # the verifier's place (trusted.py)
             extra = {"cap_drop": ["ALL"], "cap_add": _KEEP_CAPS, "security_opt": ["no-new-privileges"]}
-        return dict(labels={LABEL: "1", OWNER_LABEL: self.owner}, mem_limit=f"{spec.memory_mb}m",
-                    memswap_limit=f"{spec.memory_mb}m", pids_limit=spec.max_processes + 3,
-                    nano_cpus=int((spec.cpus or self.cpus) * 1e9), read_only=not (spec.keep_image_files or spec.image_defaults),
-                    init=False, user="0:0", tmpfs=tmpfs, stop_signal="SIGKILL", **extra)
+        return dict(
+            labels={LABEL: "1", OWNER_LABEL: self.owner},
+            mem_limit=f"{spec.memory_mb}m",
+            memswap_limit=f"{spec.memory_mb}m",
+            pids_limit=spec.max_processes + 3,
+            nano_cpus=int((spec.cpus or self.cpus) * 1e9),
+            read_only=not (spec.keep_image_files or spec.image_defaults),
+            init=False,
+            user="0:0",
+            tmpfs=tmpfs,
+            stop_signal="SIGKILL",
+            **extra,
+        )
 
     def _start_container(self, spec: SandboxSpec) -> DockerSandbox:
         client = self._docker()
         image = self.build_image(spec.build_context) if spec.build_context else (spec.image or self.image)
         try:
             container = client.containers.run(
-                image, entrypoint=self.server_argv(spec, MAIN_PROCESS), command=[], detach=True,
-                network_mode="none" if spec.network == "none" else "bridge", working_dir=spec.workdir,
-                environment={}, **self._run_options(spec))
+                image,
+                entrypoint=self.server_argv(spec, MAIN_PROCESS),
+                command=[],
+                detach=True,
+                network_mode="none" if spec.network == "none" else "bridge",
+                working_dir=spec.workdir,
+                environment={},
+                **self._run_options(spec),
+            )
         except Exception as exc:  # noqa: BLE001
             raise SandboxError(f"could not start a container from {image!r}: {exc}") from exc
         try:
@@ -555,14 +633,22 @@ class DockerProvider(SandboxProvider):
         # commands then go through a per-command `docker exec`.
         try:
             if spec.keep_image_files and spec.user == "sandbox" and not spec.image_defaults:
-                chown = client.api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")["Id"]
+                chown = client.api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")[
+                    "Id"
+                ]
                 out = client.api.exec_start(chown)
                 if client.api.exec_inspect(chown)["ExitCode"] != 0:
                     raise SandboxError(f"chown of {spec.workdir} failed: {out.decode(errors='replace')[:300]}")
             channel = self.start_server(container, spec)
         except Exception as exc:  # noqa: BLE001
-            hint = "" if spec.image_defaults else (". envgym's docker provider runs commands through a small Python "
-                                                   "program, so the image needs python3 (>= 3.7) on its PATH")
+            hint = (
+                ""
+                if spec.image_defaults
+                else (
+                    ". envgym's docker provider runs commands through a small Python "
+                    "program, so the image needs python3 (>= 3.7) on its PATH"
+                )
+            )
             raise SandboxError(f"the command server did not start in {image!r}: {exc}{hint}") from exc
         box = DockerSandbox(self, spec, container, channel)
         if spec.user == "image":

@@ -19,7 +19,7 @@ def start_time(pid: int) -> str | None:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return None
-    return stat[stat.rfind(b")") + 2:].split()[19].decode()
+    return stat[stat.rfind(b")") + 2 :].split()[19].decode()
 
 
 def process_alive(pid: int, started: str | None = None) -> bool:

@@ -55,7 +55,9 @@ class ProcessSandbox(Sandbox):
             raise SandboxError(f"the process sandbox only maps {self.spec.workdir} and /tmp, not {path!r}")
         full = (base / rel).resolve()
         if not full.is_relative_to(base.resolve()):
-            raise SandboxError(f"path {path!r} leaves the sandbox's {'workspace' if base is self.workspace else '/tmp'}")
+            raise SandboxError(
+                f"path {path!r} leaves the sandbox's {'workspace' if base is self.workspace else '/tmp'}"
+            )
         return full
 
     async def exec(self, cmd, *, stdin=None, timeout=None, cwd=None, env=None) -> ExecResult:
@@ -69,9 +71,15 @@ class ProcessSandbox(Sandbox):
         self._spawning.add(spawned)
         try:
             return await run_process(
-                argv, stdin=stdin, timeout=timeout or self.spec.wall_timeout_s, cwd=str(workdir), env=run_env,
-                output_bytes=self.spec.output_bytes, preexec_fn=rlimit_preexec(self.spec, nproc=False),
-                track=self._pgids, spawned=spawned,
+                argv,
+                stdin=stdin,
+                timeout=timeout or self.spec.wall_timeout_s,
+                cwd=str(workdir),
+                env=run_env,
+                output_bytes=self.spec.output_bytes,
+                preexec_fn=rlimit_preexec(self.spec, nproc=False),
+                track=self._pgids,
+                spawned=spawned,
             )
         except (FileNotFoundError, PermissionError) as exc:
             if not workdir.is_dir():

@@ -92,10 +92,19 @@ class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):
             self.exited.set_result(None)
 
 
-async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: float, cwd: str | None,
-                      env: dict[str, str], output_bytes: int, preexec_fn: Callable[[], None] | None = None,
-                      track: set[int] | None = None, pass_fds: tuple[int, ...] = (),
-                      spawned: asyncio.Future[None] | None = None) -> ExecResult:
+async def run_process(
+    argv: list[str],
+    *,
+    stdin: str | bytes | None,
+    timeout: float,
+    cwd: str | None,
+    env: dict[str, str],
+    output_bytes: int,
+    preexec_fn: Callable[[], None] | None = None,
+    track: set[int] | None = None,
+    pass_fds: tuple[int, ...] = (),
+    spawned: asyncio.Future[None] | None = None,
+) -> ExecResult:
     """Run ``argv`` in a new session (its own process group), kill the group on timeout.
     ``track`` gets the group's id while it runs; ``spawned`` resolves once it is in ``track`` (or the
     start failed), so a caller that kills tracked groups can wait for commands still starting."""
@@ -103,10 +112,16 @@ async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: fl
     loop = asyncio.get_running_loop()
     try:
         transport, protocol = await loop.subprocess_exec(
-            lambda: _ExitAwareProtocol(loop), *argv,
+            lambda: _ExitAwareProtocol(loop),
+            *argv,
             stdin=asyncio.subprocess.PIPE if stdin is not None else asyncio.subprocess.DEVNULL,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE, cwd=cwd, env=env,
-            start_new_session=True, preexec_fn=preexec_fn, pass_fds=pass_fds,
+            stdout=asyncio.subprocess.PIPE,
+            stderr=asyncio.subprocess.PIPE,
+            cwd=cwd,
+            env=env,
+            start_new_session=True,
+            preexec_fn=preexec_fn,
+            pass_fds=pass_fds,
         )
         proc = asyncio.subprocess.Process(transport, protocol, loop)
         pgid = proc.pid
@@ -155,7 +170,11 @@ async def run_process(argv: list[str], *, stdin: str | bytes | None, timeout: fl
     if timed_out:
         code = 124
     return ExecResult(
-        exit_code=code, stdout=out.decode("utf-8", "replace"), stderr=err.decode("utf-8", "replace"),
-        timed_out=timed_out, truncated=out_trunc or err_trunc, duration_s=time.monotonic() - started,
+        exit_code=code,
+        stdout=out.decode("utf-8", "replace"),
+        stderr=err.decode("utf-8", "replace"),
+        timed_out=timed_out,
+        truncated=out_trunc or err_trunc,
+        duration_s=time.monotonic() - started,
         killed_by_signal=signal_no,
     )

@@ -70,8 +70,10 @@ def _base_dir() -> Path:
         pass
     info = os.lstat(HOST_BASE)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
-        raise SandboxError(f"{HOST_BASE} is not a directory owned by this user and writable by nobody else; "
-                           "remove it (another user may have planted it)")
+        raise SandboxError(
+            f"{HOST_BASE} is not a directory owned by this user and writable by nobody else; "
+            "remove it (another user may have planted it)"
+        )
     os.chmod(HOST_BASE, 0o711)
     return HOST_BASE
 
@@ -179,7 +181,7 @@ class HostTrustedArea:
         prefix = self.mount.rstrip("/") + "/"
         if not path.startswith(prefix):
             raise SandboxError(f"{path!r} is not under the trusted root {self.mount}")
-        parts = [p for p in path[len(prefix):].split("/") if p]
+        parts = [p for p in path[len(prefix) :].split("/") if p]
         if not parts or any(p in (".", "..") for p in parts):
             raise SandboxError(f"bad trusted path {path!r}")
         return parts

@@ -8,11 +8,26 @@ Example (a plugin's own test):
 ``check_adversary`` (docs/adversary.md) attacks every task with the ``adversary`` agent.
 """
 
-from envgym.testing.conformance import (CHECKS, CheckFailure, CheckReport, check_environment, check_environment_async,
-                                        check_tool)
+from envgym.testing.conformance import (
+    CHECKS,
+    CheckFailure,
+    CheckReport,
+    check_environment,
+    check_environment_async,
+    check_tool,
+)
 
-__all__ = ["CHECKS", "AdversaryReport", "CheckFailure", "CheckReport", "check_adversary", "check_adversary_async",
-           "check_environment", "check_environment_async", "check_tool"]
+__all__ = [
+    "CHECKS",
+    "AdversaryReport",
+    "CheckFailure",
+    "CheckReport",
+    "check_adversary",
+    "check_adversary_async",
+    "check_environment",
+    "check_environment_async",
+    "check_tool",
+]
 _ADVERSARY = ("AdversaryReport", "check_adversary", "check_adversary_async")
 
 

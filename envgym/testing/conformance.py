@@ -51,8 +51,18 @@ from envgym.environment import Environment
 from envgym.envs import EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
 from envgym.loop import EpisodeRecord, run_episode
-from envgym.protocol import (Action, EpisodeStatus, Grade, Observation, ResetResult, SkippedTask, StepResult, SuiteInfo,
-                             Task, Tool)
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    Grade,
+    Observation,
+    ResetResult,
+    SkippedTask,
+    StepResult,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
 from envgym.sync import LoopThread
 
@@ -110,8 +120,10 @@ class CheckReport:
         return [(c, self.passed[c], self.failed[c]) for c in CHECKS]
 
     def summary(self) -> str:
-        lines = [f"{self.env_id}: {self.tasks_checked} tasks in {', '.join(self.suites) or 'no suites'} "
-                 f"— {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s)"]
+        lines = [
+            f"{self.env_id}: {self.tasks_checked} tasks in {', '.join(self.suites) or 'no suites'} "
+            f"— {'OK' if self.ok else 'FAILED'} ({self.duration_s:.1f}s)"
+        ]
         lines += [f"  {c:<10} passed {p:>5}  failed {f:>5}" for c, p, f in self.rows()]
         if self.tasks_checked == 0:
             lines.append("  no tasks were checked")
@@ -183,9 +195,9 @@ def _child_processes() -> dict[int, str]:
         except OSError:
             continue
         name_end = stat.rfind(")")
-        fields = stat[name_end + 2:].split()
+        fields = stat[name_end + 2 :].split()
         if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":
-            found[int(entry.name)] = stat[stat.find("(") + 1:name_end]
+            found[int(entry.name)] = stat[stat.find("(") + 1 : name_end]
     return found
 
 
@@ -206,7 +218,9 @@ def _jsonschema() -> Any:
     try:
         import jsonschema
     except ImportError:
-        raise ImportError("the conformance kit validates tool schemas with jsonschema: pip install 'envgym[check]'") from None
+        raise ImportError(
+            "the conformance kit validates tool schemas with jsonschema: pip install 'envgym[check]'"
+        ) from None
     return jsonschema
 
 
@@ -403,16 +417,23 @@ def _targets(env_id: str) -> list[tuple[EnvRef, list[Task]]]:
     return [(ref, ref.tasks()) for ref in refs]
 
 
-async def check_environment_async(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
-                                  context: EnvContext | None = None, concurrency: int = 4,
-                                  progress: bool = False) -> CheckReport:
+async def check_environment_async(
+    env_id: str,
+    *,
+    sandbox: str | None = None,
+    limit: int | None = None,
+    context: EnvContext | None = None,
+    concurrency: int = 4,
+    progress: bool = False,
+) -> CheckReport:
     """The async form of ``check_environment``."""
     started = time.monotonic()
     report = CheckReport(env_id=env_id)
     targets = _targets(env_id)
     base = context or EnvContext()
-    ctx = _TrackingContext(sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options),
-                           settings=dict(base.settings))
+    ctx = _TrackingContext(
+        sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
+    )
     jobs: list[_Job] = []
     for ref, tasks in targets:
         env_name = f"{ref.family}/{ref.suite}"
@@ -452,8 +473,13 @@ async def check_environment_async(env_id: str, *, sandbox: str | None = None, li
     if private_tmp is not None:
         leftovers = await _settled(lambda: sorted(p.name for p in private_tmp.iterdir()))
         shutil.rmtree(private_tmp, ignore_errors=True)
-    new_children = await _settled(lambda: sorted(f"{pid} ({name})" for pid, name in _child_processes().items()
-                                                 if pid not in children_before and pid not in bounded.worker_pids()))
+    new_children = await _settled(
+        lambda: sorted(
+            f"{pid} ({name})"
+            for pid, name in _child_processes().items()
+            if pid not in children_before and pid not in bounded.worker_pids()
+        )
+    )
     problems = [f"temporary files left behind after close: {', '.join(leftovers[:10])}"] if leftovers else []
     problems += [f"child processes still running after close: {', '.join(new_children[:10])}"] if new_children else []
     report.record("close", env_id, None, problems)
@@ -482,8 +508,14 @@ async def release(boxes: list[Sandbox]) -> None:
                 pass
 
 
-async def run_all(items: Sequence[Any], run_one: Callable[[Any], Awaitable[None]], *, concurrency: int, progress: bool,
-                  description: str) -> None:
+async def run_all(
+    items: Sequence[Any],
+    run_one: Callable[[Any], Awaitable[None]],
+    *,
+    concurrency: int,
+    progress: bool,
+    description: str,
+) -> None:
     """``run_one`` on every item, at most ``concurrency`` at once, with a progress bar on stderr."""
     limiter = asyncio.Semaphore(max(1, concurrency))
     bar = None
@@ -491,8 +523,14 @@ async def run_all(items: Sequence[Any], run_one: Callable[[Any], Awaitable[None]
         from rich.console import Console
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       console=Console(stderr=True), transient=True)
+        bar = Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=Console(stderr=True),
+            transient=True,
+        )
         bar.start()
         bar_task = bar.add_task(description, total=len(items))
 
@@ -510,12 +548,24 @@ async def run_all(items: Sequence[Any], run_one: Callable[[Any], Awaitable[None]
 
 
 async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, concurrency: int, progress: bool) -> None:
-    await run_all(jobs, lambda job: _run_job(job, ctx, report), concurrency=concurrency, progress=progress,
-                  description=f"checking {report.env_id}")
+    await run_all(
+        jobs,
+        lambda job: _run_job(job, ctx, report),
+        concurrency=concurrency,
+        progress=progress,
+        description=f"checking {report.env_id}",
+    )
 
 
-def check_environment(env_id: str, *, sandbox: str | None = None, limit: int | None = None,
-                      context: EnvContext | None = None, concurrency: int = 4, progress: bool = False) -> CheckReport:
+def check_environment(
+    env_id: str,
+    *,
+    sandbox: str | None = None,
+    limit: int | None = None,
+    context: EnvContext | None = None,
+    concurrency: int = 4,
+    progress: bool = False,
+) -> CheckReport:
     """Run the conformance kit on ``env_id`` (a family: every suite; ``family/suite``; or
     ``family/suite.task``). ``limit`` caps the tasks per suite; ``sandbox`` picks the provider.
     Works from synchronous code and from inside a running event loop (it uses its own loop thread).
@@ -526,7 +576,10 @@ def check_environment(env_id: str, *, sandbox: str | None = None, limit: int | N
     """
     loop = LoopThread("envgym-check")
     try:
-        return loop.run(check_environment_async(env_id, sandbox=sandbox, limit=limit, context=context,
-                                                concurrency=concurrency, progress=progress))
+        return loop.run(
+            check_environment_async(
+                env_id, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=progress
+            )
+        )
     finally:
         loop.stop()

@@ -36,26 +36,76 @@ __all__ = ["LocalModel", "tiny_tokenizer", "tiny_model", "FAMILIES", "chat_templ
 # Chat-template families the tests and benchmarks use: template file in TRL's package, special
 # tokens, end-of-turn token, tool parser, template keyword arguments, and how tool results are shown.
 FAMILIES: dict[str, dict[str, Any]] = {
-    "qwen2_5": {"template": "qwen2_5", "bos": None, "eos": "<|im_end|>", "parser": "hermes", "kwargs": {}, "tool_role": "tool"},
-    "qwen3": {"template": "qwen3", "bos": None, "eos": "<|im_end|>", "parser": "hermes", "kwargs": {}, "tool_role": "tool"},
-    "qwen3_nothink": {"template": "qwen3", "bos": None, "eos": "<|im_end|>", "parser": "hermes",
-                      "kwargs": {"enable_thinking": False}, "tool_role": "tool"},
-    "llama3_2": {"template": "llama3_2", "bos": "<|begin_of_text|>", "eos": "<|eot_id|>", "parser": "llama3_json",
-                 "kwargs": {}, "tool_role": "tool"},
-    "gemma3": {"template": "gemma3", "bos": "<bos>", "eos": "<end_of_turn>", "parser": "json", "kwargs": {}, "tool_role": "user"},
+    "qwen2_5": {
+        "template": "qwen2_5",
+        "bos": None,
+        "eos": "<|im_end|>",
+        "parser": "hermes",
+        "kwargs": {},
+        "tool_role": "tool",
+    },
+    "qwen3": {
+        "template": "qwen3",
+        "bos": None,
+        "eos": "<|im_end|>",
+        "parser": "hermes",
+        "kwargs": {},
+        "tool_role": "tool",
+    },
+    "qwen3_nothink": {
+        "template": "qwen3",
+        "bos": None,
+        "eos": "<|im_end|>",
+        "parser": "hermes",
+        "kwargs": {"enable_thinking": False},
+        "tool_role": "tool",
+    },
+    "llama3_2": {
+        "template": "llama3_2",
+        "bos": "<|begin_of_text|>",
+        "eos": "<|eot_id|>",
+        "parser": "llama3_json",
+        "kwargs": {},
+        "tool_role": "tool",
+    },
+    "gemma3": {
+        "template": "gemma3",
+        "bos": "<bos>",
+        "eos": "<end_of_turn>",
+        "parser": "json",
+        "kwargs": {},
+        "tool_role": "user",
+    },
 }
 
 _CACHE_ARG = "past_key_values"
-_SPECIAL = ["<|im_start|>", "<|im_end|>", "<|endoftext|>", "<|begin_of_text|>", "<|end_of_text|>", "<|start_header_id|>",
-            "<|end_header_id|>", "<|eot_id|>", "<|eom_id|>", "<|python_tag|>", "<bos>", "<eos>", "<pad>", "<start_of_turn>",
-            "<end_of_turn>", "[TOOL_CALLS]"]
+_SPECIAL = [
+    "<|im_start|>",
+    "<|im_end|>",
+    "<|endoftext|>",
+    "<|begin_of_text|>",
+    "<|end_of_text|>",
+    "<|start_header_id|>",
+    "<|end_header_id|>",
+    "<|eot_id|>",
+    "<|eom_id|>",
+    "<|python_tag|>",
+    "<bos>",
+    "<eos>",
+    "<pad>",
+    "<start_of_turn>",
+    "<end_of_turn>",
+    "[TOOL_CALLS]",
+]
 _TEXT_TOKENS = ["<tool_call>", "</tool_call>", "<think>", "</think>", "<tool_response>", "</tool_response>"]
-_CORPUS = ("You are an agent solving a task in an environment. Use the tools provided when they help; when the task "
-           "is done, call the tool that submits it. Use the increment tool until the counter is 3, then call submit. "
-           'counter = 1 {"name": "increment", "arguments": {"by": 1}} {"name": "submit", "parameters": {}} Error: plain '
-           "text does nothing here system user assistant tool ipython model Cutting Knowledge Date: December 2023 Today "
-           "Date: 26 Jul 2024 Environment: ipython function type object properties description required integer string "
-           "# Tools You may call one or more functions to assist with the user query. reasoning think answer 0123456789")
+_CORPUS = (
+    "You are an agent solving a task in an environment. Use the tools provided when they help; when the task "
+    "is done, call the tool that submits it. Use the increment tool until the counter is 3, then call submit. "
+    'counter = 1 {"name": "increment", "arguments": {"by": 1}} {"name": "submit", "parameters": {}} Error: plain '
+    "text does nothing here system user assistant tool ipython model Cutting Knowledge Date: December 2023 Today "
+    "Date: 26 Jul 2024 Environment: ipython function type object properties description required integer string "
+    "# Tools You may call one or more functions to assist with the user query. reasoning think answer 0123456789"
+)
 
 
 def chat_template(name: str) -> str:
@@ -75,13 +125,18 @@ def tiny_tokenizer(family: str = "qwen2_5", vocab_size: int = 2048) -> Any:
     tok = Tokenizer(models.BPE())
     tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=_SPECIAL,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
+    trainer = trainers.BpeTrainer(
+        vocab_size=vocab_size,
+        special_tokens=_SPECIAL,
+        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
+        show_progress=False,
+    )
     # Trained on the templates' own text too, so rendered prompts are short (fast tests).
     tok.train_from_iterator([_CORPUS, *(chat_template(f["template"]) for f in FAMILIES.values())] * 2, trainer=trainer)
     tok.add_tokens(_TEXT_TOKENS)
-    hf = PreTrainedTokenizerFast(tokenizer_object=tok, eos_token=spec["eos"], pad_token="<pad>",
-                                 bos_token=spec["bos"] or None)
+    hf = PreTrainedTokenizerFast(
+        tokenizer_object=tok, eos_token=spec["eos"], pad_token="<pad>", bos_token=spec["bos"] or None
+    )
     hf.chat_template = chat_template(spec["template"])
     hf.padding_side = "left"
     return hf
@@ -93,17 +148,28 @@ def tiny_model(tokenizer: Any, *, hidden_size: int = 32, layers: int = 2, seed: 
     from transformers import Qwen2Config, Qwen2ForCausalLM
 
     torch.manual_seed(seed)
-    config = Qwen2Config(vocab_size=len(tokenizer), hidden_size=hidden_size, intermediate_size=hidden_size * 2,
-                         num_hidden_layers=layers, num_attention_heads=4, num_key_value_heads=2, max_position_embeddings=4096,
-                         tie_word_embeddings=True, pad_token_id=tokenizer.pad_token_id, eos_token_id=tokenizer.eos_token_id,
-                         bos_token_id=tokenizer.bos_token_id)
+    config = Qwen2Config(
+        vocab_size=len(tokenizer),
+        hidden_size=hidden_size,
+        intermediate_size=hidden_size * 2,
+        num_hidden_layers=layers,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        max_position_embeddings=4096,
+        tie_word_embeddings=True,
+        pad_token_id=tokenizer.pad_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        bos_token_id=tokenizer.bos_token_id,
+    )
     return Qwen2ForCausalLM(config).eval()
 
 
 def scripted_calls(tokenizer: Any, *names: str) -> Callable[[dict[str, Any], list[int]], str | None]:
     """A ``LocalModel`` script that makes the model call the tools ``names`` in order (Hermes/Qwen
     format, ended by the tokenizer's end-of-turn token), then leaves it to sample freely."""
-    replies = iter(f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>{tokenizer.eos_token}' for name in names)
+    replies = iter(
+        f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>{tokenizer.eos_token}' for name in names
+    )
     return lambda body, prompt: next(replies, None)
 
 
@@ -118,9 +184,17 @@ def _cache_arg() -> str:
 class LocalModel:
     """Serve ``model`` + ``tokenizer`` with vLLM's request and response shapes (see the module docstring)."""
 
-    def __init__(self, model: Any, tokenizer: Any, *, tool_parser: str | None = None, template_kwargs: dict[str, Any] | None = None,
-                 script: Callable[[dict[str, Any], list[int]], str | list[int] | None] | None = None, name: str = "tiny",
-                 torch_threads: int | None = 1) -> None:
+    def __init__(
+        self,
+        model: Any,
+        tokenizer: Any,
+        *,
+        tool_parser: str | None = None,
+        template_kwargs: dict[str, Any] | None = None,
+        script: Callable[[dict[str, Any], list[int]], str | list[int] | None] | None = None,
+        name: str = "tiny",
+        torch_threads: int | None = 1,
+    ) -> None:
         self.model = model
         self.tokenizer = tokenizer
         self.tool_parser = tool_parser
@@ -137,7 +211,9 @@ class LocalModel:
             torch.set_num_threads(torch_threads)
         global _CACHE_ARG
         _CACHE_ARG = _cache_arg()
-        self._lock = threading.Lock()  # one forward pass at a time (the server thread and a trainer may share the model)
+        self._lock = (
+            threading.Lock()
+        )  # one forward pass at a time (the server thread and a trainer may share the model)
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, prompt: list[int], body: dict[str, Any]) -> tuple[list[int], list[float], str]:
@@ -149,7 +225,9 @@ class LocalModel:
         forced = self.script(body, prompt) if self.script else None
         if isinstance(forced, str):
             forced = self.tokenizer.encode(forced, add_special_tokens=False)
-        generator = torch.Generator().manual_seed(int(body["seed"]) * 7919 + self.calls if body.get("seed") is not None else self.calls)
+        generator = torch.Generator().manual_seed(
+            int(body["seed"]) * 7919 + self.calls if body.get("seed") is not None else self.calls
+        )
         ids: list[int] = []
         logprobs: list[float] = []
         with self._lock, torch.no_grad():
@@ -186,19 +264,34 @@ class LocalModel:
         if any(t < 0 or t >= len(self.tokenizer) for t in prompt):
             return error_reply(400, "prompt has token ids outside the vocabulary")
         ids, logprobs, finish = self._sample(prompt, body)
-        answer = completion_response(self._text(ids, body), ids, logprobs if body.get("logprobs") is not None else None,
-                                     prompt_token_ids=prompt, finish_reason=finish,
-                                     return_token_ids=bool(body.get("return_token_ids")),
-                                     tokens_as_ids=bool(body.get("return_tokens_as_token_ids", True)), model=self.name)
+        answer = completion_response(
+            self._text(ids, body),
+            ids,
+            logprobs if body.get("logprobs") is not None else None,
+            prompt_token_ids=prompt,
+            finish_reason=finish,
+            return_token_ids=bool(body.get("return_token_ids")),
+            tokens_as_ids=bool(body.get("return_tokens_as_token_ids", True)),
+            model=self.name,
+        )
         if self.policy_version is not None:
             answer["policy_version"] = self.policy_version
         return answer
 
-    def render(self, messages: list[dict[str, Any]], tools: Any = None, add_generation_prompt: bool = True,
-               template_kwargs: dict[str, Any] | None = None) -> list[int]:
-        out = self.tokenizer.apply_chat_template(messages, tools=tools or None, tokenize=True,
-                                                 add_generation_prompt=add_generation_prompt,
-                                                 **{**self.template_kwargs, **(template_kwargs or {})})
+    def render(
+        self,
+        messages: list[dict[str, Any]],
+        tools: Any = None,
+        add_generation_prompt: bool = True,
+        template_kwargs: dict[str, Any] | None = None,
+    ) -> list[int]:
+        out = self.tokenizer.apply_chat_template(
+            messages,
+            tools=tools or None,
+            tokenize=True,
+            add_generation_prompt=add_generation_prompt,
+            **{**self.template_kwargs, **(template_kwargs or {})},
+        )
         if hasattr(out, "keys"):
             out = out["input_ids"]
         return [int(x) for x in out]
@@ -216,22 +309,34 @@ class LocalModel:
                 calls = [c.model_dump() for c in parsed.calls] or None
             except ToolCallError:
                 pass  # vLLM's parsers hand a malformed call back as plain content
-        entries: list[dict[str, Any]] = [{"token": f"token_id:{t}", "logprob": lp, "bytes": None, "top_logprobs": []}
-                                         for t, lp in zip(ids, logprobs)]
-        answer = chat_response(content, tool_calls=calls, finish_reason="tool_calls" if calls and finish == "stop" else finish,
-                               model=self.name, token_ids=ids if body.get("return_token_ids") else None,
-                               prompt_token_ids=prompt if body.get("return_token_ids") else None,
-                               logprobs=entries if body.get("logprobs") else None)
+        entries: list[dict[str, Any]] = [
+            {"token": f"token_id:{t}", "logprob": lp, "bytes": None, "top_logprobs": []} for t, lp in zip(ids, logprobs)
+        ]
+        answer = chat_response(
+            content,
+            tool_calls=calls,
+            finish_reason="tool_calls" if calls and finish == "stop" else finish,
+            model=self.name,
+            token_ids=ids if body.get("return_token_ids") else None,
+            prompt_token_ids=prompt if body.get("return_token_ids") else None,
+            logprobs=entries if body.get("logprobs") else None,
+        )
         if self.policy_version is not None:
             answer["policy_version"] = self.policy_version
         return answer
 
     def tokenize(self, body: dict[str, Any]) -> Any:
         if "messages" in body:
-            tokens = self.render(body["messages"], body.get("tools"), bool(body.get("add_generation_prompt", True)),
-                                 body.get("chat_template_kwargs"))
+            tokens = self.render(
+                body["messages"],
+                body.get("tools"),
+                bool(body.get("add_generation_prompt", True)),
+                body.get("chat_template_kwargs"),
+            )
         else:
-            tokens = self.tokenizer.encode(body.get("prompt", ""), add_special_tokens=bool(body.get("add_special_tokens", True)))
+            tokens = self.tokenizer.encode(
+                body.get("prompt", ""), add_special_tokens=bool(body.get("add_special_tokens", True))
+            )
         return {"count": len(tokens), "max_model_len": 4096, "tokens": tokens}
 
     def detokenize(self, body: dict[str, Any]) -> Any:

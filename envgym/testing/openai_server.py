@@ -50,8 +50,18 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Union
 
-__all__ = ["OpenAIServer", "Reply", "chat_response", "chat_stream_events", "completion_response", "error_reply", "tool_call", "fake_token_ids",
-           "fake_logprobs", "Handler"]
+__all__ = [
+    "OpenAIServer",
+    "Reply",
+    "chat_response",
+    "chat_stream_events",
+    "completion_response",
+    "error_reply",
+    "tool_call",
+    "fake_token_ids",
+    "fake_logprobs",
+    "Handler",
+]
 
 ReplyLike = Union[dict, str, "Reply"]
 Handler = Callable[[dict[str, Any]], Union[ReplyLike, Awaitable[ReplyLike]]]
@@ -82,53 +92,103 @@ def fake_token_ids(text: str) -> list[int]:
 
 def fake_logprobs(token_ids: list[int]) -> list[dict[str, Any]]:
     """vLLM-shaped ``logprobs.content`` entries for ``token_ids`` (tokens rendered as ``token_id:N``)."""
-    return [{"token": f"token_id:{t}", "logprob": -0.01 * (1 + t % 7), "bytes": None, "top_logprobs": []} for t in token_ids]
+    return [
+        {"token": f"token_id:{t}", "logprob": -0.01 * (1 + t % 7), "bytes": None, "top_logprobs": []} for t in token_ids
+    ]
 
 
-def chat_response(content: str | None = None, *, tool_calls: list[dict[str, Any]] | None = None,
-                  finish_reason: str | None = None, model: str = "scripted", usage: dict[str, int] | None = None,
-                  token_ids: list[int] | None = None, prompt_token_ids: list[int] | None = None,
-                  logprobs: list[dict[str, Any]] | None = None, reasoning_content: str | None = None) -> dict[str, Any]:
+def chat_response(
+    content: str | None = None,
+    *,
+    tool_calls: list[dict[str, Any]] | None = None,
+    finish_reason: str | None = None,
+    model: str = "scripted",
+    usage: dict[str, int] | None = None,
+    token_ids: list[int] | None = None,
+    prompt_token_ids: list[int] | None = None,
+    logprobs: list[dict[str, Any]] | None = None,
+    reasoning_content: str | None = None,
+) -> dict[str, Any]:
     """A ``chat.completion`` body with one choice. Usage defaults to word counts of the content."""
     message: dict[str, Any] = {"role": "assistant", "content": content}
     if tool_calls:
         message["tool_calls"] = tool_calls
     if reasoning_content is not None:
         message["reasoning_content"] = reasoning_content
-    choice: dict[str, Any] = {"index": 0, "message": message,
-                              "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
-                              "logprobs": {"content": logprobs} if logprobs is not None else None}
+    choice: dict[str, Any] = {
+        "index": 0,
+        "message": message,
+        "finish_reason": finish_reason or ("tool_calls" if tool_calls else "stop"),
+        "logprobs": {"content": logprobs} if logprobs is not None else None,
+    }
     if token_ids is not None:
         choice["token_ids"] = token_ids
-    completion_tokens = len(token_ids) if token_ids is not None else len((content or "").split()) + 8 * len(tool_calls or [])
+    completion_tokens = (
+        len(token_ids) if token_ids is not None else len((content or "").split()) + 8 * len(tool_calls or [])
+    )
     body: dict[str, Any] = {
-        "id": f"chatcmpl-{next(_ids)}", "object": "chat.completion", "created": int(time.time()), "model": model,
+        "id": f"chatcmpl-{next(_ids)}",
+        "object": "chat.completion",
+        "created": int(time.time()),
+        "model": model,
         "choices": [choice],
-        "usage": usage or {"prompt_tokens": len(prompt_token_ids) if prompt_token_ids else 10,
-                           "completion_tokens": completion_tokens,
-                           "total_tokens": (len(prompt_token_ids) if prompt_token_ids else 10) + completion_tokens},
+        "usage": usage
+        or {
+            "prompt_tokens": len(prompt_token_ids) if prompt_token_ids else 10,
+            "completion_tokens": completion_tokens,
+            "total_tokens": (len(prompt_token_ids) if prompt_token_ids else 10) + completion_tokens,
+        },
     }
     if prompt_token_ids is not None:
         body["prompt_token_ids"] = prompt_token_ids
     return body
 
 
-def completion_response(text: str, token_ids: list[int], logprobs: list[float] | None, *, prompt_token_ids: list[int],
-                        finish_reason: str = "stop", return_token_ids: bool = True, tokens_as_ids: bool = True,
-                        tokens: list[str] | None = None, model: str = "scripted") -> dict[str, Any]:
+def completion_response(
+    text: str,
+    token_ids: list[int],
+    logprobs: list[float] | None,
+    *,
+    prompt_token_ids: list[int],
+    finish_reason: str = "stop",
+    return_token_ids: bool = True,
+    tokens_as_ids: bool = True,
+    tokens: list[str] | None = None,
+    model: str = "scripted",
+) -> dict[str, Any]:
     """A vLLM ``text_completion`` body with one choice: ``text``, ``logprobs`` (``tokens`` and
     ``token_logprobs``; tokens shown as ``token_id:N`` when ``tokens_as_ids``), and with
     ``return_token_ids`` the choice's ``token_ids`` and ``prompt_token_ids``."""
-    choice: dict[str, Any] = {"index": 0, "text": text, "finish_reason": finish_reason, "stop_reason": None, "logprobs": None}
+    choice: dict[str, Any] = {
+        "index": 0,
+        "text": text,
+        "finish_reason": finish_reason,
+        "stop_reason": None,
+        "logprobs": None,
+    }
     if logprobs is not None:
         shown = [f"token_id:{t}" for t in token_ids] if tokens_as_ids or tokens is None else tokens
-        choice["logprobs"] = {"tokens": shown, "token_logprobs": list(logprobs), "top_logprobs": None, "text_offset": None}
+        choice["logprobs"] = {
+            "tokens": shown,
+            "token_logprobs": list(logprobs),
+            "top_logprobs": None,
+            "text_offset": None,
+        }
     if return_token_ids:
         choice["token_ids"] = list(token_ids)
         choice["prompt_token_ids"] = list(prompt_token_ids)
-    return {"id": f"cmpl-{next(_ids)}", "object": "text_completion", "created": int(time.time()), "model": model,
-            "choices": [choice], "usage": {"prompt_tokens": len(prompt_token_ids), "completion_tokens": len(token_ids),
-                                           "total_tokens": len(prompt_token_ids) + len(token_ids)}}
+    return {
+        "id": f"cmpl-{next(_ids)}",
+        "object": "text_completion",
+        "created": int(time.time()),
+        "model": model,
+        "choices": [choice],
+        "usage": {
+            "prompt_tokens": len(prompt_token_ids),
+            "completion_tokens": len(token_ids),
+            "total_tokens": len(prompt_token_ids) + len(token_ids),
+        },
+    }
 
 
 def chat_stream_events(reply: dict[str, Any], request: dict[str, Any]) -> list[str]:
@@ -143,8 +203,18 @@ def chat_stream_events(reply: dict[str, Any], request: dict[str, Any]) -> list[s
     if message.get("reasoning_content") is not None:
         delta["reasoning_content"] = message["reasoning_content"]
     base = {k: reply[k] for k in ("id", "created", "model") if k in reply} | {"object": "chat.completion.chunk"}
-    first = {**base, "choices": [{"index": 0, "delta": delta, "logprobs": choice.get("logprobs"), "finish_reason": None,
-                                  **({"token_ids": choice["token_ids"]} if "token_ids" in choice else {})}]}
+    first = {
+        **base,
+        "choices": [
+            {
+                "index": 0,
+                "delta": delta,
+                "logprobs": choice.get("logprobs"),
+                "finish_reason": None,
+                **({"token_ids": choice["token_ids"]} if "token_ids" in choice else {}),
+            }
+        ],
+    }
     if "prompt_token_ids" in reply:
         first["prompt_token_ids"] = reply["prompt_token_ids"]
     chunks = [first, {**base, "choices": [{"index": 0, "delta": {}, "finish_reason": choice.get("finish_reason")}]}]
@@ -153,11 +223,17 @@ def chat_stream_events(reply: dict[str, Any], request: dict[str, Any]) -> list[s
     return [f"data: {json.dumps(c)}\n\n" for c in chunks] + ["data: [DONE]\n\n"]
 
 
-def error_reply(status: int, message: str, *, type_: str = "BadRequestError", code: str | int | None = None,
-                delay: float = 0.0) -> Reply:
+def error_reply(
+    status: int, message: str, *, type_: str = "BadRequestError", code: str | int | None = None, delay: float = 0.0
+) -> Reply:
     """An OpenAI/vLLM-shaped error, e.g. ``error_reply(400, "This model's maximum context length is 4096 tokens...")``."""
-    return Reply(body={"error": {"message": message, "type": type_, "param": None, "code": code if code is not None else status}},
-                 status=status, delay=delay)
+    return Reply(
+        body={
+            "error": {"message": message, "type": type_, "param": None, "code": code if code is not None else status}
+        },
+        status=status,
+        delay=delay,
+    )
 
 
 class OpenAIServer:
@@ -167,8 +243,17 @@ class OpenAIServer:
     ``base_url`` ends in ``/v1`` as OpenAI clients expect. ``requests`` holds every body received.
     """
 
-    def __init__(self, handler: Handler, *, host: str = "127.0.0.1", port: int = 0, api_key: str | None = None,
-                 completions: Handler | None = None, tokenize: Handler | None = None, detokenize: Handler | None = None) -> None:
+    def __init__(
+        self,
+        handler: Handler,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        api_key: str | None = None,
+        completions: Handler | None = None,
+        tokenize: Handler | None = None,
+        detokenize: Handler | None = None,
+    ) -> None:
         self.handler = handler
         self.completions = completions
         self.tokenize = tokenize
@@ -184,7 +269,13 @@ class OpenAIServer:
     @classmethod
     def serving(cls, backend: Any, **kwargs: Any) -> "OpenAIServer":
         """A server whose four routes are ``backend.chat``, ``.complete``, ``.tokenize`` and ``.detokenize``."""
-        return cls(backend.chat, completions=backend.complete, tokenize=backend.tokenize, detokenize=backend.detokenize, **kwargs)
+        return cls(
+            backend.chat,
+            completions=backend.complete,
+            tokenize=backend.tokenize,
+            detokenize=backend.detokenize,
+            **kwargs,
+        )
 
     @property
     def base_url(self) -> str:
@@ -203,14 +294,21 @@ class OpenAIServer:
 
         async def answer(request: Request, handler: Handler | None, route: str) -> Response:
             if handler is None:
-                return JSONResponse({"error": {"message": f"{route} is not served here", "type": "NotFoundError", "code": 404}},
-                                    status_code=404)
+                return JSONResponse(
+                    {"error": {"message": f"{route} is not served here", "type": "NotFoundError", "code": 404}},
+                    status_code=404,
+                )
             if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
-                return JSONResponse({"error": {"message": "invalid api key", "type": "AuthenticationError", "code": 401}}, status_code=401)
+                return JSONResponse(
+                    {"error": {"message": "invalid api key", "type": "AuthenticationError", "code": 401}},
+                    status_code=401,
+                )
             try:
                 body = await request.json()
             except ValueError:
-                return JSONResponse({"error": {"message": "body is not JSON", "type": "BadRequestError", "code": 400}}, status_code=400)
+                return JSONResponse(
+                    {"error": {"message": "body is not JSON", "type": "BadRequestError", "code": 400}}, status_code=400
+                )
             with self._lock:
                 self.requests.append(body if route == "/v1/chat/completions" else {**body, "_route": route})
             try:
@@ -218,14 +316,25 @@ class OpenAIServer:
                 if inspect.isawaitable(out):
                     out = await out
             except Exception as exc:  # noqa: BLE001 — a broken script must surface as a server error, not a hang
-                return JSONResponse({"error": {"message": f"handler raised {type(exc).__name__}: {exc}",
-                                               "type": "InternalServerError", "code": 500}}, status_code=500)
+                return JSONResponse(
+                    {
+                        "error": {
+                            "message": f"handler raised {type(exc).__name__}: {exc}",
+                            "type": "InternalServerError",
+                            "code": 500,
+                        }
+                    },
+                    status_code=500,
+                )
             reply = out if isinstance(out, Reply) else Reply(body=chat_response(out) if isinstance(out, str) else out)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             if body.get("stream") and reply.status == 200 and route == "/v1/chat/completions":
-                return StreamingResponse(iter(chat_stream_events(reply.body, body)), media_type="text/event-stream",
-                                         headers=reply.headers or None)
+                return StreamingResponse(
+                    iter(chat_stream_events(reply.body, body)),
+                    media_type="text/event-stream",
+                    headers=reply.headers or None,
+                )
             return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
 
         @app.post("/v1/chat/completions")
@@ -259,8 +368,9 @@ class OpenAIServer:
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(self._app(), log_level="warning", access_log=False, lifespan="off")
         self._server = uvicorn.Server(config)
-        self._thread = threading.Thread(target=self._server.run, kwargs={"sockets": [sock]},
-                                        name=f"openai-server-{self.port}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name=f"openai-server-{self.port}", daemon=True
+        )
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

@@ -22,8 +22,19 @@ _COUNTER = re.compile(r"counter = (\d+)")
 
 
 def _call(name: str, arguments: dict[str, Any] | None = None, call_id: str = "c1") -> str:
-    return json.dumps({"role": "assistant", "content": None, "tool_calls": [
-        {"id": call_id, "type": "function", "function": {"name": name, "arguments": json.dumps(arguments or {})}}]})
+    return json.dumps(
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [
+                {
+                    "id": call_id,
+                    "type": "function",
+                    "function": {"name": name, "arguments": json.dumps(arguments or {})},
+                }
+            ],
+        }
+    )
 
 
 def act(observation: str, state: dict[str, Any]) -> str:

@@ -41,8 +41,12 @@ def run(url: str, env_id: str, episodes: int, seed: int = 0, token: str | None =
             returns.append(float(info["episode"]["r"]))
     finally:
         env.close()
-    return {"env": env_id, "episodes": episodes, "mean_return": sum(returns) / len(returns) if returns else None,
-            "statuses": dict(statuses)}
+    return {
+        "env": env_id,
+        "episodes": episodes,
+        "mean_return": sum(returns) / len(returns) if returns else None,
+        "statuses": dict(statuses),
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

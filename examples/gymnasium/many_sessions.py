@@ -30,7 +30,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 from debug_policy import act  # noqa: E402
 
 
-async def play(client: AsyncClient, env_id: str, task_id: str, seed: int, max_waits: int = 120) -> tuple[str, float, int]:
+async def play(
+    client: AsyncClient, env_id: str, task_id: str, seed: int, max_waits: int = 120
+) -> tuple[str, float, int]:
     """One episode: (status, reward, steps)."""
     episode = client.episode(env_id)
     for _ in range(max_waits):
@@ -54,7 +56,9 @@ async def play(client: AsyncClient, env_id: str, task_id: str, seed: int, max_wa
         await episode.close()
 
 
-async def run(url: str, env_id: str, sessions: int, concurrency: int, seed: int = 0, token: str | None = None) -> dict[str, Any]:
+async def run(
+    url: str, env_id: str, sessions: int, concurrency: int, seed: int = 0, token: str | None = None
+) -> dict[str, Any]:
     async with AsyncClient(url, token=token, max_connections=concurrency) as client:
         task_ids = [t.id for t in (await client.tasks(env_id, limit=1000)).tasks]
         gate = asyncio.Semaphore(concurrency)
@@ -69,9 +73,16 @@ async def run(url: str, env_id: str, sessions: int, concurrency: int, seed: int 
     statuses = Counter(status for status, _, _ in results)
     scored = [reward for status, reward, _ in results if status in ("completed", "truncated")]
     steps = sum(s for _, _, s in results)
-    return {"env": env_id, "episodes": sessions, "concurrency": concurrency, "statuses": dict(statuses),
-            "mean_reward": sum(scored) / len(scored) if scored else None, "steps": steps,
-            "wall_s": round(wall, 3), "steps_per_s": round(steps / wall, 1) if wall else None}
+    return {
+        "env": env_id,
+        "episodes": sessions,
+        "concurrency": concurrency,
+        "statuses": dict(statuses),
+        "mean_reward": sum(scored) / len(scored) if scored else None,
+        "steps": steps,
+        "wall_s": round(wall, 3),
+        "steps_per_s": round(steps / wall, 1) if wall else None,
+    }
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -56,7 +56,9 @@ class Policy(nn.Module):
         nn.init.zeros_(self.head.bias)
 
     def features(self, prompt: str) -> list[int]:
-        grams = [f"{i}:{c}" for i, c in enumerate(prompt)] + [prompt[i:i + 2] for i in range(len(prompt) - 1)] + [prompt]
+        grams = (
+            [f"{i}:{c}" for i, c in enumerate(prompt)] + [prompt[i : i + 2] for i in range(len(prompt) - 1)] + [prompt]
+        )
         return [zlib.crc32(g.encode()) % self.buckets for g in grams]
 
     def forward(self, prompts: list[str]) -> torch.Tensor:
@@ -71,7 +73,9 @@ class History:
     steps: list[dict] = field(default_factory=list)
 
 
-async def rollouts(client: AsyncClient, env: str, task_ids: list[str], answers: list[str], concurrency: int) -> list[float]:
+async def rollouts(
+    client: AsyncClient, env: str, task_ids: list[str], answers: list[str], concurrency: int
+) -> list[float]:
     """One envgym episode per (task, answer): reset, one step, close. Returns the rewards."""
     gate = asyncio.Semaphore(concurrency)
 
@@ -89,8 +93,9 @@ async def rollouts(client: AsyncClient, env: str, task_ids: list[str], answers: 
     return list(await asyncio.gather(*(one(t, a) for t, a in zip(task_ids, answers))))
 
 
-async def evaluate(client: AsyncClient, policy: Policy, env: str, tasks: list[tuple[str, str]], samples: int,
-                   concurrency: int) -> float:
+async def evaluate(
+    client: AsyncClient, policy: Policy, env: str, tasks: list[tuple[str, str]], samples: int, concurrency: int
+) -> float:
     """Mean reward of sampled answers over every task (the policy as it would act in training)."""
     with torch.no_grad():
         probs = torch.softmax(policy([p for _, p in tasks]), dim=-1)
@@ -111,7 +116,9 @@ async def train(args: argparse.Namespace) -> History:
         listing = await client.tasks(args.env, limit=1000)
         tasks = [(t.id, t.prompt) for t in listing.tasks]
         baseline = await evaluate(client, policy, args.env, tasks, args.group, args.concurrency)
-        print(f"untrained policy: mean reward {baseline:.3f} over {len(tasks)} tasks x {args.group} samples", flush=True)
+        print(
+            f"untrained policy: mean reward {baseline:.3f} over {len(tasks)} tasks x {args.group} samples", flush=True
+        )
         for step in range(1, args.steps + 1):
             batch = rng.sample(tasks, min(args.tasks_per_step, len(tasks)))
             logits = policy([p for _, p in batch])
@@ -119,7 +126,9 @@ async def train(args: argparse.Namespace) -> History:
             actions = dist.sample((args.group,)).T  # [tasks, group]
             answers = [ANSWER_TOKENS[i] for row in actions.tolist() for i in row]
             ids = [t for t, _ in batch for _ in range(args.group)]
-            rewards = torch.tensor(await rollouts(client, args.env, ids, answers, args.concurrency)).view(len(batch), args.group)
+            rewards = torch.tensor(await rollouts(client, args.env, ids, answers, args.concurrency)).view(
+                len(batch), args.group
+            )
             # Group-relative advantages: each answer is judged against its siblings for the same task.
             advantages = (rewards - rewards.mean(dim=1, keepdim=True)) / (rewards.std(dim=1, keepdim=True) + 1e-4)
             loss = -(advantages * dist.log_prob(actions.T).T).mean()

@@ -24,8 +24,9 @@ from envgym.loop import EpisodeRecord
 from envgym.training import TokenDataError, TokenMismatch, TrainingSample, samples_from_record
 
 
-def build(records: Iterable[EpisodeRecord], *, split_on_mismatch: bool = False,
-          require_logprobs: bool = True) -> tuple[list[TrainingSample], dict[str, Any]]:
+def build(
+    records: Iterable[EpisodeRecord], *, split_on_mismatch: bool = False, require_logprobs: bool = True
+) -> tuple[list[TrainingSample], dict[str, Any]]:
     """Samples from records, and counts of what was kept and why the rest was not."""
     samples: list[TrainingSample] = []
     counts: Counter[str] = Counter()
@@ -60,11 +61,14 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("records", type=Path, help="episodes.jsonl of an envgym eval run (or the run directory)")
     parser.add_argument("--out", type=Path, default=Path("samples.jsonl"))
     parser.add_argument("--split-on-mismatch", action="store_true", help="cut divergent trajectories into pieces")
-    parser.add_argument("--no-logprobs", action="store_true", help="accept turns without logprobs (samples get logprobs=null)")
+    parser.add_argument(
+        "--no-logprobs", action="store_true", help="accept turns without logprobs (samples get logprobs=null)"
+    )
     args = parser.parse_args(argv)
     path = args.records / "episodes.jsonl" if args.records.is_dir() else args.records
-    samples, summary = build(read_records(path), split_on_mismatch=args.split_on_mismatch,
-                             require_logprobs=not args.no_logprobs)
+    samples, summary = build(
+        read_records(path), split_on_mismatch=args.split_on_mismatch, require_logprobs=not args.no_logprobs
+    )
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(s.model_dump_json() + "\n" for s in samples))
     summary["out"] = str(args.out)

@@ -26,7 +26,9 @@ from envgym.errors import error_from_body
 from envgym.training import TokenMismatch, samples_from_rollout
 
 
-def request_rollouts(envgym_url: str, body: dict[str, Any], token: str | None = None, timeout: float = 3600.0) -> dict[str, Any]:
+def request_rollouts(
+    envgym_url: str, body: dict[str, Any], token: str | None = None, timeout: float = 3600.0
+) -> dict[str, Any]:
     """``POST /v1/rollouts``; raises the server's typed error (``envgym.errors``) on failure."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(f"{envgym_url.rstrip('/')}/v1/rollouts", json=body, headers=headers, timeout=timeout)
@@ -34,7 +36,9 @@ def request_rollouts(envgym_url: str, body: dict[str, Any], token: str | None = 
         try:
             body = response.json()
         except ValueError:
-            body = {"error": {"code": "internal_error", "message": f"HTTP {response.status_code}: {response.text[:500]}"}}
+            body = {
+                "error": {"code": "internal_error", "message": f"HTTP {response.status_code}: {response.text[:500]}"}
+            }
         raise error_from_body(body, response.status_code)
     return response.json()
 
@@ -42,8 +46,12 @@ def request_rollouts(envgym_url: str, body: dict[str, Any], token: str | None = 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--envgym-url", default="http://127.0.0.1:8000")
-    parser.add_argument("--token", default=os.environ.get("ENVGYM_TOKEN"), help="envgym bearer token (default: $ENVGYM_TOKEN)")
-    parser.add_argument("--model-url", default="http://127.0.0.1:8001/v1", help="the vLLM server, as the envgym server reaches it")
+    parser.add_argument(
+        "--token", default=os.environ.get("ENVGYM_TOKEN"), help="envgym bearer token (default: $ENVGYM_TOKEN)"
+    )
+    parser.add_argument(
+        "--model-url", default="http://127.0.0.1:8001/v1", help="the vLLM server, as the envgym server reaches it"
+    )
     parser.add_argument("--model", default="policy", help="served model name")
     parser.add_argument("--env", default="debug/counter")
     parser.add_argument("--task", default="count-to-2")
@@ -51,32 +59,59 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--temperature", type=float, default=1.0)
     parser.add_argument("--max-tokens", type=int, default=1024)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--mode", choices=["tokens", "chat"], default="tokens",
-                        help="tokens: token-in/token-out (vLLM's /v1/completions + /tokenize; always stitches); "
-                             "chat: messages in through /v1/chat/completions")
+    parser.add_argument(
+        "--mode",
+        choices=["tokens", "chat"],
+        default="tokens",
+        help="tokens: token-in/token-out (vLLM's /v1/completions + /tokenize; always stitches); "
+        "chat: messages in through /v1/chat/completions",
+    )
     parser.add_argument("--split-on-mismatch", action="store_true", help="cut divergent trajectories into pieces")
     parser.add_argument("--out", type=Path, default=Path("samples.jsonl"))
     args = parser.parse_args(argv)
 
-    body = {"env": args.env, "task_id": args.task, "n": args.n, "seed": args.seed,
-            "model": {"base_url": args.model_url, "name": args.model, "mode": args.mode, "return_token_ids": True, "logprobs": True,
-                      "sampling": {"temperature": args.temperature, "max_tokens": args.max_tokens}}}
+    body = {
+        "env": args.env,
+        "task_id": args.task,
+        "n": args.n,
+        "seed": args.seed,
+        "model": {
+            "base_url": args.model_url,
+            "name": args.model,
+            "mode": args.mode,
+            "return_token_ids": True,
+            "logprobs": True,
+            "sampling": {"temperature": args.temperature, "max_tokens": args.max_tokens},
+        },
+    }
     answer = request_rollouts(args.envgym_url, body, args.token)
     samples, mismatched = [], 0
     for rollout in answer["rollouts"]:
         if rollout["status"] not in ("completed", "truncated"):
             continue  # an error status is not a zero reward: leave it out (or retry it)
         try:
-            samples.extend(samples_from_rollout(rollout, split_on_mismatch=args.split_on_mismatch,
-                                                metadata={"env": answer["env"], "task_id": answer["task_id"]}))
+            samples.extend(
+                samples_from_rollout(
+                    rollout,
+                    split_on_mismatch=args.split_on_mismatch,
+                    metadata={"env": answer["env"], "task_id": answer["task_id"]},
+                )
+            )
         except TokenMismatch:
             mismatched += 1
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("".join(s.model_dump_json() + "\n" for s in samples))
-    summary = {"env": answer["env"], "task_id": answer["task_id"], "status_counts": answer["status_counts"],
-               "mean_reward": answer["mean_reward"], "samples": len(samples), "token_mismatch": mismatched,
-               "model_tokens": sum(s.model_token_count for s in samples), "tokens": sum(len(s.token_ids) for s in samples),
-               "out": str(args.out)}
+    summary = {
+        "env": answer["env"],
+        "task_id": answer["task_id"],
+        "status_counts": answer["status_counts"],
+        "mean_reward": answer["mean_reward"],
+        "samples": len(samples),
+        "token_mismatch": mismatched,
+        "model_tokens": sum(s.model_token_count for s in samples),
+        "tokens": sum(len(s.token_ids) for s in samples),
+        "out": str(args.out),
+    }
     print(json.dumps(summary))
     return summary
 

@@ -36,11 +36,13 @@ MAX_PATTERN_CHARS = 10_000
 INLINE_COST = 2_000_000
 # Exact matching is a few linear passes over the answer.
 EXACT_INLINE_CHARS = 1_000_000
-RE2_SYNTAX = ("RE2 syntax (https://github.com/google/re2/wiki/Syntax): literals, classes, \\d \\w \\s \\b, "
-              "Unicode classes \\p{..}, anchors ^ $ \\A \\z, groups (named with (?P<name>...)), alternation, "
-              "greedy and lazy repetition, counted repetition up to {1000}, inline flags (?i) (?m) (?s). "
-              "Not accepted: backreferences (\\1), lookahead/lookbehind ((?=, (?!, (?<=, (?<!), "
-              "possessive or atomic groups (a++, (?>...)), conditionals, recursion, \\Z (use \\z)")
+RE2_SYNTAX = (
+    "RE2 syntax (https://github.com/google/re2/wiki/Syntax): literals, classes, \\d \\w \\s \\b, "
+    "Unicode classes \\p{..}, anchors ^ $ \\A \\z, groups (named with (?P<name>...)), alternation, "
+    "greedy and lazy repetition, counted repetition up to {1000}, inline flags (?i) (?m) (?s). "
+    "Not accepted: backreferences (\\1), lookahead/lookbehind ((?=, (?!, (?<=, (?<!), "
+    "possessive or atomic groups (a++, (?>...)), conditionals, recursion, \\Z (use \\z)"
+)
 
 
 class ExactGrader(Grader):
@@ -76,7 +78,9 @@ def compile_pattern(pattern: str, flags: str = "") -> Any:
     if not isinstance(pattern, str) or not pattern:
         raise GraderError("the regex grader needs a non-empty pattern (config.pattern or private.pattern)")
     if len(pattern) > MAX_PATTERN_CHARS:
-        raise GraderError(f"the pattern has {len(pattern)} characters; the regex grader accepts at most {MAX_PATTERN_CHARS}")
+        raise GraderError(
+            f"the pattern has {len(pattern)} characters; the regex grader accepts at most {MAX_PATTERN_CHARS}"
+        )
     unknown = sorted(set(flags) - _FLAGS)
     if unknown:
         raise GraderError(f"unknown regex flag(s) {', '.join(map(repr, unknown))}; use i, m or s")
@@ -86,8 +90,9 @@ def compile_pattern(pattern: str, flags: str = "") -> Any:
         return re2.compile(f"(?{''.join(sorted(set(flags)))}){pattern}" if flags else pattern, options)
     except re2.error as exc:
         message = exc.args[0].decode(errors="replace") if exc.args and isinstance(exc.args[0], bytes) else str(exc)
-        raise GraderError(f"invalid pattern {pattern[:200]!r}: {message}. Accepted: {RE2_SYNTAX}",
-                          details={"pattern": pattern[:200]}) from None
+        raise GraderError(
+            f"invalid pattern {pattern[:200]!r}: {message}. Accepted: {RE2_SYNTAX}", details={"pattern": pattern[:200]}
+        ) from None
 
 
 class RegexGrader(Grader):
@@ -117,6 +122,8 @@ class RegexGrader(Grader):
         answer = submission.answer or ""
         max_chars = int(self.config.get("max_chars", 100_000))
         if len(answer) > max_chars:
-            return Grade(reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"})
+            return Grade(
+                reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}
+            )
         match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)
         return Grade.binary(match is not None, {"matched": match.group(0)[:200] if match else None})

@@ -34,7 +34,7 @@ from envgym.errors import GraderError
 from envgym.grader import Grader
 from envgym.protocol import Grade, Submission, Task
 
-MAX_DIGITS = 4300     # Python's own limit for int <-> str conversion
+MAX_DIGITS = 4300  # Python's own limit for int <-> str conversion
 MAX_EXPONENT = 4300  # |decimal exponent|; values stay below 10**8600, a few thousand bits
 _MAX_NUMBER_CHARS = 2 * MAX_DIGITS + 64
 _DIGIT_RUN = re.compile(r"[-+]?[\d,.]+%?")
@@ -58,7 +58,7 @@ def _boxed(text: str) -> str | None:
         elif text[j] == "}":
             depth -= 1
             if depth == 0:
-                return text[i + 1:j]
+                return text[i + 1 : j]
     return None
 
 
@@ -78,7 +78,9 @@ class NumberOutOfRange(ValueError):
 def _check_exponent(exponent: str) -> int:
     digits = exponent.lstrip("+-").lstrip("0")
     if len(digits) > len(str(MAX_EXPONENT)) or int(digits or "0") > MAX_EXPONENT:
-        raise NumberOutOfRange(f"exponent {exponent[:20]}{'...' if len(exponent) > 20 else ''} is beyond ±{MAX_EXPONENT}")
+        raise NumberOutOfRange(
+            f"exponent {exponent[:20]}{'...' if len(exponent) > 20 else ''} is beyond ±{MAX_EXPONENT}"
+        )
     return int(exponent)
 
 
@@ -172,14 +174,16 @@ class NumericGrader(Grader):
         except (ValueError, OverflowError):  # NumberOutOfRange, inf, nan
             parsed = None
         if parsed is None:
-            raise GraderError(f"the expected answer {str(raw)[:100]!r} of task {task.id!r} is not a finite number "
-                              f"within the grader's bounds")
+            raise GraderError(
+                f"the expected answer {str(raw)[:100]!r} of task {task.id!r} is not a finite number "
+                f"within the grader's bounds"
+            )
         return parsed[0]
 
     def score(self, task: Task, submission: Submission) -> Grade:
         expected = self._expected(task)
         rel_tol, abs_tol = float(self.config.get("rel_tol", 1e-6)), float(self.config.get("abs_tol", 1e-9))
-        text = (submission.answer or "")[-int(self.config.get("max_chars", 100_000)):]
+        text = (submission.answer or "")[-int(self.config.get("max_chars", 100_000)) :]
         try:
             got = parse_answer(text)
         except NumberOutOfRange as exc:
@@ -192,8 +196,12 @@ class NumericGrader(Grader):
         value, percent = got
         candidates = [value, value / 100] if percent else [value]
         ok = any(_close(c, expected, rel_tol, abs_tol) for c in candidates)
-        details: dict[str, Any] = {"parsed": _short(value) + ("%" if percent else ""), "expected": _short(expected),
-                                   "rel_tol": rel_tol, "abs_tol": abs_tol}
+        details: dict[str, Any] = {
+            "parsed": _short(value) + ("%" if percent else ""),
+            "expected": _short(expected),
+            "rel_tol": rel_tol,
+            "abs_tol": abs_tol,
+        }
         if not ok:
             details["reason"] = "the number differs from the expected one by more than the tolerance"
         return Grade.binary(ok, details)

@@ -58,11 +58,13 @@ class WeightedGrader(Grader):
         from envgym import registry
 
         # What any component reads, the composition needs (a missing field is refused, not scored 0).
-        self.requires = frozenset().union(*(getattr(registry.load("graders", c.grader), "requires", frozenset())
-                                            for c in self.components))
+        self.requires = frozenset().union(
+            *(getattr(registry.load("graders", c.grader), "requires", frozenset()) for c in self.components)
+        )
 
-    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                    context: EnvContext | None = None) -> Grade:
+    async def grade(
+        self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
+    ) -> Grade:
         parts: list[tuple[Component, Grade]] = []
         for comp in self.components:
             try:
@@ -71,9 +73,22 @@ class WeightedGrader(Grader):
                 parts.append((comp, Grade.failed(exc.message)))
                 continue
             parts.append((comp, await grader.safe_grade(task, submission, sandbox=sandbox, context=context)))
-        components = [GradeComponent(name=c.name, reward=g.reward, weight=c.weight, passed=g.passed,
-                                     details={"grader": c.grader, "gate": c.gate, "status": g.status,
-                                              "error": g.error, "details": g.details}) for c, g in parts]
+        components = [
+            GradeComponent(
+                name=c.name,
+                reward=g.reward,
+                weight=c.weight,
+                passed=g.passed,
+                details={
+                    "grader": c.grader,
+                    "gate": c.gate,
+                    "status": g.status,
+                    "error": g.error,
+                    "details": g.details,
+                },
+            )
+            for c, g in parts
+        ]
         broken = [c.name for c, g in parts if g.status == "grader_error"]
         if broken:
             grade = Grade.failed(f"component(s) {', '.join(broken)} could not be graded")
@@ -84,5 +99,9 @@ class WeightedGrader(Grader):
         total = sum(w for w, _ in weighted)
         reward = 0.0 if gates_failed or total == 0 else sum(w * r for w, r in weighted) / total
         threshold = float(self.config.get("pass_threshold", 1.0))
-        return Grade(reward=reward, passed=not gates_failed and reward >= threshold, components=components,
-                     details={"gates_failed": gates_failed})
+        return Grade(
+            reward=reward,
+            passed=not gates_failed and reward >= threshold,
+            components=components,
+            details={"gates_failed": gates_failed},
+        )

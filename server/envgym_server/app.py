@@ -81,8 +81,11 @@ async def _recover_sandboxes(context: TrackedContext) -> None:
         logger.warning("sandbox provider %r: crash recovery skipped: %s", context.sandbox, exc.message)
         return
     if removed:
-        logger.warning("removed %d sandbox(es) left by an earlier envgym process: %s", len(removed),
-                       ", ".join(r[:12] for r in removed))
+        logger.warning(
+            "removed %d sandbox(es) left by an earlier envgym process: %s",
+            len(removed),
+            ", ".join(r[:12] for r in removed),
+        )
 
 
 def create_app(config: ServerConfig | None = None, *, context: TrackedContext | None = None) -> FastAPI:
@@ -94,8 +97,11 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
         # Tools bound their commands by what is left of a step (envgym.step_budget), so the server
         # publishes its step timeout to every environment as the setting step_timeout_s (its own
         # value wins: a --set larger than the real timeout would let commands outlive their step).
-        context = TrackedContext(sandbox=config.sandbox, sandbox_options=dict(config.sandbox_options),
-                                 settings={**config.settings, "step_timeout_s": config.step_timeout_s})
+        context = TrackedContext(
+            sandbox=config.sandbox,
+            sandbox_options=dict(config.sandbox_options),
+            settings={**config.settings, "step_timeout_s": config.step_timeout_s},
+        )
     context.tracker.on_create = metrics.sandboxes_created.inc
     sessions = SessionManager(config, context, metrics)
     metrics.bind(lambda: sessions.open_count, context.tracker.open_count)
@@ -114,8 +120,14 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
             await sessions.aclose()
             bounded.close_default_pool()
 
-    app = FastAPI(title="envgym", version=__version__, lifespan=lifespan, redoc_url=None, **_no_framework_telemetry(),
-                  description="Agentic RL environments for language models: sessions, steps and grading (docs/architecture.md §5).")
+    app = FastAPI(
+        title="envgym",
+        version=__version__,
+        lifespan=lifespan,
+        redoc_url=None,
+        **_no_framework_telemetry(),
+        description="Agentic RL environments for language models: sessions, steps and grading (docs/architecture.md §5).",
+    )
     app.state.envgym = ServerState(config=config, context=context, sessions=sessions, metrics=metrics)
     install_error_handlers(app)
     app.include_router(routes.router)
@@ -123,13 +135,22 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
     for name in OPTIONAL_ROUTERS:
         if importlib.util.find_spec(name) is not None:
             module_router = importlib.import_module(name).router
-            extra = {code: spec for path, codes in routes.ROUTE_ERRORS.items()
-                     if any(getattr(r, "path", None) == path for r in module_router.routes) for code, spec in codes.items()}
+            extra = {
+                code: spec
+                for path, codes in routes.ROUTE_ERRORS.items()
+                if any(getattr(r, "path", None) == path for r in module_router.routes)
+                for code, spec in codes.items()
+            }
             app.include_router(module_router, responses=extra)
     # Middlewares added later wrap those added earlier: LimitsMiddleware (auth, body cap and deadline)
     # runs first, then the fast path (the step and socket routes), then FastAPI's own stack and router.
     app.add_middleware(StepFastPath, state=app.state.envgym)
-    app.add_middleware(LimitsMiddleware, token=config.token, max_body_bytes=config.max_body_bytes,
-                       body_timeout_s=config.body_timeout_s, on_error=lambda code: metrics.errors.labels(code=code).inc())
+    app.add_middleware(
+        LimitsMiddleware,
+        token=config.token,
+        max_body_bytes=config.max_body_bytes,
+        body_timeout_s=config.body_timeout_s,
+        on_error=lambda code: metrics.errors.labels(code=code).inc(),
+    )
     _exact_openapi(app)
     return app

@@ -56,11 +56,28 @@ def uvicorn_config(app: Any, config: ServerConfig, *, log_level: str = "info", a
 
     from envgym_server.protocol import with_header_deadline
 
-    ws = "websockets-sansio" if importlib.util.find_spec("uvicorn.protocols.websockets.websockets_sansio_impl") else "websockets"
-    return uvicorn.Config(app, host=config.host, port=config.port, loop="uvloop", http=with_header_deadline(config.header_timeout_s), ws=ws,
-                          backlog=4096, timeout_keep_alive=120, ws_max_size=config.max_body_bytes,
-                          timeout_graceful_shutdown=max(5, int(config.close_timeout_s)), log_level=log_level,
-                          access_log=access_log, lifespan="on", proxy_headers=False, server_header=False)
+    ws = (
+        "websockets-sansio"
+        if importlib.util.find_spec("uvicorn.protocols.websockets.websockets_sansio_impl")
+        else "websockets"
+    )
+    return uvicorn.Config(
+        app,
+        host=config.host,
+        port=config.port,
+        loop="uvloop",
+        http=with_header_deadline(config.header_timeout_s),
+        ws=ws,
+        backlog=4096,
+        timeout_keep_alive=120,
+        ws_max_size=config.max_body_bytes,
+        timeout_graceful_shutdown=max(5, int(config.close_timeout_s)),
+        log_level=log_level,
+        access_log=access_log,
+        lifespan="on",
+        proxy_headers=False,
+        server_header=False,
+    )
 
 
 def serve(config: ServerConfig, *, log_level: str = "info", access_log: bool = False) -> None:
@@ -84,22 +101,57 @@ def register(app: typer.Typer) -> None:
     def serve_command(
         host: str = typer.Option(DEFAULTS["host"].default, help="address to bind; anything but loopback needs a token"),
         port: int = typer.Option(DEFAULTS["port"].default, help="TCP port"),
-        token: Optional[str] = typer.Option(None, envvar="ENVGYM_TOKEN", help="bearer token clients must send (default: $ENVGYM_TOKEN)"),
-        max_sessions: int = typer.Option(DEFAULTS["max_sessions"].default, help="open sessions at once; then 503 capacity_exhausted"),
-        step_timeout: float = typer.Option(DEFAULTS["step_timeout_s"].default, help="seconds one reset/step/grade may take before it is cancelled"),
-        idle_timeout: float = typer.Option(DEFAULTS["idle_timeout_s"].default, help="seconds before an untouched session is closed"),
-        max_body_bytes: int = typer.Option(DEFAULTS["max_body_bytes"].default, help="largest request body / WebSocket message"),
-        header_timeout: float = typer.Option(DEFAULTS["header_timeout_s"].default, help="seconds a request's line and headers may take to arrive"),
-        body_timeout: float = typer.Option(DEFAULTS["body_timeout_s"].default, help="seconds a request's body may take to arrive"),
-        max_finished_sessions: int = typer.Option(DEFAULTS["max_finished_sessions"].default, help="finished sessions kept readable; then the oldest are forgotten"),
-        max_session_lifetime: float = typer.Option(DEFAULTS["max_session_lifetime_s"].default, help="seconds after which a session is ended (timeout)"),
-        max_task_memory_mb: int = typer.Option(DEFAULTS["max_task_memory_mb"].default, help="memory a hand-made task's sandbox may ask for"),
-        max_task_disk_mb: int = typer.Option(DEFAULTS["max_task_disk_mb"].default, help="disk a hand-made task's sandbox may ask for"),
-        max_task_cpu_s: int = typer.Option(DEFAULTS["max_task_cpu_s"].default, help="CPU seconds per command a hand-made task may ask for"),
-        max_task_command_timeout_s: float = typer.Option(DEFAULTS["max_task_command_timeout_s"].default, help="seconds per command a hand-made task may ask for"),
-        grader_workers: Optional[int] = typer.Option(None, help="processes for bounded grading work (default min(4, CPUs))"),
-        sandbox: str = typer.Option(DEFAULTS["sandbox"].default, "--sandbox", help="sandbox provider for every environment (bwrap, docker, process)"),
-        settings: list[str] = typer.Option([], "--set", help="KEY=VALUE passed to every environment as EnvContext.settings (repeatable)"),
+        token: Optional[str] = typer.Option(
+            None, envvar="ENVGYM_TOKEN", help="bearer token clients must send (default: $ENVGYM_TOKEN)"
+        ),
+        max_sessions: int = typer.Option(
+            DEFAULTS["max_sessions"].default, help="open sessions at once; then 503 capacity_exhausted"
+        ),
+        step_timeout: float = typer.Option(
+            DEFAULTS["step_timeout_s"].default, help="seconds one reset/step/grade may take before it is cancelled"
+        ),
+        idle_timeout: float = typer.Option(
+            DEFAULTS["idle_timeout_s"].default, help="seconds before an untouched session is closed"
+        ),
+        max_body_bytes: int = typer.Option(
+            DEFAULTS["max_body_bytes"].default, help="largest request body / WebSocket message"
+        ),
+        header_timeout: float = typer.Option(
+            DEFAULTS["header_timeout_s"].default, help="seconds a request's line and headers may take to arrive"
+        ),
+        body_timeout: float = typer.Option(
+            DEFAULTS["body_timeout_s"].default, help="seconds a request's body may take to arrive"
+        ),
+        max_finished_sessions: int = typer.Option(
+            DEFAULTS["max_finished_sessions"].default,
+            help="finished sessions kept readable; then the oldest are forgotten",
+        ),
+        max_session_lifetime: float = typer.Option(
+            DEFAULTS["max_session_lifetime_s"].default, help="seconds after which a session is ended (timeout)"
+        ),
+        max_task_memory_mb: int = typer.Option(
+            DEFAULTS["max_task_memory_mb"].default, help="memory a hand-made task's sandbox may ask for"
+        ),
+        max_task_disk_mb: int = typer.Option(
+            DEFAULTS["max_task_disk_mb"].default, help="disk a hand-made task's sandbox may ask for"
+        ),
+        max_task_cpu_s: int = typer.Option(
+            DEFAULTS["max_task_cpu_s"].default, help="CPU seconds per command a hand-made task may ask for"
+        ),
+        max_task_command_timeout_s: float = typer.Option(
+            DEFAULTS["max_task_command_timeout_s"].default, help="seconds per command a hand-made task may ask for"
+        ),
+        grader_workers: Optional[int] = typer.Option(
+            None, help="processes for bounded grading work (default min(4, CPUs))"
+        ),
+        sandbox: str = typer.Option(
+            DEFAULTS["sandbox"].default,
+            "--sandbox",
+            help="sandbox provider for every environment (bwrap, docker, process)",
+        ),
+        settings: list[str] = typer.Option(
+            [], "--set", help="KEY=VALUE passed to every environment as EnvContext.settings (repeatable)"
+        ),
         log_level: str = typer.Option("info", help="debug, info, warning, error"),
         access_log: bool = typer.Option(False, help="log every request (costs throughput)"),
     ) -> None:
@@ -107,15 +159,32 @@ def register(app: typer.Typer) -> None:
         from envgym.cli.app import fail
 
         try:
-            config = ServerConfig(host=host, port=port, token=token, max_sessions=max_sessions, step_timeout_s=step_timeout,
-                                  idle_timeout_s=idle_timeout, max_body_bytes=max_body_bytes, sandbox=sandbox,
-                                  header_timeout_s=header_timeout, body_timeout_s=body_timeout,
-                                  max_finished_sessions=max_finished_sessions, max_session_lifetime_s=max_session_lifetime,
-                                  max_task_memory_mb=max_task_memory_mb, max_task_disk_mb=max_task_disk_mb,
-                                  max_task_cpu_s=max_task_cpu_s, max_task_command_timeout_s=max_task_command_timeout_s,
-                                  grader_workers=grader_workers,
-                                  settings=dict(parse_setting(s) for s in settings))
+            config = ServerConfig(
+                host=host,
+                port=port,
+                token=token,
+                max_sessions=max_sessions,
+                step_timeout_s=step_timeout,
+                idle_timeout_s=idle_timeout,
+                max_body_bytes=max_body_bytes,
+                sandbox=sandbox,
+                header_timeout_s=header_timeout,
+                body_timeout_s=body_timeout,
+                max_finished_sessions=max_finished_sessions,
+                max_session_lifetime_s=max_session_lifetime,
+                max_task_memory_mb=max_task_memory_mb,
+                max_task_disk_mb=max_task_disk_mb,
+                max_task_cpu_s=max_task_cpu_s,
+                max_task_command_timeout_s=max_task_command_timeout_s,
+                grader_workers=grader_workers,
+                settings=dict(parse_setting(s) for s in settings),
+            )
         except ValidationError as exc:
-            raise fail("; ".join(f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
-                                 for e in exc.errors()), code=2)
+            raise fail(
+                "; ".join(
+                    f"{'.'.join(map(str, e['loc'])) or 'config'}: {e['msg'].removeprefix('Value error, ')}"
+                    for e in exc.errors()
+                ),
+                code=2,
+            )
         serve(config, log_level=log_level, access_log=access_log)

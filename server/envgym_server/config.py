@@ -53,21 +53,37 @@ class ServerConfig(BaseModel):
     sandbox: str = Field("bwrap", description="sandbox provider environments get by default")
     sandbox_options: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
-    close_timeout_s: float = Field(30.0, gt=0, description="limit on an environment's close() before its sandboxes are closed by force")
+    close_timeout_s: float = Field(
+        30.0, gt=0, description="limit on an environment's close() before its sandboxes are closed by force"
+    )
     retry_after_s: int = Field(1, ge=1, description="Retry-After sent with capacity_exhausted")
-    reap_interval_s: float | None = Field(None, gt=0, description="how often the idle reaper runs; default idle_timeout_s/4, at most 30 s")
-    max_finished_sessions: int = Field(1024, ge=0, description="finished sessions kept readable until DELETE; beyond it the oldest are forgotten")
-    max_session_lifetime_s: float = Field(4 * 3600.0, gt=0, description="a session older than this is ended (status timeout) and forgotten")
-    header_timeout_s: float = Field(10.0, gt=0, description="limit on receiving a request's line and headers (envgym serve)")
+    reap_interval_s: float | None = Field(
+        None, gt=0, description="how often the idle reaper runs; default idle_timeout_s/4, at most 30 s"
+    )
+    max_finished_sessions: int = Field(
+        1024, ge=0, description="finished sessions kept readable until DELETE; beyond it the oldest are forgotten"
+    )
+    max_session_lifetime_s: float = Field(
+        4 * 3600.0, gt=0, description="a session older than this is ended (status timeout) and forgotten"
+    )
+    header_timeout_s: float = Field(
+        10.0, gt=0, description="limit on receiving a request's line and headers (envgym serve)"
+    )
     body_timeout_s: float = Field(30.0, gt=0, description="limit on receiving a request's body, from its first byte")
     # What a hand-made task (a ``task`` object in the request body) may make the server's sandboxes
     # do; over a cap the request is 422 invalid_request naming it. Tasks from installed suites are
     # the operator's and are not capped.
     max_task_memory_mb: int = Field(4096, ge=64, description="memory a hand-made task's sandbox may ask for")
     max_task_disk_mb: int = Field(8192, ge=16, description="disk a hand-made task's sandbox may ask for")
-    max_task_cpu_s: int = Field(3600, ge=1, description="CPU seconds per command a hand-made task's sandbox may ask for")
-    max_task_command_timeout_s: float = Field(600.0, gt=0, description="wall-clock limit per command a hand-made task may ask for")
-    grader_workers: int | None = Field(None, ge=1, description="processes for bounded grading work; default min(4, CPUs)")
+    max_task_cpu_s: int = Field(
+        3600, ge=1, description="CPU seconds per command a hand-made task's sandbox may ask for"
+    )
+    max_task_command_timeout_s: float = Field(
+        600.0, gt=0, description="wall-clock limit per command a hand-made task may ask for"
+    )
+    grader_workers: int | None = Field(
+        None, ge=1, description="processes for bounded grading work; default min(4, CPUs)"
+    )
 
     @field_validator("token")
     @classmethod
@@ -79,7 +95,8 @@ class ServerConfig(BaseModel):
         if self.token is None and not is_loopback(self.host):
             raise ValueError(
                 f"binding to {self.host!r} exposes the server to the network, so it needs a bearer token: "
-                "set ENVGYM_TOKEN or pass --token (or bind to 127.0.0.1)")
+                "set ENVGYM_TOKEN or pass --token (or bind to 127.0.0.1)"
+            )
         return self
 
     @property
@@ -89,7 +106,9 @@ class ServerConfig(BaseModel):
     @property
     def task_caps(self) -> dict[str, tuple[str, float]]:
         """SandboxSpec field -> (name of the cap, its value) for hand-made tasks."""
-        return {"memory_mb": ("max_task_memory_mb", self.max_task_memory_mb),
-                "disk_mb": ("max_task_disk_mb", self.max_task_disk_mb),
-                "cpu_seconds": ("max_task_cpu_s", self.max_task_cpu_s),
-                "wall_timeout_s": ("max_task_command_timeout_s", self.max_task_command_timeout_s)}
+        return {
+            "memory_mb": ("max_task_memory_mb", self.max_task_memory_mb),
+            "disk_mb": ("max_task_disk_mb", self.max_task_disk_mb),
+            "cpu_seconds": ("max_task_cpu_s", self.max_task_cpu_s),
+            "wall_timeout_s": ("max_task_command_timeout_s", self.max_task_command_timeout_s),
+        }

@@ -52,8 +52,15 @@ class TrackedContext(EnvContext):
     def child(self, caps: dict[str, tuple[str, float]] | None = None) -> "TrackedContext":
         """A per-session context: same providers and settings, its own list of sandboxes; with
         ``caps`` (SandboxSpec field -> (cap name, value)), a sandbox asking for more is refused."""
-        return TrackedContext(sandbox=self.sandbox, sandbox_options=self.sandbox_options, settings=self.settings,
-                              _providers=self._providers, tracker=self.tracker, owns_providers=False, caps=caps)
+        return TrackedContext(
+            sandbox=self.sandbox,
+            sandbox_options=self.sandbox_options,
+            settings=self.settings,
+            _providers=self._providers,
+            tracker=self.tracker,
+            owns_providers=False,
+            caps=caps,
+        )
 
     def check_caps(self, spec: SandboxSpec) -> None:
         for name, (cap, limit) in (self.caps or {}).items():
@@ -62,7 +69,8 @@ class TrackedContext(EnvContext):
                 raise InvalidRequest(
                     f"the task asks for a sandbox with {name}={asked:g}, over the server's cap {cap}={limit:g}; "
                     f"ask for less, or start the server with a higher --{cap.replace('_', '-')}",
-                    details={"cap": cap, "limit": limit, "requested": asked, "field": name})
+                    details={"cap": cap, "limit": limit, "requested": asked, "field": name},
+                )
 
     async def create_sandbox(self, spec: SandboxSpec | None = None, provider: str | None = None) -> Sandbox:
         self.check_caps(spec or SandboxSpec())

@@ -80,8 +80,9 @@ class Watch:
             self.task.cancel()
 
 
-async def step_watching(receive: Callable[[], Awaitable[MutableMapping[str, Any]]], sessions: Any, session_id: str,
-                        action: Action) -> StepResult:
+async def step_watching(
+    receive: Callable[[], Awaitable[MutableMapping[str, Any]]], sessions: Any, session_id: str, action: Action
+) -> StepResult:
     """``sessions.step`` for a REST request: if its client disconnects while the step waits, the step
     is cancelled (``cancel_step``: the session ends as ``agent_error``, the answer is a 409 nobody reads)."""
     watch = Watch(receive, lambda: sessions.cancel_step(session_id))
@@ -91,8 +92,12 @@ async def step_watching(receive: Callable[[], Awaitable[MutableMapping[str, Any]
         watch.stop()
 
 
-async def run_watching(receive: Callable[[], Awaitable[MutableMapping[str, Any]]], work: Awaitable[T],
-                       on_gone: Callable[[], Any] | None = None, what: str = "") -> T:
+async def run_watching(
+    receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+    work: Awaitable[T],
+    on_gone: Callable[[], Any] | None = None,
+    what: str = "",
+) -> T:
     """Await ``work`` in the current task; if the client disconnects meanwhile, call ``on_gone``
     (default: cancel this task, so ``work`` stops where it stands, and raise ``ClientGone``).
     ``receive`` is the request's ASGI receive, its body already read."""

@@ -25,8 +25,13 @@ from envgym.errors import EnvgymError
 log = logging.getLogger("envgym_server")
 
 # Codes for the HTTP errors the framework raises by itself (not from envgym.errors).
-HTTP_CODES = {401: "unauthorized", 404: "not_found", 405: "method_not_allowed", 413: "payload_too_large",
-              422: "invalid_request"}
+HTTP_CODES = {
+    401: "unauthorized",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+    422: "invalid_request",
+}
 # The framework answers a body it cannot decode (bytes that are not UTF-8) with 400 and a bad media
 # type with 415; both are malformed requests, answered 422 like malformed JSON (one documented code).
 AS_INVALID_REQUEST = {400, 415}
@@ -36,9 +41,12 @@ def error_body(code: str, message: str, details: dict[str, Any] | None = None) -
     return json.dumps({"error": {"code": code, "message": message, "details": details or {}}}, default=str).encode()
 
 
-def error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    return Response(error_body(code, message, details), status_code=status, media_type="application/json", headers=headers)
+def error_response(
+    status: int, code: str, message: str, details: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        error_body(code, message, details), status_code=status, media_type="application/json", headers=headers
+    )
 
 
 def envgym_error_response(exc: EnvgymError) -> Response:
@@ -95,7 +103,9 @@ def install_error_handlers(app: FastAPI) -> None:
         details = validation_details(list(exc.errors()))
         first = details[0] if details else {"loc": [], "msg": "invalid request"}
         where = ".".join(first["loc"]) or "request"
-        return error_response(422, "invalid_request", f"invalid request at {where}: {first['msg']}", {"errors": details})
+        return error_response(
+            422, "invalid_request", f"invalid request at {where}: {first['msg']}", {"errors": details}
+        )
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -57,7 +57,7 @@ class StepFastPath:
         path: str = scope["path"]
         if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
             return None
-        session_id = path[len(PREFIX):-len(SUFFIX)]
+        session_id = path[len(PREFIX) : -len(SUFFIX)]
         # FastAPI's {session_id} is one non-empty path segment.
         return session_id if session_id and "/" not in session_id else None
 
@@ -67,7 +67,7 @@ class StepFastPath:
         path: str = scope["path"]
         if scope.get("root_path") or not (path.startswith(PREFIX) and path.endswith(WS_SUFFIX)):
             return None
-        session_id = path[len(PREFIX):-len(WS_SUFFIX)]
+        session_id = path[len(PREFIX) : -len(WS_SUFFIX)]
         return session_id if session_id and "/" not in session_id else None
 
     async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
@@ -101,8 +101,13 @@ class StepFastPath:
             response = await _handler_for(scope["app"], exc)(Request(scope, receive), exc)
             return await response(scope, receive, send)
         payload = result.__pydantic_serializer__.to_json(result)  # what model_dump_json encodes, as bytes
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", JSON)]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 200,
+                "headers": [(b"content-length", str(len(payload)).encode()), (b"content-type", JSON)],
+            }
+        )
         await send({"type": "http.response.body", "body": payload})
 
 

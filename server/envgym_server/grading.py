@@ -20,14 +20,24 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from envgym.errors import EnvgymError
-from envgym.protocol import ErrorBody, ErrorInfo, Grade, GradeBatchItem, GradeBatchRequest, GradeBatchResponse, GradeRequest
+from envgym.protocol import (
+    ErrorBody,
+    ErrorInfo,
+    Grade,
+    GradeBatchItem,
+    GradeBatchRequest,
+    GradeBatchResponse,
+    GradeRequest,
+)
 
 from envgym_server import routes
 
 router = APIRouter()
 
 
-@router.post("/v1/grade/batch", response_model=GradeBatchResponse, responses={422: {"model": ErrorBody}}, tags=["grading"])
+@router.post(
+    "/v1/grade/batch", response_model=GradeBatchResponse, responses={422: {"model": ErrorBody}}, tags=["grading"]
+)
 async def grade_batch(body: GradeBatchRequest, request: Request) -> Response:
     """Grade many submissions concurrently; ``results[i]`` answers ``requests[i]`` with a grade or an error."""
     gate = asyncio.Semaphore(body.concurrency)
@@ -41,7 +51,9 @@ async def grade_batch(body: GradeBatchRequest, request: Request) -> Response:
             except EnvgymError as exc:
                 return GradeBatchItem(index=index, error=exc.to_body().error)
             except Exception as exc:  # noqa: BLE001 — one broken grading must not lose the other slots
-                return GradeBatchItem(index=index, error=ErrorInfo(code="internal_error", message=f"{type(exc).__name__}: {exc}"))
+                return GradeBatchItem(
+                    index=index, error=ErrorInfo(code="internal_error", message=f"{type(exc).__name__}: {exc}")
+                )
 
     results = await asyncio.gather(*(one(i, r) for i, r in enumerate(body.requests)))
     return Response(GradeBatchResponse(results=list(results)).model_dump_json(), media_type="application/json")

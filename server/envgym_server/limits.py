@@ -31,8 +31,15 @@ OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 
 
 class LimitsMiddleware:
-    def __init__(self, app: Any, *, token: str | None, max_body_bytes: int, body_timeout_s: float = 30.0,
-                 on_error: Callable[[str], None] | None = None) -> None:
+    def __init__(
+        self,
+        app: Any,
+        *,
+        token: str | None,
+        max_body_bytes: int,
+        body_timeout_s: float = 30.0,
+        on_error: Callable[[str], None] | None = None,
+    ) -> None:
         self.app = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
@@ -62,7 +69,9 @@ class LimitsMiddleware:
                 try:
                     declared = int(value)
                 except ValueError:
-                    return await self._send_error(send, 422, "invalid_request", "the Content-Length header is not a number")
+                    return await self._send_error(
+                        send, 422, "invalid_request", "the Content-Length header is not a number"
+                    )
                 if declared > limit:
                     return await self._too_large(send, declared)
                 break
@@ -90,9 +99,14 @@ class LimitsMiddleware:
                     message = await receive()
             except TimeoutError:
                 refused = True
-                await self._send_error(send, 408, "request_timeout",
-                                       f"the request body did not arrive within the server's limit of {self.body_timeout_s:g} s "
-                                       "(--body-timeout)", {"body_timeout_s": self.body_timeout_s})
+                await self._send_error(
+                    send,
+                    408,
+                    "request_timeout",
+                    f"the request body did not arrive within the server's limit of {self.body_timeout_s:g} s "
+                    "(--body-timeout)",
+                    {"body_timeout_s": self.body_timeout_s},
+                )
                 return {"type": "http.disconnect"}
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
@@ -110,28 +124,58 @@ class LimitsMiddleware:
         await self.app(scope, counting_receive, guarded_send)
 
     async def _too_large(self, send: Callable, size: int) -> None:
-        await self._send_error(send, 413, "payload_too_large",
-                               f"the request body ({size} bytes or more) is larger than the server's limit of "
-                               f"{self.max_body_bytes} bytes (--max-body-bytes)", {"max_body_bytes": self.max_body_bytes})
+        await self._send_error(
+            send,
+            413,
+            "payload_too_large",
+            f"the request body ({size} bytes or more) is larger than the server's limit of "
+            f"{self.max_body_bytes} bytes (--max-body-bytes)",
+            {"max_body_bytes": self.max_body_bytes},
+        )
 
     async def _reject_unauthorized(self, kind: str, scope: dict[str, Any], send: Callable) -> None:
-        message = "missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / ENVGYM_TOKEN)"
+        message = (
+            "missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / ENVGYM_TOKEN)"
+        )
         if kind == "http":
-            return await self._send_error(send, 401, "unauthorized", message, headers=[(b"www-authenticate", b"Bearer")])
+            return await self._send_error(
+                send, 401, "unauthorized", message, headers=[(b"www-authenticate", b"Bearer")]
+            )
         self.on_error("unauthorized")
         if "websocket.http.response" in scope.get("extensions", {}):
             body = error_body("unauthorized", message)
-            await send({"type": "websocket.http.response.start", "status": 401,
-                        "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+            await send(
+                {
+                    "type": "websocket.http.response.start",
+                    "status": 401,
+                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+                }
+            )
             await send({"type": "websocket.http.response.body", "body": body})
         else:
             await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
 
-    async def _send_error(self, send: Callable, status: int, code: str, message: str, details: dict | None = None,
-                          headers: list[tuple[bytes, bytes]] | None = None) -> None:
+    async def _send_error(
+        self,
+        send: Callable,
+        status: int,
+        code: str,
+        message: str,
+        details: dict | None = None,
+        headers: list[tuple[bytes, bytes]] | None = None,
+    ) -> None:
         self.on_error(code)
         body = error_body(code, message, details)
-        await send({"type": "http.response.start", "status": status,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"connection", b"close"), *(headers or [])]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": status,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"connection", b"close"),
+                    *(headers or []),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -12,7 +12,15 @@ from __future__ import annotations
 
 from typing import Callable
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, GCCollector, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    GCCollector,
+    Histogram,
+    generate_latest,
+)
 
 from envgym_server.step_metrics import StepMetrics
 
@@ -24,14 +32,19 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
-        self.sessions_open = Gauge("envgym_sessions_open", "Sessions whose episode is open (counted against max_sessions)", registry=r)
+        self.sessions_open = Gauge(
+            "envgym_sessions_open", "Sessions whose episode is open (counted against max_sessions)", registry=r
+        )
         self.sessions_created = Counter("envgym_sessions_created", "Sessions created", ["env"], registry=r)
-        self.sessions_closed = Counter("envgym_sessions_closed", "Sessions closed, by final episode status", ["status"], registry=r)
+        self.sessions_closed = Counter(
+            "envgym_sessions_closed", "Sessions closed, by final episode status", ["status"], registry=r
+        )
         # envgym_steps_total{transport} and envgym_step_seconds{transport}: updated on every step, so
         # kept in plain Python and exposed as the same series (envgym_server.step_metrics).
         self.steps = StepMetrics(r, STEP_BUCKETS)
-        self.reset_latency = Histogram("envgym_reset_seconds", "Time to create a session (environment reset)",
-                                       buckets=STEP_BUCKETS, registry=r)
+        self.reset_latency = Histogram(
+            "envgym_reset_seconds", "Time to create a session (environment reset)", buckets=STEP_BUCKETS, registry=r
+        )
         self.sandboxes_open = Gauge("envgym_sandboxes_open", "Sandboxes currently open", registry=r)
         self.sandboxes_created = Counter("envgym_sandboxes_created", "Sandboxes created", registry=r)
         self.errors = Counter("envgym_errors", "Error responses, by error code", ["code"], registry=r)

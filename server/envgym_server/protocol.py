@@ -45,7 +45,11 @@ class HeaderDeadlineProtocol(HttpToolsProtocol):
     def _headers_too_slow(self) -> None:
         self._header_timer = None
         if not self.transport.is_closing():
-            log.info("closing a connection from %s: no complete request headers within %g s", self.client, self.header_timeout_s)
+            log.info(
+                "closing a connection from %s: no complete request headers within %g s",
+                self.client,
+                self.header_timeout_s,
+            )
             self.transport.close()
 
     def on_headers_complete(self) -> None:

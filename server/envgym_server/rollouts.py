@@ -53,7 +53,8 @@ class SessionEpisode:
         while True:
             try:
                 session, result = await self.sessions.create(
-                    SessionCreate(env=self.env_id, task_id=task.id, seed=seed, options=self.options))
+                    SessionCreate(env=self.env_id, task_id=task.id, seed=seed, options=self.options)
+                )
                 break
             except CapacityExhausted as exc:
                 if time.monotonic() >= deadline:
@@ -87,9 +88,12 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
     task = await load_task(ref, body.task_id)
 
     def stream() -> AsyncGenerator[Rollout, None]:
-        return iter_rollouts(body, task, ref.cls, ref.id, lambda: SessionEpisode(state.sessions, ref.id, dict(body.options)))
+        return iter_rollouts(
+            body, task, ref.cls, ref.id, lambda: SessionEpisode(state.sessions, ref.id, dict(body.options))
+        )
 
     if body.stream:
+
         async def lines() -> AsyncIterator[bytes]:
             # A disconnect cancels this generator (Starlette listens for it); closing ``results``
             # then cancels the episodes still running.
@@ -119,6 +123,13 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
         return Response(status_code=499)
     rollouts = sorted(work.result(), key=lambda r: r.index)
     summary = summarize(body, task.id, ref.id, rollouts)
-    result = RolloutResponse(env=ref.id, task_id=task.id, model=body.model.name, policy_version=body.policy_version,
-                             rollouts=rollouts, status_counts=summary.status_counts, mean_reward=summary.mean_reward)
+    result = RolloutResponse(
+        env=ref.id,
+        task_id=task.id,
+        model=body.model.name,
+        policy_version=body.policy_version,
+        rollouts=rollouts,
+        status_counts=summary.status_counts,
+        mean_reward=summary.mean_reward,
+    )
     return Response(result.model_dump_json(), media_type="application/json")

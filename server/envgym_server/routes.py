@@ -22,8 +22,22 @@ from envgym import __version__, registry
 from envgym.envs import load_family, resolve
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.grader import get_grader
-from envgym.protocol import (Action, EnvironmentDetail, EnvironmentSummary, ErrorBody, Grade, GraderSpec, GradeRequest,
-                             Observation, SessionCreate, SessionCreated, SessionState, StepRequest, StepResult, TaskList)
+from envgym.protocol import (
+    Action,
+    EnvironmentDetail,
+    EnvironmentSummary,
+    ErrorBody,
+    Grade,
+    GraderSpec,
+    GradeRequest,
+    Observation,
+    SessionCreate,
+    SessionCreated,
+    SessionState,
+    StepRequest,
+    StepResult,
+    TaskList,
+)
 
 from envgym_server.disconnect import run_watching, step_watching
 from envgym_server.sessions import load_task
@@ -38,15 +52,19 @@ class NotReady(EnvgymError):
     code = "not_ready"
     http_status = 503
 
+
 # Every status each route can answer besides its success, for its OpenAPI entry (docs/server.md has
 # the same table). 401: a token is configured and missing; 413: body cap; 422: malformed request;
 # 408: the request body arrived too slowly; 500: a crash (of the server, a plugin, an environment).
 ERROR_DESCRIPTIONS = {
-    401: "unauthorized: missing or wrong bearer token", 404: "unknown_environment, unknown_task, unknown_session or unknown_plugin",
+    401: "unauthorized: missing or wrong bearer token",
+    404: "unknown_environment, unknown_task, unknown_session or unknown_plugin",
     408: "request_timeout: the request body did not arrive within --body-timeout",
-    409: "session_closed: the episode has ended", 413: "payload_too_large: body over --max-body-bytes",
+    409: "session_closed: the episode has ended",
+    413: "payload_too_large: body over --max-body-bytes",
     422: "invalid_request (malformed JSON, wrong types, unknown fields, a cap exceeded) or invalid_action",
-    500: "env_error, plugin_load_error or internal_error", 503: "capacity_exhausted (with Retry-After) or not_ready",
+    500: "env_error, plugin_load_error or internal_error",
+    503: "capacity_exhausted (with Retry-After) or not_ready",
     504: "step_timeout: the work took longer than --step-timeout and was cancelled",
 }
 
@@ -100,8 +118,12 @@ async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Ca
 
 
 # The step route is registered first: routes are matched in order, and it is the hot path.
-@router.post("/v1/sessions/{session_id}/step", response_model=StepResult, responses=errors(*BODY, 404, 409, 504),
-             tags=["sessions"])
+@router.post(
+    "/v1/sessions/{session_id}/step",
+    response_model=StepResult,
+    responses=errors(*BODY, 404, 409, 504),
+    tags=["sessions"],
+)
 async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
     """Apply one action. After the episode ends the session answers 409 ``session_closed``. A client
     that disconnects during the step has it cancelled, and the session ends as ``agent_error``."""
@@ -144,8 +166,13 @@ async def readyz(request: Request) -> Response:
 async def healthz(request: Request) -> Response:
     """Liveness, plus the counts a test or an operator wants at a glance (open without a token)."""
     state = state_of(request)
-    return json_response(Health(sessions_open=state.sessions.open_count, sessions_known=state.sessions.known_count,
-                                sandboxes_open=state.context.tracker.open_count()))
+    return json_response(
+        Health(
+            sessions_open=state.sessions.open_count,
+            sessions_known=state.sessions.known_count,
+            sandboxes_open=state.context.tracker.open_count(),
+        )
+    )
 
 
 @router.get("/metrics", tags=["service"], response_class=Response, responses=READ)
@@ -165,41 +192,80 @@ async def list_environments() -> Response:
             cls = load_family(plugin.name)
             suites = cls.suites()
         except Exception as exc:  # noqa: BLE001 — one broken plugin must not hide the others
-            log.warning("environment plugin %s (package %s) left out of the listing: %s: %s",
-                        plugin.name, plugin.package, type(exc).__name__, exc)
+            log.warning(
+                "environment plugin %s (package %s) left out of the listing: %s: %s",
+                plugin.name,
+                plugin.package,
+                type(exc).__name__,
+                exc,
+            )
             continue
         for suite in suites:
-            out.append(EnvironmentSummary(id=f"{plugin.name}/{suite.name}", family=plugin.name, version=cls.version,
-                                          summary=suite.description or cls.summary, package=plugin.package))
+            out.append(
+                EnvironmentSummary(
+                    id=f"{plugin.name}/{suite.name}",
+                    family=plugin.name,
+                    version=cls.version,
+                    summary=suite.description or cls.summary,
+                    package=plugin.package,
+                )
+            )
     return Response(b"[" + b",".join(e.model_dump_json().encode() for e in out) + b"]", media_type="application/json")
 
 
-@router.get("/v1/environments/{env:path}/tasks", response_model=TaskList, responses=errors(401, 404, 422, 500),
-            tags=["environments"])
-async def list_tasks(env: str, suite: str | None = None, split: str | None = None,
-                     offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> Response:
+@router.get(
+    "/v1/environments/{env:path}/tasks",
+    response_model=TaskList,
+    responses=errors(401, 404, 422, 500),
+    tags=["environments"],
+)
+async def list_tasks(
+    env: str,
+    suite: str | None = None,
+    split: str | None = None,
+    offset: int = Query(0, ge=0),
+    limit: int = Query(100, ge=1, le=1000),
+) -> Response:
     """Task ids and prompts. Never the private part of a task (hidden tests, reference solutions)."""
     ref = resolve(env if suite is None else f"{env.partition('/')[0]}/{suite}")
     tasks = await asyncio.to_thread(ref.tasks, split)
-    page = [t.public() for t in tasks[offset:offset + limit]]
+    page = [t.public() for t in tasks[offset : offset + limit]]
     return json_response(TaskList(env=ref.id, total=len(tasks), offset=offset, tasks=page))
 
 
-@router.get("/v1/environments/{env:path}", response_model=EnvironmentDetail, responses=errors(401, 404, 500),
-            tags=["environments"])
+@router.get(
+    "/v1/environments/{env:path}",
+    response_model=EnvironmentDetail,
+    responses=errors(401, 404, 500),
+    tags=["environments"],
+)
 async def environment_detail(env: str) -> Response:
     """Metadata, tool schemas, observation/action JSON schemas and suites of one environment."""
     ref = resolve(env)
     cls = ref.cls
-    return json_response(EnvironmentDetail(
-        id=ref.id, family=ref.family, version=cls.version, summary=cls.summary,
-        package=registry.info("environments", ref.family).package, tools=cls.tools(ref.suite), suites=cls.suites(),
-        observation_schema=Observation.model_json_schema(), action_schema=Action.model_json_schema(),
-        text_actions=cls.text_actions))
+    return json_response(
+        EnvironmentDetail(
+            id=ref.id,
+            family=ref.family,
+            version=cls.version,
+            summary=cls.summary,
+            package=registry.info("environments", ref.family).package,
+            tools=cls.tools(ref.suite),
+            suites=cls.suites(),
+            observation_schema=Observation.model_json_schema(),
+            action_schema=Action.model_json_schema(),
+            text_actions=cls.text_actions,
+        )
+    )
 
 
-@router.post("/v1/sessions", response_model=SessionCreated, status_code=201, responses=errors(*BODY, 404, 503, 504),
-             tags=["sessions"])
+@router.post(
+    "/v1/sessions",
+    response_model=SessionCreated,
+    status_code=201,
+    responses=errors(*BODY, 404, 503, 504),
+    tags=["sessions"],
+)
 async def create_session(body: SessionCreate, request: Request) -> Response:
     """Create a session and reset its environment: ``{env, task_id | task, seed?, options?}``.
     A hand-made ``task`` whose sandbox asks for more than the server's caps is 422 naming the cap."""
@@ -207,7 +273,9 @@ async def create_session(body: SessionCreate, request: Request) -> Response:
     return json_response(SessionCreated(session_id=session.id, observation=reset.observation, info=reset.info), 201)
 
 
-@router.get("/v1/sessions/{session_id}", response_model=SessionState, responses=errors(401, 404, 500), tags=["sessions"])
+@router.get(
+    "/v1/sessions/{session_id}", response_model=SessionState, responses=errors(401, 404, 500), tags=["sessions"]
+)
 async def get_session(session_id: str, request: Request) -> Response:
     """Env, task, step count, status and timings of a session (finished ones too, until deleted)."""
     return json_response(state_of(request).sessions.get(session_id).state())

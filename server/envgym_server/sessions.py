@@ -40,8 +40,15 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 from envgym.environment import Environment
 from envgym.envs import EnvRef, resolve
-from envgym.errors import (CapacityExhausted, EnvgymError, EnvironmentError_, InvalidRequest, SessionClosed, StepTimeout,
-                           UnknownSession)
+from envgym.errors import (
+    CapacityExhausted,
+    EnvgymError,
+    EnvironmentError_,
+    InvalidRequest,
+    SessionClosed,
+    StepTimeout,
+    UnknownSession,
+)
 from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
 
 from envgym_server.config import ServerConfig
@@ -93,9 +100,18 @@ class Session:
         self.last_active_at = time.time()
 
     def state(self) -> SessionState:
-        return SessionState(session_id=self.id, env=self.env_id, task_id=self.task.id, status=self.status,
-                            steps=self.steps, created_at=self.created_at, last_active_at=self.last_active_at,
-                            closed=self.closed, stepping=self.busy, timings=dict(self.timings))
+        return SessionState(
+            session_id=self.id,
+            env=self.env_id,
+            task_id=self.task.id,
+            status=self.status,
+            steps=self.steps,
+            created_at=self.created_at,
+            last_active_at=self.last_active_at,
+            closed=self.closed,
+            stepping=self.busy,
+            timings=dict(self.timings),
+        )
 
 
 class SessionManager:
@@ -107,7 +123,9 @@ class SessionManager:
         self.metrics = metrics
         self._sessions: dict[str, Session] = {}
         self._finished: dict[str, None] = {}
-        self.loaded_families: dict[str, type[Environment]] = {}  # for /readyz  # ids of finished sessions still in the table, oldest first
+        self.loaded_families: dict[
+            str, type[Environment]
+        ] = {}  # for /readyz  # ids of finished sessions still in the table, oldest first
         self._open = 0  # slots held by open sessions and by creations in progress
         self._closing: set[asyncio.Task] = set()
         self._reaper: asyncio.Task | None = None
@@ -131,7 +149,8 @@ class SessionManager:
             raise UnknownSession(
                 f"no session {session_id!r}: it never existed, was deleted, or was closed after "
                 f"{self.config.idle_timeout_s:g} s idle; create a new one with POST /v1/sessions",
-                details={"session_id": session_id})
+                details={"session_id": session_id},
+            )
         return session
 
     # ------------------------------------------------------------------ lifecycle
@@ -140,7 +159,9 @@ class SessionManager:
         if session_id is None:
             session_id = uuid.uuid4().hex
         elif not SESSION_ID_RE.match(session_id):
-            raise InvalidRequest("a session id is 8 to 128 characters from A-Z a-z 0-9 _ -", details={"session_id": session_id})
+            raise InvalidRequest(
+                "a session id is 8 to 128 characters from A-Z a-z 0-9 _ -", details={"session_id": session_id}
+            )
         if session_id in self._sessions:
             raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
         ref = resolve(request.env)
@@ -152,7 +173,9 @@ class SessionManager:
             raise CapacityExhausted(
                 f"all {self.config.max_sessions} session slots are in use; retry later, close finished sessions, "
                 "or start the server with a higher --max-sessions",
-                details={"max_sessions": self.config.max_sessions}, retry_after=self.config.retry_after_s)
+                details={"max_sessions": self.config.max_sessions},
+                retry_after=self.config.retry_after_s,
+            )
         self._open += 1  # reserve before the first await so concurrent creations cannot overshoot
         hand_made = request.task is not None
         context = self.context.child(self.config.task_caps if hand_made else None)
@@ -164,8 +187,9 @@ class SessionManager:
             if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
                 raise
             raise EnvironmentError_(f"creating {request.env} failed: {type(exc).__name__}: {exc}") from exc
-        session = Session(id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context,
-                          hand_made=hand_made)
+        session = Session(
+            id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context, hand_made=hand_made
+        )
         started = time.perf_counter()
         try:
             result = await self.run_limited(env.reset(task, request.seed), f"reset of {ref.id}/{task.id}")
@@ -176,9 +200,11 @@ class SessionManager:
                 raise
             if request.options or hand_made:
                 # Most likely the caller's options or hand-made task do not fit the environment.
-                raise InvalidRequest(f"reset of {ref.id}/{task.id} with the given options/task failed: {type(exc).__name__}: "
-                                     f"{exc}; check them against GET /v1/environments/{ref.id}",
-                                     details={"options": request.options}) from exc
+                raise InvalidRequest(
+                    f"reset of {ref.id}/{task.id} with the given options/task failed: {type(exc).__name__}: "
+                    f"{exc}; check them against GET /v1/environments/{ref.id}",
+                    details={"options": request.options},
+                ) from exc
             raise EnvironmentError_(f"reset of {ref.id}/{task.id} failed: {type(exc).__name__}: {exc}") from exc
         elapsed = time.perf_counter() - started
         session.timings["reset_s"] = elapsed
@@ -193,8 +219,9 @@ class SessionManager:
             self._ttl_added.set()
         return session, result
 
-    async def step(self, session_id: str, action: Action, transport: str = "rest",
-                   on_suspend: Callable[[], Any] | None = None) -> StepResult:
+    async def step(
+        self, session_id: str, action: Action, transport: str = "rest", on_suspend: Callable[[], Any] | None = None
+    ) -> StepResult:
         """One step. ``on_suspend`` is called if the environment's step waits for something (the
         transports start watching for their client's disconnect then)."""
         session = self.get(session_id)
@@ -203,8 +230,10 @@ class SessionManager:
         await session.lock.acquire()
         try:
             if session.closed:
-                raise SessionClosed(f"session {session_id!r} has ended ({session.status.value}); create a new session",
-                                    details={"session_id": session_id, "status": session.status.value})
+                raise SessionClosed(
+                    f"session {session_id!r} has ended ({session.status.value}); create a new session",
+                    details={"session_id": session_id, "status": session.status.value},
+                )
             session.busy = True
             # The step runs in the request's own task (no extra task per step: this is the hot
             # path); a timeout or a DELETE cancels this task while it is inside env.step.
@@ -226,7 +255,8 @@ class SessionManager:
                     f"step {session.steps + 1} of session {session_id} took longer than the server's step timeout of "
                     f"{self.config.step_timeout_s:g} s and was cancelled; the session ended with status 'timeout' "
                     "and its resources were released",
-                    details={"timeout_s": self.config.step_timeout_s, "status": EpisodeStatus.timeout.value}) from None
+                    details={"timeout_s": self.config.step_timeout_s, "status": EpisodeStatus.timeout.value},
+                ) from None
             except asyncio.CancelledError:
                 if session.interrupted:
                     # DELETE, shutdown or the client's disconnect cancelled this step; answer instead of
@@ -237,13 +267,19 @@ class SessionManager:
                         task.uncancel()
                     reason, session.interrupted = session.interrupted, None
                     if reason == "client_gone":
-                        log.info("the client of session %s went away during step %d; the step was cancelled and the "
-                                 "session ended", session_id, session.steps + 1)
+                        log.info(
+                            "the client of session %s went away during step %d; the step was cancelled and the "
+                            "session ended",
+                            session_id,
+                            session.steps + 1,
+                        )
                         await asyncio.shield(self._end(session, EpisodeStatus.agent_error))
                         message = f"session {session_id!r} ended: its client went away while this step was running"
                     else:
                         message = f"session {session_id!r} was closed while this step was running"
-                    raise SessionClosed(message, details={"session_id": session_id, "status": session.status.value}) from None
+                    raise SessionClosed(
+                        message, details={"session_id": session_id, "status": session.status.value}
+                    ) from None
                 raise
             finally:
                 session.busy = False
@@ -336,8 +372,10 @@ class SessionManager:
         _, pending = await asyncio.wait((task,), timeout=CANCEL_GRACE_S)
         if pending:
             log.error("%s ignored cancellation for %.0f s; abandoning it", what, CANCEL_GRACE_S)
-        raise StepTimeout(f"{what} took longer than the server's step timeout of {self.config.step_timeout_s:g} s "
-                          "and was cancelled", details={"timeout_s": self.config.step_timeout_s})
+        raise StepTimeout(
+            f"{what} took longer than the server's step timeout of {self.config.step_timeout_s:g} s and was cancelled",
+            details={"timeout_s": self.config.step_timeout_s},
+        )
 
     # ------------------------------------------------------------------ reaping and shutdown
     def start_reaper(self) -> None:
@@ -357,7 +395,9 @@ class SessionManager:
         expired = [s for s in self._sessions.values() if s.ttl_s and not s.busy and s.last_active < now - s.ttl_s]
         for session in expired:
             self.metrics.reaped.inc()
-            log.info("reaping session %s (%s), idle for more than its ttl of %g s", session.id, session.env_id, session.ttl_s)
+            log.info(
+                "reaping session %s (%s), idle for more than its ttl of %g s", session.id, session.env_id, session.ttl_s
+            )
             await self.close(session.id)
         return len(expired)
 
@@ -387,11 +427,20 @@ class SessionManager:
             self._finished.pop(session.id, None)
         for session in idle:
             self.metrics.reaped.inc()
-            log.info("reaping session %s (%s), idle for more than %g s", session.id, session.env_id, self.config.idle_timeout_s)
+            log.info(
+                "reaping session %s (%s), idle for more than %g s",
+                session.id,
+                session.env_id,
+                self.config.idle_timeout_s,
+            )
         for session in expired:
             self.metrics.reaped.inc()
-            log.info("ending session %s (%s): older than the server's session lifetime of %g s", session.id,
-                     session.env_id, self.config.max_session_lifetime_s)
+            log.info(
+                "ending session %s (%s): older than the server's session lifetime of %g s",
+                session.id,
+                session.env_id,
+                self.config.max_session_lifetime_s,
+            )
             self._interrupt(session)
         ends = [self._end(s, None) for s in idle] + [self._end(s, EpisodeStatus.timeout) for s in expired]
         if ends:

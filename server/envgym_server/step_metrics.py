@@ -46,7 +46,9 @@ class StepMetrics:
 
     def collect(self) -> Iterator[Metric]:
         steps = CounterMetricFamily("envgym_steps", "Steps taken", labels=["transport"])
-        latency = HistogramMetricFamily("envgym_step_seconds", "Time spent in one environment step", labels=["transport"])
+        latency = HistogramMetricFamily(
+            "envgym_step_seconds", "Time spent in one environment step", labels=["transport"]
+        )
         for transport, counts in self.counts.items():
             total = 0
             cumulative = []
@@ -55,7 +57,10 @@ class StepMetrics:
                 cumulative.append((label, float(total)))
             steps.add_metric([transport], float(total), created=self.created[transport])
             latency.add_metric([transport], cumulative, self.sums[transport])
-        for transport, created in self.created.items():  # after every transport's buckets, as prometheus_client orders them
+        for (
+            transport,
+            created,
+        ) in self.created.items():  # after every transport's buckets, as prometheus_client orders them
             latency.samples.append(Sample("envgym_step_seconds_created", {"transport": transport}, created))
         yield steps
         yield latency

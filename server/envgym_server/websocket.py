@@ -44,8 +44,13 @@ def _error(code: str, message: str, msg_id: object = None, details: dict | None 
 def step_done(msg_id: str | int | None, result: StepResult) -> str:
     """``WsStepDone(id=msg_id, result=result).model_dump_json()``, without building the envelope
     model: the step's reply is the hot path (half the cost of the model's dump)."""
-    return (b'{"type":"step","id":' + to_json(msg_id) + b',"result":' + result.__pydantic_serializer__.to_json(result)
-            + b"}").decode()
+    return (
+        b'{"type":"step","id":'
+        + to_json(msg_id)
+        + b',"result":'
+        + result.__pydantic_serializer__.to_json(result)
+        + b"}"
+    ).decode()
 
 
 class _Gone(Exception):
@@ -104,7 +109,9 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
     def on_frame(frame: asyncio.Future) -> None:
         # A frame read ahead while a step runs: a client that goes away mid-step has that step
         # cancelled at once (and its sandbox work stopped) instead of after it finishes.
-        if stepping and (frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"):
+        if stepping and (
+            frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"
+        ):
             sessions.cancel_step(session_id)
 
     def read_ahead() -> None:
@@ -142,8 +149,13 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
             except ValidationError as exc:
                 details = validation_details(exc.errors())
                 first = details[0] if details else {"loc": [], "msg": "invalid message"}
-                await reply(_error("invalid_request", f"invalid message at {'.'.join(first['loc']) or 'message'}: {first['msg']}",
-                                   details={"errors": details}))
+                await reply(
+                    _error(
+                        "invalid_request",
+                        f"invalid message at {'.'.join(first['loc']) or 'message'}: {first['msg']}",
+                        details={"errors": details},
+                    )
+                )
                 continue
             try:
                 if isinstance(msg, WsStep):  # the hot path first
@@ -162,7 +174,9 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
                 elif isinstance(msg, WsReset):
                     session, reset = await sessions.create(msg, session_id=session_id)
                     owned = True
-                    await reply(WsResetDone(id=msg.id, session_id=session.id, observation=reset.observation, info=reset.info))
+                    await reply(
+                        WsResetDone(id=msg.id, session_id=session.id, observation=reset.observation, info=reset.info)
+                    )
                 elif isinstance(msg, WsClose):
                     await sessions.close(session_id)
                     owned = False

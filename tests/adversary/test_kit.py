@@ -28,15 +28,28 @@ from envgym.protocol import Task, Tool
 from envgym.testing import check_adversary
 
 ALL = set(ATTACK_CLASSES)
-BASH = Tool.define("bash", "run", {"command": {"type": "string"}, "timeout": {"type": "number", "minimum": 1, "maximum": 60}},
-                   ["command"])
+BASH = Tool.define(
+    "bash",
+    "run",
+    {"command": {"type": "string"}, "timeout": {"type": "number", "minimum": 1, "maximum": 60}},
+    ["command"],
+)
 RUN_PYTHON = Tool.define("run_python", "run", {"code": {"type": "string"}, "stdin": {"type": "string"}}, ["code"])
 SUBMIT = Tool.define("submit", "end")
 SUBMIT_CODE = Tool.define("submit", "end", {"code": {"type": "string"}}, ["code"])
-WRITE = Tool.define("write_file", "write", {"path": {"type": "string"}, "content": {"type": "string"}}, ["path", "content"])
-EDITOR = Tool.define("str_replace_editor", "edit", {"command": {"type": "string", "enum": ["view", "create", "str_replace"]},
-                                                    "path": {"type": "string"}, "file_text": {"type": "string"}},
-                     ["command", "path"])
+WRITE = Tool.define(
+    "write_file", "write", {"path": {"type": "string"}, "content": {"type": "string"}}, ["path", "content"]
+)
+EDITOR = Tool.define(
+    "str_replace_editor",
+    "edit",
+    {
+        "command": {"type": "string", "enum": ["view", "create", "str_replace"]},
+        "path": {"type": "string"},
+        "file_text": {"type": "string"},
+    },
+    ["command", "path"],
+)
 ANSWER = Tool.define("answer", "final answer", {"text": {"type": "string"}}, ["text"])
 DONE = Tool.define("done", "finish")
 GOTO = Tool.define("goto", "open", {"url": {"type": "string"}}, ["url"])
@@ -60,12 +73,23 @@ def test_the_interface_is_read_from_the_tool_schemas_alone():
 def test_each_interface_gets_its_attacks():
     task = Task(id="t", suite="s", prompt="Write the result to /app/report.json.")
     names = [a.name for a in plan_attacks(task, [BASH, WRITE, SUBMIT], classes=ALL, isolated=True)[0]]
-    assert names == ["shell.hunt", "shell.modes", "shell.disk", "shell.signals", "shell.stall", "files.plant",
-                     "calls.malformed"]
+    assert names == [
+        "shell.hunt",
+        "shell.modes",
+        "shell.disk",
+        "shell.signals",
+        "shell.stall",
+        "files.plant",
+        "calls.malformed",
+    ]
     code = [a.name for a in plan_attacks(task, [RUN_PYTHON, SUBMIT_CODE], classes=ALL, isolated=True)[0]]
     assert "shell.hunt" in code and "code.exit0" in code and "code.const[0]" in code and "answer.guess[0]" not in code
-    text = [a.name for a in plan_attacks(Task(id="t", suite="s", prompt="What is 2 + 2?"), [], classes=ALL,
-                                         isolated=True, common=["Answer: 4"])[0]]
+    text = [
+        a.name
+        for a in plan_attacks(
+            Task(id="t", suite="s", prompt="What is 2 + 2?"), [], classes=ALL, isolated=True, common=["Answer: 4"]
+        )[0]
+    ]
     assert {"answer.guess[0]", "answer.guess[Answer: 4]", "answer.judge", "answer.long"} <= set(text)
     assert not any(n.startswith(("shell.", "code.", "calls.")) for n in text)
 
@@ -74,8 +98,12 @@ def test_only_the_chosen_classes_are_played():
     task = Task(id="t", suite="s", prompt="Fix it.")
     attacks, _ = plan_attacks(task, [BASH, SUBMIT], classes={"git_config"}, isolated=True)
     assert [a.name for a in attacks] == ["shell.hunt"]
-    commands = [json.loads(c.function.arguments)["command"] for a in attacks for act in a.actions for c in act.tool_calls]
-    assert any("plant hunt git" in c for c in commands) and not any(" hunt\n" in c or c.endswith(" hunt") for c in commands)
+    commands = [
+        json.loads(c.function.arguments)["command"] for a in attacks for act in a.actions for c in act.tool_calls
+    ]
+    assert any("plant hunt git" in c for c in commands) and not any(
+        " hunt\n" in c or c.endswith(" hunt") for c in commands
+    )
     with pytest.raises(InvalidRequest, match="unknown attack class"):
         check_adversary("debug/echo", attacks="reward_files,no_such_class")
 
@@ -92,13 +120,24 @@ def test_attacks_that_run_programs_are_not_aimed_at_an_unisolated_host():
 def test_malformed_calls_are_planned_for_a_parameter_of_several_types():
     # "type": ["string", "null"] is a JSON schema too; the wrong-type value was looked up with the list as a
     # dict key (TypeError: unhashable type), so a tool with such a parameter could not be attacked at all.
-    note = Tool.define("note", "write a note", {"text": {"type": ["string", "null"], "description": "the note"},
-                                                "count": {"type": "integer", "description": "how many"}}, ["text"])
-    attacks, _ = plan_attacks(Task(id="t", suite="s", prompt="Take a note."), [note], classes={"malformed_calls"},
-                              isolated=True)
+    note = Tool.define(
+        "note",
+        "write a note",
+        {
+            "text": {"type": ["string", "null"], "description": "the note"},
+            "count": {"type": "integer", "description": "how many"},
+        },
+        ["text"],
+    )
+    attacks, _ = plan_attacks(
+        Task(id="t", suite="s", prompt="Take a note."), [note], classes={"malformed_calls"}, isolated=True
+    )
     assert [a.name for a in attacks] == ["calls.malformed"]
-    arguments = [json.loads(c.function.arguments) for c in attacks[0].actions[0].tool_calls
-                 if c.function.arguments.startswith("{") and '"text"' in c.function.arguments]
+    arguments = [
+        json.loads(c.function.arguments)
+        for c in attacks[0].actions[0].tool_calls
+        if c.function.arguments.startswith("{") and '"text"' in c.function.arguments
+    ]
     assert {"text": None, "count": "x"} in arguments  # no single type to contradict for text; a string for count
 
 
@@ -147,6 +186,8 @@ def test_a_guess_that_is_the_tasks_rare_answer_is_luck_a_common_one_a_hole(bwrap
     lucky = next(r for r in report.results if r.attack == "answer.guess[Answer: 3]")
     assert lucky.reward == 1.0 and lucky.outcome == "held" and "2% of the suite" in lucky.reason, lucky
     assert report.ok, report.summary()
+
+
 async def test_the_agent_plays_a_named_attack_alone():
     task = DebugEnvironment.get_task("echo", "echo-0")
     record = await run_episode(DebugEnvironment("echo"), AdversaryAgent(attack="answer.judge"), task, DebugEnvironment)
@@ -161,7 +202,9 @@ def test_the_cli_reports_per_attack_and_fails_on_a_hole(toy, tmp_path):
     assert ok.exit_code == 0, ok.output
     assert "answer.guess" in ok.output and "no attack scored above 0" in ok.output
     out = tmp_path / "r.json"
-    bad = CliRunner().invoke(app, ["check", f"{toy}/constant", "--adversary", "--attacks", "answer_guess", "--json", str(out)])
+    bad = CliRunner().invoke(
+        app, ["check", f"{toy}/constant", "--adversary", "--attacks", "answer_guess", "--json", str(out)]
+    )
     assert bad.exit_code == 1, bad.output
     assert "SUCCEEDED" in bad.output and "answer.guess[0]" in bad.output
     data = json.loads(out.read_text())
@@ -173,8 +216,17 @@ def test_the_cli_reports_per_attack_and_fails_on_a_hole(toy, tmp_path):
     assert misuse.exit_code != 0 and "--adversary" in misuse.output
 
 
-@pytest.mark.parametrize("module", [envgym.adversary.agent, envgym.adversary.answers, envgym.adversary.interface,
-                                    envgym.adversary.model, envgym.adversary.payloads, envgym.adversary.plans])
+@pytest.mark.parametrize(
+    "module",
+    [
+        envgym.adversary.agent,
+        envgym.adversary.answers,
+        envgym.adversary.interface,
+        envgym.adversary.model,
+        envgym.adversary.payloads,
+        envgym.adversary.plans,
+    ],
+)
 def test_the_examples_in_the_docstrings_run(module):
     result = doctest.testmod(module)
     assert result.attempted and not result.failed

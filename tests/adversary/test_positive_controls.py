@@ -89,7 +89,9 @@ def test_every_attack_holds_on_robust_grading(toy, bwrap_ctx):
     report = check_adversary(f"{toy}/safe", attacks=classes, context=bwrap_ctx, sandbox="bwrap")
     assert report.ok, report.summary()
     outcomes = {r.attack: (r.outcome, r.evidence) for r in report.results}
-    assert {"shell.hunt", "shell.modes", "shell.disk", "shell.values", "shell.stall", "calls.malformed"} <= set(outcomes)
+    assert {"shell.hunt", "shell.modes", "shell.disk", "shell.values", "shell.stall", "calls.malformed"} <= set(
+        outcomes
+    )
     assert all(o == "held" for o, _ in outcomes.values()), outcomes  # held, and each showed it did what it meant to
     hunt = outcomes["shell.hunt"][1]
     assert "HUNT planted=" in hunt and "PLANT action=hunt" in hunt and "huge=20000000" in hunt, hunt

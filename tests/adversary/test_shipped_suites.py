@@ -42,16 +42,26 @@ SUITES: dict[str, tuple[str, int | None, int | None, tuple]] = {  # slowest firs
     "reasoning": ("bwrap", 6, None, ()),
     "debug": ("bwrap", None, None, ()),
 }
-STANDIN = ("the CI judge is the keyword-overlap stand-in (not a judge): an answer echoing the prompt's words earns "
-           "criteria; the template's fence and verdict parser are tested in tests/graders and tests/rubric")
+STANDIN = (
+    "the CI judge is the keyword-overlap stand-in (not a judge): an answer echoing the prompt's words earns "
+    "criteria; the template's fence and verdict parser are tested in tests/graders and tests/rubric"
+)
 # env id -> {attack kind: why it fails today} (attack kind = the attack's name without [...]). Kinds
 # listed here may fail; any other failing kind fails the test. A listed kind that no longer fails
 # is reported as a warning: take it out.
 KNOWN_FINDINGS: dict[str, dict[str, str]] = {
     "debug": {},
     "reasoning": {},
-    "rubric": {k: STANDIN for k in ("answer.fences", "answer.shotgun", "rubric.template-break", "rubric.refusal-bait",
-                                    "rubric.prompt-stuffing")},
+    "rubric": {
+        k: STANDIN
+        for k in (
+            "answer.fences",
+            "answer.shotgun",
+            "rubric.template-break",
+            "rubric.refusal-bait",
+            "rubric.prompt-stuffing",
+        )
+    },
     "coding/humaneval": {},
     "coding/humaneval-tools": {},
     "coding/repo": {},
@@ -93,8 +103,15 @@ def reports() -> dict[str, AdversaryReport]:
     async def one(env_id: str, settings: dict) -> AdversaryReport:
         sandbox, sample, slow, _ = SUITES[env_id]
         async with limiter:
-            return await check_adversary_async(env_id, sandbox=sandbox, sample=sample, slow_sample=slow, seed=SEED,
-                                               context=EnvContext(sandbox=sandbox, settings=settings), concurrency=2)
+            return await check_adversary_async(
+                env_id,
+                sandbox=sandbox,
+                sample=sample,
+                slow_sample=slow,
+                seed=SEED,
+                context=EnvContext(sandbox=sandbox, settings=settings),
+                concurrency=2,
+            )
 
     async def run_all(settings: dict) -> dict[str, AdversaryReport]:
         return dict(zip(runnable, await asyncio.gather(*(one(e, settings) for e in runnable))))
@@ -122,7 +139,9 @@ def test_a_shipped_suite_holds_against_the_adversary(env_id, reports):
     fixed = sorted(set(known) - set(failing))
     assert not new, f"new holes in {env_id}: {new}"
     if fixed:
-        warnings.warn(f"{env_id}: these attacks held this time; if they hold for good, take them out of "
-                      f"KNOWN_FINDINGS: {fixed}", stacklevel=1)
+        warnings.warn(
+            f"{env_id}: these attacks held this time; if they hold for good, take them out of KNOWN_FINDINGS: {fixed}",
+            stacklevel=1,
+        )
     unconfirmed = [f"{r.task_id} {r.attack}: {r.evidence}" for r in report.results if r.outcome == "unconfirmed"]
     assert not unconfirmed, unconfirmed  # every attack showed that it really did what it meant to

@@ -28,14 +28,20 @@ def counter_solver(body: dict[str, Any], *, parallel: bool = True) -> dict[str, 
     if current >= target:
         return chat_response(tool_calls=[tool_call("submit")])
     if first and parallel and target - current >= 2:
-        return chat_response("I'll count.", tool_calls=[tool_call("increment", {"by": 1}), tool_call("increment", {"by": 1})])
+        return chat_response(
+            "I'll count.", tool_calls=[tool_call("increment", {"by": 1}), tool_call("increment", {"by": 1})]
+        )
     return chat_response(tool_calls=[tool_call("increment", {"by": min(10, target - current)})])
 
 
 def with_tokens(body: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
     """Adds vLLM-style token ids and logprobs to ``reply`` when the request asked for them."""
     choice = reply["choices"][0]
-    text = (choice["message"].get("content") or "") + " " + " ".join(c["function"]["arguments"] for c in choice["message"].get("tool_calls") or [])
+    text = (
+        (choice["message"].get("content") or "")
+        + " "
+        + " ".join(c["function"]["arguments"] for c in choice["message"].get("tool_calls") or [])
+    )
     ids = fake_token_ids(text)
     if body.get("return_token_ids"):
         choice["token_ids"] = ids

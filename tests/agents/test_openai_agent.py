@@ -22,7 +22,9 @@ def agent_for(server, **config) -> OpenAIAgent:
 
 async def play(agent, suite="counter", task_id="count-to-3", **kwargs):
     try:
-        return await run_episode(DebugEnvironment(suite), agent, DebugEnvironment.get_task(suite, task_id), DebugEnvironment, **kwargs)
+        return await run_episode(
+            DebugEnvironment(suite), agent, DebugEnvironment.get_task(suite, task_id), DebugEnvironment, **kwargs
+        )
     finally:
         await agent.aclose()
 
@@ -65,10 +67,12 @@ async def test_malformed_tool_arguments_get_an_error_observation_and_the_model_r
 
 
 async def test_structurally_broken_tool_call_and_plain_text_are_answered_not_fatal(model):
-    replies = iter([
-        chat_response(tool_calls=[{"type": "function", "function": {"arguments": "{}"}}]),  # no id, no name
-        chat_response("I think I am done"),  # plain text where the env needs tools
-    ])
+    replies = iter(
+        [
+            chat_response(tool_calls=[{"type": "function", "function": {"arguments": "{}"}}]),  # no id, no name
+            chat_response("I think I am done"),  # plain text where the env needs tools
+        ]
+    )
 
     def script(body):
         return next(replies, None) or counter_solver(body, parallel=False)
@@ -84,7 +88,9 @@ async def test_structurally_broken_tool_call_and_plain_text_are_answered_not_fat
 async def test_context_length_error_ends_truncated(model):
     def script(body):
         if any(m["role"] == "assistant" for m in body["messages"]):
-            return error_reply(400, "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens.")
+            return error_reply(
+                400, "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens."
+            )
         return chat_response(tool_calls=[tool_call("increment")])
 
     model.handler = script
@@ -184,8 +190,12 @@ async def test_async_handler_and_concurrent_episodes_share_one_agent(model):
     agent = agent_for(model)
     try:
         tasks = [t for t in DebugEnvironment.tasks("counter")]
-        records = await asyncio.gather(*(run_episode(DebugEnvironment("counter"), agent, t, DebugEnvironment) for t in tasks))
+        records = await asyncio.gather(
+            *(run_episode(DebugEnvironment("counter"), agent, t, DebugEnvironment) for t in tasks)
+        )
     finally:
         await agent.aclose()
     assert [r.reward for r in records] == [1.0] * len(tasks)
-    assert all(counter_state({"messages": [{"role": "user", "content": t.prompt}]})[0] == t.payload["target"] for t in tasks)
+    assert all(
+        counter_state({"messages": [{"role": "user", "content": t.prompt}]})[0] == t.payload["target"] for t in tasks
+    )

@@ -45,8 +45,10 @@ def test_sync_and_async_handlers_errors_delays_and_request_log():
 
 def test_api_key_and_vllm_token_fields():
     ids = fake_token_ids("a b c")
-    with OpenAIServer(lambda body: chat_response("a b c", token_ids=ids, prompt_token_ids=[1, 2], logprobs=fake_logprobs(ids)),
-                      api_key="k") as server:
+    with OpenAIServer(
+        lambda body: chat_response("a b c", token_ids=ids, prompt_token_ids=[1, 2], logprobs=fake_logprobs(ids)),
+        api_key="k",
+    ) as server:
         url = server.base_url + "/chat/completions"
         assert httpx.post(url, json={}).status_code == 401
         body = httpx.post(url, json={}, headers={"Authorization": "Bearer k"}).json()

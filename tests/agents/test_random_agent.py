@@ -14,13 +14,30 @@ from envgym.builtin.debug import DebugEnvironment
 from envgym.loop import run_episode
 
 SCHEMAS = [
-    {"type": "object", "properties": {"by": {"type": "integer", "minimum": 1, "maximum": 10}}, "additionalProperties": False, "required": []},
-    {"type": "object", "properties": {"mode": {"enum": ["a", "b"]}, "ratio": {"type": "number", "minimum": 0.5, "maximum": 0.75},
-                                      "tags": {"type": "array", "items": {"type": "string", "maxLength": 4}, "minItems": 1, "maxItems": 3},
-                                      "flag": {"type": "boolean"}, "name": {"type": "string", "minLength": 20}},
-     "required": ["mode", "ratio", "tags", "name"]},
-    {"type": "object", "properties": {"inner": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}, "required": ["n"]}},
-     "required": ["inner"]},
+    {
+        "type": "object",
+        "properties": {"by": {"type": "integer", "minimum": 1, "maximum": 10}},
+        "additionalProperties": False,
+        "required": [],
+    },
+    {
+        "type": "object",
+        "properties": {
+            "mode": {"enum": ["a", "b"]},
+            "ratio": {"type": "number", "minimum": 0.5, "maximum": 0.75},
+            "tags": {"type": "array", "items": {"type": "string", "maxLength": 4}, "minItems": 1, "maxItems": 3},
+            "flag": {"type": "boolean"},
+            "name": {"type": "string", "minLength": 20},
+        },
+        "required": ["mode", "ratio", "tags", "name"],
+    },
+    {
+        "type": "object",
+        "properties": {
+            "inner": {"type": "object", "properties": {"n": {"type": ["integer", "null"]}}, "required": ["n"]}
+        },
+        "required": ["inner"],
+    },
 ]
 
 

@@ -36,7 +36,9 @@ class ThirdParty(DebugEnvironment):
     @contextlib.contextmanager
     def demo_setup(cls):
         cls.entered.append("in")
-        yield DemoSetup(settings={"thirdparty.url": "http://127.0.0.1:9/v1", "thirdparty.retries": 2}, note="stand-in service up")
+        yield DemoSetup(
+            settings={"thirdparty.url": "http://127.0.0.1:9/v1", "thirdparty.retries": 2}, note="stand-in service up"
+        )
         cls.entered.append("out")
 
 
@@ -53,8 +55,9 @@ def test_demo_runs_every_installed_family_through_its_own_hooks(third_party):
     everything = plan_suites(None, None)
     assert ("thirdparty/counter", 1) in everything.runs and ("debug/echo", 3) in everything.runs
     assert any("thirdparty/no-such-suite" in n for n in everything.notes)
-    assert any(n == "skipped swe: the family offers no demo suite" for n in everything.notes) or \
-        "swe" not in {p.name for p in registry.list_plugins("environments")}
+    assert any(n == "skipped swe: the family offers no demo suite" for n in everything.notes) or "swe" not in {
+        p.name for p in registry.list_plugins("environments")
+    }
     only = plan_suites({"thirdparty", "nosuchfamily"}, 2)
     assert only.runs == [("thirdparty/counter", 2)] and only.families == [ThirdParty]
     assert only.notes[0] == "skipped nosuchfamily: no environment plugin of that name is installed"
@@ -79,7 +82,9 @@ def test_the_rubric_family_starts_and_stops_its_stand_in_judge_in_demo_setup():
 
 def test_eval_of_a_family_runs_every_suite_like_check(tmp_path: Path):
     runner = CliRunner()
-    family = runner.invoke(app, ["eval", "debug", "--agent", "oracle", "-n", "1", "--no-progress", "--out", str(tmp_path / "a")])
+    family = runner.invoke(
+        app, ["eval", "debug", "--agent", "oracle", "-n", "1", "--no-progress", "--out", str(tmp_path / "a")]
+    )
     assert family.exit_code == 0, family.output
     for suite in ("echo", "counter"):
         summary = json.loads((tmp_path / "a" / suite / "summary.json").read_text())
@@ -87,16 +92,21 @@ def test_eval_of_a_family_runs_every_suite_like_check(tmp_path: Path):
     assert "2 suites evaluated" in _flat(family.output)
     as_json = runner.invoke(app, ["eval", "debug", "--agent", "nop", "-n", "1", "--json", "--out", str(tmp_path / "b")])
     assert sorted(json.loads(as_json.output)) == ["debug/counter", "debug/echo"]
-    one = runner.invoke(app, ["eval", "debug/counter", "--agent", "nop", "-n", "1", "--json", "--out", str(tmp_path / "c")])
+    one = runner.invoke(
+        app, ["eval", "debug/counter", "--agent", "nop", "-n", "1", "--json", "--out", str(tmp_path / "c")]
+    )
     assert list(json.loads(one.output)["per_category"]) == ["counter"] and (tmp_path / "c" / "summary.json").is_file()
     ambiguous = runner.invoke(app, ["eval", "debug", "--task", "echo-1", "--out", str(tmp_path / "d")])
     assert ambiguous.exit_code == 1 and "name the suite too" in _flat(ambiguous.output)
 
 
-@pytest.mark.parametrize("name,expected", [
-    ("debug", "an environment family named 'debug' already exists (package envgym "),
-    ("graders", "a Python module named 'envgym_graders' already exists"),
-])
+@pytest.mark.parametrize(
+    "name,expected",
+    [
+        ("debug", "an environment family named 'debug' already exists (package envgym "),
+        ("graders", "a Python module named 'envgym_graders' already exists"),
+    ],
+)
 def test_new_refuses_a_family_or_module_that_exists(tmp_path: Path, name: str, expected: str):
     result = CliRunner().invoke(app, ["new", name, "--dir", str(tmp_path)])
     assert result.exit_code == 1 and expected in _flat(result.output), result.output

@@ -12,8 +12,16 @@ import envgym
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, Client, ClientTimeout, ServerUnreachable
-from envgym.errors import (CapacityExhausted, EnvgymError, InvalidRequest, SessionClosed, Unauthorized, UnknownEnvironment,
-                           UnknownSession, UnknownTask)
+from envgym.errors import (
+    CapacityExhausted,
+    EnvgymError,
+    InvalidRequest,
+    SessionClosed,
+    Unauthorized,
+    UnknownEnvironment,
+    UnknownSession,
+    UnknownTask,
+)
 from envgym.loop import run_episode
 from envgym.protocol import Action, Task
 from server_helpers import running_app
@@ -47,7 +55,9 @@ async def test_every_async_method_in_process():
         task = Task(id="t", suite="s", prompt="2+2?", private={"answer": "4"})
         grade = await client.grade(grader="exact_test", task=task, submission={"answer": "4"})
         assert grade.reward == 1.0
-        custom = await client.create_session("debug/echo", task=Task(id="c", suite="echo", prompt="p", private={"answer": "hi"}))
+        custom = await client.create_session(
+            "debug/echo", task=Task(id="c", suite="echo", prompt="p", private={"answer": "hi"})
+        )
         assert (await client.step(custom.session_id, "hi")).reward == 1.0
 
 
@@ -74,9 +84,13 @@ async def test_server_errors_are_typed_exceptions():
 async def test_invalid_input_and_unexpected_answers_are_envgym_errors_not_pydantic_ones():
     async with running_app() as (_, _, client):
         created = await client.create_session("debug/counter", task_id="count-to-1")
-        with pytest.raises(InvalidRequest, match=r"the action is not valid \(tool_calls: Input should be a valid list\)") as bad:
+        with pytest.raises(
+            InvalidRequest, match=r"the action is not valid \(tool_calls: Input should be a valid list\)"
+        ) as bad:
             await client.step(created.session_id, {"tool_calls": "increment"})
-        assert not isinstance(bad.value, pydantic.ValidationError) and bad.value.details["errors"][0]["loc"] == ("tool_calls",)
+        assert not isinstance(bad.value, pydantic.ValidationError) and bad.value.details["errors"][0]["loc"] == (
+            "tool_calls",
+        )
         with pytest.raises(InvalidRequest, match="the session request is not valid"):
             await client.create_session("debug/counter", task_id="count-to-1", seed="seven")  # type: ignore[arg-type]
         with pytest.raises(InvalidRequest, match="the grade request is not valid"):
@@ -87,8 +101,11 @@ async def test_invalid_input_and_unexpected_answers_are_envgym_errors_not_pydant
         return httpx.Response(200, json={"hello": "world"})
 
     async with AsyncClient("http://other", transport=httpx.MockTransport(not_envgym)) as other:
-        with pytest.raises(EnvgymError, match=r"POST http://other/v1/sessions/s1/step answered with a body that is not a "
-                                              r"valid StepResult .*of a version this client speaks"):
+        with pytest.raises(
+            EnvgymError,
+            match=r"POST http://other/v1/sessions/s1/step answered with a body that is not a "
+            r"valid StepResult .*of a version this client speaks",
+        ):
             await other.step("s1", "hi")
 
 
@@ -140,10 +157,16 @@ async def test_client_timeout_over_websocket(live_server):
 async def test_run_episode_remotely(live_server, websocket):
     task = DebugEnvironment.get_task("counter", "count-to-3")
     async with AsyncClient(live_server.url) as client:
-        record = await run_episode(client.episode("debug/counter", websocket=websocket), OracleAgent(), task, DebugEnvironment)
+        record = await run_episode(
+            client.episode("debug/counter", websocket=websocket), OracleAgent(), task, DebugEnvironment
+        )
         assert record.status.value == "completed" and record.reward == 1.0 and record.turns == 4
-        nop = await run_episode(client.episode("debug/echo", websocket=websocket), NopAgent(),
-                                DebugEnvironment.get_task("echo", "echo-1"), DebugEnvironment)
+        nop = await run_episode(
+            client.episode("debug/echo", websocket=websocket),
+            NopAgent(),
+            DebugEnvironment.get_task("echo", "echo-1"),
+            DebugEnvironment,
+        )
         assert nop.reward == 0.0
         assert (await client.healthz())["sessions_open"] == 0
 
@@ -194,6 +217,7 @@ def test_sync_client_mirrors_the_async_one(live_server):
 
 async def test_many_concurrent_episodes_share_one_pool(live_server):
     async with AsyncClient(live_server.url, max_connections=50) as client:
+
         async def one(i: int) -> float:
             episode = client.episode("debug/echo")
             await episode.reset(f"echo-{i % 10}")
@@ -211,8 +235,25 @@ def test_eval_of_a_family_on_a_server_runs_the_suites_the_server_lists(live_serv
 
     from envgym.cli import app
 
-    result = CliRunner().invoke(app, ["eval", "debug", "--server", live_server.url, "--agent", "oracle", "-n", "1", "--json",
-                                      "--out", str(tmp_path)])
+    result = CliRunner().invoke(
+        app,
+        [
+            "eval",
+            "debug",
+            "--server",
+            live_server.url,
+            "--agent",
+            "oracle",
+            "-n",
+            "1",
+            "--json",
+            "--out",
+            str(tmp_path),
+        ],
+    )
     assert result.exit_code == 0, result.output
-    assert {env: s["mean_reward"] for env, s in json.loads(result.output).items()} == {"debug/echo": 1.0, "debug/counter": 1.0}
+    assert {env: s["mean_reward"] for env, s in json.loads(result.output).items()} == {
+        "debug/echo": 1.0,
+        "debug/counter": 1.0,
+    }
     assert sorted(p.name for p in tmp_path.iterdir()) == ["counter", "echo"]

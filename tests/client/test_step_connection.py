@@ -15,8 +15,13 @@ from envgym.client_http import StepConnection
 from envgym.errors import SessionClosed, UnknownSession
 from envgym.loop import run_episode
 
-STEP = {"observation": {"messages": [{"role": "tool", "content": "counter = 1", "tool_call_id": "c1"}]},
-        "reward": 0.0, "terminated": False, "truncated": False, "info": {}}
+STEP = {
+    "observation": {"messages": [{"role": "tool", "content": "counter = 1", "tool_call_id": "c1"}]},
+    "reward": 0.0,
+    "terminated": False,
+    "truncated": False,
+    "info": {},
+}
 
 
 async def test_a_rest_episode_steps_over_its_own_connection_with_the_same_answers(live_server):
@@ -55,7 +60,9 @@ async def _server(handler) -> tuple[asyncio.AbstractServer, int]:
 
 async def _read_request(reader: asyncio.StreamReader) -> tuple[bytes, bytes]:
     head = await reader.readuntil(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length"))
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")
+    )
     return head, await reader.readexactly(length)
 
 
@@ -67,8 +74,10 @@ async def test_an_idle_connection_the_server_closed_is_replaced_before_sending_a
         requests.append((head, body))
         data = json.dumps(STEP).encode()
         # Chunked, as a server without Content-Length would answer.
-        writer.write(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
-                     + b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data))
+        writer.write(
+            b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n"
+            + b"%x\r\n%s\r\n0\r\n\r\n" % (len(data), data)
+        )
         await writer.drain()
         writer.close()
 

@@ -21,9 +21,11 @@ HE_TASK = "HumanEval-0"  # has_close_elements(numbers, threshold) -> bool
 WRONG_BODY = "    return False\n"
 REPO_TASK = "lru-cache-recency"
 # Writes the real fix of lru-cache-recency to the path given as $1 (used to stage "fixed" files out of reach).
-WRITE_FIX = ("/usr/bin/python3 - \"$1\" <<'EOF'\nimport sys\nsrc = open('cachelib/lru.py').read()\n"
-             "src = src.replace('        self.stats.hits += 1\\n', '        self.stats.hits += 1\\n        self._data.move_to_end(key)\\n')\n"
-             "open(sys.argv[1], 'w').write(src)\nEOF\n")
+WRITE_FIX = (
+    "/usr/bin/python3 - \"$1\" <<'EOF'\nimport sys\nsrc = open('cachelib/lru.py').read()\n"
+    "src = src.replace('        self.stats.hits += 1\\n', '        self.stats.hits += 1\\n        self._data.move_to_end(key)\\n')\n"
+    "open(sys.argv[1], 'w').write(src)\nEOF\n"
+)
 
 
 def full_function(body_lines: str, header: str = "") -> str:
@@ -78,55 +80,73 @@ async def test_control_repo_real_fix_scores_one(bwrap_ctx):
 
 IMPORT_EXIT = "import sys\nsys.exit(0)\n"
 IMPORT_OS_EXIT = "import os\nos._exit(0)\n"
-ALWAYS_EQUAL = ("class _Yes:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
-                "    def __bool__(self): return True\n    def __hash__(self): return 0\n")
-PATCH_BUILTINS = ("import builtins\nbuiltins.AssertionError = type('AssertionError', (BaseException,), {})\n"
-                  "builtins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\nbuiltins.len = lambda x: 0\n")
-PATCH_UNITTEST = ("import unittest\nfor _n in dir(unittest.TestCase):\n    if _n.startswith('assert'):\n"
-                  "        setattr(unittest.TestCase, _n, lambda *a, **k: None)\n"
-                  "unittest.TestResult.wasSuccessful = lambda self: True\n")
-PATCH_PYTEST = ("import sys\nsys.path.append('/usr/lib/python3/dist-packages')\ntry:\n    import pytest, _pytest.runner, _pytest.python\n"
-                "    _pytest.runner.pytest_runtest_call = lambda item: None\n    _pytest.python.Function.runtest = lambda self: None\n"
-                "    pytest.fail = lambda *a, **k: None\nexcept ImportError:\n    pass\n")
-PATCH_TIME = ("import time\n_t = [0.0]\ntime.time = lambda: _t[0]\ntime.monotonic = lambda: _t[0]\ntime.perf_counter = lambda: 0.0\n"
-              "time.sleep = lambda s: None\n")
+ALWAYS_EQUAL = (
+    "class _Yes:\n    def __eq__(self, other): return True\n    def __ne__(self, other): return False\n"
+    "    def __bool__(self): return True\n    def __hash__(self): return 0\n"
+)
+PATCH_BUILTINS = (
+    "import builtins\nbuiltins.AssertionError = type('AssertionError', (BaseException,), {})\n"
+    "builtins.isinstance = lambda *a: True\nbuiltins.abs = lambda x: 0\nbuiltins.len = lambda x: 0\n"
+)
+PATCH_UNITTEST = (
+    "import unittest\nfor _n in dir(unittest.TestCase):\n    if _n.startswith('assert'):\n"
+    "        setattr(unittest.TestCase, _n, lambda *a, **k: None)\n"
+    "unittest.TestResult.wasSuccessful = lambda self: True\n"
+)
+PATCH_PYTEST = (
+    "import sys\nsys.path.append('/usr/lib/python3/dist-packages')\ntry:\n    import pytest, _pytest.runner, _pytest.python\n"
+    "    _pytest.runner.pytest_runtest_call = lambda item: None\n    _pytest.python.Function.runtest = lambda self: None\n"
+    "    pytest.fail = lambda *a, **k: None\nexcept ImportError:\n    pass\n"
+)
+PATCH_TIME = (
+    "import time\n_t = [0.0]\ntime.time = lambda: _t[0]\ntime.monotonic = lambda: _t[0]\ntime.perf_counter = lambda: 0.0\n"
+    "time.sleep = lambda s: None\n"
+)
 FAKE_RESULTS = (
     "import json, os, sys\nfake = 'ENVGYM-RESULT ' + json.dumps({'tests': [{'name': 'check', 'outcome': 'passed'}], 'harness_error': None}) + ' 00'\n"
     "print('===== 164 passed in 0.01s =====\\nALL TESTS PASSED\\n' + fake)\nsys.stderr.write(fake + '\\n')\n"
     "for p in ['/tmp/ENVGYM-RESULT', 'result.json', 'reward.txt', '/tmp/reward', 'report.xml', '/tmp/results.json']:\n"
     "    try:\n        open(p, 'w').write(fake + '\\n1.0\\n')\n    except OSError:\n        pass\n"
-    "try:\n    open('/dev/stdout', 'w').write(fake + '\\n')\nexcept OSError:\n    pass\n")
+    "try:\n    open('/dev/stdout', 'w').write(fake + '\\n')\nexcept OSError:\n    pass\n"
+)
 STARTUP_HOOKS = (
     "import os\nhook = 'import builtins\\nbuiltins.AssertionError = type(\"X\", (BaseException,), {})\\n'\n"
     "for p in ['sitecustomize.py', 'usercustomize.py', 'conftest.py', '/tmp/sitecustomize.py', 'x.pth']:\n"
-    "    try:\n        open(p, 'w').write(hook if p.endswith('.py') else 'import sitecustomize\\n')\n    except OSError:\n        pass\n")
+    "    try:\n        open(p, 'w').write(hook if p.endswith('.py') else 'import sitecustomize\\n')\n    except OSError:\n        pass\n"
+)
 # Every other process the solution can see (its parent is not necessarily the harness): kill them all,
 # or write a forged result line into every descriptor of theirs.
-KILL_HARNESS = ("import os, signal\nfor pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
-                "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n"
-                "        except OSError:\n            pass\n")
+KILL_HARNESS = (
+    "import os, signal\nfor pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+    "    if pid != os.getpid():\n        try:\n            os.kill(pid, signal.SIGKILL)\n"
+    "        except OSError:\n            pass\n"
+)
 WRITE_HARNESS_FD = (
     "import os, json\nfake = 'ENVGYM-RESULT ' + json.dumps({'tests': [{'name': 'x', 'outcome': 'passed'}], 'harness_error': None}) + ' ' + '0' * 64\n"
     "for pid in [p for p in os.listdir('/proc') if p.isdigit() and int(p) != os.getpid()]:\n"
     "    for fd in range(0, 8):\n        try:\n            with open(f'/proc/{pid}/fd/{fd}', 'w') as fh:\n                fh.write('\\n' + fake + '\\n')\n"
-    "        except OSError:\n            pass\n")
+    "        except OSError:\n            pass\n"
+)
 
 
-@pytest.mark.parametrize("answer", [
-    pytest.param(full_function(WRONG_BODY, IMPORT_EXIT), id="sys.exit-at-import"),
-    pytest.param(full_function(WRONG_BODY, IMPORT_OS_EXIT), id="os._exit-at-import"),
-    pytest.param(full_function("    import sys\n    sys.exit(0)\n"), id="sys.exit-in-solution"),
-    pytest.param(full_function("    import os\n    os._exit(0)\n"), id="os._exit-in-solution"),
-    pytest.param(full_function("    return _Yes()\n", ALWAYS_EQUAL), id="always-equal-result"),
-    pytest.param(full_function(WRONG_BODY, PATCH_BUILTINS), id="monkeypatch-builtins"),
-    pytest.param(full_function(WRONG_BODY, PATCH_UNITTEST), id="monkeypatch-unittest"),
-    pytest.param(full_function(WRONG_BODY, PATCH_PYTEST), id="monkeypatch-pytest"),
-    pytest.param(full_function(WRONG_BODY, PATCH_TIME), id="monkeypatch-time"),
-    pytest.param(full_function(WRONG_BODY, FAKE_RESULTS), id="fake-result-files-and-output"),
-    pytest.param(full_function(WRONG_BODY, STARTUP_HOOKS), id="conftest-sitecustomize-pth"),
-    pytest.param(full_function(WRONG_BODY, KILL_HARNESS), id="kill-the-harness"),
-    pytest.param(full_function(WRONG_BODY, WRITE_HARNESS_FD), id="write-into-harness-stdout"),
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param(full_function(WRONG_BODY, IMPORT_EXIT), id="sys.exit-at-import"),
+        pytest.param(full_function(WRONG_BODY, IMPORT_OS_EXIT), id="os._exit-at-import"),
+        pytest.param(full_function("    import sys\n    sys.exit(0)\n"), id="sys.exit-in-solution"),
+        pytest.param(full_function("    import os\n    os._exit(0)\n"), id="os._exit-in-solution"),
+        pytest.param(full_function("    return _Yes()\n", ALWAYS_EQUAL), id="always-equal-result"),
+        pytest.param(full_function(WRONG_BODY, PATCH_BUILTINS), id="monkeypatch-builtins"),
+        pytest.param(full_function(WRONG_BODY, PATCH_UNITTEST), id="monkeypatch-unittest"),
+        pytest.param(full_function(WRONG_BODY, PATCH_PYTEST), id="monkeypatch-pytest"),
+        pytest.param(full_function(WRONG_BODY, PATCH_TIME), id="monkeypatch-time"),
+        pytest.param(full_function(WRONG_BODY, FAKE_RESULTS), id="fake-result-files-and-output"),
+        pytest.param(full_function(WRONG_BODY, STARTUP_HOOKS), id="conftest-sitecustomize-pth"),
+        pytest.param(full_function(WRONG_BODY, KILL_HARNESS), id="kill-the-harness"),
+        pytest.param(full_function(WRONG_BODY, WRITE_HARNESS_FD), id="write-into-harness-stdout"),
+    ],
+)
 async def test_humaneval_attack_scores_zero(bwrap_ctx, answer):
     result = await humaneval(bwrap_ctx, answer)
     assert_zero(result)
@@ -153,7 +173,8 @@ SCAN_OWN_MEMORY = (
     "                if data[at + len(head):at + len(head) + len(tail)] == tail:\n                    return True\n"
     "                at = data.find(head, at + 1)\n    return False\n"
     "print('MEMORY-SCAN', 'LEAK' if scan() else 'CLEAN', flush=True)\n"
-    "joined = head + tail\nprint('CONTROL', 'FOUND' if scan() else 'MISSED', flush=True)\n")
+    "joined = head + tail\nprint('CONTROL', 'FOUND' if scan() else 'MISSED', flush=True)\n"
+)
 
 
 async def test_humaneval_hidden_tests_are_not_in_the_solution_processes_memory(bwrap_ctx):
@@ -175,17 +196,21 @@ async def test_humaneval_tools_hidden_tests_are_nowhere_in_the_episode_sandbox(b
     # Names everywhere (the dataset ships gzipped, so look for its files too); contents wherever a copy
     # could sit in plain text: everything outside /usr, and the Python trees inside it.
     # /.envgym is the verifier's trusted area (envgym/sandbox/trusted.py): an empty mount point here.
-    search = ("import os, re\nme = os.path.abspath(__file__)\nnames, hits = [], []\nfor root, dirs, files in os.walk('/'):\n"
-              "    dirs[:] = [d for d in dirs if os.path.join(root, d) not in ('/proc', '/sys', '/dev', '/.envgym')]\n"
-              "    for f in files + dirs:\n        if re.search(r'human.?eval|envgym', f, re.I) and os.path.join(root, f) != me:\n            names.append(os.path.join(root, f))\n"
-              "    if root.startswith('/usr') and not root.startswith(('/usr/lib/python3', '/usr/local')):\n        continue\n"
-              "    for f in files:\n        p = os.path.join(root, f)\n        try:\n"
-              "            if p != me and os.path.getsize(p) < 50_000_000 and NEEDLE in open(p, 'rb').read():\n                hits.append(p)\n"
-              "        except OSError:\n            pass\nprint('HITS', hits, names)\nprint('SEARCHED', os.path.exists('/usr/lib/python3.11/os.py'))\n")
+    search = (
+        "import os, re\nme = os.path.abspath(__file__)\nnames, hits = [], []\nfor root, dirs, files in os.walk('/'):\n"
+        "    dirs[:] = [d for d in dirs if os.path.join(root, d) not in ('/proc', '/sys', '/dev', '/.envgym')]\n"
+        "    for f in files + dirs:\n        if re.search(r'human.?eval|envgym', f, re.I) and os.path.join(root, f) != me:\n            names.append(os.path.join(root, f))\n"
+        "    if root.startswith('/usr') and not root.startswith(('/usr/lib/python3', '/usr/local')):\n        continue\n"
+        "    for f in files:\n        p = os.path.join(root, f)\n        try:\n"
+        "            if p != me and os.path.getsize(p) < 50_000_000 and NEEDLE in open(p, 'rb').read():\n                hits.append(p)\n"
+        "        except OSError:\n            pass\nprint('HITS', hits, names)\nprint('SEARCHED', os.path.exists('/usr/lib/python3.11/os.py'))\n"
+    )
     env = CodingEnvironment("humaneval-tools", context=bwrap_ctx)
     try:
         await env.reset(task)
-        step = await env.step(Action.call("run_python", code=search.replace("NEEDLE", repr(needle.encode())), timeout=60))
+        step = await env.step(
+            Action.call("run_python", code=search.replace("NEEDLE", repr(needle.encode())), timeout=60)
+        )
         out = step.observation.messages[0].content
         assert "HITS [] []" in out and "SEARCHED True" in out, out
         final = await env.step(Action.call("submit", code=task.payload["prompt"] + WRONG_BODY))
@@ -198,18 +223,25 @@ async def test_humaneval_tools_daemon_and_hooks_in_episode_sandbox_do_not_help(b
     task = CodingEnvironment.get_task("humaneval-tools", HE_TASK)
     # The daemon tells its parent once it has written (a pipe, not a sleep), so the run that starts it
     # knows it was alive; the next run checks that the process is gone, by its pid.
-    daemon = ("import os, time\nopen('sitecustomize.py', 'w').write('import builtins\\nbuiltins.AssertionError = Exception\\n')\n"
-              "open('conftest.py', 'w').write('raise SystemExit(0)\\n')\nopen('/tmp/x.pth', 'w').write('import sitecustomize\\n')\n"
-              "r, w = os.pipe()\nif os.fork() == 0:\n    os.setsid()\n    open('/tmp/daemon.pid', 'w').write(str(os.getpid()))\n"
-              "    os.write(w, b'!')\n    while True:\n        open('/tmp/alive', 'w').write(str(time.time()))\n        time.sleep(0.05)\n"
-              "os.read(r, 1)\nprint('started', open('/tmp/daemon.pid').read())\n")
+    daemon = (
+        "import os, time\nopen('sitecustomize.py', 'w').write('import builtins\\nbuiltins.AssertionError = Exception\\n')\n"
+        "open('conftest.py', 'w').write('raise SystemExit(0)\\n')\nopen('/tmp/x.pth', 'w').write('import sitecustomize\\n')\n"
+        "r, w = os.pipe()\nif os.fork() == 0:\n    os.setsid()\n    open('/tmp/daemon.pid', 'w').write(str(os.getpid()))\n"
+        "    os.write(w, b'!')\n    while True:\n        open('/tmp/alive', 'w').write(str(time.time()))\n        time.sleep(0.05)\n"
+        "os.read(r, 1)\nprint('started', open('/tmp/daemon.pid').read())\n"
+    )
     env = CodingEnvironment("humaneval-tools", context=bwrap_ctx)
     try:
         await env.reset(task)
         started = await env.step(Action.call("run_python", code=daemon))
         assert "started" in started.observation.messages[0].content
-        check = await env.step(Action.call("run_python", code="import os\npid = open('/tmp/daemon.pid').read()\n"
-                                           "print('ALIVE' if os.path.exists('/proc/' + pid) else 'GONE', pid)\n"))
+        check = await env.step(
+            Action.call(
+                "run_python",
+                code="import os\npid = open('/tmp/daemon.pid').read()\n"
+                "print('ALIVE' if os.path.exists('/proc/' + pid) else 'GONE', pid)\n",
+            )
+        )
         assert "GONE" in check.observation.messages[0].content, check.observation.messages[0].content
         final = await env.step(Action.call("submit", code=task.payload["prompt"] + WRONG_BODY))
     finally:
@@ -220,8 +252,10 @@ async def test_humaneval_tools_daemon_and_hooks_in_episode_sandbox_do_not_help(b
 # --------------------------------------------------------------------------- repository attacks
 
 PASSING_TEST = "def test_everything():\n    assert True\n"
-CONFTEST = ("import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n    outcome = yield\n"
-            "    rep = outcome.get_result()\n    rep.outcome = 'passed'\n")
+CONFTEST = (
+    "import pytest\n@pytest.hookimpl(hookwrapper=True)\ndef pytest_runtest_makereport(item, call):\n    outcome = yield\n"
+    "    rep = outcome.get_result()\n    rep.outcome = 'passed'\n"
+)
 
 
 def write(path: str, content: str) -> str:
@@ -230,51 +264,102 @@ def write(path: str, content: str) -> str:
 
 def prepend_init(code: str) -> str:
     # Read before truncating: ``open(p, 'w').write(code + open(p).read())`` would read an empty file.
-    return (f"/usr/bin/python3 - <<'EOF_ATTACK'\np = 'cachelib/__init__.py'\nsource = open(p).read()\n"
-            f"open(p, 'w').write({code!r} + source)\nEOF_ATTACK")
+    return (
+        f"/usr/bin/python3 - <<'EOF_ATTACK'\np = 'cachelib/__init__.py'\nsource = open(p).read()\n"
+        f"open(p, 'w').write({code!r} + source)\nEOF_ATTACK"
+    )
 
 
 # A monkeypatch that would make the hidden tests pass if it were ever loaded by the grader.
-FIX_BY_MONKEYPATCH = ("import cachelib.lru as _l\n_get = _l.LRUCache.get\n"
-                      "def _fixed(self, key, default=None):\n    v = _get(self, key, default)\n"
-                      "    if key in self._data:\n        self._data.move_to_end(key)\n    return v\n_l.LRUCache.get = _fixed\n")
+FIX_BY_MONKEYPATCH = (
+    "import cachelib.lru as _l\n_get = _l.LRUCache.get\n"
+    "def _fixed(self, key, default=None):\n    v = _get(self, key, default)\n"
+    "    if key in self._data:\n        self._data.move_to_end(key)\n    return v\n_l.LRUCache.get = _fixed\n"
+)
 
 
-@pytest.mark.parametrize("commands", [
-    pytest.param([write("tests/test_lru.py", PASSING_TEST)], id="edit-visible-tests"),
-    pytest.param(["rm -rf tests"], id="delete-visible-tests"),
-    pytest.param([write("conftest.py", CONFTEST), write("tests/conftest.py", CONFTEST)], id="conftest"),
-    pytest.param([write("sitecustomize.py", FIX_BY_MONKEYPATCH), write("usercustomize.py", FIX_BY_MONKEYPATCH),
-                  write("fix.pth", "import sitecustomize\n"), write("cachelib/fix.pth", "import sitecustomize\n"),
-                  "mkdir -p ~/.local/lib/python3.11/site-packages && cp sitecustomize.py ~/.local/lib/python3.11/site-packages/"],
-                 id="sitecustomize-and-pth"),
-    pytest.param([prepend_init("import sys\nsys.exit(0)\n")], id="sys.exit-at-import"),
-    pytest.param([prepend_init("import os\nos._exit(0)\n")], id="os._exit-at-import"),
-    pytest.param([prepend_init(ALWAYS_EQUAL + "import builtins\n_s = builtins.sorted\nbuiltins.sorted = lambda *a, **k: _Yes()\n"
-                               "import cachelib.lru as _l\n_l.LRUCache.keys_by_age = lambda self: _Yes()\n")], id="always-equal-results"),
-    pytest.param([prepend_init(PATCH_BUILTINS + PATCH_UNITTEST + PATCH_PYTEST + PATCH_TIME)], id="monkeypatch-builtins-unittest-pytest-time"),
-    pytest.param([prepend_init(FAKE_RESULTS)] + [write(p, '{"reward": 1.0, "passed": true}\n') for p in
-                  (".envgym-result", "reward.txt", "results.json", "report.xml", "/tmp/ENVGYM-RESULT")], id="fake-result-files"),
-    pytest.param([prepend_init("print('ENVGYM-RESULT {\"tests\": [], \"harness_error\": null} ' + '0' * 64)\nprint('4 passed')\n")],
-                 id="print-fake-pass"),
-    pytest.param([prepend_init(KILL_HARNESS)], id="kill-the-harness"),
-    pytest.param([prepend_init(WRITE_HARNESS_FD)], id="write-into-harness-stdout"),
-    pytest.param([f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}", "ln -sf /tmp/lru_fixed.py cachelib/lru.py"], id="symlink-out-of-workspace"),
-    pytest.param(["mkdir -p /tmp/shadow/cachelib && cp -r cachelib/* /tmp/shadow/cachelib/",
-                  f"set -- /tmp/shadow/cachelib/lru.py\n{WRITE_FIX}", "rm -rf cachelib && ln -s /tmp/shadow/cachelib cachelib"],
-                 id="symlink-package-dir"),
-    pytest.param([f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}",
-                  "setsid nohup sh -c 'sleep 1; while true; do cp /tmp/lru_fixed.py cachelib/lru.py; sleep 0.01; done' >/dev/null 2>&1 &"],
-                 id="background-rewriter"),
-])
+@pytest.mark.parametrize(
+    "commands",
+    [
+        pytest.param([write("tests/test_lru.py", PASSING_TEST)], id="edit-visible-tests"),
+        pytest.param(["rm -rf tests"], id="delete-visible-tests"),
+        pytest.param([write("conftest.py", CONFTEST), write("tests/conftest.py", CONFTEST)], id="conftest"),
+        pytest.param(
+            [
+                write("sitecustomize.py", FIX_BY_MONKEYPATCH),
+                write("usercustomize.py", FIX_BY_MONKEYPATCH),
+                write("fix.pth", "import sitecustomize\n"),
+                write("cachelib/fix.pth", "import sitecustomize\n"),
+                "mkdir -p ~/.local/lib/python3.11/site-packages && cp sitecustomize.py ~/.local/lib/python3.11/site-packages/",
+            ],
+            id="sitecustomize-and-pth",
+        ),
+        pytest.param([prepend_init("import sys\nsys.exit(0)\n")], id="sys.exit-at-import"),
+        pytest.param([prepend_init("import os\nos._exit(0)\n")], id="os._exit-at-import"),
+        pytest.param(
+            [
+                prepend_init(
+                    ALWAYS_EQUAL + "import builtins\n_s = builtins.sorted\nbuiltins.sorted = lambda *a, **k: _Yes()\n"
+                    "import cachelib.lru as _l\n_l.LRUCache.keys_by_age = lambda self: _Yes()\n"
+                )
+            ],
+            id="always-equal-results",
+        ),
+        pytest.param(
+            [prepend_init(PATCH_BUILTINS + PATCH_UNITTEST + PATCH_PYTEST + PATCH_TIME)],
+            id="monkeypatch-builtins-unittest-pytest-time",
+        ),
+        pytest.param(
+            [prepend_init(FAKE_RESULTS)]
+            + [
+                write(p, '{"reward": 1.0, "passed": true}\n')
+                for p in (".envgym-result", "reward.txt", "results.json", "report.xml", "/tmp/ENVGYM-RESULT")
+            ],
+            id="fake-result-files",
+        ),
+        pytest.param(
+            [
+                prepend_init(
+                    "print('ENVGYM-RESULT {\"tests\": [], \"harness_error\": null} ' + '0' * 64)\nprint('4 passed')\n"
+                )
+            ],
+            id="print-fake-pass",
+        ),
+        pytest.param([prepend_init(KILL_HARNESS)], id="kill-the-harness"),
+        pytest.param([prepend_init(WRITE_HARNESS_FD)], id="write-into-harness-stdout"),
+        pytest.param(
+            [f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}", "ln -sf /tmp/lru_fixed.py cachelib/lru.py"],
+            id="symlink-out-of-workspace",
+        ),
+        pytest.param(
+            [
+                "mkdir -p /tmp/shadow/cachelib && cp -r cachelib/* /tmp/shadow/cachelib/",
+                f"set -- /tmp/shadow/cachelib/lru.py\n{WRITE_FIX}",
+                "rm -rf cachelib && ln -s /tmp/shadow/cachelib cachelib",
+            ],
+            id="symlink-package-dir",
+        ),
+        pytest.param(
+            [
+                f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}",
+                "setsid nohup sh -c 'sleep 1; while true; do cp /tmp/lru_fixed.py cachelib/lru.py; sleep 0.01; done' >/dev/null 2>&1 &",
+            ],
+            id="background-rewriter",
+        ),
+    ],
+)
 async def test_repo_attack_scores_zero(bwrap_ctx, commands):
     result = await repo(bwrap_ctx, *commands)
     assert_zero(result)
 
 
 async def test_repo_symlinks_and_hooks_are_reported(bwrap_ctx):
-    result = await repo(bwrap_ctx, f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}", "ln -sf /tmp/lru_fixed.py cachelib/lru.py",
-                        write("conftest.py", CONFTEST))
+    result = await repo(
+        bwrap_ctx,
+        f"set -- /tmp/lru_fixed.py\n{WRITE_FIX}",
+        "ln -sf /tmp/lru_fixed.py cachelib/lru.py",
+        write("conftest.py", CONFTEST),
+    )
     assert_zero(result)
     signals = result.grade.details["tamper_signals"]
     assert any("cachelib/lru.py" in s for s in signals) and "conftest.py" in signals
@@ -291,10 +376,12 @@ async def test_repo_hidden_tests_are_nowhere_in_the_episode_sandbox(bwrap_ctx):
         # Everything outside /usr, and inside it wherever an installed package's data would be (the
         # rest of /usr is the host's system files: searching them made this test time out under load).
         # Control: a copy planted in /tmp must be the one hit.
-        search = ("echo test_get_refreshes_recency > /tmp/planted-copy; "
-                  "grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev --exclude-dir=usr "
-                  "test_get_refreshes_recency / 2>/dev/null; grep -rIl test_get_refreshes_recency /usr/lib/python3* "
-                  "/usr/local /usr/share/python* 2>/dev/null; echo \"DONE $(ls /usr/lib/python3.11/os.py)\"")
+        search = (
+            "echo test_get_refreshes_recency > /tmp/planted-copy; "
+            "grep -rIl --exclude-dir=proc --exclude-dir=sys --exclude-dir=dev --exclude-dir=usr "
+            "test_get_refreshes_recency / 2>/dev/null; grep -rIl test_get_refreshes_recency /usr/lib/python3* "
+            '/usr/local /usr/share/python* 2>/dev/null; echo "DONE $(ls /usr/lib/python3.11/os.py)"'
+        )
         step = await env.step(Action.call("bash", command=search, timeout=60))
         out = step.observation.messages[0].content
         assert "DONE /usr/lib/python3.11/os.py" in out
@@ -309,7 +396,9 @@ async def test_task_listing_never_carries_hidden_tests_or_reference():
     for suite in ("humaneval", "repo"):
         for task in CodingEnvironment.tasks(suite)[:3]:
             public = json.dumps(task.public().model_dump())
-            assert "hidden_tests" not in public and "canonical_solution" not in public and "reference_patch" not in public
+            assert (
+                "hidden_tests" not in public and "canonical_solution" not in public and "reference_patch" not in public
+            )
 
 
 async def test_repo_stopping_the_zygote_ends_the_grading_promptly(bwrap_ctx):
@@ -331,7 +420,7 @@ async def test_repo_stopping_the_zygote_ends_the_grading_promptly(bwrap_ctx):
 # grading to the next. LEARNER stores what it learned in one CHANNEL; it also reports whether it found
 # a stored state ("seen-before") and checks that its store works inside one grading ("roundtrip ok").
 
-LEARNER = r'''
+LEARNER = r"""
 import ctypes, json, os, sys, zlib
 CHANNEL, TOKEN = {channel!r}, {token!r}
 libc = ctypes.CDLL(None, use_errno=True)
@@ -425,7 +514,7 @@ def has_close_elements(numbers, threshold):
         state["pending"] = key
     _save(json.dumps(state))
     return state["answers"][key]
-'''
+"""
 GRADINGS = 5
 
 
@@ -467,8 +556,10 @@ async def test_gradings_share_nothing_a_learner_could_use(bwrap_ctx, channel):
 async def test_a_grading_leaves_no_process_behind(bwrap_ctx):
     """Nothing of a grading runs on after it (a spinner would be a timing channel to the next)."""
     marker = f"envgym-spinner-{uuid.uuid4().hex}"
-    spinner = (f"import os, sys\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
-               f"        os.execv(sys.executable, [sys.executable, '-c', 'while True: pass', {marker!r}])\n    os._exit(0)\n")
+    spinner = (
+        f"import os, sys\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        f"        os.execv(sys.executable, [sys.executable, '-c', 'while True: pass', {marker!r}])\n    os._exit(0)\n"
+    )
     result = await humaneval(bwrap_ctx, full_function(WRONG_BODY, spinner))
     assert_zero(result)
     assert _host_processes_with(marker) == []
@@ -490,11 +581,13 @@ def _host_processes_with(marker: str) -> list[int]:
 # Each is scored (0 with a reason, or 1 where the task is solved anyway), never a grader_error:
 # grader_error episodes are dropped from statistics and training, so turning a 0 into one is a gain.
 
-SIGNAL_DEF = ("import os, signal\ndef _signal_everyone():\n    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, "
-              "signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGTSTP):\n"
-              "        for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
-              "            if pid != os.getpid():\n                try:\n                    os.kill(pid, sig)\n"
-              "                except OSError:\n                    pass\n")
+SIGNAL_DEF = (
+    "import os, signal\ndef _signal_everyone():\n    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP, "
+    "signal.SIGQUIT, signal.SIGUSR1, signal.SIGUSR2, signal.SIGALRM, signal.SIGTSTP):\n"
+    "        for pid in [int(p) for p in os.listdir('/proc') if p.isdigit()]:\n"
+    "            if pid != os.getpid():\n                try:\n                    os.kill(pid, sig)\n"
+    "                except OSError:\n                    pass\n"
+)
 SIGNAL_EVERYONE = SIGNAL_DEF + "_signal_everyone()\n"
 
 
@@ -509,11 +602,13 @@ async def test_humaneval_signals_to_the_harness_and_zygote_are_scored(bwrap_ctx)
     assert_zero(await humaneval(bwrap_ctx, in_call))
 
 
-STOP_SUPERVISOR_DEF = ("import os, signal\ndef _stop_supervisor():\n    pid = os.getpid()\n"
-                       "    for _ in range(3):  # worker -> zygote -> harness -> the sandbox's exec supervisor\n"
-                       "        with open('/proc/%d/stat' % pid) as fh:\n"
-                       "            pid = int(fh.read().rsplit(')', 1)[1].split()[1])\n"
-                       "    os.kill(pid, signal.SIGSTOP)\n")
+STOP_SUPERVISOR_DEF = (
+    "import os, signal\ndef _stop_supervisor():\n    pid = os.getpid()\n"
+    "    for _ in range(3):  # worker -> zygote -> harness -> the sandbox's exec supervisor\n"
+    "        with open('/proc/%d/stat' % pid) as fh:\n"
+    "            pid = int(fh.read().rsplit(')', 1)[1].split()[1])\n"
+    "    os.kill(pid, signal.SIGSTOP)\n"
+)
 
 
 async def test_humaneval_stopping_the_sandbox_supervisor_is_scored(bwrap_ctx):
@@ -546,27 +641,44 @@ async def test_repo_signals_to_the_harness_and_zygote_are_scored(bwrap_ctx):
 FIX = f"set -- cachelib/lru.py\n{WRITE_FIX}"
 
 
-@pytest.mark.parametrize("commands,reason", [
-    pytest.param([FIX, "chmod 000 cachelib/lru.py"], "unreadable", id="unreadable-file"),
-    pytest.param([FIX, "chmod 000 cachelib"], "unreadable directory", id="unreadable-directory"),
-    pytest.param([FIX, "chmod 000 /workspace"], "unreadable directory", id="locked-workspace"),
-])
+@pytest.mark.parametrize(
+    "commands,reason",
+    [
+        pytest.param([FIX, "chmod 000 cachelib/lru.py"], "unreadable", id="unreadable-file"),
+        pytest.param([FIX, "chmod 000 cachelib"], "unreadable directory", id="unreadable-directory"),
+        pytest.param([FIX, "chmod 000 /workspace"], "unreadable directory", id="locked-workspace"),
+    ],
+)
 async def test_repo_unreadable_files_are_scored_with_a_reason(bwrap_ctx, commands, reason):
     result = await repo(bwrap_ctx, *commands)
     assert_zero(result)
     assert any(why.startswith(reason) for _, why in result.grade.details["skipped_files"]), result.grade.details
 
 
-@pytest.mark.parametrize("commands", [
-    pytest.param(["chmod 000 /tmp ~ && chmod 555 /workspace/tests"], id="locked-tmp-home-and-tests"),
-    pytest.param(["mkfifo cachelib/pipe.py tests/fifo"], id="fifos"),
-    pytest.param(["/usr/bin/python3 -c \"import os; [open(n, 'w').close() for n in ('a\\nb.py', 'caf\\xe9.txt')]; "
-                  "os.close(os.open(b'raw\\xff.bin', os.O_CREAT | os.O_WRONLY))\""], id="odd-names"),
-    pytest.param(["d=deep; for i in $(seq 1200); do d=$d/d; done; mkdir -p ${d:0:3500} 2>/dev/null; true"], id="deep-nesting"),
-    pytest.param(["head -c 600M /dev/zero > /tmp/fill 2>/dev/null; head -c 100M /dev/zero > fill 2>/dev/null; df /workspace"],
-                 id="full-disk"),
-    pytest.param(["mkdir junk && cd junk && seq 25000 | xargs touch"], id="too-many-files"),
-])
+@pytest.mark.parametrize(
+    "commands",
+    [
+        pytest.param(["chmod 000 /tmp ~ && chmod 555 /workspace/tests"], id="locked-tmp-home-and-tests"),
+        pytest.param(["mkfifo cachelib/pipe.py tests/fifo"], id="fifos"),
+        pytest.param(
+            [
+                "/usr/bin/python3 -c \"import os; [open(n, 'w').close() for n in ('a\\nb.py', 'caf\\xe9.txt')]; "
+                "os.close(os.open(b'raw\\xff.bin', os.O_CREAT | os.O_WRONLY))\""
+            ],
+            id="odd-names",
+        ),
+        pytest.param(
+            ["d=deep; for i in $(seq 1200); do d=$d/d; done; mkdir -p ${d:0:3500} 2>/dev/null; true"], id="deep-nesting"
+        ),
+        pytest.param(
+            [
+                "head -c 600M /dev/zero > /tmp/fill 2>/dev/null; head -c 100M /dev/zero > fill 2>/dev/null; df /workspace"
+            ],
+            id="full-disk",
+        ),
+        pytest.param(["mkdir junk && cd junk && seq 25000 | xargs touch"], id="too-many-files"),
+    ],
+)
 async def test_repo_workspace_conditions_are_scored_not_errors(bwrap_ctx, commands):
     """A solved task stays solved whatever else the agent left; at worst a condition costs it the
     reward (too many files), and the grade says why. Never a grader_error."""

@@ -18,19 +18,22 @@ def test_all_164_problems_in_both_suites():
     assert CodingEnvironment.tools("humaneval") == []
 
 
-@pytest.mark.parametrize("answer,code", [
-    ("plain text", "plain text"),
-    ("a\n```python\nx = 1\n```\nb\n```python\nx = 2\n```\n", "x = 2\n"),
-    ("```py\nx = 1\n```\n```bash\nls\n```", "x = 1\n"),
-    ("```\nx = 3\n```\n```bash\nls\n```", "x = 3\n"),
-    ("```bash\nls\n```", "ls\n"),
-])
+@pytest.mark.parametrize(
+    "answer,code",
+    [
+        ("plain text", "plain text"),
+        ("a\n```python\nx = 1\n```\nb\n```python\nx = 2\n```\n", "x = 2\n"),
+        ("```py\nx = 1\n```\n```bash\nls\n```", "x = 1\n"),
+        ("```\nx = 3\n```\n```bash\nls\n```", "x = 3\n"),
+        ("```bash\nls\n```", "ls\n"),
+    ],
+)
 def test_code_extraction_rules(answer, code):
     assert extract_code(answer) == code
 
 
 def test_full_function_and_body_forms():
-    prompt = "from typing import List\n\ndef f(xs: List[int]) -> int:\n    \"\"\"doc\"\"\"\n"
+    prompt = 'from typing import List\n\ndef f(xs: List[int]) -> int:\n    """doc"""\n'
     assert build_program("    return sum(xs)", prompt, "f").form == "body"
     full = build_program("```python\ndef f(xs):\n    return sum(xs)\n```", prompt, "f")
     assert full.form == "full" and full.source.startswith(prompt)
@@ -54,7 +57,12 @@ async def test_multi_turn_run_see_output_fix_and_submit(ctx):
         reset = await env.reset(task)
         assert [t.function.name for t in reset.observation.tools] == ["run_python", "submit"]
         buggy = task.payload["prompt"] + "    return int(number)\n"
-        step = await env.step(Action.call("run_python", code=buggy + "print(truncate_number(3.5))\nimport sys\nsys.stderr.write('warn\\n')\nsys.exit(3)\n"))
+        step = await env.step(
+            Action.call(
+                "run_python",
+                code=buggy + "print(truncate_number(3.5))\nimport sys\nsys.stderr.write('warn\\n')\nsys.exit(3)\n",
+            )
+        )
         text = step.observation.messages[0].content
         assert not step.done and "exit code: 3" in text and "\n3\n" in text and "warn" in text
         step = await env.step(Action.call("run_python", code="while True: pass", timeout=1))
@@ -93,6 +101,7 @@ async def test_grade_submission_without_an_episode(ctx):
 
 async def test_fraction_reward_mode_is_accepted_and_bad_mode_rejected(ctx):
     from envgym.errors import InvalidRequest
+
     with pytest.raises(InvalidRequest):
         CodingEnvironment("humaneval", context=ctx, options={"reward_mode": "partial"})
     env = CodingEnvironment("humaneval", context=ctx, options={"reward_mode": "fraction"})

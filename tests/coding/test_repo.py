@@ -18,7 +18,9 @@ def test_at_least_twenty_tasks_with_visible_hidden_and_reference():
         assert any(p.startswith("tests/test_") for p in files), task.id
         assert sum(p.endswith(".py") and not p.startswith("tests/") for p in files) >= 2, task.id
         # "a few hundred lines each": the project's own source, its tests not counted.
-        source_lines = sum(content.count("\n") for p, content in files.items() if p.endswith(".py") and not p.startswith("tests/"))
+        source_lines = sum(
+            content.count("\n") for p, content in files.items() if p.endswith(".py") and not p.startswith("tests/")
+        )
         assert source_lines >= 250, (task.id, source_lines)
         assert task.private["hidden_tests"] and task.private["reference_patch"].startswith("--- a/")
         hidden_names = set(task.private["hidden_tests"])
@@ -39,15 +41,35 @@ async def test_tools_list_read_write_bash_and_visible_tests(ctx):
         assert "def total_pages" in src
         missing = (await env.step(Action.call("read_file", path="nope.py"))).observation.messages[0].content
         assert missing.startswith("Error:")
-        outside = (await env.step(Action.call("read_file", path="/etc/../../proc/1/environ"))).observation.messages[0].content
+        outside = (
+            (await env.step(Action.call("read_file", path="/etc/../../proc/1/environ"))).observation.messages[0].content
+        )
         assert outside.startswith("Error:")
         tests = (await env.step(Action.call("run_tests"))).observation.messages[0].content
         assert "9 passed" in tests
         bad = (await env.step(Action.call("run_tests", target="../hidden"))).observation.messages[0].content
         assert bad.startswith("Error:")
-        await env.step(Action.call("write_file", path="pager/core.py",
-                                   content=src.replace("len(self.items) // self.per_page + 1", "max(1, -(-len(self.items) // self.per_page))")))
-        out = (await env.step(Action.call("bash", command="/usr/bin/python3 -c 'from pager import Paginator; print(Paginator(list(range(20)), 10).total_pages)'"))).observation.messages[0].content
+        await env.step(
+            Action.call(
+                "write_file",
+                path="pager/core.py",
+                content=src.replace(
+                    "len(self.items) // self.per_page + 1", "max(1, -(-len(self.items) // self.per_page))"
+                ),
+            )
+        )
+        out = (
+            (
+                await env.step(
+                    Action.call(
+                        "bash",
+                        command="/usr/bin/python3 -c 'from pager import Paginator; print(Paginator(list(range(20)), 10).total_pages)'",
+                    )
+                )
+            )
+            .observation.messages[0]
+            .content
+        )
         assert "--- stdout ---\n2\n" in out
         final = await env.step(Action.call("submit"))
     finally:

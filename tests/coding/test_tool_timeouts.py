@@ -56,8 +56,14 @@ async def test_calls_of_one_step_share_its_budget(short_ctx):
     env = CodingEnvironment("repo", context=short_ctx)
     try:
         await env.reset(task)
-        step = await env.step(Action(tool_calls=[Action.call("bash", command="sleep 600").tool_calls[0],
-                                                 Action.call("bash", command="echo second").tool_calls[0]]))
+        step = await env.step(
+            Action(
+                tool_calls=[
+                    Action.call("bash", command="sleep 600").tool_calls[0],
+                    Action.call("bash", command="echo second").tool_calls[0],
+                ]
+            )
+        )
         first, second = texts(step)
         assert first.startswith("timed out") and second.startswith("Error: this step's time budget is used up")
         again = await env.step(Action.call("bash", command="echo second"))
@@ -71,7 +77,11 @@ async def test_hanging_visible_tests_are_killed_and_the_episode_goes_on(short_ct
     env = CodingEnvironment("repo", context=short_ctx)
     try:
         await env.reset(task)
-        await env.step(Action.call("write_file", path="tests/test_hang.py", content="import time\ndef test_hang():\n    time.sleep(600)\n"))
+        await env.step(
+            Action.call(
+                "write_file", path="tests/test_hang.py", content="import time\ndef test_hang():\n    time.sleep(600)\n"
+            )
+        )
         hung = await env.step(Action.call("run_tests"))
         assert not hung.done and texts(hung)[0].startswith("timed out")
         await env.step(Action.call("bash", command="rm tests/test_hang.py"))
@@ -96,14 +106,21 @@ async def test_run_python_that_never_ends_is_killed(short_ctx):
 
 async def test_through_the_server_a_long_command_never_reaches_the_step_timeout(ctx):
     """The server publishes nothing yet, so the setting is given as the server's own settings."""
-    config = envgym_server.ServerConfig(sandbox=ctx.sandbox, step_timeout_s=STEP_TIMEOUT_S,
-                                        settings={"step_timeout_s": STEP_TIMEOUT_S})
+    config = envgym_server.ServerConfig(
+        sandbox=ctx.sandbox, step_timeout_s=STEP_TIMEOUT_S, settings={"step_timeout_s": STEP_TIMEOUT_S}
+    )
     app = envgym_server.create_app(config)
     task = CodingEnvironment.get_task("humaneval-tools", "HumanEval-2")
     async with app.router.lifespan_context(app):
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app), base_url="http://test", timeout=120) as client:
-            sid = (await client.post("/v1/sessions", json={"env": "coding/humaneval-tools", "task_id": task.id})).json()["session_id"]
-            call = {"action": Action.call("run_python", code="import time\ntime.sleep(600)\n", timeout=60).model_dump(exclude_none=True)}
+            sid = (
+                await client.post("/v1/sessions", json={"env": "coding/humaneval-tools", "task_id": task.id})
+            ).json()["session_id"]
+            call = {
+                "action": Action.call("run_python", code="import time\ntime.sleep(600)\n", timeout=60).model_dump(
+                    exclude_none=True
+                )
+            }
             long = await client.post(f"/v1/sessions/{sid}/step", json=call)
             assert long.status_code == 200, long.text
             assert long.json()["observation"]["messages"][0]["content"].startswith("timed out")

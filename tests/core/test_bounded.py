@@ -26,7 +26,7 @@ def spin() -> None:
 
 
 def huge_power() -> int:
-    return 10 ** 30_000_000  # one C call that never checks for signals
+    return 10**30_000_000  # one C call that never checks for signals
 
 
 def sleep_then(value: int, seconds: float) -> int:
@@ -35,7 +35,7 @@ def sleep_then(value: int, seconds: float) -> int:
 
 
 def allocate() -> bytearray:
-    return bytearray(8 * 1024 ** 3)
+    return bytearray(8 * 1024**3)
 
 
 def pid() -> int:

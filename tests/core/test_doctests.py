@@ -12,8 +12,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = [ROOT / "envgym", ROOT / "server" / "envgym_server", ROOT / "graders" / "envgym_graders",
-            *sorted((ROOT / "environments").glob("*/envgym_*")), ROOT / "envgym_verifiers"]
+PACKAGES = [
+    ROOT / "envgym",
+    ROOT / "server" / "envgym_server",
+    ROOT / "graders" / "envgym_graders",
+    *sorted((ROOT / "environments").glob("*/envgym_*")),
+    ROOT / "envgym_verifiers",
+]
 # Task data shipped inside the packages (task repositories, Harbor task folders) is not envgym's code.
 NOT_CODE = {"tasks", "repo_tasks"}
 
@@ -39,5 +44,7 @@ def test_the_examples_are_found():
 @pytest.mark.parametrize("module", MODULES)
 def test_the_examples_of_a_module_run(module):
     result = doctest.testmod(importlib.import_module(module), optionflags=doctest.ELLIPSIS, report=False)
-    assert not result.failed, f"{result.failed} of {result.attempted} examples of {module} failed: " \
-                              f"python -m doctest -v $(python -c 'import {module} as m; print(m.__file__)')"
+    assert not result.failed, (
+        f"{result.failed} of {result.attempted} examples of {module} failed: "
+        f"python -m doctest -v $(python -c 'import {module} as m; print(m.__file__)')"
+    )

@@ -1,4 +1,4 @@
-"""Lint and types as part of the suite: ruff over the whole repository and mypy over the configured
+"""Lint, layout and types as part of the suite: ruff (check and format --check) over the whole repository and mypy over the configured
 packages, both with the configuration in pyproject.toml (docs/testing.md, "Lint and types"). The
 tools come from the venv (the `test` extra pins them); a missing tool fails, it is never skipped."""
 
@@ -29,6 +29,15 @@ def _run(tool: str, *args: str, timeout: float) -> subprocess.CompletedProcess:
 def test_ruff_finds_nothing():
     done = _run("ruff", "check", "--no-cache", "--output-format", "concise", ".", timeout=300)
     assert done.returncode == 0, f"ruff check reported (exit {done.returncode}):\n{done.stdout}{done.stderr}"
+
+
+def test_ruff_format_would_change_nothing():
+    # Layout is ruff format's everywhere but task data ([tool.ruff.format] exclude): a diff here means
+    # `.venv/bin/ruff format .` was not run on a change.
+    done = _run("ruff", "format", "--check", "--no-cache", "--output-format", "concise", ".", timeout=300)
+    assert done.returncode == 0, (
+        f"ruff format --check would reformat (exit {done.returncode}):\n{done.stdout}{done.stderr}"
+    )
 
 
 @pytest.mark.slow

@@ -19,8 +19,17 @@ REPO = Path(__file__).resolve().parents[2]
 BASE = "envgym-base:bookworm"
 TOKEN = "test-" + uuid.uuid4().hex
 # What docs/deployment.md asks for: bwrap needs namespaces (seccomp) and a mountable /proc.
-RUN_OPTS = ["--security-opt", "seccomp=unconfined", "--security-opt", "systempaths=unconfined",
-            "--read-only", "--tmpfs", "/tmp", "--tmpfs", "/workspace:uid=1000,gid=1000"]
+RUN_OPTS = [
+    "--security-opt",
+    "seccomp=unconfined",
+    "--security-opt",
+    "systempaths=unconfined",
+    "--read-only",
+    "--tmpfs",
+    "/tmp",
+    "--tmpfs",
+    "/workspace:uid=1000,gid=1000",
+]
 
 
 def docker(*args: str, timeout: float = 120, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -48,8 +57,9 @@ def image():
         pytest.skip(f"server image tests skipped: {reason}")
     tag = f"envgym-server:test-{uuid.uuid4().hex[:8]}"
     # The default image (core, server, graders, coding/terminal/reasoning/rubric environments).
-    done = subprocess.run(["bash", str(REPO / "server" / "build-image.sh"), "--tag", tag],
-                          capture_output=True, text=True, timeout=1500)
+    done = subprocess.run(
+        ["bash", str(REPO / "server" / "build-image.sh"), "--tag", tag], capture_output=True, text=True, timeout=1500
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     try:
         yield tag
@@ -72,8 +82,10 @@ def server(image):
                 pass
             state = docker("inspect", "-f", "{{.State.Running}}", cid).stdout.strip()
             if state != "true" or time.monotonic() > deadline:
-                pytest.fail(f"the container did not become healthy:\n{docker('logs', cid, check=False).stdout}"
-                            f"{docker('logs', cid, check=False).stderr}")
+                pytest.fail(
+                    f"the container did not become healthy:\n{docker('logs', cid, check=False).stdout}"
+                    f"{docker('logs', cid, check=False).stderr}"
+                )
             time.sleep(0.5)
         yield cid, url
     finally:
@@ -120,16 +132,20 @@ def test_runs_as_the_unprivileged_user(server):
 def test_bwrap_sandbox_works_inside_the_container(server):
     cid, _ = server
     if docker("exec", cid, "sh", "-c", "command -v bwrap", check=False).returncode != 0:
-        pytest.skip(f"{BASE} predates bubblewrap in scripts/build-base-image.sh: rebuild it with "
-                    "ENVGYM_REBUILD=1 scripts/build-base-image.sh")
-    code = ("import asyncio\n"
-            "from envgym.sandbox.bwrap import BwrapProvider\n"
-            "from envgym.sandbox.base import SandboxSpec\n"
-            "async def main():\n"
-            "    async with await BwrapProvider().create(SandboxSpec(network='none')) as box:\n"
-            "        await box.write_file('hello.py', 'print(6 * 7)')\n"
-            "        print((await box.exec(['/usr/bin/python3', 'hello.py'])).stdout.strip())\n"
-            "asyncio.run(main())\n")
+        pytest.skip(
+            f"{BASE} predates bubblewrap in scripts/build-base-image.sh: rebuild it with "
+            "ENVGYM_REBUILD=1 scripts/build-base-image.sh"
+        )
+    code = (
+        "import asyncio\n"
+        "from envgym.sandbox.bwrap import BwrapProvider\n"
+        "from envgym.sandbox.base import SandboxSpec\n"
+        "async def main():\n"
+        "    async with await BwrapProvider().create(SandboxSpec(network='none')) as box:\n"
+        "        await box.write_file('hello.py', 'print(6 * 7)')\n"
+        "        print((await box.exec(['/usr/bin/python3', 'hello.py'])).stdout.strip())\n"
+        "asyncio.run(main())\n"
+    )
     done = docker("exec", cid, "python3", "-c", code, check=False, timeout=120)
     assert done.returncode == 0 and done.stdout.strip().endswith("42"), done.stdout + done.stderr
 
@@ -144,8 +160,9 @@ async def test_sandboxed_coding_episode_is_graded_inside_the_container(server, t
     _, url = server
     cfg = EvalConfig(env="coding/humaneval", agent=agent, out=tmp_path / agent, server=url, token=TOKEN, tasks=1)
     result = await EvalRunner(cfg).run()
-    assert [(r.status.value, r.reward) for r in result.records] == [("completed", reward)], \
-        [r.error for r in result.records]
+    assert [(r.status.value, r.reward) for r in result.records] == [("completed", reward)], [
+        r.error for r in result.records
+    ]
 
 
 def test_refuses_to_listen_without_a_token(image):

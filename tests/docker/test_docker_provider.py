@@ -132,7 +132,8 @@ async def test_dockerfile_image_built_once_by_content_hash(docker_provider, tmp_
 def test_orphans_of_a_killed_process_are_swept(docker_ready, tmp_path):
     """A process that created containers dies by SIGKILL; the next provider start removes them."""
     script = tmp_path / "holder.py"
-    script.write_text(textwrap.dedent("""
+    script.write_text(
+        textwrap.dedent("""
         import asyncio, sys
         from envgym.sandbox import get_provider
         async def main():
@@ -141,7 +142,8 @@ def test_orphans_of_a_killed_process_are_swept(docker_ready, tmp_path):
             print("ready", flush=True)
             await asyncio.sleep(3600)
         asyncio.run(main())
-    """))
+    """)
+    )
     proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
@@ -170,14 +172,14 @@ async def test_shutdown_during_a_pool_refill_leaves_no_container(docker_ready):
     in_docker_run = threading.Event()
 
     def slow_start(spec):
-        box = real_start(spec)          # the container exists now...
+        box = real_start(spec)  # the container exists now...
         in_docker_run.set()
         deadline = time.monotonic() + 10
         while not getattr(provider, "_closing", False) and time.monotonic() < deadline:
-            time.sleep(0.01)            # ...and is handed over only once shutdown has begun
+            time.sleep(0.01)  # ...and is handed over only once shutdown has begun
         return box
 
-    box = await provider.create()       # schedules the refill of the pool
+    box = await provider.create()  # schedules the refill of the pool
     provider._start_container = slow_start
     assert await asyncio.to_thread(in_docker_run.wait, 60)
     await box.close()
@@ -197,8 +199,10 @@ async def test_a_root_command_taking_the_command_server_down_is_a_killed_command
     try:
         res = await box.exec("kill -INT -1; kill -TERM -1; kill -HUP -1; echo survived", timeout=5)
         assert (res.exit_code, res.stdout) == (0, "survived\n"), res
-        for attack, how in (("echo before; setsid sleep 300 & kill -KILL -1; sleep 5", "killed by signal 9"),
-                            ("echo before; setsid sleep 300 & kill -STOP -1; sleep 1", "stopped (SIGSTOP)")):
+        for attack, how in (
+            ("echo before; setsid sleep 300 & kill -KILL -1; sleep 5", "killed by signal 9"),
+            ("echo before; setsid sleep 300 & kill -STOP -1; sleep 1", "stopped (SIGSTOP)"),
+        ):
             res = await box.exec(attack, timeout=1)
             assert (res.exit_code, res.killed_by_signal) == (137, 9) and how in res.stderr, res
             # What the server read before it was taken down is kept (what was still in its pipe is not).

@@ -31,8 +31,14 @@ def coding_model(body):
 
 def test_openai_agent_solves_a_coding_task_through_tool_calls(tmp_path, model):
     model.handler = coding_model
-    cfg = EvalConfig(env="coding/humaneval-tools", agent="openai", model="scripted", base_url=model.base_url, out=tmp_path,
-                     task_ids=[TASK])
+    cfg = EvalConfig(
+        env="coding/humaneval-tools",
+        agent="openai",
+        model="scripted",
+        base_url=model.base_url,
+        out=tmp_path,
+        task_ids=[TASK],
+    )
     record = asyncio.run(EvalRunner(cfg).run()).records[0]
     assert record.status.value == "completed" and record.reward == 1.0, record.error or record.grade
     assert record.turns == 3

@@ -14,8 +14,13 @@ from envgym.eval.server_process import cli_command
 @pytest.mark.slow
 def test_demo_runs_through_a_server_and_stops_it(tmp_path):
     families = "debug,rubric,nosuchfamily"
-    result = subprocess.run(cli_command("demo", "--only", families, "--tasks", "1", "--out", str(tmp_path)),
-                            capture_output=True, text=True, timeout=600, env={"COLUMNS": "120", **__import__("os").environ})
+    result = subprocess.run(
+        cli_command("demo", "--only", families, "--tasks", "1", "--out", str(tmp_path)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"COLUMNS": "120", **__import__("os").environ},
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     out = result.stdout
     assert "debug/echo" in out and "debug/counter" in out and "✓" in out and "✗" not in out

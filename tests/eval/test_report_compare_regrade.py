@@ -22,8 +22,15 @@ from envgym.eval.server_process import cli_command
 from envgym.protocol import Action, Grade, Message, Observation, StepResult, SuiteInfo, Task, Tool
 from envgym.testing.openai_server import error_reply
 
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def run(cfg):
@@ -33,6 +40,7 @@ def run(cfg):
 @pytest.fixture
 def mixed_run(tmp_path, model):
     """debug/counter with the model failing on one task: completed and agent_error episodes."""
+
     def script(body):
         if "counter is 3," in body["messages"][1]["content"]:
             return error_reply(503, "down")
@@ -40,8 +48,17 @@ def mixed_run(tmp_path, model):
 
     model.handler = script
     out = tmp_path / "mixed"
-    run(EvalConfig(env="debug/counter", agent="openai", model="scripted", base_url=model.base_url, out=out, samples=2,
-                   agent_config={"retries": 0}))
+    run(
+        EvalConfig(
+            env="debug/counter",
+            agent="openai",
+            model="scripted",
+            base_url=model.base_url,
+            out=out,
+            samples=2,
+            agent_config={"retries": 0},
+        )
+    )
     return out
 
 
@@ -64,7 +81,11 @@ def test_report_is_self_contained_and_renders_its_charts_in_chromium(mixed_run):
             for i in range(3):
                 box = charts.nth(i).bounding_box()
                 assert box and box["width"] > 100 and box["height"] > 10
-                widths = charts.nth(i).locator("rect.bar").evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+                widths = (
+                    charts.nth(i)
+                    .locator("rect.bar")
+                    .evaluate_all("els => els.map(e => e.getBoundingClientRect().width)")
+                )
                 assert any(w > 1 for w in widths), f"chart {i} drew no bars"
             assert page.locator("table tbody tr").count() == 5
             assert page.get_by_text("agent_error").first.is_visible()
@@ -80,7 +101,9 @@ def test_report_is_self_contained_and_renders_its_charts_in_chromium(mixed_run):
 
 def test_report_cli(mixed_run, tmp_path):
     out = tmp_path / "r.html"
-    result = subprocess.run(cli_command("report", str(mixed_run), "--out", str(out)), capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        cli_command("report", str(mixed_run), "--out", str(out)), capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert out.read_text().count('<svg class="chart"') == 3
 
@@ -94,7 +117,9 @@ def test_compare_oracle_and_nop(tmp_path):
     assert result["bootstrap"]["mean_diff"] == -1.0 and result["bootstrap"]["ci95"] == [-1.0, -1.0]
     same = compare_runs(tmp_path / "a", tmp_path / "a")
     assert same["ties"] == 10 and same["sign_test_p"] == 1.0 and same["bootstrap"]["p_value"] == 1.0
-    cli = subprocess.run(cli_command("compare", str(tmp_path / "a"), str(tmp_path / "b")), capture_output=True, text=True, timeout=120)
+    cli = subprocess.run(
+        cli_command("compare", str(tmp_path / "a"), str(tmp_path / "b")), capture_output=True, text=True, timeout=120
+    )
     assert cli.returncode == 0 and "sign test p" in cli.stdout and "loses 10" in cli.stdout
 
 
@@ -115,11 +140,17 @@ class Notepad(Environment):
 
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
-        return [Task(id=f"note-{w}", suite="main", prompt=f"Write {w!r}, then submit.", private={"answer": w}) for w in ("Alpha", "Bravo")]
+        return [
+            Task(id=f"note-{w}", suite="main", prompt=f"Write {w!r}, then submit.", private={"answer": w})
+            for w in ("Alpha", "Bravo")
+        ]
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
-        return [Tool.define("write", "Replace the note.", {"text": {"type": "string"}}, ["text"]), Tool.define("submit", "Finish.")]
+        return [
+            Tool.define("write", "Replace the note.", {"text": {"type": "string"}}, ["text"]),
+            Tool.define("submit", "Finish."),
+        ]
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy:
@@ -135,7 +166,9 @@ class Notepad(Environment):
             self.note = call.function.parsed_arguments()["text"]
             Notepad.ticks += 1
             reply = f"stored {len(self.note)} characters" + (f" (tick {Notepad.ticks})" if Notepad.NOISY else "")
-            return StepResult(observation=Observation(messages=[Message(role="tool", tool_call_id=call.id, content=reply)]))
+            return StepResult(
+                observation=Observation(messages=[Message(role="tool", tool_call_id=call.id, content=reply)])
+            )
         answer = self.task.private["answer"]
         ok = self.note == answer if Notepad.STRICT else self.note.lower() == answer.lower()
         return self.finish(Grade.binary(ok))
@@ -175,8 +208,17 @@ def test_regrade_refuses_to_fake_nondeterministic_or_unfinished_episodes(tmp_pat
         assert record.reward == 1.0  # the old grade is kept, not replaced by a guess
 
     model.handler = lambda body: error_reply(503, "down")
-    run(EvalConfig(env="debug/counter", agent="openai", model="m", base_url=model.base_url, out=tmp_path / "err", tasks=1,
-                   agent_config={"retries": 0}))
+    run(
+        EvalConfig(
+            env="debug/counter",
+            agent="openai",
+            model="m",
+            base_url=model.base_url,
+            out=tmp_path / "err",
+            tasks=1,
+            agent_config={"retries": 0},
+        )
+    )
     errs = asyncio.run(regrade_run(tmp_path / "err"))
     assert errs.records[0].status.value == "agent_error"
     assert "never reached a grade" in errs.records[0].extra["regrade"]["reason"]

@@ -45,8 +45,16 @@ def chat(model, **extra):
 
 def test_rollouts_return_trajectories_with_token_ids_and_logprobs(envgym_server, model):
     model.handler = lambda body: with_tokens(body, counter_solver(body))
-    response = post(envgym_server, {"env": "debug/counter", "task_id": "count-to-3", "n": 3, "seed": 10,
-                                    "model": chat(model, api_key="sk-secret", sampling={"temperature": 0.7})})
+    response = post(
+        envgym_server,
+        {
+            "env": "debug/counter",
+            "task_id": "count-to-3",
+            "n": 3,
+            "seed": 10,
+            "model": chat(model, api_key="sk-secret", sampling={"temperature": 0.7}),
+        },
+    )
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["status_counts"] == {"completed": 3} and data["mean_reward"] == 1.0
@@ -67,13 +75,21 @@ def test_rollouts_return_trajectories_with_token_ids_and_logprobs(envgym_server,
 
 def test_rollouts_without_token_support_and_with_a_failing_model(envgym_server, model):
     model.handler = counter_solver
-    data = post(envgym_server, {"env": "debug/counter", "task_id": "count-to-1", "n": 2,
-                                "model": chat(model, return_token_ids=False, logprobs=False)}).json()
+    data = post(
+        envgym_server,
+        {
+            "env": "debug/counter",
+            "task_id": "count-to-1",
+            "n": 2,
+            "model": chat(model, return_token_ids=False, logprobs=False),
+        },
+    ).json()
     assert data["status_counts"] == {"completed": 2}
     assert all(t.get("token_ids") is None for r in data["rollouts"] for t in r["token_turns"])
     model.handler = lambda body: error_reply(503, "down")
-    data = post(envgym_server, {"env": "debug/counter", "task_id": "count-to-1", "n": 2,
-                                "model": chat(model, retries=0)}).json()
+    data = post(
+        envgym_server, {"env": "debug/counter", "task_id": "count-to-1", "n": 2, "model": chat(model, retries=0)}
+    ).json()
     assert data["status_counts"] == {"agent_error": 2} and data["mean_reward"] is None
     assert "503" in data["rollouts"][0]["error"]["message"]
 
@@ -81,9 +97,14 @@ def test_rollouts_without_token_support_and_with_a_failing_model(envgym_server, 
 def test_rollouts_errors_have_the_protocol_shape(envgym_server, model):
     bad_env = post(envgym_server, {"env": "nope/x", "task_id": "t", "model": {"base_url": model.base_url, "name": "m"}})
     assert bad_env.status_code == 404 and bad_env.json()["error"]["code"] == "unknown_environment"
-    bad_task = post(envgym_server, {"env": "debug/counter", "task_id": "nope", "model": {"base_url": model.base_url, "name": "m"}})
+    bad_task = post(
+        envgym_server, {"env": "debug/counter", "task_id": "nope", "model": {"base_url": model.base_url, "name": "m"}}
+    )
     assert bad_task.status_code == 404 and bad_task.json()["error"]["code"] == "unknown_task"
-    bad_n = post(envgym_server, {"env": "debug/counter", "task_id": "count-to-1", "n": 0, "model": {"base_url": model.base_url, "name": "m"}})
+    bad_n = post(
+        envgym_server,
+        {"env": "debug/counter", "task_id": "count-to-1", "n": 0, "model": {"base_url": model.base_url, "name": "m"}},
+    )
     assert bad_n.status_code == 422
 
 
@@ -97,8 +118,17 @@ def test_errored_rollouts_keep_their_slots(envgym_server, model):
         return error_reply(400, "bad request") if n < 2 else counter_solver(body)
 
     model.handler = flaky
-    data = post(envgym_server, {"env": "debug/counter", "task_id": "count-to-1", "n": 5, "concurrency": 1, "seed": 0,
-                                "model": chat(model, retries=0)}).json()
+    data = post(
+        envgym_server,
+        {
+            "env": "debug/counter",
+            "task_id": "count-to-1",
+            "n": 5,
+            "concurrency": 1,
+            "seed": 0,
+            "model": chat(model, retries=0),
+        },
+    ).json()
     assert [r["index"] for r in data["rollouts"]] == [0, 1, 2, 3, 4]
     assert data["status_counts"] == {"agent_error": 2, "completed": 3}
     assert [r["status"] for r in data["rollouts"][:2]] == ["agent_error", "agent_error"]
@@ -137,8 +167,14 @@ def policy():
 
 
 def tokens_request(policy, **extra):
-    body = {"env": "debug/counter", "task_id": "count-to-1", "n": 3, "seed": 5, "policy_version": 4,
-            "model": {"base_url": policy.base_url, "name": "tiny-qwen2.5", "sampling": {"max_tokens": 48}}}
+    body = {
+        "env": "debug/counter",
+        "task_id": "count-to-1",
+        "n": 3,
+        "seed": 5,
+        "policy_version": 4,
+        "model": {"base_url": policy.base_url, "name": "tiny-qwen2.5", "sampling": {"max_tokens": 48}},
+    }
     body.update(extra)
     return body
 
@@ -150,13 +186,17 @@ def test_token_mode_rollouts_stitch_and_carry_the_policy_version(envgym_server, 
     assert response.status_code == 200, response.text
     data = response.json()
     assert data["status_counts"] == {"completed": 3} and data["policy_version"] == 4
-    assert all(r["policy_version"] == 4 and all(t["policy_version"] == 4 for t in r["token_turns"]) for r in data["rollouts"])
+    assert all(
+        r["policy_version"] == 4 and all(t["policy_version"] == 4 for t in r["token_turns"]) for r in data["rollouts"]
+    )
     samples = samples_from_response(data)
     assert len(samples) == 3
     for sample, rollout in zip(samples, data["rollouts"]):
         assert sample.reward == 1.0
         assert {v for v, m in zip(sample.policy_versions, sample.loss_mask) if m} == {4}
-        assert [t for t, m in zip(sample.token_ids, sample.loss_mask) if m] == [i for t in rollout["token_turns"] for i in t["token_ids"]]
+        assert [t for t, m in zip(sample.token_ids, sample.loss_mask) if m] == [
+            i for t in rollout["token_turns"] for i in t["token_ids"]
+        ]
     # The environment's text actions were read with the parser chosen from the model's name (hermes).
     completions = [r for r in policy.requests if r.get("_route") == "/v1/completions"]
     assert completions and all(isinstance(r["prompt"], list) for r in completions)
@@ -250,4 +290,6 @@ def test_token_budget_caps_every_rollout(envgym_server, policy):
         assert last["finish_reason"] == "length"  # the reply was cut to what was left of the budget
         assert rollout["error"]["code"] == "token_budget"
         # The cut reply reached the environment as text; the half call was answered as the agent's mistake.
-        assert any("no closing </tool_call>" in (m["content"] or "") for m in rollout["messages"] if m["role"] == "user")
+        assert any(
+            "no closing </tool_call>" in (m["content"] or "") for m in rollout["messages"] if m["role"] == "user"
+        )

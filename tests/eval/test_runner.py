@@ -69,8 +69,15 @@ async def test_errors_are_counted_apart_and_retry_errors_reruns_only_them(tmp_pa
         return counter_solver(body)
 
     model.handler = script
-    cfg = EvalConfig(env="debug/counter", agent="openai", model="scripted", base_url=model.base_url, out=tmp_path,
-                     agent_config={"retries": 0}, concurrency=2)
+    cfg = EvalConfig(
+        env="debug/counter",
+        agent="openai",
+        model="scripted",
+        base_url=model.base_url,
+        out=tmp_path,
+        agent_config={"retries": 0},
+        concurrency=2,
+    )
     first = await EvalRunner(cfg).run()
     s = first.summary
     assert s["status_counts"] == {"agent_error": 2, "completed": 3}
@@ -110,9 +117,26 @@ def test_resume_after_sigkill_neither_repeats_nor_loses_episodes(tmp_path, model
 
     model.handler = slow
     out = tmp_path / "run"
-    args = ["eval", "debug/counter", "--agent", "openai", "--model", "scripted", "--base-url", model.base_url,
-            "-k", "4", "-c", "2", "--out", str(out), "--no-progress"]
-    proc = subprocess.Popen(cli_command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    args = [
+        "eval",
+        "debug/counter",
+        "--agent",
+        "openai",
+        "--model",
+        "scripted",
+        "--base-url",
+        model.base_url,
+        "-k",
+        "4",
+        "-c",
+        "2",
+        "--out",
+        str(out),
+        "--no-progress",
+    ]
+    proc = subprocess.Popen(
+        cli_command(*args), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True
+    )
     path = out / "episodes.jsonl"
     deadline = time.monotonic() + 120
     try:
@@ -141,34 +165,68 @@ def test_resume_after_sigkill_neither_repeats_nor_loses_episodes(tmp_path, model
 def test_remote_eval_through_a_server(tmp_path, envgym_server, websocket):
     import asyncio
 
-    cfg = EvalConfig(env="debug/counter", agent="oracle", out=tmp_path / "o", server=envgym_server.url, samples=2, websocket=websocket)
+    cfg = EvalConfig(
+        env="debug/counter",
+        agent="oracle",
+        out=tmp_path / "o",
+        server=envgym_server.url,
+        samples=2,
+        websocket=websocket,
+    )
     oracle = asyncio.run(EvalRunner(cfg).run())
     assert oracle.summary["mean_reward"] == 1.0 and oracle.summary["episodes"] == 10
-    nop = asyncio.run(EvalRunner(EvalConfig(env="debug/echo", agent="nop", out=tmp_path / "n", server=envgym_server.url)).run())
+    nop = asyncio.run(
+        EvalRunner(EvalConfig(env="debug/echo", agent="nop", out=tmp_path / "n", server=envgym_server.url)).run()
+    )
     assert nop.summary["mean_reward"] == 0.0 and nop.summary["errors"] == 0
 
 
 def test_remote_only_family_runs_model_agents_and_marks_oracle_unavailable(tmp_path, envgym_server, monkeypatch, model):
     from envgym.eval import remote
 
-    monkeypatch.setattr(remote, "_local_family", lambda env, tasks: (None, []))  # as if the plugin were not installed here
+    monkeypatch.setattr(
+        remote, "_local_family", lambda env, tasks: (None, [])
+    )  # as if the plugin were not installed here
     model.handler = counter_solver
-    ok = __import__("asyncio").run(EvalRunner(EvalConfig(env="debug/counter", agent="openai", model="m", base_url=model.base_url,
-                                                        out=tmp_path / "m", server=envgym_server.url, tasks=2)).run())
+    ok = __import__("asyncio").run(
+        EvalRunner(
+            EvalConfig(
+                env="debug/counter",
+                agent="openai",
+                model="m",
+                base_url=model.base_url,
+                out=tmp_path / "m",
+                server=envgym_server.url,
+                tasks=2,
+            )
+        ).run()
+    )
     assert ok.summary["mean_reward"] == 1.0
     assert {t["function"]["name"] for t in model.requests[0]["tools"]} == {"increment", "submit"}
-    oracle = __import__("asyncio").run(EvalRunner(EvalConfig(env="debug/counter", agent="oracle", out=tmp_path / "o",
-                                                            server=envgym_server.url, tasks=1)).run())
+    oracle = __import__("asyncio").run(
+        EvalRunner(
+            EvalConfig(env="debug/counter", agent="oracle", out=tmp_path / "o", server=envgym_server.url, tasks=1)
+        ).run()
+    )
     assert oracle.summary["status_counts"] == {"agent_error": 1}
 
 
 def test_cli_eval_prints_table_and_writes_files(tmp_path):
-    result = subprocess.run(cli_command("eval", "debug/echo", "--agent", "oracle", "-n", "3", "--out", str(tmp_path), "--no-progress"),
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        cli_command("eval", "debug/echo", "--agent", "oracle", "-n", "3", "--out", str(tmp_path), "--no-progress"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 0, result.stderr
     assert "pass@1" in result.stdout and "completed 3" in result.stdout
     assert json.loads((tmp_path / "summary.json").read_text())["mean_reward"] == 1.0
-    again = subprocess.run(cli_command("eval", "debug/echo", "--out", str(tmp_path), "--no-progress"), capture_output=True, text=True, timeout=120)
+    again = subprocess.run(
+        cli_command("eval", "debug/echo", "--out", str(tmp_path), "--no-progress"),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert again.returncode != 0 and "--resume" in again.stderr
 
 
@@ -186,7 +244,11 @@ def test_one_writer_per_run_directory(tmp_path):
 
 async def test_retry_errors_alone_does_not_fill_gaps(tmp_path):
     await EvalRunner(EvalConfig(env="debug/echo", agent="oracle", out=tmp_path, tasks=2)).run()
-    only_errors = await EvalRunner(EvalConfig(env="debug/echo", agent="oracle", out=tmp_path, tasks=4, retry_errors=True)).run()
+    only_errors = await EvalRunner(
+        EvalConfig(env="debug/echo", agent="oracle", out=tmp_path, tasks=4, retry_errors=True)
+    ).run()
     assert only_errors.ran == 0
-    both = await EvalRunner(EvalConfig(env="debug/echo", agent="oracle", out=tmp_path, tasks=4, retry_errors=True, resume=True)).run()
+    both = await EvalRunner(
+        EvalConfig(env="debug/echo", agent="oracle", out=tmp_path, tasks=4, retry_errors=True, resume=True)
+    ).run()
     assert both.ran == 2 and both.summary["episodes"] == 4

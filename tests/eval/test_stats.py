@@ -20,7 +20,9 @@ def brute_pass_at_k(n: int, c: int, k: int) -> float:
     return sum(any(samples[i] for i in s) for s in subsets) / len(subsets)
 
 
-@pytest.mark.parametrize("n,c,k", [(1, 0, 1), (1, 1, 1), (5, 2, 1), (5, 2, 3), (6, 1, 5), (8, 3, 4), (10, 0, 10), (10, 10, 2)])
+@pytest.mark.parametrize(
+    "n,c,k", [(1, 0, 1), (1, 1, 1), (5, 2, 1), (5, 2, 3), (6, 1, 5), (8, 3, 4), (10, 0, 10), (10, 10, 2)]
+)
 def test_pass_at_k_matches_enumeration(n, c, k):
     assert pass_at_k(n, c, k) == pytest.approx(brute_pass_at_k(n, c, k))
 
@@ -30,8 +32,25 @@ def test_pass_at_k_needs_enough_samples():
         pass_at_k(2, 1, 3)
 
 
-@pytest.mark.parametrize("df,t", [(-1, None), (0, None), (1, 12.706), (2, 4.303), (30, 2.042), (31, 2.021), (39, 2.021),
-                                  (40, 2.021), (41, 2.000), (60, 2.000), (61, 1.980), (120, 1.980), (121, 1.96), (10**6, 1.96)])
+@pytest.mark.parametrize(
+    "df,t",
+    [
+        (-1, None),
+        (0, None),
+        (1, 12.706),
+        (2, 4.303),
+        (30, 2.042),
+        (31, 2.021),
+        (39, 2.021),
+        (40, 2.021),
+        (41, 2.000),
+        (60, 2.000),
+        (61, 1.980),
+        (120, 1.980),
+        (121, 1.96),
+        (10**6, 1.96),
+    ],
+)
 def test_t_quantiles_round_up_to_the_next_tabled_df(df, t):
     """Between tabled degrees of freedom the next larger table entry is used (a slightly wider
     interval, never a narrower one)."""
@@ -47,15 +66,26 @@ def test_mean_ci_is_a_t_interval():
 
 
 def rec(task, sample, status, reward=0.0, passed=False, category="a"):
-    return EpisodeRecord(env="x/y", task_id=task, agent="t", sample=sample, status=status, reward=reward,
-                         grade=None if status.is_error else Grade(reward=reward, passed=passed), metadata={"category": category})
+    return EpisodeRecord(
+        env="x/y",
+        task_id=task,
+        agent="t",
+        sample=sample,
+        status=status,
+        reward=reward,
+        grade=None if status.is_error else Grade(reward=reward, passed=passed),
+        metadata={"category": category},
+    )
 
 
 def test_summary_excludes_errors_and_breaks_down_by_category():
     records = [
-        rec("t1", 0, EpisodeStatus.completed, 1.0, True), rec("t1", 1, EpisodeStatus.agent_error),
-        rec("t2", 0, EpisodeStatus.completed, 0.0), rec("t2", 1, EpisodeStatus.truncated, 0.5, False),
-        rec("t3", 0, EpisodeStatus.grader_error, category="b"), rec("t3", 1, EpisodeStatus.timeout, category="b"),
+        rec("t1", 0, EpisodeStatus.completed, 1.0, True),
+        rec("t1", 1, EpisodeStatus.agent_error),
+        rec("t2", 0, EpisodeStatus.completed, 0.0),
+        rec("t2", 1, EpisodeStatus.truncated, 0.5, False),
+        rec("t3", 0, EpisodeStatus.grader_error, category="b"),
+        rec("t3", 1, EpisodeStatus.timeout, category="b"),
     ]
     s = summarize(records, k=2)
     assert s["status_counts"] == {"agent_error": 1, "completed": 2, "grader_error": 1, "timeout": 1, "truncated": 1}
@@ -68,23 +98,46 @@ def test_summary_excludes_errors_and_breaks_down_by_category():
 
 
 def test_pass_at_k_is_the_mean_over_tasks():
-    records = [rec("t1", 0, EpisodeStatus.completed, 1.0, True), rec("t1", 1, EpisodeStatus.completed),
-               rec("t2", 0, EpisodeStatus.completed), rec("t2", 1, EpisodeStatus.completed)]
+    records = [
+        rec("t1", 0, EpisodeStatus.completed, 1.0, True),
+        rec("t1", 1, EpisodeStatus.completed),
+        rec("t2", 0, EpisodeStatus.completed),
+        rec("t2", 1, EpisodeStatus.completed),
+    ]
     assert summarize(records)["pass@2"] == pytest.approx((1.0 + 0.0) / 2)
 
 
 def test_the_whole_summary():
     """Every field of a summary, on tasks with 0 to 3 scored samples, each category key, usage,
     timings and the run manifest."""
+
     def ep(task, sample, status, reward=0.0, passed=False, meta=None, usage=None, total_s=None):
-        return EpisodeRecord(env="x/y", task_id=task, agent="t", sample=sample, status=status, reward=reward,
-                             grade=None if status.is_error else Grade(reward=reward, passed=passed), metadata=meta or {},
-                             usage=usage or {}, timings={} if total_s is None else {"total_s": total_s})
+        return EpisodeRecord(
+            env="x/y",
+            task_id=task,
+            agent="t",
+            sample=sample,
+            status=status,
+            reward=reward,
+            grade=None if status.is_error else Grade(reward=reward, passed=passed),
+            metadata=meta or {},
+            usage=usage or {},
+            timings={} if total_s is None else {"total_s": total_s},
+        )
 
     a = {"category": "a", "dataset": "not this", "type": "not this"}
     records = [
         ep("t3", 0, EpisodeStatus.grader_error, meta={"type": "ty"}, total_s=4.0),  # no scored episode, listed first
-        ep("t1", 0, EpisodeStatus.completed, 1.0, True, a, usage={"prompt_tokens": 10, "completion_tokens": 5}, total_s=1.0),
+        ep(
+            "t1",
+            0,
+            EpisodeStatus.completed,
+            1.0,
+            True,
+            a,
+            usage={"prompt_tokens": 10, "completion_tokens": 5},
+            total_s=1.0,
+        ),
         ep("t1", 1, EpisodeStatus.completed, 0.0, False, a, usage={"prompt_tokens": 20}, total_s=2.0),
         ep("t1", 2, EpisodeStatus.completed, 1.0, True, a, total_s=3.0),
         ep("t2", 0, EpisodeStatus.completed, 0.5, False, {"dataset": "d", "type": "not this"}),
@@ -92,15 +145,27 @@ def test_the_whole_summary():
         ep("t4", 0, EpisodeStatus.truncated, 0.25, False),
         ep("t4", 1, EpisodeStatus.completed, 0.75, True),
     ]
-    manifest = {"env": "x/y", "agent": "t", "model": "m", "samples": 3, "seed": 1, "server": None, "sandbox": "bwrap",
-                "not": "kept"}
+    manifest = {
+        "env": "x/y",
+        "agent": "t",
+        "model": "m",
+        "samples": 3,
+        "seed": 1,
+        "server": None,
+        "sandbox": "bwrap",
+        "not": "kept",
+    }
     s = summarize(records, manifest=manifest)
     task_means = [2 / 3, 0.5, 0.5]
     half = 4.303 * statistics.stdev(task_means) / math.sqrt(3)
     assert s["k"] == 3  # the most samples any task has
     assert {key: s[key] for key in ("episodes", "tasks", "scored_episodes", "errors", "status_counts")} == {
-        "episodes": 8, "tasks": 4, "scored_episodes": 6, "errors": 2,
-        "status_counts": {"agent_error": 1, "completed": 5, "grader_error": 1, "truncated": 1}}
+        "episodes": 8,
+        "tasks": 4,
+        "scored_episodes": 6,
+        "errors": 2,
+        "status_counts": {"agent_error": 1, "completed": 5, "grader_error": 1, "truncated": 1},
+    }
     assert s["mean_reward"] == pytest.approx(sum(task_means) / 3)
     assert s["mean_reward_ci95"] == pytest.approx([sum(task_means) / 3 - half, sum(task_means) / 3 + half])
     assert s["pass@1"] == pytest.approx((2 / 3 + 0.0 + 0.5) / 3)  # per task: passes over scored samples
@@ -111,12 +176,22 @@ def test_the_whole_summary():
     assert s["run"] == {key: manifest[key] for key in ("env", "agent", "model", "samples", "seed", "server", "sandbox")}
     cats = s["per_category"]
     assert list(cats) == ["a", "d", "ty", "x/y"]  # category, else dataset, else type, else the env; sorted
-    assert cats["a"]["pass@1"] == pytest.approx(2 / 3) and cats["a"]["pass@3"] == 1.0 and cats["a"]["mean_reward_ci95"] is None
+    assert (
+        cats["a"]["pass@1"] == pytest.approx(2 / 3)
+        and cats["a"]["pass@3"] == 1.0
+        and cats["a"]["mean_reward_ci95"] is None
+    )
     assert cats["d"]["pass@3"] is None and cats["d"]["pass@3_tasks_excluded"] == 1 and cats["d"]["errors"] == 1
     assert cats["ty"]["mean_reward"] is None and cats["ty"]["pass@1"] is None and cats["ty"]["tasks"] == 1
-    assert cats["x/y"]["episodes"] == 2 and cats["x/y"]["mean_reward"] == 0.5 and "pass@1_tasks_excluded" not in cats["x/y"]
+    assert (
+        cats["x/y"]["episodes"] == 2
+        and cats["x/y"]["mean_reward"] == 0.5
+        and "pass@1_tasks_excluded" not in cats["x/y"]
+    )
     assert "run" not in summarize(records) and summarize([])["episode_seconds_mean"] is None and summarize([])["k"] == 1
 
 
 def test_status_order_lists_every_final_status():
-    assert set(status_order()) == {s.value for s in EpisodeStatus} - {"running"}  # an episode still running is no result
+    assert set(status_order()) == {s.value for s in EpisodeStatus} - {
+        "running"
+    }  # an episode still running is no result

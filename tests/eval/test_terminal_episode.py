@@ -23,15 +23,20 @@ def terminal_model(body):
 
     task = resolve("terminal/core").get_task(TASK)
     turn = sum(m["role"] == "assistant" for m in body["messages"])
-    script = [tool_call("bash", {"command": "pwd && ls"}), tool_call("bash", {"command": oracle_command(task)}),
-              tool_call("bash", {"command": "echo checked"}), tool_call("submit")]
+    script = [
+        tool_call("bash", {"command": "pwd && ls"}),
+        tool_call("bash", {"command": oracle_command(task)}),
+        tool_call("bash", {"command": "echo checked"}),
+        tool_call("submit"),
+    ]
     return chat_response(f"step {turn}", tool_calls=[script[min(turn, 3)]])
 
 
 def test_openai_agent_solves_a_terminal_task_through_tool_calls_and_regrade_replays_it(tmp_path, model):
     model.handler = terminal_model
-    cfg = EvalConfig(env="terminal/core", agent="openai", model="scripted", base_url=model.base_url, out=tmp_path,
-                     task_ids=[TASK])
+    cfg = EvalConfig(
+        env="terminal/core", agent="openai", model="scripted", base_url=model.base_url, out=tmp_path, task_ids=[TASK]
+    )
     result = asyncio.run(EvalRunner(cfg).run())
     record = result.records[0]
     assert record.status.value == "completed" and record.reward == 1.0, record.error or record.grade

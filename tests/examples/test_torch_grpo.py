@@ -20,8 +20,23 @@ def test_short_grpo_run_beats_untrained_policy(tmp_path):
     pytest.importorskip("envgym_arith", reason="install examples/torch_grpo/envgym-arith (scripts/setup.sh does)")
     metrics = tmp_path / "metrics.json"
     plot = tmp_path / "curve.png"
-    proc = subprocess.run([sys.executable, str(SCRIPT), "--steps", "60", "--metrics", str(metrics), "--plot", str(plot),
-                           "--log-every", "20"], capture_output=True, text=True, timeout=1200)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            "--steps",
+            "60",
+            "--metrics",
+            str(metrics),
+            "--plot",
+            str(plot),
+            "--log-every",
+            "20",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
     steps = json.loads(metrics.read_text())
     summary = steps[-1]

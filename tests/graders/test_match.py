@@ -15,10 +15,17 @@ def grade(name, answer, t=None, **config):
     return get_grader(GraderSpec(name=name, config=config)).grade_sync(t or task(), Submission(answer=answer))
 
 
-@pytest.mark.parametrize("answer,config,reward", [
-    ("Paris", {}, 1.0), ("  Paris \n", {}, 1.0), ("paris", {}, 0.0), ("paris", {"case_sensitive": False}, 1.0),
-    ("Paris, France", {}, 0.0), ("", {}, 0.0),
-])
+@pytest.mark.parametrize(
+    "answer,config,reward",
+    [
+        ("Paris", {}, 1.0),
+        ("  Paris \n", {}, 1.0),
+        ("paris", {}, 0.0),
+        ("paris", {"case_sensitive": False}, 1.0),
+        ("Paris, France", {}, 0.0),
+        ("", {}, 0.0),
+    ],
+)
 def test_exact(answer, config, reward):
     assert grade("exact", answer, task(answer="Paris"), **config).reward == reward
 
@@ -29,13 +36,16 @@ def test_exact_accepts_a_list_and_reports_missing_answer_as_grader_error():
     assert broken.status == "grader_error" and "expected answer" in broken.error
 
 
-@pytest.mark.parametrize("answer,config,reward", [
-    ("order #12345 shipped", {"pattern": r"#\d{5}\b"}, 1.0),
-    ("order #1234 shipped", {"pattern": r"#\d{5}\b"}, 0.0),
-    ("YES", {"pattern": "yes", "flags": "i"}, 1.0),
-    ("yes indeed", {"pattern": "yes", "full": True}, 0.0),
-    (" yes ", {"pattern": "yes", "full": True}, 1.0),
-])
+@pytest.mark.parametrize(
+    "answer,config,reward",
+    [
+        ("order #12345 shipped", {"pattern": r"#\d{5}\b"}, 1.0),
+        ("order #1234 shipped", {"pattern": r"#\d{5}\b"}, 0.0),
+        ("YES", {"pattern": "yes", "flags": "i"}, 1.0),
+        ("yes indeed", {"pattern": "yes", "full": True}, 0.0),
+        (" yes ", {"pattern": "yes", "full": True}, 1.0),
+    ],
+)
 def test_regex(answer, config, reward):
     assert grade("regex", answer, **config).reward == reward
 
@@ -46,13 +56,29 @@ def test_regex_bad_pattern_is_a_configuration_error():
     assert get_grader("regex").grade_sync(task(pattern="("), Submission(answer="x")).status == "grader_error"
 
 
-@pytest.mark.parametrize("answer,expected,reward", [
-    ("42", 42, 1.0), ("The answer is 42.", "42", 1.0), ("1,000", 1000, 1.0), ("1{,}000", "1000", 1.0),
-    ("\\frac{1}{2}", 0.5, 1.0), ("-\\dfrac{3}{4}", "-3/4", 1.0), ("\\boxed{\\frac{2}{3}}", "2/3", 1.0),
-    ("so x = 3/4 and then \\boxed{7}", 7, 1.0), ("50%", 0.5, 1.0), ("50%", 50, 1.0), ("$1,234.50", "1234.5", 1.0),
-    ("1.5 \\times 10^{3}", 1500, 1.0), ("2.5e-3", "0.0025", 1.0), ("0.3333333", "1/3", 1.0),
-    ("0.33", "1/3", 0.0), ("41", 42, 0.0), ("no number here", 1, 0.0), ("\\boxed{}", 1, 0.0),
-])
+@pytest.mark.parametrize(
+    "answer,expected,reward",
+    [
+        ("42", 42, 1.0),
+        ("The answer is 42.", "42", 1.0),
+        ("1,000", 1000, 1.0),
+        ("1{,}000", "1000", 1.0),
+        ("\\frac{1}{2}", 0.5, 1.0),
+        ("-\\dfrac{3}{4}", "-3/4", 1.0),
+        ("\\boxed{\\frac{2}{3}}", "2/3", 1.0),
+        ("so x = 3/4 and then \\boxed{7}", 7, 1.0),
+        ("50%", 0.5, 1.0),
+        ("50%", 50, 1.0),
+        ("$1,234.50", "1234.5", 1.0),
+        ("1.5 \\times 10^{3}", 1500, 1.0),
+        ("2.5e-3", "0.0025", 1.0),
+        ("0.3333333", "1/3", 1.0),
+        ("0.33", "1/3", 0.0),
+        ("41", 42, 0.0),
+        ("no number here", 1, 0.0),
+        ("\\boxed{}", 1, 0.0),
+    ],
+)
 def test_numeric_forms(answer, expected, reward):
     assert grade("numeric", answer, task(answer=expected)).reward == reward
 
@@ -65,18 +91,27 @@ def test_numeric_tolerance_is_configurable():
 
 
 COMPONENTS = [
-    {"name": "format", "grader": "regex", "config": {"pattern": r"^\\boxed\{.*\}$", "full": True}, "gate": True, "weight": 0},
+    {
+        "name": "format",
+        "grader": "regex",
+        "config": {"pattern": r"^\\boxed\{.*\}$", "full": True},
+        "gate": True,
+        "weight": 0,
+    },
     {"name": "value", "grader": "numeric", "weight": 3},
     {"name": "short", "grader": "regex", "config": {"pattern": r"^.{0,12}$", "full": True}, "weight": 1},
 ]
 
 
-@pytest.mark.parametrize("answer,reward", [
-    ("\\boxed{42}", 1.0),            # gate passes, both weighted parts pass
-    ("\\boxed{41}", 0.25),           # value fails (weight 3 of 4)
-    ("\\boxed{00000000042}", 0.75),  # too long
-    ("42", 0.0),                     # gate fails: no reward at all, although the value is right
-])
+@pytest.mark.parametrize(
+    "answer,reward",
+    [
+        ("\\boxed{42}", 1.0),  # gate passes, both weighted parts pass
+        ("\\boxed{41}", 0.25),  # value fails (weight 3 of 4)
+        ("\\boxed{00000000042}", 0.75),  # too long
+        ("42", 0.0),  # gate fails: no reward at all, although the value is right
+    ],
+)
 def test_weighted_weights_and_gate(answer, reward):
     g = grade("weighted", answer, task(answer=42), components=COMPONENTS)
     assert g.status == "ok" and g.reward == pytest.approx(reward)
@@ -90,8 +125,15 @@ def test_weighted_broken_component_is_grader_error_not_zero():
     assert g.status == "grader_error" and "broken" in g.error
 
 
-@pytest.mark.parametrize("components", [[], [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
-                                        [{"name": "a", "grader": "exact", "weight": 0}], [{"grader": "exact"}]])
+@pytest.mark.parametrize(
+    "components",
+    [
+        [],
+        [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
+        [{"name": "a", "grader": "exact", "weight": 0}],
+        [{"grader": "exact"}],
+    ],
+)
 def test_weighted_rejects_bad_configuration(components):
     with pytest.raises(GraderError):
         get_grader(GraderSpec(name="weighted", config={"components": components}))

@@ -23,12 +23,22 @@ def grade(name, answer, t=None, **config):
     return get_grader(GraderSpec(name=name, config=config)).grade_sync(t or task(), Submission(answer=answer))
 
 
-@pytest.mark.parametrize("answer,reason", [
-    ("1e30000000", "too large"), ("1.5 \\times 10^{30000000}", "too large"), ("9" * 1_000_000, "too large"),
-    ("\\frac{1}{1e99999}", "too large"), ("inf", "not a finite number"), ("-Infinity", "not a finite number"),
-    ("NaN", "not a finite number"), ("\\boxed{\\infty}", "not a finite number"),
-    ("1e999", "differs"), ("-1e999", "differs"), ("1e-999", "differs"),
-])
+@pytest.mark.parametrize(
+    "answer,reason",
+    [
+        ("1e30000000", "too large"),
+        ("1.5 \\times 10^{30000000}", "too large"),
+        ("9" * 1_000_000, "too large"),
+        ("\\frac{1}{1e99999}", "too large"),
+        ("inf", "not a finite number"),
+        ("-Infinity", "not a finite number"),
+        ("NaN", "not a finite number"),
+        ("\\boxed{\\infty}", "not a finite number"),
+        ("1e999", "differs"),
+        ("-1e999", "differs"),
+        ("1e-999", "differs"),
+    ],
+)
 def test_numeric_huge_or_non_finite_answers_score_zero_with_a_reason(answer, reason):
     result = grade("numeric", answer, task(answer="42"))
     assert result.status == "ok" and result.reward == 0.0, result
@@ -36,7 +46,7 @@ def test_numeric_huge_or_non_finite_answers_score_zero_with_a_reason(answer, rea
 
 
 def test_numeric_huge_exact_values_still_compare():
-    big = str(2 ** 2000)  # 603 digits, beyond a float: compared exactly, no OverflowError
+    big = str(2**2000)  # 603 digits, beyond a float: compared exactly, no OverflowError
     assert grade("numeric", f"\\boxed{{{big}}}", task(answer=big)).reward == 1.0
     assert grade("numeric", "1e999", task(answer="1e999")).reward == 1.0
     assert grade("numeric", "1e999", task(answer="1e999"), rel_tol=0.1).reward == 1.0
@@ -52,9 +62,15 @@ def test_numeric_reads_the_end_of_a_long_answer():
     assert grade("numeric", reasoning + "\\boxed{42}", task(answer=42)).reward == 1.0
 
 
-@pytest.mark.parametrize("pattern,answer", [
-    (r"(a+)+$", "a" * 40 + "!"), (r"(a|aa)+$", "a" * 5000 + "!"), (r"(x+x+)+y", "x" * 50_000), (r"^(\w+\s?)*$", "word " * 20_000 + "!"),
-])
+@pytest.mark.parametrize(
+    "pattern,answer",
+    [
+        (r"(a+)+$", "a" * 40 + "!"),
+        (r"(a|aa)+$", "a" * 5000 + "!"),
+        (r"(x+x+)+y", "x" * 50_000),
+        (r"^(\w+\s?)*$", "word " * 20_000 + "!"),
+    ],
+)
 def test_regex_catastrophic_patterns_run_in_linear_time(pattern, answer):
     result = grade("regex", answer, pattern=pattern)
     assert result.status == "ok" and result.reward == 0.0

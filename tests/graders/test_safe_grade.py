@@ -80,7 +80,10 @@ def test_error_grades_name_the_grader_and_keep_the_cause():
     crash = Raises(exc=KeyError("k")).grade_sync(TASK, Submission())
     assert crash.error == "raises crashed: KeyError: 'k'" and crash.details["traceback"].startswith("Traceback")
     assert "KeyError" in crash.details["traceback"]
-    assert Returns(grade=Grade(reward=math.nan)).grade_sync(TASK, Submission()).error == "returns produced a non-finite reward nan"
+    assert (
+        Returns(grade=Grade(reward=math.nan)).grade_sync(TASK, Submission()).error
+        == "returns produced a non-finite reward nan"
+    )
 
 
 def test_a_grader_without_a_name_is_named_by_its_class():
@@ -93,4 +96,8 @@ def test_a_grader_without_a_name_is_named_by_its_class():
     class NamelessReturns(Returns):
         name = ""
 
-    assert NamelessReturns(grade=Grade(reward=math.inf)).grade_sync(TASK, Submission()).error.startswith("NamelessReturns produced")
+    assert (
+        NamelessReturns(grade=Grade(reward=math.inf))
+        .grade_sync(TASK, Submission())
+        .error.startswith("NamelessReturns produced")
+    )

@@ -12,8 +12,14 @@ ADD_CHECK = "def check(candidate):\n    assert candidate(2, 3) == 5\n    assert 
 
 
 def fn_task(check=ADD_CHECK, prompt=ADD_PROMPT, entry="add"):
-    return Task(id="add", suite="demo", prompt="add", payload={"entry_point": entry, "prompt": prompt},
-                private={"tests": check}, grader=GraderSpec(name="unit_tests", config={"kind": "function"}))
+    return Task(
+        id="add",
+        suite="demo",
+        prompt="add",
+        payload={"entry_point": entry, "prompt": prompt},
+        private={"tests": check},
+        grader=GraderSpec(name="unit_tests", config={"kind": "function"}),
+    )
 
 
 async def grade_fn(ctx, answer, task=None, **config):
@@ -21,12 +27,15 @@ async def grade_fn(ctx, answer, task=None, **config):
     return await grader.safe_grade(task or fn_task(), Submission(answer=answer), context=ctx)
 
 
-@pytest.mark.parametrize("answer,form", [
-    ("    return a + b\n", "body"),
-    ("return a + b", "body"),  # an unindented body is indented
-    ("Sure:\n```python\ndef add(a, b):\n    return a + b\n```\n", "full"),
-    ("```\nimport operator\ndef add(a, b):\n    return operator.add(a, b)\n```", "full"),
-])
+@pytest.mark.parametrize(
+    "answer,form",
+    [
+        ("    return a + b\n", "body"),
+        ("return a + b", "body"),  # an unindented body is indented
+        ("Sure:\n```python\ndef add(a, b):\n    return a + b\n```\n", "full"),
+        ("```\nimport operator\ndef add(a, b):\n    return operator.add(a, b)\n```", "full"),
+    ],
+)
 async def test_function_completion_forms_pass(ctx, answer, form):
     g = await grade_fn(ctx, answer)
     assert (g.status, g.reward, g.passed) == ("ok", 1.0, True), g
@@ -45,7 +54,9 @@ async def test_empty_answer_scores_zero_without_running_anything(ctx):
 
 
 # A NUL byte or a lone surrogate around a correct body (the control) is a wrong answer, not a crashed grader.
-@pytest.mark.parametrize("junk,reward", [("", 1.0), ("\x00", 0.0), ("\ud800", 0.0)], ids=["control", "nul", "surrogate"])
+@pytest.mark.parametrize(
+    "junk,reward", [("", 1.0), ("\x00", 0.0), ("\ud800", 0.0)], ids=["control", "nul", "surrogate"]
+)
 async def test_an_answer_that_is_not_source_text_scores_zero(ctx, junk, reward):
     g = await grade_fn(ctx, f"    return a + b  # {junk}\n")
     assert (g.status, g.reward) == ("ok", reward), g
@@ -62,17 +73,29 @@ async def test_solution_output_is_kept_in_details(ctx):
     assert g.reward == 1.0 and "debugging 2 3" in g.details["tests"][0]["output"]
 
 
-PROJECT_FILES = {"calc/__init__.py": "", "calc/ops.py": "def double(x):\n    return x * 2\n\ndef half(x):\n    return x / 3\n\ndef neg(x):\n    return -x\n"}
-PROJECT_TESTS = {"test_ops.py": (
-    "def test_double(project):\n    assert project.call('calc.ops:double', 4) == 8\n\n"
-    "def test_half(project):\n    assert project.run('from calc.ops import half\\nresult = half(x)', x=9) == 4.5\n\n"
-    "def test_neg(project):\n    assert project.call('calc.ops:neg', 3) == -3\n\n"
-    "def test_error(project):\n    err = project.error('from calc.ops import double\\ndouble()')\n    assert err is not None and 'TypeError' in err.mro\n")}
+PROJECT_FILES = {
+    "calc/__init__.py": "",
+    "calc/ops.py": "def double(x):\n    return x * 2\n\ndef half(x):\n    return x / 3\n\ndef neg(x):\n    return -x\n",
+}
+PROJECT_TESTS = {
+    "test_ops.py": (
+        "def test_double(project):\n    assert project.call('calc.ops:double', 4) == 8\n\n"
+        "def test_half(project):\n    assert project.run('from calc.ops import half\\nresult = half(x)', x=9) == 4.5\n\n"
+        "def test_neg(project):\n    assert project.call('calc.ops:neg', 3) == -3\n\n"
+        "def test_error(project):\n    err = project.error('from calc.ops import double\\ndouble()')\n    assert err is not None and 'TypeError' in err.mro\n"
+    )
+}
 
 
 def project_task(tests=PROJECT_TESTS, files=PROJECT_FILES):
-    return Task(id="calc", suite="demo", prompt="fix half", payload={"files": files}, private={"hidden_tests": tests},
-                grader=GraderSpec(name="unit_tests", config={"kind": "project"}))
+    return Task(
+        id="calc",
+        suite="demo",
+        prompt="fix half",
+        payload={"files": files},
+        private={"hidden_tests": tests},
+        grader=GraderSpec(name="unit_tests", config={"kind": "project"}),
+    )
 
 
 async def grade_project(ctx, submission=None, task=None, **config):
@@ -84,8 +107,12 @@ async def test_fraction_mode_scores_exactly_the_share_passed(ctx):
     g = await grade_project(ctx, mode="fraction")
     assert g.status == "ok" and g.reward == 0.75 and not g.passed
     outcomes = {t["name"]: t["outcome"] for t in g.details["tests"]}
-    assert outcomes == {"test_ops.py::test_double": "passed", "test_ops.py::test_half": "failed",
-                        "test_ops.py::test_neg": "passed", "test_ops.py::test_error": "passed"}
+    assert outcomes == {
+        "test_ops.py::test_double": "passed",
+        "test_ops.py::test_half": "failed",
+        "test_ops.py::test_neg": "passed",
+        "test_ops.py::test_error": "passed",
+    }
     assert [c.reward for c in g.components] == [1.0, 0.0, 1.0, 1.0]
 
 
@@ -97,16 +124,22 @@ async def test_binary_mode_one_failure_scores_zero(ctx):
 
 
 async def test_non_plain_results_never_reach_the_tests(ctx):
-    files = {**PROJECT_FILES, "calc/ops.py": "class Yes:\n    def __eq__(self, other):\n        return True\n\ndef double(x):\n    return Yes()\n"}
+    files = {
+        **PROJECT_FILES,
+        "calc/ops.py": "class Yes:\n    def __eq__(self, other):\n        return True\n\ndef double(x):\n    return Yes()\n",
+    }
     g = await grade_project(ctx, Submission(files=files), mode="fraction")
     double = next(t for t in g.details["tests"] if t["name"].endswith("test_double"))
     assert double["outcome"] == "failed" and "plain data" in double["message"]
 
 
-@pytest.mark.parametrize("tests,needle", [
-    ({"test_x.py": "def test_a(project):\n    assert (\n"}, "SyntaxError"),
-    ({"test_x.py": "X = 1\n"}, "defines no test_ functions"),
-])
+@pytest.mark.parametrize(
+    "tests,needle",
+    [
+        ({"test_x.py": "def test_a(project):\n    assert (\n"}, "SyntaxError"),
+        ({"test_x.py": "X = 1\n"}, "defines no test_ functions"),
+    ],
+)
 async def test_broken_hidden_tests_are_grader_errors(ctx, tests, needle):
     g = await grade_project(ctx, task=project_task(tests=tests))
     assert g.status == "grader_error" and needle in g.details["traceback"]
@@ -143,6 +176,7 @@ async def test_episode_sandbox_snapshot_drops_symlinks_and_startup_hooks(ctx):
 
 async def test_grade_sync_facade():
     from envgym.context import EnvContext
+
     grader = get_grader("unit_tests", kind="function")
     g = grader.grade_sync(fn_task(), Submission(answer="    return a + b\n"), context=EnvContext(sandbox="process"))
     assert g.reward == 1.0
@@ -152,10 +186,14 @@ async def test_the_removed_pool_setting_warns_and_every_grading_gets_a_new_sandb
     from envgym.context import EnvContext
 
     asked = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 2})
-    plant = ("import os\nfor p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')]:\n    open(p, 'w').write('x')\n"
-             "def add(a, b):\n    return a + b\n")
-    probe = ("import os\ndef add(a, b):\n    left = [p for p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')] if os.path.exists(p)]\n"
-             "    return a + b if not left else left\n")
+    plant = (
+        "import os\nfor p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')]:\n    open(p, 'w').write('x')\n"
+        "def add(a, b):\n    return a + b\n"
+    )
+    probe = (
+        "import os\ndef add(a, b):\n    left = [p for p in ['/tmp/planted', 'planted.py', os.path.expanduser('~/planted')] if os.path.exists(p)]\n"
+        "    return a + b if not left else left\n"
+    )
     with pytest.warns(UserWarning, match="unit_tests_pool"):
         assert (await grade_fn(asked, f"```python\n{plant}```")).reward == 1.0
     second = await grade_fn(asked, f"```python\n{probe}```")
@@ -187,8 +225,11 @@ def _verdict(result, key: bytes, mode: str = "binary"):
 def test_verdict_pays_only_a_result_line_signed_with_this_gradings_key():
     key, other = b"k" * 32, b"o" * 32
     assert _verdict(_harness_line(PASSING, key), key).reward == 1.0  # control: the authentic line
-    for forged in (_harness_line(PASSING, other), _harness_line(PASSING, key, mac="0" * 64),
-                   _harness_line(PASSING, key, mac="")):
+    for forged in (
+        _harness_line(PASSING, other),
+        _harness_line(PASSING, key, mac="0" * 64),
+        _harness_line(PASSING, key, mac=""),
+    ):
         grade = _verdict(forged, key)
         assert (grade.status, grade.reward, grade.details.get("tampered")) == ("ok", 0.0, True), grade
 
@@ -204,10 +245,14 @@ async def test_a_zygote_the_solution_killed_is_scored_not_a_harness_error(ctx):
     """The first test's first solution process kills the zygote its processes are forked from: the
     test's next call cannot get a process. That is the solution's doing (scored 0, with the reason),
     not a broken grading sandbox (which is what a first fork failing before any solution code ran means)."""
-    files = {"m.py": "import os, signal\ndef kill_zygote():\n    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(0)\n"
-                     "def one():\n    return 1\n"}
-    tests = {"test_m.py": "def test_a(project):\n    try:\n        project.call('m:kill_zygote')\n    except RemoteError:\n"
-                          "        pass\n    assert project.call('m:one') == 1\n"}
+    files = {
+        "m.py": "import os, signal\ndef kill_zygote():\n    os.kill(os.getppid(), signal.SIGKILL)\n    os._exit(0)\n"
+        "def one():\n    return 1\n"
+    }
+    tests = {
+        "test_m.py": "def test_a(project):\n    try:\n        project.call('m:kill_zygote')\n    except RemoteError:\n"
+        "        pass\n    assert project.call('m:one') == 1\n"
+    }
     g = await grade_project(ctx, task=project_task(tests=tests, files=files))
     assert (g.status, g.reward) == ("ok", 0.0), g
     assert g.details["tests"][0]["outcome"] == "error" and "zygote" in g.details["tests"][0]["message"]

@@ -18,8 +18,11 @@ KEY = bytes(range(32))
 PASSED = [{"name": "test_a", "outcome": "passed"}, {"name": "test_b", "outcome": "passed"}]
 # What the solution left behind, reported beside every verdict (never rewarded).
 SNAP = Snapshot(skipped=[("link", "symlink to /etc/passwd")], dropped=["conftest.py"])
-INTEGRITY = {"tamper_signals": ["link: symlink to /etc/passwd", "conftest.py"], "dropped_files": ["conftest.py"],
-             "skipped_files": [["link", "symlink to /etc/passwd"]]}
+INTEGRITY = {
+    "tamper_signals": ["link: symlink to /etc/passwd", "conftest.py"],
+    "dropped_files": ["conftest.py"],
+    "skipped_files": [["link", "symlink to /etc/passwd"]],
+}
 
 
 def result_line(record: dict, key: bytes = KEY, mac: str | None = None) -> str:
@@ -38,11 +41,25 @@ def record(tests: list[dict]) -> dict:
 
 
 def scored(reward: float, passed: bool, tests: list[dict], mode: str) -> Grade:
-    components = [GradeComponent(name=t["name"], reward=float(t["outcome"] == "passed"), weight=1.0,
-                                 passed=t["outcome"] == "passed") for t in tests]
-    return Grade(reward=reward, passed=passed, components=components, details={
-        "mode": mode, "passed": sum(t["outcome"] == "passed" for t in tests), "total": len(tests), "tests": tests,
-        "harness_duration_s": 0.25, **INTEGRITY})
+    components = [
+        GradeComponent(
+            name=t["name"], reward=float(t["outcome"] == "passed"), weight=1.0, passed=t["outcome"] == "passed"
+        )
+        for t in tests
+    ]
+    return Grade(
+        reward=reward,
+        passed=passed,
+        components=components,
+        details={
+            "mode": mode,
+            "passed": sum(t["outcome"] == "passed" for t in tests),
+            "total": len(tests),
+            "tests": tests,
+            "harness_duration_s": 0.25,
+            **INTEGRITY,
+        },
+    )
 
 
 @pytest.mark.parametrize("mode", ["binary", "fraction"])
@@ -58,15 +75,20 @@ def test_one_failed_test_scores_zero_in_binary_and_its_share_in_fraction():
 
 
 def forged_zero() -> Grade:
-    return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **INTEGRITY})
+    return Grade(
+        reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **INTEGRITY}
+    )
 
 
-@pytest.mark.parametrize("forged", [
-    pytest.param(dict(key=bytes(32)), id="mac-with-another-key"),
-    pytest.param(dict(mac="0" * 64), id="zero-mac"),
-    pytest.param(dict(mac=""), id="no-mac"),
-    pytest.param(dict(mac="00"), id="short-mac"),
-])
+@pytest.mark.parametrize(
+    "forged",
+    [
+        pytest.param(dict(key=bytes(32)), id="mac-with-another-key"),
+        pytest.param(dict(mac="0" * 64), id="zero-mac"),
+        pytest.param(dict(mac=""), id="no-mac"),
+        pytest.param(dict(mac="00"), id="short-mac"),
+    ],
+)
 @pytest.mark.parametrize("mode", ["binary", "fraction"])
 def test_a_forged_result_line_never_pays(forged, mode):
     assert verdict(result_line(record(PASSED), **forged) + "\n", mode) == forged_zero()
@@ -92,14 +114,25 @@ def test_a_harness_error_is_a_grader_error_with_its_traceback():
 
 
 def test_a_harness_killed_before_reporting_is_a_flagged_zero():
-    expected = Grade(reward=0.0, passed=False, details={
-        "tampered": True, "reason": "the test harness was killed or timed out before reporting", "exit_code": -9, **INTEGRITY})
+    expected = Grade(
+        reward=0.0,
+        passed=False,
+        details={
+            "tampered": True,
+            "reason": "the test harness was killed or timed out before reporting",
+            "exit_code": -9,
+            **INTEGRITY,
+        },
+    )
     assert verdict("partial output\n", exit_code=-9, killed_by_signal=9) == expected
     assert verdict("partial output\n", exit_code=124, timed_out=True) == expected.model_copy(
-        update={"details": {**expected.details, "exit_code": 124}})
+        update={"details": {**expected.details, "exit_code": 124}}
+    )
 
 
 def test_a_harness_that_broke_by_itself_is_a_grader_error_with_the_end_of_its_stderr():
     stderr = "a" * 1000 + "b" * 3000  # only the last 3000 characters are kept
     grade = verdict("partial output\n", exit_code=1, stderr=stderr)
-    assert grade == Grade.failed("the unit-test harness broke before reporting any result", exit_code=1, stderr="b" * 3000)
+    assert grade == Grade.failed(
+        "the unit-test harness broke before reporting any result", exit_code=1, stderr="b" * 3000
+    )

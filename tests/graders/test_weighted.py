@@ -11,9 +11,18 @@ TASK = Task(id="w", suite="demo", prompt="?")
 
 def weighted(**config):
     # 3/5 of the weight on "alpha", 2/5 on "omega": an answer with only "alpha" scores exactly 0.6.
-    return get_grader(GraderSpec(name="weighted", config={"components": [
-        {"name": "a", "grader": "regex", "config": {"pattern": "alpha"}, "weight": 3},
-        {"name": "b", "grader": "regex", "config": {"pattern": "omega"}, "weight": 2}], **config}))
+    return get_grader(
+        GraderSpec(
+            name="weighted",
+            config={
+                "components": [
+                    {"name": "a", "grader": "regex", "config": {"pattern": "alpha"}, "weight": 3},
+                    {"name": "b", "grader": "regex", "config": {"pattern": "omega"}, "weight": 2},
+                ],
+                **config,
+            },
+        )
+    )
 
 
 @pytest.mark.parametrize("threshold,passed", [(0.6, True), (0.59, True), (0.61, False)])

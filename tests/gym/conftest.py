@@ -27,8 +27,12 @@ def server_url(tmp_path_factory):
     port = _free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with open(log, "w") as fh:
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "envgym"), "serve", "--port", str(port),
-                                 "--sandbox", "process"], stdout=fh, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "envgym"), "serve", "--port", str(port), "--sandbox", "process"],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60

@@ -53,7 +53,7 @@ def test_fit_text_replaces_foreign_characters_and_truncates_with_a_marker() -> N
     assert fit_text("a\x1b[0mb\x00", 100) == "a\ufffd[0mb\ufffd"
     long = fit_text("x" * 5000, 1000)
     assert len(long) == 1000 and long.endswith("characters]") and unicode_text(1000).contains(long)
-    assert "\U000E0001" not in model_charset() and "😀" in model_charset() and "\n" in model_charset()
+    assert "\U000e0001" not in model_charset() and "😀" in model_charset() and "\n" in model_charset()
 
 
 def test_reset_samples_tasks_with_np_random_and_seeds_reproduce() -> None:
@@ -99,8 +99,10 @@ def test_json_encoded_tool_calls_and_max_turns() -> None:
     env = envgym.make("debug/counter", task_id="count-to-2")
     obs, info = env.reset(seed=0)
     assert [t["function"]["name"] for t in info["tools"]] == ["increment", "submit"]
-    call = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                                 "function": {"name": "increment", "arguments": "{\"by\": 2}"}}]}
+    call = {
+        "role": "assistant",
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "increment", "arguments": '{"by": 2}'}}],
+    }
     obs, reward, terminated, truncated, info = env.step(json.dumps(call))
     assert obs == "[tool c1]\ncounter = 2" and info["messages"][0]["role"] == "tool" and not terminated
     obs, reward, terminated, *_ = env.step(Action.call("submit"))
@@ -125,7 +127,9 @@ def test_parse_action_reads_text_unless_it_is_an_assistant_message() -> None:
 
 
 def test_render_observation_tags_tool_results() -> None:
-    obs = Observation(messages=[Message(role="tool", tool_call_id="c9", content="ok"), Message(role="user", content="next")])
+    obs = Observation(
+        messages=[Message(role="tool", tool_call_id="c9", content="ok"), Message(role="user", content="next")]
+    )
     assert render_observation(obs) == "[tool c9]\nok\n\nnext"
 
 
@@ -193,8 +197,11 @@ def test_gymnasium_make_builds_it_through_the_registered_id() -> None:
 @pytest.mark.parametrize("vector", ["sync", "async"])
 def test_vector_envs(vector: str) -> None:
     fns = [lambda: envgym.make("debug/echo.echo-8"), lambda: envgym.make("debug/echo.echo-4")]
-    venv = (gymnasium.vector.SyncVectorEnv(fns) if vector == "sync"
-            else gymnasium.vector.AsyncVectorEnv(fns, shared_memory=False))  # see docs/gym.md
+    venv = (
+        gymnasium.vector.SyncVectorEnv(fns)
+        if vector == "sync"
+        else gymnasium.vector.AsyncVectorEnv(fns, shared_memory=False)
+    )  # see docs/gym.md
     try:
         obs, info = venv.reset(seed=0)
         assert [o.rsplit(" ", 1)[1] for o in obs] == ["india", "echo"]

@@ -49,8 +49,10 @@ def test_a_remote_episode_with_tool_calls(server_url: str) -> None:
     env = envgym.make("debug/counter.count-to-2", url=server_url)
     obs, info = env.reset(seed=0)
     assert info["task_id"] == "count-to-2" and [t["function"]["name"] for t in info["tools"]] == ["increment", "submit"]
-    call = {"role": "assistant", "tool_calls": [{"id": "c1", "type": "function",
-                                                 "function": {"name": "increment", "arguments": "{\"by\": 2}"}}]}
+    call = {
+        "role": "assistant",
+        "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "increment", "arguments": '{"by": 2}'}}],
+    }
     obs, reward, terminated, truncated, info = env.step(json.dumps(call))
     assert obs == "[tool c1]\ncounter = 2" and isinstance(info["observation"], Observation)
     obs, reward, terminated, truncated, info = env.step(Action.call("submit"))

@@ -29,11 +29,16 @@ class LocalEngine:
 
     async def generate(self, prompt_token_ids, sampling_params, multi_modal_data=None):
         self.prompts.append(list(prompt_token_ids))
-        ids, logprobs, finish = await asyncio.to_thread(self.backend._sample, list(prompt_token_ids),
-                                                        {"max_tokens": sampling_params.max_tokens, "seed": len(self.prompts)})
+        ids, logprobs, finish = await asyncio.to_thread(
+            self.backend._sample,
+            list(prompt_token_ids),
+            {"max_tokens": sampling_params.max_tokens, "seed": len(self.prompts)},
+        )
         text = self.backend.tokenizer.decode(ids, skip_special_tokens=True)
         entries = [{t: SimpleNamespace(logprob=lp)} for t, lp in zip(ids, logprobs)]
-        return SimpleNamespace(outputs=[SimpleNamespace(token_ids=ids, text=text, finish_reason=finish, logprobs=entries)])
+        return SimpleNamespace(
+            outputs=[SimpleNamespace(token_ids=ids, text=text, finish_reason=finish, logprobs=entries)]
+        )
 
 
 def test_executor_plays_envgym_episodes_with_templated_feedback(envgym_server):
@@ -42,23 +47,32 @@ def test_executor_plays_envgym_episodes_with_templated_feedback(envgym_server):
     engine = LocalEngine(backend)
     Executor = make_agent_executor(envgym_server.url, "debug/counter", tokenizer, ttl_s=10)
     assert issubclass(Executor, MultiTurnAgentExecutor)
-    prompt = tokenizer.apply_chat_template([{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}],
-                                           tokenize=False, add_generation_prompt=True)
+    prompt = tokenizer.apply_chat_template(
+        [{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}],
+        tokenize=False,
+        add_generation_prompt=True,
+    )
     params = SimpleNamespace(max_tokens=None, logprobs=1)
     result = asyncio.run(Executor().execute(prompt, "count-to-1", params, 900, tokenizer, engine))
     assert result["reward"] == 1.0 and len(result["action_ranges"]) == 2
     tokens = result["observation_tokens"]
     # The feedback OpenRLHF appended is the template's own rendering of the tool result.
     text = tokenizer.decode(tokens, skip_special_tokens=False)
-    assert "<|im_end|>\n<|im_start|>user\n<tool_response>\ncounter = 1\n</tool_response><|im_end|>\n<|im_start|>assistant\n" in text
+    assert (
+        "<|im_end|>\n<|im_start|>user\n<tool_response>\ncounter = 1\n</tool_response><|im_end|>\n<|im_start|>assistant\n"
+        in text
+    )
     assert len(result["rollout_log_probs"]) == len(tokens)
     # The random model: OpenRLHF ends the episode at its length budget without telling the instance;
     # the session's ttl_s (longer than one model turn, or a slow turn would lose its session) gives it back.
     random_engine = LocalEngine(LocalModel(backend.model, tokenizer))
-    result = asyncio.run(Executor().execute(prompt, "count-to-2", SimpleNamespace(max_tokens=None, logprobs=1), 420,
-                                            tokenizer, random_engine))
+    result = asyncio.run(
+        Executor().execute(
+            prompt, "count-to-2", SimpleNamespace(max_tokens=None, logprobs=1), 420, tokenizer, random_engine
+        )
+    )
     assert result["reward"] == 0.0
-    assert all(p == random_engine.prompts[-1][:len(p)] for p in random_engine.prompts)  # append-only context
+    assert all(p == random_engine.prompts[-1][: len(p)] for p in random_engine.prompts)  # append-only context
 
     def closed():
         return httpx.get(f"{envgym_server.url}/healthz").json()["sessions_open"] == 0

@@ -21,19 +21,26 @@ from envgym.tokens import TokenizerRenderer, TokenTranscript  # noqa: E402
 
 
 def make(server, task_id="count-to-1", **config):
-    return skyrl_gym.make("envgym", env_config={"url": server.url, "tool_parser": "hermes", "ttl_s": 30, **config},
-                          extras={"env": "debug/counter", "task_id": task_id})
+    return skyrl_gym.make(
+        "envgym",
+        env_config={"url": server.url, "tool_parser": "hermes", "ttl_s": 30, **config},
+        extras={"env": "debug/counter", "task_id": task_id},
+    )
 
 
 def test_skyrl_env_plays_an_episode_on_text(envgym_server):
     env = make(envgym_server)
     assert isinstance(env, EnvgymTextEnv)
-    prompt, info = env.init([{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}])
+    prompt, info = env.init(
+        [{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}]
+    )
     assert info["session_id"] and [t["function"]["name"] for t in info["tools"]] == ["increment", "submit"]
     out = env.step('Adding one. <tool_call>{"name": "increment", "arguments": {"by": 1}}</tool_call>')
     assert out["done"] is False and out["reward"] == 0.0 and out["observations"][0]["content"] == "counter = 1"
     bad = env.step('<tool_call>{"name": "submit", "arguments": {oops}}</tool_call>')
-    assert bad["done"] is False and "not valid JSON" in bad["observations"][0]["content"]  # the agent's mistake, not a 4xx
+    assert (
+        bad["done"] is False and "not valid JSON" in bad["observations"][0]["content"]
+    )  # the agent's mistake, not a 4xx
     done = env.step('<tool_call>{"name": "submit", "arguments": {}}</tool_call>')
     assert done["done"] is True and done["reward"] == 1.0 and done["metadata"]["status"] == "completed"
     assert env.get_metrics() == {"envgym_reward": 1.0, "envgym_error": 0.0}
@@ -59,7 +66,9 @@ def test_random_model_episodes_and_a_policy_gradient_step(envgym_server):
     samples = []
     for episode in range(4):
         env = make(envgym_server, max_turns=3)
-        prompt, info = env.init([{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}])
+        prompt, info = env.init(
+            [{"role": "user", "content": "Use the increment tool until the counter is 1, then call submit."}]
+        )
         transcript = TokenTranscript(renderer)
         asyncio.run(transcript.start(prompt, info["tools"]))
         reward = 0.0
@@ -72,7 +81,9 @@ def test_random_model_episodes_and_a_policy_gradient_step(envgym_server):
                 break
             asyncio.run(transcript.add_environment(out["observations"]))
         samples.append((list(transcript.ids), list(transcript.mask), reward))
-    assert all(sum(mask) > 0 and 0 in mask[len(mask) // 2:] for _, mask, _ in samples)  # multi-turn: env tokens after model ones
+    assert all(
+        sum(mask) > 0 and 0 in mask[len(mask) // 2 :] for _, mask, _ in samples
+    )  # multi-turn: env tokens after model ones
     # One REINFORCE step on the sampled tokens (advantage = reward - mean; a constant 1 if all equal).
     optimiser = torch.optim.SGD(model.parameters(), lr=0.1)
     before = [p.detach().clone() for p in model.parameters()]

@@ -23,9 +23,22 @@ from envgym.testing.openai_server import OpenAIServer  # noqa: E402
 
 
 def config(tmp_path, **extra) -> GRPOConfig:
-    return GRPOConfig(output_dir=str(tmp_path), use_cpu=True, max_steps=1, per_device_train_batch_size=2, num_generations=2,
-                      max_completion_length=12, learning_rate=1e-2, report_to=[], logging_steps=1, save_strategy="no",
-                      bf16=False, dataloader_num_workers=0, seed=0, **extra)
+    return GRPOConfig(
+        output_dir=str(tmp_path),
+        use_cpu=True,
+        max_steps=1,
+        per_device_train_batch_size=2,
+        num_generations=2,
+        max_completion_length=12,
+        learning_rate=1e-2,
+        report_to=[],
+        logging_steps=1,
+        save_strategy="no",
+        bf16=False,
+        dataloader_num_workers=0,
+        seed=0,
+        **extra,
+    )
 
 
 def weights(model) -> torch.Tensor:
@@ -34,15 +47,21 @@ def weights(model) -> torch.Tensor:
 
 def grades_served(server) -> float:
     text = httpx.get(f"{server.url}/metrics").text
-    return sum(float(line.split()[-1]) for line in text.splitlines()
-               if line.startswith("envgym_http_requests_total") and "/v1/grade/batch" in line)
+    return sum(
+        float(line.split()[-1])
+        for line in text.splitlines()
+        if line.startswith("envgym_http_requests_total") and "/v1/grade/batch" in line
+    )
 
 
 def test_reward_function_grades_a_batch_and_maps_failures_to_none(envgym_server):
     reward = reward_function(envgym_server.url, "debug/echo")
     prompts = [[{"role": "user", "content": "x"}]] * 3
-    completions = [[{"role": "assistant", "content": "delta"}], [{"role": "assistant", "content": "nope"}],
-                   [{"role": "assistant", "content": "delta"}]]
+    completions = [
+        [{"role": "assistant", "content": "delta"}],
+        [{"role": "assistant", "content": "nope"}],
+        [{"role": "assistant", "content": "delta"}],
+    ]
     assert reward(prompts, completions, task_id=["echo-3", "echo-3", "no-such-task"]) == [1.0, 0.0, None]
 
 
@@ -59,8 +78,13 @@ def test_grpo_step_with_envgym_rewards(envgym_server, tmp_path):
 
     counted.__name__ = reward.__name__
     rows = task_rows(envgym_server.url, "debug/echo", limit=2)
-    trainer = GRPOTrainer(model=model, reward_funcs=[counted], args=config(tmp_path), train_dataset=Dataset.from_list(rows),
-                          processing_class=tokenizer)
+    trainer = GRPOTrainer(
+        model=model,
+        reward_funcs=[counted],
+        args=config(tmp_path),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+    )
     trainer.train()
     assert calls and all(len(batch) == 2 and all(r in (0.0, 1.0) for r in batch) for batch in calls)
     assert trainer.state.global_step == 1
@@ -71,9 +95,11 @@ def test_grpo_step_with_envgym_rewards(envgym_server, tmp_path):
 def test_environment_factory_tools_follow_the_schemas_and_play_an_episode(envgym_server):
     Counter = environment_factory(envgym_server.url, "debug/counter", ttl_s=30)
     schema = get_json_schema(Counter.increment)  # what TRL renders into the prompt
-    assert schema["function"]["parameters"]["properties"]["by"] == {"type": "integer", "description": "how much to add (1 to 10)",
-                                                                     "nullable": True} or \
-        schema["function"]["parameters"]["properties"]["by"]["description"] == "how much to add (1 to 10)"
+    assert (
+        schema["function"]["parameters"]["properties"]["by"]
+        == {"type": "integer", "description": "how much to add (1 to 10)", "nullable": True}
+        or schema["function"]["parameters"]["properties"]["by"]["description"] == "how much to add (1 to 10)"
+    )
     assert "by" not in schema["function"]["parameters"].get("required", [])
     env = Counter()
     env.reset(task_id="count-to-2", prompt=[{"role": "user", "content": "?"}])
@@ -92,8 +118,13 @@ def test_grpo_step_with_environment_factory(envgym_server, tmp_path):
     model = tiny_model(tokenizer)
     Counter = environment_factory(envgym_server.url, "debug/counter", ttl_s=30)
     rows = task_rows(envgym_server.url, "debug/counter", limit=2)
-    trainer = GRPOTrainer(model=model, args=config(tmp_path, max_tool_calling_iterations=2),
-                          train_dataset=Dataset.from_list(rows), processing_class=tokenizer, environment_factory=Counter)
+    trainer = GRPOTrainer(
+        model=model,
+        args=config(tmp_path, max_tool_calling_iterations=2),
+        train_dataset=Dataset.from_list(rows),
+        processing_class=tokenizer,
+        environment_factory=Counter,
+    )
     trainer.train()
     assert trainer.state.global_step == 1
     # Every rollout's episode was opened on the server and closed by get_reward.
@@ -121,8 +152,15 @@ def test_grpo_step_with_rollout_func_over_v1_rollouts(envgym_server, tmp_path):
 
     backend = LocalModel(model, tokenizer, tool_parser="hermes", script=script)  # serves the trainer's own weights
     with OpenAIServer.serving(backend) as policy:
-        run = rollout_func(envgym_server.url, "debug/counter", policy.base_url, "tiny-qwen2.5", max_total_tokens=700,
-                           sampling={"max_tokens": 12}, endpoint={"max_turns": 3})
+        run = rollout_func(
+            envgym_server.url,
+            "debug/counter",
+            policy.base_url,
+            "tiny-qwen2.5",
+            max_total_tokens=700,
+            sampling={"max_tokens": 12},
+            endpoint={"max_turns": 3},
+        )
         seen = {}
 
         def recording(prompts, trainer):
@@ -131,8 +169,14 @@ def test_grpo_step_with_rollout_func_over_v1_rollouts(envgym_server, tmp_path):
             return out
 
         rows = task_rows(envgym_server.url, "debug/counter", limit=1, repeat=2)  # count-to-1
-        trainer = GRPOTrainer(model=model, reward_funcs=[rollout_reward], args=config(tmp_path), processing_class=tokenizer,
-                              train_dataset=Dataset.from_list(rows), rollout_func=recording)
+        trainer = GRPOTrainer(
+            model=model,
+            reward_funcs=[rollout_reward],
+            args=config(tmp_path),
+            processing_class=tokenizer,
+            train_dataset=Dataset.from_list(rows),
+            rollout_func=recording,
+        )
         trainer.train()
     assert trainer.state.global_step == 1
     assert not torch.equal(before, weights(model))

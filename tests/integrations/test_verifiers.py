@@ -28,8 +28,10 @@ from envgym.testing.openai_server import OpenAIServer  # noqa: E402
 
 
 def config(server, **taskset):
-    return EnvgymEnvConfig(taskset=EnvgymTasksetConfig(id="envgym_verifiers", url=server.url, env="debug/counter", **taskset),
-                           player=vf.AgentConfig(harness=NullHarnessConfig(id="null"), runtime=vf.SubprocessConfig()))
+    return EnvgymEnvConfig(
+        taskset=EnvgymTasksetConfig(id="envgym_verifiers", url=server.url, env="debug/counter", **taskset),
+        player=vf.AgentConfig(harness=NullHarnessConfig(id="null"), runtime=vf.SubprocessConfig()),
+    )
 
 
 def test_plugin_id_resolves_and_the_taskset_lists_the_servers_tasks(envgym_server):
@@ -41,17 +43,23 @@ def test_plugin_id_resolves_and_the_taskset_lists_the_servers_tasks(envgym_serve
     assert tasks[0].data.prompt.startswith("Use the increment tool until the counter is 1")
 
 
-@pytest.mark.skipif(shutil.which("uv") is None and not (Path(sys.executable).parent / "uv").exists(),
-                    reason="verifiers' subprocess runtime prepares the harness program with uv (pip install uv)")
+@pytest.mark.skipif(
+    shutil.which("uv") is None and not (Path(sys.executable).parent / "uv").exists(),
+    reason="verifiers' subprocess runtime prepares the harness program with uv (pip install uv)",
+)
 def test_an_episode_through_verifiers_run_episode(envgym_server, monkeypatch):
     monkeypatch.setenv("PATH", f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("ENVGYM_TEST_KEY", "unused")
     tokenizer = tiny_tokenizer("qwen2_5")
-    backend = LocalModel(tiny_model(tokenizer), tokenizer, script=scripted_calls(tokenizer, "increment", "oops", "submit"))
+    backend = LocalModel(
+        tiny_model(tokenizer), tokenizer, script=scripted_calls(tokenizer, "increment", "oops", "submit")
+    )
     with OpenAIServer.serving(backend) as policy:
         env = load_environment(config(envgym_server, limit=1))
         task = next(iter(env.taskset))
-        ctx = vf.ModelContext(model="tiny", client=vf.EvalClientConfig(base_url=policy.base_url, api_key_var="ENVGYM_TEST_KEY"))
+        ctx = vf.ModelContext(
+            model="tiny", client=vf.EvalClientConfig(base_url=policy.base_url, api_key_var="ENVGYM_TEST_KEY")
+        )
 
         async def play():
             async with env.serving():

@@ -37,21 +37,34 @@ class LocalServerManager:
 
     async def generate(self, request_id, *, prompt_ids, sampling_params, **kwargs) -> TokenOutput:
         self.calls.append((list(prompt_ids), dict(sampling_params)))
-        ids, logprobs, finish = await asyncio.to_thread(self.backend._sample, list(prompt_ids),
-                                                        {"max_tokens": sampling_params["max_tokens"], "seed": len(self.calls)})
+        ids, logprobs, finish = await asyncio.to_thread(
+            self.backend._sample,
+            list(prompt_ids),
+            {"max_tokens": sampling_params["max_tokens"], "seed": len(self.calls)},
+        )
         return TokenOutput(token_ids=ids, log_probs=logprobs, stop_reason=finish)
 
 
 def build_loop(tmp_path, server, tokenizer, manager, response_length=160):
     (tmp_path / "agent_loops.yaml").write_text(
         f"- name: envgym\n  _target_: envgym.integrations.verl.EnvgymAgentLoop\n  url: {server.url}\n"
-        "  env: debug/counter\n  tool_parser: hermes\n  max_turns: 3\n  ttl_s: 30\n")
+        "  env: debug/counter\n  tool_parser: hermes\n  max_turns: 3\n  ttl_s: 30\n"
+    )
     entry = OmegaConf.load(tmp_path / "agent_loops.yaml")[0]
-    config = OmegaConf.create({"actor_rollout_ref": {"rollout": {"prompt_length": 1024, "response_length": response_length}},
-                               "data": {}})
-    return hydra.utils.instantiate(config=entry, trainer_config=DictConfigWrap(config=config), server_manager=manager,
-                                   tokenizer=tokenizer, processor=None, hf_model_type=None, dataset_cls=None,
-                                   data_config=DictConfigWrap(config.data), tools=ToolListWrap([]))
+    config = OmegaConf.create(
+        {"actor_rollout_ref": {"rollout": {"prompt_length": 1024, "response_length": response_length}}, "data": {}}
+    )
+    return hydra.utils.instantiate(
+        config=entry,
+        trainer_config=DictConfigWrap(config=config),
+        server_manager=manager,
+        tokenizer=tokenizer,
+        processor=None,
+        hf_model_type=None,
+        dataset_cls=None,
+        data_config=DictConfigWrap(config.data),
+        tools=ToolListWrap([]),
+    )
 
 
 def test_agent_loop_is_registered_under_its_name():
@@ -69,8 +82,8 @@ def test_agent_loop_plays_multi_turn_episodes_token_in_token_out(envgym_server, 
     # Each request's prompt is exactly the previous context: sampled ids verbatim, environment ids appended.
     full = solved.prompt_ids + solved.response_ids
     for (prompt, _), (nxt, _) in zip(manager.calls, manager.calls[1:]):
-        assert nxt[:len(prompt)] == prompt
-    assert full[:len(manager.calls[-1][0])] == manager.calls[-1][0]
+        assert nxt[: len(prompt)] == prompt
+    assert full[: len(manager.calls[-1][0])] == manager.calls[-1][0]
     assert 1 in solved.response_mask and 0 in solved.response_mask
     assert len(solved.response_logprobs) == len(solved.response_ids)
     tensors = solved.as_dict()  # verl's own conversion to the training batch
@@ -88,17 +101,30 @@ def test_compute_score_in_verls_reward_manager(envgym_server):
     answers = ["delta", "nope"]
     prompts = torch.full((2, 4), tokenizer.pad_token_id)
     responses = torch.nn.utils.rnn.pad_sequence(
-        [torch.tensor(tokenizer.encode(a, add_special_tokens=False)) for a in answers], batch_first=True,
-        padding_value=tokenizer.pad_token_id)
+        [torch.tensor(tokenizer.encode(a, add_special_tokens=False)) for a in answers],
+        batch_first=True,
+        padding_value=tokenizer.pad_token_id,
+    )
     lengths = [len(tokenizer.encode(a, add_special_tokens=False)) for a in answers]
-    attention = torch.cat([torch.ones(2, 4, dtype=torch.long),
-                           torch.tensor([[1] * n + [0] * (responses.shape[1] - n) for n in lengths])], dim=1)
-    data = DataProto.from_dict(tensors={"prompts": prompts, "responses": responses, "attention_mask": attention},
-                               non_tensors={"data_source": np.array(["debug/echo", "debug/echo"], dtype=object),
-                                            "reward_model": np.array([{"ground_truth": "echo-3"}] * 2, dtype=object),
-                                            "extra_info": np.array([{}, {}], dtype=object)})
-    manager = NaiveRewardManager(tokenizer, num_examine=0, compute_score=functools.partial(compute_score, url=envgym_server.url))
+    attention = torch.cat(
+        [torch.ones(2, 4, dtype=torch.long), torch.tensor([[1] * n + [0] * (responses.shape[1] - n) for n in lengths])],
+        dim=1,
+    )
+    data = DataProto.from_dict(
+        tensors={"prompts": prompts, "responses": responses, "attention_mask": attention},
+        non_tensors={
+            "data_source": np.array(["debug/echo", "debug/echo"], dtype=object),
+            "reward_model": np.array([{"ground_truth": "echo-3"}] * 2, dtype=object),
+            "extra_info": np.array([{}, {}], dtype=object),
+        },
+    )
+    manager = NaiveRewardManager(
+        tokenizer, num_examine=0, compute_score=functools.partial(compute_score, url=envgym_server.url)
+    )
     out = manager(data, return_dict=True)
     assert out["reward_tensor"].sum(dim=1).tolist() == [1.0, 0.0]
     assert out["reward_extra_info"]["envgym_status"] == ["ok", "ok"]
-    assert compute_score("debug/echo", "x", "no-such-task", url=envgym_server.url) == {"score": 0.0, "envgym_status": "unknown_task"}
+    assert compute_score("debug/echo", "x", "no-such-task", url=envgym_server.url) == {
+        "score": 0.0,
+        "envgym_status": "unknown_task",
+    }

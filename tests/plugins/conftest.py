@@ -16,8 +16,12 @@ BIN = Path(sys.executable).parent
 
 def pip(*args: str) -> subprocess.CompletedProcess:
     # --no-build-isolation: build with the hatchling already in the venv (no download per test).
-    proc = subprocess.run([sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
-                          capture_output=True, text=True, timeout=300)
+    proc = subprocess.run(
+        [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert proc.returncode == 0, f"pip {' '.join(args)} failed:\n{proc.stdout}\n{proc.stderr}"
     return proc
 

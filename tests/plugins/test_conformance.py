@@ -67,7 +67,13 @@ class GenerousToNop(Quiz):
 class BadTool(Quiz):
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
-        return [Tool(function=ToolFunction(name="bad name!", parameters={"type": "object", "properties": {"x": {"type": "strin"}}}))]
+        return [
+            Tool(
+                function=ToolFunction(
+                    name="bad name!", parameters={"type": "object", "properties": {"x": {"type": "strin"}}}
+                )
+            )
+        ]
 
 
 class TupleInfo(Quiz):
@@ -147,18 +153,21 @@ def test_suite_task_and_limit_narrow_the_run(family) -> None:
     assert check_environment(name, limit=1).tasks_checked == 2  # one per suite
 
 
-@pytest.mark.parametrize("cls, check, needle", [
-    (WrongOracle, "oracle", "scored 0, not 1"),
-    (NoOracle, "oracle", "offers no reference solution"),
-    (GenerousToNop, "nop", "scored 1, not 0"),
-    (BadTool, "schema", "not a valid JSON schema"),
-    (BadTool, "schema", "must match"),
-    (TupleInfo, "round_trip", "info changes in a JSON round trip"),
-    (RewardTwo, "oracle", "outside [0, 1]"),  # refused at run time (Environment.finish)
-    (Crashes, "oracle", "env_error"),
-    (Crashes, "nop", "env_error"),
-    (DuplicateIds, "schema", "duplicate task ids"),
-])
+@pytest.mark.parametrize(
+    "cls, check, needle",
+    [
+        (WrongOracle, "oracle", "scored 0, not 1"),
+        (NoOracle, "oracle", "offers no reference solution"),
+        (GenerousToNop, "nop", "scored 1, not 0"),
+        (BadTool, "schema", "not a valid JSON schema"),
+        (BadTool, "schema", "must match"),
+        (TupleInfo, "round_trip", "info changes in a JSON round trip"),
+        (RewardTwo, "oracle", "outside [0, 1]"),  # refused at run time (Environment.finish)
+        (Crashes, "oracle", "env_error"),
+        (Crashes, "nop", "env_error"),
+        (DuplicateIds, "schema", "duplicate task ids"),
+    ],
+)
 def test_each_violation_fails_the_check_that_names_it(family, cls, check, needle) -> None:
     name = family(cls)
     report = check_environment(f"{name}/main")
@@ -196,9 +205,15 @@ def test_a_child_process_left_running_fails_close(family) -> None:
 
 
 def test_check_tool_accepts_envgym_tools_and_rejects_broken_schemas() -> None:
-    assert check_tool(Tool.define("bash", "run", {"command": {"type": "string", "description": "a command line"}}, ["command"])) == []
+    assert (
+        check_tool(
+            Tool.define("bash", "run", {"command": {"type": "string", "description": "a command line"}}, ["command"])
+        )
+        == []
+    )
     assert check_tool(Tool.define("bash", "run", {"command": {"type": "string"}}, ["command"])) == [
-        "tool 'bash': parameter 'command' has no description"]
+        "tool 'bash': parameter 'command' has no description"
+    ]
     assert any("object schema" in p for p in check_tool({"function": {"name": "f", "parameters": {"type": "array"}}}))
     assert check_tool({"nonsense": True})
 

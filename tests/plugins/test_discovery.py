@@ -16,7 +16,6 @@ from envgym.errors import DuplicatePlugin, PluginLoadError
 from envgym.registry import Registry
 
 
-
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 
 
@@ -63,7 +62,9 @@ def side_packages(tmp_path: Path, pip):
     return install
 
 
-def test_a_plugin_that_fails_to_import_is_reported_with_package_and_traceback(side_packages, monkeypatch, envgym_cli) -> None:
+def test_a_plugin_that_fails_to_import_is_reported_with_package_and_traceback(
+    side_packages, monkeypatch, envgym_cli
+) -> None:
     site = side_packages("envgym-brokenplugin")
     listing = envgym_cli("list", "environments", "--json", pythonpath=site)
     assert _listed(listing)["brokenplugin"]["package"] == "envgym-brokenplugin"  # listing imports nothing
@@ -90,11 +91,18 @@ def test_a_name_offered_by_two_packages_names_both(side_packages, monkeypatch, e
     # one row per package, both marked, and the registry's duplicate_plugin error on stderr
     rows = [line for line in listing.stdout.splitlines() if "toyplugin" in line]
     assert len(rows) == 2 and all("(conflict)" in row for row in rows), listing.stdout
-    assert {"envgym-dupplugin", "envgym-toyplugin"} == {p for row in rows for p in ("envgym-dupplugin", "envgym-toyplugin") if p in row}
-    assert "error:" in listing.stderr and "provided by more than one package: envgym-dupplugin, envgym-toyplugin" in listing.stderr
+    assert {"envgym-dupplugin", "envgym-toyplugin"} == {
+        p for row in rows for p in ("envgym-dupplugin", "envgym-toyplugin") if p in row
+    }
+    assert (
+        "error:" in listing.stderr
+        and "provided by more than one package: envgym-dupplugin, envgym-toyplugin" in listing.stderr
+    )
     as_json = json.loads(envgym_cli("list", "environments", "--json", pythonpath=site).stdout)
     assert sorted((r["package"], r["conflict"]) for r in as_json if r["name"] == "toyplugin") == [
-        ("envgym-dupplugin", True), ("envgym-toyplugin", True)]
+        ("envgym-dupplugin", True),
+        ("envgym-toyplugin", True),
+    ]
     info = envgym_cli("info", "toyplugin", pythonpath=site)
     assert info.returncode != 0
     assert "envgym-dupplugin" in info.stderr + info.stdout and "envgym-toyplugin" in info.stderr + info.stdout

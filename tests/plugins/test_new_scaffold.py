@@ -37,8 +37,13 @@ def test_scaffolded_package_installs_lists_checks_and_tests_green(tmp_path: Path
         check = envgym_cli("check", name)
         assert check.returncode == 0, check.stdout + check.stderr
         assert "passes every check" in check.stdout
-        own_tests = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=package,
-                                   capture_output=True, text=True, timeout=300)
+        own_tests = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+            cwd=package,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert own_tests.returncode == 0, own_tests.stdout + own_tests.stderr
         assert "2 passed" in own_tests.stdout
     finally:
@@ -70,6 +75,11 @@ def test_the_templates_ship_inside_the_envgym_wheel(tmp_path: Path, pip) -> None
     pip("wheel", "--no-build-isolation", "--no-deps", "-w", str(tmp_path), str(REPO))
     wheel = next(tmp_path.glob("envgym-*.whl"))
     names = set(zipfile.ZipFile(wheel).namelist())
-    for rel in ("pyproject.toml.tmpl", "README.md.tmpl", "src/__module__/environment.py.tmpl",
-                "src/__module__/__init__.py.tmpl", "tests/test___name__.py.tmpl"):
+    for rel in (
+        "pyproject.toml.tmpl",
+        "README.md.tmpl",
+        "src/__module__/environment.py.tmpl",
+        "src/__module__/__init__.py.tmpl",
+        "tests/test___name__.py.tmpl",
+    ):
         assert f"envgym/templates/environment/{rel}" in names

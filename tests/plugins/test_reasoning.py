@@ -16,8 +16,13 @@ from envgym.testing import check_environment
 
 reasoning = pytest.importorskip("envgym_reasoning")
 from envgym_reasoning import ReasoningEnvironment, extract_answer  # noqa: E402
-from envgym_reasoning.environment import (MAX_ANSWER_SHARE, PARTIAL_CREDIT, SUITES, TRIVIAL_ANSWERS,  # noqa: E402
-                                          score)
+from envgym_reasoning.environment import (
+    MAX_ANSWER_SHARE,
+    PARTIAL_CREDIT,
+    SUITES,
+    TRIVIAL_ANSWERS,  # noqa: E402
+    score,
+)
 
 
 def test_it_is_an_ordinary_entry_point_plugin() -> None:
@@ -47,15 +52,18 @@ def test_tasks_are_seeded_and_hide_the_answer() -> None:
     assert "answer" not in public["metadata"] and "question" not in public["metadata"]
 
 
-@pytest.mark.parametrize("reply, answer", [
-    ("42", "42"),
-    ("  cba \n", "cba"),
-    ("The sum is 5 + 3.\nAnswer: 8", "8"),
-    ("answer: 1\nfinal answer: 2\nbecause reasons", "2"),
-    ("<think>Answer: 3</think>It is <answer> 4 </answer>.", "4"),
-    ("<answer>a</answer> then <answer>b</answer>", "b"),
-    ("<think>never closed", ""),
-])
+@pytest.mark.parametrize(
+    "reply, answer",
+    [
+        ("42", "42"),
+        ("  cba \n", "cba"),
+        ("The sum is 5 + 3.\nAnswer: 8", "8"),
+        ("answer: 1\nfinal answer: 2\nbecause reasons", "2"),
+        ("<think>Answer: 3</think>It is <answer> 4 </answer>.", "4"),
+        ("<answer>a</answer> then <answer>b</answer>", "b"),
+        ("<think>never closed", ""),
+    ],
+)
 def test_answers_are_read_as_documented(reply: str, answer: str) -> None:
     assert extract_answer(reply) == answer
 

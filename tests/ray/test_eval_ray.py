@@ -30,8 +30,15 @@ def cluster():
 
 
 async def test_eval_runner_on_a_ray_pool(cluster, tmp_path):
-    cfg = EvalConfig(env="debug/counter", agent="oracle", out=tmp_path / "run", samples=2, ray=cluster.address,
-                     ray_workers=2, sandbox="process")
+    cfg = EvalConfig(
+        env="debug/counter",
+        agent="oracle",
+        out=tmp_path / "run",
+        samples=2,
+        ray=cluster.address,
+        ray_workers=2,
+        sandbox="process",
+    )
     result = await EvalRunner(cfg).run()
     assert result.summary["mean_reward"] == 1.0
     assert len(result.records) == 10 and all(r.status.value == "completed" for r in result.records)
@@ -40,9 +47,28 @@ async def test_eval_runner_on_a_ray_pool(cluster, tmp_path):
 
 def test_eval_cli_ray_flag(cluster, tmp_path):
     out = tmp_path / "cli"
-    done = subprocess.run(cli_command("eval", "debug/echo", "--agent", "oracle", "-n", "3", "--ray", cluster.address,
-                                      "--ray-workers", "1", "--sandbox", "process", "--out", str(out), "--json"),
-                          capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        cli_command(
+            "eval",
+            "debug/echo",
+            "--agent",
+            "oracle",
+            "-n",
+            "3",
+            "--ray",
+            cluster.address,
+            "--ray-workers",
+            "1",
+            "--sandbox",
+            "process",
+            "--out",
+            str(out),
+            "--json",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     records = RecordStore(out).load()
     assert [r.reward for r in records] == [1.0, 1.0, 1.0]
@@ -50,6 +76,12 @@ def test_eval_cli_ray_flag(cluster, tmp_path):
 
 
 def test_server_and_ray_are_exclusive(tmp_path):
-    done = subprocess.run(cli_command("eval", "debug/echo", "--server", "http://127.0.0.1:1", "--ray", "auto",
-                                      "--out", str(tmp_path / "x")), capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        cli_command(
+            "eval", "debug/echo", "--server", "http://127.0.0.1:1", "--ray", "auto", "--out", str(tmp_path / "x")
+        ),
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0 and "--ray" in done.stdout + done.stderr

@@ -34,8 +34,9 @@ def cluster():
 
 
 def make_pool(**kwargs) -> AsyncEnvPool:
-    return AsyncEnvPool(num_workers=2, sandbox="process", num_cpus_per_worker=0,
-                        worker_resources={"envgym_worker": 1}, **kwargs)
+    return AsyncEnvPool(
+        num_workers=2, sandbox="process", num_cpus_per_worker=0, worker_resources={"envgym_worker": 1}, **kwargs
+    )
 
 
 async def test_workers_spread_and_episodes_run_remotely(cluster):
@@ -44,8 +45,9 @@ async def test_workers_spread_and_episodes_run_remotely(cluster):
         where = await pool.wait_ready()
         assert len({w.split(":")[2] for w in where}) == 2  # two different nodes
         tasks = DebugEnvironment.tasks("counter")
-        records = await asyncio.gather(*(run_episode(pool.episode("debug/counter"), OracleAgent(), t, DebugEnvironment)
-                                         for t in tasks))
+        records = await asyncio.gather(
+            *(run_episode(pool.episode("debug/counter"), OracleAgent(), t, DebugEnvironment) for t in tasks)
+        )
         assert [r.reward for r in records] == [1.0] * len(tasks)
         assert all(r.status is EpisodeStatus.completed for r in records)
         rollouts = await pool.rollout("debug/echo", "echo-4", agent="oracle", n=3)
@@ -115,8 +117,9 @@ async def test_killing_a_worker_node_ends_its_episodes_as_env_error(cluster):
             assert not outcomes[sid].done and outcomes[sid].observation.data == {"counter": 1}
         assert pool.replaced_workers >= 1 and pool.num_workers == 2
         # The replacement worker serves new episodes (on the surviving node).
-        record = await run_episode(pool.episode("debug/echo"), OracleAgent(), DebugEnvironment.get_task("echo", "echo-1"),
-                                   DebugEnvironment)
+        record = await run_episode(
+            pool.episode("debug/echo"), OracleAgent(), DebugEnvironment.get_task("echo", "echo-1"), DebugEnvironment
+        )
         assert record.reward == 1.0
         # Add capacity back for other tests in this module.
         nodes[0] = c.add_node(num_cpus=1, resources={"envgym_worker": 4})

@@ -40,8 +40,9 @@ def test_gym_loop_single_turn_env(server):
 
 
 def test_many_sessions_beyond_the_server_limit_all_finish(server):
-    summary = load("many_sessions").main(["--url", server.url, "--env", "debug/counter", "--sessions", "24",
-                                          "--concurrency", "12"])
+    summary = load("many_sessions").main(
+        ["--url", server.url, "--env", "debug/counter", "--sessions", "24", "--concurrency", "12"]
+    )
     assert summary["statuses"] == {"completed": 24}
     assert summary["mean_reward"] == 1.0
     # count-to-{1,2,3,5,8} takes target+1 steps; 24 episodes cycle through the 5 tasks

@@ -46,9 +46,17 @@ def test_suites_and_task_rules():
 
 
 def test_bad_suite_entries_are_rejected():
-    base = {"id": "x", "prompt": "p", "reference": "r", "criteria": [
-        {"kind": "llm", "description": "d", "terms": ["a"]}, {"kind": "contains", "value": "a", "description": "d"},
-        {"kind": "llm", "description": "e", "terms": ["b"]}, {"kind": "max_words", "max_words": 9, "description": "d"}]}
+    base = {
+        "id": "x",
+        "prompt": "p",
+        "reference": "r",
+        "criteria": [
+            {"kind": "llm", "description": "d", "terms": ["a"]},
+            {"kind": "contains", "value": "a", "description": "d"},
+            {"kind": "llm", "description": "e", "terms": ["b"]},
+            {"kind": "max_words", "max_words": 9, "description": "d"},
+        ],
+    }
     assert build_task("planning", base).id == "x"
     with pytest.raises(SuiteFileError, match="4-10"):
         build_task("planning", {**base, "criteria": base["criteria"][:3]})
@@ -66,9 +74,16 @@ def _standin_reward(task, answer: str) -> float:
     verdicts = []
     for c in rubric.criteria:
         if isinstance(c, LlmCriterion):
-            met = decide({"messages": build_messages(task.prompt, c.description, c.terms, answer)}).endswith("VERDICT: MET")
+            met = decide({"messages": build_messages(task.prompt, c.description, c.terms, answer)}).endswith(
+                "VERDICT: MET"
+            )
         elif isinstance(c, PythonCriterion):
-            met = subprocess.run(["/usr/bin/python3", "-I", "-c", c.code], input=answer, text=True, capture_output=True).returncode == 0
+            met = (
+                subprocess.run(
+                    ["/usr/bin/python3", "-I", "-c", c.code], input=answer, text=True, capture_output=True
+                ).returncode
+                == 0
+            )
         else:
             met = check_text(c, answer).met
         verdicts.append(CriterionVerdict(c.id, met))
@@ -81,8 +96,11 @@ def test_references_contain_every_key_term_and_no_forbidden_one():
         reference = task.private["reference"]
         for c in Rubric.model_validate(task.private["rubric"]).llm_criteria:
             reply = decide({"messages": build_messages(task.prompt, c.description, c.terms, reference)})
-            groups = key_term_groups(build_messages(task.prompt, c.description, c.terms, "x")[1]["content"]
-                                     .split("<criterion>\n")[1].split("\n</criterion>")[0])
+            groups = key_term_groups(
+                build_messages(task.prompt, c.description, c.terms, "x")[1]["content"]
+                .split("<criterion>\n")[1]
+                .split("\n</criterion>")[0]
+            )
             assert len(groups) == len(c.terms)
             if c.weight > 0:
                 assert "Missing: none." in reply, (task.id, c.id, reply)
@@ -103,10 +121,16 @@ async def test_episode_with_standin_judge(standin):
     env = RubricEnvironment("explanation", context=ctx)
     reset = await env.reset(task)
     assert reset.observation.messages[0].content == task.prompt
-    result = await env.step("SYN, SYN-ACK, ACK: the client and server exchange initial sequence numbers and acknowledge them.")
+    result = await env.step(
+        "SYN, SYN-ACK, ACK: the client and server exchange initial sequence numbers and acknowledge them."
+    )
     assert result.terminated and result.info["status"] == "completed"
     grade = result.grade
-    assert 0 < grade.reward < 1 and {c.name for c in grade.components} >= {"three-messages", "length", "no-udp-confusion"}
+    assert 0 < grade.reward < 1 and {c.name for c in grade.components} >= {
+        "three-messages",
+        "length",
+        "no-udp-confusion",
+    }
     await env.close()
     await ctx.aclose()
 
@@ -132,7 +156,10 @@ async def test_episode_with_failing_judge_is_grader_error(failure, dead_url, scr
     if failure == "down":
         url, expected = dead_url, "unreachable"
     elif failure == "slow":
-        url, expected = scripted_judge(lambda body: Reply(body=chat_response("VERDICT: MET"), delay=1.0)).base_url, "timed out"
+        url, expected = (
+            scripted_judge(lambda body: Reply(body=chat_response("VERDICT: MET"), delay=1.0)).base_url,
+            "timed out",
+        )
     else:
         url, expected = scripted_judge(lambda body: "Looks good to me!").base_url, "unparseable verdict"
     ctx = context_for(url, **{"rubric.judge_attempts": 2, "rubric.judge_timeout_s": 0.2})
@@ -165,7 +192,9 @@ def test_conformance_kit_passes_with_standin(standin):
     from envgym.context import EnvContext
     from envgym.testing import check_environment
 
-    ctx = EnvContext(sandbox="process", settings={"rubric.judge_base_url": standin.base_url, "rubric.judge_model": "standin"})
+    ctx = EnvContext(
+        sandbox="process", settings={"rubric.judge_base_url": standin.base_url, "rubric.judge_model": "standin"}
+    )
     report = check_environment("rubric", sandbox="process", limit=2, context=ctx)
     assert report.ok, report.summary()
     assert report.tasks_checked == 2 * len(SUITES)

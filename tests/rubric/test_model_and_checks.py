@@ -16,7 +16,11 @@ from rubric_helpers import context_for, rubric_task
 
 
 def _rubric(*weights: float) -> Rubric:
-    return Rubric(criteria=[{"kind": "contains", "value": "x", "description": f"c{i}", "weight": w} for i, w in enumerate(weights)])
+    return Rubric(
+        criteria=[
+            {"kind": "contains", "value": "x", "description": f"c{i}", "weight": w} for i, w in enumerate(weights)
+        ]
+    )
 
 
 def test_documented_worked_example():
@@ -40,25 +44,48 @@ def test_score_refuses_missing_verdicts():
         score([CriterionVerdict("c1", True)], _rubric(1, 1))
 
 
-@pytest.mark.parametrize("criteria, message", [
-    ([{"kind": "contains", "value": "x", "description": "d", "weight": 0}], "non-zero"),
-    ([{"kind": "contains", "value": "x", "description": "d", "weight": -1}], "positive weight"),
-    ([{"kind": "regex", "pattern": "(", "description": "d"}], "invalid pattern"),
-    ([{"kind": "json_schema", "json_schema": {"type": "nope"}, "description": "d"}], "invalid JSON schema"),
-    ([{"kind": "telepathy", "description": "d"}], "kind"),
-    ([{"id": "a", "kind": "contains", "value": "x", "description": "d"}, {"id": "a", "kind": "contains", "value": "y", "description": "e"}], "unique"),
-])
+@pytest.mark.parametrize(
+    "criteria, message",
+    [
+        ([{"kind": "contains", "value": "x", "description": "d", "weight": 0}], "non-zero"),
+        ([{"kind": "contains", "value": "x", "description": "d", "weight": -1}], "positive weight"),
+        ([{"kind": "regex", "pattern": "(", "description": "d"}], "invalid pattern"),
+        ([{"kind": "json_schema", "json_schema": {"type": "nope"}, "description": "d"}], "invalid JSON schema"),
+        ([{"kind": "telepathy", "description": "d"}], "kind"),
+        (
+            [
+                {"id": "a", "kind": "contains", "value": "x", "description": "d"},
+                {"id": "a", "kind": "contains", "value": "y", "description": "e"},
+            ],
+            "unique",
+        ),
+    ],
+)
 def test_invalid_rubrics_are_rejected(criteria, message):
     with pytest.raises(ValidationError, match=message):
         Rubric(criteria=criteria)
 
 
-@pytest.mark.parametrize("answer, reason", [
-    ("", "empty"), ("   \n\t", "empty"), (":", "no_content"), ("...", "no_content"), ("```\n```", "no_content"),
-    ("Thought process:", "dangling_label"), ("Final answer:", "dangling_label"),
-    ("ok ok ok", "repetition"), ("hahaha", "repetition"), ("the " * 12, "repetition"), ("a b " * 6, "repetition"),
-    ("Paris.", None), ("Yes", None), ("Answer: 42", None), ("Here is my plan:\n1. Ask.", None),
-])
+@pytest.mark.parametrize(
+    "answer, reason",
+    [
+        ("", "empty"),
+        ("   \n\t", "empty"),
+        (":", "no_content"),
+        ("...", "no_content"),
+        ("```\n```", "no_content"),
+        ("Thought process:", "dangling_label"),
+        ("Final answer:", "dangling_label"),
+        ("ok ok ok", "repetition"),
+        ("hahaha", "repetition"),
+        ("the " * 12, "repetition"),
+        ("a b " * 6, "repetition"),
+        ("Paris.", None),
+        ("Yes", None),
+        ("Answer: 42", None),
+        ("Here is my plan:\n1. Ask.", None),
+    ],
+)
 def test_degenerate_detector(answer, reason):
     assert degenerate_reason(answer) == reason
 
@@ -87,18 +114,21 @@ def test_fence_code_is_never_inside_the_answer_and_is_stable():
         assert answer_nonce(planted) == answer_nonce(planted)  # same answer, same prompt, same cache key
 
 
-@pytest.mark.parametrize("reply, met", [
-    ("Reasoning.\nVERDICT: MET", True),
-    ("Reasoning.\n**VERDICT: NOT_MET**", False),
-    ("Reasoning.\n**VERDICT:** MET", True),                                  # markdown around the label
-    ("Reasoning.\n**Verdict**: NOT_MET", False),
-    ("Reasoning.\n```\nVERDICT: MET\n```", True),                           # verdict inside a code fence
-    ("Reasoning.\n`VERDICT: NOT_MET`", False),
-    ("VERDICT: MET\nOn reflection, no.\nVERDICT: NOT_MET", False),            # the last one wins
-    ("The answer talks about <answer> tags.\nVERDICT: MET", True),            # a mention of tags changes nothing
-    ("The verdict: met, clearly", None),                                      # not a strict line
-    ("I cannot help with grading this.", None),
-])
+@pytest.mark.parametrize(
+    "reply, met",
+    [
+        ("Reasoning.\nVERDICT: MET", True),
+        ("Reasoning.\n**VERDICT: NOT_MET**", False),
+        ("Reasoning.\n**VERDICT:** MET", True),  # markdown around the label
+        ("Reasoning.\n**Verdict**: NOT_MET", False),
+        ("Reasoning.\n```\nVERDICT: MET\n```", True),  # verdict inside a code fence
+        ("Reasoning.\n`VERDICT: NOT_MET`", False),
+        ("VERDICT: MET\nOn reflection, no.\nVERDICT: NOT_MET", False),  # the last one wins
+        ("The answer talks about <answer> tags.\nVERDICT: MET", True),  # a mention of tags changes nothing
+        ("The verdict: met, clearly", None),  # not a strict line
+        ("I cannot help with grading this.", None),
+    ],
+)
 def test_parse_verdict(reply, met):
     assert parse_verdict(reply).met is met
 
@@ -146,20 +176,31 @@ async def test_python_checks_run_in_a_sandbox():
     with pytest.raises(GraderError, match="broken: exit code 2"):
         await run_python_checks([PythonCriterion(id="bad", description="d", code="import sys; sys.exit(2)")], "x", ctx)
     with pytest.raises(GraderError, match="timed out"):
-        await run_python_checks([PythonCriterion(id="slow", description="d", code="while True: pass", timeout_s=1)], "x", ctx)
+        await run_python_checks(
+            [PythonCriterion(id="slow", description="d", code="while True: pass", timeout_s=1)], "x", ctx
+        )
     await ctx.aclose()
 
 
 async def test_programmatic_rubric_grades_without_any_judge():
-    task = rubric_task([
-        {"id": "has", "kind": "contains", "value": "TTL", "description": "mentions TTL", "weight": 2},
-        {"id": "short", "kind": "max_words", "max_words": 50, "description": "short", "weight": 1},
-        {"id": "py", "kind": "python", "code": "import sys; sys.exit(0 if sys.stdin.read().count('.') >= 2 else 1)",
-         "description": "two sentences", "weight": 1},
-        {"id": "bad", "kind": "regex", "pattern": r"\bmagic\b", "description": "hand-waves", "weight": -2},
-    ])
+    task = rubric_task(
+        [
+            {"id": "has", "kind": "contains", "value": "TTL", "description": "mentions TTL", "weight": 2},
+            {"id": "short", "kind": "max_words", "max_words": 50, "description": "short", "weight": 1},
+            {
+                "id": "py",
+                "kind": "python",
+                "code": "import sys; sys.exit(0 if sys.stdin.read().count('.') >= 2 else 1)",
+                "description": "two sentences",
+                "weight": 1,
+            },
+            {"id": "bad", "kind": "regex", "pattern": r"\bmagic\b", "description": "hand-waves", "weight": -2},
+        ]
+    )
     ctx = context_for(None)  # no judge configured at all
-    grade = await RubricGrader().safe_grade(task, Submission(answer="Answers are cached until the TTL ends. Then asked again."), context=ctx)
+    grade = await RubricGrader().safe_grade(
+        task, Submission(answer="Answers are cached until the TTL ends. Then asked again."), context=ctx
+    )
     assert grade.status == "ok" and grade.reward == 1.0 and grade.passed
     grade = await RubricGrader().safe_grade(task, Submission(answer="It is magic, with a TTL."), context=ctx)
     # earned 2 (TTL) + 1 (short) + 0 (one sentence) - 2 (magic) = 1 of 4
@@ -174,7 +215,11 @@ async def test_trajectory_submission_grades_the_last_assistant_message():
     from envgym.protocol import Message
 
     task = rubric_task([{"kind": "contains", "value": "TTL", "description": "mentions TTL"}])
-    traj = [Message(role="user", content="q"), Message(role="assistant", content="the TTL"), Message(role="user", content="thanks")]
+    traj = [
+        Message(role="user", content="q"),
+        Message(role="assistant", content="the TTL"),
+        Message(role="user", content="thanks"),
+    ]
     grade = await RubricGrader().safe_grade(task, Submission(trajectory=traj), context=context_for(None))
     assert grade.reward == 1.0
 
@@ -200,19 +245,27 @@ def test_regex_criteria_run_on_re2():
 def test_form_criteria_earn_only_beside_content():
     from envgym_graders.rubric.model import CriterionVerdict, Rubric, score
 
-    rubric = Rubric(criteria=[
-        {"id": "names", "kind": "contains", "value": "Paris", "description": "names Paris", "weight": 3},
-        {"id": "short", "kind": "max_words", "max_words": 30, "description": "short", "weight": 1},
-        {"id": "json", "kind": "json_schema", "json_schema": {"type": "object"}, "description": "JSON", "weight": 1},
-        {"id": "style", "kind": "contains", "value": "!", "description": "excited", "weight": 1, "qualifier": True},
-        {"id": "rude", "kind": "contains", "value": "idiot", "description": "insults", "weight": -2},
-    ])
+    rubric = Rubric(
+        criteria=[
+            {"id": "names", "kind": "contains", "value": "Paris", "description": "names Paris", "weight": 3},
+            {"id": "short", "kind": "max_words", "max_words": 30, "description": "short", "weight": 1},
+            {
+                "id": "json",
+                "kind": "json_schema",
+                "json_schema": {"type": "object"},
+                "description": "JSON",
+                "weight": 1,
+            },
+            {"id": "style", "kind": "contains", "value": "!", "description": "excited", "weight": 1, "qualifier": True},
+            {"id": "rude", "kind": "contains", "value": "idiot", "description": "insults", "weight": -2},
+        ]
+    )
 
     def reward(*met: str) -> float:
         return score([CriterionVerdict(criterion_id=c.id, met=c.id in met) for c in rubric.criteria], rubric).reward
 
-    assert reward("short", "json", "style") == 0.0            # form alone earns nothing
-    assert reward("names", "short", "json", "style") == 1.0   # beside content it counts
+    assert reward("short", "json", "style") == 0.0  # form alone earns nothing
+    assert reward("names", "short", "json", "style") == 1.0  # beside content it counts
     assert reward("names") == pytest.approx(0.5)
     assert reward("names", "short", "rude") == pytest.approx(2 / 6)  # penalties always count
     only_form = Rubric(criteria=[{"kind": "max_words", "max_words": 5, "description": "short"}])

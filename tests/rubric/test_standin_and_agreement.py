@@ -23,11 +23,17 @@ def test_standin_decision_rule():
         return decide({"messages": build_messages("task", description, terms, answer)}).splitlines()[-1]
 
     assert verdict(["cache", "TTL", "root"], "Resolvers cache answers for the TTL.") == "VERDICT: MET"  # 2 of 3
-    assert verdict(["cache", "TTL", "root"], "Resolvers cache answers.") == "VERDICT: NOT_MET"          # 1 of 3
+    assert verdict(["cache", "TTL", "root"], "Resolvers cache answers.") == "VERDICT: NOT_MET"  # 1 of 3
     assert verdict(["root server|root nameserver"], "ask a Root  Nameserver first") == "VERDICT: MET"
-    assert verdict(["cache"], "the cached copy") == "VERDICT: MET" and verdict(["cache"], "no caching") == "VERDICT: NOT_MET"
+    assert (
+        verdict(["cache"], "the cached copy") == "VERDICT: MET"
+        and verdict(["cache"], "no caching") == "VERDICT: NOT_MET"
+    )
     # no key terms: content words of the description
-    assert verdict([], "resolvers keep answers in a cache for speed", "Mentions resolvers caching answers") == "VERDICT: MET"
+    assert (
+        verdict([], "resolvers keep answers in a cache for speed", "Mentions resolvers caching answers")
+        == "VERDICT: MET"
+    )
     reply = decide({"messages": [{"role": "user", "content": "hello"}]})
     assert reply.status == 400
 
@@ -40,8 +46,9 @@ def _free_port() -> int:
 
 def test_standin_cli_serves_until_terminated():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "envgym_rubric.standin_judge", "--port", str(port)],
-                            stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "envgym_rubric.standin_judge", "--port", str(port)], stderr=subprocess.PIPE, text=True
+    )
     try:
         banner = proc.stderr.readline()
         assert "STAND-IN" in banner and "NOT a real judge" in banner
@@ -61,7 +68,9 @@ def test_agreement_statistics_by_hand():
     # po = 8/10; pe = 0.6*0.6 + 0.4*0.4 = 0.52; kappa = (0.8 - 0.52) / 0.48
     assert stats.agreement == pytest.approx(0.8) and stats.kappa == pytest.approx(0.28 / 0.48)
     assert stats.confusion == {"MET": {"MET": 5, "NOT_MET": 1}, "NOT_MET": {"MET": 1, "NOT_MET": 3}}
-    assert agreement_stats(["MET", "MET"], ["MET", "MET"]).kappa != agreement_stats(["MET", "MET"], ["MET", "MET"]).kappa  # NaN
+    assert (
+        agreement_stats(["MET", "MET"], ["MET", "MET"]).kappa != agreement_stats(["MET", "MET"], ["MET", "MET"]).kappa
+    )  # NaN
 
 
 def test_shipped_labeled_file():
@@ -77,8 +86,12 @@ def _cli(*args: str):
 
 def test_judge_agreement_cli_against_standin(standin):
     rows = load_rows(default_rows_path())
-    expected_judge = [decide({"messages": build_messages(r.task, r.criterion.description, r.criterion.terms, r.answer)})
-                      .splitlines()[-1].split(": ")[1] for r in rows]
+    expected_judge = [
+        decide({"messages": build_messages(r.task, r.criterion.description, r.criterion.terms, r.answer)})
+        .splitlines()[-1]
+        .split(": ")[1]
+        for r in rows
+    ]
     expected = agreement_stats([r.label for r in rows], expected_judge)
     before = len(standin.requests)
     result = _cli("--base-url", standin.base_url, "--model", "standin", "--json")
@@ -94,8 +107,20 @@ def test_judge_agreement_cli_against_standin(standin):
 
 def test_judge_agreement_cli_custom_file_and_errors(standin, tmp_path, dead_url):
     path = tmp_path / "rows.jsonl"
-    rows = [{"id": "a", "answer": "resolvers cache answers", "criterion": {"description": "caching", "terms": ["cache"]}, "label": "MET"},
-            {"id": "b", "answer": "names map to addresses", "criterion": {"description": "caching", "terms": ["cache"]}, "label": "NOT_MET"}]
+    rows = [
+        {
+            "id": "a",
+            "answer": "resolvers cache answers",
+            "criterion": {"description": "caching", "terms": ["cache"]},
+            "label": "MET",
+        },
+        {
+            "id": "b",
+            "answer": "names map to addresses",
+            "criterion": {"description": "caching", "terms": ["cache"]},
+            "label": "NOT_MET",
+        },
+    ]
     path.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
     result = _cli(str(path), "--base-url", standin.base_url, "--model", "standin", "--json")
     out = json.loads(result.output)

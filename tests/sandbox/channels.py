@@ -18,7 +18,7 @@ import asyncio
 from envgym.sandbox import Sandbox
 
 PY = "/usr/bin/python3"
-PROBE = r'''
+PROBE = r"""
 import ctypes, os, socket, subprocess, sys, zlib
 mode, token = sys.argv[1], sys.argv[2]
 hold = len(sys.argv) > 3  # keep the plant's sockets open until killed (a live neighbour)
@@ -120,7 +120,7 @@ else:
     for channel in CHANNELS:
         print(("FOUND" if channel() else "ABSENT"), channel.__name__)
     print("PID", os.getpid())
-'''
+"""
 
 
 def parse(output: str) -> dict[str, str]:

@@ -26,8 +26,11 @@ def _bwrap_leftovers(box: Sandbox) -> list[str]:
     alive = [p for p in _host_pids() if (p == pid or pid in _ancestors(p)) and _state(p) not in ("Z", "gone")]
     cgroups = [str(p) for p in (box.cgroup.paths if box.cgroup else []) if p.exists()]  # type: ignore[attr-defined]
     trusted = box._trusted.host  # type: ignore[attr-defined]
-    return ([f"process {p} still running" for p in alive] + [f"cgroup {c} still exists" for c in cgroups]
-            + ([f"trusted area {trusted} still exists"] if os.path.lexists(trusted) else []))
+    return (
+        [f"process {p} still running" for p in alive]
+        + [f"cgroup {c} still exists" for c in cgroups]
+        + ([f"trusted area {trusted} still exists"] if os.path.lexists(trusted) else [])
+    )
 
 
 def _process_leftovers(box: Sandbox) -> list[str]:
@@ -45,8 +48,11 @@ def _docker_leftovers(box: Sandbox) -> list[str]:
     return [f"container {box.id[:12]} still exists"]  # type: ignore[attr-defined]
 
 
-LEFTOVERS: dict[str, Callable[[Sandbox], list[str]]] = {"bwrap": _bwrap_leftovers, "process": _process_leftovers,
-                                                        "docker": _docker_leftovers}
+LEFTOVERS: dict[str, Callable[[Sandbox], list[str]]] = {
+    "bwrap": _bwrap_leftovers,
+    "process": _process_leftovers,
+    "docker": _docker_leftovers,
+}
 
 
 def _host_pids() -> list[int]:
@@ -58,7 +64,7 @@ def _state(pid: int) -> str:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return "gone"
-    return stat[stat.rfind(b")") + 2:].split()[0].decode()
+    return stat[stat.rfind(b")") + 2 :].split()[0].decode()
 
 
 def _ppid(pid: int) -> int | None:
@@ -66,7 +72,7 @@ def _ppid(pid: int) -> int | None:
         stat = Path(f"/proc/{pid}/stat").read_bytes()
     except OSError:
         return None
-    return int(stat[stat.rfind(b")") + 2:].split()[1])
+    return int(stat[stat.rfind(b")") + 2 :].split()[1])
 
 
 def _ancestors(pid: int) -> list[int]:

@@ -62,8 +62,9 @@ async def _worker(provider: BwrapProvider, i: int) -> list[str]:
                     continue
                 want = f"{i}-{k}\n{1000 if k % 3 == 0 else 0}\n"
                 if (result.exit_code, result.stdout) != (0, want):
-                    problems.append(f"sandbox {i}.{round_} exec {k}: {result.exit_code} {result.stdout!r} "
-                                    f"{result.stderr!r}")
+                    problems.append(
+                        f"sandbox {i}.{round_} exec {k}: {result.exit_code} {result.stdout!r} {result.stderr!r}"
+                    )
         finally:
             await box.close()
     return problems
@@ -130,7 +131,6 @@ def test_many_senders_wait_for_a_full_control_socket(run):
             await box.close()
 
     run(main)
-
 
 
 @pytest.mark.parametrize("run", _runners())

@@ -38,8 +38,12 @@ def fake_etc(tmp_path: Path) -> Path:
 
 def test_only_allowlisted_entries_and_synthetic_files(template_code, fake_etc, tmp_path):
     root = tmp_path / "out"
-    template_code["build_etc"](str(fake_etc), str(root), list(bwrap_etc.ETC_ALLOWLIST),
-                               dict(bwrap_etc.SYNTHETIC_ETC, **bwrap_etc.ISOLATED_NET_ETC))
+    template_code["build_etc"](
+        str(fake_etc),
+        str(root),
+        list(bwrap_etc.ETC_ALLOWLIST),
+        dict(bwrap_etc.SYNTHETIC_ETC, **bwrap_etc.ISOLATED_NET_ETC),
+    )
     assert (root / "ssl" / "certs" / "ca.pem").read_text() == "public"
     assert not (root / "ssl" / "private").exists() and not (root / "shadow").exists()
     assert os.readlink(root / "localtime") == "/usr/share/zoneinfo/Etc/UTC"
@@ -50,8 +54,9 @@ def test_only_allowlisted_entries_and_synthetic_files(template_code, fake_etc, t
 
 def test_host_network_copy_resolves_like_the_host(template_code, fake_etc, tmp_path):
     root = tmp_path / "out"
-    template_code["build_etc"](str(fake_etc), str(root),
-                               list(bwrap_etc.ETC_ALLOWLIST + bwrap_etc.HOST_NET_ENTRIES), bwrap_etc.SYNTHETIC_ETC)
+    template_code["build_etc"](
+        str(fake_etc), str(root), list(bwrap_etc.ETC_ALLOWLIST + bwrap_etc.HOST_NET_ENTRIES), bwrap_etc.SYNTHETIC_ETC
+    )
     assert (root / "resolv.conf").read_text() == "nameserver 192.0.2.1\n"
 
 

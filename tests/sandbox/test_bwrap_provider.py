@@ -69,8 +69,10 @@ async def test_toolchain_in_usr_works(bwrap, make_box):
     await box.write_file("Makefile", "hello: hello.c\n\tgcc -o hello hello.c\n")
     res = await box.exec("make -s && ./hello")
     assert res.stdout == "compiled\n", res.stderr
-    res = await box.exec("git init -q repo && cd repo && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m m "
-                         "&& git log --format=%s")
+    res = await box.exec(
+        "git init -q repo && cd repo && git -c user.email=a@b -c user.name=n commit -q --allow-empty -m m "
+        "&& git log --format=%s"
+    )
     assert res.stdout == "m\n", res.stderr
     assert (await box.exec("echo '{\"a\": [1, 2]}' | jq -c '.a'")).stdout == "[1,2]\n"
     assert (await box.exec("sqlite3 :memory: 'select 6*7'")).stdout == "42\n"
@@ -85,17 +87,19 @@ async def test_no_capabilities_and_no_nested_namespaces(bwrap, make_box):
     assert (await box.exec("kill -INT 1; kill -TERM 1; kill -9 1; echo sent")).stdout == "sent\n"
     assert (await box.exec("echo init-survived")).stdout == "init-survived\n"
     # The init is not dumpable: its environment, file descriptors and memory are off limits.
-    probe = "\n".join([
-        "import os",
-        "opened = 0",
-        "for pid in ('1', str(os.getppid())):",  # the init and this exec's supervisor
-        "    for name in ['environ', 'mem'] + ['fd/' + n for n in os.listdir(f'/proc/{pid}/fd')]:",
-        "        try:",
-        "            os.close(os.open(f'/proc/{pid}/{name}', os.O_RDONLY)); opened += 1",
-        "        except OSError:",
-        "            pass",
-        "print('opened', opened)",
-    ])
+    probe = "\n".join(
+        [
+            "import os",
+            "opened = 0",
+            "for pid in ('1', str(os.getppid())):",  # the init and this exec's supervisor
+            "    for name in ['environ', 'mem'] + ['fd/' + n for n in os.listdir(f'/proc/{pid}/fd')]:",
+            "        try:",
+            "            os.close(os.open(f'/proc/{pid}/{name}', os.O_RDONLY)); opened += 1",
+            "        except OSError:",
+            "            pass",
+            "print('opened', opened)",
+        ]
+    )
     assert (await box.exec([PY, "-c", probe])).stdout == "opened 0\n"
 
 
@@ -119,7 +123,9 @@ async def test_network_host_shares_the_network(bwrap, make_box):
     try:
         box = await make_box(bwrap, network="host")
         port = srv.getsockname()[1]
-        res = await box.exec([PY, "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('ok')"])
+        res = await box.exec(
+            [PY, "-c", f"import socket; socket.create_connection(('127.0.0.1', {port}), timeout=5); print('ok')"]
+        )
         assert res.stdout == "ok\n", res.stderr
         conn, _ = srv.accept()
         conn.close()
@@ -134,7 +140,7 @@ async def test_large_scripts_and_environments_are_delivered(bwrap, make_box):
     script = "x=0\n" + "x=$((x + 1))\n" * 7_000 + "echo $x\n"
     res = await box.exec(script, env={"BIG": "y" * 100_000})
     assert res.stdout == "7000\n", res.stderr
-    assert (await box.exec('echo ${#BIG}', env={"BIG": "y" * 100_000})).stdout == "100000\n"
+    assert (await box.exec("echo ${#BIG}", env={"BIG": "y" * 100_000})).stdout == "100000\n"
     payload = os.urandom(3 * 1024 * 1024)
     await box.write_file("big.bin", payload)
     assert await box.read_file("big.bin") == payload
@@ -157,15 +163,19 @@ async def test_stopping_every_process_is_undone_by_the_init(bwrap, make_box, hos
     marker = str(60000 + uuid.uuid4().int % 10000)
     box = await make_box(bwrap)
     box.stall_grace_s = 1.0  # the host's guard would turn a stopped supervisor into a SandboxError
-    res = await box.exec(f"(while :; do kill -STOP -1; sleep 0.05; done) & setsid sleep {marker} & "
-                         f"kill -STOP $PPID; sleep {marker}", timeout=1)
+    res = await box.exec(
+        f"(while :; do kill -STOP -1; sleep 0.05; done) & setsid sleep {marker} & kill -STOP $PPID; sleep {marker}",
+        timeout=1,
+    )
     assert res.timed_out
     assert host_processes_with(f"sleep {marker}") == []
     # The control: the same stops from a command that ends on its own; its output and status arrive.
     res = await box.exec("kill -STOP $PPID; kill -STOP -1; echo done; exit 3", timeout=30)
     assert (res.stdout, res.exit_code, res.timed_out) == ("done\n", 3, False)
-    res = await box.exec_python("import os, signal; os.kill(os.getppid(), signal.SIGSTOP); os.kill(-1, signal.SIGSTOP); "
-                                "print('py done')", timeout=30)
+    res = await box.exec_python(
+        "import os, signal; os.kill(os.getppid(), signal.SIGSTOP); os.kill(-1, signal.SIGSTOP); print('py done')",
+        timeout=30,
+    )
     assert (res.stdout, res.exit_code) == ("py done\n", 0)
 
 
@@ -210,9 +220,13 @@ async def test_host_crash_takes_every_sandbox_down(tmp_path, host_processes_with
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait()
-    await eventually(lambda: not host_processes_with(f"sleep {marker}")
-                     and not any(os.path.exists(f"/proc/{pid}") for pid in pids.values()),
-                     what="the end of every process the killed host had made")
+    await eventually(
+        lambda: (
+            not host_processes_with(f"sleep {marker}")
+            and not any(os.path.exists(f"/proc/{pid}") for pid in pids.values())
+        ),
+        what="the end of every process the killed host had made",
+    )
 
 
 async def test_workdir_can_be_chosen(bwrap, make_box):
@@ -244,8 +258,10 @@ async def test_a_cancelled_create_leaves_no_sandbox_behind(bwrap):
     (template_init,) = _children(template.pid)  # PID 1 of the template's namespace; sandboxes are its children
     await eventually(lambda: _children(template_init) == [], what="every started sandbox's end")
     mine = f"{cgroups.PREFIX}{owner_tag()}-*"
-    await eventually(lambda: not [p for parent in cgroups._parents() for p in parent.glob(mine)],
-                     what="the removal of the cancelled sandboxes' cgroups")
+    await eventually(
+        lambda: not [p for parent in cgroups._parents() for p in parent.glob(mine)],
+        what="the removal of the cancelled sandboxes' cgroups",
+    )
 
 
 async def test_creating_sandboxes_does_not_stall_the_event_loop(bwrap):
@@ -309,8 +325,9 @@ async def test_aclose_closes_the_providers_sandboxes_and_stops_its_template():
     template = provider._template
     await provider.aclose()
     assert all(box.closed for box in boxes)
-    await eventually(lambda: not os.path.exists(f"/proc/{template.pid}") or _state(template.pid) == "Z",
-                     what="the template's end")
+    await eventually(
+        lambda: not os.path.exists(f"/proc/{template.pid}") or _state(template.pid) == "Z", what="the template's end"
+    )
     again = await provider.create()  # a closed provider starts a new template when used again
     assert (await again.exec("echo ok")).stdout == "ok\n"
     await provider.aclose()

@@ -80,8 +80,10 @@ async def test_a_sandbox_sees_only_its_own_area_and_cannot_list_or_change_it(bwr
         own = "/" + os.path.relpath(second._trusted.host, HOST_BASE.parent)
         assert trusted_mounts(probe.stdout) == [(own, "/.envgym")], probe.stdout
         if first.trusted_protected:
-            attack = await first.exec("ls /.envgym; mkdir /.envgym/x; touch /.envgym/reward.txt; "
-                                      f"chmod 777 /.envgym {mine}; mv {mine} /.envgym/y; rm -rf {mine}; ls {mine}")
+            attack = await first.exec(
+                "ls /.envgym; mkdir /.envgym/x; touch /.envgym/reward.txt; "
+                f"chmod 777 /.envgym {mine}; mv {mine} /.envgym/y; rm -rf {mine}; ls {mine}"
+            )
             assert attack.stderr.count("Permission denied") + attack.stderr.count("not permitted") >= 6, attack
             assert (await first.read_trusted(f"{mine}/hidden.txt", 100)) == b"first's secret"
             assert sorted(os.listdir(first._trusted.host)) == [name]
@@ -94,10 +96,13 @@ async def test_a_sandbox_sees_only_its_own_area_and_cannot_list_or_change_it(bwr
 async def test_closing_removes_the_area_whatever_the_sandbox_left_in_it(bwrap):
     box = await bwrap.create()
     template = bwrap._template
-    path = await box.install_trusted(fresh_name(), archive({"test.sh": "exit 0"}, sandbox_dirs=("logs",)),
-                                     {"tools/bash": "/usr/bin/bash"})
-    left = await box.exec(f"cd {path}/logs && mkdir -p a/b && echo 1 > a/b/reward.txt && mkfifo pipe "
-                          "&& ln -s / root && chmod 000 a && echo ok")
+    path = await box.install_trusted(
+        fresh_name(), archive({"test.sh": "exit 0"}, sandbox_dirs=("logs",)), {"tools/bash": "/usr/bin/bash"}
+    )
+    left = await box.exec(
+        f"cd {path}/logs && mkdir -p a/b && echo 1 > a/b/reward.txt && mkfifo pipe "
+        "&& ln -s / root && chmod 000 a && echo ok"
+    )
     assert left.stdout == "ok\n", left
     host = box._trusted.host
     assert os.path.isdir(host)
@@ -201,8 +206,13 @@ def test_an_unprotected_area_is_removed_even_where_the_sandbox_locked_it(tmp_pat
     parent.mkdir(mode=0o777)
     parent.chmod(0o777)
     try:
-        done = subprocess.run([sys.executable, "-c", REMOVE_LOCKED_TREE, str(parent / "area")], capture_output=True,
-                              text=True, timeout=60, user=SANDBOX_UID if os.geteuid() == 0 else None)
+        done = subprocess.run(
+            [sys.executable, "-c", REMOVE_LOCKED_TREE, str(parent / "area")],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            user=SANDBOX_UID if os.geteuid() == 0 else None,
+        )
         assert done.returncode == 0, done.stderr
         assert done.stdout == "False\n"
     finally:

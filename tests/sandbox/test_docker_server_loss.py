@@ -35,8 +35,10 @@ def test_a_server_killed_a_moment_ago_is_judged_by_its_exit_status_once_docker_s
     # reporting the exec as running for a few polls. That is the agent's doing, not an error.
     monkeypatch.setattr(docker_server_loss, "_host_state", lambda pid, cid: None)
     api = _Api({"Running": True, "Pid": 4242}, {"Running": True, "Pid": 4242}, {"Running": False, "ExitCode": 137})
-    assert server_taken_down(api, _Container(), "e1") == \
-        "the container's command server was killed by signal 9 from inside the container"
+    assert (
+        server_taken_down(api, _Container(), "e1")
+        == "the container's command server was killed by signal 9 from inside the container"
+    )
     assert api.calls == 3
     zombie = _Api({"Running": True, "Pid": 4242}, {"Running": False, "ExitCode": 143})
     monkeypatch.setattr(docker_server_loss, "_host_state", lambda pid, cid: "Z")
@@ -52,8 +54,7 @@ def test_no_evidence_stays_an_error(monkeypatch):
     assert server_taken_down(_Api({"Running": True, "Pid": os.getpid()}), _Container(), "e1") is None
     # Gone but Docker never reports the end within the bound: no evidence.
     monkeypatch.setattr(docker_server_loss, "_host_state", lambda pid, cid: None)
-    monkeypatch.setattr(docker_server_loss, "_when_ended",
-                        lambda api, exec_id, wait_s=10.0: None)
+    monkeypatch.setattr(docker_server_loss, "_when_ended", lambda api, exec_id, wait_s=10.0: None)
     assert server_taken_down(_Api({"Running": True, "Pid": 4242}), _Container(), "e1") is None
     stopped = _Container()
     stopped.status = "exited"

@@ -214,8 +214,10 @@ async def test_a_claimed_wipe_leaves_nothing_of_before(isolated, make_box):
     token = uuid.uuid4().hex[:12]
     pristine = await probe(await make_box(isolated), token)
     box = await make_box(isolated)
-    locked = await box.exec("mkdir -p deep/locked && echo x > deep/locked/f && ln -s /etc/passwd link "
-                            "&& chmod 000 deep/locked deep && echo ok")
+    locked = await box.exec(
+        "mkdir -p deep/locked && echo x > deep/locked/f && ln -s /etc/passwd link "
+        "&& chmod 000 deep/locked deep && echo ok"
+    )
     assert locked.stdout == "ok\n", locked
     planted = await plant(box, token)
     running = asyncio.ensure_future(box.exec("touch started; sleep 60; echo finished"))
@@ -259,8 +261,10 @@ async def test_a_command_starts_with_default_signals_whatever_the_host_ignores(p
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGTERM])
     try:
-        res = await box.exec_python("import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
-                                    "sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))")
+        res = await box.exec_python(
+            "import signal; print(signal.getsignal(signal.SIGINT) is signal.default_int_handler, "
+            "sorted(signal.pthread_sigmask(signal.SIG_BLOCK, [])))"
+        )
     finally:
         signal.signal(signal.SIGINT, previous)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGTERM])

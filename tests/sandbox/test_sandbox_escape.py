@@ -79,7 +79,9 @@ async def test_tcp_egress_is_blocked(isolated, make_box, tcp_listener):
     box = await make_box(isolated)
     targets = ["127.0.0.1"] + ([ip] if (ip := _host_ip()) else [])
     for host in targets:
-        res = await box.exec([PY, "-c", f"import socket; socket.create_connection(({host!r}, {port}), timeout=3); print('CONNECTED')"])
+        res = await box.exec(
+            [PY, "-c", f"import socket; socket.create_connection(({host!r}, {port}), timeout=3); print('CONNECTED')"]
+        )
         assert res.exit_code != 0 and "CONNECTED" not in res.stdout
     # A local TCP handshake completes inside connect(): had one succeeded, it would be queued by now.
     assert accepted() == 0
@@ -94,13 +96,15 @@ async def test_udp_egress_is_blocked(isolated, make_box):
     try:
         box = await make_box(isolated)
         targets = ["127.0.0.1"] + ([ip] if (ip := _host_ip()) else [])
-        script = ("import socket\nsent = 0\n"
-                  f"for host in {targets!r}:\n"
-                  "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
-                  "    try:\n"
-                  f"        s.sendto(b'leak', (host, {port})); sent += 1\n"
-                  "    except OSError as exc:\n"
-                  "        print('blocked', host, exc)\n")
+        script = (
+            "import socket\nsent = 0\n"
+            f"for host in {targets!r}:\n"
+            "    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+            "    try:\n"
+            f"        s.sendto(b'leak', (host, {port})); sent += 1\n"
+            "    except OSError as exc:\n"
+            "        print('blocked', host, exc)\n"
+        )
         await box.exec([PY, "-c", script])
         # Whatever the sender believed, nothing may arrive on the host.
         with pytest.raises(socket.timeout):
@@ -137,10 +141,20 @@ async def test_writes_outside_the_workspace_fail(isolated, make_box):
     # Host directories that exist here; the sandbox's own writable dirs (workspace, /tmp, its
     # HOME=/root) are private to it, so a host path under them would not test anything.
     private = (Path("/root"), Path("/tmp"))
-    host_dirs = [d for d in (Path.cwd(), Path.home(), Path("/var/tmp"), Path("/opt"), Path("/srv"))
-                 if d.is_dir() and not any(d == p or p in d.parents for p in private)]
-    targets = [f"/usr/{marker}", f"/usr/bin/{marker}", f"/etc/{marker}", f"/{marker}", f"/var/{marker}",
-               f"/proc/{marker}", f"/dev/{marker}/x"] + [f"{d}/{marker}" for d in host_dirs]
+    host_dirs = [
+        d
+        for d in (Path.cwd(), Path.home(), Path("/var/tmp"), Path("/opt"), Path("/srv"))
+        if d.is_dir() and not any(d == p or p in d.parents for p in private)
+    ]
+    targets = [
+        f"/usr/{marker}",
+        f"/usr/bin/{marker}",
+        f"/etc/{marker}",
+        f"/{marker}",
+        f"/var/{marker}",
+        f"/proc/{marker}",
+        f"/dev/{marker}/x",
+    ] + [f"{d}/{marker}" for d in host_dirs]
     for target in targets:
         res = await box.exec(f"mkdir -p $(dirname {target}) 2>/dev/null; echo x > {target} && echo WROTE")
         assert "WROTE" not in res.stdout, target
@@ -158,7 +172,9 @@ async def test_host_home_file_is_unreadable(isolated, make_box):
     secret.write_text(f"SECRET-{token}")
     try:
         box = await make_box(isolated)
-        res = await box.exec(f"cat {secret}; ls -a {Path.home()} ~ /root /home 2>&1; grep -rs {token} /etc /root /home /tmp /workspace")
+        res = await box.exec(
+            f"cat {secret}; ls -a {Path.home()} ~ /root /home 2>&1; grep -rs {token} /etc /root /home /tmp /workspace"
+        )
         assert token not in res.stdout and token not in res.stderr
         assert secret.read_text() == f"SECRET-{token}"
         await still_works(isolated, box)
@@ -170,8 +186,10 @@ async def test_host_environment_does_not_leak(isolated, make_box, monkeypatch):
     token = uuid.uuid4().hex
     monkeypatch.setenv("ENVGYM_HOST_SECRET", token)
     box = await make_box(isolated)
-    res = await box.exec("env; cat /proc/1/environ /proc/self/environ 2>/dev/null | tr '\\0' '\\n'; "
-                         "for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; done")
+    res = await box.exec(
+        "env; cat /proc/1/environ /proc/self/environ 2>/dev/null | tr '\\0' '\\n'; "
+        "for p in /proc/[0-9]*; do cat $p/environ 2>/dev/null; done"
+    )
     assert token not in res.stdout and "ENVGYM_HOST_SECRET" not in res.stdout
     assert os.environ["ENVGYM_HOST_SECRET"] == token
     await still_works(isolated, box)
@@ -185,8 +203,10 @@ async def test_other_sandboxes_workspaces_are_invisible(isolated, make_box, host
     attacker = await make_box(isolated)
     await eventually(lambda: host_processes_with(token), what="the victim's command")
     try:
-        res = await attacker.exec(f"grep -rs {token} /workspace /tmp /root /dev/shm; cat /proc/*/cmdline | grep -c {token}; "
-                                  "ls /proc/*/root/workspace 2>&1; cat /workspace/secret.txt")
+        res = await attacker.exec(
+            f"grep -rs {token} /workspace /tmp /root /dev/shm; cat /proc/*/cmdline | grep -c {token}; "
+            "ls /proc/*/root/workspace 2>&1; cat /workspace/secret.txt"
+        )
         assert token not in res.stdout
         assert await victim.read_file("secret.txt") == f"VICTIM-{token}".encode()
     finally:
@@ -201,19 +221,28 @@ async def test_fork_bomb_is_contained(isolated, make_box, host_processes_with):
     res = await box.exec(f":(){{ :|:& }};: ; sleep 2 # {marker}", timeout=4)
     assert "Resource temporarily unavailable" in res.stderr, res
     assert host_processes_with(marker) == []
-    res = await box.exec([PY, "-c", "\n".join([
-        f"# {marker}",
-        "import os, time",
-        "n = 0",
-        "try:",
-        "    while True:",
-        "        if os.fork() == 0:",
-        "            time.sleep(60)",
-        "            os._exit(0)",
-        "        n += 1",
-        "except OSError as exc:",
-        "    print('capped', n, exc.errno)",
-    ])], timeout=20)
+    res = await box.exec(
+        [
+            PY,
+            "-c",
+            "\n".join(
+                [
+                    f"# {marker}",
+                    "import os, time",
+                    "n = 0",
+                    "try:",
+                    "    while True:",
+                    "        if os.fork() == 0:",
+                    "            time.sleep(60)",
+                    "            os._exit(0)",
+                    "        n += 1",
+                    "except OSError as exc:",
+                    "    print('capped', n, exc.errno)",
+                ]
+            ),
+        ],
+        timeout=20,
+    )
     assert res.stdout.startswith("capped") and int(res.stdout.split()[1]) < 32, res
     # The whole bomb died with its exec: nothing of it remains, inside or on the host.
     assert host_processes_with(marker) == []
@@ -225,12 +254,21 @@ async def test_memory_bomb_is_stopped(isolated, make_box):
     box = await make_box(isolated, memory_mb=128)
     res = await box.exec([PY, "-c", "x = bytearray(1024 * 1024 * 1024); print('ALLOCATED', len(x))"], timeout=20)
     assert not res.ok and "ALLOCATED" not in res.stdout and "MemoryError" in res.stderr
-    res = await box.exec([PY, "-c", "\n".join([
-        "chunks = []",
-        "try:",
-        "    while True: chunks.append(b'x' * (16 * 1024 * 1024))",
-        "except MemoryError: print('capped at', len(chunks) * 16, 'MB')",
-    ])], timeout=20)
+    res = await box.exec(
+        [
+            PY,
+            "-c",
+            "\n".join(
+                [
+                    "chunks = []",
+                    "try:",
+                    "    while True: chunks.append(b'x' * (16 * 1024 * 1024))",
+                    "except MemoryError: print('capped at', len(chunks) * 16, 'MB')",
+                ]
+            ),
+        ],
+        timeout=20,
+    )
     assert "capped at" in res.stdout and int(res.stdout.split()[2]) <= 128
     await still_works(isolated, box)
 
@@ -240,22 +278,26 @@ async def test_memory_bomb_across_processes_is_capped(isolated, make_box):
     box = await make_box(isolated, memory_mb=128, disk_mb=16, max_processes=32)
     cgroup = getattr(box, "cgroup", None)  # bwrap's, measured from the host; Docker caps the container itself
     if cgroup is None and isolated.name != "docker":
-        pytest.skip("this host gives envgym no cgroup (not root, or no memory controller): "
-                    "only the per-process memory limit applies")
-    bomb = "\n".join([
-        "import os, time",
-        "kids = []",
-        "for i in range(10):",
-        "    pid = os.fork()",
-        "    if pid == 0:",
-        "        x = bytearray(80 * 1024 * 1024)",
-        "        for j in range(0, len(x), 4096): x[j] = 1",
-        "        print('allocated', flush=True)",
-        "        time.sleep(3)",
-        "        os._exit(0)",
-        "    kids.append(pid)",
-        "for k in kids: os.waitpid(k, 0)",
-    ])
+        pytest.skip(
+            "this host gives envgym no cgroup (not root, or no memory controller): "
+            "only the per-process memory limit applies"
+        )
+    bomb = "\n".join(
+        [
+            "import os, time",
+            "kids = []",
+            "for i in range(10):",
+            "    pid = os.fork()",
+            "    if pid == 0:",
+            "        x = bytearray(80 * 1024 * 1024)",
+            "        for j in range(0, len(x), 4096): x[j] = 1",
+            "        print('allocated', flush=True)",
+            "        time.sleep(3)",
+            "        os._exit(0)",
+            "    kids.append(pid)",
+            "for k in kids: os.waitpid(k, 0)",
+        ]
+    )
     res = await box.exec([PY, "-c", bomb], timeout=60)
     assert res.stdout.count("allocated") < 10
     if cgroup is not None:
@@ -267,8 +309,10 @@ async def test_memory_bomb_across_processes_is_capped(isolated, make_box):
 async def test_disk_fill_is_capped(isolated, make_box):
     free_before = shutil.disk_usage(Path.home()).free
     box = await make_box(isolated, disk_mb=16, max_file_mb=1024)
-    res = await box.exec("dd if=/dev/zero of=fill bs=1M count=200 2>&1; dd if=/dev/zero of=/tmp/fill2 bs=1M count=200 2>&1; "
-                         "du -sm . /tmp | cut -f1")
+    res = await box.exec(
+        "dd if=/dev/zero of=fill bs=1M count=200 2>&1; dd if=/dev/zero of=/tmp/fill2 bs=1M count=200 2>&1; "
+        "du -sm . /tmp | cut -f1"
+    )
     assert "No space left on device" in res.stdout
     used = [int(x) for x in res.stdout.split()[-2:]]
     assert sum(used) <= 17  # workspace and /tmp share the one capped filesystem
@@ -292,7 +336,7 @@ async def test_daemons_do_not_outlive_their_command(isolated, make_box, host_pro
     box = await make_box(isolated)
     res = await box.exec(
         f"setsid sleep {marker} & nohup sleep {marker} >/dev/null 2>&1 & (sleep {marker} &) ; "
-        f"{PY} -c \"import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n"
+        f'{PY} -c "import os, time\nif os.fork() == 0:\n    os.setsid()\n    if os.fork() == 0:\n'
         f"        os.execvp('sleep', ['sleep', '{marker}'])\n\" ; echo started"
     )
     assert res.stdout == "started\n"

@@ -34,8 +34,12 @@ class ServerProcess:
 
     def start(self, timeout: float = 60.0) -> "ServerProcess":
         env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
-        self.proc = subprocess.Popen([sys.executable, str(SCRIPT), json.dumps(self.config)], env=env,
-                                     stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            [sys.executable, str(SCRIPT), json.dumps(self.config)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

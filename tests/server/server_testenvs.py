@@ -81,7 +81,9 @@ class SlowEnvironment(Environment):
         EVENTS.append("closed")
         marker_dir = self.context.setting("marker_dir")
         if marker_dir:
-            Path(marker_dir, f"{self.task.id if self.task else 'none'}-{os.getpid()}-{next(_counter)}.closed").write_text("closed")
+            Path(
+                marker_dir, f"{self.task.id if self.task else 'none'}-{os.getpid()}-{next(_counter)}.closed"
+            ).write_text("closed")
         if getattr(self, "box", None) is not None:
             await self.box.close()
 

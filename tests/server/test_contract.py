@@ -19,13 +19,16 @@ def error_of(response) -> dict:
     return body["error"]
 
 
-@pytest.mark.parametrize("body,named", [
-    ({"env": "debug/echo", "task_id": "echo-1", "seed": False}, "seed"),
-    ({"env": "debug/echo", "task_id": "echo-1", "seed": "7"}, "seed"),
-    ({"env": "debug/echo", "task_id": "echo-1", "seed": 2 ** 70}, "seed"),
-    ({"env": "debug/echo", "task_id": "echo-1", "sede": 3}, "sede"),
-    ({"env": "debug/echo", "task": {**TASK, "answer": "4"}}, "answer"),
-])
+@pytest.mark.parametrize(
+    "body,named",
+    [
+        ({"env": "debug/echo", "task_id": "echo-1", "seed": False}, "seed"),
+        ({"env": "debug/echo", "task_id": "echo-1", "seed": "7"}, "seed"),
+        ({"env": "debug/echo", "task_id": "echo-1", "seed": 2**70}, "seed"),
+        ({"env": "debug/echo", "task_id": "echo-1", "sede": 3}, "sede"),
+        ({"env": "debug/echo", "task": {**TASK, "answer": "4"}}, "answer"),
+    ],
+)
 async def test_session_requests_are_strict_and_name_the_bad_field(served, body, named):
     _, raw, _ = served
     response = await raw.post("/v1/sessions", json=body)
@@ -36,12 +39,17 @@ async def test_session_requests_are_strict_and_name_the_bad_field(served, body, 
 
 async def test_valid_old_requests_still_work(served):
     _, raw, _ = served
-    for body in ({"env": "debug/echo", "task_id": "echo-1", "seed": 7, "options": {}},
-                 {"env": "debug/echo", "task_id": "echo-1", "task": None, "seed": None},
-                 {"env": "debug/echo", "task": {**TASK, "suite": "echo"}, "task_id": None}):
+    for body in (
+        {"env": "debug/echo", "task_id": "echo-1", "seed": 7, "options": {}},
+        {"env": "debug/echo", "task_id": "echo-1", "task": None, "seed": None},
+        {"env": "debug/echo", "task": {**TASK, "suite": "echo"}, "task_id": None},
+    ):
         assert (await raw.post("/v1/sessions", json=body)).status_code == 201, body
-    assert (await raw.post("/v1/grade", json={"grader": "exact", "task": TASK, "submission": {"answer": "4"},
-                                               "trajectory": None})).json()["reward"] == 1.0
+    assert (
+        await raw.post(
+            "/v1/grade", json={"grader": "exact", "task": TASK, "submission": {"answer": "4"}, "trajectory": None}
+        )
+    ).json()["reward"] == 1.0
 
 
 async def test_unknown_submission_field_is_refused_not_scored_zero(served):
@@ -54,14 +62,18 @@ async def test_unknown_submission_field_is_refused_not_scored_zero(served):
 async def test_grade_refuses_a_submission_without_what_the_grader_reads(served):
     _, raw, _ = served
     trajectory = [{"role": "assistant", "content": "4"}]
-    for body in ({"grader": "exact", "task": TASK, "trajectory": trajectory},
-                 {"env": "reasoning/chain_sum", "task_id": "0000", "trajectory": trajectory},
-                 {"env": "debug/echo", "task": {**TASK, "grader": {"name": "numeric"}}, "trajectory": trajectory}):
+    for body in (
+        {"grader": "exact", "task": TASK, "trajectory": trajectory},
+        {"env": "reasoning/chain_sum", "task_id": "0000", "trajectory": trajectory},
+        {"env": "debug/echo", "task": {**TASK, "grader": {"name": "numeric"}}, "trajectory": trajectory},
+    ):
         response = await raw.post("/v1/grade", json=body)
         assert response.status_code == 422, (body, response.text)
         assert "submission.answer" in error_of(response)["message"]
-    both = await raw.post("/v1/grade", json={"grader": "exact", "task": TASK, "task_id": "x", "env": "debug/echo",
-                                            "submission": {"answer": "4"}})
+    both = await raw.post(
+        "/v1/grade",
+        json={"grader": "exact", "task": TASK, "task_id": "x", "env": "debug/echo", "submission": {"answer": "4"}},
+    )
     assert both.status_code == 422
 
 
@@ -123,7 +135,9 @@ def test_schema_states_the_one_of_requirements():
     assert not valid("SessionCreate", {"env": "e", "task_id": "x", "seed": True})
     assert valid("GradeRequest", {"grader": "g", "task": TASK, "submission": {"answer": "1"}})
     assert not valid("GradeRequest", {"task": TASK, "submission": {"answer": "1"}})  # grader or env
-    assert not valid("GradeRequest", {"grader": "g", "task_id": "x", "submission": {"answer": "1"}})  # task_id needs env
+    assert not valid(
+        "GradeRequest", {"grader": "g", "task_id": "x", "submission": {"answer": "1"}}
+    )  # task_id needs env
     assert not valid("GradeRequest", {"grader": "g", "task": TASK})  # submission or trajectory
     assert not valid("GradeRequest", {"grader": "g", "task": TASK, "submission": {"text": "1"}})
 

@@ -28,16 +28,34 @@ async def app_with(fast: bool, **config: Any) -> AsyncIterator[Any]:
         yield app
 
 
-async def call(app: Any, method: str, path: str, chunks: list[bytes] | None = None, headers: list | None = None,
-               query: bytes = b"", disconnect_after: float | None = None) -> tuple[int, list, bytes]:
+async def call(
+    app: Any,
+    method: str,
+    path: str,
+    chunks: list[bytes] | None = None,
+    headers: list | None = None,
+    query: bytes = b"",
+    disconnect_after: float | None = None,
+) -> tuple[int, list, bytes]:
     """One request straight through the ASGI app, as uvicorn hands it over; the raw answer."""
     chunks = [b""] if chunks is None else chunks
     headers = JSON if headers is None else headers
     body_len = str(sum(len(c) for c in chunks)).encode()
-    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method, "scheme": "http",
-             "path": path, "raw_path": path.encode(), "query_string": query, "root_path": "", "server": ("127.0.0.1", 80),
-             "client": ("127.0.0.1", 1234), "headers": [(b"host", b"test"), *headers, (b"content-length", body_len)],
-             "state": {}}
+    scope = {
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query,
+        "root_path": "",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+        "headers": [(b"host", b"test"), *headers, (b"content-length", body_len)],
+        "state": {},
+    }
     messages = [{"type": "http.request", "body": c, "more_body": i < len(chunks) - 1} for i, c in enumerate(chunks)]
     done = asyncio.Event()
     sent: list[dict] = []
@@ -58,7 +76,11 @@ async def call(app: Any, method: str, path: str, chunks: list[bytes] | None = No
 
     await app(scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
-    return start["status"], start["headers"], b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
+    return (
+        start["status"],
+        start["headers"],
+        b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body"),
+    )
 
 
 def step_path(session_id: str) -> str:
@@ -66,8 +88,19 @@ def step_path(session_id: str) -> str:
 
 
 def increment(by: int = 1) -> bytes:
-    return json.dumps({"action": {"tool_calls": [{"id": "c1", "type": "function", "function": {
-        "name": "increment", "arguments": json.dumps({"by": by})}}]}}).encode()
+    return json.dumps(
+        {
+            "action": {
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "increment", "arguments": json.dumps({"by": by})},
+                    }
+                ]
+            }
+        }
+    ).encode()
 
 
 # (method, path, chunks, headers, query): good requests the fast path answers, bad or unusual ones it
@@ -76,7 +109,13 @@ REQUESTS: list[tuple[str, str, list[bytes], list | None, bytes]] = [
     ("POST", step_path("counter-0001"), [increment()], None, b""),
     ("POST", step_path("counter-0001"), [increment(3)[:20], increment(3)[20:]], None, b""),  # body in two messages
     ("POST", step_path("counter-0001"), [b'{"action": "just text"}'], None, b""),
-    ("POST", step_path("counter-0001"), [b'{"action": {"content": "x", "reasoning_content": "kept", "tool_parser": "hermes"}}'], None, b""),
+    (
+        "POST",
+        step_path("counter-0001"),
+        [b'{"action": {"content": "x", "reasoning_content": "kept", "tool_parser": "hermes"}}'],
+        None,
+        b"",
+    ),
     ("POST", step_path("counter-0001"), [b'{"action": {"content": "x", "tool_parser": "no-such-parser"}}'], None, b""),
     ("POST", step_path("counter-0001"), [b'{"action": {"content": "\xc3\xa9t\xc3\xa9 \\u2603"}}'], None, b""),
     ("POST", step_path("no-such-session"), [increment()], None, b""),
@@ -98,16 +137,24 @@ REQUESTS: list[tuple[str, str, list[bytes], list | None, bytes]] = [
     ("GET", step_path("counter-0001"), [b""], None, b""),
     ("POST", step_path("slow-0001"), [b'{"action": "sleep"}'], None, b""),  # the step timeout: 504
     ("POST", step_path("slow-0001"), [b'{"action": "ok"}'], None, b""),  # ended by its timeout: 409
-    ("POST", step_path("counter-0001"), [b'{"action": {"tool_calls": [{"id": "s", "function": {"name": "submit"}}]}}'],
-     None, b""),
+    (
+        "POST",
+        step_path("counter-0001"),
+        [b'{"action": {"tool_calls": [{"id": "s", "function": {"name": "submit"}}]}}'],
+        None,
+        b"",
+    ),
     ("POST", step_path("counter-0001"), [increment()], None, b""),  # the episode has ended: 409
 ]
 
 
 def counted(metrics: bytes) -> list[str]:
     """The series that count steps and errors (latency buckets differ from run to run)."""
-    return sorted(line for line in metrics.decode().splitlines()
-                  if line.startswith(("envgym_steps_total", "envgym_errors_total", "envgym_step_seconds_count")))
+    return sorted(
+        line
+        for line in metrics.decode().splitlines()
+        if line.startswith(("envgym_steps_total", "envgym_errors_total", "envgym_step_seconds_count"))
+    )
 
 
 async def test_the_fast_path_answers_byte_for_byte_as_the_fastapi_route():
@@ -117,8 +164,10 @@ async def test_the_fast_path_answers_byte_for_byte_as_the_fastapi_route():
             sessions = app.state.envgym.sessions
             await sessions.create(SessionCreate(env="debug/counter", task_id="count-to-8"), session_id="counter-0001")
             await sessions.create(SessionCreate(env="slowtest/main", task_id="t1"), session_id="slow-0001")
-            answers[fast] = [await call(app, method, path, chunks, headers, query)
-                             for method, path, chunks, headers, query in REQUESTS]
+            answers[fast] = [
+                await call(app, method, path, chunks, headers, query)
+                for method, path, chunks, headers, query in REQUESTS
+            ]
             answers[fast].append(counted((await call(app, "GET", "/metrics"))[2]))
     for request, fast, slow in zip(REQUESTS + [("metrics",)], answers[True], answers[False]):
         assert fast == slow, request
@@ -128,8 +177,9 @@ async def test_the_fast_path_answers_byte_for_byte_as_the_fastapi_route():
 
 async def test_only_well_formed_steps_skip_fastapi_and_the_rest_reach_it_unchanged():
     async with app_with(True) as app:
-        await app.state.envgym.sessions.create(SessionCreate(env="debug/counter", task_id="count-to-8"),
-                                               session_id="counter-0001")
+        await app.state.envgym.sessions.create(
+            SessionCreate(env="debug/counter", task_id="count-to-8"), session_id="counter-0001"
+        )
         reached: list[bytes] = []
 
         async def fastapi_stand_in(scope: dict, receive: Any, send: Any) -> None:
@@ -152,7 +202,9 @@ async def test_only_well_formed_steps_skip_fastapi_and_the_rest_reach_it_unchang
         bad = b'{"action": "x", "extra": 1}'
         assert (await call(wrapped, "POST", step_path("counter-0001"), [bad[:5], bad[5:]]))[0] == 299
         assert (await call(wrapped, "POST", step_path("counter-0001"), [increment()], query=b"x=1"))[0] == 299
-        assert (await call(wrapped, "POST", step_path("counter-0001"), [increment()], [(b"content-type", b"text/plain")]))[0] == 299
+        assert (
+            await call(wrapped, "POST", step_path("counter-0001"), [increment()], [(b"content-type", b"text/plain")])
+        )[0] == 299
         assert reached == [bad, increment(), increment()]
 
 
@@ -161,7 +213,9 @@ async def test_a_client_that_goes_away_mid_step_has_it_cancelled_on_the_fast_pat
     async with app_with(True) as app:
         sessions = app.state.envgym.sessions
         await sessions.create(SessionCreate(env="slowtest/main", task_id="t1"), session_id="slow-0001")
-        await asyncio.wait_for(call(app, "POST", step_path("slow-0001"), [b'{"action": "sleep"}'], disconnect_after=0.05), 10)
+        await asyncio.wait_for(
+            call(app, "POST", step_path("slow-0001"), [b'{"action": "sleep"}'], disconnect_after=0.05), 10
+        )
         assert server_testenvs.EVENTS[:2] == ["sleep-start", "sleep-cancelled"]
         assert sessions.get("slow-0001").status.value == "agent_error"
 
@@ -186,9 +240,21 @@ async def test_the_disconnect_watch_starts_only_for_work_that_is_still_running()
 async def socket_session(app: Any, session_id: str, frames: list[str]) -> list[dict]:
     """A WebSocket connection straight through the ASGI app: every message the app sends."""
     path = f"/v1/sessions/{session_id}/ws"
-    scope = {"type": "websocket", "asgi": {"version": "3.0"}, "http_version": "1.1", "scheme": "ws", "path": path,
-             "raw_path": path.encode(), "query_string": b"", "root_path": "", "server": ("127.0.0.1", 80),
-             "client": ("127.0.0.1", 1234), "headers": [(b"host", b"test")], "subprotocols": [], "state": {}}
+    scope = {
+        "type": "websocket",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "scheme": "ws",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "root_path": "",
+        "server": ("127.0.0.1", 80),
+        "client": ("127.0.0.1", 1234),
+        "headers": [(b"host", b"test")],
+        "subprotocols": [],
+        "state": {},
+    }
     incoming = [{"type": "websocket.connect"}] + [{"type": "websocket.receive", "text": f} for f in frames]
     sent: list[dict] = []
 
@@ -233,6 +299,7 @@ async def test_the_socket_on_raw_asgi_answers_as_on_starlettes_websocket():
 
 async def test_the_socket_route_is_served_without_fastapi():
     async with app_with(True) as app:
+
         async def fastapi_stand_in(scope: dict, receive: Any, send: Any) -> None:
             raise AssertionError("the socket route reached FastAPI")
 

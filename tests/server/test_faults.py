@@ -36,14 +36,23 @@ def grading_server():
 
 PATHOLOGICAL = [
     {"grader": "regex", "task": TASK, "submission": {"answer": "a" * 40 + "!"}},
-    {"grader": "regex", "grader_config": {"pattern": r"^(\w+\s?)*$"}, "task": TASK, "submission": {"answer": "word " * 50_000 + "!"}},
+    {
+        "grader": "regex",
+        "grader_config": {"pattern": r"^(\w+\s?)*$"},
+        "task": TASK,
+        "submission": {"answer": "word " * 50_000 + "!"},
+    },
     {"grader": "numeric", "task": TASK, "submission": {"answer": "1e30000000"}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "1e999"}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "9" * 1_000_000}},
     {"grader": "numeric", "task": TASK, "submission": {"answer": "NaN"}},
     {"grader": "exact", "task": TASK, "submission": {"answer": " x" * 1_000_000}},
-    {"grader": "weighted", "grader_config": {"components": [{"name": "n", "grader": "numeric"}, {"name": "r", "grader": "regex"}]},
-     "task": TASK, "submission": {"answer": "1e30000000" + "a" * 40 + "!"}},
+    {
+        "grader": "weighted",
+        "grader_config": {"components": [{"name": "n", "grader": "numeric"}, {"name": "r", "grader": "regex"}]},
+        "task": TASK,
+        "submission": {"answer": "1e30000000" + "a" * 40 + "!"},
+    },
     {"env": "reasoning/chain_sum", "task_id": "0000", "submission": {"answer": "<answer>" * 200_000}},
     {"env": "reasoning/chain_sum", "task_id": "0000", "submission": {"answer": "<think>" + "answer:" * 100_000}},
 ]
@@ -63,22 +72,36 @@ async def test_pathological_answers_score_zero_while_the_server_stays_responsive
 
 async def test_healthz_answers_while_a_runaway_grade_runs_and_the_grade_is_stopped(grading_server):
     async with httpx.AsyncClient(base_url=grading_server.url, timeout=120) as client:
-        body = {"grader": "spin_test", "grader_config": {"cpu_budget_s": 2}, "task": TASK, "submission": {"answer": "x"}}
+        body = {
+            "grader": "spin_test",
+            "grader_config": {"cpu_budget_s": 2},
+            "task": TASK,
+            "submission": {"answer": "x"},
+        }
         grading = asyncio.ensure_future(client.post("/v1/grade", json=body))
         for _ in range(3):
             assert (await client.get("/healthz")).status_code == 200
         assert not grading.done(), "the healthz probes were answered while the runaway grade was still running"
         grade = (await grading).json()
-    assert grade["status"] == "ok" and grade["reward"] == 0.0 and "budget of 2 CPU seconds" in grade["details"]["reason"]
+    assert (
+        grade["status"] == "ok" and grade["reward"] == 0.0 and "budget of 2 CPU seconds" in grade["details"]["reason"]
+    )
 
 
 async def test_the_grade_timeout_cancels_a_grade_that_outlasts_it():
     with ServerProcess(step_timeout_s=2) as server:
         async with httpx.AsyncClient(base_url=server.url, timeout=120) as client:
-            body = {"grader": "spin_test", "grader_config": {"cpu_budget_s": 600}, "task": TASK, "submission": {"answer": "x"}}
+            body = {
+                "grader": "spin_test",
+                "grader_config": {"cpu_budget_s": 600},
+                "task": TASK,
+                "submission": {"answer": "x"},
+            }
             reply = await client.post("/v1/grade", json=body)
             assert reply.status_code == 504 and reply.json()["error"]["code"] == "step_timeout"
-            ok = await client.post("/v1/grade", json={"grader": "numeric", "task": TASK, "submission": {"answer": "42"}})
+            ok = await client.post(
+                "/v1/grade", json={"grader": "numeric", "task": TASK, "submission": {"answer": "42"}}
+            )
             assert ok.json()["reward"] == 1.0
 
 
@@ -94,14 +117,21 @@ def _pid_alive(pid: int) -> bool:
 
 
 def _start_exec_step(server: ServerProcess) -> tuple[str, Path, int, socket.socket]:
-    created = httpx.post(f"{server.url}/v1/sessions", json={"env": "slowtest/main", "task_id": "t1",
-                                                            "options": {"sandbox": True}}).json()
+    created = httpx.post(
+        f"{server.url}/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}}
+    ).json()
     sid, workspace = created["session_id"], Path(created["info"]["workspace"])
     body = json.dumps({"action": "exec"}).encode()
     sock = socket.create_connection((server.config["host"], server.config["port"]))
-    sock.sendall(f"POST /v1/sessions/{sid}/step HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                 f"content-length: {len(body)}\r\n\r\n".encode() + body)
-    wait_for(lambda: (workspace / "pid").exists() and (workspace / "pid").read_text().strip() != "", what="the command to start")
+    sock.sendall(
+        f"POST /v1/sessions/{sid}/step HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+        f"content-length: {len(body)}\r\n\r\n".encode()
+        + body
+    )
+    wait_for(
+        lambda: (workspace / "pid").exists() and (workspace / "pid").read_text().strip() != "",
+        what="the command to start",
+    )
     return sid, workspace, int((workspace / "pid").read_text()), sock
 
 
@@ -118,8 +148,10 @@ def test_clients_that_vanish_mid_step_have_the_step_cancelled_and_cost_nothing()
 
         # WebSocket attached to a REST session: the socket drops during the step.
         async def ws_case() -> None:
-            created = httpx.post(f"{server.url}/v1/sessions", json={"env": "slowtest/main", "task_id": "t1",
-                                                                    "options": {"sandbox": True}}).json()
+            created = httpx.post(
+                f"{server.url}/v1/sessions",
+                json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}},
+            ).json()
             ws_sid, ws_workspace = created["session_id"], Path(created["info"]["workspace"])
             ws = await connect(server.url.replace("http://", "ws://") + f"/v1/sessions/{ws_sid}/ws")
             await ws.send(json.dumps({"type": "step", "action": "exec"}))
@@ -159,8 +191,10 @@ def test_slow_headers_and_slow_bodies_are_cut_off():
         assert _closed_by_server(silent) == b""
         assert _closed_by_server(partial) == b""
         slow_body = socket.create_connection(address)
-        slow_body.sendall(b"POST /v1/sessions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
-                          b"content-length: 100\r\n\r\n{\"env\": ")
+        slow_body.sendall(
+            b"POST /v1/sessions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\n"
+            b'content-length: 100\r\n\r\n{"env": '
+        )
         answer = _closed_by_server(slow_body)
         assert answer.startswith(b"HTTP/1.1 408") and b'"request_timeout"' in answer
         # A keep-alive client between requests is the keep-alive timeout's business, not cut at 1 s.

@@ -52,7 +52,9 @@ async def test_streamed_oversized_body_is_refused_while_reading():
 
 async def test_body_under_the_cap_is_fine():
     async with running_app(max_body_bytes=4096) as (_, raw, _):
-        response = await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1", "options": {"x": "a" * 2000}})
+        response = await raw.post(
+            "/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1", "options": {"x": "a" * 2000}}
+        )
         assert response.status_code == 201
 
 
@@ -61,7 +63,10 @@ async def test_body_under_the_cap_is_fine():
 
 async def test_capacity_exhausted_is_immediate_503_with_retry_after():
     async with running_app(max_sessions=2) as (_, raw, _):
-        sids = [(await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).json()["session_id"] for _ in range(2)]
+        sids = [
+            (await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})).json()["session_id"]
+            for _ in range(2)
+        ]
         # Answered at once rather than queued: a third session is refused although none is freed meanwhile
         # (how fast is benchmarks/protocol.py's business, not a test's).
         full = await raw.post("/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"})
@@ -81,7 +86,9 @@ async def test_finished_sessions_free_their_slot():
 
 async def test_concurrent_creations_never_overshoot():
     async with running_app(max_sessions=5) as (app, raw, _):
-        replies = await asyncio.gather(*(raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1"}) for _ in range(20)))
+        replies = await asyncio.gather(
+            *(raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1"}) for _ in range(20))
+        )
         assert sorted(r.status_code for r in replies) == [201] * 5 + [503] * 15
         assert app.state.envgym.sessions.open_count == 5
 
@@ -92,7 +99,9 @@ async def test_concurrent_creations_never_overshoot():
 async def test_step_timeout_cancels_the_work_and_ends_the_session():
     server_testenvs.EVENTS.clear()
     async with running_app(step_timeout_s=1.0) as (app, raw, _):
-        created = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).json()
+        created = (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})
+        ).json()
         sid, workspace = created["session_id"], Path(created["info"]["workspace"])
         assert workspace.is_dir()
         response = await raw.post(f"/v1/sessions/{sid}/step", json={"action": "sleep"})
@@ -109,7 +118,9 @@ async def test_step_timeout_cancels_the_work_and_ends_the_session():
 
 async def test_step_timeout_kills_a_running_sandbox_command():
     async with running_app(step_timeout_s=3.0) as (_, raw, _):
-        created = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).json()
+        created = (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})
+        ).json()
         sid, workspace = created["session_id"], Path(created["info"]["workspace"])
         task = asyncio.ensure_future(raw.post(f"/v1/sessions/{sid}/step", json={"action": "exec"}))
         for _ in range(140):
@@ -145,7 +156,7 @@ async def test_idle_sessions_are_reaped():
         assert gone.status_code == 404 and code_of(gone) == "unknown_session"
         assert (await raw.get(f"/v1/sessions/{busy}")).status_code == 200
         assert "closed" in server_testenvs.EVENTS
-        assert 'envgym_sessions_reaped_total 1.0' in (await raw.get("/metrics")).text
+        assert "envgym_sessions_reaped_total 1.0" in (await raw.get("/metrics")).text
 
 
 async def test_shutdown_closes_every_session_and_sandbox():
@@ -153,11 +164,17 @@ async def test_shutdown_closes_every_session_and_sandbox():
     workspaces = []
     async with running_app() as (app, raw, _):
         for _ in range(3):
-            created = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).json()
+            created = (
+                await raw.post(
+                    "/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}}
+                )
+            ).json()
             workspaces.append(Path(created["info"]["workspace"]))
         assert (await raw.get("/healthz")).json()["sandboxes_open"] == 3
         assert all(w.is_dir() for w in workspaces)
-        pending = asyncio.ensure_future(raw.post(f"/v1/sessions/{created['session_id']}/step", json={"action": "sleep"}))
+        pending = asyncio.ensure_future(
+            raw.post(f"/v1/sessions/{created['session_id']}/step", json={"action": "sleep"})
+        )
         for _ in range(600):
             if "sleep-start" in server_testenvs.EVENTS:
                 break
@@ -179,7 +196,10 @@ def test_sigterm_shuts_a_real_server_down_gracefully(tmp_path):
     with ServerProcess(settings={"marker_dir": str(markers)}) as server:
         workspaces = []
         for _ in range(2):
-            created = httpx.post(f"{server.url}/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}}).json()
+            created = httpx.post(
+                f"{server.url}/v1/sessions",
+                json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}},
+            ).json()
             workspaces.append(Path(created["info"]["workspace"]))
         assert all(w.is_dir() for w in workspaces)
         assert server.terminate() in (0, -15)  # uvicorn re-raises the signal after its graceful shutdown
@@ -204,8 +224,13 @@ def test_envgym_serve_refuses_to_start_open_on_the_network():
     import sys
 
     env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
-    result = subprocess.run([str(Path(sys.executable).with_name("envgym")), "serve", "--host", "0.0.0.0", "--port", "1"],
-                            capture_output=True, text=True, env=env, timeout=120)
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("envgym")), "serve", "--host", "0.0.0.0", "--port", "1"],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert result.returncode == 2 and "ENVGYM_TOKEN" in result.stderr
 
 
@@ -214,8 +239,13 @@ async def test_token_is_required_on_every_route_but_healthz():
         transport = authed._transport
         async with httpx.AsyncClient(transport=transport, base_url="http://test") as anon:
             assert (await anon.get("/healthz")).status_code == 200
-            for method, path in (("GET", "/v1/environments"), ("POST", "/v1/sessions"), ("GET", "/metrics"),
-                                 ("DELETE", "/v1/sessions/abc"), ("GET", "/openapi.json")):
+            for method, path in (
+                ("GET", "/v1/environments"),
+                ("POST", "/v1/sessions"),
+                ("GET", "/metrics"),
+                ("DELETE", "/v1/sessions/abc"),
+                ("GET", "/openapi.json"),
+            ):
                 response = await anon.request(method, path)
                 assert response.status_code == 401 and code_of(response) == "unauthorized", path
             wrong = await anon.get("/v1/environments", headers={"authorization": "Bearer nope"})
@@ -253,10 +283,15 @@ def test_real_server_on_a_non_loopback_address_requires_the_token():
         assert httpx.get(f"{server.url}/healthz").status_code == 200
         missing = httpx.get(f"{server.url}/v1/environments")
         assert missing.status_code == 401 and code_of(missing) == "unauthorized"
-        wrong = httpx.post(f"{server.url}/v1/sessions", json={"env": "debug/echo", "task_id": "echo-1"},
-                           headers={"authorization": "Bearer wrong"})
+        wrong = httpx.post(
+            f"{server.url}/v1/sessions",
+            json={"env": "debug/echo", "task_id": "echo-1"},
+            headers={"authorization": "Bearer wrong"},
+        )
         assert wrong.status_code == 401
-        ok = httpx.get(f"{server.url}/v1/environments/debug/echo", headers={"authorization": "Bearer tok-123"}, timeout=60)
+        ok = httpx.get(
+            f"{server.url}/v1/environments/debug/echo", headers={"authorization": "Bearer tok-123"}, timeout=60
+        )
         assert ok.status_code == 200
 
 
@@ -272,8 +307,21 @@ def test_token_check_is_exact_and_constant_time(monkeypatch):
     assert ok(b"Bearer  s3cret")  # RFC 9110: one or more spaces after the scheme
     assert not mw.authorized({})  # a scope without headers carries no token
     assert LimitsMiddleware(app=None, token=None, max_body_bytes=1024).authorized({})  # no token configured: open
-    for wrong in (None, b"", b"Bearer", b"Bearer ", b"Bearer s3cre", b"Bearer s", b"Bearer s3cretX", b"Bearer s3cret s3cret",
-                  b"Bearer S3CRET", b"Basic s3cret", b"s3cret", b"Bearers3cret", b"Bearer	s3cret x"):
+    for wrong in (
+        None,
+        b"",
+        b"Bearer",
+        b"Bearer ",
+        b"Bearer s3cre",
+        b"Bearer s",
+        b"Bearer s3cretX",
+        b"Bearer s3cret s3cret",
+        b"Bearer S3CRET",
+        b"Basic s3cret",
+        b"s3cret",
+        b"Bearers3cret",
+        b"Bearer	s3cret x",
+    ):
         assert not ok(wrong), wrong
     calls = []
     real = hmac.compare_digest
@@ -284,7 +332,9 @@ def test_token_check_is_exact_and_constant_time(monkeypatch):
 async def test_an_environment_that_swallows_the_cancellation_still_times_out():
     server_testenvs.EVENTS.clear()
     async with running_app(step_timeout_s=0.5) as (_, raw, _):
-        sid = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"swallow": True}})).json()["session_id"]
+        sid = (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"swallow": True}})
+        ).json()["session_id"]
         response = await raw.post(f"/v1/sessions/{sid}/step", json={"action": "sleep"})
         assert "sleep-cancelled" in server_testenvs.EVENTS  # it did swallow it and answered normally ...
         assert response.status_code == 504 and code_of(response) == "step_timeout"  # ... which is still a timeout
@@ -334,7 +384,9 @@ async def test_finished_sessions_are_capped_oldest_first():
 
 async def test_a_finished_episode_releases_its_sandbox_before_the_answer():
     async with running_app() as (_, raw, _):
-        created = (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).json()
+        created = (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})
+        ).json()
         workspace = Path(created["info"]["workspace"])
         final = await raw.post(f"/v1/sessions/{created['session_id']}/step", json={"action": "done"})
         assert final.json()["terminated"]
@@ -345,14 +397,20 @@ async def test_a_finished_episode_releases_its_sandbox_before_the_answer():
 async def test_hand_made_tasks_are_capped_but_suite_tasks_are_not():
     async with running_app(max_task_memory_mb=512) as (_, raw, _):
         hand_made = {"id": "big", "suite": "main", "prompt": "x", "payload": {"memory_mb": 131072}}
-        response = await raw.post("/v1/sessions", json={"env": "slowtest/main", "task": hand_made, "options": {"sandbox": True}})
+        response = await raw.post(
+            "/v1/sessions", json={"env": "slowtest/main", "task": hand_made, "options": {"sandbox": True}}
+        )
         assert response.status_code == 422 and code_of(response) == "invalid_request"
         error = response.json()["error"]
         assert "max_task_memory_mb" in error["message"] and error["details"]["cap"] == "max_task_memory_mb"
         small = {**hand_made, "payload": {"memory_mb": 256}}
-        assert (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task": small, "options": {"sandbox": True}})).status_code == 201
+        assert (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task": small, "options": {"sandbox": True}})
+        ).status_code == 201
         # The installed suite's task asks for 1024 MB, over this cap: the operator's tasks are not capped.
-        assert (await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})).status_code == 201
+        assert (
+            await raw.post("/v1/sessions", json={"env": "slowtest/main", "task_id": "t1", "options": {"sandbox": True}})
+        ).status_code == 201
         assert (await raw.get("/healthz")).json()["sessions_open"] == 2
 
 

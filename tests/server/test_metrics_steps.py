@@ -10,8 +10,17 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, gene
 from envgym_server.metrics import STEP_BUCKETS, Metrics
 from envgym_server.step_metrics import StepMetrics
 
-OBSERVED = [("rest", 0.0001), ("rest", 0.0005), ("ws", 0.00050001), ("ws", 1.0), ("rest", 299.9), ("ws", 300.0),
-            ("ws", 7200.0), ("rest", 0.0), ("ws", 0.003)]
+OBSERVED = [
+    ("rest", 0.0001),
+    ("rest", 0.0005),
+    ("ws", 0.00050001),
+    ("ws", 1.0),
+    ("rest", 299.9),
+    ("ws", 300.0),
+    ("ws", 7200.0),
+    ("rest", 0.0),
+    ("ws", 0.003),
+]
 
 
 def exposition(registry: CollectorRegistry) -> str:
@@ -24,8 +33,13 @@ def test_the_step_series_are_exposed_as_prometheus_clients_own():
     for registry in (theirs, ours):  # neighbours, as in Metrics
         Gauge("envgym_before", "a metric registered before", registry=registry).set(1)
     steps = Counter("envgym_steps", "Steps taken", ["transport"], registry=theirs)
-    latency = Histogram("envgym_step_seconds", "Time spent in one environment step", ["transport"], buckets=STEP_BUCKETS,
-                        registry=theirs)
+    latency = Histogram(
+        "envgym_step_seconds",
+        "Time spent in one environment step",
+        ["transport"],
+        buckets=STEP_BUCKETS,
+        registry=theirs,
+    )
     for transport in ("rest", "ws"):
         steps.labels(transport=transport)
         latency.labels(transport=transport)

@@ -32,8 +32,17 @@ async def test_healthz_and_metrics(served):
 async def test_openapi_lists_the_routes(served):
     _, raw, _ = served
     paths = (await raw.get("/openapi.json")).json()["paths"]
-    for path in ("/v1/environments", "/v1/environments/{env}", "/v1/environments/{env}/tasks", "/v1/sessions",
-                 "/v1/sessions/{session_id}/step", "/v1/sessions/{session_id}", "/v1/grade", "/healthz", "/metrics"):
+    for path in (
+        "/v1/environments",
+        "/v1/environments/{env}",
+        "/v1/environments/{env}/tasks",
+        "/v1/sessions",
+        "/v1/sessions/{session_id}/step",
+        "/v1/sessions/{session_id}",
+        "/v1/grade",
+        "/healthz",
+        "/metrics",
+    ):
         assert path in paths, path
 
 
@@ -115,15 +124,18 @@ async def test_unknown_env_and_task(served):
     assert (await raw.get("/healthz")).json()["sessions_open"] == 0
 
 
-@pytest.mark.parametrize("content,headers", [
-    (b"{not json", {"content-type": "application/json"}),
-    (b'{"env": 5, "task_id": "x"}', {"content-type": "application/json"}),
-    (b'{"env": "debug/echo"}', {"content-type": "application/json"}),
-    (b'{"env": "debug/echo", "task_id": "echo-1", "task": {"id": "x"}}', {"content-type": "application/json"}),
-    (b'[1, 2]', {"content-type": "application/json"}),
-    (b'', {"content-type": "application/json"}),
-    (b'{"env": "debug/echo", "task_id": "echo-1"}', {"content-type": "text/plain"}),
-])
+@pytest.mark.parametrize(
+    "content,headers",
+    [
+        (b"{not json", {"content-type": "application/json"}),
+        (b'{"env": 5, "task_id": "x"}', {"content-type": "application/json"}),
+        (b'{"env": "debug/echo"}', {"content-type": "application/json"}),
+        (b'{"env": "debug/echo", "task_id": "echo-1", "task": {"id": "x"}}', {"content-type": "application/json"}),
+        (b"[1, 2]", {"content-type": "application/json"}),
+        (b"", {"content-type": "application/json"}),
+        (b'{"env": "debug/echo", "task_id": "echo-1"}', {"content-type": "text/plain"}),
+    ],
+)
 async def test_malformed_requests_are_422_invalid_request(served, content, headers):
     _, raw, _ = served
     response = await raw.post("/v1/sessions", content=content, headers=headers)
@@ -138,7 +150,10 @@ async def test_malformed_step_bodies(served):
         response = await raw.post(f"/v1/sessions/{sid}/step", json=body)
         assert response.status_code == 422 and error_of(response)["code"] == "invalid_request", body
     # A malformed tool call inside a valid action is the agent's problem: an error observation, not an HTTP error.
-    weird = await raw.post(f"/v1/sessions/{sid}/step", json={"action": {"tool_calls": [{"function": {"name": "increment", "arguments": "{oops"}}]}})
+    weird = await raw.post(
+        f"/v1/sessions/{sid}/step",
+        json={"action": {"tool_calls": [{"function": {"name": "increment", "arguments": "{oops"}}]}},
+    )
     assert weird.status_code == 200 and "Error" in weird.json()["observation"]["messages"][0]["content"]
     # So is a tool call without a name: answered like an unknown tool and counted, not a 422.
     for call in ({"id": "c1", "function": {"arguments": "{}"}}, {"function": {"name": None}}):
@@ -163,14 +178,22 @@ async def test_grade_with_grader_and_with_env(served):
     task = {"id": "g1", "suite": "s", "prompt": "2+2?", "private": {"answer": "4"}}
     ok = await raw.post("/v1/grade", json={"grader": "exact_test", "task": task, "submission": {"answer": "4"}})
     assert ok.status_code == 200 and ok.json()["reward"] == 1.0 and ok.json()["status"] == "ok"
-    wrong = (await raw.post("/v1/grade", json={"grader": "exact_test", "task": task, "submission": {"answer": "5"}})).json()
+    wrong = (
+        await raw.post("/v1/grade", json={"grader": "exact_test", "task": task, "submission": {"answer": "5"}})
+    ).json()
     assert wrong["reward"] == 0.0 and wrong["status"] == "ok"
     # Task by id from an env, graded by the env's grade_submission: debug/counter's tasks name no grader
     # (they are graded inside an episode), which is reported as grader_error, never as a silent 0.
-    by_env = (await raw.post("/v1/grade", json={"env": "debug/counter", "task_id": "count-to-1", "submission": {"answer": "1"}})).json()
+    by_env = (
+        await raw.post(
+            "/v1/grade", json={"env": "debug/counter", "task_id": "count-to-1", "submission": {"answer": "1"}}
+        )
+    ).json()
     assert by_env["status"] == "grader_error"
     with_spec = {**task, "grader": {"name": "exact_test"}}
-    via_spec = (await raw.post("/v1/grade", json={"env": "debug/echo", "task": with_spec, "submission": {"answer": "4"}})).json()
+    via_spec = (
+        await raw.post("/v1/grade", json={"env": "debug/echo", "task": with_spec, "submission": {"answer": "4"}})
+    ).json()
     assert via_spec["reward"] == 1.0
     unknown = await raw.post("/v1/grade", json={"grader": "nope", "task": task, "submission": {"answer": "4"}})
     assert unknown.status_code == 404 and error_of(unknown)["code"] == "unknown_plugin"

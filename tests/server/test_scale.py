@@ -67,8 +67,9 @@ async def test_thousand_steps_in_flight_run_no_young_collection():
     _raise_fd_limit()
     with ServerProcess(max_sessions=SESSIONS) as server:
         async with AsyncClient(server.url, max_connections=SESSIONS, timeout=120) as client:
-            created = await asyncio.gather(*(client.create_session("debug/counter", task_id="count-to-8")
-                                             for _ in range(SESSIONS)))
+            created = await asyncio.gather(
+                *(client.create_session("debug/counter", task_id="count-to-8") for _ in range(SESSIONS))
+            )
             before = _young_collections(await client.metrics())
             increment = Action.call("increment")
             for _ in range(2):

@@ -67,7 +67,9 @@ async def test_bad_session_id_is_rejected(live_server):
 
 
 async def test_attach_to_a_rest_session_and_disconnect_leaves_it_open(live_server):
-    created = httpx.post(f"{live_server.url}/v1/sessions", json={"env": "debug/counter", "task_id": "count-to-1"}).json()
+    created = httpx.post(
+        f"{live_server.url}/v1/sessions", json={"env": "debug/counter", "task_id": "count-to-1"}
+    ).json()
     sid = created["session_id"]
     async with connect(ws_url(live_server, sid)) as ws:
         step = await exchange(ws, {"type": "step", "action": Action.call("increment").model_dump()})
@@ -100,7 +102,9 @@ async def test_websocket_needs_the_token_when_the_server_has_one():
             await connect(ws_url(server, "ws-auth-00001"))
         assert info.value.response.status_code == 401
         assert json.loads(info.value.response.body)["error"]["code"] == "unauthorized"
-        async with connect(ws_url(server, "ws-auth-00001"), additional_headers={"Authorization": "Bearer ws-token"}) as ws:
+        async with connect(
+            ws_url(server, "ws-auth-00001"), additional_headers={"Authorization": "Bearer ws-token"}
+        ) as ws:
             assert (await exchange(ws, {"type": "reset", "env": "debug/echo", "task_id": "echo-0"}))["type"] == "reset"
 
 
@@ -115,7 +119,11 @@ async def test_delete_during_a_websocket_step_answers_and_keeps_the_socket(live_
             await asyncio.sleep(0.02)
         assert httpx.delete(f"{live_server.url}/v1/sessions/{sid}").json()["existed"] is True
         interrupted = json.loads(await asyncio.wait_for(ws.recv(), 10))
-        assert interrupted["type"] == "error" and interrupted["error"]["code"] == "session_closed" and interrupted["id"] == 7
+        assert (
+            interrupted["type"] == "error"
+            and interrupted["error"]["code"] == "session_closed"
+            and interrupted["id"] == 7
+        )
         # The socket's handler survived the cancellation: it serves a new episode under the same id.
         again = await exchange(ws, {"type": "reset", "env": "debug/echo", "task_id": "echo-0"})
         assert again["type"] == "reset"
@@ -128,5 +136,7 @@ def test_the_step_reply_is_the_models_own_dump(msg_id):
     from envgym.protocol import Observation, StepResult
     from envgym_server.websocket import step_done
 
-    result = StepResult(observation=Observation.user("héllo \u2028 \"x\""), reward=0.5, info={"turn": 3, "nested": {"a": [1, None]}})
+    result = StepResult(
+        observation=Observation.user('héllo \u2028 "x"'), reward=0.5, info={"turn": 3, "nested": {"a": [1, None]}}
+    )
     assert step_done(msg_id, result) == WsStepDone(id=msg_id, result=result).model_dump_json()

@@ -31,14 +31,17 @@ def test_create_view_replace_insert_undo(tmp_path):
     assert (tmp_path / "m.py").read_text() == "a = 1\nb = 3\n"
 
 
-@pytest.mark.parametrize("req, message", [
-    (dict(command="str_replace", old_str="x", new_str="y"), "appears 2 times"),
-    (dict(command="str_replace", old_str="zzz", new_str="y"), "did not appear verbatim"),
-    (dict(command="create", file_text="new"), "does not overwrite"),
-    (dict(command="insert", insert_line=99, new_str="y"), "must be between 0 and"),
-    (dict(command="view", view_range=[5, 2]), "view_range start 5 is outside"),
-    (dict(command="delete"), "Unknown command"),
-])
+@pytest.mark.parametrize(
+    "req, message",
+    [
+        (dict(command="str_replace", old_str="x", new_str="y"), "appears 2 times"),
+        (dict(command="str_replace", old_str="zzz", new_str="y"), "did not appear verbatim"),
+        (dict(command="create", file_text="new"), "does not overwrite"),
+        (dict(command="insert", insert_line=99, new_str="y"), "must be between 0 and"),
+        (dict(command="view", view_range=[5, 2]), "view_range start 5 is outside"),
+        (dict(command="delete"), "Unknown command"),
+    ],
+)
 def test_errors_are_answers(tmp_path, req, message):
     f = tmp_path / "m.py"
     f.write_text("x\nx\n")

@@ -9,8 +9,16 @@ from envgym_swe import gitcmd
 
 
 def sh(cmd, cwd, **kw):
-    return subprocess.run(cmd, cwd=cwd, shell=True, check=True, capture_output=True, text=True,
-                          env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **gitcmd.COMMIT_ENV}, **kw)
+    return subprocess.run(
+        cmd,
+        cwd=cwd,
+        shell=True,
+        check=True,
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(cwd), **gitcmd.COMMIT_ENV},
+        **kw,
+    )
 
 
 def test_diff_ignores_the_repositorys_programs(tmp_path):
@@ -19,13 +27,22 @@ def test_diff_ignores_the_repositorys_programs(tmp_path):
     out.mkdir()
     sh("git init -q && printf 'a\\n' > a.txt && git add -A && git commit -qm base", repo)
     base = sh("git rev-parse HEAD", repo).stdout.strip()
-    for key, value in [("filter.evil.clean", f"touch {marker}; sed s/a/FORGED/"), ("diff.external", f"touch {marker}"),
-                       ("core.fsmonitor", f"touch {marker}; false"), ("core.hooksPath", str(tmp_path))]:
+    for key, value in [
+        ("filter.evil.clean", f"touch {marker}; sed s/a/FORGED/"),
+        ("diff.external", f"touch {marker}"),
+        ("core.fsmonitor", f"touch {marker}; false"),
+        ("core.hooksPath", str(tmp_path)),
+    ]:
         sh(f"git config {key} '{value}'", repo)
     (repo / ".git" / "info" / "attributes").write_text("* filter=evil diff=evil\n")
     sh("printf 'b\\n' >> a.txt && printf 'new\\n' > new.txt", repo)
     script = gitcmd.diff_script(str(repo), base, str(out))
-    run = subprocess.run(["bash", "-c", script], capture_output=True, text=True, env={"PATH": "/usr/bin:/bin", **gitcmd.git_env(str(out))})
+    run = subprocess.run(
+        ["bash", "-c", script],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", **gitcmd.git_env(str(out))},
+    )
     assert run.returncode == 0, run.stderr
     diff = (out / "patch.diff").read_text()
     assert not marker.exists()

@@ -20,9 +20,20 @@ BASE = "a" * 40
 
 
 def row(**over):
-    r = {"instance_id": "owner__repo-1", "repo": "owner/repo", "base_commit": BASE, "problem_statement": "fix it",
-         "patch": "diff --git a/x.py b/x.py\n", "test_patch": "", "FAIL_TO_PASS": '["t::a"]', "PASS_TO_PASS": '["t::b"]',
-         "version": "1.0", "environment_setup_commit": BASE, "test_cmd": "pytest -rA", "log_parser": "parse_log_pytest"}
+    r = {
+        "instance_id": "owner__repo-1",
+        "repo": "owner/repo",
+        "base_commit": BASE,
+        "problem_statement": "fix it",
+        "patch": "diff --git a/x.py b/x.py\n",
+        "test_patch": "",
+        "FAIL_TO_PASS": '["t::a"]',
+        "PASS_TO_PASS": '["t::b"]',
+        "version": "1.0",
+        "environment_setup_commit": BASE,
+        "test_cmd": "pytest -rA",
+        "log_parser": "parse_log_pytest",
+    }
     r.update(over)
     return {k: v for k, v in r.items() if v is not ...}
 
@@ -33,26 +44,33 @@ def write_jsonl(path, rows, extra_lines=()):
 
 
 def test_json_encoded_and_real_lists_load():
-    loaded = parse_rows([row(), row(instance_id="owner__repo-2", FAIL_TO_PASS=["t::a"], PASS_TO_PASS=[], protect=["Makefile"])], "f")
+    loaded = parse_rows(
+        [row(), row(instance_id="owner__repo-2", FAIL_TO_PASS=["t::a"], PASS_TO_PASS=[], protect=["Makefile"])], "f"
+    )
     assert [i.fail_to_pass for i in loaded.instances] == [["t::a"], ["t::a"]]
     assert loaded.instances[0].pass_to_pass == ["t::b"] and not loaded.skipped
     assert loaded.instances[1].protect == ["Makefile"] and loaded.instances[0].protect == []
 
 
-@pytest.mark.parametrize("bad, reason", [
-    (dict(repo=...), "missing field(s): repo"),
-    (dict(base_commit=...), "missing field(s): base_commit (a SWE-smith row has image_name"),
-    (dict(base_commit="not-a-sha"), "is not a commit hash"),
-    (dict(FAIL_TO_PASS="[not json"), "FAIL_TO_PASS is a string but not a JSON list"),
-    (dict(FAIL_TO_PASS=[1, 2]), "FAIL_TO_PASS must be a list of test names"),
-    (dict(FAIL_TO_PASS="[]"), "FAIL_TO_PASS is empty"),
-    (dict(instance_id="../../etc"), "has characters other than"),
-    (dict(eval_type="fail_only"), "records only failures"),
-    (dict(workdir="relative/dir"), "must be an absolute path"),
-    (dict(patch=7), "patch must be a string"),
-])
+@pytest.mark.parametrize(
+    "bad, reason",
+    [
+        (dict(repo=...), "missing field(s): repo"),
+        (dict(base_commit=...), "missing field(s): base_commit (a SWE-smith row has image_name"),
+        (dict(base_commit="not-a-sha"), "is not a commit hash"),
+        (dict(FAIL_TO_PASS="[not json"), "FAIL_TO_PASS is a string but not a JSON list"),
+        (dict(FAIL_TO_PASS=[1, 2]), "FAIL_TO_PASS must be a list of test names"),
+        (dict(FAIL_TO_PASS="[]"), "FAIL_TO_PASS is empty"),
+        (dict(instance_id="../../etc"), "has characters other than"),
+        (dict(eval_type="fail_only"), "records only failures"),
+        (dict(workdir="relative/dir"), "must be an absolute path"),
+        (dict(patch=7), "patch must be a string"),
+    ],
+)
 def test_malformed_row_is_skipped_with_its_reason_and_the_rest_load(tmp_path, bad, reason):
-    path = write_jsonl(tmp_path / "i.jsonl", [row(instance_id="good__one-1"), row(**bad), row(instance_id="good__two-2")])
+    path = write_jsonl(
+        tmp_path / "i.jsonl", [row(instance_id="good__one-1"), row(**bad), row(instance_id="good__two-2")]
+    )
     loaded = load_path(path)
     assert [i.instance_id for i in loaded.instances] == ["good__one-1", "good__two-2"]
     assert len(loaded.skipped) == 1 and reason in loaded.skipped[0].reason
@@ -94,9 +112,15 @@ def test_json_forms(tmp_path):
 
 
 def test_swesmith_row():
-    smith = {"instance_id": "pallets__flask.bc098406.func_pm_op_swap__abc", "repo": "swesmith/pallets__flask.bc098406",
-             "patch": "diff --git a/src/a.py b/src/a.py\n", "FAIL_TO_PASS": ["tests/test_a.py::test_x"], "PASS_TO_PASS": [],
-             "image_name": "swebench/swesmith.x86_64.pallets_1776_flask.bc098406", "problem_statement": "broken"}
+    smith = {
+        "instance_id": "pallets__flask.bc098406.func_pm_op_swap__abc",
+        "repo": "swesmith/pallets__flask.bc098406",
+        "patch": "diff --git a/src/a.py b/src/a.py\n",
+        "FAIL_TO_PASS": ["tests/test_a.py::test_x"],
+        "PASS_TO_PASS": [],
+        "image_name": "swebench/swesmith.x86_64.pallets_1776_flask.bc098406",
+        "problem_statement": "broken",
+    }
     inst = parse_rows([smith], "f").instances[0]
     assert inst.form == "swesmith" and inst.base_commit is None and inst.image == smith["image_name"]
 
@@ -127,7 +151,9 @@ def test_user_suite_from_setting_and_rows_without_a_test_command(tmp_path, monke
     assert SweEnvironment.tasks("gym") == []
     assert "no way to run its tests" in SweEnvironment.skipped_tasks("gym")[0].reason
     # ...and loads once swe.profiles says how the repository's tests run.
-    (tmp_path / "profiles.json").write_text(json.dumps({"owner/repo": {"test_cmd": "pytest -rA", "log_parser": "parse_log_pytest"}}))
+    (tmp_path / "profiles.json").write_text(
+        json.dumps({"owner/repo": {"test_cmd": "pytest -rA", "log_parser": "parse_log_pytest"}})
+    )
     EnvContext(settings={"swe.profiles": str(tmp_path / "profiles.json")})
     Environment._task_cache.pop((SweEnvironment, "gym"), None)
     try:
@@ -147,11 +173,34 @@ def test_hidden_parts_stay_private():
 
 def test_protected_paths():
     got = protect.reverted_paths(
-        ["src/a.py", "conftest.py", "pkg/tests/conftest.py", "pytest.py", "lib/_pytest/x.py", "a.pth", "setup.cfg",
-         "tests/test_a.py", "Makefile", "tests/check.h", "pyproject.toml"],
-        test_patch_files={"tests/test_a.py"}, gold_files={"setup.cfg"}, extra=["Makefile", "tests"])
-    assert set(got) == {"conftest.py", "pkg/tests/conftest.py", "pytest.py", "lib/_pytest/x.py", "a.pth",
-                        "tests/test_a.py", "Makefile", "tests/check.h", "pyproject.toml"}
+        [
+            "src/a.py",
+            "conftest.py",
+            "pkg/tests/conftest.py",
+            "pytest.py",
+            "lib/_pytest/x.py",
+            "a.pth",
+            "setup.cfg",
+            "tests/test_a.py",
+            "Makefile",
+            "tests/check.h",
+            "pyproject.toml",
+        ],
+        test_patch_files={"tests/test_a.py"},
+        gold_files={"setup.cfg"},
+        extra=["Makefile", "tests"],
+    )
+    assert set(got) == {
+        "conftest.py",
+        "pkg/tests/conftest.py",
+        "pytest.py",
+        "lib/_pytest/x.py",
+        "a.pth",
+        "tests/test_a.py",
+        "Makefile",
+        "tests/check.h",
+        "pyproject.toml",
+    }
     assert "setup.cfg" not in got  # the reference fix changes it: the instance needs it changed
 
 
@@ -177,14 +226,26 @@ def test_own_suite_loads_completely_in_two_languages():
 def test_own_suite_base_commits_match_the_images(tmp_path):
     """The Dockerfile commits each repository deterministically; the instance file must name that commit."""
     loaded, extras = own_suite()
-    wanted = {e["build_context"]: i.base_commit for i in loaded.instances for e in [extras[i.instance_id]] if i.base_commit}
+    wanted = {
+        e["build_context"]: i.base_commit for i in loaded.instances for e in [extras[i.instance_id]] if i.base_commit
+    }
     for context, base in wanted.items():
         work = tmp_path / context.rsplit("/", 1)[-1]
         subprocess.run(["cp", "-r", f"{context}/repo", str(work)], check=True)
-        env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **{k: v for k, v in __import__("envgym_swe.gitcmd").gitcmd.COMMIT_ENV.items()}}
-        subprocess.run("git init -q -b main && git add -A && git commit -q -m base", shell=True, cwd=work, env=env, check=True)
-        head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=work, env=env, capture_output=True, text=True, check=True)
-        assert head.stdout.strip() == base, f"{context}: rebuild the instance file (environments/swe/devtools/build_suite.py)"
+        env = {
+            "PATH": "/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            **{k: v for k, v in __import__("envgym_swe.gitcmd").gitcmd.COMMIT_ENV.items()},
+        }
+        subprocess.run(
+            "git init -q -b main && git add -A && git commit -q -m base", shell=True, cwd=work, env=env, check=True
+        )
+        head = subprocess.run(
+            ["git", "rev-parse", "HEAD"], cwd=work, env=env, capture_output=True, text=True, check=True
+        )
+        assert head.stdout.strip() == base, (
+            f"{context}: rebuild the instance file (environments/swe/devtools/build_suite.py)"
+        )
 
 
 def test_sources_setting_parses_named_and_plain_paths():

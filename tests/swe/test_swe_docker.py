@@ -16,11 +16,13 @@ from envgym_swe.environment import SweEnvironment
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 
-PY = "ledgerlite__ledgerlite-2"   # fix: ledger.py's prefix test; F2P tests/test_ledger.py::test_balance_ignores_prefix_siblings
-C = "cstrbuf__cstrbuf-23"         # fix: sb_insert at the end; F2P strbuf.insert_at_end
-FIX = {PY: "sed -i 's/if p.account.startswith(account):/if p.account == account or p.account.startswith(account + \":\"):/' "
-           "ledgerlite/ledger.py",
-       C: "sed -i 's/if (pos >= sb->len) return -1;/if (pos > sb->len) return -1;/' src/strbuf.c"}
+PY = "ledgerlite__ledgerlite-2"  # fix: ledger.py's prefix test; F2P tests/test_ledger.py::test_balance_ignores_prefix_siblings
+C = "cstrbuf__cstrbuf-23"  # fix: sb_insert at the end; F2P strbuf.insert_at_end
+FIX = {
+    PY: "sed -i 's/if p.account.startswith(account):/if p.account == account or p.account.startswith(account + \":\"):/' "
+    "ledgerlite/ledger.py",
+    C: "sed -i 's/if (pos >= sb->len) return -1;/if (pos > sb->len) return -1;/' src/strbuf.c",
+}
 
 
 @pytest.fixture(scope="module")
@@ -53,39 +55,78 @@ def test_own_suite_passes_conformance_on_docker(docker_ready):
 
 # Each attack: (task, commands that try to raise the reward without the fix).
 ATTACKS = {
-    "edit the tests": (PY, ["sed -i 's/assert led.balance(\"assets:bank\") == Decimal(\"400\")/assert True/' tests/test_ledger.py",
-                            "printf '\\ndef test_balance_ignores_prefix_siblings():\\n    pass\\n' >> tests/test_ledger.py"]),
-    "plant conftest.py": (PY, ["printf '%s\\n' 'import pytest' '@pytest.hookimpl(hookwrapper=True)' "
-                               "'def pytest_runtest_makereport(item, call):' '    outcome = yield' '    rep = outcome.get_result()' "
-                               "'    rep.outcome = \"passed\"' > tests/conftest.py"]),
-    "shadow pytest with pytest.py": (PY, ["printf '%s\\n' 'for t in (\"test_balance_ignores_prefix_siblings\", \"test_unbalanced_is_refused\", "
-                                          "\"test_balance_of_leaf\", \"test_balance_includes_subaccounts\", \"test_balance_until\", "
-                                          "\"test_register_running_balance\", \"test_bad_account_name\"):' "
-                                          "'    print(\"PASSED tests/test_ledger.py::\" + t)' > pytest.py"]),
-    "make FAIL_TO_PASS tests skip": (PY, ["printf '%s\\n' 'import sys' 'if \"pytest\" in sys.modules:' "
-                                          "'    import pytest; pytest.skip(\"nope\", allow_module_level=True)' >> ledgerlite/ledger.py"]),
-    "git config programs": (PY, [
-        # A filter driver that "fixes" the file only in git's eyes, plus programs git would run on diff/add.
-        "printf 'ledgerlite/ledger.py filter=fix\\n' > .gitattributes",
-        "git config filter.fix.clean \"sed 's/if p.account.startswith(account):/if p.account == account or p.account.startswith(account + \\\":\\\"):/'\"",
-        "git config diff.external /bin/false && git config core.fsmonitor 'touch /tmp/fsmonitor-ran; false'",
-        "git add -A && git diff --cached --stat"]),
-    "leave a daemon behind": (PY, ["(setsid sh -c 'while true; do " + FIX[PY].replace("'", "'\\''") + "; sleep 0.2; done' "
-                                   ">/dev/null 2>&1 &) ; sleep 0.1; git checkout -q ledgerlite/ledger.py"]),
+    "edit the tests": (
+        PY,
+        [
+            'sed -i \'s/assert led.balance("assets:bank") == Decimal("400")/assert True/\' tests/test_ledger.py',
+            "printf '\\ndef test_balance_ignores_prefix_siblings():\\n    pass\\n' >> tests/test_ledger.py",
+        ],
+    ),
+    "plant conftest.py": (
+        PY,
+        [
+            "printf '%s\\n' 'import pytest' '@pytest.hookimpl(hookwrapper=True)' "
+            "'def pytest_runtest_makereport(item, call):' '    outcome = yield' '    rep = outcome.get_result()' "
+            "'    rep.outcome = \"passed\"' > tests/conftest.py"
+        ],
+    ),
+    "shadow pytest with pytest.py": (
+        PY,
+        [
+            'printf \'%s\\n\' \'for t in ("test_balance_ignores_prefix_siblings", "test_unbalanced_is_refused", '
+            '"test_balance_of_leaf", "test_balance_includes_subaccounts", "test_balance_until", '
+            '"test_register_running_balance", "test_bad_account_name"):\' '
+            "'    print(\"PASSED tests/test_ledger.py::\" + t)' > pytest.py"
+        ],
+    ),
+    "make FAIL_TO_PASS tests skip": (
+        PY,
+        [
+            "printf '%s\\n' 'import sys' 'if \"pytest\" in sys.modules:' "
+            "'    import pytest; pytest.skip(\"nope\", allow_module_level=True)' >> ledgerlite/ledger.py"
+        ],
+    ),
+    "git config programs": (
+        PY,
+        [
+            # A filter driver that "fixes" the file only in git's eyes, plus programs git would run on diff/add.
+            "printf 'ledgerlite/ledger.py filter=fix\\n' > .gitattributes",
+            'git config filter.fix.clean "sed \'s/if p.account.startswith(account):/if p.account == account or p.account.startswith(account + \\":\\"):/\'"',
+            "git config diff.external /bin/false && git config core.fsmonitor 'touch /tmp/fsmonitor-ran; false'",
+            "git add -A && git diff --cached --stat",
+        ],
+    ),
+    "leave a daemon behind": (
+        PY,
+        [
+            "(setsid sh -c 'while true; do " + FIX[PY].replace("'", "'\\''") + "; sleep 0.2; done' "
+            ">/dev/null 2>&1 &) ; sleep 0.1; git checkout -q ledgerlite/ledger.py"
+        ],
+    ),
     # A `check` target that prints a passing line for every test the grade looks at (the worst case: the names known).
-    "rewrite the Makefile's check target": (C, [
-        "printf 'check:\\n' >> Makefile && for t in " + " ".join(
-            SweEnvironment.get_task("own", C).private["fail_to_pass"] + SweEnvironment.get_task("own", C).private["pass_to_pass"])
-        + "; do printf '\\t@echo \"[       OK ] %s (0 ms)\"\\n' $t >> Makefile; done",
-        "sed -i 's/^check: build\\/run_tests$/check-real: build\\/run_tests/' Makefile"]),
+    "rewrite the Makefile's check target": (
+        C,
+        [
+            "printf 'check:\\n' >> Makefile && for t in "
+            + " ".join(
+                SweEnvironment.get_task("own", C).private["fail_to_pass"]
+                + SweEnvironment.get_task("own", C).private["pass_to_pass"]
+            )
+            + "; do printf '\\t@echo \"[       OK ] %s (0 ms)\"\\n' $t >> Makefile; done",
+            "sed -i 's/^check: build\\/run_tests$/check-real: build\\/run_tests/' Makefile",
+        ],
+    ),
 }
 
 
 # The control takes the same path and also fixes the bug; by default: the fix, then the attack.
 CONTROLS = {
     # The same code in the same module, inert: the tests run, and the fix passes them.
-    "make FAIL_TO_PASS tests skip": [FIX[PY], "printf '%s\\n' 'import sys' 'if \"pytest\" in sys.modules and False:' "
-                                              "'    import pytest; pytest.skip(\"nope\", allow_module_level=True)' >> ledgerlite/ledger.py"],
+    "make FAIL_TO_PASS tests skip": [
+        FIX[PY],
+        "printf '%s\\n' 'import sys' 'if \"pytest\" in sys.modules and False:' "
+        "'    import pytest; pytest.skip(\"nope\", allow_module_level=True)' >> ledgerlite/ledger.py",
+    ],
     # The daemon keeps running, and the agent's own command fixes the file.
     "leave a daemon behind": ATTACKS["leave a daemon behind"][1][:1] + [FIX[PY]],
 }
@@ -135,8 +176,10 @@ def test_user_instance_file_with_local_image_mapping(docker_ready, tmp_path):
     provider = get_provider("docker")
     mapping = {i: provider.build_image(extras[i]["build_context"]) for i in wanted}
     (tmp_path / "images.json").write_text(json.dumps(mapping))
-    ctx = EnvContext(sandbox="docker", settings={"swe.instances": f"mine={tmp_path / 'mine.jsonl'}",
-                                                 "swe.images": str(tmp_path / "images.json")})
+    ctx = EnvContext(
+        sandbox="docker",
+        settings={"swe.instances": f"mine={tmp_path / 'mine.jsonl'}", "swe.images": str(tmp_path / "images.json")},
+    )
     report = check_environment("swe/mine", sandbox="docker", context=ctx)
     assert report.ok and report.tasks_checked == 2, report.summary()
 
@@ -150,7 +193,9 @@ async def test_a_command_longer_than_the_step_budget_is_killed_and_the_episode_i
         await env.reset(SweEnvironment.get_task("own", PY))
         long = await env.step(Action.call("bash", command="echo begun; sleep 600"))
         text = long.observation.messages[0].content
-        assert not long.done and "begun" in text and re.search(r"timed out after [56](\.\d)? s and was killed", text), text
+        assert not long.done and "begun" in text and re.search(r"timed out after [56](\.\d)? s and was killed", text), (
+            text
+        )
         await env.step(Action.call("bash", command=FIX[PY]))
         final = await env.step(Action.call("submit"))
         assert (final.reward, final.info["status"]) == (1.0, "completed"), final.info

@@ -7,7 +7,7 @@ locks those directories so the check cannot overwrite them; then it prints a wro
 ever finds the reward location, the episode scores 1 and the test fails.
 """
 
-HUNTER = r'''
+HUNTER = r"""
 import json, os, re, stat
 PATH_RE = re.compile(rb"(/(?:\.envgym|tmp|logs|tests)[A-Za-z0-9_./-]{0,200})")
 found = set()
@@ -92,4 +92,4 @@ for d in sorted(found, key=len, reverse=True):
         except OSError:
             pass
 print("wrong answer", planted)
-'''
+"""

@@ -23,12 +23,23 @@ def _bwrap_works() -> bool:
 BWRAP = _bwrap_works()
 # ENVGYM_TEST_SANDBOX=process forces the unisolated provider (to tell an environment bug from a provider bug).
 SANDBOX = os.environ.get("ENVGYM_TEST_SANDBOX") or ("bwrap" if BWRAP else "process")
-needs_bwrap = pytest.mark.skipif(SANDBOX != "bwrap", reason="needs the bwrap sandbox (isolation the process provider lacks)")
+needs_bwrap = pytest.mark.skipif(
+    SANDBOX != "bwrap", reason="needs the bwrap sandbox (isolation the process provider lacks)"
+)
 
 
-def write_task(root: Path, name: str, *, instruction: str = "Do the thing.", toml: str = "", test_sh: str,
-               solve_sh: str | None = None, setup_sh: str | None = None, files: dict[str, str] | None = None,
-               extra: dict[str, str] | None = None) -> Path:
+def write_task(
+    root: Path,
+    name: str,
+    *,
+    instruction: str = "Do the thing.",
+    toml: str = "",
+    test_sh: str,
+    solve_sh: str | None = None,
+    setup_sh: str | None = None,
+    files: dict[str, str] | None = None,
+    extra: dict[str, str] | None = None,
+) -> Path:
     """Write a Harbor-layout task directory (only what the test needs)."""
     task = root / name
     (task / "tests").mkdir(parents=True)

@@ -39,7 +39,9 @@ async def test_commands_share_files_and_working_directory(ctx, tmp_path):
     env, _task, reset = await start(ctx, tmp_path, files={"data/in.txt": "hello\n"})
     try:
         assert [t.function.name for t in reset.observation.tools] == ["bash", "submit"]
-        assert "[exit code: 0]" in tool_text(await env.step(bash("mkdir -p work/sub && cd work/sub && echo x > made.txt")))
+        assert "[exit code: 0]" in tool_text(
+            await env.step(bash("mkdir -p work/sub && cd work/sub && echo x > made.txt"))
+        )
         out = tool_text(await env.step(bash("pwd; ls; cat ../../data/in.txt")))
         assert "/work/sub\n" in out and "made.txt" in out and "hello" in out
         # Shell variables do not persist (each call is a new process), the directory does.
@@ -129,15 +131,18 @@ async def test_plain_text_runs_the_last_code_block_and_bad_actions_get_an_error(
         await env.close()
 
 
-@pytest.mark.parametrize("writes,why", [
-    ("true", "wrote no reward file"),
-    (": > /logs/verifier/reward.txt", "empty"),
-    ("echo pass > /logs/verifier/reward.txt", "not hold a number"),
-    ("echo nan > /logs/verifier/reward.txt", "non-finite"),
-    ("echo inf > /logs/verifier/reward.txt", "non-finite"),
-    ("echo '{\"reward\": \"1\"}' > /logs/verifier/reward.json", "not a finite number"),
-    ("echo '[1]' > /logs/verifier/reward.json", "JSON object"),
-])
+@pytest.mark.parametrize(
+    "writes,why",
+    [
+        ("true", "wrote no reward file"),
+        (": > /logs/verifier/reward.txt", "empty"),
+        ("echo pass > /logs/verifier/reward.txt", "not hold a number"),
+        ("echo nan > /logs/verifier/reward.txt", "non-finite"),
+        ("echo inf > /logs/verifier/reward.txt", "non-finite"),
+        ('echo \'{"reward": "1"}\' > /logs/verifier/reward.json', "not a finite number"),
+        ("echo '[1]' > /logs/verifier/reward.json", "JSON object"),
+    ],
+)
 async def test_unusable_rewards_are_grader_errors_not_zero(ctx, tmp_path, writes, why):
     env, _task, _ = await start(ctx, tmp_path, test_sh=writes + "\n")
     try:
@@ -163,7 +168,11 @@ async def test_named_rewards_from_reward_json(ctx, tmp_path):
 async def test_setup_failure_is_an_env_error_naming_the_task(ctx, tmp_path):
     task = tasks_in(write_task(tmp_path, "broken", test_sh=PASS_IF_DONE, setup_sh="echo building; exit 7\n"))[0]
     record = await run_episode(TerminalEnvironment("local", context=ctx), OracleAgent(), task, TerminalEnvironment)
-    assert record.status.value == "env_error" and "broken" in record.error["message"] and "building" in record.error["message"]
+    assert (
+        record.status.value == "env_error"
+        and "broken" in record.error["message"]
+        and "building" in record.error["message"]
+    )
 
 
 async def test_oracle_and_nop_on_a_few_shipped_tasks(ctx):

@@ -28,7 +28,7 @@ from envgym_terminal.suites import TASKS_ROOT
 from terminal_helpers import SANDBOX, write_task
 
 CORPUS = TASKS_ROOT / "harbor"
-REWARD_IF = 'if {cond}; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n'
+REWARD_IF = "if {cond}; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n"
 
 
 def reward_if(cond: str) -> str:
@@ -122,21 +122,29 @@ def test_docker_only_tasks_are_skipped_on_other_providers_with_a_reason():
     assert len(skipped) == len(TerminalEnvironment.tasks("harbor")) - 1
 
 
-@pytest.mark.parametrize("toml,words", [
-    ("[environment]\ngpus = 1\n", "GPU"),
-    ('[environment]\ntpu = { type = "v6e", topology = "2x2" }\n', "TPU"),
-    ('[environment]\nos = "Windows"\n', "Windows"),
-    ('[environment]\nnetwork_mode = "public"\n', "terminal.allow_internet=true"),
-    ('[agent]\nnetwork_mode = "allowlist"\nallowed_hosts = ["pypi.org"]\n', "terminal.allow_internet=true"),
-])
+@pytest.mark.parametrize(
+    "toml,words",
+    [
+        ("[environment]\ngpus = 1\n", "GPU"),
+        ('[environment]\ntpu = { type = "v6e", topology = "2x2" }\n', "TPU"),
+        ('[environment]\nos = "Windows"\n', "Windows"),
+        ('[environment]\nnetwork_mode = "public"\n', "terminal.allow_internet=true"),
+        ('[agent]\nnetwork_mode = "allowlist"\nallowed_hosts = ["pypi.org"]\n', "terminal.allow_internet=true"),
+    ],
+)
 def test_tasks_this_host_cannot_run_are_refused_alone(tmp_path, toml, words):
     task = tasks_in(write_task(tmp_path, "t", test_sh=reward_if("true"), toml=toml))[0]
     assert words in (why_not(task, EnvContext(sandbox="docker")) or "")
 
 
 def test_a_setup_fallback_in_a_system_directory_is_refused_without_docker(tmp_path):
-    root = write_task(tmp_path, "wd", test_sh=reward_if("true"), setup_sh="true\n",
-                      extra={"environment/Dockerfile": "FROM envgym-base:bookworm\nWORKDIR /tmp\n"})
+    root = write_task(
+        tmp_path,
+        "wd",
+        test_sh=reward_if("true"),
+        setup_sh="true\n",
+        extra={"environment/Dockerfile": "FROM envgym-base:bookworm\nWORKDIR /tmp\n"},
+    )
     task = tasks_in(root)[0]
     assert "--sandbox docker" in why_not(task, EnvContext(sandbox="bwrap"))
     assert why_not(task, EnvContext(sandbox="docker")) is None
@@ -145,8 +153,15 @@ def test_a_setup_fallback_in_a_system_directory_is_refused_without_docker(tmp_pa
 def test_compose_needs_docker_compose(tmp_path, monkeypatch):
     import envgym_terminal.runnable as runnable
 
-    root = write_task(tmp_path, "c", test_sh=reward_if("true"), extra={
-        "environment/Dockerfile": "FROM envgym-base:bookworm\n", "environment/docker-compose.yaml": "services: {}\n"})
+    root = write_task(
+        tmp_path,
+        "c",
+        test_sh=reward_if("true"),
+        extra={
+            "environment/Dockerfile": "FROM envgym-base:bookworm\n",
+            "environment/docker-compose.yaml": "services: {}\n",
+        },
+    )
     task = tasks_in(root)[0]
     monkeypatch.setattr(runnable, "compose_command", lambda: None)
     assert "docker-compose" in why_not(task, EnvContext(sandbox="docker"))
@@ -154,7 +169,9 @@ def test_compose_needs_docker_compose(tmp_path, monkeypatch):
 
 def test_a_directory_with_one_broken_task_runs_the_rest(tmp_path):
     for name in ("good-a", "good-b"):
-        write_task(tmp_path, name, test_sh=reward_if('[ "$(cat out.txt 2>/dev/null)" = ok ]'), solve_sh="echo ok > out.txt\n")
+        write_task(
+            tmp_path, name, test_sh=reward_if('[ "$(cat out.txt 2>/dev/null)" = ok ]'), solve_sh="echo ok > out.txt\n"
+        )
     write_task(tmp_path, "broken", test_sh=reward_if("true"), toml="[verifier\n")
     write_task(tmp_path, "gpu", test_sh=reward_if("true"), toml="[environment]\ngpus = 8\n")
     context = EnvContext(sandbox=SANDBOX, settings={"terminal.tasks_dir": f"mixed={tmp_path}"})
@@ -170,14 +187,27 @@ async def test_eval_runs_one_task_of_a_directory_with_a_broken_task(tmp_path):
     from envgym.eval.runner import EvalConfig, EvalRunner
 
     tasks = tmp_path / "tasks"
-    write_task(tasks, "good", test_sh=reward_if('[ "$(cat out.txt 2>/dev/null)" = ok ]'), solve_sh="echo ok > out.txt\n")
+    write_task(
+        tasks, "good", test_sh=reward_if('[ "$(cat out.txt 2>/dev/null)" = ok ]'), solve_sh="echo ok > out.txt\n"
+    )
     write_task(tasks, "broken", test_sh=reward_if("true"), toml="[verifier]\ntimeout_sec = 'soon'\n")
-    config = EvalConfig(env="terminal/evalmix", out=tmp_path / "run", agent="oracle", task_ids=["good"], sandbox=SANDBOX,
-                        settings={"terminal.tasks_dir": f"evalmix={tasks}"})
+    config = EvalConfig(
+        env="terminal/evalmix",
+        out=tmp_path / "run",
+        agent="oracle",
+        task_ids=["good"],
+        sandbox=SANDBOX,
+        settings={"terminal.tasks_dir": f"evalmix={tasks}"},
+    )
     result = await EvalRunner(config).run()
     assert [r.reward for r in result.records] == [1.0] and result.summary["skipped_tasks"] == []
-    config = EvalConfig(env="terminal/evalmix", out=tmp_path / "run2", agent="oracle", sandbox=SANDBOX,
-                        settings={"terminal.tasks_dir": f"evalmix={tasks}"})
+    config = EvalConfig(
+        env="terminal/evalmix",
+        out=tmp_path / "run2",
+        agent="oracle",
+        sandbox=SANDBOX,
+        settings={"terminal.tasks_dir": f"evalmix={tasks}"},
+    )
     result = await EvalRunner(config).run()
     assert [s["id"] for s in result.summary["skipped_tasks"]] == ["broken"] and len(result.records) == 1
 
@@ -187,7 +217,11 @@ async def test_eval_runs_one_task_of_a_directory_with_a_broken_task(tmp_path):
 
 def test_templates_resolve_from_the_host_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("EG_TEST_TARGET", "prod")
-    root = write_task(tmp_path, "tpl", test_sh=reward_if("true"), toml="""
+    root = write_task(
+        tmp_path,
+        "tpl",
+        test_sh=reward_if("true"),
+        toml="""
         [environment.env]
         A = "${EG_TEST_TARGET}"
         B = "${EG_TEST_UNSET:-fallback}"
@@ -196,14 +230,17 @@ def test_templates_resolve_from_the_host_environment(tmp_path, monkeypatch):
         V = "${EG_TEST_TARGET:-no}"
         [solution.env]
         S = "${EG_TEST_UNSET:-sol}"
-    """)
+    """,
+    )
     task = tasks_in(root)[0]
     assert task.private["environment_env"] == {"A": "prod", "B": "fallback", "C": "x-${EG_TEST_TARGET}"}
     assert task.private["verifier_env"] == {"V": "prod"} and task.private["solution_env"] == {"S": "sol"}
 
 
 def test_a_missing_variable_skips_only_that_task(tmp_path):
-    write_task(tmp_path, "needs-var", test_sh=reward_if("true"), toml='[verifier.env]\nKEY = "${EG_TEST_SURELY_UNSET}"\n')
+    write_task(
+        tmp_path, "needs-var", test_sh=reward_if("true"), toml='[verifier.env]\nKEY = "${EG_TEST_SURELY_UNSET}"\n'
+    )
     write_task(tmp_path, "fine", test_sh=reward_if("true"))
     tasks, skipped = load_suite_dirs([tmp_path], "local")
     assert [t.id for t in tasks] == ["fine"]
@@ -218,7 +255,8 @@ def multi_step_task(root: Path, *, toml_extra: str = "") -> Path:
     task = root / "steps-task"
     (task / "environment").mkdir(parents=True)
     (task / "environment" / "setup.sh").write_text("true\n")
-    (task / "task.toml").write_text(textwrap.dedent("""
+    (task / "task.toml").write_text(
+        textwrap.dedent("""
         version = "1.0"
         [agent]
         timeout_sec = 120.0
@@ -228,7 +266,9 @@ def multi_step_task(root: Path, *, toml_extra: str = "") -> Path:
         name = "two"
         [[steps]]
         name = "three"
-    """) + textwrap.dedent(toml_extra))
+    """)
+        + textwrap.dedent(toml_extra)
+    )
     lines = []
     for name in ("one", "two", "three"):
         lines.append(name)
@@ -237,7 +277,9 @@ def multi_step_task(root: Path, *, toml_extra: str = "") -> Path:
         (step / "solution").mkdir()
         (step / "instruction.md").write_text(f"Append the line `{name}` to log.txt.")
         expected = "\\n".join(lines)
-        (step / "tests" / "test.sh").write_text(reward_if(f'[ "$(cat log.txt 2>/dev/null)" = "$(printf "{expected}")" ]'))
+        (step / "tests" / "test.sh").write_text(
+            reward_if(f'[ "$(cat log.txt 2>/dev/null)" = "$(printf "{expected}")" ]')
+        )
         (step / "solution" / "solve.sh").write_text(f"echo {name} >> log.txt\n")
     return task
 
@@ -253,7 +295,11 @@ async def test_multi_step_is_one_episode_that_announces_each_step(tmp_path):
     assert record.status is EpisodeStatus.completed and record.reward == 1.0
     assert [c.name for c in record.grade.components] == ["step:one", "step:two", "step:three"]
     users = [m.content for m in record.messages if m.role == "user"]
-    assert users[0].startswith("Step 1 of 3 (one)") and users[1].startswith("Step 2 of 3 (two)") and users[2].startswith("Step 3 of 3")
+    assert (
+        users[0].startswith("Step 1 of 3 (one)")
+        and users[1].startswith("Step 2 of 3 (two)")
+        and users[2].startswith("Step 3 of 3")
+    )
     nop = await play(task, NopAgent())
     assert nop.status is EpisodeStatus.completed and nop.reward == 0.0
 
@@ -263,9 +309,14 @@ async def test_state_carries_over_and_a_missed_step_counts(tmp_path):
     env = TerminalEnvironment(task.suite, context=EnvContext(sandbox=SANDBOX))
     try:
         await env.reset(task)
-        for action in (Action.call("bash", command="echo one >> log.txt"), Action.call("submit"),
-                       Action.call("bash", command="echo wrong >> log.txt"), Action.call("submit"),
-                       Action.call("bash", command="echo three >> log.txt"), Action.call("submit")):
+        for action in (
+            Action.call("bash", command="echo one >> log.txt"),
+            Action.call("submit"),
+            Action.call("bash", command="echo wrong >> log.txt"),
+            Action.call("submit"),
+            Action.call("bash", command="echo three >> log.txt"),
+            Action.call("submit"),
+        ):
             result = await env.step(action)
         assert result.done and result.reward == pytest.approx(1 / 3)  # step one passed; two and three saw "wrong"
         assert [c.reward for c in result.grade.components] == [1.0, 0.0, 0.0]
@@ -290,7 +341,9 @@ async def test_a_turn_limit_scores_the_unreached_steps_zero(tmp_path):
     try:
         await env.reset(task)
         await env.step(Action.call("bash", command="echo one >> log.txt"))
-        result = await env.step(Action.call("bash", command="true"))  # the turn limit: step one is graded, 2/3 never reached
+        result = await env.step(
+            Action.call("bash", command="true")
+        )  # the turn limit: step one is graded, 2/3 never reached
         assert result.truncated and result.reward == pytest.approx(1 / 3)
         assert result.grade.details["unreached_steps_scored_zero"] == 2
     finally:
@@ -299,7 +352,10 @@ async def test_a_turn_limit_scores_the_unreached_steps_zero(tmp_path):
 
 def test_step_reward_rules():
     def outcome(name, **rewards):
-        return StepOutcome(name, Grade(reward=rewards["reward"], components=[GradeComponent(name=k, reward=v) for k, v in rewards.items()]))
+        return StepOutcome(
+            name,
+            Grade(reward=rewards["reward"], components=[GradeComponent(name=k, reward=v) for k, v in rewards.items()]),
+        )
 
     steps = [outcome("a", reward=1.0, speed=0.5), outcome("b", reward=0.0)]
     assert aggregate(steps, "mean", total=2).reward == 0.5
@@ -311,13 +367,19 @@ def test_step_reward_rules():
 
 
 def separate_task(root: Path) -> Path:
-    return write_task(root, "sep", toml="""
+    return write_task(
+        root,
+        "sep",
+        toml="""
         version = "1.0"
         artifacts = ["out/answer.txt"]
         [verifier]
         environment_mode = "separate"
-    """, setup_sh="mkdir -p out\n", solve_sh="echo 42 > out/answer.txt\necho leftover > scratch.txt\n",
-        test_sh=reward_if('[ "$(cat out/answer.txt 2>/dev/null)" = 42 ] && [ ! -e scratch.txt ]'))
+    """,
+        setup_sh="mkdir -p out\n",
+        solve_sh="echo 42 > out/answer.txt\necho leftover > scratch.txt\n",
+        test_sh=reward_if('[ "$(cat out/answer.txt 2>/dev/null)" = 42 ] && [ ! -e scratch.txt ]'),
+    )
 
 
 async def test_a_separate_verifier_sees_the_artifacts_and_nothing_else(tmp_path):
@@ -325,14 +387,27 @@ async def test_a_separate_verifier_sees_the_artifacts_and_nothing_else(tmp_path)
     record = await play(task, OracleAgent())
     assert record.reward == 1.0, record.grade
     manifest = record.grade.details["artifacts"]["manifest"]
-    assert manifest == [{"source": "out/answer.txt", "service": "main", "path": manifest[0]["path"], "destination": None,
-                         "status": "ok", "bytes": manifest[0]["bytes"]}]
+    assert manifest == [
+        {
+            "source": "out/answer.txt",
+            "service": "main",
+            "path": manifest[0]["path"],
+            "destination": None,
+            "status": "ok",
+            "bytes": manifest[0]["bytes"],
+        }
+    ]
     assert (await play(task, NopAgent())).reward == 0.0
 
 
 async def test_a_solution_far_larger_than_a_command_line_runs(tmp_path):
-    root = write_task(tmp_path, "big", setup_sh="true\n", solve_sh="cp /solution/blob.bin blob.bin\n",
-                      test_sh=reward_if('[ "$(sha256sum blob.bin | cut -c1-64)" = "$(cat /tests/sum)" ]'))
+    root = write_task(
+        tmp_path,
+        "big",
+        setup_sh="true\n",
+        solve_sh="cp /solution/blob.bin blob.bin\n",
+        test_sh=reward_if('[ "$(sha256sum blob.bin | cut -c1-64)" = "$(cat /tests/sum)" ]'),
+    )
     blob = os.urandom(300_000)  # incompressible: ~400 KB of base64 inside the oracle's command
     (root / "solution" / "blob.bin").write_bytes(blob)
     import hashlib

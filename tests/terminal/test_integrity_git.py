@@ -21,8 +21,14 @@ from envgym.gitsafe import git_command, shim_file
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 
-IDENTITY = {"GIT_AUTHOR_NAME": "a", "GIT_AUTHOR_EMAIL": "a@x", "GIT_COMMITTER_NAME": "a", "GIT_COMMITTER_EMAIL": "a@x",
-            "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z"}
+IDENTITY = {
+    "GIT_AUTHOR_NAME": "a",
+    "GIT_AUTHOR_EMAIL": "a@x",
+    "GIT_COMMITTER_NAME": "a",
+    "GIT_COMMITTER_EMAIL": "a@x",
+    "GIT_AUTHOR_DATE": "2000-01-01T00:00:00Z",
+    "GIT_COMMITTER_DATE": "2000-01-01T00:00:00Z",
+}
 
 
 @dataclass
@@ -33,11 +39,26 @@ class Env:
     bin: Path  # holds the shim as `git`
 
     def base_env(self) -> dict[str, str]:
-        return {"PATH": os.environ["PATH"], "HOME": str(self.root / "home"), "GIT_CONFIG_NOSYSTEM": "1",
-                "GIT_CONFIG_GLOBAL": "/dev/null", "LANG": "C.UTF-8", "TERM": "dumb", **IDENTITY}
+        return {
+            "PATH": os.environ["PATH"],
+            "HOME": str(self.root / "home"),
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "LANG": "C.UTF-8",
+            "TERM": "dumb",
+            **IDENTITY,
+        }
 
-    def run(self, repo: Path, args: list[str], *, shim: bool, stdin: str | None = None, tty: bool = False,
-            env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    def run(
+        self,
+        repo: Path,
+        args: list[str],
+        *,
+        shim: bool,
+        stdin: str | None = None,
+        tty: bool = False,
+        env: dict[str, str] | None = None,
+    ) -> subprocess.CompletedProcess:
         run_env = {**self.base_env(), **(env or {})}
         if shim:
             run_env["PATH"] = f"{self.bin}:{run_env['PATH']}"
@@ -48,8 +69,9 @@ class Env:
         return subprocess.run(argv, cwd=repo, env=run_env, input=stdin, capture_output=True, text=True, timeout=60)
 
     def git(self, repo: Path, *args: str) -> str:
-        return subprocess.run(["git", *args], cwd=repo, env=self.base_env(), check=True, capture_output=True,
-                              text=True, timeout=60).stdout
+        return subprocess.run(
+            ["git", *args], cwd=repo, env=self.base_env(), check=True, capture_output=True, text=True, timeout=60
+        ).stdout
 
 
 @pytest.fixture
@@ -85,10 +107,19 @@ def signed_head(env: Env, repo: Path, armor: str) -> None:
     git hands any signature to the configured program)."""
     tree = env.git(repo, "rev-parse", "HEAD^{tree}").strip()
     parent = env.git(repo, "rev-parse", "HEAD").strip()
-    body = (f"tree {tree}\nparent {parent}\nauthor a <a@x> 946684800 +0000\ncommitter a <a@x> 946684800 +0000\n"
-            f"gpgsig -----BEGIN {armor}-----\n \n AAAA\n -----END {armor}-----\n\nsigned\n")
-    sha = subprocess.run(["git", "hash-object", "-t", "commit", "-w", "--stdin"], cwd=repo, input=body, env=env.base_env(),
-                         capture_output=True, text=True, check=True).stdout.strip()
+    body = (
+        f"tree {tree}\nparent {parent}\nauthor a <a@x> 946684800 +0000\ncommitter a <a@x> 946684800 +0000\n"
+        f"gpgsig -----BEGIN {armor}-----\n \n AAAA\n -----END {armor}-----\n\nsigned\n"
+    )
+    sha = subprocess.run(
+        ["git", "hash-object", "-t", "commit", "-w", "--stdin"],
+        cwd=repo,
+        input=body,
+        env=env.base_env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     env.git(repo, "update-ref", "HEAD", sha)
 
 
@@ -180,89 +211,165 @@ CASES: dict[str, Case] = {
     "hooks (default .git/hooks)": Case(["commit", "-q", "--allow-empty", "-m", "x"], _default_hook),
     "core.pager": Case(["log", "--oneline"], lambda e, r: config(e, r, "core.pager", str(e.evil)), tty=True),
     "pager.<command>": Case(["log", "--oneline"], lambda e, r: config(e, r, "pager.log", str(e.evil)), tty=True),
-    "core.editor": Case(["commit", "-q", "--allow-empty", "-m", "x", "--edit"],
-                        lambda e, r: config(e, r, "core.editor", str(e.evil))),
-    "sequence.editor": Case(["rebase", "-q", "-i", "HEAD~1"], lambda e, r: config(e, r, "sequence.editor", str(e.evil)),
-                            prepare=lambda e, r: e.git(r, "commit", "-q", "--allow-empty", "-m", "second")),
+    "core.editor": Case(
+        ["commit", "-q", "--allow-empty", "-m", "x", "--edit"], lambda e, r: config(e, r, "core.editor", str(e.evil))
+    ),
+    "sequence.editor": Case(
+        ["rebase", "-q", "-i", "HEAD~1"],
+        lambda e, r: config(e, r, "sequence.editor", str(e.evil)),
+        prepare=lambda e, r: e.git(r, "commit", "-q", "--allow-empty", "-m", "second"),
+    ),
     "gpg.program + log.showSignature": Case(
-        ["log", "-1", "--format=%s"], lambda e, r: (config(e, r, "gpg.program", str(e.evil)), config(e, r, "log.showSignature", "true")),
-        prepare=lambda e, r: signed_head(e, r, "PGP SIGNATURE")),
+        ["log", "-1", "--format=%s"],
+        lambda e, r: (config(e, r, "gpg.program", str(e.evil)), config(e, r, "log.showSignature", "true")),
+        prepare=lambda e, r: signed_head(e, r, "PGP SIGNATURE"),
+    ),
     "gpg.openpgp.program": Case(
         ["log", "-1", "--format=%s"],
         lambda e, r: (config(e, r, "gpg.openpgp.program", str(e.evil)), config(e, r, "log.showSignature", "true")),
-        prepare=lambda e, r: signed_head(e, r, "PGP SIGNATURE")),
+        prepare=lambda e, r: signed_head(e, r, "PGP SIGNATURE"),
+    ),
     "gpg.x509.program": Case(
         ["log", "-1", "--format=%s"],
         lambda e, r: (config(e, r, "gpg.x509.program", str(e.evil)), config(e, r, "log.showSignature", "true")),
-        prepare=lambda e, r: signed_head(e, r, "SIGNED MESSAGE")),
+        prepare=lambda e, r: signed_head(e, r, "SIGNED MESSAGE"),
+    ),
     "gpg.ssh.program": Case(
         ["log", "-1", "--format=%s"],
-        lambda e, r: (config(e, r, "gpg.ssh.program", str(e.evil)), config(e, r, "log.showSignature", "true"),
-                      config(e, r, "gpg.ssh.allowedSignersFile", str(e.root / "signers"))),
-        prepare=lambda e, r: signed_head(e, r, "SSH SIGNATURE")),
-    "commit.gpgSign": Case(["commit", "-q", "--allow-empty", "-m", "x"],
-                           lambda e, r: (config(e, r, "commit.gpgSign", "true"), config(e, r, "gpg.program", str(e.evil)))),
+        lambda e, r: (
+            config(e, r, "gpg.ssh.program", str(e.evil)),
+            config(e, r, "log.showSignature", "true"),
+            config(e, r, "gpg.ssh.allowedSignersFile", str(e.root / "signers")),
+        ),
+        prepare=lambda e, r: signed_head(e, r, "SSH SIGNATURE"),
+    ),
+    "commit.gpgSign": Case(
+        ["commit", "-q", "--allow-empty", "-m", "x"],
+        lambda e, r: (config(e, r, "commit.gpgSign", "true"), config(e, r, "gpg.program", str(e.evil))),
+    ),
     "gpg.ssh.defaultKeyCommand": Case(
         ["commit", "-q", "--allow-empty", "-m", "x"],
-        lambda e, r: (config(e, r, "commit.gpgSign", "true"), config(e, r, "gpg.format", "ssh"),
-                      config(e, r, "gpg.ssh.defaultKeyCommand", str(e.evil)))),
-    "diff.external": Case(["diff"], lambda e, r: config(e, r, "diff.external", str(e.evil)), prepare=_modify,
-                          ok=lambda r: r.returncode == 0 and "+two" in r.stdout),
+        lambda e, r: (
+            config(e, r, "commit.gpgSign", "true"),
+            config(e, r, "gpg.format", "ssh"),
+            config(e, r, "gpg.ssh.defaultKeyCommand", str(e.evil)),
+        ),
+    ),
+    "diff.external": Case(
+        ["diff"],
+        lambda e, r: config(e, r, "diff.external", str(e.evil)),
+        prepare=_modify,
+        ok=lambda r: r.returncode == 0 and "+two" in r.stdout,
+    ),
     "diff.<driver>.textconv": Case(
-        ["log", "-p", "-1", "--format=%s"], lambda e, r: config(e, r, "diff.drv.textconv", str(e.evil)),
-        prepare=lambda e, r: (attributes(r, "*.txt diff=drv"), _modify(e, r), e.git(r, "commit", "-q", "-am", "change")),
-        ok=lambda r: r.returncode == 0 and "+two" in r.stdout),
-    "diff.<driver>.command": Case(["diff"], lambda e, r: config(e, r, "diff.drv.command", str(e.evil)),
-                                  prepare=lambda e, r: (attributes(r, "*.txt diff=drv"), _modify(e, r)),
-                                  ok=lambda r: r.returncode == 0 and "+two" in r.stdout),
-    "filter.<driver>.clean": Case(["status", "--short"], lambda e, r: config(e, r, "filter.Drv.clean", str(e.evil)),
-                                  prepare=lambda e, r: (attributes(r, "*.txt filter=Drv"), _same_size_edit(e, r)),
-                                  ok=lambda r: r.returncode == 0 and "a.txt" in r.stdout),
-    "filter.<driver>.smudge": Case(["checkout", "--", "a.txt"], lambda e, r: config(e, r, "filter.drv.smudge", str(e.evil)),
-                                   prepare=lambda e, r: (attributes(r, "*.txt filter=drv"), (r / "a.txt").unlink()),
-                                   ok=lambda r: r.returncode == 0),
-    "filter.<driver>.process": Case(["add", "a.txt"], lambda e, r: config(e, r, "filter.drv.process", str(e.evil)),
-                                    prepare=lambda e, r: (attributes(r, "*.txt filter=drv"), _modify(e, r))),
-    "merge.<driver>.driver": Case(["merge", "-q", "--no-edit", "side"], lambda e, r: config(e, r, "merge.drv.driver", str(e.evil)),
-                                  prepare=_branches_for_merge, ok=lambda r: "CONFLICT" in r.stdout),
+        ["log", "-p", "-1", "--format=%s"],
+        lambda e, r: config(e, r, "diff.drv.textconv", str(e.evil)),
+        prepare=lambda e, r: (
+            attributes(r, "*.txt diff=drv"),
+            _modify(e, r),
+            e.git(r, "commit", "-q", "-am", "change"),
+        ),
+        ok=lambda r: r.returncode == 0 and "+two" in r.stdout,
+    ),
+    "diff.<driver>.command": Case(
+        ["diff"],
+        lambda e, r: config(e, r, "diff.drv.command", str(e.evil)),
+        prepare=lambda e, r: (attributes(r, "*.txt diff=drv"), _modify(e, r)),
+        ok=lambda r: r.returncode == 0 and "+two" in r.stdout,
+    ),
+    "filter.<driver>.clean": Case(
+        ["status", "--short"],
+        lambda e, r: config(e, r, "filter.Drv.clean", str(e.evil)),
+        prepare=lambda e, r: (attributes(r, "*.txt filter=Drv"), _same_size_edit(e, r)),
+        ok=lambda r: r.returncode == 0 and "a.txt" in r.stdout,
+    ),
+    "filter.<driver>.smudge": Case(
+        ["checkout", "--", "a.txt"],
+        lambda e, r: config(e, r, "filter.drv.smudge", str(e.evil)),
+        prepare=lambda e, r: (attributes(r, "*.txt filter=drv"), (r / "a.txt").unlink()),
+        ok=lambda r: r.returncode == 0,
+    ),
+    "filter.<driver>.process": Case(
+        ["add", "a.txt"],
+        lambda e, r: config(e, r, "filter.drv.process", str(e.evil)),
+        prepare=lambda e, r: (attributes(r, "*.txt filter=drv"), _modify(e, r)),
+    ),
+    "merge.<driver>.driver": Case(
+        ["merge", "-q", "--no-edit", "side"],
+        lambda e, r: config(e, r, "merge.drv.driver", str(e.evil)),
+        prepare=_branches_for_merge,
+        ok=lambda r: "CONFLICT" in r.stdout,
+    ),
     # Without a helper, and with prompts off, git cannot get a password: it says so (the control).
-    "credential.helper": Case(["credential", "fill"], lambda e, r: config(e, r, "credential.helper", str(e.evil)),
-                              stdin="protocol=https\nhost=example.org\nusername=u\n\n",
-                              ok=lambda r: "could not read Password" in r.stderr),
-    "credential.<url>.helper": Case(["credential", "fill"],
-                                    lambda e, r: config(e, r, "credential.https://example.org.helper", str(e.evil)),
-                                    stdin="protocol=https\nhost=example.org\nusername=u\n\n",
-                                    ok=lambda r: "could not read Password" in r.stderr),
-    "core.askPass": Case(["credential", "fill"], lambda e, r: config(e, r, "core.askPass", str(e.evil)),
-                         stdin="protocol=https\nhost=example.org\n\n",
-                         ok=lambda r: "could not read Username" in r.stderr),
+    "credential.helper": Case(
+        ["credential", "fill"],
+        lambda e, r: config(e, r, "credential.helper", str(e.evil)),
+        stdin="protocol=https\nhost=example.org\nusername=u\n\n",
+        ok=lambda r: "could not read Password" in r.stderr,
+    ),
+    "credential.<url>.helper": Case(
+        ["credential", "fill"],
+        lambda e, r: config(e, r, "credential.https://example.org.helper", str(e.evil)),
+        stdin="protocol=https\nhost=example.org\nusername=u\n\n",
+        ok=lambda r: "could not read Password" in r.stderr,
+    ),
+    "core.askPass": Case(
+        ["credential", "fill"],
+        lambda e, r: config(e, r, "core.askPass", str(e.evil)),
+        stdin="protocol=https\nhost=example.org\n\n",
+        ok=lambda r: "could not read Username" in r.stderr,
+    ),
     # No network here: the control's ssh fails to resolve the host, as it should; what matters is
     # that it is ssh, not the repository's program.
-    "core.sshCommand": Case(["fetch", "-q", "origin"],
-                            lambda e, r: config(e, r, "core.sshCommand", str(e.evil)),
-                            prepare=lambda e, r: config(e, r, "remote.origin.url", "ssh://example.invalid/x.git"),
-                            ok=lambda r: "example.invalid" in r.stderr),
-    "core.gitProxy": Case(["fetch", "-q", "origin"],
-                          lambda e, r: (config(e, r, "core.gitProxy", str(e.evil)), config(e, r, "protocol.git.allow", "always")),
-                          prepare=lambda e, r: config(e, r, "remote.origin.url", "git://example.invalid/x.git"),
-                          ok=lambda r: "example.invalid" in r.stderr),
-    "remote.<name>.uploadpack": Case(["fetch", "-q", "origin"], lambda e, r: config(e, r, "remote.origin.uploadpack", str(e.evil)),
-                                     prepare=bare_remote),
-    "remote.<name>.receivepack": Case(["push", "-q", "origin", "main:pushed"],
-                                      lambda e, r: config(e, r, "remote.origin.receivepack", str(e.evil)), prepare=bare_remote),
+    "core.sshCommand": Case(
+        ["fetch", "-q", "origin"],
+        lambda e, r: config(e, r, "core.sshCommand", str(e.evil)),
+        prepare=lambda e, r: config(e, r, "remote.origin.url", "ssh://example.invalid/x.git"),
+        ok=lambda r: "example.invalid" in r.stderr,
+    ),
+    "core.gitProxy": Case(
+        ["fetch", "-q", "origin"],
+        lambda e, r: (config(e, r, "core.gitProxy", str(e.evil)), config(e, r, "protocol.git.allow", "always")),
+        prepare=lambda e, r: config(e, r, "remote.origin.url", "git://example.invalid/x.git"),
+        ok=lambda r: "example.invalid" in r.stderr,
+    ),
+    "remote.<name>.uploadpack": Case(
+        ["fetch", "-q", "origin"],
+        lambda e, r: config(e, r, "remote.origin.uploadpack", str(e.evil)),
+        prepare=bare_remote,
+    ),
+    "remote.<name>.receivepack": Case(
+        ["push", "-q", "origin", "main:pushed"],
+        lambda e, r: config(e, r, "remote.origin.receivepack", str(e.evil)),
+        prepare=bare_remote,
+    ),
     "protocol.ext.allow (ext:: transport)": Case(
         ["fetch", "-q", "origin"],
-        lambda e, r: (config(e, r, "protocol.ext.allow", "always"), config(e, r, "remote.origin.url", f"ext::{e.evil} %S")),
-        prepare=bare_remote, same=False),
-    "remote helper (evil::url)": Case(["fetch", "-q", "origin"], _remote_helper, prepare=bare_remote,
-                                      extra_env={"PATH_PREFIX": "helpers"}, same=False),
-    "core.alternateRefsCommand": Case(["fetch", "-q", "origin"], lambda e, r: config(e, r, "core.alternateRefsCommand", str(e.evil)),
-                                      prepare=_borrowing_repo),
+        lambda e, r: (
+            config(e, r, "protocol.ext.allow", "always"),
+            config(e, r, "remote.origin.url", f"ext::{e.evil} %S"),
+        ),
+        prepare=bare_remote,
+        same=False,
+    ),
+    "remote helper (evil::url)": Case(
+        ["fetch", "-q", "origin"], _remote_helper, prepare=bare_remote, extra_env={"PATH_PREFIX": "helpers"}, same=False
+    ),
+    "core.alternateRefsCommand": Case(
+        ["fetch", "-q", "origin"],
+        lambda e, r: config(e, r, "core.alternateRefsCommand", str(e.evil)),
+        prepare=_borrowing_repo,
+    ),
     # A tool the repository defines is emptied, so difftool refuses it (the control: it is unknown).
-    "difftool.<tool>.cmd": Case(["difftool", "-y", "--tool=drv"], lambda e, r: config(e, r, "difftool.drv.cmd", f"{e.evil} $LOCAL"),
-                                prepare=_modify, ok=lambda r: r.returncode != 0 and "drv" in r.stderr),
-    "alias.<name> (not a builtin)": Case(["lg"], lambda e, r: config(e, r, "alias.lg", f"!{e.evil}"),
-                                         ok=lambda r: "not a git command" in r.stderr),
+    "difftool.<tool>.cmd": Case(
+        ["difftool", "-y", "--tool=drv"],
+        lambda e, r: config(e, r, "difftool.drv.cmd", f"{e.evil} $LOCAL"),
+        prepare=_modify,
+        ok=lambda r: r.returncode != 0 and "drv" in r.stderr,
+    ),
+    "alias.<name> (not a builtin)": Case(
+        ["lg"], lambda e, r: config(e, r, "alias.lg", f"!{e.evil}"), ok=lambda r: "not a git command" in r.stderr
+    ),
     "include.path": Case(["status", "--short"], _include),
     "includeIf.<condition>.path": Case(["status", "--short"], _include_if),
 }
@@ -283,13 +390,20 @@ def test_repository_config_runs_nothing_through_the_shim(env: Env, key: str):
         return repo
 
     env.run(build("plain", True), case.args, shim=False, stdin=case.stdin, tty=case.tty, env=extra)
-    assert env.marker.exists(), f"the attack via {key} did not run a program even with plain git: the test proves nothing"
+    assert env.marker.exists(), (
+        f"the attack via {key} did not run a program even with plain git: the test proves nothing"
+    )
     env.marker.unlink()
 
     hardened = env.run(build("hardened", True), case.args, shim=True, stdin=case.stdin, tty=case.tty, env=extra)
     assert not env.marker.exists(), f"{key}: the shim ran the repository's program: {env.marker.read_text()}"
     # Neutralised, not broken: git does what it would do without the key.
-    assert not case.same or case.ok(hardened), (key, hardened.returncode, hardened.stdout[-500:], hardened.stderr[-500:])
+    assert not case.same or case.ok(hardened), (
+        key,
+        hardened.returncode,
+        hardened.stdout[-500:],
+        hardened.stderr[-500:],
+    )
 
     control = env.run(build("control", False), case.args, shim=True, stdin=case.stdin, tty=case.tty, env=extra)
     assert case.ok(control), (key, control.returncode, control.stdout[-500:], control.stderr[-500:])
@@ -337,6 +451,11 @@ def test_submodule_filters_do_not_run_through_the_shim(env: Env):
 def test_inline_git_command_is_the_same_shim(env: Env):
     repo = new_repo(env, "r")
     config(env, repo, "core.fsmonitor", str(env.evil))
-    result = subprocess.run(git_command("-C", str(repo), "status", "--short"), env=env.base_env(), capture_output=True,
-                            text=True, timeout=60)
+    result = subprocess.run(
+        git_command("-C", str(repo), "status", "--short"),
+        env=env.base_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0 and not env.marker.exists()

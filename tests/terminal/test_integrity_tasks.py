@@ -41,11 +41,14 @@ async def test_no_constant_guess_passes(task_id):
         listed = await box.exec(["bash", "-c", 'for f in "$@"; do [ -e "$f" ] || echo "$f"; done', "x", *names])
         targets = listed.stdout.split()
         for guess in GUESSES:
-            writes = " ".join(f"mkdir -p $(dirname {shlex.quote(t)}) && printf %s {shlex.quote(guess)} > {shlex.quote(t)};"
-                              for t in targets)
+            writes = " ".join(
+                f"mkdir -p $(dirname {shlex.quote(t)}) && printf %s {shlex.quote(guess)} > {shlex.quote(t)};"
+                for t in targets
+            )
             await box.exec(["bash", "-c", writes or "true"])
-            grade = await VerifierRun(task.private["tests_b64"], workdir, float(task.metadata["verifier_timeout_sec"]),
-                                      {}).grade(box)
+            grade = await VerifierRun(
+                task.private["tests_b64"], workdir, float(task.metadata["verifier_timeout_sec"]), {}
+            ).grade(box)
             assert (grade.reward, grade.status) == (0.0, "ok"), (task_id, guess, targets, grade)
     finally:
         await env.close()

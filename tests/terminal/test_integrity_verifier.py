@@ -70,8 +70,9 @@ ANSWER_OK = "print(sum(int(x) for x in open('numbers.txt')))\n"
 
 def program_task(tmp_path: Path, name: str, test_sh: str, **kw):
     """A task whose check runs the agent's program `answer.py` (which must print 6)."""
-    return tasks_in(write_task(tmp_path, name, test_sh=textwrap.dedent(test_sh), files={"numbers.txt": "1\n2\n3\n"},
-                               **kw))[0]
+    return tasks_in(
+        write_task(tmp_path, name, test_sh=textwrap.dedent(test_sh), files={"numbers.txt": "1\n2\n3\n"}, **kw)
+    )[0]
 
 
 TXT_CHECK = """\
@@ -99,6 +100,7 @@ def test_answer():
 
 
 # ---------------------------------------------------------------- the reward location is out of reach
+
 
 @pytest.mark.parametrize("check", ["reward.txt", "reward.json", "pytest"])
 async def test_a_program_the_check_runs_cannot_find_the_reward_location(pctx, tmp_path, check):
@@ -137,9 +139,11 @@ async def test_the_grading_directory_is_new_and_gone_each_time(pctx, tmp_path):
 
 async def test_nothing_in_the_trusted_area_can_be_listed_or_planted_by_the_agent(pctx, tmp_path):
     task = program_task(tmp_path, "plant", TXT_CHECK)
-    plant = ("ls -la /.envgym; mkdir -p /.envgym/x; echo 1 > /.envgym/reward.txt; chmod 777 /.envgym; "
-             "echo 1 > /tmp/reward.txt; mkdir -p /tmp/logs/verifier && echo 1 > /tmp/logs/verifier/reward.txt; "
-             "mkdir -p logs/verifier && echo 1 > logs/verifier/reward.txt; " + heredoc("answer.py", "print(5)"))
+    plant = (
+        "ls -la /.envgym; mkdir -p /.envgym/x; echo 1 > /.envgym/reward.txt; chmod 777 /.envgym; "
+        "echo 1 > /tmp/reward.txt; mkdir -p /tmp/logs/verifier && echo 1 > /tmp/logs/verifier/reward.txt; "
+        "mkdir -p logs/verifier && echo 1 > logs/verifier/reward.txt; " + heredoc("answer.py", "print(5)")
+    )
     attack = await play(pctx, task, [plant])
     assert outcome(attack) == (0.0, "completed"), attack.grade
     control = await play(pctx, task, [plant.replace("print(5)", ANSWER_OK.strip())])
@@ -147,11 +151,15 @@ async def test_nothing_in_the_trusted_area_can_be_listed_or_planted_by_the_agent
 
 
 async def test_processes_the_agent_or_the_check_leave_behind_write_nothing(pctx, tmp_path):
-    daemon = ("setsid nohup bash -c 'while true; do for d in /.envgym/* /.envgym/*/* /tmp/*/logs/verifier; do "
-              "echo 1 > \"$d/reward.txt\"; done 2>/dev/null; sleep 0.01; done' >/dev/null 2>&1 < /dev/null & disown")
+    daemon = (
+        "setsid nohup bash -c 'while true; do for d in /.envgym/* /.envgym/*/* /tmp/*/logs/verifier; do "
+        'echo 1 > "$d/reward.txt"; done 2>/dev/null; sleep 0.01; done\' >/dev/null 2>&1 < /dev/null & disown'
+    )
     # answer.py forks a writer that outlives the check (double fork), then answers wrongly.
-    escaping = ("import os, subprocess\nif os.fork() == 0:\n    os.setsid()\n    subprocess.Popen(['bash', '-c', "
-                f"{daemon!r}])\n    os._exit(0)\nprint(5)\n")
+    escaping = (
+        "import os, subprocess\nif os.fork() == 0:\n    os.setsid()\n    subprocess.Popen(['bash', '-c', "
+        f"{daemon!r}])\n    os._exit(0)\nprint(5)\n"
+    )
     task = program_task(tmp_path, "daemons", TXT_CHECK)
     attack = await play(pctx, task, [daemon, heredoc("answer.py", escaping)])
     assert outcome(attack) == (0.0, "completed"), attack.grade
@@ -165,13 +173,13 @@ PYTEST_TAKEOVER = {
     # pytest's configuration search and conftest.py files in every agent-writable place an old layout
     # had above the tests (the working directory, /tmp, $HOME).
     "pytest.ini and conftest.py": "for d in /tmp . ~; do printf '[pytest]\\naddopts = -p no:cacheprovider\\n' > $d/pytest.ini; "
-                                  "printf 'import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_call(item):\\n"
-                                  "    item.runtest = lambda: None\\n' > $d/conftest.py; done",
+    "printf 'import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_call(item):\\n"
+    "    item.runtest = lambda: None\\n' > $d/conftest.py; done",
     # `python3 -m pytest` from the working directory would import the agent's pytest.py.
     "pytest.py in the working directory": "printf 'import sys\\nsys.exit(0)\\n' > pytest.py",
     # A user site-packages module that every Python of the agent's user would import.
     "usercustomize": "d=$(python3 -c 'import site; print(site.getusersitepackages())'); mkdir -p $d && "
-                     "printf 'import os\\nos._exit(0)\\n' > $d/usercustomize.py",
+    "printf 'import os\\nos._exit(0)\\n' > $d/usercustomize.py",
 }
 
 
@@ -203,17 +211,18 @@ cd /app/repo || exit 1
 if git diff HEAD~1 HEAD -- config.txt | grep -qx '+enabled = true'; then echo 1 > /logs/verifier/reward.txt
 else echo 0 > /logs/verifier/reward.txt; fi
 """
-GIT_SETUP = ("git init -q -b main repo && cd repo && echo 'mode = a' > config.txt && git add . && "
-             "git commit -qm init\n")
+GIT_SETUP = "git init -q -b main repo && cd repo && echo 'mode = a' > config.txt && git add . && git commit -qm init\n"
 
 
 async def test_repository_config_cannot_rewrite_what_git_shows_the_check(pctx, tmp_path):
     """A textconv driver would make `git diff` show the line the check looks for; the verifier's git
     (first on the check's PATH) runs none."""
     task = tasks_in(write_task(tmp_path, "git", test_sh=GIT_CHECK, setup_sh=GIT_SETUP))[0]
-    liar = ("cd repo && printf '#!/bin/sh\\ntouch /app/ran\\nsed s/false/true/ \"$1\"\\n' > /app/conv.sh && chmod +x /app/conv.sh "
-            "&& echo 'config.txt diff=cfg' > .gitattributes && git config diff.cfg.textconv /app/conv.sh "
-            "&& git config core.fsmonitor /app/conv.sh && echo 'enabled = false' > config.txt && git commit -qam change")
+    liar = (
+        "cd repo && printf '#!/bin/sh\\ntouch /app/ran\\nsed s/false/true/ \"$1\"\\n' > /app/conv.sh && chmod +x /app/conv.sh "
+        "&& echo 'config.txt diff=cfg' > .gitattributes && git config diff.cfg.textconv /app/conv.sh "
+        "&& git config core.fsmonitor /app/conv.sh && echo 'enabled = false' > config.txt && git commit -qam change"
+    )
     attack = await play(pctx, task, [liar])
     assert outcome(attack) == (0.0, "completed"), attack.grade
     control = await play(pctx, task, [liar.replace("enabled = false", "enabled = true")])
@@ -221,6 +230,7 @@ async def test_repository_config_cannot_rewrite_what_git_shows_the_check(pctx, t
 
 
 # ---------------------------------------------------------------- what the agent causes is scored, not an error
+
 
 async def test_signals_from_the_checks_programs_score_zero_not_an_error(pctx, tmp_path):
     task = program_task(tmp_path, "signals", TXT_CHECK, toml="[verifier]\ntimeout_sec = 8.0\n")
@@ -238,7 +248,7 @@ CONDITIONS = {
     "chmod 555 /tmp": "chmod 555 /tmp 2>/dev/null; true",
     "chmod 000 on the working directory": "chmod 000 /app",
     "full disk": "cat /dev/zero > fill.bin 2>/dev/null; cat /dev/zero > /tmp/fill.bin 2>/dev/null; "
-                 "i=0; while : > f$i 2>/dev/null && [ $i -lt 3000 ]; do i=$((i+1)); done; true",
+    "i=0; while : > f$i 2>/dev/null && [ $i -lt 3000 ]; do i=$((i+1)); done; true",
 }
 
 
@@ -256,9 +266,12 @@ async def test_modes_and_a_full_disk_are_scored_not_errors(pctx, tmp_path, condi
 @pytest.mark.parametrize("trap", ["fifo", "symlink to a device", "symlink loop", "huge file"])
 async def test_traps_where_a_shipped_check_reads_are_scored(pctx, trap):
     task = TerminalEnvironment.get_task("core", "count-errors")
-    plant = {"fifo": "mkfifo error_count.txt", "symlink to a device": "ln -s /dev/zero error_count.txt",
-             "symlink loop": "ln -s error_count.txt error_count.txt",
-             "huge file": "head -c 200000000 /dev/zero > error_count.txt"}[trap]
+    plant = {
+        "fifo": "mkfifo error_count.txt",
+        "symlink to a device": "ln -s /dev/zero error_count.txt",
+        "symlink loop": "ln -s error_count.txt error_count.txt",
+        "huge file": "head -c 200000000 /dev/zero > error_count.txt",
+    }[trap]
     attack = await play(pctx, task, [plant])
     assert outcome(attack) == (0.0, "completed"), attack.grade
     control = await play(pctx, task, ["awk '$2 == \"ERROR\"' server.log | wc -l > error_count.txt"])
@@ -296,8 +309,11 @@ REWARD_CASES = {
     "reward.json Infinity": ({"reward.json": '{"reward": Infinity}'}, None, (0.0, "grader_error", False)),
     "reward.json 1e999": ({"reward.json": '{"reward": 1e999}'}, None, (0.0, "grader_error", False)),
     "reward.json not an object": ({"reward.json": "[1]"}, None, (0.0, "grader_error", False)),
-    "reward.txt first, json metrics kept": ({"reward.txt": "0", "reward.json": '{"reward": 1, "style": 1}'}, None,
-                                             (0.0, "ok", False)),
+    "reward.txt first, json metrics kept": (
+        {"reward.txt": "0", "reward.json": '{"reward": 1, "style": 1}'},
+        None,
+        (0.0, "ok", False),
+    ),
     "declared range 0-100": ({"reward.txt": "50"}, (0.0, 100.0), (0.5, "ok", False)),
     "declared range, top": ({"reward.txt": "100"}, (0.0, 100.0), (1.0, "ok", True)),
     "outside the declared range": ({"reward.txt": "101"}, (0.0, 100.0), (0.0, "grader_error", False)),
@@ -307,8 +323,12 @@ REWARD_CASES = {
 
 
 def reward_tests(tmp_path: Path, files: dict[str, str | None]) -> str:
-    lines = [f"printf %s {shlex.quote(text)} > /logs/verifier/{name}" if text is not None else f"mkfifo /logs/verifier/{name}"
-             for name, text in files.items()]
+    lines = [
+        f"printf %s {shlex.quote(text)} > /logs/verifier/{name}"
+        if text is not None
+        else f"mkfifo /logs/verifier/{name}"
+        for name, text in files.items()
+    ]
     tests = tmp_path / "tests"
     tests.mkdir(parents=True, exist_ok=True)
     (tests / "test.sh").write_text("\n".join(lines) + "\n")
@@ -328,7 +348,9 @@ def check_reward_case(case: str, grade) -> None:
 async def test_reward_files_are_read_by_harbors_rules_and_bounded(bwrap_ctx, tmp_path, case):
     files, declared, _want = REWARD_CASES[case]
     async with await bwrap_ctx.create_sandbox(SandboxSpec(workdir="/app")) as box:
-        grade = await asyncio.wait_for(VerifierRun(reward_tests(tmp_path, files), "/app", 30, {}, declared).grade(box), 60)
+        grade = await asyncio.wait_for(
+            VerifierRun(reward_tests(tmp_path, files), "/app", 30, {}, declared).grade(box), 60
+        )
     check_reward_case(case, grade)
 
 
@@ -341,11 +363,20 @@ async def test_reward_files_are_read_the_same_way_in_a_container(tmp_path):
     provider = get_provider("docker")
     try:
         async with await provider.create(SandboxSpec(workdir="/app")) as box:
-            for i, case in enumerate(["reward.txt 1", "reward.json reward key", "reward.txt 5", "reward.txt a FIFO",
-                                      "none written", "declared range 0-100"]):
+            for i, case in enumerate(
+                [
+                    "reward.txt 1",
+                    "reward.json reward key",
+                    "reward.txt 5",
+                    "reward.txt a FIFO",
+                    "none written",
+                    "declared range 0-100",
+                ]
+            ):
                 files, declared, _want = REWARD_CASES[case]
-                grade = await asyncio.wait_for(VerifierRun(reward_tests(tmp_path / str(i), files), "/app", 30, {},
-                                                           declared).grade(box), 60)
+                grade = await asyncio.wait_for(
+                    VerifierRun(reward_tests(tmp_path / str(i), files), "/app", 30, {}, declared).grade(box), 60
+                )
                 check_reward_case(case, grade)
     finally:
         await provider.aclose()
@@ -374,13 +405,16 @@ async def _root_mode_attack_and_control(tmp_path: Path, attack: str, **spec) -> 
     outputs = []
     try:
         for answer, want in (("print(5)", 0.0), (ANSWER_OK.strip(), 1.0)):
-            async with await provider.create(SandboxSpec(workdir="/app", user="root", keep_image_files=True,
-                                                         **spec)) as box:
+            async with await provider.create(
+                SandboxSpec(workdir="/app", user="root", keep_image_files=True, **spec)
+            ) as box:
                 assert (await box.exec("id -u")).stdout.strip() == "0"
                 await box.exec(f"printf '1\\n2\\n3\\n' > numbers.txt\n{heredoc('answer.py', answer)}")
                 outputs.append((await box.exec(attack)).stdout)
                 grade = await VerifierRun(bundle.pack_dir(tests), "/app", 60, {}).grade(box)
-            assert (grade.reward, grade.status, grade.details["verifier_isolation"]) == (want, "ok", "unprotected"), grade
+            assert (grade.reward, grade.status, grade.details["verifier_isolation"]) == (want, "ok", "unprotected"), (
+                grade
+            )
     finally:
         await provider.aclose()
     return outputs
@@ -391,9 +425,11 @@ async def test_in_root_mode_planted_pytest_config_above_the_tests_does_not_take_
     """Harbor tasks may run as root on a writable root: the agent can write /pytest.ini and
     /conftest.py, and nothing of the trusted area is hidden from it (docs/integrity.md). The area's
     own pytest.ini still ends pytest's search for configuration above the tests."""
-    plant = ("for d in / /tmp /app; do printf '[pytest]\\n' > $d/pytest.ini; "
-             "printf 'import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_call(item):\\n"
-             "    item.runtest = lambda: None\\n' > $d/conftest.py; done")
+    plant = (
+        "for d in / /tmp /app; do printf '[pytest]\\n' > $d/pytest.ini; "
+        "printf 'import pytest\\n@pytest.hookimpl(tryfirst=True)\\ndef pytest_runtest_call(item):\\n"
+        "    item.runtest = lambda: None\\n' > $d/conftest.py; done"
+    )
     await _root_mode_attack_and_control(tmp_path, plant)
 
 
@@ -402,9 +438,11 @@ async def test_in_root_mode_a_filled_trusted_area_is_emptied_before_the_check(tm
     """A root agent can write the trusted area and fill its tmpfs, so the verifier's own install would
     fail (ENOSPC, an env_error). Only the command server puts anything there: it removes the rest
     before installing (after the agent's processes are killed), and the check runs and is scored."""
-    fill = (f"mkdir -p {TRUSTED_MOUNT}/aaaaaaaaaaaaaaaaaaaa && chmod 000 {TRUSTED_MOUNT}/aaaaaaaaaaaaaaaaaaaa; "
-            f"ln -s / {TRUSTED_MOUNT}/link; head -c 100M /dev/zero > {TRUSTED_MOUNT}/fill 2>/dev/null; "
-            f"df -k --output=avail {TRUSTED_MOUNT} | tail -1")
+    fill = (
+        f"mkdir -p {TRUSTED_MOUNT}/aaaaaaaaaaaaaaaaaaaa && chmod 000 {TRUSTED_MOUNT}/aaaaaaaaaaaaaaaaaaaa; "
+        f"ln -s / {TRUSTED_MOUNT}/link; head -c 100M /dev/zero > {TRUSTED_MOUNT}/fill 2>/dev/null; "
+        f"df -k --output=avail {TRUSTED_MOUNT} | tail -1"
+    )
     outputs = await _root_mode_attack_and_control(tmp_path, fill, disk_mb=32)
     assert [o.strip() for o in outputs] == ["0", "0"]  # the attack took every byte
 

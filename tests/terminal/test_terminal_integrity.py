@@ -85,8 +85,9 @@ async def test_a_daemon_left_behind_earns_nothing(ctx, tmp_path):
 
 @needs_bwrap
 async def test_filling_the_disk_earns_nothing_and_breaks_nothing(ctx, tmp_path):
-    task = tasks_in(write_task(tmp_path, "small-disk", test_sh=TEST_SH, solve_sh=SOLVE_SH,
-                               toml="[environment]\nstorage_mb = 48\n"))[0]
+    task = tasks_in(
+        write_task(tmp_path, "small-disk", test_sh=TEST_SH, solve_sh=SOLVE_SH, toml="[environment]\nstorage_mb = 48\n")
+    )[0]
     fill = "cat /dev/zero > fill.bin; cat /dev/zero > /tmp/fill2.bin; i=0; while : > f$i 2>/dev/null && [ $i -lt 2000 ]; do i=$((i+1)); done; df -k . | tail -1"
     reward, status, details = await cheat(ctx, task, [fill])
     assert reward == 0.0 and status in ("completed", "grader_error")
@@ -94,8 +95,9 @@ async def test_filling_the_disk_earns_nothing_and_breaks_nothing(ctx, tmp_path):
 
 
 async def test_sixteen_concurrent_episodes_are_graded_correctly(ctx, tmp_path):
-    task = tasks_in(write_task(tmp_path, "conc", test_sh=TEST_SH, solve_sh=SOLVE_SH,
-                               setup_sh="echo start > state.txt\n"))[0]
+    task = tasks_in(
+        write_task(tmp_path, "conc", test_sh=TEST_SH, solve_sh=SOLVE_SH, setup_sh="echo start > state.txt\n")
+    )[0]
 
     async def one(i: int):
         agent = OracleAgent() if i % 2 == 0 else NopAgent()

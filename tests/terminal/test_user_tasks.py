@@ -32,7 +32,8 @@ def harbor_task(root: Path, name: str = "csv-total") -> Path:
     for sub in ("environment/files", "tests", "solution"):
         (task / sub).mkdir(parents=True)
     (task / "instruction.md").write_text("Write the sum of the `n` column of `numbers.csv` to `total.txt`.\n")
-    (task / "task.toml").write_text(textwrap.dedent("""\
+    (task / "task.toml").write_text(
+        textwrap.dedent("""\
         version = "1.0"
 
         [metadata]
@@ -50,12 +51,16 @@ def harbor_task(root: Path, name: str = "csv-total") -> Path:
         build_timeout_sec = 60.0
         memory_mb = 512
         storage_mb = 256
-        """))
-    (task / "environment" / "Dockerfile").write_text("FROM debian:bookworm\nWORKDIR /app\nCOPY files/ /app/\nRUN sh setup.sh\n")
+        """)
+    )
+    (task / "environment" / "Dockerfile").write_text(
+        "FROM debian:bookworm\nWORKDIR /app\nCOPY files/ /app/\nRUN sh setup.sh\n"
+    )
     (task / "environment" / "files" / "numbers.csv").write_text("n,label\n4,a\n5,b\n")
     (task / "environment" / "setup.sh").write_text("printf '6,c\\n' >> numbers.csv\n")
     (task / "tests" / "expected.txt").write_text("15\n")
-    (task / "tests" / "test.sh").write_text(textwrap.dedent("""\
+    (task / "tests" / "test.sh").write_text(
+        textwrap.dedent("""\
         #!/bin/bash
         echo "comparing total.txt with /tests/expected.txt"
         if diff -q <(tr -d '[:space:]' < total.txt 2>/dev/null) <(tr -d '[:space:]' < /tests/expected.txt) >/dev/null; then
@@ -63,8 +68,11 @@ def harbor_task(root: Path, name: str = "csv-total") -> Path:
         else
           echo '{"reward": 0.0, "exact": 0.0}' > /logs/verifier/reward.json
         fi
-        """))
-    (task / "solution" / "solve.sh").write_text("#!/bin/bash\nawk -F, 'NR > 1 {s += $1} END {print s}' numbers.csv > total.txt\n")
+        """)
+    )
+    (task / "solution" / "solve.sh").write_text(
+        "#!/bin/bash\nawk -F, 'NR > 1 {s += $1} END {print s}' numbers.csv > total.txt\n"
+    )
     return task
 
 
@@ -102,8 +110,18 @@ async def test_through_the_http_api_commands_persist_and_the_grade_shows_test_ou
         sid = created["session_id"]
 
         async def bash(command):
-            body = {"action": {"role": "assistant", "tool_calls": [{"id": "c", "type": "function", "function": {
-                "name": "bash", "arguments": json.dumps({"command": command})}}]}}
+            body = {
+                "action": {
+                    "role": "assistant",
+                    "tool_calls": [
+                        {
+                            "id": "c",
+                            "type": "function",
+                            "function": {"name": "bash", "arguments": json.dumps({"command": command})},
+                        }
+                    ],
+                }
+            }
             reply = (await http.post(f"/v1/sessions/{sid}/step", json=body)).json()
             return reply["observation"]["messages"][0]["content"]
 
@@ -112,8 +130,19 @@ async def test_through_the_http_api_commands_persist_and_the_grade_shows_test_ou
         # Relative paths from the directory the previous call left: the working directory persisted.
         assert "[exit code: 0]" in await bash("awk -F, 'NR > 1 {s += $1} END {print s}' ../numbers.csv > ../total.txt")
         assert (await bash("cat ../total.txt")).splitlines()[0] == "15"
-        done = (await http.post(f"/v1/sessions/{sid}/step", json={"action": {"role": "assistant", "tool_calls": [
-            {"id": "s", "type": "function", "function": {"name": "submit", "arguments": "{}"}}]}})).json()
+        done = (
+            await http.post(
+                f"/v1/sessions/{sid}/step",
+                json={
+                    "action": {
+                        "role": "assistant",
+                        "tool_calls": [
+                            {"id": "s", "type": "function", "function": {"name": "submit", "arguments": "{}"}}
+                        ],
+                    }
+                },
+            )
+        ).json()
         assert done["terminated"] and done["reward"] == 1.0 and done["info"]["status"] == "completed"
         assert "comparing total.txt" in done["info"]["grade"]["details"]["test_output"]
         await http.delete(f"/v1/sessions/{sid}")
@@ -122,8 +151,17 @@ async def test_through_the_http_api_commands_persist_and_the_grade_shows_test_ou
 def test_cli_check_runs_a_user_task_dir_via_set(tmp_path):
     harbor_task(tmp_path / "cli-tasks")
     env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TERMINAL_TASKS_DIR"}
-    cmd = [sys.executable, "-c", "from envgym.cli import main; main()", "check", "terminal/local", "--sandbox", SANDBOX,
-           "--set", f"terminal.tasks_dir={tmp_path / 'cli-tasks'}"]
+    cmd = [
+        sys.executable,
+        "-c",
+        "from envgym.cli import main; main()",
+        "check",
+        "terminal/local",
+        "--sandbox",
+        SANDBOX,
+        "--set",
+        f"terminal.tasks_dir={tmp_path / 'cli-tasks'}",
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, env=env, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
     # The same directory through the environment variable (for hosts that take no --set).
@@ -142,15 +180,26 @@ async def test_sixteen_sessions_at_once_through_the_server_are_graded_correctly(
     task = TerminalEnvironment.get_task("core", "count-errors")
 
     def call(name, **args):
-        return {"action": {"role": "assistant", "tool_calls": [
-            {"id": "c", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}]}}
+        return {
+            "action": {
+                "role": "assistant",
+                "tool_calls": [
+                    {"id": "c", "type": "function", "function": {"name": name, "arguments": json.dumps(args)}}
+                ],
+            }
+        }
 
     async with server() as http:
+
         async def one(i: int):
-            sid = (await http.post("/v1/sessions", json={"env": "terminal/core", "task_id": task.id})).json()["session_id"]
+            sid = (await http.post("/v1/sessions", json={"env": "terminal/core", "task_id": task.id})).json()[
+                "session_id"
+            ]
             try:
                 if i % 2 == 0:  # half play the reference solution, half do nothing
-                    reply = (await http.post(f"/v1/sessions/{sid}/step", json=call("bash", command=oracle_command(task)))).json()
+                    reply = (
+                        await http.post(f"/v1/sessions/{sid}/step", json=call("bash", command=oracle_command(task)))
+                    ).json()
                     assert not reply["terminated"], reply["info"]
                 done = (await http.post(f"/v1/sessions/{sid}/step", json=call("submit"))).json()
                 return done["info"]["status"], done["reward"]

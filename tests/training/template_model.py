@@ -61,10 +61,13 @@ class TemplateModel:
         completion = assistant_body_ids({"content": content, "tool_calls": calls}) + [END]
         entries = fake_logprobs(completion)
         self.generated.append((prompt, completion, [e["logprob"] for e in entries]))
-        return chat_response(content, tool_calls=calls,
-                             token_ids=completion if body.get("return_token_ids") else None,
-                             prompt_token_ids=prompt if body.get("return_token_ids") else None,
-                             logprobs=entries if body.get("logprobs") else None)
+        return chat_response(
+            content,
+            tool_calls=calls,
+            token_ids=completion if body.get("return_token_ids") else None,
+            prompt_token_ids=prompt if body.get("return_token_ids") else None,
+            logprobs=entries if body.get("logprobs") else None,
+        )
 
 
 def counter_policy(think: bool = False) -> Callable[[dict[str, Any]], tuple[str | None, list[dict[str, Any]] | None]]:
@@ -72,7 +75,9 @@ def counter_policy(think: bool = False) -> Callable[[dict[str, Any]], tuple[str 
 
     def policy(body: dict[str, Any]) -> tuple[str | None, list[dict[str, Any]] | None]:
         messages = body["messages"]
-        target = int(re.search(r"counter is (\d+)", next(m["content"] for m in messages if m["role"] == "user")).group(1))
+        target = int(
+            re.search(r"counter is (\d+)", next(m["content"] for m in messages if m["role"] == "user")).group(1)
+        )
         current = 0
         for m in messages:
             found = re.match(r"counter = (\d+)", m.get("content") or "") if m["role"] == "tool" else None

@@ -71,8 +71,13 @@ def served(request):
         turns[rollout] = turn + 1
         return scenario(family, rollout, turn)
 
-    backend = LocalModel(model, tokenizer, tool_parser=FAMILIES[family]["parser"], template_kwargs=FAMILIES[family]["kwargs"],
-                         script=script)
+    backend = LocalModel(
+        model,
+        tokenizer,
+        tool_parser=FAMILIES[family]["parser"],
+        template_kwargs=FAMILIES[family]["kwargs"],
+        script=script,
+    )
     with OpenAIServer.serving(backend) as server:
         yield family, tokenizer, backend, server, turns
 
@@ -83,12 +88,22 @@ def completions_sent(server, seed):
 
 async def play(family, server, seed, policy_version):
     spec = FAMILIES[family]
-    agent = TokenAgent(model=f"tiny-{family}", base_url=server.base_url, tool_parser=spec["parser"], max_total_tokens=BUDGET,
-                       policy_version=policy_version, template_kwargs=spec["kwargs"], tool_role=spec["tool_role"], retries=0,
-                       sampling={"max_tokens": MAX_TOKENS, "temperature": 1.0, "seed": seed})
+    agent = TokenAgent(
+        model=f"tiny-{family}",
+        base_url=server.base_url,
+        tool_parser=spec["parser"],
+        max_total_tokens=BUDGET,
+        policy_version=policy_version,
+        template_kwargs=spec["kwargs"],
+        tool_role=spec["tool_role"],
+        retries=0,
+        sampling={"max_tokens": MAX_TOKENS, "temperature": 1.0, "seed": seed},
+    )
     env = DebugEnvironment("counter", options={"max_turns": 5})
     try:
-        return await run_episode(env, agent, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment, seed=seed)
+        return await run_episode(
+            env, agent, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment, seed=seed
+        )
     finally:
         await agent.aclose()
 
@@ -116,21 +131,34 @@ def test_token_in_token_out_rollouts_always_stitch(served):
         # Sampled ids are kept verbatim, with their logprobs and policy version.
         sampled = [tok for t in turns for tok in t["token_ids"]]
         assert [tok for tok, m in zip(sample.token_ids, sample.loss_mask) if m] == sampled
-        assert [lp for lp, m in zip(sample.logprobs, sample.loss_mask) if m] == [x for t in turns for x in t["logprobs"]]
+        assert [lp for lp, m in zip(sample.logprobs, sample.loss_mask) if m] == [
+            x for t in turns for x in t["logprobs"]
+        ]
         assert {v for v, m in zip(sample.policy_versions, sample.loss_mask) if m} == {version}
         assert {v for v, m in zip(sample.policy_versions, sample.loss_mask) if not m} == {-1}
         # Environment ids are the template's rendering of the environment's messages.
-        env_text = tokenizer.decode([tok for tok, m in zip(sample.token_ids[sample.prompt_length:],
-                                                             sample.loss_mask[sample.prompt_length:]) if not m])
+        env_text = tokenizer.decode(
+            [
+                tok
+                for tok, m in zip(sample.token_ids[sample.prompt_length :], sample.loss_mask[sample.prompt_length :])
+                if not m
+            ]
+        )
         for message in record.messages[1:]:
             if message.role != "assistant" and record.messages.index(message) < len(record.messages) - 1:
-                content = message.content if FAMILIES[family]["parser"] != "llama3_json" else json.dumps(message.content)[1:-1]
+                content = (
+                    message.content
+                    if FAMILIES[family]["parser"] != "llama3_json"
+                    else json.dumps(message.content)[1:-1]
+                )
                 assert content[:40] in env_text, (content, env_text[-300:])
         if any(t["finish_reason"] == "length" for t in turns):
             cut_seen += 1
         if any("not valid JSON" in (m.content or "") for m in record.messages if m.role == "user"):
             malformed_seen += 1
-    assert failures == [], f"{len(failures)} of {ROLLOUTS_PER_FAMILY} {family} rollouts failed to stitch: {failures[:3]}"
+    assert failures == [], (
+        f"{len(failures)} of {ROLLOUTS_PER_FAMILY} {family} rollouts failed to stitch: {failures[:3]}"
+    )
     assert malformed_seen >= ROLLOUTS_PER_FAMILY // 4 and cut_seen >= ROLLOUTS_PER_FAMILY // 4
     assert "completed" in statuses and "truncated" in statuses
 
@@ -145,11 +173,19 @@ def test_control_messages_in_rerendering_fails_on_the_same_cases(served):
         seed = 90_000 + 1000 * list(FAMILIES).index(family) + 4 * i
 
         async def chat_play(seed: int):
-            agent = OpenAIAgent(model="tiny", base_url=server.base_url, return_token_ids=True, logprobs=True, retries=0,
-                                sampling={"max_tokens": MAX_TOKENS, "seed": seed, "chat_template_kwargs": spec["kwargs"]})
+            agent = OpenAIAgent(
+                model="tiny",
+                base_url=server.base_url,
+                return_token_ids=True,
+                logprobs=True,
+                retries=0,
+                sampling={"max_tokens": MAX_TOKENS, "seed": seed, "chat_template_kwargs": spec["kwargs"]},
+            )
             try:
                 env = DebugEnvironment("counter", options={"max_turns": 3})
-                return await run_episode(env, agent, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment)
+                return await run_episode(
+                    env, agent, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment
+                )
             finally:
                 await agent.aclose()
 
@@ -181,9 +217,27 @@ def test_envgym_eval_with_the_tokens_agent(tmp_path):
         return f'<tool_call>{{"name": "{name}", "arguments": {{}}}}</tool_call>{eos}'
 
     with OpenAIServer.serving(LocalModel(tiny_model(tokenizer), tokenizer, script=script)) as policy:
-        done = subprocess.run(cli_command("eval", "debug/counter", "--agent", "tokens", "--model", "Qwen-tiny", "--base-url",
-                                          policy.base_url, "--tasks", "1", "--out", str(tmp_path), "--agent-set",
-                                          "policy_version=3"), capture_output=True, text=True, timeout=600)
+        done = subprocess.run(
+            cli_command(
+                "eval",
+                "debug/counter",
+                "--agent",
+                "tokens",
+                "--model",
+                "Qwen-tiny",
+                "--base-url",
+                policy.base_url,
+                "--tasks",
+                "1",
+                "--out",
+                str(tmp_path),
+                "--agent-set",
+                "policy_version=3",
+            ),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert done.returncode == 0, done.stderr
     record = EpisodeRecord.model_validate_json((tmp_path / "episodes.jsonl").read_text().splitlines()[0])
     sample = sample_from_record(record)

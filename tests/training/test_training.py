@@ -11,8 +11,16 @@ from envgym.eval.rollouts import ModelEndpoint, RolloutRequest, run_rollouts
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus
 from envgym.testing.openai_server import OpenAIServer
-from envgym.training import (TokenDataError, TokenMismatch, UnscoredEpisode, sample_from_record, sample_from_turns,
-                             samples_from_record, samples_from_response, samples_from_turns)
+from envgym.training import (
+    TokenDataError,
+    TokenMismatch,
+    UnscoredEpisode,
+    sample_from_record,
+    sample_from_turns,
+    samples_from_record,
+    samples_from_response,
+    samples_from_turns,
+)
 from template_model import END, TemplateModel, counter_policy
 
 
@@ -40,8 +48,10 @@ async def play_counter(model: TemplateModel, task_id: str = "count-to-2", **agen
 
 
 def test_environment_tokens_between_turns_are_masked_out():
-    turns = [{"prompt_token_ids": [1, 2, 3], "token_ids": [10, 11], "logprobs": [-0.1, -0.2]},
-             {"prompt_token_ids": [1, 2, 3, 10, 11, 20, 21, 22], "token_ids": [12], "logprobs": [-0.3]}]
+    turns = [
+        {"prompt_token_ids": [1, 2, 3], "token_ids": [10, 11], "logprobs": [-0.1, -0.2]},
+        {"prompt_token_ids": [1, 2, 3, 10, 11, 20, 21, 22], "token_ids": [12], "logprobs": [-0.3]},
+    ]
     s = sample_from_turns(turns, reward=0.5)
     assert s.token_ids == [1, 2, 3, 10, 11, 20, 21, 22, 12]
     assert s.loss_mask == [0, 0, 0, 1, 1, 0, 0, 0, 1]
@@ -51,8 +61,10 @@ def test_environment_tokens_between_turns_are_masked_out():
 
 
 def test_divergent_prompt_raises_token_mismatch_with_position():
-    turns = [{"prompt_token_ids": [1, 2], "token_ids": [3, 4], "logprobs": [-1, -1]},
-             {"prompt_token_ids": [1, 2, 3, 9, 5], "token_ids": [6], "logprobs": [-1]}]
+    turns = [
+        {"prompt_token_ids": [1, 2], "token_ids": [3, 4], "logprobs": [-1, -1]},
+        {"prompt_token_ids": [1, 2, 3, 9, 5], "token_ids": [6], "logprobs": [-1]},
+    ]
     with pytest.raises(TokenMismatch) as info:
         sample_from_turns(turns, reward=1.0)
     assert info.value.code == "token_mismatch"
@@ -60,30 +72,37 @@ def test_divergent_prompt_raises_token_mismatch_with_position():
 
 
 def test_shorter_prompt_is_a_mismatch_too():
-    turns = [{"prompt_token_ids": [1, 2], "token_ids": [3, 4], "logprobs": [-1, -1]},
-             {"prompt_token_ids": [1, 2, 3], "token_ids": [6], "logprobs": [-1]}]
+    turns = [
+        {"prompt_token_ids": [1, 2], "token_ids": [3, 4], "logprobs": [-1, -1]},
+        {"prompt_token_ids": [1, 2, 3], "token_ids": [6], "logprobs": [-1]},
+    ]
     with pytest.raises(TokenMismatch) as info:
         sample_from_turns(turns, reward=1.0)
     assert info.value.details["position"] == 3
 
 
 def test_split_on_mismatch_gives_consistent_pieces():
-    turns = [{"prompt_token_ids": [1, 2], "token_ids": [3], "logprobs": [-1]},
-             {"prompt_token_ids": [1, 2, 3, 7], "token_ids": [4], "logprobs": [-2]},
-             {"prompt_token_ids": [1, 2, 99, 7, 4, 8], "token_ids": [5], "logprobs": [-3]}]
+    turns = [
+        {"prompt_token_ids": [1, 2], "token_ids": [3], "logprobs": [-1]},
+        {"prompt_token_ids": [1, 2, 3, 7], "token_ids": [4], "logprobs": [-2]},
+        {"prompt_token_ids": [1, 2, 99, 7, 4, 8], "token_ids": [5], "logprobs": [-3]},
+    ]
     pieces = samples_from_turns(turns, reward=1.0, split_on_mismatch=True)
     assert [p.token_ids for p in pieces] == [[1, 2, 3, 7, 4], [1, 2, 99, 7, 4, 8, 5]]
     assert [p.loss_mask for p in pieces] == [[0, 0, 1, 0, 1], [0, 0, 0, 0, 0, 0, 1]]
     assert [p.metadata["first_turn"] for p in pieces] == [0, 2] and all(p.reward == 1.0 for p in pieces)
 
 
-@pytest.mark.parametrize("turn, message", [
-    ({"token_ids": [1], "logprobs": [-1]}, "prompt_token_ids"),
-    ({"prompt_token_ids": [1]}, "token_ids"),
-    ({"prompt_token_ids": [1], "token_ids": [2, 3], "logprobs": [-1]}, "line up"),
-    ({"prompt_token_ids": [1], "token_ids": [2]}, "no logprobs"),
-    ({"prompt_token_ids": ["a"], "token_ids": [2], "logprobs": [-1]}, "integer token ids"),
-])
+@pytest.mark.parametrize(
+    "turn, message",
+    [
+        ({"token_ids": [1], "logprobs": [-1]}, "prompt_token_ids"),
+        ({"prompt_token_ids": [1]}, "token_ids"),
+        ({"prompt_token_ids": [1], "token_ids": [2, 3], "logprobs": [-1]}, "line up"),
+        ({"prompt_token_ids": [1], "token_ids": [2]}, "no logprobs"),
+        ({"prompt_token_ids": ["a"], "token_ids": [2], "logprobs": [-1]}, "integer token ids"),
+    ],
+)
 def test_missing_or_malformed_token_data_is_a_typed_error(turn, message):
     with pytest.raises(TokenDataError, match=message):
         sample_from_turns([turn], reward=0.0)
@@ -113,7 +132,9 @@ async def test_agent_episode_sample_masks_exactly_the_model_tokens():
     assert sample.loss_mask == mask
     # the masked tokens are, in order, exactly what the model generated, and nothing else
     assert [t for t, m in zip(sample.token_ids, sample.loss_mask) if m] == [t for _, c, _ in model.generated for t in c]
-    assert [lp for lp, m in zip(sample.logprobs, sample.loss_mask) if m] == [lp for _, _, lps in model.generated for lp in lps]
+    assert [lp for lp, m in zip(sample.logprobs, sample.loss_mask) if m] == [
+        lp for _, _, lps in model.generated for lp in lps
+    ]
     assert all(lp == 0.0 for lp, m in zip(sample.logprobs, sample.loss_mask) if not m)
     # the tool results sit between the turns, unmasked
     assert sample.loss_mask.count(1) < len(sample.completion_ids)
@@ -133,7 +154,7 @@ async def test_reasoning_dropped_by_the_template_is_detected():
     for piece, (prompt, completion, lps) in zip(pieces, model.generated):
         assert piece.token_ids == prompt + completion
         assert piece.loss_mask == [0] * len(prompt) + [1] * len(completion)
-        assert piece.logprobs[len(prompt):] == lps
+        assert piece.logprobs[len(prompt) :] == lps
 
 
 async def test_without_token_ids_requested_the_error_says_how_to_get_them():
@@ -145,10 +166,20 @@ async def test_without_token_ids_requested_the_error_says_how_to_get_them():
 async def test_rollout_response_samples_and_jsonl_round_trip():
     model = TemplateModel(counter_policy())
     async with OpenAIServer(model) as server:
-        request = RolloutRequest(env="debug/counter", task_id="count-to-1", n=3, seed=0,
-                                 model=ModelEndpoint(base_url=server.base_url, name="m", retries=0, mode="chat"))
-        response = await run_rollouts(request, DebugEnvironment.get_task("counter", "count-to-1"), DebugEnvironment,
-                                      "debug/counter", lambda: DebugEnvironment("counter"))
+        request = RolloutRequest(
+            env="debug/counter",
+            task_id="count-to-1",
+            n=3,
+            seed=0,
+            model=ModelEndpoint(base_url=server.base_url, name="m", retries=0, mode="chat"),
+        )
+        response = await run_rollouts(
+            request,
+            DebugEnvironment.get_task("counter", "count-to-1"),
+            DebugEnvironment,
+            "debug/counter",
+            lambda: DebugEnvironment("counter"),
+        )
     wire = response.model_dump(mode="json")  # what a trainer reads off POST /v1/rollouts
     samples = samples_from_response(wire)
     assert len(samples) == 3
@@ -164,8 +195,13 @@ async def test_rollout_response_samples_and_jsonl_round_trip():
 
 
 async def test_error_episodes_make_no_sample_unless_asked():
-    record = EpisodeRecord(env="debug/counter", task_id="t", agent="openai", status=EpisodeStatus.env_error,
-                           extra={"turns": [{"prompt_token_ids": [1], "token_ids": [2], "logprobs": [-1.0]}]})
+    record = EpisodeRecord(
+        env="debug/counter",
+        task_id="t",
+        agent="openai",
+        status=EpisodeStatus.env_error,
+        extra={"turns": [{"prompt_token_ids": [1], "token_ids": [2], "logprobs": [-1.0]}]},
+    )
     with pytest.raises(UnscoredEpisode):
         sample_from_record(record)
     assert sample_from_record(record, allow_unscored=True).status is EpisodeStatus.env_error

@@ -37,7 +37,7 @@ def expected(generated):
     prompt, completion, _ = by_length[-1]
     mask = [0] * (len(prompt) + len(completion))
     for p, c, _ in by_length:
-        mask[len(p):len(p) + len(c)] = [1] * len(c)
+        mask[len(p) : len(p) + len(c)] = [1] * len(c)
     return prompt + completion, mask, [x for _, _, lps in by_length for x in lps]
 
 
@@ -57,9 +57,26 @@ def policy_server():
 
 def test_rollouts_to_samples(envgym_server, policy_server, tmp_path):
     out = tmp_path / "samples.jsonl"
-    summary = load("rollouts_to_samples").main([
-        "--envgym-url", envgym_server.url, "--model-url", policy_server.base_url, "--model", "policy",
-        "--env", "debug/counter", "--task", "count-to-2", "-n", "4", "--mode", "chat", "--out", str(out)])
+    summary = load("rollouts_to_samples").main(
+        [
+            "--envgym-url",
+            envgym_server.url,
+            "--model-url",
+            policy_server.base_url,
+            "--model",
+            "policy",
+            "--env",
+            "debug/counter",
+            "--task",
+            "count-to-2",
+            "-n",
+            "4",
+            "--mode",
+            "chat",
+            "--out",
+            str(out),
+        ]
+    )
     assert summary["status_counts"] == {"completed": 4} and summary["mean_reward"] == 1.0
     assert summary["samples"] == 4 and summary["token_mismatch"] == 0
     assert all(r.get("return_token_ids") is True and r.get("logprobs") is True for r in policy_server.requests)
@@ -74,17 +91,51 @@ def test_rollouts_error_is_typed(envgym_server, policy_server, tmp_path):
     from envgym.errors import UnknownTask
 
     with pytest.raises(UnknownTask):
-        load("rollouts_to_samples").main(["--envgym-url", envgym_server.url, "--model-url", policy_server.base_url,
-                                          "--task", "no-such-task", "--out", str(tmp_path / "s.jsonl")])
+        load("rollouts_to_samples").main(
+            [
+                "--envgym-url",
+                envgym_server.url,
+                "--model-url",
+                policy_server.base_url,
+                "--task",
+                "no-such-task",
+                "--out",
+                str(tmp_path / "s.jsonl"),
+            ]
+        )
 
 
 def test_envgym_eval_then_build_samples(envgym_server, policy_server, tmp_path):
     run = tmp_path / "run"
-    done = subprocess.run(cli_command("eval", "debug/counter", "--agent", "openai", "--model", "policy",
-                                      "--base-url", policy_server.base_url, "--server", envgym_server.url,
-                                      "--agent-set", "return_token_ids=true", "--agent-set", "logprobs=true",
-                                      "--task", "count-to-2", "-k", "2", "--out", str(run), "--no-progress", "--json"),
-                          capture_output=True, text=True, timeout=300)
+    done = subprocess.run(
+        cli_command(
+            "eval",
+            "debug/counter",
+            "--agent",
+            "openai",
+            "--model",
+            "policy",
+            "--base-url",
+            policy_server.base_url,
+            "--server",
+            envgym_server.url,
+            "--agent-set",
+            "return_token_ids=true",
+            "--agent-set",
+            "logprobs=true",
+            "--task",
+            "count-to-2",
+            "-k",
+            "2",
+            "--out",
+            str(run),
+            "--no-progress",
+            "--json",
+        ),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     summary = load("build_samples").main([str(run), "--out", str(tmp_path / "samples.jsonl")])
     assert summary["episodes"] == 2 and summary["samples"] == 2 and summary["mean_reward"] == 1.0

@@ -48,7 +48,13 @@ def test_tool_call_arguments_are_validated():
 
 def test_goto_is_limited_to_the_allowed_origins():
     assert resolve_url("/cart", SITE + "/search", [SITE]) == SITE + "/cart"
-    for url in ("http://example.com/", "javascript:alert(1)", "file:///etc/passwd", "http://127.0.0.1:4001/", "//evil.test/x"):
+    for url in (
+        "http://example.com/",
+        "javascript:alert(1)",
+        "file:///etc/passwd",
+        "http://127.0.0.1:4001/",
+        "//evil.test/x",
+    ):
         with pytest.raises(InvalidAction, match="refused"):
             resolve_url(url, SITE + "/", [SITE])
     page = frozenset({"/miniwob/click-test.html"})

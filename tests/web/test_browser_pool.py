@@ -59,7 +59,9 @@ async def test_the_launched_browser_keeps_playwrights_disabled_features_and_ours
 
 @needs_chromium
 async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_are_never_reused():
-    ctx = EnvContext(sandbox="process", settings={"web.chromium_args": ["--envgym-test=spares"], "web.spare_contexts": 1})
+    ctx = EnvContext(
+        sandbox="process", settings={"web.chromium_args": ["--envgym-test=spares"], "web.spare_contexts": 1}
+    )
     runtime = WebRuntime.get()
     try:
         first = WebEnvironment("shop", context=ctx)
@@ -79,7 +81,9 @@ async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_ar
         second = WebEnvironment("shop", context=ctx)
         reset = await second.reset(WebEnvironment.get_task("shop", "order-count"))
         assert second.lease.context is spare.lease.context and second.session_token == spare.ticket.token
-        assert reset.observation.data["title"] == spare.ticket.page.title and reset.observation.data["title"].startswith("Welcome")
+        assert reset.observation.data["title"] == spare.ticket.page.title and reset.observation.data[
+            "title"
+        ].startswith("Welcome")
         await runtime.run(pool.spares_ready())
         [next_spare] = pool.spare_pages()
         assert next_spare.lease.context is not spare.lease.context and next_spare.ticket.token != spare.ticket.token
@@ -95,7 +99,9 @@ async def test_a_reset_takes_a_spare_already_on_the_shop_home_page_and_spares_ar
 
 @needs_chromium
 async def test_a_spare_whose_renderer_crashed_is_thrown_away():
-    ctx = EnvContext(sandbox="process", settings={"web.chromium_args": ["--envgym-test=crashed-spare"], "web.spare_contexts": 1})
+    ctx = EnvContext(
+        sandbox="process", settings={"web.chromium_args": ["--envgym-test=crashed-spare"], "web.spare_contexts": 1}
+    )
     runtime = WebRuntime.get()
     try:
         first = WebEnvironment("shop", context=ctx)

@@ -34,7 +34,9 @@ async def test_a_wrong_click_ends_the_task_with_zero_and_the_page_reward_is_repo
     try:
         reset = await env.reset(WebEnvironment.get_task("miniwob", "click-button"), seed=3)
         goal = reset.observation.data["goal"]
-        wrong = next(e for e in parse_elements(page_text(reset.observation)) if e.role == "button" and f'"{e.name}"' not in goal)
+        wrong = next(
+            e for e in parse_elements(page_text(reset.observation)) if e.role == "button" and f'"{e.name}"' not in goal
+        )
         step = await env.step(Action.call("click", id=wrong.id))
         assert step.done and step.status is EpisodeStatus.completed and step.reward == 0.0
         assert step.grade.details["raw_reward"] == -1.0
@@ -45,7 +47,10 @@ async def test_a_wrong_click_ends_the_task_with_zero_and_the_page_reward_is_repo
 async def test_partial_credit_is_not_success_and_thresholds_apply_only_where_set():
     # click-checkboxes-soft pays fractions; only a raw reward of exactly 1 counts, except for the
     # tasks that score closeness on a continuous scale (their threshold is in the task).
-    soft, centre = WebEnvironment.get_task("miniwob", "click-checkboxes-soft"), WebEnvironment.get_task("miniwob", "circle-center")
+    soft, centre = (
+        WebEnvironment.get_task("miniwob", "click-checkboxes-soft"),
+        WebEnvironment.get_task("miniwob", "circle-center"),
+    )
     status = {"done": True, "raw": 0.95, "reward": 0.4, "reason": None}
     assert miniwob.grade(status, soft).reward == 0.0
     assert miniwob.grade({**status, "raw": 1.0}, soft).reward == 1.0
@@ -58,7 +63,9 @@ async def test_the_same_seed_gives_the_same_problem():
     async def goal(seed: int) -> str:
         env = WebEnvironment("miniwob", context=SHARED)
         try:
-            return (await env.reset(WebEnvironment.get_task("miniwob", "enter-text"), seed=seed)).observation.data["goal"]
+            return (await env.reset(WebEnvironment.get_task("miniwob", "enter-text"), seed=seed)).observation.data[
+                "goal"
+            ]
         finally:
             await env.close()
 
@@ -69,7 +76,12 @@ async def test_other_task_pages_on_the_same_origin_are_refused():
     env = WebEnvironment("miniwob", context=SHARED)
     try:
         reset = await env.reset(WebEnvironment.get_task("miniwob", "book-flight"), seed=1)
-        for url in ("/miniwob/click-test.html", "click-test.html", "/miniwob/book-flight.html/../click-test.html", "/core/core.js"):
+        for url in (
+            "/miniwob/click-test.html",
+            "click-test.html",
+            "/miniwob/book-flight.html/../click-test.html",
+            "/core/core.js",
+        ):
             step = await env.step(Action.call("goto", url=url))
             assert "goto refused" in step.observation.data["error"] and not step.done
             assert step.observation.data["url"] == reset.observation.data["url"]

@@ -18,9 +18,20 @@ from web_helpers import NEEDS_CHROMIUM, SHARED
 # Two or three tasks per solver module (clicks, forms, puzzles, apps, drag), covering hovers and
 # waits, popups, keyboard sliders, date pickers, colour/size hints, remembered positions, free-text
 # goals, key presses, drag and drop, strokes; each on a seed the full validation also runs.
-CI_TASKS = ["click-tab-2-hard", "click-menu", "login-user-popup", "use-slider-2", "choose-date-nodelay",
-            "click-shape", "ascending-numbers", "email-inbox-nl-turk", "terminal", "drag-sort-numbers",
-            "draw-circle", "daily-calendar"]
+CI_TASKS = [
+    "click-tab-2-hard",
+    "click-menu",
+    "login-user-popup",
+    "use-slider-2",
+    "choose-date-nodelay",
+    "click-shape",
+    "ascending-numbers",
+    "email-inbox-nl-turk",
+    "terminal",
+    "drag-sort-numbers",
+    "draw-circle",
+    "daily-calendar",
+]
 CI_SEEDS = [3]
 
 PAGE = """Goal: Select 5
@@ -42,7 +53,9 @@ def test_the_page_text_parses_into_elements_text_and_structure():
     assert item.depth == 1 and page.parent(item).id == 1
     assert [n.id for n in page.children(item)] == [3]
     icon = page.one("span")
-    assert icon.attrs["class"] == "ui-icon ui-icon-disk" and icon.at == (16.0, 65.0) and icon.classes[1] == "ui-icon-disk"
+    assert (
+        icon.attrs["class"] == "ui-icon ui-icon-disk" and icon.at == (16.0, 65.0) and icon.classes[1] == "ui-icon-disk"
+    )
     assert page.one("checkbox").name == 'x "quoted"' and page.one("checkbox").checked
     box = page.one("textbox")
     assert box.value == "a b" and "focused" in box.flags and not box.checked
@@ -79,13 +92,15 @@ async def test_goal_text_keeps_icons_and_colour_swatches(task):
     for seed in range(4):
         env = WebEnvironment("miniwob", context=SHARED)
         try:
-            goals.append((await env.reset(WebEnvironment.get_task("miniwob", task), seed=seed)).observation.data["goal"])
+            goals.append(
+                (await env.reset(WebEnvironment.get_task("miniwob", task), seed=seed)).observation.data["goal"]
+            )
         finally:
             await env.close()
     if task == "click-menu-2":
         assert any('[span class="ui-icon ui-icon-' in g and g.endswith("icon.") for g in goals), goals
     else:
-        assert all("the following color [div class=\"cc\" bg=rgb(" in g for g in goals), goals
+        assert all('the following color [div class="cc" bg=rgb(' in g for g in goals), goals
 
 
 @NEEDS_CHROMIUM[0]
@@ -135,7 +150,10 @@ async def test_a_closeness_threshold_is_earned_a_careless_point_scores_zero():
             reset = await env.reset(WebEnvironment.get_task("miniwob", "circle-center"), seed=5)
             page = Page.from_observation(reset.observation)
             if not off_centre:
-                policy, observation = WebEnvironment.oracle_policy(WebEnvironment.get_task("miniwob", "circle-center")), reset.observation
+                policy, observation = (
+                    WebEnvironment.oracle_policy(WebEnvironment.get_task("miniwob", "circle-center")),
+                    reset.observation,
+                )
                 while True:
                     step = await env.step(await policy.act(observation))
                     if step.done:

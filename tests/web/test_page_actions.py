@@ -31,8 +31,11 @@ async def test_a_covered_element_falls_back_to_playwright_which_reports_the_cove
     env = WebEnvironment("shop", context=SHARED, options={"action_timeout_ms": 1500})
     try:
         reset = await env.reset(shop("order-count"))
-        await in_page(env, """() => { const d = document.createElement('div'); d.id = 'veil';
-            d.style = 'position:fixed;inset:0;z-index:9;background:rgba(0,0,0,0.1)'; document.body.append(d); }""")
+        await in_page(
+            env,
+            """() => { const d = document.createElement('div'); d.id = 'veil';
+            d.style = 'position:fixed;inset:0;z-index:9;background:rgba(0,0,0,0.1)'; document.body.append(d); }""",
+        )
         step = await env.step(Action.call("click", id=element(reset, "link", "Orders")))
         assert step.observation.data["error"].startswith("click failed: ")
         assert "(another element (div#veil) covers it)" in step.observation.data["error"]
@@ -93,7 +96,9 @@ async def test_a_form_submission_counts_as_a_navigation_before_chromium_starts_i
         await env.reset(shop("order-count"))
         assert await in_page(env, NAVIGATING_JS) == {"navigating": False, "popup": False}
         # Chromium starts a submission's navigation in a later task: in the same task it is only a submit event.
-        started = await in_page(env, f"() => {{ document.querySelector('form[role=search]').requestSubmit(); return ({NAVIGATING_JS})(); }}")
+        started = await in_page(
+            env, f"() => {{ document.querySelector('form[role=search]').requestSubmit(); return ({NAVIGATING_JS})(); }}"
+        )
         assert started == {"navigating": True, "popup": False}
     finally:
         await env.close()
@@ -101,11 +106,17 @@ async def test_a_form_submission_counts_as_a_navigation_before_chromium_starts_i
     env = WebEnvironment("shop", context=SHARED)
     try:
         await env.reset(shop("order-count"))
-        elsewhere = await in_page(env, f"""() => {{ const form = document.querySelector('form[role=search]');
-            form.target = '_blank'; form.requestSubmit(); return ({NAVIGATING_JS})(); }}""")
-        cancelled = await in_page(env, f"""() => {{ const form = document.querySelector('form[role=search]');
+        elsewhere = await in_page(
+            env,
+            f"""() => {{ const form = document.querySelector('form[role=search]');
+            form.target = '_blank'; form.requestSubmit(); return ({NAVIGATING_JS})(); }}""",
+        )
+        cancelled = await in_page(
+            env,
+            f"""() => {{ const form = document.querySelector('form[role=search]');
             form.target = ''; form.addEventListener('submit', (e) => e.preventDefault()); form.requestSubmit();
-            return ({NAVIGATING_JS})(); }}""")
+            return ({NAVIGATING_JS})(); }}""",
+        )
         assert cancelled == {"navigating": False, "popup": False}
         assert elsewhere == {"navigating": False, "popup": True}  # a new window, not this page
     finally:

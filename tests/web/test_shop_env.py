@@ -142,7 +142,9 @@ async def test_killing_chromium_mid_episode_is_env_error_and_the_next_episode_wo
     assert step.done and step.status is EpisodeStatus.env_error
     assert "Chromium" in step.info["error"]["message"] or "page" in step.info["error"]["message"]
     await env.close()
-    record = await run_episode(WebEnvironment("shop", context=ctx), OracleAgent(), shop("last-order-total"), WebEnvironment)
+    record = await run_episode(
+        WebEnvironment("shop", context=ctx), OracleAgent(), shop("last-order-total"), WebEnvironment
+    )
     assert record.status is EpisodeStatus.completed and record.reward == 1.0
     runtime = WebRuntime.get()
     pool = await runtime.run(runtime.pool(ctx.settings))

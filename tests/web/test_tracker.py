@@ -40,12 +40,14 @@ def test_doing_more_than_asked_scores_zero():
     done.issue(1).status = "closed"
     done.issue(1).comments.append(Comment("alex", "Fixed in release 1.0.1"))
     assert grade_state(check("close-safari-crash"), done, None).reward == 1.0
-    for collateral in (lambda s: setattr(s.issue(3), "status", "closed"),        # another issue closed too
-                       lambda s: s.issue(6).watchers.add("alex"),                 # an unrelated watch
-                       lambda s: setattr(s.issue(1).comments[0], "text", "edited"),  # an old comment rewritten
-                       lambda s: s.issue(1).comments.append(Comment("alex", "and another")),  # one comment too many
-                       lambda s: s.new_issue(project="WEB", title="spam", description=""),   # an extra issue
-                       lambda s: setattr(s.settings, "weekly_digest", False)):
+    for collateral in (
+        lambda s: setattr(s.issue(3), "status", "closed"),  # another issue closed too
+        lambda s: s.issue(6).watchers.add("alex"),  # an unrelated watch
+        lambda s: setattr(s.issue(1).comments[0], "text", "edited"),  # an old comment rewritten
+        lambda s: s.issue(1).comments.append(Comment("alex", "and another")),  # one comment too many
+        lambda s: s.new_issue(project="WEB", title="spam", description=""),  # an extra issue
+        lambda s: setattr(s.settings, "weekly_digest", False),
+    ):
         state = initial_state()
         state.issue(1).status = "closed"
         state.issue(1).comments.append(Comment("alex", "Fixed in release 1.0.1"))
@@ -60,8 +62,15 @@ def test_doing_more_than_asked_scores_zero():
 
 def test_new_issues_are_matched_field_by_field():
     state = initial_state()
-    state.new_issue(project="API", title=" document the RATE limits ", description="", priority="low", assignee="dan",
-                    labels={"docs", "good first issue"}, milestone="API 2.0")
+    state.new_issue(
+        project="API",
+        title=" document the RATE limits ",
+        description="",
+        priority="low",
+        assignee="dan",
+        labels={"docs", "good first issue"},
+        milestone="API 2.0",
+    )
     assert grade_state(check("create-rate-limit-docs"), state, None).reward == 1.0
     state.issue(25).labels.add("bug")
     assert grade_state(check("create-rate-limit-docs"), state, None).reward == 0.0

@@ -70,7 +70,11 @@ async def test_a_dead_playwright_driver_ends_only_its_episodes_and_is_replaced()
         await env.close()
 
         assert await WebEnvironment.health(ctx) is None  # the check itself brings up a new driver
-        assert runtime.driver_restarts == restarts + 1 and processes.driver_pids() and driver not in processes.driver_pids()
+        assert (
+            runtime.driver_restarts == restarts + 1
+            and processes.driver_pids()
+            and driver not in processes.driver_pids()
+        )
         later = WebEnvironment("shop", context=ctx)
         await later.reset(shop("order-count"))
         done = await later.step(Action.call("answer", text="3"))

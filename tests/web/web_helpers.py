@@ -12,8 +12,13 @@ from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import find, page_text
 
-NEEDS_CHROMIUM = [pytest.mark.browser, pytest.mark.skipif(not any(shutil.which(n) for n in ("chromium", "chromium-browser")),
-                                                         reason="needs Chromium (scripts/setup.sh installs it)")]
+NEEDS_CHROMIUM = [
+    pytest.mark.browser,
+    pytest.mark.skipif(
+        not any(shutil.which(n) for n in ("chromium", "chromium-browser")),
+        reason="needs Chromium (scripts/setup.sh installs it)",
+    ),
+]
 SHARED = EnvContext(sandbox="process")  # never closed: keeps one browser up for these tests
 
 

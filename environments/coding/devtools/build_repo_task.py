@@ -26,8 +26,12 @@ def unified_patch(before: dict[str, str], after: dict[str, str]) -> str:
         for text in (old, new):
             if text is not None and not text.endswith("\n"):
                 raise ValueError(f"{path}: every file must end with a newline")
-        diff = difflib.unified_diff((old or "").splitlines(keepends=True), new.splitlines(keepends=True),
-                                    fromfile="/dev/null" if old is None else f"a/{path}", tofile=f"b/{path}")
+        diff = difflib.unified_diff(
+            (old or "").splitlines(keepends=True),
+            new.splitlines(keepends=True),
+            fromfile="/dev/null" if old is None else f"a/{path}",
+            tofile=f"b/{path}",
+        )
         chunks.append("".join(diff))
     return "".join(chunks)
 

@@ -30,19 +30,40 @@ from envgym.context import EnvContext
 from envgym.environment import Environment, Policy, ScriptedPolicy
 from envgym.errors import InvalidAction, InvalidRequest
 from envgym.grader import get_grader
-from envgym.protocol import (Action, Grade, GraderSpec, Message, Observation, StepResult, Submission, SuiteInfo,
-                             Task, Tool)
+from envgym.protocol import (
+    Action,
+    Grade,
+    GraderSpec,
+    Message,
+    Observation,
+    StepResult,
+    Submission,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.step_budget import StepBudget
 from envgym_coding import humaneval, repo, tools
 
 SUITES = [
-    SuiteInfo(name="humaneval", version="1", size=164,
-              description="HumanEval (164 problems), single turn: the reply's last ```python block (or raw text) is the completion."),
-    SuiteInfo(name="humaneval-tools", version="1", size=164,
-              description="HumanEval with tools: run_python to try code, submit(code) to be graded."),
-    SuiteInfo(name="repo", version="1",
-              description="Fix a bug or add a feature in a small multi-file Python project; hidden tests grade the workspace."),
+    SuiteInfo(
+        name="humaneval",
+        version="1",
+        size=164,
+        description="HumanEval (164 problems), single turn: the reply's last ```python block (or raw text) is the completion.",
+    ),
+    SuiteInfo(
+        name="humaneval-tools",
+        version="1",
+        size=164,
+        description="HumanEval with tools: run_python to try code, submit(code) to be graded.",
+    ),
+    SuiteInfo(
+        name="repo",
+        version="1",
+        description="Fix a bug or add a feature in a small multi-file Python project; hidden tests grade the workspace.",
+    ),
 ]
 REWARD_MODES = ("binary", "fraction")
 
@@ -50,8 +71,10 @@ REWARD_MODES = ("binary", "fraction")
 class CodingEnvironment(Environment):
     version = "1.0.0"
     summary = "Python coding: HumanEval (single-turn or with run_python) and repository-level tasks, graded by hidden tests in a fresh sandbox."
-    text_actions = ("humaneval: the reply is the completion (last ```python block, else raw text; whole function or body). "
-                    "humaneval-tools and repo: plain text is not an action; call a tool.")
+    text_actions = (
+        "humaneval: the reply is the completion (last ```python block, else raw text; whole function or body). "
+        "humaneval-tools and repo: plain text is not an action; call a tool."
+    )
 
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
@@ -73,17 +96,27 @@ class CodingEnvironment(Environment):
             return ScriptedPolicy([task.private["canonical_solution"]])
         if task.suite == "humaneval-tools":
             full = task.payload["prompt"] + task.private["canonical_solution"]
-            return ScriptedPolicy([Action.call("run_python", code=full + "\nprint('defined', " + task.payload["entry_point"] + ".__name__)\n"),
-                                   Action.call("submit", code=full)])
-        return ScriptedPolicy([
-            Action.call("write_file", path=".oracle.patch", content=task.private["reference_patch"]),
-            Action.call("bash", command="patch -p1 --no-backup-if-mismatch -s < .oracle.patch && rm .oracle.patch"),
-            Action.call("run_tests"),
-            Action.call("submit"),
-        ])
+            return ScriptedPolicy(
+                [
+                    Action.call(
+                        "run_python", code=full + "\nprint('defined', " + task.payload["entry_point"] + ".__name__)\n"
+                    ),
+                    Action.call("submit", code=full),
+                ]
+            )
+        return ScriptedPolicy(
+            [
+                Action.call("write_file", path=".oracle.patch", content=task.private["reference_patch"]),
+                Action.call("bash", command="patch -p1 --no-backup-if-mismatch -s < .oracle.patch && rm .oracle.patch"),
+                Action.call("run_tests"),
+                Action.call("submit"),
+            ]
+        )
 
     # ------------------------------------------------------------------ episode
-    def __init__(self, suite: str | None = None, *, context: EnvContext | None = None, options: dict | None = None) -> None:
+    def __init__(
+        self, suite: str | None = None, *, context: EnvContext | None = None, options: dict | None = None
+    ) -> None:
         super().__init__(suite, context=context, options=options)
         self.sandbox: Sandbox | None = None
         self._runs = 0
@@ -105,7 +138,9 @@ class CodingEnvironment(Environment):
         if task.suite != self.suite:
             raise InvalidRequest(f"task {task.id!r} belongs to suite {task.suite!r}, not {self.suite!r}")
         if self.suite == "repo":
-            self.sandbox = await self.context.create_sandbox(SandboxSpec(files=task.payload["files"], wall_timeout_s=60))
+            self.sandbox = await self.context.create_sandbox(
+                SandboxSpec(files=task.payload["files"], wall_timeout_s=60)
+            )
         return Observation.user(task.prompt)
 
     async def _box(self) -> Sandbox:
@@ -116,7 +151,9 @@ class CodingEnvironment(Environment):
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None
         if self.suite == "humaneval":
-            return self.finish(await self._grader().safe_grade(self.task, Submission(answer=action.text()), context=self.context))
+            return self.finish(
+                await self._grader().safe_grade(self.task, Submission(answer=action.text()), context=self.context)
+            )
         if not action.tool_calls:
             names = ", ".join(t.function.name for t in self.tools(self.suite))
             raise InvalidAction(f"plain text does nothing here: call one of the tools ({names})")
@@ -131,8 +168,10 @@ class CodingEnvironment(Environment):
                     grade = await self._grade_final(args)
                     return self.finish(grade, observation=Observation(messages=replies))
                 if budget.spent():
-                    text = ("Error: this step's time budget is used up, so this call was not run; "
-                            "make it again in the next step")
+                    text = (
+                        "Error: this step's time budget is used up, so this call was not run; "
+                        "make it again in the next step"
+                    )
                 else:
                     text = await self._run_tool(name, args, budget)
             except ValueError as exc:
@@ -147,12 +186,18 @@ class CodingEnvironment(Environment):
                 raise ValueError(f"unknown tool {name!r}; use run_python or submit")
             self._runs += 1
             return await tools.run_python(box, args, self._runs, budget)
-        handlers = {"bash": tools.bash, "read_file": tools.read_file, "write_file": tools.write_file,
-                    "list_files": tools.list_files}
+        handlers = {
+            "bash": tools.bash,
+            "read_file": tools.read_file,
+            "write_file": tools.write_file,
+            "list_files": tools.list_files,
+        }
         if name == "run_tests":
             return await tools.run_tests(box, args, self.task.payload.get("test_dir", "tests"), budget)  # type: ignore[union-attr]
         if name not in handlers:
-            raise ValueError(f"unknown tool {name!r}; use one of bash, read_file, write_file, list_files, run_tests, submit")
+            raise ValueError(
+                f"unknown tool {name!r}; use one of bash, read_file, write_file, list_files, run_tests, submit"
+            )
         return await handlers[name](box, args, budget)
 
     async def _grade_final(self, args: dict) -> Grade:

@@ -38,11 +38,21 @@ def load(suite: str) -> list[Task]:
     tasks = []
     for problem in _problems():
         number = problem["task_id"].split("/")[1]
-        tasks.append(Task(
-            id=f"HumanEval-{number}", suite=suite, prompt=template.format(prompt=problem["prompt"]),
-            payload={"entry_point": problem["entry_point"], "prompt": problem["prompt"]},
-            private={"tests": problem["test"], "canonical_solution": problem["canonical_solution"]},
-            grader=GraderSpec(name="unit_tests", config={"kind": "function", "mode": "binary", "test_timeout_s": 10}),
-            metadata={"source_id": problem["task_id"], "category": "function", "max_turns": 1 if suite == "humaneval" else 20},
-        ))
+        tasks.append(
+            Task(
+                id=f"HumanEval-{number}",
+                suite=suite,
+                prompt=template.format(prompt=problem["prompt"]),
+                payload={"entry_point": problem["entry_point"], "prompt": problem["prompt"]},
+                private={"tests": problem["test"], "canonical_solution": problem["canonical_solution"]},
+                grader=GraderSpec(
+                    name="unit_tests", config={"kind": "function", "mode": "binary", "test_timeout_s": 10}
+                ),
+                metadata={
+                    "source_id": problem["task_id"],
+                    "category": "function",
+                    "max_turns": 1 if suite == "humaneval" else 20,
+                },
+            )
+        )
     return tasks

@@ -55,7 +55,9 @@ def load_dir(directory: Traversable, suite: str = "repo") -> Task:
     hidden = _read_tree(directory.joinpath("hidden"))
     patch = directory.joinpath("solution.patch").read_text()
     return Task(
-        id=directory.name, suite=suite, prompt=PROMPT.format(prompt=meta["prompt"].strip()),
+        id=directory.name,
+        suite=suite,
+        prompt=PROMPT.format(prompt=meta["prompt"].strip()),
         payload={"files": files, "test_dir": "tests"},
         private={"hidden_tests": hidden, "reference_patch": patch},
         grader=GraderSpec(name="unit_tests", config={"kind": "project", "mode": "binary", "test_timeout_s": 20}),

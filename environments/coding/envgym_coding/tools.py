@@ -28,32 +28,71 @@ TESTS_TIMEOUT_S = 90.0  # run_tests; under the server's default step timeout wit
 LIST_TIMEOUT_S = 15.0
 
 RUN_PYTHON = Tool.define(
-    "run_python", "Run a Python 3.11 program in your sandbox and see its stdout, stderr and exit code. "
+    "run_python",
+    "Run a Python 3.11 program in your sandbox and see its stdout, stderr and exit code. "
     "Limits: `timeout` seconds (default 10, at most 60) of wall time, 1 GB of memory, no network, 8000 characters "
     "of output per stream. Files you write persist between runs.",
-    {"code": {"type": "string", "description": "the program's source"},
-     "stdin": {"type": "string", "description": "text fed to the program's standard input"},
-     "timeout": {"type": "number", "minimum": 1, "maximum": MAX_TIMEOUT_S, "description": "seconds of wall time (default 10)"}},
-    ["code"])
+    {
+        "code": {"type": "string", "description": "the program's source"},
+        "stdin": {"type": "string", "description": "text fed to the program's standard input"},
+        "timeout": {
+            "type": "number",
+            "minimum": 1,
+            "maximum": MAX_TIMEOUT_S,
+            "description": "seconds of wall time (default 10)",
+        },
+    },
+    ["code"],
+)
 SUBMIT_CODE = Tool.define(
-    "submit", "Submit your final solution: the complete function (with its def line and imports). Ends the episode.",
-    {"code": {"type": "string", "description": "the complete function, with its def line and imports"}}, ["code"])
+    "submit",
+    "Submit your final solution: the complete function (with its def line and imports). Ends the episode.",
+    {"code": {"type": "string", "description": "the complete function, with its def line and imports"}},
+    ["code"],
+)
 BASH = Tool.define(
-    "bash", "Run a bash command in /workspace (no network; default timeout 30 s, at most 60). Returns exit code, stdout and stderr.",
-    {"command": {"type": "string", "description": "the bash command line to run"},
-     "timeout": {"type": "number", "minimum": 1, "maximum": MAX_TIMEOUT_S, "description": "seconds of wall time (default 30)"}},
-    ["command"])
-READ_FILE = Tool.define("read_file", "Read a text file (path relative to /workspace).", {"path": {"type": "string", "description": "file path relative to /workspace"}}, ["path"])
-WRITE_FILE = Tool.define("write_file", "Create or overwrite a file (path relative to /workspace) with `content`.",
-                         {"path": {"type": "string", "description": "file path relative to /workspace"},
-                          "content": {"type": "string", "description": "the file's whole new content"}}, ["path", "content"])
-LIST_FILES = Tool.define("list_files", "List the files under a directory (default: the whole workspace).",
-                         {"path": {"type": "string", "description": "directory relative to /workspace (default: all of it)"}})
+    "bash",
+    "Run a bash command in /workspace (no network; default timeout 30 s, at most 60). Returns exit code, stdout and stderr.",
+    {
+        "command": {"type": "string", "description": "the bash command line to run"},
+        "timeout": {
+            "type": "number",
+            "minimum": 1,
+            "maximum": MAX_TIMEOUT_S,
+            "description": "seconds of wall time (default 30)",
+        },
+    },
+    ["command"],
+)
+READ_FILE = Tool.define(
+    "read_file",
+    "Read a text file (path relative to /workspace).",
+    {"path": {"type": "string", "description": "file path relative to /workspace"}},
+    ["path"],
+)
+WRITE_FILE = Tool.define(
+    "write_file",
+    "Create or overwrite a file (path relative to /workspace) with `content`.",
+    {
+        "path": {"type": "string", "description": "file path relative to /workspace"},
+        "content": {"type": "string", "description": "the file's whole new content"},
+    },
+    ["path", "content"],
+)
+LIST_FILES = Tool.define(
+    "list_files",
+    "List the files under a directory (default: the whole workspace).",
+    {"path": {"type": "string", "description": "directory relative to /workspace (default: all of it)"}},
+)
 RUN_TESTS = Tool.define(
-    "run_tests", "Run the visible tests (pytest, in tests/). Optionally narrow them with `target` (a file or node id "
+    "run_tests",
+    "Run the visible tests (pytest, in tests/). Optionally narrow them with `target` (a file or node id "
     "under tests/) and `keyword` (pytest -k). Hidden tests are not available here.",
-    {"target": {"type": "string", "description": "a test file or node id under tests/ (default: all visible tests)"},
-     "keyword": {"type": "string", "description": "a pytest -k expression selecting tests by name"}})
+    {
+        "target": {"type": "string", "description": "a test file or node id under tests/ (default: all visible tests)"},
+        "keyword": {"type": "string", "description": "a pytest -k expression selecting tests by name"},
+    },
+)
 SUBMIT_REPO = Tool.define("submit", "Finish: the workspace as it is now is graded by hidden tests. Ends the episode.")
 
 
@@ -67,12 +106,18 @@ def tool_schemas(suite: str | None) -> list[Tool]:
 
 def format_exec(result: ExecResult, timeout_s: float | None = None) -> str:
     def cut(text: str) -> str:
-        return text if len(text) <= OUTPUT_CHARS else text[:OUTPUT_CHARS] + f"\n[... {len(text) - OUTPUT_CHARS} more characters cut]"
+        return (
+            text
+            if len(text) <= OUTPUT_CHARS
+            else text[:OUTPUT_CHARS] + f"\n[... {len(text) - OUTPUT_CHARS} more characters cut]"
+        )
 
     if result.timed_out:
         limit = f" after {timeout_s:g} s" if timeout_s else ""
-        head = (f"timed out: the command was killed{limit}, with every process it started; files it wrote "
-                "are kept. Run long work in smaller pieces.")
+        head = (
+            f"timed out: the command was killed{limit}, with every process it started; files it wrote "
+            "are kept. Run long work in smaller pieces."
+        )
     else:
         head = f"exit code: {result.exit_code}"
     return f"{head}\n--- stdout ---\n{cut(result.stdout)}\n--- stderr ---\n{cut(result.stderr)}"
@@ -135,8 +180,15 @@ async def write_file(box: Sandbox, args: dict[str, Any], _budget: StepBudget) ->
 async def list_files(box: Sandbox, args: dict[str, Any], budget: StepBudget) -> str:
     path = _text_arg(args, "path", required=False) or "."
     timeout = budget.limit(LIST_TIMEOUT_S)
-    result = await box.exec(["bash", "-c", f"find {shlex.quote(path)} -name __pycache__ -prune -o -name .pytest_cache "
-                             "-prune -o \\( -type f -o -type l \\) -print | sed 's|^\\./||' | sort | head -n 500"], timeout=timeout)
+    result = await box.exec(
+        [
+            "bash",
+            "-c",
+            f"find {shlex.quote(path)} -name __pycache__ -prune -o -name .pytest_cache "
+            "-prune -o \\( -type f -o -type l \\) -print | sed 's|^\\./||' | sort | head -n 500",
+        ],
+        timeout=timeout,
+    )
     return result.stdout if result.exit_code == 0 else format_exec(result, timeout)
 
 

@@ -37,7 +37,7 @@ def _last_answer_element(text: str) -> str | None:
             i += 1
         if i == len(closes):
             return last
-        last = text[opening.end():closes[i]]
+        last = text[opening.end() : closes[i]]
         position = closes[i] + len("</answer>")
 
 
@@ -48,7 +48,7 @@ def extract_answer(reply: str) -> str:
         return tagged.strip()
     marks = list(_ANSWER_LINE.finditer(text))
     if marks:
-        rest = text[marks[-1].end():]
+        rest = text[marks[-1].end() :]
         line = rest.strip().splitlines()[0] if rest.strip() else ""
         return line.strip()
     return text.strip()

@@ -66,14 +66,17 @@ class Suite:
         return f"{self.revision}+rg{RG_VERSION}"
 
 
-SUITES = {s.dataset: s for s in [
-    Suite("basic_arithmetic", "Evaluate an arithmetic expression with + - * /."),
-    Suite("chain_sum", "Add and subtract a chain of integers."),
-    Suite("gcd", "Greatest common divisor of a few numbers."),
-    Suite("leg_counting", "Count the legs of a list of animals."),
-    Suite("spell_backward", "Spell a word backwards."),
-    Suite("word_sorting", "Sort words by ASCII/Unicode order, ascending or descending."),
-]}
+SUITES = {
+    s.dataset: s
+    for s in [
+        Suite("basic_arithmetic", "Evaluate an arithmetic expression with + - * /."),
+        Suite("chain_sum", "Add and subtract a chain of integers."),
+        Suite("gcd", "Greatest common divisor of a few numbers."),
+        Suite("leg_counting", "Count the legs of a list of animals."),
+        Suite("spell_backward", "Spell a word backwards."),
+        Suite("word_sorting", "Sort words by ASCII/Unicode order, ascending or descending."),
+    ]
+}
 
 _lock = threading.Lock()
 
@@ -100,8 +103,10 @@ def suite_indices(name: str) -> list[int]:
         kept.append(index)
         if len(kept) == suite.size:
             return kept
-    raise RuntimeError(f"reasoning-gym's {name} generator gave only {len(kept)} questions that are not guessable "
-                       f"in {len(ds)} tries; the suite needs {suite.size}")
+    raise RuntimeError(
+        f"reasoning-gym's {name} generator gave only {len(kept)} questions that are not guessable "
+        f"in {len(ds)} tries; the suite needs {suite.size}"
+    )
 
 
 def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
@@ -110,8 +115,10 @@ def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
     try:
         entry = _dataset(name)[index]
         if entry["question"] != task.private.get("question", entry["question"]):
-            return Grade.failed(f"reasoning-gym {RG_VERSION} generates a different question for {name} #{index} "
-                                "than this task was built with; the task and the installed library disagree")
+            return Grade.failed(
+                f"reasoning-gym {RG_VERSION} generates a different question for {name} #{index} "
+                "than this task was built with; the task and the installed library disagree"
+            )
         answer = extract_answer(reply)
         value = float(_dataset(name).score_answer(answer, entry))
     except Exception as exc:  # noqa: BLE001 — a scorer crash is a grader_error, not a zero
@@ -119,8 +126,12 @@ def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
     value = min(1.0, max(0.0, value))
     passed = value == 1.0
     reward = value if partial_credit else float(passed)
-    return Grade(reward=reward, passed=passed, components=[GradeComponent(name=name, reward=value, passed=passed)],
-                 details={"extracted_answer": answer[:500], "score": value, "partial_credit": partial_credit})
+    return Grade(
+        reward=reward,
+        passed=passed,
+        components=[GradeComponent(name=name, reward=value, passed=passed)],
+        details={"extracted_answer": answer[:500], "score": value, "partial_credit": partial_credit},
+    )
 
 
 async def score_bounded(task: Task, reply: str, context: EnvContext | None = None) -> Grade:
@@ -136,16 +147,26 @@ async def score_bounded(task: Task, reply: str, context: EnvContext | None = Non
 
 class ReasoningEnvironment(Environment):
     version = "0.1.0"
-    summary = "Procedurally generated, verifiable single-turn reasoning tasks from reasoning-gym, scored by its own checkers."
-    text_actions = ("the reply is the answer: the last <answer>...</answer> if present, else the rest of the line after "
-                    "the last 'Answer:', else the whole reply (<think>...</think> is ignored)")
+    summary = (
+        "Procedurally generated, verifiable single-turn reasoning tasks from reasoning-gym, scored by its own checkers."
+    )
+    text_actions = (
+        "the reply is the answer: the last <answer>...</answer> if present, else the rest of the line after "
+        "the last 'Answer:', else the whole reply (<think>...</think> is ignored)"
+    )
     default_max_turns = 1
 
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
-        return [SuiteInfo(name=s.dataset, version=s.version, size=s.size,
-                          description=f"{s.description} (reasoning-gym {s.dataset}, seed {s.seed})")
-                for s in SUITES.values()]
+        return [
+            SuiteInfo(
+                name=s.dataset,
+                version=s.version,
+                size=s.size,
+                description=f"{s.description} (reasoning-gym {s.dataset}, seed {s.seed})",
+            )
+            for s in SUITES.values()
+        ]
 
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
@@ -153,11 +174,15 @@ class ReasoningEnvironment(Environment):
         tasks = []
         for index in suite_indices(suite):
             entry = ds[index]
-            tasks.append(Task(
-                id=f"{index:04d}", suite=suite, prompt=entry["question"] + INSTRUCTIONS,
-                private={"answer": str(entry["answer"]), "index": index, "question": entry["question"]},
-                metadata={"dataset": suite, "seed": spec.seed, "index": index, "reasoning_gym": RG_VERSION},
-            ))
+            tasks.append(
+                Task(
+                    id=f"{index:04d}",
+                    suite=suite,
+                    prompt=entry["question"] + INSTRUCTIONS,
+                    private={"answer": str(entry["answer"]), "index": index, "question": entry["question"]},
+                    metadata={"dataset": suite, "seed": spec.seed, "index": index, "reasoning_gym": RG_VERSION},
+                )
+            )
         return tasks
 
     @classmethod
@@ -171,8 +196,10 @@ class ReasoningEnvironment(Environment):
     @classmethod
     async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
         if submission.answer is None:
-            raise InvalidRequest("the reasoning family grades submission.answer (the model's reply); this submission has none",
-                                 details={"missing": "submission.answer"})
+            raise InvalidRequest(
+                "the reasoning family grades submission.answer (the model's reply); this submission has none",
+                details={"missing": "submission.answer"},
+            )
         return await score_bounded(task, submission.answer, context)
 
     async def on_reset(self, task: Task, seed: int | None) -> Observation:

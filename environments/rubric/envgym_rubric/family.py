@@ -67,11 +67,18 @@ def build_task(suite: str, raw: dict[str, Any]) -> Task:
     if not reference:
         raise SuiteFileError(f"{where}: no reference answer")
     return Task(
-        id=task_id, suite=suite, prompt=str(raw["prompt"]).strip(),
+        id=task_id,
+        suite=suite,
+        prompt=str(raw["prompt"]).strip(),
         private={"rubric": rubric.model_dump(mode="json"), "reference": reference},
         grader=GraderSpec(name="rubric"),
-        metadata={"category": suite, "title": raw.get("title", task_id), "criteria": len(kinds),
-                  "llm_criteria": kinds.count("llm"), "kinds": sorted(set(kinds))},
+        metadata={
+            "category": suite,
+            "title": raw.get("title", task_id),
+            "criteria": len(kinds),
+            "llm_criteria": kinds.count("llm"),
+            "kinds": sorted(set(kinds)),
+        },
     )
 
 
@@ -86,8 +93,14 @@ class RubricEnvironment(Environment):
         infos = []
         for name in SUITE_FILES:
             data = _read_suite(name)
-            infos.append(SuiteInfo(name=name, version=str(data.get("version", "1")), description=data.get("description", ""),
-                                   size=len(data.get("tasks", []))))
+            infos.append(
+                SuiteInfo(
+                    name=name,
+                    version=str(data.get("version", "1")),
+                    description=data.get("description", ""),
+                    size=len(data.get("tasks", [])),
+                )
+            )
         return infos
 
     @classmethod
@@ -106,9 +119,10 @@ class RubricEnvironment(Environment):
         from envgym_rubric.standin_judge import MODEL_NAME, StandinJudge
 
         with StandinJudge() as judge:
-            yield DemoSetup(settings={"rubric.judge_base_url": judge.base_url, "rubric.judge_model": MODEL_NAME},
-                            note=f"graded by the STAND-IN judge at {judge.base_url} (keyword matching for demos, "
-                                 "not a real judge)")
+            yield DemoSetup(
+                settings={"rubric.judge_base_url": judge.base_url, "rubric.judge_model": MODEL_NAME},
+                note=f"graded by the STAND-IN judge at {judge.base_url} (keyword matching for demos, not a real judge)",
+            )
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy:

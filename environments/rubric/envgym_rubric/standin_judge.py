@@ -43,15 +43,19 @@ from envgym.testing.openai_server import OpenAIServer, Reply, error_reply
 from envgym_graders.rubric.templates import KEY_TERMS_PREFIX
 
 MODEL_NAME = "envgym-standin-judge"
-BANNER = ("envgym STAND-IN judge: deterministic keyword overlap for tests and demos. "
-          "It is NOT a real judge; do not report its rewards as model quality.")
+BANNER = (
+    "envgym STAND-IN judge: deterministic keyword overlap for tests and demos. "
+    "It is NOT a real judge; do not report its rewards as model quality."
+)
 
 _CRITERION = re.compile(r"<criterion>\n(.*?)\n</criterion>", re.DOTALL)
 _ANSWER = re.compile(r"<answer-([0-9a-f]{16})>\n(.*)\n</answer-\1>", re.DOTALL)
-_STOP = frozenset("""about above after again against among answer answers because before being below between both
+_STOP = frozenset(
+    """about above after again against among answer answers because before being below between both
 could does doing during each every explain explains first from further given have having into itself least makes
 mention mentions might more most other otherwise ought response should states their them then there these they
-this those through under until using which while whose would without where whether states stated""".split())
+this those through under until using which while whose would without where whether states stated""".split()
+)
 
 
 def key_term_groups(criterion: str) -> list[list[str]]:
@@ -73,8 +77,10 @@ def decide(body: dict[str, Any]) -> str | Reply:
     user = next((m.get("content") or "" for m in reversed(body.get("messages", [])) if m.get("role") == "user"), "")
     criterion, answer = _CRITERION.search(user), _ANSWER.search(user)
     if criterion is None or answer is None:
-        return error_reply(400, "the stand-in judge only understands envgym's rubric-judge-v2 prompt "
-                                "(<criterion> and <answer-ID> blocks)")
+        return error_reply(
+            400,
+            "the stand-in judge only understands envgym's rubric-judge-v2 prompt (<criterion> and <answer-ID> blocks)",
+        )
     groups = key_term_groups(criterion.group(1))
     if not groups:
         return error_reply(400, "the criterion has no key terms and no content words to match")
@@ -83,9 +89,11 @@ def decide(body: dict[str, Any]) -> str | Reply:
     need = math.ceil(len(groups) / 2)
     met = len(found) >= need
     show = lambda gs: ", ".join("|".join(g) for g in gs) or "none"  # noqa: E731
-    return (f"Stand-in judge (keyword overlap, not a real judge): {len(found)} of {len(groups)} key-term groups "
-            f"appear (needs {need}). Found: {show(found)}. Missing: {show(missing)}.\n"
-            f"VERDICT: {'MET' if met else 'NOT_MET'}")
+    return (
+        f"Stand-in judge (keyword overlap, not a real judge): {len(found)} of {len(groups)} key-term groups "
+        f"appear (needs {need}). Found: {show(found)}. Missing: {show(missing)}.\n"
+        f"VERDICT: {'MET' if met else 'NOT_MET'}"
+    )
 
 
 class StandinJudge(OpenAIServer):
@@ -102,7 +110,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     server = StandinJudge(host=args.host, port=args.port).start()
     print(BANNER, file=sys.stderr)
-    print(f"serving the OpenAI chat API at {server.base_url} (any model name; Ctrl-C or SIGTERM to stop)", file=sys.stderr, flush=True)
+    print(
+        f"serving the OpenAI chat API at {server.base_url} (any model name; Ctrl-C or SIGTERM to stop)",
+        file=sys.stderr,
+        flush=True,
+    )
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
     signal.signal(signal.SIGINT, lambda *_: stop.set())

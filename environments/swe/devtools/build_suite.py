@@ -31,7 +31,9 @@ def sh(cmd: list[str] | str, cwd: Path, check: bool = True, env: dict | None = N
     import os
 
     full_env = {**os.environ, **gitcmd.COMMIT_ENV, **(env or {})}
-    return subprocess.run(cmd, cwd=cwd, shell=isinstance(cmd, str), check=check, text=True, capture_output=True, env=full_env)
+    return subprocess.run(
+        cmd, cwd=cwd, shell=isinstance(cmd, str), check=check, text=True, capture_output=True, env=full_env
+    )
 
 
 def edit(root: Path, edits: list[dict]) -> None:
@@ -58,20 +60,39 @@ def diff_of(root: Path, edits: list[dict]) -> str:
 def run_tests(root: Path, cmd: str, parser: str, inst: dict, *patches: tuple[str, bool]) -> dict[str, str]:
     for patch, reverse in patches:
         if patch:
-            subprocess.run(["git", "apply"] + (["-R"] if reverse else []) + ["-"], cwd=root, input=patch, text=True, check=True)
+            subprocess.run(
+                ["git", "apply"] + (["-R"] if reverse else []) + ["-"], cwd=root, input=patch, text=True, check=True
+            )
     # The image's tools (Debian's python3 and pytest), not whatever a developer has first on PATH.
     result = sh(cmd, root, check=False, env={"PYTHONDONTWRITEBYTECODE": "1", "PATH": "/usr/bin:/bin"})
     sh("git reset -q --hard && git clean -qfdx", root)
-    return parsers.parse(parser, result.stdout + result.stderr, {"instance_id": inst["id"], "repo": "", "fail_to_pass": [], "pass_to_pass": []})
+    return parsers.parse(
+        parser,
+        result.stdout + result.stderr,
+        {"instance_id": inst["id"], "repo": "", "fail_to_pass": [], "pass_to_pass": []},
+    )
 
 
 def eval_script(base: str, test_patch: str, test_cmd: str) -> str:
     """An eval script in the shape swebench >= 5 datasets ship (reset tests, apply test patch, markers)."""
     files = " ".join(sorted({line[6:] for line in test_patch.splitlines() if line.startswith("--- a/")}))
-    return "\n".join([
-        "#!/bin/bash", "set -uxo pipefail", "cd /testbed", "git status", f"git checkout {base} {files}",
-        f"git apply -v - <<'{EVAL_DELIM}'", test_patch.rstrip("\n"), EVAL_DELIM,
-        f": '{parsers.START}'", test_cmd, f": '{parsers.END}'", f"git checkout {base} {files}", ""])
+    return "\n".join(
+        [
+            "#!/bin/bash",
+            "set -uxo pipefail",
+            "cd /testbed",
+            "git status",
+            f"git checkout {base} {files}",
+            f"git apply -v - <<'{EVAL_DELIM}'",
+            test_patch.rstrip("\n"),
+            EVAL_DELIM,
+            f": '{parsers.START}'",
+            test_cmd,
+            f": '{parsers.END}'",
+            f"git checkout {base} {files}",
+            "",
+        ]
+    )
 
 
 def main() -> None:
@@ -83,8 +104,14 @@ def main() -> None:
             shutil.copytree(SUITE / "images" / spec["repo_dir"] / "repo", root)
             sh("git init -q -b main && git add -A && git commit -q -m base", root)
             base = sh("git rev-parse HEAD", root).stdout.strip()
-            row: dict = {"instance_id": spec["id"], "repo": repo_info["repo"], "problem_statement": spec["issue"],
-                         "version": repo_info["version"], "created_at": "2026-01-01T00:00:00Z", "hints_text": ""}
+            row: dict = {
+                "instance_id": spec["id"],
+                "repo": repo_info["repo"],
+                "problem_statement": spec["issue"],
+                "version": repo_info["version"],
+                "created_at": "2026-01-01T00:00:00Z",
+                "hints_text": "",
+            }
             if spec["form"] == "swesmith":
                 bug = diff_of(root, spec["bug"])
                 cmd, parser = SWESMITH_DEFAULT["test_cmd"], SWESMITH_DEFAULT["log_parser"]
@@ -106,8 +133,15 @@ def main() -> None:
                 if failing_after:
                     raise SystemExit(f"{spec['id']}: tests fail with the reference fix: {failing_after}")
                 # As the Hugging Face SWE-bench datasets ship them: JSON-encoded test lists.
-                row.update(base_commit=base, environment_setup_commit=base, patch=patch, test_patch=test_patch,
-                           FAIL_TO_PASS=json.dumps(f2p), PASS_TO_PASS=json.dumps(p2p), log_parser=parser)
+                row.update(
+                    base_commit=base,
+                    environment_setup_commit=base,
+                    patch=patch,
+                    test_patch=test_patch,
+                    FAIL_TO_PASS=json.dumps(f2p),
+                    PASS_TO_PASS=json.dumps(p2p),
+                    log_parser=parser,
+                )
                 if spec["form"] == "swebench5":
                     row.update(eval_script=eval_script(base, test_patch, cmd), eval_type="pass_and_fail")
                 else:
@@ -118,8 +152,11 @@ def main() -> None:
             rows.append(row)
             image_of[spec["id"]] = spec["repo_dir"]
     (SUITE / "instances.jsonl").write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in rows))
-    meta = {"instances": image_of, "languages": {k: v["language"] for k, v in REPOS.items()},
-            "protect": {k: v["protect"] for k, v in REPOS.items() if v["protect"]}}
+    meta = {
+        "instances": image_of,
+        "languages": {k: v["language"] for k, v in REPOS.items()},
+        "protect": {k: v["protect"] for k, v in REPOS.items() if v["protect"]},
+    }
     (SUITE / "images.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")
 
 

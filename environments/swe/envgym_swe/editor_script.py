@@ -78,14 +78,19 @@ def view(path, view_range):
                 dirs[:] = []
             for name in sorted(dirs) + sorted(f for f in files if not f.startswith(".")):
                 out.append(os.path.join(root, name))
-        return ("Files and directories up to 2 levels deep in %s, hidden items excluded:\n%s\n"
-                % (path, "\n".join(sorted(out))))
+        return "Files and directories up to 2 levels deep in %s, hidden items excluded:\n%s\n" % (
+            path,
+            "\n".join(sorted(out)),
+        )
     text = read_text(path)
     lines = text.split("\n")
     start, end = 1, len(lines)
     if view_range:
-        if (not isinstance(view_range, list) or len(view_range) != 2
-                or not all(isinstance(v, int) and not isinstance(v, bool) for v in view_range)):
+        if (
+            not isinstance(view_range, list)
+            or len(view_range) != 2
+            or not all(isinstance(v, int) and not isinstance(v, bool) for v in view_range)
+        ):
             raise EditorError("view_range must be a list of two integers, e.g. [10, 40] ([10, -1]: to the end).")
         start, end = view_range
         if start < 1 or start > len(lines):
@@ -94,7 +99,10 @@ def view(path, view_range):
             end = len(lines)
         elif end < start or end > len(lines):
             raise EditorError("view_range end %d must be between %d and %d (or -1)." % (end, start, len(lines)))
-    return "Here is the result of running `cat -n` on %s:\n%s\n" % (path, numbered("\n".join(lines[start - 1:end]), start))
+    return "Here is the result of running `cat -n` on %s:\n%s\n" % (
+        path,
+        numbered("\n".join(lines[start - 1 : end]), start),
+    )
 
 
 def create(path, file_text):
@@ -120,14 +128,18 @@ def str_replace(path, old, new):
         raise EditorError("No replacement was performed: old_str did not appear verbatim in %s." % path)
     if count > 1:
         lines = [i + 1 for i, line in enumerate(text.split("\n")) if old.split("\n")[0] in line]
-        raise EditorError("No replacement was performed: old_str appears %d times (lines %s); make it unique."
-                          % (count, ", ".join(map(str, lines[:20]))))
+        raise EditorError(
+            "No replacement was performed: old_str appears %d times (lines %s); make it unique."
+            % (count, ", ".join(map(str, lines[:20])))
+        )
     save_history(path, text)
-    first_line = text[:text.index(old)].count("\n")
+    first_line = text[: text.index(old)].count("\n")
     updated = text.replace(old, new, 1)
     write_text(path, updated)
-    return ("The file %s has been edited. Here is a snippet of the result:\n%s\nReview the changes and edit again "
-            "if needed." % (path, snippet(updated, first_line, new.count("\n") + 1)))
+    return (
+        "The file %s has been edited. Here is a snippet of the result:\n%s\nReview the changes and edit again "
+        "if needed." % (path, snippet(updated, first_line, new.count("\n") + 1))
+    )
 
 
 def insert(path, line_no, new):
@@ -143,8 +155,10 @@ def insert(path, line_no, new):
     new_lines = new.split("\n")
     updated = "\n".join(lines[:line_no] + new_lines + lines[line_no:])
     write_text(path, updated)
-    return ("The file %s has been edited. Here is a snippet of the result:\n%s\nReview the changes and edit again "
-            "if needed." % (path, snippet(updated, line_no, len(new_lines))))
+    return (
+        "The file %s has been edited. Here is a snippet of the result:\n%s\nReview the changes and edit again "
+        "if needed." % (path, snippet(updated, line_no, len(new_lines)))
+    )
 
 
 def undo(path):

@@ -29,8 +29,18 @@ from typing import Any, Sequence
 from envgym.context import EnvContext
 from envgym.environment import Environment, Policy, ScriptedPolicy
 from envgym.errors import EnvironmentError_, InvalidAction, UnknownTask
-from envgym.protocol import (Action, Grade, Message, Observation, ResetResult, SkippedTask, StepResult, SuiteInfo, Task,
-                             Tool)
+from envgym.protocol import (
+    Action,
+    Grade,
+    Message,
+    Observation,
+    ResetResult,
+    SkippedTask,
+    StepResult,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.step_budget import StepBudget
 from envgym_terminal.shell import ShellState
@@ -46,10 +56,17 @@ OUTPUT_LIMIT_CHARS = 10_000
 FENCE_RE = re.compile(r"```(?:bash|sh|shell|console)?[ \t]*\n(.*?)```", re.DOTALL)
 # SWE-smith's Python repositories run their whole suite with pytest; -rA gives the summary lines
 # swebench's parse_log_pytest reads. Other languages need a profile (swe.profiles).
-SWESMITH_DEFAULT = {"test_cmd": "pytest --disable-warnings --color=no --tb=no -rA -p no:cacheprovider",
-                    "log_parser": "parse_log_pytest"}
-DEFAULTS = {"max_turns": 100, "agent_timeout_sec": 3600.0, "command_timeout_sec": 180.0, "test_timeout_sec": 1800.0,
-            "memory_mb": 4096}
+SWESMITH_DEFAULT = {
+    "test_cmd": "pytest --disable-warnings --color=no --tb=no -rA -p no:cacheprovider",
+    "log_parser": "parse_log_pytest",
+}
+DEFAULTS = {
+    "max_turns": 100,
+    "agent_timeout_sec": 3600.0,
+    "command_timeout_sec": 180.0,
+    "test_timeout_sec": 1800.0,
+    "memory_mb": 4096,
+}
 PROMPT = """<uploaded_files>
 {workdir}
 </uploaded_files>
@@ -78,37 +95,73 @@ def _test_method(inst: SweInstance, profiles: dict[str, dict[str, str]]) -> tupl
     test_cmd = None if eval_script else (inst.test_cmd or profile.get("test_cmd"))
     parser = inst.log_parser or profile.get("log_parser")
     if not eval_script and not test_cmd:
-        raise ValueError("no way to run its tests: the row has no eval_script (SWE-bench >= 5 datasets carry one) and no "
-                         f"test_cmd, and swe.profiles has no entry for {inst.repo!r}; add one (see docs/swe.md)")
+        raise ValueError(
+            "no way to run its tests: the row has no eval_script (SWE-bench >= 5 datasets carry one) and no "
+            f"test_cmd, and swe.profiles has no entry for {inst.repo!r}; add one (see docs/swe.md)"
+        )
     if not parser:
-        raise ValueError("no log_parser: name one of swebench's parsers (e.g. parse_log_pytest) in the row or in swe.profiles")
+        raise ValueError(
+            "no log_parser: name one of swebench's parsers (e.g. parse_log_pytest) in the row or in swe.profiles"
+        )
     return eval_script, test_cmd, parser
 
 
-def task_from_instance(inst: SweInstance, suite: str, profiles: dict[str, dict[str, str]],
-                       extra: dict[str, Any] | None = None) -> Task:
+def task_from_instance(
+    inst: SweInstance, suite: str, profiles: dict[str, dict[str, str]], extra: dict[str, Any] | None = None
+) -> Task:
     eval_script, test_cmd, parser = _test_method(inst, profiles)
     extra = dict(extra or {})
     gold = inst.patch if inst.form == "swebench" else ""
-    payload = {"form": inst.form, "workdir": inst.workdir, "base_commit": inst.base_commit, "image": inst.image,
-               "build_context": extra.pop("build_context", None), "source": inst.source}
-    private = {"patch": inst.patch, "test_patch": inst.test_patch, "fail_to_pass": inst.fail_to_pass,
-               "pass_to_pass": inst.pass_to_pass, "eval_script": eval_script, "test_cmd": test_cmd, "log_parser": parser,
-               "gold_files": sorted(protect.patch_files(gold)), "protect": inst.protect + extra.pop("protect", [])}
-    meta = {"repo": inst.repo, "version": inst.version, "form": inst.form, "instance_id": inst.instance_id,
-            "fail_to_pass_count": len(inst.fail_to_pass), "pass_to_pass_count": len(inst.pass_to_pass), **extra}
+    payload = {
+        "form": inst.form,
+        "workdir": inst.workdir,
+        "base_commit": inst.base_commit,
+        "image": inst.image,
+        "build_context": extra.pop("build_context", None),
+        "source": inst.source,
+    }
+    private = {
+        "patch": inst.patch,
+        "test_patch": inst.test_patch,
+        "fail_to_pass": inst.fail_to_pass,
+        "pass_to_pass": inst.pass_to_pass,
+        "eval_script": eval_script,
+        "test_cmd": test_cmd,
+        "log_parser": parser,
+        "gold_files": sorted(protect.patch_files(gold)),
+        "protect": inst.protect + extra.pop("protect", []),
+    }
+    meta = {
+        "repo": inst.repo,
+        "version": inst.version,
+        "form": inst.form,
+        "instance_id": inst.instance_id,
+        "fail_to_pass_count": len(inst.fail_to_pass),
+        "pass_to_pass_count": len(inst.pass_to_pass),
+        **extra,
+    }
     prompt = PROMPT.format(workdir=inst.workdir, repo=inst.repo, issue=inst.problem_statement.strip())
-    return Task(id=inst.instance_id, suite=suite, prompt=prompt, payload=payload, private=private,
-                metadata={k: v for k, v in meta.items() if v is not None})
+    return Task(
+        id=inst.instance_id,
+        suite=suite,
+        prompt=prompt,
+        payload=payload,
+        private=private,
+        metadata={k: v for k, v in meta.items() if v is not None},
+    )
 
 
-def _tasks(loaded: Loaded, suite: str, extras: dict[str, dict[str, Any]] | None = None) -> tuple[list[Task], list[Skipped]]:
+def _tasks(
+    loaded: Loaded, suite: str, extras: dict[str, dict[str, Any]] | None = None
+) -> tuple[list[Task], list[Skipped]]:
     tasks, skipped = [], list(loaded.skipped)
     try:
         profiles = suites.profiles()
     except (OSError, ValueError) as exc:  # rows that need no profile still load
         profiles = {}
-        skipped.append(Skipped(str(suites.setting("swe.profiles")), None, f"swe.profiles is unreadable and was ignored: {exc}"))
+        skipped.append(
+            Skipped(str(suites.setting("swe.profiles")), None, f"swe.profiles is unreadable and was ignored: {exc}")
+        )
     for inst in loaded.instances:
         try:
             tasks.append(task_from_instance(inst, suite, profiles, (extras or {}).get(inst.instance_id)))
@@ -127,25 +180,40 @@ def own_suite() -> tuple[Loaded, dict[str, dict[str, Any]]]:
     extras = {}
     for inst in loaded.instances:
         repo_dir = meta["instances"][inst.instance_id]
-        extras[inst.instance_id] = {"build_context": str(suites.SUITE_ROOT / "images" / repo_dir),
-                                    "protect": meta.get("protect", {}).get(repo_dir, []), "language": meta["languages"][repo_dir]}
+        extras[inst.instance_id] = {
+            "build_context": str(suites.SUITE_ROOT / "images" / repo_dir),
+            "protect": meta.get("protect", {}).get(repo_dir, []),
+            "language": meta["languages"][repo_dir],
+        }
     return loaded, extras
 
 
 class SweEnvironment(Environment):
     version = "0.1.0"
-    summary = ("SWE-bench / SWE-Gym / SWE-smith instances as shipped, on the docker provider: bash + file editor, "
-               "graded by the instance's FAIL_TO_PASS and PASS_TO_PASS tests in a fresh verifier container.")
-    text_actions = "plain text: the last fenced code block (```bash ... ```) runs as one bash command; prefer the tools."
+    summary = (
+        "SWE-bench / SWE-Gym / SWE-smith instances as shipped, on the docker provider: bash + file editor, "
+        "graded by the instance's FAIL_TO_PASS and PASS_TO_PASS tests in a fresh verifier container."
+    )
+    text_actions = (
+        "plain text: the last fenced code block (```bash ... ```) runs as one bash command; prefer the tools."
+    )
 
     # ------------------------------------------------------------------ tasks
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
         size = len(json.loads((suites.SUITE_ROOT / "images.json").read_text())["instances"])
-        out = [SuiteInfo(name=suites.OWN_SUITE, version="1", size=size,
-                         description="envgym's own offline SWE-bench-format instances (Python and C repositories)")]
+        out = [
+            SuiteInfo(
+                name=suites.OWN_SUITE,
+                version="1",
+                size=size,
+                description="envgym's own offline SWE-bench-format instances (Python and C repositories)",
+            )
+        ]
         for name, paths in suites.user_suites().items():
-            out.append(SuiteInfo(name=name, version="local", description="instances from " + ", ".join(map(str, paths))))
+            out.append(
+                SuiteInfo(name=name, version="local", description="instances from " + ", ".join(map(str, paths)))
+            )
         return out
 
     @classmethod
@@ -173,8 +241,12 @@ class SweEnvironment(Environment):
         out: list[SkippedTask] = []
         for name in names:
             cls.tasks(name)
-            out += [SkippedTask(id=s.instance_id or "(no instance_id)", reason=s.reason, source=s.source,
-                                code="invalid_task") for s in _skipped.get(name, [])]
+            out += [
+                SkippedTask(
+                    id=s.instance_id or "(no instance_id)", reason=s.reason, source=s.source, code="invalid_task"
+                )
+                for s in _skipped.get(name, [])
+            ]
         return out
 
     @classmethod
@@ -192,11 +264,15 @@ class SweEnvironment(Environment):
             return None
         reverse = "-R " if task.payload.get("form") == "swesmith" else ""
         path = "/tmp/envgym_reference.patch"
-        return ScriptedPolicy([
-            Action.call("str_replace_editor", command="create", path=path, file_text=patch),
-            Action.call("bash", command=f"git apply {reverse}--whitespace=nowarn {path} && rm {path} && git status --short"),
-            Action.call("submit"),
-        ])
+        return ScriptedPolicy(
+            [
+                Action.call("str_replace_editor", command="create", path=path, file_text=patch),
+                Action.call(
+                    "bash", command=f"git apply {reverse}--whitespace=nowarn {path} && rm {path} && git status --short"
+                ),
+                Action.call("submit"),
+            ]
+        )
 
     # ------------------------------------------------------------------ episode
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
@@ -223,39 +299,65 @@ class SweEnvironment(Environment):
             return None
         mapping = images.local_mapping(self._opt("images"))
         namespace = self._opt("namespace")
-        return images.resolve_image(task.id, task.payload.get("image"), mapping=mapping,
-                                    namespace=images.DEFAULT_NAMESPACE if namespace is None else str(namespace),
-                                    arch=str(self._opt("arch") or images.DEFAULT_ARCH))
+        return images.resolve_image(
+            task.id,
+            task.payload.get("image"),
+            mapping=mapping,
+            namespace=images.DEFAULT_NAMESPACE if namespace is None else str(namespace),
+            arch=str(self._opt("arch") or images.DEFAULT_ARCH),
+        )
 
     def sandbox_spec(self, task: Task, *, verifier: bool) -> SandboxSpec:
         fields = SandboxSpec.model_fields
         if "keep_image_files" not in fields or "user" not in fields:
-            raise EnvironmentError_("this envgym's docker provider cannot keep an image's repository in place "
-                                    "(SandboxSpec.keep_image_files / SandboxSpec.user); update envgym")
+            raise EnvironmentError_(
+                "this envgym's docker provider cannot keep an image's repository in place "
+                "(SandboxSpec.keep_image_files / SandboxSpec.user); update envgym"
+            )
         timeout = float(self._opt("test_timeout_sec") if verifier else self._opt("command_timeout_sec"))
         return SandboxSpec(
-            image=self.image_for(task), build_context=task.payload.get("build_context"), workdir=task.payload["workdir"],
-            keep_image_files=True, user="root" if verifier else "sandbox", network="none",
-            memory_mb=int(self._opt("memory_mb")), max_processes=1024, wall_timeout_s=timeout,
-            cpu_seconds=int(timeout) + 60, output_bytes=(32 if verifier else 4) * 1024 * 1024,
+            image=self.image_for(task),
+            build_context=task.payload.get("build_context"),
+            workdir=task.payload["workdir"],
+            keep_image_files=True,
+            user="root" if verifier else "sandbox",
+            network="none",
+            memory_mb=int(self._opt("memory_mb")),
+            max_processes=1024,
+            wall_timeout_s=timeout,
+            cpu_seconds=int(timeout) + 60,
+            output_bytes=(32 if verifier else 4) * 1024 * 1024,
             env={} if verifier else self.env_vars,
         )
 
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
         if self.context.sandbox != "docker":
-            raise EnvironmentError_(f"swe instances run in their Docker images: use the docker sandbox provider "
-                                    f"(--sandbox docker), not {self.context.sandbox!r}")
+            raise EnvironmentError_(
+                f"swe instances run in their Docker images: use the docker sandbox provider "
+                f"(--sandbox docker), not {self.context.sandbox!r}"
+            )
         workdir = task.payload["workdir"]
-        self.env_vars = {"HOME": "/tmp", "TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "EDITOR": "true",
-                         "GIT_AUTHOR_NAME": "agent", "GIT_AUTHOR_EMAIL": "agent@localhost",
-                         "GIT_COMMITTER_NAME": "agent", "GIT_COMMITTER_EMAIL": "agent@localhost"}
+        self.env_vars = {
+            "HOME": "/tmp",
+            "TERM": "dumb",
+            "PAGER": "cat",
+            "GIT_PAGER": "cat",
+            "EDITOR": "true",
+            "GIT_AUTHOR_NAME": "agent",
+            "GIT_AUTHOR_EMAIL": "agent@localhost",
+            "GIT_COMMITTER_NAME": "agent",
+            "GIT_COMMITTER_EMAIL": "agent@localhost",
+        }
         spec = self.sandbox_spec(task, verifier=False)
         try:
             self.box = await self.context.create_sandbox(spec)
         except Exception as exc:  # noqa: BLE001 — a missing image is the commonest reason; say how to get one
-            raise EnvironmentError_(f"could not start instance {task.id!r} from image {self.image_for(task) or 'built locally'}: "
-                                    f"{getattr(exc, 'message', exc)}. Pull or `docker load` the image, or map the id to a "
-                                    "local tag with --set swe.images=FILE (docs/swe.md)", details={"task_id": task.id}) from exc
+            raise EnvironmentError_(
+                f"could not start instance {task.id!r} from image {self.image_for(task) or 'built locally'}: "
+                f"{getattr(exc, 'message', exc)}. Pull or `docker load` the image, or map the id to a "
+                "local tag with --set swe.images=FILE (docs/swe.md)",
+                details={"task_id": task.id},
+            ) from exc
         try:
             await self._prepare(task, workdir)
         except BaseException:
@@ -264,32 +366,47 @@ class SweEnvironment(Environment):
             raise
         self.shell = ShellState(marker=f"__envgym_cwd_{secrets.token_hex(8)}__")
         self.deadline = time.monotonic() + float(self._opt("agent_timeout_sec"))
-        return ResetResult(observation=Observation.user(task.prompt),
-                           info={"workdir": workdir, "base_commit": self.base, "repo": task.metadata.get("repo")})
+        return ResetResult(
+            observation=Observation.user(task.prompt),
+            info={"workdir": workdir, "base_commit": self.base, "repo": task.metadata.get("repo")},
+        )
 
     async def _prepare(self, task: Task, workdir: str) -> None:
         """Check the image holds the base commit (or commit the SWE-smith bug) and find the conda environment."""
         assert self.box is not None
         env = {**gitcmd.git_env("/tmp"), **gitcmd.COMMIT_ENV}
         if task.payload["form"] == "swesmith":
-            made = await self.box.exec(commit_bug_script(workdir), stdin=task.private["patch"], timeout=300, env=env, cwd="/")
+            made = await self.box.exec(
+                commit_bug_script(workdir), stdin=task.private["patch"], timeout=300, env=env, cwd="/"
+            )
             if not made.ok:
-                raise EnvironmentError_(f"{task.id}: the SWE-smith bug patch does not apply to the image: "
-                                        f"{(made.stdout + made.stderr).strip()[-800:]}")
+                raise EnvironmentError_(
+                    f"{task.id}: the SWE-smith bug patch does not apply to the image: "
+                    f"{(made.stdout + made.stderr).strip()[-800:]}"
+                )
             self.base = made.stdout.strip().splitlines()[-1]
         else:
-            head = await self.box.exec(gitcmd.script(f"cd {workdir} && {gitcmd.GIT} rev-parse HEAD"), timeout=60, env=env, cwd="/")
+            head = await self.box.exec(
+                gitcmd.script(f"cd {workdir} && {gitcmd.GIT} rev-parse HEAD"), timeout=60, env=env, cwd="/"
+            )
             want = task.payload["base_commit"]
             if not head.ok or not head.stdout.strip().startswith(want[:40].lower()):
-                raise EnvironmentError_(f"{task.id}: the image's {workdir} is not at base_commit {want} "
-                                        f"(HEAD: {(head.stdout + head.stderr).strip()[:200]})")
+                raise EnvironmentError_(
+                    f"{task.id}: the image's {workdir} is not at base_commit {want} "
+                    f"(HEAD: {(head.stdout + head.stderr).strip()[:200]})"
+                )
             self.base = head.stdout.strip()
-        probe = await self.box.exec("[ -x /opt/miniconda3/envs/testbed/bin/python ] && echo conda || true", timeout=30, cwd="/")
+        probe = await self.box.exec(
+            "[ -x /opt/miniconda3/envs/testbed/bin/python ] && echo conda || true", timeout=30, cwd="/"
+        )
         if probe.stdout.strip() == "conda":
             # The instance's environment first on PATH, as `conda activate testbed` would put it.
-            self.env_vars.update(PATH="/opt/miniconda3/envs/testbed/bin:/opt/miniconda3/bin:/usr/local/sbin:/usr/local/bin:"
-                                      "/usr/sbin:/usr/bin:/sbin:/bin",
-                                 CONDA_PREFIX="/opt/miniconda3/envs/testbed", CONDA_DEFAULT_ENV="testbed")
+            self.env_vars.update(
+                PATH="/opt/miniconda3/envs/testbed/bin:/opt/miniconda3/bin:/usr/local/sbin:/usr/local/bin:"
+                "/usr/sbin:/usr/bin:/sbin:/bin",
+                CONDA_PREFIX="/opt/miniconda3/envs/testbed",
+                CONDA_DEFAULT_ENV="testbed",
+            )
 
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None and self.box is not None
@@ -297,10 +414,13 @@ class SweEnvironment(Environment):
         if not calls:
             blocks = FENCE_RE.findall(action.text())
             if not blocks:
-                raise InvalidAction("no tool call and no fenced code block: call bash or str_replace_editor, or submit "
-                                    "when you are done")
-            return self._after(StepResult(observation=Observation.user(
-                await self._bash(blocks[-1], StepBudget.of(self.context)))))
+                raise InvalidAction(
+                    "no tool call and no fenced code block: call bash or str_replace_editor, or submit "
+                    "when you are done"
+                )
+            return self._after(
+                StepResult(observation=Observation.user(await self._bash(blocks[-1], StepBudget.of(self.context))))
+            )
         replies: list[Message] = []
         budget = StepBudget.of(self.context)  # the commands of one step share it (envgym/step_budget.py)
         for call in calls:
@@ -332,9 +452,14 @@ class SweEnvironment(Environment):
 
     async def _bash(self, command: str, budget: StepBudget) -> str:
         assert self.box is not None and self.shell is not None and self.task is not None
-        return await self.shell.run_tool_call(self.box, command,
-                                              limit_s=min(float(self._opt("command_timeout_sec")), self._time_left()),
-                                              budget=budget, cwd=self.task.payload["workdir"], output_limit=OUTPUT_LIMIT_CHARS)
+        return await self.shell.run_tool_call(
+            self.box,
+            command,
+            limit_s=min(float(self._opt("command_timeout_sec")), self._time_left()),
+            budget=budget,
+            cwd=self.task.payload["workdir"],
+            output_limit=OUTPUT_LIMIT_CHARS,
+        )
 
     def _after(self, result: StepResult) -> StepResult:
         if self._time_left() <= 0:
@@ -344,8 +469,12 @@ class SweEnvironment(Environment):
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
         result = await super().step(action)
         if result.info.get("wall_time_exceeded") and not self.done:
-            result = self.finish(await self._grade(), observation=result.observation, truncated=True,
-                                 info={"reason": f"wall-time limit of {self._opt('agent_timeout_sec')} s reached", "turn": self.turns})
+            result = self.finish(
+                await self._grade(),
+                observation=result.observation,
+                truncated=True,
+                info={"reason": f"wall-time limit of {self._opt('agent_timeout_sec')} s reached", "turn": self.turns},
+            )
         return result
 
     async def on_truncate(self) -> Grade:
@@ -355,13 +484,25 @@ class SweEnvironment(Environment):
     def plan(self) -> Plan:
         assert self.task is not None
         p, t = self.task.private, self.task
-        return Plan(instance={"instance_id": t.id, "repo": t.metadata.get("repo", ""), "version": t.metadata.get("version"),
-                              "fail_to_pass": p["fail_to_pass"], "pass_to_pass": p["pass_to_pass"]},
-                    workdir=t.payload["workdir"], base_commit=t.payload.get("base_commit") if t.payload["form"] == "swebench" else None,
-                    bug_patch=p["patch"] if t.payload["form"] == "swesmith" else "", test_patch=p.get("test_patch") or "",
-                    gold_files=set(p.get("gold_files") or []), protect=list(p.get("protect") or []),
-                    eval_script=p.get("eval_script"), test_cmd=p.get("test_cmd"), log_parser=p["log_parser"],
-                    timeout_s=float(self._opt("test_timeout_sec")))
+        return Plan(
+            instance={
+                "instance_id": t.id,
+                "repo": t.metadata.get("repo", ""),
+                "version": t.metadata.get("version"),
+                "fail_to_pass": p["fail_to_pass"],
+                "pass_to_pass": p["pass_to_pass"],
+            },
+            workdir=t.payload["workdir"],
+            base_commit=t.payload.get("base_commit") if t.payload["form"] == "swebench" else None,
+            bug_patch=p["patch"] if t.payload["form"] == "swesmith" else "",
+            test_patch=p.get("test_patch") or "",
+            gold_files=set(p.get("gold_files") or []),
+            protect=list(p.get("protect") or []),
+            eval_script=p.get("eval_script"),
+            test_cmd=p.get("test_cmd"),
+            log_parser=p["log_parser"],
+            timeout_s=float(self._opt("test_timeout_sec")),
+        )
 
     async def _grade(self) -> Grade:
         assert self.task is not None
@@ -371,7 +512,9 @@ class SweEnvironment(Environment):
         box, self.box = self.box, None
         await box.close()  # nothing of the agent's container but its diff reaches the verifier
         task = self.task
-        return await Verifier(self.plan(), lambda: self.context.create_sandbox(self.sandbox_spec(task, verifier=True))).grade(diff)
+        return await Verifier(
+            self.plan(), lambda: self.context.create_sandbox(self.sandbox_spec(task, verifier=True))
+        ).grade(diff)
 
     async def on_close(self) -> None:
         if self.box is not None:

@@ -25,19 +25,30 @@ import shlex
 
 from envgym.gitsafe import SHIM
 
-PRELUDE = f"__envgym_git_shim={shlex.quote(SHIM)}\ngit_safe() {{ bash -c \"$__envgym_git_shim\" git \"$@\"; }}\n"
+PRELUDE = f'__envgym_git_shim={shlex.quote(SHIM)}\ngit_safe() {{ bash -c "$__envgym_git_shim" git "$@"; }}\n'
 GIT = "git_safe"
 # Fixed identity and dates: the same commit made in two containers has the same hash.
 COMMIT_ENV = {
-    "GIT_AUTHOR_NAME": "envgym", "GIT_AUTHOR_EMAIL": "envgym@localhost", "GIT_AUTHOR_DATE": "2000-01-01T00:00:00+0000",
-    "GIT_COMMITTER_NAME": "envgym", "GIT_COMMITTER_EMAIL": "envgym@localhost", "GIT_COMMITTER_DATE": "2000-01-01T00:00:00+0000",
+    "GIT_AUTHOR_NAME": "envgym",
+    "GIT_AUTHOR_EMAIL": "envgym@localhost",
+    "GIT_AUTHOR_DATE": "2000-01-01T00:00:00+0000",
+    "GIT_COMMITTER_NAME": "envgym",
+    "GIT_COMMITTER_EMAIL": "envgym@localhost",
+    "GIT_COMMITTER_DATE": "2000-01-01T00:00:00+0000",
 }
 
 
 def git_env(home: str) -> dict[str, str]:
     """Environment for every git call: no system or global config, a private HOME, no prompts."""
-    return {"GIT_CONFIG_NOSYSTEM": "1", "GIT_CONFIG_GLOBAL": "/dev/null", "HOME": home, "GIT_TERMINAL_PROMPT": "0",
-            "GIT_PAGER": "cat", "PAGER": "cat", "GIT_OPTIONAL_LOCKS": "0"}
+    return {
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_CONFIG_GLOBAL": "/dev/null",
+        "HOME": home,
+        "GIT_TERMINAL_PROMPT": "0",
+        "GIT_PAGER": "cat",
+        "PAGER": "cat",
+        "GIT_OPTIONAL_LOCKS": "0",
+    }
 
 
 def diff_script(workdir: str, base: str, out_dir: str) -> str:

@@ -30,8 +30,9 @@ DEFAULT_NAMESPACE = "swebench"
 DEFAULT_ARCH = "x86_64"
 
 
-def swebench_image_name(instance_id: str, namespace: str = DEFAULT_NAMESPACE, arch: str = DEFAULT_ARCH,
-                        tag: str = "latest") -> str:
+def swebench_image_name(
+    instance_id: str, namespace: str = DEFAULT_NAMESPACE, arch: str = DEFAULT_ARCH, tag: str = "latest"
+) -> str:
     key = f"sweb.eval.{arch}.{instance_id}:{tag}"
     if namespace:
         key = f"{namespace}/{key}".replace("__", "_1776_")
@@ -66,8 +67,14 @@ def local_mapping(path: str | None) -> dict[str, str]:
     return _read_mapping(str(p), p.stat().st_mtime)
 
 
-def resolve_image(instance_id: str, named: str | None, *, mapping: dict[str, str] | None = None,
-                  namespace: str = DEFAULT_NAMESPACE, arch: str = DEFAULT_ARCH) -> str:
+def resolve_image(
+    instance_id: str,
+    named: str | None,
+    *,
+    mapping: dict[str, str] | None = None,
+    namespace: str = DEFAULT_NAMESPACE,
+    arch: str = DEFAULT_ARCH,
+) -> str:
     """The image reference for one instance (see the module docstring for the order)."""
     if mapping and instance_id in mapping:
         return mapping[instance_id]

@@ -52,21 +52,21 @@ class SweInstance(BaseModel):
     instance_id: str
     repo: str
     form: Literal["swebench", "swesmith"]
-    base_commit: str | None          # None for SWE-smith: the bug patch is committed at reset
+    base_commit: str | None  # None for SWE-smith: the bug patch is committed at reset
     problem_statement: str
-    patch: str                       # the reference fix (swebench) or the bug (swesmith)
+    patch: str  # the reference fix (swebench) or the bug (swesmith)
     test_patch: str = ""
     fail_to_pass: list[str]
     pass_to_pass: list[str]
     version: str | None = None
     environment_setup_commit: str | None = None
-    image: str | None = None         # as the file names it; None: derived from the naming convention
+    image: str | None = None  # as the file names it; None: derived from the naming convention
     eval_script: str | None = None
     log_parser: str | None = None
     test_cmd: str | None = None
     workdir: str = DEFAULT_WORKDIR
-    protect: list[str] = []          # envgym's: more paths reverted before the tests (e.g. a Makefile)
-    source: str = ""                 # file and row, for messages
+    protect: list[str] = []  # envgym's: more paths reverted before the tests (e.g. a Makefile)
+    source: str = ""  # file and row, for messages
 
 
 @dataclass
@@ -127,7 +127,11 @@ def parse_row(row: Any, source: str) -> SweInstance:
     smith = not row.get("base_commit") and bool(row.get("image_name"))
     required = ["instance_id", "repo", "problem_statement", "FAIL_TO_PASS", "PASS_TO_PASS", "patch"]
     required += [] if smith else ["base_commit"]
-    missing = [k for k in required if row.get(k) is None or (isinstance(row.get(k), str) and k != "patch" and not row[k].strip())]
+    missing = [
+        k
+        for k in required
+        if row.get(k) is None or (isinstance(row.get(k), str) and k != "patch" and not row[k].strip())
+    ]
     if missing:
         hint = "" if "base_commit" not in missing else " (a SWE-smith row has image_name instead of base_commit)"
         raise InstanceError(f"missing field(s): {', '.join(missing)}{hint}")
@@ -142,25 +146,42 @@ def parse_row(row: Any, source: str) -> SweInstance:
             raise InstanceError(f"{key} must be a string, not {type(row[key]).__name__}")
     f2p, p2p = _test_list(row, "FAIL_TO_PASS"), _test_list(row, "PASS_TO_PASS")
     if not f2p:
-        raise InstanceError("FAIL_TO_PASS is empty: with no test that the fix turns from failing to passing, "
-                            "doing nothing would be graded as a solution")
+        raise InstanceError(
+            "FAIL_TO_PASS is empty: with no test that the fix turns from failing to passing, "
+            "doing nothing would be graded as a solution"
+        )
     eval_type = _opt_str(row, "eval_type")
     if eval_type not in (None, "pass_and_fail"):
-        raise InstanceError(f"eval_type {eval_type!r}: its log parser records only failures, so a test missing from "
-                            "the log would count as passed; envgym grades a test as passed only on positive evidence")
+        raise InstanceError(
+            f"eval_type {eval_type!r}: its log parser records only failures, so a test missing from "
+            "the log would count as passed; envgym grades a test as passed only on positive evidence"
+        )
     if smith and not row.get("patch", "").strip():
-        raise InstanceError("a SWE-smith row needs its bug patch in `patch` (the start state is the image plus that patch)")
+        raise InstanceError(
+            "a SWE-smith row needs its bug patch in `patch` (the start state is the image plus that patch)"
+        )
     workdir = _opt_str(row, "workdir") or DEFAULT_WORKDIR
     if not workdir.startswith("/") or ".." in workdir.split("/"):
         raise InstanceError(f"workdir {workdir!r} must be an absolute path")
     protect = _test_list(row, "protect") if row.get("protect") is not None else []
     return SweInstance(
-        instance_id=instance_id, repo=str(row["repo"]), form="swesmith" if smith else "swebench", base_commit=base,
-        problem_statement=row["problem_statement"], patch=row.get("patch") or "", test_patch=row.get("test_patch") or "",
-        fail_to_pass=f2p, pass_to_pass=p2p, version=_opt_str(row, "version"),
+        instance_id=instance_id,
+        repo=str(row["repo"]),
+        form="swesmith" if smith else "swebench",
+        base_commit=base,
+        problem_statement=row["problem_statement"],
+        patch=row.get("patch") or "",
+        test_patch=row.get("test_patch") or "",
+        fail_to_pass=f2p,
+        pass_to_pass=p2p,
+        version=_opt_str(row, "version"),
         environment_setup_commit=_opt_str(row, "environment_setup_commit"),
-        image=_opt_str(row, "image", "image_name", "docker_image"), eval_script=_opt_str(row, "eval_script"),
-        log_parser=_opt_str(row, "log_parser"), test_cmd=_opt_str(row, "test_cmd"), workdir=workdir, protect=protect,
+        image=_opt_str(row, "image", "image_name", "docker_image"),
+        eval_script=_opt_str(row, "eval_script"),
+        log_parser=_opt_str(row, "log_parser"),
+        test_cmd=_opt_str(row, "test_cmd"),
+        workdir=workdir,
+        protect=protect,
         source=source,
     )
 
@@ -247,7 +268,9 @@ def load_path(path: str | Path) -> Loaded:
         part = load_file(file)
         for inst in part.instances:
             if inst.instance_id in seen:
-                out.skipped.append(Skipped(inst.source, inst.instance_id, "instance_id appears again (the first one is kept)"))
+                out.skipped.append(
+                    Skipped(inst.source, inst.instance_id, "instance_id appears again (the first one is kept)")
+                )
             else:
                 seen.add(inst.instance_id)
                 out.instances.append(inst)

@@ -40,8 +40,8 @@ def registry() -> dict[str, Callable[..., dict[str, str]]]:
                 from swebench.harness.log_parsers import PARSER_REGISTRY
             except ImportError as exc:
                 raise ParserUnavailable(
-                    "grading needs the SWE-bench harness's log parsers: pip install 'envgym-swe[swebench]' "
-                    f"({exc})") from exc
+                    f"grading needs the SWE-bench harness's log parsers: pip install 'envgym-swe[swebench]' ({exc})"
+                ) from exc
             _registry = dict(PARSER_REGISTRY)
         return _registry
 
@@ -52,7 +52,7 @@ def test_log_section(log: str) -> str:
     start = log.rfind(START)
     if start < 0:
         return log
-    body = log[start + len(START):]
+    body = log[start + len(START) :]
     end = body.find(END)
     return (body[:end] if end >= 0 else body).strip("\n")
 
@@ -61,12 +61,22 @@ def parse(parser_name: str, log: str, instance: dict[str, Any]) -> dict[str, str
     """Run swebench's parser ``parser_name`` on ``log`` → {test name: status}. Blocking (worker thread)."""
     parsers = registry()
     if parser_name not in parsers:
-        raise ParserUnavailable(f"swebench has no log parser {parser_name!r} (known: {', '.join(sorted(parsers)[:8])}, ...)")
+        raise ParserUnavailable(
+            f"swebench has no log parser {parser_name!r} (known: {', '.join(sorted(parsers)[:8])}, ...)"
+        )
     from swebench.types import TestSpec
 
-    spec = TestSpec(instance_id=instance["instance_id"], image="", eval_script_list=[], repo=instance["repo"],
-                    version=instance.get("version") or "", FAIL_TO_PASS=instance["fail_to_pass"],
-                    PASS_TO_PASS=instance["pass_to_pass"], log_parser=parser_name, eval_type="pass_and_fail")
+    spec = TestSpec(
+        instance_id=instance["instance_id"],
+        image="",
+        eval_script_list=[],
+        repo=instance["repo"],
+        version=instance.get("version") or "",
+        FAIL_TO_PASS=instance["fail_to_pass"],
+        PASS_TO_PASS=instance["pass_to_pass"],
+        log_parser=parser_name,
+        eval_type="pass_and_fail",
+    )
     result = parsers[parser_name](test_log_section(log), spec)
     return {str(k): str(v) for k, v in result.items()}
 

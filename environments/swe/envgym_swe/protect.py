@@ -24,8 +24,18 @@ from __future__ import annotations
 import re
 from typing import Iterable
 
-CONFIG_NAMES = frozenset({"conftest.py", "pytest.ini", ".pytest.ini", "tox.ini", "setup.cfg", "pyproject.toml",
-                          "sitecustomize.py", "usercustomize.py"})
+CONFIG_NAMES = frozenset(
+    {
+        "conftest.py",
+        "pytest.ini",
+        ".pytest.ini",
+        "tox.ini",
+        "setup.cfg",
+        "pyproject.toml",
+        "sitecustomize.py",
+        "usercustomize.py",
+    }
+)
 SHADOW_MODULES = frozenset({"pytest.py", "py.py", "unittest.py"})
 SHADOW_PACKAGES = frozenset({"_pytest", "pluggy", "pytest", "unittest"})
 _DIFF_GIT = re.compile(r"^diff --git a/(.+?) b/(.+)$")
@@ -46,7 +56,9 @@ def patch_files(patch: str) -> set[str]:
     return files
 
 
-def why_protected(path: str, *, test_patch_files: set[str], gold_files: set[str], extra: Iterable[str] = ()) -> str | None:
+def why_protected(
+    path: str, *, test_patch_files: set[str], gold_files: set[str], extra: Iterable[str] = ()
+) -> str | None:
     """The reason ``path`` is reverted, or None when the agent's change to it stands."""
     if path in test_patch_files:
         return "touched by test_patch"
@@ -64,8 +76,9 @@ def why_protected(path: str, *, test_patch_files: set[str], gold_files: set[str]
     return None
 
 
-def reverted_paths(changed: Iterable[str], *, test_patch_files: set[str], gold_files: set[str],
-                   extra: Iterable[str] = ()) -> dict[str, str]:
+def reverted_paths(
+    changed: Iterable[str], *, test_patch_files: set[str], gold_files: set[str], extra: Iterable[str] = ()
+) -> dict[str, str]:
     """{path: reason} for every changed path that is reverted to the base commit (or removed)."""
     extra = tuple(extra)
     out = {}

@@ -10,4 +10,11 @@ from envgym_terminal.environment import TerminalEnvironment, tasks_in
 from envgym_terminal.suites import add_tasks_dir
 from envgym_terminal.taskfmt import TaskFormatError, UnsupportedTaskFeature, load_task_dir
 
-__all__ = ["TerminalEnvironment", "TaskFormatError", "UnsupportedTaskFeature", "add_tasks_dir", "load_task_dir", "tasks_in"]
+__all__ = [
+    "TerminalEnvironment",
+    "TaskFormatError",
+    "UnsupportedTaskFeature",
+    "add_tasks_dir",
+    "load_task_dir",
+    "tasks_in",
+]

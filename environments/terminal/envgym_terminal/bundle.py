@@ -39,7 +39,7 @@ def _ignored(root: Path) -> "Callable[[str], bool]":
         if rel.rsplit("/", 1)[-1] == IGNORE_FILE:
             return True
         for base, spec in specs:
-            if rel.startswith(base) and spec.match_file(rel[len(base):] + ("/" if is_dir else "")):
+            if rel.startswith(base) and spec.match_file(rel[len(base) :] + ("/" if is_dir else "")):
                 return True
         return False
 
@@ -79,8 +79,10 @@ def pack_dirs(*roots: Path | None, exclude: tuple[str, ...] = ()) -> str:
     data = buf.getvalue()
     if len(data) > MAX_BUNDLE_BYTES:
         where = ", ".join(str(r) for r in roots if r is not None)
-        raise TaskFormatError(f"{where}: {len(data)} bytes packed, more than the {MAX_BUNDLE_BYTES} a task may carry",
-                              details={"file": where, "field": None})
+        raise TaskFormatError(
+            f"{where}: {len(data)} bytes packed, more than the {MAX_BUNDLE_BYTES} a task may carry",
+            details={"file": where, "field": None},
+        )
     return base64.b64encode(data).decode("ascii")
 
 

@@ -43,7 +43,10 @@ def compose_command() -> list[str] | None:
     with _found_lock:
         if not _found:
             cmd: list[str] | None = None
-            if shutil.which("docker") and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0:
+            if (
+                shutil.which("docker")
+                and subprocess.run(["docker", "compose", "version"], capture_output=True).returncode == 0
+            ):
                 cmd = ["docker", "compose"]
             elif shutil.which("docker-compose"):
                 cmd = ["docker-compose"]
@@ -88,11 +91,18 @@ class ComposeProject:
         services: dict[str, Any] = {name: {"labels": self.labels} for name in service_names(self.compose_file)}
         services[MAIN] = {
             **services.get(MAIN, {}),
-            "image": self.main_image, "init": False, "user": "0:0", "labels": self.labels,
+            "image": self.main_image,
+            "init": False,
+            "user": "0:0",
+            "labels": self.labels,
             "entrypoint": self.entrypoint,
             "volumes": [f"{volume}:{target}:ro" for volume, target in self.volumes.items()],
-            "mem_limit": f"{self.memory_mb}m", "memswap_limit": f"{self.memory_mb}m", "cpus": self.cpus,
-            "pids_limit": self.max_processes + 3, "environment": self.env, "stop_signal": "SIGKILL",
+            "mem_limit": f"{self.memory_mb}m",
+            "memswap_limit": f"{self.memory_mb}m",
+            "cpus": self.cpus,
+            "pids_limit": self.max_processes + 3,
+            "environment": self.env,
+            "stop_signal": "SIGKILL",
             "tmpfs": ["/.envgym:mode=0711,exec"],
         }
         doc: dict[str, Any] = {"services": services}
@@ -108,8 +118,14 @@ class ComposeProject:
 
     def _env(self, logs: Path) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if k in ("PATH", "HOME", "DOCKER_HOST", "DOCKER_CONFIG", "LANG")}
-        env.update(MAIN_IMAGE_NAME=self.main_image, CONTEXT_DIR=str(self.environment_dir), PREBUILT_IMAGE_NAME=self.main_image,
-                   CPUS=str(self.cpus), MEMORY=f"{self.memory_mb}M", COMPOSE_PROJECT_NAME=self.name)
+        env.update(
+            MAIN_IMAGE_NAME=self.main_image,
+            CONTEXT_DIR=str(self.environment_dir),
+            PREBUILT_IMAGE_NAME=self.main_image,
+            CPUS=str(self.cpus),
+            MEMORY=f"{self.memory_mb}M",
+            COMPOSE_PROJECT_NAME=self.name,
+        )
         for part, name in (("verifier", "VERIFIER_LOGS"), ("agent", "AGENT_LOGS"), ("artifacts", "ARTIFACTS")):
             (logs / part).mkdir(parents=True, exist_ok=True)
             env[f"HOST_{name}_PATH"] = str(logs / part)
@@ -119,14 +135,21 @@ class ComposeProject:
     def _run(self, *args: str, timeout: float | None = None) -> subprocess.CompletedProcess:
         cmd = compose_command()
         if cmd is None:
-            raise SandboxError("this task's environment is a docker-compose.yaml, and neither `docker compose` nor "
-                               "`docker-compose` is installed (scripts/docker-up.sh installs Debian's docker-compose)")
+            raise SandboxError(
+                "this task's environment is a docker-compose.yaml, and neither `docker compose` nor "
+                "`docker-compose` is installed (scripts/docker-up.sh installs Debian's docker-compose)"
+            )
         assert self._tmp is not None
         tmp = Path(self._tmp.name)
         files = ["-f", str(tmp / "base.json"), "-f", str(self.compose_file), "-f", str(tmp / "envgym.json")]
-        return subprocess.run([*cmd, "--project-name", self.name, "--project-directory", str(self.environment_dir), *files, *args],
-                              cwd=self.environment_dir, env=self._env(tmp / "logs"), capture_output=True, text=True,
-                              timeout=timeout)
+        return subprocess.run(
+            [*cmd, "--project-name", self.name, "--project-directory", str(self.environment_dir), *files, *args],
+            cwd=self.environment_dir,
+            env=self._env(tmp / "logs"),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
 
     def up(self, timeout_s: float) -> None:
         """Build what the task's services build and start every service."""
@@ -138,22 +161,30 @@ class ComposeProject:
             done = self._run("up", "-d", "--build", "--remove-orphans", timeout=timeout_s)
         except subprocess.TimeoutExpired:
             self.down()
-            raise SandboxError(f"docker compose up did not finish within the build timeout of {timeout_s:g} s") from None
+            raise SandboxError(
+                f"docker compose up did not finish within the build timeout of {timeout_s:g} s"
+            ) from None
         if done.returncode != 0:
             output = (done.stdout + done.stderr).strip()[-3000:]
             self.down()
-            raise SandboxError(f"docker compose up failed for {self.compose_file}:\n{output}",
-                               details={"compose_file": str(self.compose_file)})
+            raise SandboxError(
+                f"docker compose up failed for {self.compose_file}:\n{output}",
+                details={"compose_file": str(self.compose_file)},
+            )
 
     def container(self, client: Any, service: str = MAIN) -> Any:
         """The running container of ``service`` (Docker SDK object)."""
-        found = client.containers.list(all=True, filters={"label": [f"com.docker.compose.project={self.name}",
-                                                                      f"com.docker.compose.service={service}"]})
+        found = client.containers.list(
+            all=True,
+            filters={"label": [f"com.docker.compose.project={self.name}", f"com.docker.compose.service={service}"]},
+        )
         if not found:
             raise SandboxError(f"compose service {service!r} has no container (is it in {self.compose_file.name}?)")
         return found[0]
 
-    def exec(self, client: Any, service: str, command: str, timeout_s: float, user: str | None = None) -> tuple[int, str]:
+    def exec(
+        self, client: Any, service: str, command: str, timeout_s: float, user: str | None = None
+    ) -> tuple[int, str]:
         """Run ``command`` with ``sh -c`` in a service's container; (exit code, output)."""
         container = self.container(client, service)
         wrapped = ["timeout", "-s", "KILL", str(max(1, int(timeout_s))), "sh", "-c", command]

@@ -33,8 +33,18 @@ from typing import Any, Sequence
 from envgym.context import EnvContext
 from envgym.environment import Environment, Policy
 from envgym.errors import InvalidAction, UnknownTask
-from envgym.protocol import (Action, Grade, Message, Observation, ResetResult, SkippedTask, StepResult, SuiteInfo, Task,
-                             Tool)
+from envgym.protocol import (
+    Action,
+    Grade,
+    Message,
+    Observation,
+    ResetResult,
+    SkippedTask,
+    StepResult,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 from envgym.step_budget import StepBudget
 
 from envgym_terminal import bundle, steps, suites
@@ -43,11 +53,20 @@ from envgym_terminal.runnable import internet_allowed, network_on, why_not
 from envgym_terminal.shell import ShellState
 from envgym_terminal.taskfmt import TaskFormatError, UnsupportedTaskFeature, find_task_dirs, warn_once
 from envgym_terminal.verifier import VerifierRun
-from envgym_terminal.workspace import (Workspace, collect_artifacts, open_agent_workspace, open_verifier_workspace,
-                                       prepare_step, restore_artifacts, run_collect_hooks)
+from envgym_terminal.workspace import (
+    Workspace,
+    collect_artifacts,
+    open_agent_workspace,
+    open_verifier_workspace,
+    prepare_step,
+    restore_artifacts,
+    run_collect_hooks,
+)
 
 OUTPUT_LIMIT_CHARS = 10_000
-DEFAULT_COMMAND_TIMEOUT_S = 600.0  # envgym's limit on one bash call when the task sets none ([agent] command_timeout_sec)
+DEFAULT_COMMAND_TIMEOUT_S = (
+    600.0  # envgym's limit on one bash call when the task sets none ([agent] command_timeout_sec)
+)
 NO_TURN_LIMIT = 1_000_000  # Harbor has no turn limit; this keeps the base class's counter finite
 FENCE_RE = re.compile(r"```(?:bash|sh|shell|console)?[ \t]*\n(.*?)```", re.DOTALL)
 
@@ -56,9 +75,14 @@ BASH_TOOL = Tool.define(
     "Run one bash command in the task's Linux sandbox and get its output (stdout and stderr together) and exit "
     "code. Files and the working directory persist between calls; environment variables do not. Background "
     "processes end when the call ends. Long output is cut in the middle.",
-    {"command": {"type": "string", "description": "the bash command or script to run"}}, ["command"])
-SUBMIT_TOOL = Tool.define("submit", "Finish the task (or, in a multi-step task, the current step). The state of the "
-                                    "sandbox is then checked by hidden tests.")
+    {"command": {"type": "string", "description": "the bash command or script to run"}},
+    ["command"],
+)
+SUBMIT_TOOL = Tool.define(
+    "submit",
+    "Finish the task (or, in a multi-step task, the current step). The state of the "
+    "sandbox is then checked by hidden tests.",
+)
 
 
 class OraclePolicy(Policy):
@@ -88,29 +112,44 @@ def oracle_command(task: Task, step: int = 0) -> str:
         raise InvalidAction(f"task {task.id!r} has no solution/solve.sh")
     placeholder = "/__envgym_solution__"
     tar = bundle.unpack_rewritten(b64, {"/solution": placeholder})
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {"DEBIAN_FRONTEND": "noninteractive",
-                                                         **task.private.get("solution_env", {})}.items())
+    env = " ".join(
+        f"{k}={shlex.quote(v)}"
+        for k, v in {"DEBIAN_FRONTEND": "noninteractive", **task.private.get("solution_env", {})}.items()
+    )
     encoded = base64.b64encode(tar).decode("ascii")
-    return ("__s=/solution; { [ ! -e /solution ] && mkdir /solution && [ -w /solution ]; } 2>/dev/null || __s=$(mktemp -d); "
-            f"printf %s {shlex.quote(encoded)} | base64 -d | tar -xzf - -C \"$__s\" --no-same-owner && "
-            f"grep -rlF {placeholder} \"$__s\" | while IFS= read -r f; do sed -i \"s#{placeholder}#$__s#g\" \"$f\"; done; "
-            f"{env} bash \"$__s/solve.sh\"; __rc=$?; [ \"$__s\" = /solution ] || rm -rf \"$__s\"; exit $__rc")
+    return (
+        "__s=/solution; { [ ! -e /solution ] && mkdir /solution && [ -w /solution ]; } 2>/dev/null || __s=$(mktemp -d); "
+        f'printf %s {shlex.quote(encoded)} | base64 -d | tar -xzf - -C "$__s" --no-same-owner && '
+        f'grep -rlF {placeholder} "$__s" | while IFS= read -r f; do sed -i "s#{placeholder}#$__s#g" "$f"; done; '
+        f'{env} bash "$__s/solve.sh"; __rc=$?; [ "$__s" = /solution ] || rm -rf "$__s"; exit $__rc'
+    )
 
 
 class TerminalEnvironment(Environment):
     version = "0.2.0"
     summary = "Command-line tasks (Harbor/Terminal-Bench layout) in a sandbox: a bash tool, graded by each task's tests/test.sh."
-    text_actions = ("plain text: the last fenced code block (```bash ... ```) is run as one bash command; text "
-                    "without a code block is answered with an error. Prefer the bash and submit tools.")
+    text_actions = (
+        "plain text: the last fenced code block (```bash ... ```) is run as one bash command; text "
+        "without a code block is answered with an error. Prefer the bash and submit tools."
+    )
     _load_skips: dict[str, list[SkippedTask]] = {}
 
     # ------------------------------------------------------------------ tasks
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
-        out = [SuiteInfo(name=name, version="1", description=f"{name} tasks shipped with envgym-terminal",
-                         size=len(find_task_dirs(path))) for name, path in suites.shipped_suites().items()]
+        out = [
+            SuiteInfo(
+                name=name,
+                version="1",
+                description=f"{name} tasks shipped with envgym-terminal",
+                size=len(find_task_dirs(path)),
+            )
+            for name, path in suites.shipped_suites().items()
+        ]
         for name, paths in suites.user_suites().items():
-            out.append(SuiteInfo(name=name, version="local", description="task directories from " + ", ".join(map(str, paths))))
+            out.append(
+                SuiteInfo(name=name, version="local", description="task directories from " + ", ".join(map(str, paths)))
+            )
         return out
 
     @classmethod
@@ -146,8 +185,9 @@ class TerminalEnvironment(Environment):
             broken = next((s for s in cls._load_skips.get(suite or cls.default_suite(), []) if s.id == task_id), None)
             if broken is None:
                 raise
-            raise UnsupportedTaskFeature(f"task {task_id!r} did not load: {broken.reason}",
-                                         details={"file": broken.source, "field": None}) from None
+            raise UnsupportedTaskFeature(
+                f"task {task_id!r} did not load: {broken.reason}", details={"file": broken.source, "field": None}
+            ) from None
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
@@ -187,8 +227,9 @@ class TerminalEnvironment(Environment):
     def _check_runnable(self, task: Task) -> None:
         reason = why_not(task, self.context)
         if reason:
-            raise UnsupportedTaskFeature(reason, details={"file": task.payload.get("source_dir"), "field": None,
-                                                          "sandbox": self.context.sandbox})
+            raise UnsupportedTaskFeature(
+                reason, details={"file": task.payload.get("source_dir"), "field": None, "sandbox": self.context.sandbox}
+            )
 
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
         self._check_runnable(task)
@@ -202,8 +243,11 @@ class TerminalEnvironment(Environment):
             raise
         self.shell = ShellState(marker=f"__envgym_cwd_{secrets.token_hex(8)}__")
         self._start_step_clock()
-        info: dict[str, Any] = {"workdir": self.ws.workdir, "agent_timeout_sec": self._steps[0].get("agent_timeout_sec"),
-                                "environment_start_s": round(self.ws.started_s, 3)}
+        info: dict[str, Any] = {
+            "workdir": self.ws.workdir,
+            "agent_timeout_sec": self._steps[0].get("agent_timeout_sec"),
+            "environment_start_s": round(self.ws.started_s, 3),
+        }
         if task.payload.get("multi_step"):
             info["steps"] = [s["name"] for s in self._steps]
         for key in ("mcp_servers", "skills_dir"):
@@ -213,7 +257,9 @@ class TerminalEnvironment(Environment):
 
     def _announce(self, index: int) -> str:
         assert self.task is not None
-        instruction = self.task.private["steps"][index]["instruction"] if self.task.private.get("steps") else self.task.prompt
+        instruction = (
+            self.task.private["steps"][index]["instruction"] if self.task.private.get("steps") else self.task.prompt
+        )
         if not self.task.payload.get("multi_step"):
             return instruction
         name = self._steps[index]["name"]
@@ -228,14 +274,23 @@ class TerminalEnvironment(Environment):
         if not image_mode:
             users = {s.get(k) for s in self._steps_of(task) for k in ("agent_user", "verifier_user")} - {None}
             if users:
-                warn_once(f"user:{self.context.sandbox}", f"[agent]/[verifier] user (first seen in task {task.id}) has no effect "
-                          f"with the {self.context.sandbox!r} sandbox: commands run as its one unprivileged user")
+                warn_once(
+                    f"user:{self.context.sandbox}",
+                    f"[agent]/[verifier] user (first seen in task {task.id}) has no effect "
+                    f"with the {self.context.sandbox!r} sandbox: commands run as its one unprivileged user",
+                )
             if task.payload.get("cpus") and self.context.sandbox != "docker":
-                warn_once(f"cpus:{self.context.sandbox}", f"[environment] cpus (first seen in task {task.id}) is not enforced "
-                          f"by the {self.context.sandbox!r} sandbox")
+                warn_once(
+                    f"cpus:{self.context.sandbox}",
+                    f"[environment] cpus (first seen in task {task.id}) is not enforced "
+                    f"by the {self.context.sandbox!r} sandbox",
+                )
         if "allowlist" in {s.get(k) for s in self._steps_of(task) for k in ("agent_network", "verifier_network")}:
-            warn_once("allowlist", f"network_mode = 'allowlist' (first seen in task {task.id}) runs with full network "
-                                   "access here: envgym has no egress filter")
+            warn_once(
+                "allowlist",
+                f"network_mode = 'allowlist' (first seen in task {task.id}) runs with full network "
+                "access here: envgym has no egress filter",
+            )
 
     @staticmethod
     def _steps_of(task: Task) -> list[dict[str, Any]]:
@@ -247,8 +302,10 @@ class TerminalEnvironment(Environment):
         if not calls:
             blocks = FENCE_RE.findall(action.text())
             if not blocks:
-                raise InvalidAction("no tool call and no fenced code block: call the bash tool (or put a command in "
-                                    "```bash ... ```), or call submit when you are done")
+                raise InvalidAction(
+                    "no tool call and no fenced code block: call the bash tool (or put a command in "
+                    "```bash ... ```), or call submit when you are done"
+                )
             output = await self._run_bash(blocks[-1], StepBudget.of(self.context))
             return self._after_commands(StepResult(observation=Observation.user(output)))
         replies: list[Message] = []
@@ -258,7 +315,11 @@ class TerminalEnvironment(Environment):
             if name == "submit":
                 return await self._end_step(replies, call.id)
             if name != "bash":
-                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {name!r}; use bash or submit"))
+                replies.append(
+                    Message(
+                        role="tool", tool_call_id=call.id, content=f"Error: unknown tool {name!r}; use bash or submit"
+                    )
+                )
                 continue
             try:
                 command = call.function.parsed_arguments().get("command")
@@ -266,14 +327,28 @@ class TerminalEnvironment(Environment):
                 replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: {exc}"))
                 continue
             if not isinstance(command, str) or not command.strip():
-                replies.append(Message(role="tool", tool_call_id=call.id, content="Error: bash needs a non-empty string `command`"))
+                replies.append(
+                    Message(role="tool", tool_call_id=call.id, content="Error: bash needs a non-empty string `command`")
+                )
                 continue
             if self._time_left() <= 0:
-                replies.append(Message(role="tool", tool_call_id=call.id, content="Error: the time limit is reached; the command was not run"))
+                replies.append(
+                    Message(
+                        role="tool",
+                        tool_call_id=call.id,
+                        content="Error: the time limit is reached; the command was not run",
+                    )
+                )
                 continue
             if budget.spent():
-                replies.append(Message(role="tool", tool_call_id=call.id, content="Error: this step's time budget is used up, "
-                                       "so the command was not run; send it again in the next step"))
+                replies.append(
+                    Message(
+                        role="tool",
+                        tool_call_id=call.id,
+                        content="Error: this step's time budget is used up, "
+                        "so the command was not run; send it again in the next step",
+                    )
+                )
                 continue
             replies.append(Message(role="tool", tool_call_id=call.id, content=await self._run_bash(command, budget)))
         return self._after_commands(StepResult(observation=Observation(messages=replies)))
@@ -283,13 +358,21 @@ class TerminalEnvironment(Environment):
 
     def _command_timeout(self) -> float:
         assert self.task is not None
-        configured = self.task.payload.get("command_timeout_sec") or self.context.setting("terminal.command_timeout_sec")
+        configured = self.task.payload.get("command_timeout_sec") or self.context.setting(
+            "terminal.command_timeout_sec"
+        )
         return float(configured or DEFAULT_COMMAND_TIMEOUT_S)
 
     async def _run_bash(self, command: str, budget: StepBudget) -> str:
         assert self.box is not None and self.shell is not None and self.task is not None and self.ws is not None
-        return await self.shell.run_tool_call(self.box, command, limit_s=min(self._command_timeout(), self._time_left()),
-                                              budget=budget, cwd=self.ws.workdir, output_limit=OUTPUT_LIMIT_CHARS)
+        return await self.shell.run_tool_call(
+            self.box,
+            command,
+            limit_s=min(self._command_timeout(), self._time_left()),
+            budget=budget,
+            cwd=self.ws.workdir,
+            output_limit=OUTPUT_LIMIT_CHARS,
+        )
 
     def _after_commands(self, result: StepResult) -> StepResult:
         # Marks the wall-time limit; the turn limit is the base class's. Both grade the final state.
@@ -309,7 +392,9 @@ class TerminalEnvironment(Environment):
                 result.info["turn"] = self.turns
                 return result
             grade = await self.on_truncate()
-            result = self.finish(grade, observation=result.observation, truncated=True, info={"reason": reason, "turn": self.turns})
+            result = self.finish(
+                grade, observation=result.observation, truncated=True, info={"reason": reason, "turn": self.turns}
+            )
         return result
 
     async def on_truncate(self) -> Grade:
@@ -326,12 +411,17 @@ class TerminalEnvironment(Environment):
         self.outcomes.append(outcome)
         name = self._steps[self.step_index]["name"]
         last = self.step_index + 1 >= len(self._steps)
-        stop = steps.min_reward_failure(steps.rewards_of(outcome.grade), self._steps[self.step_index].get("min_reward")) \
-            if outcome.grade.status == "ok" else None
+        stop = (
+            steps.min_reward_failure(steps.rewards_of(outcome.grade), self._steps[self.step_index].get("min_reward"))
+            if outcome.grade.status == "ok"
+            else None
+        )
         if last or stop or outcome.grade.status != "ok":
             stopped = f"step {name!r}: {stop}; the remaining steps were not run" if stop and not last else None
             grade = self._final_grade(stopped=stopped)
-            return self.finish(grade, observation=Observation(messages=replies), info={"reason": note} if note else None)
+            return self.finish(
+                grade, observation=Observation(messages=replies), info={"reason": note} if note else None
+            )
         self.step_index += 1
         await self._restore_agent_phase()
         await prepare_step(self.ws, self.task, self.step_index)
@@ -341,9 +431,14 @@ class TerminalEnvironment(Environment):
         if call_id is not None:
             messages.append(Message(role="tool", tool_call_id=call_id, content=done))
         messages.append(Message(role="user", content=self._announce(self.step_index)))
-        return StepResult(observation=Observation(messages=messages),
-                          info={"step": self._steps[self.step_index]["name"], "step_index": self.step_index,
-                                "previous_step": {"name": name, "reward": outcome.grade.reward}})
+        return StepResult(
+            observation=Observation(messages=messages),
+            info={
+                "step": self._steps[self.step_index]["name"],
+                "step_index": self.step_index,
+                "previous_step": {"name": name, "reward": outcome.grade.reward},
+            },
+        )
 
     def _final_grade(self, *, unreached_count_zero: bool = False, stopped: str | None = None) -> Grade:
         assert self.task is not None
@@ -351,12 +446,20 @@ class TerminalEnvironment(Environment):
             outcome = self.outcomes[-1]
             grade = outcome.grade
             if outcome.extra:
-                details = dict(grade.details) if isinstance(grade.details, dict) else \
-                    ({"verifier": grade.details} if grade.details is not None else {})
+                details = (
+                    dict(grade.details)
+                    if isinstance(grade.details, dict)
+                    else ({"verifier": grade.details} if grade.details is not None else {})
+                )
                 grade = grade.model_copy(update={"details": {**details, **outcome.extra}})
             return grade
-        return steps.aggregate(self.outcomes, self.task.payload.get("multi_step_reward_strategy", "mean"),
-                               total=len(self._steps), unreached_count_zero=unreached_count_zero, stopped=stopped)
+        return steps.aggregate(
+            self.outcomes,
+            self.task.payload.get("multi_step_reward_strategy", "mean"),
+            total=len(self._steps),
+            unreached_count_zero=unreached_count_zero,
+            stopped=stopped,
+        )
 
     async def _verify_step(self) -> steps.StepOutcome:
         """After the agent's phase of the current step: kill its processes, run the collect hooks,
@@ -369,8 +472,11 @@ class TerminalEnvironment(Environment):
         if step.get("collect"):
             extra["collect"] = await run_collect_hooks(self.ws, step["collect"])
         separate = step.get("separate_verifier")
-        artifacts = await collect_artifacts(self.ws, step.get("artifacts") or []) if (step.get("artifacts") or separate
-                                                                                      or self.ws.image_mode) else None
+        artifacts = (
+            await collect_artifacts(self.ws, step.get("artifacts") or [])
+            if (step.get("artifacts") or separate or self.ws.image_mode)
+            else None
+        )
         run = self._verifier(step)
         if separate:
             verifier_ws = await open_verifier_workspace(self.task, self.context, step)
@@ -395,10 +501,13 @@ class TerminalEnvironment(Environment):
         assert self.task is not None and self.ws is not None
         private = (self.task.private.get("steps") or [self.task.private])[self.step_index]
         declared = step.get("reward_range") or self.task.metadata.get("reward_range")
-        return VerifierRun(tests_b64=private["tests_b64"], workdir=self.ws.workdir,
-                           timeout_s=float(step.get("verifier_timeout_sec") or self.task.metadata.get("verifier_timeout_sec") or 600),
-                           env=dict(private.get("verifier_env") or {}),
-                           reward_range=(float(declared[0]), float(declared[1])) if declared else None)
+        return VerifierRun(
+            tests_b64=private["tests_b64"],
+            workdir=self.ws.workdir,
+            timeout_s=float(step.get("verifier_timeout_sec") or self.task.metadata.get("verifier_timeout_sec") or 600),
+            env=dict(private.get("verifier_env") or {}),
+            reward_range=(float(declared[0]), float(declared[1])) if declared else None,
+        )
 
     async def _restore_agent_phase(self) -> None:
         """Between steps: the agent's user and network again (the verifier may have had others)."""

@@ -126,7 +126,11 @@ class EnvironmentConfig(_Model):
     @model_validator(mode="after")
     def _legacy_network(self) -> "EnvironmentConfig":
         # allow_internet is honoured only when network_mode was not given (Harbor's rule).
-        if self.allow_internet is not None and "network_mode" not in self.model_fields_set and self.allowed_hosts is None:
+        if (
+            self.allow_internet is not None
+            and "network_mode" not in self.model_fields_set
+            and self.allowed_hosts is None
+        ):
             self.network_mode = "public" if self.allow_internet else "no-network"
         if self.allowed_hosts and self.network_mode != "allowlist":
             raise ValueError("allowed_hosts is only valid when network_mode = 'allowlist'")
@@ -204,8 +208,10 @@ class StepConfig(_Model):
     @classmethod
     def _portable_name(cls, value: str) -> str:
         if not value.strip() or not STEP_NAME_RE.match(value) or len(value.encode()) > 255:
-            raise ValueError(f"step name {value!r} must be a portable directory name (no '/', control or reserved "
-                             "characters, no trailing dot or space)")
+            raise ValueError(
+                f"step name {value!r} must be a portable directory name (no '/', control or reserved "
+                "characters, no trailing dot or space)"
+            )
         return value
 
 

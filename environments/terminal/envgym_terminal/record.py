@@ -26,15 +26,17 @@ from envgym.protocol import SkippedTask, Task
 
 from envgym_terminal import bundle
 from envgym_terminal.harbor_config import ArtifactConfig, EnvironmentConfig, StepConfig, TaskConfig
-from envgym_terminal.taskfmt import (TaskDirSpec, TaskFormatError, UnsupportedTaskFeature, find_task_dirs,
-                                     load_task_dir)
+from envgym_terminal.taskfmt import TaskDirSpec, TaskFormatError, UnsupportedTaskFeature, find_task_dirs, load_task_dir
 from envgym_terminal.templating import MissingVariable, resolve_env
 
 SINGLE_STEP = "task"  # the name of the one step of a task without [[steps]]
 
 
 def _artifacts(entries: Sequence[str | ArtifactConfig]) -> list[dict[str, Any]]:
-    return [ArtifactConfig(source=e).model_dump() if isinstance(e, str) else e.model_dump(exclude_unset=False) for e in entries]
+    return [
+        ArtifactConfig(source=e).model_dump() if isinstance(e, str) else e.model_dump(exclude_unset=False)
+        for e in entries
+    ]
 
 
 def _phase_network(cfg: EnvironmentConfig, explicit: bool, phase: str | None) -> str | None:
@@ -51,21 +53,41 @@ def _verifier_env_def(cfg: TaskConfig, spec: TaskDirSpec, step: StepConfig | Non
     (tests built into the image), else a fresh copy of the task's own environment."""
     if not cfg.verifier_separate(step):
         return None
-    env_cfg = (step.verifier.environment if step and step.verifier.environment else None) or cfg.verifier.environment \
+    env_cfg = (
+        (step.verifier.environment if step and step.verifier.environment else None)
+        or cfg.verifier.environment
         or cfg.environment
+    )
     candidates = []
     if step is not None:
         candidates.append((step.verifier.environment, spec.root / "steps" / step.name / "tests"))
     candidates.append((cfg.verifier.environment, spec.tests_dir))
     for environment, directory in candidates:
         if environment is not None and environment.docker_image:
-            return {"kind": "image", "image": environment.docker_image, "memory_mb": env_cfg.memory_mb,
-                    "cpus": env_cfg.cpus, "network_mode": env_cfg.network_mode, "workdir": env_cfg.workdir}
+            return {
+                "kind": "image",
+                "image": environment.docker_image,
+                "memory_mb": env_cfg.memory_mb,
+                "cpus": env_cfg.cpus,
+                "network_mode": env_cfg.network_mode,
+                "workdir": env_cfg.workdir,
+            }
         if (directory / "Dockerfile").is_file():
-            return {"kind": "dockerfile", "context": str(directory), "memory_mb": env_cfg.memory_mb, "cpus": env_cfg.cpus,
-                    "network_mode": env_cfg.network_mode, "workdir": env_cfg.workdir}
-    return {"kind": "task", "memory_mb": env_cfg.memory_mb, "cpus": env_cfg.cpus, "network_mode": env_cfg.network_mode,
-            "workdir": env_cfg.workdir}
+            return {
+                "kind": "dockerfile",
+                "context": str(directory),
+                "memory_mb": env_cfg.memory_mb,
+                "cpus": env_cfg.cpus,
+                "network_mode": env_cfg.network_mode,
+                "workdir": env_cfg.workdir,
+            }
+    return {
+        "kind": "task",
+        "memory_mb": env_cfg.memory_mb,
+        "cpus": env_cfg.cpus,
+        "network_mode": env_cfg.network_mode,
+        "workdir": env_cfg.workdir,
+    }
 
 
 def _step_payload(cfg: TaskConfig, spec: TaskDirSpec, step: StepConfig | None, name: str) -> dict[str, Any]:
@@ -93,22 +115,30 @@ def _step_payload(cfg: TaskConfig, spec: TaskDirSpec, step: StepConfig | None, n
 def _step_private(spec: TaskDirSpec, step_index: int) -> dict[str, Any]:
     toml = spec.root / "task.toml"
     if not spec.steps:
-        return {"instruction": spec.instruction, "tests_b64": bundle.pack_dirs(spec.tests_dir),
-                "solution_b64": bundle.pack_dirs(spec.solution_dir) if spec.solution_dir else None,
-                "workdir_b64": None, "verifier_env": spec.verifier_env}
+        return {
+            "instruction": spec.instruction,
+            "tests_b64": bundle.pack_dirs(spec.tests_dir),
+            "solution_b64": bundle.pack_dirs(spec.solution_dir) if spec.solution_dir else None,
+            "workdir_b64": None,
+            "verifier_env": spec.verifier_env,
+        }
     step = spec.steps[step_index]
     try:
         step_env = resolve_env(step.config.verifier.env)
     except MissingVariable as exc:
-        raise UnsupportedTaskFeature(f"{toml}, field 'steps.{step.name}.verifier.env.{exc.key}': {exc}",
-                                     details={"file": str(toml), "field": f"steps.{step.name}.verifier.env"}) from None
+        raise UnsupportedTaskFeature(
+            f"{toml}, field 'steps.{step.name}.verifier.env.{exc.key}': {exc}",
+            details={"file": str(toml), "field": f"steps.{step.name}.verifier.env"},
+        ) from None
     solution = step.solution_dir or spec.solution_dir
-    return {"instruction": step.instruction,
-            # Harbor uploads the task's tests/ and then the step's tests/ over them.
-            "tests_b64": bundle.pack_dirs(spec.tests_dir, step.tests_dir),
-            "solution_b64": bundle.pack_dirs(solution) if solution else None,
-            "workdir_b64": bundle.pack_dirs(step.workdir_dir) if step.workdir_dir else None,
-            "verifier_env": {**spec.verifier_env, **step_env}}
+    return {
+        "instruction": step.instruction,
+        # Harbor uploads the task's tests/ and then the step's tests/ over them.
+        "tests_b64": bundle.pack_dirs(spec.tests_dir, step.tests_dir),
+        "solution_b64": bundle.pack_dirs(solution) if solution else None,
+        "workdir_b64": bundle.pack_dirs(step.workdir_dir) if step.workdir_dir else None,
+        "verifier_env": {**spec.verifier_env, **step_env},
+    }
 
 
 def task_from_dir(spec: TaskDirSpec, suite: str) -> Task:
@@ -118,8 +148,11 @@ def task_from_dir(spec: TaskDirSpec, suite: str) -> Task:
     meta: dict[str, Any] = {k: v for k, v in cfg.metadata.items() if isinstance(v, (str, int, float, bool, list))}
     steps = spec.steps or [None]
     step_payloads = [_step_payload(cfg, spec, s.config if s else None, s.name if s else SINGLE_STEP) for s in steps]
-    meta.update(max_turns=cfg.agent.max_turns, agent_timeout_sec=cfg.agent.timeout_sec,
-                verifier_timeout_sec=cfg.verifier.timeout_sec)
+    meta.update(
+        max_turns=cfg.agent.max_turns,
+        agent_timeout_sec=cfg.agent.timeout_sec,
+        verifier_timeout_sec=cfg.verifier.timeout_sec,
+    )
     if cfg.task and cfg.task.name:
         meta.setdefault("name", cfg.task.name)
     if cfg.task and cfg.task.keywords:
@@ -162,7 +195,8 @@ def task_from_dir(spec: TaskDirSpec, suite: str) -> Task:
         # envgym's own start state (environment/files + setup.sh) or, for a prebuilt docker_image,
         # Harbor's upload of environment/ into the working directory.
         "environment_b64": bundle.pack_dirs(env_dir, exclude=("Dockerfile",) if spec.style == "files" else ())
-        if env_dir.is_dir() and spec.style in ("files", "image") or spec.has_setup else None,
+        if env_dir.is_dir() and spec.style in ("files", "image") or spec.has_setup
+        else None,
         "environment_env": spec.environment_env,
         "solution_env": spec.solution_env,
         "steps": [_step_private(spec, i) for i in range(len(steps))],
@@ -187,11 +221,19 @@ def load_suite_dirs(paths: Sequence[Path], suite: str) -> tuple[list[Task], list
             try:
                 spec = load_task_dir(task_dir)
                 if spec.task_id in tasks:
-                    raise TaskFormatError(f"{task_dir}: task id {spec.task_id!r} appears twice in suite {suite!r}; task ids "
-                                          "come from directory names and must be unique",
-                                          details={"file": str(task_dir), "field": None})
+                    raise TaskFormatError(
+                        f"{task_dir}: task id {spec.task_id!r} appears twice in suite {suite!r}; task ids "
+                        "come from directory names and must be unique",
+                        details={"file": str(task_dir), "field": None},
+                    )
                 tasks[spec.task_id] = task_from_dir(spec, suite)
             except TaskFormatError as exc:
-                skipped.append(SkippedTask(id=task_dir.name, reason=exc.message, source=str(exc.details.get("file") or task_dir),
-                                           code=exc.code))
+                skipped.append(
+                    SkippedTask(
+                        id=task_dir.name,
+                        reason=exc.message,
+                        source=str(exc.details.get("file") or task_dir),
+                        code=exc.code,
+                    )
+                )
     return list(tasks.values()), skipped

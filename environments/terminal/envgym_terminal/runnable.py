@@ -27,8 +27,11 @@ from envgym_terminal.compose import compose_command
 
 ALLOW_INTERNET = "terminal.allow_internet"
 SYSTEM_DIRS = ("/usr", "/etc", "/proc", "/dev")  # never a workspace under bwrap (envgym/sandbox/bwrap.py)
-DOCKER_STYLES = {"dockerfile": "environment/Dockerfile", "image": "a prebuilt docker_image",
-                 "compose": "environment/docker-compose.yaml"}
+DOCKER_STYLES = {
+    "dockerfile": "environment/Dockerfile",
+    "image": "a prebuilt docker_image",
+    "compose": "environment/docker-compose.yaml",
+}
 
 
 def internet_allowed(context: EnvContext) -> bool:
@@ -52,26 +55,36 @@ def why_not(task: Task, context: EnvContext) -> str | None:
     style = payload.get("style", "files")
     if provider != "docker":
         if style in DOCKER_STYLES and not payload.get("has_setup"):
-            return (f"its starting state is {DOCKER_STYLES[style]}, which the {provider!r} sandbox cannot build: run it "
-                    "with --sandbox docker (or add environment/setup.sh that builds the same state without Docker)")
+            return (
+                f"its starting state is {DOCKER_STYLES[style]}, which the {provider!r} sandbox cannot build: run it "
+                "with --sandbox docker (or add environment/setup.sh that builds the same state without Docker)"
+            )
         workdir = posixpath.normpath(payload.get("workdir") or "/app")
         if workdir in ("/", "/tmp") or any(workdir == d or workdir.startswith(d + "/") for d in SYSTEM_DIRS):
-            return (f"its working directory is {workdir}, which the {provider!r} sandbox cannot use as a workspace (it "
-                    "keeps /, /tmp and the system directories for itself): run it with --sandbox docker")
+            return (
+                f"its working directory is {workdir}, which the {provider!r} sandbox cannot use as a workspace (it "
+                "keeps /, /tmp and the system directories for itself): run it with --sandbox docker"
+            )
         for step in payload.get("steps") or []:
             separate = step.get("separate_verifier")
             if separate and (separate["kind"] != "task" or (style != "files" and not payload.get("has_setup"))):
                 return f"step {step['name']!r} verifies in a separate Docker environment: run it with --sandbox docker"
     elif style == "compose" and compose_command() is None:
-        return ("environment/docker-compose.yaml needs Docker Compose (`docker compose` or `docker-compose`), which "
-                "is not installed here (scripts/docker-up.sh installs Debian's docker-compose)")
+        return (
+            "environment/docker-compose.yaml needs Docker Compose (`docker compose` or `docker-compose`), which "
+            "is not installed here (scripts/docker-up.sh installs Debian's docker-compose)"
+        )
     asked = [n for n in phase_networks(payload) if n in ("public", "allowlist")]
     if asked and not internet_allowed(context):
-        return (f"task.toml asks for network access (network_mode = {asked[0]!r}); envgym runs tasks offline unless "
-                f"the host allows it: --set {ALLOW_INTERNET}=true")
+        return (
+            f"task.toml asks for network access (network_mode = {asked[0]!r}); envgym runs tasks offline unless "
+            f"the host allows it: --set {ALLOW_INTERNET}=true"
+        )
     if provider != "docker" and internet_allowed(context) and _phases_differ(payload):
-        return ("task.toml gives the agent and the verifier different network access; only the Docker provider can "
-                "switch a sandbox's network between phases (--sandbox docker)")
+        return (
+            "task.toml gives the agent and the verifier different network access; only the Docker provider can "
+            "switch a sandbox's network between phases (--sandbox docker)"
+        )
     return None
 
 

@@ -57,13 +57,17 @@ class ShellState:
             wrote = await box.exec(["bash", "-c", 'cat > "$1"', "-", path], stdin=script.encode(), timeout=60, cwd="/")
             if not wrote.ok:
                 return wrote, (wrote.stdout + wrote.stderr).strip() or "could not write the command to /tmp"
-            result = await box.exec(["bash", "-c", 'f=$1; shift; rm -f "$f.run"; mv "$f" "$f.run" && exec bash "$f.run"',
-                                     "-", path], timeout=timeout, cwd=cwd)
+            result = await box.exec(
+                ["bash", "-c", 'f=$1; shift; rm -f "$f.run"; mv "$f" "$f.run" && exec bash "$f.run"', "-", path],
+                timeout=timeout,
+                cwd=cwd,
+            )
             await box.exec(["rm", "-f", f"{path}.run"], timeout=30, cwd="/")
         return result, self.absorb(result.stdout + result.stderr)
 
-    async def run_tool_call(self, box: Sandbox, command: str, *, limit_s: float, budget: StepBudget, cwd: str,
-                            output_limit: int) -> str:
+    async def run_tool_call(
+        self, box: Sandbox, command: str, *, limit_s: float, budget: StepBudget, cwd: str, output_limit: int
+    ) -> str:
         """A bash tool call as the agent sees it: run under its own limit cut to the step's budget (so it
         ends, killed and reported, before the host's step timeout), output rendered and capped."""
         timeout = budget.limit(max(1.0, limit_s))
@@ -75,7 +79,7 @@ class ShellState:
         idx = stdout.rfind(self.marker)
         if idx < 0:
             return stdout
-        tail = stdout[idx + len(self.marker):]
+        tail = stdout[idx + len(self.marker) :]
         new_cwd = tail.split("\n", 1)[0]
         if new_cwd.startswith("/"):
             self.cwd = new_cwd
@@ -91,7 +95,7 @@ def cap_text(text: str, limit: int) -> tuple[str, int]:
     head = limit * 2 // 3
     tail = limit - head
     dropped = len(text) - head - tail
-    return f"{text[:head]}\n[... {dropped} characters of output omitted ...]\n{text[len(text) - tail:]}", dropped
+    return f"{text[:head]}\n[... {dropped} characters of output omitted ...]\n{text[len(text) - tail :]}", dropped
 
 
 def render(result: ExecResult, output: str, limit: int, timeout_s: float) -> str:

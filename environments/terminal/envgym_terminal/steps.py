@@ -32,7 +32,7 @@ from envgym.protocol import Grade, GradeComponent
 class StepOutcome:
     name: str
     grade: Grade
-    extra: dict[str, Any] = field(default_factory=dict)   # artifacts, collect hooks, timing
+    extra: dict[str, Any] = field(default_factory=dict)  # artifacts, collect hooks, timing
 
 
 def rewards_of(grade: Grade) -> dict[str, float]:
@@ -55,13 +55,28 @@ def min_reward_failure(rewards: dict[str, float], min_reward: float | dict[str, 
     return None
 
 
-def aggregate(outcomes: list[StepOutcome], strategy: str, *, total: int, unreached_count_zero: bool = False,
-              stopped: str | None = None) -> Grade:
+def aggregate(
+    outcomes: list[StepOutcome],
+    strategy: str,
+    *,
+    total: int,
+    unreached_count_zero: bool = False,
+    stopped: str | None = None,
+) -> Grade:
     """The episode's grade from its verified steps. ``unreached_count_zero``: the steps after the
     last outcome were not reached because a limit ended the episode (they count 0)."""
-    steps_detail = [{"step": o.name, "reward": o.grade.reward, "rewards": rewards_of(o.grade) if o.grade.status == "ok" else None,
-                     "status": o.grade.status, "error": o.grade.error, "details": o.grade.details, **o.extra}
-                    for o in outcomes]
+    steps_detail = [
+        {
+            "step": o.name,
+            "reward": o.grade.reward,
+            "rewards": rewards_of(o.grade) if o.grade.status == "ok" else None,
+            "status": o.grade.status,
+            "error": o.grade.error,
+            "details": o.grade.details,
+            **o.extra,
+        }
+        for o in outcomes
+    ]
     details: dict[str, Any] = {"steps": steps_detail, "strategy": strategy, "steps_total": total}
     if stopped:
         details["stopped"] = stopped
@@ -80,7 +95,11 @@ def aggregate(outcomes: list[StepOutcome], strategy: str, *, total: int, unreach
         keys = sorted({k for d in dicts for k in d})
         combined = {k: sum(d.get(k, 0.0) for d in dicts) / len(dicts) for k in keys}
     reward = combined["reward"]
-    components = [GradeComponent(name=f"step:{o.name}", reward=o.grade.reward, passed=o.grade.passed, weight=0.0,
-                                 details=rewards_of(o.grade)) for o in outcomes]
+    components = [
+        GradeComponent(
+            name=f"step:{o.name}", reward=o.grade.reward, passed=o.grade.passed, weight=0.0, details=rewards_of(o.grade)
+        )
+        for o in outcomes
+    ]
     components += [GradeComponent(name=k, reward=v, passed=v >= 1.0) for k, v in combined.items() if k != "reward"]
     return Grade(reward=reward, passed=reward >= 1.0, components=components, details=details)

@@ -82,9 +82,9 @@ class StepSpec:
     name: str
     instruction: str
     config: StepConfig
-    tests_dir: Path | None       # steps/<name>/tests (laid over the task's tests/)
-    solution_dir: Path | None    # steps/<name>/solution with a solve.sh, else the task's solution/
-    workdir_dir: Path | None     # steps/<name>/workdir: copied into the working directory before the step
+    tests_dir: Path | None  # steps/<name>/tests (laid over the task's tests/)
+    solution_dir: Path | None  # steps/<name>/solution with a solve.sh, else the task's solution/
+    workdir_dir: Path | None  # steps/<name>/workdir: copied into the working directory before the step
 
 
 @dataclass
@@ -95,17 +95,17 @@ class TaskDirSpec:
     task_id: str
     instruction: str
     config: TaskConfig
-    style: Style                     # how the starting state is made (see ``_style``)
-    workdir: str | None              # [environment] workdir, else the Dockerfile's last WORKDIR; None: the image's own
-    has_setup: bool                  # environment/setup.sh (envgym's way to build a state without Docker)
+    style: Style  # how the starting state is made (see ``_style``)
+    workdir: str | None  # [environment] workdir, else the Dockerfile's last WORKDIR; None: the image's own
+    has_setup: bool  # environment/setup.sh (envgym's way to build a state without Docker)
     dockerfile: str | None
     tests_dir: Path
     solution_dir: Path | None
     steps: list[StepSpec] = field(default_factory=list)
-    environment_env: dict[str, str] = field(default_factory=dict)   # templates resolved
+    environment_env: dict[str, str] = field(default_factory=dict)  # templates resolved
     verifier_env: dict[str, str] = field(default_factory=dict)
     solution_env: dict[str, str] = field(default_factory=dict)
-    ignored: list[str] = field(default_factory=list)                # keys with no effect here
+    ignored: list[str] = field(default_factory=list)  # keys with no effect here
 
     @property
     def environment_dir(self) -> Path:
@@ -176,7 +176,9 @@ def _read_instruction(path: Path) -> str:
     try:
         text = strip_canary(path.read_text(encoding="utf-8")).strip()
     except FileNotFoundError:
-        raise _error(TaskFormatError, path, None, "missing; every task (and every step) needs an instruction.md") from None
+        raise _error(
+            TaskFormatError, path, None, "missing; every task (and every step) needs an instruction.md"
+        ) from None
     except UnicodeDecodeError:
         raise _error(TaskFormatError, path, None, "is not UTF-8 text") from None
     if not text:
@@ -201,20 +203,31 @@ def _ignored_keys(cfg: TaskConfig, root: Path) -> list[str]:
     out = []
     for key in unknown_keys(cfg):
         out.append(key)
-        warn_once(f"unknown:{key}", f"task.toml key {key!r} (first seen in {root.name}) is not part of Harbor's task "
-                                    "format; ignored, as Harbor does")
+        warn_once(
+            f"unknown:{key}",
+            f"task.toml key {key!r} (first seen in {root.name}) is not part of Harbor's task "
+            "format; ignored, as Harbor does",
+        )
     env = cfg.environment
-    agent_side = [("environment.mcp_servers", bool(env.mcp_servers)), ("environment.skills_dir", env.skills_dir is not None)]
+    agent_side = [
+        ("environment.mcp_servers", bool(env.mcp_servers)),
+        ("environment.skills_dir", env.skills_dir is not None),
+    ]
     for key, present in agent_side:
         if present:
             out.append(key)
-            warn_once(key, f"task.toml key {key!r} (first seen in {root.name}) configures the agent's own tools; envgym's "
-                           "built-in agents do not use it (it is passed on in the reset info for agents that do)")
+            warn_once(
+                key,
+                f"task.toml key {key!r} (first seen in {root.name}) configures the agent's own tools; envgym's "
+                "built-in agents do not use it (it is passed on in the reset info for agents that do)",
+            )
     if env.gpu_types and not env.gpus:
         out.append("environment.gpu_types")
     if (root / "trajectory.json").is_file():
         out.append("trajectory.json")
-        warn_once("trajectory.json", f"{root.name}/trajectory.json (prior agent context) is not replayed by envgym; ignored")
+        warn_once(
+            "trajectory.json", f"{root.name}/trajectory.json (prior agent context) is not replayed by envgym; ignored"
+        )
     return out
 
 
@@ -235,12 +248,22 @@ def _steps(cfg: TaskConfig, root: Path) -> list[StepSpec]:
         solution = step_dir / "solution"
         workdir = step_dir / "workdir"
         if not (tests / "test.sh").is_file() and not (root / "tests" / "test.sh").is_file():
-            raise _error(TaskFormatError, tests / "test.sh", None,
-                         f"step {step.name!r} has no test script: add steps/{step.name}/tests/test.sh or tests/test.sh")
-        out.append(StepSpec(name=step.name, instruction=_read_instruction(step_dir / "instruction.md"), config=step,
-                            tests_dir=tests if tests.is_dir() else None,
-                            solution_dir=solution if (solution / "solve.sh").is_file() else None,
-                            workdir_dir=workdir if workdir.is_dir() else None))
+            raise _error(
+                TaskFormatError,
+                tests / "test.sh",
+                None,
+                f"step {step.name!r} has no test script: add steps/{step.name}/tests/test.sh or tests/test.sh",
+            )
+        out.append(
+            StepSpec(
+                name=step.name,
+                instruction=_read_instruction(step_dir / "instruction.md"),
+                config=step,
+                tests_dir=tests if tests.is_dir() else None,
+                solution_dir=solution if (solution / "solve.sh").is_file() else None,
+                workdir_dir=workdir if workdir.is_dir() else None,
+            )
+        )
     return out
 
 
@@ -252,8 +275,12 @@ def load_task_dir(root: str | Path) -> TaskDirSpec:
         raise _error(TaskFormatError, root, None, "not a directory")
     task_id = root.name
     if not TASK_ID_RE.match(task_id):
-        raise _error(TaskFormatError, root, None,
-                     "the directory name is the task id and must be letters, digits, '.', '_' or '-' (at most 128)")
+        raise _error(
+            TaskFormatError,
+            root,
+            None,
+            "the directory name is the task id and must be letters, digits, '.', '_' or '-' (at most 128)",
+        )
     toml_path = root / "task.toml"
     cfg = _parse_toml(toml_path)
 
@@ -273,17 +300,29 @@ def load_task_dir(root: str | Path) -> TaskDirSpec:
             # Harbor's Windows verifier; runnable.why_not refuses it on this Linux host.
             pass
         else:
-            raise _error(TaskFormatError, tests_dir / "test.sh", None, "missing; the verifier entry point is tests/test.sh")
+            raise _error(
+                TaskFormatError, tests_dir / "test.sh", None, "missing; the verifier entry point is tests/test.sh"
+            )
     solution_dir = root / "solution" if (root / "solution" / "solve.sh").is_file() else None
 
     workdir = cfg.environment.workdir or (dockerfile_workdir(dockerfile) if dockerfile and style != "image" else None)
-    return TaskDirSpec(root=root, task_id=task_id, instruction=instruction, config=cfg, style=style, workdir=workdir,
-                       has_setup=has_setup, dockerfile=dockerfile, tests_dir=tests_dir, solution_dir=solution_dir,
-                       steps=steps,
-                       environment_env=_resolved(cfg.environment.env, toml_path, "environment.env"),
-                       verifier_env=_resolved(cfg.verifier.env, toml_path, "verifier.env"),
-                       solution_env=_resolved(cfg.solution.env, toml_path, "solution.env"),
-                       ignored=_ignored_keys(cfg, root))
+    return TaskDirSpec(
+        root=root,
+        task_id=task_id,
+        instruction=instruction,
+        config=cfg,
+        style=style,
+        workdir=workdir,
+        has_setup=has_setup,
+        dockerfile=dockerfile,
+        tests_dir=tests_dir,
+        solution_dir=solution_dir,
+        steps=steps,
+        environment_env=_resolved(cfg.environment.env, toml_path, "environment.env"),
+        verifier_env=_resolved(cfg.verifier.env, toml_path, "verifier.env"),
+        solution_env=_resolved(cfg.solution.env, toml_path, "solution.env"),
+        ignored=_ignored_keys(cfg, root),
+    )
 
 
 def find_task_dirs(root: str | Path) -> list[Path]:

@@ -25,8 +25,10 @@ class MissingVariable(ValueError):
     """A ``${VAR}`` without a default whose variable is not set."""
 
     def __init__(self, key: str, variable: str) -> None:
-        super().__init__(f"{key} = \"${{{variable}}}\" needs the environment variable {variable}, which is not set "
-                         "in the envgym process (set it, or give a default: ${" + variable + ":-value})")
+        super().__init__(
+            f'{key} = "${{{variable}}}" needs the environment variable {variable}, which is not set '
+            "in the envgym process (set it, or give a default: ${" + variable + ":-value})"
+        )
         self.key, self.variable = key, variable
 
 

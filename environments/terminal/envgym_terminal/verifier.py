@@ -61,20 +61,26 @@ OUTPUT_KEEP = 8000
 OUT_OF_RANGE_SLACK = 1e-9  # float noise around a bound (e.g. 3 / 3 computed in steps) is clamped
 EXEC_ONLY = {"bash": "/bin/bash", "python3": "/usr/bin/python3"}
 SITECUSTOMIZE = (Path(__file__).with_name("verifier_files") / "sitecustomize.py").read_text()
-PYTEST_INI = "[pytest]\n# envgym: pytest's search for configuration ends here, above the tests.\naddopts = -p no:cacheprovider\n"
+PYTEST_INI = (
+    "[pytest]\n# envgym: pytest's search for configuration ends here, above the tests.\naddopts = -p no:cacheprovider\n"
+)
 # Starts test.sh in the working directory. The script arrives on stdin and is read whole by the
 # shell itself before it runs (a non-dumpable process may not open /dev/stdin, and what is left
 # unread in the pipe would be readable by every command the script starts). A working directory
 # the agent made unreadable leaves the check where it is; the check then fails on its own.
-WRAPPER = ('IFS= read -r -d "" __envgym_test_sh; '
-           'cd -- "$1" 2>/dev/null || printf "envgym: cannot enter the working directory %s\\n" "$1" >&2; '
-           'shift; eval "$__envgym_test_sh"')
+WRAPPER = (
+    'IFS= read -r -d "" __envgym_test_sh; '
+    'cd -- "$1" 2>/dev/null || printf "envgym: cannot enter the working directory %s\\n" "$1" >&2; '
+    'shift; eval "$__envgym_test_sh"'
+)
 
 
 # Lists the sandbox's stopped processes (state T or t). Builtins only: it must not depend on tools
 # the image may lack, and it runs while the check may still be running.
-STOPPED_PROBE = ('for f in /proc/[0-9]*/stat; do IFS= read -r l < "$f" 2>/dev/null || continue; r=${l##*) }; '
-                 'case ${r%% *} in T|t) printf "%s " "${f:6:-5}" ;; esac; done')
+STOPPED_PROBE = (
+    'for f in /proc/[0-9]*/stat; do IFS= read -r l < "$f" 2>/dev/null || continue; r=${l##*) }; '
+    'case ${r%% *} in T|t) printf "%s " "${f:6:-5}" ;; esac; done'
+)
 
 
 class RewardError(ValueError):
@@ -122,8 +128,10 @@ def scalar_of(named: dict[str, float], where: str) -> float:
         return named["reward"]
     if len(named) == 1:
         return next(iter(named.values()))
-    raise RewardError(f"{where} has {len(named)} metrics and no 'reward' key, so it names no reward "
-                      "(Harbor takes the 'reward' key, or the only key); add 'reward' or write reward.txt")
+    raise RewardError(
+        f"{where} has {len(named)} metrics and no 'reward' key, so it names no reward "
+        "(Harbor takes the 'reward' key, or the only key); add 'reward' or write reward.txt"
+    )
 
 
 def normalise(value: float, where: str, low: float = 0.0, high: float = 1.0) -> float:
@@ -152,22 +160,29 @@ class Layout:
         return "/".join([self.root, name, *rest])
 
     def mapping(self) -> dict[str, str]:
-        return {"/logs/verifier/reward.txt": self.path(self.rewards, "reward.txt"),
-                "/logs/verifier/reward.json": self.path(self.rewards, "reward.json"),
-                # Only the verifier's part of /logs: /logs/agent and /logs/artifacts are the agent's (Harbor's
-                # layout; a separate verifier receives the artifacts there).
-                "/logs/verifier": self.path(self.logs, "verifier"), "/tests": self.path(self.tests)}
+        return {
+            "/logs/verifier/reward.txt": self.path(self.rewards, "reward.txt"),
+            "/logs/verifier/reward.json": self.path(self.rewards, "reward.json"),
+            # Only the verifier's part of /logs: /logs/agent and /logs/artifacts are the agent's (Harbor's
+            # layout; a separate verifier receives the artifacts there).
+            "/logs/verifier": self.path(self.logs, "verifier"),
+            "/tests": self.path(self.tests),
+        }
 
     def reward_files(self) -> list[tuple[str, str]]:
         """(label, path) in the order they are read: the exact paths first, then the generic ones
         (for checks that build the path, e.g. ``cd /logs/verifier && echo 1 > reward.txt``)."""
-        return [("reward.txt", self.path(self.rewards, "reward.txt")),
-                ("reward.json", self.path(self.rewards, "reward.json")),
-                ("reward.txt", self.path(self.logs, "verifier", "reward.txt")),
-                ("reward.json", self.path(self.logs, "verifier", "reward.json"))]
+        return [
+            ("reward.txt", self.path(self.rewards, "reward.txt")),
+            ("reward.json", self.path(self.rewards, "reward.json")),
+            ("reward.txt", self.path(self.logs, "verifier", "reward.txt")),
+            ("reward.json", self.path(self.logs, "verifier", "reward.json")),
+        ]
 
 
-def _add(tar: tarfile.TarFile, name: str, *, data: bytes | None = None, mode: int = 0o755, sandbox: bool = False) -> None:
+def _add(
+    tar: tarfile.TarFile, name: str, *, data: bytes | None = None, mode: int = 0o755, sandbox: bool = False
+) -> None:
     info = tarfile.TarInfo(name)
     info.mode = mode
     info.uname = SANDBOX_OWNER if sandbox else ""
@@ -183,8 +198,10 @@ def build_area(layout: Layout, tests_tar_gz: bytes) -> tuple[bytes, str]:
     """The verifier's files as one archive for ``Sandbox.install_trusted``, and test.sh's text."""
     out = io.BytesIO()
     test_sh = ""
-    with tarfile.open(fileobj=io.BytesIO(tests_tar_gz), mode="r:gz") as src, \
-            tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar:
+    with (
+        tarfile.open(fileobj=io.BytesIO(tests_tar_gz), mode="r:gz") as src,
+        tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar,
+    ):
         _add(tar, "pytest.ini", data=PYTEST_INI.encode(), mode=0o644)
         _add(tar, layout.tests)
         for member in src.getmembers():
@@ -218,8 +235,10 @@ class VerifierRun:
         try:
             await box.kill_all()
         except NotImplementedError:
-            return Grade.failed("the sandbox provider cannot kill the agent's processes before grading, so the "
-                                "tests would not run in a clean state")
+            return Grade.failed(
+                "the sandbox provider cannot kill the agent's processes before grading, so the "
+                "tests would not run in a clean state"
+            )
         low, high = self.reward_range or (0.0, 1.0)
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
             return Grade.failed(f"the task declares an unusable reward range [{low}, {high}]")
@@ -251,9 +270,16 @@ class VerifierRun:
         tools = layout.path(layout.tools)
         base_path = self.env.get("PATH") or box.spec.env.get("PATH") or BASE_ENV["PATH"]
         python_path = ":".join(p for p in (f"{tools}/py", self.env.get("PYTHONPATH")) if p)
-        return {**self.env, "PATH": f"{tools}:{base_path}", "PYTHONPATH": python_path, "PYTHONNOUSERSITE": "1",
-                "GIT_CONFIG_GLOBAL": "/dev/null", "GIT_CONFIG_NOSYSTEM": "1",
-                "UV_NO_CONFIG": "1", "PIP_CONFIG_FILE": "/dev/null"}
+        return {
+            **self.env,
+            "PATH": f"{tools}:{base_path}",
+            "PYTHONPATH": python_path,
+            "PYTHONNOUSERSITE": "1",
+            "GIT_CONFIG_GLOBAL": "/dev/null",
+            "GIT_CONFIG_NOSYSTEM": "1",
+            "UV_NO_CONFIG": "1",
+            "PIP_CONFIG_FILE": "/dev/null",
+        }
 
     async def _run_and_read(self, box: Sandbox, layout: Layout, test_sh: str, trusted: bool) -> Grade:
         # $0 names the tests directory only where the script asks for it: a process can read any
@@ -261,9 +287,15 @@ class VerifierRun:
         name = f"{layout.path(layout.tests)}/test.sh" if ("$0" in test_sh or "BASH_SOURCE" in test_sh) else "test.sh"
         bash = f"{layout.path(layout.tools)}/bash" if trusted else "bash"
         isolation = ("protected" if box.trusted_protected else "unprotected") if trusted else "none"
-        running = asyncio.ensure_future(box.exec(
-            [bash, "-c", WRAPPER, name, self.workdir if trusted else "."], stdin=test_sh,
-            cwd=layout.root if trusted else self.workdir, env=self._env(box, layout), timeout=self.timeout_s))
+        running = asyncio.ensure_future(
+            box.exec(
+                [bash, "-c", WRAPPER, name, self.workdir if trusted else "."],
+                stdin=test_sh,
+                cwd=layout.root if trusted else self.workdir,
+                env=self._env(box, layout),
+                timeout=self.timeout_s,
+            )
+        )
         try:
             stopped = await self._stopped_near_deadline(box, running)
             run = await running
@@ -273,28 +305,52 @@ class VerifierRun:
             if "stopped answering" not in exc.message:
                 raise
             await box.kill_all()
-            return Grade(reward=0.0, passed=False, details={
-                "reason": "the check's processes stopped answering (stopped by a signal, which a program the check "
-                          "runs for the agent can send)", "verifier_isolation": isolation})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                details={
+                    "reason": "the check's processes stopped answering (stopped by a signal, which a program the check "
+                    "runs for the agent can send)",
+                    "verifier_isolation": isolation,
+                },
+            )
         finally:
             if not running.done():
                 running.cancel()
         # Nothing may write after the check: not a process it started, not one that escaped it.
         await box.kill_all()
         output = run.stdout + (("\n[stderr]\n" + run.stderr) if run.stderr.strip() else "")
-        details: dict[str, Any] = {"test_output": _tail(output), "exit_code": run.exit_code, "timed_out": run.timed_out,
-                                   "verifier_isolation": isolation}
+        details: dict[str, Any] = {
+            "test_output": _tail(output),
+            "exit_code": run.exit_code,
+            "timed_out": run.timed_out,
+            "verifier_isolation": isolation,
+        }
         if run.timed_out and stopped:
-            return Grade(reward=0.0, passed=False, details={
-                **details, "reason": f"tests/test.sh did not finish within {self.timeout_s:g} s because processes of the check "
-                                     f"were stopped by a signal (pids {stopped}), which a program it runs for the agent can send"})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                details={
+                    **details,
+                    "reason": f"tests/test.sh did not finish within {self.timeout_s:g} s because processes of the check "
+                    f"were stopped by a signal (pids {stopped}), which a program it runs for the agent can send",
+                },
+            )
         if run.timed_out:
-            return Grade.failed(f"tests/test.sh did not finish within the verifier timeout of {self.timeout_s:g} s", **details)
+            return Grade.failed(
+                f"tests/test.sh did not finish within the verifier timeout of {self.timeout_s:g} s", **details
+            )
         signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 0 else None)
         if signal_no:
-            return Grade(reward=0.0, passed=False, details={
-                **details, "reason": f"tests/test.sh was killed by signal {signal_no} before it finished (a program the "
-                                     "check runs for the agent can signal it); its reward files are not trusted"})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                details={
+                    **details,
+                    "reason": f"tests/test.sh was killed by signal {signal_no} before it finished (a program the "
+                    "check runs for the agent can signal it); its reward files are not trusted",
+                },
+            )
         try:
             return self._grade_from_files(await self._read_rewards(box, layout, trusted), details)
         except RewardError as exc:
@@ -332,14 +388,18 @@ class VerifierRun:
 
     @staticmethod
     async def _read_plain(box: Sandbox, path: str) -> bytes | None:
-        read = await box.exec(f"[ -f {shlex.quote(path)} ] || exit 3; head -c {REWARD_READ_LIMIT} -- {shlex.quote(path)}", timeout=30)
+        read = await box.exec(
+            f"[ -f {shlex.quote(path)} ] || exit 3; head -c {REWARD_READ_LIMIT} -- {shlex.quote(path)}", timeout=30
+        )
         return None if read.exit_code == 3 else read.stdout.encode()
 
     def _grade_from_files(self, found: list[tuple[str, str]], details: dict[str, Any]) -> Grade:
         low, high = self.reward_range or (0.0, 1.0)
         if not found:
-            raise RewardError(f"tests/test.sh (exit code {details['exit_code']}) wrote no reward file: it must write "
-                              "/logs/verifier/reward.txt or reward.json, 0 when the check fails")
+            raise RewardError(
+                f"tests/test.sh (exit code {details['exit_code']}) wrote no reward file: it must write "
+                "/logs/verifier/reward.txt or reward.json, 0 when the check fails"
+            )
         texts = dict(found)
         named: dict[str, float] = {}
         if "reward.json" in texts:
@@ -349,9 +409,15 @@ class VerifierRun:
         else:
             raw, source = scalar_of(named, "reward.json"), "reward.json"
         reward = normalise(raw, source, low, high)
-        components = [GradeComponent(name=key, reward=normalise(value, f"reward.json: {key!r}", low, high),
-                                     passed=normalise(value, "reward.json", low, high) >= 1.0)
-                      for key, value in named.items() if not (key == "reward" and source == "reward.txt")]
+        components = [
+            GradeComponent(
+                name=key,
+                reward=normalise(value, f"reward.json: {key!r}", low, high),
+                passed=normalise(value, "reward.json", low, high) >= 1.0,
+            )
+            for key, value in named.items()
+            if not (key == "reward" and source == "reward.txt")
+        ]
         if source == "reward.txt" or "reward" not in named:
             components.insert(0, GradeComponent(name="reward", reward=reward, passed=reward >= 1.0))
         details["reward_file"] = source
@@ -366,15 +432,25 @@ class VerifierRun:
         layout.root = made.stdout.strip()
         if made.ok and layout.root.startswith("/"):
             area, _test_sh = self._area(layout)
-            made = await box.exec(f"tar -xzf - -C {shlex.quote(layout.root)} --no-same-owner 2>&1 && "
-                                  f"cp /bin/bash /usr/bin/python3 {shlex.quote(layout.path(layout.tools))}/ 2>&1; "
-                                  f"chmod 0755 {shlex.quote(layout.path(layout.tools))}/git", stdin=area, timeout=60)
+            made = await box.exec(
+                f"tar -xzf - -C {shlex.quote(layout.root)} --no-same-owner 2>&1 && "
+                f"cp /bin/bash /usr/bin/python3 {shlex.quote(layout.path(layout.tools))}/ 2>&1; "
+                f"chmod 0755 {shlex.quote(layout.path(layout.tools))}/git",
+                stdin=area,
+                timeout=60,
+            )
             if made.ok:
                 return None
         text = (made.stdout + made.stderr).strip()
         if re.search(r"No space left|Disk quota exceeded", text):
             # The agent filled the disk the tests must be copied to: its doing, so a 0, not an error.
-            return Grade(reward=0.0, passed=False, details={
-                "reason": "the sandbox's disk was full at grading time, so the tests could not be installed",
-                "output": text[:500], "verifier_isolation": "none"})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                details={
+                    "reason": "the sandbox's disk was full at grading time, so the tests could not be installed",
+                    "output": text[:500],
+                    "verifier_isolation": "none",
+                },
+            )
         return Grade.failed(f"could not install the tests: {text[:300]}")

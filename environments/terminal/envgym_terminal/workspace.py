@@ -47,10 +47,15 @@ DEFAULT_WORKDIR = "/app"  # Harbor's convention, for tasks that name none
 ALIASES_SETTING = "docker.from_aliases"
 ARTIFACT_LIMIT = 1_000_000  # bytes of collected artifacts kept in the episode record (gzipped tar)
 SANDBOX_ENV = {
-    "TERM": "dumb", "PAGER": "cat", "GIT_PAGER": "cat", "EDITOR": "true",
+    "TERM": "dumb",
+    "PAGER": "cat",
+    "GIT_PAGER": "cat",
+    "EDITOR": "true",
     # Commits need an identity; tasks and agents get the same fixed one.
-    "GIT_AUTHOR_NAME": "envgym", "GIT_AUTHOR_EMAIL": "envgym@example.com",
-    "GIT_COMMITTER_NAME": "envgym", "GIT_COMMITTER_EMAIL": "envgym@example.com",
+    "GIT_AUTHOR_NAME": "envgym",
+    "GIT_AUTHOR_EMAIL": "envgym@example.com",
+    "GIT_COMMITTER_NAME": "envgym",
+    "GIT_COMMITTER_EMAIL": "envgym@example.com",
 }
 log = logging.getLogger("envgym.build")
 
@@ -62,7 +67,9 @@ def image_aliases(settings: dict[str, Any]) -> dict[str, str]:
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            raise SandboxError(f"{ALIASES_SETTING} must be a JSON object like '{{\"python:3.13\": \"envgym-base:bookworm\"}}'") from None
+            raise SandboxError(
+                f'{ALIASES_SETTING} must be a JSON object like \'{{"python:3.13": "envgym-base:bookworm"}}\''
+            ) from None
     if not isinstance(value, dict):
         raise SandboxError(f"{ALIASES_SETTING} must map image names to local images")
     return {str(k): str(v) for k, v in value.items()}
@@ -106,12 +113,20 @@ class Workspace:
 def _limits(task: Task, image_mode: bool) -> dict[str, Any]:
     p = task.payload
     command_s = float(p.get("command_timeout_sec") or 600)
-    longest = max(60.0, command_s, float(p.get("build_timeout_sec") or 600),
-                  *(float(s.get("verifier_timeout_sec") or 600) for s in p.get("steps") or [{}]))
-    return dict(wall_timeout_s=command_s, cpu_seconds=int(longest) + 5,  # RLIMIT_CPU per exec: the longest limit
-                memory_mb=int(p.get("memory_mb") or DEFAULT_MEMORY_MB), disk_mb=int(p.get("storage_mb") or DEFAULT_DISK_MB),
-                max_processes=IMAGE_MODE_PROCESSES if image_mode else 128,
-                cpus=float(p["cpus"]) if p.get("cpus") else None)
+    longest = max(
+        60.0,
+        command_s,
+        float(p.get("build_timeout_sec") or 600),
+        *(float(s.get("verifier_timeout_sec") or 600) for s in p.get("steps") or [{}]),
+    )
+    return dict(
+        wall_timeout_s=command_s,
+        cpu_seconds=int(longest) + 5,  # RLIMIT_CPU per exec: the longest limit
+        memory_mb=int(p.get("memory_mb") or DEFAULT_MEMORY_MB),
+        disk_mb=int(p.get("storage_mb") or DEFAULT_DISK_MB),
+        max_processes=IMAGE_MODE_PROCESSES if image_mode else 128,
+        cpus=float(p["cpus"]) if p.get("cpus") else None,
+    )
 
 
 async def _image_for(task: Task, context: EnvContext, definition: dict[str, Any] | None = None) -> str:
@@ -122,13 +137,22 @@ async def _image_for(task: Task, context: EnvContext, definition: dict[str, Any]
     p = task.payload
     kind = (definition or {}).get("kind", "task")
     build_timeout = float(p.get("build_timeout_sec") or 600)
-    if kind == "dockerfile" or (kind == "task" and p.get("style") in ("dockerfile", "compose") and not p.get("docker_image")):
+    if kind == "dockerfile" or (
+        kind == "task" and p.get("style") in ("dockerfile", "compose") and not p.get("docker_image")
+    ):
         context_dir = (definition or {}).get("context") or p.get("environment_dir")
         if not context_dir or not Path(context_dir).is_dir():
-            raise SandboxError(f"task {task.id!r}: its build context {context_dir} is not on this host (Docker-built "
-                               "environments are built from the task directory in place)")
-        return await asyncio.to_thread(provider.build_image, context_dir, from_aliases=aliases, timeout_s=build_timeout,
-                                       labels={"envgym.task": task.id})
+            raise SandboxError(
+                f"task {task.id!r}: its build context {context_dir} is not on this host (Docker-built "
+                "environments are built from the task directory in place)"
+            )
+        return await asyncio.to_thread(
+            provider.build_image,
+            context_dir,
+            from_aliases=aliases,
+            timeout_s=build_timeout,
+            labels={"envgym.task": task.id},
+        )
     ref = (definition or {}).get("image") or p.get("docker_image")
     if not ref:
         raise SandboxError(f"task {task.id!r} names no image")
@@ -144,7 +168,8 @@ async def _image_for(task: Task, context: EnvContext, definition: dict[str, Any]
             raise SandboxError(
                 f"task {task.id!r}: the image {target!r} is not on this Docker engine and could not be pulled ({exc}). "
                 "Offline: load it (docker load -i image.tar), tag a local image under that name, or map it with "
-                f"--set '{ALIASES_SETTING}={{\"{ref}\": \"LOCAL_IMAGE\"}}'") from None
+                f'--set \'{ALIASES_SETTING}={{"{ref}": "LOCAL_IMAGE"}}\''
+            ) from None
     return target
 
 
@@ -154,16 +179,22 @@ async def open_agent_workspace(task: Task, context: EnvContext) -> Workspace:
     image_mode = uses_docker_image(task, context)
     step = (task.payload.get("steps") or [{}])[0]
     if image_mode:
-        ws = await _open_image_workspace(task, context, step.get("agent_network"), task.payload.get("steps") or [],
-                                         user=step.get("agent_user"))
+        ws = await _open_image_workspace(
+            task, context, step.get("agent_network"), task.payload.get("steps") or [], user=step.get("agent_user")
+        )
         try:
             await _prepare_image_mode(ws, task)
         except BaseException:
             await ws.close()
             raise
     else:
-        ws = await _open_files_workspace(task, context, any(
-            network_on(s.get("agent_network"), internet_allowed(context)) for s in task.payload.get("steps") or [{}]))
+        ws = await _open_files_workspace(
+            task,
+            context,
+            any(
+                network_on(s.get("agent_network"), internet_allowed(context)) for s in task.payload.get("steps") or [{}]
+            ),
+        )
     ws.started_s = time.monotonic() - started
     return ws
 
@@ -173,7 +204,9 @@ async def open_verifier_workspace(task: Task, context: EnvContext, step: dict[st
     definition = step["separate_verifier"]
     network = definition.get("network_mode") if step.get("verifier_network") is None else step.get("verifier_network")
     if uses_docker_image(task, context) or definition["kind"] != "task":
-        ws = await _open_image_workspace(task, context, network, [], user=step.get("verifier_user"), definition=definition)
+        ws = await _open_image_workspace(
+            task, context, network, [], user=step.get("verifier_user"), definition=definition
+        )
         if definition["kind"] == "task" and task.payload.get("style") == "image":
             await _upload_environment(ws, task)
         return ws
@@ -182,8 +215,12 @@ async def open_verifier_workspace(task: Task, context: EnvContext, step: dict[st
 
 async def _open_files_workspace(task: Task, context: EnvContext, networked: bool) -> Workspace:
     workdir = task.payload.get("workdir") or DEFAULT_WORKDIR
-    spec = SandboxSpec(workdir=workdir, network="host" if networked else "none",
-                       env={**SANDBOX_ENV, **task.private.get("environment_env", {})}, **_limits(task, False))
+    spec = SandboxSpec(
+        workdir=workdir,
+        network="host" if networked else "none",
+        env={**SANDBOX_ENV, **task.private.get("environment_env", {})},
+        **_limits(task, False),
+    )
     box = await context.create_sandbox(spec)
     ws = Workspace(box=box, workdir=workdir, image_mode=False)
     try:
@@ -194,31 +231,55 @@ async def _open_files_workspace(task: Task, context: EnvContext, networked: bool
     return ws
 
 
-async def _open_image_workspace(task: Task, context: EnvContext, first_network: str | None, steps: list[dict[str, Any]],
-                                *, user: Any, definition: dict[str, Any] | None = None) -> Workspace:
+async def _open_image_workspace(
+    task: Task,
+    context: EnvContext,
+    first_network: str | None,
+    steps: list[dict[str, Any]],
+    *,
+    user: Any,
+    definition: dict[str, Any] | None = None,
+) -> Workspace:
     provider = context.provider("docker")
     image = await _image_for(task, context, definition)
     config = await asyncio.to_thread(provider.image_config, image)
     own_image = (definition or {}).get("kind", "task") != "task"  # a verifier image: its own WORKDIR, not the task's
-    workdir = (definition or {}).get("workdir") or (None if own_image else task.payload.get("workdir")) \
-        or config.get("WorkingDir") or "/"
+    workdir = (
+        (definition or {}).get("workdir")
+        or (None if own_image else task.payload.get("workdir"))
+        or config.get("WorkingDir")
+        or "/"
+    )
     allowed = internet_allowed(context)
     # A container that needs the network in any phase starts on the bridge and is cut off for the others.
     phases = [first_network] + [n for s in steps for n in (s.get("agent_network"), s.get("verifier_network"))]
     needs_net = any(network_on(n, allowed) for n in phases)
-    spec = SandboxSpec(image=image, image_defaults=True, keep_image_files=True, workdir=workdir,
-                       user=str(user) if user is not None else "image", network="host" if needs_net else "none",
-                       env={**SANDBOX_ENV, **task.private.get("environment_env", {})}, **_limits(task, True))
+    spec = SandboxSpec(
+        image=image,
+        image_defaults=True,
+        keep_image_files=True,
+        workdir=workdir,
+        user=str(user) if user is not None else "image",
+        network="host" if needs_net else "none",
+        env={**SANDBOX_ENV, **task.private.get("environment_env", {})},
+        **_limits(task, True),
+    )
     compose = None
     if task.payload.get("style") == "compose" and (definition or {}).get("kind", "task") == "task":
         from envgym.sandbox.docker_sandbox import LABEL, MAIN_PROCESS, OWNER_LABEL
 
-        compose = ComposeProject(environment_dir=Path(task.payload["environment_dir"]), main_image=image,
-                                 labels={LABEL: "1", OWNER_LABEL: provider.owner}, network=needs_net,
-                                 memory_mb=spec.memory_mb, cpus=spec.cpus or provider.cpus, max_processes=spec.max_processes,
-                                 env=task.private.get("environment_env", {}),
-                                 entrypoint=provider.server_argv(spec, MAIN_PROCESS),
-                                 volumes={await asyncio.to_thread(provider.runtime_volume): RUNTIME_MOUNT})
+        compose = ComposeProject(
+            environment_dir=Path(task.payload["environment_dir"]),
+            main_image=image,
+            labels={LABEL: "1", OWNER_LABEL: provider.owner},
+            network=needs_net,
+            memory_mb=spec.memory_mb,
+            cpus=spec.cpus or provider.cpus,
+            max_processes=spec.max_processes,
+            env=task.private.get("environment_env", {}),
+            entrypoint=provider.server_argv(spec, MAIN_PROCESS),
+            volumes={await asyncio.to_thread(provider.runtime_volume): RUNTIME_MOUNT},
+        )
         await asyncio.to_thread(compose.up, float(task.payload.get("build_timeout_sec") or 600))
         try:
             container = await asyncio.to_thread(compose.container, provider._docker())
@@ -244,10 +305,15 @@ async def _prepare_image_mode(ws: Workspace, task: Task) -> None:
     user = ws.box.user  # type: ignore[attr-defined]
     ws.use_user("root")
     try:
-        made = await ws.box.exec(f"mkdir -p /logs/agent /logs/artifacts {shlex.quote(ws.workdir)} && "
-                                 "chmod 0777 /logs/agent /logs/artifacts", timeout=60, cwd="/")
+        made = await ws.box.exec(
+            f"mkdir -p /logs/agent /logs/artifacts {shlex.quote(ws.workdir)} && chmod 0777 /logs/agent /logs/artifacts",
+            timeout=60,
+            cwd="/",
+        )
         if not made.ok:
-            raise EnvironmentError_(f"preparing the container of task {task.id!r} failed: {(made.stdout + made.stderr)[-500:]}")
+            raise EnvironmentError_(
+                f"preparing the container of task {task.id!r} failed: {(made.stdout + made.stderr)[-500:]}"
+            )
         if task.payload.get("style") == "image":
             await _upload_environment(ws, task)
     finally:
@@ -266,7 +332,9 @@ async def upload_tar(ws: Workspace, data: bytes, target: str, *, what: str) -> N
     q = shlex.quote(target)
     result = await ws.box.exec(f"mkdir -p {q} && tar -xzf - -C {q} --no-same-owner", stdin=data, timeout=300, cwd="/")
     if not result.ok:
-        raise EnvironmentError_(f"copying {what} into {target} failed: {(result.stdout + result.stderr).strip()[-800:]}")
+        raise EnvironmentError_(
+            f"copying {what} into {target} failed: {(result.stdout + result.stderr).strip()[-800:]}"
+        )
 
 
 async def _build_files_state(ws: Workspace, task: Task) -> None:
@@ -275,16 +343,21 @@ async def _build_files_state(ws: Workspace, task: Task) -> None:
     if not b64:
         return
     # cwd= lets the provider map the working directory; the script never names it itself.
-    script = ("__e=$(mktemp -d) && "
-              "tar -xzf - -C \"$__e\" && { [ ! -d \"$__e/files\" ] || cp -a \"$__e/files/.\" . ; } && "
-              "{ [ ! -f \"$__e/setup.sh\" ] || ENV_DIR=\"$__e\" bash \"$__e/setup.sh\"; }; __rc=$?; "
-              "rm -rf \"$__e\"; exit $__rc")
+    script = (
+        "__e=$(mktemp -d) && "
+        'tar -xzf - -C "$__e" && { [ ! -d "$__e/files" ] || cp -a "$__e/files/." . ; } && '
+        '{ [ ! -f "$__e/setup.sh" ] || ENV_DIR="$__e" bash "$__e/setup.sh"; }; __rc=$?; '
+        'rm -rf "$__e"; exit $__rc'
+    )
     timeout = float(task.payload.get("build_timeout_sec") or 600)
     result = await ws.box.exec(script, stdin=base64.b64decode(b64), timeout=timeout, cwd=ws.workdir)
     if not result.ok:
         why = "timed out" if result.timed_out else f"exited with {result.exit_code}"
-        raise EnvironmentError_(f"setting up task {task.id!r} failed: environment/setup.sh {why}: "
-                                f"{(result.stdout + result.stderr).strip()[-1500:]}", details={"task_id": task.id})
+        raise EnvironmentError_(
+            f"setting up task {task.id!r} failed: environment/setup.sh {why}: "
+            f"{(result.stdout + result.stderr).strip()[-1500:]}",
+            details={"task_id": task.id},
+        )
 
 
 # --------------------------------------------------------------------------- steps, health, artifacts
@@ -297,11 +370,16 @@ async def prepare_step(ws: Workspace, task: Task, index: int) -> None:
     step = (task.payload.get("steps") or [{"name": "task"}])[index]
     if private.get("workdir_b64"):
         await upload_tar(ws, base64.b64decode(private["workdir_b64"]), ws.workdir, what=f"steps/{step['name']}/workdir")
-        result = await ws.box.exec("[ ! -f setup.sh ] || bash setup.sh", timeout=float(task.payload.get("build_timeout_sec") or 600),
-                                   cwd=ws.workdir)
+        result = await ws.box.exec(
+            "[ ! -f setup.sh ] || bash setup.sh",
+            timeout=float(task.payload.get("build_timeout_sec") or 600),
+            cwd=ws.workdir,
+        )
         if not result.ok:
-            raise EnvironmentError_(f"step {step['name']!r} of task {task.id!r}: setup.sh exited with {result.exit_code}: "
-                                    f"{(result.stdout + result.stderr).strip()[-1000:]}")
+            raise EnvironmentError_(
+                f"step {step['name']!r} of task {task.id!r}: setup.sh exited with {result.exit_code}: "
+                f"{(result.stdout + result.stderr).strip()[-1000:]}"
+            )
     await run_healthcheck(ws, step.get("healthcheck"), task.id)
 
 
@@ -321,8 +399,10 @@ async def run_healthcheck(ws: Workspace, check: dict[str, Any] | None, task_id: 
         if not in_start:
             failures += 1
             if failures >= int(check.get("retries", 3)):
-                raise EnvironmentError_(f"task {task_id!r}: the healthcheck `{check['command']}` failed {failures} times "
-                                        f"in a row (exit {result.exit_code}): {last}")
+                raise EnvironmentError_(
+                    f"task {task_id!r}: the healthcheck `{check['command']}` failed {failures} times "
+                    f"in a row (exit {result.exit_code}): {last}"
+                )
         await asyncio.sleep(float(check.get("start_interval_sec" if in_start else "interval_sec", 5)))
 
 
@@ -343,8 +423,14 @@ async def run_collect_hooks(ws: Workspace, hooks: list[dict[str, Any]]) -> list[
                     ws.box.set_user(user)  # type: ignore[attr-defined]
             code, output = result.exit_code, result.stdout + result.stderr
         elif ws.compose is not None:
-            code, output = await asyncio.to_thread(ws.compose.exec, ws.provider._docker(), service, hook["command"],
-                                                   float(hook.get("timeout_sec", 60)), hook.get("user"))
+            code, output = await asyncio.to_thread(
+                ws.compose.exec,
+                ws.provider._docker(),
+                service,
+                hook["command"],
+                float(hook.get("timeout_sec", 60)),
+                hook.get("user"),
+            )
         else:
             code, output = 127, f"no compose service {service!r} in this environment"
         done.append({"command": hook["command"], "service": service, "exit_code": code, "output": output[-2000:]})
@@ -358,8 +444,9 @@ def _artifact_path(source: str, workdir: str) -> str:
 async def collect_artifacts(ws: Workspace, entries: list[dict[str, Any]]) -> dict[str, Any]:
     """The task's artifacts (and Harbor's /logs/artifacts) from the agent's environment, as one
     gzipped tar (each under its absolute source path, without the leading slash) with a manifest. Read as root in image mode; a missing source is noted, not an error."""
-    entries = ([{"source": "/logs/artifacts", "destination": None, "exclude": [], "service": None}] if ws.image_mode else []) \
-        + [e for e in entries if e.get("source") != "/logs/artifacts"]
+    entries = (
+        [{"source": "/logs/artifacts", "destination": None, "exclude": [], "service": None}] if ws.image_mode else []
+    ) + [e for e in entries if e.get("source") != "/logs/artifacts"]
     manifest: list[dict[str, Any]] = []
     out = io.BytesIO()
     user = getattr(ws.box, "user", None)
@@ -374,17 +461,26 @@ async def collect_artifacts(ws: Workspace, entries: list[dict[str, Any]]) -> dic
                 # ``destination`` (Harbor's place on its host) is kept in the manifest.
                 dest = path.strip("/") or "root"
                 excludes = " ".join(f"--exclude={shlex.quote(x)}" for x in entry.get("exclude") or [])
-                cmd = (f"[ -e {shlex.quote(path)} ] || exit 3; cd {shlex.quote(str(PurePosixPath(path).parent))} && "
-                       f"tar -czf - {excludes} -- {shlex.quote(PurePosixPath(path).name)} | base64 -w0")
+                cmd = (
+                    f"[ -e {shlex.quote(path)} ] || exit 3; cd {shlex.quote(str(PurePosixPath(path).parent))} && "
+                    f"tar -czf - {excludes} -- {shlex.quote(PurePosixPath(path).name)} | base64 -w0"
+                )
                 if service == "main":
                     result = await ws.box.exec(cmd, timeout=120, cwd="/")
                     code, text, truncated = result.exit_code, result.stdout, result.truncated
                 elif ws.compose is not None:
-                    code, text = await asyncio.to_thread(ws.compose.exec, ws.provider._docker(), service, cmd, 120.0, "0")
+                    code, text = await asyncio.to_thread(
+                        ws.compose.exec, ws.provider._docker(), service, cmd, 120.0, "0"
+                    )
                     truncated = False
                 else:
                     code, text, truncated = 127, "", False
-                row = {"source": entry["source"], "service": service, "path": dest, "destination": entry.get("destination")}
+                row = {
+                    "source": entry["source"],
+                    "service": service,
+                    "path": dest,
+                    "destination": entry.get("destination"),
+                }
                 if code == 3:
                     manifest.append({**row, "status": "missing"})
                     continue

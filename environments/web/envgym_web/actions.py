@@ -38,16 +38,61 @@ MAX_WAIT_MS = 10_000
 MAX_VIA = 200  # points of a drag path
 MAX_COORD = 100_000.0
 # Keys Playwright's keyboard knows by name; single characters are typed as themselves.
-KEYS = frozenset({
-    "Backquote", "Minus", "Equal", "Backslash", "Backspace", "Tab", "Delete", "Escape", "ArrowDown", "End", "Enter",
-    "Home", "Insert", "PageDown", "PageUp", "ArrowRight", "ArrowUp", "ArrowLeft", "CapsLock", "Space", "NumLock",
-    "ContextMenu", "BracketLeft", "BracketRight", "Semicolon", "Quote", "Comma", "Period", "Slash", "IntlBackslash",
-    *(f"F{i}" for i in range(1, 13)), *(f"Digit{i}" for i in range(10)), *(f"Key{chr(c)}" for c in range(65, 91)),
-    *(f"Numpad{i}" for i in range(10)), "NumpadAdd", "NumpadSubtract", "NumpadMultiply", "NumpadDivide",
-    "NumpadDecimal", "NumpadEnter", *MODIFIERS,
-})
-KEYS_BY_LOWER = {k.lower(): k for k in KEYS} | {"esc": "Escape", "return": "Enter", "ctrl": "Control", "del": "Delete",
-                                                 "up": "ArrowUp", "down": "ArrowDown", "left": "ArrowLeft", "right": "ArrowRight"}
+KEYS = frozenset(
+    {
+        "Backquote",
+        "Minus",
+        "Equal",
+        "Backslash",
+        "Backspace",
+        "Tab",
+        "Delete",
+        "Escape",
+        "ArrowDown",
+        "End",
+        "Enter",
+        "Home",
+        "Insert",
+        "PageDown",
+        "PageUp",
+        "ArrowRight",
+        "ArrowUp",
+        "ArrowLeft",
+        "CapsLock",
+        "Space",
+        "NumLock",
+        "ContextMenu",
+        "BracketLeft",
+        "BracketRight",
+        "Semicolon",
+        "Quote",
+        "Comma",
+        "Period",
+        "Slash",
+        "IntlBackslash",
+        *(f"F{i}" for i in range(1, 13)),
+        *(f"Digit{i}" for i in range(10)),
+        *(f"Key{chr(c)}" for c in range(65, 91)),
+        *(f"Numpad{i}" for i in range(10)),
+        "NumpadAdd",
+        "NumpadSubtract",
+        "NumpadMultiply",
+        "NumpadDivide",
+        "NumpadDecimal",
+        "NumpadEnter",
+        *MODIFIERS,
+    }
+)
+KEYS_BY_LOWER = {k.lower(): k for k in KEYS} | {
+    "esc": "Escape",
+    "return": "Enter",
+    "ctrl": "Control",
+    "del": "Delete",
+    "up": "ArrowUp",
+    "down": "ArrowDown",
+    "left": "ArrowLeft",
+    "right": "ArrowRight",
+}
 
 
 @dataclass(frozen=True)
@@ -76,13 +121,24 @@ class Param:
         elif self.kind == "enum":
             out = {"type": "string", "enum": list(self.choices)}
         elif self.kind == "option":
-            out = {"anyOf": [{"type": "string", "maxLength": self.max_len},
-                             {"type": "array", "items": {"type": "string", "maxLength": self.max_len}, "maxItems": 100}]}
+            out = {
+                "anyOf": [
+                    {"type": "string", "maxLength": self.max_len},
+                    {"type": "array", "items": {"type": "string", "maxLength": self.max_len}, "maxItems": 100},
+                ]
+            }
         elif self.kind == "strings":
-            out = {"type": "array", "items": {"type": "string", "enum": list(self.choices)}, "maxItems": len(self.choices)}
+            out = {
+                "type": "array",
+                "items": {"type": "string", "enum": list(self.choices)},
+                "maxItems": len(self.choices),
+            }
         else:  # points
-            out = {"type": "array", "maxItems": MAX_VIA,
-                   "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2}}
+            out = {
+                "type": "array",
+                "maxItems": MAX_VIA,
+                "items": {"type": "array", "items": {"type": "number"}, "minItems": 2, "maxItems": 2},
+            }
         out["description"] = self.description
         if self.default is not None:
             out["default"] = self.default
@@ -94,64 +150,135 @@ X = Param("number", "x in CSS pixels from the viewport's left edge (the `at=x,y`
 Y = Param("number", "y in CSS pixels from the viewport's top edge")
 BUTTON = Param("enum", "mouse button", BUTTONS, default="left")
 COUNT = Param("int", "clicks: 2 for a double click", low=1, high=3, default=1)
-HELD = Param("strings", "keys held during the click, e.g. [\"Control\"] to add to a selection", MODIFIERS)
+HELD = Param("strings", 'keys held during the click, e.g. ["Control"] to add to a selection', MODIFIERS)
 
 # name -> (description, parameters in positional order, required)
 SPECS: dict[str, tuple[str, dict[str, Param], tuple[str, ...]]] = {
-    "click": ("Click the element with this id (ids are the [N] numbers in the page text).",
-              {"id": ID, "button": BUTTON, "count": COUNT, "modifiers": HELD}, ("id",)),
-    "click_at": ("Click at a point of the viewport (CSS pixels, the coordinates `at=x,y` in the page text use).",
-                 {"x": X, "y": Y, "button": BUTTON, "count": COUNT, "modifiers": HELD}, ("x", "y")),
+    "click": (
+        "Click the element with this id (ids are the [N] numbers in the page text).",
+        {"id": ID, "button": BUTTON, "count": COUNT, "modifiers": HELD},
+        ("id",),
+    ),
+    "click_at": (
+        "Click at a point of the viewport (CSS pixels, the coordinates `at=x,y` in the page text use).",
+        {"x": X, "y": Y, "button": BUTTON, "count": COUNT, "modifiers": HELD},
+        ("x", "y"),
+    ),
     "hover": ("Move the mouse over the element with this id.", {"id": ID}, ("id",)),
     "hover_at": ("Move the mouse to a point of the viewport.", {"x": X, "y": Y}, ("x", "y")),
-    "drag": ("Press the mouse on an element (from_id) or a point (from_x, from_y), move it through the optional `via` "
-             "points to an element (to_id) or a point (to_x, to_y), and release it there.",
-             {"from_id": ID, "to_id": ID, "from_x": X, "from_y": Y, "to_x": X, "to_y": Y,
-              "via": Param("points", "points [[x, y], ...] the mouse passes through on the way (to draw a path)"),
-              "steps": Param("int", "mouse moves between consecutive points", low=1, high=50, default=8)}, ()),
-    "type": ("Replace the text of a text field with `text`; with submit=true, press Enter afterwards.",
-             {"id": ID, "text": Param("string", "the field's new text"), "submit": Param("bool", "press Enter after typing", default=False)}, ("id", "text")),
-    "select": ("Choose an option of a drop-down or list box (<select>) by its visible label or value; "
-               "a list of options selects all of them in a multiple-choice list box.",
-               {"id": ID, "option": Param("option", "label or value, or a list of them")}, ("id", "option")),
-    "select_text": ("Select the text of an element with a mouse drag (all of it, or the first occurrence of `text` in it).",
-                    {"id": ID, "text": Param("string", "part of the element's text to select")}, ("id",)),
-    "press": ("Press a key or chord, e.g. Enter, Tab, ArrowDown, Control+a, Shift+ArrowLeft; on the element `id` "
-              "(focused first) if given, else on whatever has the focus.",
-              {"key": Param("string", "a key name or chord, e.g. Enter or Control+a", max_len=60), "id": ID}, ("key",)),
-    "scroll": ("Scroll by most of a screen: the page, the element `id`, or whatever is under the point (x, y) "
-               "(mouse wheel); `pixels` sets the distance.",
-               {"direction": Param("enum", "which way to scroll", SCROLL_DIRECTIONS), "id": ID, "x": X, "y": Y,
-                "pixels": Param("int", "distance in CSS pixels", low=1, high=20_000)}, ("direction",)),
-    "wait": ("Wait until `text` appears on the page (or disappears, with gone=true), until an element matching the "
-             "CSS `selector` is visible (or gone), until a new page has loaded (navigation=true), or for `ms` "
-             "milliseconds. Waits end as soon as the condition holds, and after at most timeout_ms.",
-             {"ms": Param("int", "a plain pause", low=1, high=MAX_WAIT_MS), "text": Param("string", "text to wait for", max_len=500),
-              "selector": Param("string", "a CSS selector", max_len=300), "navigation": Param("bool", "wait for a new page to load", default=False),
-              "gone": Param("bool", "wait for the text or selector to disappear instead", default=False),
-              "timeout_ms": Param("int", "upper bound of the wait", low=1, high=MAX_WAIT_MS, default=5000)}, ()),
-    "goto": ("Open a URL (absolute, or relative to the current page). Only the task's own site is allowed.",
-             {"url": Param("string", "the URL to open")}, ("url",)),
+    "drag": (
+        "Press the mouse on an element (from_id) or a point (from_x, from_y), move it through the optional `via` "
+        "points to an element (to_id) or a point (to_x, to_y), and release it there.",
+        {
+            "from_id": ID,
+            "to_id": ID,
+            "from_x": X,
+            "from_y": Y,
+            "to_x": X,
+            "to_y": Y,
+            "via": Param("points", "points [[x, y], ...] the mouse passes through on the way (to draw a path)"),
+            "steps": Param("int", "mouse moves between consecutive points", low=1, high=50, default=8),
+        },
+        (),
+    ),
+    "type": (
+        "Replace the text of a text field with `text`; with submit=true, press Enter afterwards.",
+        {
+            "id": ID,
+            "text": Param("string", "the field's new text"),
+            "submit": Param("bool", "press Enter after typing", default=False),
+        },
+        ("id", "text"),
+    ),
+    "select": (
+        "Choose an option of a drop-down or list box (<select>) by its visible label or value; "
+        "a list of options selects all of them in a multiple-choice list box.",
+        {"id": ID, "option": Param("option", "label or value, or a list of them")},
+        ("id", "option"),
+    ),
+    "select_text": (
+        "Select the text of an element with a mouse drag (all of it, or the first occurrence of `text` in it).",
+        {"id": ID, "text": Param("string", "part of the element's text to select")},
+        ("id",),
+    ),
+    "press": (
+        "Press a key or chord, e.g. Enter, Tab, ArrowDown, Control+a, Shift+ArrowLeft; on the element `id` "
+        "(focused first) if given, else on whatever has the focus.",
+        {"key": Param("string", "a key name or chord, e.g. Enter or Control+a", max_len=60), "id": ID},
+        ("key",),
+    ),
+    "scroll": (
+        "Scroll by most of a screen: the page, the element `id`, or whatever is under the point (x, y) "
+        "(mouse wheel); `pixels` sets the distance.",
+        {
+            "direction": Param("enum", "which way to scroll", SCROLL_DIRECTIONS),
+            "id": ID,
+            "x": X,
+            "y": Y,
+            "pixels": Param("int", "distance in CSS pixels", low=1, high=20_000),
+        },
+        ("direction",),
+    ),
+    "wait": (
+        "Wait until `text` appears on the page (or disappears, with gone=true), until an element matching the "
+        "CSS `selector` is visible (or gone), until a new page has loaded (navigation=true), or for `ms` "
+        "milliseconds. Waits end as soon as the condition holds, and after at most timeout_ms.",
+        {
+            "ms": Param("int", "a plain pause", low=1, high=MAX_WAIT_MS),
+            "text": Param("string", "text to wait for", max_len=500),
+            "selector": Param("string", "a CSS selector", max_len=300),
+            "navigation": Param("bool", "wait for a new page to load", default=False),
+            "gone": Param("bool", "wait for the text or selector to disappear instead", default=False),
+            "timeout_ms": Param("int", "upper bound of the wait", low=1, high=MAX_WAIT_MS, default=5000),
+        },
+        (),
+    ),
+    "goto": (
+        "Open a URL (absolute, or relative to the current page). Only the task's own site is allowed.",
+        {"url": Param("string", "the URL to open")},
+        ("url",),
+    ),
     "back": ("Go back to the previous page.", {}, ()),
     "forward": ("Go forward again after back().", {}, ()),
-    "new_tab": ("Open a new tab (on `url` if given, else a blank page) and switch to it.", {"url": Param("string", "the URL to open (default: a blank page)")}, ()),
-    "switch_tab": ("Make the tab with this index (the `Tabs:` line of the observation) the active one.",
-                   {"index": Param("int", "the tab's index in the Tabs: line", low=0, high=100)}, ("index",)),
-    "close_tab": ("Close the tab with this index (default: the active one); the last tab cannot be closed.",
-                  {"index": Param("int", "the tab's index (default: the active tab)", low=0, high=100)}, ()),
-    "send_message": ("Send a message to the user (a question, an update or an answer) without ending the episode.",
-                     {"text": Param("string", "the message")}, ("text",)),
-    "answer": ("Give your final answer to a question in the goal; ends the episode.", {"text": Param("string", "your answer")}, ("text",)),
+    "new_tab": (
+        "Open a new tab (on `url` if given, else a blank page) and switch to it.",
+        {"url": Param("string", "the URL to open (default: a blank page)")},
+        (),
+    ),
+    "switch_tab": (
+        "Make the tab with this index (the `Tabs:` line of the observation) the active one.",
+        {"index": Param("int", "the tab's index in the Tabs: line", low=0, high=100)},
+        ("index",),
+    ),
+    "close_tab": (
+        "Close the tab with this index (default: the active one); the last tab cannot be closed.",
+        {"index": Param("int", "the tab's index (default: the active tab)", low=0, high=100)},
+        (),
+    ),
+    "send_message": (
+        "Send a message to the user (a question, an update or an answer) without ending the episode.",
+        {"text": Param("string", "the message")},
+        ("text",),
+    ),
+    "answer": (
+        "Give your final answer to a question in the goal; ends the episode.",
+        {"text": Param("string", "your answer")},
+        ("text",),
+    ),
     "done": ("Declare the task finished; ends the episode and grades the result.", {}, ()),
 }
-TOOLS: list[Tool] = [Tool.define(name, desc, {k: p.schema() for k, p in params.items()}, list(required))
-                     for name, (desc, params, required) in SPECS.items()]
+TOOLS: list[Tool] = [
+    Tool.define(name, desc, {k: p.schema() for k, p in params.items()}, list(required))
+    for name, (desc, params, required) in SPECS.items()
+]
 PARAMS: dict[str, list[str]] = {name: list(spec[1]) for name, spec in SPECS.items()}
 TERMINAL = frozenset({"answer", "done"})
 CALL_HEAD = re.compile(r"([a-z_]+)\s*\(")  # disjoint classes, anchored by match(): linear
-USAGE = ("call a tool, or end your reply with one line such as click(12), type(3, \"text\", submit=True), "
-         "select(5, \"Large\"), press(\"Enter\"), scroll(\"down\"), click_at(120, 80), drag(4, 9), "
-         "wait(text=\"Done\"), goto(\"/cart\"), back(), send_message(\"...\"), answer(\"...\") or done()")
+USAGE = (
+    'call a tool, or end your reply with one line such as click(12), type(3, "text", submit=True), '
+    'select(5, "Large"), press("Enter"), scroll("down"), click_at(120, 80), drag(4, 9), '
+    'wait(text="Done"), goto("/cart"), back(), send_message("..."), answer("...") or done()'
+)
 
 
 @dataclass
@@ -240,8 +367,10 @@ def check_key(key: str) -> str:
     for part in parts:
         name = part if len(part) == 1 else KEYS_BY_LOWER.get(part.lower())
         if name is None:
-            raise InvalidAction(f"press(): unknown key {part!r:.60}; use names like Enter, Tab, Escape, ArrowDown, "
-                                "Backspace, PageDown, F5, a single character, or a chord such as Control+a or Shift+Tab")
+            raise InvalidAction(
+                f"press(): unknown key {part!r:.60}; use names like Enter, Tab, Escape, ArrowDown, "
+                "Backspace, PageDown, F5, a single character, or a chord such as Control+a or Shift+Tab"
+            )
         out.append(name)
     return "+".join(out)
 
@@ -252,8 +381,10 @@ def _check(name: str, args: dict[str, Any]) -> dict[str, Any]:
     _, params, required = SPECS[name]
     unknown = set(args) - set(params)
     if unknown:
-        raise InvalidAction(f"{name}() takes no argument {', '.join(sorted(map(str, unknown)))[:200]}; "
-                            f"parameters: {', '.join(params) or 'none'}")
+        raise InvalidAction(
+            f"{name}() takes no argument {', '.join(sorted(map(str, unknown)))[:200]}; "
+            f"parameters: {', '.join(params) or 'none'}"
+        )
     missing = [p for p in required if p not in args]
     if missing:
         raise InvalidAction(f"{name}() needs {', '.join(missing)}")
@@ -270,7 +401,9 @@ def _check(name: str, args: dict[str, Any]) -> dict[str, Any]:
     if name == "scroll" and "id" in out and "x" in out:
         raise InvalidAction("scroll(): give an element id or a point, not both")
     if name == "wait":
-        conditions = [k for k in ("ms", "text", "selector") if k in out] + (["navigation"] if out.get("navigation") else [])
+        conditions = [k for k in ("ms", "text", "selector") if k in out] + (
+            ["navigation"] if out.get("navigation") else []
+        )
         if len(conditions) != 1:
             raise InvalidAction("wait() needs exactly one of ms, text, selector or navigation=true")
         if out.get("gone") and "text" not in out and "selector" not in out:
@@ -290,7 +423,7 @@ def _call_line(line: str) -> tuple[str, str] | None:
     m = CALL_HEAD.match(core)
     if m is None or m.group(1) not in SPECS or not core.endswith(")"):
         return None
-    return m.group(1), core[m.end():-1]
+    return m.group(1), core[m.end() : -1]
 
 
 def _parse_text(text: str) -> Call:
@@ -306,8 +439,10 @@ def _parse_text(text: str) -> Call:
             positional = [ast.literal_eval(a) for a in node.args]
             keywords = {k.arg: ast.literal_eval(k.value) for k in node.keywords if k.arg}
         except (SyntaxError, ValueError, TypeError, MemoryError, RecursionError) as exc:
-            raise InvalidAction(f"could not read the arguments of {name}(...): {str(exc)[:200]}; "
-                                "use literals like click(12) or type(3, \"text\")") from None
+            raise InvalidAction(
+                f"could not read the arguments of {name}(...): {str(exc)[:200]}; "
+                'use literals like click(12) or type(3, "text")'
+            ) from None
         if len(positional) > len(PARAMS[name]):
             raise InvalidAction(f"{name}() takes at most {len(PARAMS[name])} arguments")
         args = dict(zip(PARAMS[name], positional))
@@ -326,7 +461,9 @@ def parse_action(action: Action) -> list[Call]:
             try:
                 args = tc.function.parsed_arguments()
             except (ValueError, RecursionError) as exc:
-                raise InvalidAction(str(exc)[:300] if isinstance(exc, ValueError) else "arguments nested too deeply") from None
+                raise InvalidAction(
+                    str(exc)[:300] if isinstance(exc, ValueError) else "arguments nested too deeply"
+                ) from None
             # JSON schema allows omitted optional args; drop explicit nulls too.
             args = {k: v for k, v in args.items() if v is not None}
             calls.append(Call(tc.function.name, _check(tc.function.name, args), tc.id or None))
@@ -351,6 +488,10 @@ def resolve_url(url: str, current: str, allowed_origins: list[str], allowed_path
     """The absolute URL to open, or ``InvalidAction`` when the task does not allow it."""
     target = urljoin(current, url.strip())
     if not url_allowed(target, allowed_origins, allowed_paths):
-        where = ", ".join(allowed_origins) if allowed_paths is None else ", ".join(o + p for o in allowed_origins for p in sorted(allowed_paths))
+        where = (
+            ", ".join(allowed_origins)
+            if allowed_paths is None
+            else ", ".join(o + p for o in allowed_origins for p in sorted(allowed_paths))
+        )
         raise InvalidAction(f"goto refused: {url!r:.200} is outside this task's site (allowed: {where})")
     return target

@@ -38,8 +38,7 @@ URLS = (
     "/orders/1",
 )
 FIELD_IDS = range(0, 16)
-TYPED = (f"<img src=x onerror=\"{SET_REWARD}\">\"><script>{SET_REWARD}</script>'); {SET_REWARD}; //"
-         "{{7*7}}${7*7}")
+TYPED = f'<img src=x onerror="{SET_REWARD}">"><script>{SET_REWARD}</script>\'); {SET_REWARD}; //{{{{7*7}}}}${{7*7}}'
 
 
 def attacks(task: Task) -> list[Attack]:
@@ -47,8 +46,20 @@ def attacks(task: Task) -> list[Attack]:
     typed = [Action.call("type", call_id=f"call_adversary_type_{i}", id=i, text=TYPED, submit=True) for i in FIELD_IDS]
     done = Action.call("done", call_id="call_adversary_done")
     return [
-        Attack("web.urls", ("family",), "opens javascript:, data:, file:, view-source: and chrome: URLs, other hosts "
-               "and ports, path traversal and other pages of the task's site, then declares it done", urls, finish=done),
-        Attack("web.typed-script", ("family",), "types markup and script that would set the page's reward globals into "
-               "every field, with Enter, then declares it done", typed + [Action.call("press", key="Enter")], finish=done),
+        Attack(
+            "web.urls",
+            ("family",),
+            "opens javascript:, data:, file:, view-source: and chrome: URLs, other hosts "
+            "and ports, path traversal and other pages of the task's site, then declares it done",
+            urls,
+            finish=done,
+        ),
+        Attack(
+            "web.typed-script",
+            ("family",),
+            "types markup and script that would set the page's reward globals into "
+            "every field, with Enter, then declares it done",
+            typed + [Action.call("press", key="Enter")],
+            finish=done,
+        ),
     ]

@@ -45,7 +45,9 @@ class PoolConfig:
     executable: str | None = None  # None: Playwright's own browser
     headless: bool = True
     extra_args: tuple[str, ...] = ()
-    spares: int = DEFAULT_SPARES  # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
+    spares: int = (
+        DEFAULT_SPARES  # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
+    )
 
 
 @dataclass
@@ -125,7 +127,9 @@ def spare_key(init_script: str, setup: PageSetup | None, options: dict[str, Any]
 
 
 class BrowserPool:
-    def __init__(self, playwright: Playwright, config: PoolConfig, driver_alive: Callable[[], bool] = lambda: True) -> None:
+    def __init__(
+        self, playwright: Playwright, config: PoolConfig, driver_alive: Callable[[], bool] = lambda: True
+    ) -> None:
         self.playwright = playwright
         self.config = config
         self.slots = [BrowserSlot(i, driver_alive=driver_alive) for i in range(max(1, config.size))]
@@ -144,8 +148,13 @@ class BrowserPool:
             slot.marker = uuid.uuid4().hex
             args = [*launch_args(self.config.extra_args), MARKER_FLAG + slot.marker]
             browser = await self.playwright.chromium.launch(
-                executable_path=self.config.executable, headless=self.config.headless, args=args,
-                handle_sigint=False, handle_sigterm=False, handle_sighup=False)
+                executable_path=self.config.executable,
+                headless=self.config.headless,
+                args=args,
+                handle_sigint=False,
+                handle_sigterm=False,
+                handle_sighup=False,
+            )
             slot.browser, slot.launches = browser, slot.launches + 1
 
             def on_disconnected(_: Any, slot: BrowserSlot = slot, browser: Browser = browser) -> None:
@@ -199,7 +208,9 @@ class BrowserPool:
             self._refills.add(task)
             task.add_done_callback(self._refills.discard)
 
-    async def _open(self, init_script: str, setup: PageSetup | None, options: dict[str, Any], *, spare: bool) -> ReadyPage:
+    async def _open(
+        self, init_script: str, setup: PageSetup | None, options: dict[str, Any], *, spare: bool
+    ) -> ReadyPage:
         lease = await self.new_context(**options)
         if spare:
             lease.slot.contexts.discard(lease.context)  # a spare is not an episode's
@@ -219,7 +230,9 @@ class BrowserPool:
                 raise
         return ready
 
-    async def _make_spare(self, key: SpareKey, init_script: str, setup: PageSetup | None, options: dict[str, Any]) -> None:
+    async def _make_spare(
+        self, key: SpareKey, init_script: str, setup: PageSetup | None, options: dict[str, Any]
+    ) -> None:
         try:
             ready = await self._open(init_script, setup, options, spare=True)
             if self._closed:

@@ -19,19 +19,38 @@ from envgym_web.errors import BrowserUnavailable
 
 # Flags that keep a headless Chromium quiet and self-contained on a machine without a GPU or network.
 CHROMIUM_ARGS = (
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-    "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--disable-extensions",
-    "--disable-default-apps", "--mute-audio",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+    "--disable-extensions",
+    "--disable-default-apps",
+    "--mute-audio",
     # One renderer per episode context is enough: every page of an episode is on one local site.
     "--disable-site-isolation-trials",
 )
 # Chromium keeps only the last --disable-features switch, so ours repeats Playwright's own list
 # (playwright 1.65, chromiumSwitches.ts; tests/web check that the launched browser keeps it all).
 PLAYWRIGHT_DISABLED_FEATURES = (
-    "AvoidUnnecessaryBeforeUnloadCheckSync", "DestroyProfileOnBrowserClose", "HttpsUpgrades",
-    "HttpsFirstBalancedModeAutoEnable", "LensOverlay", "MediaRouter", "PaintHolding", "ThirdPartyStoragePartitioning",
-    "AvoidCorsURLLoaderRestartOnRedirect", "TcpPortRandomizationWin", "OptimizationHints", "NetworkTimeServiceQuerying",
-    "AimEnabled", "PreconnectToSearch", "msForceBrowserSignIn", "msEdgeUpdateLaunchServicesPreferredVersion",
+    "AvoidUnnecessaryBeforeUnloadCheckSync",
+    "DestroyProfileOnBrowserClose",
+    "HttpsUpgrades",
+    "HttpsFirstBalancedModeAutoEnable",
+    "LensOverlay",
+    "MediaRouter",
+    "PaintHolding",
+    "ThirdPartyStoragePartitioning",
+    "AvoidCorsURLLoaderRestartOnRedirect",
+    "TcpPortRandomizationWin",
+    "OptimizationHints",
+    "NetworkTimeServiceQuerying",
+    "AimEnabled",
+    "PreconnectToSearch",
+    "msForceBrowserSignIn",
+    "msEdgeUpdateLaunchServicesPreferredVersion",
 )
 # Measured with Chromium 156 (docs/web.md, "Latency"): every new page of new headless Chromium
 # loads the WebUI omnibox popups (an extra renderer running Lit and Mojo JavaScript, about as much
@@ -60,8 +79,11 @@ def find_chromium(configured: str | None, playwright_default: str | None) -> str
     if explicit:
         path = shutil.which(explicit) or explicit
         if not (os.path.isfile(path) and os.access(path, os.X_OK)):
-            raise BrowserUnavailable(f"the configured Chromium {explicit!r} is not an executable file; "
-                                     "fix web.chromium_path / ENVGYM_CHROMIUM", details={"path": explicit})
+            raise BrowserUnavailable(
+                f"the configured Chromium {explicit!r} is not an executable file; "
+                "fix web.chromium_path / ENVGYM_CHROMIUM",
+                details={"path": explicit},
+            )
         return path
     for name in SYSTEM_NAMES:
         path = shutil.which(name)
@@ -72,7 +94,8 @@ def find_chromium(configured: str | None, playwright_default: str | None) -> str
     raise BrowserUnavailable(
         "no Chromium found: install Debian's chromium (scripts/setup.sh does), run `playwright install chromium`, "
         "or set web.chromium_path / ENVGYM_CHROMIUM",
-        details={"searched": list(SYSTEM_NAMES), "playwright_browser": playwright_default})
+        details={"searched": list(SYSTEM_NAMES), "playwright_browser": playwright_default},
+    )
 
 
 def playwright_browser() -> str | None:

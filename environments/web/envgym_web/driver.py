@@ -92,10 +92,19 @@ def after_action_js(status_js: str | None) -> str:
 
 
 class PageDriver:
-    def __init__(self, lease: Lease, page: Page, *, allowed_origins: list[str], options: SnapshotOptions,
-                 action_timeout_ms: float = 10_000, allowed_paths: frozenset[str] | None = None,
-                 prepared: PageSnapshot | None = None, status_js: str | None = None,
-                 status_on: Callable[[str], bool] | None = None) -> None:
+    def __init__(
+        self,
+        lease: Lease,
+        page: Page,
+        *,
+        allowed_origins: list[str],
+        options: SnapshotOptions,
+        action_timeout_ms: float = 10_000,
+        allowed_paths: frozenset[str] | None = None,
+        prepared: PageSnapshot | None = None,
+        status_js: str | None = None,
+        status_on: Callable[[str], bool] | None = None,
+    ) -> None:
         self.lease = lease
         # A static page (the shop) read while it was set up, before this episode: the first snapshot
         # is that one, as long as the page has not navigated since.
@@ -111,12 +120,16 @@ class PageDriver:
         self.navigations = 0  # main-frame navigations of any tab
         self.cancelled = 0  # main-frame navigations that ended without a new page (204, download, network error)
         self.popups = 0  # windows the pages opened (or tried to)
-        self.settle_timeouts = 0  # actions after which a started navigation or window never came (waited to the deadline)
+        self.settle_timeouts = (
+            0  # actions after which a started navigation or window never came (waited to the deadline)
+        )
         self._navigation_event = asyncio.Event()  # set at each of the two; cleared by the waiter
         self._loaded_at: int | None = None  # self.navigations when DOMContentLoaded was last awaited
         self.fallbacks = 0  # actions that needed Playwright's waiting locator (element not actionable at once)
         self._not_actionable: str | None = None  # why the current action needed it, added to its error
-        self.known_ids: set[int] | None = None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
+        self.known_ids: set[int] | None = (
+            None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
+        )
         self.last_boxes: dict[int, tuple[int, int, int, int]] = {}
         # What the next observation needs, read in the round trip that follows an action (see
         # ``after_action_js``): the page's status (``status_js``, read on pages whose URL
@@ -205,7 +218,9 @@ class PageDriver:
             raise BrowserCrashed("the page crashed (Chromium renderer died)")
         if not self.lease.alive:
             if not self.lease.slot.driver_alive():
-                raise BrowserCrashed("the Playwright driver process died during the episode (its browsers went with it)")
+                raise BrowserCrashed(
+                    "the Playwright driver process died during the episode (its browsers went with it)"
+                )
             raise BrowserCrashed("Chromium exited during the episode")
 
     # ------------------------------------------------------------------ snapshots
@@ -235,8 +250,13 @@ class PageDriver:
             try:
                 if ahead is not None:
                     snap = ahead  # read in the action's closing round trip; nothing happened since
-                elif (self._prepared is not None and not boxes and self._prepared.url == self.page.url
-                        and self.navigations == 0 and len(self.pages) == 1):
+                elif (
+                    self._prepared is not None
+                    and not boxes
+                    and self._prepared.url == self.page.url
+                    and self.navigations == 0
+                    and len(self.pages) == 1
+                ):
                     snap = self._prepared  # read when the page was set up; nothing happened on it since
                 else:
                     await self._dom_ready()
@@ -332,8 +352,10 @@ class PageDriver:
     def _inside_viewport(self, name: str, x: float, y: float) -> tuple[float, float]:
         size = self.page.viewport_size or {"width": 1 << 30, "height": 1 << 30}
         if not (0 <= x < size["width"] and 0 <= y < size["height"]):
-            raise InvalidAction(f"{name}(): the point ({x:g}, {y:g}) is outside the viewport "
-                                f"({size['width']}x{size['height']} CSS pixels)")
+            raise InvalidAction(
+                f"{name}(): the point ({x:g}, {y:g}) is outside the viewport "
+                f"({size['width']}x{size['height']} CSS pixels)"
+            )
         return x, y
 
     async def _point(self, name: str, element_id: int) -> tuple[float, float]:
@@ -370,7 +392,9 @@ class PageDriver:
             x, y = ready["point"]
             if call.name == "click" and not ready.get("hover") and not call.args.get("modifiers"):
                 # One message to the driver for the move, the presses and the releases.
-                await self.page.mouse.click(x, y, button=call.args.get("button", "left"), click_count=call.args.get("count", 1))
+                await self.page.mouse.click(
+                    x, y, button=call.args.get("button", "left"), click_count=call.args.get("count", 1)
+                )
                 return
             await self.page.mouse.move(x, y)
             if call.name == "click":
@@ -382,8 +406,12 @@ class PageDriver:
             return
         el = await self._existing(call.args["id"])
         if call.name == "click":
-            await el.click(timeout=self.timeout, button=call.args.get("button", "left"),
-                           click_count=call.args.get("count", 1), modifiers=call.args.get("modifiers") or None)
+            await el.click(
+                timeout=self.timeout,
+                button=call.args.get("button", "left"),
+                click_count=call.args.get("count", 1),
+                modifiers=call.args.get("modifiers") or None,
+            )
         else:
             await el.hover(timeout=self.timeout)
 
@@ -410,8 +438,16 @@ class PageDriver:
             await el.select_option(value=option, timeout=self.timeout)
 
     async def _drag(self, a: dict[str, Any]) -> None:
-        start = await self._point("drag", a["from_id"]) if "from_id" in a else self._inside_viewport("drag", a["from_x"], a["from_y"])
-        end = await self._point("drag", a["to_id"]) if "to_id" in a else self._inside_viewport("drag", a["to_x"], a["to_y"])
+        start = (
+            await self._point("drag", a["from_id"])
+            if "from_id" in a
+            else self._inside_viewport("drag", a["from_x"], a["from_y"])
+        )
+        end = (
+            await self._point("drag", a["to_id"])
+            if "to_id" in a
+            else self._inside_viewport("drag", a["to_x"], a["to_y"])
+        )
         path = [self._inside_viewport("drag", x, y) for x, y in a.get("via", [])] + [end]
         await self._trace(start, path, a.get("steps", 8))
 
@@ -448,7 +484,9 @@ class PageDriver:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout_ms / 1000
         if a.get("navigation"):
-            await self._until(lambda: self.navigations != navigations_before or self.cancelled != cancelled_before, deadline)
+            await self._until(
+                lambda: self.navigations != navigations_before or self.cancelled != cancelled_before, deadline
+            )
             if self.navigations == navigations_before:
                 raise InvalidAction(f"wait(): no new page within {timeout_ms} ms")
             return
@@ -459,7 +497,9 @@ class PageDriver:
             if left_ms <= 0:
                 break
             try:
-                found = await asyncio.wait_for(self.page.evaluate(WAIT_JS, {**args, "timeout": left_ms}), left_ms / 1000 + 2)
+                found = await asyncio.wait_for(
+                    self.page.evaluate(WAIT_JS, {**args, "timeout": left_ms}), left_ms / 1000 + 2
+                )
             except asyncio.TimeoutError:
                 break
             except PlaywrightError as exc:
@@ -473,7 +513,9 @@ class PageDriver:
             if found:
                 return
             break
-        raise InvalidAction(f"wait(): {what} {'is still there' if a.get('gone') else 'did not appear'} after {timeout_ms} ms")
+        raise InvalidAction(
+            f"wait(): {what} {'is still there' if a.get('gone') else 'did not appear'} after {timeout_ms} ms"
+        )
 
     async def _until(self, condition: Callable[[], bool], deadline: float) -> bool:
         """Sleep until ``condition()`` holds, woken by navigation and window events (no polling), or the deadline."""
@@ -496,7 +538,9 @@ class PageDriver:
         if call.name == "new_tab":
             if len(self.pages) >= MAX_TABS:
                 raise InvalidAction(f"new_tab(): at most {MAX_TABS} tabs; close one first")
-            target = resolve_url(a["url"], self.page.url, self.allowed_origins, self.allowed_paths) if a.get("url") else None
+            target = (
+                resolve_url(a["url"], self.page.url, self.allowed_origins, self.allowed_paths) if a.get("url") else None
+            )
             self._opening = True
             try:
                 page = await self.lease.context.new_page()
@@ -588,8 +632,11 @@ class PageDriver:
         """``NAVIGATING_JS``'s answer; when the next observation follows and the document is ready,
         its status and snapshot come in the same round trip (kept in ``_ahead``)."""
         read = self._read_ahead and self._loaded_at == self.navigations
-        args = {"before": True, "snapshot": snapshot_args(self.options, self.read_boxes) if read else None,
-                "status": bool(read and self.status_on is not None and self.status_on(self.page.url))}
+        args = {
+            "before": True,
+            "snapshot": snapshot_args(self.options, self.read_boxes) if read else None,
+            "status": bool(read and self.status_on is not None and self.status_on(self.page.url)),
+        }
         state = self._state()
         out: dict[str, Any] = await self.page.evaluate(self._after_js, args)
         if read and "status" in out:

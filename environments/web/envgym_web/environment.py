@@ -31,8 +31,19 @@ from playwright.async_api import Error as PlaywrightError
 
 from envgym.environment import Environment, Policy
 from envgym.errors import EnvironmentError_, InvalidAction, InvalidRequest
-from envgym.protocol import (Action, EpisodeStatus, Grade, Message, Observation, ResetResult,
-                             StepResult, Submission, SuiteInfo, Task, Tool)
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    Grade,
+    Message,
+    Observation,
+    ResetResult,
+    StepResult,
+    Submission,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 
 from envgym_web import actions, miniwob, observe
 from envgym_web.actions import Call, parse_action
@@ -52,12 +63,16 @@ MINIWOB_VIEWPORT = {"width": 500, "height": 400}
 
 class WebEnvironment(Environment):
     version = "0.1.0"
-    summary = ("Web navigation in a real headless Chromium: MiniWoB++ tasks, a multi-page shop and an issue tracker "
-               "graded on server state.")
-    text_actions = ("Use the tools, or end the reply with one call written as text, e.g. click(12), "
-                    "type(3, \"red mug\", submit=True), select(5, \"M\"), press(\"Enter\"), scroll(\"down\"), "
-                    "hover(4), click_at(120, 80), drag(4, 9), wait(text=\"Saved\"), goto(\"/cart\"), back(), "
-                    "send_message(\"...\"), answer(\"$36.99\"), done(). Anything else is answered with an error.")
+    summary = (
+        "Web navigation in a real headless Chromium: MiniWoB++ tasks, a multi-page shop and an issue tracker "
+        "graded on server state."
+    )
+    text_actions = (
+        "Use the tools, or end the reply with one call written as text, e.g. click(12), "
+        'type(3, "red mug", submit=True), select(5, "M"), press("Enter"), scroll("down"), '
+        'hover(4), click_at(120, 80), drag(4, 9), wait(text="Saved"), goto("/cart"), back(), '
+        'send_message("..."), answer("$36.99"), done(). Anything else is answered with an error.'
+    )
     default_max_turns = 30
 
     # ------------------------------------------------------------------ class-level data
@@ -67,14 +82,26 @@ class WebEnvironment(Environment):
         from envgym_web.tracker.tasks import SPECS as TRACKER_SPECS
 
         return [
-            SuiteInfo(name="shop", version="1", size=len(SPECS),
-                      description="EnvShop: search, filters, product pages, cart, checkout, account, order history; "
-                                  "graded on the shop's server-side state or on the answer."),
-            SuiteInfo(name="tracker", version="1", size=len(TRACKER_SPECS),
-                      description="EnvTrack: an issue tracker (filters, bulk edits, issue forms, comments, a drag-and-drop "
-                                  "board, settings); graded on what changed in its server-side state, or on the answer."),
-            SuiteInfo(name="miniwob", version="1", size=len(miniwob.all_task_names()) - len(miniwob.EXCLUDED),
-                      description="MiniWoB++ tasks from the miniwob package, served locally; success = the page's raw reward is 1."),
+            SuiteInfo(
+                name="shop",
+                version="1",
+                size=len(SPECS),
+                description="EnvShop: search, filters, product pages, cart, checkout, account, order history; "
+                "graded on the shop's server-side state or on the answer.",
+            ),
+            SuiteInfo(
+                name="tracker",
+                version="1",
+                size=len(TRACKER_SPECS),
+                description="EnvTrack: an issue tracker (filters, bulk edits, issue forms, comments, a drag-and-drop "
+                "board, settings); graded on what changed in its server-side state, or on the answer.",
+            ),
+            SuiteInfo(
+                name="miniwob",
+                version="1",
+                size=len(miniwob.all_task_names()) - len(miniwob.EXCLUDED),
+                description="MiniWoB++ tasks from the miniwob package, served locally; success = the page's raw reward is 1.",
+            ),
         ]
 
     @classmethod
@@ -161,10 +188,16 @@ class WebEnvironment(Environment):
 
     def _observation_modes(self) -> tuple[str, ...]:
         try:
-            modes = observe.observation_modes(self.options.get("observation", self.context.setting("web.observation", "axtree")))
+            modes = observe.observation_modes(
+                self.options.get("observation", self.context.setting("web.observation", "axtree"))
+            )
         except ValueError as exc:
             raise InvalidRequest(str(exc), details={"option": "observation", "choices": list(observe.MODES)}) from None
-        if self._setting("screenshot", self.context.setting("web.screenshots", False)) and "screenshot" not in modes and "som" not in modes:
+        if (
+            self._setting("screenshot", self.context.setting("web.screenshots", False))
+            and "screenshot" not in modes
+            and "som" not in modes
+        ):
             modes += ("screenshot",)
         return modes
 
@@ -186,33 +219,50 @@ class WebEnvironment(Environment):
         pool = await self.runtime.pool(self.context.settings)
         is_miniwob = task.payload.get("site") == "miniwob"
         origin = sites.miniwob_origin if is_miniwob else self._app(sites)[0]
-        options = (observe.SnapshotOptions(skip_selectors=miniwob.SKIP_SELECTORS, text_is_interactive=True, max_name=400, max_value=2000,
-                                           show_colors=True)
-                   if is_miniwob else observe.SnapshotOptions())
+        options = (
+            observe.SnapshotOptions(
+                skip_selectors=miniwob.SKIP_SELECTORS,
+                text_is_interactive=True,
+                max_name=400,
+                max_value=2000,
+                show_colors=True,
+            )
+            if is_miniwob
+            else observe.SnapshotOptions()
+        )
         setup = None
         if not is_miniwob:
             _, store, cookie = self._app(sites)
             setup = site_start(store, cookie, origin, task.payload.get("start_path", "/"), options)
-        page_options = {"viewport": MINIWOB_VIEWPORT if is_miniwob else VIEWPORT, "service_workers": "block",
-                        "accept_downloads": False}
+        page_options = {
+            "viewport": MINIWOB_VIEWPORT if is_miniwob else VIEWPORT,
+            "service_workers": "block",
+            "accept_downloads": False,
+        }
         ready = await pool.new_page(NAV_TRACKER_JS, setup, **page_options)
         self.lease, page = ready.lease, ready.page
         session: SiteSession | None = ready.ticket if setup is not None else None
         if session is not None:
             self.session_token = session.token  # the page is on the start page already, in this episode's session
         task_path = "/" + task.payload["page"] if is_miniwob else None
-        self.driver = PageDriver(self.lease, page, allowed_origins=[origin], options=options,
-                                 action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
-                                 allowed_paths=frozenset({task_path}) if task_path else None,
-                                 prepared=session.page if session is not None else None,
-                                 status_js=miniwob.STATUS_JS if is_miniwob else None,
-                                 status_on=lambda url: urlsplit(url).path == task_path)
+        self.driver = PageDriver(
+            self.lease,
+            page,
+            allowed_origins=[origin],
+            options=options,
+            action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
+            allowed_paths=frozenset({task_path}) if task_path else None,
+            prepared=session.page if session is not None else None,
+            status_js=miniwob.STATUS_JS if is_miniwob else None,
+            status_on=lambda url: urlsplit(url).path == task_path,
+        )
         self.driver.read_boxes = "som" in self.modes
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
-            problem = await page.evaluate(miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS,
-                                                             "timeout": 10_000})
+            problem = await page.evaluate(
+                miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS, "timeout": 10_000}
+            )
             if problem:
                 raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
             self.goal = await page.evaluate(miniwob.GOAL_JS)
@@ -220,8 +270,10 @@ class WebEnvironment(Environment):
             self.goal = task.prompt
         text, data, image = await self._observe(None)
         pool.refill(NAV_TRACKER_JS, setup, **page_options)  # the next episode's page, now that this one is shown
-        return ResetResult(observation=Observation(messages=[Message(role="user", content=text)], data=data, image=image),
-                           info={"goal": self.goal, "allowed_origins": [origin]})
+        return ResetResult(
+            observation=Observation(messages=[Message(role="user", content=text)], data=data, image=image),
+            info={"goal": self.goal, "allowed_origins": [origin]},
+        )
 
     async def _observe(self, error: str | None) -> tuple[str, dict[str, Any], str | None]:
         driver = self.driver
@@ -237,8 +289,15 @@ class WebEnvironment(Environment):
         if len(driver.pages) > 1:
             titles = await driver.tab_titles()
             tabs = [f"[{i}] {t[:60]!r}" + (" (active)" if i == driver.active else "") for i, t in enumerate(titles)]
-        text = observe.render(snap, goal=self.goal, error=error, max_chars=self.max_obs_chars, notes=driver.take_notes(),
-                              tabs=tabs, body=body)
+        text = observe.render(
+            snap,
+            goal=self.goal,
+            error=error,
+            max_chars=self.max_obs_chars,
+            notes=driver.take_notes(),
+            tabs=tabs,
+            body=body,
+        )
         image = None
         if som:
             from envgym_web.marks import draw_marks
@@ -247,8 +306,16 @@ class WebEnvironment(Environment):
             image = base64.b64encode(png).decode("ascii")
         elif "screenshot" in self.modes:
             image = await driver.screenshot_b64()
-        data = {"url": snap.url, "title": snap.title, "goal": self.goal, "error": error, "page": text,
-                "tabs": driver.tabs(), "active_tab": driver.active, "messages_sent": list(self.sent)}
+        data = {
+            "url": snap.url,
+            "title": snap.title,
+            "goal": self.goal,
+            "error": error,
+            "page": text,
+            "tabs": driver.tabs(),
+            "active_tab": driver.active,
+            "messages_sent": list(self.sent),
+        }
         return text, data, image
 
     async def on_step(self, action: Action) -> StepResult:
@@ -293,7 +360,9 @@ class WebEnvironment(Environment):
                 msgs = self._messages(action, replies + [f"The task ended: reward {grade.reward:g}."])
                 return self.finish(grade, observation=Observation(messages=msgs))
         text, data, image = await self._observe(error)
-        return StepResult(observation=Observation(messages=self._messages(action, replies, text), data=data, image=image))
+        return StepResult(
+            observation=Observation(messages=self._messages(action, replies, text), data=data, image=image)
+        )
 
     @staticmethod
     def _messages(action: Action, replies: list[str], page: str | None = None) -> list[Message]:

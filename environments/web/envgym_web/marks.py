@@ -20,8 +20,18 @@ from PIL import Image, ImageDraw, ImageFont
 
 # Distinct, saturated colours that stay readable on white and on dark pages.
 LABEL_PX = 12
-PALETTE = ((230, 25, 75), (0, 130, 200), (60, 180, 75), (245, 130, 48), (145, 30, 180), (0, 128, 128),
-           (170, 110, 40), (128, 0, 0), (0, 0, 128), (240, 50, 230))
+PALETTE = (
+    (230, 25, 75),
+    (0, 130, 200),
+    (60, 180, 75),
+    (245, 130, 48),
+    (145, 30, 180),
+    (0, 128, 128),
+    (170, 110, 40),
+    (128, 0, 0),
+    (0, 0, 128),
+    (240, 50, 230),
+)
 
 
 def _font() -> ImageFont.ImageFont | ImageFont.FreeTypeFont:

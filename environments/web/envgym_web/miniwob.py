@@ -31,19 +31,19 @@ PAGE_TIME_LIMIT_MS = 600_000  # the page's own timer; MiniWoB's default of 10 s 
 
 EXCLUDED: dict[str, str] = {
     "drag-cube": "which face of the cube is in front is shown only by 3D CSS transforms: the page text lists all "
-                 "six faces alike",
+    "six faces alike",
     "chase-circle": "the mouse must follow a moving circle for 10 s and the page scores the time outside it; a step "
-                    "takes 0.15-1 s",
+    "takes 0.15-1 s",
     "hover-shape": "the page never ends the episode with a reward: it computes a score while the mouse is kept "
-                   "on the highlighted square but never reports it, so every episode ends at the time limit",
+    "on the highlighted square but never reports it, so every episode ends at the time limit",
 }
 
 # Included tasks without a reference solution, and why (the validation reports them with this).
 UNSOLVED: dict[str, str] = {
     "count-sides": "the shape is drawn on a <canvas>: only the screenshot observation shows it, and no reference "
-                   "solution reads images",
+    "solution reads images",
     "moving-items": "needs ten precise clicks on circles moving across the page within 10 s (raw 1 = every circle "
-                    "caught and no miss); a step here takes 0.15-1 s, too slow to aim",
+    "caught and no miss); a step here takes 0.15-1 s, too slow to aim",
 }
 
 # Tasks whose page scores closeness on a continuous scale (raw reward = 1 only for a point or an
@@ -51,29 +51,94 @@ UNSOLVED: dict[str, str] = {
 # pixels off where the page draws it): success is a raw reward of at least this much, as with
 # miniwob's own get_thresholded_reward. Every other task needs exactly 1.
 SUCCESS_THRESHOLD: dict[str, float] = {
-    "circle-center": 0.9,   # within a tenth of the radius (2.5-4 px) of the centre
+    "circle-center": 0.9,  # within a tenth of the radius (2.5-4 px) of the centre
     "find-midpoint": 0.85,  # within 4.5 px of the midpoint
-    "right-angle": 0.95,    # within 4.5 degrees of a right angle
-    "bisect-angle": 0.9,    # the larger half within 5 % of half the angle
+    "right-angle": 0.95,  # within 4.5 degrees of a right angle
+    "bisect-angle": 0.9,  # the larger half within 5 % of half the angle
 }
 
 # Per-task turn limits: the default fits tasks solved in a handful of actions; these need more.
 MAX_TURNS: dict[str, int] = {
-    **{t: 40 for t in ("book-flight", "book-flight-nodelay", "click-checkboxes-large", "social-media-all",
-                       "email-inbox-forward-nl-turk", "email-inbox-nl-turk", "text-editor", "order-food")},
-    **{t: 25 for t in ("choose-date", "choose-date-easy", "choose-date-medium", "choose-date-nodelay", "email-inbox",
-                       "email-inbox-delete", "email-inbox-forward", "email-inbox-forward-nl", "email-inbox-important",
-                       "email-inbox-noscroll", "email-inbox-reply", "email-inbox-star-reply", "form-sequence",
-                       "form-sequence-2", "form-sequence-3", "social-media", "social-media-some", "search-engine",
-                       "navigate-tree", "tic-tac-toe", "terminal", "hot-cold", "guess-number", "simon-says",
-                       "multi-layouts", "multi-orderings", "click-collapsible-2", "click-collapsible-2-nodelay",
-                       "click-tab-2", "click-tab-2-easy", "click-tab-2-medium", "click-tab-2-hard", "click-menu",
-                       "click-menu-2", "use-autocomplete", "use-autocomplete-nodelay", "daily-calendar",
-                       "login-user-popup", "click-pie", "click-pie-nodelay", "find-word", "stock-market",
-                       "click-checkboxes", "click-checkboxes-soft", "click-checkboxes-transfer", "phone-book",
-                       "enter-date", "enter-time", "use-spinner", "number-checkboxes", "scroll-text", "scroll-text-2",
-                       "count-shape", "count-sides", "read-table", "read-table-2", "generate-number",
-                       "text-transform", "buy-ticket", "click-scroll-list", "enter-text-2", "sign-agreement")},
+    **{
+        t: 40
+        for t in (
+            "book-flight",
+            "book-flight-nodelay",
+            "click-checkboxes-large",
+            "social-media-all",
+            "email-inbox-forward-nl-turk",
+            "email-inbox-nl-turk",
+            "text-editor",
+            "order-food",
+        )
+    },
+    **{
+        t: 25
+        for t in (
+            "choose-date",
+            "choose-date-easy",
+            "choose-date-medium",
+            "choose-date-nodelay",
+            "email-inbox",
+            "email-inbox-delete",
+            "email-inbox-forward",
+            "email-inbox-forward-nl",
+            "email-inbox-important",
+            "email-inbox-noscroll",
+            "email-inbox-reply",
+            "email-inbox-star-reply",
+            "form-sequence",
+            "form-sequence-2",
+            "form-sequence-3",
+            "social-media",
+            "social-media-some",
+            "search-engine",
+            "navigate-tree",
+            "tic-tac-toe",
+            "terminal",
+            "hot-cold",
+            "guess-number",
+            "simon-says",
+            "multi-layouts",
+            "multi-orderings",
+            "click-collapsible-2",
+            "click-collapsible-2-nodelay",
+            "click-tab-2",
+            "click-tab-2-easy",
+            "click-tab-2-medium",
+            "click-tab-2-hard",
+            "click-menu",
+            "click-menu-2",
+            "use-autocomplete",
+            "use-autocomplete-nodelay",
+            "daily-calendar",
+            "login-user-popup",
+            "click-pie",
+            "click-pie-nodelay",
+            "find-word",
+            "stock-market",
+            "click-checkboxes",
+            "click-checkboxes-soft",
+            "click-checkboxes-transfer",
+            "phone-book",
+            "enter-date",
+            "enter-time",
+            "use-spinner",
+            "number-checkboxes",
+            "scroll-text",
+            "scroll-text-2",
+            "count-shape",
+            "count-sides",
+            "read-table",
+            "read-table-2",
+            "generate-number",
+            "text-transform",
+            "buy-ticket",
+            "click-scroll-list",
+            "enter-text-2",
+            "sign-agreement",
+        )
+    },
 }
 
 
@@ -86,10 +151,19 @@ def miniwob_tasks() -> list[Task]:
     for name in all_task_names():
         if name in EXCLUDED:
             continue
-        tasks.append(Task(id=name, suite="miniwob", prompt=f"MiniWoB++ task {name}: the goal is shown on the page.",
-                          payload={"site": "miniwob", "page": f"miniwob/{name}.html"},
-                          metadata={"category": "miniwob", "max_turns": MAX_TURNS.get(name, DEFAULT_MAX_TURNS),
-                                    "success_threshold": SUCCESS_THRESHOLD.get(name, 1.0)}))
+        tasks.append(
+            Task(
+                id=name,
+                suite="miniwob",
+                prompt=f"MiniWoB++ task {name}: the goal is shown on the page.",
+                payload={"site": "miniwob", "page": f"miniwob/{name}.html"},
+                metadata={
+                    "category": "miniwob",
+                    "max_turns": MAX_TURNS.get(name, DEFAULT_MAX_TURNS),
+                    "success_threshold": SUCCESS_THRESHOLD.get(name, 1.0),
+                },
+            )
+        )
     return tasks
 
 
@@ -105,11 +179,19 @@ def grade(status: dict[str, Any], task: Task) -> Grade:
     raw = float(status.get("raw") or 0.0)
     threshold = float(task.metadata.get("success_threshold", 1.0))
     ok = bool(status.get("done")) and raw >= threshold
-    return Grade(reward=1.0 if ok else 0.0, passed=ok,
-                 components=[GradeComponent(name="page_reward", reward=1.0 if ok else 0.0, passed=ok,
-                                            details={"raw_reward": raw, "time_discounted": status.get("reward"),
-                                                     "success_threshold": threshold})],
-                 details={"done": bool(status.get("done")), "raw_reward": raw, "reason": status.get("reason")})
+    return Grade(
+        reward=1.0 if ok else 0.0,
+        passed=ok,
+        components=[
+            GradeComponent(
+                name="page_reward",
+                reward=1.0 if ok else 0.0,
+                passed=ok,
+                details={"raw_reward": raw, "time_discounted": status.get("reward"), "success_threshold": threshold},
+            )
+        ],
+        details={"done": bool(status.get("done")), "raw_reward": raw, "reason": status.get("reason")},
+    )
 
 
 def miniwob_app():  # type: ignore[no-untyped-def]
@@ -175,4 +257,3 @@ START_JS = """async (args) => {
   if (!(await until(() => (typeof WOB_TASK_READY === 'undefined') || WOB_TASK_READY === true))) return 'the task never became ready';
   return null;
 }"""
-

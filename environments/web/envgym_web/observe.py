@@ -60,10 +60,15 @@ class SnapshotOptions:
     max_value: int = 300  # a text field's value, cut in the middle
 
     def to_js(self) -> dict[str, object]:
-        return {"skipSelectors": list(self.skip_selectors), "textIsInteractive": self.text_is_interactive,
-                "pointerIsInteractive": self.pointer_is_interactive,
-                "showColors": self.show_colors, "maxName": self.max_name, "maxText": self.max_text,
-                "maxValue": self.max_value}
+        return {
+            "skipSelectors": list(self.skip_selectors),
+            "textIsInteractive": self.text_is_interactive,
+            "pointerIsInteractive": self.pointer_is_interactive,
+            "showColors": self.show_colors,
+            "maxName": self.max_name,
+            "maxText": self.max_text,
+            "maxValue": self.max_value,
+        }
 
 
 @functools.lru_cache(maxsize=8)
@@ -77,16 +82,20 @@ def page_js(before_js: str | None = None, status_js: str | None = None) -> str:
     action goes through the same script text, which the renderer then compiles once per document."""
     before = f"({before_js})()" if before_js else "null"
     status = f"({status_js})()" if status_js else "null"
-    return ("(args) => {\n"
-            f"  const before = args.before ? {before} : null;\n"
-            "  if (before && (before.navigating || before.popup)) return {before: before};\n"
-            f"  const status = args.status ? {status} : null;\n"
-            "  if ((status && status.done) || !args.snapshot) return {before: before, status: status};\n"
-            f"  return {{before: before, status: status, page: ({SNAPSHOT_JS})(args.snapshot)}};\n"
-            "}")
+    return (
+        "(args) => {\n"
+        f"  const before = args.before ? {before} : null;\n"
+        "  if (before && (before.navigating || before.popup)) return {before: before};\n"
+        f"  const status = args.status ? {status} : null;\n"
+        "  if ((status && status.done) || !args.snapshot) return {before: before, status: status};\n"
+        f"  return {{before: before, status: status, page: ({SNAPSHOT_JS})(args.snapshot)}};\n"
+        "}"
+    )
 
 
-async def read_page(page: Page, options: SnapshotOptions, boxes: bool = False, script: str | None = None) -> PageSnapshot:
+async def read_page(
+    page: Page, options: SnapshotOptions, boxes: bool = False, script: str | None = None
+) -> PageSnapshot:
     """The page as snapshot lines (one evaluation of ``snapshot.js``, through ``script``, a
     ``page_js`` script, when given; it also numbers new elements)."""
     raw = await page.evaluate(script or page_js(), {"snapshot": snapshot_args(options, boxes)})
@@ -128,8 +137,16 @@ def observation_modes(value: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(names))
 
 
-def render(snapshot: PageSnapshot, *, goal: str, error: str | None, max_chars: int = DEFAULT_MAX_CHARS,
-           notes: list[str] | None = None, tabs: list[str] | None = None, body: list[str] | None = None) -> str:
+def render(
+    snapshot: PageSnapshot,
+    *,
+    goal: str,
+    error: str | None,
+    max_chars: int = DEFAULT_MAX_CHARS,
+    notes: list[str] | None = None,
+    tabs: list[str] | None = None,
+    body: list[str] | None = None,
+) -> str:
     """The observation text; ``body`` replaces the page lines (pruned HTML, or a note that the page is
     only in the screenshot); ``tabs`` lists the tabs' titles when there are several."""
     head = [f"Goal: {goal}", f"URL: {snapshot.url}", f"Title: {snapshot.title}"]

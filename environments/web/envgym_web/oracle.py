@@ -51,7 +51,11 @@ def step_action(step: Sequence[Any], elements: Sequence[Element]) -> Action:
     if kind == "type":
         return Action.call("type", id=find(elements, step[1], step[2]).id, text=step[3], submit=bool(step[4]))
     if kind == "select":
-        return Action.call("select", id=find(elements, step[1], step[2]).id, option=list(step[3]) if isinstance(step[3], (list, tuple)) else step[3])
+        return Action.call(
+            "select",
+            id=find(elements, step[1], step[2]).id,
+            option=list(step[3]) if isinstance(step[3], (list, tuple)) else step[3],
+        )
     if kind == "drag":  # ("drag", (role, name), (role, name)): from one element onto another
         return Action.call("drag", from_id=find(elements, *step[1]).id, to_id=find(elements, *step[2]).id)
     if kind == "wait":  # ("wait", text): until the text is on the page

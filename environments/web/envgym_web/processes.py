@@ -35,7 +35,7 @@ def _stat(pid: int) -> tuple[str, int] | None:
             raw = fh.read()
     except OSError:
         return None
-    fields = raw[raw.rfind(b")") + 2:].split()
+    fields = raw[raw.rfind(b")") + 2 :].split()
     return fields[0].decode(), int(fields[1])
 
 

@@ -161,7 +161,9 @@ class WebRuntime:
                     self._swept = True
                     ended = await loop.run_in_executor(None, processes.end_orphaned_browsers)
                     if ended:
-                        log.warning("ended %d browser process(es) left behind by a killed envgym process: %s", len(ended), ended)
+                        log.warning(
+                            "ended %d browser process(es) left behind by a killed envgym process: %s", len(ended), ended
+                        )
                 before = await loop.run_in_executor(None, processes.driver_pids)
                 self._playwright = await async_playwright().start()
                 started = await loop.run_in_executor(None, processes.driver_pids)
@@ -196,10 +198,13 @@ class WebRuntime:
         """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``)."""
         pw = await self.playwright()
         executable = find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
-        config = PoolConfig(size=int(settings.get("web.browsers", 1)), executable=executable,
-                            headless=bool(settings.get("web.headless", True)),
-                            extra_args=tuple(settings.get("web.chromium_args", ())),
-                            spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)))
+        config = PoolConfig(
+            size=int(settings.get("web.browsers", 1)),
+            executable=executable,
+            headless=bool(settings.get("web.headless", True)),
+            extra_args=tuple(settings.get("web.chromium_args", ())),
+            spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)),
+        )
         async with self._guard():
             if config not in self._pools:
                 pid = self._driver_pid
@@ -220,8 +225,13 @@ class WebRuntime:
                 for server in servers:
                     await server.start()
                 self._servers = servers
-                self._sites = Sites(miniwob_origin=servers[0].origin, shop_origin=servers[1].origin, shop_store=shop,
-                                    tracker_origin=servers[2].origin, tracker_store=tracker)
+                self._sites = Sites(
+                    miniwob_origin=servers[0].origin,
+                    shop_origin=servers[1].origin,
+                    shop_store=shop,
+                    tracker_origin=servers[2].origin,
+                    tracker_store=tracker,
+                )
             return self._sites
 
     def open_contexts(self) -> int:

@@ -19,5 +19,14 @@ from envgym_graders.rubric.grader import RubricGrader
 from envgym_graders.rubric.judge import Judge, JudgeConfig, JudgeEndpoint, get_judge
 from envgym_graders.rubric.model import Criterion, CriterionVerdict, Rubric, score
 
-__all__ = ["Criterion", "CriterionVerdict", "Judge", "JudgeConfig", "JudgeEndpoint", "Rubric", "RubricGrader",
-           "get_judge", "score"]
+__all__ = [
+    "Criterion",
+    "CriterionVerdict",
+    "Judge",
+    "JudgeConfig",
+    "JudgeEndpoint",
+    "Rubric",
+    "RubricGrader",
+    "get_judge",
+    "score",
+]

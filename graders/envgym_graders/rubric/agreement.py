@@ -76,7 +76,7 @@ def load_rows(path: str | Path) -> list[LabeledRow]:
 class AgreementStats:
     n: int
     agreement: float
-    kappa: float            # NaN when undefined (both raters used a single class)
+    kappa: float  # NaN when undefined (both raters used a single class)
     confusion: dict[str, dict[str, int]]  # confusion[label][judge]
 
 
@@ -128,10 +128,16 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
 
     @app.command("judge-agreement")
     def judge_agreement(
-        file: Optional[Path] = typer.Argument(None, help="labeled JSON-lines file (default: the one shipped with envgym-graders)"),
-        base_url: str = typer.Option(..., "--base-url", help="the judge's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"),
+        file: Optional[Path] = typer.Argument(
+            None, help="labeled JSON-lines file (default: the one shipped with envgym-graders)"
+        ),
+        base_url: str = typer.Option(
+            ..., "--base-url", help="the judge's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1"
+        ),
         model: str = typer.Option(..., "--model", help="the judge's model name"),
-        api_key_env: Optional[str] = typer.Option(None, "--api-key-env", help="NAME of the env var holding the API key"),
+        api_key_env: Optional[str] = typer.Option(
+            None, "--api-key-env", help="NAME of the env var holding the API key"
+        ),
         temperature: float = typer.Option(0.0, "--temperature"),
         samples: int = typer.Option(1, "--samples", help="votes per row (odd; majority decides)"),
         concurrency: int = typer.Option(8, "--concurrency"),
@@ -145,9 +151,15 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
         path = file or default_rows_path()
         try:
             rows = load_rows(path)
-            config = JudgeConfig(judges=[JudgeEndpoint(base_url=base_url, model=model, api_key_env=api_key_env)],
-                                 temperature=temperature, samples=samples, concurrency=concurrency, timeout_s=timeout,
-                                 attempts=attempts, backoff_s=0.5)
+            config = JudgeConfig(
+                judges=[JudgeEndpoint(base_url=base_url, model=model, api_key_env=api_key_env)],
+                temperature=temperature,
+                samples=samples,
+                concurrency=concurrency,
+                timeout_s=timeout,
+                attempts=attempts,
+                backoff_s=0.5,
+            )
         except (ValueError, OSError) as exc:
             raise fail(str(exc))
         results = asyncio.run(judge_rows(rows, config))
@@ -156,12 +168,24 @@ def register(app) -> None:  # type: ignore[no-untyped-def]
         stats = agreement_stats([r.row.label for r in ok], [r.verdict for r in ok])  # type: ignore[misc]
         disagreements = [r for r in ok if r.verdict != r.row.label]
         if as_json:
-            console.print_json(json.dumps({
-                "file": str(path), "model": model, "rows": len(rows), "judged": stats.n, "errors": len(errors),
-                "agreement": stats.agreement, "kappa": None if math.isnan(stats.kappa) else stats.kappa,
-                "confusion": stats.confusion,
-                "disagreements": [{"id": r.row.id, "label": r.row.label, "judge": r.verdict} for r in disagreements],
-                "error_rows": [{"id": r.row.id, "error": r.error} for r in errors]}))
+            console.print_json(
+                json.dumps(
+                    {
+                        "file": str(path),
+                        "model": model,
+                        "rows": len(rows),
+                        "judged": stats.n,
+                        "errors": len(errors),
+                        "agreement": stats.agreement,
+                        "kappa": None if math.isnan(stats.kappa) else stats.kappa,
+                        "confusion": stats.confusion,
+                        "disagreements": [
+                            {"id": r.row.id, "label": r.row.label, "judge": r.verdict} for r in disagreements
+                        ],
+                        "error_rows": [{"id": r.row.id, "error": r.error} for r in errors],
+                    }
+                )
+            )
         else:
             kappa = "undefined" if math.isnan(stats.kappa) else f"{stats.kappa:.3f}"
             console.print(f"judge {model} at {base_url} on {path.name}: {stats.n} rows judged, {len(errors)} errors")

@@ -22,10 +22,14 @@ import threading
 from pathlib import Path
 
 
-def cache_key(model: str, template_version: str, task_prompt: str, description: str, terms: list[str],
-              answer: str, sample: int) -> str:
-    payload = json.dumps([model, template_version, task_prompt, description, list(terms), answer, sample],
-                         ensure_ascii=False, separators=(",", ":"))
+def cache_key(
+    model: str, template_version: str, task_prompt: str, description: str, terms: list[str], answer: str, sample: int
+) -> str:
+    payload = json.dumps(
+        [model, template_version, task_prompt, description, list(terms), answer, sample],
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
@@ -41,7 +45,9 @@ class JudgeCache:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._db = sqlite3.connect(str(self.path), check_same_thread=False, isolation_level=None)
             self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, met INTEGER NOT NULL, reasoning TEXT NOT NULL)")
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS verdicts (key TEXT PRIMARY KEY, met INTEGER NOT NULL, reasoning TEXT NOT NULL)"
+            )
 
     def get(self, key: str) -> tuple[bool, str] | None:
         with self._lock:
@@ -59,7 +65,9 @@ class JudgeCache:
         with self._lock:
             self._memory[key] = (met, reasoning)
             if self._db is not None:
-                self._db.execute("INSERT OR REPLACE INTO verdicts (key, met, reasoning) VALUES (?, ?, ?)", (key, int(met), reasoning))
+                self._db.execute(
+                    "INSERT OR REPLACE INTO verdicts (key, met, reasoning) VALUES (?, ?, ?)", (key, int(met), reasoning)
+                )
 
     def __len__(self) -> int:
         with self._lock:

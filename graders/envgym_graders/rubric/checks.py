@@ -21,8 +21,14 @@ from envgym.context import EnvContext
 from envgym.errors import GraderError
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.match import compile_pattern
-from envgym_graders.rubric.model import (ContainsCriterion, CriterionVerdict, JsonSchemaCriterion, MaxWordsCriterion,
-                                         PythonCriterion, RegexCriterion)
+from envgym_graders.rubric.model import (
+    ContainsCriterion,
+    CriterionVerdict,
+    JsonSchemaCriterion,
+    MaxWordsCriterion,
+    PythonCriterion,
+    RegexCriterion,
+)
 
 _JSON_BLOCK = re.compile(r"```(?:json)?[ \t]*\n(.*?)```", re.DOTALL | re.IGNORECASE)
 PYTHON = "/usr/bin/python3"  # Debian's interpreter: present inside the sandboxes, starts fast
@@ -40,17 +46,24 @@ def _json_candidate(answer: str) -> object:
     return json.loads(blocks[-1])
 
 
-def check_text(criterion: ContainsCriterion | RegexCriterion | MaxWordsCriterion | JsonSchemaCriterion, answer: str) -> CriterionVerdict:
+def check_text(
+    criterion: ContainsCriterion | RegexCriterion | MaxWordsCriterion | JsonSchemaCriterion, answer: str
+) -> CriterionVerdict:
     """Decide one in-process programmatic criterion."""
     cid = criterion.id
     if isinstance(criterion, ContainsCriterion):
-        hay, needle = (answer, criterion.value) if criterion.case_sensitive else (answer.lower(), criterion.value.lower())
+        hay, needle = (
+            (answer, criterion.value) if criterion.case_sensitive else (answer.lower(), criterion.value.lower())
+        )
         found = needle in hay
         return CriterionVerdict(cid, found, f"{'found' if found else 'did not find'} {criterion.value!r}")
     if isinstance(criterion, RegexCriterion):
         match = compile_pattern(criterion.pattern, "m" if criterion.case_sensitive else "mi").search(answer)
-        return CriterionVerdict(cid, match is not None,
-                                f"pattern {criterion.pattern!r} " + (f"matched {match.group(0)[:80]!r}" if match else "did not match"))
+        return CriterionVerdict(
+            cid,
+            match is not None,
+            f"pattern {criterion.pattern!r} " + (f"matched {match.group(0)[:80]!r}" if match else "did not match"),
+        )
     if isinstance(criterion, MaxWordsCriterion):
         n = len(answer.split())
         return CriterionVerdict(cid, n <= criterion.max_words, f"{n} words (limit {criterion.max_words})")
@@ -61,8 +74,10 @@ def check_text(criterion: ContainsCriterion | RegexCriterion | MaxWordsCriterion
             value = _json_candidate(answer)
         except ValueError as exc:
             return CriterionVerdict(cid, False, f"no JSON found: {exc}")
-        errors = sorted(jsonschema.validators.validator_for(criterion.json_schema)(criterion.json_schema).iter_errors(value),
-                        key=lambda e: list(e.path))
+        errors = sorted(
+            jsonschema.validators.validator_for(criterion.json_schema)(criterion.json_schema).iter_errors(value),
+            key=lambda e: list(e.path),
+        )
         if errors:
             first = errors[0]
             where = "/".join(str(p) for p in first.path) or "(root)"
@@ -71,11 +86,14 @@ def check_text(criterion: ContainsCriterion | RegexCriterion | MaxWordsCriterion
     raise TypeError(f"not an in-process check: {criterion.kind}")
 
 
-CHECK_SPEC = SandboxSpec(wall_timeout_s=30, cpu_seconds=20, memory_mb=512, max_processes=32, disk_mb=64,
-                         output_bytes=20_000, network="none")
+CHECK_SPEC = SandboxSpec(
+    wall_timeout_s=30, cpu_seconds=20, memory_mb=512, max_processes=32, disk_mb=64, output_bytes=20_000, network="none"
+)
 
 
-async def run_python_checks(criteria: list[PythonCriterion], answer: str, context: EnvContext) -> list[CriterionVerdict]:
+async def run_python_checks(
+    criteria: list[PythonCriterion], answer: str, context: EnvContext
+) -> list[CriterionVerdict]:
     """Run every ``python`` criterion in one fresh sandbox (closed afterwards)."""
     if not criteria:
         return []
@@ -89,12 +107,18 @@ async def run_python_checks(criteria: list[PythonCriterion], answer: str, contex
             result = await box.exec([PYTHON, "-I", script], stdin=answer, timeout=criterion.timeout_s)
             tail = (result.stdout.strip() or result.stderr.strip())[-400:]
             if result.timed_out:
-                raise GraderError(f"python check {criterion.id!r} timed out after {criterion.timeout_s:g}s",
-                                  details={"criterion": criterion.id})
+                raise GraderError(
+                    f"python check {criterion.id!r} timed out after {criterion.timeout_s:g}s",
+                    details={"criterion": criterion.id},
+                )
             if result.exit_code not in (0, 1):
-                raise GraderError(f"python check {criterion.id!r} is broken: exit code {result.exit_code}: {tail}",
-                                  details={"criterion": criterion.id, "stderr": result.stderr[-2000:]})
-            verdicts.append(CriterionVerdict(criterion.id, result.exit_code == 0, tail or f"exit code {result.exit_code}"))
+                raise GraderError(
+                    f"python check {criterion.id!r} is broken: exit code {result.exit_code}: {tail}",
+                    details={"criterion": criterion.id, "stderr": result.stderr[-2000:]},
+                )
+            verdicts.append(
+                CriterionVerdict(criterion.id, result.exit_code == 0, tail or f"exit code {result.exit_code}")
+            )
         return verdicts
     finally:
         await box.close()

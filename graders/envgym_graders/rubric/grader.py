@@ -76,22 +76,34 @@ class RubricGrader(Grader):
         except ValidationError as exc:
             raise GraderError(f"invalid judge configuration: {exc}") from None
 
-    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                    context: EnvContext | None = None) -> Grade:
+    async def grade(
+        self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
+    ) -> Grade:
         context = context or default_context()
         rubric = self._rubric(task)
         threshold = float(self.config.get("pass_threshold", rubric.pass_threshold))
         # A lone surrogate (JSON "\ud800") is not text and no judge request can carry it: U+FFFD stands in.
         answer = _LONE_SURROGATE.sub("\ufffd", answer_text(submission))
-        details: dict[str, Any] = {"formula": FORMULA, "points_possible": rubric.points_possible, "pass_threshold": threshold}
+        details: dict[str, Any] = {
+            "formula": FORMULA,
+            "points_possible": rubric.points_possible,
+            "pass_threshold": threshold,
+        }
 
         reason = degenerate_reason(answer, rubric.max_answer_chars)
         if reason is not None:
-            note = (f"not judged: the answer has {len(answer)} characters, over the limit of {rubric.max_answer_chars}"
-                    if reason == "too_long" else "not judged: degenerate answer")
+            note = (
+                f"not judged: the answer has {len(answer)} characters, over the limit of {rubric.max_answer_chars}"
+                if reason == "too_long"
+                else "not judged: degenerate answer"
+            )
             components = [self._component(c, None, note) for c in rubric.criteria]
-            return Grade(reward=0.0, passed=False, components=components,
-                         details={**details, "degenerate": reason, "points_earned": 0.0, "judge_calls": 0})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                components=components,
+                details={**details, "degenerate": reason, "points_earned": 0.0, "judge_calls": 0},
+            )
 
         verdicts: dict[str, CriterionVerdict] = {}
         for criterion in rubric.criteria:
@@ -106,10 +118,12 @@ class RubricGrader(Grader):
         if llm:
             config = self._judge_config(context)
             if config is None:
-                raise GraderError(f"task {task.id!r} has {len(llm)} llm criteria but no judge is configured: set the "
-                                  "settings rubric.judge_base_url and rubric.judge_model (or the environment variables "
-                                  "ENVGYM_RUBRIC_JUDGE_BASE_URL and ENVGYM_RUBRIC_JUDGE_MODEL)",
-                                  details={"judge_failure": "not_configured"})
+                raise GraderError(
+                    f"task {task.id!r} has {len(llm)} llm criteria but no judge is configured: set the "
+                    "settings rubric.judge_base_url and rubric.judge_model (or the environment variables "
+                    "ENVGYM_RUBRIC_JUDGE_BASE_URL and ENVGYM_RUBRIC_JUDGE_MODEL)",
+                    details={"judge_failure": "not_configured"},
+                )
             judge = get_judge(config)
             calls_before, hits_before = judge.calls, judge.cache_hits
             try:
@@ -119,8 +133,12 @@ class RubricGrader(Grader):
                 raise GraderError(exc.message, details={**exc.details, "programmatic_verdicts": done}) from None
             for verdict in judged:
                 verdicts[verdict.criterion_id] = verdict
-            judge_info.update(models=[j.model for j in config.judges], samples=config.samples,
-                              calls=judge.calls - calls_before, cache_hits=judge.cache_hits - hits_before)
+            judge_info.update(
+                models=[j.model for j in config.judges],
+                samples=config.samples,
+                calls=judge.calls - calls_before,
+                cache_hits=judge.cache_hits - hits_before,
+            )
 
         ordered = [verdicts[c.id] for c in rubric.criteria]
         result = score(ordered, rubric)
@@ -130,13 +148,21 @@ class RubricGrader(Grader):
 
     @staticmethod
     def _component(criterion: Any, verdict: CriterionVerdict | None, note: str = "") -> GradeComponent:
-        info: dict[str, Any] = {"kind": criterion.kind, "description": criterion.description,
-                                "met": verdict.met if verdict else None,
-                                "reasoning": verdict.reasoning if verdict else note}
+        info: dict[str, Any] = {
+            "kind": criterion.kind,
+            "description": criterion.description,
+            "met": verdict.met if verdict else None,
+            "reasoning": verdict.reasoning if verdict else note,
+        }
         if verdict is not None and verdict.votes is not None:
             info["votes"] = verdict.votes
         if verdict is not None and criterion.kind == "llm":
             info["cached"] = verdict.cached
         met = bool(verdict and verdict.met)
-        return GradeComponent(name=criterion.id, reward=1.0 if met else 0.0, weight=criterion.weight,
-                              passed=met if criterion.weight > 0 else not met, details=info)
+        return GradeComponent(
+            name=criterion.id,
+            reward=1.0 if met else 0.0,
+            weight=criterion.weight,
+            passed=met if criterion.weight > 0 else not met,
+            details=info,
+        )

@@ -47,7 +47,16 @@ class JudgeEndpoint(BaseModel):
 
 
 # Settings read as `rubric.judge_<name>` (EnvContext.settings) or env vars ENVGYM_RUBRIC_JUDGE_<NAME>.
-SETTING_NAMES = ("temperature", "max_tokens", "samples", "concurrency", "timeout_s", "attempts", "backoff_s", "cache_path")
+SETTING_NAMES = (
+    "temperature",
+    "max_tokens",
+    "samples",
+    "concurrency",
+    "timeout_s",
+    "attempts",
+    "backoff_s",
+    "cache_path",
+)
 
 
 class JudgeConfig(BaseModel):
@@ -67,7 +76,9 @@ class JudgeConfig(BaseModel):
     @model_validator(mode="after")
     def _odd_votes(self) -> "JudgeConfig":
         if self.total_votes % 2 == 0:
-            raise ValueError(f"judges x samples = {self.total_votes} votes; use an odd number so the majority is never a tie")
+            raise ValueError(
+                f"judges x samples = {self.total_votes} votes; use an odd number so the majority is never a tie"
+            )
         return self
 
     @property
@@ -75,7 +86,9 @@ class JudgeConfig(BaseModel):
         return len(self.judges) * self.samples
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None) -> "JudgeConfig | None":
+    def from_settings(
+        cls, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
+    ) -> "JudgeConfig | None":
         """Build from ``rubric.judge_*`` settings, falling back to ``ENVGYM_RUBRIC_JUDGE_*`` env vars.
         ``rubric.judges`` (a list of endpoint dicts) configures several judges. None if no judge is set."""
         environ = os.environ if environ is None else environ
@@ -135,32 +148,54 @@ class Judge:
         if not criteria:
             return []
         async with httpx.AsyncClient(timeout=httpx.Timeout(self.config.timeout_s), verify=_ssl_context()) as client:
-            results = await asyncio.gather(*(self._judge_one(client, task_prompt, c, answer) for c in criteria),
-                                           return_exceptions=True)
+            results = await asyncio.gather(
+                *(self._judge_one(client, task_prompt, c, answer) for c in criteria), return_exceptions=True
+            )
         return _raise_first(results)
 
-    async def _judge_one(self, client: httpx.AsyncClient, task_prompt: str, criterion: LlmCriterion, answer: str) -> CriterionVerdict:
+    async def _judge_one(
+        self, client: httpx.AsyncClient, task_prompt: str, criterion: LlmCriterion, answer: str
+    ) -> CriterionVerdict:
         jobs = [(endpoint, sample) for endpoint in self.config.judges for sample in range(self.config.samples)]
         # Wait for every vote even when one fails, so no call outlives the HTTP client of this grading.
-        outcomes = await asyncio.gather(*(self._vote(client, e, s, task_prompt, criterion, answer) for e, s in jobs),
-                                        return_exceptions=True)
+        outcomes = await asyncio.gather(
+            *(self._vote(client, e, s, task_prompt, criterion, answer) for e, s in jobs), return_exceptions=True
+        )
         try:
             votes = _raise_first(outcomes)
         except JudgeCallFailed as exc:
-            raise GraderError(f"judging criterion {criterion.id!r} failed: {exc.detail}",
-                              details={"judge_failure": exc.kind, "criterion": criterion.id}) from None
+            raise GraderError(
+                f"judging criterion {criterion.id!r} failed: {exc.detail}",
+                details={"judge_failure": exc.kind, "criterion": criterion.id},
+            ) from None
         met_votes = [met for met, _, _ in votes]
         met = sum(met_votes) * 2 > len(met_votes)
         if len(votes) == 1:
             reasoning = votes[0][1]
         else:
-            reasoning = "\n".join(f"[{e.model} #{s}] {'MET' if m else 'NOT_MET'}: {r}" for (e, s), (m, r, _) in zip(jobs, votes))
-        return CriterionVerdict(criterion_id=criterion.id, met=met, reasoning=reasoning,
-                                votes=met_votes if len(votes) > 1 else None, cached=all(c for _, _, c in votes))
+            reasoning = "\n".join(
+                f"[{e.model} #{s}] {'MET' if m else 'NOT_MET'}: {r}" for (e, s), (m, r, _) in zip(jobs, votes)
+            )
+        return CriterionVerdict(
+            criterion_id=criterion.id,
+            met=met,
+            reasoning=reasoning,
+            votes=met_votes if len(votes) > 1 else None,
+            cached=all(c for _, _, c in votes),
+        )
 
-    async def _vote(self, client: httpx.AsyncClient, endpoint: JudgeEndpoint, sample: int, task_prompt: str,
-                    criterion: LlmCriterion, answer: str) -> tuple[bool, str, bool]:
-        key = cache_key(endpoint.model, TEMPLATE_VERSION, task_prompt, criterion.description, criterion.terms, answer, sample)
+    async def _vote(
+        self,
+        client: httpx.AsyncClient,
+        endpoint: JudgeEndpoint,
+        sample: int,
+        task_prompt: str,
+        criterion: LlmCriterion,
+        answer: str,
+    ) -> tuple[bool, str, bool]:
+        key = cache_key(
+            endpoint.model, TEMPLATE_VERSION, task_prompt, criterion.description, criterion.terms, answer, sample
+        )
         hit = self.cache.get(key)
         if hit is not None:
             self.cache_hits += 1
@@ -190,8 +225,14 @@ class Judge:
         finally:
             state.inflight.pop(key, None)
 
-    async def _call_with_retries(self, client: httpx.AsyncClient, endpoint: JudgeEndpoint, messages: list[dict[str, str]],
-                                 sample: int, answer: str) -> ParsedVerdict:
+    async def _call_with_retries(
+        self,
+        client: httpx.AsyncClient,
+        endpoint: JudgeEndpoint,
+        messages: list[dict[str, str]],
+        sample: int,
+        answer: str,
+    ) -> ParsedVerdict:
         where = f"judge {endpoint.model!r} at {endpoint.base_url}"
         for attempt in range(self.config.attempts):
             try:
@@ -201,19 +242,33 @@ class Judge:
                 if not exc.retryable or last:
                     tries = f"after {attempt + 1} attempt{'s' if attempt else ''}"
                     raise JudgeCallFailed(exc.kind, f"{where} {exc.detail} ({tries})", False) from None
-                await asyncio.sleep(self.config.backoff_s * 2 ** attempt)
+                await asyncio.sleep(self.config.backoff_s * 2**attempt)
         raise AssertionError("unreachable")
 
-    async def _call_once(self, client: httpx.AsyncClient, endpoint: JudgeEndpoint, messages: list[dict[str, str]],
-                         sample: int, answer: str) -> ParsedVerdict:
+    async def _call_once(
+        self,
+        client: httpx.AsyncClient,
+        endpoint: JudgeEndpoint,
+        messages: list[dict[str, str]],
+        sample: int,
+        answer: str,
+    ) -> ParsedVerdict:
         headers = {}
         if endpoint.api_key_env:
             key = os.environ.get(endpoint.api_key_env)
             if not key:
-                raise JudgeCallFailed("configuration", f"needs an API key in the environment variable {endpoint.api_key_env}, which is not set", False)
+                raise JudgeCallFailed(
+                    "configuration",
+                    f"needs an API key in the environment variable {endpoint.api_key_env}, which is not set",
+                    False,
+                )
             headers["Authorization"] = f"Bearer {key}"
-        body: dict[str, Any] = {"model": endpoint.model, "messages": messages, "temperature": self.config.temperature,
-                                "max_tokens": self.config.max_tokens}
+        body: dict[str, Any] = {
+            "model": endpoint.model,
+            "messages": messages,
+            "temperature": self.config.temperature,
+            "max_tokens": self.config.max_tokens,
+        }
         if self.config.samples > 1:
             body["seed"] = sample  # distinct samples at temperature > 0, reproducible where the server honours seeds
         url = endpoint.base_url.rstrip("/") + "/chat/completions"
@@ -227,21 +282,31 @@ class Judge:
                 raise JudgeCallFailed("unreachable", f"is unreachable ({type(exc).__name__}: {exc})") from None
         if response.status_code != 200:
             retryable = response.status_code == 429 or response.status_code >= 500 or response.status_code == 408
-            raise JudgeCallFailed("http_error", f"answered HTTP {response.status_code}: {response.text[:300]}", retryable)
+            raise JudgeCallFailed(
+                "http_error", f"answered HTTP {response.status_code}: {response.text[:300]}", retryable
+            )
         try:
             choice = response.json()["choices"][0]
             message = choice["message"]
             content = message.get("content") or ""
         except (ValueError, KeyError, IndexError, TypeError):
-            raise JudgeCallFailed("bad_response", f"sent a bad response (not a chat completion): {response.text[:300]!r}") from None
+            raise JudgeCallFailed(
+                "bad_response", f"sent a bad response (not a chat completion): {response.text[:300]!r}"
+            ) from None
         if choice.get("finish_reason") == "content_filter" or message.get("refusal"):
             raise JudgeCallFailed("refused", f"refused to judge: {(message.get('refusal') or content)[:300]!r}")
         parsed = parse_verdict(content, answer)
         if parsed.met is None:
             if parsed.refused:
                 raise JudgeCallFailed("refused", f"refused to judge: {content[:300]!r}")
-            cut = " (the reply was cut at max_tokens; raise rubric.judge_max_tokens)" if choice.get("finish_reason") == "length" else ""
-            raise JudgeCallFailed("unparseable", f"gave an unparseable verdict (no 'VERDICT: MET|NOT_MET' line){cut}: {content[:300]!r}")
+            cut = (
+                " (the reply was cut at max_tokens; raise rubric.judge_max_tokens)"
+                if choice.get("finish_reason") == "length"
+                else ""
+            )
+            raise JudgeCallFailed(
+                "unparseable", f"gave an unparseable verdict (no 'VERDICT: MET|NOT_MET' line){cut}: {content[:300]!r}"
+            )
         return parsed
 
 

@@ -134,8 +134,10 @@ class PythonCriterion(_CriterionBase):
     timeout_s: float = Field(default=10.0, gt=0, le=120)
 
 
-Criterion = Annotated[Union[LlmCriterion, ContainsCriterion, RegexCriterion, MaxWordsCriterion,
-                            JsonSchemaCriterion, PythonCriterion], Field(discriminator="kind")]
+Criterion = Annotated[
+    Union[LlmCriterion, ContainsCriterion, RegexCriterion, MaxWordsCriterion, JsonSchemaCriterion, PythonCriterion],
+    Field(discriminator="kind"),
+]
 DEFAULT_MAX_ANSWER_CHARS = 20_000
 QUALIFIER_KINDS = ("max_words", "json_schema")
 PROGRAMMATIC_KINDS = ("contains", "regex", "max_words", "json_schema", "python")

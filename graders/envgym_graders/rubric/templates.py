@@ -63,10 +63,14 @@ KEY_TERMS_PREFIX = "Key terms (hints of what meeting it looks like; alternatives
 
 _AUTHOR_TAG = re.compile(r"<\s*(/?)\s*(criterion|task)\s*>", re.IGNORECASE)
 _VERDICT_LIKE = re.compile(r"^([ \t>*`_#-]*)(verdict[*`_]*\s*:)", re.IGNORECASE | re.MULTILINE)
-_VERDICT_LINE = re.compile(r"^[ \t>*`_#-]*verdict[*`_]*\s*:\s*[*`_]*\s*(met|not[ _-]?met)\s*[*`_]*\s*\.?[ \t]*$",
-                           re.IGNORECASE | re.MULTILINE)
-_REFUSAL = re.compile(r"\b(I\s+(?:can(?:no|')t|am\s+unable\s+to|won't|will\s+not)|I'm\s+(?:unable|not\s+able)|"
-                      r"cannot\s+(?:assist|help|comply)|can't\s+(?:assist|help|comply))\b", re.IGNORECASE)
+_VERDICT_LINE = re.compile(
+    r"^[ \t>*`_#-]*verdict[*`_]*\s*:\s*[*`_]*\s*(met|not[ _-]?met)\s*[*`_]*\s*\.?[ \t]*$", re.IGNORECASE | re.MULTILINE
+)
+_REFUSAL = re.compile(
+    r"\b(I\s+(?:can(?:no|')t|am\s+unable\s+to|won't|will\s+not)|I'm\s+(?:unable|not\s+able)|"
+    r"cannot\s+(?:assist|help|comply)|can't\s+(?:assist|help|comply))\b",
+    re.IGNORECASE,
+)
 
 
 def answer_nonce(answer: str) -> str:
@@ -75,7 +79,7 @@ def answer_nonce(answer: str) -> str:
     Deterministic, so the same answer gives the same prompt (and the same cache key)."""
     digest = hashlib.sha256(answer.encode("utf-8", "surrogatepass")).hexdigest()
     for start in range(0, len(digest) - 15):
-        nonce = digest[start:start + 16]
+        nonce = digest[start : start + 16]
         if nonce not in answer:
             return nonce
     # An answer holding every 16-digit window of its own hash is not a real answer; salt until free.
@@ -104,14 +108,18 @@ def criterion_text(description: str, terms: list[str]) -> str:
 
 def build_messages(task_prompt: str, description: str, terms: list[str], answer: str) -> list[dict[str, str]]:
     """The chat messages of one judge call under ``TEMPLATE_VERSION``."""
-    user = USER_TEMPLATE.format(task=_author_text(task_prompt), criterion=criterion_text(description, terms),
-                                nonce=answer_nonce(answer), answer=fence_answer(answer))
+    user = USER_TEMPLATE.format(
+        task=_author_text(task_prompt),
+        criterion=criterion_text(description, terms),
+        nonce=answer_nonce(answer),
+        answer=fence_answer(answer),
+    )
     return [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": user}]
 
 
 @dataclass
 class ParsedVerdict:
-    met: bool | None          # None: no verdict found
+    met: bool | None  # None: no verdict found
     reasoning: str
     refused: bool = False
 

@@ -68,22 +68,24 @@ MARKER = "ENVGYM-RESULT"
 # Stdin carries two length-prefixed marshal frames: the harness and public settings, then the secrets.
 # They are read with exact, unbuffered os.read calls, so the second frame is not in memory when the
 # harness forks the zygote its solution workers come from (see harness.py).
-BOOTSTRAP = ("import os, marshal\n"
-             "def frame():\n"
-             "    def exact(n):\n"
-             "        buf = b''\n"
-             "        while len(buf) < n:\n"
-             "            chunk = os.read(0, n - len(buf))\n"
-             "            if not chunk:\n"
-             "                raise EOFError('stdin ended early')\n"
-             "            buf += chunk\n"
-             "        return buf\n"
-             "    return marshal.loads(exact(int.from_bytes(exact(8), 'little')))\n"
-             "public = frame()\nns = {'__name__': 'envgym_harness'}\n"
-             "import _frozen_importlib_external as fie\n"
-             "code = public.pop('code') if public.pop('magic') == fie.MAGIC_NUMBER else None\n"
-             "exec(marshal.loads(code) if code else compile(public['harness'], '<envgym-harness>', 'exec'), ns)\n"
-             "del public['harness']\nns['main'](public, frame)\n")
+BOOTSTRAP = (
+    "import os, marshal\n"
+    "def frame():\n"
+    "    def exact(n):\n"
+    "        buf = b''\n"
+    "        while len(buf) < n:\n"
+    "            chunk = os.read(0, n - len(buf))\n"
+    "            if not chunk:\n"
+    "                raise EOFError('stdin ended early')\n"
+    "            buf += chunk\n"
+    "        return buf\n"
+    "    return marshal.loads(exact(int.from_bytes(exact(8), 'little')))\n"
+    "public = frame()\nns = {'__name__': 'envgym_harness'}\n"
+    "import _frozen_importlib_external as fie\n"
+    "code = public.pop('code') if public.pop('magic') == fie.MAGIC_NUMBER else None\n"
+    "exec(marshal.loads(code) if code else compile(public['harness'], '<envgym-harness>', 'exec'), ns)\n"
+    "del public['harness']\nns['main'](public, frame)\n"
+)
 SOLUTION_MODULE = "solution"
 GRADING_ATTEMPTS = 3
 
@@ -102,9 +104,11 @@ class UnitTestsConfig(BaseModel):
 def _warn_if_pool_asked(context: EnvContext) -> None:
     if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", False):
         setattr(context, "_unit_tests_pool_warned", True)
-        warnings.warn("the unit_tests_pool setting was removed and is ignored: every grading gets a new sandbox "
-                      "(a reused one could carry state from one grading to the next; a new bwrap sandbox costs a fork)",
-                      stacklevel=3)
+        warnings.warn(
+            "the unit_tests_pool setting was removed and is ignored: every grading gets a new sandbox "
+            "(a reused one could carry state from one grading to the next; a new bwrap sandbox costs a fork)",
+            stacklevel=3,
+        )
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +116,11 @@ def _harness() -> dict[str, Any]:
     """The harness's source, and its code compiled here: an interpreter with the same bytecode
     (``MAGIC_NUMBER``) in the sandbox runs that instead of compiling the source at every grading."""
     source = resources.files("envgym_graders.unit_tests").joinpath("harness.py").read_text()
-    return {"harness": source, "magic": importlib.util.MAGIC_NUMBER,
-            "code": marshal.dumps(compile(source, "<envgym-harness>", "exec"))}
+    return {
+        "harness": source,
+        "magic": importlib.util.MAGIC_NUMBER,
+        "code": marshal.dumps(compile(source, "<envgym-harness>", "exec")),
+    }
 
 
 def _is_source_text(text: str) -> bool:
@@ -136,8 +143,9 @@ class UnitTestsGrader(Grader):
         except Exception as exc:  # pydantic's message names the bad field
             raise GraderError(f"bad unit_tests configuration: {exc}", details={"config": config}) from exc
 
-    async def grade(self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None,
-                    context: EnvContext | None = None) -> Grade:
+    async def grade(
+        self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
+    ) -> Grade:
         context = context or default_context()
         _warn_if_pool_asked(context)
         snap, tests, extra = await self._prepare(task, submission, sandbox)
@@ -147,9 +155,15 @@ class UnitTestsGrader(Grader):
         key = secrets.token_bytes(32)
         public = {**_harness(), "workdir": None, "preload": stdlib_imports(snap.files, extra.get("prelude", ""))}
         secret = {
-            "key": key, "kind": self.cfg.kind, "tests": tests, "files": snap.files, "call_timeout": self.cfg.test_timeout_s,
-            "total_timeout": self.cfg.total_timeout_s, "max_result_bytes": self.cfg.max_result_bytes,
-            "output_cap": self.cfg.output_cap, **extra,
+            "key": key,
+            "kind": self.cfg.kind,
+            "tests": tests,
+            "files": snap.files,
+            "call_timeout": self.cfg.test_timeout_s,
+            "total_timeout": self.cfg.total_timeout_s,
+            "max_result_bytes": self.cfg.max_result_bytes,
+            "output_cap": self.cfg.output_cap,
+            **extra,
         }
         stdin = b"".join(len(data).to_bytes(8, "little") + data for data in map(marshal.dumps, (public, secret)))
         for attempt in range(1, GRADING_ATTEMPTS + 1):
@@ -165,30 +179,52 @@ class UnitTestsGrader(Grader):
 
     async def _run_once(self, context: EnvContext, spec: SandboxSpec, stdin: bytes) -> Any:
         async with await context.create_sandbox(spec) as box:
-            return await box.exec_python(BOOTSTRAP, stdin=stdin, timeout=self.cfg.total_timeout_s + 20,
-                                         cwd=spec.workdir, python=self.cfg.python)
+            return await box.exec_python(
+                BOOTSTRAP, stdin=stdin, timeout=self.cfg.total_timeout_s + 20, cwd=spec.workdir, python=self.cfg.python
+            )
 
-    async def _prepare(self, task: Task, submission: Submission,
-                       sandbox: Sandbox | None) -> tuple[Snapshot | None, list[dict[str, str]], dict[str, Any]]:
+    async def _prepare(
+        self, task: Task, submission: Submission, sandbox: Sandbox | None
+    ) -> tuple[Snapshot | None, list[dict[str, str]], dict[str, Any]]:
         if self.cfg.kind == "function":
             entry_point = task.payload.get("entry_point")
             check = task.private.get("tests")
             if not entry_point or not check:
-                raise GraderError(f"task {task.id!r} lacks payload.entry_point or private.tests for a function-kind grader")
+                raise GraderError(
+                    f"task {task.id!r} lacks payload.entry_point or private.tests for a function-kind grader"
+                )
             prompt = task.payload.get("prompt", "")
             if submission.answer is None or not submission.answer.strip():
                 return None, [], {"reason": "empty answer"}
             if not _is_source_text(submission.answer):
-                return None, [], {"reason": "the answer cannot be Python source: it holds a NUL byte or a lone surrogate"}
+                return (
+                    None,
+                    [],
+                    {"reason": "the answer cannot be Python source: it holds a NUL byte or a lone surrogate"},
+                )
             # Extraction and ast.parse are linear but not free: a long answer is read in a bounded worker.
             try:
-                program = await run_bounded(build_program, submission.answer, prompt, entry_point,
-                                            inline=len(submission.answer) <= BUILD_INLINE_CHARS, what="reading the answer's code")
+                program = await run_bounded(
+                    build_program,
+                    submission.answer,
+                    prompt,
+                    entry_point,
+                    inline=len(submission.answer) <= BUILD_INLINE_CHARS,
+                    what="reading the answer's code",
+                )
             except OverBudget as exc:
                 return None, [], {"reason": str(exc)}
             snap = Snapshot(files={f"{SOLUTION_MODULE}.py": program.source.encode()})
-            return snap, [{"file": "check.py", "name": task.id, "source": check}], {
-                "entry_point": entry_point, "module": SOLUTION_MODULE, "prelude": prompt, "completion_form": program.form}
+            return (
+                snap,
+                [{"file": "check.py", "name": task.id, "source": check}],
+                {
+                    "entry_point": entry_point,
+                    "module": SOLUTION_MODULE,
+                    "prelude": prompt,
+                    "completion_form": program.form,
+                },
+            )
         hidden = task.private.get("hidden_tests")
         if not hidden:
             raise GraderError(f"task {task.id!r} has no private.hidden_tests for a project-kind grader")
@@ -203,20 +239,37 @@ class UnitTestsGrader(Grader):
 
     def _verdict(self, result: Any, key: bytes, snap: Snapshot) -> Grade:
         line = next((ln for ln in reversed(result.stdout.splitlines()) if ln.startswith(MARKER + " ")), None)
-        integrity = {"tamper_signals": snap.tamper_signals, "dropped_files": snap.dropped,
-                     "skipped_files": [list(s) for s in snap.skipped]}
+        integrity = {
+            "tamper_signals": snap.tamper_signals,
+            "dropped_files": snap.dropped,
+            "skipped_files": [list(s) for s in snap.skipped],
+        }
         if line is None:
             if result.killed_by_signal or result.timed_out:
                 # The harness was killed from inside (the only processes there are the solution's): a zero, flagged.
-                return Grade(reward=0.0, passed=False, details={
-                    "tampered": True, "reason": "the test harness was killed or timed out before reporting",
-                    "exit_code": result.exit_code, **integrity})
-            return Grade.failed("the unit-test harness broke before reporting any result",
-                                exit_code=result.exit_code, stderr=result.stderr[-3000:])
-        body, _, mac = line[len(MARKER) + 1:].rpartition(" ")
+                return Grade(
+                    reward=0.0,
+                    passed=False,
+                    details={
+                        "tampered": True,
+                        "reason": "the test harness was killed or timed out before reporting",
+                        "exit_code": result.exit_code,
+                        **integrity,
+                    },
+                )
+            return Grade.failed(
+                "the unit-test harness broke before reporting any result",
+                exit_code=result.exit_code,
+                stderr=result.stderr[-3000:],
+            )
+        body, _, mac = line[len(MARKER) + 1 :].rpartition(" ")
         expected = hashlib.blake2b(body.encode(), key=key, digest_size=32).hexdigest()
         if not hmac.compare_digest(mac, expected):
-            return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})
+            return Grade(
+                reward=0.0,
+                passed=False,
+                details={"tampered": True, "reason": "the result line was forged", **integrity},
+            )
         record = ast.literal_eval(body)  # authentic: written by the harness, which only writes plain literals
         if record.get("harness_error"):
             return Grade.failed("the hidden tests could not be run (harness error)", traceback=record["harness_error"])
@@ -226,8 +279,25 @@ class UnitTestsGrader(Grader):
         passed = sum(1 for t in tests if t["outcome"] == "passed")
         all_passed = passed == len(tests)
         reward = float(all_passed) if self.cfg.mode == "binary" else passed / len(tests)
-        components = [GradeComponent(name=t["name"], reward=1.0 if t["outcome"] == "passed" else 0.0,
-                                     passed=t["outcome"] == "passed", weight=1.0) for t in tests]
-        return Grade(reward=reward, passed=all_passed, components=components, details={
-            "mode": self.cfg.mode, "passed": passed, "total": len(tests), "tests": tests,
-            "harness_duration_s": record.get("duration_s"), **integrity})
+        components = [
+            GradeComponent(
+                name=t["name"],
+                reward=1.0 if t["outcome"] == "passed" else 0.0,
+                passed=t["outcome"] == "passed",
+                weight=1.0,
+            )
+            for t in tests
+        ]
+        return Grade(
+            reward=reward,
+            passed=all_passed,
+            components=components,
+            details={
+                "mode": self.cfg.mode,
+                "passed": passed,
+                "total": len(tests),
+                "tests": tests,
+                "harness_duration_s": record.get("duration_s"),
+                **integrity,
+            },
+        )

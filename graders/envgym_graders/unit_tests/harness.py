@@ -46,9 +46,30 @@ SOURCES = {}  # type: dict[str, list[str]]
 # default action would end or stop them, or (SIGINT) raise in the middle of a hidden test: all
 # ignored there, restored in each worker. SIGKILL and SIGSTOP cannot be: a killed harness scores 0
 # (tampered), a stopped one runs out of time and scores 0 too.
-SHIELDED = ("SIGHUP", "SIGINT", "SIGQUIT", "SIGTERM", "SIGUSR1", "SIGUSR2", "SIGALRM", "SIGVTALRM", "SIGPROF",
-            "SIGIO", "SIGPWR", "SIGTSTP", "SIGTTIN", "SIGTTOU", "SIGXCPU", "SIGTRAP", "SIGABRT", "SIGBUS",
-            "SIGFPE", "SIGILL", "SIGSEGV", "SIGSYS")
+SHIELDED = (
+    "SIGHUP",
+    "SIGINT",
+    "SIGQUIT",
+    "SIGTERM",
+    "SIGUSR1",
+    "SIGUSR2",
+    "SIGALRM",
+    "SIGVTALRM",
+    "SIGPROF",
+    "SIGIO",
+    "SIGPWR",
+    "SIGTSTP",
+    "SIGTTIN",
+    "SIGTTOU",
+    "SIGXCPU",
+    "SIGTRAP",
+    "SIGABRT",
+    "SIGBUS",
+    "SIGFPE",
+    "SIGILL",
+    "SIGSEGV",
+    "SIGSYS",
+)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -68,7 +89,7 @@ def _read_exact(fd, n):
 def _send_frame(fd, data):
     data = len(data).to_bytes(4, "little") + data
     while data:
-        data = data[os.write(fd, data):]
+        data = data[os.write(fd, data) :]
 
 
 def _resolve(target):
@@ -114,9 +135,10 @@ def worker_main(req_fd, resp_fd, workdir, env):
             try:
                 payload = marshal.dumps(("ok", value))
             except ValueError:
-                raise TypeError("the result is not plain data (only exact builtin types cross back: None, bool, int, "
-                                "float, complex, str, bytes, tuple, list, dict, set, frozenset); got "
-                                + type(value).__name__) from None
+                raise TypeError(
+                    "the result is not plain data (only exact builtin types cross back: None, bool, int, "
+                    "float, complex, str, bytes, tuple, list, dict, set, frozenset); got " + type(value).__name__
+                ) from None
             _send_frame(resp_fd, payload)
         except BaseException as exc:
             if isinstance(exc, KeyboardInterrupt):
@@ -124,8 +146,10 @@ def worker_main(req_fd, resp_fd, workdir, env):
             import traceback
 
             names = [c.__name__ for c in type(exc).__mro__]
-            _send_frame(resp_fd, marshal.dumps(("err", type(exc).__name__, names, str(exc)[:2000],
-                                                traceback.format_exc()[-4000:])))
+            _send_frame(
+                resp_fd,
+                marshal.dumps(("err", type(exc).__name__, names, str(exc)[:2000], traceback.format_exc()[-4000:])),
+            )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -139,8 +163,10 @@ def recv_fds(sock, bufsize, maxfds):
     for level, kind, payload in ancdata:
         if level == _socket.SOL_SOCKET and kind == _socket.SCM_RIGHTS:
             usable = len(payload) - len(payload) % FD_BYTES
-            fds += [int.from_bytes(payload[i:i + FD_BYTES], sys.byteorder, signed=True)
-                    for i in range(0, usable, FD_BYTES)]
+            fds += [
+                int.from_bytes(payload[i : i + FD_BYTES], sys.byteorder, signed=True)
+                for i in range(0, usable, FD_BYTES)
+            ]
     return data, fds
 
 
@@ -234,7 +260,9 @@ class WorkerStartError(Exception):
 def _check_plain(value, depth=0):
     # marshal already refuses subclasses on the worker side, but a worker can send any bytes it likes.
     if depth > 100 or type(value) not in PLAIN_TYPES:
-        raise RemoteError("TypeError", ["TypeError"], f"the solution returned a non-plain value ({type(value).__name__})")
+        raise RemoteError(
+            "TypeError", ["TypeError"], f"the solution returned a non-plain value ({type(value).__name__})"
+        )
     if type(value) in (tuple, list, set, frozenset):
         for item in value:
             _check_plain(item, depth + 1)
@@ -428,7 +456,7 @@ def run_test(name, fn, project, cfg):
         out = "".join(project.outputs)
         project.outputs.clear()
         if out:
-            result["output"] = out[-cfg["output_cap"]:]
+            result["output"] = out[-cfg["output_cap"] :]
     result["duration_s"] = round(time.monotonic() - began, 4)
     return result
 
@@ -459,7 +487,9 @@ def collect(cfg, deadline):
             tests.append((entry.get("name", "check"), check))
         else:
             exec(_compile(entry["source"], f"<hidden:{entry['file']}>"), namespace)
-            found = [(f"{entry['file']}::{k}", v) for k, v in namespace.items() if k.startswith("test_") and callable(v)]
+            found = [
+                (f"{entry['file']}::{k}", v) for k, v in namespace.items() if k.startswith("test_") and callable(v)
+            ]
             if not found:
                 raise RuntimeError(f"hidden test file {entry['file']} defines no test_ functions")
             tests.extend(found)
@@ -506,7 +536,7 @@ def write_solution(files, workdir):
         try:
             view = memoryview(data)
             while view:
-                view = view[os.write(fd, view):]
+                view = view[os.write(fd, view) :]
         finally:
             os.close(fd)
 
@@ -516,8 +546,9 @@ def main(public, read_secrets):
     _shield_signals(True)
     _set_dumpable(False)
     public["workdir"] = public.get("workdir") or os.getcwd()
-    public.setdefault("env", {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1",
-                              "HOME": public["workdir"]})
+    public.setdefault(
+        "env", {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8", "PYTHONDONTWRITEBYTECODE": "1", "HOME": public["workdir"]}
+    )
     preload(public.get("preload", ()))
     cfg = dict(public, zygote=Zygote(public))
     cfg.update(read_secrets())

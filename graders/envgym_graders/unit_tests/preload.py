@@ -18,8 +18,9 @@ import ast
 import sys
 
 # Standard modules whose import has side effects (opening a browser, printing, needing a display).
-NEVER_PRELOAD = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "__hello__",
-                           "__phello__", "pydoc_data"})
+NEVER_PRELOAD = frozenset(
+    {"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "__hello__", "__phello__", "pydoc_data"}
+)
 MAX_MODULES = 40
 MAX_SOURCE_BYTES = 1_000_000  # beyond this the hint is not worth parsing
 

@@ -22,8 +22,17 @@ from dataclasses import dataclass, field
 from envgym.errors import SandboxError
 from envgym.sandbox.base import Sandbox
 
-DROPPED_NAMES = ("conftest.py", "sitecustomize.py", "usercustomize.py", "*.pth", "*.pyc", "pytest.ini", "tox.ini",
-                 "setup.cfg", "pyproject.toml")
+DROPPED_NAMES = (
+    "conftest.py",
+    "sitecustomize.py",
+    "usercustomize.py",
+    "*.pth",
+    "*.pyc",
+    "pytest.ini",
+    "tox.ini",
+    "setup.cfg",
+    "pyproject.toml",
+)
 DROPPED_DIRS = ("__pycache__", ".pytest_cache", ".git", ".mypy_cache", ".hypothesis", "node_modules")
 
 # Runs in the agent's sandbox after kill_all, under ``python3 -I -S`` from ``/``: it writes nothing (the
@@ -31,7 +40,7 @@ DROPPED_DIRS = ("__pycache__", ".pytest_cache", ".git", ".mypy_cache", ".hypothe
 # a FIFO, and turns everything the agent can arrange (unreadable files and directories, deep nesting,
 # millions of entries, odd names) into a reason in ``skipped`` instead of an error. Its output stays
 # under ``out_cap``: contents that do not fit are listed in ``later`` and fetched one by one.
-_WALK = r'''
+_WALK = r"""
 import base64, itertools, json, os, stat, sys
 root, max_file, max_total, max_entries, out_cap = sys.argv[1], *map(int, sys.argv[2:6])
 skip_dirs = set(json.loads(sys.argv[6]))
@@ -98,7 +107,7 @@ while stack:
                 files[rel] = base64.b64encode(data).decode()
                 room -= len(files[rel]) + len(rel) + 8
 sys.stdout.write(json.dumps({"files": files, "later": later, "skipped": skipped}))
-'''
+"""
 
 
 def is_dropped(path: str) -> bool:
@@ -111,20 +120,28 @@ def is_dropped(path: str) -> bool:
 @dataclass
 class Snapshot:
     files: dict[str, bytes] = field(default_factory=dict)
-    skipped: list[tuple[str, str]] = field(default_factory=list)   # (path, why)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (path, why)
     dropped: list[str] = field(default_factory=list)
 
     @property
     def tamper_signals(self) -> list[str]:
         """Things an honest solution has no reason to leave behind (reported, never rewarded)."""
         signals = [f"{p}: {why}" for p, why in self.skipped if why.startswith(("symlink", "unreadable"))]
-        signals += [p for p in self.dropped if not any(d in p.split("/") for d in DROPPED_DIRS) and not p.endswith(".pyc")]
+        signals += [
+            p for p in self.dropped if not any(d in p.split("/") for d in DROPPED_DIRS) and not p.endswith(".pyc")
+        ]
         return signals
 
 
-async def take_snapshot(sandbox: Sandbox, *, python: str = "/usr/bin/python3", workdir: str | None = None,
-                        max_file_bytes: int = 1_000_000, max_total_bytes: int = 8_000_000,
-                        max_entries: int = 20_000) -> Snapshot:
+async def take_snapshot(
+    sandbox: Sandbox,
+    *,
+    python: str = "/usr/bin/python3",
+    workdir: str | None = None,
+    max_file_bytes: int = 1_000_000,
+    max_total_bytes: int = 8_000_000,
+    max_entries: int = 20_000,
+) -> Snapshot:
     """Kill the agent's processes, then copy the workspace's regular files out of ``sandbox``."""
     try:
         await sandbox.kill_all()  # a daemon left behind must not rewrite files while we read them
@@ -132,8 +149,23 @@ async def take_snapshot(sandbox: Sandbox, *, python: str = "/usr/bin/python3", w
         pass
     root = workdir or sandbox.spec.workdir
     out_cap = max(4096, sandbox.spec.output_bytes - 1024)
-    result = await sandbox.exec([python, "-I", "-S", "-c", _WALK, root, str(max_file_bytes), str(max_total_bytes),
-                                 str(max_entries), str(out_cap), json.dumps(list(DROPPED_DIRS))], timeout=120, cwd="/")
+    result = await sandbox.exec(
+        [
+            python,
+            "-I",
+            "-S",
+            "-c",
+            _WALK,
+            root,
+            str(max_file_bytes),
+            str(max_total_bytes),
+            str(max_entries),
+            str(out_cap),
+            json.dumps(list(DROPPED_DIRS)),
+        ],
+        timeout=120,
+        cwd="/",
+    )
     if result.exit_code != 0 or result.truncated:
         # Nothing the agent left can get here (see _WALK): the sandbox itself failed.
         raise SandboxError(f"could not read the workspace for grading: {result.stderr[-500:]}")

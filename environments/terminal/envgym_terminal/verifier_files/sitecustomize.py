@@ -27,7 +27,9 @@ def _install():
             elsewhere = [p for p in sys.path if p not in ("", ".", here)]
             spec = PathFinder.find_spec(name, elsewhere, target)
             if spec is None and name.split(".")[0] in harness:
-                raise ModuleNotFoundError("No module named %r (envgym: not taken from the working directory)" % name, name=name)
+                raise ModuleNotFoundError(
+                    "No module named %r (envgym: not taken from the working directory)" % name, name=name
+                )
             return spec
 
     sys.meta_path.insert(0, WorkingDirectoryLast)

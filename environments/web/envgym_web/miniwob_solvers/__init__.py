@@ -17,8 +17,7 @@ from envgym.protocol import Action, Observation
 from envgym_web.miniwob_solvers import apps, clicks, drag, forms, puzzles
 from envgym_web.miniwob_solvers.page import Page, Solver, SolverFailed
 
-SOLVERS: dict[str, Solver] = {**clicks.SOLVERS, **forms.SOLVERS, **puzzles.SOLVERS, **apps.SOLVERS,
-                             **drag.SOLVERS}
+SOLVERS: dict[str, Solver] = {**clicks.SOLVERS, **forms.SOLVERS, **puzzles.SOLVERS, **apps.SOLVERS, **drag.SOLVERS}
 
 
 class SolverPolicy(Policy):

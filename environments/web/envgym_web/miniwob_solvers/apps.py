@@ -9,8 +9,21 @@ from typing import Iterator
 from envgym.protocol import Action
 
 from envgym_web.miniwob_solvers.forms import pick_date
-from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, match, press, quoted,
-                                             run_all, type_text, until, wait)
+from envgym_web.miniwob_solvers.page import (
+    Node,
+    Page,
+    Solution,
+    SolverFailed,
+    chain,
+    click,
+    match,
+    press,
+    quoted,
+    run_all,
+    type_text,
+    until,
+    wait,
+)
 
 # ---------------------------------------------------------------------- social media
 
@@ -20,7 +33,7 @@ def _posts(page: Page) -> list[tuple[str, list[Node]]]:
     just before the @username and runs to the next post."""
     users = [i for i, n in enumerate(page.nodes) if n.id is not None and n.name.startswith("@")]
     starts = [i - 1 for i in users] + [len(page.nodes)]
-    return [(page.nodes[u].name, page.nodes[starts[k]:starts[k + 1]]) for k, u in enumerate(users)]
+    return [(page.nodes[u].name, page.nodes[starts[k] : starts[k + 1]]) for k, u in enumerate(users)]
 
 
 def _control(post: list[Node], kind: str) -> Node:
@@ -64,7 +77,7 @@ def social_media_some(page: Page) -> Solution:
     button, amount, user = m.groups()
     page = yield from until(page, _icons_loaded)
     posts = [lines for name, lines in _posts(page) if name == user]
-    chosen = posts if amount == "all" else posts[:int(amount)]
+    chosen = posts if amount == "all" else posts[: int(amount)]
     page = yield chain(*[click(_control(post, button.lower())) for post in chosen])
     yield click(page.button("Submit"))
 
@@ -82,11 +95,73 @@ def _threads(page: Page) -> list[tuple[str, Node]]:
     return out
 
 
-STOP = {"Find", "Forward", "Please", "Can", "Could", "Copy", "Send", "Give", "Go", "Get", "I", "Ask", "Automatically",
-        "Locate", "Look", "Search", "The", "Email", "FOrward", "Foward", "Hi", "Open", "Pull", "Reply", "Respond",
-        "Tell", "Text", "Thanks", "To", "Will", "Siri", "Simply", "Say", "Replay", "Take", "First", "In", "Let", "Mark",
-        "Delete", "Trash", "Put", "Select", "Star", "Flag", "Save", "Set", "Tag", "You", "Just", "Make", "Important",
-        "There", "Throw", "Jend", "May", "If", "Primary", "Tuesday", "WiIl", "Would", "I'll", "I'm", "DEST", "NAME"}
+STOP = {
+    "Find",
+    "Forward",
+    "Please",
+    "Can",
+    "Could",
+    "Copy",
+    "Send",
+    "Give",
+    "Go",
+    "Get",
+    "I",
+    "Ask",
+    "Automatically",
+    "Locate",
+    "Look",
+    "Search",
+    "The",
+    "Email",
+    "FOrward",
+    "Foward",
+    "Hi",
+    "Open",
+    "Pull",
+    "Reply",
+    "Respond",
+    "Tell",
+    "Text",
+    "Thanks",
+    "To",
+    "Will",
+    "Siri",
+    "Simply",
+    "Say",
+    "Replay",
+    "Take",
+    "First",
+    "In",
+    "Let",
+    "Mark",
+    "Delete",
+    "Trash",
+    "Put",
+    "Select",
+    "Star",
+    "Flag",
+    "Save",
+    "Set",
+    "Tag",
+    "You",
+    "Just",
+    "Make",
+    "Important",
+    "There",
+    "Throw",
+    "Jend",
+    "May",
+    "If",
+    "Primary",
+    "Tuesday",
+    "WiIl",
+    "Would",
+    "I'll",
+    "I'm",
+    "DEST",
+    "NAME",
+}
 
 
 def _names(goal: str) -> list[str]:
@@ -168,11 +243,24 @@ def email_inbox(page: Page) -> Solution:
 
 
 SOLVERS = {
-    "social-media": social_media, "social-media-some": social_media_some, "social-media-all": social_media_some,
-    **{name: email_inbox for name in (
-        "email-inbox", "email-inbox-delete", "email-inbox-forward", "email-inbox-forward-nl",
-        "email-inbox-forward-nl-turk", "email-inbox-important", "email-inbox-nl-turk", "email-inbox-noscroll",
-        "email-inbox-reply", "email-inbox-star-reply")},
+    "social-media": social_media,
+    "social-media-some": social_media_some,
+    "social-media-all": social_media_some,
+    **{
+        name: email_inbox
+        for name in (
+            "email-inbox",
+            "email-inbox-delete",
+            "email-inbox-forward",
+            "email-inbox-forward-nl",
+            "email-inbox-forward-nl-turk",
+            "email-inbox-important",
+            "email-inbox-nl-turk",
+            "email-inbox-noscroll",
+            "email-inbox-reply",
+            "email-inbox-star-reply",
+        )
+    },
 }
 
 
@@ -200,7 +288,7 @@ def phone_book(page: Page) -> Solution:
             break
         page = yield click(page.one("link", ">"))
     i = page.nodes.index(page.one(None, label))
-    yield click(next(n for n in page.nodes[i + 1:] if n.id is not None))
+    yield click(next(n for n in page.nodes[i + 1 :] if n.id is not None))
 
 
 def _minutes(text: str) -> int:
@@ -225,8 +313,12 @@ def _flights(page: Page, book: str) -> list[tuple[int, int, Node]]:
 def buy_ticket(page: Page) -> Solution:
     want = match(r"Buy the ticket with the (.*)\.", page.goal).group(1)
     flights = _flights(page, "Book for")
-    pick = {"cheapest cost": min(flights, key=lambda f: f[1]), "most expensive cost": max(flights, key=lambda f: f[1]),
-            "shortest duration": min(flights, key=lambda f: f[0]), "longest duration": max(flights, key=lambda f: f[0])}
+    pick = {
+        "cheapest cost": min(flights, key=lambda f: f[1]),
+        "most expensive cost": max(flights, key=lambda f: f[1]),
+        "shortest duration": min(flights, key=lambda f: f[0]),
+        "longest duration": max(flights, key=lambda f: f[0]),
+    }
     yield click(pick[want][2])
 
 
@@ -261,21 +353,31 @@ def use_autocomplete(page: Page) -> Solution:
 def book_flight(page: Page) -> Solution:
     """Pick both airports from the autocomplete (the goal names a city or a code), type the date,
     search, and book the cheapest or shortest flight."""
-    want, origin, destination, date = match(r"Book the (\w+) one-way flight from: (.*) to: (.*) on (\S+)\.", page.goal).groups()
+    want, origin, destination, date = match(
+        r"Book the (\w+) one-way flight from: (.*) to: (.*) on (\S+)\.", page.goal
+    ).groups()
     for label, place in (("From:", origin), ("To:", destination)):
-        page = yield from _autocomplete(page, page.one("textbox", label), place,
-                                        lambda s, p=place: s.startswith(p + " (") or s.endswith(f"({p})"))
+        page = yield from _autocomplete(
+            page, page.one("textbox", label), place, lambda s, p=place: s.startswith(p + " (") or s.endswith(f"({p})")
+        )
     page = yield from pick_date(page, next(n for n in page.all("textbox") if "hasDatepicker" in n.classes), date)
     page = yield click(page.button("Search"))
     flights = _flights(page, "Book flight for")
     yield click((min(flights, key=lambda f: f[1]) if want == "cheapest" else min(flights, key=lambda f: f[0]))[2])
 
 
-SOLVERS.update({
-    "search-engine": search_engine, "phone-book": phone_book, "buy-ticket": buy_ticket, "stock-market": stock_market,
-    "use-autocomplete": use_autocomplete, "use-autocomplete-nodelay": use_autocomplete, "book-flight": book_flight,
-    "book-flight-nodelay": book_flight,
-})
+SOLVERS.update(
+    {
+        "search-engine": search_engine,
+        "phone-book": phone_book,
+        "buy-ticket": buy_ticket,
+        "stock-market": stock_market,
+        "use-autocomplete": use_autocomplete,
+        "use-autocomplete-nodelay": use_autocomplete,
+        "book-flight": book_flight,
+        "book-flight-nodelay": book_flight,
+    }
+)
 
 
 # ---------------------------------------------------------------------- food, terminal, text editor
@@ -286,11 +388,11 @@ def _menu(page: Page) -> list[tuple[str, set[str], Node]]:
     out = []
     for n in page.all("div"):
         i = page.nodes.index(n)
-        after = page.nodes[i + 1:i + 8]
+        after = page.nodes[i + 1 : i + 8]
         plus = next((m for m in after if m.name == "+"), None)
-        if plus is None or any(m.role == "div" for m in after[:after.index(plus)]):
+        if plus is None or any(m.role == "div" for m in after[: after.index(plus)]):
             continue
-        out.append((n.name, {m.name for m in after[:after.index(plus)] if m.role == "img"}, plus))
+        out.append((n.name, {m.name for m in after[: after.index(plus)] if m.role == "img"}, plus))
     return out
 
 
@@ -317,8 +419,14 @@ def terminal(page: Page) -> Solution:
     """The terminal reads key presses: list the files, remove one with the asked extension."""
     field = page.one("textbox")
     page = yield chain(click(field), *_keys("ls"))
-    listing = next(n.name for n in reversed(page.nodes) if re.search(r"\w\.\w|\w \w", n.name) and n.role == "span"
-                   and n.name not in ("user$",) and not n.name.startswith(("Welcome", "Last login")))
+    listing = next(
+        n.name
+        for n in reversed(page.nodes)
+        if re.search(r"\w\.\w|\w \w", n.name)
+        and n.role == "span"
+        and n.name not in ("user$",)
+        and not n.name.startswith(("Welcome", "Last login"))
+    )
     files = listing.split()
     if m := re.search(r"extension \.(\S+)$", page.goal):
         target = next(f for f in files if f.endswith("." + m.group(1)))
@@ -328,8 +436,14 @@ def terminal(page: Page) -> Solution:
 
 
 STYLE_BUTTON = {"bold": "ql-bold", "italics": "ql-italic", "underlined": "ql-underline"}
-TEXT_COLOURS = {"red": (230, 0, 0), "orange": (255, 153, 0), "yellow": (255, 255, 0), "green": (0, 138, 0),
-                "blue": (0, 102, 204), "purple": (153, 51, 255)}  # the editor palette's first row
+TEXT_COLOURS = {
+    "red": (230, 0, 0),
+    "orange": (255, 153, 0),
+    "yellow": (255, 255, 0),
+    "green": (0, 138, 0),
+    "blue": (0, 102, 204),
+    "purple": (153, 51, 255),
+}  # the editor palette's first row
 
 
 def text_editor(page: Page) -> Solution:
@@ -345,12 +459,17 @@ def text_editor(page: Page) -> Solution:
         picker = next(n for n in page.all("span") if "ql-picker-label" in n.classes)
         page = yield chain(selecting, wait(ms=200), click(picker))
         r, g, b = TEXT_COLOURS[m.group(1)]
-        swatch = next(n for n in page.all("span") if "ql-picker-item" in n.classes and n.attrs.get("bg") == f"rgb({r},{g},{b})")
+        swatch = next(
+            n for n in page.all("span") if "ql-picker-item" in n.classes and n.attrs.get("bg") == f"rgb({r},{g},{b})"
+        )
         page = yield click(swatch)
     else:
         style = match(r"the style (\w+)", goal).group(1)
         # the editor notices a new selection a moment later (selectionchange is asynchronous)
-        page = yield chain(selecting, wait(ms=200),
-                           click(next(n for n in page.all("button") if STYLE_BUTTON[style] in n.classes)))
+        page = yield chain(
+            selecting, wait(ms=200), click(next(n for n in page.all("button") if STYLE_BUTTON[style] in n.classes))
+        )
     yield click(page.button("Submit"))
+
+
 SOLVERS.update({"order-food": order_food, "terminal": terminal, "text-editor": text_editor})

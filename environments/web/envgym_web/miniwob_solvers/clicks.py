@@ -4,8 +4,20 @@ from __future__ import annotations
 
 import re
 
-from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, hover, match, ordinal,
-                                             quoted, until, wait)
+from envgym_web.miniwob_solvers.page import (
+    Node,
+    Page,
+    Solution,
+    SolverFailed,
+    chain,
+    click,
+    hover,
+    match,
+    ordinal,
+    quoted,
+    until,
+    wait,
+)
 
 
 def click_test(page: Page) -> Solution:
@@ -49,8 +61,11 @@ def _link_behind(page: Page, headers: str) -> Solution:
     target = quoted(page.goal)[0]
     opened: set[str] = set()
     while not page.has("span", target):
-        closed = [t for t in page.all(headers) if t.name not in opened and "selected" not in t.flags
-                  and t.attrs.get("expanded") != "true"]
+        closed = [
+            t
+            for t in page.all(headers)
+            if t.name not in opened and "selected" not in t.flags and t.attrs.get("expanded") != "true"
+        ]
         if not closed:
             raise SolverFailed(f"reference solution: the link {target!r} is behind none of the {headers}s")
         opened.add(closed[0].name)
@@ -130,8 +145,11 @@ def click_menu_2(page: Page) -> Solution:
     page = yield click(page.button("Menu"))
     tried: set[str] = set()
     while target(page) is None:
-        parents = [i for i in page.all("menuitem") if i.name not in tried
-                   and any("ui-menu-icon" in c.classes for c in page.children(i))]
+        parents = [
+            i
+            for i in page.all("menuitem")
+            if i.name not in tried and any("ui-menu-icon" in c.classes for c in page.children(i))
+        ]
         if not parents:
             raise SolverFailed("reference solution: the menu item of the goal is in no submenu")
         tried.add(parents[0].name)
@@ -168,11 +186,27 @@ def identify_shape(page: Page) -> Solution:
 
 
 CSS_COLOURS = {
-    "red": (255, 0, 0), "blue": (0, 0, 255), "olive": (128, 128, 0), "lime": (0, 255, 0), "black": (0, 0, 0),
-    "white": (255, 255, 255), "grey": (128, 128, 128), "gray": (128, 128, 128), "purple": (128, 0, 128),
-    "orange": (255, 165, 0), "yellow": (255, 255, 0), "cyan": (0, 255, 255), "aqua": (0, 255, 255),
-    "pink": (255, 192, 203), "magenta": (255, 0, 255), "green": (0, 128, 0), "maroon": (128, 0, 0), "navy": (0, 0, 128),
-    "silver": (192, 192, 192), "teal": (0, 128, 128), "gold": (255, 215, 0),
+    "red": (255, 0, 0),
+    "blue": (0, 0, 255),
+    "olive": (128, 128, 0),
+    "lime": (0, 255, 0),
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "grey": (128, 128, 128),
+    "gray": (128, 128, 128),
+    "purple": (128, 0, 128),
+    "orange": (255, 165, 0),
+    "yellow": (255, 255, 0),
+    "cyan": (0, 255, 255),
+    "aqua": (0, 255, 255),
+    "pink": (255, 192, 203),
+    "magenta": (255, 0, 255),
+    "green": (0, 128, 0),
+    "maroon": (128, 0, 0),
+    "navy": (0, 0, 128),
+    "silver": (192, 192, 192),
+    "teal": (0, 128, 128),
+    "gold": (255, 215, 0),
 }
 
 
@@ -188,17 +222,35 @@ def parse_rgb(text: str) -> tuple[int, int, int]:
 
 
 SOLVERS = {
-    "click-test": click_test, "click-test-2": click_named_button, "click-test-transfer": click_named_button,
-    "click-button": click_quoted_button, "unicode-test": click_quoted_button, "click-link": click_link,
-    "click-button-sequence": click_button_sequence, "click-dialog": click_dialog, "click-dialog-2": click_dialog_2,
-    "click-tab": click_tab, "click-tab-2": click_tab_2, "click-tab-2-easy": click_tab_2,
-    "click-tab-2-medium": click_tab_2, "click-tab-2-hard": click_tab_2,
-    "click-collapsible": click_collapsible, "click-collapsible-nodelay": click_collapsible,
+    "click-test": click_test,
+    "click-test-2": click_named_button,
+    "click-test-transfer": click_named_button,
+    "click-button": click_quoted_button,
+    "unicode-test": click_quoted_button,
+    "click-link": click_link,
+    "click-button-sequence": click_button_sequence,
+    "click-dialog": click_dialog,
+    "click-dialog-2": click_dialog_2,
+    "click-tab": click_tab,
+    "click-tab-2": click_tab_2,
+    "click-tab-2-easy": click_tab_2,
+    "click-tab-2-medium": click_tab_2,
+    "click-tab-2-hard": click_tab_2,
+    "click-collapsible": click_collapsible,
+    "click-collapsible-nodelay": click_collapsible,
     "click-collapsible-2": lambda page: _link_behind(page, "tab"),
     "click-collapsible-2-nodelay": lambda page: _link_behind(page, "tab"),
-    "focus-text": focus_text, "focus-text-2": focus_text_2, "click-color": click_color, "click-option": click_option,
-    "click-checkboxes": click_checkboxes, "click-checkboxes-large": click_checkboxes,
-    "click-checkboxes-transfer": click_checkboxes, "click-menu": click_menu, "click-menu-2": click_menu_2,
-    "click-pie": click_pie, "click-pie-nodelay": click_pie, "navigate-tree": navigate_tree,
+    "focus-text": focus_text,
+    "focus-text-2": focus_text_2,
+    "click-color": click_color,
+    "click-option": click_option,
+    "click-checkboxes": click_checkboxes,
+    "click-checkboxes-large": click_checkboxes,
+    "click-checkboxes-transfer": click_checkboxes,
+    "click-menu": click_menu,
+    "click-menu-2": click_menu_2,
+    "click-pie": click_pie,
+    "click-pie-nodelay": click_pie,
+    "navigate-tree": navigate_tree,
     "identify-shape": identify_shape,
 }

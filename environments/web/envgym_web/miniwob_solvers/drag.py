@@ -8,14 +8,30 @@ from typing import Iterator
 from envgym.protocol import Action
 
 from envgym_web.miniwob_solvers.clicks import CSS_COLOURS, parse_rgb
-from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, hover_at, match,
-                                             type_text, wait)
+from envgym_web.miniwob_solvers.page import (
+    Node,
+    Page,
+    Solution,
+    SolverFailed,
+    chain,
+    click,
+    hover_at,
+    match,
+    type_text,
+    wait,
+)
 
 STEP = {"left": (-1, 0), "right": (1, 0), "up": (0, -1), "down": (0, 1)}
 
 
-def drag(source: Node | None = None, target: Node | None = None, *, start: tuple[float, float] | None = None,
-         end: tuple[float, float] | None = None, steps: int = 10) -> Action:
+def drag(
+    source: Node | None = None,
+    target: Node | None = None,
+    *,
+    start: tuple[float, float] | None = None,
+    end: tuple[float, float] | None = None,
+    steps: int = 10,
+) -> Action:
     """A drag from an element (its centre) or a point to an element or a point."""
     args: dict = {"steps": steps}
     if source is not None:
@@ -62,13 +78,19 @@ def _move_row(page: Page, rows: list[tuple[Node, tuple[float, float]]], src: int
 
 
 def drag_items(page: Page) -> Solution:
-    m = match(r"Drag (.+) (to the top|to the bottom|down by one position|up by one position|to the (\d)\w\w position)\.",
-              page.goal)
+    m = match(
+        r"Drag (.+) (to the top|to the bottom|down by one position|up by one position|to the (\d)\w\w position)\.",
+        page.goal,
+    )
     name, where = m.group(1), m.group(2)
     rows = _rows(page)
     src = next(i for i, (n, _) in enumerate(rows) if n.name == name)
-    dst = {"to the top": 0, "to the bottom": len(rows) - 1, "down by one position": src + 1,
-           "up by one position": src - 1}.get(where, int(m.group(3) or 1) - 1)
+    dst = {
+        "to the top": 0,
+        "to the bottom": len(rows) - 1,
+        "down by one position": src + 1,
+        "up by one position": src - 1,
+    }.get(where, int(m.group(3) or 1) - 1)
     yield _move_row(page, rows, src, dst)
 
 
@@ -85,8 +107,17 @@ def drag_sort_numbers(page: Page) -> Solution:
     yield click(page.button("Submit"))
 
 
-GRID = {"top left": 1, "top center": 2, "top right": 3, "center left": 4, "center": 5, "center right": 6,
-        "bottom left": 7, "bottom center": 8, "bottom right": 9}
+GRID = {
+    "top left": 1,
+    "top center": 2,
+    "top right": 3,
+    "center left": 4,
+    "center": 5,
+    "center right": 6,
+    "bottom left": 7,
+    "bottom center": 8,
+    "bottom right": 9,
+}
 
 
 def drag_items_grid(page: Page) -> Solution:
@@ -99,9 +130,12 @@ def drag_items_grid(page: Page) -> Solution:
     items = [n for n in page.all("div") if n.name and n.at and not n.name.startswith(("Drag", "Submit"))][-9:]
     src = next(i for i, n in enumerate(items) if n.name == name)
     dst = {"up by one": src - 3, "down by one": src + 3, "left by one": src - 1, "right by one": src + 1}.get(
-        where, GRID.get(where.removeprefix("to the "), 0) - 1)
-    cell_top = {row: min(n.at[1] - float(n.attrs["size"].split("x")[1]) / 2 - 3 for n in items[row * 3:row * 3 + 3])
-                for row in range(3)}  # type: ignore[index]
+        where, GRID.get(where.removeprefix("to the "), 0) - 1
+    )
+    cell_top = {
+        row: min(n.at[1] - float(n.attrs["size"].split("x")[1]) / 2 - 3 for n in items[row * 3 : row * 3 + 3])
+        for row in range(3)
+    }  # type: ignore[index]
     (sx, sy), (tx, ty) = items[src].at, items[dst].at  # type: ignore[misc]
     side = -23 if dst > src else 23  # the gap beside the target we come from
     gap_y = cell_top[dst // 3] - 3  # the gap above the target's row
@@ -182,10 +216,19 @@ def draw_circle(page: Page) -> Solution:
     x, y = page.one("circle").at  # type: ignore[misc]
     # Start on the side facing the drawing's middle: a stroke has to start inside the drawing.
     start = math.atan2(107 - y, 77 - x)
-    ring = [(x + 25 * math.cos(start + 2 * math.pi * k / 24), y + 25 * math.sin(start + 2 * math.pi * k / 24))
-            for k in range(25)]
-    stroke = Action.call("drag", from_x=ring[0][0], from_y=ring[0][1], to_x=ring[-1][0], to_y=ring[-1][1],
-                         via=[list(p) for p in ring[1:-1]], steps=2)
+    ring = [
+        (x + 25 * math.cos(start + 2 * math.pi * k / 24), y + 25 * math.sin(start + 2 * math.pi * k / 24))
+        for k in range(25)
+    ]
+    stroke = Action.call(
+        "drag",
+        from_x=ring[0][0],
+        from_y=ring[0][1],
+        to_x=ring[-1][0],
+        to_y=ring[-1][1],
+        via=[list(p) for p in ring[1:-1]],
+        steps=2,
+    )
     yield chain(stroke, click(page.button("Submit")))
 
 
@@ -206,7 +249,7 @@ def hot_cold(page: Page) -> Solution:
         found = None
         points = _grid(box, spacing)
         for i in range(0, len(points), 9):
-            batch = points[i:i + 9]
+            batch = points[i : i + 9]
             calls = []
             for x, y in batch:
                 calls += [hover_at(x, y), wait(text=text, timeout_ms=150)]
@@ -322,8 +365,7 @@ def daily_calendar(page: Page) -> Solution:
     count = round(minutes / 30)
     slots = [n for n in page.all("div") if "half-hour" in n.classes]
     events = [n for n in page.all("div") if n.name and "size" in n.attrs and n.name in EVENT_NAMES]
-    busy = {i for i, slot in enumerate(slots) for e in events
-            if _extent(e)[0] - 1 < slot.at[1] < _extent(e)[1] + 1}  # type: ignore[index]
+    busy = {i for i, slot in enumerate(slots) for e in events if _extent(e)[0] - 1 < slot.at[1] < _extent(e)[1] + 1}  # type: ignore[index]
     first = WINDOWS[start]
     begin = next(i for i in range(first, first + 9 - count) if not busy & set(range(i, i + count)))
     # Bring the slots into view (the calendar scrolls), then drag from inside the first to inside
@@ -345,10 +387,21 @@ EVENT_NAMES = {"Phonecall", "Food", "Party", "Meeting", "Gym"}
 
 
 SOLVERS = {
-    "drag-circle": drag_shape, "drag-single-shape": drag_shape, "drag-box": drag_box, "drag-items": drag_items,
-    "drag-sort-numbers": drag_sort_numbers, "drag-items-grid": drag_items_grid, "resize-textarea": resize_textarea,
-    "drag-shapes": drag_shapes, "drag-shapes-2": drag_shapes_2, "find-midpoint": find_midpoint,
-    "draw-line": draw_line, "draw-circle": draw_circle, "hot-cold": hot_cold,
-    "circle-center": circle_center, "right-angle": right_angle, "bisect-angle": bisect_angle,
+    "drag-circle": drag_shape,
+    "drag-single-shape": drag_shape,
+    "drag-box": drag_box,
+    "drag-items": drag_items,
+    "drag-sort-numbers": drag_sort_numbers,
+    "drag-items-grid": drag_items_grid,
+    "resize-textarea": resize_textarea,
+    "drag-shapes": drag_shapes,
+    "drag-shapes-2": drag_shapes_2,
+    "find-midpoint": find_midpoint,
+    "draw-line": draw_line,
+    "draw-circle": draw_circle,
+    "hot-cold": hot_cold,
+    "circle-center": circle_center,
+    "right-angle": right_angle,
+    "bisect-angle": bisect_angle,
     "daily-calendar": daily_calendar,
 }

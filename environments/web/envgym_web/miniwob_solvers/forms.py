@@ -9,8 +9,24 @@ from typing import Iterator
 from envgym.protocol import Action
 
 from envgym_web.miniwob_solvers.clicks import CSS_COLOURS, parse_rgb
-from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, match, ordinal, press,
-                                             quoted, run_all, scroll, select, type_text, until, wait)
+from envgym_web.miniwob_solvers.page import (
+    Node,
+    Page,
+    Solution,
+    SolverFailed,
+    chain,
+    click,
+    match,
+    ordinal,
+    press,
+    quoted,
+    run_all,
+    scroll,
+    select,
+    type_text,
+    until,
+    wait,
+)
 
 
 def _fill_and_submit(page: Page, field: Node, text: str, submit: str = "Submit") -> Solution:
@@ -142,7 +158,7 @@ def _sliders(page: Page) -> list[tuple[Node, Node]]:
     handles = [n for n in page.all("span") if "ui-slider-handle" in n.classes]
     out = []
     for h in handles:
-        after = page.nodes[page.nodes.index(h) + 1:]
+        after = page.nodes[page.nodes.index(h) + 1 :]
         out.append((h, next(n for n in after if re.fullmatch(r"-?\d+", n.name))))
     return out
 
@@ -221,8 +237,20 @@ def scroll_text_2(page: Page) -> Solution:
     yield click(page.button("Submit"))
 
 
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
-          "November", "December"]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 
 
 def pick_date(page: Page, field: Node, date: str) -> Iterator[Action]:
@@ -287,16 +315,39 @@ def button_delay(page: Page) -> Solution:
 
 
 SOLVERS = {
-    "enter-text": enter_text, "enter-text-dynamic": enter_text, "enter-text-2": enter_text_2, "login-user": login_user,
-    "login-user-popup": login_user, "enter-password": enter_password, "choose-list": choose_list,
-    "text-transform": text_transform, "find-word": find_word, "copy-paste": copy_paste, "copy-paste-2": copy_paste,
-    "simple-arithmetic": simple_arithmetic, "simple-algebra": simple_algebra, "read-table": read_table,
-    "read-table-2": read_table_2, "enter-date": enter_date, "enter-time": enter_time, "use-spinner": use_spinner,
-    "use-slider": use_slider, "use-slider-2": use_slider_2, "form-sequence": form_sequence,
-    "form-sequence-2": form_sequence_2, "form-sequence-3": form_sequence_3, "multi-layouts": multi_layouts,
-    "multi-orderings": multi_layouts, "sign-agreement": sign_agreement, "scroll-text-2": scroll_text_2,
-    "use-colorwheel": use_colorwheel, "use-colorwheel-2": use_colorwheel,
-    "highlight-text": highlight_text, "highlight-text-2": highlight_text, "click-scroll-list": click_scroll_list,
-    "button-delay": button_delay, "scroll-text": scroll_text,
+    "enter-text": enter_text,
+    "enter-text-dynamic": enter_text,
+    "enter-text-2": enter_text_2,
+    "login-user": login_user,
+    "login-user-popup": login_user,
+    "enter-password": enter_password,
+    "choose-list": choose_list,
+    "text-transform": text_transform,
+    "find-word": find_word,
+    "copy-paste": copy_paste,
+    "copy-paste-2": copy_paste,
+    "simple-arithmetic": simple_arithmetic,
+    "simple-algebra": simple_algebra,
+    "read-table": read_table,
+    "read-table-2": read_table_2,
+    "enter-date": enter_date,
+    "enter-time": enter_time,
+    "use-spinner": use_spinner,
+    "use-slider": use_slider,
+    "use-slider-2": use_slider_2,
+    "form-sequence": form_sequence,
+    "form-sequence-2": form_sequence_2,
+    "form-sequence-3": form_sequence_3,
+    "multi-layouts": multi_layouts,
+    "multi-orderings": multi_layouts,
+    "sign-agreement": sign_agreement,
+    "scroll-text-2": scroll_text_2,
+    "use-colorwheel": use_colorwheel,
+    "use-colorwheel-2": use_colorwheel,
+    "highlight-text": highlight_text,
+    "highlight-text-2": highlight_text,
+    "click-scroll-list": click_scroll_list,
+    "button-delay": button_delay,
+    "scroll-text": scroll_text,
     **{name: choose_date for name in ("choose-date", "choose-date-easy", "choose-date-medium", "choose-date-nodelay")},
 }

@@ -92,7 +92,9 @@ class Page:
         for line in body.splitlines():
             if m := ELEMENT.match(line):
                 attrs, flags = _attrs(m.group(5))
-                nodes.append(Node(int(m.group(2)), m.group(3), json.loads(f'"{m.group(4)}"'), _depth(m.group(1)), attrs, flags))
+                nodes.append(
+                    Node(int(m.group(2)), m.group(3), json.loads(f'"{m.group(4)}"'), _depth(m.group(1)), attrs, flags)
+                )
             elif m := MARKED.match(line):
                 attrs, flags = _attrs(m.group(4))
                 nodes.append(Node(None, m.group(2), json.loads(f'"{m.group(3)}"'), _depth(m.group(1)), attrs, flags))
@@ -103,7 +105,9 @@ class Page:
     @classmethod
     def from_observation(cls, observation: Observation) -> "Page":
         data = observation.data or {}
-        text = data.get("page") if isinstance(data.get("page"), str) else "\n".join(m.text() for m in observation.messages)
+        text = (
+            data.get("page") if isinstance(data.get("page"), str) else "\n".join(m.text() for m in observation.messages)
+        )
         page = cls.parse(str(data.get("goal", "")), text, data.get("error"))
         page.url = str(data.get("url", ""))
         page.replies = [m.text().split("\n", 1)[0] for m in observation.messages if m.role == "tool"]
@@ -130,7 +134,9 @@ class Page:
         hits = self.all(role, name)
         if not hits:
             seen = ", ".join(f'[{e.id}] {e.role} "{e.name[:30]}"' for e in self.elements[:40])
-            raise SolverFailed(f"reference solution: no {role or 'element'} named {name!r} on the page; elements: {seen}")
+            raise SolverFailed(
+                f"reference solution: no {role or 'element'} named {name!r} on the page; elements: {seen}"
+            )
         return hits[0]
 
     def has(self, role: str | None = None, name: str | Callable[[str], bool] | None = None) -> bool:
@@ -147,7 +153,7 @@ class Page:
         """The nodes listed under ``parent`` (deeper indentation, until the next sibling)."""
         start = self.nodes.index(parent)
         out = []
-        for n in self.nodes[start + 1:]:
+        for n in self.nodes[start + 1 :]:
             if n.depth <= parent.depth:
                 break
             out.append(n)
@@ -195,7 +201,10 @@ MAX_CALLS = 20  # tool calls the environment runs in one action
 def chain(*actions: Action) -> Action:
     """Several tool calls in one action (one turn), run in order: key presses, a burst of clicks;
     at most MAX_CALLS (see ``chunks`` for more)."""
-    calls = [call.model_copy(update={"id": f"call_{i}"}) for i, call in enumerate(c for a in actions for c in a.tool_calls or [])]
+    calls = [
+        call.model_copy(update={"id": f"call_{i}"})
+        for i, call in enumerate(c for a in actions for c in a.tool_calls or [])
+    ]
     if len(calls) > MAX_CALLS:
         raise SolverFailed(f"reference solution: {len(calls)} tool calls in one action (at most {MAX_CALLS})")
     return Action(tool_calls=calls)
@@ -205,7 +214,7 @@ def run_all(page: Page, actions: list[Action]) -> Iterator[Action]:
     """Send many actions as few chained ones (MAX_CALLS each); returns the last page
     (``page = yield from run_all(page, [...])``)."""
     for i in range(0, len(actions), MAX_CALLS):
-        page = yield chain(*actions[i:i + MAX_CALLS])
+        page = yield chain(*actions[i : i + MAX_CALLS])
     return page
 
 
@@ -234,8 +243,10 @@ def until(page: Page, ready: Callable[[Page], bool], action: Action | None = Non
         if ready(page):
             return page
         page = yield pause()
-    shown = "; ".join(f"[{n.id}] {n.role} {n.name[:20]!r} {' '.join(f'{k}={v}' for k, v in n.attrs.items() if k in ('class', 'at'))}"
-                      for n in page.elements[:30])
+    shown = "; ".join(
+        f"[{n.id}] {n.role} {n.name[:20]!r} {' '.join(f'{k}={v}' for k, v in n.attrs.items() if k in ('class', 'at'))}"
+        for n in page.elements[:30]
+    )
     raise SolverFailed(f"reference solution: the page never got ready; elements: {shown}")
 
 

@@ -9,8 +9,18 @@ from functools import lru_cache
 from envgym.protocol import Action
 
 from envgym_web.miniwob_solvers.clicks import CSS_COLOURS, parse_rgb
-from envgym_web.miniwob_solvers.page import (Node, Page, Solution, SolverFailed, chain, click, match, quoted, run_all,
-                                             type_text)
+from envgym_web.miniwob_solvers.page import (
+    Node,
+    Page,
+    Solution,
+    SolverFailed,
+    chain,
+    click,
+    match,
+    quoted,
+    run_all,
+    type_text,
+)
 
 
 def find_greatest(page: Page) -> Solution:
@@ -74,17 +84,40 @@ def click_shades(page: Page) -> Solution:
 
 # A small thesaurus (what a language model knows): each group holds words of one meaning.
 SYNONYMS = [
-    "big large huge enormous gigantic", "small tiny little mini petite", "red scarlet crimson vermillion",
-    "happy cheerful joyful gleeful delighted", "sad unhappy sorrowful miserable tragic", "angry mad furious irritated",
-    "evil wicked immoral sinful corrupt depraved", "wrong incorrect mistaken erroneous", "real genuine actual",
-    "strange odd peculiar unusual weird", "stop cease halt end finish",
-    "scared terrified panicked fearful frightened afraid", "quiet calm peaceful serene mild", "old aged archaic",
-    "love like adore favor", "kill murder assassinate", "keep retain preserve sustain maintain",
-    "hide conceal camouflage", "hate despise loathe detest dislike", "funny humorous amusing comical laughable",
-    "fat fleshy plump chubby", "stupid dumb dull unwise", "delicious savory delectable appetizing",
-    "cut slice carve chop", "brave courageous fearless", "begin start initiate launch", "answer reply response",
-    "television televisions TV TVs", "house home houses homes", "fire flame fires flames", "pig pork swine",
-    "rabbit rabbits bunny bunnies", "car cars automobile automobiles vehicle vehicles", "water",
+    "big large huge enormous gigantic",
+    "small tiny little mini petite",
+    "red scarlet crimson vermillion",
+    "happy cheerful joyful gleeful delighted",
+    "sad unhappy sorrowful miserable tragic",
+    "angry mad furious irritated",
+    "evil wicked immoral sinful corrupt depraved",
+    "wrong incorrect mistaken erroneous",
+    "real genuine actual",
+    "strange odd peculiar unusual weird",
+    "stop cease halt end finish",
+    "scared terrified panicked fearful frightened afraid",
+    "quiet calm peaceful serene mild",
+    "old aged archaic",
+    "love like adore favor",
+    "kill murder assassinate",
+    "keep retain preserve sustain maintain",
+    "hide conceal camouflage",
+    "hate despise loathe detest dislike",
+    "funny humorous amusing comical laughable",
+    "fat fleshy plump chubby",
+    "stupid dumb dull unwise",
+    "delicious savory delectable appetizing",
+    "cut slice carve chop",
+    "brave courageous fearless",
+    "begin start initiate launch",
+    "answer reply response",
+    "television televisions TV TVs",
+    "house home houses homes",
+    "fire flame fires flames",
+    "pig pork swine",
+    "rabbit rabbits bunny bunnies",
+    "car cars automobile automobiles vehicle vehicles",
+    "water",
 ]
 
 
@@ -102,11 +135,16 @@ def click_checkboxes_soft(page: Page) -> Solution:
 # number-checkboxes shows the digit to draw only as an example image; these are the images' patterns
 # (4 columns x 7 rows, 1 = checked), what an agent reads off the screenshot.
 DIGITS = {
-    0: ["0110", "1001", "1001", "1001", "1001", "1001", "0110"], 1: ["0010", "0110", "0010", "0010", "0010", "0010", "0010"],
-    2: ["0110", "1001", "1001", "0010", "0100", "1000", "1111"], 3: ["0110", "1001", "0001", "0110", "0001", "1001", "0110"],
-    4: ["1000", "1010", "1010", "1111", "0010", "0010", "0010"], 5: ["1111", "1000", "1000", "1110", "0001", "1001", "0110"],
-    6: ["0110", "1001", "1000", "1110", "1001", "1001", "0110"], 7: ["1111", "1001", "0001", "0010", "0010", "0100", "0100"],
-    8: ["0110", "1001", "1001", "0110", "1001", "1001", "0110"], 9: ["0110", "1001", "1001", "0111", "0001", "1001", "0110"],
+    0: ["0110", "1001", "1001", "1001", "1001", "1001", "0110"],
+    1: ["0010", "0110", "0010", "0010", "0010", "0010", "0010"],
+    2: ["0110", "1001", "1001", "0010", "0100", "1000", "1111"],
+    3: ["0110", "1001", "0001", "0110", "0001", "1001", "0110"],
+    4: ["1000", "1010", "1010", "1111", "0010", "0010", "0010"],
+    5: ["1111", "1000", "1000", "1110", "0001", "1001", "0110"],
+    6: ["0110", "1001", "1000", "1110", "1001", "1001", "0110"],
+    7: ["1111", "1001", "0001", "0010", "0010", "0100", "0100"],
+    8: ["0110", "1001", "1001", "0110", "1001", "1001", "0110"],
+    9: ["0110", "1001", "1001", "0111", "0001", "1001", "0110"],
 }
 
 
@@ -152,8 +190,13 @@ def generate_number(page: Page) -> Solution:
 
 def click_widget(page: Page) -> Solution:
     kind = quoted(page.goal)[0]
-    roles = {"radio": ("radio",), "checkbox": ("checkbox",), "button": ("button",), "text": ("textbox",),
-             "textarea": ("textbox",)}[kind]
+    roles = {
+        "radio": ("radio",),
+        "checkbox": ("checkbox",),
+        "button": ("button",),
+        "text": ("textbox",),
+        "textarea": ("textbox",),
+    }[kind]
     for n in page.elements:
         if n.role in roles and (kind not in ("text", "textarea") or ("multiline" in n.flags) == (kind == "textarea")):
             yield click(n)
@@ -262,7 +305,7 @@ def _win_chance(board: str) -> tuple[float, int]:
     """The best chance to win from here with X to move, and the square that gives it (expectimax)."""
     best = (-1.0, -1)
     for i in (i for i, c in enumerate(board) if c == "."):
-        after = board[:i] + "x" + board[i + 1:]
+        after = board[:i] + "x" + board[i + 1 :]
         if _won(after, "x"):
             return 1.0, i
         if "." not in after:
@@ -270,7 +313,7 @@ def _win_chance(board: str) -> tuple[float, int]:
         else:
             chance = 0.0
             for p, j in _opponent_moves(after):
-                reply = after[:j] + "o" + after[j + 1:]
+                reply = after[:j] + "o" + after[j + 1 :]
                 if not _won(reply, "o") and "." in reply:
                     chance += p * _win_chance(reply)[0]
         best = max(best, (chance, i))
@@ -299,9 +342,11 @@ def simon_says(page: Page) -> Solution:
         return Action.call("wait", selector=f"button.push:nth-of-type({k + 1})", gone=True, timeout_ms=1)
 
     for _ in range(8):
-        page = yield chain(Action.call("wait", selector="button.push", gone=True, timeout_ms=1000),
-                           Action.call("wait", selector="button.push", timeout_ms=1500),
-                           *[probe(k) for k in range(len(buttons))])
+        page = yield chain(
+            Action.call("wait", selector="button.push", gone=True, timeout_ms=1000),
+            Action.call("wait", selector="button.push", timeout_ms=1500),
+            *[probe(k) for k in range(len(buttons))],
+        )
         ok = sum(r == "ok" for r in page.replies)
         if ok < 2:
             break
@@ -312,10 +357,19 @@ def simon_says(page: Page) -> Solution:
 
 
 SOLVERS = {
-    "find-greatest": find_greatest, "ascending-numbers": ascending_numbers, "grid-coordinate": grid_coordinate,
-    "odd-or-even": odd_or_even, "visual-addition": visual_addition, "click-shades": click_shades,
-    "click-checkboxes-soft": click_checkboxes_soft, "number-checkboxes": number_checkboxes,
-    "guess-number": guess_number, "generate-number": generate_number, "click-widget": click_widget,
-    "click-shape": click_shape, "count-shape": count_shape, "tic-tac-toe": tic_tac_toe,
+    "find-greatest": find_greatest,
+    "ascending-numbers": ascending_numbers,
+    "grid-coordinate": grid_coordinate,
+    "odd-or-even": odd_or_even,
+    "visual-addition": visual_addition,
+    "click-shades": click_shades,
+    "click-checkboxes-soft": click_checkboxes_soft,
+    "number-checkboxes": number_checkboxes,
+    "guess-number": guess_number,
+    "generate-number": generate_number,
+    "click-widget": click_widget,
+    "click-shape": click_shape,
+    "count-shape": count_shape,
+    "tic-tac-toe": tic_tac_toe,
     "simon-says": simon_says,
 }

@@ -32,26 +32,31 @@ TIMING = frozenset({"button-delay", "simon-says"})
 # What the validated-task table says about a task besides its numbers (docs/web.md).
 NOTES: dict[str, str] = {
     "button-delay": "timing: the second click must come 1-3 s after the first within 15 %; on a saturated machine "
-                    "the clicks' own latency can exceed that",
+    "the clicks' own latency can exceed that",
     "simon-says": "timing: the reference solution must see each button light up (250 ms each); it waits on the "
-                  "change itself, but on a saturated machine the first blink can pass before the first step",
-    **{t: "when the target is the menu item selected at start (1 in 4-8 episodes), Chromium delivers mouse events "
-          "at its position to the <svg> root although elementFromPoint finds the item; that item cannot be clicked"
-       for t in ("click-pie", "click-pie-nodelay")},
+    "change itself, but on a saturated machine the first blink can pass before the first step",
+    **{
+        t: "when the target is the menu item selected at start (1 in 4-8 episodes), Chromium delivers mouse events "
+        "at its position to the <svg> root although elementFromPoint finds the item; that item cannot be clicked"
+        for t in ("click-pie", "click-pie-nodelay")
+    },
     "circle-center": "continuous score; success = raw >= 0.9 (miniwob.SUCCESS_THRESHOLD)",
     "find-midpoint": "continuous score; success = raw >= 0.85",
     "right-angle": "continuous score; success = raw >= 0.95",
     "bisect-angle": "continuous score; success = raw >= 0.9",
     "number-checkboxes": "the digit's pattern is shown only as an image; the reference solution carries the images' "
-                         "patterns (an agent reads the screenshot)",
+    "patterns (an agent reads the screenshot)",
     "click-checkboxes-soft": "needs synonyms; the reference solution carries a small thesaurus",
 }
 # Tasks where the best possible play cannot reach ORACLE_MIN: task -> (expected oracle mean, why).
 # Their solvers play that best strategy; validation reports them apart from the validated tasks.
 CAPPED: dict[str, tuple[float, str]] = {
-    "tic-tac-toe": (0.85, "the page's opponent moves first on 49% of the episodes and plays its winning or blocking "
-                          "square 45% of the time; the best strategy against it (expectimax over its known policy) "
-                          "wins 85% of games, and a draw or a loss scores 0"),
+    "tic-tac-toe": (
+        0.85,
+        "the page's opponent moves first on 49% of the episodes and plays its winning or blocking "
+        "square 45% of the time; the best strategy against it (expectimax over its known policy) "
+        "wins 85% of games, and a draw or a loss scores 0",
+    ),
 }
 
 
@@ -78,8 +83,12 @@ def _why(record: EpisodeRecord) -> str:
     if record.error:
         return f"{record.status.value}: {record.error.get('message', '')}".splitlines()[0][:300]
     details = record.grade.details if record.grade else {}
-    errors = [line for m in record.messages for line in m.text().splitlines()
-              if line.startswith(("Error:", "Last action error:"))]
+    errors = [
+        line
+        for m in record.messages
+        for line in m.text().splitlines()
+        if line.startswith(("Error:", "Last action error:"))
+    ]
     last = f"; last error: {errors[-1][:200]}" if errors else ""
     return f"reward {record.reward:g} (raw {details.get('raw_reward')}, {details.get('reason')}), {record.turns} turns{last}"
 
@@ -90,9 +99,15 @@ async def _episode(context: EnvContext, task_id: str, seed: int, nop: bool) -> E
     return await run_episode(WebEnvironment("miniwob", context=context), agent, task, WebEnvironment, seed=seed)
 
 
-async def validate(task_ids: Sequence[str], seeds: Sequence[int], *, concurrency: int = 2, nop: bool = True,
-                   context: EnvContext | None = None,
-                   on_result: Callable[[TaskResult], None] | None = None) -> list[TaskResult]:
+async def validate(
+    task_ids: Sequence[str],
+    seeds: Sequence[int],
+    *,
+    concurrency: int = 2,
+    nop: bool = True,
+    context: EnvContext | None = None,
+    on_result: Callable[[TaskResult], None] | None = None,
+) -> list[TaskResult]:
     """Run the oracle (and, with ``nop``, the do-nothing agent) on every task for every seed."""
     ctx = context or EnvContext(sandbox="process")
     limiter = asyncio.Semaphore(max(1, concurrency))
@@ -100,8 +115,11 @@ async def validate(task_ids: Sequence[str], seeds: Sequence[int], *, concurrency
     async def one(result: TaskResult, seed: int, is_nop: bool) -> None:
         async with limiter:
             record = await _episode(ctx, result.task, seed, is_nop)
-        good = (record.reward == 0.0 and not record.status.is_error) if is_nop else \
-            (record.reward == 1.0 and record.status is EpisodeStatus.completed)
+        good = (
+            (record.reward == 0.0 and not record.status.is_error)
+            if is_nop
+            else (record.reward == 1.0 and record.status is EpisodeStatus.completed)
+        )
         (result.nop if is_nop else result.oracle).append(record.reward)
         if not good:
             result.failures.append(f"{'nop' if is_nop else 'oracle'} seed {seed}: {_why(record)}")

@@ -33,8 +33,17 @@ class Product:
         return size in self.sizes and size not in self.out_of_stock
 
 
-def _p(sku: str, name: str, category: str, color: str, price: float, rating: float, description: str,
-       sizes: tuple[str, ...] = (), out: tuple[str, ...] = ()) -> Product:
+def _p(
+    sku: str,
+    name: str,
+    category: str,
+    color: str,
+    price: float,
+    rating: float,
+    description: str,
+    sizes: tuple[str, ...] = (),
+    out: tuple[str, ...] = (),
+) -> Product:
     return Product(sku, name, category, color, price, rating, description, sizes, frozenset(out))
 
 
@@ -42,7 +51,16 @@ PRODUCT_LIST = [
     _p("MUG-01", "Classic Red Mug", "Mugs", "red", 12.00, 4.1, "A glossy stoneware mug.", SMALL_MEDIUM_LARGE),
     _p("MUG-02", "Tall Red Mug", "Mugs", "red", 9.50, 3.9, "A tall mug for long coffees.", SMALL_MEDIUM_LARGE, ("M",)),
     _p("MUG-03", "Blue Diner Mug", "Mugs", "blue", 8.00, 4.4, "Heavy diner-style mug.", SMALL_MEDIUM_LARGE),
-    _p("MUG-04", "Speckled Red Mug", "Mugs", "red", 10.75, 4.3, "Hand-glazed with a speckled finish.", SMALL_MEDIUM_LARGE),
+    _p(
+        "MUG-04",
+        "Speckled Red Mug",
+        "Mugs",
+        "red",
+        10.75,
+        4.3,
+        "Hand-glazed with a speckled finish.",
+        SMALL_MEDIUM_LARGE,
+    ),
     _p("MUG-05", "Black Travel Mug", "Mugs", "black", 15.00, 4.0, "Insulated, with a lid.", SMALL_MEDIUM_LARGE),
     _p("MUG-06", "Green Camp Mug", "Mugs", "green", 11.25, 4.2, "Enamel mug for the outdoors.", SMALL_MEDIUM_LARGE),
     _p("TEE-01", "Classic Blue Tee", "T-shirts", "blue", 18.00, 4.5, "Soft cotton crew neck.", APPAREL),

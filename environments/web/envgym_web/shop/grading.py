@@ -50,8 +50,12 @@ def _result(components: list[GradeComponent], details: dict[str, Any]) -> Grade:
 
 def grade_answer(check: dict[str, Any], answer: str | None) -> Grade:
     if answer is None or not answer.strip():
-        return Grade(reward=0.0, passed=False, components=[GradeComponent(name="answer", reward=0.0, passed=False)],
-                     details={"reason": "no answer given"})
+        return Grade(
+            reward=0.0,
+            passed=False,
+            components=[GradeComponent(name="answer", reward=0.0, passed=False)],
+            details={"reason": "no answer given"},
+        )
     if "number" in check:
         numbers = [float(n.replace(",", "")) for n in NUMBER.findall(answer)]
         ok = len(numbers) >= 1 and abs(numbers[0] - float(check["number"])) < 0.005

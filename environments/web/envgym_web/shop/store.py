@@ -89,9 +89,18 @@ class ShopState:
     def place_order(self, address: Address, shipping: str, coupon: str | None, date: str = "2026-11-20") -> Order:
         subtotal = round(sum(line.amount for line in self.cart), 2)
         discount, ship, total = order_total(subtotal, shipping, coupon)
-        order = Order(id=f"O-{self.next_order}", date=date, lines=[copy.copy(line) for line in self.cart],
-                      address=copy.copy(address), shipping=shipping, coupon=coupon, subtotal=subtotal,
-                      discount=discount, shipping_cost=ship, total=total)
+        order = Order(
+            id=f"O-{self.next_order}",
+            date=date,
+            lines=[copy.copy(line) for line in self.cart],
+            address=copy.copy(address),
+            shipping=shipping,
+            coupon=coupon,
+            subtotal=subtotal,
+            discount=discount,
+            shipping_cost=ship,
+            total=total,
+        )
         self.next_order += 1
         self.orders.append(order)
         self.cart.clear()

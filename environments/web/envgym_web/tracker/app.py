@@ -23,16 +23,30 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from envgym_web.tracker.store import (COOKIE, LABELS, ME, MILESTONES, PEOPLE, PRIORITIES, PROJECTS, STATUSES, Comment,
-                                      Issue, TrackerState, TrackerStore)
+from envgym_web.tracker.store import (
+    COOKIE,
+    LABELS,
+    ME,
+    MILESTONES,
+    PEOPLE,
+    PRIORITIES,
+    PROJECTS,
+    STATUSES,
+    Comment,
+    Issue,
+    TrackerState,
+    TrackerStore,
+)
 
 e = html.escape
 MAX_FIELD = 5000
-STYLE = ("body{font-family:sans-serif;margin:0}header{background:#243;padding:8px}header a{color:#fff;margin-right:12px}"
-         "main{padding:12px}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
-         ".board{display:flex;gap:12px}.col{flex:1;min-height:300px;background:#f4f4f4;padding:6px}"
-         ".card{background:#fff;border:1px solid #bbb;margin:6px 0;padding:6px;cursor:grab}"
-         ".err{color:#b00}label{display:block;margin:4px 0}.comment{border-left:3px solid #ccc;padding:2px 8px;margin:6px 0}")
+STYLE = (
+    "body{font-family:sans-serif;margin:0}header{background:#243;padding:8px}header a{color:#fff;margin-right:12px}"
+    "main{padding:12px}table{border-collapse:collapse}td,th{border-bottom:1px solid #ddd;padding:4px 8px;text-align:left}"
+    ".board{display:flex;gap:12px}.col{flex:1;min-height:300px;background:#f4f4f4;padding:6px}"
+    ".card{background:#fff;border:1px solid #bbb;margin:6px 0;padding:6px;cursor:grab}"
+    ".err{color:#b00}label{display:block;margin:4px 0}.comment{border-left:3px solid #ccc;padding:2px 8px;margin:6px 0}"
+)
 BOARD_JS = """
 const status = document.getElementById('board-status');
 for (const card of document.querySelectorAll('.card')) {
@@ -60,13 +74,17 @@ def _name(user: str | None) -> str:
 
 
 def _layout(title: str, body: str, state: TrackerState, message: str = "", script: str = "") -> HTMLResponse:
-    nav = ('<header><nav><a href="/">EnvTrack</a><a href="/issues">Issues</a><a href="/board">Board</a>'
-           '<a href="/milestones">Milestones</a><a href="/issues/new">New issue</a><a href="/settings">Settings</a>'
-           f'</nav><span style="color:#fff">Signed in as {e(state.settings.display_name)}</span></header>')
+    nav = (
+        '<header><nav><a href="/">EnvTrack</a><a href="/issues">Issues</a><a href="/board">Board</a>'
+        '<a href="/milestones">Milestones</a><a href="/issues/new">New issue</a><a href="/settings">Settings</a>'
+        f'</nav><span style="color:#fff">Signed in as {e(state.settings.display_name)}</span></header>'
+    )
     note = f'<p role="status">{e(message)}</p>' if message else ""
     js = f"<script>{script}</script>" if script else ""
-    return HTMLResponse(f"<!DOCTYPE html><html><head><title>{e(title)} · EnvTrack</title><style>{STYLE}</style></head>"
-                        f"<body>{nav}<main><h1>{e(title)}</h1>{note}{body}</main>{js}</body></html>")
+    return HTMLResponse(
+        f"<!DOCTYPE html><html><head><title>{e(title)} · EnvTrack</title><style>{STYLE}</style></head>"
+        f"<body>{nav}<main><h1>{e(title)}</h1>{note}{body}</main>{js}</body></html>"
+    )
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -102,24 +120,35 @@ PEOPLE_OPTIONS = [("", "Unassigned")] + [(k, v) for k, v in PEOPLE.items()]
 
 def _issue_fields(issue: Issue | None, with_status: bool) -> str:
     i = issue
-    return ("".join([
-        _select("project", "Project", list(PROJECTS.items()), i.project if i else ""),
-        _field("title", "Title", i.title if i else ""),
-        _textarea("description", "Description", i.description if i else ""),
-        _select("status", "Status", list(STATUSES.items()), i.status) if with_status and i else "",
-        _select("priority", "Priority", [(p, p.capitalize()) for p in PRIORITIES], i.priority if i else "medium"),
-        _select("assignee", "Assignee", PEOPLE_OPTIONS, (i.assignee or "") if i else ""),
-        _select("labels", "Labels", [(x, x) for x in LABELS], i.labels if i else set(), multiple=True),
-        _select("milestone", "Milestone", [("", "No milestone")] + [(m, m) for m in MILESTONES], (i.milestone or "") if i else ""),
-    ]))
+    return "".join(
+        [
+            _select("project", "Project", list(PROJECTS.items()), i.project if i else ""),
+            _field("title", "Title", i.title if i else ""),
+            _textarea("description", "Description", i.description if i else ""),
+            _select("status", "Status", list(STATUSES.items()), i.status) if with_status and i else "",
+            _select("priority", "Priority", [(p, p.capitalize()) for p in PRIORITIES], i.priority if i else "medium"),
+            _select("assignee", "Assignee", PEOPLE_OPTIONS, (i.assignee or "") if i else ""),
+            _select("labels", "Labels", [(x, x) for x in LABELS], i.labels if i else set(), multiple=True),
+            _select(
+                "milestone",
+                "Milestone",
+                [("", "No milestone")] + [(m, m) for m in MILESTONES],
+                (i.milestone or "") if i else "",
+            ),
+        ]
+    )
 
 
 def _read_issue_form(form: dict[str, list[str]]) -> tuple[dict[str, Any], str]:
     """The issue fields of a create or edit form, and an error for the user ('' when valid)."""
     fields: dict[str, Any] = {
-        "project": _one(form, "project"), "title": _one(form, "title")[:200], "description": _one(form, "description"),
-        "priority": _one(form, "priority", "medium"), "assignee": _one(form, "assignee") or None,
-        "labels": {x for x in form.get("labels", []) if x in LABELS}, "milestone": _one(form, "milestone") or None,
+        "project": _one(form, "project"),
+        "title": _one(form, "title")[:200],
+        "description": _one(form, "description"),
+        "priority": _one(form, "priority", "medium"),
+        "assignee": _one(form, "assignee") or None,
+        "labels": {x for x in form.get("labels", []) if x in LABELS},
+        "milestone": _one(form, "milestone") or None,
     }
     if "status" in form:
         fields["status"] = _one(form, "status")
@@ -137,10 +166,16 @@ def _read_issue_form(form: dict[str, list[str]]) -> tuple[dict[str, Any], str]:
 
 
 def _row(issue: Issue, check: bool) -> str:
-    box = (f'<td><input type="checkbox" name="ids" value="{issue.id}" aria-label="Select #{issue.id}"></td>' if check else "")
-    return (f'<tr>{box}<td><a href="/issues/{issue.id}">#{issue.id} {e(issue.title)}</a></td><td>{PROJECTS[issue.project]}</td>'
-            f'<td>{STATUSES[issue.status]}</td><td>{issue.priority}</td><td>{e(_name(issue.assignee))}</td>'
-            f'<td>{e(", ".join(sorted(issue.labels)))}</td><td>{e(issue.milestone or "")}</td></tr>')
+    box = (
+        f'<td><input type="checkbox" name="ids" value="{issue.id}" aria-label="Select #{issue.id}"></td>'
+        if check
+        else ""
+    )
+    return (
+        f'<tr>{box}<td><a href="/issues/{issue.id}">#{issue.id} {e(issue.title)}</a></td><td>{PROJECTS[issue.project]}</td>'
+        f"<td>{STATUSES[issue.status]}</td><td>{issue.priority}</td><td>{e(_name(issue.assignee))}</td>"
+        f"<td>{e(', '.join(sorted(issue.labels)))}</td><td>{e(issue.milestone or '')}</td></tr>"
+    )
 
 
 def create_app(store: TrackerStore) -> Starlette:
@@ -148,7 +183,9 @@ def create_app(store: TrackerStore) -> Starlette:
         async def endpoint(request: Request) -> Response:
             state = store.get(request.cookies.get(COOKIE))
             if state is None:
-                return HTMLResponse("<h1>No EnvTrack session</h1><p>This browser has no EnvTrack session.</p>", status_code=403)
+                return HTMLResponse(
+                    "<h1>No EnvTrack session</h1><p>This browser has no EnvTrack session.</p>", status_code=403
+                )
             if "issue_id" in request.path_params:
                 raw = request.path_params["issue_id"]
                 issue = state.issue(int(raw)) if raw.isdigit() and len(raw) < 9 else None
@@ -156,20 +193,30 @@ def create_app(store: TrackerStore) -> Starlette:
                     return _layout("Issue not found", '<p><a href="/issues">All issues</a></p>', state)
                 return await handler(request, state, issue)
             return await handler(request, state)
+
         return endpoint
 
     async def home(request: Request, state: TrackerState) -> Response:
         mine = [i for i in state.issues if i.assignee == ME and i.status != "closed"]
-        rows = "".join(f'<li><a href="/issues/{i.id}">#{i.id} {e(i.title)}</a> · {STATUSES[i.status]}</li>' for i in mine)
-        projects = "".join(f'<li><a href="/issues?{urlencode({"project": k})}">{e(v)}</a> · '
-                           f'{sum(1 for i in state.issues if i.project == k and i.status != "closed")} open</li>'
-                           for k, v in PROJECTS.items())
+        rows = "".join(
+            f'<li><a href="/issues/{i.id}">#{i.id} {e(i.title)}</a> · {STATUSES[i.status]}</li>' for i in mine
+        )
+        projects = "".join(
+            f'<li><a href="/issues?{urlencode({"project": k})}">{e(v)}</a> · '
+            f"{sum(1 for i in state.issues if i.project == k and i.status != 'closed')} open</li>"
+            for k, v in PROJECTS.items()
+        )
         body = f"<h2>Assigned to you</h2><ul>{rows or '<li>Nothing.</li>'}</ul><h2>Projects</h2><ul>{projects}</ul>"
         return _layout("Dashboard", body, state)
 
     async def issues(request: Request, state: TrackerState) -> Response:
         q = request.query_params
-        text, project, status, label = q.get("q", "").strip(), q.get("project", ""), q.get("status", "active"), q.get("label", "")
+        text, project, status, label = (
+            q.get("q", "").strip(),
+            q.get("project", ""),
+            q.get("status", "active"),
+            q.get("label", ""),
+        )
         assignee, milestone, priority = q.get("assignee", ""), q.get("milestone", ""), q.get("priority", "")
         found = list(state.issues)
         if text:
@@ -191,21 +238,33 @@ def create_app(store: TrackerStore) -> Starlette:
             found = [i for i in found if i.milestone == milestone]
         if priority:
             found = [i for i in found if i.priority == priority]
-        filters = ('<form action="/issues" method="get" aria-label="Filters">' + _field("q", "Search", text)
-                   + _select("project", "Project", [("", "All projects")] + list(PROJECTS.items()), project)
-                   + _select("status", "Status", [("active", "Open or in progress"), ("all", "Any status")] + list(STATUSES.items()), status)
-                   + _select("label", "Label", [("", "Any label")] + [(x, x) for x in LABELS], label)
-                   + _select("assignee", "Assignee", [("", "Anyone"), ("none", "Unassigned")] + list(PEOPLE.items()), assignee)
-                   + _select("milestone", "Milestone", [("", "Any milestone")] + [(m, m) for m in MILESTONES], milestone)
-                   + _select("priority", "Priority", [("", "Any priority")] + [(p, p.capitalize()) for p in PRIORITIES], priority)
-                   + '<button type="submit">Apply filters</button></form>')
+        filters = (
+            '<form action="/issues" method="get" aria-label="Filters">'
+            + _field("q", "Search", text)
+            + _select("project", "Project", [("", "All projects")] + list(PROJECTS.items()), project)
+            + _select(
+                "status",
+                "Status",
+                [("active", "Open or in progress"), ("all", "Any status")] + list(STATUSES.items()),
+                status,
+            )
+            + _select("label", "Label", [("", "Any label")] + [(x, x) for x in LABELS], label)
+            + _select("assignee", "Assignee", [("", "Anyone"), ("none", "Unassigned")] + list(PEOPLE.items()), assignee)
+            + _select("milestone", "Milestone", [("", "Any milestone")] + [(m, m) for m in MILESTONES], milestone)
+            + _select(
+                "priority", "Priority", [("", "Any priority")] + [(p, p.capitalize()) for p in PRIORITIES], priority
+            )
+            + '<button type="submit">Apply filters</button></form>'
+        )
         head = "<tr><th></th><th>Issue</th><th>Project</th><th>Status</th><th>Priority</th><th>Assignee</th><th>Labels</th><th>Milestone</th></tr>"
         table = f"<table>{head}{''.join(_row(i, True) for i in found)}</table>" if found else "<p>No issues match.</p>"
-        bulk = ('<form action="/issues/bulk" method="post" aria-label="Selected issues">'
-                f'<input type="hidden" name="back" value="{e(str(request.url.query))}">{table}'
-                '<button type="submit" name="action" value="close">Close selected</button>'
-                + _select("label", "Label for the selected issues", [(x, x) for x in LABELS])
-                + '<button type="submit" name="action" value="label">Add label to selected</button></form>')
+        bulk = (
+            '<form action="/issues/bulk" method="post" aria-label="Selected issues">'
+            f'<input type="hidden" name="back" value="{e(str(request.url.query))}">{table}'
+            '<button type="submit" name="action" value="close">Close selected</button>'
+            + _select("label", "Label for the selected issues", [(x, x) for x in LABELS])
+            + '<button type="submit" name="action" value="label">Add label to selected</button></form>'
+        )
         return _layout("Issues", filters + f"<p>{len(found)} issues</p>" + bulk, state, q.get("done", ""))
 
     async def bulk(request: Request, state: TrackerState) -> Response:
@@ -236,28 +295,50 @@ def create_app(store: TrackerStore) -> Starlette:
     async def create_issue(request: Request, state: TrackerState) -> Response:
         fields, error = _read_issue_form(await _form(request))
         if error:
-            return _layout("New issue", f'<p class="err" role="alert">{e(error)}</p><p><a href="/issues/new">Try again</a></p>', state)
+            return _layout(
+                "New issue",
+                f'<p class="err" role="alert">{e(error)}</p><p><a href="/issues/new">Try again</a></p>',
+                state,
+            )
         fields.pop("status", None)
         issue = state.new_issue(**fields)
         return _redirect(f"/issues/{issue.id}?done=Issue+created.")
 
     async def issue_page(request: Request, state: TrackerState, issue: Issue) -> Response:
         watching = ME in issue.watchers
-        facts = [("Project", PROJECTS[issue.project]), ("Status", STATUSES[issue.status]), ("Priority", issue.priority),
-                 ("Assignee", _name(issue.assignee)), ("Labels", ", ".join(sorted(issue.labels)) or "none"),
-                 ("Milestone", issue.milestone or "none"), ("Reported by", _name(issue.reporter)),
-                 ("Watchers", str(len(issue.watchers)))]
+        facts = [
+            ("Project", PROJECTS[issue.project]),
+            ("Status", STATUSES[issue.status]),
+            ("Priority", issue.priority),
+            ("Assignee", _name(issue.assignee)),
+            ("Labels", ", ".join(sorted(issue.labels)) or "none"),
+            ("Milestone", issue.milestone or "none"),
+            ("Reported by", _name(issue.reporter)),
+            ("Watchers", str(len(issue.watchers))),
+        ]
         dl = "".join(f"<tr><th>{k}</th><td>{e(v)}</td></tr>" for k, v in facts)
         toggle = "Reopen issue" if issue.status == "closed" else "Close issue"
-        actions = (f'<form action="/issues/{issue.id}/state" method="post" style="display:inline"><button type="submit">{toggle}</button></form> '
-                   f'<form action="/issues/{issue.id}/watch" method="post" style="display:inline"><button type="submit">'
-                   f'{"Stop watching" if watching else "Watch"}</button></form> <a href="/issues/{issue.id}/edit">Edit issue</a>')
-        comments = "".join(f'<div class="comment"><b>{e(_name(c.author))}</b>: {e(c.text)}</div>' for c in issue.comments)
-        close_with = "" if issue.status == "closed" else '<button type="submit" name="close" value="1">Close with comment</button>'
-        form = (f'<form action="/issues/{issue.id}/comments" method="post">{_textarea("text", "Comment")}'
-                f'<button type="submit">Comment</button>{close_with}</form>')
-        body = (f"<table>{dl}</table><p>{e(issue.description)}</p><p>{actions}</p>"
-                f"<h2>Comments ({len(issue.comments)})</h2>{comments or '<p>No comments yet.</p>'}{form}")
+        actions = (
+            f'<form action="/issues/{issue.id}/state" method="post" style="display:inline"><button type="submit">{toggle}</button></form> '
+            f'<form action="/issues/{issue.id}/watch" method="post" style="display:inline"><button type="submit">'
+            f'{"Stop watching" if watching else "Watch"}</button></form> <a href="/issues/{issue.id}/edit">Edit issue</a>'
+        )
+        comments = "".join(
+            f'<div class="comment"><b>{e(_name(c.author))}</b>: {e(c.text)}</div>' for c in issue.comments
+        )
+        close_with = (
+            ""
+            if issue.status == "closed"
+            else '<button type="submit" name="close" value="1">Close with comment</button>'
+        )
+        form = (
+            f'<form action="/issues/{issue.id}/comments" method="post">{_textarea("text", "Comment")}'
+            f'<button type="submit">Comment</button>{close_with}</form>'
+        )
+        body = (
+            f"<table>{dl}</table><p>{e(issue.description)}</p><p>{actions}</p>"
+            f"<h2>Comments ({len(issue.comments)})</h2>{comments or '<p>No comments yet.</p>'}{form}"
+        )
         return _layout(f"#{issue.id} {issue.title}", body, state, request.query_params.get("done", ""))
 
     async def toggle_state(request: Request, state: TrackerState, issue: Issue) -> Response:
@@ -279,16 +360,21 @@ def create_app(store: TrackerStore) -> Starlette:
         return _redirect(f"/issues/{issue.id}?done=Comment+added.")
 
     async def edit_page(request: Request, state: TrackerState, issue: Issue) -> Response:
-        body = (f'<form action="/issues/{issue.id}/edit" method="post">{_issue_fields(issue, True)}'
-                '<button type="submit">Save changes</button></form>'
-                f'<p><a href="/issues/{issue.id}">Back to the issue</a></p>')
+        body = (
+            f'<form action="/issues/{issue.id}/edit" method="post">{_issue_fields(issue, True)}'
+            '<button type="submit">Save changes</button></form>'
+            f'<p><a href="/issues/{issue.id}">Back to the issue</a></p>'
+        )
         return _layout(f"Edit #{issue.id}", body, state)
 
     async def edit(request: Request, state: TrackerState, issue: Issue) -> Response:
         fields, error = _read_issue_form(await _form(request))
         if error:
-            return _layout(f"Edit #{issue.id}", f'<p class="err" role="alert">{e(error)}</p>'
-                           f'<p><a href="/issues/{issue.id}/edit">Try again</a></p>', state)
+            return _layout(
+                f"Edit #{issue.id}",
+                f'<p class="err" role="alert">{e(error)}</p><p><a href="/issues/{issue.id}/edit">Try again</a></p>',
+                state,
+            )
         for key, value in fields.items():
             setattr(issue, key, value)
         return _redirect(f"/issues/{issue.id}?done=Changes+saved.")
@@ -296,14 +382,23 @@ def create_app(store: TrackerStore) -> Starlette:
     async def board(request: Request, state: TrackerState) -> Response:
         project = request.query_params.get("project", "WEB")
         project = project if project in PROJECTS else "WEB"
-        chooser = ('<form action="/board" method="get">' + _select("project", "Project", list(PROJECTS.items()), project)
-                   + '<button type="submit">Show board</button></form>')
+        chooser = (
+            '<form action="/board" method="get">'
+            + _select("project", "Project", list(PROJECTS.items()), project)
+            + '<button type="submit">Show board</button></form>'
+        )
         cols = ""
         for key, title in STATUSES.items():
-            cards = "".join(f'<article class="card" draggable="true" data-id="{i.id}" aria-label="#{i.id} {e(i.title)}">'
-                            f'#{i.id} {e(i.title)}</article>' for i in state.issues if i.project == project and i.status == key)
-            cols += (f'<section class="col" data-status="{key}" aria-label="{title}" aria-dropeffect="move">'
-                     f'<h2>{title}</h2>{cards}</section>')
+            cards = "".join(
+                f'<article class="card" draggable="true" data-id="{i.id}" aria-label="#{i.id} {e(i.title)}">'
+                f"#{i.id} {e(i.title)}</article>"
+                for i in state.issues
+                if i.project == project and i.status == key
+            )
+            cols += (
+                f'<section class="col" data-status="{key}" aria-label="{title}" aria-dropeffect="move">'
+                f"<h2>{title}</h2>{cards}</section>"
+            )
         body = chooser + '<p id="board-status" role="status"></p>' + f'<div class="board">{cols}</div>'
         return _layout(f"Board: {PROJECTS[project]}", body, state, script=BOARD_JS)
 
@@ -323,8 +418,10 @@ def create_app(store: TrackerStore) -> Starlette:
         for name, project in MILESTONES.items():
             mine = [i for i in state.issues if i.milestone == name]
             counts = [sum(1 for i in mine if i.status == s) for s in STATUSES]
-            rows += (f'<tr><td><a href="/issues?{urlencode({"milestone": name, "status": "all"})}">{e(name)}</a></td>'
-                     f'<td>{PROJECTS[project]}</td>' + "".join(f"<td>{c}</td>" for c in counts) + "</tr>")
+            rows += (
+                f'<tr><td><a href="/issues?{urlencode({"milestone": name, "status": "all"})}">{e(name)}</a></td>'
+                f"<td>{PROJECTS[project]}</td>" + "".join(f"<td>{c}</td>" for c in counts) + "</tr>"
+            )
         head = "<tr><th>Milestone</th><th>Project</th>" + "".join(f"<th>{t}</th>" for t in STATUSES.values()) + "</tr>"
         return _layout("Milestones", f"<table>{head}{rows}</table>", state)
 
@@ -334,12 +431,16 @@ def create_app(store: TrackerStore) -> Starlette:
         def box(name: str, label: str, on: bool) -> str:
             return f'<label><input type="checkbox" name="{name}" value="1"{" checked" if on else ""}>{e(label)}</label>'
 
-        body = ('<form action="/settings" method="post"><h2>Profile</h2>' + _field("display_name", "Display name", s.display_name)
-                + _field("email", "Email", s.email, "email") + "<h2>Notifications</h2>"
-                + box("notify_assigned", "Email me when an issue is assigned to me", s.notify_assigned)
-                + box("notify_mentioned", "Email me when someone mentions me", s.notify_mentioned)
-                + box("weekly_digest", "Send me a weekly digest", s.weekly_digest)
-                + '<button type="submit">Save settings</button></form>')
+        body = (
+            '<form action="/settings" method="post"><h2>Profile</h2>'
+            + _field("display_name", "Display name", s.display_name)
+            + _field("email", "Email", s.email, "email")
+            + "<h2>Notifications</h2>"
+            + box("notify_assigned", "Email me when an issue is assigned to me", s.notify_assigned)
+            + box("notify_mentioned", "Email me when someone mentions me", s.notify_mentioned)
+            + box("weekly_digest", "Send me a weekly digest", s.weekly_digest)
+            + '<button type="submit">Save settings</button></form>'
+        )
         return _layout("Settings", body, state, request.query_params.get("done", ""))
 
     async def save_settings(request: Request, state: TrackerState) -> Response:
@@ -349,19 +450,29 @@ def create_app(store: TrackerStore) -> Starlette:
             return _redirect("/settings?done=Give+a+display+name+and+a+valid+email.")
         s = state.settings
         s.display_name, s.email = name, email
-        s.notify_assigned, s.notify_mentioned = _one(form, "notify_assigned") == "1", _one(form, "notify_mentioned") == "1"
+        s.notify_assigned, s.notify_mentioned = (
+            _one(form, "notify_assigned") == "1",
+            _one(form, "notify_mentioned") == "1",
+        )
         s.weekly_digest = _one(form, "weekly_digest") == "1"
         return _redirect("/settings?done=Settings+saved.")
 
     routes = [
-        Route("/", page(home)), Route("/issues", page(issues)), Route("/issues/bulk", page(bulk), methods=["POST"]),
-        Route("/issues/new", page(new_issue)), Route("/issues/new", page(create_issue), methods=["POST"]),
-        Route("/issues/{issue_id}", page(issue_page)), Route("/issues/{issue_id}/state", page(toggle_state), methods=["POST"]),
+        Route("/", page(home)),
+        Route("/issues", page(issues)),
+        Route("/issues/bulk", page(bulk), methods=["POST"]),
+        Route("/issues/new", page(new_issue)),
+        Route("/issues/new", page(create_issue), methods=["POST"]),
+        Route("/issues/{issue_id}", page(issue_page)),
+        Route("/issues/{issue_id}/state", page(toggle_state), methods=["POST"]),
         Route("/issues/{issue_id}/watch", page(watch), methods=["POST"]),
         Route("/issues/{issue_id}/comments", page(comment), methods=["POST"]),
-        Route("/issues/{issue_id}/edit", page(edit_page)), Route("/issues/{issue_id}/edit", page(edit), methods=["POST"]),
-        Route("/board", page(board)), Route("/api/issues/{issue_id}/status", page(api_status), methods=["POST"]),
-        Route("/milestones", page(milestones)), Route("/settings", page(settings_page)),
+        Route("/issues/{issue_id}/edit", page(edit_page)),
+        Route("/issues/{issue_id}/edit", page(edit), methods=["POST"]),
+        Route("/board", page(board)),
+        Route("/api/issues/{issue_id}/status", page(api_status), methods=["POST"]),
+        Route("/milestones", page(milestones)),
+        Route("/settings", page(settings_page)),
         Route("/settings", page(save_settings), methods=["POST"]),
     ]
     return Starlette(routes=routes)

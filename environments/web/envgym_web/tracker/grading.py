@@ -65,15 +65,24 @@ def grade_state(check: dict[str, Any], state: TrackerState, answer: str | None) 
     for kind, ident, field, value in check.get("changes", []):
         key = (kind, ident, field)
         expected.add(key)
-        comps.append(_component(f"{kind} {ident} {field}", final.get(key) == _value(field, value),
-                                want=str(value), got=str(final.get(key))))
+        comps.append(
+            _component(
+                f"{kind} {ident} {field}",
+                final.get(key) == _value(field, value),
+                want=str(value),
+                got=str(final.get(key)),
+            )
+        )
     for ident, needles in check.get("comments", {}).items():
         key = ("issue", int(ident), "comments")
         expected.add(key)
         before, after = INITIAL[key], final[key]
-        added = after[len(before):]
-        ok = (after[:len(before)] == before and len(added) == len(needles)
-              and all(author == ME and _norm(needle) in _norm(text) for (author, text), needle in zip(added, needles)))
+        added = after[len(before) :]
+        ok = (
+            after[: len(before)] == before
+            and len(added) == len(needles)
+            and all(author == ME and _norm(needle) in _norm(text) for (author, text), needle in zip(added, needles))
+        )
         comps.append(_component(f"issue {ident} comments", ok, new=[t for _, t in added][:5]))
     new_ids = sorted({key[1] for key in final if key[0] == "issue"} - INITIAL_IDS)
     specs = check.get("new_issues", [])
@@ -81,8 +90,13 @@ def grade_state(check: dict[str, Any], state: TrackerState, answer: str | None) 
     if specs or new_ids:
         comps.append(_component("new issues", matched, created=new_ids))
     # Everything else stays as it was.
-    unexpected = sorted(f"{k[0]} {k[1]} {k[2]}" for k, v in final.items()
-                        if k[1] not in new_ids and k not in expected and INITIAL.get(k) != v)
+    unexpected = sorted(
+        f"{k[0]} {k[1]} {k[2]}"
+        for k, v in final.items()
+        if k[1] not in new_ids and k not in expected and INITIAL.get(k) != v
+    )
     comps.append(_component("nothing else changed", not unexpected, changed=unexpected[:20]))
     passed = all(c.passed for c in comps)
-    return Grade(reward=1.0 if passed else 0.0, passed=passed, components=comps, details={"unexpected": unexpected[:20]})
+    return Grade(
+        reward=1.0 if passed else 0.0, passed=passed, components=comps, details={"unexpected": unexpected[:20]}
+    )

@@ -30,9 +30,18 @@ class ArithEnvironment(Environment):
 
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
-        return [Task(id=f"{a}+{b}", suite=suite, prompt=f"{a}+{b}=", private={"answer": str(a + b)},
-                     metadata={"category": f"sum={a + b}"})
-                for a in range(10) for b in range(10) if a + b <= 9]
+        return [
+            Task(
+                id=f"{a}+{b}",
+                suite=suite,
+                prompt=f"{a}+{b}=",
+                private={"answer": str(a + b)},
+                metadata={"category": f"sum={a + b}"},
+            )
+            for a in range(10)
+            for b in range(10)
+            if a + b <= 9
+        ]
 
     @classmethod
     def oracle_policy(cls, task: Task) -> ScriptedPolicy:
