@@ -255,9 +255,8 @@ class TokenTranscript:
     versions: list[int] = field(default_factory=list)
     prompt_length: int = 0
     shape: TemplateShape | None = None
-    shape_cache: dict[str, TemplateShape] | None = (
-        None  # shared by transcripts of one renderer (saves two renders each)
-    )
+    # shared by transcripts of one renderer (saves two renders each)
+    shape_cache: dict[str, TemplateShape] | None = None
     _closed: bool = True  # whether the last model turn ended with the template's end-of-turn ids
     _last_model: list[int] = field(default_factory=list)  # the last sampled ids (how much of the closing they hold)
 

@@ -122,10 +122,8 @@ class SessionManager:
         self.context = context
         self.metrics = metrics
         self._sessions: dict[str, Session] = {}
-        self._finished: dict[str, None] = {}
-        self.loaded_families: dict[
-            str, type[Environment]
-        ] = {}  # for /readyz  # ids of finished sessions still in the table, oldest first
+        self._finished: dict[str, None] = {}  # ids of finished sessions still in the table, oldest first
+        self.loaded_families: dict[str, type[Environment]] = {}  # for /readyz
         self._open = 0  # slots held by open sessions and by creations in progress
         self._closing: set[asyncio.Task] = set()
         self._reaper: asyncio.Task | None = None

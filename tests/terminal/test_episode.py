@@ -125,7 +125,9 @@ async def test_plain_text_runs_the_last_code_block_and_bad_actions_get_an_error(
         out = tool_text(await env.step(Action.call("rm_rf")))
         assert "unknown tool" in out
         out = tool_text(await env.step(Action.call("bash")))
-        assert "non-empty string" in out
+        assert out == "Error: bash: `command` is required"
+        out = tool_text(await env.step(Action.call("bash", command="  ")))
+        assert out == "Error: bash needs a non-empty string `command`"
         assert not env.done
     finally:
         await env.close()

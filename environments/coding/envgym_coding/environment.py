@@ -34,13 +34,13 @@ from envgym.protocol import (
     Action,
     Grade,
     GraderSpec,
-    Message,
     Observation,
     StepResult,
     Submission,
     SuiteInfo,
     Task,
     Tool,
+    ToolCall,
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.step_budget import StepBudget
@@ -68,7 +68,7 @@ SUITES = [
 REWARD_MODES = ("binary", "fraction")
 
 
-class CodingEnvironment(Environment):
+class CodingEnvironment(tools.CodingTools, Environment):
     version = "1.0.0"
     summary = "Python coding: HumanEval (single-turn or with run_python) and repository-level tasks, graded by hidden tests in a fresh sandbox."
     text_actions = (
@@ -157,59 +157,31 @@ class CodingEnvironment(Environment):
         if not action.tool_calls:
             names = ", ".join(t.function.name for t in self.tools(self.suite))
             raise InvalidAction(f"plain text does nothing here: call one of the tools ({names})")
-        replies: list[Message] = []
         # The commands of one step share a time budget under the host's step timeout.
-        budget = StepBudget.of(self.context)
-        for call in action.tool_calls:
-            name = call.function.name
-            try:
-                args = call.function.parsed_arguments()
-                if name == "submit":
-                    grade = await self._grade_final(args)
-                    return self.finish(grade, observation=Observation(messages=replies))
-                if budget.spent():
-                    text = (
-                        "Error: this step's time budget is used up, so this call was not run; "
-                        "make it again in the next step"
-                    )
-                else:
-                    text = await self._run_tool(name, args, budget)
-            except ValueError as exc:
-                text = f"Error: {exc}"
-            replies.append(Message(role="tool", tool_call_id=call.id, name=name, content=text))
-        return StepResult(observation=Observation(messages=replies))
+        self.budget = StepBudget.of(self.context)
+        turn = await tools.TOOLBOXES[self.suite].answer(self, action.tool_calls, refuse=self._refuse)
+        if turn.ended is not None:  # submit: its grade ends the episode
+            return self.finish(turn.value, observation=Observation(messages=turn.replies))
+        return StepResult(observation=Observation(messages=turn.replies))
 
-    async def _run_tool(self, name: str, args: dict, budget: StepBudget) -> str:
-        box = await self._box()
-        if self.suite == "humaneval-tools":
-            if name != "run_python":
-                raise ValueError(f"unknown tool {name!r}; use run_python or submit")
-            self._runs += 1
-            return await tools.run_python(box, args, self._runs, budget)
-        handlers = {
-            "bash": tools.bash,
-            "read_file": tools.read_file,
-            "write_file": tools.write_file,
-            "list_files": tools.list_files,
-        }
-        if name == "run_tests":
-            return await tools.run_tests(box, args, self.task.payload.get("test_dir", "tests"), budget)  # type: ignore[union-attr]
-        if name not in handlers:
-            raise ValueError(
-                f"unknown tool {name!r}; use one of bash, read_file, write_file, list_files, run_tests, submit"
-            )
-        return await handlers[name](box, args, budget)
+    def _refuse(self, call: ToolCall) -> str | None:
+        if call.function.name != "submit" and self.budget.spent():
+            return "Error: this step's time budget is used up, so this call was not run; make it again in the next step"
+        return None
 
-    async def _grade_final(self, args: dict) -> Grade:
+    def _test_dir(self) -> str:
         assert self.task is not None
-        if self.suite == "humaneval-tools":
-            code = args.get("code", "")
-            if not isinstance(code, str):
-                raise ValueError("`code` must be a string holding the complete function")
-            # A submit without code ends the episode like any other submit; it simply has nothing to pass.
-            if self.sandbox is not None:
-                await self.sandbox.kill_all()  # nothing the agent started may outlive its turn
-            return await self._grader().safe_grade(self.task, Submission(answer=code), context=self.context)
+        return str(self.task.payload.get("test_dir", "tests"))
+
+    async def _grade_code(self, code: str) -> Grade:
+        assert self.task is not None
+        # A submission ends the episode: nothing the agent started may outlive its turn.
+        if self.sandbox is not None:
+            await self.sandbox.kill_all()
+        return await self._grader().safe_grade(self.task, Submission(answer=code), context=self.context)
+
+    async def _grade_workspace(self) -> Grade:
+        assert self.task is not None
         return await self._grader().safe_grade(self.task, Submission(), sandbox=await self._box(), context=self.context)
 
     async def on_truncate(self) -> Grade | None:

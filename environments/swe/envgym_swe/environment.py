@@ -24,7 +24,7 @@ import logging
 import re
 import secrets
 import time
-from typing import Any, Sequence
+from typing import Any, Literal, Sequence
 
 from envgym.context import EnvContext
 from envgym.environment import Environment, Policy, ScriptedPolicy
@@ -32,7 +32,6 @@ from envgym.errors import EnvironmentError_, InvalidAction, UnknownTask
 from envgym.protocol import (
     Action,
     Grade,
-    Message,
     Observation,
     ResetResult,
     SkippedTask,
@@ -43,11 +42,13 @@ from envgym.protocol import (
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.step_budget import StepBudget
+from envgym.tools import Toolbox, tool
 from envgym_terminal.shell import ShellState
+from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 
 from envgym_swe import gitcmd, images, protect, suites
 from envgym_swe.instances import Loaded, Skipped, SweInstance, load_path
-from envgym_swe.tools import EDITOR_TOOL, BASH_TOOL, SUBMIT_TOOL, run_editor
+from envgym_swe.tools import run_editor
 from envgym_swe.verifier import AgentDiff, Plan, Verifier, commit_bug_script, read_agent_diff
 
 log = logging.getLogger("envgym.swe")
@@ -188,7 +189,7 @@ def own_suite() -> tuple[Loaded, dict[str, dict[str, Any]]]:
     return loaded, extras
 
 
-class SweEnvironment(Environment):
+class SweEnvironment(ShellTurns, Environment):
     version = "0.1.0"
     summary = (
         "SWE-bench / SWE-Gym / SWE-smith instances as shipped, on the docker provider: bash + file editor, "
@@ -251,7 +252,7 @@ class SweEnvironment(Environment):
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
-        return [BASH_TOOL, EDITOR_TOOL, SUBMIT_TOOL]
+        return Toolbox.of(cls).schemas()
 
     @classmethod
     def demo_suites(cls) -> list[tuple[str, int]]:
@@ -418,53 +419,74 @@ class SweEnvironment(Environment):
                     "no tool call and no fenced code block: call bash or str_replace_editor, or submit "
                     "when you are done"
                 )
-            return self._after(
+            return self.mark_wall_time(
                 StepResult(observation=Observation.user(await self._bash(blocks[-1], StepBudget.of(self.context))))
             )
-        replies: list[Message] = []
-        budget = StepBudget.of(self.context)  # the commands of one step share it (envgym/step_budget.py)
-        for call in calls:
-            name = call.function.name
-            if name == "submit":
-                return self.finish(await self._grade(), observation=Observation(messages=replies))
-            try:
-                args = call.function.parsed_arguments()
-                if self._time_left() <= 0:
-                    text = "Error: the time limit is reached; the command was not run"
-                elif budget.spent():
-                    text = "Error: this step's time budget is used up, so the command was not run; send it again in the next step"
-                elif name == "bash":
-                    command = args.get("command")
-                    if not isinstance(command, str) or not command.strip():
-                        raise ValueError("bash needs a non-empty string `command`")
-                    text = await self._bash(command, budget)
-                elif name == "str_replace_editor":
-                    text = await run_editor(self.box, args, self.task.payload["workdir"], self.env_vars)
-                else:
-                    raise ValueError(f"unknown tool {name!r}; use bash, str_replace_editor or submit")
-            except ValueError as exc:
-                text = f"Error: {exc}"
-            replies.append(Message(role="tool", tool_call_id=call.id, name=name, content=text))
-        return self._after(StepResult(observation=Observation(messages=replies)))
+        self.budget = StepBudget.of(self.context)  # the commands of one step share it (envgym/step_budget.py)
+        turn = await Toolbox.of(type(self)).answer(self, calls, refuse=self.refuse)
+        if turn.ended is not None:  # submit
+            return self.finish(await self._grade(), observation=Observation(messages=turn.replies))
+        return self.mark_wall_time(StepResult(observation=Observation(messages=turn.replies)))
 
-    def _time_left(self) -> float:
-        return (self.deadline - time.monotonic()) if self.deadline is not None else float("inf")
+    @tool
+    async def bash(self, command: str) -> str:
+        """Run one bash command in the repository's container and get its output (stdout and stderr
+        together) and exit code. Files and the working directory persist between calls; environment
+        variables do not. Processes left in the background end when the call ends. There is no network.
+        Long output is cut in the middle.
+
+        Args:
+            command: the bash command or script to run
+        """
+        return await self._bash(nonempty_command(command), self.budget)
+
+    @tool
+    async def str_replace_editor(
+        self,
+        command: Literal["view", "create", "str_replace", "insert", "undo_edit"],
+        path: str,
+        file_text: str | None = None,
+        old_str: str | None = None,
+        new_str: str | None = None,
+        insert_line: int | None = None,
+        view_range: list[int] | None = None,
+    ) -> str:
+        """View, create and edit files. `view` shows a file with line numbers (`view_range` [start, end],
+        end -1 for the end of file) or a directory two levels deep. `create` writes a new file
+        (`file_text`); it never overwrites. `str_replace` replaces `old_str`, which must occur exactly
+        once in the file, by `new_str`. `insert` adds `new_str` after line `insert_line` (0: at the top).
+        `undo_edit` reverts the last edit of `path`. Paths are absolute.
+
+        Args:
+            command: what to do: view, create, str_replace, insert or undo_edit
+            path: absolute path of a file or directory, e.g. /testbed/setup.py
+            file_text: create: the new file's content
+            old_str: str_replace: the exact text to replace (unique in the file)
+            new_str: str_replace: the replacement; insert: the text to insert
+            insert_line: insert: the line after which new_str goes
+            view_range: view: [start, end] lines
+        """
+        assert self.box is not None and self.task is not None
+        given = dict(
+            file_text=file_text, old_str=old_str, new_str=new_str, insert_line=insert_line, view_range=view_range
+        )
+        request = {"command": command, "path": path, **{k: v for k, v in given.items() if v is not None}}
+        return await run_editor(self.box, request, self.task.payload["workdir"], self.env_vars)
+
+    @tool(ends_turn=True)
+    async def submit(self) -> None:
+        """Finish: your changes to the repository (its diff against the starting commit) are graded by hidden tests."""
 
     async def _bash(self, command: str, budget: StepBudget) -> str:
         assert self.box is not None and self.shell is not None and self.task is not None
         return await self.shell.run_tool_call(
             self.box,
             command,
-            limit_s=min(float(self._opt("command_timeout_sec")), self._time_left()),
+            limit_s=min(float(self._opt("command_timeout_sec")), self.time_left()),
             budget=budget,
             cwd=self.task.payload["workdir"],
             output_limit=OUTPUT_LIMIT_CHARS,
         )
-
-    def _after(self, result: StepResult) -> StepResult:
-        if self._time_left() <= 0:
-            result.info["wall_time_exceeded"] = True
-        return result
 
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
         result = await super().step(action)

@@ -46,11 +46,13 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.step_budget import StepBudget
+from envgym.tools import Toolbox, tool
 
 from envgym_terminal import bundle, steps, suites
 from envgym_terminal.record import load_suite_dirs
 from envgym_terminal.runnable import internet_allowed, network_on, why_not
 from envgym_terminal.shell import ShellState
+from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 from envgym_terminal.taskfmt import TaskFormatError, UnsupportedTaskFeature, find_task_dirs, warn_once
 from envgym_terminal.verifier import VerifierRun
 from envgym_terminal.workspace import (
@@ -64,25 +66,10 @@ from envgym_terminal.workspace import (
 )
 
 OUTPUT_LIMIT_CHARS = 10_000
-DEFAULT_COMMAND_TIMEOUT_S = (
-    600.0  # envgym's limit on one bash call when the task sets none ([agent] command_timeout_sec)
-)
+# envgym's limit on one bash call when the task sets none ([agent] command_timeout_sec)
+DEFAULT_COMMAND_TIMEOUT_S = 600.0
 NO_TURN_LIMIT = 1_000_000  # Harbor has no turn limit; this keeps the base class's counter finite
 FENCE_RE = re.compile(r"```(?:bash|sh|shell|console)?[ \t]*\n(.*?)```", re.DOTALL)
-
-BASH_TOOL = Tool.define(
-    "bash",
-    "Run one bash command in the task's Linux sandbox and get its output (stdout and stderr together) and exit "
-    "code. Files and the working directory persist between calls; environment variables do not. Background "
-    "processes end when the call ends. Long output is cut in the middle.",
-    {"command": {"type": "string", "description": "the bash command or script to run"}},
-    ["command"],
-)
-SUBMIT_TOOL = Tool.define(
-    "submit",
-    "Finish the task (or, in a multi-step task, the current step). The state of the "
-    "sandbox is then checked by hidden tests.",
-)
 
 
 class OraclePolicy(Policy):
@@ -125,7 +112,7 @@ def oracle_command(task: Task, step: int = 0) -> str:
     )
 
 
-class TerminalEnvironment(Environment):
+class TerminalEnvironment(ShellTurns, Environment):
     version = "0.2.0"
     summary = "Command-line tasks (Harbor/Terminal-Bench layout) in a sandbox: a bash tool, graded by each task's tests/test.sh."
     text_actions = (
@@ -191,7 +178,7 @@ class TerminalEnvironment(Environment):
 
     @classmethod
     def tools(cls, suite: str | None = None) -> list[Tool]:
-        return [BASH_TOOL, SUBMIT_TOOL]
+        return Toolbox.of(cls).schemas()
 
     @classmethod
     def oracle_policy(cls, task: Task) -> Policy | None:
@@ -307,54 +294,28 @@ class TerminalEnvironment(Environment):
                     "```bash ... ```), or call submit when you are done"
                 )
             output = await self._run_bash(blocks[-1], StepBudget.of(self.context))
-            return self._after_commands(StepResult(observation=Observation.user(output)))
-        replies: list[Message] = []
-        budget = StepBudget.of(self.context)  # the bash calls of one step share it (envgym/step_budget.py)
-        for call in calls:
-            name = call.function.name
-            if name == "submit":
-                return await self._end_step(replies, call.id)
-            if name != "bash":
-                replies.append(
-                    Message(
-                        role="tool", tool_call_id=call.id, content=f"Error: unknown tool {name!r}; use bash or submit"
-                    )
-                )
-                continue
-            try:
-                command = call.function.parsed_arguments().get("command")
-            except ValueError as exc:
-                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: {exc}"))
-                continue
-            if not isinstance(command, str) or not command.strip():
-                replies.append(
-                    Message(role="tool", tool_call_id=call.id, content="Error: bash needs a non-empty string `command`")
-                )
-                continue
-            if self._time_left() <= 0:
-                replies.append(
-                    Message(
-                        role="tool",
-                        tool_call_id=call.id,
-                        content="Error: the time limit is reached; the command was not run",
-                    )
-                )
-                continue
-            if budget.spent():
-                replies.append(
-                    Message(
-                        role="tool",
-                        tool_call_id=call.id,
-                        content="Error: this step's time budget is used up, "
-                        "so the command was not run; send it again in the next step",
-                    )
-                )
-                continue
-            replies.append(Message(role="tool", tool_call_id=call.id, content=await self._run_bash(command, budget)))
-        return self._after_commands(StepResult(observation=Observation(messages=replies)))
+            return self.mark_wall_time(StepResult(observation=Observation.user(output)))
+        self.budget = StepBudget.of(self.context)  # the bash calls of one step share it
+        turn = await Toolbox.of(type(self)).answer(self, calls, refuse=self.refuse)
+        if turn.ended is not None:  # submit
+            return await self._end_step(turn.replies, turn.ended.id)
+        return self.mark_wall_time(StepResult(observation=Observation(messages=turn.replies)))
 
-    def _time_left(self) -> float:
-        return (self.deadline - time.monotonic()) if self.deadline is not None else float("inf")
+    @tool
+    async def bash(self, command: str) -> str:
+        """Run one bash command in the task's Linux sandbox and get its output (stdout and stderr together)
+        and exit code. Files and the working directory persist between calls; environment variables do
+        not. Background processes end when the call ends. Long output is cut in the middle.
+
+        Args:
+            command: the bash command or script to run
+        """
+        return await self._run_bash(nonempty_command(command), self.budget)
+
+    @tool(ends_turn=True)
+    async def submit(self) -> None:
+        """Finish the task (or, in a multi-step task, the current step). The state of the sandbox is then
+        checked by hidden tests."""
 
     def _command_timeout(self) -> float:
         assert self.task is not None
@@ -368,17 +329,11 @@ class TerminalEnvironment(Environment):
         return await self.shell.run_tool_call(
             self.box,
             command,
-            limit_s=min(self._command_timeout(), self._time_left()),
+            limit_s=min(self._command_timeout(), self.time_left()),
             budget=budget,
             cwd=self.ws.workdir,
             output_limit=OUTPUT_LIMIT_CHARS,
         )
-
-    def _after_commands(self, result: StepResult) -> StepResult:
-        # Marks the wall-time limit; the turn limit is the base class's. Both grade the final state.
-        if self._time_left() <= 0:
-            result.info["wall_time_exceeded"] = True
-        return result
 
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
         result = await super().step(action)

@@ -45,9 +45,8 @@ class PoolConfig:
     executable: str | None = None  # None: Playwright's own browser
     headless: bool = True
     extra_args: tuple[str, ...] = ()
-    spares: int = (
-        DEFAULT_SPARES  # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
-    )
+    # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
+    spares: int = DEFAULT_SPARES
 
 
 @dataclass

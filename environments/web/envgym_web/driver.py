@@ -120,16 +120,14 @@ class PageDriver:
         self.navigations = 0  # main-frame navigations of any tab
         self.cancelled = 0  # main-frame navigations that ended without a new page (204, download, network error)
         self.popups = 0  # windows the pages opened (or tried to)
-        self.settle_timeouts = (
-            0  # actions after which a started navigation or window never came (waited to the deadline)
-        )
+        # actions after which a started navigation or window never came (waited to the deadline)
+        self.settle_timeouts = 0
         self._navigation_event = asyncio.Event()  # set at each of the two; cleared by the waiter
         self._loaded_at: int | None = None  # self.navigations when DOMContentLoaded was last awaited
         self.fallbacks = 0  # actions that needed Playwright's waiting locator (element not actionable at once)
         self._not_actionable: str | None = None  # why the current action needed it, added to its error
-        self.known_ids: set[int] | None = (
-            None  # ids listed in the last snapshot: unknown ids fail without a browser round trip
-        )
+        # ids listed in the last snapshot: unknown ids fail without a browser round trip
+        self.known_ids: set[int] | None = None
         self.last_boxes: dict[int, tuple[int, int, int, int]] = {}
         # What the next observation needs, read in the round trip that follows an action (see
         # ``after_action_js``): the page's status (``status_js``, read on pages whose URL
