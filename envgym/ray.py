@@ -9,6 +9,10 @@
   waits for room up to ``acquire_timeout_s``, then raises ``CapacityExhausted``.
 * Worker failure: when a worker (or its node) dies, every episode on it ends with status
   ``env_error`` (``step`` returns a terminal StepResult saying so) and the pool starts a replacement.
+* Limits: each worker is a face of the episode host (``envgym.host``) with ``limits``
+  (``HostLimits``: step timeout, idle reaping, session lifetime, caps on hand-made tasks), so a step
+  that overruns is cancelled, raises ``StepTimeout`` and ends its episode as ``timeout`` with its
+  resources released, exactly as on the HTTP server.
 
 Example:
     >>> pool = EnvPool(num_workers=2, address="auto")                    # doctest: +SKIP
@@ -26,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envgym.errors import CapacityExhausted, InvalidRequest, UnknownSession
+from envgym.host.limits import HostLimits
 from envgym.protocol import Action, EpisodeStatus, Observation, ResetResult, SessionCreated, StepResult, Task
 from envgym.sync import LoopThread
 
@@ -36,13 +41,20 @@ except ImportError as _exc:  # pragma: no cover - exercised only without the ext
 
 
 class EnvWorker:
-    """One Ray actor holding many episodes (an async actor: episodes interleave on its event loop)."""
+    """One Ray actor holding many episodes (an async actor: episodes interleave on its event loop),
+    as a face of the episode host (``envgym.host.EpisodeHost``): the same step timeout, idle reaping,
+    session lifetime, caps on hand-made tasks and forced cleanup as the HTTP server's sessions."""
 
-    def __init__(self, sandbox: str = "bwrap", settings: dict[str, Any] | None = None) -> None:
-        from envgym.context import EnvContext
+    def __init__(
+        self, sandbox: str = "bwrap", settings: dict[str, Any] | None = None, limits: dict[str, Any] | None = None
+    ) -> None:
+        from envgym.host import EpisodeHost, TrackedContext
 
-        self.context = EnvContext(sandbox=sandbox, settings=dict(settings or {}))
-        self.sessions: dict[str, Any] = {}
+        host_limits = HostLimits.model_validate(limits or {})
+        # Environments size their commands' time budgets under the host's step timeout, as on the server.
+        merged = {**(settings or {}), "step_timeout_s": host_limits.step_timeout_s}
+        self.context = TrackedContext(sandbox=sandbox, settings=merged)
+        self.host = EpisodeHost(host_limits, self.context)
 
     def ping(self) -> str:
         import os
@@ -59,31 +71,29 @@ class EnvWorker:
         seed: int | None,
         options: dict | None,
     ) -> dict:
-        from envgym.envs import resolve
+        from envgym.protocol import SessionCreate
 
-        ref = resolve(env_id)
-        task_obj = Task.model_validate(task) if task is not None else ref.get_task(task_id or "")
-        env = ref.cls(ref.suite, context=self.context, options=options)
-        self.sessions[session_id] = env
-        try:
-            result = await env.reset(task_obj, seed)
-        except BaseException:
-            self.sessions.pop(session_id, None)
-            await env.close()
-            raise
+        self.host.start_reaper()  # here: it needs the actor's running event loop
+        request = SessionCreate(
+            env=env_id,
+            task_id=task_id,
+            task=Task.model_validate(task) if task is not None else None,
+            seed=seed,
+            options=options or {},
+        )
+        _, result = await self.host.create(request, session_id=session_id)
         return result.model_dump(mode="json")
 
     async def step(self, session_id: str, action: dict) -> dict:
-        env = self.sessions.get(session_id)
-        if env is None:
-            raise UnknownSession(f"no session {session_id!r} on this worker")
-        result = await env.step(Action.model_validate(action))
+        result = await self.host.step(session_id, Action.model_validate(action), transport="ray")
         return result.model_dump(mode="json")
 
     async def close(self, session_id: str) -> None:
-        env = self.sessions.pop(session_id, None)
-        if env is not None:
-            await env.close()
+        await self.host.close(session_id)
+
+    def status(self, session_id: str) -> str:
+        """The session's status as the host knows it (a finished session stays known until closed)."""
+        return self.host.get(session_id).status.value
 
     async def rollout(
         self, env_id: str, task_id: str, agent_name: str, agent_config: dict, seed: int | None, options: dict | None
@@ -108,7 +118,8 @@ class EnvWorker:
         return record.model_dump(mode="json")
 
     def open_sessions(self) -> int:
-        return len(self.sessions)
+        """Sessions holding a slot of the host: open episodes and closes not yet finished."""
+        return self.host.open_count
 
 
 @dataclass
@@ -131,6 +142,7 @@ class AsyncEnvPool:
         address: str | None = None,
         sandbox: str = "bwrap",
         settings: dict[str, Any] | None = None,
+        limits: HostLimits | dict[str, Any] | None = None,
         max_sessions_per_worker: int = 64,
         acquire_timeout_s: float = 30.0,
         num_cpus_per_worker: float = 0.25,
@@ -140,6 +152,10 @@ class AsyncEnvPool:
     ) -> None:
         if num_workers < 1:
             raise InvalidRequest("num_workers must be at least 1")
+        # Checked here, so a wrong key fails in the caller rather than in every worker.
+        self._limits = (
+            limits if isinstance(limits, HostLimits) else HostLimits.model_validate(limits or {})
+        ).model_dump()
         if not ray.is_initialized():
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
         self._actor_cls = ray.remote(EnvWorker).options(
@@ -160,7 +176,9 @@ class AsyncEnvPool:
         self.replaced_workers = 0
 
     def _spawn(self) -> _Slot:
-        return _Slot(index=next(self._counter), handle=self._actor_cls.remote(self._sandbox, self._settings))
+        return _Slot(
+            index=next(self._counter), handle=self._actor_cls.remote(self._sandbox, self._settings, self._limits)
+        )
 
     def _condition(self) -> asyncio.Condition:
         if self._room is None:

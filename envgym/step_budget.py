@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-DEFAULT_STEP_TIMEOUT_S = 120.0  # ServerConfig.step_timeout_s's default (server/envgym_server/config.py)
+DEFAULT_STEP_TIMEOUT_S = 120.0  # HostLimits.step_timeout_s's default (envgym/host/limits.py)
 SPARE_S = 20.0  # of a step, kept for what is not a command: file transfers, replies, starting a grade
 MIN_COMMAND_S = 1.0
 

@@ -114,11 +114,7 @@ SETS: dict[str, MutationSet] = {
         "auth, body cap, the session host and the error codes (real app per test: slow)",
         [
             Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
-            Target(
-                "server/envgym_server",
-                "envgym_server/sessions.py",
-                ("tests/server/test_limits.py", "tests/server/test_faults.py"),
-            ),
+            Target("envgym", "envgym/host/sessions.py", ("tests/server/test_limits.py", "tests/server/test_faults.py")),
             Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
         ],
     ),

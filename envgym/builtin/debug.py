@@ -7,6 +7,9 @@ It is registered through an entry point like any other plugin (see the core's py
   target, then ``submit``. Each step costs almost nothing, which makes it the protocol benchmark's
   trivial environment.
 
+Option ``step_delay_s`` (0 to 3600; default 0): every step first waits this long, as a slow
+environment would, to try a host's step timeout.
+
 Example:
     >>> env = DebugEnvironment("echo").sync()
     >>> _ = env.reset(DebugEnvironment.get_task("echo", "echo-3"))
@@ -17,10 +20,11 @@ Example:
 
 from __future__ import annotations
 
+import asyncio
 from typing import Sequence
 
 from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import InvalidAction
+from envgym.errors import InvalidAction, InvalidRequest
 from envgym.context import EnvContext
 from envgym.protocol import (
     Action,
@@ -129,10 +133,16 @@ class DebugEnvironment(Environment):
 
     async def on_reset(self, task: Task, seed: int | None) -> Observation:
         self.counter = 0
+        delay = self.options.get("step_delay_s", 0)
+        if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay <= 3600:
+            raise InvalidRequest(f"step_delay_s must be a number of seconds from 0 to 3600, not {delay!r}")
+        self.step_delay_s = float(delay)
         return Observation.user(task.prompt)
 
     async def on_step(self, action: Action) -> StepResult:
         assert self.task is not None
+        if self.step_delay_s:
+            await asyncio.sleep(self.step_delay_s)
         if self.suite == "echo":
             return self.finish(self._echo_grade(self.task, action.text()))
         if not action.tool_calls:

@@ -1,13 +1,15 @@
-"""Sessions: one ``Environment`` instance per session id, with the server's limits applied.
+"""The episode host: one ``Environment`` instance per session id, with the host's limits applied.
+Every place episodes run for someone else is a face of it: the HTTP/WebSocket server
+(``envgym_server``) and the Ray worker (``envgym.ray.EnvWorker``), so both give the same guarantees.
 
 * capacity: at most ``max_sessions`` open at once; beyond it ``CapacityExhausted`` at once (never a wait);
 * step timeout: a step runs under ``asyncio.timeout`` in its request's task, armed once the step
-  first suspends (``envgym_server.deadline``; a reset or grade runs as a task of its own); when
+  first suspends (``envgym.host.deadline``; a reset or grade runs as a task of its own); when
   it overruns, it is cancelled (so the environment's awaits stop where they are), the session ends
   with status ``timeout`` and its environment and sandboxes are closed;
 * idle reaping: sessions untouched for ``idle_timeout_s`` are closed and forgotten (never during a
   step), sessions older than ``max_session_lifetime_s`` are ended as ``timeout`` and forgotten;
-* hand-made tasks: their sandboxes are checked against the server's caps (``ServerConfig.task_caps``);
+* hand-made tasks: their sandboxes are checked against the host's caps (``HostLimits.task_caps``);
 * a client that goes away mid-step (``cancel_step``) has that step cancelled and the session ended
   as ``agent_error``;
 * ends: when an episode finishes (or times out) the environment is closed right away and the
@@ -19,7 +21,7 @@ Example:
     >>> import asyncio
     >>> from envgym.protocol import SessionCreate, Action
     >>> async def demo():
-    ...     manager = SessionManager(ServerConfig(), TrackedContext(sandbox="process"), Metrics())
+    ...     manager = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"))
     ...     session, reset = await manager.create(SessionCreate(env="debug/counter", task_id="count-to-1"))
     ...     result = await manager.step(session.id, Action.call("submit"))
     ...     await manager.aclose()
@@ -51,12 +53,11 @@ from envgym.errors import (
 )
 from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
 
-from envgym_server.config import ServerConfig
-from envgym_server.context import TrackedContext
-from envgym_server.deadline import run_to_first_wait, within
-from envgym_server.metrics import Metrics
+from envgym.host.deadline import run_to_first_wait, within
+from envgym.host.limits import HostLimits, HostMetrics
+from envgym.host.tracking import TrackedContext
 
-log = logging.getLogger("envgym_server")
+log = logging.getLogger("envgym.host")
 T = TypeVar("T")
 
 SESSION_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,128}$")
@@ -114,13 +115,14 @@ class Session:
         )
 
 
-class SessionManager:
-    """The table of sessions of one server. All methods run on the server's event loop."""
+class EpisodeHost:
+    """The table of sessions of one host, and every limit on them (``HostLimits``). All methods run
+    on the host's event loop."""
 
-    def __init__(self, config: ServerConfig, context: TrackedContext, metrics: Metrics) -> None:
+    def __init__(self, config: HostLimits, context: TrackedContext, metrics: HostMetrics | None = None) -> None:
         self.config = config
         self.context = context
-        self.metrics = metrics
+        self.metrics = metrics if metrics is not None else HostMetrics()
         self._sessions: dict[str, Session] = {}
         self._finished: dict[str, None] = {}  # ids of finished sessions still in the table, oldest first
         self.loaded_families: dict[str, type[Environment]] = {}  # for /readyz
@@ -206,8 +208,7 @@ class SessionManager:
             raise EnvironmentError_(f"reset of {ref.id}/{task.id} failed: {type(exc).__name__}: {exc}") from exc
         elapsed = time.perf_counter() - started
         session.timings["reset_s"] = elapsed
-        self.metrics.reset_latency.observe(elapsed)
-        self.metrics.sessions_created.labels(env=ref.id).inc()
+        self.metrics.session_created(ref.id, elapsed)
         if session_id in self._sessions:  # a concurrent creation took the same id while we awaited
             await asyncio.shield(self._end(session, EpisodeStatus.env_error))
             raise InvalidRequest(f"session {session_id!r} already exists", details={"session_id": session_id})
@@ -239,7 +240,7 @@ class SessionManager:
             started = time.perf_counter()
             deadline = asyncio.get_running_loop().time() + self.config.step_timeout_s
             try:
-                # run_until(step, deadline, on_suspend) inlined (envgym_server.deadline): the step runs
+                # run_until(step, deadline, on_suspend) inlined (envgym.host.deadline): the step runs
                 # up to its first wait; only then are the timeout (asyncio.timeout_at) and the
                 # transport's disconnect watch armed. A step that swallows the cancellation still times out.
                 finished, result = run_to_first_wait(session.env.step(action))
@@ -287,7 +288,7 @@ class SessionManager:
             session.steps += 1
             session.timings["last_step_s"] = elapsed
             session.timings["steps_s"] = session.timings.get("steps_s", 0.0) + elapsed
-            self.metrics.steps.observe("ws" if transport == "ws" else "rest", elapsed)
+            self.metrics.step_done(transport, elapsed)
             if result.done or session.env.done:
                 # The episode's sandboxes are released before the last step is answered.
                 await asyncio.shield(self._end(session, session.env.status))
@@ -354,7 +355,7 @@ class SessionManager:
         if session.status is EpisodeStatus.running:
             session.status = session.env.status if session.env.status.is_finished else EpisodeStatus.truncated
         self._open -= 1
-        self.metrics.sessions_closed.labels(status=session.status.value).inc()
+        self.metrics.session_closed(session.status.value)
 
     async def run_limited(self, work: Awaitable[T], what: str) -> T:
         """Run ``work`` with the step timeout; on overrun cancel it and raise ``StepTimeout``."""
@@ -392,7 +393,7 @@ class SessionManager:
         now = time.monotonic()
         expired = [s for s in self._sessions.values() if s.ttl_s and not s.busy and s.last_active < now - s.ttl_s]
         for session in expired:
-            self.metrics.reaped.inc()
+            self.metrics.session_reaped()
             log.info(
                 "reaping session %s (%s), idle for more than its ttl of %g s", session.id, session.env_id, session.ttl_s
             )
@@ -424,7 +425,7 @@ class SessionManager:
             self._sessions.pop(session.id, None)
             self._finished.pop(session.id, None)
         for session in idle:
-            self.metrics.reaped.inc()
+            self.metrics.session_reaped()
             log.info(
                 "reaping session %s (%s), idle for more than %g s",
                 session.id,
@@ -432,7 +433,7 @@ class SessionManager:
                 self.config.idle_timeout_s,
             )
         for session in expired:
-            self.metrics.reaped.inc()
+            self.metrics.session_reaped()
             log.info(
                 "ending session %s (%s): older than the server's session lifetime of %g s",
                 session.id,

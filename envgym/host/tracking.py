@@ -1,7 +1,8 @@
-"""An ``EnvContext`` that knows every sandbox created through it, so the server can count them and
-close any an environment forgot (after a step timeout cancelled its ``close``, or a buggy ``on_close``).
+"""An ``EnvContext`` that knows every sandbox created through it, so the episode host can count them
+and close any an environment forgot (after a step timeout cancelled its ``close``, or a buggy
+``on_close``).
 
-The server holds one root context (it owns the sandbox providers) and gives each session a child
+The host holds one root context (it owns the sandbox providers) and gives each session a child
 that shares the providers but tracks its own sandboxes.
 
 Example:
@@ -23,11 +24,11 @@ from envgym.context import EnvContext
 from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxSpec
 
-log = logging.getLogger("envgym_server")
+log = logging.getLogger("envgym.host")
 
 
 class SandboxTracker:
-    """Every sandbox created through any context of one server (weakly held)."""
+    """Every sandbox created through any context of one host (weakly held)."""
 
     def __init__(self, on_create: Any = None) -> None:
         self._all: weakref.WeakSet[Sandbox] = weakref.WeakSet()

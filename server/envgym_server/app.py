@@ -28,12 +28,12 @@ from envgym.errors import EnvgymError
 
 from envgym_server import routes, websocket
 from envgym_server.config import ServerConfig
-from envgym_server.context import TrackedContext
+from envgym.host import TrackedContext
 from envgym_server.errors import install_error_handlers
 from envgym_server.fastpath import StepFastPath
 from envgym_server.limits import LimitsMiddleware
 from envgym_server.metrics import Metrics
-from envgym_server.sessions import SessionManager
+from envgym.host import EpisodeHost
 from envgym_server.state import ServerState
 
 logger = logging.getLogger("envgym.server")
@@ -103,7 +103,7 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
             settings={**config.settings, "step_timeout_s": config.step_timeout_s},
         )
     context.tracker.on_create = metrics.sandboxes_created.inc
-    sessions = SessionManager(config, context, metrics)
+    sessions = EpisodeHost(config, context, metrics)
     metrics.bind(lambda: sessions.open_count, context.tracker.open_count)
 
     @asynccontextmanager

@@ -17,7 +17,9 @@ import ipaddress
 import os
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import ConfigDict, Field, field_validator, model_validator
+
+from envgym.host.limits import HostLimits
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost", "ip6-loopback"}
 
@@ -37,50 +39,24 @@ def _token_from_env() -> str | None:
     return os.environ.get("ENVGYM_TOKEN") or None
 
 
-class ServerConfig(BaseModel):
-    """Everything ``create_app`` and ``envgym serve`` need. ``settings`` reaches every environment
-    and grader as ``EnvContext.settings`` (e.g. a tasks directory or a judge URL)."""
+class ServerConfig(HostLimits):
+    """Everything ``create_app`` and ``envgym serve`` need: the episode host's limits
+    (``envgym.host.HostLimits``) and what only an HTTP server has. ``settings`` reaches every
+    environment and grader as ``EnvContext.settings`` (e.g. a tasks directory or a judge URL)."""
 
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
     token: str | None = Field(default_factory=_token_from_env, description="bearer token; default: $ENVGYM_TOKEN")
-    max_sessions: int = Field(1024, ge=1, description="open sessions at once; beyond it 503 capacity_exhausted")
-    step_timeout_s: float = Field(120.0, gt=0, description="limit on one reset, step or grade call")
-    idle_timeout_s: float = Field(600.0, gt=0, description="sessions untouched this long are closed and forgotten")
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest request body or WebSocket message")
     sandbox: str = Field("bwrap", description="sandbox provider environments get by default")
     sandbox_options: dict[str, Any] = Field(default_factory=dict)
     settings: dict[str, Any] = Field(default_factory=dict)
-    close_timeout_s: float = Field(
-        30.0, gt=0, description="limit on an environment's close() before its sandboxes are closed by force"
-    )
-    retry_after_s: int = Field(1, ge=1, description="Retry-After sent with capacity_exhausted")
-    reap_interval_s: float | None = Field(
-        None, gt=0, description="how often the idle reaper runs; default idle_timeout_s/4, at most 30 s"
-    )
-    max_finished_sessions: int = Field(
-        1024, ge=0, description="finished sessions kept readable until DELETE; beyond it the oldest are forgotten"
-    )
-    max_session_lifetime_s: float = Field(
-        4 * 3600.0, gt=0, description="a session older than this is ended (status timeout) and forgotten"
-    )
     header_timeout_s: float = Field(
         10.0, gt=0, description="limit on receiving a request's line and headers (envgym serve)"
     )
     body_timeout_s: float = Field(30.0, gt=0, description="limit on receiving a request's body, from its first byte")
-    # What a hand-made task (a ``task`` object in the request body) may make the server's sandboxes
-    # do; over a cap the request is 422 invalid_request naming it. Tasks from installed suites are
-    # the operator's and are not capped.
-    max_task_memory_mb: int = Field(4096, ge=64, description="memory a hand-made task's sandbox may ask for")
-    max_task_disk_mb: int = Field(8192, ge=16, description="disk a hand-made task's sandbox may ask for")
-    max_task_cpu_s: int = Field(
-        3600, ge=1, description="CPU seconds per command a hand-made task's sandbox may ask for"
-    )
-    max_task_command_timeout_s: float = Field(
-        600.0, gt=0, description="wall-clock limit per command a hand-made task may ask for"
-    )
     grader_workers: int | None = Field(
         None, ge=1, description="processes for bounded grading work; default min(4, CPUs)"
     )
@@ -98,17 +74,3 @@ class ServerConfig(BaseModel):
                 "set ENVGYM_TOKEN or pass --token (or bind to 127.0.0.1)"
             )
         return self
-
-    @property
-    def reaper_interval(self) -> float:
-        return self.reap_interval_s or min(self.idle_timeout_s / 4, self.max_session_lifetime_s / 4, 30.0)
-
-    @property
-    def task_caps(self) -> dict[str, tuple[str, float]]:
-        """SandboxSpec field -> (name of the cap, its value) for hand-made tasks."""
-        return {
-            "memory_mb": ("max_task_memory_mb", self.max_task_memory_mb),
-            "disk_mb": ("max_task_disk_mb", self.max_task_disk_mb),
-            "cpu_seconds": ("max_task_cpu_s", self.max_task_cpu_s),
-            "wall_timeout_s": ("max_task_command_timeout_s", self.max_task_command_timeout_s),
-        }

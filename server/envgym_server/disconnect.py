@@ -6,7 +6,7 @@ takes a Task (the receive has to be awaited by someone); created for every reque
 than a whole trivial step (a Task, a loop iteration to start it, another to cancel it). So:
 
 * a step arms its watch only when the environment's step first waits for something (code that runs
-  straight through cannot be cancelled anyway): ``SessionManager.step(on_suspend=...)``;
+  straight through cannot be cancelled anyway): ``EpisodeHost.step(on_suspend=...)``;
 * an armed watch starts ``WATCH_AFTER_S`` later, so work that ends sooner never has one (arming is
   a timer); a client that left meanwhile is noticed then (the receive answers the disconnect at
   once), at most ``WATCH_AFTER_S`` late;

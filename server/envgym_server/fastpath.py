@@ -3,7 +3,7 @@
 
 FastAPI's routing, dependency solving and request/response wrappers cost several times a trivial
 environment step. This middleware answers a well-formed step itself, with the same session code
-(``SessionManager.step``), the same disconnect watch (``envgym_server.disconnect``), the same error
+(``envgym.host.EpisodeHost.step``), the same disconnect watch (``envgym_server.disconnect``), the same error
 handlers (``envgym_server.errors``, looked up on the app) and the same success bytes and headers as
 the FastAPI route ``routes.step_session``, which stays the documented route (``/openapi.json`` is
 unchanged) and answers everything unusual:

@@ -22,13 +22,16 @@ from prometheus_client import (
     generate_latest,
 )
 
+from envgym.host import HostMetrics
 from envgym_server.step_metrics import StepMetrics
 
 # Steps of the trivial environment take well under a millisecond; sandboxed ones can take minutes.
 STEP_BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
 
 
-class Metrics:
+class Metrics(HostMetrics):
+    """The episode host's reports (``HostMetrics``) and the server's own, as Prometheus series."""
+
     def __init__(self) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         r = self.registry
@@ -52,6 +55,19 @@ class Metrics:
         # python_gc_collections_total{generation}: the collector's cost grows with open sessions
         # when it is mistuned (see gc_tuning), so it is worth watching in production.
         GCCollector(registry=r)
+
+    def session_created(self, env_id: str, reset_s: float) -> None:
+        self.reset_latency.observe(reset_s)
+        self.sessions_created.labels(env=env_id).inc()
+
+    def step_done(self, transport: str, seconds: float) -> None:
+        self.steps.observe("ws" if transport == "ws" else "rest", seconds)
+
+    def session_closed(self, status: str) -> None:
+        self.sessions_closed.labels(status=status).inc()
+
+    def session_reaped(self) -> None:
+        self.reaped.inc()
 
     def bind(self, sessions_open: Callable[[], float], sandboxes_open: Callable[[], float]) -> None:
         """Gauges read live values at scrape time instead of being updated on every change."""

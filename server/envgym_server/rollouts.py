@@ -31,7 +31,8 @@ from envgym.errors import CapacityExhausted
 from envgym.eval.rollouts import Rollout, RolloutRequest, RolloutResponse, iter_rollouts, summarize
 from envgym.protocol import Action, ResetResult, SessionCreate, StepResult, Task
 
-from envgym_server.sessions import SessionManager, load_task
+from envgym.host import EpisodeHost
+from envgym.host.sessions import load_task
 from envgym_server.state import ServerState, get_state
 
 router = APIRouter()
@@ -40,9 +41,9 @@ CAPACITY_WAIT_S = 30.0
 
 
 class SessionEpisode:
-    """One rollout episode as a session of the server's ``SessionManager`` (an ``EpisodeHandle``)."""
+    """One rollout episode as a session of the server's ``EpisodeHost`` (an ``EpisodeHandle``)."""
 
-    def __init__(self, sessions: SessionManager, env_id: str, options: dict) -> None:
+    def __init__(self, sessions: EpisodeHost, env_id: str, options: dict) -> None:
         self.sessions = sessions
         self.env_id = env_id
         self.options = options

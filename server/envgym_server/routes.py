@@ -40,7 +40,7 @@ from envgym.protocol import (
 )
 
 from envgym_server.disconnect import run_watching, step_watching
-from envgym_server.sessions import load_task
+from envgym.host.sessions import load_task
 from envgym_server.state import ServerState
 
 log = logging.getLogger("envgym_server")

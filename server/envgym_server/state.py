@@ -17,16 +17,16 @@ from dataclasses import dataclass
 from starlette.requests import HTTPConnection
 
 from envgym_server.config import ServerConfig
-from envgym_server.context import TrackedContext
+from envgym.host import TrackedContext
 from envgym_server.metrics import Metrics
-from envgym_server.sessions import SessionManager
+from envgym.host import EpisodeHost
 
 
 @dataclass
 class ServerState:
     config: ServerConfig
     context: TrackedContext
-    sessions: SessionManager
+    sessions: EpisodeHost
     metrics: Metrics
 
 

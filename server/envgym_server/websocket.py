@@ -123,7 +123,7 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
         next_frame = asyncio.ensure_future(websocket.receive())
         next_frame.add_done_callback(on_frame)
 
-    def arm_read_ahead() -> None:  # the step waits for something: SessionManager.step's on_suspend
+    def arm_read_ahead() -> None:  # the step waits for something: EpisodeHost.step's on_suspend
         nonlocal watch
         if watch is None and next_frame is None:
             watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from pydantic import ValidationError
 
 ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'envgym[ray]')")
 from ray.cluster_utils import Cluster  # noqa: E402
@@ -13,7 +14,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 from envgym import Action, EpisodeStatus  # noqa: E402
 from envgym.agents.builtin import OracleAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
-from envgym.errors import CapacityExhausted, UnknownSession  # noqa: E402
+from envgym.errors import CapacityExhausted, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
 from envgym.loop import run_episode  # noqa: E402
 from envgym.ray import AsyncEnvPool  # noqa: E402
 
@@ -70,6 +71,36 @@ async def test_session_affinity_and_unknown_session(cluster):
             await pool.step(created.session_id, Action.call("submit"))
     finally:
         await pool.aclose()
+
+
+async def test_a_ray_step_gets_the_hosts_step_timeout_and_cleanup(cluster):
+    # The worker is a face of the episode host (envgym.host): a step over the step timeout is
+    # cancelled, raises StepTimeout as the HTTP server's 504 does, and its episode ends as timeout
+    # with its slot released; the session stays readable until closed, then it is gone.
+    pool = make_pool(limits={"step_timeout_s": 1})
+    try:
+        slow = await pool.create_session("debug/counter", task_id="count-to-1", options={"step_delay_s": 60})
+        quick = await pool.create_session("debug/counter", task_id="count-to-1")
+        with pytest.raises(StepTimeout, match="step timeout of 1 s"):
+            await pool.step(slow.session_id, Action.call("increment"))
+        handle = pool._where[slow.session_id].handle
+        assert await handle.status.remote(slow.session_id) == "timeout"
+        with pytest.raises(SessionClosed):
+            await pool.step(slow.session_id, Action.call("submit"))
+        # The other episode goes on; the timed-out one no longer holds a slot of its worker's host.
+        assert (await pool.step(quick.session_id, Action.call("increment"))).observation.data == {"counter": 1}
+        held = sum([await s.handle.open_sessions.remote() for s in pool._slots])
+        assert held == 1
+        await pool.close_session(slow.session_id)
+        await pool.close_session(quick.session_id)
+        assert sum([await s.handle.open_sessions.remote() for s in pool._slots]) == 0
+    finally:
+        await pool.aclose()
+
+
+def test_a_pool_refuses_unknown_limits_naming_the_key():
+    with pytest.raises(ValidationError, match="step_timeout"):
+        AsyncEnvPool(num_workers=1, limits={"step_timeout": 1})
 
 
 async def test_backpressure_waits_then_refuses(cluster):

@@ -1,4 +1,4 @@
-"""``envgym_server.deadline.run_until``: ``asyncio.timeout_at`` semantics, the timer armed only for
+"""``envgym.host.deadline.run_until``: ``asyncio.timeout_at`` semantics, the timer armed only for
 work that suspends."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ import asyncio
 
 import pytest
 
-from envgym_server.deadline import run_until
+from envgym.host.deadline import run_until
 
 
 def soon(seconds: float) -> float:
