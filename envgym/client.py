@@ -8,7 +8,7 @@ as the ``envgym.errors`` class of its code (``UnknownSession``, ``CapacityExhaus
 ``ClientTimeout``.
 
 ``episode(env_id)`` returns a handle with ``reset(task)``, ``step(action)`` and ``close()``, the
-``EpisodeHandle`` of ``envgym.loop``, so ``run_episode`` plays remote episodes exactly like local
+``Episode`` port of ``envgym.loop``, so ``run_episode`` plays remote episodes exactly like local
 ones; ``websocket=True`` carries that episode over one WebSocket (needs the ``websockets`` package).
 
 Example:

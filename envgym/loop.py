@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any, Protocol
+from typing import Any, Protocol, Sequence
 
 from pydantic import BaseModel, Field
 
@@ -29,10 +29,34 @@ from envgym.errors import EnvgymError
 from envgym.protocol import Action, EpisodeStatus, Grade, Message, Observation, ResetResult, StepResult, Task
 
 
-class EpisodeHandle(Protocol):
+class Episode(Protocol):
+    """The episode port: one episode, wherever it runs. An ``Environment`` in this process, a server's
+    session over HTTP or WebSocket (``client.episode``), a Ray pool's (``pool.episode``) and the
+    conformance kit's checked episode all fit it; ``run_episode``, eval, rollouts and the trainer
+    adapters consume only this."""
+
     async def reset(self, task: Task, seed: int | None = None) -> ResetResult: ...
     async def step(self, action: Action) -> StepResult: ...
     async def close(self) -> None: ...
+
+
+EpisodeHandle = Episode  # the port's earlier name, kept for code written against it
+
+
+class EpisodeSource(Protocol):
+    """Where an evaluation gets its episodes: the tasks and family class of one environment id, and a
+    new ``Episode`` per play (``eval.runner.LocalTarget``, ``eval.remote.RemoteTarget``,
+    ``ray.RayTarget``)."""
+
+    @property
+    def env_id(self) -> str: ...
+    @property
+    def env_cls(self) -> type[Environment]: ...
+    @property
+    def tasks(self) -> Sequence[Task]: ...
+
+    def new_episode(self) -> Episode: ...
+    async def aclose(self) -> None: ...
 
 
 class EpisodeRecord(BaseModel):
@@ -78,7 +102,7 @@ def _status_of(result: StepResult) -> EpisodeStatus:
 
 
 async def run_episode(
-    env: EpisodeHandle,
+    env: Episode,
     agent: Agent,
     task: Task,
     env_cls: type[Environment],

@@ -1,7 +1,7 @@
 """A pool of environment workers as Ray actors across a cluster (the ``envgym[ray]`` extra).
 
 ``AsyncEnvPool``/``EnvPool`` offer the client's calls — ``create_session``, ``step``,
-``close_session``, ``episode(env_id)`` (an EpisodeHandle for ``envgym.loop.run_episode``) and
+``close_session``, ``episode(env_id)`` (an ``envgym.loop.Episode`` for ``run_episode``) and
 ``rollout`` (a whole episode played on the worker) — over environment workers placed by Ray.
 
 * Session affinity: a session lives on the worker that created it; every step goes there.
@@ -386,7 +386,7 @@ def _unwrap(exc: BaseException) -> BaseException:
 
 
 class PoolEpisode:
-    """The EpisodeHandle over a pool (``reset`` opens a session on some worker)."""
+    """The ``Episode`` port over a pool (``reset`` opens a session on some worker)."""
 
     def __init__(self, pool: AsyncEnvPool, env_id: str, options: dict[str, Any] | None) -> None:
         self.pool, self.env_id, self.options = pool, env_id, options

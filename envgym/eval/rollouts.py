@@ -44,7 +44,7 @@ from envgym.agents.openai_agent import DEFAULT_SYSTEM_PROMPT, OpenAIAgent
 from envgym.agents.token_agent import TokenAgent
 from envgym.environment import Environment
 from envgym.errors import EnvgymError, error_from_body
-from envgym.loop import EpisodeHandle, EpisodeRecord, run_episode
+from envgym.loop import Episode, EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Grade, Message, Task
 
 
@@ -240,7 +240,7 @@ async def iter_rollouts(
     task: Task,
     env_cls: type[Environment],
     env_id: str,
-    new_episode: Callable[[], EpisodeHandle],
+    new_episode: Callable[[], Episode],
 ) -> AsyncGenerator[Rollout, None]:
     """Play ``request.n`` episodes of ``task`` and yield each ``Rollout`` as it finishes (any order;
     ``index`` says which). ``new_episode`` gives a fresh handle each time. Closing the iterator early
@@ -286,7 +286,7 @@ async def run_rollouts(
     task: Task,
     env_cls: type[Environment],
     env_id: str,
-    new_episode: Callable[[], EpisodeHandle],
+    new_episode: Callable[[], Episode],
 ) -> RolloutResponse:
     """Play ``request.n`` episodes of ``task``; all of them, in index order."""
     rollouts = [r async for r in iter_rollouts(request, task, env_cls, env_id, new_episode)]

@@ -37,7 +37,7 @@ from envgym.errors import EnvgymError, InvalidRequest
 from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, read_json, write_json
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.stats import summarize
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.loop import EpisodeRecord, EpisodeSource, run_episode
 from envgym.protocol import EpisodeStatus, Task
 
 
@@ -266,7 +266,7 @@ class EvalRunner:
             wall_s=wall,
         )
 
-    async def _target(self) -> Any:
+    async def _target(self) -> EpisodeSource:
         if self.cfg.server:
             return await RemoteTarget.open(
                 self.cfg.server, self.cfg.env, token=self.cfg.token, websocket=self.cfg.websocket
@@ -288,7 +288,7 @@ class EvalRunner:
     async def _play(
         self,
         todo: list[tuple[Task, int]],
-        target: Any,
+        target: EpisodeSource,
         agent: Agent,
         versions: dict[str, str],
         progress: Progress,
@@ -316,7 +316,7 @@ class EvalRunner:
 
         await asyncio.gather(*(worker() for _ in range(min(self.cfg.concurrency, max(1, len(todo))))))
 
-    async def _episode(self, target: Any, agent: Agent, task: Task, sample: int) -> EpisodeRecord:
+    async def _episode(self, target: EpisodeSource, agent: Agent, task: Task, sample: int) -> EpisodeRecord:
         seed = self.cfg.seed + sample
         coro = None
         try:

@@ -286,7 +286,7 @@ def _check_task(task: Task, suite: str) -> list[str]:
 
 
 class _CheckedEpisode:
-    """An ``EpisodeHandle`` around a local ``Environment`` that checks every model crossing it."""
+    """An ``Episode`` (envgym.loop) around a local ``Environment`` that checks every model crossing it."""
 
     def __init__(self, env: Any) -> None:
         self.env = env

@@ -41,7 +41,7 @@ CAPACITY_WAIT_S = 30.0
 
 
 class SessionEpisode:
-    """One rollout episode as a session of the server's ``EpisodeHost`` (an ``EpisodeHandle``)."""
+    """One rollout episode as a session of the server's ``EpisodeHost`` (an ``envgym.loop.Episode``)."""
 
     def __init__(self, sessions: EpisodeHost, env_id: str, options: dict) -> None:
         self.sessions = sessions
