@@ -17,6 +17,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from envgym.environment import Environment
+from envgym.envs import EnvId
 from envgym.errors import EnvgymError
 from envgym.protocol import Action, EnvironmentDetail, Observation, ResetResult, StepResult, SuiteInfo, Task, Tool
 
@@ -85,8 +86,9 @@ class RemoteTarget:
         client = AsyncClient(url, token=token)
         try:
             detail = await client.environment(env)
-            family, _, rest = env.partition("/")
-            suite = rest.partition(".")[0] if rest else (detail.suites[0].name if detail.suites else "")
+            parsed = EnvId.parse(env, [s.name for s in detail.suites] if detail.suites else None)
+            family = parsed.family
+            suite = parsed.suite or (detail.suites[0].name if detail.suites else "")
             env_id = f"{family}/{suite}" if suite else env
             remote_tasks: list[Task] = []
             while True:
