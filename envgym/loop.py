@@ -96,19 +96,24 @@ def _status_of(result: StepResult) -> EpisodeStatus:
 
 
 def standin_family(
-    family: str, suites: list[SuiteInfo] | None = None, tools: list[Tool] | None = None, summary: str = ""
+    family: str,
+    suites: list[SuiteInfo] | None = None,
+    tools: list[Tool] | None = None,
+    summary: str = "",
+    tasks: list[Task] | None = None,
 ) -> type[Environment]:
-    """An ``Environment`` class that only carries a remote family's name, suites and tools, for code
-    that takes a family class (agents, ``run_episode``) when the plugin is not installed here. Its
-    episodes run on the server; it has no tasks and no reference solution.
+    """An ``Environment`` class that only carries a remote family's name, suites, tools and public
+    tasks, for code that takes a family class (agents, ``run_episode``, the eval runner) when the
+    plugin is not installed here. Its episodes run on the server; it has no reference solution.
 
     Example:
         >>> cls = standin_family("toy-math", [SuiteInfo(name="basic")])
         >>> cls.family, cls.default_suite(), cls.oracle_policy(Task(id="t", suite="basic", prompt="?"))
         ('toy-math', 'basic', None)
     """
-    listed = list(suites or [SuiteInfo(name="default")])
+    listed = list(suites or [SuiteInfo(name=tasks[0].suite if tasks else "default")])
     offered = list(tools or [])
+    known = list(tasks or [])
 
     class StandIn(Environment):
         @classmethod
@@ -117,7 +122,7 @@ def standin_family(
 
         @classmethod
         def load_tasks(cls, suite: str) -> list[Task]:
-            return []
+            return [t for t in known if t.suite == suite]
 
         @classmethod
         def tools(cls, suite: str | None = None) -> list[Tool]:
