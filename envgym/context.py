@@ -13,9 +13,11 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import json
 from dataclasses import dataclass, field
-from typing import Any, Awaitable, Callable
+from typing import Any, Awaitable, Callable, Iterable
 
+from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
 
 
@@ -35,6 +37,17 @@ class EnvContext:
         _PUBLISHED.update(self.settings)
 
     def setting(self, key: str, default: Any = None) -> Any:
+        """The value of one host setting (``--set KEY=VALUE`` of ``envgym serve``, ``eval``, ``check``,
+        ``regrade``; ``settings=`` in code), already JSON-decoded, or ``default`` when it was not given.
+
+        Keys are plain strings shared by every family on a host: prefix yours with your family name
+        (``toy-math.difficulty``). Settings are the operator's, not the agent's: they never travel in
+        a session request.
+
+        Example:
+            >>> EnvContext(settings=parse_settings(["toy.retries=3"])).setting("toy.retries", 1)
+            3
+        """
         return self.settings.get(key, default)
 
     def provider(self, name: str | None = None) -> SandboxProvider:
@@ -62,6 +75,59 @@ class EnvContext:
         closers, self._closers = list(self._closers.values()), {}
         for closer in closers:
             await closer()
+
+
+def parse_setting(item: str, option: str = "--set") -> tuple[str, Any]:
+    """One ``KEY=VALUE`` of a ``--set`` option: the value is read as JSON when it parses (numbers,
+    booleans, lists, quoted strings), else kept as text. The one parser behind every command's
+    ``--set`` (and ``--agent-set``), so ``envgym serve``, ``eval``, ``check`` and ``regrade`` read
+    the same line the same way. Raises ``InvalidRequest`` naming ``option`` when there is no key.
+
+    Example:
+        >>> parse_setting("max_turns=5"), parse_setting("url=http://h/v1?a=b"), parse_setting('tag="7"')
+        (('max_turns', 5), ('url', 'http://h/v1?a=b'), ('tag', '7'))
+    """
+    key, sep, raw = item.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise InvalidRequest(
+            f"{option} expects KEY=VALUE (e.g. {option} judge_base_url=http://127.0.0.1:8001/v1), got {item!r}",
+            details={"option": option, "value": item},
+        )
+    try:
+        value: Any = json.loads(raw)
+    except json.JSONDecodeError:
+        value = raw
+    return key, value
+
+
+def parse_settings(items: Iterable[str], option: str = "--set") -> dict[str, Any]:
+    """Every ``KEY=VALUE`` of a repeated option as a dict (a key given twice: the last one wins).
+
+    Example:
+        >>> parse_settings(["a=1", "b=text", "a=[1, 2]"])
+        {'a': [1, 2], 'b': 'text'}
+    """
+    return dict(parse_setting(item, option) for item in items)
+
+
+def format_setting(key: str, value: Any) -> str:
+    """The ``KEY=VALUE`` that ``parse_setting`` reads back as ``(key, value)``: text stays bare unless
+    it would be read as JSON (``"7"``, ``"true"``), which is quoted, so a value survives the trip to
+    a subprocess's command line unchanged.
+
+    Example:
+        >>> format_setting("url", "http://h/v1"), format_setting("tag", "7"), format_setting("n", 7)
+        ('url=http://h/v1', 'tag="7"', 'n=7')
+        >>> parse_setting(format_setting("tag", "7"))
+        ('tag', '7')
+    """
+    if isinstance(value, str):
+        try:
+            json.loads(value)
+        except json.JSONDecodeError:
+            return f"{key}={value}"
+    return f"{key}={json.dumps(value)}"
 
 
 _DEFAULT: EnvContext | None = None

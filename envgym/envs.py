@@ -14,11 +14,69 @@ Example:
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Iterable
 
 from envgym import registry
 from envgym.environment import Environment
 from envgym.errors import UnknownEnvironment
 from envgym.protocol import Task
+
+
+@dataclass(frozen=True)
+class EnvId:
+    """The parts of an environment id, read without importing any plugin: ``family``, then ``suite``
+    and ``task_id`` when the id names them. The one parser of the ``family[/suite[.task]]`` grammar:
+    the server, the client, ``envgym.make``, ``eval`` and ``check`` all go through ``parse``.
+
+    Example:
+        >>> EnvId.parse("web/miniwob.click-test")
+        EnvId(family='web', suite='miniwob', task_id='click-test')
+        >>> EnvId.parse("terminal/my.tasks", suites=["my.tasks"]).suite, str(EnvId("debug", "echo"))
+        ('my.tasks', 'debug/echo')
+    """
+
+    family: str
+    suite: str | None = None
+    task_id: str | None = None
+
+    @classmethod
+    def parse(cls, env_id: str, suites: Iterable[str] | None = None) -> "EnvId":
+        """Split ``env_id``. A suite name may itself hold a dot: given the family's ``suites``, an id
+        whose rest is one of them names that suite, and a rest that starts with no suite of them is
+        ``UnknownEnvironment`` listing them (of several that fit, the longest is the suite); without
+        ``suites`` the first dot ends the suite name.
+        A malformed id (empty, surrounding blanks, an empty part) is ``UnknownEnvironment`` too."""
+        family, slash, rest = env_id.partition("/") if isinstance(env_id, str) else ("", "", "")
+        suite, dot, task_id = rest.partition(".")
+        if not family or env_id.strip() != env_id or (slash and not suite) or (dot and not task_id):
+            raise UnknownEnvironment(
+                f"invalid environment id {env_id!r}: expected family, family/suite or family/suite.task",
+                details={"env": env_id},
+            )
+        if not slash:
+            return cls(family)
+        if suites is None:
+            return cls(family, suite, task_id or None)
+        names = list(suites)
+        if rest in names:  # a suite name with a dot in it wins over reading the dot as the task separator
+            return cls(family, rest)
+        # else the longest suite name the rest starts with, then a dot: "a.b.t" is task t of suite a.b
+        prefixes = [name for name in names if rest.startswith(name + ".") and len(rest) > len(name) + 1]
+        if prefixes:
+            longest = max(prefixes, key=len)
+            return cls(family, longest, rest[len(longest) + 1 :])
+        raise UnknownEnvironment(
+            f"{family!r} has no suite {rest!r}; suites: {', '.join(names)}",
+            details={"env": env_id, "family": family, "suites": names},
+        )
+
+    @property
+    def suite_id(self) -> str:
+        """``family/suite`` (or ``family`` when no suite is named): where a pinned task's session is opened."""
+        return f"{self.family}/{self.suite}" if self.suite is not None else self.family
+
+    def __str__(self) -> str:
+        return self.suite_id + (f".{self.task_id}" if self.task_id is not None else "")
 
 
 @dataclass(frozen=True)
@@ -55,23 +113,14 @@ def load_family(family: str) -> type[Environment]:
 
 def resolve(env_id: str) -> EnvRef:
     """Turn an environment id into its family class and suite; raises ``UnknownEnvironment``."""
-    if not env_id or env_id.strip() != env_id:
-        raise UnknownEnvironment(f"invalid environment id {env_id!r}", details={"env": env_id})
-    family, _, rest = env_id.partition("/")
+    family = EnvId.parse(env_id).family
     cls = load_family(family)
-    suites = [s.name for s in cls.suites()]
-    if not rest:
-        return EnvRef(family, suites[0], cls)
-    if rest in suites:
-        return EnvRef(family, rest, cls)
-    suite, dot, task_id = rest.partition(".")
-    if dot and suite in suites:
-        cls.get_task(suite, task_id)  # raises UnknownTask with a clear message
-        return EnvRef(family, suite, cls, task_id)
-    raise UnknownEnvironment(
-        f"{family!r} has no suite {rest!r}; suites: {', '.join(suites)}",
-        details={"env": env_id, "family": family, "suites": suites},
-    )
+    parsed = EnvId.parse(env_id, [s.name for s in cls.suites()])
+    if parsed.suite is None:
+        return EnvRef(family, cls.default_suite(), cls)
+    if parsed.task_id is not None:
+        cls.get_task(parsed.suite, parsed.task_id)  # raises UnknownTask with a clear message
+    return EnvRef(family, parsed.suite, cls, parsed.task_id)
 
 
 def all_env_ids() -> list[str]:

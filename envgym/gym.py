@@ -39,7 +39,7 @@ import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
 from envgym.context import EnvContext
-from envgym.errors import InvalidRequest
+from envgym.errors import InvalidRequest, UnknownEnvironment
 from envgym.gym_backends import Backend, LocalBackend, RemoteBackend
 from envgym.gym_spaces import fit_text, unicode_text
 from envgym.protocol import Action, Observation, StepResult, Tool
@@ -200,11 +200,15 @@ def make(
         >>> env.close()
     """
     if suite is not None:
-        family, _, rest = env_id.partition("/")
-        if rest and rest.partition(".")[0] != suite:
-            raise InvalidRequest(f"suite={suite!r} contradicts the environment id {env_id!r}")
-        if not rest:
-            env_id = f"{family}/{suite}"
+        from envgym.envs import EnvId
+
+        if EnvId.parse(env_id).suite is None:
+            env_id = f"{env_id}/{suite}"
+        else:
+            try:
+                EnvId.parse(env_id, suites=[suite])
+            except UnknownEnvironment:
+                raise InvalidRequest(f"suite={suite!r} contradicts the environment id {env_id!r}") from None
     env_options = dict(options or {})
     if max_turns is not None:
         env_options["max_turns"] = max_turns

@@ -20,7 +20,7 @@ from typing import Any
 
 from envgym.context import EnvContext, default_context
 from envgym.environment import Environment
-from envgym.envs import EnvRef
+from envgym.envs import EnvId, EnvRef
 from envgym.errors import InvalidRequest
 from envgym.protocol import Action, Observation, StepResult, Tool
 from envgym.sync import LoopThread
@@ -134,23 +134,24 @@ class RemoteBackend(Backend):
         self.options = dict(options or {})
         self._owns_client = client is None
         self.client = client if client is not None else Client(url, token=token)
-        family, _, rest = env_id.partition("/")
-        suite, dot, id_in_env = rest.partition(".")
-        # ``family/suite.task`` pins the task; the session is then opened on ``family/suite``.
-        if dot and task_id is None:
-            task_id = id_in_env
-        self._session_env = f"{family}/{suite}" if dot else env_id
-        self.pinned_task_id = task_id
         self._session: str | None = None
         self._task_ids: list[str] | None = None
         self._closed = False
         try:
-            # Fail now, with the server's typed error (unknown_environment, unauthorized ...), not at reset.
-            self._tools: list[Tool] | None = list(self.client.environment(self._session_env).tools)
+            # Fail now, with the server's typed error (unknown_environment, unknown_task, unauthorized
+            # ...), not at reset; the server's suite names settle where the suite ends in the id.
+            detail = self.client.environment(env_id)
+            parsed = EnvId.parse(env_id, [s.name for s in detail.suites] or None)
         except BaseException:
             if self._owns_client:
                 self.client.close()
             raise
+        self._tools: list[Tool] | None = list(detail.tools)
+        # ``family/suite.task`` pins the task; the session is then opened on ``family/suite``.
+        if parsed.task_id is not None and task_id is None:
+            task_id = parsed.task_id
+        self._session_env = parsed.suite_id
+        self.pinned_task_id = task_id
 
     def task_ids(self) -> list[str]:
         if self._task_ids is None:

@@ -5,6 +5,12 @@
 ``AsyncClient.episode(env_id)``. Whatever happens, the environment is closed and the record says
 how the episode ended — an exception never loses an episode.
 
+A remote trainer needs neither the plugin nor the task records: it passes the task id and no
+family class, e.g. ``await run_episode(client.episode("toy-math/basic"), agent, "add")``; the
+server resets the task by id (its private part stays there), the tools come from the first
+observation and a stand-in class (``standin_family``) names the family. Only the ``oracle`` agent
+needs the installed class (the reference solution is the family's).
+
 Example:
     >>> import asyncio
     >>> from envgym.builtin.debug import DebugEnvironment
@@ -19,14 +25,26 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any, Protocol, Sequence
+from typing import Any, Protocol, Sequence, cast
 
 from pydantic import BaseModel, Field
 
 from envgym.agents.base import Agent
 from envgym.environment import Environment, call_act
-from envgym.errors import EnvgymError
-from envgym.protocol import Action, EpisodeStatus, Grade, Message, Observation, ResetResult, StepResult, Task
+from envgym.envs import EnvId
+from envgym.errors import EnvgymError, InvalidRequest
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    Grade,
+    Message,
+    Observation,
+    ResetResult,
+    StepResult,
+    SuiteInfo,
+    Task,
+    Tool,
+)
 
 
 class Episode(Protocol):
@@ -101,32 +119,104 @@ def _status_of(result: StepResult) -> EpisodeStatus:
     return EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed
 
 
+def standin_family(
+    family: str,
+    suites: list[SuiteInfo] | None = None,
+    tools: list[Tool] | None = None,
+    summary: str = "",
+    tasks: list[Task] | None = None,
+) -> type[Environment]:
+    """An ``Environment`` class that only carries a remote family's name, suites, tools and public
+    tasks, for code that takes a family class (agents, ``run_episode``, the eval runner) when the
+    plugin is not installed here. Its episodes run on the server; it has no reference solution.
+
+    Example:
+        >>> cls = standin_family("toy-math", [SuiteInfo(name="basic")])
+        >>> cls.family, cls.default_suite(), cls.oracle_policy(Task(id="t", suite="basic", prompt="?"))
+        ('toy-math', 'basic', None)
+    """
+    listed = list(suites or [SuiteInfo(name=tasks[0].suite if tasks else "default")])
+    offered = list(tools or [])
+    known = list(tasks or [])
+
+    class StandIn(Environment):
+        @classmethod
+        def suites(cls) -> list[SuiteInfo]:
+            return listed
+
+        @classmethod
+        def load_tasks(cls, suite: str) -> list[Task]:
+            return [t for t in known if t.suite == suite]
+
+        @classmethod
+        def tools(cls, suite: str | None = None) -> list[Tool]:
+            return offered
+
+        async def on_reset(self, task: Task, seed: int | None) -> Observation:  # pragma: no cover - never run here
+            raise NotImplementedError(f"{family} runs on the server; this class only names it")
+
+        async def on_step(self, action: Action) -> StepResult:  # pragma: no cover
+            raise NotImplementedError(f"{family} runs on the server; this class only names it")
+
+    StandIn.family, StandIn.summary = family, summary
+    StandIn.__name__ = StandIn.__qualname__ = f"Remote[{family}]"
+    return StandIn
+
+
+def _prompt_of(observation: Observation) -> str:
+    return next((m.text() for m in observation.messages if m.role == "user"), "")
+
+
 async def run_episode(
     env: Episode,
     agent: Agent,
-    task: Task,
-    env_cls: type[Environment],
+    task: Task | str,
+    env_cls: type[Environment] | None = None,
     *,
     seed: int | None = None,
     env_id: str | None = None,
     max_steps: int = 10_000,
 ) -> EpisodeRecord:
-    """Play one episode; always closes ``env``. ``max_steps`` is a safety net above the env's own turn limit."""
+    """Play one episode; always closes ``env``. ``max_steps`` is a safety net above the env's own turn limit.
+
+    ``task`` is a ``Task`` or, for a handle that resets by id (``AsyncClient.episode``), a task id.
+    ``env_cls`` is the family class when the plugin is installed here; without it a stand-in named
+    after ``env_id`` (or the handle's ``env_id``) serves, and the agent's tools come from the
+    first observation. A local ``Environment`` given a task id looks the task up in its suite."""
     started = time.monotonic()
+    where = env_id or getattr(env, "env_id", None)
+    if isinstance(env, Environment):
+        env_cls = env_cls or type(env)
+        where = where or f"{env_cls.family}/{env.suite}"
+        if isinstance(task, str):
+            task = env.get_task(env.suite, task)
+    if env_cls is None or isinstance(task, str):
+        if not isinstance(where, str):
+            raise InvalidRequest(
+                "run_episode needs the family: pass env_cls, env_id=, or a handle with an env_id "
+                "(AsyncClient.episode gives one)"
+            )
+        parsed = EnvId.parse(where)
+        if env_cls is None:
+            env_cls = standin_family(parsed.family, [SuiteInfo(name=parsed.suite)] if parsed.suite else None)
+    task_id = task if isinstance(task, str) else task.id
+    if where is None:  # only when task is a Task (else the family was needed above)
+        where = f"{env_cls.family}/{task.suite}" if isinstance(task, Task) else env_cls.family
     record = EpisodeRecord(
-        env=env_id or f"{env_cls.family}/{task.suite}",
-        task_id=task.id,
+        env=where,
+        task_id=task_id,
         agent=agent.name or type(agent).__name__,
         model=getattr(agent, "model", None),
         seed=seed,
         status=EpisodeStatus.running,
-        metadata=dict(task.metadata),
+        metadata=dict(task.metadata) if isinstance(task, Task) else {},
         started_at=time.time(),
     )
     episode = None
     try:
         try:
-            reset = await env.reset(task, seed)
+            # A task id is sent as is: the handle resets by id and the server keeps the task's private part.
+            reset = await (env.reset(task, seed) if isinstance(task, Task) else cast(Any, env).reset(task, seed))
         except EnvgymError as exc:
             record.status, record.error = (
                 EpisodeStatus.env_error,
@@ -145,6 +235,10 @@ async def run_episode(
         record.timings["reset_s"] = time.monotonic() - started
         observation: Observation = reset.observation
         record.messages.extend(observation.messages)
+        if isinstance(task, str):
+            # What the agent may know of a task it has only the id of: its id, suite and prompt.
+            suite = EnvId.parse(record.env).suite or env_cls.default_suite()
+            task = Task(id=task_id, suite=suite, prompt=_prompt_of(observation))
         tools = observation.tools or env_cls.tools(task.suite)
         try:
             episode = agent.start_episode(task, env_cls, tools)

@@ -407,6 +407,14 @@ class GradeRequest(BaseModel):
         return self
 
     def to_submission(self) -> Submission:
+        """What the grader gets: ``submission`` with the top-level ``trajectory`` in it, unless the
+        submission brings its own (which then wins). Nothing is replayed (docs/server.md).
+
+        Example:
+            >>> said = [{"role": "assistant", "content": "4"}]
+            >>> GradeRequest(grader="rubric", env="e", task_id="t", trajectory=said).to_submission().trajectory[0].content
+            '4'
+        """
         sub = self.submission or Submission()
         if self.trajectory is not None and sub.trajectory is None:
             sub = sub.model_copy(update={"trajectory": self.trajectory})

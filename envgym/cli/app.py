@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 from rich.console import Console
 
@@ -20,6 +22,18 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
     """Print an actionable error and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def settings_option(items: list[str], option: str = "--set") -> dict[str, Any]:
+    """A repeated ``KEY=VALUE`` option as a dict (``envgym.context.parse_settings``); a malformed
+    item is a usage error naming the option (exit status 2), as for any other bad option value."""
+    from envgym.context import parse_settings
+    from envgym.errors import InvalidRequest
+
+    try:
+        return parse_settings(items, option)
+    except InvalidRequest as exc:
+        raise typer.BadParameter(exc.message, param_hint=option) from None
 
 
 def show_build_progress() -> None:

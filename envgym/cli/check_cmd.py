@@ -8,24 +8,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, show_build_progress
+from envgym.cli.app import app, console, fail, settings_option, show_build_progress
 from envgym.errors import EnvgymError
-
-
-def parse_settings(pairs: list[str]) -> dict[str, Any]:
-    """``KEY=VALUE`` pairs as a dict; values that parse as JSON (numbers, true, lists) are decoded."""
-    import json
-
-    settings: dict[str, Any] = {}
-    for pair in pairs:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise fail(f"--set expects KEY=VALUE, got {pair!r}")
-        try:
-            settings[key] = json.loads(value)
-        except json.JSONDecodeError:
-            settings[key] = value
-    return settings
 
 
 def skipped_table(skipped: list[Any]) -> Table:
@@ -66,7 +50,7 @@ def check_command(
     from envgym.testing import check_environment
 
     show_build_progress()
-    context = EnvContext(sandbox=sandbox or "bwrap", settings=parse_settings(settings))
+    context = EnvContext(sandbox=sandbox or "bwrap", settings=settings_option(settings))
     if adversary:
         from envgym.cli.adversary_cmd import run_adversary
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -27,6 +26,7 @@ from rich.table import Table
 
 from envgym import registry
 from envgym.cli.app import app, console, fail
+from envgym.context import format_setting
 from envgym.environment import Environment
 from envgym.errors import EnvgymError
 
@@ -83,7 +83,7 @@ def _enter_setups(stack: contextlib.ExitStack, plan: DemoPlan) -> list[str]:
         if setup.note:
             plan.notes.append(f"{cls.family}: {setup.note}")
         for key, value in setup.settings.items():
-            args += ["--set", f"{key}={value if isinstance(value, str) else json.dumps(value)}"]
+            args += ["--set", format_setting(key, value)]
     return args
 
 

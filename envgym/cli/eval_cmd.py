@@ -18,20 +18,8 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, show_build_progress
+from envgym.cli.app import app, console, fail, settings_option, show_build_progress
 from envgym.errors import EnvgymError
-
-
-def parse_assignment(item: str, option: str = "--set") -> tuple[str, Any]:
-    """``KEY=VALUE``; the value is read as JSON when it parses (numbers, booleans, lists), else as text."""
-    key, sep, raw = item.partition("=")
-    if not sep or not key.strip():
-        raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint=option)
-    try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return key.strip(), value
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -156,7 +144,7 @@ def eval_command(
             f"(e.g. {suite}/{suites[0]})"
         )
     out = out or Path("runs") / f"{suite.replace('/', '_')}-{agent}-{time.strftime('%Y%m%d-%H%M%S')}"
-    agent_config: dict[str, Any] = dict(parse_assignment(s, "--agent-set") for s in agent_settings)
+    agent_config: dict[str, Any] = settings_option(agent_settings, "--agent-set")
     if api_key:
         agent_config.setdefault("api_key", api_key)
     if max_turns is not None:
@@ -185,7 +173,7 @@ def eval_command(
             resume=resume,
             retry_errors=retry_errors,
             sandbox=sandbox,
-            settings=dict(parse_assignment(s) for s in settings),
+            settings=settings_option(settings),
             seed=seed,
             episode_timeout=episode_timeout,
             ray=ray_address,
@@ -210,9 +198,11 @@ def eval_command(
 
 def _suites_of_family(env_id: str, server: str | None, token: str | None) -> list[str] | None:
     """The suites of ``env_id`` when it names a whole family of more than one suite, else None."""
-    if "/" in env_id:
-        return None
+    from envgym.envs import EnvId
+
     try:
+        if EnvId.parse(env_id).suite is not None:
+            return None
         if server:  # the server's plugin and settings decide its suites
             from envgym.client import Client
 

@@ -1,14 +1,18 @@
 """``envgym new NAME``: scaffold an installable plugin package ``envgym-NAME``.
 
 The package has a pyproject with the ``envgym.environments`` entry point, a small working
-environment family (tasks, a ``submit`` tool, grading, an oracle policy), tests that run the
-conformance kit, and a README. Templates live in ``envgym/templates/<kind>/``: ``.tmpl`` files
-are rendered with ``string.Template`` (``${family}``, ``${module}``, ``${class_name}``,
-``${distribution}``), and ``__module__`` / ``__name__`` in paths become the module name and the
-plugin name.
+environment family (tasks, tools, grading, an oracle policy), tests that run the conformance kit,
+and a README. ``--template`` picks the family's shape: ``single-turn`` (one answer, in plain text
+or through a ``submit`` tool) or ``tool`` (tools called over several turns, then ``submit``).
+
+Templates live in ``envgym/templates/<kind>/``: ``common/`` holds the files every template shares
+and ``<template>/`` the rest. ``.tmpl`` files are rendered with ``string.Template`` (``${family}``,
+``${module}``, ``${class_name}``, ``${distribution}``, ``${template}``, ``${shape}``), and
+``__module__`` / ``__name__`` in paths become the module name and the plugin name.
 
 Example:
     $ envgym new toy-math --dir /tmp && pip install -e /tmp/envgym-toy-math && envgym check toy-math
+    $ envgym new stock-lookup --template tool
 """
 
 from __future__ import annotations
@@ -26,6 +30,11 @@ import typer
 from envgym.cli.app import app, console, fail
 
 KINDS = ("environment",)
+# template -> the sentence the package's README opens with
+TEMPLATES = {
+    "single-turn": "short questions, each answered in one reply (plain text or a `submit` tool call).",
+    "tool": "tools called over several turns (`list_items`, `count`), then `submit` with the answer.",
+}
 NAME = re.compile(r"^[a-z][a-z0-9]*(?:[-_][a-z0-9]+)*$")
 
 
@@ -57,10 +66,20 @@ def _walk(root: Traversable, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[s
     return out
 
 
-def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
-    """Write the package ``envgym-NAME`` under ``directory`` and return its path."""
+def scaffold(name: str, directory: Path, kind: str = "environment", template: str = "single-turn") -> Path:
+    """Write the package ``envgym-NAME`` under ``directory`` from ``template`` and return its path.
+
+    Example:
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     root = scaffold("stock-lookup", Path(tmp), template="tool")
+        ...     sorted(p.name for p in (root / "src" / "envgym_stock_lookup").iterdir())
+        ['__init__.py', 'environment.py']
+    """
     if kind not in KINDS:
         raise ValueError(f"unknown kind {kind!r}; supported: {', '.join(KINDS)}")
+    if template not in TEMPLATES:
+        raise ValueError(f"unknown template {template!r}; supported: {', '.join(TEMPLATES)}")
     if not NAME.match(name):
         raise ValueError(
             f"invalid name {name!r}: use lowercase letters, digits and single '-' or '_' "
@@ -76,9 +95,14 @@ def scaffold(name: str, directory: Path, kind: str = "environment") -> Path:
         "distribution": names.distribution,
         "module": names.module,
         "class_name": names.class_name,
+        "template": template,
+        "shape": TEMPLATES[template],
     }
-    template_root = resources.files("envgym") / "templates" / kind
-    for parts, item in _walk(template_root):
+    kind_root = resources.files("envgym") / "templates" / kind
+    # the template's own files after the shared ones, so a template may replace a shared file
+    files = dict(_walk(kind_root / "common"))
+    files.update(_walk(kind_root / template))
+    for parts, item in files.items():
         rel = [
             p.replace("__module__", names.module).replace("__name__", names.module.removeprefix("envgym_"))
             for p in parts
@@ -121,11 +145,17 @@ def new_command(
     name: str = typer.Argument(..., help="plugin name, e.g. toy-math (package envgym-toy-math, id toy-math/...)"),
     directory: Path = typer.Option(Path("."), "--dir", help="where to create the envgym-NAME folder"),
     kind: str = typer.Option("environment", "--kind", help=f"what to scaffold: {', '.join(KINDS)}"),
+    template: str = typer.Option(
+        "single-turn",
+        "--template",
+        "-t",
+        help="single-turn (one answer per task) or tool (tools over several turns, then submit)",
+    ),
 ) -> None:
     """Scaffold an installable plugin package (pyproject with entry point, a working environment,
     an oracle, tests that run the conformance kit, a README)."""
     try:
-        target = scaffold(name, directory, kind)
+        target = scaffold(name, directory, kind, template)
     except (ValueError, FileExistsError) as exc:
         raise fail(str(exc))
     console.print(

@@ -16,8 +16,8 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail
-from envgym.cli.eval_cmd import _fmt, parse_assignment, summary_table
+from envgym.cli.app import app, console, fail, settings_option
+from envgym.cli.eval_cmd import _fmt, summary_table
 from envgym.errors import EnvgymError
 
 
@@ -117,7 +117,7 @@ def regrade_command(
                 run_dir,
                 out,
                 sandbox=sandbox,
-                settings=dict(parse_assignment(s) for s in settings),
+                settings=settings_option(settings),
                 concurrency=concurrency,
             )
         )

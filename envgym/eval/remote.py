@@ -14,11 +14,13 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 from envgym.environment import Environment
+from envgym.envs import EnvId
 from envgym.errors import EnvgymError
-from envgym.protocol import Action, EnvironmentDetail, Observation, ResetResult, StepResult, SuiteInfo, Task, Tool
+from envgym.loop import standin_family
+from envgym.protocol import Action, ResetResult, StepResult, Task
 
 
 class _ResetById:
@@ -35,37 +37,6 @@ class _ResetById:
 
     async def close(self) -> None:
         await self._handle.close()
-
-
-def _remote_family(family: str, detail: EnvironmentDetail, tasks: list[Task]) -> type[Environment]:
-    """A stand-in Environment class that only carries the remote family's name, suites and tools."""
-    tools = list(detail.tools)
-    suites = list(detail.suites) or [SuiteInfo(name=tasks[0].suite if tasks else "default")]
-
-    class RemoteFamily(Environment):
-        summary = detail.summary
-
-        @classmethod
-        def suites(cls) -> list[SuiteInfo]:
-            return suites
-
-        @classmethod
-        def load_tasks(cls, suite: str) -> Sequence[Task]:
-            return [t for t in tasks if t.suite == suite]
-
-        @classmethod
-        def tools(cls, suite: str | None = None) -> list[Tool]:
-            return tools
-
-        async def on_reset(self, task: Task, seed: int | None) -> Observation:  # pragma: no cover - never run locally
-            raise NotImplementedError("remote environments run on the server")
-
-        async def on_step(self, action: Action) -> StepResult:  # pragma: no cover
-            raise NotImplementedError("remote environments run on the server")
-
-    RemoteFamily.family = family
-    RemoteFamily.__name__ = f"Remote[{family}]"
-    return RemoteFamily
 
 
 class RemoteTarget:
@@ -85,8 +56,9 @@ class RemoteTarget:
         client = AsyncClient(url, token=token)
         try:
             detail = await client.environment(env)
-            family, _, rest = env.partition("/")
-            suite = rest.partition(".")[0] if rest else (detail.suites[0].name if detail.suites else "")
+            parsed = EnvId.parse(env, [s.name for s in detail.suites] if detail.suites else None)
+            family = parsed.family
+            suite = parsed.suite or (detail.suites[0].name if detail.suites else "")
             env_id = f"{family}/{suite}" if suite else env
             remote_tasks: list[Task] = []
             while True:
@@ -101,7 +73,7 @@ class RemoteTarget:
             raise
         env_cls, tasks = _local_family(env, remote_tasks)
         if env_cls is None:
-            env_cls = _remote_family(family, detail, remote_tasks)
+            env_cls = standin_family(family, list(detail.suites), list(detail.tools), detail.summary, remote_tasks)
             tasks = remote_tasks
         target = cls(client, env_id, env_cls, tasks)
         target.websocket = websocket

@@ -48,7 +48,7 @@ from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.context import EnvContext
 from envgym.environment import Environment
-from envgym.envs import EnvRef, load_family, resolve
+from envgym.envs import EnvId, EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import (
@@ -408,10 +408,10 @@ async def _run_job(job: _Job, context: EnvContext, report: CheckReport) -> None:
 
 
 def _targets(env_id: str) -> list[tuple[EnvRef, list[Task]]]:
-    family, _, rest = env_id.partition("/")
-    if not rest:
-        cls = load_family(family)
-        refs = [EnvRef(family, s.name, cls) for s in cls.suites()]
+    parsed = EnvId.parse(env_id)
+    if parsed.suite is None:  # a bare family: every suite, as `envgym eval FAMILY` does
+        cls = load_family(parsed.family)
+        refs = [EnvRef(parsed.family, s.name, cls) for s in cls.suites()]
     else:
         refs = [resolve(env_id)]
     return [(ref, ref.tasks()) for ref in refs]

@@ -8,7 +8,6 @@ Example:
 from __future__ import annotations
 
 import importlib.util
-import json
 import logging
 import resource
 from typing import Any, Optional
@@ -19,21 +18,6 @@ from pydantic import ValidationError
 from envgym_server.config import ServerConfig
 
 DEFAULTS = ServerConfig.model_fields
-
-
-def parse_setting(item: str) -> tuple[str, Any]:
-    """``KEY=VALUE``; the value is read as JSON when it parses (numbers, booleans, lists), else as text.
-
-    Example: ``parse_setting("max_turns=5") == ("max_turns", 5)``
-    """
-    key, sep, raw = item.partition("=")
-    if not sep or not key.strip():
-        raise typer.BadParameter(f"expected KEY=VALUE, got {item!r}", param_hint="--set")
-    try:
-        value: Any = json.loads(raw)
-    except json.JSONDecodeError:
-        value = raw
-    return key.strip(), value
 
 
 def raise_open_files_limit() -> tuple[int, int]:
@@ -156,7 +140,7 @@ def register(app: typer.Typer) -> None:
         access_log: bool = typer.Option(False, help="log every request (costs throughput)"),
     ) -> None:
         """Serve the envgym HTTP API (sessions over REST and WebSocket, grading, metrics)."""
-        from envgym.cli.app import fail
+        from envgym.cli.app import fail, settings_option
 
         try:
             config = ServerConfig(
@@ -177,7 +161,7 @@ def register(app: typer.Typer) -> None:
                 max_task_cpu_s=max_task_cpu_s,
                 max_task_command_timeout_s=max_task_command_timeout_s,
                 grader_workers=grader_workers,
-                settings=dict(parse_setting(s) for s in settings),
+                settings=settings_option(settings),
             )
         except ValidationError as exc:
             raise fail(

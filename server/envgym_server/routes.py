@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from envgym import __version__, registry
-from envgym.envs import load_family, resolve
+from envgym.envs import EnvId, load_family, resolve
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.grader import get_grader
 from envgym.protocol import (
@@ -227,7 +227,7 @@ async def list_tasks(
     limit: int = Query(100, ge=1, le=1000),
 ) -> Response:
     """Task ids and prompts. Never the private part of a task (hidden tests, reference solutions)."""
-    ref = resolve(env if suite is None else f"{env.partition('/')[0]}/{suite}")
+    ref = resolve(env if suite is None else f"{EnvId.parse(env).family}/{suite}")
     tasks = await asyncio.to_thread(ref.tasks, split)
     page = [t.public() for t in tasks[offset : offset + limit]]
     return json_response(TaskList(env=ref.id, total=len(tasks), offset=offset, tasks=page))

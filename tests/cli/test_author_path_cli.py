@@ -111,3 +111,22 @@ def test_new_refuses_a_family_or_module_that_exists(tmp_path: Path, name: str, e
     result = CliRunner().invoke(app, ["new", name, "--dir", str(tmp_path)])
     assert result.exit_code == 1 and expected in _flat(result.output), result.output
     assert not any(tmp_path.iterdir())
+
+
+def test_the_core_and_the_server_import_no_plugin_by_name():
+    # Families, graders and agents are found through entry points only; importing one by name
+    # (envgym_rubric, envgym_web ...) would make a built-in list that third parties are not on.
+    import re
+
+    repo = Path(__file__).resolve().parents[2]
+    plugin_import = re.compile(r"^\s*(?:from|import)\s+(envgym_\w+)|import_module\(\s*[\"'](envgym_\w+)", re.M)
+    own = {"envgym_server"}  # the server package's own modules
+    found = [
+        f"{path.relative_to(repo)}: {name}"
+        for root in (repo / "envgym", repo / "server" / "envgym_server")
+        for path in root.rglob("*.py")
+        for match in plugin_import.finditer(path.read_text())
+        for name in match.groups()
+        if name and name not in own
+    ]
+    assert not found, found
