@@ -224,7 +224,12 @@ def miniwob_plan(goal: str, text: str) -> list[Action]:
 
 async def envgym_worker(cfg: dict) -> dict:
     """envgym's worker: ``lanes`` concurrent lanes of episodes in this process (or sessions held open)."""
-    ctx = EnvContext(sandbox="process", settings={"web.chromium_path": cfg["chromium"]})
+    settings: dict[str, object] = {"web.chromium_path": cfg["chromium"]}
+    if cfg["mode"] == "memory":
+        # One spare: MiniWoB pages in episodes count as spares to come, so with 4 the first held
+        # sessions would take spares' places instead of adding contexts (docs/web.md, "Benchmark").
+        settings["web.spare_contexts"] = 1
+    ctx = EnvContext(sandbox="process", settings=settings)
     runtime = WebRuntime.get()
 
     async def settle() -> None:

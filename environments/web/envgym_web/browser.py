@@ -282,7 +282,8 @@ class BrowserPool:
     def refill(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> None:
         """Start preparing spares in the background, up to ``spares`` of this kind."""
         key = spare_key(init_script, setup, options)
-        # Pages in episodes that will be given back count as spares to come.
+        # Pages in episodes that will be given back (MiniWoB) count as spares to come: one session
+        # then takes and gives back the same pages, and no new context is made while it runs.
         missing = (
             self.config.spares - len(self._spares.get(key, [])) - self._pending.get(key, 0) - self._out.get(key, 0)
         )

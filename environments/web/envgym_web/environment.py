@@ -424,11 +424,14 @@ class WebEnvironment(Environment):
             lease, self.lease = self.lease, None
             back, self._give_back = self._give_back, None
             driver = self.driver
-            if back is not None and back[1].lease is lease and driver is not None and driver.lease is lease:
+            if back is not None and back[1].lease is lease:
                 pool, ready, origins, page_options = back
-                driver.detach()
+                ours = driver is not None and driver.lease is lease
+                if ours:
+                    driver.detach()
                 clean = (
-                    not driver.crashed
+                    ours
+                    and not driver.crashed
                     and not driver.left_site
                     and len(driver.pages) == 1
                     and driver.page is ready.page
