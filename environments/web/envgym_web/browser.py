@@ -13,7 +13,7 @@ replaced by about:blank, then the site's cookies, local and session storage, Ind
 storage and the tab's ``window.name`` cleared) and keeps it as a spare, used again up to ``reuses`` episodes.
 The next episode's document then loads in a renderer that has already parsed and compiled the
 site's scripts (jQuery, jQuery UI, d3), at about half the CPU of a fresh context (docs/web.md,
-"Latency"). Its history is reset to about:blank alone, as in a new tab, and the mouse moved out of
+"Benchmark": "Reset, issue 20"). Its history is reset to about:blank alone, as in a new tab, and the mouse moved out of
 the viewport, so that nothing of the page is hovered (a new tab has no mouse position).
 
 Everything here runs on the web runtime's event loop (see ``runtime.py``).
@@ -202,7 +202,8 @@ class BrowserPool:
 
     async def new_page(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> ReadyPage:
         """A fresh context with ``init_script`` installed and one page, set up by ``setup``: a ready
-        spare when there is one (never used before, so nothing can leak), else made now. Call
+        spare when there is one (never used before, or a MiniWoB page wiped after its episode: see
+        ``give_back``; nothing can leak), else made now. Call
         ``refill`` with the same arguments once the episode's first observation is taken: preparing
         the next spare competes with it for the browser's main thread."""
         key = spare_key(init_script, setup, options)
