@@ -18,7 +18,8 @@ version (``--bgym-pinned-playwright`` keeps BrowserGym's own pin instead). Each 
 worker processes, interleaved round by round (the order alternates); BrowserGym runs one process
 per concurrent session, as its synchronous API requires. Printed as envgym / BrowserGym ratios:
 reset wall time, CPU of the click step, CPU per episode (reset, steps, close), episodes per minute
-at 1 and 4 sessions, and memory (PSS) per extra open session.
+at 1 and 4 sessions, and memory (PSS) per extra open session (envgym holds them with one spare
+context, a constant: MiniWoB pages in episodes count as spares to come).
 
     .venv/bin/python benchmarks/web.py --browsergym --rounds 3 --episodes 6
 
@@ -224,7 +225,12 @@ def miniwob_plan(goal: str, text: str) -> list[Action]:
 
 async def envgym_worker(cfg: dict) -> dict:
     """envgym's worker: ``lanes`` concurrent lanes of episodes in this process (or sessions held open)."""
-    ctx = EnvContext(sandbox="process", settings={"web.chromium_path": cfg["chromium"]})
+    settings: dict[str, object] = {"web.chromium_path": cfg["chromium"]}
+    if cfg["mode"] == "memory":
+        # One spare: MiniWoB pages in episodes count as spares to come, so with 4 the first held
+        # sessions would take spares' places instead of adding contexts (docs/web.md, "Benchmark").
+        settings["web.spare_contexts"] = 1
+    ctx = EnvContext(sandbox="process", settings=settings)
     runtime = WebRuntime.get()
 
     async def settle() -> None:
@@ -537,7 +543,7 @@ def compare(args: argparse.Namespace) -> None:
         "(ratio = envgym / BrowserGym: below 1 is better for times, CPU and memory; above 1 for episodes/min. "
         "CPU = the worker's Python, Playwright driver and Chromium processes; a click step = a checkbox of "
         "click-checkboxes (the page changes, the episode goes on); the final click also reads the page's reward, and in "
-        "envgym grades and closes the episode's browser context; BrowserGym's observation includes a screenshot and the "
+        "envgym grades the episode and gives its page back (wiped in the background, for a later episode); BrowserGym's observation includes a screenshot and the "
         "DOM and AX trees at every step, envgym's default is its page text)"
     )
 

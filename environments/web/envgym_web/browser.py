@@ -7,6 +7,15 @@ the background, already set up for the episode (``PageSetup``: e.g. the shop ses
 page), and never used before. A browser that disconnects (crash, OOM kill) is marked dead at once;
 the episodes that had contexts in it fail as ``env_error`` and the next ``new_context`` relaunches it.
 
+Episodes of static sites (MiniWoB: no ``PageSetup``, nothing kept on a server) may give their page
+back (``give_back``) instead of closing its context: the pool wipes it (the episode's document
+replaced by about:blank, then the site's cookies, local and session storage, IndexedDB, cache
+storage and the tab's ``window.name`` cleared) and keeps it as a spare, used again up to ``reuses`` episodes.
+The next episode's document then loads in a renderer that has already parsed and compiled the
+site's scripts (jQuery, jQuery UI, d3), at about half the CPU of a fresh context (docs/web.md,
+"Benchmark": "Reset, issue 20"). Its history is reset to about:blank alone, as in a new tab, and the mouse moved out of
+the viewport, so that nothing of the page is hovered (a new tab has no mouse position).
+
 Everything here runs on the web runtime's event loop (see ``runtime.py``).
 
 Example:
@@ -24,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from playwright.async_api import Browser, BrowserContext, Page, Playwright
+from playwright.async_api import Browser, BrowserContext, CDPSession, Page, Playwright
 from playwright.async_api import Error as PlaywrightError
 
 from envgym_web import processes
@@ -36,6 +45,9 @@ log = logging.getLogger("envgym_web")
 # resets (reset p50 1.2-1.9 s), 4 keep the reset p50 at 7-12 ms (docs/web.md, "Latency"). One
 # costs ~20 MB (its renderer).
 DEFAULT_SPARES = 4
+# Episodes one context of a static site serves before it is closed (a renderer's heap grows a
+# little with each document it has had).
+DEFAULT_REUSES = 20
 MARKER_FLAG = processes.BROWSER_MARK.decode()  # an inert switch that lets us find the process (pid) of each browser
 
 
@@ -47,6 +59,7 @@ class PoolConfig:
     extra_args: tuple[str, ...] = ()
     # fresh contexts kept ready (page set up) per kind of episode, so a reset does not wait
     spares: int = DEFAULT_SPARES
+    reuses: int = DEFAULT_REUSES  # episodes a given-back page may serve (1: every episode gets a new context)
 
 
 @dataclass
@@ -103,6 +116,8 @@ class ReadyPage:
     setup: PageSetup | None = None
     ticket: Any = None
     crashed: bool = False  # its renderer died while it waited as a spare
+    uses: int = 0  # episodes it has served before (a given-back, wiped page: 1 or more)
+    cdp: CDPSession | None = None  # the page's CDP session (made when it is first given back)
 
     def usable(self) -> bool:
         return self.lease.alive and not self.page.is_closed() and not self.crashed
@@ -136,6 +151,7 @@ class BrowserPool:
         self._spares: dict[SpareKey, list[ReadyPage]] = {}
         self._pending: dict[SpareKey, int] = {}
         self._refills: set[asyncio.Task[None]] = set()
+        self._out: dict[SpareKey, int] = {}  # pages of a kind that can be given back, now in episodes
 
     async def _ensure(self, slot: BrowserSlot) -> Browser:
         async with slot.lock:
@@ -185,22 +201,92 @@ class BrowserPool:
 
     async def new_page(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> ReadyPage:
         """A fresh context with ``init_script`` installed and one page, set up by ``setup``: a ready
-        spare when there is one (never used before, so nothing can leak), else made now. Call
+        spare when there is one (never used before, or a MiniWoB page wiped after its episode: see
+        ``give_back``; nothing can leak), else made now. Call
         ``refill`` with the same arguments once the episode's first observation is taken: preparing
         the next spare competes with it for the browser's main thread."""
-        spares = self._spares.get(spare_key(init_script, setup, options), [])
-        while spares:
+        key = spare_key(init_script, setup, options)
+        spares = self._spares.get(key, [])
+        ready = None
+        while spares and ready is None:
             ready = spares.pop()
             if ready.usable():
                 ready.lease.slot.contexts.add(ready.lease.context)
-                return ready
-            await ready.throw_away()
-        return await self._open(init_script, setup, options, spare=False)
+            else:
+                await ready.throw_away()
+                ready = None
+        if ready is None:
+            ready = await self._open(init_script, setup, options, spare=False)
+        if self._reusable(setup):
+            self._out[key] = self._out.get(key, 0) + 1
+        return ready
+
+    def _reusable(self, setup: PageSetup | None) -> bool:
+        return setup is None and self.config.reuses > 1
+
+    async def give_back(
+        self, ready: ReadyPage, origins: list[str], clean: bool, init_script: str, **options: Any
+    ) -> None:
+        """The end of an episode that took ``ready`` from ``new_page(init_script, None, **options)``.
+        When ``clean`` (the episode kept to one tab on ``origins`` and its page did not crash) and the
+        page may serve another episode, it is wiped in the background and becomes a spare; else its
+        context is closed (awaited). Wiping clears what the episode's pages could have stored on
+        ``origins``: their cookies, local and session storage, IndexedDB, cache storage, and the tab's
+        ``window.name``; the episode's document is gone first (the page is on about:blank)."""
+        key = spare_key(init_script, None, options)
+        if self._reusable(None) and self._out.get(key, 0) > 0:
+            self._out[key] -= 1
+        ready.lease.slot.contexts.discard(ready.lease.context)  # no longer an episode's
+        keep = (
+            clean
+            and not self._closed
+            and self._reusable(None)
+            and ready.uses + 1 < self.config.reuses
+            and ready.usable()
+            and len(self._spares.get(key, [])) + self._pending.get(key, 0) < self.config.spares
+        )
+        if not keep:
+            await release_lease(ready.lease)
+            return
+        self._pending[key] = self._pending.get(key, 0) + 1
+        task = asyncio.get_running_loop().create_task(self._wipe(key, ready, origins))
+        self._refills.add(task)
+        task.add_done_callback(self._refills.discard)
+
+    async def _wipe(self, key: SpareKey, ready: ReadyPage, origins: list[str]) -> None:
+        try:
+            page = ready.page
+            if ready.cdp is None:
+                ready.cdp = await ready.lease.context.new_cdp_session(page)
+            await page.goto("about:blank")  # the episode's document (its timers, its handlers) goes first
+            await page.evaluate("() => { window.name = ''; }")  # kept by the tab across navigations
+            # The renderer keeps the last mouse position across documents and would hover the next
+            # episode's page there; a fresh tab has none. Outside the viewport, nothing is hovered.
+            await page.mouse.move(-1, -1)
+            # The history of a fresh tab: its first page only (about:blank; the task page follows).
+            await ready.cdp.send("Page.resetNavigationHistory")
+            for origin in origins:
+                await ready.cdp.send("Storage.clearDataForOrigin", {"origin": origin, "storageTypes": "all"})
+            await ready.lease.context.clear_cookies()
+            ready.uses += 1
+            if self._closed or not ready.usable():
+                await ready.throw_away()
+            else:
+                self._spares.setdefault(key, []).append(ready)
+        except Exception as exc:  # noqa: BLE001 — a page that cannot be wiped is closed, never reused
+            log.debug("could not wipe a page for reuse: %s", exc)
+            await release_lease(ready.lease)
+        finally:
+            self._pending[key] -= 1
 
     def refill(self, init_script: str, setup: PageSetup | None = None, **options: Any) -> None:
         """Start preparing spares in the background, up to ``spares`` of this kind."""
         key = spare_key(init_script, setup, options)
-        missing = self.config.spares - len(self._spares.get(key, [])) - self._pending.get(key, 0)
+        # Pages in episodes that will be given back (MiniWoB) count as spares to come: one session
+        # then takes and gives back the same pages, and no new context is made while it runs.
+        missing = (
+            self.config.spares - len(self._spares.get(key, [])) - self._pending.get(key, 0) - self._out.get(key, 0)
+        )
         for _ in range(0 if self._closed else missing):
             self._pending[key] = self._pending.get(key, 0) + 1
             task = asyncio.get_running_loop().create_task(self._make_spare(key, init_script, setup, options))

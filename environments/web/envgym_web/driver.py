@@ -139,6 +139,8 @@ class PageDriver:
         self._read_ahead = False  # the current action is the last before an observation
         self._ahead: tuple[tuple[int, ...], dict[str, Any] | None, PageSnapshot | None] | None = None
         self._opening = False  # new_tab() is making a page (not a window the page opened)
+        self.left_site = False  # a page of the episode went outside allowed_origins (then undone)
+        self._listeners: list[tuple[Any, str, Callable[..., Any]]] = [(page.context, "page", self._on_popup)]
         self._adopt(page)
         page.context.on("page", self._on_popup)
 
@@ -150,11 +152,21 @@ class PageDriver:
         if page in self.pages:
             return
         self.pages.append(page)
-        page.on("framenavigated", lambda frame, page=page: self._on_navigated(page, frame))
-        page.on("crash", self._on_crash)
-        page.on("dialog", self._on_dialog)
-        page.on("requestfailed", lambda request, page=page: self._on_request_failed(page, request))
-        page.on("download", self._on_download)
+        for event, handler in (
+            ("framenavigated", lambda frame, page=page: self._on_navigated(page, frame)),
+            ("crash", self._on_crash),
+            ("dialog", self._on_dialog),
+            ("requestfailed", lambda request, page=page: self._on_request_failed(page, request)),
+            ("download", self._on_download),
+        ):
+            page.on(event, handler)
+            self._listeners.append((page, event, handler))
+
+    def detach(self) -> None:
+        """Stop listening to the episode's pages and context (before its page is given back for another episode)."""
+        for emitter, event, handler in self._listeners:
+            emitter.remove_listener(event, handler)
+        self._listeners.clear()
 
     # ------------------------------------------------------------------ events
     def _wake(self) -> None:
@@ -656,6 +668,7 @@ class PageDriver:
                 if index <= self.active and self.active > 0:
                     self.active -= 1
                 await page.close()
+            self.left_site = True
             notes.append(f"navigation to {url} was refused: it is outside this task's site")
         return "; ".join(notes) or None
 

@@ -6,10 +6,13 @@ initial server-side state, or the answer) and ``web/miniwob`` (MiniWoB++ tasks, 
 own reward: raw reward == 1).
 
 Each episode gets a fresh browser context in a long-lived, pooled Chromium (``browser.py``) on the
-process's web runtime thread (``runtime.py``); the context is closed when the episode ends. Host
+process's web runtime thread (``runtime.py``); the context is closed when the episode ends, or, for
+MiniWoB, wiped of everything the episode's pages stored and reused by a later episode. Host
 settings (``EnvContext.settings``): ``web.browsers`` (Chromium processes per worker, default 1),
 ``web.chromium_path``, ``web.max_obs_chars`` (default 6000), ``web.action_timeout_ms`` (10000),
-``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4). Per-episode options:
+``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4),
+``web.context_reuses`` (episodes one wiped MiniWoB context serves, default 20; 1: a new context for
+every episode, see ``browser.py``). Per-episode options:
 ``observation`` (``axtree`` default, ``dom``, ``screenshot``, ``som``, or a list), ``screenshot`` (bool),
 ``max_obs_chars``, ``action_timeout_ms``, ``max_turns``.
 
@@ -178,6 +181,7 @@ class WebEnvironment(Environment):
         self.sent: list[str] = []  # send_message() texts, in order (the chat with the user)
         self.modes: tuple[str, ...] = ("axtree",)
         self._released = False
+        self._give_back: tuple[Any, Any, list[str], dict[str, Any]] | None = None  # (pool, page, origins, options)
 
     def _setting(self, key: str, default: Any) -> Any:
         return self.options.get(key, self.context.setting(f"web.{key}", default))
@@ -241,6 +245,8 @@ class WebEnvironment(Environment):
         }
         ready = await pool.new_page(NAV_TRACKER_JS, setup, **page_options)
         self.lease, page = ready.lease, ready.page
+        if setup is None:  # a static site's page, given back at the end to serve another episode
+            self._give_back = (pool, ready, [origin], page_options)
         session: SiteSession | None = ready.ticket if setup is not None else None
         if session is not None:
             self.session_token = session.token  # the page is on the start page already, in this episode's session
@@ -416,7 +422,24 @@ class WebEnvironment(Environment):
         self._released = True
         if self.lease is not None:
             lease, self.lease = self.lease, None
-            await release_lease(lease)
+            back, self._give_back = self._give_back, None
+            driver = self.driver
+            if back is not None and back[1].lease is lease:
+                pool, ready, origins, page_options = back
+                ours = driver is not None and driver.lease is lease
+                if ours:
+                    driver.detach()
+                clean = (
+                    ours
+                    and not driver.crashed
+                    and not driver.left_site
+                    and len(driver.pages) == 1
+                    and driver.page is ready.page
+                    and len(lease.context.pages) == 1
+                )
+                await pool.give_back(ready, origins, clean, NAV_TRACKER_JS, **page_options)
+            else:
+                await release_lease(lease)
         if self.session_token is not None:
             self._app(await self.runtime.sites())[1].drop(self.session_token)
             self.session_token = None

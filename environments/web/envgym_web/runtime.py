@@ -31,7 +31,7 @@ from typing import Any, Coroutine, TypeVar
 from envgym.sync import LoopThread
 
 from envgym_web import processes
-from envgym_web.browser import DEFAULT_SPARES, BrowserPool, PoolConfig
+from envgym_web.browser import DEFAULT_REUSES, DEFAULT_SPARES, BrowserPool, PoolConfig
 from envgym_web.chromium import find_chromium
 from envgym_web.errors import BrowserUnavailable
 
@@ -195,7 +195,8 @@ class WebRuntime:
         return None
 
     async def pool(self, settings: dict[str, Any]) -> BrowserPool:
-        """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``)."""
+        """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``,
+        ``web.spare_contexts``, ``web.context_reuses``)."""
         pw = await self.playwright()
         executable = find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
         config = PoolConfig(
@@ -204,6 +205,7 @@ class WebRuntime:
             headless=bool(settings.get("web.headless", True)),
             extra_args=tuple(settings.get("web.chromium_args", ())),
             spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)),
+            reuses=int(settings.get("web.context_reuses", DEFAULT_REUSES)),
         )
         async with self._guard():
             if config not in self._pools:
