@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from envgym.client_wire import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
 from envgym.errors import EnvgymError, error_from_body
-from envgym.protocol import Action, ResetResult, StepResult, Task
+from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
 
 if TYPE_CHECKING:
     from envgym.client import AsyncClient
@@ -122,7 +122,7 @@ class WebSocketEpisode:
 
         act = checked_input(Action, "the action", action)
         reply: WsStepDone = await self._call(WsStep(action=act))
-        return reply.result
+        return fill_outcome_from_info(reply.result)  # a protocol 1.0 server's result has no typed outcome
 
     async def close(self) -> None:
         if self._ws is None:

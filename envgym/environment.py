@@ -40,6 +40,7 @@ from envgym.grader import checked_reward, get_grader
 from envgym.protocol import (
     Action,
     EpisodeStatus,
+    ErrorInfo,
     Grade,
     Message,
     Observation,
@@ -50,6 +51,7 @@ from envgym.protocol import (
     SuiteInfo,
     Task,
     Tool,
+    fill_outcome_from_info,
 )
 from envgym.sync import LoopThread
 from envgym.tool_parsers import get_parser, parse_action
@@ -307,9 +309,11 @@ class Environment(abc.ABC):
         except EnvgymError as exc:
             if exc.code == "invalid_action":
                 # A malformed action is answered with an error observation: the model sees what went wrong.
+                error = exc.to_body().error
                 result = StepResult(
                     observation=Observation.user(f"Error: {exc.message}"),
-                    info={"error": exc.to_body().error.model_dump()},
+                    error=error,
+                    info={"error": error.model_dump()},
                 )
             else:
                 return self._fail(EpisodeStatus.env_error, exc.message, exc.code)
@@ -319,14 +323,26 @@ class Environment(abc.ABC):
             )
         if not result.done and self.turns >= self.max_turns:
             result = await self._truncate(result.observation)
+        if result.info and "status" not in result.__pydantic_fields_set__:
+            fill_outcome_from_info(result)  # a family that gave its outcome in info only, as before protocol 1.1
         if result.done and not self.done:
             # on_step ended the episode without finish(): record a status so nothing is left ambiguous.
-            self.status = EpisodeStatus(
-                result.info.get("status") or (EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed)
-            )
-            result.info["status"] = self.status.value
-        result.info.setdefault("status", self.status.value)
-        result.info["turn"] = self.turns
+            self.status = result.final_status
+        return self._finalised(result)
+
+    def _finalised(self, result: StepResult) -> StepResult:
+        """The one place a step's outcome is settled: the typed ``status`` is the episode's, and
+        ``info`` mirrors ``status``, ``grade`` and ``error`` (deprecated, protocol 1.1) and has the turn."""
+        status = self.status
+        if result.status is not status:
+            result.status = status
+        info = result.info
+        info["status"] = status.value
+        if result.grade is not None and "grade" not in info:
+            info["grade"] = result.grade.model_dump()
+        if result.error is not None and "error" not in info:
+            info["error"] = result.error_dict()
+        info["turn"] = self.turns
         return result
 
     async def close(self) -> None:
@@ -363,6 +379,8 @@ class Environment(abc.ABC):
             reward=grade.reward if self.status is not EpisodeStatus.grader_error else 0.0,
             terminated=not truncated,
             truncated=truncated,
+            status=self.status,
+            grade=grade,
             info=out_info,
         )
 
@@ -383,6 +401,7 @@ class Environment(abc.ABC):
             return StepResult(
                 observation=observation,
                 truncated=True,
+                status=self.status,
                 info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"},
             )
         result = self.finish(grade, observation=observation, truncated=True)
@@ -395,7 +414,11 @@ class Environment(abc.ABC):
         if tb:
             info["error"]["traceback"] = tb
         return StepResult(
-            observation=Observation.user(f"The environment failed: {message}"), terminated=True, info=info
+            observation=Observation.user(f"The environment failed: {message}"),
+            terminated=True,
+            status=status,
+            error=ErrorInfo(code=code, message=message, details={"traceback": tb} if tb else {}),
+            info=info,
         )
 
     def fail(self, status: EpisodeStatus, message: str, code: str | None = None) -> StepResult:

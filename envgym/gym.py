@@ -122,15 +122,19 @@ class EnvgymEnv(gymnasium.Env[str, str]):
             raise InvalidRequest(f"{self.env_id} has no tasks to sample from")
         return ids[int(self.np_random.integers(len(ids)))]
 
-    def _info(self, observation: Observation, raw: dict[str, Any]) -> dict[str, Any]:
+    def _info(self, observation: Observation, raw: dict[str, Any], result: StepResult | None = None) -> dict[str, Any]:
         if observation.tools is not None:
             self._tools = list(observation.tools)
         info = dict(raw)
         info["observation"] = observation
         info["messages"] = [m.model_dump(exclude_none=True) for m in observation.messages]
         info["tools"] = [t.model_dump() for t in self._tools]
-        info.setdefault("status", "running")
-        info.setdefault("grade", None)
+        if result is None:  # reset
+            info.setdefault("status", "running")
+            info.setdefault("grade", None)
+        else:  # Gymnasium's info is a dict: the step's typed outcome goes there
+            info["status"] = result.status.value
+            info["grade"] = result.grade.model_dump() if result.grade is not None else None
         info["task_id"] = self._task_id
         return info
 
@@ -155,7 +159,7 @@ class EnvgymEnv(gymnasium.Env[str, str]):
             float(result.reward),
             bool(result.terminated),
             bool(result.truncated),
-            self._info(result.observation, result.info),
+            self._info(result.observation, result.info, result),
         )
 
     def render(self) -> str | None:

@@ -110,15 +110,6 @@ class EpisodeRecord(BaseModel):
         return bool(self.grade is not None and self.grade.passed and not self.status.is_error)
 
 
-def _status_of(result: StepResult) -> EpisodeStatus:
-    raw = result.info.get("status")
-    if raw:
-        status = EpisodeStatus(raw)
-        if status is not EpisodeStatus.running:
-            return status
-    return EpisodeStatus.truncated if result.truncated else EpisodeStatus.completed
-
-
 def standin_family(
     family: str,
     suites: list[SuiteInfo] | None = None,
@@ -290,11 +281,11 @@ async def run_episode(
             record.messages.extend(result.observation.messages)
             observation = result.observation
             if result.done:
-                record.status = _status_of(result)
+                record.status = result.final_status
                 record.grade = result.grade
                 record.reward = result.reward if not record.status.is_error else 0.0
-                if "error" in result.info and record.status.is_error:
-                    record.error = result.info["error"]
+                if result.error is not None and record.status.is_error:
+                    record.error = result.error_dict()
                 elif record.status is EpisodeStatus.grader_error and record.grade is not None:
                     record.error = {
                         "code": "grader_error",

@@ -13,9 +13,15 @@ from __future__ import annotations
 
 import enum
 import json
-from typing import Any, Literal
+from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+
+# The wire protocol's version: the major is the URL's (``/v1``); a minor adds fields old clients
+# ignore. 1.1: ``StepResult.status``, ``grade`` and ``error`` are typed fields; their ``info``
+# mirrors are deprecated and go in 1.2 (docs/architecture.md §5).
+PROTOCOL_VERSION = "1.1"
 
 
 class EpisodeStatus(str, enum.Enum):
@@ -265,27 +271,108 @@ class Observation(BaseModel):
 
 class StepResult(BaseModel):
     """Gymnasium meanings: ``terminated`` = the task ended (solved, failed, submitted);
-    ``truncated`` = an outside limit (turns, time, tokens). The final grade is ``info["grade"]``
-    and the episode status ``info["status"]``."""
+    ``truncated`` = an outside limit (turns, time, tokens). The outcome is typed: ``status`` (the
+    episode's status after this step, ``running`` until it ends), ``grade`` (the final grade, on the
+    step that ended a graded episode) and ``error`` (what went wrong: an error status's cause, or an
+    ``invalid_action`` answered with an error observation).
+
+    Protocol 1.1 (docs/architecture.md §5): ``info["status"]``, ``info["grade"]`` and
+    ``info["error"]`` still mirror them, deprecated, until protocol 1.2. A 1.0 server's answer has
+    no typed fields; parsing it fills them from those ``info`` keys.
+
+    Example:
+        >>> old = StepResult.model_validate_json(
+        ...     '{"observation": {}, "terminated": true, "info": {"status": "env_error",'
+        ...     ' "error": {"code": "env_error", "message": "boom", "traceback": "..."}}}')
+        >>> old.status.value, old.error.code, old.error.details
+        ('env_error', 'env_error', {'traceback': '...'})
+    """
 
     observation: Observation
     reward: float = 0.0
     terminated: bool = False
     truncated: bool = False
-    info: dict[str, Any] = Field(default_factory=dict)
+    status: EpisodeStatus = Field(
+        EpisodeStatus.running, description="the episode's status after this step (`running` until it ends)"
+    )
+    grade: Grade | None = Field(None, description="the final grade, on the step that ended a graded episode")
+    error: "ErrorInfo | None" = Field(
+        None, description="what went wrong: the cause of an error status, or an `invalid_action` the agent made"
+    )
+    info: dict[str, Any] = Field(
+        default_factory=dict,
+        description="free-form details; `status`, `grade` and `error` here are deprecated mirrors of the typed "
+        "fields (protocol 1.1), kept until protocol 1.2",
+    )
+
+    # A protocol 1.0 server's answer has the outcome in ``info`` only: parsing takes the typed fields
+    # from the mirrors. Done here rather than in a model validator, so that building a result (once
+    # per step on the server) costs nothing more; a parser of a model that nests a StepResult calls
+    # ``fill_outcome_from_info`` itself (``client_ws``).
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        return fill_outcome_from_info(super().model_validate(obj, *args, **kwargs))
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        return fill_outcome_from_info(super().model_validate_json(json_data, *args, **kwargs))
 
     @property
     def done(self) -> bool:
         return self.terminated or self.truncated
 
     @property
-    def status(self) -> EpisodeStatus:
-        return EpisodeStatus(self.info.get("status", EpisodeStatus.running.value))
+    def final_status(self) -> EpisodeStatus:
+        """The status this step leaves the episode in, never ``running`` for a finished step: a
+        finished step that says ``running`` (a family that set none, an old server) ended
+        ``truncated`` or ``completed``, as its flags say."""
+        if self.status is EpisodeStatus.running and (self.terminated or self.truncated):
+            return EpisodeStatus.truncated if self.truncated else EpisodeStatus.completed
+        return self.status
 
-    @property
-    def grade(self) -> Grade | None:
-        raw = self.info.get("grade")
-        return Grade.model_validate(raw) if raw is not None else None
+    def error_dict(self) -> dict[str, Any] | None:
+        """``error`` in the flat shape of the ``info["error"]`` mirror: ``{code, message, **details}``."""
+        if self.error is None:
+            return None
+        return {"code": self.error.code, "message": self.error.message, **self.error.details}
+
+
+_R = TypeVar("_R", bound=StepResult)
+
+
+def fill_outcome_from_info(result: _R) -> _R:
+    """``result`` with ``status``, ``grade`` and ``error`` taken from their ``info`` mirrors where
+    the field itself was not given (a protocol 1.0 server's answer, or a family that built its
+    result with the outcome in ``info``). An unknown status is left ``running`` (``info`` keeps it)."""
+    given = result.__pydantic_fields_set__
+    info = result.info
+    if not info or "status" in given:  # a 1.1 server sends all three fields
+        return result
+    raw = info.get("status")
+    if raw is not None and raw in _STATUS_VALUES:
+        result.__dict__["status"] = EpisodeStatus(raw)
+    raw = info.get("grade")
+    if "grade" not in given and raw is not None:
+        try:
+            result.__dict__["grade"] = raw if isinstance(raw, Grade) else Grade.model_validate(raw)
+        except ValueError:  # not a Grade: left None, as it is in info (the conformance kit names it)
+            pass
+    raw = info.get("error")
+    if "error" not in given and raw is not None:
+        if isinstance(raw, ErrorInfo):
+            result.__dict__["error"] = raw
+        elif isinstance(raw, dict) and "code" in raw:
+            # The mirror's shapes: {code, message} with details inline (a traceback), or {code, message, details}.
+            nested = raw.get("details")
+            details = dict(nested) if isinstance(nested, dict) else {}
+            details.update((k, v) for k, v in raw.items() if k not in ("code", "message", "details"))
+            result.__dict__["error"] = ErrorInfo(
+                code=str(raw["code"]), message=str(raw.get("message", "")), details=details
+            )
+    return result
+
+
+_STATUS_VALUES = frozenset(s.value for s in EpisodeStatus)
 
 
 class ResetResult(BaseModel):
@@ -520,3 +607,4 @@ def json_schemas() -> dict[str, dict[str, Any]]:
 
 
 GradeBatchItem.model_rebuild()
+StepResult.model_rebuild()

@@ -31,7 +31,16 @@ from typing import Any
 
 from envgym.errors import CapacityExhausted, InvalidRequest, UnknownSession
 from envgym.host.limits import HostLimits
-from envgym.protocol import Action, EpisodeStatus, Observation, ResetResult, SessionCreated, StepResult, Task
+from envgym.protocol import (
+    Action,
+    EpisodeStatus,
+    ErrorInfo,
+    Observation,
+    ResetResult,
+    SessionCreated,
+    StepResult,
+    Task,
+)
 from envgym.sync import LoopThread
 
 try:
@@ -367,13 +376,13 @@ class AsyncEnvPool:
 
 
 def _worker_lost(why: str) -> StepResult:
+    error = ErrorInfo(code="env_error", message=f"worker lost: {why}")
     return StepResult(
         observation=Observation.user("The environment worker died; this episode cannot go on."),
         terminated=True,
-        info={
-            "status": EpisodeStatus.env_error.value,
-            "error": {"code": "env_error", "message": f"worker lost: {why}"},
-        },
+        status=EpisodeStatus.env_error,
+        error=error,
+        info={"status": EpisodeStatus.env_error.value, "error": {"code": error.code, "message": error.message}},
     )
 
 

@@ -76,8 +76,8 @@ class EnvgymTextEnv(BaseTextEnv):
         done = turn.done or self.turns >= self.max_turns
         metadata = {
             "status": turn.status.value if turn.done else ("truncated" if done else "running"),
-            "grade": turn.info.get("grade"),
-            "error": turn.info.get("error"),
+            "grade": turn.grade.model_dump() if turn.grade is not None else None,
+            "error": turn.error.model_dump() if turn.error is not None else None,
             "tool_calls": turn.info.get("tool_calls"),
         }
         if done:

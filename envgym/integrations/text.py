@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envgym.client import AsyncClient, Client
-from envgym.protocol import Action, EpisodeStatus, StepResult
+from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
 
 __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 
@@ -28,13 +28,16 @@ __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 @dataclass
 class TextTurn:
     """What one text action did: the environment's messages (OpenAI format), reward, whether the
-    episode ended, its status, and the step's ``info`` (grade, parsed tool calls, errors)."""
+    episode ended, its status, grade and error (the step's typed outcome) and the step's ``info``
+    (parsed tool calls, ...)."""
 
     messages: list[dict[str, Any]]
     reward: float
     done: bool
     status: EpisodeStatus
     info: dict[str, Any] = field(default_factory=dict)
+    grade: Grade | None = None
+    error: ErrorInfo | None = None
 
     @classmethod
     def of(cls, result: StepResult, tool_role: str) -> "TextTurn":
@@ -43,9 +46,14 @@ class TextTurn:
             from envgym.agents.token_agent import environment_messages
 
             messages = environment_messages(messages, "user") if messages else []
-        status = result.status if result.status.is_finished or not result.done else EpisodeStatus.completed
         return cls(
-            messages=messages, reward=float(result.reward), done=result.done, status=status, info=dict(result.info)
+            messages=messages,
+            reward=float(result.reward),
+            done=result.done,
+            status=result.final_status,
+            info=dict(result.info),
+            grade=result.grade,
+            error=result.error,
         )
 
 

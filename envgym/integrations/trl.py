@@ -188,7 +188,7 @@ class _EnvgymToolEnv:
             return "The episode is over; no more tool calls are taken."
         result = self.client().step(self.session_id, Action.call(name, call_id=f"call_{name}", **arguments))
         if result.done:
-            self.status = result.status if result.status.is_finished else EpisodeStatus.completed
+            self.status = result.final_status
             self.reward = result.reward
         return observation_text(result.observation.messages) or "(no output)"
 

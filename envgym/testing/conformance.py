@@ -327,20 +327,24 @@ class _CheckedEpisode:
         self.round_trip += _round_trip(result, "step result")
         self._observation(result.observation, "step")
         self._info(result.info, "step")
-        raw = result.info.get("status")
-        if raw not in VALID_STATUSES:
-            self.status.append(f"step reported status {raw!r}, not one of {sorted(VALID_STATUSES)}")
-        elif result.done and raw == EpisodeStatus.running.value:
+        status, mirror = result.status, result.info.get("status")
+        if mirror != status.value:
+            self.status.append(f"info['status'] is {mirror!r}, not a mirror of the step's status {status.value!r}")
+        elif result.done and status is EpisodeStatus.running:
             self.status.append("a finished step (terminated/truncated) reported status 'running'")
-        elif not result.done and raw != EpisodeStatus.running.value:
-            self.status.append(f"an unfinished step reported the final status {raw!r}")
+        elif not result.done and status is not EpisodeStatus.running:
+            self.status.append(f"an unfinished step reported the final status {status.value!r}")
         if not math.isfinite(result.reward) or not 0.0 <= result.reward <= 1.0:
             self.status.append(f"reward {result.reward!r} is not a finite number in [0, 1]")
-        if result.done and result.info.get("grade") is not None:
+        raw_grade = result.info.get("grade")
+        if result.done and raw_grade is not None:
             try:
-                Grade.model_validate(result.info["grade"])
+                if Grade.model_validate(raw_grade) != result.grade:
+                    self.status.append("info['grade'] is not a mirror of the step's grade")
             except Exception as exc:  # noqa: BLE001
                 self.status.append(f"info['grade'] is not a Grade: {exc}")
+        if (result.error is None) != (result.info.get("error") is None):
+            self.status.append("info['error'] and the step's error disagree (one is missing)")
         if result.done:
             try:
                 await self.env.step(Action(content=""))

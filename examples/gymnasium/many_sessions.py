@@ -50,7 +50,7 @@ async def play(
             result = await episode.step(parse_action(act(render_observation(observation), state)))
             steps += 1
             if result.done:
-                return str(result.info.get("status") or "completed"), float(result.reward), steps
+                return result.final_status.value, float(result.reward), steps
             observation = result.observation
     finally:
         await episode.close()

@@ -86,8 +86,8 @@ async def rollouts(
                 result = await client.step(created.session_id, answer)
             finally:
                 await client.close_session(created.session_id)
-            if result.info.get("status") not in ("completed", "truncated"):
-                raise RuntimeError(f"episode {task_id} ended {result.info.get('status')}: {result.info.get('error')}")
+            if result.final_status.value not in ("completed", "truncated"):
+                raise RuntimeError(f"episode {task_id} ended {result.final_status.value}: {result.error}")
             return result.reward
 
     return list(await asyncio.gather(*(one(t, a) for t, a in zip(task_ids, answers))))

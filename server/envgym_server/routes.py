@@ -30,6 +30,7 @@ from envgym.protocol import (
     Grade,
     GraderSpec,
     GradeRequest,
+    PROTOCOL_VERSION,
     Observation,
     SessionCreate,
     SessionCreated,
@@ -90,6 +91,7 @@ def state_of(request: Request) -> ServerState:
 class Health(BaseModel):
     status: str = "ok"
     version: str = __version__
+    protocol: str = PROTOCOL_VERSION
     sessions_open: int
     sessions_known: int
     sandboxes_open: int

@@ -75,6 +75,8 @@ class SlowEnvironment(Environment):
             await self.box.exec("echo $$ > pid; sleep 30; touch finished", timeout=60)
         elif text == "done":
             return self.finish(Grade.binary(True))
+        elif text == "crash":
+            raise RuntimeError("the environment crashed on purpose")
         return StepResult(observation=Observation.user("ok"))
 
     async def on_close(self) -> None:
