@@ -30,6 +30,10 @@ namespace) every sandbox it made.
 
 import fcntl
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost); mypy takes this as True
+if TYPE_CHECKING:
+    import ctypes  # bwrap_init's, in whose namespace this runs
+
 IFF_UP, IFF_LOOPBACK, IFF_RUNNING, SIOCSIFFLAGS = 0x1, 0x8, 0x40, 0x8914
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
