@@ -116,10 +116,10 @@ class StepFastPath:
 
 
 def _declares_json(scope: dict[str, Any]) -> bool:
+    value: bytes  # ASGI header names and values are bytes
     for name, value in scope["headers"]:
         if name == b"content-type":  # the first one, as Starlette's Headers.get reads it
-            declared: bool = value == JSON or value.lower() == JSON
-            return declared
+            return value == JSON or value.lower() == JSON
     return False
 
 
