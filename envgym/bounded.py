@@ -137,7 +137,7 @@ def _worker_main(sock: socket.socket, sys_path: list[str], modules: list[str], m
         fn: Any = None
         try:
             fn, args, kwargs = pickle.loads(data)
-            reply: tuple = ("ok", fn(*args, **kwargs))
+            reply: tuple[Any, ...] = ("ok", fn(*args, **kwargs))
         except MemoryError:
             reply = ("memory", None)
         except BaseException as exc:  # noqa: BLE001 — every failure goes back to the caller
@@ -194,7 +194,7 @@ class WorkerPool:
         self.size = size
         self.memory_mb = memory_mb
         self._idle: list[_Worker] = []
-        self._waiters: collections.deque[asyncio.Future] = collections.deque()
+        self._waiters: collections.deque[asyncio.Future[_Worker]] = collections.deque()
         self._starting = 0
         self._busy = 0
         self._lock = threading.Lock()
@@ -275,7 +275,7 @@ class WorkerPool:
             if self._idle:
                 self._busy += 1
                 return self._idle.pop()
-            waiter = asyncio.get_running_loop().create_future()
+            waiter: asyncio.Future[_Worker] = asyncio.get_running_loop().create_future()
             self._waiters.append(waiter)
         self._refill()
         try:
@@ -308,7 +308,7 @@ class WorkerPool:
         worker = await self._acquire()
         healthy = False
         try:
-            result = await self._call(worker, payload, cpu_s, wall_factor, label)
+            result: T = await self._call(worker, payload, cpu_s, wall_factor, label)
             healthy = True
             return result
         finally:
@@ -386,7 +386,7 @@ async def _sock_recv_exact(loop: asyncio.AbstractEventLoop, sock: socket.socket,
     return b"".join(chunks)
 
 
-def _hand_over(waiter: asyncio.Future, worker: _Worker, pool: WorkerPool) -> None:
+def _hand_over(waiter: asyncio.Future[_Worker], worker: _Worker, pool: WorkerPool) -> None:
     if waiter.done():  # the caller gave up meanwhile: the worker goes back to the pool
         pool._release(worker)
         return
@@ -395,7 +395,7 @@ def _hand_over(waiter: asyncio.Future, worker: _Worker, pool: WorkerPool) -> Non
     waiter.set_result(worker)
 
 
-def _fail_waiter(waiter: asyncio.Future) -> None:
+def _fail_waiter(waiter: asyncio.Future[_Worker]) -> None:
     if not waiter.done():
         waiter.set_exception(RuntimeError("the WorkerPool was closed"))
 

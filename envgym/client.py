@@ -256,7 +256,8 @@ class AsyncClient:
 
     # ------------------------------------------------------------------ service
     async def healthz(self) -> dict[str, Any]:
-        return (await self._request("GET", "/healthz")).json()
+        health: dict[str, Any] = (await self._request("GET", "/healthz")).json()
+        return health
 
     async def metrics(self) -> str:
         """The Prometheus text of ``/metrics``."""
@@ -515,13 +516,16 @@ class SyncEpisode:
 
     @property
     def session_id(self) -> str | None:
-        return self.episode.session_id
+        session_id: str | None = self.episode.session_id
+        return session_id
 
     def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
-        return self._run(self.episode.reset(task, seed))
+        result: ResetResult = self._run(self.episode.reset(task, seed))
+        return result
 
     def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        return self._run(self.episode.step(action))
+        result: StepResult = self._run(self.episode.step(action))
+        return result
 
     def close(self) -> None:
         self._run(self.episode.close())

@@ -145,7 +145,8 @@ def get_grader(spec: GraderSpec | str, **config: Any) -> Grader:
         spec = GraderSpec(name=spec)
     cls = registry.load("graders", spec.name)
     try:
-        return cls(**{**spec.config, **config})
+        grader: Grader = cls(**{**spec.config, **config})
+        return grader
     except TypeError as exc:
         raise GraderError(
             f"bad configuration for grader {spec.name!r}: {exc}", details={"config": spec.config}

@@ -76,10 +76,10 @@ class EnvWorker:
         session_id: str,
         env_id: str,
         task_id: str | None,
-        task: dict | None,
+        task: dict[str, Any] | None,
         seed: int | None,
-        options: dict | None,
-    ) -> dict:
+        options: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         from envgym.protocol import SessionCreate
 
         self.host.start_reaper()  # here: it needs the actor's running event loop
@@ -93,7 +93,7 @@ class EnvWorker:
         _, result = await self.host.create(request, session_id=session_id)
         return result.model_dump(mode="json")
 
-    async def step(self, session_id: str, action: dict) -> dict:
+    async def step(self, session_id: str, action: dict[str, Any]) -> dict[str, Any]:
         result = await self.host.step(session_id, Action.model_validate(action), transport="ray")
         return result.model_dump(mode="json")
 
@@ -105,8 +105,14 @@ class EnvWorker:
         return self.host.get(session_id).status.value
 
     async def rollout(
-        self, env_id: str, task_id: str, agent_name: str, agent_config: dict, seed: int | None, options: dict | None
-    ) -> dict:
+        self,
+        env_id: str,
+        task_id: str,
+        agent_name: str,
+        agent_config: dict[str, Any],
+        seed: int | None,
+        options: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         from envgym.agents import get_agent
         from envgym.envs import resolve
         from envgym.loop import run_episode
@@ -323,10 +329,10 @@ class AsyncEnvPool:
         task_id: str,
         *,
         agent: str = "oracle",
-        agent_config: dict | None = None,
+        agent_config: dict[str, Any] | None = None,
         n: int = 1,
         seed: int | None = None,
-        options: dict | None = None,
+        options: dict[str, Any] | None = None,
     ) -> list[Any]:
         """Play ``n`` whole episodes on the workers; a dead worker's episode comes back as env_error."""
         from envgym.loop import EpisodeRecord
@@ -388,7 +394,7 @@ def _worker_lost(why: str) -> StepResult:
 
 def _unwrap(exc: BaseException) -> BaseException:
     """Ray wraps an actor's exception; hand the envgym error inside back to the caller as itself."""
-    cause = getattr(exc, "cause", None)
+    cause: BaseException | None = getattr(exc, "cause", None)
     if isinstance(exc, ray.exceptions.RayTaskError) and cause is not None:
         return cause
     return exc
@@ -455,7 +461,7 @@ class EnvPool:
         self.close()
 
 
-async def _build(args: tuple, kwargs: dict) -> AsyncEnvPool:
+async def _build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncEnvPool:
     return AsyncEnvPool(*args, **kwargs)
 
 

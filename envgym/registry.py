@@ -197,4 +197,5 @@ refresh = REGISTRY.refresh
 
 def plugin_factory(obj: Any) -> Callable[..., Any]:
     """Entry points may point at a class or at a factory; both are called the same way."""
-    return obj
+    factory: Callable[..., Any] = obj
+    return factory

@@ -31,7 +31,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from envgym.errors import InvalidAction, InvalidRequest, UnknownPlugin
 from envgym.protocol import Action, FunctionCall, ToolCall
@@ -297,7 +297,7 @@ def get_parser(name: str) -> ToolParser:
     parser = obj() if isinstance(obj, type) else obj
     if not isinstance(parser, ToolParser) and not callable(getattr(parser, "parse", None)):
         raise TypeError(f"tool parser plugin {name!r} is neither a ToolParser nor has a parse(text) method")
-    return parser
+    return cast(ToolParser, parser)  # a ToolParser, or an object with its parse(text): used the same way
 
 
 # Substrings of a model's name, most specific first.

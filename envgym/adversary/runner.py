@@ -61,7 +61,7 @@ class AdversaryReport:
     def failures(self) -> list[AttackResult]:
         return [r for r in self.results if r.failed]
 
-    def counts(self) -> Counter:
+    def counts(self) -> Counter[str]:
         return Counter({o: 0 for o in OUTCOMES}) + Counter(r.outcome for r in self.results)
 
     def rows(self) -> list[tuple[str, str, int, int, int, int, int]]:
@@ -176,7 +176,7 @@ class _References:
     """The suite's reference answers (its oracle's replies), by task and by how often each is given."""
 
     by_task: dict[str, str] = field(default_factory=dict)
-    counts: Counter = field(default_factory=Counter)
+    counts: Counter[str] = field(default_factory=Counter)
 
     @classmethod
     async def of(cls, ref: EnvRef, tasks: Sequence[Task]) -> "_References":

@@ -20,5 +20,5 @@ def get_agent(name: str, **config: Any) -> Agent:
     from envgym import registry
 
     cls = registry.load("agents", name)
-    agent = cls(**config)
+    agent: Agent = cls(**config)
     return agent

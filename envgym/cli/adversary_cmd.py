@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.markup import escape
@@ -17,7 +18,7 @@ MAX_TASK_ROWS = 60
 MAX_DETAILS = 40
 
 
-def _grade_summary(grade: dict | None) -> str:
+def _grade_summary(grade: dict[str, Any] | None) -> str:
     if not grade:
         return ""
     details = grade.get("details")

@@ -231,7 +231,8 @@ def _print_summary(summary: dict[str, Any], env_id: str, agent: str, model: str 
 async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
     if not show:
         result = await runner.run()
-        return result.summary
+        summary: dict[str, Any] = result.summary
+        return summary
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -259,4 +260,5 @@ async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
         result = await runner.run(on_record=on_record, on_plan=on_plan)
     if result.skipped:
         console.print(f"{result.skipped} episode(s) already finished in {result.out} were kept, {result.ran} run now")
-    return result.summary
+    summary = result.summary
+    return summary

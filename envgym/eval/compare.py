@@ -35,7 +35,7 @@ def sign_test_p(wins: int, losses: int) -> float:
     n = wins + losses
     if n == 0:
         return 1.0
-    tail = sum(math.comb(n, i) for i in range(0, min(wins, losses) + 1)) / 2**n
+    tail: float = sum(math.comb(n, i) for i in range(0, min(wins, losses) + 1)) / 2**n
     return min(1.0, 2 * tail)
 
 

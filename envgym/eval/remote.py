@@ -30,10 +30,12 @@ class _ResetById:
         self._handle = handle
 
     async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
-        return await self._handle.reset(task.id, seed)
+        result: ResetResult = await self._handle.reset(task.id, seed)
+        return result
 
     async def step(self, action: Action) -> StepResult:
-        return await self._handle.step(action)
+        result: StepResult = await self._handle.step(action)
+        return result
 
     async def close(self) -> None:
         await self._handle.close()

@@ -232,7 +232,7 @@ def summarize(request: RolloutRequest, task_id: str, env_id: str, rollouts: list
 
 # Rollout tasks abandoned by a cancelled consumer finish closing their episodes on their own; this
 # keeps them referenced until then.
-_CLOSING: set[asyncio.Task] = set()
+_CLOSING: set[asyncio.Task[Any]] = set()
 
 
 async def iter_rollouts(
@@ -276,7 +276,7 @@ async def iter_rollouts(
         closer.add_done_callback(_CLOSING.discard)
 
 
-async def _close_after(tasks: list[asyncio.Task], agent: OpenAIAgent) -> None:
+async def _close_after(tasks: list[asyncio.Task[Any]], agent: OpenAIAgent) -> None:
     await asyncio.gather(*tasks, return_exceptions=True)
     await agent.aclose()
 

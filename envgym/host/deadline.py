@@ -41,7 +41,8 @@ async def run_until(work: Awaitable[T], deadline: float, on_suspend: Callable[[]
     never waits cannot be cancelled anyway)."""
     finished, value = run_to_first_wait(work)
     if finished:
-        return value
+        result: T = value  # work's own result (run_to_first_wait returns it as Any)
+        return result
     if on_suspend is not None:
         on_suspend()
     return await within(value, deadline)
@@ -84,9 +85,11 @@ def _resume(coro: Coroutine[Any, Any, T], waiting_on: Any) -> Generator[Any, Any
             try:
                 waiting_on = coro.throw(exc)
             except StopIteration as finished:
-                return finished.value
+                value: T = finished.value  # what coro returned (StopIteration.value is Any)
+                return value
         else:
             try:
                 waiting_on = coro.send(sent)
             except StopIteration as finished:
-                return finished.value
+                value = finished.value
+                return value

@@ -91,8 +91,8 @@ class Session:
     interrupted: str | None = None  # why the running step was cancelled: "closed" or "client_gone"
     hand_made: bool = False
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
-    current: asyncio.Task | None = None
-    close_task: asyncio.Task | None = None
+    current: asyncio.Task[Any] | None = None
+    close_task: asyncio.Task[None] | None = None
     timings: dict[str, float] = field(default_factory=dict)
     ttl_s: float | None = None  # chosen at creation: reaped after this many idle seconds (see reap_ttl)
 
@@ -127,8 +127,8 @@ class EpisodeHost:
         self._finished: dict[str, None] = {}  # ids of finished sessions still in the table, oldest first
         self.loaded_families: dict[str, type[Environment]] = {}  # for /readyz
         self._open = 0  # slots held by open sessions and by creations in progress
-        self._closing: set[asyncio.Task] = set()
-        self._reaper: asyncio.Task | None = None
+        self._closing: set[asyncio.Task[None]] = set()
+        self._reaper: asyncio.Task[None] | None = None
         self._shutting_down = False
         self._ttl_added = asyncio.Event()
 
@@ -292,7 +292,8 @@ class EpisodeHost:
             if result.done or session.env.done:
                 # The episode's sandboxes are released before the last step is answered.
                 await asyncio.shield(self._end(session, session.env.status))
-            return result
+            step_result: StepResult = result  # run_to_first_wait hands back Any: env.step's StepResult
+            return step_result
         finally:
             session.lock.release()
 
@@ -320,7 +321,7 @@ class EpisodeHost:
             return True
         return False
 
-    def _end(self, session: Session, status: EpisodeStatus | None) -> asyncio.Task:
+    def _end(self, session: Session, status: EpisodeStatus | None) -> asyncio.Task[None]:
         """Mark the session ended and release its resources in a task of its own (awaited by callers
         that must not return before the release, and by shutdown)."""
         if session.close_task is not None:

@@ -23,7 +23,7 @@ Example (``pip install 'envgym[skyrl]'``)::
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Callable
 
 from skyrl_gym.envs.base_text_env import BaseTextEnv, BaseTextEnvStepOutput
 from skyrl_gym.envs.registration import register as _skyrl_register
@@ -48,7 +48,7 @@ class EnvgymTextEnv(BaseTextEnv):
     def __init__(self, env_config: Any = None, extras: dict[str, Any] | None = None) -> None:
         super().__init__()
         extras = dict(extras or {})
-        setting = lambda key, default=None: extras.get(key, _get(env_config, key, default))  # noqa: E731
+        setting: Callable[..., Any] = lambda key, default=None: extras.get(key, _get(env_config, key, default))  # noqa: E731
         url = setting("url") or os.environ.get("ENVGYM_URL")
         env = setting("env")
         self.task_id = extras.get("task_id")

@@ -22,6 +22,7 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import verifiers.v1 as vf
 
@@ -46,7 +47,7 @@ class EnvgymTasksetConfig(vf.TasksetConfig):
 
 
 class EnvgymData(vf.TaskData):
-    info: dict
+    info: dict[str, Any]
     """Where the episode is played: server url, environment, task id and the session settings."""
 
 
@@ -59,7 +60,7 @@ class EnvgymEnvConfig(vf.EnvConfig):
 
 
 class EnvgymEnv(vf.Env[EnvgymEnvConfig]):
-    async def run(self, task, agents):
+    async def run(self, task: EnvgymTask, agents: vf.Agents) -> None:
         info = task.data.info
         episode = AsyncTextEpisode(
             info["url"], info["env"], tool_parser=info["tool_parser"], token=info.get("token"), ttl_s=info["ttl_s"]

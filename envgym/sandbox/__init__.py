@@ -20,7 +20,7 @@ def get_provider(name: str = "bwrap", **options: Any) -> SandboxProvider:
     from envgym import registry
 
     factory = registry.load("sandboxes", name)
-    provider = factory(**options)
+    provider: SandboxProvider = factory(**options)
     if not provider.name:
         provider.name = name
     return provider

@@ -39,7 +39,7 @@ import uuid
 import weakref
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable, Sequence
+from typing import Any, Callable, Sequence
 
 from envgym.errors import SandboxError
 from envgym.sandbox import bwrap_etc
@@ -227,7 +227,7 @@ class _Channel:
     def __init__(self, sock: socket.socket) -> None:
         self.sock = sock
         self.fd = sock.fileno()
-        self.pending: dict[int, asyncio.Future[dict]] = {}
+        self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.broken: str | None = None
         self.closed = False
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -318,12 +318,12 @@ class _Channel:
                 if not self._send_waiters and not self.closed:
                     loop.remove_writer(self.fd)
 
-    def expect(self, req_id: int) -> asyncio.Future[dict]:
-        fut: asyncio.Future[dict] = asyncio.get_running_loop().create_future()
+    def expect(self, req_id: int) -> asyncio.Future[dict[str, Any]]:
+        fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self.pending[req_id] = fut
         return fut
 
-    async def send(self, msg: dict, fds: dict[str, int] | None = None) -> None:
+    async def send(self, msg: dict[str, Any], fds: dict[str, int] | None = None) -> None:
         """Send one request with ``fds`` attached. The descriptors are closed here as soon as they
         are sent (or the send failed), before anything is awaited: a write end the host keeps
         open would be copied into any process forked meanwhile (a concurrent ``create``), and
@@ -362,7 +362,7 @@ class _Channel:
         if spill:
             await _PipeWriter(*spill).wait()
 
-    async def call(self, msg: dict, fds: dict[str, int] | None = None) -> dict:
+    async def call(self, msg: dict[str, Any], fds: dict[str, int] | None = None) -> dict[str, Any]:
         fut = self.expect(msg["id"])
         try:
             await self.send(msg, fds)
@@ -488,7 +488,7 @@ class BwrapSandbox(Sandbox):
 
     async def _run(
         self,
-        what: dict,
+        what: dict[str, Any],
         *,
         stdin: str | bytes | None,
         timeout: float | None,
@@ -624,7 +624,7 @@ class BwrapSandbox(Sandbox):
             raise SandboxError(msg.get("error", "the file helper was killed"))
         return bytes(collected.kept)
 
-    async def _file_reply(self, reply_fut: asyncio.Future[dict], req_id: int) -> dict:
+    async def _file_reply(self, reply_fut: asyncio.Future[dict[str, Any]], req_id: int) -> dict[str, Any]:
         try:
             return await asyncio.wait_for(reply_fut, FILE_OP_TIMEOUT_S)
         except asyncio.TimeoutError:
@@ -691,7 +691,7 @@ class BwrapProvider(SandboxProvider):
         self._available: tuple[bool, str] | None = None
         self._lock = threading.Lock()  # the template is shared by every event loop using this provider
         self._template: Template | None = None
-        self._starting: tuple[object, concurrent.futures.Future] | None = None
+        self._starting: tuple[object, concurrent.futures.Future[Template]] | None = None
         self._generation = 0  # aclose() starts a new one: a template that finishes starting after it is stopped
         self._live: weakref.WeakSet[BwrapSandbox] = weakref.WeakSet()
 
@@ -846,7 +846,7 @@ class BwrapProvider(SandboxProvider):
         # Shielded: one create giving up must not stop the start the others wait for.
         return await asyncio.shield(asyncio.wrap_future(starting))
 
-    def _started(self, fut: concurrent.futures.Future, generation: int) -> None:
+    def _started(self, fut: concurrent.futures.Future[Template], generation: int) -> None:
         """On the launcher thread, once a start ended: the new template replaces the old one, which
         lives on while its sandboxes do and is stopped with the last of them."""
         with self._lock:

@@ -65,7 +65,7 @@ HOST_NET_ENTRIES = ("resolv.conf", "hosts")  # with network="host" the sandbox r
 LEGACY_PREFIX = "envgym-etc-"
 
 
-def host_signature(source: Path = Path("/etc")) -> tuple:
+def host_signature(source: Path = Path("/etc")) -> tuple[tuple[object, ...], ...]:
     """What the allowlisted host entries look like now (a change means the copy is stale)."""
     signature: list[tuple[object, ...]] = []
     for entry in ETC_ALLOWLIST + HOST_NET_ENTRIES:

@@ -29,12 +29,16 @@ import time
 
 libc = ctypes.CDLL(None, use_errno=True)
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost); mypy takes this as True
+if TYPE_CHECKING:
+    from typing import Any, Callable
+
 # Requests and replies are marshal-ed plain data (no json: it imports re, and the init's start-up time
 # is paid by every sandbox). The builtin _signal/_socket stand in for signal/socket for the same reason.
 FD_BYTES = 4
 
 
-def recv_fds(sock, bufsize, maxfds):
+def recv_fds(sock: "_socket.socket", bufsize: int, maxfds: int) -> "tuple[bytes, list[int]]":
     """One packet and the descriptors attached to it (socket.recv_fds, without importing socket)."""
     data, ancdata, _flags, _addr = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * FD_BYTES))
     fds = []
@@ -48,7 +52,7 @@ def recv_fds(sock, bufsize, maxfds):
     return data, fds
 
 
-def send_fds(sock, data, fds):
+def send_fds(sock: "_socket.socket", data: bytes, fds: "list[int]") -> int:
     payload = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder, signed=True) for fd in fds)
     return sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)] if fds else [])
 
@@ -79,7 +83,7 @@ SHIELDED = tuple(
 )
 
 
-def _check(ret, what):
+def _check(ret: int, what: str) -> None:
     if ret != 0:
         err = ctypes.get_errno()
         raise OSError(err, "%s: %s" % (what, os.strerror(err)))
@@ -89,7 +93,7 @@ def _check(ret, what):
 # process tree helpers
 
 
-def _process_table():
+def _process_table() -> "dict[int, int]":
     """pid -> ppid for every process in this PID namespace (it only holds the sandbox's)."""
     table = {}
     for entry in os.listdir("/proc"):
@@ -105,8 +109,8 @@ def _process_table():
     return table
 
 
-def _descendants(root, table):
-    children = {}
+def _descendants(root: int, table: "dict[int, int]") -> "list[int]":
+    children: "dict[int, list[int]]" = {}
     for pid, ppid in table.items():
         children.setdefault(ppid, []).append(pid)
     out, todo = [], [root]
@@ -117,7 +121,7 @@ def _descendants(root, table):
     return out
 
 
-def _kill(pids):
+def _kill(pids: "list[int]") -> None:
     for pid in pids:
         try:
             os.kill(pid, signal.SIGKILL)
@@ -125,7 +129,7 @@ def _kill(pids):
             pass
 
 
-def kill_tree_and_reap(root, on_reaped):
+def kill_tree_and_reap(root: int, on_reaped: "Callable[[int, int], None]") -> None:
     """SIGKILL every descendant of ``root`` (the caller) until it has no child left.
 
     The caller is a child subreaper, so whatever its descendants orphan (double forks, setsid,
@@ -157,11 +161,11 @@ def kill_tree_and_reap(root, on_reaped):
 # per-request workers (forked from PID 1, they reply on the control socket themselves)
 
 
-def reply(ctl, msg):
+def reply(ctl: "_socket.socket", msg: "dict[str, Any]") -> None:
     ctl.send(marshal.dumps(msg))
 
 
-def close_fds_except(*keep):
+def close_fds_except(*keep: int) -> None:
     """Close every descriptor above 2 but ``keep`` (close_range(2) between them: no /proc listing)."""
     low = 3
     for fd in sorted(k for k in keep if k >= 3):
@@ -170,13 +174,13 @@ def close_fds_except(*keep):
     os.closerange(low, 1 << 20)
 
 
-def _apply_rlimits(limits):
+def _apply_rlimits(limits: "dict[str, Any]") -> None:
     for name, value in limits.items():
         value = int(value)
         resource.setrlimit(RLIMITS[name], (value, value + 1 if name == "cpu" else value))
 
 
-def _which(name, path):
+def _which(name: str, path: str) -> str:
     """The command's executable, searched in the command's own PATH (as execvp would)."""
     if "/" in name:
         return name
@@ -187,7 +191,7 @@ def _which(name, path):
     raise FileNotFoundError(errno.ENOENT, "command not found", name)
 
 
-def _spawn_command(req, fds):
+def _spawn_command(req: "dict[str, Any]", fds: "dict[str, int]") -> int:
     """Start the command from the (disposable) supervisor: posix_spawn is a vfork, much cheaper than
     forking a Python process, so the cwd and rlimits it inherits are set on the supervisor itself
     (which is why a memory limit below ~32 MiB leaves no room to start a command). Returns its pid,
@@ -228,7 +232,7 @@ def _spawn_command(req, fds):
         return -(127 if exc.errno == errno.ENOENT else 126)
 
 
-def _spawn_python(req, fds):
+def _spawn_python(req: "dict[str, Any]", fds: "dict[str, int]") -> int:
     """Run ``python3 -I -S -c <source> <args>`` as a fork of this process instead of a new interpreter.
 
     This process IS ``/usr/bin/python3 -I -S`` (the template pre-imported common standard modules
@@ -254,7 +258,7 @@ def _spawn_python(req, fds):
         os._exit(code)
 
 
-def _run_python(req):
+def _run_python(req: "dict[str, Any]") -> int:
     import atexit
     import builtins
 
@@ -269,7 +273,7 @@ def _run_python(req):
     sys.stdout = sys.__stdout__ = open(1, "w", closefd=False)  # type: ignore[misc]
     sys.stderr = sys.__stderr__ = open(2, "w", buffering=1, errors="backslashreplace", closefd=False)  # type: ignore[misc]
     main = type(sys)("__main__")
-    main.__builtins__ = builtins
+    main.__builtins__ = builtins  # type: ignore[attr-defined]  # a module takes any attribute; typeshed lists none to set
     sys.modules["__main__"] = main
     try:
         exec(compile(req["py"]["source"], "<string>", "exec"), main.__dict__)
@@ -291,7 +295,7 @@ def _run_python(req):
     return code
 
 
-def _exit_code(value):
+def _exit_code(value: object) -> int:
     if value is None:
         return 0
     if isinstance(value, int):
@@ -303,7 +307,7 @@ def _exit_code(value):
     return 1
 
 
-def run_exec(req, fds):
+def run_exec(req: "dict[str, Any]", fds: "dict[str, int]") -> "dict[str, Any]":
     """Run one command, enforce its wall time, kill everything it left behind; return the reply."""
     started = time.monotonic()
     try:
@@ -321,9 +325,9 @@ def run_exec(req, fds):
             "timed_out": False,
             "duration_s": time.monotonic() - started,
         }
-    result = {"status": None}
+    result: "dict[str, int | None]" = {"status": None}
 
-    def on_reaped(reaped, status):
+    def on_reaped(reaped: int, status: int) -> None:
         if reaped == pid:
             result["status"] = status
 
@@ -340,6 +344,7 @@ def run_exec(req, fds):
                 break
     finally:
         os.close(pidfd)
+    status: "int | None"
     if not timed_out:
         # The usual case: the command is done and left nothing behind, so no /proc scan is needed
         # (anything it left would have been re-parented to us, its subreaper, and be our child).
@@ -347,6 +352,7 @@ def run_exec(req, fds):
         on_reaped(pid, status)
     kill_tree_and_reap(os.getpid(), on_reaped)
     status = result["status"]
+    sig: "int | None"
     if status is None:
         code, sig = 137, 9
     elif os.WIFSIGNALED(status):
@@ -363,7 +369,7 @@ def run_exec(req, fds):
     }
 
 
-def supervisor_main(ctl, link):
+def supervisor_main(ctl: "_socket.socket", link: "_socket.socket") -> None:
     """A pooled supervisor: a child subreaper that runs one exec at a time, handed over by PID 1.
 
     Reusing it saves a fork per exec. The command inherits its cwd and rlimits (the same for every
@@ -399,11 +405,11 @@ def supervisor_main(ctl, link):
             return
 
 
-def _allowed(path, roots):
+def _allowed(path: str, roots: "list[str]") -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
-def _resolve(path, roots, must_exist):
+def _resolve(path: str, roots: "list[str]", must_exist: bool) -> str:
     """The real path of ``path`` (symlinks followed inside the sandbox), or ValueError if it leaves
     the allowed roots. Only the sandbox's own mounts are visible here, so nothing of the host can be
     reached whatever symlinks the sandboxed code planted."""
@@ -415,7 +421,7 @@ def _resolve(path, roots, must_exist):
     return real
 
 
-def read_file(ctl, req, fds):
+def read_file(ctl: "_socket.socket", req: "dict[str, Any]", fds: "dict[str, int]") -> None:
     out = fds["data"]
     try:
         real = _resolve(req["path"], req["roots"], True)
@@ -444,13 +450,13 @@ def read_file(ctl, req, fds):
     os._exit(0)
 
 
-def _write_all(fd, data):
+def _write_all(fd: int, data: bytes) -> None:
     view = memoryview(data)
     while view:
         view = view[os.write(fd, view) :]
 
 
-def write_file(ctl, req, fds):
+def write_file(ctl: "_socket.socket", req: "dict[str, Any]", fds: "dict[str, int]") -> None:
     src = fds["data"]
     try:
         path = req["path"]
@@ -481,8 +487,8 @@ def write_file(ctl, req, fds):
     os._exit(0)
 
 
-def _read_all(fd):
-    chunks = []
+def _read_all(fd: int) -> bytes:
+    chunks: "list[bytes]" = []
     try:
         while True:
             chunk = os.read(fd, 1 << 16)
@@ -493,7 +499,7 @@ def _read_all(fd):
         os.close(fd)
 
 
-def _existing_ancestor(path):
+def _existing_ancestor(path: str) -> str:
     while path and not os.path.exists(path):
         path = os.path.dirname(path)
     return path or "/"
@@ -506,7 +512,7 @@ def _existing_ancestor(path):
 MAX_IDLE_SUPERVISORS = 4
 
 
-def watch_children():
+def watch_children() -> int:
     """A pipe that turns readable whenever a child exits (for select), in a PID 1: sandboxed code can
     send it the signals it has handlers for, and none of them may stop it."""
     wake_r, wake_w = os.pipe()
@@ -518,15 +524,15 @@ def watch_children():
 
 
 class Init:
-    def __init__(self, ctl):
+    def __init__(self, ctl: "_socket.socket") -> None:
         self.ctl = ctl
-        self.links = {}  # supervisor pid -> PID 1's end of its socket
-        self.idle = []  # supervisors waiting for an exec
-        self.busy = {}  # supervisor pid -> exec request id
-        self.exec_ids = {}  # exec request id -> supervisor pid, for cancels
-        self.helpers = {}  # file helper pid -> request id
+        self.links: "dict[int, _socket.socket]" = {}  # supervisor pid -> PID 1's end of its socket
+        self.idle: "list[int]" = []  # supervisors waiting for an exec
+        self.busy: "dict[int, int]" = {}  # supervisor pid -> exec request id
+        self.exec_ids: "dict[int, int]" = {}  # exec request id -> supervisor pid, for cancels
+        self.helpers: "dict[int, int]" = {}  # file helper pid -> request id
 
-    def _fork(self, target, *args):
+    def _fork(self, target: "Callable[..., object]", *args: object) -> int:
         pid = os.fork()
         if pid == 0:
             code = 1  # a worker that fails gets an error reply from reap()
@@ -541,14 +547,15 @@ class Init:
                 os._exit(code)
         return pid
 
-    def new_supervisor(self):
+    def new_supervisor(self) -> int:
         mine, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-        pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))
+        # The tuple only runs both calls in one lambda; mypy objects to close()'s None in it.
+        pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))  # type: ignore[func-returns-value]
         theirs.close()
         self.links[pid] = mine
         return pid
 
-    def start_exec(self, data, fds):
+    def start_exec(self, data: bytes, fds: "list[int]") -> None:
         """Hand the request, as received (pipes and any spill included), to an idle supervisor."""
         req_id = marshal.loads(data)["id"]
         try:
@@ -560,8 +567,13 @@ class Init:
         self.busy[pid] = req_id
         self.exec_ids[req_id] = pid
 
-    def spawn_helper(self, target, req, fds):
-        def run():
+    def spawn_helper(
+        self,
+        target: "Callable[[_socket.socket, dict[str, Any], dict[str, int]], None]",
+        req: "dict[str, Any]",
+        fds: "dict[str, int]",
+    ) -> None:
+        def run() -> None:
             target(self.ctl, req, fds)
 
         pid = self._fork(run)
@@ -569,7 +581,7 @@ class Init:
             os.close(fd)
         self.helpers[pid] = req["id"]
 
-    def supervisor_says(self, pid):
+    def supervisor_says(self, pid: int) -> None:
         try:
             msg = self.links[pid].recv(64)
         except OSError:
@@ -577,20 +589,21 @@ class Init:
         if not msg:
             return  # it died; reap() deals with that
         req_id = self.busy.pop(pid, None)
-        self.exec_ids.pop(req_id, None)
+        if req_id is not None:
+            self.exec_ids.pop(req_id, None)
         if msg == b"idle" and len(self.idle) < MAX_IDLE_SUPERVISORS:
             self.idle.append(pid)
         elif msg == b"idle":
             self.drop_supervisor(pid)  # closing its link makes it exit
 
-    def drop_supervisor(self, pid):
+    def drop_supervisor(self, pid: int) -> None:
         link = self.links.pop(pid, None)
         if link is not None:
             link.close()
         if pid in self.idle:
             self.idle.remove(pid)
 
-    def kill_all(self):
+    def kill_all(self) -> None:
         """SIGKILL every process but this one. Supervisors die too; their execs get a 'killed' reply."""
         while True:
             victims = [pid for pid in _process_table() if pid != 1]
@@ -599,8 +612,8 @@ class Init:
             _kill(victims)
             self.reap(block_briefly=True)
 
-    def reap(self, block_briefly=False):
-        lost = []
+    def reap(self, block_briefly: bool = False) -> None:
+        lost: "list[int]" = []
         while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
@@ -618,7 +631,7 @@ class Init:
                     reply(self.ctl, {"id": req_id, "error": "the file helper was killed"})
         self._answer_lost(lost)
 
-    def resume_stopped(self):
+    def resume_stopped(self) -> None:
         """Continue every child of this init that sandboxed code stopped.
 
         Supervisors and file helpers run as the sandbox's user, so ``kill -STOP -1`` stops them too
@@ -638,7 +651,7 @@ class Init:
             except OSError:
                 pass
 
-    def _supervisor_gone(self, pid):
+    def _supervisor_gone(self, pid: int) -> "list[int]":
         """Forget a dead supervisor; the exec it was running (if any) is returned to be answered."""
         self.drop_supervisor(pid)
         req_id = self.busy.pop(pid, None)
@@ -647,7 +660,7 @@ class Init:
         self.exec_ids.pop(req_id, None)
         return [req_id]
 
-    def _answer_lost(self, req_ids):
+    def _answer_lost(self, req_ids: "list[int]") -> None:
         """Execs whose supervisor was killed (by the sandboxed code, a cancel or kill_all): first
         kill what they left behind, then answer, so the host never sees a leftover."""
         if not req_ids:
@@ -659,7 +672,7 @@ class Init:
                 {"id": req_id, "exit_code": 137, "signal": 9, "timed_out": False, "duration_s": 0.0, "lost": True},
             )
 
-    def cancel(self, target):
+    def cancel(self, target: int) -> None:
         """The host gave up on an exec: kill its supervisor (a stopped or wedged one included) and
         everything it ran before answering."""
         pid = self.exec_ids.get(target)
@@ -672,10 +685,10 @@ class Init:
             pass
         self._answer_lost(self._supervisor_gone(pid))
 
-    def _ours(self, pid):
+    def _ours(self, pid: int) -> bool:
         return pid in self.links or pid in self.helpers
 
-    def kill_escapees(self):
+    def kill_escapees(self) -> None:
         """Orphans of a killed supervisor are re-parented to PID 1: nothing may outlive its exec."""
         for _ in range(1000):
             table = _process_table()
@@ -688,7 +701,7 @@ class Init:
             time.sleep(0.001)
             self._reap_orphans()
 
-    def _reap_orphans(self):
+    def _reap_orphans(self) -> None:
         for pid in list(_process_table()):
             if pid != 1 and not self._ours(pid):
                 try:
@@ -696,7 +709,7 @@ class Init:
                 except ChildProcessError:
                     pass
 
-    def handle(self, req, fds):
+    def handle(self, req: "dict[str, Any]", fds: "dict[str, int]") -> None:
         op = req["op"]
         if op == "read":
             self.spawn_helper(read_file, req, fds)
@@ -711,11 +724,12 @@ class Init:
         else:
             reply(self.ctl, {"id": req["id"], "error": "unknown op %r" % op})
 
-    def serve(self):
+    def serve(self) -> None:
         wake_r = watch_children()
         while True:
             by_fd = {link.fileno(): pid for pid, link in self.links.items()}
-            ready, _, _ = select.select([self.ctl, wake_r, *by_fd], [], [])
+            # A socket and descriptors: select takes both, mypy's join of the two (object) it does not.
+            ready, _, _ = select.select([self.ctl, wake_r, *by_fd], [], [])  # type: ignore[type-var]
             if wake_r in ready:
                 os.read(wake_r, 4096)
                 self.resume_stopped()

@@ -30,7 +30,7 @@ import subprocess
 import threading
 import time
 import weakref
-from typing import Any, Callable
+from typing import Any, Callable, TypeVar
 
 from envgym.errors import SandboxError
 from envgym.sandbox.trusted import TrustedBase
@@ -38,17 +38,19 @@ from envgym.sandbox.trusted import TrustedBase
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 30.0
 
+T = TypeVar("T")
+
 
 class _Launcher:
     """One daemon thread that runs start-up calls (forks of bwrap) for the whole process."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future]] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]] = queue.SimpleQueue()
         self._thread: threading.Thread | None = None
 
-    def submit(self, fn: Callable[[], Any]) -> concurrent.futures.Future:
-        fut: concurrent.futures.Future = concurrent.futures.Future()
+    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
+        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="envgym-bwrap-launcher", daemon=True)
@@ -70,7 +72,7 @@ class _Launcher:
 LAUNCHER = _Launcher()
 
 
-def _kill_template(popen: subprocess.Popen, sock: socket.socket, stderr_fd: int, trusted: TrustedBase) -> None:
+def _kill_template(popen: subprocess.Popen[bytes], sock: socket.socket, stderr_fd: int, trusted: TrustedBase) -> None:
     if popen.poll() is None:
         try:
             popen.kill()
@@ -92,7 +94,7 @@ class Template:
     """A running template process and the socket its spawn requests go through."""
 
     def __init__(
-        self, popen: subprocess.Popen, sock: socket.socket, stderr_fd: int, key: Any, trusted: TrustedBase
+        self, popen: subprocess.Popen[bytes], sock: socket.socket, stderr_fd: int, key: Any, trusted: TrustedBase
     ) -> None:
         self.popen = popen
         self.pid = popen.pid
@@ -156,7 +158,7 @@ class Template:
     def alive(self) -> bool:
         return self.broken is None and self.popen.poll() is None
 
-    async def spawn(self, config: dict, fds: dict[str, int]) -> None:
+    async def spawn(self, config: dict[str, Any], fds: dict[str, int]) -> None:
         """Ask for one sandbox; ``fds`` (its control socket end, its cgroups' procs files) are closed here."""
         data = marshal.dumps({"op": "spawn", "config": config, "fds": list(fds)})
         deadline = time.monotonic() + REPLY_TIMEOUT_S
@@ -184,7 +186,7 @@ class Template:
         self._finalizer()
 
 
-def _stderr_tail(popen: subprocess.Popen, fd: int) -> str:
+def _stderr_tail(popen: subprocess.Popen[bytes], fd: int) -> str:
     try:
         popen.wait(5)
     except subprocess.TimeoutExpired:
@@ -244,7 +246,7 @@ class SandboxProcess:
             self.pidfd = None
 
 
-async def first_reply(sock: socket.socket, timeout: float = REPLY_TIMEOUT_S) -> tuple[dict, list[int]]:
+async def first_reply(sock: socket.socket, timeout: float = REPLY_TIMEOUT_S) -> tuple[dict[str, Any], list[int]]:
     """The sandbox's first message on its new control socket ("ready" and a pidfd, or an error)."""
     loop = asyncio.get_running_loop()
     readable: asyncio.Future[None] = loop.create_future()

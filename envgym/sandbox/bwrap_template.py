@@ -30,6 +30,31 @@ namespace) every sandbox it made.
 
 import fcntl
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost); mypy takes this as True
+if TYPE_CHECKING:  # at run time these names are bwrap_init's, in whose namespace this file runs
+    import _signal as signal
+    import _socket
+    import ctypes
+    import errno
+    import gc
+    import marshal
+    import os
+    import select
+    import stat
+    import sys
+    from typing import Any, Callable
+
+    from envgym.sandbox.bwrap_init import (
+        Init,
+        _check,
+        close_fds_except,
+        libc,
+        recv_fds,
+        reply,
+        send_fds,
+        watch_children,
+    )
+
 IFF_UP, IFF_LOOPBACK, IFF_RUNNING, SIOCSIFFLAGS = 0x1, 0x8, 0x40, 0x8914
 CLONE_NEWNS, CLONE_NEWCGROUP, CLONE_NEWUTS, CLONE_NEWIPC = 0x20000, 0x02000000, 0x04000000, 0x08000000
 CLONE_NEWUSER, CLONE_NEWPID, CLONE_NEWNET = 0x10000000, 0x20000000, 0x40000000
@@ -55,12 +80,12 @@ DEV_LINKS = (
 )
 
 
-def _mount(source, target, fstype, flags, data=None):
-    enc = lambda v: None if v is None else v.encode()
+def _mount(source: "str | None", target: str, fstype: "str | None", flags: int, data: "str | None" = None) -> None:
+    enc: "Callable[[str | None], bytes | None]" = lambda v: None if v is None else v.encode()
     _check(libc.mount(enc(source), enc(target), enc(fstype), flags, enc(data)), "mount %s" % target)
 
 
-def _remount_ro(path):
+def _remount_ro(path: str) -> None:
     """Make the mount at ``path`` read-only, keeping the flags a less privileged mount namespace
     may not change (noexec and the atime ones), as bwrap does."""
     st = os.statvfs(path).f_flag
@@ -68,18 +93,19 @@ def _remount_ro(path):
     _mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV | kept)
 
 
-def _syscall(name, *args):
+def _syscall(name: str, *args: object) -> int:
     numbers = SYSCALLS.get(os.uname().machine)
     if numbers is None:
         raise OSError(errno.ENOSYS, "the bwrap sandbox does not know this architecture's %s" % name)
-    return libc.syscall(numbers[name], *args)
+    ret: int = libc.syscall(numbers[name], *args)  # a C int (ctypes' default restype)
+    return ret
 
 
 # ---------------------------------------------------------------------------------------------
 # /etc: what a sandbox sees of the host's
 
 
-def build_etc(source, target, entries, synthetic):
+def build_etc(source: str, target: str, entries: "list[str]", synthetic: "dict[str, str]") -> None:
     """Copy the ``entries`` of ``source`` (files, directories, symlinks as symlinks) that exist into
     ``target``, then write the ``synthetic`` files. Unreadable entries are left out."""
     os.makedirs(target, exist_ok=True)
@@ -92,7 +118,7 @@ def build_etc(source, target, entries, synthetic):
     os.chmod(target, 0o755)
 
 
-def _copy_tree(src, dst):
+def _copy_tree(src: str, dst: str) -> None:
     try:
         st = os.lstat(src)
     except OSError:
@@ -124,7 +150,7 @@ def _copy_tree(src, dst):
 # making one sandbox (runs in the forked children C and P)
 
 
-def _become_sandbox(req, fds):
+def _become_sandbox(req: "dict[str, Any]", fds: "dict[str, int]") -> None:
     """In C: join the cgroups, make the namespaces, fork P (which never returns) and exit."""
     box = _socket.socket(fileno=fds.pop("ctl"))
     try:
@@ -156,7 +182,7 @@ def _become_sandbox(req, fds):
         os._exit(0)  # PID 1 returning takes the whole sandbox down: every process, every file
 
 
-def _setup_root(cfg):
+def _setup_root(cfg: "dict[str, Any]") -> None:
     """A new root: one capped tmpfs holding the writable places, the system read-only. Then pivot."""
     _mount(None, "/", None, MS_REC | MS_PRIVATE)
     new = NEW_ROOT
@@ -203,7 +229,7 @@ def _setup_root(cfg):
     _remount_ro("/")
 
 
-def _lock_down(cfg):
+def _lock_down(cfg: "dict[str, Any]") -> None:
     """The rest of a new sandbox's state, then no capability ever again."""
     _check(libc.sethostname(b"sandbox", 7), "sethostname")
     if cfg["isolated_network"]:
@@ -240,7 +266,7 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_capabilities():
+def _drop_capabilities() -> None:
     _check(libc.prctl(PR_SET_SECUREBITS, SECUREBITS, 0, 0, 0), "securebits")
     cap = 0
     while libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
@@ -255,7 +281,7 @@ def _drop_capabilities():
 # the template itself
 
 
-def _prepare(cfg):
+def _prepare(cfg: "dict[str, Any]") -> None:
     etc = cfg["etc"]
     build_etc(HOST_ETC, "/etc", etc["entries"], dict(etc["synthetic"], **etc["isolated"]))
     build_etc(HOST_ETC, HOSTNET_ETC, etc["entries"] + etc["hostnet_entries"], etc["synthetic"])
@@ -275,7 +301,7 @@ def _prepare(cfg):
     gc.freeze()
 
 
-def _prepare_dev():
+def _prepare_dev() -> None:
     """The /dev every sandbox binds (one recursive bind instead of a mount per device node): a small
     tmpfs with bwrap's device nodes bound in, the usual links, and empty pts and shm directories."""
     os.mkdir(DEV_TREE)
@@ -289,11 +315,12 @@ def _prepare_dev():
     os.mkdir(DEV_TREE + "/shm")
 
 
-def serve(ctl):
+def serve(ctl: "_socket.socket") -> None:
     """Fork a sandbox for each request until the host closes the socket."""
     wake_r = watch_children()
     while True:
-        ready = select.select([ctl, wake_r], [], [])[0]
+        # A socket and a descriptor: select takes both, mypy's join of the two (object) it does not.
+        ready = select.select([ctl, wake_r], [], [])[0]  # type: ignore[type-var]
         if wake_r in ready:
             os.read(wake_r, 4096)
             while True:  # C exits at once; each P is re-parented here when it does
@@ -312,6 +339,7 @@ def serve(ctl):
             return  # the host went away: PID 1 returning takes every sandbox down with it
         req = marshal.loads(data)
         named = dict(zip(req.pop("fds", []), fds))
+        pid: "int | None"
         try:
             pid = os.fork()
         except OSError as exc:
@@ -328,7 +356,7 @@ def serve(ctl):
             os.close(fd)
 
 
-def main(config_hex):
+def main(config_hex: str) -> int:
     gc.disable()  # PID 1 allocates little; with no collector running, forks copy fewer pages
     cfg = marshal.loads(bytes.fromhex(config_hex))
     ctl = _socket.socket(fileno=cfg["ctl_fd"])

@@ -30,6 +30,10 @@ import tarfile
 import threading
 import time
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost, Python 3.7); mypy takes this as True
+if TYPE_CHECKING:
+    from typing import IO, Any, Callable
+
 # Who commands run as: uid 1000 (envgym's sandbox user), or 0 when the provider starts the server
 # with argument "0" (images whose tools must run as root). kill_all sweeps that uid.
 SANDBOX_UID = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
@@ -51,7 +55,7 @@ INSTALLED = set()  # type: set[str]
 SPARED = {1}
 
 
-def kill_user_processes(uid=SANDBOX_UID):
+def kill_user_processes(uid: int = SANDBOX_UID) -> None:
     """SIGKILL every process owned by ``uid``; repeat until none is left (forks racing the sweep)."""
     me = os.getpid()
     for _ in range(50):
@@ -70,7 +74,7 @@ def kill_user_processes(uid=SANDBOX_UID):
         time.sleep(0.005)
 
 
-def reap():
+def reap() -> None:
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
@@ -80,7 +84,7 @@ def reap():
             return
 
 
-def safe_path(path, workdir):
+def safe_path(path: str, workdir: str) -> str:
     full = os.path.realpath(os.path.join(workdir, path))
     if SWEEP_ALL:
         return full
@@ -90,7 +94,7 @@ def safe_path(path, workdir):
     raise ValueError("path %r is outside %s" % (path, " and ".join(ROOTS)))
 
 
-def resolve_user(spec):
+def resolve_user(spec: object) -> "tuple[int, int, list[int], str | None, str | None]":
     """(uid, gid, supplementary gids, home, name) of "sandbox", "root", a name, a uid or "user:group"."""
     import grp
     import pwd
@@ -112,10 +116,12 @@ def resolve_user(spec):
     return uid, gid, groups, home, login
 
 
-def demote(limits, who=None):
+def demote(
+    limits: "dict[str, Any]", who: "tuple[int, int, list[int], str | None, str | None] | None" = None
+) -> "Callable[[], None]":
     uid, gid, groups = (who or (SANDBOX_UID, SANDBOX_UID, []))[:3]
 
-    def apply():
+    def apply() -> None:
         os.setsid()
         cpu = int(limits.get("cpu_seconds", 60))
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
@@ -138,15 +144,15 @@ class _Active:
     """How many commands are running. Leftovers of a finished command (daemons in their own
     session) are swept once no command is running, so one command's end never kills another's."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.count = 0
         self.lock = threading.Lock()
 
-    def enter(self):
+    def enter(self) -> None:
         with self.lock:
             self.count += 1
 
-    def leave_and_sweep(self):
+    def leave_and_sweep(self) -> None:
         with self.lock:
             self.count -= 1
             if self.count == 0:
@@ -157,7 +163,7 @@ class _Active:
 ACTIVE = _Active()
 
 
-def _read_into(fd, buf, cap):
+def _read_into(fd: int, buf: bytearray, cap: int) -> "tuple[bool, bool]":
     """Read what is there; returns (eof, truncated_now)."""
     chunk = os.read(fd, 65536)
     if not chunk:
@@ -168,7 +174,7 @@ def _read_into(fd, buf, cap):
     return False, len(chunk) > max(room, 0)
 
 
-def run(req, emit=None):
+def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" = None) -> "dict[str, Any]":
     """Run one command. ``emit`` (image mode) is sent each piece of output as it is read, so what a
     command printed before taking this server down (a root command can kill it) still reaches the host."""
     cap = int(req.get("output_bytes", 1000000))
@@ -207,7 +213,8 @@ def run(req, emit=None):
             }
         if stdin_data is not None:
             threading.Thread(target=_feed, args=(proc.stdin, stdin_data), daemon=True).start()
-        out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()
+        # stdout and stderr are PIPEs, never None (mypy types them Optional whatever Popen was given).
+        out_fd, err_fd = proc.stdout.fileno(), proc.stderr.fileno()  # type: ignore[union-attr]
         bufs = {out_fd: bytearray(), err_fd: bytearray()}
         open_fds = set(bufs)
         truncated = timed_out = False
@@ -254,8 +261,8 @@ def run(req, emit=None):
                 truncated = truncated or cut
                 if eof:
                     open_fds.discard(fd)
-        proc.stdout.close()
-        proc.stderr.close()
+        proc.stdout.close()  # type: ignore[union-attr]  # a PIPE, as above
+        proc.stderr.close()  # type: ignore[union-attr]
         return {
             "exit_code": 124 if timed_out else code,
             "stdout": base64.b64encode(bytes(bufs[out_fd])).decode(),
@@ -269,7 +276,7 @@ def run(req, emit=None):
         ACTIVE.leave_and_sweep()
 
 
-def _feed(pipe, data):
+def _feed(pipe: "IO[bytes]", data: bytes) -> None:
     try:
         pipe.write(data)
     except (BrokenPipeError, OSError):
@@ -281,7 +288,7 @@ def _feed(pipe, data):
             pass
 
 
-def trusted_install(req):
+def trusted_install(req: "dict[str, Any]") -> "dict[str, Any]":
     """A fresh 0711 directory under TRUSTED holding the archive (members with uname "sandbox" go to
     the sandbox user), plus execute-only copies of ``exec_only`` sources. Nothing of the sandbox
     user can write here while it is filled, so no member can be redirected through a planted link."""
@@ -324,7 +331,7 @@ def trusted_install(req):
     return {"path": dest}
 
 
-def _purge_trusted():
+def _purge_trusted() -> None:
     """Remove from TRUSTED everything this server did not install.
 
     In image mode the agent's commands run as root, so they can write the trusted area, e.g. fill
@@ -344,7 +351,7 @@ def _purge_trusted():
                 pass
 
 
-def trusted_read(req):
+def trusted_read(req: "dict[str, Any]") -> "dict[str, Any]":
     """A regular file under TRUSTED, no symlink followed on the way, no FIFO waited for."""
     parts = [p for p in req["path"][len(TRUSTED) :].split("/") if p]
     if not req["path"].startswith(TRUSTED + "/") or not parts or ".." in parts:
@@ -369,7 +376,7 @@ def trusted_read(req):
         return {"data": base64.b64encode(fh.read(int(req["max_bytes"]))).decode()}
 
 
-def handle(req, emit=None):
+def handle(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" = None) -> "dict[str, Any]":
     op = req.get("op")
     if op == "trusted_install":
         return trusted_install(req)
@@ -417,17 +424,17 @@ def handle(req, emit=None):
     raise ValueError("unknown op %r" % op)
 
 
-def main():
+def main() -> None:
     out = sys.stdout.buffer
     write_lock = threading.Lock()
 
-    def send(resp):
+    def send(resp: "dict[str, Any]") -> None:
         with write_lock:
             out.write(json.dumps(resp).encode() + b"\n")
             out.flush()
 
-    def serve(line):
-        req = {}
+    def serve(line: bytes) -> None:
+        req: "dict[str, Any]" = {}
         try:
             req = json.loads(line)
             resp = handle(req, send)

@@ -105,7 +105,7 @@ class _Channel:
         self._raw.setblocking(True)
         self._send_lock = threading.Lock()
         self._ids = itertools.count(1)
-        self._waiters: dict[int, concurrent.futures.Future] = {}
+        self._waiters: dict[int, concurrent.futures.Future[dict[str, Any]]] = {}
         self._partials: dict[int, list[bytearray]] = {}  # request id -> [stdout, stderr] streamed so far
         self._waiters_lock = threading.Lock()
         self.broken: str | None = None
@@ -165,7 +165,7 @@ class _Channel:
         if self.broken:
             raise SandboxError(self.broken)
         req_id = next(self._ids)
-        fut: concurrent.futures.Future = concurrent.futures.Future()
+        fut: concurrent.futures.Future[dict[str, Any]] = concurrent.futures.Future()
         with self._waiters_lock:
             self._waiters[req_id] = fut
             if partial is not None:
@@ -246,7 +246,8 @@ class DockerSandbox(Sandbox):
 
     @property
     def id(self) -> str:
-        return self.container.id
+        container_id: str = self.container.id
+        return container_id
 
     def _argv(self, cmd: str | list[str]) -> list[str]:
         return ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
@@ -310,7 +311,15 @@ class DockerSandbox(Sandbox):
                 except Exception as exc:  # noqa: BLE001
                     raise SandboxError(f"the container's command server could not be started again: {exc}") from exc
 
-    async def exec(self, cmd, *, stdin=None, timeout=None, cwd=None, env=None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: str | list[str],
+        *,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         timeout = float(timeout or self.spec.wall_timeout_s)
         if self.provider.exec_mode == "exec":
             return await self._exec_per_command(cmd, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
@@ -344,7 +353,15 @@ class DockerSandbox(Sandbox):
             killed_by_signal=reply.get("signal"),
         )
 
-    async def _exec_per_command(self, cmd, *, stdin, timeout, cwd, env) -> ExecResult:
+    async def _exec_per_command(
+        self,
+        cmd: str | list[str],
+        *,
+        stdin: str | bytes | None,
+        timeout: float,
+        cwd: str | None,
+        env: dict[str, str] | None,
+    ) -> ExecResult:
         """One ``docker exec`` per command (the slower path, kept to measure against)."""
         if stdin is not None:
             raise SandboxError("exec_mode='exec' does not support stdin; use the default exec_mode='server'")
@@ -397,7 +414,8 @@ class DockerSandbox(Sandbox):
             },
             120,
         )
-        return reply["path"]
+        path: str = reply["path"]
+        return path
 
     async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
         reply = await self._request({"op": "trusted_read", "path": path, "max_bytes": max_bytes}, 60)
@@ -463,8 +481,8 @@ class DockerProvider(SandboxProvider):
         # so shutting down while a start is in flight cannot lose one (see aclose).
         self._pools: OrderedDict[str, list[DockerSandbox]] = OrderedDict()
         self._live: set[DockerSandbox] = set()
-        self._refills: dict[str, asyncio.Task] = {}
-        self._starting: set[concurrent.futures.Future] = set()
+        self._refills: dict[str, asyncio.Task[None]] = {}
+        self._starting: set[concurrent.futures.Future[Any]] = set()
         self._state = threading.Lock()
         self._closing = False
         self._swept = False
@@ -687,10 +705,10 @@ class DockerProvider(SandboxProvider):
         """The pool a spec's sandboxes come from; None for specs never pooled (initial files)."""
         return None if spec.files else spec.model_dump_json()
 
-    def _submit(self, fn: Any, *args: Any) -> concurrent.futures.Future:
+    def _submit(self, fn: Any, *args: Any) -> concurrent.futures.Future[Any]:
         """Run ``fn`` in a thread of its own; the future stays in ``_starting`` until it is done, so
         ``aclose`` can wait for every start in flight (a cancelled await does not stop a thread)."""
-        fut: concurrent.futures.Future = concurrent.futures.Future()
+        fut: concurrent.futures.Future[Any] = concurrent.futures.Future()
         fut.set_running_or_notify_cancel()  # running from now on: a cancelled waiter cannot cancel it
 
         def run() -> None:
@@ -751,7 +769,7 @@ class DockerProvider(SandboxProvider):
             await box.write_file(rel, content)
         return box
 
-    def _discard_started(self, fut: concurrent.futures.Future) -> None:
+    def _discard_started(self, fut: concurrent.futures.Future[DockerSandbox]) -> None:
         if fut.exception() is None:
             self._discard(fut.result())
 

@@ -39,12 +39,12 @@ def _host_state(pid: int, container_id: str) -> str | None:
         return None
 
 
-def _when_ended(api: Any, exec_id: str, wait_s: float = 10.0) -> dict | None:
+def _when_ended(api: Any, exec_id: str, wait_s: float = 10.0) -> dict[str, Any] | None:
     """The exec's inspection once Docker reports it ended (None if it does not within ``wait_s``)."""
     deadline = time.monotonic() + wait_s
     while time.monotonic() < deadline:
         try:
-            info = api.exec_inspect(exec_id)
+            info: dict[str, Any] = api.exec_inspect(exec_id)
         except Exception:  # noqa: BLE001 — the engine failing: no evidence
             return None
         if not info.get("Running"):

@@ -60,7 +60,15 @@ class ProcessSandbox(Sandbox):
             )
         return full
 
-    async def exec(self, cmd, *, stdin=None, timeout=None, cwd=None, env=None) -> ExecResult:
+    async def exec(
+        self,
+        cmd: str | list[str],
+        *,
+        stdin: str | bytes | None = None,
+        timeout: float | None = None,
+        cwd: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> ExecResult:
         if self._closed:
             raise SandboxError("the sandbox is closed")
         argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)

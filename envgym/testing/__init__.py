@@ -8,6 +8,8 @@ Example (a plugin's own test):
 ``check_adversary`` (docs/adversary.md) attacks every task with the ``adversary`` agent.
 """
 
+from typing import Any
+
 from envgym.testing.conformance import (
     CHECKS,
     CheckFailure,
@@ -31,7 +33,7 @@ __all__ = [
 _ADVERSARY = ("AdversaryReport", "check_adversary", "check_adversary_async")
 
 
-def __getattr__(name: str):  # noqa: ANN202 — the adversary imports this package's conformance module itself
+def __getattr__(name: str) -> Any:  # the adversary imports this package's conformance module itself
     if name in _ADVERSARY:
         from envgym.adversary import runner
 

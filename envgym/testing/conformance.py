@@ -39,7 +39,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Sequence
+from typing import Any, Awaitable, Callable, Sequence, cast
 
 from pydantic import BaseModel
 
@@ -94,8 +94,8 @@ class CheckReport:
     env_id: str
     suites: list[str] = field(default_factory=list)
     tasks_checked: int = 0
-    passed: Counter = field(default_factory=Counter)
-    failed: Counter = field(default_factory=Counter)
+    passed: Counter[str] = field(default_factory=Counter)
+    failed: Counter[str] = field(default_factory=Counter)
     failures: list[CheckFailure] = field(default_factory=list)
     duration_s: float = 0.0
     skipped: list[SkippedTask] = field(default_factory=list)  # tasks that cannot run here, with the reason
@@ -312,7 +312,7 @@ class _CheckedEpisode:
         result = await self.env.reset(task, seed)
         if not isinstance(result, ResetResult):
             self.round_trip.append(f"reset returned {type(result).__name__}, not ResetResult")
-            return result
+            return cast(ResetResult, result)  # passed on as it is: the report names the wrong type
         self.round_trip += _round_trip(result, "reset result")
         self._observation(result.observation, "reset")
         self._info(result.info, "reset")
@@ -323,7 +323,7 @@ class _CheckedEpisode:
         result = await self.env.step(action)
         if not isinstance(result, StepResult):
             self.round_trip.append(f"step returned {type(result).__name__}, not StepResult")
-            return result
+            return cast(StepResult, result)  # passed on as it is: the report names the wrong type
         self.round_trip += _round_trip(result, "step result")
         self._observation(result.observation, "step")
         self._info(result.info, "step")

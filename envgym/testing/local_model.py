@@ -254,7 +254,8 @@ class LocalModel:
         return ids, logprobs, finish
 
     def _text(self, ids: list[int], body: dict[str, Any]) -> str:
-        return self.tokenizer.decode(ids, skip_special_tokens=bool(body.get("skip_special_tokens", True)))
+        text: str = self.tokenizer.decode(ids, skip_special_tokens=bool(body.get("skip_special_tokens", True)))
+        return text
 
     # ------------------------------------------------------------------ routes
     def complete(self, body: dict[str, Any]) -> Any:

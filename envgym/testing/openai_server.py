@@ -63,7 +63,7 @@ __all__ = [
     "Handler",
 ]
 
-ReplyLike = Union[dict, str, "Reply"]
+ReplyLike = Union[dict[str, Any], str, "Reply"]
 Handler = Callable[[dict[str, Any]], Union[ReplyLike, Awaitable[ReplyLike]]]
 
 _ids = itertools.count(1)

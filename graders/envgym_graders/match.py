@@ -108,7 +108,7 @@ class RegexGrader(Grader):
             compile_pattern(".", str(config["flags"]))
 
     def _pattern(self, task: Task) -> str:
-        pattern = self.config.get("pattern", task.private.get("pattern"))
+        pattern: str | None = self.config.get("pattern", task.private.get("pattern"))
         if not pattern:
             raise GraderError(f"task {task.id!r} has no pattern (config.pattern or private.pattern)")
         return pattern

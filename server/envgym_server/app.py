@@ -41,7 +41,7 @@ logger = logging.getLogger("envgym.server")
 OPTIONAL_ROUTERS = ["envgym_server.rollouts", "envgym_server.grading"]
 
 
-def _no_framework_telemetry() -> dict:
+def _no_framework_telemetry() -> dict[str, Any]:
     # Recent FastAPI versions trace every request through OpenTelemetry when it is installed;
     # the server exports its own Prometheus metrics, and the tracing cost shows on the step path.
     if "telemetry" in inspect.signature(FastAPI.__init__).parameters:

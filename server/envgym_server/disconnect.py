@@ -55,7 +55,7 @@ class Watch:
     def __init__(self, receive: Callable[[], Awaitable[MutableMapping[str, Any]]], on_gone: Callable[[], Any]) -> None:
         self.receive, self.on_gone = receive, on_gone
         self.timer: asyncio.TimerHandle | None = None
-        self.task: asyncio.Future | None = None
+        self.task: asyncio.Future[MutableMapping[str, Any]] | None = None
         self.gone = False
 
     def arm(self) -> None:
@@ -67,7 +67,7 @@ class Watch:
         self.task = asyncio.ensure_future(self.receive())
         self.task.add_done_callback(self._check)
 
-    def _check(self, message: asyncio.Future) -> None:
+    def _check(self, message: asyncio.Future[MutableMapping[str, Any]]) -> None:
         if message.cancelled() or message.exception() is not None or message.result().get("type") != "http.disconnect":
             return
         self.gone = True
@@ -87,7 +87,8 @@ async def step_watching(
     is cancelled (``cancel_step``: the session ends as ``agent_error``, the answer is a 409 nobody reads)."""
     watch = Watch(receive, lambda: sessions.cancel_step(session_id))
     try:
-        return await sessions.step(session_id, action, on_suspend=watch.arm)
+        result: StepResult = await sessions.step(session_id, action, on_suspend=watch.arm)
+        return result
     finally:
         watch.stop()
 

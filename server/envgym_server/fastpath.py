@@ -25,10 +25,11 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, MutableMapping
 
 from pydantic import ValidationError
 from starlette.requests import Request
+from starlette.responses import Response
 
 from envgym.errors import EnvgymError
 from envgym.protocol import StepRequest
@@ -40,13 +41,16 @@ from envgym_server.websocket import RawSocket, serve_socket
 PREFIX, SUFFIX, WS_SUFFIX = "/v1/sessions/", "/step", "/ws"
 JSON = b"application/json"
 validate_step = StepRequest.model_validate_json
+# The ASGI calls as this middleware uses them (servers hand out dict messages; a send takes any mapping).
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class StepFastPath:
     """ASGI middleware: the step route and the socket route served here, everything else passed on."""
 
     def __init__(self, app: Any, *, state: ServerState) -> None:
-        self.app = app
+        self.app: Callable[[dict[str, Any], Receive, Send], Awaitable[None]] = app
         self.state = state
 
     @staticmethod
@@ -70,7 +74,7 @@ class StepFastPath:
         session_id = path[len(PREFIX) : -len(WS_SUFFIX)]
         return session_id if session_id and "/" not in session_id else None
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             socket_id = self.socket_session_id(scope)
             if socket_id is None:
@@ -112,13 +116,14 @@ class StepFastPath:
 
 
 def _declares_json(scope: dict[str, Any]) -> bool:
+    value: bytes  # ASGI header names and values are bytes
     for name, value in scope["headers"]:
         if name == b"content-type":  # the first one, as Starlette's Headers.get reads it
             return value == JSON or value.lower() == JSON
     return False
 
 
-def _replay(messages: list[dict[str, Any]], receive: Callable) -> Callable:
+def _replay(messages: list[dict[str, Any]], receive: Receive) -> Receive:
     """A receive that hands out ``messages`` again, then the real ones."""
     pending = list(messages)
 
@@ -130,9 +135,9 @@ def _replay(messages: list[dict[str, Any]], receive: Callable) -> Callable:
     return replaying
 
 
-def _handler_for(app: Any, exc: Exception) -> Callable:
+def _handler_for(app: Any, exc: Exception) -> Callable[[Request, Exception], Awaitable[Response]]:
     for cls in type(exc).__mro__:
-        handler = app.exception_handlers.get(cls)
+        handler: Callable[[Request, Exception], Awaitable[Response]] | None = app.exception_handlers.get(cls)
         if handler is not None:
             return handler
     raise exc  # unreachable while install_error_handlers registers EnvgymError

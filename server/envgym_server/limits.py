@@ -23,11 +23,14 @@ from __future__ import annotations
 
 import asyncio
 import hmac
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, MutableMapping
 
 from envgym_server.errors import error_body
 
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+# The ASGI calls as this middleware uses them (servers hand out dict messages; a send takes any mapping).
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class LimitsMiddleware:
@@ -40,7 +43,7 @@ class LimitsMiddleware:
         body_timeout_s: float = 30.0,
         on_error: Callable[[str], None] | None = None,
     ) -> None:
-        self.app = app
+        self.app: Callable[[dict[str, Any], Receive, Send], Awaitable[None]] = app
         self.token = token.encode() if token else None
         self.max_body_bytes = max_body_bytes
         self.body_timeout_s = body_timeout_s
@@ -55,7 +58,7 @@ class LimitsMiddleware:
                 return scheme.lower() == b"bearer" and hmac.compare_digest(supplied.strip(), self.token)
         return False
 
-    async def __call__(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+    async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         kind = scope["type"]
         if kind == "lifespan":
             return await self.app(scope, receive, send)
@@ -77,7 +80,7 @@ class LimitsMiddleware:
                 break
         await self._call_counting(scope, receive, send)
 
-    async def _call_counting(self, scope: dict[str, Any], receive: Callable, send: Callable) -> None:
+    async def _call_counting(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         """Run the app with a ``receive`` that refuses the request as soon as the body passes the cap
         or its deadline. The app then sees a disconnect, and whatever it tries to send is dropped
         (the 413 or 408 is already out)."""
@@ -117,13 +120,13 @@ class LimitsMiddleware:
                 body_done = not message.get("more_body", False)
             return message
 
-        async def guarded_send(message: dict[str, Any]) -> None:
+        async def guarded_send(message: MutableMapping[str, Any]) -> None:
             if not refused:
                 await send(message)
 
         await self.app(scope, counting_receive, guarded_send)
 
-    async def _too_large(self, send: Callable, size: int) -> None:
+    async def _too_large(self, send: Send, size: int) -> None:
         await self._send_error(
             send,
             413,
@@ -133,7 +136,7 @@ class LimitsMiddleware:
             {"max_body_bytes": self.max_body_bytes},
         )
 
-    async def _reject_unauthorized(self, kind: str, scope: dict[str, Any], send: Callable) -> None:
+    async def _reject_unauthorized(self, kind: str, scope: dict[str, Any], send: Send) -> None:
         message = (
             "missing or wrong bearer token: send 'Authorization: Bearer <token>' (the server's --token / ENVGYM_TOKEN)"
         )
@@ -157,11 +160,11 @@ class LimitsMiddleware:
 
     async def _send_error(
         self,
-        send: Callable,
+        send: Send,
         status: int,
         code: str,
         message: str,
-        details: dict | None = None,
+        details: dict[str, Any] | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
     ) -> None:
         self.on_error(code)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import AsyncGenerator, AsyncIterator
+from typing import Any, AsyncGenerator, AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
@@ -43,7 +43,7 @@ CAPACITY_WAIT_S = 30.0
 class SessionEpisode:
     """One rollout episode as a session of the server's ``EpisodeHost`` (an ``envgym.loop.Episode``)."""
 
-    def __init__(self, sessions: EpisodeHost, env_id: str, options: dict) -> None:
+    def __init__(self, sessions: EpisodeHost, env_id: str, options: dict[str, Any]) -> None:
         self.sessions = sessions
         self.env_id = env_id
         self.options = options

@@ -85,7 +85,8 @@ def json_response(model: BaseModel, status_code: int = 200) -> Response:
 
 
 def state_of(request: Request) -> ServerState:
-    return request.app.state.envgym
+    state: ServerState = request.app.state.envgym
+    return state
 
 
 class Health(BaseModel):

@@ -32,4 +32,5 @@ class ServerState:
 
 def get_state(connection: HTTPConnection) -> ServerState:
     """FastAPI dependency (works for HTTP routes and WebSockets alike)."""
-    return connection.app.state.envgym
+    state: ServerState = connection.app.state.envgym
+    return state

@@ -20,19 +20,24 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_left
-from typing import Iterator, Sequence
+from typing import Callable, Iterator, Sequence
 
+from prometheus_client.registry import CollectorRegistry
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 
 TRANSPORTS = ("rest", "ws")
+# prometheus_client.utils.floatToGoString has no annotations: its type, for the strict checks.
+_float_to_go: Callable[[float], str] = floatToGoString
 
 
 class StepMetrics:
-    def __init__(self, registry, buckets: Sequence[float], transports: Sequence[str] = TRANSPORTS) -> None:
+    def __init__(
+        self, registry: CollectorRegistry, buckets: Sequence[float], transports: Sequence[str] = TRANSPORTS
+    ) -> None:
         self.bounds = [float(b) for b in buckets]
-        self.labels = [floatToGoString(b) for b in self.bounds] + ["+Inf"]
+        self.labels = [_float_to_go(b) for b in self.bounds] + ["+Inf"]
         # Per transport: steps per bucket (not cumulative; the last is +Inf) and the latency sum.
         self.counts = {t: [0] * len(self.labels) for t in transports}
         self.sums = dict.fromkeys(transports, 0.0)

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Callable
+from typing import Any, Awaitable, Callable, MutableMapping
 
 from fastapi import APIRouter, WebSocket
 from pydantic import BaseModel, ValidationError
@@ -37,8 +37,8 @@ log = logging.getLogger("envgym_server")
 router = APIRouter()
 
 
-def _error(code: str, message: str, msg_id: object = None, details: dict | None = None) -> WsError:
-    return WsError(id=msg_id, error=ErrorInfo(code=code, message=message, details=details or {}))  # type: ignore[arg-type]
+def _error(code: str, message: str, msg_id: object = None, details: dict[str, Any] | None = None) -> WsError:
+    return WsError(id=msg_id, error=ErrorInfo(code=code, message=message, details=details or {}))
 
 
 def step_done(msg_id: str | int | None, result: StepResult) -> str:
@@ -65,7 +65,12 @@ class RawSocket:
 
     __slots__ = ("app", "receive", "send")
 
-    def __init__(self, app: Any, receive: Callable, send: Callable) -> None:
+    def __init__(
+        self,
+        app: Any,
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[MutableMapping[str, Any]], Awaitable[None]],
+    ) -> None:
         self.app, self.receive, self.send = app, receive, send
 
     async def accept(self) -> None:
@@ -104,9 +109,9 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
             raise _Gone from exc
 
     watch: asyncio.TimerHandle | None = None
-    next_frame: asyncio.Future | None = None
+    next_frame: asyncio.Future[MutableMapping[str, Any]] | None = None
 
-    def on_frame(frame: asyncio.Future) -> None:
+    def on_frame(frame: asyncio.Future[MutableMapping[str, Any]]) -> None:
         # A frame read ahead while a step runs: a client that goes away mid-step has that step
         # cancelled at once (and its sandbox work stopped) instead of after it finishes.
         if stepping and (

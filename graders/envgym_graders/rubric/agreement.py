@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Literal, Optional
+from typing import TYPE_CHECKING, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -33,6 +33,9 @@ from envgym.errors import GraderError
 from envgym_graders.rubric.cache import JudgeCache
 from envgym_graders.rubric.judge import Judge, JudgeConfig, JudgeEndpoint
 from envgym_graders.rubric.model import LlmCriterion
+
+if TYPE_CHECKING:
+    import typer  # imported when the command is registered, not with the grader
 
 LABELS = ("MET", "NOT_MET")
 
@@ -119,7 +122,7 @@ async def judge_rows(rows: list[LabeledRow], config: JudgeConfig) -> list[RowRes
     return list(await asyncio.gather(*(one(r) for r in rows)))
 
 
-def register(app) -> None:  # type: ignore[no-untyped-def]
+def register(app: typer.Typer) -> None:
     """Entry point (``envgym.commands``): adds ``envgym judge-agreement`` to the CLI."""
     import typer
     from rich.table import Table

@@ -122,7 +122,7 @@ class JudgeCallFailed(Exception):
 @dataclass
 class _LoopState:
     semaphore: asyncio.Semaphore
-    inflight: dict[str, asyncio.Future] = field(default_factory=dict)
+    inflight: dict[str, asyncio.Future[tuple[bool, str]]] = field(default_factory=dict)
 
 
 class Judge:
@@ -206,7 +206,7 @@ class Judge:
             self.cache_hits += 1
             met, reasoning = await asyncio.shield(pending)
             return met, reasoning, True
-        future: asyncio.Future = asyncio.get_running_loop().create_future()
+        future: asyncio.Future[tuple[bool, str]] = asyncio.get_running_loop().create_future()
         state.inflight[key] = future
         try:
             messages = build_messages(task_prompt, criterion.description, criterion.terms, answer)

@@ -35,6 +35,11 @@ import sys
 import time
 from _blake2 import blake2b
 
+TYPE_CHECKING = False  # typing is not imported at run time (start-up cost); mypy takes this as True
+if TYPE_CHECKING:
+    from types import CodeType
+    from typing import Any, Callable, Iterable
+
 MARKER = "ENVGYM-RESULT"
 PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, tuple, list, dict, set, frozenset)
 SIGKILL = 9
@@ -76,7 +81,7 @@ SHIELDED = (
 # the worker: runs the solution, answers requests with plain data
 
 
-def _read_exact(fd, n):
+def _read_exact(fd: int, n: int) -> bytes:
     buf = b""
     while len(buf) < n:
         chunk = os.read(fd, n - len(buf))
@@ -86,13 +91,13 @@ def _read_exact(fd, n):
     return buf
 
 
-def _send_frame(fd, data):
+def _send_frame(fd: int, data: bytes) -> None:
     data = len(data).to_bytes(4, "little") + data
     while data:
         data = data[os.write(fd, data) :]
 
 
-def _resolve(target):
+def _resolve(target: str) -> "Any":
     module, _, attr = target.partition(":")
     __import__(module)
     obj = sys.modules[module]
@@ -101,7 +106,7 @@ def _resolve(target):
     return obj
 
 
-def _shield_signals(shielded):
+def _shield_signals(shielded: bool) -> None:
     for name in SHIELDED:
         number = getattr(_signal, name, None)
         if number is not None:
@@ -109,7 +114,7 @@ def _shield_signals(shielded):
             _signal.signal(number, _signal.SIG_IGN if shielded else default)
 
 
-def worker_main(req_fd, resp_fd, workdir, env):
+def worker_main(req_fd: int, resp_fd: int, workdir: str, env: "dict[str, str]") -> None:
     """Serve ``call``/``run`` requests until the harness closes the pipe (runs in a forked child)."""
     _shield_signals(False)  # the solution gets the signal handling a new interpreter has
     _set_dumpable(True)  # an ordinary process again (the harness and zygote before it were not)
@@ -128,7 +133,7 @@ def worker_main(req_fd, resp_fd, workdir, env):
             if request[0] == "call":
                 value = _resolve(request[1])(*request[2], **request[3])
             else:
-                namespace = {"__name__": "__envgym_probe__"}
+                namespace: "dict[str, Any]" = {"__name__": "__envgym_probe__"}
                 namespace.update(request[2])
                 exec(compile(request[1], "<hidden-test probe>", "exec"), namespace)
                 value = namespace.get("result")
@@ -156,7 +161,7 @@ def worker_main(req_fd, resp_fd, workdir, env):
 # the zygote: forks workers on request
 
 
-def recv_fds(sock, bufsize, maxfds):
+def recv_fds(sock: "_socket.socket", bufsize: int, maxfds: int) -> "tuple[bytes, list[int]]":
     """One packet and the descriptors attached to it (socket.recv_fds, without importing socket)."""
     data, ancdata, _flags, _addr = sock.recvmsg(bufsize, _socket.CMSG_LEN(maxfds * FD_BYTES))
     fds = []
@@ -170,12 +175,12 @@ def recv_fds(sock, bufsize, maxfds):
     return data, fds
 
 
-def send_fds(sock, data, fds):
+def send_fds(sock: "_socket.socket", data: bytes, fds: "list[int]") -> None:
     payload = b"".join(fd.to_bytes(FD_BYTES, sys.byteorder, signed=True) for fd in fds)
     sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, payload)])
 
 
-def zygote_main(sock, public):
+def zygote_main(sock: "_socket.socket", public: "dict[str, Any]") -> None:
     devnull = os.open("/dev/null", os.O_RDWR)
     for fd in (0, 1, 2):  # the harness's stdin still carries the secrets; its stdout is the result channel
         os.dup2(devnull, fd)
@@ -210,7 +215,7 @@ def zygote_main(sock, public):
 class Zygote:
     """The harness's end of the zygote: ``fork_worker`` returns the pid of a new worker."""
 
-    def __init__(self, public):
+    def __init__(self, public: "dict[str, Any]") -> None:
         self.sock, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
         pid = os.fork()
         if pid == 0:
@@ -221,10 +226,10 @@ class Zygote:
                 os._exit(0)
         theirs.close()
         self.pid = pid
-        self.broken = None
+        self.broken: "str | None" = None
         self.forked = 0  # once a worker exists, solution code has run: a zygote lost after that is its doing
 
-    def fork_worker(self, req_r, resp_w, log):
+    def fork_worker(self, req_r: int, resp_w: int, log: int) -> int:
         # A solution process may have stopped or killed the zygote: the tests left err at once, and
         # the grading still ends with a result.
         if self.broken:
@@ -244,7 +249,7 @@ class Zygote:
 class RemoteError(Exception):
     """The solution raised (or died) while a hidden test called it. ``type``/``mro`` are class names."""
 
-    def __init__(self, type_name, mro, message, tb=""):
+    def __init__(self, type_name: str, mro: "Iterable[str]", message: str, tb: str = "") -> None:
         super().__init__(f"{type_name}: {message}")
         self.type, self.mro, self.message, self.remote_traceback = type_name, list(mro), message, tb
 
@@ -257,7 +262,7 @@ class WorkerStartError(Exception):
     """The solution process could not even be started: the grading sandbox is broken."""
 
 
-def _check_plain(value, depth=0):
+def _check_plain(value: "Any", depth: int = 0) -> None:  # whatever a worker sent
     # marshal already refuses subclasses on the worker side, but a worker can send any bytes it likes.
     if depth > 100 or type(value) not in PLAIN_TYPES:
         raise RemoteError(
@@ -276,8 +281,10 @@ class Worker:
     """One solution process, forked by the zygote. Requests and answers are length-prefixed marshal
     frames on private pipes; its stdout and stderr go to a memfd, read back as the test's output."""
 
-    def __init__(self, cfg, deadline):
+    def __init__(self, cfg: "dict[str, Any]", deadline: float) -> None:
         self.cfg, self.deadline = cfg, deadline
+        self.pid: "int | None"
+        self.pidfd: "int | None"
         self.pid = self.pidfd = None
         req_r, self.req_w = os.pipe()
         self.resp_r, resp_w = os.pipe()
@@ -294,7 +301,7 @@ class Worker:
             os.close(req_r)
             os.close(resp_w)
 
-    def request(self, message, timeout):
+    def request(self, message: "tuple[Any, ...]", timeout: float) -> object:  # message: plain data
         try:
             _send_frame(self.req_w, marshal.dumps(message))
         except OSError:
@@ -311,12 +318,13 @@ class Worker:
             raise RemoteError("ProtocolError", ["ProtocolError"], "the solution process sent a malformed answer")
         if reply[0] == "err":
             parts = [str(p) if not isinstance(p, list) else [str(x) for x in p] for p in reply[1:5]]
-            raise RemoteError(*parts)
+            # [type name, its mro's names, message, traceback], as the worker sends them.
+            raise RemoteError(*parts)  # type: ignore[arg-type]
         value = reply[1]
         _check_plain(value)
         return value
 
-    def _read(self, n, timeout):
+    def _read(self, n: int, timeout: float) -> bytes:
         buf = b""
         end = min(time.monotonic() + timeout, self.deadline)
         while len(buf) < n:
@@ -330,22 +338,22 @@ class Worker:
             buf += chunk
         return buf
 
-    def _gone(self, timeout):
+    def _gone(self, timeout: float) -> bool:
         """Whether the worker has exited (waiting up to ``timeout``)."""
         return self.pidfd is None or bool(select.select([self.pidfd], [], [], timeout)[0])
 
-    def _exit_text(self):
+    def _exit_text(self) -> str:
         if not self._gone(1.0):
             self.kill()
         return "the solution process exited instead of answering"
 
-    def output(self, cap):
+    def output(self, cap: int) -> str:
         try:
             return os.pread(self.log, cap, 0).decode("utf-8", "replace")
         except OSError:
             return ""
 
-    def kill(self):
+    def kill(self) -> None:
         if self.pid is None:
             return
         try:
@@ -354,7 +362,8 @@ class Worker:
             pass
         self._gone(2.0)
 
-    def close(self):
+    def close(self) -> None:
+        fd: "int | None"
         for fd in (self.req_w, self.resp_r):
             try:
                 os.close(fd)
@@ -370,16 +379,17 @@ class Worker:
 class Project:
     """What hidden tests use to reach the solution. Every call answers with plain data or raises."""
 
-    def __init__(self, cfg, deadline):
+    def __init__(self, cfg: "dict[str, Any]", deadline: float) -> None:
+        self._worker: "Worker | None"
         self._cfg, self._deadline, self._worker = cfg, deadline, None
-        self.outputs = []
+        self.outputs: "list[str]" = []
 
-    def _get(self):
+    def _get(self) -> Worker:
         if self._worker is None:
             self._worker = Worker(self._cfg, self._deadline)
         return self._worker
 
-    def _do(self, message):
+    def _do(self, message: "tuple[Any, ...]") -> object:
         worker = self._get()
         try:
             return worker.request(message, self._cfg["call_timeout"])
@@ -388,16 +398,16 @@ class Project:
                 self.reset()  # the next call gets a fresh process
             raise
 
-    def call(self, target, *args, **kwargs):
+    def call(self, target: str, *args: object, **kwargs: object) -> object:
         """Call ``"module:function"`` (or ``"module:Class.method"``) in the solution; plain data only."""
         return self._do(("call", target, tuple(args), kwargs))
 
-    def run(self, source, /, **inputs):
+    def run(self, source: str, /, **inputs: object) -> object:
         """Run ``source`` in the solution process with ``inputs`` (plain data) bound as variables, and
         return its variable ``result`` (plain data only)."""
         return self._do(("run", source, inputs))
 
-    def error(self, source, /, **inputs):
+    def error(self, source: str, /, **inputs: object) -> "RemoteError | None":
         """Run ``source`` expecting it to raise; return the RemoteError (or None if it did not raise)."""
         try:
             self.run(source, **inputs)
@@ -407,14 +417,14 @@ class Project:
             return exc
         return None
 
-    def reset(self):
+    def reset(self) -> None:
         if self._worker is not None:
             self.outputs.append(self._worker.output(self._cfg["output_cap"]))
             self._worker.close()
             self._worker = None
 
 
-def _failing_line(exc):
+def _failing_line(exc: BaseException) -> str:
     """``line N: <text>`` of the innermost hidden-test frame of ``exc``'s traceback, or ""."""
     where, tb = "", exc.__traceback__
     while tb is not None:
@@ -427,7 +437,7 @@ def _failing_line(exc):
     return where
 
 
-def _short(exc):
+def _short(exc: BaseException) -> str:
     if isinstance(exc, AssertionError):
         where = _failing_line(exc)
         text = str(exc)
@@ -435,9 +445,9 @@ def _short(exc):
     return f"{type(exc).__name__}: {exc}"[:1000]
 
 
-def run_test(name, fn, project, cfg):
+def run_test(name: str, fn: "Callable[[Project], object]", project: Project, cfg: "dict[str, Any]") -> "dict[str, Any]":
     began = time.monotonic()
-    result = {"name": name}
+    result: "dict[str, Any]" = {"name": name}
     try:
         fn(project)
         result["outcome"] = "passed"
@@ -461,16 +471,16 @@ def run_test(name, fn, project, cfg):
     return result
 
 
-def _compile(source, filename):
+def _compile(source: str, filename: str) -> "CodeType":
     SOURCES[filename] = source.splitlines()  # so an assertion message can quote the failing line
     return compile(source, filename, "exec")
 
 
-def collect(cfg, deadline):
+def collect(cfg: "dict[str, Any]", deadline: float) -> "list[tuple[str, Callable[[Project], object]]]":
     """Turn the hidden test sources into (name, callable taking a Project) pairs."""
-    tests = []
+    tests: "list[tuple[str, Callable[[Project], object]]]" = []
     for entry in cfg["tests"]:
-        namespace = {"__name__": "__hidden__", "RemoteError": RemoteError}
+        namespace: "dict[str, Any]" = {"__name__": "__hidden__", "RemoteError": RemoteError}
         if cfg["kind"] == "function":
             # HumanEval-style: the problem's prompt (trusted, from the dataset) provides helpers such as
             # poly() that the check code uses; the function under test is a proxy to the solution.
@@ -479,7 +489,9 @@ def collect(cfg, deadline):
             entry_point = cfg["entry_point"]
             target = f"{cfg['module']}:{entry_point}"
 
-            def check(project, _ns=namespace, _target=target, _entry=entry_point):
+            def check(
+                project: Project, _ns: "dict[str, Any]" = namespace, _target: str = target, _entry: str = entry_point
+            ) -> None:
                 proxy = _Proxy(project, _target, _entry)
                 _ns[_entry] = proxy  # checks sometimes call the function by its own name
                 _ns["check"](proxy)
@@ -497,14 +509,14 @@ def collect(cfg, deadline):
 
 
 class _Proxy:
-    def __init__(self, project, target, name):
+    def __init__(self, project: Project, target: str, name: str) -> None:
         self._project, self._target, self.__name__ = project, target, name
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: object, **kwargs: object) -> object:
         return self._project.call(self._target, *args, **kwargs)
 
 
-def _set_dumpable(flag):
+def _set_dumpable(flag: bool) -> None:
     # PR_SET_DUMPABLE = 4. Off: other processes of the same user can no longer ptrace us or open
     # /proc/<pid>/{mem,fd}. ctypes is the one heavier import the harness needs.
     try:
@@ -515,7 +527,7 @@ def _set_dumpable(flag):
         pass
 
 
-def preload(modules):
+def preload(modules: "Iterable[str]") -> None:
     """Import the standard modules the solution uses, so each forked worker starts with them."""
     for name in modules:
         try:
@@ -524,7 +536,7 @@ def preload(modules):
             pass
 
 
-def write_solution(files, workdir):
+def write_solution(files: "dict[str, bytes]", workdir: str) -> None:
     """Lay the solution's files (relative path -> bytes) out in the empty workspace."""
     for rel, data in files.items():
         path = os.path.normpath(rel)
@@ -541,7 +553,7 @@ def write_solution(files, workdir):
             os.close(fd)
 
 
-def main(public, read_secrets):
+def main(public: "dict[str, Any]", read_secrets: "Callable[[], dict[str, Any]]") -> None:
     """``public``: the first frame (no secret); ``read_secrets()`` reads the second one."""
     _shield_signals(True)
     _set_dumpable(False)
@@ -555,7 +567,7 @@ def main(public, read_secrets):
     key = cfg.pop("key")
     started = time.monotonic()
     deadline = started + cfg["total_timeout"]
-    record = {"tests": [], "harness_error": None}
+    record: "dict[str, Any]" = {"tests": [], "harness_error": None}
     try:
         write_solution(cfg.pop("files", {}), cfg["workdir"])
         tests = collect(cfg, deadline)
