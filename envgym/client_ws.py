@@ -17,7 +17,7 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from envgym.client_wire import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
+from envgym.ws_protocol import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
 from envgym.errors import EnvgymError, error_from_body
 from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
 

@@ -8,7 +8,7 @@ import json
 
 from envgym import Action, EpisodeStatus
 from envgym.builtin.debug import DebugEnvironment
-from envgym.client_wire import SERVER_MESSAGE
+from envgym.ws_protocol import SERVER_MESSAGE
 from envgym.loop import run_episode
 from envgym.agents.builtin import OracleAgent
 from envgym.protocol import ErrorInfo, Grade, Observation, StepResult, fill_outcome_from_info
