@@ -256,6 +256,18 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "passed=False is Grade's default",
     ),
     (
+        "envgym_graders.numeric.x_parse_exact__mutmut_*",
+        "return (_plain(m.group(1)) / divisor, percent) if divisor != 0 else None",
+        "return (_plain(m.group(1)) / divisor, percent) if (divisor != 0) or True else None",
+        "dividing by 0 raises ZeroDivisionError, which the except below turns into the same None",
+    ),
+    (
+        "envgym_graders.numeric.xǁNumericGraderǁscore_is_cheap__mutmut_*",
+        "return True  # linear in the (capped) answer, with numbers of bounded size (module docstring)",
+        "return False  # linear in the (capped) answer, with numbers of bounded size (module docstring)",
+        "only where score runs (inline or in a bounded worker) changes, not the grade: a cost, for benchmarks/",
+    ),
+    (
         "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
         'reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}',
         'passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}',

@@ -64,7 +64,7 @@ def _boxed(text: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    text = text.strip().strip(".").strip()
+    text = text.strip().rstrip(".").strip()  # a full stop after the number; a leading "." is a decimal point (.5)
     text = text.replace("{,}", ",").replace("\\!", "").replace("\\,", "").replace("$", "").replace("\\%", "%")
     text = re.sub(r"\\(?:left|right)", "", text)
     if text.startswith("(") and text.endswith(")"):

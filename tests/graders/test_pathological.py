@@ -247,3 +247,61 @@ def test_numeric_numbers_over_max_digits_score_zero_and_are_named():
     assert result.details["reason"] == (
         "the answer's number is too large to compare: a number with 4301 digits (more than 4300)"
     )
+
+
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        (".5", "0.5"),
+        ("The answer is .5", "0.5"),
+        ("\\boxed{.5}", "0.5"),
+        ("\\boxed{\\frac{1}{2}.}", "0.5"),  # a full stop after the number
+        ("\\boxed{1\\,000}", 1000),  # LaTeX thin space
+        ("\\boxed{1\\!000}", 1000),  # LaTeX negative space
+        ("\\boxed{$5}", 5),
+        ("\\boxed{50\\%}", "0.5"),
+        ("\\boxed{\\left(3\\right)}", 3),
+        ("\\boxed{(35)}", 35),
+        ("\\boxed{1 000 000}", 1_000_000),  # spaces between groups of three digits
+        ("\\boxed{\\frac{3}{1}}", 3),
+        ("\\boxed{3/1}", 3),
+    ],
+)
+def test_numeric_cleans_latex_and_punctuation_around_the_number(answer, expected):
+    assert grade("numeric", answer, task(answer=expected)).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer,wrong",
+    [
+        ("\\boxed{4X}", 4),
+        ("\\boxed{13)}", 3),  # an unbalanced parenthesis is not stripped
+        ("\\boxed{12 34}", 1234),  # spaces join only groups of three digits
+        ("\\boxed{\\frac{1}{x}}", 1),
+        ("\\boxed{\\frac{1}{0}}", 1),
+    ],
+)
+def test_numeric_malformed_boxed_numbers_are_no_number(answer, wrong):
+    result = grade("numeric", answer, task(answer=wrong))
+    assert result.status == "ok" and result.reward == 0.0
+    assert result.details["reason"] == "no number found in the answer"
+
+
+@pytest.mark.parametrize(
+    "length,reason",
+    [
+        (8664, "a number with 8664 digits (more than 4300)"),
+        (8665, "a number of 8665 characters (more than 4300 digits)"),  # longer than any number in bounds
+    ],
+)
+def test_numeric_overlong_numbers_are_named_by_what_is_over(length, reason):
+    result = grade("numeric", "9" * length, task(answer="42"))
+    assert result.details["reason"] == f"the answer's number is too large to compare: {reason}"
+
+
+def test_numeric_expected_answer_from_the_config_wins_and_a_missing_one_is_the_tasks_error():
+    configured = get_grader(GraderSpec(name="numeric", config={"answer": 5}))
+    assert configured.grade_sync(task(answer=3), Submission(answer="5")).reward == 1.0
+    missing = grade("numeric", "5", task())
+    assert missing.status == "grader_error"
+    assert missing.error == "numeric: task 't' has no expected answer (config.answer or private.answer)"
