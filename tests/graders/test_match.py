@@ -126,16 +126,19 @@ def test_weighted_broken_component_is_grader_error_not_zero():
 
 
 @pytest.mark.parametrize(
-    "components",
+    "components,message",
     [
-        [],
-        [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
-        [{"name": "a", "grader": "exact", "weight": 0}],
-        [{"grader": "exact"}],
+        ([], "] the weighted grader needs at least one component$"),
+        (
+            [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
+            r"] component names must be unique, got \['a', 'a'\]$",
+        ),
+        ([{"name": "a", "grader": "exact", "weight": 0}], "] the components' weights sum to 0$"),
+        ([{"grader": "exact"}], "] bad weighted configuration: .*for Component"),
     ],
 )
-def test_weighted_rejects_bad_configuration(components):
-    with pytest.raises(GraderError):
+def test_weighted_rejects_bad_configuration(components, message):
+    with pytest.raises(GraderError, match=message):
         get_grader(GraderSpec(name="weighted", config={"components": components}))
 
 
