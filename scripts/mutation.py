@@ -66,6 +66,12 @@ class MutationSet:
 
 
 V = "environments/terminal/envgym_terminal"
+# The tests of the text graders and of their composition (none needs a sandbox).
+TEXT_GRADER_TESTS = (
+    "tests/graders/test_match.py",
+    "tests/graders/test_pathological.py",
+    "tests/graders/test_weighted.py",
+)
 SETS: dict[str, MutationSet] = {
     "fast": MutationSet(
         "the bearer-token check, safe_grade and the unit-test verdict: unit tests only",
@@ -86,21 +92,22 @@ SETS: dict[str, MutationSet] = {
         ],
     ),
     "graders": MutationSet(
-        "built-in graders and the grader base",
+        "the grader base and the text graders (exact, regex, numeric, weighted): unit tests only",
         [
-            Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",)),
+            Target("envgym", "envgym/grader.py", (*TEXT_GRADER_TESTS, "tests/graders/test_safe_grade.py")),
+            Target("graders/envgym_graders", "envgym_graders/match.py", TEXT_GRADER_TESTS),
+            Target("graders/envgym_graders", "envgym_graders/numeric.py", TEXT_GRADER_TESTS),
+            Target("graders/envgym_graders", "envgym_graders/weighted.py", TEXT_GRADER_TESTS),
+        ],
+    ),
+    "graders-sandboxed": MutationSet(
+        "the unit-test and rubric graders (sandboxed unit tests, a judge per test: slow)",
+        [
             Target(
                 "graders/envgym_graders",
-                "envgym_graders/match.py",
-                ("tests/graders/test_match.py", "tests/graders/test_pathological.py"),
+                "envgym_graders/unit_tests/grader.py",
+                ("tests/graders/test_unit_tests.py", "tests/graders/test_unit_tests_verdict.py"),
             ),
-            Target(
-                "graders/envgym_graders",
-                "envgym_graders/numeric.py",
-                ("tests/graders/test_match.py", "tests/graders/test_pathological.py"),
-            ),
-            Target("graders/envgym_graders", "envgym_graders/weighted.py", ("tests/graders",)),
-            Target("graders/envgym_graders", "envgym_graders/unit_tests/grader.py", ("tests/graders",)),
             Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
         ],
     ),
@@ -131,7 +138,33 @@ SETS: dict[str, MutationSet] = {
         ],
     ),
 }
-CRITICAL = ["fast", "graders", "verifier", "server", "stats", "bounded"]
+# The part of bounded.py that runs outside the call path's timing: the worker's loop and entry (served
+# in-process by the tests, so mutmut sees which tests reach them), error transport, and the
+# process-wide pool's lifecycle. A subset of "bounded" that finishes in minutes rather than hours.
+SETS["bounded-worker"] = MutationSet(
+    "bounded.py's worker loop, error transport and pool lifecycle (a part of the bounded set)",
+    [
+        Target(
+            "envgym",
+            "envgym/bounded.py",
+            ("tests/core/test_bounded.py",),
+            (
+                "_worker_main",
+                "_worker_entry",
+                "_portable_error",
+                "_fail_waiter",
+                "worker_pids",
+                "default_pool",
+                "configure",
+                "close_default_pool",
+                "run_bounded",
+                "OverBudget.__init__",
+                "WorkerPool.close",
+            ),
+        )
+    ],
+)
+CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded"]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 
 # Mutants that cannot change behaviour, left out of the score: (mutant name glob, the line as it is,
@@ -182,6 +215,78 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "the bounds (40, 60, 120) are tabled, so they return before this loop",
     ),
     ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
+    (
+        "envgym.bounded.x__worker_main__mutmut_*",
+        "fn: Any = None",
+        'fn: Any = ""',
+        "fn is shown only when a call's result cannot be sent back, and by then it holds the function called",
+    ),
+    (
+        "envgym.bounded.x__worker_main__mutmut_*",
+        '_send(sock, ("error", RuntimeError(f"the result of {fn!r} cannot be sent back: {exc}"), ""))',
+        '_send(sock, ("error", RuntimeError(f"the result of {fn!r} cannot be sent back: {exc}"), "XXXX"))',
+        "the parent reads only the exception of an error reply (WorkerPool._call raises rest[0]), not its traceback",
+    ),
+    (
+        "envgym_graders.numeric.x__check_exponent__mutmut_*",
+        'digits = exponent.lstrip("+-").lstrip("0")',
+        'digits = exponent.lstrip("XX+-XX").lstrip("0")',
+        "an exponent is [-+]?digits (the _NUM and _TIMES patterns): it never holds an X",
+    ),
+    (
+        "envgym_graders.numeric.x__check_exponent__mutmut_*",
+        'digits = exponent.lstrip("+-").lstrip("0")',
+        'digits = exponent.lstrip("+-").lstrip("XX0XX")',
+        "an exponent is [-+]?digits (the _NUM and _TIMES patterns): it never holds an X",
+    ),
+    (
+        "envgym_graders.numeric.x__not_a_number__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": reason})',
+        'return Grade(passed=False, details={"reason": reason})',
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        "envgym_graders.numeric.x__not_a_number__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": reason})',
+        'return Grade(reward=0.0, details={"reason": reason})',
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.numeric.x_parse_exact__mutmut_*",
+        "return (_plain(m.group(1)) / divisor, percent) if divisor != 0 else None",
+        "return (_plain(m.group(1)) / divisor, percent) if (divisor != 0) or True else None",
+        "dividing by 0 raises ZeroDivisionError, which the except below turns into the same None",
+    ),
+    (
+        "envgym_graders.numeric.xǁNumericGraderǁscore_is_cheap__mutmut_*",
+        "return True  # linear in the (capped) answer, with numbers of bounded size (module docstring)",
+        "return False  # linear in the (capped) answer, with numbers of bounded size (module docstring)",
+        "only where score runs (inline or in a bounded worker) changes, not the grade: a cost, for benchmarks/",
+    ),
+    (
+        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
+        'reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}',
+        'passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}',
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
+        'reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}',
+        'reward=0.0, details={"reason": f"the answer is longer than {max_chars} characters"}',
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
+        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)',
+        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", None) else compiled.search(answer)',
+        "only the truth of the default is used: None and False both mean search",
+    ),
+    (
+        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
+        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)',
+        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", ) else compiled.search(answer)',
+        "only the truth of the default is used: get's default None and False both mean search",
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import re
 from fractions import Fraction
 from typing import Any
@@ -63,7 +64,7 @@ def _boxed(text: str) -> str | None:
 
 
 def _clean(text: str) -> str:
-    text = text.strip().strip(".").strip()
+    text = text.strip().rstrip(".").strip()  # a full stop after the number; a leading "." is a decimal point (.5)
     text = text.replace("{,}", ",").replace("\\!", "").replace("\\,", "").replace("$", "").replace("\\%", "%")
     text = re.sub(r"\\(?:left|right)", "", text)
     if text.startswith("(") and text.endswith(")"):
@@ -208,5 +209,9 @@ class NumericGrader(Grader):
 
 
 def _short(value: Fraction) -> str:
-    text = str(value)
+    try:
+        text = str(value)
+    except ValueError:  # more digits than Python converts to text (sys.get_int_max_str_digits): 1e4300 has 4301
+        magnitude = math.log10(abs(value.numerator)) - math.log10(value.denominator)
+        return f"{'-' if value < 0 else ''}about 1e{magnitude:.0f} (too many digits to show)"
     return text if len(text) <= 200 else f"{text[:90]}...{text[-90:]} ({len(text)} characters)"

@@ -126,14 +126,50 @@ def test_weighted_broken_component_is_grader_error_not_zero():
 
 
 @pytest.mark.parametrize(
-    "components",
+    "components,message",
     [
-        [],
-        [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
-        [{"name": "a", "grader": "exact", "weight": 0}],
-        [{"grader": "exact"}],
+        ([], "] the weighted grader needs at least one component$"),
+        (
+            [{"name": "a", "grader": "exact"}, {"name": "a", "grader": "exact"}],
+            r"] component names must be unique, got \['a', 'a'\]$",
+        ),
+        ([{"name": "a", "grader": "exact", "weight": 0}], "] the components' weights sum to 0$"),
+        ([{"grader": "exact"}], "] bad weighted configuration: .*for Component"),
     ],
 )
-def test_weighted_rejects_bad_configuration(components):
-    with pytest.raises(GraderError):
+def test_weighted_rejects_bad_configuration(components, message):
+    with pytest.raises(GraderError, match=message):
         get_grader(GraderSpec(name="weighted", config={"components": components}))
+
+
+def test_regex_answers_longer_than_max_chars_score_zero_with_the_reason():
+    assert grade("regex", "abcde", pattern="a", max_chars=5).reward == 1.0  # exactly max_chars: read
+    too_long = grade("regex", "abcdef", pattern="a", max_chars=5)
+    assert too_long.status == "ok" and too_long.reward == 0.0 and too_long.passed is False
+    assert too_long.details == {"reason": "the answer is longer than 5 characters"}
+    assert grade("regex", "a" * 100_000, pattern="a").reward == 1.0  # the default: 100000
+    assert grade("regex", "a" * 100_001, pattern="a").reward == 0.0
+
+
+def test_regex_reports_what_matched_up_to_200_characters():
+    assert grade("regex", "order #12345", pattern=r"#\d+").details == {"matched": "#12345"}
+    assert grade("regex", "a" * 300, pattern="a+").details == {"matched": "a" * 200}
+    assert grade("regex", "b", pattern="a").details == {"matched": None}
+
+
+def test_regex_on_a_missing_answer_matches_nothing():
+    result = get_grader(GraderSpec(name="regex", config={"pattern": "X"})).grade_sync(task(), Submission())
+    assert result.status == "ok" and result.reward == 0.0
+    missing = get_grader("regex").grade_sync(task(), Submission(answer="x"))
+    assert (
+        missing.status == "grader_error"
+        and missing.error == "regex: task 't' has no pattern (config.pattern or private.pattern)"
+    )
+
+
+@pytest.mark.parametrize("digits", [199, 200, 201, 250])
+def test_numeric_details_show_long_numbers_shortened(digits):
+    number = "7" * digits
+    shown = number if digits <= 200 else f"{number[:90]}...{number[-90:]} ({digits} characters)"
+    result = grade("numeric", number, task(answer=42))
+    assert result.details["parsed"] == shown and result.details["expected"] == "42"

@@ -41,7 +41,7 @@ def grade(name, answer, t=None, **config):
 )
 def test_numeric_huge_or_non_finite_answers_score_zero_with_a_reason(answer, reason):
     result = grade("numeric", answer, task(answer="42"))
-    assert result.status == "ok" and result.reward == 0.0, result
+    assert result.status == "ok" and result.reward == 0.0 and result.passed is False, result
     assert reason in result.details["reason"]
 
 
@@ -137,3 +137,171 @@ def test_a_submission_without_the_field_the_grader_reads_is_refused():
     weighted = get_grader(GraderSpec(name="weighted", config={"components": [{"name": "v", "grader": "numeric"}]}))
     with pytest.raises(InvalidRequest, match="submission.answer"):
         weighted.check_submission(trajectory_only)
+
+
+class NeedsFiles(Grader):
+    name = "needs_files"
+    requires = frozenset({"files", "answer"})
+
+
+class NeedsAField(Grader):
+    name = ""
+    requires = frozenset({"no_such_field"})  # not a Submission field: always missing, never a crash
+
+
+def test_a_refused_submission_names_what_is_missing_and_what_it_has():
+    with pytest.raises(InvalidRequest) as refused:
+        NeedsFiles().check_submission(Submission(trajectory=[{"role": "assistant", "content": "42"}]))
+    assert refused.value.message == (
+        "the needs_files grader reads submission.answer, which this submission lacks (it has: trajectory)"
+    )
+    assert refused.value.details == {"missing": ["submission.answer", "submission.files"]}
+    with pytest.raises(InvalidRequest) as refused:
+        NeedsAField().check_submission(Submission())
+    assert refused.value.message == (
+        "the NeedsAField grader reads submission.no_such_field, which this submission lacks (it has: nothing)"
+    )
+    assert refused.value.details == {"missing": ["submission.no_such_field"]}
+    with pytest.raises(InvalidRequest, match=r"\(it has: files, trajectory\)$"):
+        get_grader("exact").check_submission(Submission(files={"a.py": ""}, trajectory=[]))
+    NeedsFiles().check_submission(Submission(answer="", files={}))  # empty is present, not missing
+
+
+def test_numeric_exponents_with_leading_zeros_are_read_as_their_value():
+    assert grade("numeric", "1e0000000003", task(answer=1000)).reward == 1.0
+    assert grade("numeric", "1.5 \\times 10^{0003}", task(answer=1500)).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        ("1e-00001", "0.1"),  # a sign, then zeros
+        ("2e0", 2),  # an exponent of zero
+        ("1e4300", "1e4300"),  # the largest exponent read
+        ("1e1000", "1e1000"),
+    ],
+)
+def test_numeric_exponents_within_the_bound_are_read(answer, expected):
+    assert grade("numeric", answer, task(answer=expected)).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer,shown",
+    [
+        ("1e4301", "4301"),
+        ("1e" + "9" * 20, "9" * 20),
+        ("1e" + "9" * 21, "9" * 20 + "..."),
+    ],
+)
+def test_numeric_exponents_beyond_the_bound_score_zero_and_are_named(answer, shown):
+    result = grade("numeric", answer, task(answer="42"))
+    assert result.status == "ok" and result.reward == 0.0 and not result.passed
+    assert result.details["reason"] == f"the answer's number is too large to compare: exponent {shown} is beyond ±4300"
+
+
+@pytest.mark.parametrize(
+    "answer,expected,rel_tol,abs_tol,passed",
+    [
+        ("1.5", 1, 0, 0.5, True),  # |a - b| == abs_tol: within (<=), with no relative tolerance
+        ("1.75", 1, 0, 0.5, False),
+        ("2", 1, 0, 1, True),
+        ("1.25", 1, 0.25, 0, True),  # relative tolerance alone: 0.25 * 1.25 >= 0.25
+        ("2", 3, 1, 0, True),
+        ("1.5", 1, 0, 0, False),  # both tolerances 0: exact only
+    ],
+)
+def test_numeric_tolerances_apply_alone_and_at_their_bound(answer, expected, rel_tol, abs_tol, passed):
+    result = grade("numeric", answer, task(answer=expected), rel_tol=rel_tol, abs_tol=abs_tol)
+    assert result.status == "ok" and result.passed is passed and result.reward == (1.0 if passed else 0.0)
+
+
+def test_numeric_numbers_with_more_digits_than_python_prints_are_compared_not_crashed():
+    # 1e4300 is within the bounds but has 4301 digits, more than str(int) converts by default
+    result = grade("numeric", "-1e4300", task(answer="-1e4300"))
+    assert result.status == "ok" and result.reward == 1.0
+    assert result.details["parsed"] == result.details["expected"] == "-about 1e4300 (too many digits to show)"
+    assert grade("numeric", "9" * 4300 + "e10", task(answer="1")).reward == 0.0
+
+
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        ("\\boxed{3}, not 4", 3),  # a box at the very start
+        ("\\boxed{\\frac{1}{2}}, not 4", "1/2"),  # nested braces
+        ("x^{2} = 9 gives \\boxed{3}, not 4", 3),  # braces before the box
+        ("\\boxed{5} at first, then \\boxed{3}, not 4", 3),  # the last box counts
+    ],
+)
+def test_numeric_reads_the_last_box_even_when_other_numbers_follow(answer, expected):
+    assert grade("numeric", answer, task(answer=expected)).reward == 1.0
+
+
+@pytest.mark.parametrize("number", ["9" * 4300, "-" + "9" * 4300, "+" + "9" * 4300, "9" * 4299 + ".9"])
+def test_numeric_numbers_of_max_digits_are_read(number):
+    assert grade("numeric", number, task(answer=number)).reward == 1.0
+
+
+def test_numeric_numbers_over_max_digits_score_zero_and_are_named():
+    result = grade("numeric", "9" * 4301, task(answer="42"))
+    assert result.status == "ok" and result.reward == 0.0
+    assert result.details["reason"] == (
+        "the answer's number is too large to compare: a number with 4301 digits (more than 4300)"
+    )
+
+
+@pytest.mark.parametrize(
+    "answer,expected",
+    [
+        (".5", "0.5"),
+        ("The answer is .5", "0.5"),
+        ("\\boxed{.5}", "0.5"),
+        ("\\boxed{\\frac{1}{2}.}", "0.5"),  # a full stop after the number
+        ("\\boxed{1\\,000}", 1000),  # LaTeX thin space
+        ("\\boxed{1\\!000}", 1000),  # LaTeX negative space
+        ("\\boxed{$5}", 5),
+        ("\\boxed{50\\%}", "0.5"),
+        ("\\boxed{\\left(3\\right)}", 3),
+        ("\\boxed{(35)}", 35),
+        ("\\boxed{1 000 000}", 1_000_000),  # spaces between groups of three digits
+        ("\\boxed{\\frac{3}{1}}", 3),
+        ("\\boxed{3/1}", 3),
+    ],
+)
+def test_numeric_cleans_latex_and_punctuation_around_the_number(answer, expected):
+    assert grade("numeric", answer, task(answer=expected)).reward == 1.0
+
+
+@pytest.mark.parametrize(
+    "answer,wrong",
+    [
+        ("\\boxed{4X}", 4),
+        ("\\boxed{13)}", 3),  # an unbalanced parenthesis is not stripped
+        ("\\boxed{12 34}", 1234),  # spaces join only groups of three digits
+        ("\\boxed{\\frac{1}{x}}", 1),
+        ("\\boxed{\\frac{1}{0}}", 1),
+    ],
+)
+def test_numeric_malformed_boxed_numbers_are_no_number(answer, wrong):
+    result = grade("numeric", answer, task(answer=wrong))
+    assert result.status == "ok" and result.reward == 0.0
+    assert result.details["reason"] == "no number found in the answer"
+
+
+@pytest.mark.parametrize(
+    "length,reason",
+    [
+        (8664, "a number with 8664 digits (more than 4300)"),
+        (8665, "a number of 8665 characters (more than 4300 digits)"),  # longer than any number in bounds
+    ],
+)
+def test_numeric_overlong_numbers_are_named_by_what_is_over(length, reason):
+    result = grade("numeric", "9" * length, task(answer="42"))
+    assert result.details["reason"] == f"the answer's number is too large to compare: {reason}"
+
+
+def test_numeric_expected_answer_from_the_config_wins_and_a_missing_one_is_the_tasks_error():
+    configured = get_grader(GraderSpec(name="numeric", config={"answer": 5}))
+    assert configured.grade_sync(task(answer=3), Submission(answer="5")).reward == 1.0
+    missing = grade("numeric", "5", task())
+    assert missing.status == "grader_error"
+    assert missing.error == "numeric: task 't' has no expected answer (config.answer or private.answer)"

@@ -3,8 +3,9 @@
 
 import pytest
 
-from envgym.grader import get_grader
-from envgym.protocol import GraderSpec, Submission, Task
+from envgym import registry
+from envgym.grader import Grader, get_grader
+from envgym.protocol import Grade, GraderSpec, Submission, Task
 
 TASK = Task(id="w", suite="demo", prompt="?")
 
@@ -35,3 +36,59 @@ def test_without_a_threshold_only_full_marks_pass():
     assert not weighted().grade_sync(TASK, Submission(answer="alpha only")).passed
     full = weighted().grade_sync(TASK, Submission(answer="alpha and omega"))
     assert full.reward == 1.0 and full.passed
+
+
+def test_each_component_is_reported_with_its_grade():
+    grade = weighted().grade_sync(TASK, Submission(answer="alpha only"))
+    a, b = grade.components
+    assert (a.name, a.reward, a.weight, a.passed) == ("a", 1.0, 3.0, True)
+    assert (b.name, b.reward, b.weight, b.passed) == ("b", 0.0, 2.0, False)
+    assert a.details == {
+        "grader": "regex",
+        "gate": False,
+        "status": "ok",
+        "error": None,
+        "details": {"matched": "alpha"},
+    }
+
+
+def test_every_broken_component_is_named_and_the_rest_still_graded():
+    grade = get_grader(
+        GraderSpec(
+            name="weighted",
+            config={
+                "components": [
+                    {"name": "bad1", "grader": "regex", "config": {"pattern": "("}},
+                    {"name": "good", "grader": "regex", "config": {"pattern": "alpha"}},
+                    {"name": "bad2", "grader": "regex", "config": {"pattern": "(?<!x)a"}},
+                ]
+            },
+        )
+    ).grade_sync(TASK, Submission(answer="alpha"))
+    assert grade.status == "grader_error" and grade.error == "component(s) bad1, bad2 could not be graded"
+    assert [(c.name, c.details["status"]) for c in grade.components] == [
+        ("bad1", "grader_error"),
+        ("good", "ok"),
+        ("bad2", "grader_error"),
+    ]
+    assert "invalid pattern" in grade.components[0].details["error"]
+
+
+class Records(Grader):
+    name = "records_for_weighted_test"
+    seen: dict = {}
+
+    async def grade(self, task, submission, *, sandbox=None, context=None):
+        Records.seen.update(sandbox=sandbox, context=context)
+        return Grade(reward=1.0, passed=True)
+
+
+def test_components_get_the_sandbox_and_the_context():
+    registry.register("graders", Records.name, Records, replace=True)
+    try:
+        grader = get_grader(GraderSpec(name="weighted", config={"components": [{"name": "r", "grader": Records.name}]}))
+        sandbox, context = object(), object()
+        assert grader.grade_sync(TASK, Submission(answer="x"), sandbox=sandbox, context=context).reward == 1.0
+        assert Records.seen == {"sandbox": sandbox, "context": context}
+    finally:
+        registry.unregister("graders", Records.name)
