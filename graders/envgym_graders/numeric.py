@@ -41,7 +41,8 @@ _MAX_NUMBER_CHARS = 2 * MAX_DIGITS + 64
 _DIGIT_RUN = re.compile(r"[-+]?[\d,.]+%?")
 _NON_FINITE = re.compile(r"[-+]?(?:inf(?:inity)?|nan|\\infty|∞)", re.IGNORECASE)
 
-_NUM = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
+# A number may start with its decimal point (.5), but not in the middle of an ellipsis ("so...42" is 42).
+_NUM = r"[-+]?(?:\d+(?:,\d{3})*(?:\.\d*)?|(?<![.\d])\.\d+)(?:[eE][-+]?\d+)?"
 _FRAC = re.compile(r"^([-+]?)\\[dt]?frac\{([^{}]+)\}\{([^{}]+)\}$")
 _SLASH = re.compile(rf"^({_NUM})\s*/\s*({_NUM})$")
 _TIMES = re.compile(rf"^({_NUM})\s*(?:\\times|\\cdot|\*|x)\s*10\^\{{?([-+]?\d+)\}}?$")

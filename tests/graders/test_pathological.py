@@ -254,6 +254,7 @@ def test_numeric_numbers_over_max_digits_score_zero_and_are_named():
     [
         (".5", "0.5"),
         ("The answer is .5", "0.5"),
+        ("so...42", 42),  # an ellipsis before the number is not its decimal point
         ("\\boxed{.5}", "0.5"),
         ("\\boxed{\\frac{1}{2}.}", "0.5"),  # a full stop after the number
         ("\\boxed{1\\,000}", 1000),  # LaTeX thin space
