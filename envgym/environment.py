@@ -222,7 +222,7 @@ class Environment(abc.ABC):
     async def grade_submission(cls, task: Task, submission: Submission, context: EnvContext | None = None) -> Grade:
         """Grade a submission without an episode (``POST /v1/grade`` with ``env``)."""
         if task.grader is None:
-            return Grade.failed(
+            return Grade.grader_error(
                 f"task {task.id!r} names no grader and {cls.__name__} does not grade submissions directly"
             )
         grader = get_grader(task.grader)
@@ -388,14 +388,14 @@ class Environment(abc.ABC):
         """Grade with the task's grader spec."""
         assert self.task is not None
         if self.task.grader is None:
-            return Grade.failed(f"task {self.task.id!r} names no grader")
+            return Grade.grader_error(f"task {self.task.id!r} names no grader")
         return await get_grader(self.task.grader).safe_grade(self.task, submission, context=self.context)
 
     async def _truncate(self, observation: Observation) -> StepResult:
         try:
             grade = await self.on_truncate()
         except Exception as exc:  # noqa: BLE001
-            grade = Grade.failed(f"grading at truncation failed: {type(exc).__name__}: {exc}")
+            grade = Grade.grader_error(f"grading at truncation failed: {type(exc).__name__}: {exc}")
         if grade is None:
             self.status = EpisodeStatus.truncated
             return StepResult(

@@ -105,11 +105,14 @@ class GraderError(EnvgymError):
     http_status = 500
 
 
-class EnvironmentError_(EnvgymError):
+class EnvironmentFailed(EnvgymError):
     """The environment itself broke (not the agent's fault)."""
 
     code = "env_error"
     http_status = 500
+
+
+EnvironmentError_ = EnvironmentFailed  # the earlier name, kept for plugins written against it
 
 
 class Unauthorized(EnvgymError):
@@ -139,7 +142,7 @@ ERROR_CLASSES: dict[str, type[EnvgymError]] = {
         StepTimeout,
         SandboxError,
         GraderError,
-        EnvironmentError_,
+        EnvironmentFailed,
         Unauthorized,
         PayloadTooLarge,
     ]

@@ -106,9 +106,11 @@ class Grader(abc.ABC):
         try:
             grade = await self.grade(task, submission, sandbox=sandbox, context=context)
         except EnvgymError as exc:
-            return Grade.failed(f"{self.name or type(self).__name__}: {exc.message}", code=exc.code, **exc.details)
+            return Grade.grader_error(
+                f"{self.name or type(self).__name__}: {exc.message}", code=exc.code, **exc.details
+            )
         except Exception as exc:  # noqa: BLE001 — a crashing grader must not crash the episode
-            return Grade.failed(
+            return Grade.grader_error(
                 f"{self.name or type(self).__name__} crashed: {type(exc).__name__}: {exc}",
                 traceback=traceback.format_exc(),
             )
@@ -131,9 +133,9 @@ def checked_reward(grade: Grade, who: str) -> Grade:
     if grade.status == "grader_error":
         return grade
     if not math.isfinite(grade.reward):
-        return Grade.failed(f"{who} produced a non-finite reward {grade.reward!r}")
+        return Grade.grader_error(f"{who} produced a non-finite reward {grade.reward!r}")
     if not 0.0 <= grade.reward <= 1.0:
-        return Grade.failed(f"{who} produced the reward {grade.reward!r}, outside [0, 1]")
+        return Grade.grader_error(f"{who} produced the reward {grade.reward!r}, outside [0, 1]")
     return grade
 
 

@@ -234,9 +234,16 @@ class Grade(BaseModel):
     error: str | None = None
 
     @classmethod
-    def failed(cls, message: str, **details: Any) -> "Grade":
-        """A grading failure, reported as such rather than as a reward of 0."""
+    def grader_error(cls, message: str, **details: Any) -> "Grade":
+        """The grader broke (status ``grader_error``, the episode's status too): reported as such,
+        never as a reward of 0 the agent earned. Example: ``Grade.grader_error("judge unreachable")``."""
         return cls(reward=0.0, passed=False, status="grader_error", error=message, details=details or None)
+
+    @classmethod
+    def failed(cls, message: str, **details: Any) -> "Grade":
+        """The earlier name of ``grader_error``, kept for plugins written against it ("failed" read
+        as "the agent failed")."""
+        return cls.grader_error(message, **details)
 
     @classmethod
     def binary(cls, passed: bool, details: Any = None) -> "Grade":

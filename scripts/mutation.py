@@ -80,7 +80,7 @@ SETS: dict[str, MutationSet] = {
                 "server/envgym_server",
                 "envgym_server/limits.py",
                 ("tests/server/test_limits.py::test_token_check_is_exact_and_constant_time",),
-                ("LimitsMiddleware.authorized",),
+                ("AccessAndLimitsMiddleware.authorized",),
             ),
             Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
             Target(

@@ -45,7 +45,7 @@ from envgym.envs import EnvRef, resolve
 from envgym.errors import (
     CapacityExhausted,
     EnvgymError,
-    EnvironmentError_,
+    EnvironmentFailed,
     InvalidRequest,
     SessionClosed,
     StepTimeout,
@@ -186,7 +186,7 @@ class EpisodeHost:
             await context.close_sandboxes()
             if isinstance(exc, EnvgymError) or not isinstance(exc, Exception):
                 raise
-            raise EnvironmentError_(f"creating {request.env} failed: {type(exc).__name__}: {exc}") from exc
+            raise EnvironmentFailed(f"creating {request.env} failed: {type(exc).__name__}: {exc}") from exc
         session = Session(
             id=session_id, env_id=ref.id, env=env, task=task, seed=request.seed, context=context, hand_made=hand_made
         )
@@ -205,7 +205,7 @@ class EpisodeHost:
                     f"{exc}; check them against GET /v1/environments/{ref.id}",
                     details={"options": request.options},
                 ) from exc
-            raise EnvironmentError_(f"reset of {ref.id}/{task.id} failed: {type(exc).__name__}: {exc}") from exc
+            raise EnvironmentFailed(f"reset of {ref.id}/{task.id} failed: {type(exc).__name__}: {exc}") from exc
         elapsed = time.perf_counter() - started
         session.timings["reset_s"] = elapsed
         self.metrics.session_created(ref.id, elapsed)

@@ -70,7 +70,7 @@ class WeightedGrader(Grader):
             try:
                 grader = get_grader(GraderSpec(name=comp.grader, config=comp.config))
             except GraderError as exc:  # e.g. a pattern RE2 refuses: this component is broken, named below
-                parts.append((comp, Grade.failed(exc.message)))
+                parts.append((comp, Grade.grader_error(exc.message)))
                 continue
             parts.append((comp, await grader.safe_grade(task, submission, sandbox=sandbox, context=context)))
         components = [
@@ -91,7 +91,7 @@ class WeightedGrader(Grader):
         ]
         broken = [c.name for c, g in parts if g.status == "grader_error"]
         if broken:
-            grade = Grade.failed(f"component(s) {', '.join(broken)} could not be graded")
+            grade = Grade.grader_error(f"component(s) {', '.join(broken)} could not be graded")
             grade.components = components
             return grade
         gates_failed = [c.name for c, g in parts if c.gate and not g.passed]

@@ -31,7 +31,7 @@ from envgym_server.config import ServerConfig
 from envgym.host import TrackedContext
 from envgym_server.errors import install_error_handlers
 from envgym_server.fastpath import StepFastPath
-from envgym_server.limits import LimitsMiddleware
+from envgym_server.limits import AccessAndLimitsMiddleware
 from envgym_server.metrics import Metrics
 from envgym.host import EpisodeHost
 from envgym_server.state import ServerState
@@ -142,11 +142,11 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
                 for code, spec in codes.items()
             }
             app.include_router(module_router, responses=extra)
-    # Middlewares added later wrap those added earlier: LimitsMiddleware (auth, body cap and deadline)
+    # Middlewares added later wrap those added earlier: AccessAndLimitsMiddleware (auth, body cap and deadline)
     # runs first, then the fast path (the step and socket routes), then FastAPI's own stack and router.
     app.add_middleware(StepFastPath, state=app.state.envgym)
     app.add_middleware(
-        LimitsMiddleware,
+        AccessAndLimitsMiddleware,
         token=config.token,
         max_body_bytes=config.max_body_bytes,
         body_timeout_s=config.body_timeout_s,

@@ -15,7 +15,7 @@ unchanged) and answers everything unusual:
 
 For those the messages already read are replayed to FastAPI, so its answer (the 422 with its
 details, the error metric) is byte for byte what it would have been without this path. It sits
-inside ``LimitsMiddleware``, so auth, the body cap and the body deadline apply as before.
+inside ``AccessAndLimitsMiddleware``, so auth, the body cap and the body deadline apply as before.
 
 Example:
     >>> StepFastPath.session_id({"type": "http", "method": "POST", "path": "/v1/sessions/abc/step",
@@ -89,7 +89,7 @@ class StepFastPath:
         while True:
             message = await receive()
             messages.append(message)
-            if message["type"] != "http.request":  # a disconnect (or a refusal by LimitsMiddleware)
+            if message["type"] != "http.request":  # a disconnect (or a refusal by AccessAndLimitsMiddleware)
                 return await self.app(scope, _replay(messages, receive), send)
             body += message.get("body", b"")
             if not message.get("more_body", False):

@@ -14,7 +14,7 @@ Starlette ``Request`` objects on the hot path).
   (RFC 9110), the token exact: no prefix, no extension, no empty token.
 
 Example:
-    >>> mw = LimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
+    >>> mw = AccessAndLimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
     >>> mw.authorized({"headers": [(b"authorization", b"Bearer s3cret")]})
     True
 """
@@ -33,7 +33,7 @@ Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
-class LimitsMiddleware:
+class AccessAndLimitsMiddleware:
     def __init__(
         self,
         app: Any,

@@ -5,7 +5,7 @@ a request) and then sends its headers slowly or never: each such connection woul
 ever. Here a request's line and headers must arrive within ``header_timeout_s`` of the connection
 opening (or, on a keep-alive connection, of the next request's first byte; the idle time between
 requests is uvicorn's keep-alive timeout); otherwise the connection is closed (a slow or vanished
-client costs nothing). The body has its own deadline in ``LimitsMiddleware``.
+client costs nothing). The body has its own deadline in ``AccessAndLimitsMiddleware``.
 
 Example:
     >>> cls = with_header_deadline(5.0)

@@ -62,7 +62,7 @@ async def test_truncation_and_failures_are_typed_too():
 async def test_a_family_that_gives_its_outcome_in_info_only_still_gets_typed_fields():
     class OldStyle(DebugEnvironment):
         async def on_step(self, action):
-            grade = Grade.failed("the judge did not answer")
+            grade = Grade.grader_error("the judge did not answer")
             return StepResult(
                 observation=Observation.user("done"),
                 terminated=True,

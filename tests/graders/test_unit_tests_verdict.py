@@ -105,12 +105,12 @@ def test_the_last_result_line_is_the_one_judged():
 
 @pytest.mark.parametrize("mode", ["binary", "fraction"])
 def test_an_authentic_line_with_no_tests_is_a_grader_error_never_a_reward(mode):
-    assert verdict(result_line(record([])) + "\n", mode) == Grade.failed("no hidden tests were collected")
+    assert verdict(result_line(record([])) + "\n", mode) == Grade.grader_error("no hidden tests were collected")
 
 
 def test_a_harness_error_is_a_grader_error_with_its_traceback():
     grade = verdict(result_line({"tests": PASSED, "harness_error": "Traceback: boom", "duration_s": 0.0}))
-    assert grade == Grade.failed("the hidden tests could not be run (harness error)", traceback="Traceback: boom")
+    assert grade == Grade.grader_error("the hidden tests could not be run (harness error)", traceback="Traceback: boom")
 
 
 def test_a_harness_killed_before_reporting_is_a_flagged_zero():
@@ -133,6 +133,6 @@ def test_a_harness_killed_before_reporting_is_a_flagged_zero():
 def test_a_harness_that_broke_by_itself_is_a_grader_error_with_the_end_of_its_stderr():
     stderr = "a" * 1000 + "b" * 3000  # only the last 3000 characters are kept
     grade = verdict("partial output\n", exit_code=1, stderr=stderr)
-    assert grade == Grade.failed(
+    assert grade == Grade.grader_error(
         "the unit-test harness broke before reporting any result", exit_code=1, stderr="b" * 3000
     )

@@ -296,9 +296,9 @@ def test_real_server_on_a_non_loopback_address_requires_the_token():
 
 
 def test_token_check_is_exact_and_constant_time(monkeypatch):
-    from envgym_server.limits import LimitsMiddleware
+    from envgym_server.limits import AccessAndLimitsMiddleware
 
-    mw = LimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
+    mw = AccessAndLimitsMiddleware(app=None, token="s3cret", max_body_bytes=1024)
 
     def ok(value: bytes | None) -> bool:
         return mw.authorized({"headers": [] if value is None else [(b"authorization", value)]})
@@ -306,7 +306,9 @@ def test_token_check_is_exact_and_constant_time(monkeypatch):
     assert ok(b"Bearer s3cret") and ok(b"bearer s3cret") and ok(b"BEARER s3cret")  # the scheme is case-insensitive
     assert ok(b"Bearer  s3cret")  # RFC 9110: one or more spaces after the scheme
     assert not mw.authorized({})  # a scope without headers carries no token
-    assert LimitsMiddleware(app=None, token=None, max_body_bytes=1024).authorized({})  # no token configured: open
+    assert AccessAndLimitsMiddleware(app=None, token=None, max_body_bytes=1024).authorized(
+        {}
+    )  # no token configured: open
     for wrong in (
         None,
         b"",

@@ -362,7 +362,7 @@ def test_step_reward_rules():
     assert {c.name: c.reward for c in aggregate(steps, "mean", total=2).components}["speed"] == 0.25  # missing counts 0
     assert aggregate(steps, "final", total=2).reward == 0.0
     assert min_reward_failure({"reward": 1.0}, {"reward": 1.0, "format": 1.0}) == "format=missing is below min_reward 1"
-    broken = StepOutcome("c", Grade.failed("test.sh wrote nothing"))
+    broken = StepOutcome("c", Grade.grader_error("test.sh wrote nothing"))
     assert aggregate(steps + [broken], "mean", total=3).status == "grader_error"
 
 

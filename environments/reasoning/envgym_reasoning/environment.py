@@ -115,14 +115,14 @@ def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
     try:
         entry = _dataset(name)[index]
         if entry["question"] != task.private.get("question", entry["question"]):
-            return Grade.failed(
+            return Grade.grader_error(
                 f"reasoning-gym {RG_VERSION} generates a different question for {name} #{index} "
                 "than this task was built with; the task and the installed library disagree"
             )
         answer = extract_answer(reply)
         value = float(_dataset(name).score_answer(answer, entry))
     except Exception as exc:  # noqa: BLE001 — a scorer crash is a grader_error, not a zero
-        return Grade.failed(f"reasoning-gym scorer for {name} failed: {type(exc).__name__}: {exc}")
+        return Grade.grader_error(f"reasoning-gym scorer for {name} failed: {type(exc).__name__}: {exc}")
     value = min(1.0, max(0.0, value))
     passed = value == 1.0
     reward = value if partial_credit else float(passed)
@@ -142,7 +142,7 @@ async def score_bounded(task: Task, reply: str, context: EnvContext | None = Non
     except OverBudget as exc:
         return Grade(reward=0.0, passed=False, details={"reason": f"{exc}; the answer scores 0"})
     except (WorkerTimeout, WorkerCrashed) as exc:
-        return Grade.failed(str(exc))
+        return Grade.grader_error(str(exc))
 
 
 class ReasoningEnvironment(Environment):

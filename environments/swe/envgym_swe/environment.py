@@ -28,7 +28,7 @@ from typing import Any, Literal, Sequence
 
 from envgym.context import EnvContext
 from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import EnvironmentError_, InvalidAction, UnknownTask
+from envgym.errors import EnvironmentFailed, InvalidAction, UnknownTask
 from envgym.protocol import (
     Action,
     Grade,
@@ -311,7 +311,7 @@ class SweEnvironment(ShellTurns, Environment):
     def sandbox_spec(self, task: Task, *, verifier: bool) -> SandboxSpec:
         fields = SandboxSpec.model_fields
         if "keep_image_files" not in fields or "user" not in fields:
-            raise EnvironmentError_(
+            raise EnvironmentFailed(
                 "this envgym's docker provider cannot keep an image's repository in place "
                 "(SandboxSpec.keep_image_files / SandboxSpec.user); update envgym"
             )
@@ -333,7 +333,7 @@ class SweEnvironment(ShellTurns, Environment):
 
     async def on_reset(self, task: Task, seed: int | None) -> ResetResult:
         if self.context.sandbox != "docker":
-            raise EnvironmentError_(
+            raise EnvironmentFailed(
                 f"swe instances run in their Docker images: use the docker sandbox provider "
                 f"(--sandbox docker), not {self.context.sandbox!r}"
             )
@@ -353,7 +353,7 @@ class SweEnvironment(ShellTurns, Environment):
         try:
             self.box = await self.context.create_sandbox(spec)
         except Exception as exc:  # noqa: BLE001 — a missing image is the commonest reason; say how to get one
-            raise EnvironmentError_(
+            raise EnvironmentFailed(
                 f"could not start instance {task.id!r} from image {self.image_for(task) or 'built locally'}: "
                 f"{getattr(exc, 'message', exc)}. Pull or `docker load` the image, or map the id to a "
                 "local tag with --set swe.images=FILE (docs/swe.md)",
@@ -381,7 +381,7 @@ class SweEnvironment(ShellTurns, Environment):
                 commit_bug_script(workdir), stdin=task.private["patch"], timeout=300, env=env, cwd="/"
             )
             if not made.ok:
-                raise EnvironmentError_(
+                raise EnvironmentFailed(
                     f"{task.id}: the SWE-smith bug patch does not apply to the image: "
                     f"{(made.stdout + made.stderr).strip()[-800:]}"
                 )
@@ -392,7 +392,7 @@ class SweEnvironment(ShellTurns, Environment):
             )
             want = task.payload["base_commit"]
             if not head.ok or not head.stdout.strip().startswith(want[:40].lower()):
-                raise EnvironmentError_(
+                raise EnvironmentFailed(
                     f"{task.id}: the image's {workdir} is not at base_commit {want} "
                     f"(HEAD: {(head.stdout + head.stderr).strip()[:200]})"
                 )
@@ -529,7 +529,7 @@ class SweEnvironment(ShellTurns, Environment):
     async def _grade(self) -> Grade:
         assert self.task is not None
         if self.box is None or self.base is None:
-            return Grade.failed("the episode has no sandbox to grade")
+            return Grade.grader_error("the episode has no sandbox to grade")
         diff: AgentDiff = await read_agent_diff(self.box, self.task.payload["workdir"], self.base)
         box, self.box = self.box, None
         await box.close()  # nothing of the agent's container but its diff reaches the verifier

@@ -122,7 +122,7 @@ class Verifier:
         try:
             box = await self.make_box()
         except SandboxError as exc:
-            return Grade.failed(f"could not start the verifier container: {exc.message}")
+            return Grade.grader_error(f"could not start the verifier container: {exc.message}")
         try:
             return await self._grade_in(box, diff.text)
         finally:
@@ -141,7 +141,7 @@ class Verifier:
         plan, G = self.plan, gitcmd.GIT
         setup = await box.exec(f"mkdir -p {VERIFY_DIR}/home && chmod 700 {VERIFY_DIR}", timeout=30, cwd="/")
         if not setup.ok:
-            return Grade.failed(f"verifier container: could not make {VERIFY_DIR}: {setup.stdout + setup.stderr}")
+            return Grade.grader_error(f"verifier container: could not make {VERIFY_DIR}: {setup.stdout + setup.stderr}")
         base = plan.base_commit
         if base is None:
             made = await box.exec(
@@ -152,14 +152,14 @@ class Verifier:
                 cwd="/",
             )
             if not made.ok:
-                return Grade.failed(
+                return Grade.grader_error(
                     f"the SWE-smith bug patch does not apply to the image: {_tail(made.stdout + made.stderr, 800)}"
                 )
             base = made.stdout.strip().splitlines()[-1]
         else:
             head = await self._git(box, f"{G} checkout -q -f {shlex.quote(base)} && {G} rev-parse HEAD", timeout=120)
             if not head.ok:
-                return Grade.failed(
+                return Grade.grader_error(
                     f"the image does not hold base_commit {base}: {_tail(head.stdout + head.stderr, 800)}"
                 )
         q = shlex.quote(base)
@@ -173,7 +173,7 @@ class Verifier:
         # 4. revert what the agent may not change
         listed = await self._git(box, f"{G} add -A && {G} diff --cached --name-only -z --no-renames {q}")
         if not listed.ok:
-            return Grade.failed(
+            return Grade.grader_error(
                 f"verifier: listing the changed files failed: {_tail(listed.stdout + listed.stderr, 800)}"
             )
         changed = [p for p in listed.stdout.split("\0") if p]
@@ -205,7 +205,7 @@ class Verifier:
                 stdin=plan.test_patch.encode(),
             )
             if not check.ok:
-                return Grade.failed(
+                return Grade.grader_error(
                     f"the instance's test_patch does not apply to base_commit {base}: {_tail(check.stdout + check.stderr, 800)}"
                 )
             if plan.eval_script is None:
@@ -223,7 +223,7 @@ class Verifier:
         try:
             statuses = await asyncio.to_thread(parsers.parse, plan.log_parser, log, plan.instance)
         except parsers.ParserUnavailable as exc:
-            return Grade.failed(str(exc), **self.details)
+            return Grade.grader_error(str(exc), **self.details)
         return self._verdict(statuses)
 
     async def _run_tests(self, box: Sandbox) -> tuple[str, int, bool]:

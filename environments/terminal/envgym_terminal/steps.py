@@ -82,13 +82,13 @@ def aggregate(
         details["stopped"] = stopped
     broken = next((o for o in outcomes if o.grade.status == "grader_error"), None)
     if broken is not None:
-        return Grade.failed(f"step {broken.name!r}: {broken.grade.error}", **details)
+        return Grade.grader_error(f"step {broken.name!r}: {broken.grade.error}", **details)
     dicts = [rewards_of(o.grade) for o in outcomes]
     if unreached_count_zero:
         dicts += [{"reward": 0.0}] * (total - len(outcomes))
         details["unreached_steps_scored_zero"] = total - len(outcomes)
     if not dicts:
-        return Grade.failed("no step was verified", **details)
+        return Grade.grader_error("no step was verified", **details)
     if strategy == "final":
         combined = dicts[-1]
     else:

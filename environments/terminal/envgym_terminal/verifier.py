@@ -235,13 +235,13 @@ class VerifierRun:
         try:
             await box.kill_all()
         except NotImplementedError:
-            return Grade.failed(
+            return Grade.grader_error(
                 "the sandbox provider cannot kill the agent's processes before grading, so the "
                 "tests would not run in a clean state"
             )
         low, high = self.reward_range or (0.0, 1.0)
         if not (math.isfinite(low) and math.isfinite(high) and low < high):
-            return Grade.failed(f"the task declares an unusable reward range [{low}, {high}]")
+            return Grade.grader_error(f"the task declares an unusable reward range [{low}, {high}]")
         layout = Layout()
         trusted = box.trusted_root is not None
         name = fresh_name()
@@ -337,7 +337,7 @@ class VerifierRun:
                 },
             )
         if run.timed_out:
-            return Grade.failed(
+            return Grade.grader_error(
                 f"tests/test.sh did not finish within the verifier timeout of {self.timeout_s:g} s", **details
             )
         signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 0 else None)
@@ -354,7 +354,7 @@ class VerifierRun:
         try:
             return self._grade_from_files(await self._read_rewards(box, layout, trusted), details)
         except RewardError as exc:
-            return Grade.failed(str(exc), **details)
+            return Grade.grader_error(str(exc), **details)
 
     async def _stopped_near_deadline(self, box: Sandbox, running: asyncio.Future) -> str:
         """Shortly before the verifier timeout, if the check is still running: which processes of
@@ -453,4 +453,4 @@ class VerifierRun:
                     "verifier_isolation": "none",
                 },
             )
-        return Grade.failed(f"could not install the tests: {text[:300]}")
+        return Grade.grader_error(f"could not install the tests: {text[:300]}")

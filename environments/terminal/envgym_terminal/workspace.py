@@ -32,7 +32,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from envgym.context import EnvContext
-from envgym.errors import EnvironmentError_, SandboxError
+from envgym.errors import EnvironmentFailed, SandboxError
 from envgym.protocol import Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.sandbox.docker_runtime import RUNTIME_MOUNT
@@ -311,7 +311,7 @@ async def _prepare_image_mode(ws: Workspace, task: Task) -> None:
             cwd="/",
         )
         if not made.ok:
-            raise EnvironmentError_(
+            raise EnvironmentFailed(
                 f"preparing the container of task {task.id!r} failed: {(made.stdout + made.stderr)[-500:]}"
             )
         if task.payload.get("style") == "image":
@@ -332,7 +332,7 @@ async def upload_tar(ws: Workspace, data: bytes, target: str, *, what: str) -> N
     q = shlex.quote(target)
     result = await ws.box.exec(f"mkdir -p {q} && tar -xzf - -C {q} --no-same-owner", stdin=data, timeout=300, cwd="/")
     if not result.ok:
-        raise EnvironmentError_(
+        raise EnvironmentFailed(
             f"copying {what} into {target} failed: {(result.stdout + result.stderr).strip()[-800:]}"
         )
 
@@ -353,7 +353,7 @@ async def _build_files_state(ws: Workspace, task: Task) -> None:
     result = await ws.box.exec(script, stdin=base64.b64decode(b64), timeout=timeout, cwd=ws.workdir)
     if not result.ok:
         why = "timed out" if result.timed_out else f"exited with {result.exit_code}"
-        raise EnvironmentError_(
+        raise EnvironmentFailed(
             f"setting up task {task.id!r} failed: environment/setup.sh {why}: "
             f"{(result.stdout + result.stderr).strip()[-1500:]}",
             details={"task_id": task.id},
@@ -376,7 +376,7 @@ async def prepare_step(ws: Workspace, task: Task, index: int) -> None:
             cwd=ws.workdir,
         )
         if not result.ok:
-            raise EnvironmentError_(
+            raise EnvironmentFailed(
                 f"step {step['name']!r} of task {task.id!r}: setup.sh exited with {result.exit_code}: "
                 f"{(result.stdout + result.stderr).strip()[-1000:]}"
             )
@@ -399,7 +399,7 @@ async def run_healthcheck(ws: Workspace, check: dict[str, Any] | None, task_id: 
         if not in_start:
             failures += 1
             if failures >= int(check.get("retries", 3)):
-                raise EnvironmentError_(
+                raise EnvironmentFailed(
                     f"task {task_id!r}: the healthcheck `{check['command']}` failed {failures} times "
                     f"in a row (exit {result.exit_code}): {last}"
                 )

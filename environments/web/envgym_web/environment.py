@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error as PlaywrightError
 
 from envgym.environment import Environment, Policy
-from envgym.errors import EnvironmentError_, InvalidAction, InvalidRequest
+from envgym.errors import EnvironmentFailed, InvalidAction, InvalidRequest
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -168,7 +168,7 @@ class WebEnvironment(Environment):
         check = task.private.get("check", {})
         if task.suite in APPS and check.get("kind") == "answer":
             return grade_answer(check, submission.answer)
-        return Grade.failed(f"task {task.id!r} is graded on the live page or application state; run an episode")
+        return Grade.grader_error(f"task {task.id!r} is graded on the live page or application state; run an episode")
 
     # ------------------------------------------------------------------ episode
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
@@ -216,7 +216,7 @@ class WebEnvironment(Environment):
             raise
         except PlaywrightError as exc:
             await self.runtime.run(self._release())
-            raise EnvironmentError_(f"the web page failed to start: {exc.message.splitlines()[0]}") from exc
+            raise EnvironmentFailed(f"the web page failed to start: {exc.message.splitlines()[0]}") from exc
 
     async def _reset(self, task: Task, seed: int | None) -> ResetResult:
         sites = await self.runtime.sites()
@@ -270,7 +270,7 @@ class WebEnvironment(Environment):
                 miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS, "timeout": 10_000}
             )
             if problem:
-                raise EnvironmentError_(f"MiniWoB page {task.id} did not start: {problem}")
+                raise EnvironmentFailed(f"MiniWoB page {task.id} did not start: {problem}")
             self.goal = await page.evaluate(miniwob.GOAL_JS)
         else:
             self.goal = task.prompt
@@ -405,7 +405,7 @@ class WebEnvironment(Environment):
 
         state = self._app(await self.runtime.sites())[1].get(self.session_token)
         if state is None:
-            return Grade.failed(f"the {self.task.suite} session of this episode is gone")
+            return Grade.grader_error(f"the {self.task.suite} session of this episode is gone")
         return grade_state(self.task.private["check"], state, answer)
 
     async def on_truncate(self) -> Grade | None:
@@ -413,7 +413,7 @@ class WebEnvironment(Environment):
         try:
             return await self.runtime.run(self._grade(self.sent[-1] if self.sent else None))
         except (BrowserCrashed, PlaywrightError) as exc:
-            return Grade.failed(f"could not read the final state: {exc}")
+            return Grade.grader_error(f"could not read the final state: {exc}")
 
     # ------------------------------------------------------------------ cleanup
     async def _release(self) -> None:

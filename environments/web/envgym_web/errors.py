@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from envgym.errors import EnvironmentError_
+from envgym.errors import EnvironmentFailed
 
 
-class BrowserUnavailable(EnvironmentError_):
+class BrowserUnavailable(EnvironmentFailed):
     """No Chromium to launch: neither a system Chromium nor Playwright's own browser was found."""
 
 
-class BrowserCrashed(EnvironmentError_):
+class BrowserCrashed(EnvironmentFailed):
     """The episode's Chromium process died or its page crashed."""

@@ -257,7 +257,7 @@ class UnitTestsGrader(Grader):
                         **integrity,
                     },
                 )
-            return Grade.failed(
+            return Grade.grader_error(
                 "the unit-test harness broke before reporting any result",
                 exit_code=result.exit_code,
                 stderr=result.stderr[-3000:],
@@ -272,10 +272,12 @@ class UnitTestsGrader(Grader):
             )
         record = ast.literal_eval(body)  # authentic: written by the harness, which only writes plain literals
         if record.get("harness_error"):
-            return Grade.failed("the hidden tests could not be run (harness error)", traceback=record["harness_error"])
+            return Grade.grader_error(
+                "the hidden tests could not be run (harness error)", traceback=record["harness_error"]
+            )
         tests = record["tests"]
         if not tests:
-            return Grade.failed("no hidden tests were collected")
+            return Grade.grader_error("no hidden tests were collected")
         passed = sum(1 for t in tests if t["outcome"] == "passed")
         all_passed = passed == len(tests)
         reward = float(all_passed) if self.cfg.mode == "binary" else passed / len(tests)
