@@ -12,7 +12,8 @@
 * Limits: each worker is a face of the episode host (``envgym.host``) with ``limits``
   (``HostLimits``: step timeout, idle reaping, session lifetime, caps on hand-made tasks), so a step
   that overruns is cancelled, raises ``StepTimeout`` and ends its episode as ``timeout`` with its
-  resources released, exactly as on the HTTP server.
+  resources released, exactly as on the HTTP server; a worker's ``rollout`` plays its episode as a
+  session of the same host.
 
 Example:
     >>> pool = EnvPool(num_workers=2, address="auto")                    # doctest: +SKIP
@@ -115,13 +116,16 @@ class EnvWorker:
     ) -> dict[str, Any]:
         from envgym.agents import get_agent
         from envgym.envs import resolve
+        from envgym.host import HostEpisode
         from envgym.loop import run_episode
 
         ref = resolve(env_id)
         agent = get_agent(agent_name, **agent_config)
+        self.host.start_reaper()
         try:
+            # A session of the worker's host, like the pool's own sessions: the same limits apply.
             record = await run_episode(
-                ref.cls(ref.suite, context=self.context, options=options),
+                HostEpisode(self.host, env_id, options),
                 agent,
                 ref.get_task(task_id),
                 ref.cls,

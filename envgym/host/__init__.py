@@ -15,8 +15,9 @@ Example:
     (1.0, 'completed')
 """
 
+from envgym.host.episode import HostEpisode
 from envgym.host.limits import HostLimits, HostMetrics
 from envgym.host.sessions import EpisodeHost, Session
 from envgym.host.tracking import SandboxTracker, TrackedContext
 
-__all__ = ["EpisodeHost", "HostLimits", "HostMetrics", "SandboxTracker", "Session", "TrackedContext"]
+__all__ = ["EpisodeHost", "HostEpisode", "HostLimits", "HostMetrics", "SandboxTracker", "Session", "TrackedContext"]

@@ -20,58 +20,20 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import time
-from typing import Any, AsyncGenerator, AsyncIterator
+from typing import AsyncGenerator, AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from envgym.envs import resolve
-from envgym.errors import CapacityExhausted
 from envgym.eval.rollouts import Rollout, RolloutRequest, RolloutResponse, iter_rollouts, summarize
-from envgym.protocol import Action, ResetResult, SessionCreate, StepResult, Task
-
-from envgym.host import EpisodeHost
+from envgym.host import HostEpisode
 from envgym.host.sessions import load_task
 from envgym_server.state import ServerState, get_state
 
 router = APIRouter()
 
 CAPACITY_WAIT_S = 30.0
-
-
-class SessionEpisode:
-    """One rollout episode as a session of the server's ``EpisodeHost`` (an ``envgym.loop.Episode``)."""
-
-    def __init__(self, sessions: EpisodeHost, env_id: str, options: dict[str, Any]) -> None:
-        self.sessions = sessions
-        self.env_id = env_id
-        self.options = options
-        self.session_id: str | None = None
-
-    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
-        deadline = time.monotonic() + CAPACITY_WAIT_S
-        while True:
-            try:
-                session, result = await self.sessions.create(
-                    SessionCreate(env=self.env_id, task_id=task.id, seed=seed, options=self.options)
-                )
-                break
-            except CapacityExhausted as exc:
-                if time.monotonic() >= deadline:
-                    raise
-                await asyncio.sleep(exc.retry_after or 0.5)
-        self.session_id = session.id
-        return result
-
-    async def step(self, action: Action) -> StepResult:
-        assert self.session_id is not None
-        return await self.sessions.step(self.session_id, action)
-
-    async def close(self) -> None:
-        session_id, self.session_id = self.session_id, None
-        if session_id is not None:
-            await self.sessions.close(session_id)
 
 
 async def _wait_for_disconnect(request: Request) -> None:
@@ -90,7 +52,11 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
 
     def stream() -> AsyncGenerator[Rollout, None]:
         return iter_rollouts(
-            body, task, ref.cls, ref.id, lambda: SessionEpisode(state.sessions, ref.id, dict(body.options))
+            body,
+            task,
+            ref.cls,
+            ref.id,
+            lambda: HostEpisode(state.sessions, ref.id, dict(body.options), capacity_wait_s=CAPACITY_WAIT_S),
         )
 
     if body.stream:

@@ -94,6 +94,10 @@ async def test_a_ray_step_gets_the_hosts_step_timeout_and_cleanup(cluster):
         await pool.close_session(slow.session_id)
         await pool.close_session(quick.session_id)
         assert sum([await s.handle.open_sessions.remote() for s in pool._slots]) == 0
+        # A whole rollout on a worker is a session of the same host: the same timeout ends it.
+        (record,) = await pool.rollout("debug/counter", "count-to-1", agent="oracle", options={"step_delay_s": 60})
+        assert record.status is EpisodeStatus.timeout and record.error["code"] == "step_timeout"
+        assert sum([await s.handle.open_sessions.remote() for s in pool._slots]) == 0
     finally:
         await pool.aclose()
 
