@@ -16,7 +16,8 @@ Example:
 """
 
 from envgym.host.episode import HostEpisode
-from envgym.host.limits import HostLimits, HostMetrics
+from envgym.host.limits import HostLimits
+from envgym.host.metrics import HostMetrics
 from envgym.host.sessions import EpisodeHost, Session
 from envgym.host.tracking import SandboxTracker, TrackedContext
 

@@ -63,20 +63,3 @@ class HostLimits(BaseModel):
             "cpu_seconds": ("max_task_cpu_s", self.max_task_cpu_s),
             "wall_timeout_s": ("max_task_command_timeout_s", self.max_task_command_timeout_s),
         }
-
-
-class HostMetrics:
-    """What a host reports as its episodes go; no-ops here. The HTTP server's Prometheus metrics
-    override them (envgym_server.metrics)."""
-
-    def session_created(self, env_id: str, reset_s: float) -> None:
-        """A session was created; its reset took ``reset_s`` seconds."""
-
-    def step_done(self, transport: str, seconds: float) -> None:
-        """A step finished (``transport``: how it came: rest, ws, ray, ...)."""
-
-    def session_closed(self, status: str) -> None:
-        """A session ended and released its resources, with this final status."""
-
-    def session_reaped(self) -> None:
-        """The reaper closed a session (idle, or past its lifetime)."""

@@ -54,7 +54,8 @@ from envgym.errors import (
 from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
 
 from envgym.host.deadline import run_to_first_wait, within
-from envgym.host.limits import HostLimits, HostMetrics
+from envgym.host.limits import HostLimits
+from envgym.host.metrics import HostMetrics
 from envgym.host.tracking import TrackedContext
 
 log = logging.getLogger("envgym.host")
