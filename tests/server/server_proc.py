@@ -32,7 +32,9 @@ class ServerProcess:
         self.url = f"http://{config['host']}:{config['port']}"
         self.proc: subprocess.Popen | None = None
 
-    def start(self, timeout: float = 60.0) -> "ServerProcess":
+    # A guard against a server that never comes up, not a timing check: generous, so a start under
+    # heavy CPU load (imports alone take seconds there) is not mistaken for a broken server.
+    def start(self, timeout: float = 300.0) -> "ServerProcess":
         env = {k: v for k, v in os.environ.items() if k != "ENVGYM_TOKEN"}
         self.proc = subprocess.Popen(
             [sys.executable, str(SCRIPT), json.dumps(self.config)],
