@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
+from envgym.settings import S, check_settings, read_settings
 
 
 @dataclass
@@ -29,8 +30,11 @@ class EnvContext:
     _providers: dict[str, SandboxProvider] = field(default_factory=dict, repr=False)
     _lock: asyncio.Lock | None = field(default=None, repr=False)
     _closers: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict, repr=False)
+    _checked: bool = field(default=False, repr=False)  # settings already checked (a host's per-session copy)
 
     def __post_init__(self) -> None:
+        if not self._checked:
+            check_settings(self.settings)  # a mistyped or ill-typed key fails here, at the host's start
         # Some settings also shape what a family lists (e.g. `--set terminal.tasks_dir=PATH` adds a
         # suite), and listing is class-level, before any episode has a context; so every context a
         # host builds publishes its settings for this process (see published_settings()).
@@ -49,6 +53,17 @@ class EnvContext:
             3
         """
         return self.settings.get(key, default)
+
+    def settings_for(self, model: type[S]) -> S:
+        """The settings of one family or grader, typed: ``model`` (an ``envgym.settings.Settings``)
+        read from the keys under its ``prefix``, with its defaults for the keys not given.
+
+        Example:
+            >>> from envgym.settings import CoreSettings
+            >>> EnvContext(settings={"step_timeout_s": 30}).settings_for(CoreSettings).step_timeout_s
+            30.0
+        """
+        return read_settings(self.settings, model)
 
     def provider(self, name: str | None = None) -> SandboxProvider:
         """The (shared, cached) provider instance; ``name`` overrides the context's default."""

@@ -53,6 +53,7 @@ from envgym.protocol import (
     Tool,
     fill_outcome_from_info,
 )
+from envgym.settings import Settings
 from envgym.sync import LoopThread
 from envgym.tool_parsers import get_parser, parse_action
 
@@ -142,6 +143,7 @@ class Environment(abc.ABC):
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
     default_max_turns: ClassVar[int] = 1
+    settings_model: ClassVar[type[Settings] | None] = None  # its `--set family.key` settings (envgym/settings.py)
     _task_cache: ClassVar[dict[tuple[type, str], dict[str, Task]]] = {}
 
     # ------------------------------------------------------------------ class-level data

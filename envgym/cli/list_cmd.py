@@ -10,6 +10,7 @@ from rich.table import Table
 from envgym import registry
 from envgym.cli.app import app, console, err_console, fail
 from envgym.errors import DuplicatePlugin, EnvgymError
+from envgym.settings import describe
 
 
 @app.command("list")
@@ -81,3 +82,10 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
     tools = cls.tools(ref.suite)
     if tools:
         console.print(f"tools of {ref.suite}: " + ", ".join(t.function.name for t in tools))
+    if cls.settings_model is not None:
+        settings = Table(title="host settings (--set KEY=VALUE)")
+        for col in ("key", "default", "description"):
+            settings.add_column(col)
+        for row in describe(cls.settings_model):
+            settings.add_row(*row)
+        console.print(settings)

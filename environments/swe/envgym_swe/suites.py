@@ -25,9 +25,11 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
 
 from envgym.context import published_settings
+from envgym.settings import read_settings
+
+from envgym_swe.settings import SweSettings
 
 SUITE_ROOT = Path(__file__).parent / "suite"
 OWN_SUITE = "own"
@@ -71,21 +73,21 @@ def add_instances(path: str | Path, suite: str = DEFAULT_USER_SUITE) -> None:
 
 
 def user_suites() -> dict[str, list[Path]]:
-    for source in (os.environ.get(ENV_VAR), published_settings().get(SETTING)):
+    for source in (os.environ.get(ENV_VAR), published().instances):
         for suite, path in parse_sources(source):
             add_instances(path, suite)
     with _lock:
         return {name: list(paths) for name, paths in _added.items()}
 
 
-def setting(key: str, default: Any = None) -> Any:
-    """A ``swe.*`` setting from any context of this process (class-level code has no context)."""
-    return published_settings().get(key, default)
+def published() -> SweSettings:
+    """The ``swe.*`` settings of the contexts of this process (class-level code has no context)."""
+    return read_settings(published_settings(), SweSettings)
 
 
 def profiles() -> dict[str, dict[str, str]]:
     """The ``swe.profiles`` file: repo (or ``repo@version``) → ``{"test_cmd", "log_parser"}``."""
-    path = setting("swe.profiles")
+    path = published().profiles
     if not path:
         return {}
     data = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))
