@@ -33,12 +33,14 @@ class EnvContext:
     _checked: bool = field(default=False, repr=False)  # settings already checked (a host's per-session copy)
 
     def __post_init__(self) -> None:
-        if not self._checked:
-            check_settings(self.settings)  # a mistyped or ill-typed key fails here, at the host's start
-        # Some settings also shape what a family lists (e.g. `--set terminal.tasks_dir=PATH` adds a
-        # suite), and listing is class-level, before any episode has a context; so every context a
-        # host builds publishes its settings for this process (see published_settings()).
-        _PUBLISHED.update(self.settings)
+        if self._checked:
+            return
+        # A mistyped or ill-typed key fails here, as the host starts; a family whose listing depends
+        # on its settings (a tasks directory adds a suite) is given them now (Environment.use_settings).
+        for plugin, values in check_settings(self.settings):
+            use_settings = getattr(plugin, "use_settings", None)
+            if callable(use_settings):
+                use_settings(values)
 
     def setting(self, key: str, default: Any = None) -> Any:
         """The value of one host setting (``--set KEY=VALUE`` of ``envgym serve``, ``eval``, ``check``,
@@ -146,13 +148,6 @@ def format_setting(key: str, value: Any) -> str:
 
 
 _DEFAULT: EnvContext | None = None
-_PUBLISHED: dict[str, Any] = {}
-
-
-def published_settings() -> dict[str, Any]:
-    """Every setting given to any ``EnvContext`` built in this process (later ones win); for
-    class-level code such as a family's ``suites()`` that has no context of its own."""
-    return dict(_PUBLISHED)
 
 
 def default_context() -> EnvContext:

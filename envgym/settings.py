@@ -1,13 +1,8 @@
-"""Typed host settings: each family or grader declares its ``--set prefix.key=value`` settings as
-a pydantic model, and every host checks the settings it was given against those models at start-up.
-
-A settings model subclasses ``Settings`` and names its ``prefix`` (the family's or grader's plugin
-name); the class that owns it points at it with ``settings_model`` (``Environment.settings_model``,
-``Grader.settings_model``). ``check_settings`` refuses, with ``InvalidRequest`` naming the key, a
-``prefix.key`` that is not a field of the model of the plugin named ``prefix`` (and suggests the
-closest field), and a value of the wrong type. Keys it cannot check pass unchanged: a prefix no
-installed plugin declares a model for (a third-party family without one reads its keys as before),
-and unprefixed keys other than the core's own (``CoreSettings``).
+"""Typed host settings: a family or grader declares its ``--set prefix.key=value`` settings as a
+``Settings`` model (``prefix``: its plugin name) and points at it with ``settings_model``; every host
+checks what it was given against those models as it starts (``check_settings``). Unchecked: keys
+under a prefix without a model (a third-party family without one reads them as before) and
+unprefixed keys other than the core's (``CoreSettings``).
 
 Example:
     >>> class ToySettings(Settings):
@@ -48,10 +43,6 @@ class CoreSettings(Settings):
     )
 
 
-def _key(model: type[Settings], name: str) -> str:
-    return f"{model.prefix}.{name}" if model.prefix else name
-
-
 def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
     """The ``model.prefix`` settings of ``settings`` as ``model`` (its defaults for keys not given).
     ``InvalidRequest`` naming the key when one is no field of the model or has the wrong type."""
@@ -67,8 +58,8 @@ def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
         return model.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else ""
-        key = _key(model, name) if name else ", ".join(_key(model, n) for n in values)
+        name = str(error["loc"][0]) if error["loc"] else ", ".join(values)
+        key = f"{model.prefix}.{name}" if model.prefix else name
         raise InvalidRequest(
             f"setting {key}: {error['msg']} (got {values.get(name, values)!r})",
             details={"setting": key, "value": values.get(name, values)},
@@ -85,9 +76,10 @@ def _unknown(prefix: str, name: str, fields: Iterable[str]) -> InvalidRequest:
     )
 
 
-def declared_models(prefix: str) -> list[type[Settings]]:
-    """The settings models of the installed family and grader plugins named ``prefix`` (a plugin
-    that fails to import declares none here: its own error shows where it is used)."""
+def declared_models(prefix: str) -> list[tuple[Any, type[Settings]]]:
+    """``(plugin, model)`` for the installed family and grader plugins named ``prefix`` that declare
+    a settings model (a plugin that fails to import declares none here: its own error shows where
+    it is used)."""
     from envgym import registry
 
     models = []
@@ -100,30 +92,24 @@ def declared_models(prefix: str) -> list[type[Settings]]:
             continue
         model = getattr(obj, "settings_model", None)
         if isinstance(model, type) and issubclass(model, Settings) and model.prefix == prefix:
-            models.append(model)
+            models.append((obj, model))
     return models
 
 
-def check_settings(settings: Mapping[str, Any]) -> None:
+def check_settings(settings: Mapping[str, Any]) -> list[tuple[Any, Settings]]:
     """Refuse (``InvalidRequest`` naming the key) a setting that a declared model does not have or
-    whose value is of the wrong type: what every host calls at start-up (``EnvContext``, ``--set``)."""
+    whose value is of the wrong type: what every host calls at start-up (``EnvContext``, ``--set``).
+    Returns ``(plugin, its settings)`` for each plugin with a model that a key was given for."""
     read_settings(settings, CoreSettings)
+    given = []
     for prefix in sorted({k.partition(".")[0] for k in settings if "." in k}):
         models = declared_models(prefix)
-        fields = {name for model in models for name in model.model_fields}
+        fields = {name for _, model in models for name in model.model_fields}
         values = {k[len(prefix) + 1 :]: v for k, v in settings.items() if k.startswith(prefix + ".")}
         for name in values if models else ():
             if name not in fields:
                 raise _unknown(prefix, name, fields)
-        for model in models:
-            read_settings({f"{prefix}.{n}": v for n, v in values.items() if n in model.model_fields}, model)
-
-
-def describe(model: type[Settings]) -> list[tuple[str, str, str]]:
-    """``(key, default, description)`` for each field of ``model``: what ``envgym list`` shows.
-
-    Example:
-        >>> describe(CoreSettings)[0][:2]
-        ('step_timeout_s', 'None')
-    """
-    return [(_key(model, name), repr(f.default), f.description or "") for name, f in model.model_fields.items()]
+        for owner, model in models:
+            mine = {f"{prefix}.{n}": v for n, v in values.items() if n in model.model_fields}
+            given.append((owner, read_settings(mine, model)))
+    return given

@@ -10,7 +10,6 @@ from rich.table import Table
 from envgym import registry
 from envgym.cli.app import app, console, err_console, fail
 from envgym.errors import DuplicatePlugin, EnvgymError
-from envgym.settings import describe
 
 
 @app.command("list")
@@ -86,6 +85,10 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
         settings = Table(title="host settings (--set KEY=VALUE)")
         for col in ("key", "default", "description"):
             settings.add_column(col)
-        for row in describe(cls.settings_model):
-            settings.add_row(*row)
+        for name, f in cls.settings_model.model_fields.items():
+            settings.add_row(
+                f"{cls.settings_model.prefix}.{name}",
+                repr(f.get_default(call_default_factory=True)),
+                f.description or "",
+            )
         console.print(settings)

@@ -27,9 +27,16 @@ class ToySettings(Settings):
 
 
 class Toy(Environment):
-    """Says back the ``toyset.retries`` setting it read."""
+    """Says back the ``toyset.retries`` setting it read; lists a suite per ``toyset.url`` a host gave."""
 
     settings_model = ToySettings
+    urls: ClassVar[list[str]] = []
+
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        assert isinstance(settings, ToySettings)
+        if settings.url:
+            cls.urls.append(settings.url)
 
     @classmethod
     def suites(cls) -> list[SuiteInfo]:
@@ -37,7 +44,7 @@ class Toy(Environment):
 
     @classmethod
     def load_tasks(cls, suite: str) -> Sequence[Task]:
-        return [Task(id="t1", suite=suite, prompt="p")]
+        return [Task(id=f"t{i}", suite=suite, prompt=url) for i, url in enumerate(["p", *cls.urls], 1)]
 
     async def on_reset(self, task: Task, seed: int | None) -> Observation:
         return Observation.user(str(self.context.settings_for(ToySettings).retries))
@@ -142,3 +149,18 @@ def test_info_lists_a_familys_settings_with_defaults_and_descriptions() -> None:
     result = CliRunner().invoke(app, ["info", "toyset"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "toyset.retries" in result.output and "how many times the toy tries again" in result.output
+
+
+def test_a_host_hands_a_family_its_settings_as_it_starts_and_each_family_keeps_its_own_tasks() -> None:
+    Toy.urls.clear()
+    Toy.forget_tasks("main")
+    assert [t.id for t in Toy.tasks("main")] == ["t1"] and Toy.tasks_loaded("main")
+    assert not NoModel.tasks_loaded("main")  # a subclass lists its own tasks, not its parent's
+    NoModel.tasks("main")
+    EnvContext(settings={"toyset.url": "http://svc"})  # what every host builds as it starts
+    assert Toy.urls == ["http://svc"]
+    Toy.forget_tasks("main")  # the family and its subclasses load the suite again
+    assert not Toy.tasks_loaded("main") and not NoModel.tasks_loaded("main")
+    assert [t.prompt for t in Toy.tasks("main")] == ["p", "http://svc"]
+    Toy.urls.clear()
+    Toy.forget_tasks("main")

@@ -41,6 +41,7 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym.settings import Settings
 from envgym.step_budget import StepBudget
 from envgym.tools import Toolbox, tool
 from envgym_terminal.shell import ShellState
@@ -150,9 +151,7 @@ def _tasks(
         profiles = suites.profiles()
     except (OSError, ValueError) as exc:  # rows that need no profile still load
         profiles = {}
-        skipped.append(
-            Skipped(str(suites.published().profiles), None, f"swe.profiles is unreadable and was ignored: {exc}")
-        )
+        skipped.append(Skipped(str(suites.profiles_path()), None, f"swe.profiles is unreadable and was ignored: {exc}"))
     for inst in loaded.instances:
         try:
             tasks.append(task_from_instance(inst, suite, profiles, (extras or {}).get(inst.instance_id)))
@@ -267,11 +266,12 @@ class SweEnvironment(ShellTurns, Environment):
         )
 
     # ------------------------------------------------------------------ episode
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        assert isinstance(settings, SweSettings)
+        suites.use_settings(settings)
+
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
-        context = kwargs.get("context")
-        if context is not None:
-            for name, path in suites.parse_sources(context.settings_for(SweSettings).instances):
-                suites.add_instances(path, name)
         super().__init__(suite, **kwargs)
         self.box: Sandbox | None = None
         self.shell: ShellState | None = None

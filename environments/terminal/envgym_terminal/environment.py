@@ -45,6 +45,7 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.settings import Settings
 from envgym.step_budget import StepBudget
 from envgym.tools import Toolbox, tool
 
@@ -188,10 +189,12 @@ class TerminalEnvironment(ShellTurns, Environment):
         return OraclePolicy(task) if has else None
 
     # ------------------------------------------------------------------ episode
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        assert isinstance(settings, TerminalSettings)
+        suites.add_from_setting(settings.tasks_dir)
+
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
-        context = kwargs.get("context")
-        if context is not None:
-            suites.add_from_setting(context.settings_for(TerminalSettings).tasks_dir)
         super().__init__(suite, **kwargs)
         self.ws: Workspace | None = None
         self.shell: ShellState | None = None
