@@ -47,8 +47,9 @@ class EnvContext:
         ``regrade``; ``settings=`` in code), already JSON-decoded, or ``default`` when it was not given.
 
         Keys are plain strings shared by every family on a host: prefix yours with your family name
-        (``toy-math.difficulty``). Settings are the operator's, not the agent's: they never travel in
-        a session request.
+        (``toy-math.difficulty``), and prefer a settings model read with ``settings_for``, which the
+        hosts check as they start. Settings are the operator's, not the agent's: they never travel
+        in a session request.
 
         Example:
             >>> EnvContext(settings=parse_settings(["toy.retries=3"])).setting("toy.retries", 1)
