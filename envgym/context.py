@@ -19,6 +19,7 @@ from typing import Any, Awaitable, Callable, Iterable
 
 from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
+from envgym.settings import S, check_settings, read_settings
 
 
 @dataclass
@@ -29,26 +30,43 @@ class EnvContext:
     _providers: dict[str, SandboxProvider] = field(default_factory=dict, repr=False)
     _lock: asyncio.Lock | None = field(default=None, repr=False)
     _closers: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict, repr=False)
+    _checked: bool = field(default=False, repr=False)  # settings already checked (a host's per-session copy)
 
     def __post_init__(self) -> None:
-        # Some settings also shape what a family lists (e.g. `--set terminal.tasks_dir=PATH` adds a
-        # suite), and listing is class-level, before any episode has a context; so every context a
-        # host builds publishes its settings for this process (see published_settings()).
-        _PUBLISHED.update(self.settings)
+        if self._checked:
+            return
+        # A mistyped or ill-typed key fails here, as the host starts; a family whose listing depends
+        # on its settings (a tasks directory adds a suite) is given them now (Environment.use_settings).
+        for plugin, values in check_settings(self.settings):
+            use_settings = getattr(plugin, "use_settings", None)
+            if callable(use_settings):
+                use_settings(values)
 
     def setting(self, key: str, default: Any = None) -> Any:
         """The value of one host setting (``--set KEY=VALUE`` of ``envgym serve``, ``eval``, ``check``,
         ``regrade``; ``settings=`` in code), already JSON-decoded, or ``default`` when it was not given.
 
         Keys are plain strings shared by every family on a host: prefix yours with your family name
-        (``toy-math.difficulty``). Settings are the operator's, not the agent's: they never travel in
-        a session request.
+        (``toy-math.difficulty``), and prefer a settings model read with ``settings_for``, which the
+        hosts check as they start. Settings are the operator's, not the agent's: they never travel
+        in a session request.
 
         Example:
             >>> EnvContext(settings=parse_settings(["toy.retries=3"])).setting("toy.retries", 1)
             3
         """
         return self.settings.get(key, default)
+
+    def settings_for(self, model: type[S]) -> S:
+        """The settings of one family or grader, typed: ``model`` (an ``envgym.settings.Settings``)
+        read from the keys under its ``prefix``, with its defaults for the keys not given.
+
+        Example:
+            >>> from envgym.settings import CoreSettings
+            >>> EnvContext(settings={"step_timeout_s": 30}).settings_for(CoreSettings).step_timeout_s
+            30.0
+        """
+        return read_settings(self.settings, model)
 
     def provider(self, name: str | None = None) -> SandboxProvider:
         """The (shared, cached) provider instance; ``name`` overrides the context's default."""
@@ -131,13 +149,6 @@ def format_setting(key: str, value: Any) -> str:
 
 
 _DEFAULT: EnvContext | None = None
-_PUBLISHED: dict[str, Any] = {}
-
-
-def published_settings() -> dict[str, Any]:
-    """Every setting given to any ``EnvContext`` built in this process (later ones win); for
-    class-level code such as a family's ``suites()`` that has no context of its own."""
-    return dict(_PUBLISHED)
 
 
 def default_context() -> EnvContext:

@@ -53,6 +53,7 @@ from envgym.protocol import (
     Tool,
     fill_outcome_from_info,
 )
+from envgym.settings import Settings
 from envgym.sync import LoopThread
 from envgym.tool_parsers import get_parser, parse_action
 
@@ -142,7 +143,8 @@ class Environment(abc.ABC):
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
     default_max_turns: ClassVar[int] = 1
-    _task_cache: ClassVar[dict[tuple[type, str], dict[str, Task]]] = {}
+    settings_model: ClassVar[type[Settings] | None] = None  # its `--set family.key` settings (envgym/settings.py)
+    _loaded_suites: ClassVar[dict[str, dict[str, Task]]]  # suite -> tasks by id; each class its own (_loaded)
 
     # ------------------------------------------------------------------ class-level data
     @classmethod
@@ -165,18 +167,39 @@ class Environment(abc.ABC):
         return cls.suites()[0].name
 
     @classmethod
+    def _loaded(cls) -> dict[str, dict[str, Task]]:
+        if "_loaded_suites" not in cls.__dict__:  # not a parent's: a subclass lists tasks of its own
+            cls._loaded_suites = {}
+        return cls._loaded_suites
+
+    @classmethod
+    def tasks_loaded(cls, suite: str) -> bool:
+        """Whether ``tasks(suite)`` would answer from memory (else it loads the suite)."""
+        return suite in cls._loaded()
+
+    @classmethod
+    def forget_tasks(cls, suite: str) -> None:
+        """Load ``suite`` again at its next use, in this family and its subclasses (e.g. a tasks
+        directory was added to it)."""
+        families: list[type[Environment]] = [cls]
+        while families:
+            family = families.pop()
+            family._loaded().pop(suite, None)
+            families.extend(family.__subclasses__())
+
+    @classmethod
     def tasks(cls, suite: str | None = None, split: str | None = None) -> list[Task]:
         suite = suite or cls.default_suite()
-        key = (cls, suite)
-        if key not in Environment._task_cache:
+        loaded = cls._loaded()
+        if suite not in loaded:
             known = {s.name for s in cls.suites()}
             if suite not in known:
                 raise UnknownTask(
                     f"{cls.family or cls.__name__} has no suite {suite!r}; suites: {', '.join(sorted(known))}",
                     details={"suite": suite, "suites": sorted(known)},
                 )
-            Environment._task_cache[key] = {t.id: t for t in cls.load_tasks(suite)}
-        tasks = list(Environment._task_cache[key].values())
+            loaded[suite] = {t.id: t for t in cls.load_tasks(suite)}
+        tasks = list(loaded[suite].values())
         if split is not None:
             tasks = [t for t in tasks if t.metadata.get("split", "test") == split]
         return tasks
@@ -185,13 +208,19 @@ class Environment(abc.ABC):
     def get_task(cls, suite: str | None, task_id: str) -> Task:
         suite = suite or cls.default_suite()
         cls.tasks(suite)
-        task = Environment._task_cache[(cls, suite)].get(task_id)
+        task = cls._loaded()[suite].get(task_id)
         if task is None:
             raise UnknownTask(
                 f"no task {task_id!r} in {cls.family or cls.__name__}/{suite}",
                 details={"suite": suite, "task_id": task_id},
             )
         return task
+
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        """Called by every host as it starts (each ``EnvContext``) with this family's settings (its
+        ``settings_model``, when any of its keys is given): for what the family lists before any
+        episode, e.g. a tasks directory that adds a suite. Default: nothing."""
 
     @classmethod
     def skipped_tasks(cls, suite: str | None = None, context: EnvContext | None = None) -> list[SkippedTask]:

@@ -40,6 +40,7 @@ from envgym.context import EnvContext
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
+from envgym.settings import Settings
 from envgym.sync import shared_loop
 
 
@@ -47,6 +48,7 @@ class Grader(abc.ABC):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     cpu_budget_s: ClassVar[float] = bounded.DEFAULT_CPU_S  # per score() call; config "cpu_budget_s" overrides
+    settings_model: ClassVar[type[Settings] | None] = None  # its `--set name.key` host settings (envgym/settings.py)
     # Submission fields this grader cannot do without: set on the class, or per instance by a composite
     # (weighted: whatever its components need).
     requires: frozenset[str] = frozenset()

@@ -32,6 +32,7 @@ from typing import Any
 
 from envgym.errors import CapacityExhausted, InvalidRequest, UnknownSession
 from envgym.host.limits import HostLimits
+from envgym.settings import check_settings
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -175,6 +176,7 @@ class AsyncEnvPool:
         self._limits = (
             limits if isinstance(limits, HostLimits) else HostLimits.model_validate(limits or {})
         ).model_dump()
+        check_settings(settings or {})
         if not ray.is_initialized():
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
         self._actor_cls = ray.remote(EnvWorker).options(

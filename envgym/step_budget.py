@@ -20,6 +20,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from envgym.settings import CoreSettings
+
 DEFAULT_STEP_TIMEOUT_S = 120.0  # HostLimits.step_timeout_s's default (envgym/host/limits.py)
 SPARE_S = 20.0  # of a step, kept for what is not a command: file transfers, replies, starting a grade
 MIN_COMMAND_S = 1.0
@@ -36,8 +38,7 @@ class StepBudget:
     @classmethod
     def of(cls, context: Any) -> "StepBudget":
         """The budget of a step under the host that built ``context`` (an EnvContext)."""
-        setting = context.setting("step_timeout_s") if context is not None else None
-        return cls(float(setting) if setting else None)
+        return cls(context.settings_for(CoreSettings).step_timeout_s if context is not None else None)
 
     def left(self) -> float:
         return self.deadline - time.monotonic()

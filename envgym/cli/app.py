@@ -26,12 +26,17 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
 
 def settings_option(items: list[str], option: str = "--set") -> dict[str, Any]:
     """A repeated ``KEY=VALUE`` option as a dict (``envgym.context.parse_settings``); a malformed
-    item is a usage error naming the option (exit status 2), as for any other bad option value."""
+    item, or a key or value a family's settings model refuses (``check_settings``), is a usage
+    error naming the option (exit status 2), as for any other bad option value."""
     from envgym.context import parse_settings
     from envgym.errors import InvalidRequest
+    from envgym.settings import check_settings
 
     try:
-        return parse_settings(items, option)
+        settings = parse_settings(items, option)
+        if option == "--set":  # --agent-set goes to an agent, which declares no settings model
+            check_settings(settings)
+        return settings
     except InvalidRequest as exc:
         raise typer.BadParameter(exc.message, param_hint=option) from None
 

@@ -81,3 +81,14 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
     tools = cls.tools(ref.suite)
     if tools:
         console.print(f"tools of {ref.suite}: " + ", ".join(t.function.name for t in tools))
+    if cls.settings_model is not None:
+        settings = Table(title="host settings (--set KEY=VALUE)")
+        for col in ("key", "default", "description"):
+            settings.add_column(col)
+        for name, f in cls.settings_model.model_fields.items():
+            settings.add_row(
+                f"{cls.settings_model.prefix}.{name}",
+                repr(f.get_default(call_default_factory=True)),
+                f.description or "",
+            )
+        console.print(settings)

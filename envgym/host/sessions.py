@@ -68,7 +68,7 @@ CANCEL_GRACE_S = 5.0  # how long a cancelled step may take to unwind before it i
 async def load_task(ref: EnvRef, task_id: str) -> Task:
     """``ref.get_task``, loading a suite for the first time in a thread: generating or reading a
     big suite must not stall every other session's steps."""
-    if (ref.cls, ref.suite) in Environment._task_cache:
+    if ref.cls.tasks_loaded(ref.suite):
         return ref.get_task(task_id)
     return await asyncio.to_thread(ref.get_task, task_id)
 

@@ -61,6 +61,7 @@ class TrackedContext(EnvContext):
             tracker=self.tracker,
             owns_providers=False,
             caps=caps,
+            _checked=True,
         )
 
     def check_caps(self, spec: SandboxSpec) -> None:

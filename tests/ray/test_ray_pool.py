@@ -14,7 +14,7 @@ from ray.cluster_utils import Cluster  # noqa: E402
 from envgym import Action, EpisodeStatus  # noqa: E402
 from envgym.agents.builtin import OracleAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
-from envgym.errors import CapacityExhausted, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
+from envgym.errors import CapacityExhausted, InvalidRequest, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
 from envgym.loop import run_episode  # noqa: E402
 from envgym.ray import AsyncEnvPool  # noqa: E402
 
@@ -105,6 +105,11 @@ async def test_a_ray_step_gets_the_hosts_step_timeout_and_cleanup(cluster):
 def test_a_pool_refuses_unknown_limits_naming_the_key():
     with pytest.raises(ValidationError, match="step_timeout"):
         AsyncEnvPool(num_workers=1, limits={"step_timeout": 1})
+
+
+def test_a_pool_refuses_an_unknown_setting_naming_the_key_before_any_worker_starts():
+    with pytest.raises(InvalidRequest, match="unknown setting 'rubric.judge_url'"):
+        AsyncEnvPool(num_workers=1, settings={"rubric.judge_url": "http://j/v1"})
 
 
 async def test_backpressure_waits_then_refuses(cluster):

@@ -11,7 +11,6 @@ import pyarrow.parquet as pq
 import pytest
 
 from envgym.context import EnvContext
-from envgym.environment import Environment
 from envgym_swe import images, parsers, protect, suites
 from envgym_swe.environment import SweEnvironment, own_suite
 from envgym_swe.instances import load_path, parse_rows
@@ -147,7 +146,7 @@ def test_user_suite_from_setting_and_rows_without_a_test_command(tmp_path, monke
     path = write_jsonl(tmp_path / "gym.jsonl", [row(instance_id="getmoto__moto-1", test_cmd=..., log_parser=...)])
     EnvContext(settings={"swe.instances": f"gym={path}"})
     SweEnvironment.suites()
-    Environment._task_cache.pop((SweEnvironment, "gym"), None)
+    SweEnvironment.forget_tasks("gym")
     assert SweEnvironment.tasks("gym") == []
     assert "no way to run its tests" in SweEnvironment.skipped_tasks("gym")[0].reason
     # ...and loads once swe.profiles says how the repository's tests run.
@@ -155,13 +154,13 @@ def test_user_suite_from_setting_and_rows_without_a_test_command(tmp_path, monke
         json.dumps({"owner/repo": {"test_cmd": "pytest -rA", "log_parser": "parse_log_pytest"}})
     )
     EnvContext(settings={"swe.profiles": str(tmp_path / "profiles.json")})
-    Environment._task_cache.pop((SweEnvironment, "gym"), None)
+    SweEnvironment.forget_tasks("gym")
     try:
         task = SweEnvironment.get_task("gym", "getmoto__moto-1")
         assert task.private["test_cmd"] == "pytest -rA" and SweEnvironment.skipped_tasks("gym") == []
     finally:
         EnvContext(settings={"swe.profiles": None})
-        Environment._task_cache.pop((SweEnvironment, "gym"), None)
+        SweEnvironment.forget_tasks("gym")
 
 
 def test_hidden_parts_stay_private():

@@ -30,14 +30,16 @@ import functools
 import threading
 from dataclasses import dataclass
 from importlib.metadata import version as dist_version
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import reasoning_gym
+from pydantic import Field
 
 from envgym import Action, Environment, Grade, GradeComponent, Observation, StepResult, SuiteInfo, Task
 from envgym.bounded import OverBudget, WorkerCrashed, WorkerTimeout, run_bounded
 from envgym.context import EnvContext
 from envgym.errors import InvalidRequest
+from envgym.settings import Settings
 from envgym.environment import Policy, ScriptedPolicy
 from envgym.protocol import Submission
 
@@ -50,6 +52,13 @@ TRIVIAL_ANSWERS = frozenset({"", "0", "1", "-1", "true", "false", "yes", "no", "
 MAX_ANSWER_SHARE = 0.02
 POOL_FACTOR = 20  # questions generated per suite slot at most, when filling a suite under the rules above
 PARTIAL_CREDIT = "reasoning.partial_credit"
+
+
+class ReasoningSettings(Settings):
+    prefix: ClassVar[str] = "reasoning"
+    partial_credit: bool = Field(default=False, description="pay the scorer's raw score, not 1 only on full marks")
+
+
 INSTRUCTIONS = "\n\nThink as needed, then give your final answer on the last line as: Answer: <your answer>"
 
 
@@ -136,7 +145,7 @@ def score(task: Task, reply: str, partial_credit: bool = False) -> Grade:
 
 async def score_bounded(task: Task, reply: str, context: EnvContext | None = None) -> Grade:
     """``score`` in a bounded worker: an overrun is the reply's doing (0), a lost worker is ours (grader_error)."""
-    partial = bool(context is not None and context.setting(PARTIAL_CREDIT, False) in (True, "true", "1", 1))
+    partial = context is not None and context.settings_for(ReasoningSettings).partial_credit
     try:
         return await run_bounded(score, task, reply, partial, what=f"the reasoning-gym scorer for {task.suite}")
     except OverBudget as exc:
@@ -146,6 +155,7 @@ async def score_bounded(task: Task, reply: str, context: EnvContext | None = Non
 
 
 class ReasoningEnvironment(Environment):
+    settings_model = ReasoningSettings
     version = "0.1.0"
     summary = (
         "Procedurally generated, verifiable single-turn reasoning tasks from reasoning-gym, scored by its own checkers."

@@ -28,6 +28,7 @@ import yaml
 
 from envgym.environment import DemoSetup, Environment, Policy, ScriptedPolicy
 from envgym.protocol import Action, GraderSpec, Observation, StepResult, Submission, SuiteInfo, Task
+from envgym_graders.rubric.judge import RubricSettings
 from envgym_graders.rubric.model import PROGRAMMATIC_KINDS, Rubric
 
 SUITE_FILES = {
@@ -85,6 +86,7 @@ def build_task(suite: str, raw: dict[str, Any]) -> Task:
 class RubricEnvironment(Environment):
     version = "1.0.0"
     summary = "Single-turn writing tasks (explain, summarise, document, plan, advise) graded by a weighted rubric and an LLM judge."
+    settings_model = RubricSettings  # the rubric grader's judge settings, listed by `envgym info rubric`
     text_actions = "the whole reply text is the answer"
     default_max_turns = 1
 

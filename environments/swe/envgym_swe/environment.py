@@ -41,12 +41,14 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
+from envgym.settings import Settings
 from envgym.step_budget import StepBudget
 from envgym.tools import Toolbox, tool
 from envgym_terminal.shell import ShellState
 from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 
 from envgym_swe import gitcmd, images, protect, suites
+from envgym_swe.settings import SweSettings
 from envgym_swe.instances import Loaded, Skipped, SweInstance, load_path
 from envgym_swe.tools import run_editor
 from envgym_swe.verifier import AgentDiff, Plan, Verifier, commit_bug_script, read_agent_diff
@@ -61,13 +63,6 @@ SWESMITH_DEFAULT = {
     "test_cmd": "pytest --disable-warnings --color=no --tb=no -rA -p no:cacheprovider",
     "log_parser": "parse_log_pytest",
 }
-DEFAULTS = {
-    "max_turns": 100,
-    "agent_timeout_sec": 3600.0,
-    "command_timeout_sec": 180.0,
-    "test_timeout_sec": 1800.0,
-    "memory_mb": 4096,
-}
 PROMPT = """<uploaded_files>
 {workdir}
 </uploaded_files>
@@ -81,10 +76,6 @@ Change the repository's non-test files so that the issue is resolved. Hidden tes
 your changes to test files and to test-runner configuration are discarded before they run. Use the bash
 and str_replace_editor tools to explore, reproduce and fix; call submit when you are done (your diff
 against the starting commit is the submission)."""
-
-
-def _setting(context_settings: dict[str, Any], key: str) -> Any:
-    return context_settings.get(f"swe.{key}", suites.setting(f"swe.{key}", DEFAULTS.get(key)))
 
 
 def _test_method(inst: SweInstance, profiles: dict[str, dict[str, str]]) -> tuple[str | None, str | None, str | None]:
@@ -160,9 +151,7 @@ def _tasks(
         profiles = suites.profiles()
     except (OSError, ValueError) as exc:  # rows that need no profile still load
         profiles = {}
-        skipped.append(
-            Skipped(str(suites.setting("swe.profiles")), None, f"swe.profiles is unreadable and was ignored: {exc}")
-        )
+        skipped.append(Skipped(str(suites.profiles_path()), None, f"swe.profiles is unreadable and was ignored: {exc}"))
     for inst in loaded.instances:
         try:
             tasks.append(task_from_instance(inst, suite, profiles, (extras or {}).get(inst.instance_id)))
@@ -190,6 +179,7 @@ def own_suite() -> tuple[Loaded, dict[str, dict[str, Any]]]:
 
 
 class SweEnvironment(ShellTurns, Environment):
+    settings_model = SweSettings
     version = "0.1.0"
     summary = (
         "SWE-bench / SWE-Gym / SWE-smith instances as shipped, on the docker provider: bash + file editor, "
@@ -276,11 +266,12 @@ class SweEnvironment(ShellTurns, Environment):
         )
 
     # ------------------------------------------------------------------ episode
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        assert isinstance(settings, SweSettings)
+        suites.use_settings(settings)
+
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
-        context = kwargs.get("context")
-        if context is not None and context.setting(suites.SETTING):
-            for name, path in suites.parse_sources(context.setting(suites.SETTING)):
-                suites.add_instances(path, name)
         super().__init__(suite, **kwargs)
         self.box: Sandbox | None = None
         self.shell: ShellState | None = None
@@ -290,22 +281,22 @@ class SweEnvironment(ShellTurns, Environment):
 
     @property
     def default_max_turns(self) -> int:  # type: ignore[override]
-        return int(self._opt("max_turns"))
+        return self.settings.max_turns
 
-    def _opt(self, key: str) -> Any:
-        return _setting(self.context.settings, key)
+    @property
+    def settings(self) -> SweSettings:
+        return self.context.settings_for(SweSettings)
 
     def image_for(self, task: Task) -> str | None:
         if task.payload.get("build_context"):
             return None
-        mapping = images.local_mapping(self._opt("images"))
-        namespace = self._opt("namespace")
+        settings = self.settings
         return images.resolve_image(
             task.id,
             task.payload.get("image"),
-            mapping=mapping,
-            namespace=images.DEFAULT_NAMESPACE if namespace is None else str(namespace),
-            arch=str(self._opt("arch") or images.DEFAULT_ARCH),
+            mapping=images.local_mapping(settings.images),
+            namespace=settings.namespace,
+            arch=settings.arch,
         )
 
     def sandbox_spec(self, task: Task, *, verifier: bool) -> SandboxSpec:
@@ -315,7 +306,7 @@ class SweEnvironment(ShellTurns, Environment):
                 "this envgym's docker provider cannot keep an image's repository in place "
                 "(SandboxSpec.keep_image_files / SandboxSpec.user); update envgym"
             )
-        timeout = float(self._opt("test_timeout_sec") if verifier else self._opt("command_timeout_sec"))
+        timeout = self.settings.test_timeout_sec if verifier else self.settings.command_timeout_sec
         return SandboxSpec(
             image=self.image_for(task),
             build_context=task.payload.get("build_context"),
@@ -323,7 +314,7 @@ class SweEnvironment(ShellTurns, Environment):
             keep_image_files=True,
             user="root" if verifier else "sandbox",
             network="none",
-            memory_mb=int(self._opt("memory_mb")),
+            memory_mb=self.settings.memory_mb,
             max_processes=1024,
             wall_timeout_s=timeout,
             cpu_seconds=int(timeout) + 60,
@@ -366,7 +357,7 @@ class SweEnvironment(ShellTurns, Environment):
             await box.close()
             raise
         self.shell = ShellState(marker=f"__envgym_cwd_{secrets.token_hex(8)}__")
-        self.deadline = time.monotonic() + float(self._opt("agent_timeout_sec"))
+        self.deadline = time.monotonic() + self.settings.agent_timeout_sec
         return ResetResult(
             observation=Observation.user(task.prompt),
             info={"workdir": workdir, "base_commit": self.base, "repo": task.metadata.get("repo")},
@@ -482,7 +473,7 @@ class SweEnvironment(ShellTurns, Environment):
         return await self.shell.run_tool_call(
             self.box,
             command,
-            limit_s=min(float(self._opt("command_timeout_sec")), self.time_left()),
+            limit_s=min(self.settings.command_timeout_sec, self.time_left()),
             budget=budget,
             cwd=self.task.payload["workdir"],
             output_limit=OUTPUT_LIMIT_CHARS,
@@ -495,7 +486,7 @@ class SweEnvironment(ShellTurns, Environment):
                 await self._grade(),
                 observation=result.observation,
                 truncated=True,
-                info={"reason": f"wall-time limit of {self._opt('agent_timeout_sec')} s reached", "turn": self.turns},
+                info={"reason": f"wall-time limit of {self.settings.agent_timeout_sec} s reached", "turn": self.turns},
             )
         return result
 
@@ -523,7 +514,7 @@ class SweEnvironment(ShellTurns, Environment):
             eval_script=p.get("eval_script"),
             test_cmd=p.get("test_cmd"),
             log_parser=p["log_parser"],
-            timeout_s=float(self._opt("test_timeout_sec")),
+            timeout_s=self.settings.test_timeout_sec,
         )
 
     async def _grade(self) -> Grade:

@@ -3,7 +3,8 @@
 A user's files become the suite ``local`` (or a name they choose, ``NAME=PATH``) from any of:
 
 * the setting ``swe.instances`` of any ``EnvContext`` in this process
-  (``envgym check swe/local --sandbox docker --set swe.instances=verified.parquet``),
+  (``envgym check swe/local --sandbox docker --set swe.instances=verified.parquet``; the host hands
+  it to ``SweEnvironment.use_settings`` as it starts),
 * the environment variable ``ENVGYM_SWE_INSTANCES`` (``os.pathsep``-separated),
 * ``add_instances(path, suite)`` from code.
 
@@ -25,9 +26,8 @@ import json
 import os
 import threading
 from pathlib import Path
-from typing import Any
 
-from envgym.context import published_settings
+from envgym_swe.settings import SweSettings
 
 SUITE_ROOT = Path(__file__).parent / "suite"
 OWN_SUITE = "own"
@@ -37,6 +37,7 @@ DEFAULT_USER_SUITE = "local"
 
 _lock = threading.Lock()
 _added: dict[str, list[Path]] = {}
+_profiles: dict[str, str | None] = {}  # "path": the swe.profiles a host gave last
 
 
 def parse_sources(value: object) -> list[tuple[str, Path]]:
@@ -57,7 +58,7 @@ def parse_sources(value: object) -> list[tuple[str, Path]]:
 
 def add_instances(path: str | Path, suite: str = DEFAULT_USER_SUITE) -> None:
     """Make the instances in ``path`` part of suite ``suite`` for this process."""
-    from envgym.environment import Environment
+    from envgym_swe.environment import SweEnvironment
 
     if suite == OWN_SUITE:
         raise ValueError(f"{OWN_SUITE!r} is the shipped suite; pick another name for your instances")
@@ -66,26 +67,32 @@ def add_instances(path: str | Path, suite: str = DEFAULT_USER_SUITE) -> None:
         paths = _added.setdefault(suite, [])
         if resolved not in paths:
             paths.append(resolved)
-            for key in [k for k in Environment._task_cache if k[1] == suite]:
-                Environment._task_cache.pop(key, None)
+            SweEnvironment.forget_tasks(suite)
+
+
+def use_settings(settings: SweSettings) -> None:
+    """A host's ``swe.*`` settings as it starts: its instance files become suites, and its
+    ``swe.profiles`` (when given) serves the suites loaded from then on."""
+    for suite, path in parse_sources(settings.instances):
+        add_instances(path, suite)
+    if "profiles" in settings.model_fields_set:
+        _profiles["path"] = settings.profiles
 
 
 def user_suites() -> dict[str, list[Path]]:
-    for source in (os.environ.get(ENV_VAR), published_settings().get(SETTING)):
-        for suite, path in parse_sources(source):
-            add_instances(path, suite)
+    for suite, path in parse_sources(os.environ.get(ENV_VAR)):
+        add_instances(path, suite)
     with _lock:
         return {name: list(paths) for name, paths in _added.items()}
 
 
-def setting(key: str, default: Any = None) -> Any:
-    """A ``swe.*`` setting from any context of this process (class-level code has no context)."""
-    return published_settings().get(key, default)
+def profiles_path() -> str | None:
+    return _profiles.get("path")
 
 
 def profiles() -> dict[str, dict[str, str]]:
     """The ``swe.profiles`` file: repo (or ``repo@version``) → ``{"test_cmd", "log_parser"}``."""
-    path = setting("swe.profiles")
+    path = profiles_path()
     if not path:
         return {}
     data = json.loads(Path(path).expanduser().read_text(encoding="utf-8"))

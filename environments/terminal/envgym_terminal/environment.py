@@ -45,12 +45,14 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.settings import Settings
 from envgym.step_budget import StepBudget
 from envgym.tools import Toolbox, tool
 
 from envgym_terminal import bundle, steps, suites
 from envgym_terminal.record import load_suite_dirs
 from envgym_terminal.runnable import internet_allowed, network_on, why_not
+from envgym_terminal.settings import TerminalSettings
 from envgym_terminal.shell import ShellState
 from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 from envgym_terminal.taskfmt import TaskFormatError, UnsupportedTaskFeature, find_task_dirs, warn_once
@@ -113,6 +115,7 @@ def oracle_command(task: Task, step: int = 0) -> str:
 
 
 class TerminalEnvironment(ShellTurns, Environment):
+    settings_model = TerminalSettings
     version = "0.2.0"
     summary = "Command-line tasks (Harbor/Terminal-Bench layout) in a sandbox: a bash tool, graded by each task's tests/test.sh."
     text_actions = (
@@ -186,10 +189,12 @@ class TerminalEnvironment(ShellTurns, Environment):
         return OraclePolicy(task) if has else None
 
     # ------------------------------------------------------------------ episode
+    @classmethod
+    def use_settings(cls, settings: Settings) -> None:
+        assert isinstance(settings, TerminalSettings)
+        suites.add_from_setting(settings.tasks_dir)
+
     def __init__(self, suite: str | None = None, **kwargs: Any) -> None:
-        context = kwargs.get("context")
-        if context is not None and context.setting(suites.SETTING):
-            suites.add_from_setting(context.setting(suites.SETTING))
         super().__init__(suite, **kwargs)
         self.ws: Workspace | None = None
         self.shell: ShellState | None = None
@@ -319,8 +324,9 @@ class TerminalEnvironment(ShellTurns, Environment):
 
     def _command_timeout(self) -> float:
         assert self.task is not None
-        configured = self.task.payload.get("command_timeout_sec") or self.context.setting(
-            "terminal.command_timeout_sec"
+        configured = (
+            self.task.payload.get("command_timeout_sec")
+            or self.context.settings_for(TerminalSettings).command_timeout_sec
         )
         return float(configured or DEFAULT_COMMAND_TIMEOUT_S)
 

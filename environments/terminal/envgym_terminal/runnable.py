@@ -24,6 +24,7 @@ from envgym.context import EnvContext
 from envgym.protocol import Task
 
 from envgym_terminal.compose import compose_command
+from envgym_terminal.settings import TerminalSettings
 
 ALLOW_INTERNET = "terminal.allow_internet"
 SYSTEM_DIRS = ("/usr", "/etc", "/proc", "/dev")  # never a workspace under bwrap (envgym/sandbox/bwrap.py)
@@ -35,7 +36,7 @@ DOCKER_STYLES = {
 
 
 def internet_allowed(context: EnvContext) -> bool:
-    return bool(context.setting(ALLOW_INTERNET, False))
+    return context.settings_for(TerminalSettings).allow_internet
 
 
 def phase_networks(payload: dict[str, Any]) -> list[str | None]:

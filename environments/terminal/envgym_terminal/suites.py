@@ -5,7 +5,8 @@ whichever of these is set (all are read; later ones add to earlier ones):
 
 * the environment variable ``ENVGYM_TERMINAL_TASKS_DIR`` (``os.pathsep``-separated paths),
 * the setting ``terminal.tasks_dir`` of any ``EnvContext`` built in this process
-  (``envgym serve --set terminal.tasks_dir=PATH``, ``envgym check``/``envgym eval --set ...``),
+  (``envgym serve --set terminal.tasks_dir=PATH``, ``envgym check``/``envgym eval --set ...``;
+  the host hands it to ``TerminalEnvironment.use_settings`` as it starts),
 * ``add_tasks_dir(path)`` from code.
 
 A path may be one task directory or a directory of task directories. ``NAME=PATH`` names the suite.
@@ -21,8 +22,6 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-
-from envgym.context import published_settings
 
 TASKS_ROOT = Path(__file__).parent / "tasks"
 SETTING = "terminal.tasks_dir"
@@ -58,7 +57,7 @@ def _parse(value: object) -> list[tuple[str, Path]]:
 
 def add_tasks_dir(path: str | Path, suite: str = DEFAULT_USER_SUITE) -> None:
     """Make the tasks under ``path`` part of suite ``suite`` for this process."""
-    from envgym.environment import Environment
+    from envgym_terminal.environment import TerminalEnvironment
 
     if suite in shipped_suites():
         raise ValueError(f"{suite!r} is a shipped suite; pick another name for your tasks")
@@ -67,9 +66,7 @@ def add_tasks_dir(path: str | Path, suite: str = DEFAULT_USER_SUITE) -> None:
         resolved = Path(path).expanduser().resolve()
         if resolved not in paths:
             paths.append(resolved)
-            # Forget a cached listing of this suite so the new directory is seen.
-            for key in [k for k in Environment._task_cache if k[1] == suite]:
-                Environment._task_cache.pop(key, None)
+            TerminalEnvironment.forget_tasks(suite)  # so the new directory is seen
 
 
 def add_from_setting(value: object) -> None:
@@ -80,6 +77,5 @@ def add_from_setting(value: object) -> None:
 def user_suites() -> dict[str, list[Path]]:
     """User suite name → its directories, from every source listed in the module docstring."""
     add_from_setting(os.environ.get(ENV_VAR))
-    add_from_setting(published_settings().get(SETTING))
     with _lock:
         return {name: list(paths) for name, paths in _added.items()}

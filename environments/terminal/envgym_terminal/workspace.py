@@ -13,7 +13,7 @@ made the way the task says, and the separate verifier environments some tasks as
   ``/logs/artifacts`` present; the network of each phase switched as the task says.
 
 Example:
-    >>> image_aliases({"docker.from_aliases": '{"*": "envgym-base:bookworm"}'})
+    >>> image_aliases(EnvContext(settings={"docker.from_aliases": '{"*": "envgym-base:bookworm"}'}))
     {'*': 'envgym-base:bookworm'}
 """
 
@@ -22,7 +22,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import io
-import json
 import logging
 import shlex
 import tarfile
@@ -39,6 +38,7 @@ from envgym.sandbox.docker_runtime import RUNTIME_MOUNT
 
 from envgym_terminal.compose import ComposeProject
 from envgym_terminal.runnable import internet_allowed, network_on
+from envgym_terminal.settings import DockerAliasSettings
 
 DEFAULT_DISK_MB = 512
 DEFAULT_MEMORY_MB = 1024
@@ -60,19 +60,9 @@ SANDBOX_ENV = {
 log = logging.getLogger("envgym.build")
 
 
-def image_aliases(settings: dict[str, Any]) -> dict[str, str]:
+def image_aliases(context: EnvContext) -> dict[str, str]:
     """The ``docker.from_aliases`` setting (a dict, or its JSON text)."""
-    value = settings.get(ALIASES_SETTING) or {}
-    if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise SandboxError(
-                f'{ALIASES_SETTING} must be a JSON object like \'{{"python:3.13": "envgym-base:bookworm"}}\''
-            ) from None
-    if not isinstance(value, dict):
-        raise SandboxError(f"{ALIASES_SETTING} must map image names to local images")
-    return {str(k): str(v) for k, v in value.items()}
+    return context.settings_for(DockerAliasSettings).from_aliases
 
 
 def uses_docker_image(task: Task, context: EnvContext) -> bool:
@@ -133,7 +123,7 @@ async def _image_for(task: Task, context: EnvContext, definition: dict[str, Any]
     """The image a Harbor environment runs: built from its Dockerfile, or the prebuilt one (pulled
     when missing and a registry is reachable; base-image aliases applied)."""
     provider = context.provider("docker")
-    aliases = image_aliases(context.settings)
+    aliases = image_aliases(context)
     p = task.payload
     kind = (definition or {}).get("kind", "task")
     build_timeout = float(p.get("build_timeout_sec") or 600)

@@ -8,13 +8,9 @@ own reward: raw reward == 1).
 Each episode gets a fresh browser context in a long-lived, pooled Chromium (``browser.py``) on the
 process's web runtime thread (``runtime.py``); the context is closed when the episode ends, or, for
 MiniWoB, wiped of everything the episode's pages stored and reused by a later episode. Host
-settings (``EnvContext.settings``): ``web.browsers`` (Chromium processes per worker, default 1),
-``web.chromium_path``, ``web.max_obs_chars`` (default 6000), ``web.action_timeout_ms`` (10000),
-``web.screenshots`` (default False), ``web.spare_contexts`` (pages set up ahead of resets, default 4),
-``web.context_reuses`` (episodes one wiped MiniWoB context serves, default 20; 1: a new context for
-every episode, see ``browser.py``). Per-episode options:
+settings: ``WebSettings`` (``settings.py``; ``envgym info web`` lists them). Per-episode options:
 ``observation`` (``axtree`` default, ``dom``, ``screenshot``, ``som``, or a list), ``screenshot`` (bool),
-``max_obs_chars``, ``action_timeout_ms``, ``max_turns``.
+``max_obs_chars``, ``action_timeout_ms``, ``max_turns``; each overrides the host setting of its name.
 
 Example:
     >>> env = WebEnvironment("shop").sync()                                     # doctest: +SKIP
@@ -34,6 +30,7 @@ from playwright.async_api import Error as PlaywrightError
 
 from envgym.environment import Environment, Policy
 from envgym.errors import EnvironmentFailed, InvalidAction, InvalidRequest
+from envgym.settings import read_settings
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -55,6 +52,7 @@ from envgym_web.driver import NAV_TRACKER_JS, PageDriver
 from envgym_web.errors import BrowserCrashed, BrowserUnavailable
 from envgym_web.chromium import find_chromium, playwright_browser
 from envgym_web.runtime import WebRuntime
+from envgym_web.settings import WebSettings
 from envgym_web.site_start import SiteSession, site_start
 
 VIEWPORT = {"width": 1024, "height": 768}
@@ -65,6 +63,7 @@ MINIWOB_VIEWPORT = {"width": 500, "height": 400}
 
 
 class WebEnvironment(Environment):
+    settings_model = WebSettings
     version = "0.1.0"
     summary = (
         "Web navigation in a real headless Chromium: MiniWoB++ tasks, a multi-page shop and an issue tracker "
@@ -142,7 +141,7 @@ class WebEnvironment(Environment):
         settings = getattr(context, "settings", None) or {}
         if runtime is None:  # nothing started yet: the browser must at least be there to launch
             try:
-                find_chromium(settings.get("web.chromium_path"), playwright_browser())
+                find_chromium(read_settings(settings, WebSettings).chromium_path, playwright_browser())
             except BrowserUnavailable as exc:
                 return exc.message
             return None
@@ -183,25 +182,20 @@ class WebEnvironment(Environment):
         self._released = False
         self._give_back: tuple[Any, Any, list[str], dict[str, Any]] | None = None  # (pool, page, origins, options)
 
-    def _setting(self, key: str, default: Any) -> Any:
-        return self.options.get(key, self.context.setting(f"web.{key}", default))
+    def _option(self, key: str, setting: str | None = None) -> Any:
+        """The session's option ``key``, else the host setting (``web.<setting or key>``)."""
+        return self.options.get(key, getattr(self.context.settings_for(WebSettings), setting or key))
 
     @property
     def max_obs_chars(self) -> int:
-        return int(self._setting("max_obs_chars", observe.DEFAULT_MAX_CHARS))
+        return int(self._option("max_obs_chars"))
 
     def _observation_modes(self) -> tuple[str, ...]:
         try:
-            modes = observe.observation_modes(
-                self.options.get("observation", self.context.setting("web.observation", "axtree"))
-            )
+            modes = observe.observation_modes(self._option("observation"))
         except ValueError as exc:
             raise InvalidRequest(str(exc), details={"option": "observation", "choices": list(observe.MODES)}) from None
-        if (
-            self._setting("screenshot", self.context.setting("web.screenshots", False))
-            and "screenshot" not in modes
-            and "som" not in modes
-        ):
+        if self._option("screenshot", "screenshots") and "screenshot" not in modes and "som" not in modes:
             modes += ("screenshot",)
         return modes
 
@@ -256,7 +250,7 @@ class WebEnvironment(Environment):
             page,
             allowed_origins=[origin],
             options=options,
-            action_timeout_ms=float(self._setting("action_timeout_ms", 10_000)),
+            action_timeout_ms=float(self._option("action_timeout_ms")),
             allowed_paths=frozenset({task_path}) if task_path else None,
             prepared=session.page if session is not None else None,
             status_js=miniwob.STATUS_JS if is_miniwob else None,

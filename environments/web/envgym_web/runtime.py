@@ -26,14 +26,16 @@ import logging
 import socket
 import threading
 from dataclasses import dataclass
-from typing import Any, Coroutine, TypeVar
+from typing import Any, Coroutine, Mapping, TypeVar
 
+from envgym.settings import read_settings
 from envgym.sync import LoopThread
 
 from envgym_web import processes
-from envgym_web.browser import DEFAULT_REUSES, DEFAULT_SPARES, BrowserPool, PoolConfig
+from envgym_web.browser import BrowserPool, PoolConfig
 from envgym_web.chromium import find_chromium
 from envgym_web.errors import BrowserUnavailable
+from envgym_web.settings import WebSettings
 
 T = TypeVar("T")
 log = logging.getLogger("envgym_web")
@@ -183,29 +185,29 @@ class WebRuntime:
         except Exception:  # noqa: BLE001 — the connection is gone; stopping only tidies the client side
             pass
 
-    async def health(self, settings: dict[str, Any]) -> str | None:
+    async def health(self, settings: Mapping[str, Any]) -> str | None:
         """None when a web episode could start now; else why not. Heals a dead driver on the way."""
         try:
             pw = await self.playwright()
-            find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
+            find_chromium(read_settings(settings, WebSettings).chromium_path, pw.chromium.executable_path)
         except BrowserUnavailable as exc:
             return exc.message
         except Exception as exc:  # noqa: BLE001 — any failure to start the driver is a reason not to be ready
             return f"the Playwright driver could not start: {type(exc).__name__}: {exc}"
         return None
 
-    async def pool(self, settings: dict[str, Any]) -> BrowserPool:
-        """The pool for these settings (``web.browsers``, ``web.chromium_path``, ``web.headless``, ``web.chromium_args``,
-        ``web.spare_contexts``, ``web.context_reuses``)."""
+    async def pool(self, settings: Mapping[str, Any]) -> BrowserPool:
+        """The pool for these settings (``WebSettings``: browsers, chromium_path, headless, chromium_args,
+        spare_contexts, context_reuses)."""
         pw = await self.playwright()
-        executable = find_chromium(settings.get("web.chromium_path"), pw.chromium.executable_path)
+        web = read_settings(settings, WebSettings)
         config = PoolConfig(
-            size=int(settings.get("web.browsers", 1)),
-            executable=executable,
-            headless=bool(settings.get("web.headless", True)),
-            extra_args=tuple(settings.get("web.chromium_args", ())),
-            spares=int(settings.get("web.spare_contexts", DEFAULT_SPARES)),
-            reuses=int(settings.get("web.context_reuses", DEFAULT_REUSES)),
+            size=web.browsers,
+            executable=find_chromium(web.chromium_path, pw.chromium.executable_path),
+            headless=web.headless,
+            extra_args=tuple(web.chromium_args),
+            spares=web.spare_contexts,
+            reuses=web.context_reuses,
         )
         async with self._guard():
             if config not in self._pools:

@@ -36,7 +36,7 @@ from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox
 from envgym_graders.rubric.checks import check_text, run_python_checks
 from envgym_graders.rubric.degenerate import degenerate_reason
-from envgym_graders.rubric.judge import JudgeConfig, get_judge
+from envgym_graders.rubric.judge import JudgeConfig, RubricSettings, get_judge
 from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion, PythonCriterion, Rubric, score
 from envgym_graders.rubric.templates import TEMPLATE_VERSION
 
@@ -56,6 +56,7 @@ def answer_text(submission: Submission) -> str:
 
 class RubricGrader(Grader):
     name = "rubric"
+    settings_model = RubricSettings
     summary = "Weighted rubric: programmatic checks plus an LLM judge over an OpenAI-compatible endpoint."
 
     def _rubric(self, task: Task) -> Rubric:

@@ -26,12 +26,13 @@ import os
 import ssl
 import weakref
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any, ClassVar, Mapping
 
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from envgym.errors import GraderError
+from envgym.settings import Settings, read_settings
 from envgym_graders.rubric.cache import JudgeCache, cache_key
 from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion
 from envgym_graders.rubric.templates import TEMPLATE_VERSION, ParsedVerdict, build_messages, parse_verdict
@@ -44,19 +45,6 @@ class JudgeEndpoint(BaseModel):
     base_url: str = Field(min_length=1)
     model: str = Field(min_length=1)
     api_key_env: str | None = None
-
-
-# Settings read as `rubric.judge_<name>` (EnvContext.settings) or env vars ENVGYM_RUBRIC_JUDGE_<NAME>.
-SETTING_NAMES = (
-    "temperature",
-    "max_tokens",
-    "samples",
-    "concurrency",
-    "timeout_s",
-    "attempts",
-    "backoff_s",
-    "cache_path",
-)
 
 
 class JudgeConfig(BaseModel):
@@ -89,22 +77,45 @@ class JudgeConfig(BaseModel):
     def from_settings(
         cls, settings: Mapping[str, Any], environ: Mapping[str, str] | None = None
     ) -> "JudgeConfig | None":
-        """Build from ``rubric.judge_*`` settings, falling back to ``ENVGYM_RUBRIC_JUDGE_*`` env vars.
-        ``rubric.judges`` (a list of endpoint dicts) configures several judges. None if no judge is set."""
+        """Build from ``rubric.judge_*`` settings (``RubricSettings``), falling back to
+        ``ENVGYM_RUBRIC_JUDGE_*`` env vars. ``rubric.judges`` (a list of endpoint dicts) configures
+        several judges. None if no judge is set."""
         environ = os.environ if environ is None else environ
+        given = read_settings(settings, RubricSettings)
 
         def get(name: str) -> Any:
-            value = settings.get(f"rubric.judge_{name}")
+            value = getattr(given, f"judge_{name}")
             return value if value is not None else environ.get(f"ENVGYM_RUBRIC_JUDGE_{name.upper()}")
 
-        judges = settings.get("rubric.judges")
+        judges: list[Any] | None = given.judges
         if not judges:
             base_url, model = get("base_url"), get("model")
             if not base_url:
                 return None
             judges = [{"base_url": base_url, "model": model or "", "api_key_env": get("api_key_env")}]
-        values = {name: get(name) for name in SETTING_NAMES}
+        values = {name: get(name) for name in cls.model_fields if name != "judges"}
         return cls(judges=judges, **{k: v for k, v in values.items() if v not in (None, "")})
+
+
+class RubricSettings(Settings):
+    """The rubric grader's host settings (``--set rubric.judge_base_url=...``); each judge_* one
+    unset falls back to the env var ``ENVGYM_RUBRIC_JUDGE_<NAME>``, then to ``JudgeConfig``'s default."""
+
+    prefix: ClassVar[str] = "rubric"
+    judges: list[JudgeEndpoint] | None = Field(
+        default=None, description="several judges: [{base_url, model, api_key_env}]"
+    )
+    judge_base_url: str | None = Field(default=None, description="the judge's OpenAI-compatible endpoint (…/v1)")
+    judge_model: str | None = Field(default=None, description="the judge's model name")
+    judge_api_key_env: str | None = Field(default=None, description="the NAME of the env var holding its API key")
+    judge_temperature: float | None = Field(default=None, description="sampling temperature (default 0)")
+    judge_max_tokens: int | None = Field(default=None, description="tokens per verdict (default 512)")
+    judge_samples: int | None = Field(default=None, description="votes per judge and criterion (default 1)")
+    judge_concurrency: int | None = Field(default=None, description="judge calls in flight (default 8)")
+    judge_timeout_s: float | None = Field(default=None, description="seconds per call (default 60)")
+    judge_attempts: int | None = Field(default=None, description="tries per call (default 3)")
+    judge_backoff_s: float | None = Field(default=None, description="first retry delay, doubled each time (default 1)")
+    judge_cache_path: str | None = Field(default=None, description="a file caching verdicts across runs")
 
 
 @functools.lru_cache(maxsize=1)

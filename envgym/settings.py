@@ -1,0 +1,115 @@
+"""Typed host settings: a family or grader declares its ``--set prefix.key=value`` settings as a
+``Settings`` model (``prefix``: its plugin name) and points at it with ``settings_model``; every host
+checks what it was given against those models as it starts (``check_settings``). Unchecked: keys
+under a prefix without a model (a third-party family without one reads them as before) and
+unprefixed keys other than the core's (``CoreSettings``).
+
+Example:
+    >>> class ToySettings(Settings):
+    ...     prefix: ClassVar[str] = "toy"
+    ...     retries: int = Field(default=1, description="attempts per call")
+    >>> read_settings({"toy.retries": "3", "other.x": 1}, ToySettings).retries
+    3
+    >>> read_settings({"toy.retrys": 3}, ToySettings)
+    Traceback (most recent call last):
+    ...
+    envgym.errors.InvalidRequest: [invalid_request] unknown setting 'toy.retrys'; did you mean 'toy.retries'? The toy settings are: toy.retries
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, ClassVar, Iterable, Mapping, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from envgym.errors import EnvgymError, InvalidRequest
+
+S = TypeVar("S", bound="Settings")
+
+
+class Settings(BaseModel):
+    """The base of a settings model: unknown keys are refused, values are read once and frozen."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    prefix: ClassVar[str] = ""
+
+
+class CoreSettings(Settings):
+    """Settings every family may read; unprefixed (``--set step_timeout_s=30``)."""
+
+    step_timeout_s: float | None = Field(
+        default=None, gt=0, description="seconds one step may take; the server sets it to its own --step-timeout"
+    )
+
+
+def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
+    """The ``model.prefix`` settings of ``settings`` as ``model`` (its defaults for keys not given).
+    ``InvalidRequest`` naming the key when one is no field of the model or has the wrong type."""
+    if model.prefix:
+        start = model.prefix + "."
+        values = {k[len(start) :]: v for k, v in settings.items() if k.startswith(start)}
+    else:  # the core's unprefixed keys sit among other plugins' unprefixed keys: check only its own
+        values = {k: v for k, v in settings.items() if k in model.model_fields}
+    for name in values:
+        if name not in model.model_fields:
+            raise _unknown(model.prefix, name, model.model_fields)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        name = str(error["loc"][0]) if error["loc"] else ", ".join(values)
+        key = f"{model.prefix}.{name}" if model.prefix else name
+        raise InvalidRequest(
+            f"setting {key}: {error['msg']} (got {values.get(name, values)!r})",
+            details={"setting": key, "value": values.get(name, values)},
+        ) from None
+
+
+def _unknown(prefix: str, name: str, fields: Iterable[str]) -> InvalidRequest:
+    key, valid = f"{prefix}.{name}", [f"{prefix}.{n}" for n in sorted(fields)]
+    close = difflib.get_close_matches(key, valid, n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return InvalidRequest(
+        f"unknown setting {key!r}{hint} The {prefix} settings are: {', '.join(valid)}",
+        details={"setting": key, "valid": valid, "suggestion": close[0] if close else None},
+    )
+
+
+def declared_models(prefix: str) -> list[tuple[Any, type[Settings]]]:
+    """``(plugin, model)`` for the installed family and grader plugins named ``prefix`` that declare
+    a settings model (a plugin that fails to import declares none here: its own error shows where
+    it is used)."""
+    from envgym import registry
+
+    models = []
+    for group in ("environments", "graders"):
+        if not any(p.name == prefix for p in registry.list_plugins(group)):
+            continue
+        try:
+            obj = registry.load(group, prefix)
+        except EnvgymError:
+            continue
+        model = getattr(obj, "settings_model", None)
+        if isinstance(model, type) and issubclass(model, Settings) and model.prefix == prefix:
+            models.append((obj, model))
+    return models
+
+
+def check_settings(settings: Mapping[str, Any]) -> list[tuple[Any, Settings]]:
+    """Refuse (``InvalidRequest`` naming the key) a setting that a declared model does not have or
+    whose value is of the wrong type: what every host calls at start-up (``EnvContext``, ``--set``).
+    Returns ``(plugin, its settings)`` for each plugin with a model that a key was given for."""
+    read_settings(settings, CoreSettings)
+    given = []
+    for prefix in sorted({k.partition(".")[0] for k in settings if "." in k}):
+        models = declared_models(prefix)
+        fields = {name for _, model in models for name in model.model_fields}
+        values = {k[len(prefix) + 1 :]: v for k, v in settings.items() if k.startswith(prefix + ".")}
+        for name in values if models else ():
+            if name not in fields:
+                raise _unknown(prefix, name, fields)
+        for owner, model in models:
+            mine = {f"{prefix}.{n}": v for n, v in values.items() if n in model.model_fields}
+            given.append((owner, read_settings(mine, model)))
+    return given
