@@ -27,9 +27,9 @@ from envgym.context import EnvContext
 from envgym.envs import EnvRef
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.sandbox.base import Sandbox
-from envgym.sync import LoopThread
-from envgym.testing.conformance import _current_job, _targets, _TrackingContext, release, run_all
+from envgym.sync import run_blocking
+from envgym.host.tracking import TrackedContext
+from envgym.testing.conformance import _targets, run_all
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
 COMMON_ANSWERS = 3
@@ -220,13 +220,12 @@ class _Job:
     references: _References
 
 
-async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, timeout_s: float) -> None:
+async def _run_job(job: _Job, context: TrackedContext, report: AdversaryReport, timeout_s: float) -> None:
     env_name = f"{job.ref.family}/{job.ref.suite}"
-    boxes: list[Sandbox] = []
-    token = _current_job.set(boxes)
+    own = context.child()  # knows the sandboxes of this episode alone
     started = time.monotonic()
     try:
-        env = job.ref.cls(job.ref.suite, context=context)
+        env = job.ref.cls(job.ref.suite, context=own)
         record = await asyncio.wait_for(
             run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
             timeout_s,
@@ -281,9 +280,7 @@ async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, time
             "",
             reason=f"the episode raised {type(exc).__name__}: {exc}",
         )
-    finally:
-        _current_job.reset(token)
-    await release(boxes)
+    await own.close_sandboxes()  # the sandboxes the episode forgot, so one bad task does not starve the rest
     result.duration_s = time.monotonic() - started
     report.results.append(result)
 
@@ -313,7 +310,7 @@ async def check_adversary_async(
     started = time.monotonic()
     classes = parse_classes(list(attacks) if attacks is not None and not isinstance(attacks, str) else attacks)
     base = context or EnvContext()
-    ctx = _TrackingContext(
+    ctx = TrackedContext(
         sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
     )
     report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
@@ -389,25 +386,22 @@ def check_adversary(
         >>> report = check_adversary("debug/echo", attacks="answer_guess,answer_injection")
         >>> assert report.ok, report.summary()
     """
-    loop = LoopThread("envgym-adversary")
-    try:
-        return loop.run(
-            check_adversary_async(
-                env_id,
-                sandbox=sandbox,
-                limit=limit,
-                sample=sample,
-                slow_sample=slow_sample,
-                seed=seed,
-                attacks=attacks,
-                context=context,
-                concurrency=concurrency,
-                progress=progress,
-                episode_timeout_s=episode_timeout_s,
-            )
-        )
-    finally:
-        loop.stop()
+    return run_blocking(
+        check_adversary_async(
+            env_id,
+            sandbox=sandbox,
+            limit=limit,
+            sample=sample,
+            slow_sample=slow_sample,
+            seed=seed,
+            attacks=attacks,
+            context=context,
+            concurrency=concurrency,
+            progress=progress,
+            episode_timeout_s=episode_timeout_s,
+        ),
+        "envgym-adversary",
+    )
 
 
 __all__ = ["AdversaryReport", "check_adversary", "check_adversary_async", "judge"]
