@@ -84,7 +84,7 @@ class Blocking:
     (stopped by ``close``) or one it shares (``loop=``). ``close`` awaits ``_aclose`` on that loop."""
 
     def __init__(self, loop: LoopThread | None = None, name: str = "envgym-loop") -> None:
-        self._owns_loop = loop is None
+        self._owns_loop, self._closed = loop is None, False
         self._loop = loop if loop is not None else LoopThread(name)
 
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
@@ -94,6 +94,10 @@ class Blocking:
         """What ``close`` releases on the loop before it stops it."""
 
     def close(self) -> None:
+        """Release the async object, then stop the loop if it is this facade's; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
         try:
             self._run(self._aclose())
         finally:

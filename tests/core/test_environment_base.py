@@ -79,6 +79,7 @@ def test_sync_facade():
     assert "bravo" in obs.messages[0].text() and info["task_id"] == "echo-1"
     assert env.step("bravo").reward == 1.0
     env.close()
+    env.close()  # idempotent, like every blocking facade's close
 
 
 async def test_deeply_nested_tool_arguments_are_the_agents_mistake():
