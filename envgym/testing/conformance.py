@@ -255,7 +255,6 @@ class _CheckedEpisode:
         self.env = env
         self.round_trip: list[str] = []
         self.status: list[str] = []
-        self.after_end_checked = False
 
     def _observation(self, obs: Observation, where: str) -> None:
         self.round_trip += _round_trip(obs, f"{where} observation")
@@ -317,7 +316,6 @@ class _CheckedEpisode:
                 self.round_trip.append(f"a step after the end raised {type(exc).__name__}, not SessionClosed")
             else:
                 self.round_trip.append("a step after the end was accepted (it must raise SessionClosed)")
-            self.after_end_checked = True
         return result
 
     async def close(self) -> None:
