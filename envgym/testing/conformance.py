@@ -49,7 +49,7 @@ from envgym.context import EnvContext
 from envgym.environment import Environment
 from envgym.envs import EnvId, EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
-from envgym.host.tracking import TrackedContext
+from envgym.host.tracking import TrackedContext, close_all
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import (
     Action,
@@ -349,19 +349,18 @@ def _expectation(check: str, record: EpisodeRecord) -> list[str]:
 
 async def _run_job(job: _Job, context: TrackedContext, report: CheckReport) -> None:
     env_name = f"{job.ref.family}/{job.ref.suite}"
-    own = context.child()  # knows the sandboxes of this episode alone
     handle: _CheckedEpisode | None = None
-    try:
-        env = job.ref.cls(job.ref.suite, context=own)
-        handle = _CheckedEpisode(env)
-        record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)
-        outcome = _expectation(job.check, record)
-        if record.status.value not in VALID_STATUSES or record.status is EpisodeStatus.running:
-            handle.status.append(f"the episode ended with status {record.status.value!r}")
-    except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself the finding
-        outcome = [f"the episode raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}"]
-    leftovers = [p for box in own.own_sandboxes for p in _sandbox_leftovers(box)]
-    await own.close_sandboxes()  # so one bad task does not starve the rest
+    with context.watching() as boxes:  # the sandboxes of this episode alone
+        try:
+            handle = _CheckedEpisode(job.ref.cls(job.ref.suite, context=context))
+            record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)
+            outcome = _expectation(job.check, record)
+            if record.status.value not in VALID_STATUSES or record.status is EpisodeStatus.running:
+                handle.status.append(f"the episode ended with status {record.status.value!r}")
+        except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself the finding
+            outcome = [f"the episode raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}"]
+    leftovers = [p for box in boxes for p in _sandbox_leftovers(box)]
+    await close_all(boxes)  # so one bad task does not starve the rest
     report.record(job.check, env_name, job.task.id, outcome)
     if handle is not None:
         report.record("round_trip", env_name, job.task.id, handle.round_trip)
