@@ -26,7 +26,7 @@ import os
 import socket
 import ssl
 import uuid
-from typing import TYPE_CHECKING, Any, Awaitable, Callable, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -48,12 +48,11 @@ from envgym.protocol import (
     Task,
     TaskList,
 )
-from envgym.sync import LoopThread
+from envgym.sync import Blocking, SyncEpisode
 
 if TYPE_CHECKING:
     from envgym.client_ws import WebSocketEpisode
 
-T = TypeVar("T")
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_URL = "http://127.0.0.1:8000"
 POOL_SHARD_SIZE = 8
@@ -410,7 +409,7 @@ def new_session_id() -> str:
 # ---------------------------------------------------------------------- the blocking client
 
 
-class Client:
+class Client(Blocking):
     """Blocking twin of ``AsyncClient`` (same methods, same errors). It drives one ``AsyncClient``
     on a private event-loop thread, so there is a single implementation of every call and the
     WebSocket episodes work synchronously too; it also works inside Jupyter's running loop.
@@ -433,23 +432,20 @@ class Client:
         max_connections: int = 100,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._loop = LoopThread("envgym-client")
+        super().__init__(name="envgym-client")
 
         async def make() -> AsyncClient:
             return AsyncClient(
                 base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
             )
 
-        self._async = self._loop.run(make())
+        self._async = self._run(make())
         self.base_url = self._async.base_url
 
     @property
     def aio(self) -> AsyncClient:
         """The underlying ``AsyncClient`` (use only from ``self._loop``)."""
         return self._async
-
-    def _run(self, coro: Awaitable[T]) -> T:
-        return self._loop.run(coro)  # type: ignore[arg-type]
 
     def healthz(self) -> dict[str, Any]:
         return self._run(self._async.healthz())
@@ -491,50 +487,12 @@ class Client:
     def grade(self, **fields: Any) -> Grade:
         return self._run(self._async.grade(**fields))
 
-    def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> "SyncEpisode":
-        return SyncEpisode(self._run, self._async.episode(env_id, options, websocket))
+    def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> SyncEpisode:
+        """A blocking handle for one remote episode (``reset``/``step``/``close``), on this client's loop."""
+        return SyncEpisode(self._async.episode(env_id, options, websocket), self._loop)
 
-    def close(self) -> None:
-        try:
-            self._run(self._async.aclose())
-        finally:
-            self._loop.stop()
-
-    def __enter__(self) -> "Client":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-
-class SyncEpisode:
-    """Blocking ``reset``/``step``/``close`` over a remote episode handle."""
-
-    def __init__(self, run: Callable[[Awaitable[Any]], Any], episode: Any) -> None:
-        self._run = run
-        self.episode = episode
-
-    @property
-    def session_id(self) -> str | None:
-        session_id: str | None = self.episode.session_id
-        return session_id
-
-    def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
-        result: ResetResult = self._run(self.episode.reset(task, seed))
-        return result
-
-    def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        result: StepResult = self._run(self.episode.step(action))
-        return result
-
-    def close(self) -> None:
-        self._run(self.episode.close())
-
-    def __enter__(self) -> "SyncEpisode":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def _aclose(self) -> None:
+        await self._async.aclose()
 
 
 __all__ = ["AsyncClient", "Client", "ClientTimeout", "RemoteEpisode", "ServerUnreachable", "SyncEpisode"]

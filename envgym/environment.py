@@ -54,7 +54,7 @@ from envgym.protocol import (
     fill_outcome_from_info,
 )
 from envgym.settings import Settings
-from envgym.sync import LoopThread
+from envgym.sync import Blocking
 from envgym.tool_parsers import get_parser, parse_action
 
 
@@ -299,7 +299,10 @@ class Environment(abc.ABC):
         status ``truncated``). Families that grade the final state override this."""
         return None
 
-    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
+    async def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
+        """Start the episode on ``task`` (a ``str`` is the id of a task of this suite)."""
+        if isinstance(task, str):
+            task = self.get_task(self.suite, task)
         if self._closed:
             raise SessionClosed("this environment instance is closed; create a new one per episode")
         if self._reset_done:
@@ -458,28 +461,20 @@ class Environment(abc.ABC):
         return SyncEnvironment(self)
 
 
-class SyncEnvironment:
-    """A blocking facade over one ``Environment`` episode, on its own event-loop thread."""
+class SyncEnvironment(Blocking):
+    """A blocking facade over one ``Environment`` episode, on its own event-loop thread; its
+    ``reset`` answers ``(observation, info)``."""
 
     def __init__(self, env: Environment) -> None:
+        super().__init__(name=f"envgym-{type(env).__name__}")
         self.env = env
-        self._loop = LoopThread(f"envgym-{type(env).__name__}")
 
     def reset(self, task: Task, seed: int | None = None) -> tuple[Observation, dict[str, Any]]:
-        result = self._loop.run(self.env.reset(task, seed))
+        result = self._run(self.env.reset(task, seed))
         return result.observation, result.info
 
     def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        return self._loop.run(self.env.step(action))
+        return self._run(self.env.step(action))
 
-    def close(self) -> None:
-        try:
-            self._loop.run(self.env.close())
-        finally:
-            self._loop.stop()
-
-    def __enter__(self) -> "SyncEnvironment":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def _aclose(self) -> None:
+        await self.env.close()

@@ -121,12 +121,3 @@ def resolve(env_id: str) -> EnvRef:
     if parsed.task_id is not None:
         cls.get_task(parsed.suite, parsed.task_id)  # raises UnknownTask with a clear message
     return EnvRef(family, parsed.suite, cls, parsed.task_id)
-
-
-def all_env_ids() -> list[str]:
-    """Every ``family/suite`` id of every installed family (imports the plugins)."""
-    ids: list[str] = []
-    for plugin in registry.list_plugins("environments"):
-        cls = load_family(plugin.name)
-        ids.extend(f"{plugin.name}/{s.name}" for s in cls.suites())
-    return ids

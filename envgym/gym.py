@@ -38,11 +38,15 @@ from typing import Any, SupportsFloat
 import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
-from envgym.context import EnvContext
+from envgym.context import EnvContext, default_context
+from envgym.envs import EnvId
 from envgym.errors import InvalidRequest, UnknownEnvironment
-from envgym.gym_backends import Backend, LocalBackend, RemoteBackend
+from envgym.eval.remote import RemoteTarget
+from envgym.eval.runner import LocalTarget
 from envgym.gym_spaces import fit_text, unicode_text
+from envgym.loop import EpisodeSource
 from envgym.protocol import Action, Observation, StepResult, Tool
+from envgym.sync import LoopThread, SyncEpisode
 
 DEFAULT_MAX_OBSERVATION_CHARS = 1_000_000
 DEFAULT_MAX_ACTION_CHARS = 100_000
@@ -80,7 +84,10 @@ def parse_action(action: Any) -> Action:
 
 
 class EnvgymEnv(gymnasium.Env[str, str]):
-    """A ``gymnasium.Env`` over one envgym environment id (build it with ``envgym.make``)."""
+    """A ``gymnasium.Env`` over one envgym environment id (build it with ``envgym.make``). Each
+    episode is a new ``Episode`` of ``source`` (``envgym.loop.EpisodeSource``: ``LocalTarget`` in
+    this process, ``RemoteTarget`` on a server), driven through a ``SyncEpisode`` on ``loop``, the
+    loop thread the source lives on; ``close`` releases the source (if ``owns_source``) and the loop."""
 
     # "ansi" renders the latest observation text; the fps only matters to video recorders, which
     # Gymnasium's checker wants declared anyway.
@@ -88,8 +95,11 @@ class EnvgymEnv(gymnasium.Env[str, str]):
 
     def __init__(
         self,
-        backend: Backend,
+        source: EpisodeSource,
+        loop: LoopThread,
         *,
+        pinned_task_id: str | None = None,
+        owns_source: bool = True,
         render_mode: str | None = None,
         max_observation_chars: int = DEFAULT_MAX_OBSERVATION_CHARS,
         max_action_chars: int = DEFAULT_MAX_ACTION_CHARS,
@@ -98,11 +108,14 @@ class EnvgymEnv(gymnasium.Env[str, str]):
             raise InvalidRequest(
                 f"render_mode {render_mode!r} is not supported; choose from {self.metadata['render_modes']}"
             )
-        self.backend = backend
+        self.source, self._loop, self._owns_source = source, loop, owns_source
+        self.pinned_task_id = pinned_task_id
         self.render_mode = render_mode
         self.max_observation_chars = max_observation_chars
         self.observation_space = unicode_text(max_observation_chars)
         self.action_space = unicode_text(max_action_chars)
+        self._episode: SyncEpisode | None = None
+        self._closed = False
         self._tools: list[Tool] = []
         self._last_text = ""
         self._task_id: str | None = None
@@ -110,14 +123,14 @@ class EnvgymEnv(gymnasium.Env[str, str]):
 
     @property
     def env_id(self) -> str:
-        return self.backend.env_id
+        return self.source.env_id + (f".{self.pinned_task_id}" if self.pinned_task_id else "")
 
     def _choose_task(self, options: dict[str, Any]) -> str:
         if options.get("task_id"):
             return str(options["task_id"])
-        if self.backend.pinned_task_id:
-            return self.backend.pinned_task_id
-        ids = self.backend.task_ids()
+        if self.pinned_task_id:
+            return self.pinned_task_id
+        ids = [t.id for t in self.source.tasks]
         if not ids:
             raise InvalidRequest(f"{self.env_id} has no tasks to sample from")
         return ids[int(self.np_random.integers(len(ids)))]
@@ -138,7 +151,14 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         info["task_id"] = self._task_id
         return info
 
+    def _end_episode(self) -> None:
+        episode, self._episode = self._episode, None
+        if episode is not None:
+            episode.close()
+
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None) -> tuple[str, dict[str, Any]]:
+        if self._closed:
+            raise InvalidRequest("this envgym Gymnasium environment is closed")
         if seed is None and self.initial_seed is not None:
             seed = self.initial_seed
         self.initial_seed = None
@@ -146,13 +166,19 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         self._task_id = self._choose_task(options or {})
         # The episode seed comes from np_random, so reset(seed=s) reproduces the whole episode.
         episode_seed = int(self.np_random.integers(2**31 - 1))
-        observation, raw = self.backend.start(self._task_id, episode_seed)
-        self._tools = list(observation.tools) if observation.tools is not None else self.backend.tools()
-        self._last_text = fit_text(render_observation(observation), self.max_observation_chars)
-        return self._last_text, self._info(observation, raw)
+        self._end_episode()
+        self._episode = SyncEpisode(self.source.new_episode(), self._loop)
+        result = self._episode.reset(self._task_id, episode_seed)
+        if self._episode.session_id is not None:
+            result.info.setdefault("session_id", self._episode.session_id)
+        self._tools = list(result.observation.tools or [])
+        self._last_text = fit_text(render_observation(result.observation), self.max_observation_chars)
+        return self._last_text, self._info(result.observation, result.info)
 
     def step(self, action: Any) -> tuple[str, SupportsFloat, bool, bool, dict[str, Any]]:
-        result: StepResult = self.backend.step(parse_action(action))
+        if self._episode is None:
+            raise InvalidRequest("call reset() before step()")
+        result = self._episode.step(parse_action(action))
         self._last_text = fit_text(render_observation(result.observation), self.max_observation_chars)
         return (
             self._last_text,
@@ -168,7 +194,14 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         return None
 
     def close(self) -> None:
-        self.backend.close()
+        if not self._closed:
+            self._closed = True
+            try:
+                self._end_episode()
+                if self._owns_source:
+                    self._loop.run(self.source.aclose())
+            finally:
+                self._loop.stop()
         super().close()
 
 
@@ -204,8 +237,6 @@ def make(
         >>> env.close()
     """
     if suite is not None:
-        from envgym.envs import EnvId
-
         if EnvId.parse(env_id).suite is None:
             env_id = f"{env_id}/{suite}"
         else:
@@ -216,21 +247,35 @@ def make(
     env_options = dict(options or {})
     if max_turns is not None:
         env_options["max_turns"] = max_turns
-    backend: Backend
-    if url is not None:
-        if sandbox is not None or context is not None:
-            raise InvalidRequest("sandbox= and context= apply to in-process episodes; a server picks its own sandbox")
-        backend = RemoteBackend(env_id, url, token=token, task_id=task_id, options=env_options)
-    else:
-        from envgym.envs import resolve
-
-        ref = resolve(env_id)
-        if task_id is not None:
-            ref.get_task(task_id)  # fail now, with UnknownTask, rather than at the first reset
-            ref = type(ref)(ref.family, ref.suite, ref.cls, task_id)
-        backend = LocalBackend(ref, context=context, sandbox=sandbox, options=env_options)
+    if url is not None and (sandbox is not None or context is not None):
+        raise InvalidRequest("sandbox= and context= apply to in-process episodes; a server picks its own sandbox")
+    loop = LoopThread(f"envgym-gym-{EnvId.parse(env_id).family}")
+    try:
+        source: EpisodeSource
+        if url is not None:
+            # Fails now, with the server's typed error (unknown_environment, unauthorized ...), not at reset.
+            source = loop.run(RemoteTarget.open(url, env_id, token=token, options=env_options))
+        else:
+            # A sandbox choice gets a context of its own, which this env then owns and closes.
+            local = LocalTarget(
+                env_id, context or (EnvContext(sandbox=sandbox) if sandbox else default_context()), env_options
+            )
+            if task_id is not None:
+                local.ref.get_task(task_id)  # fail now, with UnknownTask, rather than at the first reset
+            source = local
+        # ``family/suite.task`` pins the task, read with the source's suite names.
+        pinned = task_id or EnvId.parse(env_id, [s.name for s in source.env_cls.suites()] or None).task_id
+    except BaseException:
+        loop.stop()
+        raise
     env = EnvgymEnv(
-        backend, render_mode=render_mode, max_observation_chars=max_observation_chars, max_action_chars=max_action_chars
+        source,
+        loop,
+        pinned_task_id=pinned,
+        owns_source=url is not None or (context is None and sandbox is not None),
+        render_mode=render_mode,
+        max_observation_chars=max_observation_chars,
+        max_action_chars=max_action_chars,
     )
     env.initial_seed = seed
     make_kwargs = {

@@ -154,6 +154,14 @@ def standin_family(
     return StandIn
 
 
+def _crash(exc: Exception, code: str, where: str | None = None) -> dict[str, Any]:
+    """The record's error for an exception that escaped a reset, an agent or a step, with its traceback."""
+    error: dict[str, Any] = {"code": code, "message": f"{type(exc).__name__}: {exc}"}
+    if where is not None:
+        error["where"] = where
+    return {**error, "traceback": traceback.format_exc()}
+
+
 def _prompt_of(observation: Observation) -> str:
     return next((m.text() for m in observation.messages if m.role == "user"), "")
 
@@ -215,13 +223,7 @@ async def run_episode(
             )
             return record
         except Exception as exc:  # noqa: BLE001 — a broken reset (or transport) is an env_error, not a lost episode
-            record.status = EpisodeStatus.env_error
-            record.error = {
-                "code": "env_error",
-                "message": f"{type(exc).__name__}: {exc}",
-                "where": "reset",
-                "traceback": traceback.format_exc(),
-            }
+            record.status, record.error = EpisodeStatus.env_error, _crash(exc, "env_error", "reset")
             return record
         record.timings["reset_s"] = time.monotonic() - started
         observation: Observation = reset.observation
@@ -252,12 +254,7 @@ async def run_episode(
                 record.error = {"code": exc.code, "message": exc.message, "where": "agent"}
                 return record
             except Exception as exc:  # noqa: BLE001 — an agent crash is an agent_error, not a lost episode
-                record.status = EpisodeStatus.agent_error
-                record.error = {
-                    "code": "agent_error",
-                    "message": f"{type(exc).__name__}: {exc}",
-                    "traceback": traceback.format_exc(),
-                }
+                record.status, record.error = EpisodeStatus.agent_error, _crash(exc, "agent_error")
                 return record
             record.actions.append(action)
             record.messages.append(Message.model_validate(action.model_dump(exclude_none=True)))
@@ -268,13 +265,7 @@ async def run_episode(
                 record.status, record.error = status, {"code": exc.code, "message": exc.message, "where": "step"}
                 return record
             except Exception as exc:  # noqa: BLE001 — e.g. the server connection dropped mid-episode
-                record.status = EpisodeStatus.env_error
-                record.error = {
-                    "code": "env_error",
-                    "message": f"{type(exc).__name__}: {exc}",
-                    "where": "step",
-                    "traceback": traceback.format_exc(),
-                }
+                record.status, record.error = EpisodeStatus.env_error, _crash(exc, "env_error", "step")
                 return record
             record.turns += 1
             record.rewards.append(result.reward)

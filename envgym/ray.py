@@ -43,7 +43,7 @@ from envgym.protocol import (
     StepResult,
     Task,
 )
-from envgym.sync import LoopThread
+from envgym.sync import Blocking
 
 try:
     import ray
@@ -428,43 +428,34 @@ class PoolEpisode:
             await self.pool.close_session(self.session_id)
 
 
-class EnvPool:
+class EnvPool(Blocking):
     """Blocking facade over ``AsyncEnvPool`` (same methods, same arguments)."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._loop = LoopThread("envgym-ray-pool")
-        self._pool: AsyncEnvPool = self._loop.run(_build(args, kwargs))
+        super().__init__(name="envgym-ray-pool")
+        self._pool: AsyncEnvPool = self._run(_build(args, kwargs))
 
     @property
     def aio(self) -> AsyncEnvPool:
         return self._pool
 
     def wait_ready(self) -> list[str]:
-        return self._loop.run(self._pool.wait_ready())
+        return self._run(self._pool.wait_ready())
 
     def create_session(self, *args: Any, **kwargs: Any) -> SessionCreated:
-        return self._loop.run(self._pool.create_session(*args, **kwargs))
+        return self._run(self._pool.create_session(*args, **kwargs))
 
     def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
-        return self._loop.run(self._pool.step(session_id, action))
+        return self._run(self._pool.step(session_id, action))
 
     def close_session(self, session_id: str) -> None:
-        self._loop.run(self._pool.close_session(session_id))
+        self._run(self._pool.close_session(session_id))
 
     def rollout(self, *args: Any, **kwargs: Any) -> list[Any]:
-        return self._loop.run(self._pool.rollout(*args, **kwargs))
+        return self._run(self._pool.rollout(*args, **kwargs))
 
-    def close(self) -> None:
-        try:
-            self._loop.run(self._pool.aclose())
-        finally:
-            self._loop.stop()
-
-    def __enter__(self) -> "EnvPool":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
+    async def _aclose(self) -> None:
+        await self._pool.aclose()
 
 
 async def _build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncEnvPool:

@@ -17,7 +17,7 @@ import threading
 import traceback
 from dataclasses import dataclass, field
 from importlib import metadata
-from typing import Any, Callable
+from typing import Any
 
 from envgym.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
 
@@ -193,9 +193,3 @@ info = REGISTRY.info
 register = REGISTRY.register
 unregister = REGISTRY.unregister
 refresh = REGISTRY.refresh
-
-
-def plugin_factory(obj: Any) -> Callable[..., Any]:
-    """Entry points may point at a class or at a factory; both are called the same way."""
-    factory: Callable[..., Any] = obj
-    return factory

@@ -1,8 +1,10 @@
-"""Running envgym's async code from synchronous callers.
+"""Running envgym's async code from synchronous callers: the one sync bridge.
 
 Async resources (subprocesses, sockets, browsers) belong to the event loop that created them, so a
 sync facade must keep using one loop for its whole life. ``LoopThread`` is that loop, in a daemon
-thread, which also works when the caller itself is inside a running loop (Jupyter).
+thread, which also works when the caller itself is inside a running loop (Jupyter). ``Blocking`` is
+the base of every blocking facade (``Client``, ``EnvPool``, ``SyncEnvironment``), ``SyncEpisode``
+the blocking form of any ``envgym.loop.Episode`` and ``run_blocking`` runs one coroutine to its end.
 
 Example:
     >>> import asyncio
@@ -16,7 +18,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from typing import Any, Coroutine, TypeVar
+from typing import TYPE_CHECKING, Any, Coroutine, Self, TypeVar, cast
+
+if TYPE_CHECKING:
+    from envgym.loop import Episode
+    from envgym.protocol import Action, ResetResult, StepResult, Task
 
 T = TypeVar("T")
 
@@ -57,3 +63,87 @@ def shared_loop() -> LoopThread:
         if _shared is None or _shared.loop.is_closed():
             _shared = LoopThread("envgym-shared-loop")
         return _shared
+
+
+def run_blocking(coro: Coroutine[Any, Any, T], name: str = "envgym-loop") -> T:
+    """Run ``coro`` to its end on a loop thread of its own (so it also works inside a running loop).
+
+    Example:
+        >>> run_blocking(asyncio.sleep(0, result="done"))
+        'done'
+    """
+    loop = LoopThread(name)
+    try:
+        return loop.run(coro)
+    finally:
+        loop.stop()
+
+
+class Blocking:
+    """The base of envgym's blocking facades: an async object driven on a ``LoopThread``, its own
+    (stopped by ``close``) or one it shares (``loop=``). ``close`` awaits ``_aclose`` on that loop."""
+
+    def __init__(self, loop: LoopThread | None = None, name: str = "envgym-loop") -> None:
+        self._owns_loop, self._closed = loop is None, False
+        self._loop = loop if loop is not None else LoopThread(name)
+
+    def _run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return self._loop.run(coro)
+
+    async def _aclose(self) -> None:
+        """What ``close`` releases on the loop before it stops it."""
+
+    def close(self) -> None:
+        """Release the async object, then stop the loop if it is this facade's; idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        try:
+            self._run(self._aclose())
+        finally:
+            if self._owns_loop:
+                self._loop.stop()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+class SyncEpisode(Blocking):
+    """Blocking ``reset``/``step``/``close`` over any async ``Episode`` (``envgym.loop``): an
+    ``Environment`` in this process, a server's session (``Client.episode``), a Ray pool's.
+    ``loop``: the loop the episode's resources live on (a ``Client``'s); else one of its own.
+
+    Example:
+        >>> from envgym.builtin.debug import DebugEnvironment
+        >>> episode = SyncEpisode(DebugEnvironment("echo"))
+        >>> episode.reset(DebugEnvironment.get_task("echo", "echo-1")).info["task_id"]
+        'echo-1'
+        >>> episode.step("bravo").reward
+        1.0
+        >>> episode.close()
+    """
+
+    def __init__(self, episode: Episode, loop: LoopThread | None = None) -> None:
+        super().__init__(loop, f"envgym-{type(episode).__name__}")
+        self.episode = episode
+
+    @property
+    def session_id(self) -> str | None:
+        """The server session of a remote episode (None for an episode in this process)."""
+        session_id: str | None = getattr(self.episode, "session_id", None)
+        return session_id
+
+    def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
+        """Start the episode (a ``str`` is a task id, for episodes that reset by id)."""
+        result: ResetResult = self._run(cast(Any, self.episode).reset(task, seed))
+        return result
+
+    def step(self, action: Action | str | dict[str, Any]) -> StepResult:
+        result: StepResult = self._run(cast(Any, self.episode).step(action))
+        return result
+
+    async def _aclose(self) -> None:
+        await self.episode.close()

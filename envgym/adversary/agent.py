@@ -27,23 +27,18 @@ from typing import Any
 
 from envgym.adversary.model import ATTACK_CLASSES, Attack
 from envgym.adversary.plans import plan_attacks
-from envgym.agents.base import Agent, AgentEpisode
+from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
 from envgym.environment import Environment
-from envgym.errors import EnvgymError, InvalidRequest
-from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
+from envgym.errors import InvalidRequest
+from envgym.protocol import Action, Observation, Task, Tool
 
 MAX_FINISH_ATTEMPTS = 3
 
 
-class EpisodeWillNotEnd(EnvgymError):
+class EpisodeWillNotEnd(AgentLimitReached):
     """The adversary played its attack and asked to finish several times, and the episode went on."""
 
     code = "episode_will_not_end"
-    http_status = 400
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.details.setdefault("status", EpisodeStatus.truncated.value)
 
 
 def parse_classes(value: str | list[str] | set[str] | None) -> set[str]:

@@ -86,9 +86,6 @@ class Interface:
             return Action.call(tool, call_id="call_adversary_answer", **{param: text})
         return Action(content=text)
 
-    def tool_names(self) -> list[str]:
-        return [t.function.name for t in self.tools]
-
 
 def interface_of(tools: list[Tool], prompt: str = "") -> Interface:
     """The channels ``tools`` offer (see the module docstring)."""

@@ -27,9 +27,9 @@ from envgym.context import EnvContext
 from envgym.envs import EnvRef
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.sandbox.base import Sandbox
-from envgym.sync import LoopThread
-from envgym.testing.conformance import _current_job, _targets, _TrackingContext, release, run_all
+from envgym.sync import run_blocking
+from envgym.host.tracking import TrackedContext, close_all
+from envgym.testing.conformance import _targets, run_all
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
 COMMON_ANSWERS = 3
@@ -220,70 +220,67 @@ class _Job:
     references: _References
 
 
-async def _run_job(job: _Job, context: EnvContext, report: AdversaryReport, timeout_s: float) -> None:
+async def _run_job(job: _Job, context: TrackedContext, report: AdversaryReport, timeout_s: float) -> None:
     env_name = f"{job.ref.family}/{job.ref.suite}"
-    boxes: list[Sandbox] = []
-    token = _current_job.set(boxes)
     started = time.monotonic()
-    try:
-        env = job.ref.cls(job.ref.suite, context=context)
-        record = await asyncio.wait_for(
-            run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
-            timeout_s,
-        )
-        outcome, reason = judge(record, job.attack)
-        share = job.references.lucky(job.task.id, job.attack.guess) if job.attack.guess is not None else None
-        if outcome == "succeeded" and share is not None:
-            verdict = (
-                f"{job.attack.guess!r} is this task's own answer and the answer of {share:.0%} of the suite's tasks"
+    with context.watching() as boxes:  # the sandboxes of this episode alone
+        try:
+            env = job.ref.cls(job.ref.suite, context=context)
+            record = await asyncio.wait_for(
+                run_episode(env, AdversaryAgent(attack=job.attack), job.task, job.ref.cls, seed=0, env_id=env_name),
+                timeout_s,
             )
-            outcome, reason = (
-                ("held", f"{reason}, but {verdict} (a hole above {GUESS_SHARE_MAX:.0%})")
-                if share <= GUESS_SHARE_MAX
-                else (outcome, f"{reason}: {verdict}, which a constant policy earns")
+            outcome, reason = judge(record, job.attack)
+            share = job.references.lucky(job.task.id, job.attack.guess) if job.attack.guess is not None else None
+            if outcome == "succeeded" and share is not None:
+                verdict = (
+                    f"{job.attack.guess!r} is this task's own answer and the answer of {share:.0%} of the suite's tasks"
+                )
+                outcome, reason = (
+                    ("held", f"{reason}, but {verdict} (a hole above {GUESS_SHARE_MAX:.0%})")
+                    if share <= GUESS_SHARE_MAX
+                    else (outcome, f"{reason}: {verdict}, which a constant policy earns")
+                )
+            evidence = record.extra.get("adversary") or {}
+            result = AttackResult(
+                env_name,
+                job.task.id,
+                job.attack.name,
+                job.attack.classes,
+                outcome,
+                record.reward,
+                record.status.value,
+                str(evidence.get("evidence", "")),
+                _reached(record),
+                reason,
+                record.grade.model_dump(mode="json") if record.grade else None,
+                record.error,
             )
-        evidence = record.extra.get("adversary") or {}
-        result = AttackResult(
-            env_name,
-            job.task.id,
-            job.attack.name,
-            job.attack.classes,
-            outcome,
-            record.reward,
-            record.status.value,
-            str(evidence.get("evidence", "")),
-            _reached(record),
-            reason,
-            record.grade.model_dump(mode="json") if record.grade else None,
-            record.error,
-        )
-    except asyncio.TimeoutError:
-        result = AttackResult(
-            env_name,
-            job.task.id,
-            job.attack.name,
-            job.attack.classes,
-            "error",
-            0.0,
-            "timeout",
-            "",
-            reason=f"the episode did not finish within {timeout_s:g} s",
-        )
-    except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself a finding
-        result = AttackResult(
-            env_name,
-            job.task.id,
-            job.attack.name,
-            job.attack.classes,
-            "error",
-            0.0,
-            "env_error",
-            "",
-            reason=f"the episode raised {type(exc).__name__}: {exc}",
-        )
-    finally:
-        _current_job.reset(token)
-    await release(boxes)
+        except asyncio.TimeoutError:
+            result = AttackResult(
+                env_name,
+                job.task.id,
+                job.attack.name,
+                job.attack.classes,
+                "error",
+                0.0,
+                "timeout",
+                "",
+                reason=f"the episode did not finish within {timeout_s:g} s",
+            )
+        except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself a finding
+            result = AttackResult(
+                env_name,
+                job.task.id,
+                job.attack.name,
+                job.attack.classes,
+                "error",
+                0.0,
+                "env_error",
+                "",
+                reason=f"the episode raised {type(exc).__name__}: {exc}",
+            )
+    await close_all(boxes)  # the sandboxes the episode forgot, so one bad task does not starve the rest
     result.duration_s = time.monotonic() - started
     report.results.append(result)
 
@@ -313,7 +310,7 @@ async def check_adversary_async(
     started = time.monotonic()
     classes = parse_classes(list(attacks) if attacks is not None and not isinstance(attacks, str) else attacks)
     base = context or EnvContext()
-    ctx = _TrackingContext(
+    ctx = TrackedContext(
         sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
     )
     report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
@@ -389,25 +386,22 @@ def check_adversary(
         >>> report = check_adversary("debug/echo", attacks="answer_guess,answer_injection")
         >>> assert report.ok, report.summary()
     """
-    loop = LoopThread("envgym-adversary")
-    try:
-        return loop.run(
-            check_adversary_async(
-                env_id,
-                sandbox=sandbox,
-                limit=limit,
-                sample=sample,
-                slow_sample=slow_sample,
-                seed=seed,
-                attacks=attacks,
-                context=context,
-                concurrency=concurrency,
-                progress=progress,
-                episode_timeout_s=episode_timeout_s,
-            )
-        )
-    finally:
-        loop.stop()
+    return run_blocking(
+        check_adversary_async(
+            env_id,
+            sandbox=sandbox,
+            limit=limit,
+            sample=sample,
+            slow_sample=slow_sample,
+            seed=seed,
+            attacks=attacks,
+            context=context,
+            concurrency=concurrency,
+            progress=progress,
+            episode_timeout_s=episode_timeout_s,
+        ),
+        "envgym-adversary",
+    )
 
 
 __all__ = ["AdversaryReport", "check_adversary", "check_adversary_async", "judge"]

@@ -14,7 +14,19 @@ import abc
 from typing import Any, ClassVar, Sequence
 
 from envgym.environment import Environment, ScriptedPolicy
-from envgym.protocol import Action, Observation, Task, Tool
+from envgym.errors import EnvgymError
+from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
+
+
+class AgentLimitReached(EnvgymError):
+    """The agent stopped at a limit of its own (its context, turns or token budget): the episode
+    ends ``truncated``, not in an error status (``run_episode`` reads ``details["status"]``)."""
+
+    http_status = 400
+
+    def __init__(self, message: str, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.details.setdefault("status", EpisodeStatus.truncated.value)
 
 
 class AgentEpisode(abc.ABC):

@@ -47,10 +47,10 @@ from typing import Any
 
 import httpx
 
-from envgym.agents.base import Agent, AgentEpisode
+from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
 from envgym.environment import Environment
 from envgym.errors import EnvgymError
-from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
+from envgym.protocol import Action, Observation, Task, Tool
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an agent solving a task in an environment. Use the tools provided when they help; "
@@ -72,26 +72,16 @@ class ModelError(EnvgymError):
     http_status = 502
 
 
-class ContextLengthExceeded(EnvgymError):
+class ContextLengthExceeded(AgentLimitReached):
     """The conversation no longer fits the model's context: the episode ends ``truncated``."""
 
     code = "context_length_exceeded"
-    http_status = 400
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.details.setdefault("status", EpisodeStatus.truncated.value)
 
 
-class TurnLimitReached(EnvgymError):
+class TurnLimitReached(AgentLimitReached):
     """The agent's own ``max_turns`` was used up: the episode ends ``truncated``."""
 
     code = "max_turns"
-    http_status = 400
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.details.setdefault("status", EpisodeStatus.truncated.value)
 
 
 def _error_message(response: httpx.Response) -> str:

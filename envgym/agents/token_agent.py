@@ -31,11 +31,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from envgym.agents.base import AgentEpisode
+from envgym.agents.base import AgentEpisode, AgentLimitReached
 from envgym.agents.openai_agent import ModelError, OpenAIAgent, TurnLimitReached
 from envgym.environment import Environment
-from envgym.errors import EnvgymError
-from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
+from envgym.protocol import Action, Observation, Task, Tool
 from envgym.tokens import Renderer, ServerRenderer, TokenTranscript
 from envgym.tool_parsers import for_model, get_parser
 
@@ -44,15 +43,10 @@ __all__ = ["TokenAgent", "TokenEpisode", "TokenBudgetExhausted", "environment_me
 DEFAULT_MAX_TOKENS = 1024
 
 
-class TokenBudgetExhausted(EnvgymError):
+class TokenBudgetExhausted(AgentLimitReached):
     """The episode's token budget (``max_total_tokens``) is used up: the episode ends ``truncated``."""
 
     code = "token_budget"
-    http_status = 400
-
-    def __init__(self, message: str, **kwargs: Any) -> None:
-        super().__init__(message, **kwargs)
-        self.details.setdefault("status", EpisodeStatus.truncated.value)
 
 
 def environment_messages(messages: list[dict[str, Any]], tool_role: str = "tool") -> list[dict[str, Any]]:

@@ -14,45 +14,40 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from envgym.environment import Environment
 from envgym.envs import EnvId
 from envgym.errors import EnvgymError
 from envgym.loop import standin_family
-from envgym.protocol import Action, ResetResult, StepResult, Task
+from envgym.protocol import Task
 
-
-class _ResetById:
-    """Wraps a client episode handle so ``run_episode``'s ``reset(task)`` sends the task id only."""
-
-    def __init__(self, handle: Any) -> None:
-        self._handle = handle
-
-    async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
-        result: ResetResult = await self._handle.reset(task.id, seed)
-        return result
-
-    async def step(self, action: Action) -> StepResult:
-        result: StepResult = await self._handle.step(action)
-        return result
-
-    async def close(self) -> None:
-        await self._handle.close()
+if TYPE_CHECKING:
+    from envgym.client import AsyncClient, RemoteEpisode
+    from envgym.client_ws import WebSocketEpisode
 
 
 class RemoteTarget:
     """The tasks, family class and episode handles of one environment id on a server."""
 
-    def __init__(self, client: Any, env_id: str, env_cls: type[Environment], tasks: list[Task]) -> None:
+    def __init__(self, client: AsyncClient, env_id: str, env_cls: type[Environment], tasks: list[Task]) -> None:
         self.client = client
         self.env_id = env_id
         self.env_cls = env_cls
         self.tasks = tasks
         self.websocket = False
+        self.options: dict[str, Any] = {}  # every episode's session options (e.g. max_turns)
 
     @classmethod
-    async def open(cls, url: str, env: str, *, token: str | None = None, websocket: bool = False) -> "RemoteTarget":
+    async def open(
+        cls,
+        url: str,
+        env: str,
+        *,
+        token: str | None = None,
+        websocket: bool = False,
+        options: dict[str, Any] | None = None,
+    ) -> "RemoteTarget":
         from envgym.client import AsyncClient
 
         client = AsyncClient(url, token=token)
@@ -78,11 +73,12 @@ class RemoteTarget:
             env_cls = standin_family(family, list(detail.suites), list(detail.tools), detail.summary, remote_tasks)
             tasks = remote_tasks
         target = cls(client, env_id, env_cls, tasks)
-        target.websocket = websocket
+        target.websocket, target.options = websocket, dict(options or {})
         return target
 
-    def new_episode(self) -> _ResetById:
-        return _ResetById(self.client.episode(self.env_id, websocket=self.websocket))
+    def new_episode(self) -> RemoteEpisode | WebSocketEpisode:
+        # A client episode resets by task id: the server keeps its own copy of the task.
+        return self.client.episode(self.env_id, self.options, websocket=self.websocket)
 
     async def aclose(self) -> None:
         await self.client.aclose()

@@ -21,6 +21,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 import traceback
 from dataclasses import dataclass, field
@@ -38,7 +39,7 @@ from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, read_json, 
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.stats import summarize
 from envgym.loop import EpisodeRecord, EpisodeSource, run_episode
-from envgym.protocol import EpisodeStatus, Task
+from envgym.protocol import EpisodeStatus, SkippedTask, Task
 
 
 @dataclass
@@ -327,52 +328,51 @@ class EvalRunner:
             if self.cfg.episode_timeout:
                 return await asyncio.wait_for(coro, self.cfg.episode_timeout)
             return await coro
-        except asyncio.TimeoutError:
-            return EpisodeRecord(
-                env=self.env_id,
-                task_id=task.id,
-                agent=agent.name,
-                seed=seed,
-                status=EpisodeStatus.timeout,
-                metadata=dict(task.metadata),
-                started_at=time.time(),
-                error={"code": "episode_timeout", "message": f"episode exceeded {self.cfg.episode_timeout} s"},
-            )
         except Exception as exc:  # noqa: BLE001 — never lose an episode to a runner-side failure
             if coro is not None:
                 coro.close()
-            code = exc.code if isinstance(exc, EnvgymError) else "env_error"
+            if isinstance(exc, asyncio.TimeoutError):
+                status = EpisodeStatus.timeout
+                error = {"code": "episode_timeout", "message": f"episode exceeded {self.cfg.episode_timeout} s"}
+            else:
+                status, code = EpisodeStatus.env_error, exc.code if isinstance(exc, EnvgymError) else "env_error"
+                error = {"code": code, "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
             return EpisodeRecord(
                 env=self.env_id,
                 task_id=task.id,
                 agent=agent.name,
                 seed=seed,
-                status=EpisodeStatus.env_error,
+                status=status,
                 metadata=dict(task.metadata),
                 started_at=time.time(),
-                error={"code": code, "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()},
+                error=error,
             )
 
 
 class LocalTarget:
     """Episodes of an installed environment family, in this process."""
 
-    def __init__(self, env: str, context: EnvContext) -> None:
+    def __init__(self, env: str, context: EnvContext, options: dict[str, Any] | None = None) -> None:
         from envgym.envs import resolve
 
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"
         self.env_cls: type[Environment] = self.ref.cls
         self.context = context
+        self.options = dict(options or {})  # every episode's options (e.g. max_turns)
         self.tasks = self.ref.tasks()
-        self.skipped = [
+
+    @functools.cached_property
+    def skipped(self) -> list[SkippedTask]:
+        """The tasks of this suite the family says cannot run here, with the reason."""
+        return [
             s
-            for s in self.ref.cls.skipped_tasks(self.ref.suite, context)
+            for s in self.ref.cls.skipped_tasks(self.ref.suite, self.context)
             if self.ref.task_id is None or s.id == self.ref.task_id
         ]
 
     def new_episode(self) -> Environment:
-        return self.env_cls(self.ref.suite, context=self.context)
+        return self.env_cls(self.ref.suite, context=self.context, options=self.options)
 
     async def aclose(self) -> None:
         await self.context.aclose()

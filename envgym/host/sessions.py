@@ -464,6 +464,3 @@ class EpisodeHost:
         if self._closing:
             await asyncio.gather(*list(self._closing), return_exceptions=True)
         await self.context.aclose()
-
-    def snapshot(self) -> dict[str, Any]:
-        return {"sessions_open": self.open_count, "sessions_known": self.known_count}

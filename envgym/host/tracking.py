@@ -15,16 +15,30 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
 import logging
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterator
 
 from envgym.context import EnvContext
 from envgym.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxSpec
 
 log = logging.getLogger("envgym.host")
+_watched: contextvars.ContextVar[list[Sandbox] | None] = contextvars.ContextVar("envgym_watched", default=None)
+
+
+async def close_all(boxes: list[Sandbox], timeout: float = 30.0) -> int:
+    """Close every sandbox of ``boxes`` still open, each within ``timeout``; returns how many were open."""
+    left = [box for box in boxes if not box.closed]
+    for box in left:
+        try:
+            await asyncio.wait_for(box.close(), timeout)
+        except Exception as exc:  # noqa: BLE001 — keep closing the others
+            log.error("closing a sandbox failed: %s: %s", type(exc).__name__, exc)
+    return len(left)
 
 
 class SandboxTracker:
@@ -80,18 +94,28 @@ class TrackedContext(EnvContext):
         self.own_sandboxes = [b for b in self.own_sandboxes if not b.closed]
         self.own_sandboxes.append(box)
         self.tracker.add(box)
+        watched = _watched.get()
+        if watched is not None:
+            watched.append(box)
         return box
+
+    @staticmethod
+    @contextlib.contextmanager
+    def watching() -> Iterator[list[Sandbox]]:
+        """Every sandbox a ``TrackedContext`` creates while the ``with`` runs, in this task and the
+        tasks it starts (closed ones too): how the conformance and adversary kits, which run several
+        episodes on one context at once, see the sandboxes of one episode."""
+        boxes: list[Sandbox] = []
+        token = _watched.set(boxes)
+        try:
+            yield boxes
+        finally:
+            _watched.reset(token)
 
     async def close_sandboxes(self, timeout: float = 30.0) -> int:
         """Close every sandbox of this context still open; returns how many had to be closed."""
-        left = [box for box in self.own_sandboxes if not box.closed]
-        self.own_sandboxes.clear()
-        for box in left:
-            try:
-                await asyncio.wait_for(box.close(), timeout)
-            except Exception as exc:  # noqa: BLE001 — keep closing the others
-                log.error("closing a sandbox failed: %s: %s", type(exc).__name__, exc)
-        return len(left)
+        left, self.own_sandboxes = self.own_sandboxes, []
+        return await close_all(left, timeout)
 
     async def aclose(self) -> None:
         await self.close_sandboxes()

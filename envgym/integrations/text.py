@@ -3,8 +3,8 @@
 
 The model's reply goes to the environment as it is, with ``tool_parser`` naming how to read tool
 calls out of it (chosen from the model's name when not given), so a malformed or cut-off call is
-answered by the environment as the agent's mistake. ``TextEpisode`` is synchronous (SkyRL and the
-trainers' worker threads call it that way); ``AsyncTextEpisode`` is its asyncio twin.
+answered by the environment as the agent's mistake. ``AsyncTextEpisode`` runs on asyncio;
+``TextEpisode`` is its blocking form (SkyRL and the trainers' worker threads call it that way).
 
 Example::
 
@@ -19,8 +19,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from envgym.client import AsyncClient, Client
+from envgym.client import AsyncClient
 from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
+from envgym.sync import Blocking
 
 __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 
@@ -57,12 +58,16 @@ class TextTurn:
         )
 
 
-class _Base:
+class AsyncTextEpisode:
+    """One envgym session driven by text actions, on asyncio (one ``AsyncClient`` may be shared
+    across episodes: ``client=``)."""
+
     def __init__(
         self,
         url: str,
         env: str,
         *,
+        client: AsyncClient | None = None,
         tool_parser: str | None = "hermes",
         token: str | None = None,
         ttl_s: float | None = 600.0,
@@ -78,46 +83,11 @@ class _Base:
         self.tools: list[dict[str, Any]] = []
         self.status = EpisodeStatus.running
         self.reward = 0.0
+        self._own = client is None
+        self.client = client or AsyncClient(url, token=self.token)
 
     def _action(self, text: str) -> Action:
         return Action(content=text, tool_parser=self.tool_parser if self.tools else None)
-
-
-class TextEpisode(_Base):
-    """A blocking envgym session driven by text actions."""
-
-    def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
-        self.client = Client(self.url, token=self.token)
-        created = self.client.create_session(
-            self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s
-        )
-        self.session_id = created.session_id
-        self.tools = [t.model_dump() for t in created.observation.tools or []]
-        return [m.model_dump(exclude_none=True) for m in created.observation.messages]
-
-    def step(self, text: str) -> TextTurn:
-        assert self.session_id is not None, "start() the episode first"
-        turn = TextTurn.of(self.client.step(self.session_id, self._action(text)), self.tool_role)
-        if turn.done:
-            self.status, self.reward = turn.status, turn.reward
-        return turn
-
-    def close(self) -> None:
-        session_id, self.session_id = self.session_id, None
-        if session_id is not None:
-            try:
-                self.client.close_session(session_id)
-            finally:
-                self.client.close()
-
-
-class AsyncTextEpisode(_Base):
-    """The asyncio twin of ``TextEpisode`` (one ``AsyncClient`` may be shared across episodes)."""
-
-    def __init__(self, url: str, env: str, *, client: AsyncClient | None = None, **kwargs: Any) -> None:
-        super().__init__(url, env, **kwargs)
-        self._own = client is None
-        self.client = client or AsyncClient(url, token=self.token)
 
     async def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
         created = await self.client.create_session(
@@ -142,3 +112,30 @@ class AsyncTextEpisode(_Base):
         finally:
             if self._own:
                 await self.client.aclose()
+
+
+class TextEpisode(Blocking):
+    """The blocking form of ``AsyncTextEpisode`` (same arguments but ``client``), on a loop thread of
+    its own; its state (``session_id``, ``tools``, ``status``, ``reward``) is the async episode's."""
+
+    def __init__(self, url: str, env: str, **kwargs: Any) -> None:
+        super().__init__(name="envgym-text-episode")
+
+        async def open_episode() -> AsyncTextEpisode:
+            return AsyncTextEpisode(url, env, **kwargs)
+
+        self.aio = self._run(open_episode())
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "aio":  # not built yet: no episode state to read
+            raise AttributeError(name)
+        return getattr(self.aio, name)
+
+    def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
+        return self._run(self.aio.start(task_id, seed))
+
+    def step(self, text: str) -> TextTurn:
+        return self._run(self.aio.step(text))
+
+    async def _aclose(self) -> None:
+        await self.aio.close()

@@ -366,18 +366,3 @@ def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], 
             "error": message,
         },
     )
-
-
-def remove_images(tag_prefix: str = TAG_PREFIX, base_url: str | None = None) -> list[str]:
-    """Remove every image envgym built under ``tag_prefix`` (the build cache is the engine's)."""
-    api = _api(base_url)
-    removed = []
-    try:
-        for image in api.images(filters={"label": LABEL}):
-            for tag in image.get("RepoTags") or []:
-                if tag.startswith(tag_prefix + ":"):
-                    api.remove_image(tag, force=True)
-                    removed.append(tag)
-    finally:
-        api.close()
-    return removed

@@ -26,7 +26,6 @@ Example:
 from __future__ import annotations
 
 import asyncio
-import contextvars
 import json
 import math
 import os
@@ -50,6 +49,7 @@ from envgym.context import EnvContext
 from envgym.environment import Environment
 from envgym.envs import EnvId, EnvRef, load_family, resolve
 from envgym.errors import SessionClosed
+from envgym.host.tracking import TrackedContext, close_all
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import (
     Action,
@@ -63,8 +63,8 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
-from envgym.sync import LoopThread
+from envgym.sandbox.base import Sandbox
+from envgym.sync import run_blocking
 
 CHECKS = ("schema", "round_trip", "status", "oracle", "nop", "close")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -133,43 +133,6 @@ class CheckReport:
 
 
 # --------------------------------------------------------------------------- resource tracking
-
-_current_job: contextvars.ContextVar[list[Sandbox] | None] = contextvars.ContextVar("envgym_check_job", default=None)
-
-
-class _TrackingProvider(SandboxProvider):
-    """Wraps a real provider and remembers which episode created which sandbox."""
-
-    def __init__(self, inner: SandboxProvider) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.isolated = inner.isolated
-
-    async def create(self, spec: SandboxSpec | None = None) -> Sandbox:
-        box = await self.inner.create(spec)
-        owner = _current_job.get()
-        if owner is not None:
-            owner.append(box)
-        return box
-
-    def available(self) -> tuple[bool, str]:
-        return self.inner.available()
-
-    async def aclose(self) -> None:
-        await self.inner.aclose()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.inner, name)
-
-
-@dataclass
-class _TrackingContext(EnvContext):
-    def provider(self, name: str | None = None) -> SandboxProvider:
-        name = name or self.sandbox
-        if name not in self._providers:
-            inner = EnvContext(sandbox=name, sandbox_options=self.sandbox_options if name == self.sandbox else {})
-            self._providers[name] = _TrackingProvider(inner.provider(name))
-        return self._providers[name]
 
 
 def _sandbox_leftovers(box: Sandbox) -> list[str]:
@@ -292,7 +255,6 @@ class _CheckedEpisode:
         self.env = env
         self.round_trip: list[str] = []
         self.status: list[str] = []
-        self.after_end_checked = False
 
     def _observation(self, obs: Observation, where: str) -> None:
         self.round_trip += _round_trip(obs, f"{where} observation")
@@ -354,7 +316,6 @@ class _CheckedEpisode:
                 self.round_trip.append(f"a step after the end raised {type(exc).__name__}, not SessionClosed")
             else:
                 self.round_trip.append("a step after the end was accepted (it must raise SessionClosed)")
-            self.after_end_checked = True
         return result
 
     async def close(self) -> None:
@@ -386,24 +347,20 @@ def _expectation(check: str, record: EpisodeRecord) -> list[str]:
     return []
 
 
-async def _run_job(job: _Job, context: EnvContext, report: CheckReport) -> None:
+async def _run_job(job: _Job, context: TrackedContext, report: CheckReport) -> None:
     env_name = f"{job.ref.family}/{job.ref.suite}"
-    boxes: list[Sandbox] = []
-    token = _current_job.set(boxes)
     handle: _CheckedEpisode | None = None
-    try:
-        env = job.ref.cls(job.ref.suite, context=context)
-        handle = _CheckedEpisode(env)
-        record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)
-        outcome = _expectation(job.check, record)
-        if record.status.value not in VALID_STATUSES or record.status is EpisodeStatus.running:
-            handle.status.append(f"the episode ended with status {record.status.value!r}")
-    except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself the finding
-        outcome = [f"the episode raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}"]
-    finally:
-        _current_job.reset(token)
+    with context.watching() as boxes:  # the sandboxes of this episode alone
+        try:
+            handle = _CheckedEpisode(job.ref.cls(job.ref.suite, context=context))
+            record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)
+            outcome = _expectation(job.check, record)
+            if record.status.value not in VALID_STATUSES or record.status is EpisodeStatus.running:
+                handle.status.append(f"the episode ended with status {record.status.value!r}")
+        except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself the finding
+            outcome = [f"the episode raised {type(exc).__name__}: {exc}\n{traceback.format_exc()}"]
     leftovers = [p for box in boxes for p in _sandbox_leftovers(box)]
-    await release(boxes)
+    await close_all(boxes)  # so one bad task does not starve the rest
     report.record(job.check, env_name, job.task.id, outcome)
     if handle is not None:
         report.record("round_trip", env_name, job.task.id, handle.round_trip)
@@ -435,7 +392,7 @@ async def check_environment_async(
     report = CheckReport(env_id=env_id)
     targets = _targets(env_id)
     base = context or EnvContext()
-    ctx = _TrackingContext(
+    ctx = TrackedContext(
         sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
     )
     jobs: list[_Job] = []
@@ -502,16 +459,6 @@ async def _settled(probe: Callable[[], list[str]], wait_s: float = 3.0) -> list[
         await asyncio.sleep(0.1)
 
 
-async def release(boxes: list[Sandbox]) -> None:
-    """Close the sandboxes an episode's environment forgot, so one bad task does not starve the rest."""
-    for box in boxes:
-        if not box.closed:
-            try:
-                await box.close()
-            except Exception:  # noqa: BLE001
-                pass
-
-
 async def run_all(
     items: Sequence[Any],
     run_one: Callable[[Any], Awaitable[None]],
@@ -551,7 +498,9 @@ async def run_all(
             bar.stop()
 
 
-async def _run_jobs(jobs: list[_Job], ctx: EnvContext, report: CheckReport, concurrency: int, progress: bool) -> None:
+async def _run_jobs(
+    jobs: list[_Job], ctx: TrackedContext, report: CheckReport, concurrency: int, progress: bool
+) -> None:
     await run_all(
         jobs,
         lambda job: _run_job(job, ctx, report),
@@ -578,12 +527,9 @@ def check_environment(
         >>> report = check_environment("debug")
         >>> assert report.ok, report.summary()
     """
-    loop = LoopThread("envgym-check")
-    try:
-        return loop.run(
-            check_environment_async(
-                env_id, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=progress
-            )
-        )
-    finally:
-        loop.stop()
+    return run_blocking(
+        check_environment_async(
+            env_id, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=progress
+        ),
+        "envgym-check",
+    )

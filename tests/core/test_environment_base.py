@@ -79,6 +79,7 @@ def test_sync_facade():
     assert "bravo" in obs.messages[0].text() and info["task_id"] == "echo-1"
     assert env.step("bravo").reward == 1.0
     env.close()
+    env.close()  # idempotent, like every blocking facade's close
 
 
 async def test_deeply_nested_tool_arguments_are_the_agents_mistake():
@@ -108,4 +109,13 @@ async def test_an_episode_ended_with_a_reward_outside_zero_one_is_a_grader_error
     result = await env.step("x")
     assert (result.reward, result.info["status"]) == (0.0, "grader_error"), result.info
     assert "outside [0, 1]" in result.info["grade"]["error"] or "non-finite" in result.info["grade"]["error"]
+    await env.close()
+
+
+async def test_reset_takes_a_task_id_of_its_suite():
+    env = DebugEnvironment("echo")
+    with pytest.raises(UnknownTask):
+        await env.reset("no-such-task")
+    result = await env.reset("echo-1", seed=3)  # the unknown id did not use the instance up
+    assert result.info["task_id"] == "echo-1" and env.task == DebugEnvironment.get_task("echo", "echo-1")
     await env.close()

@@ -263,3 +263,23 @@ def test_sandboxed_families_pass_and_leaks_are_caught_per_provider(family, provi
     leaky = check_environment(f"{family(LeaksSandbox)}/main", sandbox=provider)
     assert any("still open after close()" in f.reason for f in leaky.failures_of("close")), leaky.summary()
     assert not leaky.failures_of("oracle")
+
+
+class SharesARuntime(Quiz):
+    """Holds something every episode of a context shares (as the web family holds its browsers)."""
+
+    released: list[str] = []
+
+    async def on_reset(self, task: Task, seed: int | None) -> Observation:
+        async def release() -> None:
+            SharesARuntime.released.append("released")
+
+        self.context.on_close("shares-a-runtime", release)
+        return Observation.user(task.prompt)
+
+
+def test_what_episodes_share_is_released_when_the_check_ends(family) -> None:
+    SharesARuntime.released.clear()
+    report = check_environment(f"{family(SharesARuntime)}/main")
+    assert report.ok, report.summary()
+    assert SharesARuntime.released == ["released"]  # once, when the kit closes its context

@@ -16,7 +16,7 @@ from envgym.agents.builtin import OracleAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
 from envgym.errors import CapacityExhausted, InvalidRequest, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
 from envgym.loop import run_episode  # noqa: E402
-from envgym.ray import AsyncEnvPool  # noqa: E402
+from envgym.ray import AsyncEnvPool, EnvPool  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -38,6 +38,17 @@ def make_pool(**kwargs) -> AsyncEnvPool:
     return AsyncEnvPool(
         num_workers=2, sandbox="process", num_cpus_per_worker=0, worker_resources={"envgym_worker": 1}, **kwargs
     )
+
+
+def test_the_blocking_pool_runs_on_its_own_loop_thread(cluster):
+    with EnvPool(
+        num_workers=1, sandbox="process", num_cpus_per_worker=0, worker_resources={"envgym_worker": 1}
+    ) as pool:
+        created = pool.create_session("debug/echo", task_id="echo-0")
+        assert pool.step(created.session_id, "alpha").reward == 1.0
+        pool.close_session(created.session_id)
+        assert pool.aio.open_sessions() == 0
+    assert pool._loop.loop.is_closed()  # close released the pool, then stopped its loop
 
 
 async def test_workers_spread_and_episodes_run_remotely(cluster):
