@@ -11,7 +11,8 @@ median over ``--rounds`` blocks is printed, with the load average.
 
     .venv/bin/python benchmarks/web_click.py --clicks 40 --rounds 5
 
-``--json`` prints the figures as one JSON line (for comparing two trees: run it with
+``--chromium-arg SWITCH`` (repeatable) launches Chromium with an extra switch (``web.chromium_args``),
+to measure what a switch costs or saves. ``--json`` prints the figures as one JSON line (for comparing two trees: run it with
 ``PYTHONPATH=<copy>/environments/web`` to measure another copy of ``envgym_web``).
 """
 
@@ -163,7 +164,7 @@ async def fresh_episodes(ctx: EnvContext, args: argparse.Namespace) -> dict[str,
 
 async def main(args: argparse.Namespace) -> dict:
     messages = count_messages()
-    ctx = EnvContext(sandbox="process")
+    ctx = EnvContext(sandbox="process", settings={"web.chromium_args": args.chromium_arg})
     runtime = WebRuntime.get()
     env = WebEnvironment("miniwob", context=ctx, options={"max_turns": 100_000})
     result = await env.reset(WebEnvironment.get_task("miniwob", args.task), seed=args.seed)
@@ -254,6 +255,9 @@ if __name__ == "__main__":
     )
     parser.add_argument("--episodes", type=int, default=0, help="then fresh episodes, CPU per phase")
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--chromium-arg", action="append", default=[], help="an extra Chromium switch (web.chromium_args), repeatable"
+    )
     parsed = parser.parse_args()
     result = asyncio.run(main(parsed))
     if parsed.json:

@@ -141,3 +141,53 @@ async def test_a_page_is_not_reused_after_a_second_tab_nor_beyond_its_reuse_coun
         assert all(c not in contexts[:k] for k, c in enumerate(contexts) if k in (1, 3))
     finally:
         await ctx.aclose()
+
+
+@needs_chromium
+@pytest.mark.browser
+async def test_a_reset_on_a_reused_page_sends_no_needless_messages_and_dialogs_between_episodes_are_dismissed(
+    monkeypatch,
+):
+    from playwright._impl.connection import Connection
+
+    sent: list[str] = []
+    original = Connection.send_message_to_server
+
+    def counting(self: Any, obj: Any, method: str, params: Any, options: Any) -> Any:
+        sent.append(method)
+        return original(self, obj, method, params, options)
+
+    monkeypatch.setattr(Connection, "send_message_to_server", counting)
+    ctx = EnvContext(
+        sandbox="process", settings={"web.chromium_args": ["--envgym-test=reuse-subscribed"], "web.spare_contexts": 1}
+    )
+    try:
+        runtime = WebRuntime.get()
+        pool = await runtime.run(runtime.pool(ctx.settings))
+        contexts = []
+        for n in range(3):
+            env = WebEnvironment("miniwob", context=ctx)
+            sent.clear()
+            reset = await env.reset(task("click-dialog"), seed=n)
+            assert env.lease is not None
+            contexts.append(env.lease.context)
+            # The task page was waited for by goto(wait_until="load"): reading it waits for nothing more.
+            assert "__waitInfo__" not in sent, sent
+            if n > 0:  # on a reused page: neither the driver's listeners nor its detaching toggle anything
+                assert "updateSubscription" not in sent
+            # The episode's driver still gets the page's dialogs, and accepts them.
+            await runtime.run(env.driver.page.evaluate("() => { setTimeout(() => alert('in the episode'), 0); }"))
+            step = await env.step(Action.call("wait", ms=200))
+            assert "alert: in the episode" in step.observation.data["page"], step.observation.data["page"]
+            sent.clear()
+            await env.close()
+            await spares_ready(ctx)
+            if n > 0:
+                assert "updateSubscription" not in sent
+            # Between episodes nobody handles a dialog: it is dismissed, and the page still answers.
+            (spare,) = pool.spare_pages()
+            assert await runtime.run(spare.page.evaluate("() => { alert('between episodes'); return 1; }")) == 1
+            assert reset.observation.data["goal"]
+        assert contexts[1] is contexts[0] and contexts[2] is contexts[0]
+    finally:
+        await ctx.aclose()

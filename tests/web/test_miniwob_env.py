@@ -29,6 +29,19 @@ def test_suite_lists_every_packaged_task_except_the_documented_exclusions():
     assert set(SOLVERS) <= included
 
 
+def test_the_task_pages_and_their_scripts_are_served_cacheable():
+    # A reused page loads the next task's page and scripts from its caches (docs/web.md, "Benchmark").
+    from starlette.testclient import TestClient
+
+    client = TestClient(miniwob.miniwob_app())
+    for path in ("/miniwob/click-checkboxes.html", "/core/core.js", "/core/jquery-ui/jquery-ui.min.js"):
+        first = client.get(path)
+        assert first.status_code == 200 and first.headers["cache-control"] == miniwob.CACHE_CONTROL
+        again = client.get(path, headers={"if-none-match": first.headers["etag"]})
+        assert again.status_code == 304 and again.headers["cache-control"] == miniwob.CACHE_CONTROL
+    assert "max-age=86400" in miniwob.CACHE_CONTROL
+
+
 async def test_a_wrong_click_ends_the_task_with_zero_and_the_page_reward_is_reported():
     env = WebEnvironment("miniwob", context=SHARED)
     try:

@@ -118,6 +118,7 @@ class ReadyPage:
     crashed: bool = False  # its renderer died while it waited as a spare
     uses: int = 0  # episodes it has served before (a given-back, wiped page: 1 or more)
     cdp: CDPSession | None = None  # the page's CDP session (made when it is first given back)
+    in_episode: bool = False  # handed to an episode by new_page, not yet given back
 
     def usable(self) -> bool:
         return self.lease.alive and not self.page.is_closed() and not self.crashed
@@ -219,6 +220,7 @@ class BrowserPool:
             ready = await self._open(init_script, setup, options, spare=False)
         if self._reusable(setup):
             self._out[key] = self._out.get(key, 0) + 1
+        ready.in_episode = True
         return ready
 
     def _reusable(self, setup: PageSetup | None) -> bool:
@@ -237,6 +239,7 @@ class BrowserPool:
         if self._reusable(None) and self._out.get(key, 0) > 0:
             self._out[key] -= 1
         ready.lease.slot.contexts.discard(ready.lease.context)  # no longer an episode's
+        ready.in_episode = False
         keep = (
             clean
             and not self._closed
@@ -259,7 +262,10 @@ class BrowserPool:
             if ready.cdp is None:
                 ready.cdp = await ready.lease.context.new_cdp_session(page)
             await page.goto("about:blank")  # the episode's document (its timers, its handlers) goes first
-            await page.evaluate("() => { window.name = ''; }")  # kept by the tab across navigations
+            # Kept by the tab across navigations. Through the page's CDP session, not page.evaluate:
+            # Playwright's first evaluation in a document installs its helper script there first
+            # (about 6 ms of CPU per episode, docs/web.md "Benchmark").
+            await ready.cdp.send("Runtime.evaluate", {"expression": "window.name = ''"})
             # The renderer keeps the last mouse position across documents and would hover the next
             # episode's page there; a fresh tab has none. Outside the viewport, nothing is hovered.
             await page.mouse.move(-1, -1)
@@ -307,6 +313,8 @@ class BrowserPool:
             raise BrowserCrashed(f"could not open a page: {exc.message}") from exc
         ready = ReadyPage(lease, page, setup)
         page.on("crash", lambda _: setattr(ready, "crashed", True))
+        if self._reusable(setup):
+            _keep_subscribed(page, unattended=lambda: not ready.in_episode)
         if setup is not None:
             try:
                 ready.ticket = await setup.run(lease, page)
@@ -376,6 +384,31 @@ class BrowserPool:
                     await browser.close()
                 except PlaywrightError:
                     pass
+
+
+def _keep_subscribed(page: Page, unattended: Callable[[], bool]) -> None:
+    """Listen to a reusable page's ``dialog`` and ``requestfailed`` events for its whole life.
+
+    Playwright sends those events to the client only while someone listens, and each episode's
+    driver listens to them: without a listener of the page's own, every episode would turn both
+    subscriptions on and off again, four messages to the driver (docs/web.md, "Benchmark"). A
+    dialog that comes while ``unattended()`` (between episodes: no driver handles it) is dismissed,
+    as Playwright does when nobody listens.
+    """
+
+    def on_dialog(dialog: Any) -> None:
+        if unattended():
+            asyncio.get_running_loop().create_task(_dismiss(dialog))
+
+    page.on("dialog", on_dialog)
+    page.on("requestfailed", lambda _: None)
+
+
+async def _dismiss(dialog: Any) -> None:
+    try:
+        await dialog.dismiss()
+    except PlaywrightError:
+        pass
 
 
 async def release_lease(lease: Lease) -> None:

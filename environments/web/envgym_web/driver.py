@@ -283,6 +283,13 @@ class PageDriver:
                 await self._dom_ready()
         raise AssertionError("unreachable")
 
+    def loaded(self) -> None:
+        """The caller has waited for the current document's load event (``goto(wait_until="load")``):
+        reading it next needs no wait for DOMContentLoaded (``wait_for_load_state`` sends the driver
+        three messages even when the state is reached). A navigation not yet counted makes
+        ``_dom_ready`` wait as before."""
+        self._loaded_at = self.navigations
+
     async def _dom_ready(self, timeout_ms: float | None = None) -> None:
         # Each wait is a round trip to the Playwright driver: skip it when nothing navigated since the last one.
         if self._loaded_at == self.navigations:

@@ -260,6 +260,7 @@ class WebEnvironment(Environment):
         page = self.driver.page
         if is_miniwob:
             await page.goto(f"{origin}/{task.payload['page']}", wait_until="load")
+            self.driver.loaded()
             problem = await page.evaluate(
                 miniwob.START_JS, {"seed": seed, "limit": miniwob.PAGE_TIME_LIMIT_MS, "timeout": 10_000}
             )

@@ -194,13 +194,26 @@ def grade(status: dict[str, Any], task: Task) -> Grade:
     )
 
 
+# The pages are the installed package's files, fixed while the process runs. Said explicitly, a
+# renderer that loads a task page again (a reused MiniWoB page, see browser.py) takes them from its
+# caches without asking the server; without it the browser's heuristic freshness (a tenth of the
+# file's age) made that depend on when the package was installed.
+CACHE_CONTROL = "public, max-age=86400"
+
+
 def miniwob_app():  # type: ignore[no-untyped-def]
     """A static-file app over the package's html directory (task pages, core JS, jQuery, d3)."""
     from starlette.applications import Starlette
     from starlette.routing import Mount
     from starlette.staticfiles import StaticFiles
 
-    return Starlette(routes=[Mount("/", app=StaticFiles(directory=str(HTML_DIR)))])
+    class CachedStaticFiles(StaticFiles):
+        def file_response(self, *args: Any, **kwargs: Any) -> Any:
+            response = super().file_response(*args, **kwargs)
+            response.headers["cache-control"] = CACHE_CONTROL
+            return response
+
+    return Starlette(routes=[Mount("/", app=CachedStaticFiles(directory=str(HTML_DIR)))])
 
 
 # Fixed scripts run in the task page (never built from agent text).
