@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import itertools
 import marshal
 import os
@@ -901,7 +902,8 @@ class BwrapProvider(SandboxProvider):
                 raise SandboxError(f"the bwrap sandbox failed to start: {msg.get('error', 'no init process')}")
         except BaseException:
             for fd in fds.values():
-                _close_quietly(fd)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             host_end.close()  # an init that is still starting sees its host gone, and exits
             if proc is not None:
                 proc.kill()
@@ -947,10 +949,3 @@ def _trusted_area(template: Template) -> HostTrustedArea:
         return template.trusted.area()
     except OSError as exc:
         raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass

@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from envgym.errors import SandboxError
 
@@ -224,24 +224,6 @@ def image_exists(api: Any, ref: str) -> bool:
         return False
 
 
-def _stream(
-    api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str]
-) -> Iterator[dict[str, Any]]:
-    yield from api.build(
-        fileobj=io.BytesIO(ctx.tar()),
-        custom_context=True,
-        tag=tag,
-        rm=True,
-        forcerm=True,
-        pull=False,
-        decode=True,
-        dockerfile=ctx.dockerfile,
-        buildargs=dict(ctx.build_args) or None,
-        network_mode=network_mode,
-        labels=labels,
-    )
-
-
 def build_image(
     context_dir: str | Path,
     *,
@@ -310,7 +292,19 @@ def _run_build(
         watchdog.daemon = True
         watchdog.start()
     try:
-        for chunk in _stream(api, ctx, tag, network_mode, labels):
+        for chunk in api.build(
+            fileobj=io.BytesIO(ctx.tar()),
+            custom_context=True,
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+            dockerfile=ctx.dockerfile,
+            buildargs=dict(ctx.build_args) or None,
+            network_mode=network_mode,
+            labels=labels,
+        ):
             text = str(chunk.get("stream", ""))
             for line in text.splitlines():
                 if m := _STEP_RE.match(line.strip()):
