@@ -108,6 +108,16 @@ def _system_dir_args() -> tuple[str, ...]:
     return tuple(args)
 
 
+# What the availability probe and the template both ask of bwrap (the probe tries what the template does):
+# root with every capability inside its own user namespace, and a root of its own.
+_NAMESPACE_ROOT = ("--uid", "0", "--gid", "0", "--cap-add", "ALL")
+
+
+def _fresh_root(size_bytes: int) -> list[str]:
+    """A tmpfs root of ``size_bytes`` with the host's system directories read-only, /proc and /dev."""
+    return ["--size", str(size_bytes), "--tmpfs", "/", *_system_dir_args(), "--proc", "/proc", "--dev", "/dev"]
+
+
 def _check_workdir(spec: SandboxSpec) -> str:
     workdir = posixpath.normpath(spec.workdir)
     if not workdir.startswith("/") or workdir in ("/", "/tmp") or _allowed(workdir, ["/usr", "/etc", "/proc", "/dev"]):
@@ -715,21 +725,8 @@ class BwrapProvider(SandboxProvider):
             "--unshare-pid",
             "--unshare-net",
             "--unshare-ipc",
-            "--uid",
-            "0",
-            "--gid",
-            "0",
-            "--cap-add",
-            "ALL",
-            "--size",
-            "1048576",
-            "--tmpfs",
-            "/",
-            *_system_dir_args(),
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
+            *_NAMESPACE_ROOT,
+            *_fresh_root(1 << 20),
             "--",
             "/usr/bin/true",
         ]
@@ -771,12 +768,7 @@ class BwrapProvider(SandboxProvider):
             "--unshare-ipc",
             "--unshare-uts",
             "--unshare-cgroup-try",
-            "--uid",
-            "0",
-            "--gid",
-            "0",
-            "--cap-add",
-            "ALL",
+            *_NAMESPACE_ROOT,
             "--hostname",
             "sandbox",
             "--die-with-parent",
@@ -789,15 +781,7 @@ class BwrapProvider(SandboxProvider):
             "--setenv",
             "LANG",
             "C.UTF-8",
-            "--size",
-            str(TEMPLATE_DISK_BYTES),
-            "--tmpfs",
-            "/",
-            *_system_dir_args(),
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
+            *_fresh_root(TEMPLATE_DISK_BYTES),
             "--ro-bind",
             "/etc",
             "/.host-etc",
