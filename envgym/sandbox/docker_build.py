@@ -322,12 +322,7 @@ def _run_build(
             raise ImageBuildError(
                 f"building {ctx.root} did not finish within the build timeout of {timeout_s:g} s "
                 f"(at {step or 'the start'}: {instruction})",
-                details={
-                    "context": str(ctx.root),
-                    "step": step,
-                    "instruction": instruction,
-                    "output": "\n".join(output),
-                },
+                details=_details(ctx, step, instruction, output),
             ) from exc
         raise _failure(ctx, step, instruction, output, f"{type(exc).__name__}: {exc}") from exc
     finally:
@@ -336,6 +331,11 @@ def _run_build(
     if not image_exists(api, tag):
         raise _failure(ctx, step, instruction, output, "the engine reported no error but produced no image")
     say(f"built {tag} in {time.monotonic() - started:.1f} s")
+
+
+def _details(ctx: BuildContext, step: str, instruction: str, output: list[str]) -> dict[str, str]:
+    """What an ``ImageBuildError`` carries: the build context, the step it stopped at, and that step's output."""
+    return {"context": str(ctx.root), "step": step, "instruction": instruction, "output": "\n".join(output)}
 
 
 def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], message: str) -> ImageBuildError:
@@ -352,11 +352,5 @@ def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], 
     tail = "\n".join(output[-15:])
     return ImageBuildError(
         f"building the image of {ctx.root} failed{where}: {message}" + (f"\n{tail}" if tail else "") + hint,
-        details={
-            "context": str(ctx.root),
-            "step": step,
-            "instruction": instruction,
-            "output": "\n".join(output),
-            "error": message,
-        },
+        details={**_details(ctx, step, instruction, output), "error": message},
     )
