@@ -25,7 +25,6 @@ import functools
 import os
 import socket
 import ssl
-import uuid
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
@@ -400,10 +399,6 @@ class RemoteEpisode:
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
-
-
-def new_session_id() -> str:
-    return uuid.uuid4().hex
 
 
 # ---------------------------------------------------------------------- the blocking client

@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from envgym.ws_protocol import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
@@ -100,11 +101,9 @@ class WebSocketEpisode:
 
     async def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
         """Open the socket and create the session (a ``Task`` is sent by id; a ``str`` is a task id)."""
-        from envgym.client import new_session_id
-
         if self._ws is not None:
             await self.close()
-        session_id = new_session_id()
+        session_id = uuid.uuid4().hex
         await self._connect(session_id)
         task_id = task.id if isinstance(task, Task) else task
         try:

@@ -276,9 +276,6 @@ class JsonParser(ToolParser):
         )
 
 
-BUILTIN: dict[str, type[ToolParser]] = {p.name: p for p in (HermesParser, Llama3JsonParser, MistralParser, JsonParser)}
-
-
 def get_parser(name: str) -> ToolParser:
     """The parser registered under ``name`` (entry-point group ``envgym.tool_parsers``).
 

@@ -14,6 +14,7 @@ import asyncio
 import json
 import math
 import random
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -123,16 +124,7 @@ class AdversaryReport:
 def _reached(record: EpisodeRecord) -> list[str]:
     """The hook points a check ran, from the markers they print into the grade (its output)."""
     text = json.dumps(record.grade.model_dump(mode="json"), ensure_ascii=False) if record.grade else ""
-    found = []
-    start = text.find(MARKER_RAN)
-    while start >= 0:
-        end = start + len(MARKER_RAN)
-        stop = end
-        while stop < len(text) and (text[stop].isalnum() or text[stop] in "-_."):
-            stop += 1
-        found.append(text[end:stop])
-        start = text.find(MARKER_RAN, stop)
-    return sorted(set(f for f in found if f))
+    return sorted(set(f for f in re.findall(re.escape(MARKER_RAN) + r"([\w.-]*)", text) if f))
 
 
 def judge(record: EpisodeRecord, attack: Attack) -> tuple[str, str]:

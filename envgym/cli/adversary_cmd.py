@@ -10,9 +10,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envgym.cli.app import console, fail
-from envgym.context import EnvContext
-from envgym.errors import EnvgymError
+from envgym.adversary.runner import AdversaryReport
+from envgym.cli.app import console
 
 MAX_TASK_ROWS = 60
 MAX_DETAILS = 40
@@ -29,35 +28,7 @@ def _grade_summary(grade: dict[str, Any] | None) -> str:
     )
 
 
-def run_adversary(
-    env: str,
-    *,
-    context: EnvContext,
-    limit: int | None,
-    concurrency: int,
-    attacks: str | None,
-    sample: int | None,
-    slow_sample: int | None,
-    seed: int,
-    json_out: str | None,
-) -> None:
-    from envgym.testing import check_adversary
-
-    try:
-        report = check_adversary(
-            env,
-            sandbox=context.sandbox,
-            limit=limit,
-            sample=sample,
-            slow_sample=slow_sample,
-            seed=seed,
-            attacks=attacks,
-            context=context,
-            concurrency=concurrency,
-            progress=console.is_terminal,
-        )
-    except EnvgymError as exc:
-        raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
+def print_adversary_report(env: str, report: AdversaryReport, json_out: str | None) -> None:
     table = Table(title=f"envgym check {env} --adversary ({report.sandbox})")
     for col in ("attack", "tried", "held", "succeeded", "errors", "unconfirmed"):
         table.add_column(col, justify="left" if col == "attack" else "right", overflow="fold")
@@ -75,9 +46,9 @@ def run_adversary(
     for col in ("task", "attacks", "succeeded", "errors"):
         tasks.add_column(col, overflow="fold")
     rows = sorted(report.task_rows(), key=lambda r: (not (r[3] or r[4]), r[0], r[1]))
-    for env_name, task_id, tried, won, errors in rows[:MAX_TASK_ROWS]:
+    for env_name, task_id, attempts, holes, broke in rows[:MAX_TASK_ROWS]:
         tasks.add_row(
-            f"{env_name}.{task_id}", str(tried), escape(", ".join(won)) or "-", escape(", ".join(errors)) or "-"
+            f"{env_name}.{task_id}", str(attempts), escape(", ".join(holes)) or "-", escape(", ".join(broke)) or "-"
         )
     console.print(tasks)
     if len(rows) > MAX_TASK_ROWS:

@@ -47,33 +47,42 @@ def check_command(
     every task, nop scores 0, and close releases every sandbox and process. With --adversary,
     attack every task instead."""
     from envgym.context import EnvContext
-    from envgym.testing import check_environment
+    from envgym.testing import check_adversary, check_environment
 
     show_build_progress()
     context = EnvContext(sandbox=sandbox or "bwrap", settings=settings_option(settings))
-    if adversary:
-        from envgym.cli.adversary_cmd import run_adversary
-
-        run_adversary(
-            env,
-            context=context,
-            limit=limit,
-            concurrency=concurrency,
-            attacks=attacks,
-            sample=sample,
-            slow_sample=slow_sample,
-            seed=seed,
-            json_out=json_out,
-        )
-        return
-    if any(v is not None for v in (attacks, sample, slow_sample, json_out)):
+    if not adversary and any(v is not None for v in (attacks, sample, slow_sample, json_out)):
         raise fail("--attacks, --sample, --slow-sample and --json go with --adversary")
     try:
-        report = check_environment(
-            env, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=console.is_terminal
-        )
+        if adversary:
+            attacked = check_adversary(
+                env,
+                sandbox=context.sandbox,
+                limit=limit,
+                sample=sample,
+                slow_sample=slow_sample,
+                seed=seed,
+                attacks=attacks,
+                context=context,
+                concurrency=concurrency,
+                progress=console.is_terminal,
+            )
+        else:
+            report = check_environment(
+                env,
+                sandbox=sandbox,
+                limit=limit,
+                context=context,
+                concurrency=concurrency,
+                progress=console.is_terminal,
+            )
     except EnvgymError as exc:
         raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
+    if adversary:
+        from envgym.cli.adversary_cmd import print_adversary_report
+
+        print_adversary_report(env, attacked, json_out)
+        return
     table = Table(title=f"envgym check {env}")
     for col in ("check", "passed", "failed"):
         table.add_column(col, justify="left" if col == "check" else "right")

@@ -267,11 +267,8 @@ async def iter_rollouts(
             t.cancel()
             _CLOSING.add(t)
             t.add_done_callback(_CLOSING.discard)
-        if pending:
-            # The agent's connections stay open until the cancelled episodes have unwound.
-            closer = asyncio.ensure_future(_close_after(pending, agent))
-        else:
-            closer = asyncio.ensure_future(agent.aclose())
+        # The agent's connections stay open until the cancelled episodes have unwound.
+        closer = asyncio.ensure_future(_close_after(pending, agent))
         _CLOSING.add(closer)
         closer.add_done_callback(_CLOSING.discard)
 

@@ -378,9 +378,4 @@ class LocalTarget:
         await self.context.aclose()
 
 
-def run_eval(config: EvalConfig, **kwargs: Any) -> EvalResult:
-    """Blocking wrapper around ``EvalRunner(config).run()``."""
-    return asyncio.run(EvalRunner(config).run(**kwargs))
-
-
-__all__ = ["EvalConfig", "EvalRunner", "EvalResult", "Progress", "run_eval", "package_versions"]
+__all__ = ["EvalConfig", "EvalRunner", "EvalResult", "Progress", "package_versions"]

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import itertools
 import marshal
 import os
@@ -105,6 +106,16 @@ def _system_dir_args() -> tuple[str, ...]:
         elif host.is_dir():
             args += ["--ro-bind", str(host), f"/{name}"]
     return tuple(args)
+
+
+# What the availability probe and the template both ask of bwrap (the probe tries what the template does):
+# root with every capability inside its own user namespace, and a root of its own.
+_NAMESPACE_ROOT = ("--uid", "0", "--gid", "0", "--cap-add", "ALL")
+
+
+def _fresh_root(size_bytes: int) -> list[str]:
+    """A tmpfs root of ``size_bytes`` with the host's system directories read-only, /proc and /dev."""
+    return ["--size", str(size_bytes), "--tmpfs", "/", *_system_dir_args(), "--proc", "/proc", "--dev", "/dev"]
 
 
 def _check_workdir(spec: SandboxSpec) -> str:
@@ -714,21 +725,8 @@ class BwrapProvider(SandboxProvider):
             "--unshare-pid",
             "--unshare-net",
             "--unshare-ipc",
-            "--uid",
-            "0",
-            "--gid",
-            "0",
-            "--cap-add",
-            "ALL",
-            "--size",
-            "1048576",
-            "--tmpfs",
-            "/",
-            *_system_dir_args(),
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
+            *_NAMESPACE_ROOT,
+            *_fresh_root(1 << 20),
             "--",
             "/usr/bin/true",
         ]
@@ -770,12 +768,7 @@ class BwrapProvider(SandboxProvider):
             "--unshare-ipc",
             "--unshare-uts",
             "--unshare-cgroup-try",
-            "--uid",
-            "0",
-            "--gid",
-            "0",
-            "--cap-add",
-            "ALL",
+            *_NAMESPACE_ROOT,
             "--hostname",
             "sandbox",
             "--die-with-parent",
@@ -788,15 +781,7 @@ class BwrapProvider(SandboxProvider):
             "--setenv",
             "LANG",
             "C.UTF-8",
-            "--size",
-            str(TEMPLATE_DISK_BYTES),
-            "--tmpfs",
-            "/",
-            *_system_dir_args(),
-            "--proc",
-            "/proc",
-            "--dev",
-            "/dev",
+            *_fresh_root(TEMPLATE_DISK_BYTES),
             "--ro-bind",
             "/etc",
             "/.host-etc",
@@ -901,7 +886,8 @@ class BwrapProvider(SandboxProvider):
                 raise SandboxError(f"the bwrap sandbox failed to start: {msg.get('error', 'no init process')}")
         except BaseException:
             for fd in fds.values():
-                _close_quietly(fd)
+                with contextlib.suppress(OSError):
+                    os.close(fd)
             host_end.close()  # an init that is still starting sees its host gone, and exits
             if proc is not None:
                 proc.kill()
@@ -947,10 +933,3 @@ def _trusted_area(template: Template) -> HostTrustedArea:
         return template.trusted.area()
     except OSError as exc:
         raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc
-
-
-def _close_quietly(fd: int) -> None:
-    try:
-        os.close(fd)
-    except OSError:
-        pass

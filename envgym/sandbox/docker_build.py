@@ -32,7 +32,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator, Mapping
+from typing import Any, Callable, Mapping
 
 from envgym.errors import SandboxError
 
@@ -224,24 +224,6 @@ def image_exists(api: Any, ref: str) -> bool:
         return False
 
 
-def _stream(
-    api: Any, ctx: BuildContext, tag: str, network_mode: str | None, labels: dict[str, str]
-) -> Iterator[dict[str, Any]]:
-    yield from api.build(
-        fileobj=io.BytesIO(ctx.tar()),
-        custom_context=True,
-        tag=tag,
-        rm=True,
-        forcerm=True,
-        pull=False,
-        decode=True,
-        dockerfile=ctx.dockerfile,
-        buildargs=dict(ctx.build_args) or None,
-        network_mode=network_mode,
-        labels=labels,
-    )
-
-
 def build_image(
     context_dir: str | Path,
     *,
@@ -310,7 +292,19 @@ def _run_build(
         watchdog.daemon = True
         watchdog.start()
     try:
-        for chunk in _stream(api, ctx, tag, network_mode, labels):
+        for chunk in api.build(
+            fileobj=io.BytesIO(ctx.tar()),
+            custom_context=True,
+            tag=tag,
+            rm=True,
+            forcerm=True,
+            pull=False,
+            decode=True,
+            dockerfile=ctx.dockerfile,
+            buildargs=dict(ctx.build_args) or None,
+            network_mode=network_mode,
+            labels=labels,
+        ):
             text = str(chunk.get("stream", ""))
             for line in text.splitlines():
                 if m := _STEP_RE.match(line.strip()):
@@ -328,12 +322,7 @@ def _run_build(
             raise ImageBuildError(
                 f"building {ctx.root} did not finish within the build timeout of {timeout_s:g} s "
                 f"(at {step or 'the start'}: {instruction})",
-                details={
-                    "context": str(ctx.root),
-                    "step": step,
-                    "instruction": instruction,
-                    "output": "\n".join(output),
-                },
+                details=_details(ctx, step, instruction, output),
             ) from exc
         raise _failure(ctx, step, instruction, output, f"{type(exc).__name__}: {exc}") from exc
     finally:
@@ -342,6 +331,11 @@ def _run_build(
     if not image_exists(api, tag):
         raise _failure(ctx, step, instruction, output, "the engine reported no error but produced no image")
     say(f"built {tag} in {time.monotonic() - started:.1f} s")
+
+
+def _details(ctx: BuildContext, step: str, instruction: str, output: list[str]) -> dict[str, str]:
+    """What an ``ImageBuildError`` carries: the build context, the step it stopped at, and that step's output."""
+    return {"context": str(ctx.root), "step": step, "instruction": instruction, "output": "\n".join(output)}
 
 
 def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], message: str) -> ImageBuildError:
@@ -358,11 +352,5 @@ def _failure(ctx: BuildContext, step: str, instruction: str, output: list[str], 
     tail = "\n".join(output[-15:])
     return ImageBuildError(
         f"building the image of {ctx.root} failed{where}: {message}" + (f"\n{tail}" if tail else "") + hint,
-        details={
-            "context": str(ctx.root),
-            "step": step,
-            "instruction": instruction,
-            "output": "\n".join(output),
-            "error": message,
-        },
+        details={**_details(ctx, step, instruction, output), "error": message},
     )

@@ -85,7 +85,7 @@ class ProcessSandbox(Sandbox):
                 cwd=str(workdir),
                 env=run_env,
                 output_bytes=self.spec.output_bytes,
-                preexec_fn=rlimit_preexec(self.spec, nproc=False),
+                preexec_fn=rlimit_preexec(self.spec),
                 track=self._pgids,
                 spawned=spawned,
             )

@@ -1,6 +1,5 @@
-"""Running one child process with a deadline, capped output and whole-process-group kill.
-
-Shared by the ``process`` and ``bwrap`` providers so both time out, cap and report the same way.
+"""Running one child process with a deadline, capped output and whole-process-group kill (the
+``process`` provider's commands), and ``BASE_ENV``, the environment every provider's commands start with.
 """
 
 from __future__ import annotations
@@ -29,15 +28,15 @@ BASE_ENV = {
 _RESET_SIGNALS = tuple(s for s in signal.Signals if s not in (signal.SIGKILL, signal.SIGSTOP))
 
 
-def rlimit_preexec(spec: SandboxSpec, *, nproc: bool = True) -> Callable[[], None]:
+def rlimit_preexec(spec: SandboxSpec) -> Callable[[], None]:
     """A ``preexec_fn`` that applies the spec's rlimits in the child, before exec, and gives it the
     default disposition and an empty mask for every signal, as a fresh shell's command would have
-    (not the host process's: a library may ignore or block SIGINT in it while it spawns)."""
+    (not the host process's: a library may ignore or block SIGINT in it while it spawns).
+    ``max_processes`` is not applied: RLIMIT_NPROC counts every process of the host user, not the command's."""
 
     cpu = max(1, int(spec.cpu_seconds))
     mem = int(spec.memory_mb) * 1024 * 1024
     fsize = int(spec.max_file_mb) * 1024 * 1024
-    nprocs = int(spec.max_processes)
 
     def apply() -> None:
         for number in _RESET_SIGNALS:
@@ -50,8 +49,6 @@ def rlimit_preexec(spec: SandboxSpec, *, nproc: bool = True) -> Callable[[], Non
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
         resource.setrlimit(resource.RLIMIT_FSIZE, (fsize, fsize))
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-        if nproc:
-            resource.setrlimit(resource.RLIMIT_NPROC, (nprocs, nprocs))
 
     return apply
 
@@ -102,7 +99,6 @@ async def run_process(
     output_bytes: int,
     preexec_fn: Callable[[], None] | None = None,
     track: set[int] | None = None,
-    pass_fds: tuple[int, ...] = (),
     spawned: asyncio.Future[None] | None = None,
 ) -> ExecResult:
     """Run ``argv`` in a new session (its own process group), kill the group on timeout.
@@ -121,7 +117,6 @@ async def run_process(
             env=env,
             start_new_session=True,
             preexec_fn=preexec_fn,
-            pass_fds=pass_fds,
         )
         proc = asyncio.subprocess.Process(transport, protocol, loop)
         pgid = proc.pid

@@ -424,7 +424,13 @@ async def check_environment_async(
     if private_tmp is not None:
         tempfile.tempdir = str(private_tmp)
     try:
-        await _run_jobs(jobs, ctx, report, concurrency, progress)
+        await run_all(
+            jobs,
+            lambda job: _run_job(job, ctx, report),
+            concurrency=concurrency,
+            progress=progress,
+            description=f"checking {env_id}",
+        )
         await ctx.aclose()
     finally:
         if owns_tempdir:
@@ -496,18 +502,6 @@ async def run_all(
     finally:
         if bar is not None:
             bar.stop()
-
-
-async def _run_jobs(
-    jobs: list[_Job], ctx: TrackedContext, report: CheckReport, concurrency: int, progress: bool
-) -> None:
-    await run_all(
-        jobs,
-        lambda job: _run_job(job, ctx, report),
-        concurrency=concurrency,
-        progress=progress,
-        description=f"checking {report.env_id}",
-    )
 
 
 def check_environment(

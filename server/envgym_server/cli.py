@@ -78,61 +78,47 @@ def serve(config: ServerConfig, *, log_level: str = "info", access_log: bool = F
     server.run()
 
 
+def _configured(field: str, help: str) -> Any:
+    """A ``serve`` option whose default is ``ServerConfig``'s own."""
+    return typer.Option(DEFAULTS[field].default, help=help)
+
+
 def register(app: typer.Typer) -> None:
     """Entry point of group ``envgym.commands``: add ``serve`` to the envgym CLI."""
 
     @app.command("serve")
     def serve_command(
-        host: str = typer.Option(DEFAULTS["host"].default, help="address to bind; anything but loopback needs a token"),
-        port: int = typer.Option(DEFAULTS["port"].default, help="TCP port"),
+        host: str = _configured("host", "address to bind; anything but loopback needs a token"),
+        port: int = _configured("port", "TCP port"),
         token: Optional[str] = typer.Option(
             None, envvar="ENVGYM_TOKEN", help="bearer token clients must send (default: $ENVGYM_TOKEN)"
         ),
-        max_sessions: int = typer.Option(
-            DEFAULTS["max_sessions"].default, help="open sessions at once; then 503 capacity_exhausted"
+        max_sessions: int = _configured("max_sessions", "open sessions at once; then 503 capacity_exhausted"),
+        step_timeout: float = _configured(
+            "step_timeout_s", "seconds one reset/step/grade may take before it is cancelled"
         ),
-        step_timeout: float = typer.Option(
-            DEFAULTS["step_timeout_s"].default, help="seconds one reset/step/grade may take before it is cancelled"
+        idle_timeout: float = _configured("idle_timeout_s", "seconds before an untouched session is closed"),
+        max_body_bytes: int = _configured("max_body_bytes", "largest request body / WebSocket message"),
+        header_timeout: float = _configured(
+            "header_timeout_s", "seconds a request's line and headers may take to arrive"
         ),
-        idle_timeout: float = typer.Option(
-            DEFAULTS["idle_timeout_s"].default, help="seconds before an untouched session is closed"
+        body_timeout: float = _configured("body_timeout_s", "seconds a request's body may take to arrive"),
+        max_finished_sessions: int = _configured(
+            "max_finished_sessions", "finished sessions kept readable; then the oldest are forgotten"
         ),
-        max_body_bytes: int = typer.Option(
-            DEFAULTS["max_body_bytes"].default, help="largest request body / WebSocket message"
+        max_session_lifetime: float = _configured(
+            "max_session_lifetime_s", "seconds after which a session is ended (timeout)"
         ),
-        header_timeout: float = typer.Option(
-            DEFAULTS["header_timeout_s"].default, help="seconds a request's line and headers may take to arrive"
-        ),
-        body_timeout: float = typer.Option(
-            DEFAULTS["body_timeout_s"].default, help="seconds a request's body may take to arrive"
-        ),
-        max_finished_sessions: int = typer.Option(
-            DEFAULTS["max_finished_sessions"].default,
-            help="finished sessions kept readable; then the oldest are forgotten",
-        ),
-        max_session_lifetime: float = typer.Option(
-            DEFAULTS["max_session_lifetime_s"].default, help="seconds after which a session is ended (timeout)"
-        ),
-        max_task_memory_mb: int = typer.Option(
-            DEFAULTS["max_task_memory_mb"].default, help="memory a hand-made task's sandbox may ask for"
-        ),
-        max_task_disk_mb: int = typer.Option(
-            DEFAULTS["max_task_disk_mb"].default, help="disk a hand-made task's sandbox may ask for"
-        ),
-        max_task_cpu_s: int = typer.Option(
-            DEFAULTS["max_task_cpu_s"].default, help="CPU seconds per command a hand-made task may ask for"
-        ),
-        max_task_command_timeout_s: float = typer.Option(
-            DEFAULTS["max_task_command_timeout_s"].default, help="seconds per command a hand-made task may ask for"
+        max_task_memory_mb: int = _configured("max_task_memory_mb", "memory a hand-made task's sandbox may ask for"),
+        max_task_disk_mb: int = _configured("max_task_disk_mb", "disk a hand-made task's sandbox may ask for"),
+        max_task_cpu_s: int = _configured("max_task_cpu_s", "CPU seconds per command a hand-made task may ask for"),
+        max_task_command_timeout_s: float = _configured(
+            "max_task_command_timeout_s", "seconds per command a hand-made task may ask for"
         ),
         grader_workers: Optional[int] = typer.Option(
             None, help="processes for bounded grading work (default min(4, CPUs))"
         ),
-        sandbox: str = typer.Option(
-            DEFAULTS["sandbox"].default,
-            "--sandbox",
-            help="sandbox provider for every environment (bwrap, docker, process)",
-        ),
+        sandbox: str = _configured("sandbox", "sandbox provider for every environment (bwrap, docker, process)"),
         settings: list[str] = typer.Option(
             [], "--set", help="KEY=VALUE passed to every environment as EnvContext.settings (repeatable)"
         ),
