@@ -80,17 +80,21 @@ class EnvContext:
     async def create_sandbox(self, spec: SandboxSpec | None = None, provider: str | None = None) -> Sandbox:
         return await self.provider(provider).create(spec or SandboxSpec())
 
-    def on_close(self, key: str, closer: Callable[[], Awaitable[None]]) -> None:
+    def on_close(self, key: str, closer: Callable[[], Awaitable[None]]) -> bool:
         """Await ``closer()`` once in ``aclose()``: for resources the context's episodes share (a
-        browser pool). A key registered again keeps its first closer.
-        Example: ``ctx.on_close("web", runtime.release)``"""
-        self._closers.setdefault(key, closer)
+        browser pool). A key registered again keeps its first closer; returns whether this call
+        registered it. Example: ``ctx.on_close("web", runtime.release)``"""
+        if key in self._closers:
+            return False
+        self._closers[key] = closer
+        return True
 
     async def aclose(self) -> None:
         for provider in list(self._providers.values()):
             await provider.aclose()
         self._providers.clear()
-        closers, self._closers = list(self._closers.values()), {}
+        closers = list(self._closers.values())
+        self._closers.clear()  # in place: a host's per-session contexts share this registry
         for closer in closers:
             await closer()
 

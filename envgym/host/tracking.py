@@ -10,6 +10,8 @@ Example:
     >>> child = root.child()
     >>> child.settings is root.settings
     True
+    >>> child.on_close("pool", root.aclose), root.on_close("pool", root.aclose)
+    (True, False)
 """
 
 from __future__ import annotations
@@ -72,6 +74,9 @@ class TrackedContext(EnvContext):
             sandbox_options=self.sandbox_options,
             settings=self.settings,
             _providers=self._providers,
+            # What sessions share (a browser runtime) lives as long as the host: registered once on
+            # the host's context and closed with it, not once per session and never.
+            _closers=self._closers,
             tracker=self.tracker,
             owns_providers=False,
             caps=caps,

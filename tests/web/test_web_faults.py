@@ -153,3 +153,15 @@ def test_a_killed_process_leaves_no_browser_and_orphans_are_found():
     finally:
         fake.kill()
         fake.wait()
+
+
+async def test_a_hosts_sessions_hold_the_runtime_once_and_release_it_with_the_host():
+    from envgym.host.tracking import TrackedContext
+
+    runtime = WebRuntime()  # not started: holding needs no browser
+    root = TrackedContext(sandbox="process")
+    for _ in range(5):
+        runtime.hold(root.child())
+    assert len(runtime._holders) == 1  # a server's holders do not grow with every session
+    await root.aclose()
+    assert not runtime._holders and runtime.loop.is_closed()

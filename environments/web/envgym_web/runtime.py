@@ -123,14 +123,16 @@ class WebRuntime:
         key = id(context)
         if key in self._holders:
             return
-        self._holders.add(key)
 
         async def release() -> None:
             self._holders.discard(key)
             if not self._holders:
                 await self.ashutdown()
 
-        context.on_close("envgym_web.runtime", release)
+        # A host's per-session contexts share one registry: only the first of them holds the runtime,
+        # so a server's holders do not grow with every session it ever ran.
+        if context.on_close("envgym_web.runtime", release):
+            self._holders.add(key)
 
     @property
     def loop(self) -> asyncio.AbstractEventLoop:
