@@ -114,15 +114,31 @@ SETS: dict[str, MutationSet] = {
     "verifier": MutationSet(
         "the terminal verifier (bwrap sandboxes: slow)",
         [
-            Target(V, "envgym_terminal/verifier.py", ("tests/terminal/test_integrity_verifier.py",)),
+            Target(
+                V,
+                "envgym_terminal/verifier.py",
+                (
+                    "tests/terminal/test_verifier_rules.py",
+                    "tests/terminal/test_verifier_run.py",
+                    "tests/terminal/test_integrity_verifier.py",
+                ),
+            ),
         ],
     ),
     "server": MutationSet(
         "auth, body cap, the session host and the error codes (real app per test: slow)",
         [
-            Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
-            Target("envgym", "envgym/host/sessions.py", ("tests/server/test_limits.py", "tests/server/test_faults.py")),
-            Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
+            Target(
+                "server/envgym_server",
+                "envgym_server/limits.py",
+                ("tests/server/test_access_middleware.py", "tests/server/test_limits.py"),
+            ),
+            Target(
+                "envgym",
+                "envgym/host/sessions.py",
+                ("tests/server/test_episode_host.py", "tests/server/test_limits.py", "tests/server/test_faults.py"),
+            ),
+            Target("envgym", "envgym/errors.py", ("tests/core/test_errors.py", "tests/server/test_contract.py")),
         ],
     ),
     "stats": MutationSet(
@@ -172,36 +188,10 @@ COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 # code makes a stale entry stop matching (the mutant is then counted again) instead of hiding another.
 VERDICT = "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁ_verdict__mutmut_*"
 EQUIVALENT: list[tuple[str, str, str, str]] = [
-    (
-        VERDICT,
-        "return Grade(reward=0.0, passed=False, details={",
-        "return Grade(passed=False, details={",
-        "reward=0.0 is Grade's default",
-    ),
-    (
-        VERDICT,
-        "return Grade(reward=0.0, passed=False, details={",
-        "return Grade(reward=0.0, details={",
-        "passed=False is Grade's default",
-    ),
-    (
-        VERDICT,
-        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        'return Grade(passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        "reward=0.0 is Grade's default",
-    ),
-    (
-        VERDICT,
-        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        'return Grade(reward=0.0, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        "passed=False is Grade's default",
-    ),
-    (
-        VERDICT,
-        'passed=t["outcome"] == "passed", weight=1.0) for t in tests]',
-        'passed=t["outcome"] == "passed", ) for t in tests]',
-        "weight=1.0 is GradeComponent's default",
-    ),
+    # A removed argument shows as its line removed and nothing added (the calls are one argument a line).
+    (VERDICT, "reward=0.0,", "", "reward=0.0 is Grade's default"),
+    (VERDICT, "passed=False,", "", "passed=False is Grade's default"),
+    (VERDICT, "weight=1.0,", ")", "weight=1.0 is GradeComponent's default (the call's closing bracket moves up)"),
     (
         "envgym.eval.stats.x_pass_at_k__mutmut_*",
         "if n - c < k:",

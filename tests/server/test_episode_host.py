@@ -1,0 +1,360 @@
+"""EpisodeHost's guarantees stated on the host itself (no HTTP): session ids, capacity, the slot a
+failed creation gives back, step bookkeeping, tombstones, ttl and idle reaping, cancellation and
+shutdown. The same limits through the app are in test_limits.py."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+import server_testenvs
+
+from envgym.errors import (
+    CapacityExhausted,
+    EnvironmentFailed,
+    InvalidRequest,
+    SessionClosed,
+    StepTimeout,
+    UnknownSession,
+)
+from envgym.host.limits import HostLimits
+from envgym.host.sessions import EpisodeHost
+from envgym.host.tracking import TrackedContext
+from envgym import registry
+from envgym.protocol import Action, SessionCreate
+
+ECHO = SessionCreate(env="debug/echo", task_id="echo-3")
+SLOW = SessionCreate(env="slowtest/main", task_id="t1")
+
+
+class BrokenConstructor(server_testenvs.SlowEnvironment):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("no such thing")
+
+
+class BrokenReset(server_testenvs.SlowEnvironment):
+    async def on_reset(self, task: Any, seed: int | None) -> Any:
+        raise RuntimeError("reset broke")
+
+
+class SlowReset(server_testenvs.SlowEnvironment):
+    async def on_reset(self, task: Any, seed: int | None) -> Any:
+        await asyncio.sleep(30)
+
+
+registry.register("environments", "slowreset", SlowReset, replace=True)
+registry.register("environments", "brokeninit", BrokenConstructor, replace=True)
+registry.register("environments", "brokenreset", BrokenReset, replace=True)
+
+
+def host(**limits: Any) -> EpisodeHost:
+    return EpisodeHost(HostLimits(**limits), TrackedContext(sandbox="process"))
+
+
+async def until(condition: Any) -> None:
+    """Bounded polling on a condition (no fixed sleep)."""
+    for _ in range(3000):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")
+
+
+# ---------------------------------------------------------------- creation
+
+
+@pytest.mark.parametrize("bad", ["short", "x" * 129, "has space1", "semi;colon", "dots.dots", "ünïcödé-id"])
+async def test_a_session_id_a_client_chooses_must_be_8_to_128_safe_characters(bad):
+    h = host()
+    with pytest.raises(InvalidRequest) as caught:
+        await h.create(ECHO, bad)
+    assert caught.value.details == {"session_id": bad}
+    assert h.open_count == 0 and h.known_count == 0
+    await h.aclose()
+
+
+async def test_a_chosen_session_id_is_used_and_cannot_be_taken_twice():
+    h = host()
+    for good in ("a" * 8, "A-z_0-9-" * 16):
+        session, _ = await h.create(ECHO, good)
+        assert session.id == good and h.get(good) is session
+    with pytest.raises(InvalidRequest, match="already exists") as caught:
+        await h.create(ECHO, "a" * 8)
+    assert caught.value.details == {"session_id": "a" * 8}
+    assert h.open_count == 2
+    await h.aclose()
+
+
+async def test_generated_session_ids_are_distinct():
+    h = host()
+    ids = {(await h.create(ECHO))[0].id for _ in range(3)}
+    assert len(ids) == 3 and all(len(i) == 32 for i in ids)
+    await h.aclose()
+
+
+async def test_capacity_is_refused_at_once_naming_the_limit_and_a_slot_comes_back_on_close():
+    h = host(max_sessions=2, retry_after_s=7)
+    first, _ = await h.create(ECHO)
+    await h.create(ECHO)
+    with pytest.raises(CapacityExhausted) as caught:
+        await h.create(ECHO)
+    assert caught.value.details == {"max_sessions": 2} and caught.value.retry_after == 7
+    assert "all 2 session slots are in use" in caught.value.message
+    assert await h.close(first.id) is True
+    assert h.open_count == 1
+    await h.create(ECHO)
+    await h.aclose()
+
+
+async def test_after_shutdown_begins_nothing_is_created():
+    h = host(retry_after_s=3)
+    await h.aclose()
+    with pytest.raises(CapacityExhausted, match="shutting down") as caught:
+        await h.create(ECHO)
+    assert caught.value.retry_after == 3 and h.open_count == 0
+
+
+async def test_an_environment_that_cannot_be_built_is_its_error_and_gives_its_slot_back():
+    h = host(max_sessions=1)
+    with pytest.raises(EnvironmentFailed) as caught:
+        await h.create(SessionCreate(env="brokeninit/main", task_id="t1"))
+    assert caught.value.message == "creating brokeninit/main failed: RuntimeError: no such thing"
+    assert h.open_count == 0
+    await h.create(ECHO)  # the one slot is free
+    await h.aclose()
+
+
+async def test_a_reset_that_fails_is_the_environments_error_or_with_options_the_callers_and_frees_the_slot():
+    h = host(max_sessions=1)
+    with pytest.raises(EnvironmentFailed) as env_error:
+        await h.create(SessionCreate(env="brokenreset/main", task_id="t1"))
+    assert env_error.value.message == "reset of brokenreset/main/t1 failed: RuntimeError: reset broke"
+    with pytest.raises(InvalidRequest) as caller_error:
+        await h.create(SessionCreate(env="brokenreset/main", task_id="t1", options={"x": 1}))
+    assert caller_error.value.message.startswith("reset of brokenreset/main/t1 with the given options/task failed")
+    assert caller_error.value.details == {"options": {"x": 1}}
+    with pytest.raises(InvalidRequest, match="step_delay_s must be"):  # a typed error passes through as it is
+        await h.create(SessionCreate(env="debug/echo", task_id="echo-3", options={"step_delay_s": -1}))
+    assert h.open_count == 0 and h.known_count == 0
+    await h.create(ECHO)  # the one slot is free
+    await h.aclose()
+
+
+async def test_a_reset_that_outlasts_the_step_timeout_frees_the_slot():
+    h = host(max_sessions=1, step_timeout_s=0.1)
+    with pytest.raises(StepTimeout, match="reset of slowreset/main/t1 took longer"):
+        await h.create(SessionCreate(env="slowreset/main", task_id="t1"))
+    assert h.open_count == 0 and h.known_count == 0
+    await h.create(ECHO)
+    await h.aclose()
+
+
+async def test_a_session_ttl_is_capped_by_the_idle_timeout():
+    h = host(idle_timeout_s=100)
+    long, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=10_000))
+    short, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=5))
+    none, _ = await h.create(ECHO)
+    assert (long.ttl_s, short.ttl_s, none.ttl_s) == (100, 5, None)
+    await h.aclose()
+
+
+# ---------------------------------------------------------------- steps
+
+
+async def test_an_unknown_session_is_named_in_the_error():
+    h = host(idle_timeout_s=42)
+    with pytest.raises(UnknownSession) as caught:
+        h.get("nope")
+    assert caught.value.details == {"session_id": "nope"}
+    assert "closed after 42 s idle" in caught.value.message
+    with pytest.raises(UnknownSession):
+        await h.step("nope", Action(content="x"))
+    await h.aclose()
+
+
+async def test_a_step_is_counted_and_timed_and_a_finished_episode_is_a_readable_tombstone():
+    h = host()
+    session, _ = await h.create(SLOW)
+    assert "reset_s" in session.timings
+    await h.step(session.id, Action(content="noop"))
+    await h.step(session.id, Action(content="noop"))
+    assert session.steps == 2 and not session.closed and not session.busy
+    assert set(session.timings) == {"reset_s", "last_step_s", "steps_s"}
+    assert session.timings["steps_s"] >= session.timings["last_step_s"] > 0
+    result = await h.step(session.id, Action(content="done"))
+    assert result.reward == 1.0 and session.closed and session.status.value == "completed"
+    assert h.get(session.id) is session and h.open_count == 0 and h.known_count == 1
+    state = session.state()
+    assert (state.session_id, state.env, state.task_id, state.steps, state.closed, state.stepping) == (
+        session.id,
+        "slowtest/main",
+        "t1",
+        3,
+        True,
+        False,
+    )
+    with pytest.raises(SessionClosed) as caught:
+        await h.step(session.id, Action(content="noop"))
+    assert caught.value.details == {"session_id": session.id, "status": "completed"}
+    assert h.snapshot() == {"sessions_open": 0, "sessions_known": 1}
+    await h.aclose()
+
+
+async def test_on_suspend_is_called_only_for_a_step_that_waits():
+    h = host(step_timeout_s=0.5)
+    called: list[str] = []
+    session, _ = await h.create(SLOW)
+    await h.step(session.id, Action(content="noop"), on_suspend=lambda: called.append("noop"))
+    assert called == []
+    with pytest.raises(StepTimeout):
+        await h.step(session.id, Action(content="sleep"), on_suspend=lambda: called.append("sleep"))
+    assert called == ["sleep"]
+    await h.aclose()
+
+
+async def test_a_step_timeout_ends_the_session_as_timeout_naming_the_limit():
+    h = host(step_timeout_s=0.2)
+    session, _ = await h.create(SLOW)
+    with pytest.raises(StepTimeout) as caught:
+        await h.step(session.id, Action(content="sleep"))
+    assert caught.value.details == {"timeout_s": 0.2, "status": "timeout"}
+    assert "step 1 of session" in caught.value.message and "0.2 s" in caught.value.message
+    assert session.closed and session.status.value == "timeout" and not session.busy and session.current is None
+    await h.aclose()
+
+
+async def test_a_client_that_goes_away_mid_step_cancels_it_and_ends_the_session_as_agent_error():
+    server_testenvs.EVENTS.clear()
+    h = host()
+    session, _ = await h.create(SLOW)
+    assert h.cancel_step(session.id) is False  # nothing running
+    assert h.cancel_step("unknown-session") is False
+    step = asyncio.ensure_future(h.step(session.id, Action(content="sleep")))
+    await until(lambda: "sleep-start" in server_testenvs.EVENTS)
+    assert session.busy
+    assert h.cancel_step(session.id) is True
+    assert h.cancel_step(session.id) is False  # already being cancelled
+    with pytest.raises(SessionClosed, match="its client went away") as caught:
+        await step
+    assert caught.value.details == {"session_id": session.id, "status": "agent_error"}
+    assert session.status.value == "agent_error" and session.interrupted is None
+    await h.aclose()
+
+
+async def test_closing_a_session_mid_step_answers_the_step_with_session_closed():
+    server_testenvs.EVENTS.clear()
+    h = host()
+    session, _ = await h.create(SLOW)
+    step = asyncio.ensure_future(h.step(session.id, Action(content="sleep")))
+    await until(lambda: "sleep-start" in server_testenvs.EVENTS)
+    assert await h.close(session.id) is True
+    with pytest.raises(SessionClosed, match="was closed while this step was running"):
+        await step
+    assert not step.cancelled()
+    assert await h.close(session.id) is False  # idempotent: already forgotten
+    assert h.open_count == 0 and h.known_count == 0
+    await h.aclose()
+
+
+async def test_run_limited_returns_the_result_or_cancels_the_work_and_names_it():
+    h = host(step_timeout_s=0.1)
+    assert await h.run_limited(asyncio.sleep(0, result=5), "quick") == 5
+    cancelled = asyncio.Event()
+
+    async def slow() -> None:
+        try:
+            await asyncio.sleep(30)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(StepTimeout) as caught:
+        await h.run_limited(slow(), "the slow thing")
+    assert caught.value.message.startswith("the slow thing took longer than the server's step timeout of 0.1 s")
+    assert caught.value.details == {"timeout_s": 0.1}
+    assert cancelled.is_set()
+    await h.aclose()
+
+
+# ---------------------------------------------------------------- tombstones and reaping
+
+
+async def test_with_no_room_for_tombstones_a_finished_session_is_forgotten_at_once():
+    h = host(max_finished_sessions=0)
+    session, _ = await h.create(ECHO)
+    await h.step(session.id, Action(content="delta"))
+    with pytest.raises(UnknownSession):
+        h.get(session.id)
+    await h.aclose()
+
+
+async def test_the_idle_reaper_closes_idle_sessions_only():
+    h = host(idle_timeout_s=100)
+    idle, _ = await h.create(SLOW)
+    fresh, _ = await h.create(SLOW)
+    idle.last_active -= 101
+    fresh.last_active -= 99
+    assert await h.reap_idle() == 1
+    assert idle.closed and idle.status.value == "truncated" and not fresh.closed
+    with pytest.raises(UnknownSession):
+        h.get(idle.id)
+    assert h.open_count == 1
+    await h.aclose()
+
+
+async def test_the_lifetime_ends_a_session_as_timeout_even_mid_step():
+    server_testenvs.EVENTS.clear()
+    h = host(max_session_lifetime_s=100)
+    session, _ = await h.create(SLOW)
+    step = asyncio.ensure_future(h.step(session.id, Action(content="sleep")))
+    await until(lambda: "sleep-start" in server_testenvs.EVENTS)
+    session.started -= 101
+    assert await h.reap_idle() == 1
+    with pytest.raises(SessionClosed):
+        await step
+    assert session.status.value == "timeout" and h.known_count == 0 and h.open_count == 0
+    await h.aclose()
+
+
+async def test_the_ttl_reaper_closes_sessions_idle_past_their_own_ttl_but_never_mid_step():
+    server_testenvs.EVENTS.clear()
+    h = host()
+    expired, _ = await h.create(SessionCreate(env="slowtest/main", task_id="t1", ttl_s=10))
+    young, _ = await h.create(SessionCreate(env="slowtest/main", task_id="t1", ttl_s=10))
+    untimed, _ = await h.create(SLOW)
+    busy, _ = await h.create(SessionCreate(env="slowtest/main", task_id="t1", ttl_s=10))
+    step = asyncio.ensure_future(h.step(busy.id, Action(content="sleep")))
+    await until(lambda: busy.busy)
+    for s, idle_s in ((expired, 11), (young, 9), (untimed, 10_000), (busy, 11)):
+        s.last_active -= idle_s
+    assert await h.reap_ttl() == 1
+    assert expired.closed and not young.closed and not untimed.closed and not busy.closed
+    step.cancel()
+    await asyncio.gather(step, return_exceptions=True)
+    await h.aclose()
+
+
+async def test_the_reapers_wait_follows_the_shortest_ttl_with_a_floor():
+    h = host(idle_timeout_s=400)  # reaper interval: min(100, lifetime / 4, 30) = 30
+    assert h._reap_delay() == 30.0
+    await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=40))
+    assert h._reap_delay() == 10.0
+    await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=0.01))
+    assert h._reap_delay() == 0.05
+    await h.aclose()
+
+
+async def test_shutdown_closes_every_session_and_refuses_new_ones():
+    server_testenvs.EVENTS.clear()
+    h = host()
+    h.start_reaper()
+    a, _ = await h.create(SLOW)
+    b, _ = await h.create(SLOW)
+    step = asyncio.ensure_future(h.step(b.id, Action(content="sleep")))
+    await until(lambda: b.busy)
+    await h.aclose()
+    assert a.closed and b.closed and h.open_count == 0 and h.known_count == 0
+    assert server_testenvs.EVENTS.count("closed") == 2
+    with pytest.raises(SessionClosed):
+        await step
