@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -300,6 +301,14 @@ def toml_value(value: object) -> str:
     return json.dumps(value)  # strings, numbers and lists of them are the same in TOML
 
 
+def source_hashes(mset: MutationSet) -> dict[str, str]:
+    """sha256 of each mutated module as it is now (a re-test is only valid against the same code)."""
+    return {
+        t.module: hashlib.sha256((ROOT / Path(t.package).parent / t.module).read_bytes()).hexdigest()
+        for t in mset.targets
+    }
+
+
 def stage(name: str, mset: MutationSet) -> Path:
     """A fresh ``.mutation/<name>/`` (mutmut reuses copies it finds, so stale ones would hide edits)."""
     work = WORK / name
@@ -331,6 +340,7 @@ def stage(name: str, mset: MutationSet) -> Path:
         *(f"{k} = {toml_value(v)}" for k, v in mutmut.items()),
     ]
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    (work / "sources.json").write_text(json.dumps(source_hashes(mset), indent=1) + "\n")
     return work
 
 
@@ -346,30 +356,44 @@ def results(work: Path, mutmut: str) -> dict[str, str]:
     return found
 
 
-def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float:
+def run_set(name: str, mset: MutationSet, max_children: int, show: int, retest: bool = False) -> float:
+    """Mutate the set afresh, or with ``retest`` run only the mutants its last run left alive again
+    (mutmut first runs the tests added since; the mutated code must be unchanged), then report."""
     mutmut = str(Path(sys.executable).with_name("mutmut"))
-    work = stage(name, mset)
     globs = [g for t in mset.targets for g in t.name_globs()]
     print(f"== {name}: {mset.summary}\n   modules: {', '.join(sorted({t.module for t in mset.targets}))}", flush=True)
+    if retest:
+        work = WORK / name
+        recorded = work / "sources.json"
+        if not recorded.is_file() or json.loads(recorded.read_text()) != source_hashes(mset):
+            raise SystemExit(f"--retest {name}: the mutated modules changed since its last run (or there was none)")
+        status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
+        targets = sorted(
+            k for k, v in status.items() if v not in COUNTED_KILLED and not equivalent(k, show_diff(work, k))
+        )
+        print(f"   re-testing the {len(targets)} mutants left alive by the last run", flush=True)
+    else:
+        work = stage(name, mset)
+        targets = globs
     started = time.monotonic()
-    log = work / "run.log"
+    log = work / ("retest.log" if retest else "run.log")
     with log.open("w") as out:
-        rc = subprocess.run(
-            [mutmut, "run", "--max-children", str(max_children), *globs],
-            cwd=work,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        ).returncode
+        rc = (
+            subprocess.run(
+                [mutmut, "run", "--max-children", str(max_children), *targets],
+                cwd=work,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            ).returncode
+            if targets
+            else 0
+        )
     if rc != 0:
         print(log.read_text()[-3000:])
         raise SystemExit(f"mutmut failed on set {name!r} (exit code {rc}); its log is {log}")
     status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
-    diffs = {
-        k: subprocess.run([mutmut, "show", k], cwd=work, capture_output=True, text=True).stdout
-        for k, v in status.items()
-        if v not in COUNTED_KILLED
-    }
+    diffs = {k: show_diff(work, k) for k, v in status.items() if v not in COUNTED_KILLED}
     excluded = {k: why for k, diff in diffs.items() if (why := equivalent(k, diff))}
     counts: dict[str, int] = {}
     for key, value in status.items():
@@ -379,7 +403,7 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
     scored = len(status) - len(excluded)
     score = killed / scored if scored else 0.0
     print(
-        f"   {len(status)} mutants in {time.monotonic() - started:.0f} s: "
+        f"   {len(status)} mutants ({'re-test' if retest else 'run'}: {time.monotonic() - started:.0f} s): "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     )
     print(
@@ -393,6 +417,11 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
     return score
 
 
+def show_diff(work: Path, mutant: str) -> str:
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    return subprocess.run([mutmut, "show", mutant], cwd=work, capture_output=True, text=True).stdout
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -403,9 +432,15 @@ def main() -> None:
     )
     parser.add_argument("--show", type=int, default=50, help="how many survivors to print with their diff")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when a set scores under this (0-1)")
+    parser.add_argument(
+        "--retest",
+        action="store_true",
+        help="run only the mutants the set's last run left alive again, with the tests as they are now "
+        "(after adding tests; refused if a mutated module changed since)",
+    )
     args = parser.parse_args()
     names = [n for s in args.sets for n in (CRITICAL if s == "critical" else [s])]
-    scores = {n: run_set(n, SETS[n], args.max_children, args.show) for n in dict.fromkeys(names)}
+    scores = {n: run_set(n, SETS[n], args.max_children, args.show, args.retest) for n in dict.fromkeys(names)}
     if any(score < args.fail_under for score in scores.values()):
         raise SystemExit(1)
 

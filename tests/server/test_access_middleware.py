@@ -122,7 +122,9 @@ async def test_a_websocket_without_the_token_is_refused_with_a_401_response_wher
     headers = dict(sent[0]["headers"])
     assert headers[b"content-type"] == b"application/json"
     assert headers[b"content-length"] == str(len(sent[1]["body"])).encode()
-    assert json.loads(sent[1]["body"])["error"]["code"] == "unauthorized"
+    err = json.loads(sent[1]["body"])["error"]
+    assert err["code"] == "unauthorized"
+    assert err["message"].startswith("missing or wrong bearer token: send 'Authorization: Bearer <token>'")
     assert app.scopes == [] and codes == ["unauthorized"]
 
 

@@ -289,6 +289,26 @@ async def test_with_no_room_for_tombstones_a_finished_session_is_forgotten_at_on
     await h.aclose()
 
 
+@pytest.mark.parametrize("forget", ["close", "reap"])
+async def test_a_forgotten_tombstone_never_costs_a_later_session_with_its_id(forget):
+    """A tombstone that is closed or reaped leaves the tombstone list too: else, once evicted, its id
+    would take a new session of the same id out of the table."""
+    h = host(max_finished_sessions=1, idle_timeout_s=100)
+    first, _ = await h.create(ECHO, "session-a")
+    await h.step("session-a", Action(content="delta"))  # finished: a tombstone
+    if forget == "close":
+        assert await h.close("session-a") is True
+    else:
+        first.last_active -= 101
+        assert await h.reap_idle() == 1
+    again, _ = await h.create(SLOW, "session-a")  # open, same id
+    other, _ = await h.create(ECHO)
+    await h.step(other.id, Action(content="delta"))  # a new tombstone: the list is full
+    assert h.get("session-a") is again and not again.closed
+    assert h.get(other.id) is other
+    await h.aclose()
+
+
 async def test_the_idle_reaper_closes_idle_sessions_only():
     h = host(idle_timeout_s=100)
     idle, _ = await h.create(SLOW)
@@ -358,3 +378,87 @@ async def test_shutdown_closes_every_session_and_refuses_new_ones():
     assert server_testenvs.EVENTS.count("closed") == 2
     with pytest.raises(SessionClosed):
         await step
+
+
+# ---------------------------------------------------------------- what the operator's log says
+
+
+def messages(caplog: pytest.LogCaptureFixture) -> list[tuple[str, str]]:
+    return [(r.levelname, r.getMessage()) for r in caplog.records if r.name == "envgym.host"]
+
+
+async def test_reaping_is_logged_with_the_session_and_the_limit(caplog):
+    caplog.set_level("INFO", logger="envgym.host")
+    h = host(idle_timeout_s=100, max_session_lifetime_s=1000)
+    idle, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3"), "idle-session")
+    old, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3"), "old-session")
+    ttl, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=10), "ttl-session")
+    idle.last_active -= 101
+    old.started -= 1001
+    assert await h.reap_idle() == 2
+    ttl.last_active -= 11
+    assert await h.reap_ttl() == 1
+    assert messages(caplog) == [
+        ("INFO", "reaping session idle-session (debug/echo), idle for more than 100 s"),
+        ("INFO", "ending session old-session (debug/echo): older than the server's session lifetime of 1000 s"),
+        ("INFO", "reaping session ttl-session (debug/echo), idle for more than its ttl of 10 s"),
+    ]
+    await h.aclose()
+
+
+async def test_a_client_gone_mid_step_is_logged(caplog):
+    caplog.set_level("INFO", logger="envgym.host")
+    server_testenvs.EVENTS.clear()
+    h = host()
+    session, _ = await h.create(SLOW, "gone-session")
+    await h.step(session.id, Action(content="noop"))
+    step = asyncio.ensure_future(h.step(session.id, Action(content="sleep")))
+    await until(lambda: "sleep-start" in server_testenvs.EVENTS)
+    h.cancel_step(session.id)
+    with pytest.raises(SessionClosed):
+        await step
+    assert (
+        "INFO",
+        "the client of session gone-session went away during step 2; the step was cancelled and the session ended",
+    ) in messages(caplog)
+    await h.aclose()
+
+
+class BrokenClose(server_testenvs.SlowEnvironment):
+    async def on_close(self) -> None:
+        raise RuntimeError("close broke")
+
+
+registry.register("environments", "brokenclose", BrokenClose, replace=True)
+
+
+async def test_an_environment_whose_close_fails_still_has_its_session_ended_and_logged(caplog):
+    h = host()
+    session, _ = await h.create(SessionCreate(env="brokenclose/main", task_id="t1"), "broken-close")
+    assert await h.close(session.id) is True
+    assert h.open_count == 0 and session.status.value == "truncated"
+    assert ("ERROR", "closing session broken-close (brokenclose/main) failed: RuntimeError: close broke") in messages(
+        caplog
+    )
+    await h.aclose()
+
+
+async def test_work_that_ignores_its_cancellation_is_abandoned_and_logged(caplog, monkeypatch):
+    from envgym.host import sessions
+
+    monkeypatch.setattr(sessions, "CANCEL_GRACE_S", 0.05)
+    h = host(step_timeout_s=0.05)
+    release = asyncio.Event()
+
+    async def stubborn() -> None:
+        while not release.is_set():
+            try:
+                await release.wait()
+            except asyncio.CancelledError:
+                continue
+
+    with pytest.raises(StepTimeout):
+        await h.run_limited(stubborn(), "the stubborn thing")
+    assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
+    release.set()
+    await h.aclose()

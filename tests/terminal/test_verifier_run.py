@@ -15,7 +15,9 @@ import pytest
 from envgym.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxSpec
 from envgym_terminal import bundle
-from envgym_terminal.verifier import EXEC_ONLY, REWARD_READ_LIMIT, STOPPED_PROBE, WRAPPER, VerifierRun
+from envgym_terminal.verifier import STOPPED_PROBE, WRAPPER, VerifierRun
+
+READ_LIMIT = 64 * 1024  # the most of a reward file that is read
 
 Handler = Callable[["Box", Any, dict[str, Any]], Awaitable[ExecResult]]
 
@@ -59,7 +61,7 @@ class Box(Sandbox):
             data = self.files.get(path)
             if data is None:
                 return ExecResult(3, "", "")
-            assert f"head -c {REWARD_READ_LIMIT} -- " in cmd
+            assert f"head -c {READ_LIMIT} -- " in cmd
             return ExecResult(0, data.decode(), "")  # type: ignore[union-attr]
         raise AssertionError(f"unexpected command {cmd!r}")
 
@@ -73,7 +75,7 @@ class Box(Sandbox):
         return f"{self.trusted_root}/{name}"
 
     async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
-        assert max_bytes == REWARD_READ_LIMIT
+        assert max_bytes == READ_LIMIT
         self.events.append(f"read {path.rsplit('/', 2)[-2][:4] if '/' in path else path}")
         data = self.files.get(path)
         if isinstance(data, Exception):
@@ -154,7 +156,10 @@ async def test_the_check_runs_from_the_trusted_area_with_the_tools_first_then_ev
     tools = cmd[0].rsplit("/", 1)[0]
     assert cmd == [f"{tools}/bash", "-c", WRAPPER, "test.sh", "/app"]  # test.sh's place is not on the command line
     assert tools.startswith(root + "/") and kw["cwd"] == root and kw["timeout"] == 30
-    assert box.installed["exec_only"] == {f"{tools[len(root) + 1 :]}/{k}": v for k, v in EXEC_ONLY.items()}
+    assert box.installed["exec_only"] == {
+        f"{tools[len(root) + 1 :]}/bash": "/bin/bash",
+        f"{tools[len(root) + 1 :]}/python3": "/usr/bin/python3",
+    }
     assert kw["env"]["PATH"] == f"{tools}:/box/bin" and kw["env"]["A"] == "1"
     assert kw["stdin"].startswith("echo 1 > " + root + "/") and "/logs/" not in kw["stdin"]
     assert box.events[:2] == ["kill_all", "check"] and box.events[2] == "kill_all"  # killed before reading
