@@ -194,6 +194,36 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     (VERDICT, "passed=False,", "", "passed=False is Grade's default"),
     (VERDICT, "weight=1.0,", ")", "weight=1.0 is GradeComponent's default (the call's closing bracket moves up)"),
     (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_install_unprotected__mutmut_*",
+        "reward=0.0,",
+        "",
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_install_unprotected__mutmut_*",
+        "passed=False,",
+        "",
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
+        "self._finished[session_id] = None",
+        'self._finished[session_id] = ""',
+        "_finished is an ordered set of ids (a dict for its order): its values are never read",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
+        "self._sessions.pop(oldest, None)",
+        "self._sessions.pop(oldest, )",
+        "every id in _finished is in _sessions (close, the reapers and shutdown remove it from both), so pop never misses",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁreap_idle__mutmut_*",
+        "self._sessions.pop(session.id, None)",
+        "self._sessions.pop(session.id, )",
+        "the sessions popped were just listed from _sessions, with no await in between, so pop never misses",
+    ),
+    (
         "envgym.eval.stats.x_pass_at_k__mutmut_*",
         "if n - c < k:",
         "if n + c < k:",

@@ -19,6 +19,7 @@ from envgym.errors import (
     UnknownSession,
 )
 from envgym.host.limits import HostLimits
+from envgym.host.metrics import HostMetrics
 from envgym.host.sessions import EpisodeHost
 from envgym.host.tracking import TrackedContext
 from envgym import registry
@@ -461,4 +462,127 @@ async def test_work_that_ignores_its_cancellation_is_abandoned_and_logged(caplog
         await h.run_limited(stubborn(), "the stubborn thing")
     assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
     release.set()
+    await h.aclose()
+
+
+# ---------------------------------------------------------------- what the host reports
+
+
+class Recorded(HostMetrics):
+    def __init__(self) -> None:
+        self.events: list[tuple[Any, ...]] = []
+
+    def session_created(self, env_id: str, reset_s: float) -> None:
+        self.events.append(("created", env_id, reset_s > 0))
+
+    def step_done(self, transport: str, seconds: float) -> None:
+        self.events.append(("step", transport, seconds > 0))
+
+    def session_closed(self, status: str) -> None:
+        self.events.append(("closed", status))
+
+    def session_reaped(self) -> None:
+        self.events.append(("reaped",))
+
+
+async def test_the_host_reports_each_creation_step_close_and_reaping():
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(idle_timeout_s=100), TrackedContext(sandbox="process"), metrics)
+    done, _ = await h.create(ECHO)
+    await h.step(done.id, Action(content="delta"), transport="ws")
+    idle, _ = await h.create(SLOW)
+    idle.last_active -= 101
+    await h.reap_idle()
+    assert metrics.events == [
+        ("created", "debug/echo", True),
+        ("step", "ws", True),
+        ("closed", "completed"),
+        ("created", "slowtest/main", True),
+        ("reaped",),
+        ("closed", "truncated"),
+    ]
+    await h.aclose()
+
+
+async def test_a_session_the_environment_ended_keeps_its_status_when_released():
+    """A session closed after its environment finished reports the environment's status, not truncated."""
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), metrics)
+    session, _ = await h.create(SLOW)
+    await h.step(session.id, Action(content="done"))
+    assert session.status.value == "completed"
+    await h.close(session.id)
+    assert session.status.value == "completed" and metrics.events[-1] == ("closed", "completed")
+    await h.aclose()
+
+
+async def test_the_loaded_families_are_remembered_for_readiness():
+    h = host()
+    await h.create(ECHO)
+    await h.create(SLOW)
+    assert h.loaded_families == {
+        "debug": type(h.get(next(iter(h._sessions))).env),
+        "slowtest": server_testenvs.SlowEnvironment,
+    }
+    await h.aclose()
+
+
+async def test_a_step_without_a_transport_is_reported_as_rest():
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), metrics)
+    session, _ = await h.create(ECHO)
+    await h.step(session.id, Action(content="delta"))
+    assert ("step", "rest", True) in metrics.events
+    await h.aclose()
+
+
+async def test_a_sessions_state_shows_a_running_step_and_its_timings():
+    server_testenvs.EVENTS.clear()
+    h = host()
+    session, _ = await h.create(SLOW)
+    step = asyncio.ensure_future(h.step(session.id, Action(content="sleep")))
+    await until(lambda: session.busy)
+    state = session.state()
+    assert state.stepping is True and state.timings == {"reset_s": session.timings["reset_s"]}
+    assert state.timings is not session.timings  # a copy: later steps do not change what was answered
+    h.cancel_step(session.id)
+    await asyncio.gather(step, return_exceptions=True)
+    await h.aclose()
+
+
+class FrozenClock:
+    """The host's clock (``time`` as sessions.py uses it) stopped at ``now`` for monotonic time."""
+
+    def __init__(self, now: float) -> None:
+        import time
+
+        self.now = now
+        self.time = time.time
+        self.perf_counter = time.perf_counter
+
+    def monotonic(self) -> float:
+        return self.now
+
+
+async def test_the_limits_are_older_than_not_as_old_as(monkeypatch):
+    """Exactly at a limit a session is kept; just past it, it goes (lifetime, idle timeout, ttl)."""
+    from envgym.host import sessions
+
+    h = host(idle_timeout_s=100, max_session_lifetime_s=1000)
+    at_lifetime, _ = await h.create(ECHO)
+    at_idle, _ = await h.create(ECHO)
+    at_ttl, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=10))
+    monkeypatch.setattr(sessions, "time", FrozenClock(5000.0))
+    for s in (at_lifetime, at_idle, at_ttl):
+        s.started, s.last_active = 5000.0, 5000.0
+    at_lifetime.started = 5000.0 - 1000
+    at_idle.last_active = 5000.0 - 100
+    at_ttl.last_active = 5000.0 - 10
+    assert await h.reap_idle() == 0 and await h.reap_ttl() == 0
+    at_lifetime.started -= 0.5
+    at_idle.last_active -= 0.5
+    at_ttl.last_active -= 0.5
+    assert await h.reap_idle() == 2 and await h.reap_ttl() == 1
+    assert h.known_count == 0
+    monkeypatch.undo()
     await h.aclose()

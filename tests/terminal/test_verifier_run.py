@@ -355,14 +355,24 @@ async def test_without_a_trusted_area_the_same_files_go_to_a_fresh_private_direc
     box = Box(writes(b"1"), trusted=False)
     grade = await run(tmp_path).grade(box)
     assert (grade.reward, grade.status, grade.details["verifier_isolation"]) == (1.0, "ok", "none")
-    install = next(cmd for cmd, _ in box.calls if isinstance(cmd, str) and cmd.startswith("tar "))
-    assert install.startswith(
-        "tar -xzf - -C /tmp/tmp.abc --no-same-owner 2>&1 && cp /bin/bash /usr/bin/python3 /tmp/tmp.abc/"
+    install, install_kw = next((c, k) for c, k in box.calls if isinstance(c, str) and c.startswith("tar "))
+    tools = install.split("cp /bin/bash /usr/bin/python3 /tmp/tmp.abc/")[1].split("/ 2>&1;")[0]
+    assert install == (
+        "tar -xzf - -C /tmp/tmp.abc --no-same-owner 2>&1 && "
+        f"cp /bin/bash /usr/bin/python3 /tmp/tmp.abc/{tools}/ 2>&1; chmod 0755 /tmp/tmp.abc/{tools}/git"
     )
+    with tarfile.open(fileobj=io.BytesIO(install_kw["stdin"]), mode="r:gz") as tar:  # the area, on stdin
+        assert {"pytest.ini", tools, f"{tools}/git"} <= set(tar.getnames())
     cmd, kw = next((c, k) for c, k in box.calls if isinstance(c, list))
     assert cmd == ["bash", "-c", WRAPPER, "test.sh", "."] and kw["cwd"] == "/app"
     assert kw["stdin"].startswith("echo 1 > /tmp/tmp.abc/")
     assert box.removed == []
+    # Each command the verifier runs for itself is bounded: 30 s for mktemp and a read, 60 s for the install.
+    assert {(c.split()[0], k["timeout"]) for c, k in box.calls if isinstance(c, str)} == {
+        ("umask", 30),
+        ("tar", 60),
+        ("[", 30),
+    }
 
 
 async def test_without_a_trusted_area_an_empty_reward_file_is_read_as_empty(tmp_path):
@@ -387,6 +397,14 @@ async def test_a_full_disk_at_grading_time_is_the_agents_zero(tmp_path):
     assert "check" not in box.events
     box.install_output = ExecResult(2, "", "Disk quota exceeded")
     assert (await run(tmp_path).grade(box)).status == "ok"
+    box.install_output = ExecResult(2, "No space left on device " + "x" * 1000, "")
+    assert (await run(tmp_path).grade(box)).details["output"] == ("No space left on device " + "x" * 1000)[:500]
+
+
+async def test_an_install_failure_quotes_at_most_300_characters(tmp_path):
+    box = Box(writes(b"1"), trusted=False)
+    box.install_output = ExecResult(2, "y" * 1000, "")
+    assert (await run(tmp_path).grade(box)).error == "could not install the tests: " + "y" * 300
 
 
 @pytest.mark.parametrize(
