@@ -183,6 +183,7 @@ SETS["bounded-worker"] = MutationSet(
 )
 CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded"]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
+NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
 # Mutants that cannot change behaviour, left out of the score: (mutant name glob, the line as it is,
 # the line as mutated, why). Matched on the lines rather than mutmut's numbers, so an edit of the
@@ -386,27 +387,36 @@ def results(work: Path, mutmut: str) -> dict[str, str]:
     return found
 
 
-def run_set(name: str, mset: MutationSet, max_children: int, show: int, retest: bool = False) -> float:
-    """Mutate the set afresh, or with ``retest`` run only the mutants its last run left alive again
-    (mutmut first runs the tests added since; the mutated code must be unchanged), then report."""
+def run_set(name: str, mset: MutationSet, max_children: int, show: int, mode: str = "run") -> float:
+    """Mutate the set afresh (``mode`` "run"), or in its last run's directory run again only the mutants
+    it left alive ("retest", after adding tests), only those it did not reach ("resume", after an
+    interruption), or none ("report"). mutmut first runs any test added since; the mutated modules
+    must be unchanged. Then report."""
     mutmut = str(Path(sys.executable).with_name("mutmut"))
     globs = [g for t in mset.targets for g in t.name_globs()]
     print(f"== {name}: {mset.summary}\n   modules: {', '.join(sorted({t.module for t in mset.targets}))}", flush=True)
-    if retest:
+    if mode == "run":
+        work = stage(name, mset)
+        targets = globs
+    else:
         work = WORK / name
         recorded = work / "sources.json"
         if not recorded.is_file() or json.loads(recorded.read_text()) != source_hashes(mset):
-            raise SystemExit(f"--retest {name}: the mutated modules changed since its last run (or there was none)")
+            raise SystemExit(f"--{mode} {name}: the mutated modules changed since its last run (or there was none)")
         status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
-        targets = sorted(
-            k for k, v in status.items() if v not in COUNTED_KILLED and not equivalent(k, show_diff(work, k))
-        )
-        print(f"   re-testing the {len(targets)} mutants left alive by the last run", flush=True)
-    else:
-        work = stage(name, mset)
-        targets = globs
+        if mode == "resume":
+            targets = sorted(k for k, v in status.items() if v == NOT_CHECKED)
+        elif mode == "retest":
+            targets = sorted(
+                k
+                for k, v in status.items()
+                if v not in COUNTED_KILLED and v != NOT_CHECKED and not equivalent(k, show_diff(work, k))
+            )
+        else:
+            targets = []
+        print(f"   {mode}: {len(targets)} mutants to test", flush=True)
     started = time.monotonic()
-    log = work / ("retest.log" if retest else "run.log")
+    log = work / f"{mode}.log"
     with log.open("w") as out:
         rc = (
             subprocess.run(
@@ -423,21 +433,23 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int, retest: 
         print(log.read_text()[-3000:])
         raise SystemExit(f"mutmut failed on set {name!r} (exit code {rc}); its log is {log}")
     status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
-    diffs = {k: show_diff(work, k) for k, v in status.items() if v not in COUNTED_KILLED}
+    diffs = {k: show_diff(work, k) for k, v in status.items() if v not in COUNTED_KILLED and v != NOT_CHECKED}
     excluded = {k: why for k, diff in diffs.items() if (why := equivalent(k, diff))}
     counts: dict[str, int] = {}
     for key, value in status.items():
         value = "equivalent (excluded)" if key in excluded else value
         counts[value] = counts.get(value, 0) + 1
     killed = sum(n for s, n in counts.items() if s in COUNTED_KILLED)
-    scored = len(status) - len(excluded)
+    scored = len(status) - len(excluded) - counts.get(NOT_CHECKED, 0)
     score = killed / scored if scored else 0.0
     print(
-        f"   {len(status)} mutants ({'re-test' if retest else 'run'}: {time.monotonic() - started:.0f} s): "
+        f"   {len(status)} mutants ({mode}: {time.monotonic() - started:.0f} s): "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     )
     print(
-        f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive)"
+        f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive"
+        + (f"; {counts[NOT_CHECKED]} not reached yet: --resume" if NOT_CHECKED in counts else "")
+        + ")"
     )
     alive = sorted(k for k in diffs if k not in excluded)
     for mutant in alive[:show]:
@@ -462,15 +474,28 @@ def main() -> None:
     )
     parser.add_argument("--show", type=int, default=50, help="how many survivors to print with their diff")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when a set scores under this (0-1)")
-    parser.add_argument(
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
         "--retest",
-        action="store_true",
-        help="run only the mutants the set's last run left alive again, with the tests as they are now "
-        "(after adding tests; refused if a mutated module changed since)",
+        dest="mode",
+        action="store_const",
+        const="retest",
+        help="run only the mutants the set's last run left alive again, with the tests as they are now",
+    )
+    again.add_argument(
+        "--resume",
+        dest="mode",
+        action="store_const",
+        const="resume",
+        help="run only the mutants the set's last run did not reach (it was interrupted)",
+    )
+    again.add_argument(
+        "--report", dest="mode", action="store_const", const="report", help="score the set's last run, run nothing"
     )
     args = parser.parse_args()
     names = [n for s in args.sets for n in (CRITICAL if s == "critical" else [s])]
-    scores = {n: run_set(n, SETS[n], args.max_children, args.show, args.retest) for n in dict.fromkeys(names)}
+    mode = args.mode or "run"
+    scores = {n: run_set(n, SETS[n], args.max_children, args.show, mode) for n in dict.fromkeys(names)}
     if any(score < args.fail_under for score in scores.values()):
         raise SystemExit(1)
 
