@@ -121,6 +121,7 @@ def test_float_noise_at_a_bound_is_clamped_and_anything_more_is_an_error():
     assert normalise(1.0 + noise, "f") == 1.0
     assert normalise(-noise, "f") == 0.0
     assert normalise(100.0 + noise, "f", 0.0, 100.0) == 1.0
+    assert normalise(-1e-9, "f") == 0.0 and normalise(1.0 + 1e-9, "f") == 1.0  # the slack's edge is inside
     for value in (1.0 + 2e-9, -2e-9, 5.0, -3.0):
         with pytest.raises(RewardError):
             normalise(value, "f")
