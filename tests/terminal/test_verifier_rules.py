@@ -114,6 +114,8 @@ def test_a_reward_in_range_is_mapped_to_0_1():
     assert normalise(50.0, "f", 0.0, 100.0) == 0.5
     assert normalise(-1.0, "f", -1.0, 3.0) == 0.0
     assert normalise(3.0, "f", -1.0, 3.0) == 1.0
+    assert normalise(1.0, "f", -1.0, 3.0) == 0.5
+    assert normalise(7.5, "f", 5.0, 10.0) == 0.5
 
 
 def test_float_noise_at_a_bound_is_clamped_and_anything_more_is_an_error():
