@@ -207,6 +207,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "passed=False is Grade's default",
     ),
     (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_run_and_read__mutmut_*",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 0 else None)",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code <= 0 else None)",
+        "at exit code 0 it gives -0, which is 0 and falsy like None: no signal either way",
+    ),
+    (
         "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
         "self._finished[session_id] = None",
         'self._finished[session_id] = ""',

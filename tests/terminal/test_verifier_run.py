@@ -423,3 +423,29 @@ async def test_other_install_failures_are_errors(tmp_path, mktemp, install, says
     grade = await run(tmp_path).grade(box)
     assert grade.status == "grader_error" and grade.error == says
     assert "check" not in box.events
+
+
+async def test_a_grading_cancelled_from_outside_cancels_the_check_and_removes_the_area(tmp_path):
+    started, cancelled = asyncio.Event(), asyncio.Event()
+
+    async def endless(box: Box, cmd: Any, kw: dict[str, Any]) -> ExecResult:
+        started.set()
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        raise AssertionError("unreachable")
+
+    box = Box(endless)
+    grading = asyncio.ensure_future(run(tmp_path, timeout_s=600).grade(box))
+    await started.wait()
+    grading.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await grading
+    for _ in range(100):  # a few turns of the loop for the cancellation to arrive
+        if cancelled.is_set():
+            break
+        await asyncio.sleep(0)
+    assert cancelled.is_set()  # the check's exec does not outlive its grading
+    assert len(box.removed) == 1
