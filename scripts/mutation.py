@@ -213,6 +213,24 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "at exit code 0 it gives -0, which is 0 and falsy like None: no signal either way",
     ),
     (
+        "envgym.host.sessions.xǁEpisodeHostǁstep__mutmut_*",
+        "await asyncio.shield(self._end(session, session.env.status))",
+        "await asyncio.shield(self._end(session, None))",
+        "the release awaited next sets the same status (the environment's, finished); only a reader in between could tell",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_interrupt__mutmut_*",
+        'def _interrupt(session: Session, reason: str = "closed") -> bool:',
+        'def _interrupt(session: Session, reason: str = "XXclosedXX") -> bool:',
+        'the reason is only compared with "client_gone": any other value means closed',
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_interrupt__mutmut_*",
+        'def _interrupt(session: Session, reason: str = "closed") -> bool:',
+        'def _interrupt(session: Session, reason: str = "CLOSED") -> bool:',
+        'the reason is only compared with "client_gone": any other value means closed',
+    ),
+    (
         "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
         "self._finished[session_id] = None",
         'self._finished[session_id] = ""',

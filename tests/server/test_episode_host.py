@@ -23,7 +23,7 @@ from envgym.host.metrics import HostMetrics
 from envgym.host.sessions import EpisodeHost
 from envgym.host.tracking import TrackedContext
 from envgym import registry
-from envgym.protocol import Action, SessionCreate
+from envgym.protocol import Action, Grade, SessionCreate
 
 ECHO = SessionCreate(env="debug/echo", task_id="echo-3")
 SLOW = SessionCreate(env="slowtest/main", task_id="t1")
@@ -44,6 +44,15 @@ class SlowReset(server_testenvs.SlowEnvironment):
         await asyncio.sleep(30)
 
 
+class FinishesQuietly(server_testenvs.SlowEnvironment):
+    """Ends its episode (finish) but answers the step with a result that does not say so."""
+
+    async def on_step(self, action: Action) -> Any:
+        result = self.finish(Grade.binary(True))
+        return result.model_copy(update={"terminated": False, "truncated": False})
+
+
+registry.register("environments", "quietfinish", FinishesQuietly, replace=True)
 registry.register("environments", "slowreset", SlowReset, replace=True)
 registry.register("environments", "brokeninit", BrokenConstructor, replace=True)
 registry.register("environments", "brokenreset", BrokenReset, replace=True)
@@ -602,4 +611,28 @@ async def test_the_limits_are_older_than_not_as_old_as(monkeypatch):
     assert await h.reap_idle() == 2 and await h.reap_ttl() == 1
     assert h.known_count == 0
     monkeypatch.undo()
+    await h.aclose()
+
+
+async def test_a_session_whose_environment_finished_is_ended_even_if_the_step_result_does_not_say_so():
+    h = host()
+    session, _ = await h.create(SessionCreate(env="quietfinish/main", task_id="t1"))
+    result = await h.step(session.id, Action(content="anything"))
+    assert not result.terminated and not result.truncated
+    assert session.closed and session.status.value == "completed" and h.open_count == 0
+    await h.aclose()
+
+
+async def test_step_timings_are_each_steps_duration_and_their_sum():
+    import time
+
+    h = host()
+    session, _ = await h.create(SLOW)
+    before = time.perf_counter()
+    await h.step(session.id, Action(content="noop"))
+    first = session.timings["last_step_s"]
+    assert 0 < first <= time.perf_counter() - before  # measured inside the call
+    assert session.timings["steps_s"] == first
+    await h.step(session.id, Action(content="noop"))
+    assert session.timings["steps_s"] == first + session.timings["last_step_s"]
     await h.aclose()

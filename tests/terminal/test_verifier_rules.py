@@ -253,7 +253,10 @@ def test_the_checks_path_is_the_tasks_else_the_sandboxs_else_the_base_one():
 def test_no_reward_file_is_an_error_with_the_exit_code():
     with pytest.raises(RewardError) as caught:
         _run()._grade_from_files([], {"exit_code": 7})
-    assert str(caught.value).startswith("tests/test.sh (exit code 7) wrote no reward file")
+    assert str(caught.value) == (
+        "tests/test.sh (exit code 7) wrote no reward file: it must write "
+        "/logs/verifier/reward.txt or reward.json, 0 when the check fails"
+    )
 
 
 def test_a_pass_is_a_reward_of_one_and_nothing_less():
