@@ -52,6 +52,20 @@ class FinishesQuietly(server_testenvs.SlowEnvironment):
         return result.model_copy(update={"terminated": False, "truncated": False})
 
 
+class HangingClose(server_testenvs.SlowEnvironment):
+    """Its on_close never returns (and leaves its sandbox to the host)."""
+
+    async def on_close(self) -> None:
+        await asyncio.Event().wait()
+
+
+class LeavesItsSandbox(server_testenvs.SlowEnvironment):
+    async def on_close(self) -> None:
+        pass  # the sandbox from reset stays open: the host must close it
+
+
+registry.register("environments", "hangingclose", HangingClose, replace=True)
+registry.register("environments", "leavessandbox", LeavesItsSandbox, replace=True)
 registry.register("environments", "quietfinish", FinishesQuietly, replace=True)
 registry.register("environments", "slowreset", SlowReset, replace=True)
 registry.register("environments", "brokeninit", BrokenConstructor, replace=True)
@@ -635,4 +649,43 @@ async def test_step_timings_are_each_steps_duration_and_their_sum():
     assert session.timings["steps_s"] == first
     await h.step(session.id, Action(content="noop"))
     assert session.timings["steps_s"] == first + session.timings["last_step_s"]
+    await h.aclose()
+
+
+async def test_an_environment_whose_close_hangs_still_has_its_sandboxes_closed(caplog):
+    h = host(close_timeout_s=0.1)
+    created = SessionCreate(env="hangingclose/main", task_id="t1", options={"sandbox": True})
+    session, _ = await h.create(created, "hanging-close")
+    box = session.env.box  # type: ignore[attr-defined]
+    assert await h.close(session.id) is True
+    assert box.closed and h.open_count == 0
+    assert any(
+        m.startswith("closing session hanging-close (hangingclose/main) failed: TimeoutError")
+        for _, m in messages(caplog)
+    )
+    await h.aclose()
+
+
+async def test_sandboxes_an_environment_left_open_are_closed_and_logged(caplog):
+    h = host()
+    created = SessionCreate(env="leavessandbox/main", task_id="t1", options={"sandbox": True})
+    session, _ = await h.create(created, "leaves-sandbox")
+    box = session.env.box  # type: ignore[attr-defined]
+    await h.close(session.id)
+    assert box.closed
+    assert ("WARNING", "session leaves-sandbox left 1 sandbox(es) open; closed them") in messages(caplog)
+    await h.aclose()
+
+
+async def test_a_session_is_released_once_however_often_it_is_ended():
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), metrics)
+    server_testenvs.EVENTS.clear()
+    session, _ = await h.create(SLOW)
+    await h.step(session.id, Action(content="done"))  # ended by the episode
+    await h.close(session.id)  # and again by the client
+    assert h.open_count == 0
+    assert [e for e in metrics.events if e[0] == "closed"] == [("closed", "completed")]
+    assert server_testenvs.EVENTS.count("closed") == 1
+    assert not h._closing  # finished release tasks are not kept
     await h.aclose()
