@@ -689,3 +689,35 @@ async def test_a_session_is_released_once_however_often_it_is_ended():
     assert server_testenvs.EVENTS.count("closed") == 1
     assert not h._closing  # finished release tasks are not kept
     await h.aclose()
+
+
+async def test_a_failed_reset_ends_the_session_as_env_error_and_a_slow_one_as_timeout():
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(step_timeout_s=0.1), TrackedContext(sandbox="process"), metrics)
+    with pytest.raises(EnvironmentFailed):
+        await h.create(SessionCreate(env="brokenreset/main", task_id="t1"))
+    with pytest.raises(StepTimeout):
+        await h.create(SessionCreate(env="slowreset/main", task_id="t1"))
+    assert [e for e in metrics.events if e[0] == "closed"] == [("closed", "env_error"), ("closed", "timeout")]
+    await h.aclose()
+
+
+async def test_refusals_say_what_to_do():
+    h = host(max_sessions=1)
+    with pytest.raises(InvalidRequest) as bad_id:
+        await h.create(ECHO, "bad id")
+    assert bad_id.value.message == "a session id is 8 to 128 characters from A-Z a-z 0-9 _ -"
+    await h.create(ECHO, "taken-id")
+    with pytest.raises(InvalidRequest) as taken:
+        await h.create(ECHO, "taken-id")
+    assert taken.value.message == "session 'taken-id' already exists"
+    with pytest.raises(CapacityExhausted) as full:
+        await h.create(ECHO)
+    assert full.value.message == (
+        "all 1 session slots are in use; retry later, close finished sessions, "
+        "or start the server with a higher --max-sessions"
+    )
+    await h.aclose()
+    with pytest.raises(CapacityExhausted) as closing:
+        await h.create(ECHO)
+    assert closing.value.message == "the server is shutting down"
