@@ -231,6 +231,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'the reason is only compared with "client_gone": any other value means closed',
     ),
     (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_grade_from_files__mutmut_*",
+        'passed=normalise(value, "reward.json", low, high) >= 1.0,',
+        "passed=normalise(value, None, low, high) >= 1.0,",
+        "the same value was normalised on the line before (naming the metric), so this call never raises its message",
+    ),
+    (
         "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
         "self._finished[session_id] = None",
         'self._finished[session_id] = ""',
