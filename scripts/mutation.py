@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
+import hashlib
 import json
 import os
 import re
@@ -114,15 +115,31 @@ SETS: dict[str, MutationSet] = {
     "verifier": MutationSet(
         "the terminal verifier (bwrap sandboxes: slow)",
         [
-            Target(V, "envgym_terminal/verifier.py", ("tests/terminal/test_integrity_verifier.py",)),
+            Target(
+                V,
+                "envgym_terminal/verifier.py",
+                (
+                    "tests/terminal/test_verifier_rules.py",
+                    "tests/terminal/test_verifier_run.py",
+                    "tests/terminal/test_integrity_verifier.py",
+                ),
+            ),
         ],
     ),
     "server": MutationSet(
         "auth, body cap, the session host and the error codes (real app per test: slow)",
         [
-            Target("server/envgym_server", "envgym_server/limits.py", ("tests/server/test_limits.py",)),
-            Target("envgym", "envgym/host/sessions.py", ("tests/server/test_limits.py", "tests/server/test_faults.py")),
-            Target("envgym", "envgym/errors.py", ("tests/server/test_contract.py",)),
+            Target(
+                "server/envgym_server",
+                "envgym_server/limits.py",
+                ("tests/server/test_access_middleware.py", "tests/server/test_limits.py"),
+            ),
+            Target(
+                "envgym",
+                "envgym/host/sessions.py",
+                ("tests/server/test_episode_host.py", "tests/server/test_limits.py", "tests/server/test_faults.py"),
+            ),
+            Target("envgym", "envgym/errors.py", ("tests/core/test_errors.py", "tests/server/test_contract.py")),
         ],
     ),
     "stats": MutationSet(
@@ -166,41 +183,76 @@ SETS["bounded-worker"] = MutationSet(
 )
 CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded"]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
+NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
 # Mutants that cannot change behaviour, left out of the score: (mutant name glob, the line as it is,
 # the line as mutated, why). Matched on the lines rather than mutmut's numbers, so an edit of the
 # code makes a stale entry stop matching (the mutant is then counted again) instead of hiding another.
 VERDICT = "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁ_verdict__mutmut_*"
 EQUIVALENT: list[tuple[str, str, str, str]] = [
+    # A removed argument shows as its line removed and nothing added (the calls are one argument a line).
+    (VERDICT, "reward=0.0,", "", "reward=0.0 is Grade's default"),
+    (VERDICT, "passed=False,", "", "passed=False is Grade's default"),
+    (VERDICT, "weight=1.0,", ")", "weight=1.0 is GradeComponent's default (the call's closing bracket moves up)"),
     (
-        VERDICT,
-        "return Grade(reward=0.0, passed=False, details={",
-        "return Grade(passed=False, details={",
+        "envgym_terminal.verifier.xǁVerifierRunǁ_install_unprotected__mutmut_*",
+        "reward=0.0,",
+        "",
         "reward=0.0 is Grade's default",
     ),
     (
-        VERDICT,
-        "return Grade(reward=0.0, passed=False, details={",
-        "return Grade(reward=0.0, details={",
+        "envgym_terminal.verifier.xǁVerifierRunǁ_install_unprotected__mutmut_*",
+        "passed=False,",
+        "",
         "passed=False is Grade's default",
     ),
     (
-        VERDICT,
-        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        'return Grade(passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        "reward=0.0 is Grade's default",
+        "envgym_terminal.verifier.xǁVerifierRunǁ_run_and_read__mutmut_*",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 0 else None)",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code <= 0 else None)",
+        "at exit code 0 it gives -0, which is 0 and falsy like None: no signal either way",
     ),
     (
-        VERDICT,
-        'return Grade(reward=0.0, passed=False, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        'return Grade(reward=0.0, details={"tampered": True, "reason": "the result line was forged", **integrity})',
-        "passed=False is Grade's default",
+        "envgym.host.sessions.xǁEpisodeHostǁstep__mutmut_*",
+        "await asyncio.shield(self._end(session, session.env.status))",
+        "await asyncio.shield(self._end(session, None))",
+        "the release awaited next sets the same status (the environment's, finished); only a reader in between could tell",
     ),
     (
-        VERDICT,
-        'passed=t["outcome"] == "passed", weight=1.0) for t in tests]',
-        'passed=t["outcome"] == "passed", ) for t in tests]',
-        "weight=1.0 is GradeComponent's default",
+        "envgym.host.sessions.xǁEpisodeHostǁ_interrupt__mutmut_*",
+        'def _interrupt(session: Session, reason: str = "closed") -> bool:',
+        'def _interrupt(session: Session, reason: str = "XXclosedXX") -> bool:',
+        'the reason is only compared with "client_gone": any other value means closed',
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_interrupt__mutmut_*",
+        'def _interrupt(session: Session, reason: str = "closed") -> bool:',
+        'def _interrupt(session: Session, reason: str = "CLOSED") -> bool:',
+        'the reason is only compared with "client_gone": any other value means closed',
+    ),
+    (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_grade_from_files__mutmut_*",
+        'passed=normalise(value, "reward.json", low, high) >= 1.0,',
+        "passed=normalise(value, None, low, high) >= 1.0,",
+        "the same value was normalised on the line before (naming the metric), so this call never raises its message",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
+        "self._finished[session_id] = None",
+        'self._finished[session_id] = ""',
+        "_finished is an ordered set of ids (a dict for its order): its values are never read",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",
+        "self._sessions.pop(oldest, None)",
+        "self._sessions.pop(oldest, )",
+        "every id in _finished is in _sessions (close, the reapers and shutdown remove it from both), so pop never misses",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁreap_idle__mutmut_*",
+        "self._sessions.pop(session.id, None)",
+        "self._sessions.pop(session.id, )",
+        "the sessions popped were just listed from _sessions, with no await in between, so pop never misses",
     ),
     (
         "envgym.eval.stats.x_pass_at_k__mutmut_*",
@@ -310,6 +362,14 @@ def toml_value(value: object) -> str:
     return json.dumps(value)  # strings, numbers and lists of them are the same in TOML
 
 
+def source_hashes(mset: MutationSet) -> dict[str, str]:
+    """sha256 of each mutated module as it is now (a re-test is only valid against the same code)."""
+    return {
+        t.module: hashlib.sha256((ROOT / Path(t.package).parent / t.module).read_bytes()).hexdigest()
+        for t in mset.targets
+    }
+
+
 def stage(name: str, mset: MutationSet) -> Path:
     """A fresh ``.mutation/<name>/`` (mutmut reuses copies it finds, so stale ones would hide edits)."""
     work = WORK / name
@@ -341,6 +401,7 @@ def stage(name: str, mset: MutationSet) -> Path:
         *(f"{k} = {toml_value(v)}" for k, v in mutmut.items()),
     ]
     (work / "pyproject.toml").write_text("\n".join(lines) + "\n")
+    (work / "sources.json").write_text(json.dumps(source_hashes(mset), indent=1) + "\n")
     return work
 
 
@@ -356,44 +417,69 @@ def results(work: Path, mutmut: str) -> dict[str, str]:
     return found
 
 
-def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float:
+def run_set(name: str, mset: MutationSet, max_children: int, show: int, mode: str = "run") -> float:
+    """Mutate the set afresh (``mode`` "run"), or in its last run's directory run again only the mutants
+    it left alive ("retest", after adding tests), only those it did not reach ("resume", after an
+    interruption), or none ("report"). mutmut first runs any test added since; the mutated modules
+    must be unchanged. Then report."""
     mutmut = str(Path(sys.executable).with_name("mutmut"))
-    work = stage(name, mset)
     globs = [g for t in mset.targets for g in t.name_globs()]
     print(f"== {name}: {mset.summary}\n   modules: {', '.join(sorted({t.module for t in mset.targets}))}", flush=True)
+    if mode == "run":
+        work = stage(name, mset)
+        targets = globs
+    else:
+        work = WORK / name
+        recorded = work / "sources.json"
+        if not recorded.is_file() or json.loads(recorded.read_text()) != source_hashes(mset):
+            raise SystemExit(f"--{mode} {name}: the mutated modules changed since its last run (or there was none)")
+        status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
+        if mode == "resume":
+            targets = sorted(k for k, v in status.items() if v == NOT_CHECKED)
+        elif mode == "retest":
+            targets = sorted(
+                k
+                for k, v in status.items()
+                if v not in COUNTED_KILLED and v != NOT_CHECKED and not equivalent(k, show_diff(work, k))
+            )
+        else:
+            targets = []
+        print(f"   {mode}: {len(targets)} mutants to test", flush=True)
     started = time.monotonic()
-    log = work / "run.log"
+    log = work / f"{mode}.log"
     with log.open("w") as out:
-        rc = subprocess.run(
-            [mutmut, "run", "--max-children", str(max_children), *globs],
-            cwd=work,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
-        ).returncode
+        rc = (
+            subprocess.run(
+                [mutmut, "run", "--max-children", str(max_children), *targets],
+                cwd=work,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            ).returncode
+            if targets
+            else 0
+        )
     if rc != 0:
         print(log.read_text()[-3000:])
         raise SystemExit(f"mutmut failed on set {name!r} (exit code {rc}); its log is {log}")
     status = {k: v for k, v in results(work, mutmut).items() if any(fnmatch.fnmatchcase(k, g) for g in globs)}
-    diffs = {
-        k: subprocess.run([mutmut, "show", k], cwd=work, capture_output=True, text=True).stdout
-        for k, v in status.items()
-        if v not in COUNTED_KILLED
-    }
+    diffs = {k: show_diff(work, k) for k, v in status.items() if v not in COUNTED_KILLED and v != NOT_CHECKED}
     excluded = {k: why for k, diff in diffs.items() if (why := equivalent(k, diff))}
     counts: dict[str, int] = {}
     for key, value in status.items():
         value = "equivalent (excluded)" if key in excluded else value
         counts[value] = counts.get(value, 0) + 1
     killed = sum(n for s, n in counts.items() if s in COUNTED_KILLED)
-    scored = len(status) - len(excluded)
+    scored = len(status) - len(excluded) - counts.get(NOT_CHECKED, 0)
     score = killed / scored if scored else 0.0
     print(
-        f"   {len(status)} mutants in {time.monotonic() - started:.0f} s: "
+        f"   {len(status)} mutants ({mode}: {time.monotonic() - started:.0f} s): "
         + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
     )
     print(
-        f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive)"
+        f"   mutation score {score:.1%} ({killed}/{scored}; equivalent mutants excluded, untested ones count as alive"
+        + (f"; {counts[NOT_CHECKED]} not reached yet: --resume" if NOT_CHECKED in counts else "")
+        + ")"
     )
     alive = sorted(k for k in diffs if k not in excluded)
     for mutant in alive[:show]:
@@ -401,6 +487,11 @@ def run_set(name: str, mset: MutationSet, max_children: int, show: int) -> float
     if len(alive) > show:
         print(f"   ... {len(alive) - show} more (--show N, or `cd {work} && mutmut browse`)")
     return score
+
+
+def show_diff(work: Path, mutant: str) -> str:
+    mutmut = str(Path(sys.executable).with_name("mutmut"))
+    return subprocess.run([mutmut, "show", mutant], cwd=work, capture_output=True, text=True).stdout
 
 
 def main() -> None:
@@ -413,9 +504,28 @@ def main() -> None:
     )
     parser.add_argument("--show", type=int, default=50, help="how many survivors to print with their diff")
     parser.add_argument("--fail-under", type=float, default=0.0, help="exit 1 when a set scores under this (0-1)")
+    again = parser.add_mutually_exclusive_group()
+    again.add_argument(
+        "--retest",
+        dest="mode",
+        action="store_const",
+        const="retest",
+        help="run only the mutants the set's last run left alive again, with the tests as they are now",
+    )
+    again.add_argument(
+        "--resume",
+        dest="mode",
+        action="store_const",
+        const="resume",
+        help="run only the mutants the set's last run did not reach (it was interrupted)",
+    )
+    again.add_argument(
+        "--report", dest="mode", action="store_const", const="report", help="score the set's last run, run nothing"
+    )
     args = parser.parse_args()
     names = [n for s in args.sets for n in (CRITICAL if s == "critical" else [s])]
-    scores = {n: run_set(n, SETS[n], args.max_children, args.show) for n in dict.fromkeys(names)}
+    mode = args.mode or "run"
+    scores = {n: run_set(n, SETS[n], args.max_children, args.show, mode) for n in dict.fromkeys(names)}
     if any(score < args.fail_under for score in scores.values()):
         raise SystemExit(1)
 
