@@ -249,32 +249,19 @@ async def _run_job(job: _Job, context: TrackedContext, report: AdversaryReport, 
                 record.error,
             )
         except asyncio.TimeoutError:
-            result = AttackResult(
-                env_name,
-                job.task.id,
-                job.attack.name,
-                job.attack.classes,
-                "error",
-                0.0,
-                "timeout",
-                "",
-                reason=f"the episode did not finish within {timeout_s:g} s",
-            )
+            result = _errored(job, env_name, "timeout", f"the episode did not finish within {timeout_s:g} s")
         except Exception as exc:  # noqa: BLE001 — an exception escaping the loop is itself a finding
-            result = AttackResult(
-                env_name,
-                job.task.id,
-                job.attack.name,
-                job.attack.classes,
-                "error",
-                0.0,
-                "env_error",
-                "",
-                reason=f"the episode raised {type(exc).__name__}: {exc}",
-            )
+            result = _errored(job, env_name, "env_error", f"the episode raised {type(exc).__name__}: {exc}")
     await close_all(boxes)  # the sandboxes the episode forgot, so one bad task does not starve the rest
     result.duration_s = time.monotonic() - started
     report.results.append(result)
+
+
+def _errored(job: _Job, env_name: str, status: str, reason: str) -> AttackResult:
+    """An attack episode that ended without a record: an error outcome (a gain for the agent)."""
+    return AttackResult(
+        env_name, job.task.id, job.attack.name, job.attack.classes, "error", 0.0, status, "", reason=reason
+    )
 
 
 def _isolated(ctx: EnvContext) -> bool:

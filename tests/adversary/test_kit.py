@@ -24,7 +24,7 @@ from envgym_reasoning.environment import ReasoningEnvironment
 from envgym.cli.app import app
 from envgym.errors import InvalidRequest
 from envgym.loop import run_episode
-from envgym.protocol import Task, Tool
+from envgym.protocol import Action, Task, Tool
 from envgym.testing import check_adversary
 
 ALL = set(ATTACK_CLASSES)
@@ -230,3 +230,37 @@ def test_the_cli_reports_per_attack_and_fails_on_a_hole(toy, tmp_path):
 def test_the_examples_in_the_docstrings_run(module):
     result = doctest.testmod(module)
     assert result.attempted and not result.failed
+
+
+class _SlowDebug(DebugEnvironment):
+    async def on_step(self, action):
+        await asyncio.sleep(30)
+        raise AssertionError("the kit's episode timeout should have stopped this step")
+
+
+class _BrokenDebug(DebugEnvironment):
+    def __init__(self, *args, **kwargs):
+        raise RuntimeError("cannot start")
+
+
+@pytest.mark.parametrize(
+    ("cls", "status", "reason"),
+    [
+        (_SlowDebug, "timeout", "the episode did not finish within 0.2 s"),
+        (_BrokenDebug, "env_error", "the episode raised RuntimeError: cannot start"),
+    ],
+)
+async def test_an_attack_episode_that_hangs_or_raises_is_an_error_outcome_with_its_reason(cls, status, reason):
+    from envgym.adversary.runner import AdversaryReport, _Job, _References, _run_job
+    from envgym.envs import EnvRef
+    from envgym.host.tracking import TrackedContext
+
+    ref = EnvRef("debug", "echo", cls)
+    task = DebugEnvironment.get_task("echo", "echo-1")
+    attack = envgym.adversary.model.Attack("probe", ("answer_guess",), "a probe", [Action(content="x")])
+    report = AdversaryReport("debug/echo", "process", ["answer_guess"])
+    async with asyncio.timeout(20):  # a hang guard only
+        await _run_job(_Job(ref, task, attack, _References()), TrackedContext(sandbox="process"), report, 0.2)
+    [result] = report.results
+    assert (result.outcome, result.status, result.reward, result.reason) == ("error", status, 0.0, reason)
+    assert result.failed and result.task_id == "echo-1" and result.attack == "probe"
