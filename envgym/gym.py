@@ -39,7 +39,7 @@ import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
 from envgym.context import EnvContext, default_context
-from envgym.envs import EnvId
+from envgym.ids import EnvId
 from envgym.errors import InvalidRequest, UnknownEnvironment
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.runner import LocalTarget

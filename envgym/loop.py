@@ -31,7 +31,7 @@ from pydantic import BaseModel, Field
 
 from envgym.agents.base import Agent
 from envgym.environment import Environment, call_act
-from envgym.envs import EnvId
+from envgym.ids import EnvId
 from envgym.errors import EnvgymError, InvalidRequest
 from envgym.protocol import (
     Action,

@@ -116,7 +116,7 @@ class EnvWorker:
         options: dict[str, Any] | None,
     ) -> dict[str, Any]:
         from envgym.agents import get_agent
-        from envgym.envs import resolve
+        from envgym.families import resolve
         from envgym.host import HostEpisode
         from envgym.loop import run_episode
 
@@ -482,7 +482,7 @@ class RayTarget:
         settings: dict[str, Any] | None = None,
         **pool_options: Any,
     ) -> None:
-        from envgym.envs import resolve
+        from envgym.families import resolve
 
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"

@@ -25,7 +25,7 @@ from envgym.adversary.answers import answer_key
 from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
 from envgym.context import EnvContext
-from envgym.envs import EnvRef
+from envgym.families import EnvRef
 from envgym.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
 from envgym.sync import run_blocking

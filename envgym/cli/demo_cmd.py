@@ -42,7 +42,7 @@ class DemoPlan:
 
 def plan_suites(only: set[str] | None, tasks: int | None) -> DemoPlan:
     """The suites to run: each installed family's ``demo_suites()`` (all families, or those in ``only``)."""
-    from envgym.envs import load_family
+    from envgym.families import load_family
 
     installed = [p.name for p in registry.list_plugins("environments")]
     plan = DemoPlan()

@@ -198,7 +198,7 @@ def eval_command(
 
 def _suites_of_family(env_id: str, server: str | None, token: str | None) -> list[str] | None:
     """The suites of ``env_id`` when it names a whole family of more than one suite, else None."""
-    from envgym.envs import EnvId
+    from envgym.ids import EnvId
 
     try:
         if EnvId.parse(env_id).suite is not None:
@@ -209,7 +209,7 @@ def _suites_of_family(env_id: str, server: str | None, token: str | None) -> lis
             with Client(server, token=token) as client:
                 names = [s.name for s in client.environment(env_id).suites]
         else:
-            from envgym.envs import load_family
+            from envgym.families import load_family
 
             names = [s.name for s in load_family(env_id).suites()]
     except EnvgymError:

@@ -62,7 +62,7 @@ def list_command(
 @app.command("info")
 def info_command(env: str = typer.Argument(..., help="environment id: family or family/suite")) -> None:
     """Show an environment family's suites, tools and how it reads plain-text actions."""
-    from envgym.envs import resolve
+    from envgym.families import resolve
 
     try:
         ref = resolve(env)

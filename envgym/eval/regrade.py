@@ -101,7 +101,7 @@ def _mark(record: EpisodeRecord, ok: bool, reason: str, **extra: Any) -> Episode
 
 async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeRecord:
     """The regraded record (or the original, marked with why it was not regraded)."""
-    from envgym.envs import resolve
+    from envgym.families import resolve
 
     if record.status not in REGRADABLE:
         return _mark(

@@ -17,7 +17,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from envgym.environment import Environment
-from envgym.envs import EnvId
+from envgym.ids import EnvId
 from envgym.errors import EnvgymError
 from envgym.loop import standin_family
 from envgym.protocol import Task
@@ -87,7 +87,7 @@ class RemoteTarget:
 def _local_family(env: str, remote_tasks: list[Task]) -> tuple[type[Environment] | None, list[Task]]:
     """The installed plugin class and its full task records, when this machine has the plugin and
     its tasks are the server's (same ids); else ``(None, [])``."""
-    from envgym.envs import resolve
+    from envgym.families import resolve
 
     try:
         ref = resolve(env)

@@ -353,7 +353,7 @@ class LocalTarget:
     """Episodes of an installed environment family, in this process."""
 
     def __init__(self, env: str, context: EnvContext, options: dict[str, Any] | None = None) -> None:
-        from envgym.envs import resolve
+        from envgym.families import resolve
 
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"

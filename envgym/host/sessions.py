@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, TypeVar
 
 from envgym.environment import Environment
-from envgym.envs import EnvRef, resolve
+from envgym.families import EnvRef, resolve
 from envgym.errors import (
     CapacityExhausted,
     EnvgymError,

@@ -47,7 +47,8 @@ from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.context import EnvContext
 from envgym.environment import Environment
-from envgym.envs import EnvId, EnvRef, load_family, resolve
+from envgym.families import EnvRef, load_family, resolve
+from envgym.ids import EnvId
 from envgym.errors import SessionClosed
 from envgym.host.tracking import TrackedContext, close_all
 from envgym.loop import EpisodeRecord, run_episode

@@ -19,7 +19,8 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from envgym import __version__, registry
-from envgym.envs import EnvId, load_family, resolve
+from envgym.families import load_family, resolve
+from envgym.ids import EnvId
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.grader import get_grader
 from envgym.protocol import (

@@ -252,7 +252,7 @@ class _BrokenDebug(DebugEnvironment):
 )
 async def test_an_attack_episode_that_hangs_or_raises_is_an_error_outcome_with_its_reason(cls, status, reason):
     from envgym.adversary.runner import AdversaryReport, _Job, _References, _run_job
-    from envgym.envs import EnvRef
+    from envgym.families import EnvRef
     from envgym.host.tracking import TrackedContext
 
     ref = EnvRef("debug", "echo", cls)

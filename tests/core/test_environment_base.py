@@ -4,7 +4,7 @@ import pytest
 
 from envgym import Action, EpisodeStatus
 from envgym.builtin.debug import DebugEnvironment
-from envgym.envs import resolve
+from envgym.families import resolve
 from envgym.errors import SessionClosed, UnknownEnvironment, UnknownTask
 
 

@@ -1,4 +1,4 @@
-"""One environment-id parser (``envgym.envs.EnvId``) and one ``--set`` parser
+"""One environment-id parser (``envgym.ids.EnvId``) and one ``--set`` parser
 (``envgym.context.parse_setting``) behind every command, the server, the client and ``envgym.make``
 (issue 16)."""
 
@@ -16,7 +16,8 @@ from envgym import Action, Environment, Grade, Observation, StepResult, SuiteInf
 from envgym.cli import app
 from envgym.cli.demo_cmd import DemoPlan, _enter_setups
 from envgym.context import format_setting, parse_setting, parse_settings
-from envgym.envs import EnvId, resolve
+from envgym.families import resolve
+from envgym.ids import EnvId
 from envgym.errors import InvalidRequest, UnknownEnvironment, UnknownTask
 
 REPO = Path(__file__).resolve().parents[2]
@@ -108,7 +109,7 @@ def test_no_other_copy_of_the_env_id_grammar_in_the_sources() -> None:
         f"{path.relative_to(REPO)}:{n}: {line.strip()}"
         for root in roots
         for path in root.rglob("*.py")
-        if path != REPO / "envgym" / "envs.py"
+        if path != REPO / "envgym" / "ids.py"
         for n, line in enumerate(path.read_text().splitlines(), 1)
         if pattern.search(line)
     ]

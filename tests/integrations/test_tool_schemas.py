@@ -5,7 +5,7 @@ environment_factory refuses a tool whose parameters are undocumented)."""
 from __future__ import annotations
 
 from envgym import registry
-from envgym.envs import load_family
+from envgym.families import load_family
 from envgym.testing import check_tool
 
 

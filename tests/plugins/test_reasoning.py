@@ -10,7 +10,7 @@ import pytest
 
 from envgym import registry
 from envgym.context import EnvContext
-from envgym.envs import resolve
+from envgym.families import resolve
 from envgym.protocol import Submission
 from envgym.testing import check_environment
 

@@ -8,7 +8,7 @@ import subprocess
 import pytest
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.envs import resolve
+from envgym.families import resolve
 from envgym.loop import run_episode
 from envgym.protocol import EpisodeStatus
 from envgym_graders.rubric.checks import check_text

@@ -18,7 +18,7 @@ from terminal_helpers import SANDBOX
 
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.context import EnvContext
-from envgym.envs import resolve
+from envgym.families import resolve
 from envgym.loop import run_episode
 from envgym_terminal import TerminalEnvironment
 

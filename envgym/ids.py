@@ -1,14 +1,13 @@
-"""Environment ids: ``family``, ``family/suite`` or ``family/suite.task``.
+"""Environment ids: ``family``, ``family/suite`` or ``family/suite.task``, read without importing any plugin.
 
-A family plugin (entry point ``coding`` in ``envgym.environments``) expands into its suites, so
 ``coding/humaneval`` is suite ``humaneval`` of family ``coding``, and ``web/miniwob.click-test``
 narrows suite ``miniwob`` to the one task ``click-test``. A bare family name means its default
-(first) suite.
+(first) suite. ``envgym.families`` turns an id into the installed family plugin it names.
 
 Example:
-    >>> ref = resolve("debug/echo")
-    >>> ref.family, ref.suite
-    ('debug', 'echo')
+    >>> env_id = EnvId.parse("web/miniwob.click-test")
+    >>> env_id.family, env_id.suite, env_id.task_id
+    ('web', 'miniwob', 'click-test')
 """
 
 from __future__ import annotations
@@ -16,10 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from envgym import registry
-from envgym.environment import Environment
 from envgym.errors import UnknownEnvironment
-from envgym.protocol import Task
 
 
 @dataclass(frozen=True)
@@ -77,47 +73,3 @@ class EnvId:
 
     def __str__(self) -> str:
         return self.suite_id + (f".{self.task_id}" if self.task_id is not None else "")
-
-
-@dataclass(frozen=True)
-class EnvRef:
-    family: str
-    suite: str
-    cls: type[Environment]
-    task_id: str | None = None
-
-    @property
-    def id(self) -> str:
-        return f"{self.family}/{self.suite}" + (f".{self.task_id}" if self.task_id else "")
-
-    def tasks(self, split: str | None = None) -> list[Task]:
-        tasks = self.cls.tasks(self.suite, split)
-        if self.task_id is not None:
-            tasks = [t for t in tasks if t.id == self.task_id]
-        return tasks
-
-    def get_task(self, task_id: str) -> Task:
-        return self.cls.get_task(self.suite, task_id)
-
-
-def load_family(family: str) -> type[Environment]:
-    obj = registry.load("environments", family)
-    if not (isinstance(obj, type) and issubclass(obj, Environment)):
-        obj = obj()  # a factory returning the class
-    if not (isinstance(obj, type) and issubclass(obj, Environment)):
-        raise UnknownEnvironment(f"the environments plugin {family!r} does not point at an envgym.Environment subclass")
-    if not obj.family:
-        obj.family = family
-    return obj
-
-
-def resolve(env_id: str) -> EnvRef:
-    """Turn an environment id into its family class and suite; raises ``UnknownEnvironment``."""
-    family = EnvId.parse(env_id).family
-    cls = load_family(family)
-    parsed = EnvId.parse(env_id, [s.name for s in cls.suites()])
-    if parsed.suite is None:
-        return EnvRef(family, cls.default_suite(), cls)
-    if parsed.task_id is not None:
-        cls.get_task(parsed.suite, parsed.task_id)  # raises UnknownTask with a clear message
-    return EnvRef(family, parsed.suite, cls, parsed.task_id)
