@@ -42,6 +42,12 @@ def test_a_weighted_components_config_is_checked_when_the_weighted_grader_is_bui
         get_grader(GraderSpec(name="weighted", config={"components": components}))
 
 
+def test_a_weighted_component_with_a_misspelt_field_is_refused():
+    components = [{"name": "value", "grader": "numeric", "wieght": 2}]
+    with pytest.raises(GraderError, match=r"config key 'weighted.components.0.wieght': Extra inputs"):
+        get_grader(GraderSpec(name="weighted", config={"components": components}))
+
+
 def test_defaults_are_read_when_no_key_is_given():
     grader = get_grader(GraderSpec(name="numeric"))
     assert (grader.cfg.rel_tol, grader.cfg.abs_tol, grader.cfg.max_chars) == (1e-6, 1e-9, 100_000)
