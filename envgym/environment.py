@@ -35,7 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
 from envgym.context import EnvContext, default_context
-from envgym.errors import EnvgymError, InvalidRequest, SessionClosed, UnknownTask
+from envgym.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed, UnknownTask
 from envgym.grader import checked_reward, get_grader
 from envgym.protocol import (
     Action,
@@ -421,7 +421,11 @@ class Environment(abc.ABC):
         assert self.task is not None
         if self.task.grader is None:
             return Grade.grader_error(f"task {self.task.id!r} names no grader")
-        return await get_grader(self.task.grader).safe_grade(self.task, submission, context=self.context)
+        try:
+            grader = get_grader(self.task.grader)
+        except GraderError as exc:  # e.g. a config key typo: the task author's error, never the agent's 0
+            return Grade.grader_error(f"task {self.task.id!r}: {exc.message}", code=exc.code, **exc.details)
+        return await grader.safe_grade(self.task, submission, context=self.context)
 
     async def _truncate(self, observation: Observation) -> StepResult:
         try:

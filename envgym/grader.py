@@ -33,15 +33,63 @@ from __future__ import annotations
 import abc
 import math
 import traceback
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Mapping, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from envgym import bounded
 from envgym.context import EnvContext
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
-from envgym.settings import Settings
+from envgym.settings import Settings, _unknown
 from envgym.sync import shared_loop
+
+
+class GraderConfig(BaseModel):
+    """The base of a grader's ``config_model``: a key it does not declare is refused, not ignored."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScoreConfig(GraderConfig):
+    """Config of a grader that implements ``score``: its CPU budget."""
+
+    cpu_budget_s: float | None = Field(
+        default=None, gt=0, description="CPU seconds one score() call may take (default: the grader's cpu_budget_s)"
+    )
+
+
+C = TypeVar("C", bound=GraderConfig)
+
+
+def read_config(grader: str, config: Mapping[str, Any], model: type[C]) -> C:
+    """``config`` as ``model`` (its defaults for keys not given); ``GraderError`` naming the grader,
+    the key and the valid keys when a key is no field of ``model`` or its value has the wrong type.
+
+    Example:
+        >>> class Toy(GraderConfig):
+        ...     strict: bool = True
+        >>> read_config("toy", {}, Toy).strict
+        True
+        >>> read_config("toy", {"strcit": False}, Toy)
+        Traceback (most recent call last):
+        ...
+        envgym.errors.GraderError: [grader_error] unknown config key 'toy.strcit'; did you mean 'toy.strict'? The toy config keys are: toy.strict
+    """
+    for name in config:
+        if name not in model.model_fields:
+            raise _unknown(grader, name, model.model_fields, "config key", GraderError)
+    try:
+        return model.model_validate(dict(config))
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = ".".join([grader, *map(str, error["loc"])])
+        valid = [f"{grader}.{n}" for n in sorted(model.model_fields)]
+        raise GraderError(
+            f"config key {key!r}: {error['msg']} (got {str(error['input'])[:200]!r})",
+            details={"key": key, "valid": valid},
+        ) from None
 
 
 class Grader(abc.ABC):
@@ -49,12 +97,17 @@ class Grader(abc.ABC):
     summary: ClassVar[str] = ""
     cpu_budget_s: ClassVar[float] = bounded.DEFAULT_CPU_S  # per score() call; config "cpu_budget_s" overrides
     settings_model: ClassVar[type[Settings] | None] = None  # its `--set name.key` host settings (envgym/settings.py)
+    # Its GraderSpec.config, read once into ``cfg`` (None: a third-party grader reads ``self.config`` itself).
+    config_model: ClassVar[type[GraderConfig] | None] = None
+    cfg: Any
     # Submission fields this grader cannot do without: set on the class, or per instance by a composite
     # (weighted: whatever its components need).
     requires: frozenset[str] = frozenset()
 
     def __init__(self, **config: Any) -> None:
         self.config = config
+        if self.config_model is not None:
+            self.cfg = read_config(self.name or type(self).__name__, config, self.config_model)
 
     def check_submission(self, submission: Submission) -> None:
         """Refuse (``InvalidRequest``, HTTP 422) a submission that lacks a field this grader reads,
@@ -76,7 +129,7 @@ class Grader(abc.ABC):
         or other I/O override this instead."""
         if type(self).score is Grader.score:
             raise NotImplementedError(f"{type(self).__name__} implements neither grade() nor score()")
-        budget = float(self.config.get("cpu_budget_s", self.cpu_budget_s))
+        budget = float(self.config.get("cpu_budget_s", self.cpu_budget_s))  # checked by ScoreConfig, if declared
         try:
             return await bounded.run_bounded(
                 self.score,

@@ -66,13 +66,17 @@ def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
         ) from None
 
 
-def _unknown(prefix: str, name: str, fields: Iterable[str]) -> InvalidRequest:
+def _unknown(
+    prefix: str, name: str, fields: Iterable[str], what: str = "setting", error: type[EnvgymError] = InvalidRequest
+) -> EnvgymError:
+    """``error`` naming the unknown ``prefix.name``, the closest valid key and all of them (also for
+    a grader's config keys: ``envgym.grader.read_config``)."""
     key, valid = f"{prefix}.{name}", [f"{prefix}.{n}" for n in sorted(fields)]
     close = difflib.get_close_matches(key, valid, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return InvalidRequest(
-        f"unknown setting {key!r}{hint} The {prefix} settings are: {', '.join(valid)}",
-        details={"setting": key, "valid": valid, "suggestion": close[0] if close else None},
+    return error(
+        f"unknown {what} {key!r}{hint} The {prefix} {what}s are: {', '.join(valid)}",
+        details={what.split()[-1]: key, "valid": valid, "suggestion": close[0] if close else None},
     )
 
 

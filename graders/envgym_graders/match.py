@@ -24,9 +24,10 @@ import functools
 from typing import Any
 
 import re2
+from pydantic import Field
 
 from envgym.errors import GraderError
-from envgym.grader import Grader
+from envgym.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
 
 _FLAGS = frozenset("ims")
@@ -45,17 +46,36 @@ RE2_SYNTAX = (
 )
 
 
+Accepted = str | int | float | list[str | int | float] | None
+
+
+class ExactConfig(ScoreConfig):
+    answer: Accepted = Field(None, description="the accepted answer(s); default: task.private['answer']")
+    case_sensitive: bool = Field(True, description="False: compare casefolded")
+    strip: bool = Field(True, description="strip leading and trailing whitespace")
+    collapse_whitespace: bool = Field(True, description="read each run of whitespace as one space")
+
+
+class RegexConfig(ScoreConfig):
+    pattern: str | None = Field(None, description="an RE2 pattern; default: task.private['pattern']")
+    flags: str = Field("", description="any of i, m, s")
+    full: bool = Field(False, description="True: the pattern must match the whole stripped answer")
+    max_chars: int = Field(100_000, gt=0, description="longer answers score 0")
+
+
 class ExactGrader(Grader):
     name = "exact"
     summary = "The answer equals the expected string (optionally case- and whitespace-insensitive)."
     requires = frozenset({"answer"})
+    config_model = ExactConfig
+    cfg: ExactConfig
 
     def _norm(self, text: str) -> str:
-        if self.config.get("strip", True):
+        if self.cfg.strip:
             text = text.strip()
-        if self.config.get("collapse_whitespace", True):
+        if self.cfg.collapse_whitespace:
             text = " ".join(text.split())
-        if not self.config.get("case_sensitive", True):
+        if not self.cfg.case_sensitive:
             text = text.casefold()
         return text
 
@@ -63,7 +83,7 @@ class ExactGrader(Grader):
         return len(submission.answer or "") <= EXACT_INLINE_CHARS
 
     def score(self, task: Task, submission: Submission) -> Grade:
-        expected: Any = self.config.get("answer", task.private.get("answer"))
+        expected: Any = task.private.get("answer") if self.cfg.answer is None else self.cfg.answer
         if expected is None:
             raise GraderError(f"task {task.id!r} has no expected answer (config.answer or private.answer)")
         accepted = [str(e) for e in (expected if isinstance(expected, list) else [expected])]
@@ -99,31 +119,31 @@ class RegexGrader(Grader):
     name = "regex"
     summary = "The answer matches a regular expression (RE2: linear time; anywhere, or in full)."
     requires = frozenset({"answer"})
+    config_model = RegexConfig
+    cfg: RegexConfig
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        if "pattern" in config:  # a bad configured pattern is the caller's mistake, reported at once
-            compile_pattern(config["pattern"], str(config.get("flags", "")))
-        elif "flags" in config:
-            compile_pattern(".", str(config["flags"]))
+        # a bad configured pattern is the caller's mistake, reported at once
+        compile_pattern(self.cfg.pattern if self.cfg.pattern is not None else ".", self.cfg.flags)
 
     def _pattern(self, task: Task) -> str:
-        pattern: str | None = self.config.get("pattern", task.private.get("pattern"))
+        pattern: str | None = self.cfg.pattern if self.cfg.pattern is not None else task.private.get("pattern")
         if not pattern:
             raise GraderError(f"task {task.id!r} has no pattern (config.pattern or private.pattern)")
         return pattern
 
     def score_is_cheap(self, task: Task, submission: Submission) -> bool:
-        pattern = self.config.get("pattern", task.private.get("pattern")) or ""
+        pattern = self.cfg.pattern if self.cfg.pattern is not None else task.private.get("pattern") or ""
         return len(submission.answer or "") * max(1, len(str(pattern))) <= INLINE_COST
 
     def score(self, task: Task, submission: Submission) -> Grade:
-        compiled = compile_pattern(self._pattern(task), str(self.config.get("flags", "")))
+        compiled = compile_pattern(self._pattern(task), self.cfg.flags)
         answer = submission.answer or ""
-        max_chars = int(self.config.get("max_chars", 100_000))
+        max_chars = self.cfg.max_chars
         if len(answer) > max_chars:
             return Grade(
                 reward=0.0, passed=False, details={"reason": f"the answer is longer than {max_chars} characters"}
             )
-        match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)
+        match = compiled.fullmatch(answer.strip()) if self.cfg.full else compiled.search(answer)
         return Grade.binary(match is not None, {"matched": match.group(0)[:200] if match else None})

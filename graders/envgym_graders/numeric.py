@@ -31,8 +31,10 @@ import re
 from fractions import Fraction
 from typing import Any
 
+from pydantic import Field
+
 from envgym.errors import GraderError
-from envgym.grader import Grader
+from envgym.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
 
 MAX_DIGITS = 4300  # Python's own limit for int <-> str conversion
@@ -157,16 +159,27 @@ def _not_a_number(reason: str) -> Grade:
     return Grade(reward=0.0, passed=False, details={"reason": reason})
 
 
+class NumericConfig(ScoreConfig):
+    answer: int | float | str | None = Field(
+        None, description="the expected number (or its text, e.g. '3/4'); default: task.private['answer']"
+    )
+    rel_tol: float = Field(1e-6, ge=0, description="relative tolerance (math.isclose's rule)")
+    abs_tol: float = Field(1e-9, ge=0, description="absolute tolerance")
+    max_chars: int = Field(100_000, gt=0, description="only the answer's last max_chars characters are read")
+
+
 class NumericGrader(Grader):
     name = "numeric"
     summary = "The answer's number (boxed, fraction, LaTeX-light, percent) equals the expected one within a tolerance."
     requires = frozenset({"answer"})
+    config_model = NumericConfig
+    cfg: NumericConfig
 
     def score_is_cheap(self, task: Task, submission: Submission) -> bool:
         return True  # linear in the (capped) answer, with numbers of bounded size (module docstring)
 
     def _expected(self, task: Task) -> Fraction:
-        raw: Any = self.config.get("answer", task.private.get("answer"))
+        raw: Any = task.private.get("answer") if self.cfg.answer is None else self.cfg.answer
         if raw is None:
             raise GraderError(f"task {task.id!r} has no expected answer (config.answer or private.answer)")
         try:
@@ -184,8 +197,8 @@ class NumericGrader(Grader):
 
     def score(self, task: Task, submission: Submission) -> Grade:
         expected = self._expected(task)
-        rel_tol, abs_tol = float(self.config.get("rel_tol", 1e-6)), float(self.config.get("abs_tol", 1e-9))
-        text = (submission.answer or "")[-int(self.config.get("max_chars", 100_000)) :]
+        rel_tol, abs_tol = self.cfg.rel_tol, self.cfg.abs_tol
+        text = (submission.answer or "")[-self.cfg.max_chars :]
         try:
             got = parse_answer(text)
         except NumberOutOfRange as exc:

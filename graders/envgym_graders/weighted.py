@@ -21,16 +21,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.context import EnvContext
 from envgym.errors import GraderError
-from envgym.grader import Grader, get_grader
+from envgym.grader import Grader, GraderConfig, get_grader, read_config
 from envgym.protocol import Grade, GradeComponent, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
 
 
 class Component(BaseModel):
+    model_config = ConfigDict(extra="forbid")
     name: str
     grader: str
     config: dict[str, Any] = Field(default_factory=dict)
@@ -38,16 +39,20 @@ class Component(BaseModel):
     gate: bool = False
 
 
+class WeightedConfig(GraderConfig):
+    components: list[Component] = Field(default_factory=list, description="the component graders")
+    pass_threshold: float = Field(1.0, description="the reward at or above which the grade passes")
+
+
 class WeightedGrader(Grader):
     name = "weighted"
     summary = "A weighted sum of named component graders; gate components must pass for any reward."
+    config_model = WeightedConfig
+    cfg: WeightedConfig
 
     def __init__(self, **config: Any) -> None:
         super().__init__(**config)
-        try:
-            self.components = [Component.model_validate(c) for c in config.get("components") or []]
-        except Exception as exc:
-            raise GraderError(f"bad weighted configuration: {exc}") from exc
+        self.components = self.cfg.components
         if not self.components:
             raise GraderError("the weighted grader needs at least one component")
         names = [c.name for c in self.components]
@@ -57,10 +62,12 @@ class WeightedGrader(Grader):
             raise GraderError("the components' weights sum to 0")
         from envgym import registry
 
+        classes = [registry.load("graders", c.grader) for c in self.components]
+        for c, cls in zip(self.components, classes):  # a component's config key typo is refused here, too
+            if getattr(cls, "config_model", None) is not None:
+                read_config(f"{self.name}.{c.name}.{c.grader}", c.config, cls.config_model)
         # What any component reads, the composition needs (a missing field is refused, not scored 0).
-        self.requires = frozenset().union(
-            *(getattr(registry.load("graders", c.grader), "requires", frozenset()) for c in self.components)
-        )
+        self.requires = frozenset().union(*(getattr(cls, "requires", frozenset()) for cls in classes))
 
     async def grade(
         self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
@@ -98,7 +105,7 @@ class WeightedGrader(Grader):
         weighted = [(c.weight, g.reward) for c, g in parts if c.weight > 0]
         total = sum(w for w, _ in weighted)
         reward = 0.0 if gates_failed or total == 0 else sum(w * r for w, r in weighted) / total
-        threshold = float(self.config.get("pass_threshold", 1.0))
+        threshold = self.cfg.pass_threshold
         return Grade(
             reward=reward,
             passed=not gates_failed and reward >= threshold,

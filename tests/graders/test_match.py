@@ -134,7 +134,7 @@ def test_weighted_broken_component_is_grader_error_not_zero():
             r"] component names must be unique, got \['a', 'a'\]$",
         ),
         ([{"name": "a", "grader": "exact", "weight": 0}], "] the components' weights sum to 0$"),
-        ([{"grader": "exact"}], "] bad weighted configuration: .*for Component"),
+        ([{"grader": "exact"}], r"] config key 'weighted.components.0.name': Field required"),
     ],
 )
 def test_weighted_rejects_bad_configuration(components, message):

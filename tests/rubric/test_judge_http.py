@@ -8,6 +8,7 @@ import re
 import pytest
 
 from envgym.context import EnvContext
+from envgym.errors import GraderError
 from envgym.protocol import Submission
 from envgym.testing.openai_server import Reply, chat_response, error_reply
 from envgym_graders.rubric.cache import JudgeCache
@@ -299,10 +300,11 @@ async def test_majority_vote_over_several_judges(scripted_judge):
     assert [len(s.requests) for s in (yes, no_a, no_b)] == [1, 1, 1]
 
 
-async def test_even_vote_counts_are_rejected(scripted_judge):
+async def test_even_vote_counts_are_rejected_when_the_grader_is_built(scripted_judge):
     server = scripted_judge(lambda body: "VERDICT: MET")
-    grade = await _grade(rubric_task([LLM_CACHE]), GOOD_ANSWER, judge_config(server.base_url, samples=2))
-    assert grade.status == "grader_error" and "odd number" in grade.error and not server.requests
+    with pytest.raises(GraderError, match=r"config key 'rubric.judge': .*odd number"):
+        RubricGrader(judge=judge_config(server.base_url, samples=2))
+    assert not server.requests
 
 
 async def test_concurrency_limit_is_respected(scripted_judge):

@@ -49,3 +49,20 @@ async def test_the_trajectory_reaches_the_grader_and_is_not_replayed() -> None:
         )
         assert counter.status_code == 200 and counter.json()["status"] == "grader_error", counter.text
         assert "does not grade submissions directly" in counter.json()["error"]
+
+
+async def test_a_grader_config_typo_is_answered_422_naming_the_key() -> None:
+    async with running_app() as (_, raw, _):
+        refused = await raw.post(
+            "/v1/grade",
+            json={
+                "grader": "exact",
+                "grader_config": {"case_sensitve": False},
+                "task": TASK,
+                "submission": {"answer": "paris"},
+            },
+        )
+    assert refused.status_code == 422, refused.text
+    error = refused.json()["error"]
+    assert error["code"] == "invalid_request" and error["details"]["key"] == "exact.case_sensitve"
+    assert "did you mean 'exact.case_sensitive'?" in error["message"]

@@ -27,11 +27,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
 from envgym.context import EnvContext, default_context
 from envgym.errors import GraderError
-from envgym.grader import Grader
+from envgym.grader import Grader, GraderConfig
 from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox
 from envgym_graders.rubric.checks import check_text, run_python_checks
@@ -54,13 +54,21 @@ def answer_text(submission: Submission) -> str:
     return ""
 
 
+class RubricConfig(GraderConfig):
+    rubric: Rubric | None = Field(None, description="the criteria; default: task.private['rubric']")
+    judge: JudgeConfig | None = Field(None, description="the judge; default: rubric.judge_* settings, then env vars")
+    pass_threshold: float | None = Field(None, ge=0, le=1, description="default: the rubric's pass_threshold")
+
+
 class RubricGrader(Grader):
     name = "rubric"
     settings_model = RubricSettings
     summary = "Weighted rubric: programmatic checks plus an LLM judge over an OpenAI-compatible endpoint."
+    config_model = RubricConfig
+    cfg: RubricConfig
 
     def _rubric(self, task: Task) -> Rubric:
-        raw = self.config.get("rubric") or task.private.get("rubric")
+        raw = self.cfg.rubric or task.private.get("rubric")
         if raw is None:
             raise GraderError(f"task {task.id!r} has no rubric (expected private['rubric'] or grader config 'rubric')")
         try:
@@ -69,10 +77,9 @@ class RubricGrader(Grader):
             raise GraderError(f"task {task.id!r} has an invalid rubric: {exc}") from None
 
     def _judge_config(self, context: EnvContext) -> JudgeConfig | None:
-        raw = self.config.get("judge")
+        if self.cfg.judge is not None:
+            return self.cfg.judge
         try:
-            if raw is not None:
-                return raw if isinstance(raw, JudgeConfig) else JudgeConfig.model_validate(raw)
             return JudgeConfig.from_settings(context.settings)
         except ValidationError as exc:
             raise GraderError(f"invalid judge configuration: {exc}") from None
@@ -82,7 +89,7 @@ class RubricGrader(Grader):
     ) -> Grade:
         context = context or default_context()
         rubric = self._rubric(task)
-        threshold = float(self.config.get("pass_threshold", rubric.pass_threshold))
+        threshold = rubric.pass_threshold if self.cfg.pass_threshold is None else self.cfg.pass_threshold
         # A lone surrogate (JSON "\ud800") is not text and no judge request can carry it: U+FFFD stands in.
         answer = _LONE_SURROGATE.sub("\ufffd", answer_text(submission))
         details: dict[str, Any] = {

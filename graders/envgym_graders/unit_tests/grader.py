@@ -50,12 +50,12 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from envgym.bounded import OverBudget, run_bounded
 from envgym.context import EnvContext, default_context
 from envgym.errors import GraderError, SandboxError
-from envgym.grader import Grader
+from envgym.grader import Grader, GraderConfig
 from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.code_extract import BUILD_INLINE_CHARS, build_program
@@ -90,15 +90,15 @@ SOLUTION_MODULE = "solution"
 GRADING_ATTEMPTS = 3
 
 
-class UnitTestsConfig(BaseModel):
-    kind: Literal["function", "project"] = "project"
-    mode: Literal["binary", "fraction"] = "binary"
-    test_timeout_s: float = Field(10.0, gt=0)
-    total_timeout_s: float = Field(120.0, gt=0)
-    python: str = "/usr/bin/python3"
-    sandbox: dict[str, Any] = Field(default_factory=dict)
-    max_result_bytes: int = 4_000_000
-    output_cap: int = 2000
+class UnitTestsConfig(GraderConfig):
+    kind: Literal["function", "project"] = Field("project", description="HumanEval-style function or project tests")
+    mode: Literal["binary", "fraction"] = Field("binary", description="1 only if all pass, or the fraction passed")
+    test_timeout_s: float = Field(10.0, gt=0, description="seconds one test may take")
+    total_timeout_s: float = Field(120.0, gt=0, description="seconds all tests may take")
+    python: str = Field("/usr/bin/python3", description="the interpreter in the sandbox")
+    sandbox: dict[str, Any] = Field(default_factory=dict, description="SandboxSpec field overrides")
+    max_result_bytes: int = Field(4_000_000, gt=0, description="largest result the harness may send back")
+    output_cap: int = Field(2000, gt=0, description="characters of a failing test's output kept in details")
 
 
 def _warn_if_pool_asked(context: EnvContext) -> None:
@@ -135,13 +135,8 @@ def _is_source_text(text: str) -> bool:
 class UnitTestsGrader(Grader):
     name = "unit_tests"
     summary = "Hidden unit tests run in a fresh sandbox by a trusted harness; binary or fraction-passed reward."
-
-    def __init__(self, **config: Any) -> None:
-        super().__init__(**config)
-        try:
-            self.cfg = UnitTestsConfig(**config)
-        except Exception as exc:  # pydantic's message names the bad field
-            raise GraderError(f"bad unit_tests configuration: {exc}", details={"config": config}) from exc
+    config_model = UnitTestsConfig
+    cfg: UnitTestsConfig
 
     async def grade(
         self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
