@@ -42,7 +42,7 @@ from envgym.context import EnvContext
 from envgym.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
-from envgym.settings import Settings, _unknown
+from envgym.settings import Settings, unknown_key
 from envgym.sync import shared_loop
 
 
@@ -79,7 +79,7 @@ def read_config(grader: str, config: Mapping[str, Any], model: type[C]) -> C:
     """
     for name in config:
         if name not in model.model_fields:
-            raise _unknown(grader, name, model.model_fields, "config key", GraderError)
+            raise unknown_key(grader, name, model.model_fields, "config key", GraderError)
     try:
         return model.model_validate(dict(config))
     except ValidationError as exc:

@@ -53,7 +53,7 @@ def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
         values = {k: v for k, v in settings.items() if k in model.model_fields}
     for name in values:
         if name not in model.model_fields:
-            raise _unknown(model.prefix, name, model.model_fields)
+            raise unknown_key(model.prefix, name, model.model_fields)
     try:
         return model.model_validate(values)
     except ValidationError as exc:
@@ -66,7 +66,7 @@ def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
         ) from None
 
 
-def _unknown(
+def unknown_key(
     prefix: str, name: str, fields: Iterable[str], what: str = "setting", error: type[EnvgymError] = InvalidRequest
 ) -> EnvgymError:
     """``error`` naming the unknown ``prefix.name``, the closest valid key and all of them (also for
@@ -112,7 +112,7 @@ def check_settings(settings: Mapping[str, Any]) -> list[tuple[Any, Settings]]:
         values = {k[len(prefix) + 1 :]: v for k, v in settings.items() if k.startswith(prefix + ".")}
         for name in values if models else ():
             if name not in fields:
-                raise _unknown(prefix, name, fields)
+                raise unknown_key(prefix, name, fields)
         for owner, model in models:
             mine = {f"{prefix}.{n}": v for n, v in values.items() if n in model.model_fields}
             given.append((owner, read_settings(mine, model)))
