@@ -64,6 +64,15 @@ class LeavesItsSandbox(server_testenvs.SlowEnvironment):
         pass  # the sandbox from reset stays open: the host must close it
 
 
+class RecordsSeed(server_testenvs.SlowEnvironment):
+    seeds: list[int | None] = []
+
+    async def on_reset(self, task: Any, seed: int | None) -> Any:
+        RecordsSeed.seeds.append(seed)
+        return await super().on_reset(task, seed)
+
+
+registry.register("environments", "recordsseed", RecordsSeed, replace=True)
 registry.register("environments", "hangingclose", HangingClose, replace=True)
 registry.register("environments", "leavessandbox", LeavesItsSandbox, replace=True)
 registry.register("environments", "quietfinish", FinishesQuietly, replace=True)
@@ -95,6 +104,16 @@ async def test_a_session_id_a_client_chooses_must_be_8_to_128_safe_characters(ba
         await h.create(ECHO, bad)
     assert caught.value.details == {"session_id": bad}
     assert h.open_count == 0 and h.known_count == 0
+    await h.aclose()
+
+
+async def test_the_seed_a_session_asks_for_reaches_the_environments_reset():
+    """Reproducible episodes: the request's seed is the one the environment resets with."""
+    h = host()
+    RecordsSeed.seeds.clear()
+    for seed in (7, None, 0):
+        await h.create(SessionCreate(env="recordsseed/main", task_id="t1", seed=seed))
+    assert RecordsSeed.seeds == [7, None, 0]
     await h.aclose()
 
 
