@@ -31,6 +31,7 @@ class EnvContext:
     _lock: asyncio.Lock | None = field(default=None, repr=False)
     _closers: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict, repr=False)
     _checked: bool = field(default=False, repr=False)  # settings already checked (a host's per-session copy)
+    _typed: dict[type, Any] = field(default_factory=dict, repr=False)  # settings_for's models, read once
 
     def __post_init__(self) -> None:
         if self._checked:
@@ -66,7 +67,11 @@ class EnvContext:
             >>> EnvContext(settings={"step_timeout_s": 30}).settings_for(CoreSettings).step_timeout_s
             30.0
         """
-        return read_settings(self.settings, model)
+        # Read once per context (models are frozen): hosts ask for them on every step.
+        if model not in self._typed:
+            self._typed[model] = read_settings(self.settings, model)
+        typed: S = self._typed[model]
+        return typed
 
     def provider(self, name: str | None = None) -> SandboxProvider:
         """The (shared, cached) provider instance; ``name`` overrides the context's default."""

@@ -81,6 +81,7 @@ class TrackedContext(EnvContext):
             owns_providers=False,
             caps=caps,
             _checked=True,
+            _typed=self._typed,  # the same settings, so the same typed reads
         )
 
     def check_caps(self, spec: SandboxSpec) -> None:
