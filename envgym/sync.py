@@ -17,14 +17,16 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
-from typing import TYPE_CHECKING, Any, Coroutine, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, ParamSpec, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     from envgym.loop import Episode
     from envgym.protocol import Action, ResetResult, StepResult, Task
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class LoopThread:
@@ -77,6 +79,32 @@ def run_blocking(coro: Coroutine[Any, Any, T], name: str = "envgym-loop") -> T:
         return loop.run(coro)
     finally:
         loop.stop()
+
+
+def blocking_form(
+    coro_fn: Callable[P, Coroutine[Any, Any, T]], name: str
+) -> Callable[[Callable[..., Any]], Callable[P, T]]:
+    """Turn the decorated stub (its name and docstring) into the blocking form of ``coro_fn``: the
+    same parameters, its coroutine run to its end by ``run_blocking`` on a thread called ``name``.
+
+    Example:
+        >>> async def double_async(x: int) -> int:
+        ...     return 2 * x
+        >>> @blocking_form(double_async, "envgym-double")
+        ... def double() -> None:
+        ...     "Twice ``x``, from synchronous code."
+        >>> double(21), double.__name__
+        (42, 'double')
+    """
+
+    def decorate(stub: Callable[..., Any]) -> Callable[P, T]:
+        def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+            return run_blocking(coro_fn(*args, **kwargs), name)
+
+        # The stub's name, module and docstring; the signature (``__wrapped__``) of ``coro_fn``.
+        return functools.update_wrapper(functools.update_wrapper(blocking, stub), coro_fn, assigned=())
+
+    return decorate
 
 
 class Blocking:
