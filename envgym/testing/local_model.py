@@ -190,9 +190,8 @@ class LocalModel:
             torch.set_num_threads(torch_threads)
         global _CACHE_ARG
         _CACHE_ARG = _cache_arg()
-        self._lock = (
-            threading.Lock()
-        )  # one forward pass at a time (the server thread and a trainer may share the model)
+        # One forward pass at a time (the server thread and a trainer may share the model).
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, prompt: list[int], body: dict[str, Any]) -> tuple[list[int], list[float], str]:
