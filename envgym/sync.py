@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import threading
-from typing import TYPE_CHECKING, Any, Callable, Coroutine, ParamSpec, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, ParamSpec, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     from envgym.loop import Episode
@@ -137,6 +137,33 @@ class Blocking:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def blocking_method(
+    async_method: Callable[Concatenate[Any, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Any, P], T]:
+    """A method of a blocking facade that runs the async method of the same name of its ``aio``
+    object on the facade's loop: ``step = blocking_method(AsyncEnvPool.step)`` (same parameters).
+
+    Example:
+        >>> class AsyncCounter:
+        ...     async def add(self, n: int) -> int:
+        ...         return n + 1
+        >>> class Counter(Blocking):
+        ...     aio = AsyncCounter()
+        ...     add = blocking_method(AsyncCounter.add)
+        >>> with Counter() as counter:
+        ...     counter.add(41)
+        42
+    """
+    name = async_method.__name__
+
+    def method(facade: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        result: T = facade._run(getattr(facade.aio, name)(*args, **kwargs))
+        return result
+
+    functools.update_wrapper(method, async_method)  # its name, docstring and (help) signature
+    return method
 
 
 class SyncEpisode(Blocking):
