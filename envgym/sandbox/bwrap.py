@@ -585,17 +585,9 @@ class BwrapSandbox(Sandbox):
         target = self._path(path)
         payload = data.encode() if isinstance(data, str) else bytes(data)
         src_r, src_w = os.pipe()
-        req_id = next(_ids)
-        reply_fut = self._channel.expect(req_id)
-        try:
-            await self._channel.send(
-                {"op": "write", "id": req_id, "path": target, "mode": mode & 0o7777, "roots": self._roots},
-                {"data": src_r},
-            )
-        except BaseException:
-            os.close(src_w)
-            self._channel.pending.pop(req_id, None)
-            raise
+        req_id, reply_fut = await self._send_file_op(
+            {"op": "write", "path": target, "mode": mode & 0o7777}, src_r, src_w
+        )
         writer = _PipeWriter(src_w, payload)
         try:
             msg = await self._file_reply(reply_fut, req_id)
@@ -608,17 +600,9 @@ class BwrapSandbox(Sandbox):
         self._check_open()
         target = self._path(path)
         dst_r, dst_w = os.pipe()
-        req_id = next(_ids)
-        reply_fut = self._channel.expect(req_id)
-        try:
-            await self._channel.send(
-                {"op": "read", "id": req_id, "path": target, "max_bytes": max_bytes, "roots": self._roots},
-                {"data": dst_w},
-            )
-        except BaseException:
-            os.close(dst_r)
-            self._channel.pending.pop(req_id, None)
-            raise
+        req_id, reply_fut = await self._send_file_op(
+            {"op": "read", "path": target, "max_bytes": max_bytes}, dst_w, dst_r
+        )
         collected = _PipeReader(dst_r, max_bytes if max_bytes is not None else 1 << 62)
         try:
             msg = await self._file_reply(reply_fut, req_id)
@@ -630,6 +614,21 @@ class BwrapSandbox(Sandbox):
         if not msg.get("ok"):
             raise SandboxError(msg.get("error", "the file helper was killed"))
         return bytes(collected.kept)
+
+    async def _send_file_op(
+        self, request: dict[str, Any], box_end: int, host_end: int
+    ) -> tuple[int, asyncio.Future[dict[str, Any]]]:
+        """Send a read or write request with ``box_end`` of its data pipe (closed by the send); the
+        host keeps ``host_end``, closed here if the request cannot be sent."""
+        req_id = next(_ids)
+        reply_fut = self._channel.expect(req_id)
+        try:
+            await self._channel.send({**request, "id": req_id, "roots": self._roots}, {"data": box_end})
+        except BaseException:
+            os.close(host_end)
+            self._channel.pending.pop(req_id, None)
+            raise
+        return req_id, reply_fut
 
     async def _file_reply(self, reply_fut: asyncio.Future[dict[str, Any]], req_id: int) -> dict[str, Any]:
         try:
