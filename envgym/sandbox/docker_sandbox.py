@@ -44,6 +44,7 @@ from typing import Any, Literal
 from envgym.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
 from envgym.sandbox.docker_server_loss import server_taken_down
+from envgym.sandbox.owners import process_alive
 from envgym.sandbox.runner import BASE_ENV
 from envgym.sandbox.trusted import TRUSTED_MOUNT, TrustedFileError
 
@@ -75,16 +76,6 @@ _KEEP_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
 
 def _owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _ping(channel: "_Channel") -> None:
@@ -528,7 +519,7 @@ class DockerProvider(SandboxProvider):
             owner_host, _, pid = owner.rpartition(":")
             if owner_host != host or owner == self.owner:
                 continue  # another machine's container on a shared engine, or one of ours
-            if pid.isdigit() and _pid_alive(int(pid)):
+            if pid.isdigit() and process_alive(int(pid)):
                 continue  # a live envgym process on this host owns it
             try:
                 api.remove_container(entry["Id"], force=True)
