@@ -31,7 +31,7 @@ def test_terminal_defaults_and_allow_internet_false_as_text_is_false() -> None:
     )  # bool("false") was True
     assert internet_allowed(EnvContext(settings={"terminal.allow_internet": True})) is True
     assert DockerAliasSettings().from_aliases == {} and image_aliases(EnvContext()) == {}
-    with pytest.raises(InvalidRequest, match="docker.from_aliases: .*JSON object"):
+    with pytest.raises(InvalidRequest, match=r"setting 'docker\.from_aliases': .*JSON object"):
         image_aliases(EnvContext(settings={"docker.from_aliases": "{not json"}))
 
 
@@ -56,7 +56,7 @@ def test_web_defaults_are_the_old_defaults_and_a_bad_observation_is_refused_at_s
     assert (s.browsers, s.chromium_path, s.headless, s.chromium_args) == (1, None, True, [])
     assert (s.spare_contexts, s.context_reuses) == (4, 20)
     assert (s.observation, s.screenshots, s.max_obs_chars, s.action_timeout_ms) == ("axtree", False, 6000, 10_000)
-    with pytest.raises(InvalidRequest, match="web.observation: .*axtree"):
+    with pytest.raises(InvalidRequest, match=r"setting 'web\.observation': .*axtree"):
         check_settings({"web.observation": "pixels"})
     with pytest.raises(InvalidRequest, match="did you mean 'web.browsers'"):
         check_settings({"web.browser": 4})
