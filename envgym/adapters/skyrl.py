@@ -13,7 +13,7 @@ rather than trained on as a 0.
 Example (``pip install 'envgym[skyrl]'``)::
 
         import skyrl_gym
-        import envgym.integrations.skyrl                                          # registers "envgym"
+        import envgym.adapters.skyrl                                          # registers "envgym"
         env = skyrl_gym.make("envgym", env_config={"url": "http://127.0.0.1:8000", "tool_parser": "hermes"},
                              extras={"env": "debug/counter", "task_id": "count-to-1"})
         prompt, info = env.init([{"role": "user", "content": "..."}])
@@ -29,7 +29,7 @@ from skyrl_gym.envs.base_text_env import BaseTextEnv, BaseTextEnvStepOutput
 from skyrl_gym.envs.registration import register as _skyrl_register
 from skyrl_gym.envs.registration import registry as _skyrl_registry
 
-from envgym.integrations.text import TextEpisode
+from envgym.adapters.text import TextEpisode
 
 __all__ = ["EnvgymTextEnv", "register"]
 
@@ -101,7 +101,7 @@ class EnvgymTextEnv(BaseTextEnv):
 def register(env_id: str = "envgym") -> None:
     """Make ``skyrl_gym.make(env_id, ...)`` build an ``EnvgymTextEnv`` (idempotent)."""
     if env_id not in _skyrl_registry:
-        _skyrl_register(id=env_id, entry_point="envgym.integrations.skyrl:EnvgymTextEnv")
+        _skyrl_register(id=env_id, entry_point="envgym.adapters.skyrl:EnvgymTextEnv")
 
 
 register()

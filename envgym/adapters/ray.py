@@ -1,7 +1,7 @@
 """A pool of environment workers as Ray actors across a cluster (the ``envgym[ray]`` extra).
 
 ``AsyncEnvPool``/``EnvPool`` offer the client's calls — ``create_session``, ``step``,
-``close_session``, ``episode(env_id)`` (an ``envgym.loop.Episode`` for ``run_episode``) and
+``close_session``, ``episode(env_id)`` (an ``envgym.kernel.episode.Episode`` for ``run_episode``) and
 ``rollout`` (a whole episode played on the worker) — over environment workers placed by Ray.
 
 * Session affinity: a session lives on the worker that created it; every step goes there.
@@ -30,9 +30,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from envgym.errors import CapacityExhausted, InvalidRequest, UnknownSession
+from envgym.protocol.errors import CapacityExhausted, InvalidRequest, UnknownSession
 from envgym.host.limits import HostLimits
-from envgym.settings import check_settings
+from envgym.kernel.settings import check_settings
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -43,12 +43,12 @@ from envgym.protocol import (
     StepResult,
     Task,
 )
-from envgym.sync import Blocking
+from envgym.kernel.sync import Blocking
 
 try:
     import ray
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
-    raise ImportError("envgym.ray needs Ray: pip install 'envgym[ray]'") from _exc
+    raise ImportError("envgym.adapters.ray needs Ray: pip install 'envgym[ray]'") from _exc
 
 
 class EnvWorker:
@@ -116,9 +116,9 @@ class EnvWorker:
         options: dict[str, Any] | None,
     ) -> dict[str, Any]:
         from envgym.agents import get_agent
-        from envgym.families import resolve
+        from envgym.kernel.families import resolve
         from envgym.host import HostEpisode
-        from envgym.loop import run_episode
+        from envgym.agents.loop import run_episode
 
         ref = resolve(env_id)
         agent = get_agent(agent_name, **agent_config)
@@ -341,7 +341,7 @@ class AsyncEnvPool:
         options: dict[str, Any] | None = None,
     ) -> list[Any]:
         """Play ``n`` whole episodes on the workers; a dead worker's episode comes back as env_error."""
-        from envgym.loop import EpisodeRecord
+        from envgym.agents.loop import EpisodeRecord
 
         async def one(i: int) -> EpisodeRecord:
             slot = await self._acquire()
@@ -482,7 +482,7 @@ class RayTarget:
         settings: dict[str, Any] | None = None,
         **pool_options: Any,
     ) -> None:
-        from envgym.families import resolve
+        from envgym.kernel.families import resolve
 
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"

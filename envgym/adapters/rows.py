@@ -1,21 +1,8 @@
-"""First-party bridges from RL trainers to an envgym server, one module per trainer, each a thin
-map onto the HTTP protocol (install the trainer's extra, e.g. ``pip install 'envgym[trl]'``):
-
-* ``envgym.integrations.trl`` — TRL's ``GRPOTrainer``: a batched reward function over
-  ``/v1/grade/batch``, an ``environment_factory`` class built from an environment's tool schemas,
-  and a ``rollout_func`` over streamed ``/v1/rollouts`` (token-in/token-out);
-* ``envgym.integrations.skyrl`` — a SkyRL ``BaseTextEnv`` that plays an envgym session on raw text;
-* ``envgym.integrations.verl`` — a verl ``AgentLoopBase`` registered as ``envgym`` and a single-turn
-  ``compute_score``;
-* ``envgym.integrations.openrlhf`` — OpenRLHF's agent ``AgentInstanceBase``/``AgentExecutorBase``;
-* ``envgym.integrations.verifiers`` — a verifiers ``MultiTurnEnv`` (prime-rl's native format) that
-  drives envgym sessions.
-
-The trainer packages are imported only by their own module. ``task_rows`` (here) lists an
-environment's tasks as dataset rows every adapter can use.
+"""An environment's tasks as dataset rows, and an observation as one text: what every trainer
+adapter (``envgym.adapters.trl``, ``verl``, ``skyrl``, ``openrlhf``, ``verifiers``) reads.
 
 Example:
-    >>> from envgym.integrations import task_rows
+    >>> from envgym.adapters.rows import task_rows
     >>> # rows = task_rows("http://127.0.0.1:8000", "debug/counter")   # [{"prompt": [...], "task_id": ...}, ...]
 """
 

@@ -26,8 +26,8 @@ from typing import Any
 
 import verifiers.v1 as vf
 
-from envgym.integrations import observation_text, task_rows
-from envgym.integrations.text import AsyncTextEpisode
+from envgym.adapters.rows import observation_text, task_rows
+from envgym.adapters.text import AsyncTextEpisode
 
 __all__ = ["EnvgymTasksetConfig", "EnvgymData", "EnvgymTask", "EnvgymEnvConfig", "EnvgymEnv", "EnvgymTaskset"]
 

@@ -1,7 +1,9 @@
 """The episode protocol: the pydantic models shared by environments, graders, server and client.
 
 Everything that crosses a process boundary is one of these models, so the JSON schemas published
-at ``/openapi.json`` and by ``envgym.protocol.json_schemas()`` are the whole wire contract.
+at ``/openapi.json`` and by ``envgym.protocol.json_schemas()`` are the whole wire contract. The rest of
+the protocol layer sits next to them: ``ws`` (the WebSocket messages), ``errors`` (typed errors with
+stable codes) and ``ids`` (the environment-id grammar); it imports nothing else from envgym.
 
 Example:
     >>> from envgym.protocol import Action
@@ -124,7 +126,7 @@ class Action(Message):
     role: Literal["assistant"] = "assistant"
     tool_parser: str | None = Field(
         None,
-        description="read tool calls out of `content` with this parser (envgym.tool_parsers: "
+        description="read tool calls out of `content` with this parser (envgym.kernel.tool_parsers: "
         "hermes, llama3_json, mistral, json, ...) when `tool_calls` is empty; for policies that emit raw text",
     )
 

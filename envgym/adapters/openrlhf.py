@@ -5,7 +5,7 @@ OpenRLHF samples token-in/token-out with vLLM and hands the instance the reply's
 steps the envgym session with it (``tool_parser`` reads its tool calls) and returns the environment's
 answer as *feedback text that already carries the chat template's markup* — what the template
 writes after the reply's end-of-turn token, then the delta it renders for those messages
-(``envgym.tokens``) — because OpenRLHF appends the feedback's tokens to the context as they are. The reward is the episode's, given when it ends; an error status scores 0 with
+(``envgym.agents.tokens``) — because OpenRLHF appends the feedback's tokens to the context as they are. The reward is the episode's, given when it ends; an error status scores 0 with
 ``extra_logs["envgym_error"] = 1`` so it can be filtered.
 
 The dataset's ``label`` is the task id (``task_rows``); the prompt the dataset renders is kept. When
@@ -14,7 +14,7 @@ closed by the server ``ttl_s`` seconds later (set it to a little more than one m
 
 Example (the file passed as ``--agent_func_path``, ``pip install 'envgym[openrlhf]'``)::
 
-    from envgym.integrations.openrlhf import make_agent_executor
+    from envgym.adapters.openrlhf import make_agent_executor
     AgentExecutor = make_agent_executor("http://127.0.0.1:8000", "debug/counter", tokenizer="Qwen/Qwen3-0.6B")
 """
 
@@ -25,8 +25,8 @@ from typing import Any
 import torch
 from openrlhf.utils.agent import AgentInstanceBase, MultiTurnAgentExecutor
 
-from envgym.integrations.text import AsyncTextEpisode
-from envgym.tokens import TokenizerRenderer, TokenTranscript
+from envgym.adapters.text import AsyncTextEpisode
+from envgym.agents.tokens import TokenizerRenderer, TokenTranscript
 
 __all__ = ["EnvgymAgentInstance", "make_agent_instance", "make_agent_executor"]
 

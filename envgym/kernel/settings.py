@@ -13,7 +13,7 @@ Example:
     >>> read_settings({"toy.retrys": 3}, ToySettings)
     Traceback (most recent call last):
     ...
-    envgym.errors.InvalidRequest: [invalid_request] unknown setting 'toy.retrys'; did you mean 'toy.retries'? The toy settings are: toy.retries
+    envgym.protocol.errors.InvalidRequest: [invalid_request] unknown setting 'toy.retrys'; did you mean 'toy.retries'? The toy settings are: toy.retries
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any, ClassVar, Iterable, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from envgym.errors import EnvgymError, InvalidRequest
+from envgym.protocol.errors import EnvgymError, InvalidRequest
 
 S = TypeVar("S", bound="Settings")
 
@@ -70,7 +70,7 @@ def unknown_key(
     prefix: str, name: str, fields: Iterable[str], what: str = "setting", error: type[EnvgymError] = InvalidRequest
 ) -> EnvgymError:
     """``error`` naming the unknown ``prefix.name``, the closest valid key and all of them (also for
-    a grader's config keys: ``envgym.grader.read_config``)."""
+    a grader's config keys: ``envgym.kernel.grader.read_config``)."""
     key, valid = f"{prefix}.{name}", [f"{prefix}.{n}" for n in sorted(fields)]
     close = difflib.get_close_matches(key, valid, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -84,7 +84,7 @@ def declared_models(prefix: str) -> list[tuple[Any, type[Settings]]]:
     """``(plugin, model)`` for the installed family and grader plugins named ``prefix`` that declare
     a settings model (a plugin that fails to import declares none here: its own error shows where
     it is used)."""
-    from envgym import registry
+    from envgym.kernel import registry
 
     models = []
     for group in ("environments", "graders"):

@@ -1,4 +1,4 @@
-"""Installed environment families: an id (``envgym.ids``) resolved against the family plugins.
+"""Installed environment families: an id (``envgym.protocol.ids``) resolved against the family plugins.
 
 A family plugin (entry point ``coding`` in ``envgym.environments``) expands into its suites;
 ``resolve`` loads the family an id names and checks its suite and task against the family's own.
@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from envgym import registry
-from envgym.environment import Environment
-from envgym.errors import UnknownEnvironment
-from envgym.ids import EnvId
+from envgym.kernel import registry
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import UnknownEnvironment
+from envgym.protocol.ids import EnvId
 from envgym.protocol import Task
 
 

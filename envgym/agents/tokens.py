@@ -44,7 +44,7 @@ from typing import Any, Protocol, Sequence
 
 import httpx
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 __all__ = [
     "Renderer",

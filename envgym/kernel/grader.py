@@ -5,7 +5,7 @@ grading itself breaks (a harness crash, a judge that does not answer) the grade 
 ``status="grader_error"``; it is never a silent reward of 0 (docs/architecture.md §7).
 
 A grader that only computes on the submission's text implements the synchronous ``score``
-instead of ``grade``: it then runs where a deadline can stop it (``envgym.bounded``: a worker
+instead of ``grade``: it then runs where a deadline can stop it (``envgym.kernel.bounded``: a worker
 process with a CPU budget of ``cpu_budget_s``), or inline when ``score_is_cheap`` vouches that the
 algorithm's bound makes this input cheap. An answer that overruns the budget scores 0, with the
 reason in ``details``; the server's event loop never runs unbounded work on an agent's text.
@@ -37,13 +37,13 @@ from typing import Any, ClassVar, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from envgym import bounded
-from envgym.context import EnvContext
-from envgym.errors import EnvgymError, GraderError, InvalidRequest
+from envgym.kernel import bounded
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
-from envgym.settings import Settings, unknown_key
-from envgym.sync import shared_loop
+from envgym.kernel.settings import Settings, unknown_key
+from envgym.kernel.sync import shared_loop
 
 
 class GraderConfig(BaseModel):
@@ -75,7 +75,7 @@ def read_config(grader: str, config: Mapping[str, Any], model: type[C]) -> C:
         >>> read_config("toy", {"strcit": False}, Toy)
         Traceback (most recent call last):
         ...
-        envgym.errors.GraderError: [grader_error] unknown config key 'toy.strcit'; did you mean 'toy.strict'? The toy config keys are: toy.strict
+        envgym.protocol.errors.GraderError: [grader_error] unknown config key 'toy.strcit'; did you mean 'toy.strict'? The toy config keys are: toy.strict
     """
     for name in config:
         if name not in model.model_fields:
@@ -96,7 +96,9 @@ class Grader(abc.ABC):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     cpu_budget_s: ClassVar[float] = bounded.DEFAULT_CPU_S  # per score() call; config "cpu_budget_s" overrides
-    settings_model: ClassVar[type[Settings] | None] = None  # its `--set name.key` host settings (envgym/settings.py)
+    settings_model: ClassVar[type[Settings] | None] = (
+        None  # its `--set name.key` host settings (envgym/kernel/settings.py)
+    )
     # Its GraderSpec.config, read once into ``cfg`` (None: a third-party grader reads ``self.config`` itself).
     config_model: ClassVar[type[GraderConfig] | None] = None
     cfg: Any
@@ -196,7 +198,7 @@ def checked_reward(grade: Grade, who: str) -> Grade:
 
 def get_grader(spec: GraderSpec | str, **config: Any) -> Grader:
     """Instantiate a grader plugin by spec or name (config from the spec, overridden by ``config``)."""
-    from envgym import registry
+    from envgym.kernel import registry
 
     if isinstance(spec, str):
         spec = GraderSpec(name=spec)

@@ -18,8 +18,8 @@ import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from envgym.ws_protocol import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
-from envgym.errors import EnvgymError, error_from_body
+from envgym.protocol.ws import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
+from envgym.protocol.errors import EnvgymError, error_from_body
 from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class WebSocketEpisode:
         return ResetResult(observation=reply.observation, info=reply.info)
 
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        from envgym.client import checked_input
+        from envgym.client.client import checked_input
 
         act = checked_input(Action, "the action", action)
         reply: WsStepDone = await self._call(WsStep(action=act))

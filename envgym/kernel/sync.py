@@ -4,7 +4,7 @@ Async resources (subprocesses, sockets, browsers) belong to the event loop that 
 sync facade must keep using one loop for its whole life. ``LoopThread`` is that loop, in a daemon
 thread, which also works when the caller itself is inside a running loop (Jupyter). ``Blocking`` is
 the base of every blocking facade (``Client``, ``EnvPool``, ``SyncEnvironment``), ``SyncEpisode``
-the blocking form of any ``envgym.loop.Episode`` and ``run_blocking`` runs one coroutine to its end.
+the blocking form of any ``envgym.kernel.episode.Episode`` and ``run_blocking`` runs one coroutine to its end.
 
 Example:
     >>> import asyncio
@@ -21,7 +21,7 @@ import threading
 from typing import TYPE_CHECKING, Any, Coroutine, Self, TypeVar, cast
 
 if TYPE_CHECKING:
-    from envgym.loop import Episode
+    from envgym.kernel.episode import Episode
     from envgym.protocol import Action, ResetResult, StepResult, Task
 
 T = TypeVar("T")
@@ -112,7 +112,7 @@ class Blocking:
 
 
 class SyncEpisode(Blocking):
-    """Blocking ``reset``/``step``/``close`` over any async ``Episode`` (``envgym.loop``): an
+    """Blocking ``reset``/``step``/``close`` over any async ``Episode`` (``envgym.agents.loop``): an
     ``Environment`` in this process, a server's session (``Client.episode``), a Ray pool's.
     ``loop``: the loop the episode's resources live on (a ``Client``'s); else one of its own.
 

@@ -3,12 +3,12 @@
 Generic over every environment: requests and replies are the shared models of
 ``envgym.protocol``, never per-environment code. Connections are kept alive and reused across
 all calls (several ``httpx`` pools of up to 8 connections, filled in order). A server error is raised
-as the ``envgym.errors`` class of its code (``UnknownSession``, ``CapacityExhausted`` with
+as the ``envgym.protocol.errors`` class of its code (``UnknownSession``, ``CapacityExhausted`` with
 ``retry_after`` ...), a network failure as ``ServerUnreachable`` and a client-side timeout as
 ``ClientTimeout``.
 
 ``episode(env_id)`` returns a handle with ``reset(task)``, ``step(action)`` and ``close()``, the
-``Episode`` port of ``envgym.loop``, so ``run_episode`` plays remote episodes exactly like local
+``Episode`` port of ``envgym.agents.loop``, so ``run_episode`` plays remote episodes exactly like local
 ones; ``websocket=True`` carries that episode over one WebSocket (needs the ``websockets`` package).
 
 Example:
@@ -30,8 +30,8 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import httpx
 from pydantic import BaseModel, ValidationError
 
-from envgym.client_http import ConnectionLost, StepConnection
-from envgym.errors import EnvgymError, InvalidRequest, error_from_body
+from envgym.client.http import ConnectionLost, StepConnection
+from envgym.protocol.errors import EnvgymError, InvalidRequest, error_from_body
 from envgym.protocol import (
     Action,
     EnvironmentDetail,
@@ -47,10 +47,10 @@ from envgym.protocol import (
     Task,
     TaskList,
 )
-from envgym.sync import Blocking, SyncEpisode
+from envgym.kernel.sync import Blocking, SyncEpisode
 
 if TYPE_CHECKING:
-    from envgym.client_ws import WebSocketEpisode
+    from envgym.client.ws import WebSocketEpisode
 
 M = TypeVar("M", bound=BaseModel)
 DEFAULT_URL = "http://127.0.0.1:8000"
@@ -87,7 +87,7 @@ def checked_input(model: type[M], what: str, value: Any) -> M:
     Example:
         >>> checked_input(Action, "the action", {"tool_calls": "ls"})
         Traceback (most recent call last):
-        envgym.errors.InvalidRequest: [invalid_request] the action is not valid (tool_calls: Input should be a valid list); see the Action model in envgym.protocol
+        envgym.protocol.errors.InvalidRequest: [invalid_request] the action is not valid (tool_calls: Input should be a valid list); see the Action model in envgym.protocol
     """
     if isinstance(value, model):
         return value
@@ -164,7 +164,7 @@ class AsyncClient:
         self._in_flight = [0] * shards
 
         url = httpx.URL(self.base_url)
-        # Steps of REST episodes go over a StepConnection of their own (envgym.client_http) when
+        # Steps of REST episodes go over a StepConnection of their own (envgym.client.http) when
         # the server is plain HTTP and no custom transport is given; everything else uses httpx.
         self._step_target = (
             (url.host, url.port or 80, url.raw_path.rstrip(b"/"))
@@ -335,7 +335,7 @@ class AsyncClient:
     ) -> RemoteEpisode | WebSocketEpisode:
         """A handle for one remote episode (``reset``/``step``/``close``), over REST or one WebSocket."""
         if websocket:
-            from envgym.client_ws import WebSocketEpisode
+            from envgym.client.ws import WebSocketEpisode
 
             return WebSocketEpisode(self, env_id, options)
         return RemoteEpisode(self, env_id, options)

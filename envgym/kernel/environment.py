@@ -34,9 +34,9 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
-from envgym.context import EnvContext, default_context
-from envgym.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed, UnknownTask
-from envgym.grader import checked_reward, get_grader
+from envgym.kernel.context import EnvContext, default_context
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed, UnknownTask
+from envgym.kernel.grader import checked_reward, get_grader
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -53,9 +53,9 @@ from envgym.protocol import (
     Tool,
     fill_outcome_from_info,
 )
-from envgym.settings import Settings
-from envgym.sync import Blocking
-from envgym.tool_parsers import get_parser, parse_action
+from envgym.kernel.settings import Settings
+from envgym.kernel.sync import Blocking
+from envgym.kernel.tool_parsers import get_parser, parse_action
 
 
 FEEDBACK_CHARS = 2000
@@ -143,7 +143,9 @@ class Environment(abc.ABC):
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
     default_max_turns: ClassVar[int] = 1
-    settings_model: ClassVar[type[Settings] | None] = None  # its `--set family.key` settings (envgym/settings.py)
+    settings_model: ClassVar[type[Settings] | None] = (
+        None  # its `--set family.key` settings (envgym/kernel/settings.py)
+    )
     _loaded_suites: ClassVar[dict[str, dict[str, Task]]]  # suite -> tasks by id; each class its own (_loaded)
 
     # ------------------------------------------------------------------ class-level data

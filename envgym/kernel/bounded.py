@@ -101,7 +101,7 @@ def _portable_error(exc: BaseException) -> BaseException:
 
 
 def _worker_entry() -> None:
-    """``python -c 'from envgym.bounded import _worker_entry; _worker_entry()' FD``."""
+    """``python -c 'from envgym.kernel.bounded import _worker_entry; _worker_entry()' FD``."""
     sock = socket.socket(fileno=int(sys.argv[1]))
     try:
         sys_path, modules, memory_mb = pickle.loads(
@@ -213,7 +213,7 @@ class WorkerPool:
                 [
                     sys.executable,
                     "-c",
-                    "from envgym.bounded import _worker_entry; _worker_entry()",
+                    "from envgym.kernel.bounded import _worker_entry; _worker_entry()",
                     str(child.fileno()),
                 ],
                 pass_fds=(child.fileno(),),

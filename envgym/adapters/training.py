@@ -32,7 +32,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import EpisodeStatus
 
 __all__ = [
@@ -298,7 +298,7 @@ def _check_scored(status: EpisodeStatus, allow_unscored: bool, where: str) -> No
 def samples_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: Any) -> list[TrainingSample]:
     """Samples from an ``EpisodeRecord`` (or its JSON dict, one line of ``episodes.jsonl``) played by
     the ``openai`` agent with token ids: its ``extra["turns"]`` and ``reward``."""
-    from envgym.loop import EpisodeRecord
+    from envgym.agents.loop import EpisodeRecord
 
     rec = record if isinstance(record, EpisodeRecord) else EpisodeRecord.model_validate(record)
     _check_scored(rec.status, allow_unscored, f"episode {rec.task_id} (sample {rec.sample})")

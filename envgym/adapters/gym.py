@@ -3,7 +3,7 @@
 The episode runs in this process (the environment plugin must be installed here) or, given
 ``url=``, in an envgym server over HTTP (nothing but envgym's client is needed here).
 
-* Observation space: a Unicode ``Text`` (see ``envgym.gym_spaces``) holding the observation
+* Observation space: a Unicode ``Text`` (see ``envgym.adapters.gym_spaces``) holding the observation
   rendered as text — the messages' text joined by blank lines, tool results prefixed with
   ``[tool <call id>]``. Characters outside the charset become U+FFFD and text beyond
   ``max_observation_chars`` is cut with a marker; the untouched ``Observation`` is in ``info``.
@@ -38,15 +38,15 @@ from typing import Any, SupportsFloat
 import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
-from envgym.context import EnvContext, default_context
-from envgym.ids import EnvId
-from envgym.errors import InvalidRequest, UnknownEnvironment
+from envgym.kernel.context import EnvContext, default_context
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import InvalidRequest, UnknownEnvironment
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.runner import LocalTarget
-from envgym.gym_spaces import fit_text, unicode_text
-from envgym.loop import EpisodeSource
+from envgym.adapters.gym_spaces import fit_text, unicode_text
+from envgym.kernel.episode import EpisodeSource
 from envgym.protocol import Action, Observation, StepResult, Tool
-from envgym.sync import LoopThread, SyncEpisode
+from envgym.kernel.sync import LoopThread, SyncEpisode
 
 DEFAULT_MAX_OBSERVATION_CHARS = 1_000_000
 DEFAULT_MAX_ACTION_CHARS = 100_000
@@ -85,7 +85,7 @@ def parse_action(action: Any) -> Action:
 
 class EnvgymEnv(gymnasium.Env[str, str]):
     """A ``gymnasium.Env`` over one envgym environment id (build it with ``envgym.make``). Each
-    episode is a new ``Episode`` of ``source`` (``envgym.loop.EpisodeSource``: ``LocalTarget`` in
+    episode is a new ``Episode`` of ``source`` (``envgym.kernel.episode.EpisodeSource``: ``LocalTarget`` in
     this process, ``RemoteTarget`` on a server), driven through a ``SyncEpisode`` on ``loop``, the
     loop thread the source lives on; ``close`` releases the source (if ``owns_source``) and the loop."""
 
@@ -310,7 +310,7 @@ def make(
 
 
 def _register_with_gymnasium() -> None:
-    """``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.gym is imported."""
+    """``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.adapters.gym is imported."""
     if GYMNASIUM_ID not in gymnasium.registry:
         # Gymnasium passes env_id as a keyword (see make() above on the EnvSpec).
         gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)  # type: ignore[arg-type]

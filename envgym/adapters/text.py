@@ -21,7 +21,7 @@ from typing import Any
 
 from envgym.client import AsyncClient
 from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
-from envgym.sync import Blocking
+from envgym.kernel.sync import Blocking
 
 __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 

@@ -5,14 +5,14 @@
 first observation through the chat template, each reply is sampled through verl's own
 ``server_manager.generate`` and kept verbatim (mask 1, with its logprobs), the reply's text goes to
 the environment (``tool_parser`` reads its tool calls), and the environment's answer is appended as
-the template's delta (``envgym.tokens``, mask 0) — nothing is re-tokenised. It stops when the
+the template's delta (``envgym.agents.tokens``, mask 0) — nothing is re-tokenised. It stops when the
 episode ends, at ``max_turns``, or when ``rollout.response_length`` is used up; the episode's reward
 is the sample's ``reward_score``; ``extra_fields["envgym_status"]`` marks error statuses.
 
 Configure it in verl's agent-loop file (extra keys become constructor arguments)::
 
     - name: envgym
-      _target_: envgym.integrations.verl.EnvgymAgentLoop
+      _target_: envgym.adapters.verl.EnvgymAgentLoop
       url: http://127.0.0.1:8000
       env: debug/counter
       tool_parser: hermes
@@ -35,10 +35,10 @@ from typing import Any
 
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.client import Client
-from envgym.integrations.text import AsyncTextEpisode
-from envgym.tokens import TokenizerRenderer, TokenTranscript
+from envgym.adapters.text import AsyncTextEpisode
+from envgym.agents.tokens import TokenizerRenderer, TokenTranscript
 
 __all__ = ["EnvgymAgentLoop", "compute_score"]
 

@@ -25,56 +25,26 @@ from __future__ import annotations
 
 import time
 import traceback
-from typing import Any, Protocol, Sequence, cast
+from typing import Any, cast
 
 from pydantic import BaseModel, Field
 
 from envgym.agents.base import Agent
-from envgym.environment import Environment, call_act
-from envgym.ids import EnvId
-from envgym.errors import EnvgymError, InvalidRequest
+from envgym.kernel.environment import Environment, call_act
+from envgym.kernel.episode import Episode
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import EnvgymError, InvalidRequest
 from envgym.protocol import (
     Action,
     EpisodeStatus,
     Grade,
     Message,
     Observation,
-    ResetResult,
     StepResult,
     SuiteInfo,
     Task,
     Tool,
 )
-
-
-class Episode(Protocol):
-    """The episode port: one episode, wherever it runs. An ``Environment`` in this process, a server's
-    session over HTTP or WebSocket (``client.episode``), a Ray pool's (``pool.episode``) and the
-    conformance kit's checked episode all fit it; ``run_episode``, eval, rollouts and the trainer
-    adapters consume only this."""
-
-    async def reset(self, task: Task, seed: int | None = None) -> ResetResult: ...
-    async def step(self, action: Action) -> StepResult: ...
-    async def close(self) -> None: ...
-
-
-EpisodeHandle = Episode  # the port's earlier name, kept for code written against it
-
-
-class EpisodeSource(Protocol):
-    """Where an evaluation gets its episodes: the tasks and family class of one environment id, and a
-    new ``Episode`` per play (``eval.runner.LocalTarget``, ``eval.remote.RemoteTarget``,
-    ``ray.RayTarget``)."""
-
-    @property
-    def env_id(self) -> str: ...
-    @property
-    def env_cls(self) -> type[Environment]: ...
-    @property
-    def tasks(self) -> Sequence[Task]: ...
-
-    def new_episode(self) -> Episode: ...
-    async def aclose(self) -> None: ...
 
 
 class EpisodeRecord(BaseModel):

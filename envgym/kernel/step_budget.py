@@ -20,7 +20,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from envgym.settings import CoreSettings
+from envgym.kernel.settings import CoreSettings
 
 DEFAULT_STEP_TIMEOUT_S = 120.0  # HostLimits.step_timeout_s's default (envgym/host/limits.py)
 SPARE_S = 20.0  # of a step, kept for what is not a command: file transfers, replies, starting a grade

@@ -1,4 +1,4 @@
-# envgym's hardened git (envgym/gitsafe.py explains): run the real git on a repository someone else
+# envgym's hardened git (envgym/kernel/gitsafe.py explains): run the real git on a repository someone else
 # controls without running any program its configuration names. Used as a file named `git` first on
 # a check's PATH, or inline: bash -c "$(cat gitsafe_shim.sh)" git <args...>.
 # Needs bash (arrays, ${x,,}); no temporary files (/tmp may be unusable), no here-documents.

@@ -17,9 +17,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
 
-from envgym.errors import InvalidRequest
+from envgym.protocol.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
-from envgym.settings import S, check_settings, read_settings
+from envgym.kernel.settings import S, check_settings, read_settings
 
 
 @dataclass
@@ -59,11 +59,11 @@ class EnvContext:
         return self.settings.get(key, default)
 
     def settings_for(self, model: type[S]) -> S:
-        """The settings of one family or grader, typed: ``model`` (an ``envgym.settings.Settings``)
+        """The settings of one family or grader, typed: ``model`` (an ``envgym.kernel.settings.Settings``)
         read from the keys under its ``prefix``, with its defaults for the keys not given.
 
         Example:
-            >>> from envgym.settings import CoreSettings
+            >>> from envgym.kernel.settings import CoreSettings
             >>> EnvContext(settings={"step_timeout_s": 30}).settings_for(CoreSettings).step_timeout_s
             30.0
         """

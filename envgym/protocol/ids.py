@@ -2,7 +2,7 @@
 
 ``coding/humaneval`` is suite ``humaneval`` of family ``coding``, and ``web/miniwob.click-test``
 narrows suite ``miniwob`` to the one task ``click-test``. A bare family name means its default
-(first) suite. ``envgym.families`` turns an id into the installed family plugin it names.
+(first) suite. ``envgym.kernel.families`` turns an id into the installed family plugin it names.
 
 Example:
     >>> env_id = EnvId.parse("web/miniwob.click-test")
@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Iterable
 
-from envgym.errors import UnknownEnvironment
+from envgym.protocol.errors import UnknownEnvironment
 
 
 @dataclass(frozen=True)

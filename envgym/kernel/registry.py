@@ -6,7 +6,7 @@ never "not found". Two packages offering the same name in one group raise ``Dupl
 naming both. ``register()`` adds plugins from code that is not an installed package.
 
 Example:
-    >>> from envgym import registry
+    >>> from envgym.kernel import registry
     >>> [p.name for p in registry.list_plugins("sandboxes")]  # doctest: +SKIP
     ['bwrap', 'process']
 """
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Any
 
-from envgym.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
+from envgym.protocol.errors import DuplicatePlugin, PluginLoadError, UnknownEnvironment, UnknownPlugin
 
 SINGULAR = {
     "environments": "environment",
@@ -51,7 +51,7 @@ class PluginInfo:
 
 
 class Registry:
-    """Plugins by group and name. One process-wide instance lives in ``envgym.registry.REGISTRY``."""
+    """Plugins by group and name. One process-wide instance lives in ``envgym.kernel.registry.REGISTRY``."""
 
     def __init__(self) -> None:
         self._lock = threading.RLock()

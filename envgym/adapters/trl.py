@@ -19,8 +19,8 @@ Example (``pip install 'envgym[trl]'``; an ``envgym serve`` at :8000, vLLM at :8
 
         from datasets import Dataset
         from trl import GRPOConfig, GRPOTrainer
-        from envgym.integrations import task_rows
-        from envgym.integrations.trl import environment_factory
+        from envgym.adapters.rows import task_rows
+        from envgym.adapters.trl import environment_factory
         Env = environment_factory("http://127.0.0.1:8000", "debug/counter")
         trainer = GRPOTrainer(model="Qwen/Qwen3-0.6B", args=GRPOConfig(max_steps=10),
                               train_dataset=Dataset.from_list(task_rows("http://127.0.0.1:8000", "debug/counter")),
@@ -36,11 +36,11 @@ from typing import Any, Callable
 import httpx
 
 from envgym.client import Client
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.eval.rollouts import ModelEndpoint, Rollout, RolloutRequest, RolloutSummary, stream_rollouts
-from envgym.integrations import observation_text
+from envgym.adapters.rows import observation_text
 from envgym.protocol import Action, EpisodeStatus, GradeBatchRequest, GradeBatchResponse, Tool
-from envgym.training import samples_from_rollout
+from envgym.adapters.training import samples_from_rollout
 
 __all__ = ["reward_function", "environment_factory", "rollout_func", "rollout_reward", "completion_text"]
 
@@ -88,7 +88,7 @@ def reward_function(
         task_ids = columns.get(task_column)
         if task_ids is None:
             raise ValueError(
-                f"the dataset has no {task_column!r} column naming each row's task (see envgym.integrations.task_rows)"
+                f"the dataset has no {task_column!r} column naming each row's task (see envgym.adapters.rows.task_rows)"
             )
         requests = [
             {"env": env, "grader": grader, "task_id": task_id, "submission": {"answer": completion_text(c)}}
@@ -176,7 +176,7 @@ class _EnvgymToolEnv:
         self._close()
         task_id = row.get(self.task_column)
         if task_id is None:
-            raise ValueError(f"the dataset row has no {self.task_column!r} column (see envgym.integrations.task_rows)")
+            raise ValueError(f"the dataset row has no {self.task_column!r} column (see envgym.adapters.rows.task_rows)")
         created = self.client().create_session(self.env, task_id=str(task_id), ttl_s=self.ttl_s)
         self.session_id, self.reward, self.status = created.session_id, None, EpisodeStatus.running
         text = observation_text(created.observation.messages)
@@ -297,7 +297,7 @@ def rollout_func(
         text = _prompt_text(prompt)
         if text not in index:
             raise ValueError(
-                f"no task of {env} has the prompt {text[:80]!r}; build the dataset with envgym.integrations.task_rows"
+                f"no task of {env} has the prompt {text[:80]!r}; build the dataset with envgym.adapters.rows.task_rows"
             )
         return index[text]
 

@@ -33,7 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from envgym.errors import InvalidAction, InvalidRequest, UnknownPlugin
+from envgym.protocol.errors import InvalidAction, InvalidRequest, UnknownPlugin
 from envgym.protocol import Action, FunctionCall, ToolCall
 
 __all__ = [
@@ -283,7 +283,7 @@ def get_parser(name: str) -> ToolParser:
         >>> get_parser("json").parse('{"name": "submit"}').calls[0].function.name
         'submit'
     """
-    from envgym import registry
+    from envgym.kernel import registry
 
     try:
         obj = registry.load("tool_parsers", name)
