@@ -25,9 +25,10 @@ context, a constant: MiniWoB pages in episodes count as spares to come).
 
 ``--envgym-only`` (with ``--browsergym``): envgym's side alone, the same workers and figures, without
 BrowserGym's virtual environment (e.g. to compare two versions of envgym: run it with
-``PYTHONPATH=<other tree>/environments/web``). The click-step CPU is also given as a mean: the
-kernel counts CPU time in 10 ms ticks per process, so single steps' figures are coarse and their
-median moves in steps of a few ms.
+``PYTHONPATH=<other tree>/environments/web``). A step's CPU is read from the scheduler's
+nanosecond counters of every thread of the tree (``web_procstats.threads_cpu_seconds``), not from
+the per-process times the kernel counts in 10 ms ticks, which made single steps' medians move in
+steps of a few ms; CPU per episode, which spans processes that end, is still read in ticks.
 
     .venv/bin/python benchmarks/web.py --browsergym --envgym-only --rounds 3 --episodes 12
 """
@@ -54,7 +55,7 @@ from envgym_web.oracle import find, page_text
 from envgym_web.runtime import WebRuntime
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_procstats import pct, tree_cpu_seconds, tree_pss_mb  # noqa: E402
+from web_procstats import pct, threads_cpu_seconds, tree_cpu_seconds, tree_pids, tree_pss_mb  # noqa: E402
 
 BGYM_VERSION = "0.14.3"
 BGYM_PACKAGES = [f"browsergym-core=={BGYM_VERSION}", f"browsergym-miniwob=={BGYM_VERSION}"]
@@ -269,15 +270,16 @@ async def envgym_worker(cfg: dict) -> dict:
                 await settle()  # the next episode's spare, made in the background, is not the click's cost
             step, steps = None, []
             actions = miniwob_plan(reset.observation.data["goal"], reset.observation.data["page"])
+            pids = tree_pids()  # no process starts or ends during a step of an open episode
             for n, action in enumerate(actions):
-                s0, sc0 = time.perf_counter(), tree_cpu_seconds()
+                s0, sc0 = time.perf_counter(), threads_cpu_seconds(pids)
                 step = await env.step(action)
                 steps.append(
                     {
                         "click": action.tool_calls[0].function.name == "click",
                         "final": n == len(actions) - 1,
                         "wall": time.perf_counter() - s0,
-                        "cpu": tree_cpu_seconds() - sc0,
+                        "cpu": threads_cpu_seconds(pids) - sc0,
                     }
                 )
             await env.close()

@@ -19,7 +19,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from web_procstats import tree_cpu_seconds, tree_pss_mb  # noqa: E402
+from web_procstats import threads_cpu_seconds, tree_cpu_seconds, tree_pids, tree_pss_mb  # noqa: E402
 
 logging.disable(logging.WARNING)  # BrowserGym warns at every reset about overridden task settings
 LINE = re.compile(r"\[([^\]]+)\] (\w+) '((?:[^'\\]|\\.)*)'")
@@ -95,15 +95,16 @@ def main() -> None:
             reset_wall = time.perf_counter() - t0
             actions = plan(obs["goal"], flatten_axtree_to_str(obs["axtree_object"]))
             steps, reward = [], 0.0
+            pids = tree_pids()  # no process starts or ends during a step of an open episode
             for n, action in enumerate(actions):
-                s0, sc0 = time.perf_counter(), tree_cpu_seconds()
+                s0, sc0 = time.perf_counter(), threads_cpu_seconds(pids)
                 obs, reward, terminated, truncated, info = env.step(action)
                 steps.append(
                     {
                         "click": action.startswith("click"),
                         "final": n == len(actions) - 1,
                         "wall": time.perf_counter() - s0,
-                        "cpu": tree_cpu_seconds() - sc0,
+                        "cpu": threads_cpu_seconds(pids) - sc0,
                     }
                 )
         except Exception as exc:  # noqa: BLE001 — counted as a failed episode (e.g. the task page not ready in time)

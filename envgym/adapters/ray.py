@@ -43,7 +43,7 @@ from envgym.protocol import (
     StepResult,
     Task,
 )
-from envgym.kernel.sync import Blocking
+from envgym.kernel.sync import Blocking, blocking_method
 
 try:
     import ray
@@ -439,20 +439,11 @@ class EnvPool(Blocking):
     def aio(self) -> AsyncEnvPool:
         return self._pool
 
-    def wait_ready(self) -> list[str]:
-        return self._run(self._pool.wait_ready())
-
-    def create_session(self, *args: Any, **kwargs: Any) -> SessionCreated:
-        return self._run(self._pool.create_session(*args, **kwargs))
-
-    def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
-        return self._run(self._pool.step(session_id, action))
-
-    def close_session(self, session_id: str) -> None:
-        self._run(self._pool.close_session(session_id))
-
-    def rollout(self, *args: Any, **kwargs: Any) -> list[Any]:
-        return self._run(self._pool.rollout(*args, **kwargs))
+    wait_ready = blocking_method(AsyncEnvPool.wait_ready)
+    create_session = blocking_method(AsyncEnvPool.create_session)
+    step = blocking_method(AsyncEnvPool.step)
+    close_session = blocking_method(AsyncEnvPool.close_session)
+    rollout = blocking_method(AsyncEnvPool.rollout)
 
     async def _aclose(self) -> None:
         await self._pool.aclose()

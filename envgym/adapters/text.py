@@ -21,7 +21,7 @@ from typing import Any
 
 from envgym.client import AsyncClient
 from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
-from envgym.kernel.sync import Blocking
+from envgym.kernel.sync import Blocking, blocking_method
 
 __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 
@@ -131,11 +131,8 @@ class TextEpisode(Blocking):
             raise AttributeError(name)
         return getattr(self.aio, name)
 
-    def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
-        return self._run(self.aio.start(task_id, seed))
-
-    def step(self, text: str) -> TextTurn:
-        return self._run(self.aio.step(text))
+    start = blocking_method(AsyncTextEpisode.start)
+    step = blocking_method(AsyncTextEpisode.step)
 
     async def _aclose(self) -> None:
         await self.aio.close()

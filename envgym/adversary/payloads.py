@@ -153,7 +153,7 @@ def constant_functions(prompt: str) -> list[tuple[str, str]]:
 
 def code_payloads(prompt: str, classes: set[str]) -> list[CodePayload]:
     """Code answers that try to pass hidden tests without solving anything (only those whose
-    classes are selected: each needs ``code_payloads`` plus its own class, if any)."""
+    classes are all selected: each needs ``code_payloads`` plus its own classes, if any)."""
     if "code_payloads" not in classes:
         return []
     adv = MATERIALISE.format(b64=base64.b64encode(adv_script().encode()).decode("ascii"))
@@ -216,35 +216,24 @@ def _hijack():
                 "_n = -1\n",
             ),
         ),
-    ]
-    if "reward_files" in classes or "leftover_writers" in classes:
-        out.append(
-            CodePayload(
-                "code.hunt",
-                ("code_payloads", "reward_files", "leftover_writers"),
-                "plants reward files wherever it can reach and leaves a daemon that keeps planting",
-                _module(prompt, '    _envgym_adv("hunt")\n    return None\n', adv, '_envgym_adv("hunt")\n'),
-            )
-        )
-    if "disk_fill" in classes:
-        out.append(
-            CodePayload(
-                "code.fill",
-                ("code_payloads", "disk_fill"),
-                "fills the disk and its inodes on import",
-                _module(prompt, "    return None\n", adv, '_envgym_adv("fill")\n'),
-            )
-        )
-    if "mode_changes" in classes:
-        out.append(
-            CodePayload(
-                "code.chmod",
-                ("code_payloads", "mode_changes"),
-                "takes the modes away from every directory it can find on import",
-                _module(prompt, "    return None\n", adv, '_envgym_adv("chmod")\n'),
-            )
-        )
-    out.append(
+        CodePayload(
+            "code.hunt",
+            ("code_payloads", "reward_files", "leftover_writers"),
+            "plants reward files wherever it can reach and leaves a daemon that keeps planting",
+            _module(prompt, '    _envgym_adv("hunt")\n    return None\n', adv, '_envgym_adv("hunt")\n'),
+        ),
+        CodePayload(
+            "code.fill",
+            ("code_payloads", "disk_fill"),
+            "fills the disk and its inodes on import",
+            _module(prompt, "    return None\n", adv, '_envgym_adv("fill")\n'),
+        ),
+        CodePayload(
+            "code.chmod",
+            ("code_payloads", "mode_changes"),
+            "takes the modes away from every directory it can find on import",
+            _module(prompt, "    return None\n", adv, '_envgym_adv("chmod")\n'),
+        ),
         CodePayload(
             "code.hang",
             ("code_payloads",),
@@ -259,8 +248,8 @@ def _hijack():
                 "_t.Thread(target=lambda: _time.sleep(10 ** 6), daemon=False).start()\n",
             ),
             slow=True,
-        )
-    )
+        ),
+    ]
     return [p for p in out if set(p.classes) <= classes]
 
 

@@ -28,7 +28,7 @@ from envgym.kernel.context import EnvContext
 from envgym.kernel.families import EnvRef
 from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.kernel.sync import run_blocking
+from envgym.kernel.sync import blocking_form
 from envgym.host.tracking import TrackedContext, close_all
 from envgym.testing.conformance import _targets, run_all
 
@@ -342,20 +342,8 @@ async def check_adversary_async(
     return report
 
 
-def check_adversary(
-    env_id: str,
-    *,
-    sandbox: str | None = None,
-    limit: int | None = None,
-    sample: int | None = None,
-    slow_sample: int | None = None,
-    seed: int = 0,
-    attacks: str | Sequence[str] | None = None,
-    context: EnvContext | None = None,
-    concurrency: int = 4,
-    progress: bool = False,
-    episode_timeout_s: float = EPISODE_TIMEOUT_S,
-) -> AdversaryReport:
+@blocking_form(check_adversary_async, "envgym-adversary")
+def check_adversary() -> None:
     """Attack every task of ``env_id`` (a family, ``family/suite`` or ``family/suite.task``) with every
     attack its interface allows (``attacks``: a comma list of classes to narrow it). ``limit`` takes
     the first N tasks of each suite, ``sample`` a seeded random N; ``slow_sample`` caps the tasks
@@ -365,22 +353,6 @@ def check_adversary(
         >>> report = check_adversary("debug/echo", attacks="answer_guess,answer_injection")
         >>> assert report.ok, report.summary()
     """
-    return run_blocking(
-        check_adversary_async(
-            env_id,
-            sandbox=sandbox,
-            limit=limit,
-            sample=sample,
-            slow_sample=slow_sample,
-            seed=seed,
-            attacks=attacks,
-            context=context,
-            concurrency=concurrency,
-            progress=progress,
-            episode_timeout_s=episode_timeout_s,
-        ),
-        "envgym-adversary",
-    )
 
 
 __all__ = ["AdversaryReport", "check_adversary", "check_adversary_async", "judge"]

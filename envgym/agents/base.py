@@ -13,7 +13,7 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar, Sequence
 
-from envgym.kernel.environment import Environment, ScriptedPolicy
+from envgym.kernel.environment import Environment, ScriptedPolicy, call_act
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
 
@@ -45,13 +45,20 @@ class AgentEpisode(abc.ABC):
         """Release per-episode resources."""
 
 
-class ScriptedEpisode(AgentEpisode):
-    def __init__(self, actions: Sequence[Action | str], fallback: Action | None = None) -> None:
+class PolicyEpisode(AgentEpisode):
+    """Asks a ``Policy`` (``act(observation)``, async or not) for every action."""
+
+    def __init__(self, policy: Any) -> None:
         super().__init__()
-        self._policy = ScriptedPolicy(actions, fallback)
+        self._policy = policy
 
     async def act(self, observation: Observation) -> Action:
-        return await self._policy.act(observation)
+        return await call_act(self._policy, observation)  # a family's oracle may define act() without async
+
+
+class ScriptedEpisode(PolicyEpisode):
+    def __init__(self, actions: Sequence[Action | str], fallback: Action | None = None) -> None:
+        super().__init__(ScriptedPolicy(actions, fallback))
 
 
 class Agent(abc.ABC):

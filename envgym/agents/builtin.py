@@ -14,8 +14,8 @@ Example:
 
 from __future__ import annotations
 
-from envgym.agents.base import Agent, AgentEpisode, ScriptedEpisode
-from envgym.kernel.environment import Environment, call_act
+from envgym.agents.base import Agent, AgentEpisode, PolicyEpisode, ScriptedEpisode
+from envgym.kernel.environment import Environment
 from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
 
@@ -39,15 +39,6 @@ class NopAgent(Agent):
 
     def start_episode(self, task: Task, env_cls: type[Environment], tools: list[Tool]) -> AgentEpisode:
         return NopEpisode(tools)
-
-
-class PolicyEpisode(AgentEpisode):
-    def __init__(self, policy) -> None:  # type: ignore[no-untyped-def]
-        super().__init__()
-        self._policy = policy
-
-    async def act(self, observation: Observation) -> Action:
-        return await call_act(self._policy, observation)  # a family's oracle may define act() without async
 
 
 class OracleAgent(Agent):

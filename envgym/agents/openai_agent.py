@@ -142,19 +142,48 @@ def _token_ids_from_logprobs(choice: dict[str, Any]) -> list[int] | None:
     return ids
 
 
-class OpenAIEpisode(AgentEpisode):
-    def __init__(self, agent: "OpenAIAgent", task: Task, tools: list[Tool]) -> None:
+class ModelEpisode(AgentEpisode):
+    """What the episodes of both model agents (chat and tokens) keep: the model turns taken, the
+    summed usage and, in ``extra["turns"]``, a record per model call."""
+
+    def __init__(self, agent: "OpenAIAgent") -> None:
         super().__init__()
         self.agent = agent
+        self.turns = 0
+        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "requests": 0}
+        self.extra["turns"] = []
+        self.extra["model"] = agent.model
+
+    def _take_turn(self) -> None:
+        if self.turns >= self.agent.max_turns:
+            raise TurnLimitReached(f"the agent's limit of {self.agent.max_turns} model turns was reached")
+        self.turns += 1
+
+    async def _call(self, body: dict[str, Any], path: str) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+        """One model call: the answer, its first choice and the start of its turn record (usage summed)."""
+        started = time.monotonic()
+        data = await self.agent.complete(body, path)
+        latency = time.monotonic() - started
+        choices = data.get("choices") or []
+        if not choices or not isinstance(choices[0], dict):
+            raise ModelError("the model server answered without choices", details={"response": str(data)[:2000]})
+        usage = data.get("usage") or {}
+        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+            if isinstance(usage.get(key), int):
+                self.usage[key] += usage[key]
+        self.usage["requests"] += 1
+        turn = {"finish_reason": choices[0].get("finish_reason"), "latency_s": round(latency, 4), "usage": usage}
+        return data, choices[0], turn
+
+
+class OpenAIEpisode(ModelEpisode):
+    def __init__(self, agent: "OpenAIAgent", task: Task, tools: list[Tool]) -> None:
+        super().__init__(agent)
         self.tools = tools
         self.history: list[dict[str, Any]] = []
         if agent.system_prompt:
             self.history.append({"role": "system", "content": agent.system_prompt})
-        self.turns = 0
         self._unanswered: list[str] = []
-        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "requests": 0}
-        self.extra["turns"] = []
-        self.extra["model"] = agent.model
 
     def _add_observation(self, observation: Observation) -> None:
         if observation.tools is not None:
@@ -201,26 +230,12 @@ class OpenAIEpisode(AgentEpisode):
 
     async def act(self, observation: Observation) -> Action:
         self._add_observation(observation)
-        if self.turns >= self.agent.max_turns:
-            raise TurnLimitReached(f"the agent's limit of {self.agent.max_turns} model turns was reached")
-        self.turns += 1
-        started = time.monotonic()
-        data = await self.agent.complete(self._request_body())
-        latency = time.monotonic() - started
-        choices = data.get("choices") or []
-        if not choices or not isinstance(choices[0], dict):
-            raise ModelError("the model server answered without choices", details={"response": str(data)[:2000]})
-        choice = choices[0]
+        self._take_turn()
+        data, choice, turn = await self._call(self._request_body(), "/chat/completions")
         message = choice.get("message") or {}
         finish_reason = choice.get("finish_reason")
-        usage = data.get("usage") or {}
-        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            if isinstance(usage.get(key), int):
-                self.usage[key] += usage[key]
-        self.usage["requests"] += 1
         content = message.get("content")
         tool_calls = _sanitize_tool_calls(message.get("tool_calls"))
-        turn: dict[str, Any] = {"finish_reason": finish_reason, "latency_s": round(latency, 4), "usage": usage}
         prompt_ids = data.get("prompt_token_ids") or choice.get("prompt_token_ids")
         token_ids = choice.get("token_ids") or _token_ids_from_logprobs(choice)
         logprobs = _token_logprobs(choice)
@@ -375,6 +390,7 @@ class OpenAIAgent(Agent):
 __all__ = [
     "OpenAIAgent",
     "OpenAIEpisode",
+    "ModelEpisode",
     "ModelError",
     "ContextLengthExceeded",
     "TurnLimitReached",

@@ -28,11 +28,10 @@ Example:
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from envgym.agents.base import AgentEpisode, AgentLimitReached
-from envgym.agents.openai_agent import ModelError, OpenAIAgent, TurnLimitReached
+from envgym.agents.openai_agent import ModelEpisode, ModelError, OpenAIAgent
 from envgym.kernel.environment import Environment
 from envgym.protocol import Action, Observation, Task, Tool
 from envgym.agents.tokens import Renderer, ServerRenderer, TokenTranscript
@@ -73,17 +72,14 @@ def _ids_from_logprobs(choice: dict[str, Any]) -> list[int] | None:
     return [int(t.split(":", 1)[1]) for t in tokens]
 
 
-class TokenEpisode(AgentEpisode):
+class TokenEpisode(ModelEpisode):
+    agent: "TokenAgent"
+
     def __init__(self, agent: "TokenAgent", task: Task, tools: list[Tool]) -> None:
-        super().__init__()
-        self.agent = agent
+        super().__init__(agent)
         self.tools = [t.model_dump() for t in tools] or None
         self.transcript = TokenTranscript(agent.renderer_for(), shape_cache=agent.shape_cache)
         self.started = False
-        self.turns = 0
-        self.usage = {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 0, "requests": 0}
-        self.extra["turns"] = []
-        self.extra["model"] = agent.model
 
     async def _extend_context(self, observation: Observation) -> None:
         messages = [m.model_dump(exclude_none=True) for m in observation.messages]
@@ -112,8 +108,7 @@ class TokenEpisode(AgentEpisode):
 
     async def act(self, observation: Observation) -> Action:
         await self._extend_context(observation)
-        if self.turns >= self.agent.max_turns:
-            raise TurnLimitReached(f"the agent's limit of {self.agent.max_turns} model turns was reached")
+        self._take_turn()
         max_tokens = int(self.agent.sampling.get("max_tokens") or DEFAULT_MAX_TOKENS)
         if self.agent.max_total_tokens is not None:
             left = self.agent.max_total_tokens - len(self.transcript.ids)
@@ -123,15 +118,8 @@ class TokenEpisode(AgentEpisode):
                     details={"tokens": len(self.transcript.ids)},
                 )
             max_tokens = min(max_tokens, left)
-        self.turns += 1
         prompt = self.transcript.prompt_ids
-        started = time.monotonic()
-        data = await self.agent.complete(self._request_body(max_tokens), "/completions")
-        latency = time.monotonic() - started
-        choices = data.get("choices") or []
-        if not choices or not isinstance(choices[0], dict):
-            raise ModelError("the model server answered without choices", details={"response": str(data)[:2000]})
-        choice = choices[0]
+        data, choice, turn = await self._call(self._request_body(max_tokens), "/completions")
         ids = choice.get("token_ids") or _ids_from_logprobs(choice)
         if ids is None:
             raise ModelError(
@@ -144,19 +132,7 @@ class TokenEpisode(AgentEpisode):
         logprobs = [float(x) if x is not None else 0.0 for x in raw_logprobs] if raw_logprobs is not None else None
         version = data.get("policy_version", self.agent.policy_version)
         self.transcript.add_model(ids, logprobs, version)
-        usage = data.get("usage") or {}
-        for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-            if isinstance(usage.get(key), int):
-                self.usage[key] += usage[key]
-        self.usage["requests"] += 1
-        turn: dict[str, Any] = {
-            "finish_reason": choice.get("finish_reason"),
-            "latency_s": round(latency, 4),
-            "usage": usage,
-            "prompt_token_ids": prompt,
-            "token_ids": list(ids),
-            "policy_version": version,
-        }
+        turn.update(prompt_token_ids=prompt, token_ids=list(ids), policy_version=version)
         if logprobs is not None:
             turn["logprobs"] = logprobs
         self.extra["turns"].append(turn)

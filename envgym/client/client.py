@@ -47,7 +47,7 @@ from envgym.protocol import (
     Task,
     TaskList,
 )
-from envgym.kernel.sync import Blocking, SyncEpisode
+from envgym.kernel.sync import Blocking, blocking_method, SyncEpisode
 
 if TYPE_CHECKING:
     from envgym.client.ws import WebSocketEpisode
@@ -442,44 +442,17 @@ class Client(Blocking):
         """The underlying ``AsyncClient`` (use only from ``self._loop``)."""
         return self._async
 
-    def healthz(self) -> dict[str, Any]:
-        return self._run(self._async.healthz())
+    healthz = blocking_method(AsyncClient.healthz)
+    metrics = blocking_method(AsyncClient.metrics)
+    environments = blocking_method(AsyncClient.environments)
+    environment = blocking_method(AsyncClient.environment)
+    tasks = blocking_method(AsyncClient.tasks)
+    create_session = blocking_method(AsyncClient.create_session)
+    step = blocking_method(AsyncClient.step)
+    get_session = blocking_method(AsyncClient.get_session)
+    close_session = blocking_method(AsyncClient.close_session)
 
-    def metrics(self) -> str:
-        return self._run(self._async.metrics())
-
-    def environments(self) -> list[EnvironmentSummary]:
-        return self._run(self._async.environments())
-
-    def environment(self, env_id: str) -> EnvironmentDetail:
-        return self._run(self._async.environment(env_id))
-
-    def tasks(
-        self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None, suite: str | None = None
-    ) -> TaskList:
-        return self._run(self._async.tasks(env_id, offset, limit, split, suite))
-
-    def create_session(
-        self,
-        env: str,
-        task_id: str | None = None,
-        task: Task | None = None,
-        seed: int | None = None,
-        options: dict[str, Any] | None = None,
-        ttl_s: float | None = None,
-    ) -> SessionCreated:
-        return self._run(self._async.create_session(env, task_id, task, seed, options, ttl_s))
-
-    def step(self, session_id: str, action: Action | str | dict[str, Any]) -> StepResult:
-        return self._run(self._async.step(session_id, action))
-
-    def get_session(self, session_id: str) -> SessionState:
-        return self._run(self._async.get_session(session_id))
-
-    def close_session(self, session_id: str) -> bool:
-        return self._run(self._async.close_session(session_id))
-
-    def grade(self, **fields: Any) -> Grade:
+    def grade(self, **fields: Any) -> Grade:  # **fields: blocking_method cannot type a self-then-keywords method
         return self._run(self._async.grade(**fields))
 
     def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> SyncEpisode:

@@ -102,18 +102,9 @@ def compare_runs(dir_a: str | Path, dir_b: str | Path, **kwargs: Any) -> dict[st
     manifest_a, a = load_run(dir_a)
     manifest_b, b = load_run(dir_b)
     result = compare_records(a, b, **kwargs)
-    result["run_a"] = {
-        "dir": str(dir_a),
-        "env": manifest_a.get("env_id") or manifest_a.get("env"),
-        "agent": manifest_a.get("agent"),
-        "model": manifest_a.get("model"),
-    }
-    result["run_b"] = {
-        "dir": str(dir_b),
-        "env": manifest_b.get("env_id") or manifest_b.get("env"),
-        "agent": manifest_b.get("agent"),
-        "model": manifest_b.get("model"),
-    }
+    for key, run_dir, manifest in (("run_a", dir_a, manifest_a), ("run_b", dir_b, manifest_b)):
+        env = manifest.get("env_id") or manifest.get("env")
+        result[key] = {"dir": str(run_dir), "env": env, "agent": manifest.get("agent"), "model": manifest.get("model")}
     return result
 
 

@@ -331,9 +331,8 @@ class Environment(abc.ABC):
             raise SessionClosed(f"the episode already ended ({self.status.value}); start a new one")
         action = action if isinstance(action, Action) else Action.model_validate(action)
         if action.tool_parser:
-            get_parser(
-                action.tool_parser
-            )  # an unknown name is the caller's error (InvalidRequest), before the turn counts
+            # An unknown name is the caller's error (InvalidRequest), before the turn counts.
+            get_parser(action.tool_parser)
         self.turns += 1
         try:
             action, parsed = parse_action(action)

@@ -35,14 +35,14 @@ import math
 import traceback
 from typing import Any, ClassVar, Mapping, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.kernel import bounded
 from envgym.kernel.context import EnvContext
 from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
-from envgym.kernel.settings import Settings, unknown_key
+from envgym.kernel.settings import Settings, read_model
 from envgym.kernel.sync import shared_loop
 
 
@@ -77,19 +77,7 @@ def read_config(grader: str, config: Mapping[str, Any], model: type[C]) -> C:
         ...
         envgym.protocol.errors.GraderError: [grader_error] unknown config key 'toy.strcit'; did you mean 'toy.strict'? The toy config keys are: toy.strict
     """
-    for name in config:
-        if name not in model.model_fields:
-            raise unknown_key(grader, name, model.model_fields, "config key", GraderError)
-    try:
-        return model.model_validate(dict(config))
-    except ValidationError as exc:
-        error = exc.errors()[0]
-        key = ".".join([grader, *map(str, error["loc"])])
-        valid = [f"{grader}.{n}" for n in sorted(model.model_fields)]
-        raise GraderError(
-            f"config key {key!r}: {error['msg']} (got {str(error['input'])[:200]!r})",
-            details={"key": key, "valid": valid},
-        ) from None
+    return read_model(model, grader, config, "config key", GraderError)
 
 
 class Grader(abc.ABC):

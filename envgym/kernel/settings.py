@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from envgym.protocol.errors import EnvgymError, InvalidRequest
 
 S = TypeVar("S", bound="Settings")
+M = TypeVar("M", bound=BaseModel)
 
 
 class Settings(BaseModel):
@@ -51,26 +52,44 @@ def read_settings(settings: Mapping[str, Any], model: type[S]) -> S:
         values = {k[len(start) :]: v for k, v in settings.items() if k.startswith(start)}
     else:  # the core's unprefixed keys sit among other plugins' unprefixed keys: check only its own
         values = {k: v for k, v in settings.items() if k in model.model_fields}
+    return read_model(model, model.prefix, values)
+
+
+def read_model(
+    model: type[M],
+    prefix: str,
+    values: Mapping[str, Any],
+    what: str = "setting",
+    error: type[EnvgymError] = InvalidRequest,
+) -> M:
+    """``values`` as ``model``; ``error`` naming the key ``prefix.name`` (details: the key under the
+    last word of ``what``, and the valid keys) when a key is no field of the model or its value has
+    the wrong type. The one reader of host settings and of a grader's config (``read_config``).
+
+    Example:
+        >>> read_model(CoreSettings, "", {"step_timeout_s": "soon"})
+        Traceback (most recent call last):
+        ...
+        envgym.protocol.errors.InvalidRequest: [invalid_request] setting 'step_timeout_s': Input should be a valid number, unable to parse string as a number (got 'soon')
+    """
     for name in values:
         if name not in model.model_fields:
-            raise unknown_key(model.prefix, name, model.model_fields)
+            raise unknown_key(prefix, name, model.model_fields, what, error)
     try:
-        return model.model_validate(values)
+        return model.model_validate(dict(values))
     except ValidationError as exc:
-        error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else ", ".join(values)
-        key = f"{model.prefix}.{name}" if model.prefix else name
-        raise InvalidRequest(
-            f"setting {key}: {error['msg']} (got {values.get(name, values)!r})",
-            details={"setting": key, "value": values.get(name, values)},
-        ) from None
+        first = exc.errors()[0]
+        key = ".".join([prefix, *map(str, first["loc"])]).strip(".")
+        valid = [f"{prefix}.{n}".strip(".") for n in sorted(model.model_fields)]
+        message = f"{what} {key!r}: {first['msg']} (got {repr(first['input'])[:200]})"
+        raise error(message, details={what.split()[-1]: key, "valid": valid}) from None
 
 
 def unknown_key(
     prefix: str, name: str, fields: Iterable[str], what: str = "setting", error: type[EnvgymError] = InvalidRequest
 ) -> EnvgymError:
     """``error`` naming the unknown ``prefix.name``, the closest valid key and all of them (also for
-    a grader's config keys: ``envgym.kernel.grader.read_config``)."""
+    a grader's config keys: ``read_model``)."""
     key, valid = f"{prefix}.{name}", [f"{prefix}.{n}" for n in sorted(fields)]
     close = difflib.get_close_matches(key, valid, n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""

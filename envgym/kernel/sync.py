@@ -17,14 +17,16 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import threading
-from typing import TYPE_CHECKING, Any, Coroutine, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Callable, Concatenate, Coroutine, ParamSpec, Self, TypeVar, cast
 
 if TYPE_CHECKING:
     from envgym.kernel.episode import Episode
     from envgym.protocol import Action, ResetResult, StepResult, Task
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 
 class LoopThread:
@@ -79,6 +81,32 @@ def run_blocking(coro: Coroutine[Any, Any, T], name: str = "envgym-loop") -> T:
         loop.stop()
 
 
+def blocking_form(
+    coro_fn: Callable[P, Coroutine[Any, Any, T]], name: str
+) -> Callable[[Callable[..., Any]], Callable[P, T]]:
+    """Turn the decorated stub (its name and docstring) into the blocking form of ``coro_fn``: the
+    same parameters, its coroutine run to its end by ``run_blocking`` on a thread called ``name``.
+
+    Example:
+        >>> async def double_async(x: int) -> int:
+        ...     return 2 * x
+        >>> @blocking_form(double_async, "envgym-double")
+        ... def double() -> None:
+        ...     "Twice ``x``, from synchronous code."
+        >>> double(21), double.__name__
+        (42, 'double')
+    """
+
+    def decorate(stub: Callable[..., Any]) -> Callable[P, T]:
+        def blocking(*args: P.args, **kwargs: P.kwargs) -> T:
+            return run_blocking(coro_fn(*args, **kwargs), name)
+
+        # The stub's name, module and docstring; the signature (``__wrapped__``) of ``coro_fn``.
+        return functools.update_wrapper(functools.update_wrapper(blocking, stub), coro_fn, assigned=())
+
+    return decorate
+
+
 class Blocking:
     """The base of envgym's blocking facades: an async object driven on a ``LoopThread``, its own
     (stopped by ``close``) or one it shares (``loop=``). ``close`` awaits ``_aclose`` on that loop."""
@@ -109,6 +137,33 @@ class Blocking:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def blocking_method(
+    async_method: Callable[Concatenate[Any, P], Coroutine[Any, Any, T]],
+) -> Callable[Concatenate[Any, P], T]:
+    """A method of a blocking facade that runs the async method of the same name of its ``aio``
+    object on the facade's loop: ``step = blocking_method(AsyncEnvPool.step)`` (same parameters).
+
+    Example:
+        >>> class AsyncCounter:
+        ...     async def add(self, n: int) -> int:
+        ...         return n + 1
+        >>> class Counter(Blocking):
+        ...     aio = AsyncCounter()
+        ...     add = blocking_method(AsyncCounter.add)
+        >>> with Counter() as counter:
+        ...     counter.add(41)
+        42
+    """
+    name = async_method.__name__
+
+    def method(facade: Any, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        result: T = facade._run(getattr(facade.aio, name)(*args, **kwargs))
+        return result
+
+    functools.update_wrapper(method, async_method)  # its name, docstring and (help) signature
+    return method
 
 
 class SyncEpisode(Blocking):

@@ -129,9 +129,8 @@ def _allowed(path: str, roots: list[str]) -> bool:
     return any(path == root or path.startswith(root.rstrip("/") + "/") for root in roots)
 
 
-class _PipeReader:
-    """Drains the read end of a pipe from the event loop, keeping at most ``cap`` bytes but reading
-    all of it (so the command never blocks on a full pipe); ``eof`` resolves at end of file.
+class _LoopPipe:
+    """One end of a pipe, watched by the event loop; ``done`` resolves when it is closed.
 
     It owns ``fd`` from construction on and ``close()`` (idempotent; call it on every path)
     unregisters it from the loop *before* closing it. Raw descriptors instead of
@@ -140,17 +139,36 @@ class _PipeReader:
     pipe or socket has reused the number by then.
     """
 
-    def __init__(self, fd: int, cap: int, keep: str = "head") -> None:
+    def __init__(self, fd: int) -> None:
         self.loop = asyncio.get_running_loop()
         self.fd = fd
+        self.done: asyncio.Future[None] = self.loop.create_future()
+        self._open = True
+        self._unwatch: Callable[[int], object] | None = None  # the loop's remove_reader or remove_writer
+        os.set_blocking(fd, False)
+
+    def close(self) -> None:
+        if self._open:
+            self._open = False
+            if self._unwatch is not None:
+                self._unwatch(self.fd)
+            os.close(self.fd)
+        if not self.done.done():
+            self.done.set_result(None)
+
+
+class _PipeReader(_LoopPipe):
+    """Drains the read end of a pipe, keeping at most ``cap`` bytes but reading all of it (so the
+    command never blocks on a full pipe); ``done`` resolves at end of file."""
+
+    def __init__(self, fd: int, cap: int, keep: str = "head") -> None:
+        super().__init__(fd)
         self.cap = cap
         self.keep_tail = keep == "tail"
         self.kept = bytearray()
         self.truncated = False
-        self.eof: asyncio.Future[None] = self.loop.create_future()
-        self._open = True
-        os.set_blocking(fd, False)
         self.loop.add_reader(fd, self._readable)
+        self._unwatch = self.loop.remove_reader
 
     def _readable(self) -> None:
         try:
@@ -171,30 +189,17 @@ class _PipeReader:
         if len(data) > max(room, 0):
             self.truncated = True
 
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            self.loop.remove_reader(self.fd)
-            os.close(self.fd)
-        if not self.eof.done():
-            self.eof.set_result(None)
 
-
-class _PipeWriter:
-    """Writes ``data`` into the write end of a pipe from the event loop, then closes it (EOF);
-    ``done`` resolves when all is written or the reader went away. Owns ``fd`` like _PipeReader."""
+class _PipeWriter(_LoopPipe):
+    """Writes ``data`` into the write end of a pipe, then closes it (EOF); ``done`` resolves when all
+    is written or the reader went away."""
 
     def __init__(self, fd: int, data: bytes) -> None:
-        self.loop = asyncio.get_running_loop()
-        self.fd = fd
+        super().__init__(fd)
         self.left = memoryview(data)
-        self.done: asyncio.Future[None] = self.loop.create_future()
-        self._open = True
-        self._watching = False
-        os.set_blocking(fd, False)
         if self.left:
             self.loop.add_writer(fd, self._writable)
-            self._watching = True
+            self._unwatch = self.loop.remove_writer
         else:
             self.close()
 
@@ -214,15 +219,6 @@ class _PipeWriter:
             await asyncio.shield(self.done)
         finally:
             self.close()
-
-    def close(self) -> None:
-        if self._open:
-            self._open = False
-            if self._watching:
-                self.loop.remove_writer(self.fd)
-            os.close(self.fd)
-        if not self.done.done():
-            self.done.set_result(None)
 
 
 class _Channel:
@@ -558,7 +554,7 @@ class BwrapSandbox(Sandbox):
             # Everything that held the pipes' write ends is dead by the time the init answers, so
             # end of file is already pending; the wait only covers the event loop getting to it.
             try:
-                await asyncio.wait_for(asyncio.gather(out.eof, err.eof), 5)
+                await asyncio.wait_for(asyncio.gather(out.done, err.done), 5)
             except asyncio.TimeoutError:
                 raise SandboxError("the command's output pipes stayed open after it was killed") from None
         finally:
@@ -589,17 +585,9 @@ class BwrapSandbox(Sandbox):
         target = self._path(path)
         payload = data.encode() if isinstance(data, str) else bytes(data)
         src_r, src_w = os.pipe()
-        req_id = next(_ids)
-        reply_fut = self._channel.expect(req_id)
-        try:
-            await self._channel.send(
-                {"op": "write", "id": req_id, "path": target, "mode": mode & 0o7777, "roots": self._roots},
-                {"data": src_r},
-            )
-        except BaseException:
-            os.close(src_w)
-            self._channel.pending.pop(req_id, None)
-            raise
+        req_id, reply_fut = await self._send_file_op(
+            {"op": "write", "path": target, "mode": mode & 0o7777}, src_r, src_w
+        )
         writer = _PipeWriter(src_w, payload)
         try:
             msg = await self._file_reply(reply_fut, req_id)
@@ -612,28 +600,35 @@ class BwrapSandbox(Sandbox):
         self._check_open()
         target = self._path(path)
         dst_r, dst_w = os.pipe()
-        req_id = next(_ids)
-        reply_fut = self._channel.expect(req_id)
-        try:
-            await self._channel.send(
-                {"op": "read", "id": req_id, "path": target, "max_bytes": max_bytes, "roots": self._roots},
-                {"data": dst_w},
-            )
-        except BaseException:
-            os.close(dst_r)
-            self._channel.pending.pop(req_id, None)
-            raise
+        req_id, reply_fut = await self._send_file_op(
+            {"op": "read", "path": target, "max_bytes": max_bytes}, dst_w, dst_r
+        )
         collected = _PipeReader(dst_r, max_bytes if max_bytes is not None else 1 << 62)
         try:
             msg = await self._file_reply(reply_fut, req_id)
             if msg.get("ok"):
                 # The helper wrote everything and exited before answering: end of file is pending.
-                await asyncio.wait_for(collected.eof, FILE_OP_TIMEOUT_S)
+                await asyncio.wait_for(collected.done, FILE_OP_TIMEOUT_S)
         finally:
             collected.close()
         if not msg.get("ok"):
             raise SandboxError(msg.get("error", "the file helper was killed"))
         return bytes(collected.kept)
+
+    async def _send_file_op(
+        self, request: dict[str, Any], box_end: int, host_end: int
+    ) -> tuple[int, asyncio.Future[dict[str, Any]]]:
+        """Send a read or write request with ``box_end`` of its data pipe (closed by the send); the
+        host keeps ``host_end``, closed here if the request cannot be sent."""
+        req_id = next(_ids)
+        reply_fut = self._channel.expect(req_id)
+        try:
+            await self._channel.send({**request, "id": req_id, "roots": self._roots}, {"data": box_end})
+        except BaseException:
+            os.close(host_end)
+            self._channel.pending.pop(req_id, None)
+            raise
+        return req_id, reply_fut
 
     async def _file_reply(self, reply_fut: asyncio.Future[dict[str, Any]], req_id: int) -> dict[str, Any]:
         try:

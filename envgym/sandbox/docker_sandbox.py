@@ -44,6 +44,7 @@ from typing import Any, Literal
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
 from envgym.sandbox.docker_server_loss import server_taken_down
+from envgym.sandbox.owners import process_alive
 from envgym.sandbox.runner import BASE_ENV
 from envgym.sandbox.trusted import TRUSTED_MOUNT, TrustedFileError
 
@@ -75,16 +76,6 @@ _KEEP_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
 
 def _owner_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _ping(channel: "_Channel") -> None:
@@ -516,21 +507,25 @@ class DockerProvider(SandboxProvider):
 
     def sweep_orphans(self) -> list[str]:
         """Remove containers left by envgym processes that no longer run on this host (crash recovery)."""
-        client = self._docker()
+        from docker.errors import APIError
+
+        api = self._docker().api
         host = socket.gethostname()
         removed = []
-        for container in client.containers.list(all=True, filters={"label": LABEL}):
-            owner = container.labels.get(OWNER_LABEL, "")
+        # One listing with the labels in it: the SDK's `containers.list` inspects each listed container
+        # afterwards, and raises if any of them (another live process's, finished meanwhile) is gone.
+        for entry in api.containers(all=True, filters={"label": LABEL}):
+            owner = (entry.get("Labels") or {}).get(OWNER_LABEL, "")
             owner_host, _, pid = owner.rpartition(":")
             if owner_host != host or owner == self.owner:
                 continue  # another machine's container on a shared engine, or one of ours
-            if pid.isdigit() and _pid_alive(int(pid)):
+            if pid.isdigit() and process_alive(int(pid)):
                 continue  # a live envgym process on this host owns it
             try:
-                container.remove(force=True)
-                removed.append(container.id)
-            except Exception:  # noqa: BLE001 — already gone
-                pass
+                api.remove_container(entry["Id"], force=True)
+            except APIError:
+                continue  # gone already, or another sweep is removing it
+            removed.append(entry["Id"])
         return removed
 
     async def recover(self) -> list[str]:

@@ -65,7 +65,7 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.sandbox.base import Sandbox
-from envgym.kernel.sync import run_blocking
+from envgym.kernel.sync import blocking_form
 
 CHECKS = ("schema", "round_trip", "status", "oracle", "nop", "close")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -505,15 +505,8 @@ async def run_all(
             bar.stop()
 
 
-def check_environment(
-    env_id: str,
-    *,
-    sandbox: str | None = None,
-    limit: int | None = None,
-    context: EnvContext | None = None,
-    concurrency: int = 4,
-    progress: bool = False,
-) -> CheckReport:
+@blocking_form(check_environment_async, "envgym-check")
+def check_environment() -> None:
     """Run the conformance kit on ``env_id`` (a family: every suite; ``family/suite``; or
     ``family/suite.task``). ``limit`` caps the tasks per suite; ``sandbox`` picks the provider.
     Works from synchronous code and from inside a running event loop (it uses its own loop thread).
@@ -522,9 +515,3 @@ def check_environment(
         >>> report = check_environment("debug")
         >>> assert report.ok, report.summary()
     """
-    return run_blocking(
-        check_environment_async(
-            env_id, sandbox=sandbox, limit=limit, context=context, concurrency=concurrency, progress=progress
-        ),
-        "envgym-check",
-    )

@@ -33,49 +33,28 @@ from envgym.kernel.tool_parsers import ToolCallError, get_parser
 
 __all__ = ["LocalModel", "tiny_tokenizer", "tiny_model", "FAMILIES", "chat_template", "scripted_calls"]
 
+
 # Chat-template families the tests and benchmarks use: template file in TRL's package, special
 # tokens, end-of-turn token, tool parser, template keyword arguments, and how tool results are shown.
+def _family(
+    template: str, bos: str | None, eos: str, parser: str, kwargs: dict[str, Any] | None = None, tool_role: str = "tool"
+) -> dict[str, Any]:
+    return {
+        "template": template,
+        "bos": bos,
+        "eos": eos,
+        "parser": parser,
+        "kwargs": kwargs or {},
+        "tool_role": tool_role,
+    }
+
+
 FAMILIES: dict[str, dict[str, Any]] = {
-    "qwen2_5": {
-        "template": "qwen2_5",
-        "bos": None,
-        "eos": "<|im_end|>",
-        "parser": "hermes",
-        "kwargs": {},
-        "tool_role": "tool",
-    },
-    "qwen3": {
-        "template": "qwen3",
-        "bos": None,
-        "eos": "<|im_end|>",
-        "parser": "hermes",
-        "kwargs": {},
-        "tool_role": "tool",
-    },
-    "qwen3_nothink": {
-        "template": "qwen3",
-        "bos": None,
-        "eos": "<|im_end|>",
-        "parser": "hermes",
-        "kwargs": {"enable_thinking": False},
-        "tool_role": "tool",
-    },
-    "llama3_2": {
-        "template": "llama3_2",
-        "bos": "<|begin_of_text|>",
-        "eos": "<|eot_id|>",
-        "parser": "llama3_json",
-        "kwargs": {},
-        "tool_role": "tool",
-    },
-    "gemma3": {
-        "template": "gemma3",
-        "bos": "<bos>",
-        "eos": "<end_of_turn>",
-        "parser": "json",
-        "kwargs": {},
-        "tool_role": "user",
-    },
+    "qwen2_5": _family("qwen2_5", None, "<|im_end|>", "hermes"),
+    "qwen3": _family("qwen3", None, "<|im_end|>", "hermes"),
+    "qwen3_nothink": _family("qwen3", None, "<|im_end|>", "hermes", {"enable_thinking": False}),
+    "llama3_2": _family("llama3_2", "<|begin_of_text|>", "<|eot_id|>", "llama3_json"),
+    "gemma3": _family("gemma3", "<bos>", "<end_of_turn>", "json", tool_role="user"),
 }
 
 _CACHE_ARG = "past_key_values"
@@ -211,9 +190,8 @@ class LocalModel:
             torch.set_num_threads(torch_threads)
         global _CACHE_ARG
         _CACHE_ARG = _cache_arg()
-        self._lock = (
-            threading.Lock()
-        )  # one forward pass at a time (the server thread and a trainer may share the model)
+        # One forward pass at a time (the server thread and a trainer may share the model).
+        self._lock = threading.Lock()
 
     # ------------------------------------------------------------------ sampling
     def _sample(self, prompt: list[int], body: dict[str, Any]) -> tuple[list[int], list[float], str]:

@@ -292,23 +292,15 @@ class OpenAIServer:
         async def models() -> dict[str, Any]:
             return {"object": "list", "data": [{"id": "scripted", "object": "model", "owned_by": "envgym"}]}
 
-        async def answer(request: Request, handler: Handler | None, route: str) -> Response:
+        async def reply_to(request: Request, handler: Handler | None, route: str) -> tuple[Reply, dict[str, Any]]:
             if handler is None:
-                return JSONResponse(
-                    {"error": {"message": f"{route} is not served here", "type": "NotFoundError", "code": 404}},
-                    status_code=404,
-                )
+                return error_reply(404, f"{route} is not served here", type_="NotFoundError"), {}
             if self.api_key is not None and request.headers.get("authorization") != f"Bearer {self.api_key}":
-                return JSONResponse(
-                    {"error": {"message": "invalid api key", "type": "AuthenticationError", "code": 401}},
-                    status_code=401,
-                )
+                return error_reply(401, "invalid api key", type_="AuthenticationError"), {}
             try:
                 body = await request.json()
             except ValueError:
-                return JSONResponse(
-                    {"error": {"message": "body is not JSON", "type": "BadRequestError", "code": 400}}, status_code=400
-                )
+                return error_reply(400, "body is not JSON"), {}
             with self._lock:
                 self.requests.append(body if route == "/v1/chat/completions" else {**body, "_route": route})
             try:
@@ -316,17 +308,15 @@ class OpenAIServer:
                 if inspect.isawaitable(out):
                     out = await out
             except Exception as exc:  # noqa: BLE001 — a broken script must surface as a server error, not a hang
-                return JSONResponse(
-                    {
-                        "error": {
-                            "message": f"handler raised {type(exc).__name__}: {exc}",
-                            "type": "InternalServerError",
-                            "code": 500,
-                        }
-                    },
-                    status_code=500,
-                )
-            reply = out if isinstance(out, Reply) else Reply(body=chat_response(out) if isinstance(out, str) else out)
+                return error_reply(
+                    500, f"handler raised {type(exc).__name__}: {exc}", type_="InternalServerError"
+                ), body
+            return (
+                out if isinstance(out, Reply) else Reply(body=chat_response(out) if isinstance(out, str) else out)
+            ), body
+
+        async def answer(request: Request, handler: Handler | None, route: str) -> Response:
+            reply, body = await reply_to(request, handler, route)
             if reply.delay:
                 await asyncio.sleep(reply.delay)
             if body.get("stream") and reply.status == 200 and route == "/v1/chat/completions":
@@ -337,22 +327,19 @@ class OpenAIServer:
                 )
             return JSONResponse(reply.body, status_code=reply.status, headers=reply.headers or None)
 
-        @app.post("/v1/chat/completions")
-        async def chat(request: Request) -> Response:
-            return await answer(request, self.handler, "/v1/chat/completions")
+        def route(path: str, attribute: str) -> None:  # the handler is read per request: a test may swap it
+            async def serve(request: Request) -> Response:
+                return await answer(request, getattr(self, attribute), path)
 
-        @app.post("/v1/completions")
-        async def completions(request: Request) -> Response:
-            return await answer(request, self.completions, "/v1/completions")
+            app.post(path)(serve)
 
-        @app.post("/tokenize")
-        async def tokenize(request: Request) -> Response:
-            return await answer(request, self.tokenize, "/tokenize")
-
-        @app.post("/detokenize")
-        async def detokenize(request: Request) -> Response:
-            return await answer(request, self.detokenize, "/detokenize")
-
+        for path, attribute in [
+            ("/v1/chat/completions", "handler"),
+            ("/v1/completions", "completions"),
+            ("/tokenize", "tokenize"),
+            ("/detokenize", "detokenize"),
+        ]:
+            route(path, attribute)
         return app
 
     # ------------------------------------------------------------------ lifecycle

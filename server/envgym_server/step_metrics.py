@@ -50,10 +50,7 @@ class StepMetrics:
         self.sums[transport] += seconds
 
     def collect(self) -> Iterator[Metric]:
-        steps = CounterMetricFamily("envgym_steps", "Steps taken", labels=["transport"])
-        latency = HistogramMetricFamily(
-            "envgym_step_seconds", "Time spent in one environment step", labels=["transport"]
-        )
+        steps, latency = self.describe()
         for transport, counts in self.counts.items():
             total = 0
             cumulative = []
@@ -62,15 +59,15 @@ class StepMetrics:
                 cumulative.append((label, float(total)))
             steps.add_metric([transport], float(total), created=self.created[transport])
             latency.add_metric([transport], cumulative, self.sums[transport])
-        for (
-            transport,
-            created,
-        ) in self.created.items():  # after every transport's buckets, as prometheus_client orders them
+        # After every transport's buckets, as prometheus_client orders them.
+        for transport, created in self.created.items():
             latency.samples.append(Sample("envgym_step_seconds_created", {"transport": transport}, created))
         yield steps
         yield latency
 
-    def describe(self) -> Iterator[Metric]:
+    def describe(self) -> tuple[CounterMetricFamily, HistogramMetricFamily]:
         """The families without samples (registration checks the names against the other metrics)."""
-        yield CounterMetricFamily("envgym_steps", "Steps taken", labels=["transport"])
-        yield HistogramMetricFamily("envgym_step_seconds", "Time spent in one environment step", labels=["transport"])
+        return (
+            CounterMetricFamily("envgym_steps", "Steps taken", labels=["transport"]),
+            HistogramMetricFamily("envgym_step_seconds", "Time spent in one environment step", labels=["transport"]),
+        )

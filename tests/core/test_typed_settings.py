@@ -105,7 +105,7 @@ def test_an_unknown_key_is_refused_naming_it_the_closest_key_and_the_valid_ones(
     ],
 )
 def test_a_value_of_the_wrong_type_is_refused_naming_the_key(settings: dict[str, Any], key: str) -> None:
-    with pytest.raises(InvalidRequest, match=f"setting {key}:") as caught:
+    with pytest.raises(InvalidRequest, match=f"setting '{key}':") as caught:
         EnvContext(settings=settings)
     assert caught.value.details["setting"] == key
 
