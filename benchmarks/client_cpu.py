@@ -1,4 +1,4 @@
-"""Client CPU per REST step: envgym's episode connection (``envgym.client_http.StepConnection``)
+"""Client CPU per REST step: envgym's episode connection (``envgym.client.http.StepConnection``)
 against the same client's httpx path, interleaved round by round against one ``envgym serve`` on
 ``debug/counter``, and the ratio. It prints figures and never asserts on them.
 

@@ -33,7 +33,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym_terminal import TerminalEnvironment, tasks_in
 from envgym_terminal.suites import TASKS_ROOT
 

@@ -15,7 +15,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.sandbox import SandboxSpec, get_provider
 
 

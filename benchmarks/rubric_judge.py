@@ -15,7 +15,7 @@ import argparse
 import asyncio
 import time
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Submission
 from envgym_graders.rubric import judge as judge_module
 from envgym_graders.rubric.grader import RubricGrader

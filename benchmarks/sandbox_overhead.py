@@ -208,7 +208,7 @@ async def guards(provider) -> list[tuple[str, float]]:
 
 
 async def _stopped_zygote_grading() -> float:
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
     from envgym.protocol import Action
     from envgym_coding import CodingEnvironment
 

@@ -26,7 +26,7 @@ import statistics
 import subprocess
 import time
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 from envgym_swe.environment import SweEnvironment
 

@@ -19,7 +19,7 @@ import json
 import statistics
 import time
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 from envgym.sandbox.base import SandboxSpec
 from envgym_terminal import TerminalEnvironment

@@ -46,7 +46,7 @@ import time
 from collections import defaultdict
 from typing import Awaitable, Callable
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 
 from envgym_web.environment import WebEnvironment

@@ -26,7 +26,7 @@ import statistics
 import time
 from collections import Counter
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 
 import envgym_web

@@ -50,7 +50,7 @@ def pss_by_kind() -> tuple[Counter[str], Counter[str]]:
 
 
 async def worker(cfg: dict) -> dict:
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
     from envgym.protocol import Action
 
     from envgym_web.environment import WebEnvironment

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from envgym.context import EnvContext
-from envgym.environment import Environment, Policy, ScriptedPolicy, SyncEnvironment
-from envgym.errors import EnvgymError
-from envgym.grader import Grader, get_grader
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy, SyncEnvironment
+from envgym.protocol.errors import EnvgymError
+from envgym.kernel.grader import Grader, get_grader
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -28,7 +28,7 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-from envgym.registry import register
+from envgym.kernel.registry import register
 
 __version__ = "0.1.0"
 
@@ -68,7 +68,7 @@ def __getattr__(name: str) -> Any:
 
         return getattr(client, name)
     if name == "make":
-        from envgym.gym import make
+        from envgym.adapters.gym import make
 
         return make
     raise AttributeError(f"module 'envgym' has no attribute {name!r}")

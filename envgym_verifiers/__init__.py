@@ -1,7 +1,7 @@
 """The verifiers plugin id for envgym (verifiers imports tasksets and envs by top-level module name).
-Everything lives in ``envgym.integrations.verifiers``."""
+Everything lives in ``envgym.adapters.verifiers``."""
 
-from envgym.integrations.verifiers import (
+from envgym.adapters.verifiers import (
     EnvgymData,
     EnvgymEnv,
     EnvgymEnvConfig,

@@ -83,7 +83,7 @@ SETS: dict[str, MutationSet] = {
                 ("tests/server/test_limits.py::test_token_check_is_exact_and_constant_time",),
                 ("AccessAndLimitsMiddleware.authorized",),
             ),
-            Target("envgym", "envgym/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
+            Target("envgym", "envgym/kernel/grader.py", ("tests/graders/test_safe_grade.py",), ("Grader.safe_grade",)),
             Target(
                 "graders/envgym_graders",
                 "envgym_graders/unit_tests/grader.py",
@@ -95,7 +95,7 @@ SETS: dict[str, MutationSet] = {
     "graders": MutationSet(
         "the grader base and the text graders (exact, regex, numeric, weighted): unit tests only",
         [
-            Target("envgym", "envgym/grader.py", (*TEXT_GRADER_TESTS, "tests/graders/test_safe_grade.py")),
+            Target("envgym", "envgym/kernel/grader.py", (*TEXT_GRADER_TESTS, "tests/graders/test_safe_grade.py")),
             Target("graders/envgym_graders", "envgym_graders/match.py", TEXT_GRADER_TESTS),
             Target("graders/envgym_graders", "envgym_graders/numeric.py", TEXT_GRADER_TESTS),
             Target("graders/envgym_graders", "envgym_graders/weighted.py", TEXT_GRADER_TESTS),
@@ -139,7 +139,9 @@ SETS: dict[str, MutationSet] = {
                 "envgym/host/sessions.py",
                 ("tests/server/test_episode_host.py", "tests/server/test_limits.py", "tests/server/test_faults.py"),
             ),
-            Target("envgym", "envgym/errors.py", ("tests/core/test_errors.py", "tests/server/test_contract.py")),
+            Target(
+                "envgym", "envgym/protocol/errors.py", ("tests/core/test_errors.py", "tests/server/test_contract.py")
+            ),
         ],
     ),
     "stats": MutationSet(
@@ -151,7 +153,7 @@ SETS: dict[str, MutationSet] = {
     "bounded": MutationSet(
         "bounded execution of CPU work on untrusted text (worker processes)",
         [
-            Target("envgym", "envgym/bounded.py", ("tests/core/test_bounded.py",)),
+            Target("envgym", "envgym/kernel/bounded.py", ("tests/core/test_bounded.py",)),
         ],
     ),
 }
@@ -163,7 +165,7 @@ SETS["bounded-worker"] = MutationSet(
     [
         Target(
             "envgym",
-            "envgym/bounded.py",
+            "envgym/kernel/bounded.py",
             ("tests/core/test_bounded.py",),
             (
                 "_worker_main",
@@ -268,13 +270,13 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ),
     ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
     (
-        "envgym.bounded.x__worker_main__mutmut_*",
+        "envgym.kernel.bounded.x__worker_main__mutmut_*",
         "fn: Any = None",
         'fn: Any = ""',
         "fn is shown only when a call's result cannot be sent back, and by then it holds the function called",
     ),
     (
-        "envgym.bounded.x__worker_main__mutmut_*",
+        "envgym.kernel.bounded.x__worker_main__mutmut_*",
         '_send(sock, ("error", RuntimeError(f"the result of {fn!r} cannot be sent back: {exc}"), ""))',
         '_send(sock, ("error", RuntimeError(f"the result of {fn!r} cannot be sent back: {exc}"), "XXXX"))',
         "the parent reads only the exception of an error reply (WorkerPool._call raises rest[0]), not its traceback",

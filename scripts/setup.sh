@@ -61,7 +61,7 @@ done
 echo "==> installing envgym distributions: ${targets[*]}"
 .venv/bin/python -m pip install -q "${targets[@]}" "torch==2.13.0"
 # verl and OpenRLHF without their GPU stacks (see the trainer extras in pyproject.toml): the agent
-# modules envgym.integrations.verl/openrlhf use, tested in tests/integrations.
+# modules envgym.adapters.verl/openrlhf use, tested in tests/integrations.
 echo "==> installing verl and OpenRLHF (--no-deps)"
 .venv/bin/python -m pip install -q --no-deps "verl==0.9.1" "openrlhf==0.11.2"
 echo "==> ready: $(.venv/bin/envgym --help >/dev/null && echo '.venv/bin/envgym')"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.sandbox import get_provider
 
 

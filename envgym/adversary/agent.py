@@ -28,8 +28,8 @@ from typing import Any
 from envgym.adversary.model import ATTACK_CLASSES, Attack
 from envgym.adversary.plans import plan_attacks
 from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
-from envgym.environment import Environment
-from envgym.errors import InvalidRequest
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
 
 MAX_FINISH_ATTEMPTS = 3

@@ -24,11 +24,11 @@ from envgym.adversary.agent import AdversaryAgent, family_attacks, parse_classes
 from envgym.adversary.answers import answer_key
 from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
-from envgym.context import EnvContext
-from envgym.families import EnvRef
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.kernel.context import EnvContext
+from envgym.kernel.families import EnvRef
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.sync import blocking_form
+from envgym.kernel.sync import blocking_form
 from envgym.host.tracking import TrackedContext, close_all
 from envgym.testing.conformance import _targets, run_all
 

@@ -17,7 +17,7 @@ __all__ = ["Agent", "AgentEpisode", "get_agent"]
 
 def get_agent(name: str, **config: Any) -> Agent:
     """Instantiate the agent plugin ``name`` with its configuration."""
-    from envgym import registry
+    from envgym.kernel import registry
 
     cls = registry.load("agents", name)
     agent: Agent = cls(**config)

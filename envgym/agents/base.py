@@ -13,8 +13,8 @@ from __future__ import annotations
 import abc
 from typing import Any, ClassVar, Sequence
 
-from envgym.environment import Environment, ScriptedPolicy, call_act
-from envgym.errors import EnvgymError
+from envgym.kernel.environment import Environment, ScriptedPolicy, call_act
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
 
 

@@ -15,8 +15,8 @@ Example:
 from __future__ import annotations
 
 from envgym.agents.base import Agent, AgentEpisode, PolicyEpisode, ScriptedEpisode
-from envgym.environment import Environment
-from envgym.errors import InvalidRequest
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
 
 FINISH_TOOLS = ("submit", "done", "answer", "finish")

@@ -48,8 +48,8 @@ from typing import Any
 import httpx
 
 from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
-from envgym.environment import Environment
-from envgym.errors import EnvgymError
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, Observation, Task, Tool
 
 DEFAULT_SYSTEM_PROMPT = (

@@ -23,7 +23,7 @@ from typing import Any
 
 from envgym.agents.base import Agent, AgentEpisode
 from envgym.agents.openai_agent import TurnLimitReached
-from envgym.environment import Environment
+from envgym.kernel.environment import Environment
 from envgym.protocol import Action, FunctionCall, Observation, Task, Tool, ToolCall
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "yes", "no", "0", "1", "42", "done", "ls", "hello"]

@@ -1,7 +1,7 @@
 """The ``tokens`` agent: token-in/token-out episodes against a vLLM-style server, for training.
 
 Each turn it sends the whole context as token ids to ``POST /v1/completions`` and keeps the ids the
-model sampled, with their logprobs and the policy version, exactly as sampled (``envgym.tokens``).
+model sampled, with their logprobs and the policy version, exactly as sampled (``envgym.agents.tokens``).
 Only the environment's messages go through the chat template — rendered by the model server's
 ``/tokenize`` (or a local tokenizer) and appended as a delta. The model's text goes to the
 environment as it is, with ``Action.tool_parser`` naming how to read tool calls out of it (chosen from
@@ -10,7 +10,7 @@ the model's name unless given), so a malformed or cut-off call is the environmen
 A per-episode token budget (``max_total_tokens``: the whole sequence, prompt included) caps each
 reply at what is left; once it is used up the episode ends ``truncated``. ``extra["turns"]`` holds,
 per model call, ``prompt_token_ids`` (the context sent), ``token_ids``, ``logprobs``,
-``finish_reason`` and ``policy_version`` — ``envgym.training.samples_from_record`` builds samples from
+``finish_reason`` and ``policy_version`` — ``envgym.adapters.training.samples_from_record`` builds samples from
 them, and they always stitch, because every prompt is the previous context plus appended ids.
 
 Configuration: everything of the ``openai`` agent (``model``, ``base_url``, ``api_key``,
@@ -18,7 +18,7 @@ Configuration: everything of the ``openai`` agent (``model``, ``base_url``, ``ap
 ``tool_parser``, ``max_total_tokens``, ``policy_version`` (set it between updates; a server answer
 carrying ``policy_version`` wins), ``template_kwargs`` (e.g. ``enable_thinking``), ``tool_role``
 (``"user"`` for templates without a tool role, such as Gemma's: environment messages are then merged
-into one user message), ``renderer`` (an ``envgym.tokens.Renderer``; default: the server's ``/tokenize``).
+into one user message), ``renderer`` (an ``envgym.agents.tokens.Renderer``; default: the server's ``/tokenize``).
 
 Example:
     >>> agent = TokenAgent(model="Qwen/Qwen3-8B", base_url="http://127.0.0.1:8000/v1", max_total_tokens=8192)
@@ -32,10 +32,10 @@ from typing import Any
 
 from envgym.agents.base import AgentEpisode, AgentLimitReached
 from envgym.agents.openai_agent import ModelEpisode, ModelError, OpenAIAgent
-from envgym.environment import Environment
+from envgym.kernel.environment import Environment
 from envgym.protocol import Action, Observation, Task, Tool
-from envgym.tokens import Renderer, ServerRenderer, TokenTranscript
-from envgym.tool_parsers import for_model, get_parser
+from envgym.agents.tokens import Renderer, ServerRenderer, TokenTranscript
+from envgym.kernel.tool_parsers import for_model, get_parser
 
 __all__ = ["TokenAgent", "TokenEpisode", "TokenBudgetExhausted", "environment_messages"]
 

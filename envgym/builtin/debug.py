@@ -23,9 +23,9 @@ from __future__ import annotations
 import asyncio
 from typing import Sequence
 
-from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import InvalidAction, InvalidRequest
-from envgym.context import EnvContext
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
+from envgym.protocol.errors import InvalidAction, InvalidRequest
+from envgym.kernel.context import EnvContext
 from envgym.protocol import (
     Action,
     Grade,

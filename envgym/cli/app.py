@@ -25,12 +25,12 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
 
 
 def settings_option(items: list[str], option: str = "--set") -> dict[str, Any]:
-    """A repeated ``KEY=VALUE`` option as a dict (``envgym.context.parse_settings``); a malformed
+    """A repeated ``KEY=VALUE`` option as a dict (``envgym.kernel.context.parse_settings``); a malformed
     item, or a key or value a family's settings model refuses (``check_settings``), is a usage
     error naming the option (exit status 2), as for any other bad option value."""
-    from envgym.context import parse_settings
-    from envgym.errors import InvalidRequest
-    from envgym.settings import check_settings
+    from envgym.kernel.context import parse_settings
+    from envgym.protocol.errors import InvalidRequest
+    from envgym.kernel.settings import check_settings
 
     try:
         settings = parse_settings(items, option)

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from envgym.cli.app import app, console, fail, settings_option, show_build_progress
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 
 def skipped_table(skipped: list[Any]) -> Table:
@@ -46,7 +46,7 @@ def check_command(
     """Check an environment plugin: JSON round trips, tool schemas, statuses, oracle scores 1 on
     every task, nop scores 0, and close releases every sandbox and process. With --adversary,
     attack every task instead."""
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
     from envgym.testing import check_adversary, check_environment
 
     show_build_progress()

@@ -24,11 +24,11 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.cli.app import app, console, fail
-from envgym.context import format_setting
-from envgym.environment import Environment
-from envgym.errors import EnvgymError
+from envgym.kernel.context import format_setting
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import EnvgymError
 
 AGENTS = ("oracle", "nop")
 
@@ -42,7 +42,7 @@ class DemoPlan:
 
 def plan_suites(only: set[str] | None, tasks: int | None) -> DemoPlan:
     """The suites to run: each installed family's ``demo_suites()`` (all families, or those in ``only``)."""
-    from envgym.families import load_family
+    from envgym.kernel.families import load_family
 
     installed = [p.name for p in registry.list_plugins("environments")]
     plan = DemoPlan()

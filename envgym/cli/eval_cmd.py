@@ -19,7 +19,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from envgym.cli.app import app, console, fail, settings_option, show_build_progress
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 
 def _fmt(value: Any, digits: int = 3) -> str:
@@ -93,7 +93,7 @@ def eval_command(
     ray_address: Optional[str] = typer.Option(
         None,
         "--ray",
-        help="play episodes on an envgym.ray worker pool in this Ray cluster (auto, ray://HOST:10001, HOST:PORT; 'local' starts Ray here)",
+        help="play episodes on an envgym.adapters.ray worker pool in this Ray cluster (auto, ray://HOST:10001, HOST:PORT; 'local' starts Ray here)",
     ),
     ray_workers: int = typer.Option(2, "--ray-workers", help="environment workers (Ray actors) for --ray"),
     websocket: bool = typer.Option(
@@ -198,7 +198,7 @@ def eval_command(
 
 def _suites_of_family(env_id: str, server: str | None, token: str | None) -> list[str] | None:
     """The suites of ``env_id`` when it names a whole family of more than one suite, else None."""
-    from envgym.ids import EnvId
+    from envgym.protocol.ids import EnvId
 
     try:
         if EnvId.parse(env_id).suite is not None:
@@ -209,7 +209,7 @@ def _suites_of_family(env_id: str, server: str | None, token: str | None) -> lis
             with Client(server, token=token) as client:
                 names = [s.name for s in client.environment(env_id).suites]
         else:
-            from envgym.families import load_family
+            from envgym.kernel.families import load_family
 
             names = [s.name for s in load_family(env_id).suites()]
     except EnvgymError:

@@ -7,9 +7,9 @@ import json
 import typer
 from rich.table import Table
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.cli.app import app, console, err_console, fail
-from envgym.errors import DuplicatePlugin, EnvgymError
+from envgym.protocol.errors import DuplicatePlugin, EnvgymError
 
 
 @app.command("list")
@@ -62,7 +62,7 @@ def list_command(
 @app.command("info")
 def info_command(env: str = typer.Argument(..., help="environment id: family or family/suite")) -> None:
     """Show an environment family's suites, tools and how it reads plain-text actions."""
-    from envgym.families import resolve
+    from envgym.kernel.families import resolve
 
     try:
         ref = resolve(env)

@@ -120,7 +120,7 @@ def scaffold(name: str, directory: Path, kind: str = "environment", template: st
 def _refuse_taken(names: Names) -> None:
     """A family name or module that already exists would make the new package ambiguous (``envgym``
     refuses a name two packages provide) or shadow the existing module on import."""
-    from envgym import registry
+    from envgym.kernel import registry
 
     existing = next((p for p in registry.list_plugins("environments") if p.name == names.family), None)
     if existing is not None:

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from envgym.cli.app import app, console, fail, settings_option
 from envgym.cli.eval_cmd import _fmt, summary_table
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 
 @app.command("report")

@@ -27,7 +27,7 @@ from typing import Any
 
 from envgym.eval.records import load_run
 from envgym.eval.stats import is_scored, summarize
-from envgym.loop import EpisodeRecord
+from envgym.agents.loop import EpisodeRecord
 
 
 def sign_test_p(wins: int, losses: int) -> float:

@@ -22,7 +22,7 @@ import threading
 from pathlib import Path
 from typing import Any, Iterable
 
-from envgym.loop import EpisodeRecord
+from envgym.agents.loop import EpisodeRecord
 
 EPISODES_FILE = "episodes.jsonl"
 RUN_FILE = "run.json"
@@ -95,7 +95,7 @@ class RecordStore:
         """Open for appending. One writer per directory: a second one gets ``InvalidRequest``."""
         import fcntl
 
-        from envgym.errors import InvalidRequest
+        from envgym.protocol.errors import InvalidRequest
 
         self.dir.mkdir(parents=True, exist_ok=True)
         lock = open(self.dir / ".lock", "w")
@@ -153,7 +153,7 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Ep
     """``(run manifest, current records)`` of a run directory; the manifest is ``{}`` if missing."""
     directory = Path(directory)
     if not (directory / EPISODES_FILE).exists():
-        from envgym.errors import InvalidRequest
+        from envgym.protocol.errors import InvalidRequest
 
         raise InvalidRequest(
             f"{directory} is not an eval run directory (no {EPISODES_FILE})", details={"dir": str(directory)}

@@ -31,12 +31,12 @@ from pathlib import Path
 from typing import Any, Callable
 
 from envgym.agents.base import Agent, AgentEpisode
-from envgym.context import EnvContext
-from envgym.environment import Environment
-from envgym.errors import EnvgymError
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import EnvgymError
 from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, load_run, write_json
 from envgym.eval.stats import summarize
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import Action, EpisodeStatus, Message, Observation, Task, Tool
 
 REGRADABLE = {EpisodeStatus.completed, EpisodeStatus.truncated, EpisodeStatus.grader_error}
@@ -101,7 +101,7 @@ def _mark(record: EpisodeRecord, ok: bool, reason: str, **extra: Any) -> Episode
 
 async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeRecord:
     """The regraded record (or the original, marked with why it was not regraded)."""
-    from envgym.families import resolve
+    from envgym.kernel.families import resolve
 
     if record.status not in REGRADABLE:
         return _mark(

@@ -16,15 +16,15 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envgym.environment import Environment
-from envgym.ids import EnvId
-from envgym.errors import EnvgymError
-from envgym.loop import standin_family
+from envgym.kernel.environment import Environment
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import EnvgymError
+from envgym.agents.loop import standin_family
 from envgym.protocol import Task
 
 if TYPE_CHECKING:
     from envgym.client import AsyncClient, RemoteEpisode
-    from envgym.client_ws import WebSocketEpisode
+    from envgym.client.ws import WebSocketEpisode
 
 
 class RemoteTarget:
@@ -87,7 +87,7 @@ class RemoteTarget:
 def _local_family(env: str, remote_tasks: list[Task]) -> tuple[type[Environment] | None, list[Task]]:
     """The installed plugin class and its full task records, when this machine has the plugin and
     its tasks are the server's (same ids); else ``(None, [])``."""
-    from envgym.families import resolve
+    from envgym.kernel.families import resolve
 
     try:
         ref = resolve(env)

@@ -18,7 +18,7 @@ from typing import Any
 
 from envgym.eval.records import load_run
 from envgym.eval.stats import category_of, is_scored, summarize
-from envgym.loop import EpisodeRecord
+from envgym.agents.loop import EpisodeRecord
 from envgym.protocol import EpisodeStatus
 
 STATUS_COLORS = {

@@ -42,9 +42,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.agents.openai_agent import DEFAULT_SYSTEM_PROMPT, OpenAIAgent
 from envgym.agents.token_agent import TokenAgent
-from envgym.environment import Environment
-from envgym.errors import EnvgymError, error_from_body
-from envgym.loop import Episode, EpisodeRecord, run_episode
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import EnvgymError, error_from_body
+from envgym.kernel.episode import Episode
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Grade, Message, Task
 
 

@@ -29,16 +29,17 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.agents import get_agent
 from envgym.agents.base import Agent
-from envgym.context import EnvContext
-from envgym.environment import Environment
-from envgym.errors import EnvgymError, InvalidRequest
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment
+from envgym.protocol.errors import EnvgymError, InvalidRequest
 from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, read_json, write_json
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.stats import summarize
-from envgym.loop import EpisodeRecord, EpisodeSource, run_episode
+from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.kernel.episode import EpisodeSource
 from envgym.protocol import EpisodeStatus, SkippedTask, Task
 
 
@@ -273,7 +274,7 @@ class EvalRunner:
                 self.cfg.server, self.cfg.env, token=self.cfg.token, websocket=self.cfg.websocket
             )
         if self.cfg.ray:
-            from envgym.ray import RayTarget
+            from envgym.adapters.ray import RayTarget
 
             return RayTarget(
                 self.cfg.env,
@@ -353,7 +354,7 @@ class LocalTarget:
     """Episodes of an installed environment family, in this process."""
 
     def __init__(self, env: str, context: EnvContext, options: dict[str, Any] | None = None) -> None:
-        from envgym.families import resolve
+        from envgym.kernel.families import resolve
 
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"

@@ -21,7 +21,7 @@ from typing import Sequence
 
 import httpx
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 
 class ServerStartError(EnvgymError):

@@ -24,7 +24,7 @@ import math
 from collections import Counter, defaultdict
 from typing import Any, Iterable
 
-from envgym.loop import EpisodeRecord
+from envgym.agents.loop import EpisodeRecord
 from envgym.protocol import EpisodeStatus
 
 # Two-sided 95% Student-t quantiles by degrees of freedom; above 30 the normal 1.96 is close enough

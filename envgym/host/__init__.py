@@ -1,6 +1,6 @@
 """The episode host: sessions of episodes run for someone else, under one set of limits (step and
 close timeouts, idle reaping, session caps, sandbox tracking and forced cleanup). The HTTP/WebSocket
-server (``envgym_server``) and the Ray worker (``envgym.ray``) are faces of it.
+server (``envgym_server``) and the Ray worker (``envgym.adapters.ray``) are faces of it.
 
 Example:
     >>> import asyncio

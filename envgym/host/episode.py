@@ -1,4 +1,4 @@
-"""One episode as a session of an ``EpisodeHost``, behind the episode port (``envgym.loop.Episode``):
+"""One episode as a session of an ``EpisodeHost``, behind the episode port (``envgym.kernel.episode.Episode``):
 how a host plays whole episodes for its own callers (the server's ``/v1/rollouts``, a Ray worker's
 ``rollout``) under the same limits as the sessions its clients open.
 
@@ -7,7 +7,7 @@ Example:
     >>> from envgym.agents.builtin import OracleAgent
     >>> from envgym.builtin.debug import DebugEnvironment
     >>> from envgym.host import EpisodeHost, HostLimits, TrackedContext
-    >>> from envgym.loop import run_episode
+    >>> from envgym.agents.loop import run_episode
     >>> async def demo():
     ...     host = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"))
     ...     episode = HostEpisode(host, "debug/counter")
@@ -25,7 +25,7 @@ import asyncio
 import time
 from typing import Any
 
-from envgym.errors import CapacityExhausted
+from envgym.protocol.errors import CapacityExhausted
 from envgym.host.sessions import EpisodeHost
 from envgym.protocol import Action, ResetResult, SessionCreate, StepResult, Task
 

@@ -1,6 +1,6 @@
 """The episode host: one ``Environment`` instance per session id, with the host's limits applied.
 Every place episodes run for someone else is a face of it: the HTTP/WebSocket server
-(``envgym_server``) and the Ray worker (``envgym.ray.EnvWorker``), so both give the same guarantees.
+(``envgym_server``) and the Ray worker (``envgym.adapters.ray.EnvWorker``), so both give the same guarantees.
 
 * capacity: at most ``max_sessions`` open at once; beyond it ``CapacityExhausted`` at once (never a wait);
 * step timeout: a step runs under ``asyncio.timeout`` in its request's task, armed once the step
@@ -40,9 +40,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, TypeVar
 
-from envgym.environment import Environment
-from envgym.families import EnvRef, resolve
-from envgym.errors import (
+from envgym.kernel.environment import Environment
+from envgym.kernel.families import EnvRef, resolve
+from envgym.protocol.errors import (
     CapacityExhausted,
     EnvgymError,
     EnvironmentFailed,

@@ -24,8 +24,8 @@ import weakref
 from dataclasses import dataclass, field
 from typing import Any, Iterator
 
-from envgym.context import EnvContext
-from envgym.errors import InvalidRequest
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxSpec
 
 log = logging.getLogger("envgym.host")

@@ -17,7 +17,7 @@ __all__ = ["ExecResult", "Sandbox", "SandboxProvider", "SandboxSpec", "get_provi
 
 def get_provider(name: str = "bwrap", **options: Any) -> SandboxProvider:
     """Instantiate the sandbox provider plugin ``name`` (entry-point group ``envgym.sandboxes``)."""
-    from envgym import registry
+    from envgym.kernel import registry
 
     factory = registry.load("sandboxes", name)
     provider: SandboxProvider = factory(**options)

@@ -42,7 +42,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox import bwrap_etc
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
 from envgym.sandbox.bwrap_spawner import LAUNCHER, SandboxProcess, Template, first_reply

@@ -32,7 +32,7 @@ import time
 import weakref
 from typing import Any, Callable, TypeVar
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.trusted import TrustedBase
 
 START_TIMEOUT_S = 60.0

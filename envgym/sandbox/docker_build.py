@@ -34,11 +34,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 
 TAG_PREFIX = "envgym-task"
 LABEL = "envgym.image"
-HASH_LABEL = "envgym.context-hash"
+HASH_LABEL = "envgym.kernel.context-hash"
 log = logging.getLogger("envgym.build")
 _FROM_RE = re.compile(r"^(\s*FROM\s+)((?:--\S+\s+)*)(\S+)(.*)$", re.IGNORECASE)
 _ARG_RE = re.compile(r"^\s*ARG\s+([A-Za-z_][A-Za-z0-9_]*)(?:=(\S*))?\s*$", re.IGNORECASE)

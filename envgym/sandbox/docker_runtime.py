@@ -28,7 +28,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 
 RUNTIME_MOUNT = "/.envgym-python"
 IMAGE = "envgym-runtime"

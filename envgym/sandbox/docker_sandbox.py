@@ -41,7 +41,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import Any, Literal
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
 from envgym.sandbox.docker_server_loss import server_taken_down
 from envgym.sandbox.owners import process_alive

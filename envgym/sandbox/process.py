@@ -22,7 +22,7 @@ import signal
 import tempfile
 from pathlib import Path
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
 from envgym.sandbox.runner import BASE_ENV, rlimit_preexec, run_process
 

@@ -43,7 +43,7 @@ import tarfile
 from pathlib import Path
 from typing import Callable
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.owners import owner_tag, process_alive
 
 TRUSTED_MOUNT = "/.envgym"  # in-sandbox path of the trusted root, on every provider that has one

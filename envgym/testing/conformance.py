@@ -42,16 +42,16 @@ from typing import Any, Awaitable, Callable, Sequence, cast
 
 from pydantic import BaseModel
 
-from envgym import bounded
+from envgym.kernel import bounded
 from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.context import EnvContext
-from envgym.environment import Environment
-from envgym.families import EnvRef, load_family, resolve
-from envgym.ids import EnvId
-from envgym.errors import SessionClosed
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment
+from envgym.kernel.families import EnvRef, load_family, resolve
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import SessionClosed
 from envgym.host.tracking import TrackedContext, close_all
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -65,7 +65,7 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.sandbox.base import Sandbox
-from envgym.sync import blocking_form
+from envgym.kernel.sync import blocking_form
 
 CHECKS = ("schema", "round_trip", "status", "oracle", "nop", "close")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
@@ -250,7 +250,7 @@ def _check_task(task: Task, suite: str) -> list[str]:
 
 
 class _CheckedEpisode:
-    """An ``Episode`` (envgym.loop) around a local ``Environment`` that checks every model crossing it."""
+    """An ``Episode`` (envgym.kernel.episode) around a local ``Environment`` that checks every model crossing it."""
 
     def __init__(self, env: Any) -> None:
         self.env = env

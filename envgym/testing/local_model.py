@@ -29,7 +29,7 @@ import threading
 from typing import Any, Callable
 
 from envgym.testing.openai_server import chat_response, completion_response, error_reply
-from envgym.tool_parsers import ToolCallError, get_parser
+from envgym.kernel.tool_parsers import ToolCallError, get_parser
 
 __all__ = ["LocalModel", "tiny_tokenizer", "tiny_model", "FAMILIES", "chat_template", "scripted_calls"]
 

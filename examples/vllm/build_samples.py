@@ -1,5 +1,5 @@
 """Turn `envgym eval` episode records (episodes.jsonl, played by the `openai` agent with
-`return_token_ids=true` and `logprobs=true`) into training samples with envgym.training.
+`return_token_ids=true` and `logprobs=true`) into training samples with envgym.adapters.training.
 
 Each output line is one `TrainingSample` as JSON: token_ids, loss_mask (1 on the model's own
 tokens), logprobs (aligned with token_ids), reward, prompt_length, turns, status, metadata.
@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from envgym.loop import EpisodeRecord
-from envgym.training import TokenDataError, TokenMismatch, TrainingSample, samples_from_record
+from envgym.agents.loop import EpisodeRecord
+from envgym.adapters.training import TokenDataError, TokenMismatch, TrainingSample, samples_from_record
 
 
 def build(

@@ -1,5 +1,5 @@
 """Ask an envgym server for whole rollouts played by a vLLM-served policy (`POST /v1/rollouts`),
-then turn them into training samples with envgym.training — the loop a trainer runs each step.
+then turn them into training samples with envgym.adapters.training — the loop a trainer runs each step.
 
 The envgym server calls the model itself (`model.base_url` must be reachable from the server) and
 asks it for token ids and logprobs; the answer carries them per model turn, so no text is ever
@@ -22,14 +22,14 @@ from typing import Any
 
 import httpx
 
-from envgym.errors import error_from_body
-from envgym.training import TokenMismatch, samples_from_rollout
+from envgym.protocol.errors import error_from_body
+from envgym.adapters.training import TokenMismatch, samples_from_rollout
 
 
 def request_rollouts(
     envgym_url: str, body: dict[str, Any], token: str | None = None, timeout: float = 3600.0
 ) -> dict[str, Any]:
-    """``POST /v1/rollouts``; raises the server's typed error (``envgym.errors``) on failure."""
+    """``POST /v1/rollouts``; raises the server's typed error (``envgym.protocol.errors``) on failure."""
     headers = {"authorization": f"Bearer {token}"} if token else {}
     response = httpx.post(f"{envgym_url.rstrip('/')}/v1/rollouts", json=body, headers=headers, timeout=timeout)
     if response.status_code >= 400:

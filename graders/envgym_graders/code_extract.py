@@ -31,7 +31,7 @@ from dataclasses import dataclass
 FENCE = re.compile(r"^[ \t]*```([^\n]*)\n(.*?)^[ \t]*```", re.DOTALL | re.MULTILINE)
 _TAG = re.compile(r"[ \t]*([A-Za-z0-9_+.-]*)")
 PYTHON_TAGS = {"python", "py", "python3", "py3"}
-BUILD_INLINE_CHARS = 200_000  # longer answers are read in a bounded worker (envgym.bounded)
+BUILD_INLINE_CHARS = 200_000  # longer answers are read in a bounded worker (envgym.kernel.bounded)
 
 
 def extract_code(answer: str) -> str:

@@ -26,14 +26,14 @@ from typing import Any
 import re2
 from pydantic import Field
 
-from envgym.errors import GraderError
-from envgym.grader import Grader, ScoreConfig
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
 
 _FLAGS = frozenset("ims")
 MAX_PATTERN_CHARS = 10_000
 # RE2 runs in time O(len(answer) x size of the compiled pattern); below this product a call takes
-# well under a millisecond and runs inline, above it in a bounded worker (envgym.bounded).
+# well under a millisecond and runs inline, above it in a bounded worker (envgym.kernel.bounded).
 INLINE_COST = 2_000_000
 # Exact matching is a few linear passes over the answer.
 EXACT_INLINE_CHARS = 1_000_000

@@ -33,8 +33,8 @@ from typing import Any
 
 from pydantic import Field
 
-from envgym.errors import GraderError
-from envgym.grader import Grader, ScoreConfig
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
 
 MAX_DIGITS = 4300  # Python's own limit for int <-> str conversion

@@ -23,9 +23,9 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from envgym.context import EnvContext
-from envgym.errors import GraderError
-from envgym.grader import Grader, GraderConfig, get_grader, read_config
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import Grader, GraderConfig, get_grader, read_config
 from envgym.protocol import Grade, GradeComponent, GraderSpec, Submission, Task
 from envgym.sandbox.base import Sandbox
 
@@ -60,7 +60,7 @@ class WeightedGrader(Grader):
             raise GraderError(f"component names must be unique, got {names}")
         if sum(c.weight for c in self.components) <= 0:
             raise GraderError("the components' weights sum to 0")
-        from envgym import registry
+        from envgym.kernel import registry
 
         classes = [registry.load("graders", c.grader) for c in self.components]
         for c, cls in zip(self.components, classes):  # a component's config key typo is refused here, too

@@ -23,8 +23,9 @@ from typing import Any, AsyncIterator
 
 from fastapi import FastAPI
 
-from envgym import __version__, bounded
-from envgym.errors import EnvgymError
+from envgym import __version__
+from envgym.kernel import bounded
+from envgym.protocol.errors import EnvgymError
 
 from envgym_server import routes, websocket
 from envgym_server.config import ServerConfig
@@ -94,7 +95,7 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
     config = config or ServerConfig()
     metrics = Metrics()
     if context is None:
-        # Tools bound their commands by what is left of a step (envgym.step_budget), so the server
+        # Tools bound their commands by what is left of a step (envgym.kernel.step_budget), so the server
         # publishes its step timeout to every environment as the setting step_timeout_s (its own
         # value wins: a --set larger than the real timeout would let commands outlive their step).
         context = TrackedContext(

@@ -28,7 +28,7 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, MutableMapping, TypeVar
 
-from envgym.errors import SessionClosed
+from envgym.protocol.errors import SessionClosed
 from envgym.protocol import Action, StepResult
 
 log = logging.getLogger("envgym_server")

@@ -20,11 +20,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 
 log = logging.getLogger("envgym_server")
 
-# Codes for the HTTP errors the framework raises by itself (not from envgym.errors).
+# Codes for the HTTP errors the framework raises by itself (not from envgym.protocol.errors).
 HTTP_CODES = {
     401: "unauthorized",
     404: "not_found",

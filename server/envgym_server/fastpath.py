@@ -31,7 +31,7 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import StepRequest
 
 from envgym_server.disconnect import step_watching

@@ -19,7 +19,7 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import (
     ErrorBody,
     ErrorInfo,

@@ -18,11 +18,12 @@ from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
 from starlette.responses import Response
 
-from envgym import __version__, registry
-from envgym.families import load_family, resolve
-from envgym.ids import EnvId
-from envgym.errors import EnvgymError, GraderError, InvalidRequest
-from envgym.grader import get_grader
+from envgym import __version__
+from envgym.kernel import registry
+from envgym.kernel.families import load_family, resolve
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
+from envgym.kernel.grader import get_grader
 from envgym.protocol import (
     Action,
     EnvironmentDetail,

@@ -1,5 +1,5 @@
 """``WS /v1/sessions/{id}/ws``: reset, step and close over one socket (message shapes in
-``envgym.ws_protocol``).
+``envgym.protocol.ws``).
 
 A socket either creates its session (``reset`` with the path's id, which the client chooses) or
 attaches to one made with ``POST /v1/sessions``. A session the socket created is closed when the
@@ -25,8 +25,8 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from starlette.websockets import WebSocketDisconnect
 
-from envgym.ws_protocol import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
-from envgym.errors import EnvgymError
+from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import ErrorInfo, StepResult
 
 from envgym_server.disconnect import WATCH_AFTER_S

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from vulnerable import VulnerableEnvironment
 
-from envgym import registry
+from envgym.kernel import registry
 
 
 @pytest.fixture(scope="module")

@@ -22,8 +22,8 @@ from envgym.adversary.plans import output_names
 from envgym.builtin.debug import DebugEnvironment
 from envgym_reasoning.environment import ReasoningEnvironment
 from envgym.cli.app import app
-from envgym.errors import InvalidRequest
-from envgym.loop import run_episode
+from envgym.protocol.errors import InvalidRequest
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, Task, Tool
 from envgym.testing import check_adversary
 
@@ -252,7 +252,7 @@ class _BrokenDebug(DebugEnvironment):
 )
 async def test_an_attack_episode_that_hangs_or_raises_is_an_error_outcome_with_its_reason(cls, status, reason):
     from envgym.adversary.runner import AdversaryReport, _Job, _References, _run_job
-    from envgym.families import EnvRef
+    from envgym.kernel.families import EnvRef
     from envgym.host.tracking import TrackedContext
 
     ref = EnvRef("debug", "echo", cls)

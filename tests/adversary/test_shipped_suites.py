@@ -18,9 +18,9 @@ from collections import defaultdict
 import pytest
 
 from envgym.adversary.runner import AdversaryReport
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.sandbox import get_provider
-from envgym.sync import LoopThread
+from envgym.kernel.sync import LoopThread
 from envgym.testing import check_adversary_async
 
 SEED = 0

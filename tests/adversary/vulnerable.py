@@ -13,8 +13,8 @@ import json
 from typing import Sequence
 
 from envgym.adversary import Attack
-from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import InvalidAction
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
+from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action, Grade, Message, Observation, StepResult, SuiteInfo, Task, Tool
 from envgym.sandbox.base import Sandbox, SandboxSpec
 

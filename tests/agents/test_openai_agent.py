@@ -10,7 +10,7 @@ from scripts import counter_solver, counter_state, with_tokens
 from envgym.agents import get_agent
 from envgym.agents.openai_agent import OpenAIAgent
 from envgym.builtin.debug import DebugEnvironment
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus
 from envgym.testing.openai_server import Reply, chat_response, error_reply, tool_call
 

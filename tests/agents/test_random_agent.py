@@ -11,7 +11,7 @@ import pytest
 from envgym.agents import get_agent
 from envgym.agents.random_agent import sample_schema
 from envgym.builtin.debug import DebugEnvironment
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 
 SCHEMAS = [
     {

@@ -11,11 +11,11 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.builtin.debug import DebugEnvironment
 from envgym.cli import app
 from envgym.cli.demo_cmd import _enter_setups, plan_suites
-from envgym.environment import DemoSetup
+from envgym.kernel.environment import DemoSetup
 
 
 def _flat(text: str) -> str:

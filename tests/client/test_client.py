@@ -12,7 +12,7 @@ import envgym
 from envgym.agents.builtin import NopAgent, OracleAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, Client, ClientTimeout, ServerUnreachable
-from envgym.errors import (
+from envgym.protocol.errors import (
     CapacityExhausted,
     EnvgymError,
     InvalidRequest,
@@ -22,7 +22,7 @@ from envgym.errors import (
     UnknownSession,
     UnknownTask,
 )
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, Task
 from server_helpers import running_app
 from server_proc import ServerProcess, free_port

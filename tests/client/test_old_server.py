@@ -8,7 +8,7 @@ import json
 import httpx
 
 from envgym.client import AsyncClient
-from envgym.client_ws import WebSocketEpisode
+from envgym.client.ws import WebSocketEpisode
 from envgym.protocol import Action, EpisodeStatus
 
 OLD_FINAL = {

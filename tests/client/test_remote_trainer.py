@@ -10,9 +10,9 @@ from envgym import Action, Task, Tool
 from envgym.agents.base import Agent, AgentEpisode, ScriptedEpisode
 from envgym.agents.builtin import OracleAgent
 from envgym.client import AsyncClient
-from envgym.families import resolve
-from envgym.errors import InvalidRequest
-from envgym.loop import run_episode
+from envgym.kernel.families import resolve
+from envgym.protocol.errors import InvalidRequest
+from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus
 
 

@@ -1,4 +1,4 @@
-"""REST episodes step over a keep-alive connection of their own (envgym.client_http), not httpx:
+"""REST episodes step over a keep-alive connection of their own (envgym.client.http), not httpx:
 the same answers and typed errors, never a request sent twice."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 from envgym.agents.builtin import OracleAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, ClientTimeout, ServerUnreachable
-from envgym.client_http import StepConnection
-from envgym.errors import SessionClosed, UnknownSession
-from envgym.loop import run_episode
+from envgym.client.http import StepConnection
+from envgym.protocol.errors import SessionClosed, UnknownSession
+from envgym.agents.loop import run_episode
 
 STEP = {
     "observation": {"messages": [{"role": "tool", "content": "counter = 1", "tool_call_id": "c1"}]},

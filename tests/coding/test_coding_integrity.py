@@ -525,7 +525,7 @@ def learner(channel: str, token: str) -> str:
 async def test_control_state_kept_between_gradings_teaches_the_hidden_asserts():
     """The attack is real: where a grading's files outlive it (the unisolated process provider
     shares the host's /tmp), the learner scores 1 by its fourth grading without any task logic."""
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
 
     token = uuid.uuid4().hex[:12]
     ctx = EnvContext(sandbox="process")

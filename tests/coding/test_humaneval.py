@@ -3,7 +3,7 @@
 import pytest
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, Submission
 from envgym_coding import CodingEnvironment
 from envgym_graders.code_extract import build_program, extract_code
@@ -100,7 +100,7 @@ async def test_grade_submission_without_an_episode(ctx):
 
 
 async def test_fraction_reward_mode_is_accepted_and_bad_mode_rejected(ctx):
-    from envgym.errors import InvalidRequest
+    from envgym.protocol.errors import InvalidRequest
 
     with pytest.raises(InvalidRequest):
         CodingEnvironment("humaneval", context=ctx, options={"reward_mode": "partial"})

@@ -3,7 +3,7 @@
 import pytest
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, Submission
 from envgym_coding import CodingEnvironment, repo
 

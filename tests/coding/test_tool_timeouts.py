@@ -1,5 +1,5 @@
 """A command that runs too long is killed inside its tool call, the agent is told, and the episode goes
-on (envgym/step_budget.py): never an episode ended by the server's step timeout. Each test has the
+on (envgym/kernel/step_budget.py): never an episode ended by the server's step timeout. Each test has the
 control: the same episode, after the long command, solves the task and scores 1."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
-from envgym.step_budget import StepBudget
+from envgym.kernel.step_budget import StepBudget
 from envgym_coding import CodingEnvironment
 
 envgym_server = pytest.importorskip("envgym_server", reason="the envgym-server distribution is not installed")

@@ -8,8 +8,8 @@ import pytest
 from envgym import Action
 from envgym.agents.builtin import OracleAgent
 from envgym.builtin.debug import DebugEnvironment
-from envgym.environment import DemoSetup, Policy, call_act
-from envgym.loop import run_episode
+from envgym.kernel.environment import DemoSetup, Policy, call_act
+from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus, Observation
 
 

@@ -1,4 +1,4 @@
-"""envgym.bounded: CPU work on untrusted input runs where a CPU budget can stop it."""
+"""envgym.kernel.bounded: CPU work on untrusted input runs where a CPU budget can stop it."""
 
 from __future__ import annotations
 
@@ -14,8 +14,16 @@ import time
 
 import pytest
 
-from envgym import bounded
-from envgym.bounded import OverBudget, WorkerPool, _cpu_seconds, _worker_entry, _worker_main, run_bounded, worker_pids
+from envgym.kernel import bounded
+from envgym.kernel.bounded import (
+    OverBudget,
+    WorkerPool,
+    _cpu_seconds,
+    _worker_entry,
+    _worker_main,
+    run_bounded,
+    worker_pids,
+)
 
 
 def _running(pid: int) -> bool:

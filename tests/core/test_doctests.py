@@ -38,7 +38,9 @@ MODULES = _modules_with_examples()
 
 
 def test_the_examples_are_found():
-    assert len(MODULES) > 100 and {"envgym.ids", "envgym.families", "envgym_server.app"} <= set(MODULES), MODULES
+    assert len(MODULES) > 100 and {"envgym.protocol.ids", "envgym.kernel.families", "envgym_server.app"} <= set(
+        MODULES
+    ), MODULES
 
 
 @pytest.mark.parametrize("module", MODULES)

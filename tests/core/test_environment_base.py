@@ -4,8 +4,8 @@ import pytest
 
 from envgym import Action, EpisodeStatus
 from envgym.builtin.debug import DebugEnvironment
-from envgym.families import resolve
-from envgym.errors import SessionClosed, UnknownEnvironment, UnknownTask
+from envgym.kernel.families import resolve
+from envgym.protocol.errors import SessionClosed, UnknownEnvironment, UnknownTask
 
 
 async def test_echo_rewards_exact_answer_only():

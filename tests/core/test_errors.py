@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from envgym import errors
-from envgym.errors import ERROR_CLASSES, EnvgymError, error_from_body
+from envgym.protocol import errors
+from envgym.protocol.errors import ERROR_CLASSES, EnvgymError, error_from_body
 
 # The contract as docs/architecture.md §5 states it: clients and operators match on these.
 CODES = {

@@ -1,5 +1,5 @@
-"""One environment-id parser (``envgym.ids.EnvId``) and one ``--set`` parser
-(``envgym.context.parse_setting``) behind every command, the server, the client and ``envgym.make``
+"""One environment-id parser (``envgym.protocol.ids.EnvId``) and one ``--set`` parser
+(``envgym.kernel.context.parse_setting``) behind every command, the server, the client and ``envgym.make``
 (issue 16)."""
 
 from __future__ import annotations
@@ -12,13 +12,14 @@ import pytest
 from typer.testing import CliRunner
 
 import envgym
-from envgym import Action, Environment, Grade, Observation, StepResult, SuiteInfo, Task, registry
+from envgym import Action, Environment, Grade, Observation, StepResult, SuiteInfo, Task
+from envgym.kernel import registry
 from envgym.cli import app
 from envgym.cli.demo_cmd import DemoPlan, _enter_setups
-from envgym.context import format_setting, parse_setting, parse_settings
-from envgym.families import resolve
-from envgym.ids import EnvId
-from envgym.errors import InvalidRequest, UnknownEnvironment, UnknownTask
+from envgym.kernel.context import format_setting, parse_setting, parse_settings
+from envgym.kernel.families import resolve
+from envgym.protocol.ids import EnvId
+from envgym.protocol.errors import InvalidRequest, UnknownEnvironment, UnknownTask
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -109,7 +110,7 @@ def test_no_other_copy_of_the_env_id_grammar_in_the_sources() -> None:
         f"{path.relative_to(REPO)}:{n}: {line.strip()}"
         for root in roots
         for path in root.rglob("*.py")
-        if path != REPO / "envgym" / "ids.py"
+        if path != REPO / "envgym" / "protocol" / "ids.py"
         for n, line in enumerate(path.read_text().splitlines(), 1)
         if pattern.search(line)
     ]
@@ -165,7 +166,7 @@ def test_demo_hands_string_settings_to_the_server_unchanged() -> None:
         def demo_setup(cls):  # type: ignore[override]
             import contextlib
 
-            from envgym.environment import DemoSetup
+            from envgym.kernel.environment import DemoSetup
 
             return contextlib.nullcontext(DemoSetup(settings={"fam.tag": "7", "fam.n": 7, "fam.url": "http://h/v1"}))
 

@@ -8,8 +8,8 @@ import json
 
 from envgym import Action, EpisodeStatus
 from envgym.builtin.debug import DebugEnvironment
-from envgym.ws_protocol import SERVER_MESSAGE
-from envgym.loop import run_episode
+from envgym.protocol.ws import SERVER_MESSAGE
+from envgym.agents.loop import run_episode
 from envgym.agents.builtin import OracleAgent
 from envgym.protocol import ErrorInfo, Grade, Observation, StepResult, fill_outcome_from_info
 
@@ -121,7 +121,7 @@ def test_an_old_servers_json_parses_into_the_typed_fields():
     assert invalid.status is EpisodeStatus.running and invalid.error == ErrorInfo(
         code="invalid_action", message="no", details={"x": 1}
     )
-    # Nested in a WebSocket reply (the client fills it, envgym.client_ws); a truncated step with no status.
+    # Nested in a WebSocket reply (the client fills it, envgym.client.ws); a truncated step with no status.
     reply = SERVER_MESSAGE.validate_json(json.dumps({"type": "step", "result": OLD_FINAL}))
     assert fill_outcome_from_info(reply.result).status is EpisodeStatus.completed
     bare = StepResult.model_validate({"observation": {}, "truncated": True})

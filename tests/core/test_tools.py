@@ -1,4 +1,4 @@
-"""Tools declared as methods (envgym/tools.py): the schema comes from the signature and docstring, and
+"""Tools declared as methods (envgym/kernel/tools.py): the schema comes from the signature and docstring, and
 every way a call can be wrong is answered as an ``Error: ...`` tool message, once, for every family."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import pytest
 from pydantic import Field
 
 from envgym.protocol import Action, FunctionCall, Grade, ToolCall
-from envgym.tools import Toolbox, tool
+from envgym.kernel.tools import Toolbox, tool
 
 
 class Box:

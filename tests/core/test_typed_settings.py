@@ -1,5 +1,5 @@
 """Typed host settings (issue 16): a family or grader declares its ``--set prefix.key`` settings as a
-pydantic model (``envgym.settings``); every host refuses, at start-up and naming the key, a key its
+pydantic model (``envgym.kernel.settings``); every host refuses, at start-up and naming the key, a key its
 model does not have or a value of the wrong type; families without a model keep working."""
 
 from __future__ import annotations
@@ -10,14 +10,15 @@ import pytest
 from pydantic import Field
 from typer.testing import CliRunner
 
-from envgym import Environment, Grade, Observation, StepResult, SuiteInfo, Task, registry
+from envgym import Environment, Grade, Observation, StepResult, SuiteInfo, Task
+from envgym.kernel import registry
 from envgym.cli import app
-from envgym.context import EnvContext
-from envgym.errors import InvalidRequest
-from envgym.grader import Grader
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import InvalidRequest
+from envgym.kernel.grader import Grader
 from envgym.protocol import Action, Submission
-from envgym.settings import CoreSettings, Settings, check_settings, read_settings
-from envgym.step_budget import StepBudget
+from envgym.kernel.settings import CoreSettings, Settings, check_settings, read_settings
+from envgym.kernel.step_budget import StepBudget
 
 
 class ToySettings(Settings):

@@ -100,7 +100,7 @@ def test_healthz_needs_no_token(server):
 
 def test_sessions_need_the_token(server):
     from envgym.client import Client
-    from envgym.errors import Unauthorized
+    from envgym.protocol.errors import Unauthorized
 
     _, url = server
     with Client(url, token="wrong") as client:

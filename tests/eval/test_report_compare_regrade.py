@@ -12,8 +12,8 @@ import pytest
 
 from scripts import counter_solver
 
-from envgym import registry
-from envgym.environment import Environment, Policy, ScriptedPolicy
+from envgym.kernel import registry
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
 from envgym.eval.compare import compare_runs, sign_test_p
 from envgym.eval.regrade import regrade_run
 from envgym.eval.report import write_report

@@ -16,7 +16,7 @@ from scripts import counter_solver, with_tokens
 
 from envgym.eval.rollouts import Rollout, RolloutSummary, stream_rollouts
 from envgym.testing.openai_server import OpenAIServer, error_reply
-from envgym.training import samples_from_response
+from envgym.adapters.training import samples_from_response
 
 
 def post(server, body, timeout=120):

@@ -16,7 +16,7 @@ from scripts import counter_solver
 from envgym.eval.records import RecordStore
 from envgym.eval.runner import EvalConfig, EvalRunner
 from envgym.eval.server_process import cli_command
-from envgym.errors import InvalidRequest
+from envgym.protocol.errors import InvalidRequest
 from envgym.testing.openai_server import Reply, error_reply
 
 

@@ -9,7 +9,7 @@ import statistics
 import pytest
 
 from envgym.eval.stats import mean_ci, pass_at_k, status_order, summarize, t975
-from envgym.loop import EpisodeRecord
+from envgym.agents.loop import EpisodeRecord
 from envgym.protocol import EpisodeStatus, Grade
 
 

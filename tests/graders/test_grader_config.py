@@ -3,10 +3,10 @@ wrong type is an error naming the grader, the key and the valid keys, never sile
 
 import pytest
 
-from envgym import registry
-from envgym.errors import GraderError
-from envgym.grader import Grader, get_grader
-from envgym.environment import Environment
+from envgym.kernel import registry
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import Grader, get_grader
+from envgym.kernel.environment import Environment
 from envgym.protocol import EpisodeStatus, Grade, GraderSpec, Observation, SuiteInfo, Submission, Task
 
 TASK = Task(id="t", suite="s", prompt="?", private={"answer": "Paris"})

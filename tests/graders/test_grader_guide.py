@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from envgym import registry
+from envgym.kernel import registry
 
 GUIDE = Path(__file__).resolve().parents[2] / "docs" / "graders.md"
 

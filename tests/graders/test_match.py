@@ -2,8 +2,8 @@
 
 import pytest
 
-from envgym.errors import GraderError
-from envgym.grader import get_grader
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import get_grader
 from envgym.protocol import GraderSpec, Submission, Task
 
 

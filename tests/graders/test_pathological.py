@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.errors import GraderError, InvalidRequest
-from envgym.grader import Grader, get_grader
+from envgym.protocol.errors import GraderError, InvalidRequest
+from envgym.kernel.grader import Grader, get_grader
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 
 pytestmark = pytest.mark.timeout(120)

@@ -4,8 +4,8 @@ import math
 
 import pytest
 
-from envgym.errors import GraderError
-from envgym.grader import Grader
+from envgym.protocol.errors import GraderError
+from envgym.kernel.grader import Grader
 from envgym.protocol import Grade, Submission, Task
 
 TASK = Task(id="t", suite="s", prompt="?")

@@ -3,7 +3,7 @@ harness breakage reported as grader_error."""
 
 import pytest
 
-from envgym.grader import get_grader
+from envgym.kernel.grader import get_grader
 from envgym.protocol import GraderSpec, Submission, Task
 from envgym.sandbox.base import ExecResult
 
@@ -175,7 +175,7 @@ async def test_episode_sandbox_snapshot_drops_symlinks_and_startup_hooks(ctx):
 
 
 async def test_grade_sync_facade():
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
 
     grader = get_grader("unit_tests", kind="function")
     g = grader.grade_sync(fn_task(), Submission(answer="    return a + b\n"), context=EnvContext(sandbox="process"))
@@ -183,7 +183,7 @@ async def test_grade_sync_facade():
 
 
 async def test_the_removed_pool_setting_warns_and_every_grading_gets_a_new_sandbox(ctx):
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
 
     asked = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 2})
     plant = (

@@ -3,8 +3,8 @@
 
 import pytest
 
-from envgym import registry
-from envgym.grader import Grader, get_grader
+from envgym.kernel import registry
+from envgym.kernel.grader import Grader, get_grader
 from envgym.protocol import Grade, GraderSpec, Submission, Task
 
 TASK = Task(id="w", suite="demo", prompt="?")

@@ -10,7 +10,7 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import envgym
-from envgym.errors import SessionClosed
+from envgym.protocol.errors import SessionClosed
 from envgym.protocol import Action, Grade, Observation
 
 

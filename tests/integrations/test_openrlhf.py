@@ -1,4 +1,4 @@
-"""envgym.integrations.openrlhf with OpenRLHF's real MultiTurnAgentExecutor (openrlhf 0.11.2, installed
+"""envgym.adapters.openrlhf with OpenRLHF's real MultiTurnAgentExecutor (openrlhf 0.11.2, installed
 without its GPU stack: flash-attn does not build here, so its Ray/DeepSpeed/vLLM trainer did not run).
 A tiny random model stands in for the vLLM engine the executor calls; the envgym server is live."""
 
@@ -16,7 +16,7 @@ pytest.importorskip("transformers")
 
 from openrlhf.utils.agent import MultiTurnAgentExecutor  # noqa: E402
 
-from envgym.integrations.openrlhf import make_agent_executor  # noqa: E402
+from envgym.adapters.openrlhf import make_agent_executor  # noqa: E402
 from envgym.testing.local_model import LocalModel, scripted_calls, tiny_model, tiny_tokenizer  # noqa: E402
 
 

@@ -1,7 +1,7 @@
-"""envgym.integrations.skyrl: the real skyrl_gym package builds EnvgymTextEnv from its registry and
+"""envgym.adapters.skyrl: the real skyrl_gym package builds EnvgymTextEnv from its registry and
 plays envgym sessions on raw text against a live server. SkyRL's trainer (skyrl-train) needs Python
 3.12 and vLLM and cannot run here; its generator's job — token-in/token-out generation, environment
-turns rendered as appended deltas — is done by envgym.tokens with a tiny random model, and a
+turns rendered as appended deltas — is done by envgym.agents.tokens with a tiny random model, and a
 policy-gradient step is taken on the samples."""
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ pytest.importorskip("transformers")
 
 import torch  # noqa: E402
 
-import envgym.integrations.skyrl  # noqa: E402,F401  (registers "envgym")
-from envgym.integrations.skyrl import EnvgymTextEnv  # noqa: E402
+import envgym.adapters.skyrl  # noqa: E402,F401  (registers "envgym")
+from envgym.adapters.skyrl import EnvgymTextEnv  # noqa: E402
 from envgym.testing.local_model import LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
-from envgym.tokens import TokenizerRenderer, TokenTranscript  # noqa: E402
+from envgym.agents.tokens import TokenizerRenderer, TokenTranscript  # noqa: E402
 
 
 def make(server, task_id="count-to-1", **config):

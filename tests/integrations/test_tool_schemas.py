@@ -4,8 +4,8 @@ environment_factory refuses a tool whose parameters are undocumented)."""
 
 from __future__ import annotations
 
-from envgym import registry
-from envgym.families import load_family
+from envgym.kernel import registry
+from envgym.kernel.families import load_family
 from envgym.testing import check_tool
 
 

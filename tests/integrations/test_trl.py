@@ -1,4 +1,4 @@
-"""envgym.integrations.trl: TRL's GRPOTrainer runs a real training step (CPU, a tiny random
+"""envgym.adapters.trl: TRL's GRPOTrainer runs a real training step (CPU, a tiny random
 Qwen2-shaped model, a tokenizer trained here, nothing downloaded) against a live `envgym serve` in
 each of its three seams: reward_funcs over /v1/grade/batch, environment_factory, rollout_func over
 streamed /v1/rollouts."""
@@ -16,8 +16,8 @@ from datasets import Dataset  # noqa: E402
 from transformers.utils import get_json_schema  # noqa: E402
 from trl import GRPOConfig, GRPOTrainer  # noqa: E402
 
-from envgym.integrations import task_rows  # noqa: E402
-from envgym.integrations.trl import environment_factory, reward_function, rollout_func, rollout_reward  # noqa: E402
+from envgym.adapters.rows import task_rows  # noqa: E402
+from envgym.adapters.trl import environment_factory, reward_function, rollout_func, rollout_reward  # noqa: E402
 from envgym.testing.local_model import LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
 from envgym.testing.openai_server import OpenAIServer  # noqa: E402
 

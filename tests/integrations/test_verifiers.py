@@ -1,4 +1,4 @@
-"""envgym.integrations.verifiers with the real verifiers package (0.4.0, ``verifiers.v1``): the
+"""envgym.adapters.verifiers with the real verifiers package (0.4.0, ``verifiers.v1``): the
 plugin id ``envgym_verifiers`` resolves through verifiers' own loaders, the taskset lists a live
 server's tasks, and a whole episode runs through ``Env.run_episode`` — verifiers' null harness in its
 subprocess runtime (prepared with uv) calling the stand-in model server through verifiers' eval
@@ -22,7 +22,7 @@ pytest.importorskip("transformers")
 from verifiers.v1.harnesses.null import NullHarnessConfig  # noqa: E402
 from verifiers.v1.utils.loaders import environment_class, load_environment, taskset_class  # noqa: E402
 
-from envgym.integrations.verifiers import EnvgymEnv, EnvgymEnvConfig, EnvgymTaskset, EnvgymTasksetConfig  # noqa: E402
+from envgym.adapters.verifiers import EnvgymEnv, EnvgymEnvConfig, EnvgymTaskset, EnvgymTasksetConfig  # noqa: E402
 from envgym.testing.local_model import LocalModel, scripted_calls, tiny_model, tiny_tokenizer  # noqa: E402
 from envgym.testing.openai_server import OpenAIServer  # noqa: E402
 

@@ -1,4 +1,4 @@
-"""envgym.integrations.verl against the real verl package (0.9.1, installed without its GPU stack):
+"""envgym.adapters.verl against the real verl package (0.9.1, installed without its GPU stack):
 the agent loop is registered under "envgym", built by hydra from an agent-loop YAML entry exactly as
 verl's AgentLoopWorker builds it, and run against a live server with a tiny random model standing in
 for verl's vLLM server manager; compute_score runs inside verl's NaiveRewardManager. verl's trainer
@@ -24,7 +24,7 @@ from verl.experimental.agent_loop.agent_loop import DictConfigWrap, ToolListWrap
 from verl.workers.reward_manager.naive import NaiveRewardManager  # noqa: E402
 from verl.workers.rollout.replica import TokenOutput  # noqa: E402
 
-from envgym.integrations.verl import EnvgymAgentLoop, compute_score  # noqa: E402
+from envgym.adapters.verl import EnvgymAgentLoop, compute_score  # noqa: E402
 from envgym.testing.local_model import LocalModel, scripted_calls, tiny_model, tiny_tokenizer  # noqa: E402
 
 
@@ -47,7 +47,7 @@ class LocalServerManager:
 
 def build_loop(tmp_path, server, tokenizer, manager, response_length=160):
     (tmp_path / "agent_loops.yaml").write_text(
-        f"- name: envgym\n  _target_: envgym.integrations.verl.EnvgymAgentLoop\n  url: {server.url}\n"
+        f"- name: envgym\n  _target_: envgym.adapters.verl.EnvgymAgentLoop\n  url: {server.url}\n"
         "  env: debug/counter\n  tool_parser: hermes\n  max_turns: 3\n  ttl_s: 30\n"
     )
     entry = OmegaConf.load(tmp_path / "agent_loops.yaml")[0]
@@ -68,7 +68,7 @@ def build_loop(tmp_path, server, tokenizer, manager, response_length=160):
 
 
 def test_agent_loop_is_registered_under_its_name():
-    assert _agent_loop_registry["envgym"]["_target_"] == "envgym.integrations.verl.EnvgymAgentLoop"
+    assert _agent_loop_registry["envgym"]["_target_"] == "envgym.adapters.verl.EnvgymAgentLoop"
 
 
 def test_agent_loop_plays_multi_turn_episodes_token_in_token_out(envgym_server, tmp_path):

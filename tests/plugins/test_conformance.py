@@ -12,9 +12,9 @@ from typing import Sequence
 import pytest
 from typer.testing import CliRunner
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.cli import app
-from envgym.environment import Environment, ScriptedPolicy
+from envgym.kernel.environment import Environment, ScriptedPolicy
 from envgym.protocol import Action, Grade, Observation, StepResult, SuiteInfo, Task, Tool, ToolFunction
 from envgym.sandbox.base import SandboxSpec
 from envgym.testing import CHECKS, check_environment, check_tool

@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 import envgym
-from envgym import registry
-from envgym.errors import DuplicatePlugin, PluginLoadError
-from envgym.registry import Registry
+from envgym.kernel import registry
+from envgym.protocol.errors import DuplicatePlugin, PluginLoadError
+from envgym.kernel.registry import Registry
 
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.context import EnvContext
-from envgym.errors import InvalidRequest
-from envgym.settings import check_settings
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import InvalidRequest
+from envgym.kernel.settings import check_settings
 
 
 def test_reasoning_defaults_and_the_truthy_words_it_read() -> None:

@@ -8,9 +8,9 @@ from importlib.metadata import version
 
 import pytest
 
-from envgym import registry
-from envgym.context import EnvContext
-from envgym.families import resolve
+from envgym.kernel import registry
+from envgym.kernel.context import EnvContext
+from envgym.kernel.families import resolve
 from envgym.protocol import Submission
 from envgym.testing import check_environment
 

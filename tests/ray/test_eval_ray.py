@@ -1,4 +1,4 @@
-"""`envgym eval --ray ADDRESS`: the eval runner plays its episodes on an envgym.ray worker pool
+"""`envgym eval --ray ADDRESS`: the eval runner plays its episodes on an envgym.adapters.ray worker pool
 placed on a (simulated, multi-node) Ray cluster."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""envgym.ray.EnvPool on a simulated multi-node Ray cluster (ray.cluster_utils.Cluster): placement
+"""envgym.adapters.ray.EnvPool on a simulated multi-node Ray cluster (ray.cluster_utils.Cluster): placement
 across nodes, session affinity, backpressure, and a worker node killed mid-run."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from ray.cluster_utils import Cluster  # noqa: E402
 from envgym import Action, EpisodeStatus  # noqa: E402
 from envgym.agents.builtin import OracleAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
-from envgym.errors import CapacityExhausted, InvalidRequest, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
-from envgym.loop import run_episode  # noqa: E402
-from envgym.ray import AsyncEnvPool, EnvPool  # noqa: E402
+from envgym.protocol.errors import CapacityExhausted, InvalidRequest, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
+from envgym.agents.loop import run_episode  # noqa: E402
+from envgym.adapters.ray import AsyncEnvPool, EnvPool  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Task
 
 

@@ -8,8 +8,8 @@ import subprocess
 import pytest
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.families import resolve
-from envgym.loop import run_episode
+from envgym.kernel.families import resolve
+from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus
 from envgym_graders.rubric.checks import check_text
 from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion, PythonCriterion, Rubric, score
@@ -189,7 +189,7 @@ async def test_every_task_oracle_scores_one_and_nop_zero_over_http(standin):
 def test_conformance_kit_passes_with_standin(standin):
     """What ``envgym check rubric --set rubric.judge_base_url=...`` runs (two tasks per suite here;
     the test above covers every task's oracle and nop)."""
-    from envgym.context import EnvContext
+    from envgym.kernel.context import EnvContext
     from envgym.testing import check_environment
 
     ctx = EnvContext(

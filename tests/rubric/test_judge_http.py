@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from envgym.context import EnvContext
-from envgym.errors import GraderError
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import GraderError
 from envgym.protocol import Submission
 from envgym.testing.openai_server import Reply, chat_response, error_reply
 from envgym_graders.rubric.cache import JudgeCache

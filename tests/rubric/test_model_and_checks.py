@@ -11,7 +11,7 @@ from envgym_graders.rubric.degenerate import degenerate_reason
 from envgym_graders.rubric.grader import RubricGrader
 from envgym_graders.rubric.model import CriterionVerdict, PythonCriterion, Rubric, score
 from envgym_graders.rubric.templates import TEMPLATE_VERSION, answer_nonce, build_messages, fence_answer, parse_verdict
-from envgym.errors import GraderError
+from envgym.protocol.errors import GraderError
 from rubric_helpers import context_for, rubric_task
 
 

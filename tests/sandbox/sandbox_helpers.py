@@ -25,7 +25,7 @@ async def eventually(condition: Callable[[], Any], timeout: float = 10.0, what: 
 
 async def file_exists(box, path: str) -> bool:
     """Whether ``path`` can be read in the sandbox ``box`` (for waiting on a command's marker file)."""
-    from envgym.errors import SandboxError
+    from envgym.protocol.errors import SandboxError
 
     try:
         await box.read_file(path)

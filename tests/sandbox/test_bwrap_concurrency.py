@@ -19,7 +19,7 @@ from typing import Awaitable, Callable
 
 import pytest
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox import SandboxSpec
 from envgym.sandbox.bwrap import BwrapProvider
 from sandbox_helpers import eventually

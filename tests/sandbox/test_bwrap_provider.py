@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox import SandboxSpec, get_provider
 from envgym.sandbox import cgroups
 from envgym.sandbox.bwrap import BwrapProvider
@@ -197,7 +197,7 @@ async def test_host_crash_takes_every_sandbox_down(tmp_path, host_processes_with
     marker = str(80000 + uuid.uuid4().int % 10000)
     script = textwrap.dedent(f"""
         import asyncio, json, os, sys
-        from envgym.errors import SandboxError
+        from envgym.protocol.errors import SandboxError
         from envgym.sandbox.bwrap import BwrapProvider
         async def main():
             provider = BwrapProvider()

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from channels import plant, probe
 from sandbox_helpers import eventually, file_exists
 

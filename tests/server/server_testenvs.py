@@ -1,5 +1,5 @@
 """Test-only plugins for the server tests: an environment whose steps can block, sleep or run a
-long command in a sandbox, and an exact-match grader. Registered with ``envgym.registry.register``
+long command in a sandbox, and an exact-match grader. Registered with ``envgym.kernel.registry.register``
 (``install()``), in the test process and in server subprocesses started by ``serve_testenvs.py``.
 
 Actions of ``slowtest/main`` (plain text):
@@ -24,9 +24,9 @@ import os
 from pathlib import Path
 from typing import Sequence
 
-from envgym import registry
-from envgym.environment import Environment
-from envgym.grader import Grader
+from envgym.kernel import registry
+from envgym.kernel.environment import Environment
+from envgym.kernel.grader import Grader
 from envgym.protocol import Action, Grade, Observation, ResetResult, StepResult, SuiteInfo, Task
 from envgym.sandbox.base import SandboxSpec
 from envgym.sandbox.process import ProcessProvider

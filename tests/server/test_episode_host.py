@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import server_testenvs
 
-from envgym.errors import (
+from envgym.protocol.errors import (
     CapacityExhausted,
     EnvironmentFailed,
     InvalidRequest,
@@ -22,7 +22,7 @@ from envgym.host.limits import HostLimits
 from envgym.host.metrics import HostMetrics
 from envgym.host.sessions import EpisodeHost
 from envgym.host.tracking import TrackedContext
-from envgym import registry
+from envgym.kernel import registry
 from envgym.protocol import Action, Grade, SessionCreate
 
 ECHO = SessionCreate(env="debug/echo", task_id="echo-3")

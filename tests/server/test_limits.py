@@ -417,7 +417,7 @@ async def test_hand_made_tasks_are_capped_but_suite_tasks_are_not():
 
 
 def test_the_step_timeout_reaches_environments_as_their_command_budget():
-    from envgym.step_budget import StepBudget
+    from envgym.kernel.step_budget import StepBudget
     from envgym_server import ServerConfig, create_app
 
     app = create_app(ServerConfig(sandbox="process", step_timeout_s=30.0))

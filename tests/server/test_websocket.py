@@ -132,7 +132,7 @@ async def test_delete_during_a_websocket_step_answers_and_keeps_the_socket(live_
 
 @pytest.mark.parametrize("msg_id", [None, 0, -3, 2**70, "abc", 'é "quoted" \n\u2028 \U0001f600'])
 def test_the_step_reply_is_the_models_own_dump(msg_id):
-    from envgym.ws_protocol import WsStepDone
+    from envgym.protocol.ws import WsStepDone
     from envgym.protocol import Observation, StepResult
     from envgym_server.websocket import step_done
 

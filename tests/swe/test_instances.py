@@ -10,7 +10,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym_swe import images, parsers, protect, suites
 from envgym_swe.environment import SweEnvironment, own_suite
 from envgym_swe.instances import load_path, parse_rows

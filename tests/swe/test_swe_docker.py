@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 from envgym.sandbox import get_provider
 from envgym.testing import check_environment

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from terminal_helpers import SANDBOX
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 
 
 @pytest.fixture

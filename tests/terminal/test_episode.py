@@ -9,7 +9,7 @@ import pytest
 from terminal_helpers import write_task
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action
 from envgym_terminal import TerminalEnvironment, tasks_in
 from envgym_terminal.shell import ShellState, cap_text

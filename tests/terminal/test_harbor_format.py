@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.context import EnvContext
-from envgym.errors import EnvgymError
-from envgym.loop import run_episode
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import EnvgymError
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, EpisodeStatus, Grade, GradeComponent
 from envgym.testing import check_environment
 from envgym_terminal import TerminalEnvironment, load_task_dir, tasks_in

@@ -1,4 +1,4 @@
-"""Hardened git (envgym/gitsafe.py), one test per configuration key that can run a program.
+"""Hardened git (envgym/kernel/gitsafe.py), one test per configuration key that can run a program.
 
 Each case: the agent's repository sets the key to a program that writes a marker. Plain git runs it
 (so the attack is real), the shim does not; and the same command through the shim works on the same
@@ -17,7 +17,7 @@ from typing import Callable
 
 import pytest
 
-from envgym.gitsafe import git_command, shim_file
+from envgym.kernel.gitsafe import git_command, shim_file
 
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
 

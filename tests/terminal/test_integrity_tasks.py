@@ -13,7 +13,7 @@ import shlex
 import pytest
 from terminal_helpers import SANDBOX, needs_bwrap
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym_terminal import TerminalEnvironment
 from envgym_terminal.verifier import VerifierRun
 

@@ -16,7 +16,7 @@ import pytest
 from integrity_attacks import HUNTER
 from terminal_helpers import write_task
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 from envgym.sandbox import get_provider
 from envgym.sandbox.base import SandboxSpec

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym_terminal import TerminalEnvironment, UnsupportedTaskFeature, load_task_dir, tasks_in
 from envgym_terminal.bundle import rewrite_paths
 from envgym_terminal.taskfmt import TaskFormatError, dockerfile_workdir

@@ -12,7 +12,7 @@ from typing import Any, Awaitable, Callable
 
 import pytest
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxSpec
 from envgym_terminal import bundle
 from envgym_terminal.verifier import STOPPED_PROBE, WRAPPER, VerifierRun

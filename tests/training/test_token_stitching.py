@@ -1,4 +1,4 @@
-"""Token-in/token-out multi-turn rollouts (envgym.tokens + the ``tokens`` agent) with a real random
+"""Token-in/token-out multi-turn rollouts (envgym.agents.tokens + the ``tokens`` agent) with a real random
 model (tiny Qwen2-shaped, CPU) behind the vLLM-shaped stand-in server, for five chat templates read
 from TRL's installed package: Qwen 2.5, Qwen 3 with thinking (it strips earlier reasoning), Qwen 3
 without thinking, Llama 3.2 (JSON tool calls, ``ipython`` role) and Gemma 3 (no tool role).
@@ -24,10 +24,10 @@ pytest.importorskip("trl")
 from envgym.agents.openai_agent import OpenAIAgent  # noqa: E402
 from envgym.agents.token_agent import TokenAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
-from envgym.loop import run_episode  # noqa: E402
+from envgym.agents.loop import run_episode  # noqa: E402
 from envgym.testing.local_model import FAMILIES, LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
 from envgym.testing.openai_server import OpenAIServer  # noqa: E402
-from envgym.training import TokenMismatch, sample_from_record  # noqa: E402
+from envgym.adapters.training import TokenMismatch, sample_from_record  # noqa: E402
 
 ROLLOUTS_PER_FAMILY = 20
 MAX_TOKENS = 48
@@ -207,7 +207,7 @@ def test_envgym_eval_with_the_tokens_agent(tmp_path):
     import subprocess
 
     from envgym.eval.server_process import cli_command
-    from envgym.loop import EpisodeRecord
+    from envgym.agents.loop import EpisodeRecord
 
     tokenizer = tiny_tokenizer("qwen2_5")
     eos = tokenizer.eos_token

@@ -9,10 +9,10 @@ import time
 
 import pytest
 
-from envgym import registry
+from envgym.kernel import registry
 from envgym.builtin.debug import DebugEnvironment
 from envgym.protocol import Action
-from envgym.tool_parsers import (
+from envgym.kernel.tool_parsers import (
     MAX_CALLS,
     MAX_TEXT_CHARS,
     ParsedText,

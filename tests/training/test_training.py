@@ -1,4 +1,4 @@
-"""envgym.training: samples from multi-turn trajectories, checked against a scripted model server
+"""envgym.adapters.training: samples from multi-turn trajectories, checked against a scripted model server
 whose token ids follow a chat template (tests/training/template_model.py)."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import pytest
 from envgym.agents.openai_agent import OpenAIAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.eval.rollouts import ModelEndpoint, RolloutRequest, run_rollouts
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus
 from envgym.testing.openai_server import OpenAIServer
-from envgym.training import (
+from envgym.adapters.training import (
     TokenDataError,
     TokenMismatch,
     UnscoredEpisode,

@@ -14,7 +14,7 @@ import pytest
 
 from envgym.eval.server_process import ServerProcess, cli_command
 from envgym.testing.openai_server import OpenAIServer
-from envgym.training import TrainingSample
+from envgym.adapters.training import TrainingSample
 from template_model import TemplateModel, counter_policy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vllm"
@@ -88,7 +88,7 @@ def test_rollouts_to_samples(envgym_server, policy_server, tmp_path):
 
 
 def test_rollouts_error_is_typed(envgym_server, policy_server, tmp_path):
-    from envgym.errors import UnknownTask
+    from envgym.protocol.errors import UnknownTask
 
     with pytest.raises(UnknownTask):
         load("rollouts_to_samples").main(

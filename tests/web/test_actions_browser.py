@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from envgym.errors import InvalidRequest
+from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, EpisodeStatus
 
 from envgym_web.environment import WebEnvironment

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.errors import InvalidAction
+from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action
 
 from envgym_web.actions import TOOLS, parse_action, resolve_url

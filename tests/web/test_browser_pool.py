@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 
 from envgym_web.chromium import ENVGYM_DISABLED_FEATURES, PLAYWRIGHT_DISABLED_FEATURES, launch_args

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
 
 from envgym_web.environment import WebEnvironment

@@ -3,7 +3,7 @@ Playwright's waiting locator, and how navigations started by an action are recog
 
 from __future__ import annotations
 
-from envgym.loop import run_episode
+from envgym.agents.loop import run_episode
 from envgym.agents.builtin import OracleAgent
 from envgym.protocol import Action, EpisodeStatus
 

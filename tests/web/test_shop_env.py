@@ -12,8 +12,8 @@ import pytest
 from playwright.async_api import Error as PlaywrightError
 
 from envgym.agents.builtin import OracleAgent
-from envgym.context import EnvContext
-from envgym.loop import run_episode
+from envgym.kernel.context import EnvContext
+from envgym.agents.loop import run_episode
 from envgym.protocol import Action, EpisodeStatus
 
 from envgym_web.environment import WebEnvironment

@@ -12,7 +12,7 @@ import textwrap
 import uuid
 from pathlib import Path
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action, EpisodeStatus
 
 from envgym_web import processes
@@ -31,7 +31,7 @@ def test_the_plain_text_parser_is_linear_in_the_reply():
     script = textwrap.dedent("""
         import resource
         resource.setrlimit(resource.RLIMIT_CPU, (20, 20))
-        from envgym.errors import InvalidAction
+        from envgym.protocol.errors import InvalidAction
         from envgym.protocol import Action
         from envgym_web.actions import parse_action
         n = 400_000
@@ -97,7 +97,7 @@ def test_a_killed_process_leaves_no_browser_and_orphans_are_found():
     marker = f"--envgym-test=kill-{uuid.uuid4().hex[:8]}"
     script = textwrap.dedent(f"""
         import asyncio, sys
-        from envgym.context import EnvContext
+        from envgym.kernel.context import EnvContext
         from envgym_web.environment import WebEnvironment
         async def main():
             ctx = EnvContext(sandbox="process", settings={{"web.chromium_args": ["{marker}"]}})

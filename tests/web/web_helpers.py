@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import find, page_text

@@ -26,10 +26,10 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from envgym.context import EnvContext
-from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import InvalidAction, InvalidRequest
-from envgym.grader import get_grader
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
+from envgym.protocol.errors import InvalidAction, InvalidRequest
+from envgym.kernel.grader import get_grader
 from envgym.protocol import (
     Action,
     Grade,
@@ -43,7 +43,7 @@ from envgym.protocol import (
     ToolCall,
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
-from envgym.step_budget import StepBudget
+from envgym.kernel.step_budget import StepBudget
 from envgym_coding import humaneval, repo, tools
 
 SUITES = [

@@ -1,9 +1,9 @@
-"""The coding tools, declared as methods (envgym.tools): what each does inside the episode's sandbox,
+"""The coding tools, declared as methods (envgym.kernel.tools): what each does inside the episode's sandbox,
 and the schema a model sees, from the same signature and docstring.
 
 Every tool answers with text the model can read; a bad argument is answered with ``Error: ...``
 rather than ending the episode. Outputs are cut to ``OUTPUT_CHARS`` characters per stream. Every
-command has a time limit of its own, cut to what the step has left (envgym/step_budget.py): one that
+command has a time limit of its own, cut to what the step has left (envgym/kernel/step_budget.py): one that
 runs too long is killed and the answer says so; the episode goes on.
 
 Example:
@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.protocol import Grade, Tool
 from envgym.sandbox.base import ExecResult, Sandbox
-from envgym.step_budget import StepBudget
-from envgym.tools import Toolbox, tool
+from envgym.kernel.step_budget import StepBudget
+from envgym.kernel.tools import Toolbox, tool
 
 PYTHON = "/usr/bin/python3"
 OUTPUT_CHARS = 8000

@@ -13,7 +13,7 @@ gives full marks and 0 otherwise, because several scorers give partial credit fo
 score instead. The raw score is always in the grade's component. The reply is read as
 ``envgym_reasoning.answers.extract_answer`` documents; the oracle replies with the reference answer.
 reasoning-gym's scorers are third-party code run on the model's reply, so scoring runs in a bounded
-worker (``envgym.bounded``): a reply that makes a scorer overrun its CPU budget scores 0.
+worker (``envgym.kernel.bounded``): a reply that makes a scorer overrun its CPU budget scores 0.
 
 Example:
     >>> env = ReasoningEnvironment("chain_sum").sync()
@@ -36,11 +36,11 @@ import reasoning_gym
 from pydantic import Field
 
 from envgym import Action, Environment, Grade, GradeComponent, Observation, StepResult, SuiteInfo, Task
-from envgym.bounded import OverBudget, WorkerCrashed, WorkerTimeout, run_bounded
-from envgym.context import EnvContext
-from envgym.errors import InvalidRequest
-from envgym.settings import Settings
-from envgym.environment import Policy, ScriptedPolicy
+from envgym.kernel.bounded import OverBudget, WorkerCrashed, WorkerTimeout, run_bounded
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import InvalidRequest
+from envgym.kernel.settings import Settings
+from envgym.kernel.environment import Policy, ScriptedPolicy
 from envgym.protocol import Submission
 
 from envgym_reasoning.answers import extract_answer

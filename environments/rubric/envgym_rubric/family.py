@@ -26,7 +26,7 @@ from typing import Any, Iterator, Sequence
 
 import yaml
 
-from envgym.environment import DemoSetup, Environment, Policy, ScriptedPolicy
+from envgym.kernel.environment import DemoSetup, Environment, Policy, ScriptedPolicy
 from envgym.protocol import Action, GraderSpec, Observation, StepResult, Submission, SuiteInfo, Task
 from envgym_graders.rubric.judge import RubricSettings
 from envgym_graders.rubric.model import PROGRAMMATIC_KINDS, Rubric

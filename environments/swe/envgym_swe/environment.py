@@ -26,9 +26,9 @@ import secrets
 import time
 from typing import Any, Literal, Sequence
 
-from envgym.context import EnvContext
-from envgym.environment import Environment, Policy, ScriptedPolicy
-from envgym.errors import EnvironmentFailed, InvalidAction, UnknownTask
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
+from envgym.protocol.errors import EnvironmentFailed, InvalidAction, UnknownTask
 from envgym.protocol import (
     Action,
     Grade,
@@ -41,9 +41,9 @@ from envgym.protocol import (
     Tool,
 )
 from envgym.sandbox.base import Sandbox, SandboxSpec
-from envgym.settings import Settings
-from envgym.step_budget import StepBudget
-from envgym.tools import Toolbox, tool
+from envgym.kernel.settings import Settings
+from envgym.kernel.step_budget import StepBudget
+from envgym.kernel.tools import Toolbox, tool
 from envgym_terminal.shell import ShellState
 from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 
@@ -413,7 +413,7 @@ class SweEnvironment(ShellTurns, Environment):
             return self.mark_wall_time(
                 StepResult(observation=Observation.user(await self._bash(blocks[-1], StepBudget.of(self.context))))
             )
-        self.budget = StepBudget.of(self.context)  # the commands of one step share it (envgym/step_budget.py)
+        self.budget = StepBudget.of(self.context)  # the commands of one step share it (envgym/kernel/step_budget.py)
         turn = await Toolbox.of(type(self)).answer(self, calls, refuse=self.refuse)
         if turn.ended is not None:  # submit
             return self.finish(await self._grade(), observation=Observation(messages=turn.replies))

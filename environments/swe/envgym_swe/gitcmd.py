@@ -7,7 +7,7 @@ objects as *alternates* only. Attributes in the work tree may still name filter 
 but a driver does nothing unless config defines it, and no config the agent wrote is read. System
 and global config are off as well.
 
-Every git call also goes through envgym's hardened git (``envgym.gitsafe``, issue 14): a shell
+Every git call also goes through envgym's hardened git (``envgym.kernel.gitsafe``, issue 14): a shell
 function ``git_safe`` runs its shim inline, which overrides every configuration key that could start
 a program. Scripts built here start with ``PRELUDE``, which defines it.
 
@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import shlex
 
-from envgym.gitsafe import SHIM
+from envgym.kernel.gitsafe import SHIM
 
 PRELUDE = f'__envgym_git_shim={shlex.quote(SHIM)}\ngit_safe() {{ bash -c "$__envgym_git_shim" git "$@"; }}\n'
 GIT = "git_safe"

@@ -11,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from envgym.settings import Settings
+from envgym.kernel.settings import Settings
 
 from envgym_swe.images import DEFAULT_ARCH, DEFAULT_NAMESPACE
 

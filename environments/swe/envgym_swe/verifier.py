@@ -31,7 +31,7 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.protocol import Grade, GradeComponent
 from envgym.sandbox.base import Sandbox
 

@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 
 MAIN = "main"
 _found: list[list[str] | None] = []

@@ -13,7 +13,7 @@ project); multi-step tasks (steps.py) are one episode whose observations announc
 a task may verify in a separate environment, which receives only the declared artifacts.
 
 Example:
-    >>> from envgym.context import EnvContext
+    >>> from envgym.kernel.context import EnvContext
     >>> env = TerminalEnvironment("core", context=EnvContext(sandbox="process")).sync()  # doctest: +SKIP
     >>> obs, info = env.reset(TerminalEnvironment.get_task("core", "hello-file"))  # doctest: +SKIP
     >>> env.step(Action.call("bash", command="echo hello > hello.txt")).done  # doctest: +SKIP
@@ -30,9 +30,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from envgym.context import EnvContext
-from envgym.environment import Environment, Policy
-from envgym.errors import InvalidAction, UnknownTask
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment, Policy
+from envgym.protocol.errors import InvalidAction, UnknownTask
 from envgym.protocol import (
     Action,
     Grade,
@@ -45,9 +45,9 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-from envgym.settings import Settings
-from envgym.step_budget import StepBudget
-from envgym.tools import Toolbox, tool
+from envgym.kernel.settings import Settings
+from envgym.kernel.step_budget import StepBudget
+from envgym.kernel.tools import Toolbox, tool
 
 from envgym_terminal import bundle, steps, suites
 from envgym_terminal.record import load_suite_dirs

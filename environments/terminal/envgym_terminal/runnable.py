@@ -10,7 +10,7 @@ that switches to Harbor's behaviour): a task that does not mention the network t
 and a task that asks for it explicitly is skipped with the reason.
 
 Example:
-    >>> from envgym.context import EnvContext
+    >>> from envgym.kernel.context import EnvContext
     >>> why_not(Task(id="t", suite="s", prompt="p", payload={"gpus": 1}), EnvContext(sandbox="bwrap"))
     'needs 1 GPU(s); envgym sandboxes have no GPU access'
 """
@@ -20,7 +20,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from envgym.context import EnvContext
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Task
 
 from envgym_terminal.compose import compose_command

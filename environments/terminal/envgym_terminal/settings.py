@@ -1,7 +1,7 @@
 """The terminal family's host settings (``--set terminal.KEY=VALUE``), checked at every host's start.
 
 Example:
-    >>> from envgym.context import EnvContext
+    >>> from envgym.kernel.context import EnvContext
     >>> EnvContext(settings={"terminal.allow_internet": "true"}).settings_for(TerminalSettings).allow_internet
     True
 """
@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from envgym.settings import Settings
+from envgym.kernel.settings import Settings
 
 
 class TerminalSettings(Settings):

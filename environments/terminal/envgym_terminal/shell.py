@@ -24,7 +24,7 @@ import shlex
 from dataclasses import dataclass
 
 from envgym.sandbox.base import ExecResult, Sandbox
-from envgym.step_budget import StepBudget
+from envgym.kernel.step_budget import StepBudget
 
 
 LARGE_COMMAND = 64 * 1024  # longer commands reach bash through a file, never its command line

@@ -1,5 +1,5 @@
 """What the terminal and swe episodes share around their ``bash`` tool: the episode's wall-time
-limit, the time budget of one turn's commands (envgym/step_budget.py), and the calls turned away
+limit, the time budget of one turn's commands (envgym/kernel/step_budget.py), and the calls turned away
 when either is used up.
 
 Example:
@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 
 from envgym.protocol import StepResult, ToolCall
-from envgym.step_budget import StepBudget
+from envgym.kernel.step_budget import StepBudget
 
 
 class ShellTurns:

@@ -13,7 +13,7 @@ The threat model and what each provider guarantees are in docs/integrity.md. In 
    started from an execute-only copy of bash, so the kernel makes it non-dumpable and nothing the
    check runs can read its memory, environment or file descriptors (where the reward path is). No
    environment variable names any of these places;
-4. the check's PATH starts with envgym's tool directory: a hardened ``git`` (envgym/gitsafe.py) and
+4. the check's PATH starts with envgym's tool directory: a hardened ``git`` (envgym/kernel/gitsafe.py) and
    execute-only ``bash``/``python3``; Python started with ``-m``/``-c`` finds its modules before the
    working directory's (verifier_files/sitecustomize.py); user site-packages, uv and pip config files
    are off. A ``pytest.ini`` at the top of the area ends pytest's search for configuration there;
@@ -47,8 +47,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envgym.errors import SandboxError
-from envgym.gitsafe import shim_file
+from envgym.protocol.errors import SandboxError
+from envgym.kernel.gitsafe import shim_file
 from envgym.protocol import Grade, GradeComponent
 from envgym.sandbox.base import Sandbox
 from envgym.sandbox.runner import BASE_ENV

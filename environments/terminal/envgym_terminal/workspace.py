@@ -30,8 +30,8 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from envgym.context import EnvContext
-from envgym.errors import EnvironmentFailed, SandboxError
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import EnvironmentFailed, SandboxError
 from envgym.protocol import Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.sandbox.docker_runtime import RUNTIME_MOUNT

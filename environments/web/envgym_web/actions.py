@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from envgym.errors import InvalidAction
+from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action, Tool
 
 SCROLL_DIRECTIONS = ("up", "down", "left", "right")

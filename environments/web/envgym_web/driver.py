@@ -30,7 +30,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from playwright.async_api import Page
 
-from envgym.errors import InvalidAction
+from envgym.protocol.errors import InvalidAction
 
 from envgym_web.actions import Call, resolve_url, url_allowed
 from envgym_web.browser import Lease

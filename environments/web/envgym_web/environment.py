@@ -28,9 +28,9 @@ from urllib.parse import urlsplit
 
 from playwright.async_api import Error as PlaywrightError
 
-from envgym.environment import Environment, Policy
-from envgym.errors import EnvironmentFailed, InvalidAction, InvalidRequest
-from envgym.settings import read_settings
+from envgym.kernel.environment import Environment, Policy
+from envgym.protocol.errors import EnvironmentFailed, InvalidAction, InvalidRequest
+from envgym.kernel.settings import read_settings
 from envgym.protocol import (
     Action,
     EpisodeStatus,

@@ -1,8 +1,8 @@
-"""Typed errors of the web environment (stable codes from ``envgym.errors``)."""
+"""Typed errors of the web environment (stable codes from ``envgym.protocol.errors``)."""
 
 from __future__ import annotations
 
-from envgym.errors import EnvironmentFailed
+from envgym.protocol.errors import EnvironmentFailed
 
 
 class BrowserUnavailable(EnvironmentFailed):

@@ -28,8 +28,8 @@ import threading
 from dataclasses import dataclass
 from typing import Any, Coroutine, Mapping, TypeVar
 
-from envgym.settings import read_settings
-from envgym.sync import LoopThread
+from envgym.kernel.settings import read_settings
+from envgym.kernel.sync import LoopThread
 
 from envgym_web import processes
 from envgym_web.browser import BrowserPool, PoolConfig

@@ -13,7 +13,7 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from envgym.settings import Settings
+from envgym.kernel.settings import Settings
 
 from envgym_web.browser import DEFAULT_REUSES, DEFAULT_SPARES
 from envgym_web.observe import DEFAULT_MAX_CHARS, observation_modes

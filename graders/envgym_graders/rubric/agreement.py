@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from envgym.errors import GraderError
+from envgym.protocol.errors import GraderError
 from envgym_graders.rubric.cache import JudgeCache
 from envgym_graders.rubric.judge import Judge, JudgeConfig, JudgeEndpoint
 from envgym_graders.rubric.model import LlmCriterion

@@ -17,8 +17,8 @@ from __future__ import annotations
 import json
 import re
 
-from envgym.context import EnvContext
-from envgym.errors import GraderError
+from envgym.kernel.context import EnvContext
+from envgym.protocol.errors import GraderError
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.match import compile_pattern
 from envgym_graders.rubric.model import (

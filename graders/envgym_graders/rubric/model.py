@@ -89,7 +89,7 @@ class RegexCriterion(_CriterionBase):
     @field_validator("pattern")
     @classmethod
     def _compiles(cls, value: str) -> str:
-        from envgym.errors import GraderError
+        from envgym.protocol.errors import GraderError
         from envgym_graders.match import compile_pattern
 
         try:

@@ -52,10 +52,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from envgym.bounded import OverBudget, run_bounded
-from envgym.context import EnvContext, default_context
-from envgym.errors import GraderError, SandboxError
-from envgym.grader import Grader, GraderConfig
+from envgym.kernel.bounded import OverBudget, run_bounded
+from envgym.kernel.context import EnvContext, default_context
+from envgym.protocol.errors import GraderError, SandboxError
+from envgym.kernel.grader import Grader, GraderConfig
 from envgym.protocol import Grade, GradeComponent, Submission, Task
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.code_extract import BUILD_INLINE_CHARS, build_program

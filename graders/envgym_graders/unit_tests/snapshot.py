@@ -19,7 +19,7 @@ import fnmatch
 import json
 from dataclasses import dataclass, field
 
-from envgym.errors import SandboxError
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import Sandbox
 
 DROPPED_NAMES = (

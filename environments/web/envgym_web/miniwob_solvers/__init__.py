@@ -11,7 +11,7 @@ Example:
 
 from __future__ import annotations
 
-from envgym.environment import Policy
+from envgym.kernel.environment import Policy
 from envgym.protocol import Action, Observation
 
 from envgym_web.miniwob_solvers import apps, clicks, drag, forms, puzzles

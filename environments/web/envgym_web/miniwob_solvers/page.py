@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from envgym.errors import EnvgymError
+from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, Observation
 
 ELEMENT = re.compile(r'^(\s*)\[(\d+)\] (\S+) "((?:[^"\\]|\\.)*)"(.*)$')

@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.context import EnvContext
-from envgym.loop import EpisodeRecord, run_episode
+from envgym.kernel.context import EnvContext
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus
 
 from envgym_web.environment import WebEnvironment
