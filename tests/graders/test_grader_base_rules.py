@@ -97,6 +97,15 @@ def test_a_score_over_its_budget_scores_zero_does_not_pass_and_names_the_grader_
     }
 
 
+class NamelessSpins(Spins):
+    name = ""
+
+
+def test_the_over_budget_reason_of_a_nameless_grader_names_its_class():
+    result = NamelessSpins(cpu_budget_s=0.3).grade_sync(TASK, Submission(answer="x"))
+    assert result.details["reason"].startswith("grader NamelessSpins used more than its budget of 0.3 CPU seconds")
+
+
 class DiesInItsWorker(Grader):
     name = "dies_in_its_worker"
 
