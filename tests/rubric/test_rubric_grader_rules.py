@@ -1,0 +1,103 @@
+"""The rubric grader's report, rule by rule: which answer is graded, which threshold applies, what
+each component and ``details`` say, and the errors a task author or operator acts on. Programmatic
+criteria only (no judge is called), except where the judge's configuration is the point."""
+
+from __future__ import annotations
+
+import pytest
+from rubric_helpers import LLM_CACHE, context_for, rubric_task
+
+from envgym.grader import get_grader
+from envgym.protocol import Submission
+from envgym_graders.rubric.grader import FORMULA, answer_text
+
+PARIS = {"id": "paris", "kind": "contains", "description": "names Paris", "value": "Paris"}
+LYON = {"id": "lyon", "kind": "contains", "description": "must not name Lyon", "value": "Lyon", "weight": -1}
+
+
+def grade(criteria, answer, **config):
+    return get_grader("rubric", **config).grade_sync(rubric_task(criteria), Submission(answer=answer))
+
+
+def test_without_an_answer_or_an_assistant_message_the_text_graded_is_empty():
+    assert answer_text(Submission(trajectory=[{"role": "user", "content": "hi"}])) == ""
+    assert answer_text(Submission()) == ""
+    assert answer_text(Submission(answer="")) == ""
+
+
+def test_the_configured_pass_threshold_wins_over_the_rubrics():
+    half = [PARIS, {**PARIS, "id": "rome", "value": "Rome", "description": "names Rome"}]
+    assert rubric_task(half).private["rubric"].get("pass_threshold") is None  # the rubric's default: 0.6
+    result = grade(half, "Paris", pass_threshold=0.5)
+    assert result.reward == 0.5 and result.passed and result.details["pass_threshold"] == 0.5
+    assert not grade(half, "Paris").passed
+
+
+def test_details_and_components_of_a_graded_answer():
+    result = grade([PARIS, LYON], "Paris, not Lyon")
+    assert (result.reward, result.passed) == (0.0, False)
+    assert result.details == {
+        "formula": FORMULA,
+        "points_possible": 1.0,
+        "pass_threshold": 0.6,
+        "points_earned": 0.0,
+        "degenerate": None,
+        "judge": {"template": result.details["judge"]["template"]},
+    }
+    paris, lyon = result.components
+    assert (paris.name, paris.reward, paris.weight, paris.passed) == ("paris", 1.0, 1.0, True)
+    assert paris.details == {
+        "kind": "contains",
+        "description": "names Paris",
+        "met": True,
+        "reasoning": "found 'Paris'",
+    }
+    # a met criterion of negative weight is a fault: its component does not pass
+    assert (lyon.name, lyon.reward, lyon.weight, lyon.passed) == ("lyon", 1.0, -1.0, False)
+
+
+def test_unmet_criteria_have_reward_zero_and_pass_only_when_their_weight_is_negative():
+    paris, lyon = grade([PARIS, LYON], "Marseille").components
+    assert (paris.reward, paris.passed, paris.details["met"]) == (0.0, False, False)
+    assert (lyon.reward, lyon.passed, lyon.details["met"]) == (0.0, True, False)
+    small = {**PARIS, "weight": 0.5}
+    assert grade([small], "Paris").components[0].passed  # any positive weight, not only those over 1
+
+
+@pytest.mark.parametrize(
+    "answer,reason,note",
+    [
+        ("...", "no_content", "not judged: degenerate answer"),
+        ("   ", "empty", "not judged: degenerate answer"),
+        ("Paris" + " is nice" * 20, "too_long", "not judged: the answer has 165 characters, over the limit of 100"),
+    ],
+)
+def test_a_degenerate_answer_is_not_judged_and_each_component_says_why(answer, reason, note):
+    task = rubric_task([PARIS], max_answer_chars=100)
+    result = get_grader("rubric").grade_sync(task, Submission(answer=answer))
+    assert (result.status, result.reward, result.passed) == ("ok", 0.0, False)
+    assert result.details["degenerate"] == reason and result.details["judge_calls"] == 0
+    assert result.components[0].details == {
+        "kind": "contains",
+        "description": "names Paris",
+        "met": None,
+        "reasoning": note,
+    }
+
+
+def test_a_lone_surrogate_in_the_answer_reads_as_the_replacement_character():
+    marked = {**PARIS, "value": "Paris\ufffd"}
+    assert grade([marked], "Paris\ud800 it is").components[0].details["met"] is True
+
+
+def test_an_invalid_rubric_is_the_tasks_grader_error_naming_the_task():
+    result = grade([{"kind": "contains", "value": "x"}], "x")
+    assert result.status == "grader_error"
+    assert result.error.startswith("rubric: task 't1' has an invalid rubric: 1 validation error for Rubric")
+
+
+def test_an_invalid_judge_setting_is_a_grader_error_naming_it():
+    context = context_for("http://127.0.0.1:9/v1", **{"rubric.judge_samples": 0})
+    result = get_grader("rubric").grade_sync(rubric_task([LLM_CACHE]), Submission(answer="x y z"), context=context)
+    assert result.status == "grader_error"
+    assert result.error.startswith("rubric: invalid judge configuration: 1 validation error for JudgeConfig\nsamples")
