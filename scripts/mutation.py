@@ -394,6 +394,31 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "weighted = [(c.weight, g.reward) for c, g in parts if c.weight >= 0]",
         "a weight-0 component adds 0 to both sums (its reward is finite: safe_grade), and the total is never 0",
     ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_rubric__mutmut_*",
+        "return raw if isinstance(raw, Rubric) else Rubric.model_validate(raw)",
+        "return raw if (isinstance(raw, Rubric)) and False else Rubric.model_validate(raw)",
+        "validating a Rubric instance returns that instance (pydantic does not revalidate instances)",
+    ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_component__mutmut_*",
+        'def _component(criterion: Any, verdict: CriterionVerdict | None, note: str = "") -> GradeComponent:',
+        'def _component(criterion: Any, verdict: CriterionVerdict | None, note: str = "XXXX") -> GradeComponent:',
+        "the note is read only without a verdict, and every call without one passes a note",
+    ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_component__mutmut_*",
+        "passed=met if criterion.weight > 0 else not met,",
+        "passed=met if criterion.weight >= 0 else not met,",
+        "a criterion's weight is never 0 (its validator refuses it)",
+    ),
+    ("envgym_graders.rubric.grader.xǁRubricGraderǁgrade__mutmut_*", "reward=0.0,", "", "reward=0.0 is Grade's default"),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁgrade__mutmut_*",
+        "passed=False,",
+        "",
+        "passed=False is Grade's default",
+    ),
 ]
 
 

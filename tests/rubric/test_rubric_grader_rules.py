@@ -4,9 +4,12 @@ criteria only (no judge is called), except where the judge's configuration is th
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from rubric_helpers import LLM_CACHE, context_for, rubric_task
 
+from envgym.context import EnvContext
 from envgym.grader import get_grader
 from envgym.protocol import Submission
 from envgym_graders.rubric.grader import FORMULA, answer_text
@@ -76,7 +79,14 @@ def test_a_degenerate_answer_is_not_judged_and_each_component_says_why(answer, r
     task = rubric_task([PARIS], max_answer_chars=100)
     result = get_grader("rubric").grade_sync(task, Submission(answer=answer))
     assert (result.status, result.reward, result.passed) == ("ok", 0.0, False)
-    assert result.details["degenerate"] == reason and result.details["judge_calls"] == 0
+    assert result.details == {
+        "formula": FORMULA,
+        "points_possible": 1.0,
+        "pass_threshold": 0.6,
+        "degenerate": reason,
+        "points_earned": 0.0,
+        "judge_calls": 0,
+    }
     assert result.components[0].details == {
         "kind": "contains",
         "description": "names Paris",
@@ -101,3 +111,27 @@ def test_an_invalid_judge_setting_is_a_grader_error_naming_it():
     result = get_grader("rubric").grade_sync(rubric_task([LLM_CACHE]), Submission(answer="x y z"), context=context)
     assert result.status == "grader_error"
     assert result.error.startswith("rubric: invalid judge configuration: 1 validation error for JudgeConfig\nsamples")
+
+
+def test_llm_criteria_without_a_judge_are_a_grader_error_saying_how_to_configure_one(monkeypatch):
+    for name in [k for k in os.environ if k.startswith("ENVGYM_RUBRIC_JUDGE")]:
+        monkeypatch.delenv(name)
+    task = rubric_task([PARIS, LLM_CACHE])
+    result = get_grader("rubric").grade_sync(
+        task, Submission(answer="Paris caches"), context=EnvContext(sandbox="process")
+    )
+    assert result.status == "grader_error"
+    assert result.error == (
+        "rubric: task 't1' has 1 llm criteria but no judge is configured: set the settings "
+        "rubric.judge_base_url and rubric.judge_model (or the environment variables "
+        "ENVGYM_RUBRIC_JUDGE_BASE_URL and ENVGYM_RUBRIC_JUDGE_MODEL)"
+    )
+    assert result.details == {"code": "grader_error", "judge_failure": "not_configured"}
+
+
+def test_a_failed_judge_keeps_the_verdicts_of_the_programmatic_criteria():
+    context = context_for("http://127.0.0.1:9/v1", **{"rubric.judge_attempts": 1})  # the discard port: refused
+    task = rubric_task([PARIS, LLM_CACHE])
+    result = get_grader("rubric").grade_sync(task, Submission(answer="Paris caches"), context=context)
+    assert result.status == "grader_error" and result.details["judge_failure"] == "unreachable"
+    assert result.details["programmatic_verdicts"] == {"paris": {"met": True, "reasoning": "found 'Paris'"}}
