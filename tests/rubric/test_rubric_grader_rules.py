@@ -7,7 +7,7 @@ from __future__ import annotations
 import os
 
 import pytest
-from rubric_helpers import LLM_CACHE, context_for, rubric_task
+from rubric_helpers import GOOD_ANSWER, LLM_CACHE, LLM_ROOT, context_for, rubric_task
 
 from envgym.context import EnvContext
 from envgym.grader import get_grader
@@ -135,3 +135,13 @@ def test_a_failed_judge_keeps_the_verdicts_of_the_programmatic_criteria():
     result = get_grader("rubric").grade_sync(task, Submission(answer="Paris caches"), context=context)
     assert result.status == "grader_error" and result.details["judge_failure"] == "unreachable"
     assert result.details["programmatic_verdicts"] == {"paris": {"met": True, "reasoning": "found 'Paris'"}}
+
+
+async def test_the_judge_counts_in_details_are_those_of_this_grading(standin):
+    task = rubric_task([LLM_CACHE, LLM_ROOT], prompt="How does DNS resolution work? (asked by this test only)")
+    context = context_for(standin.base_url)
+    counts = []
+    for _ in range(3):
+        result = await get_grader("rubric").safe_grade(task, Submission(answer=GOOD_ANSWER), context=context)
+        counts.append((result.details["judge"]["calls"], result.details["judge"]["cache_hits"]))
+    assert counts == [(2, 0), (0, 2), (0, 2)]  # then served from the cache, two hits per grading
