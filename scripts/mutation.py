@@ -419,6 +419,30 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "",
         "passed=False is Grade's default",
     ),
+    (
+        "envgym_graders.unit_tests.grader.x__warn_if_pool_asked__mutmut_*",
+        'if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", False):',
+        'if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", None):',
+        "only the truth of the default is used: None and False both mean not warned yet",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.x__is_source_text__mutmut_*",
+        'text.encode("utf-8")',
+        'text.encode("UTF-8")',
+        "codec names are case-insensitive",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        'return Grade(passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        'return Grade(reward=0.0, details={"reason": extra.get("reason", "nothing to grade")})',
+        "passed=False is Grade's default",
+    ),
 ]
 
 

@@ -51,6 +51,25 @@ async def test_wrong_function_scores_zero_with_the_failing_line(ctx):
 async def test_empty_answer_scores_zero_without_running_anything(ctx):
     g = await grade_fn(ctx, "   ")
     assert g.status == "ok" and g.reward == 0.0 and g.details["reason"] == "empty answer"
+    assert g.passed is False
+
+
+async def test_the_removed_pool_setting_warns_once_per_context_saying_why(ctx):
+    import warnings
+
+    from envgym.context import EnvContext
+
+    asked = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 2})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await grade_fn(asked, "   ")  # an empty answer: graded without a sandbox
+        await grade_fn(asked, "   ")
+        await grade_fn(ctx, "   ")  # a context without the setting
+    assert [str(w.message) for w in caught] == [
+        "the unit_tests_pool setting was removed and is ignored: every grading gets a new sandbox "
+        "(a reused one could carry state from one grading to the next; a new bwrap sandbox costs a fork)"
+    ]
+    await asked.aclose()
 
 
 # A NUL byte or a lone surrogate around a correct body (the control) is a wrong answer, not a crashed grader.
