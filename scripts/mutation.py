@@ -443,6 +443,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'return Grade(reward=0.0, details={"reason": extra.get("reason", "nothing to grade")})',
         "passed=False is Grade's default",
     ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        "for attempt in range(1, GRADING_ATTEMPTS + 1):",
+        "for attempt in range(1, GRADING_ATTEMPTS + 2):",
+        "the loop raises at attempt GRADING_ATTEMPTS, so a later attempt is never reached",
+    ),
 ]
 
 
