@@ -72,6 +72,8 @@ TEXT_GRADER_TESTS = (
     "tests/graders/test_match.py",
     "tests/graders/test_pathological.py",
     "tests/graders/test_weighted.py",
+    "tests/graders/test_text_grader_rules.py",
+    "tests/graders/test_grader_config.py",
 )
 SETS: dict[str, MutationSet] = {
     "fast": MutationSet(
@@ -95,7 +97,11 @@ SETS: dict[str, MutationSet] = {
     "graders": MutationSet(
         "the grader base and the text graders (exact, regex, numeric, weighted): unit tests only",
         [
-            Target("envgym", "envgym/kernel/grader.py", (*TEXT_GRADER_TESTS, "tests/graders/test_safe_grade.py")),
+            Target(
+                "envgym",
+                "envgym/kernel/grader.py",
+                (*TEXT_GRADER_TESTS, "tests/graders/test_safe_grade.py", "tests/graders/test_grader_base_rules.py"),
+            ),
             Target("graders/envgym_graders", "envgym_graders/match.py", TEXT_GRADER_TESTS),
             Target("graders/envgym_graders", "envgym_graders/numeric.py", TEXT_GRADER_TESTS),
             Target("graders/envgym_graders", "envgym_graders/weighted.py", TEXT_GRADER_TESTS),
@@ -330,16 +336,120 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "passed=False is Grade's default",
     ),
     (
-        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
-        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)',
-        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", None) else compiled.search(answer)',
-        "only the truth of the default is used: None and False both mean search",
+        "envgym.kernel.grader.xǁGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": f"{exc}; the answer scores 0"})',
+        'return Grade(passed=False, details={"reason": f"{exc}; the answer scores 0"})',
+        "reward=0.0 is Grade's default",
     ),
     (
-        "envgym_graders.match.xǁRegexGraderǁscore__mutmut_*",
-        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)',
-        'match = compiled.fullmatch(answer.strip()) if self.config.get("full", ) else compiled.search(answer)',
-        "only the truth of the default is used: get's default None and False both mean search",
+        "envgym.kernel.grader.xǁGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": f"{exc}; the answer scores 0"})',
+        'return Grade(reward=0.0, details={"reason": f"{exc}; the answer scores 0"})',
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.match.xǁExactGraderǁ_norm__mutmut_*",
+        'text = " ".join(text.split())',
+        'text = "XX XX".join(text.split())',
+        "a normalised answer is only compared with one normalised alike, and any separator holding one space "
+        "keeps the words apart as a single space does",
+    ),
+    (
+        "envgym_graders.match.xǁRegexGraderǁ__init____mutmut_*",
+        'compile_pattern(self.cfg.pattern if self.cfg.pattern is not None else ".", self.cfg.flags)',
+        'compile_pattern(self.cfg.pattern if self.cfg.pattern is not None else "XX.XX", self.cfg.flags)',
+        "the stand-in pattern (no pattern configured) only lets the flags be checked at once: any valid one does",
+    ),
+    (
+        "envgym_graders.numeric.xǁNumericGraderǁscore__mutmut_*",
+        'text = (submission.answer or "")[-self.cfg.max_chars :]',
+        'text = (submission.answer or "XXXX")[-self.cfg.max_chars :]',
+        "XXXX holds no number and no inf/nan: the same 'no number found' grade as the empty answer",
+    ),
+    (
+        "envgym_graders.numeric.x__short__mutmut_*",
+        "return f\"{'-' if value < 0 else ''}about 1e{magnitude:.0f} (too many digits to show)\"",
+        "return f\"{'-' if value <= 0 else ''}about 1e{magnitude:.0f} (too many digits to show)\"",
+        "0 prints as '0', so it never reaches this branch (only numbers too long to print do)",
+    ),
+    (
+        "envgym_graders.weighted.xǁWeightedGraderǁ__init____mutmut_*",
+        'if getattr(cls, "config_model", None) is not None:',
+        'if getattr(cls, "config_model", ) is not None:',
+        "grader plugins derive from Grader, which declares config_model (None by default): the default is never read",
+    ),
+    (
+        "envgym_graders.weighted.xǁWeightedGraderǁ__init____mutmut_*",
+        'self.requires = frozenset().union(*(getattr(cls, "requires", frozenset()) for cls in classes))',
+        'self.requires = frozenset().union(*(getattr(cls, "requires", None) for cls in classes))',
+        "grader plugins derive from Grader, which declares requires: the default is never read",
+    ),
+    (
+        "envgym_graders.weighted.xǁWeightedGraderǁ__init____mutmut_*",
+        'self.requires = frozenset().union(*(getattr(cls, "requires", frozenset()) for cls in classes))',
+        'self.requires = frozenset().union(*(getattr(cls, "requires", ) for cls in classes))',
+        "grader plugins derive from Grader, which declares requires: the default is never read",
+    ),
+    (
+        "envgym_graders.weighted.xǁWeightedGraderǁgrade__mutmut_*",
+        "weighted = [(c.weight, g.reward) for c, g in parts if c.weight > 0]",
+        "weighted = [(c.weight, g.reward) for c, g in parts if c.weight >= 0]",
+        "a weight-0 component adds 0 to both sums (its reward is finite: safe_grade), and the total is never 0",
+    ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_rubric__mutmut_*",
+        "return raw if isinstance(raw, Rubric) else Rubric.model_validate(raw)",
+        "return raw if (isinstance(raw, Rubric)) and False else Rubric.model_validate(raw)",
+        "validating a Rubric instance returns that instance (pydantic does not revalidate instances)",
+    ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_component__mutmut_*",
+        'def _component(criterion: Any, verdict: CriterionVerdict | None, note: str = "") -> GradeComponent:',
+        'def _component(criterion: Any, verdict: CriterionVerdict | None, note: str = "XXXX") -> GradeComponent:',
+        "the note is read only without a verdict, and every call without one passes a note",
+    ),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁ_component__mutmut_*",
+        "passed=met if criterion.weight > 0 else not met,",
+        "passed=met if criterion.weight >= 0 else not met,",
+        "a criterion's weight is never 0 (its validator refuses it)",
+    ),
+    ("envgym_graders.rubric.grader.xǁRubricGraderǁgrade__mutmut_*", "reward=0.0,", "", "reward=0.0 is Grade's default"),
+    (
+        "envgym_graders.rubric.grader.xǁRubricGraderǁgrade__mutmut_*",
+        "passed=False,",
+        "",
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.x__warn_if_pool_asked__mutmut_*",
+        'if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", False):',
+        'if context.setting("unit_tests_pool") and not getattr(context, "_unit_tests_pool_warned", None):',
+        "only the truth of the default is used: None and False both mean not warned yet",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.x__is_source_text__mutmut_*",
+        'text.encode("utf-8")',
+        'text.encode("UTF-8")',
+        "codec names are case-insensitive",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        'return Grade(passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        "reward=0.0 is Grade's default",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        'return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
+        'return Grade(reward=0.0, details={"reason": extra.get("reason", "nothing to grade")})',
+        "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        "for attempt in range(1, GRADING_ATTEMPTS + 1):",
+        "for attempt in range(1, GRADING_ATTEMPTS + 2):",
+        "the loop raises at attempt GRADING_ATTEMPTS, so a later attempt is never reached",
     ),
 ]
 

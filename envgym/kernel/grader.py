@@ -167,16 +167,20 @@ class Grader(abc.ABC):
 
 def checked_reward(grade: Grade, who: str) -> Grade:
     """``grade`` if its reward is a finite number in [0, 1], else a ``grader_error`` naming ``who``:
-    a reward outside the range is a broken grader, never a reward a trainer may see.
+    a reward outside the range is a broken grader, never a reward a trainer may see. A
+    ``grader_error`` grade keeps its error and details but has reward 0 and does not pass, whatever
+    the grader put there (a NaN would not even serialise).
 
     Example:
         >>> checked_reward(Grade(reward=0.5), "mine").reward
         0.5
         >>> checked_reward(Grade(reward=5.0), "mine").error
         'mine produced the reward 5.0, outside [0, 1]'
+        >>> checked_reward(Grade(status="grader_error", error="judge down", reward=1.0, passed=True), "mine")
+        Grade(reward=0.0, passed=False, components=[], details=None, status='grader_error', error='judge down')
     """
     if grade.status == "grader_error":
-        return grade
+        return grade.model_copy(update={"reward": 0.0, "passed": False})
     if not math.isfinite(grade.reward):
         return Grade.grader_error(f"{who} produced a non-finite reward {grade.reward!r}")
     if not 0.0 <= grade.reward <= 1.0:

@@ -16,8 +16,9 @@ is not finite (``inf``, ``NaN``), scores 0 with the reason in ``details``; it is
 Only the last ``max_chars`` (default 100000) characters of an answer are read (the final answer is
 at its end).
 
-Config: ``answer`` (else ``task.private["answer"]``; a number or a string in any form above),
-``rel_tol`` (default 1e-6), ``abs_tol`` (default 1e-9), ``max_chars``.
+Config: ``answer`` (else ``task.private["answer"]``; a number or a string in any form above; a
+float is read as the decimal it prints as, so ``0.1`` is exactly 1/10, not the binary double
+nearest it; a boolean is no number), ``rel_tol`` (default 1e-6), ``abs_tol`` (default 1e-9), ``max_chars``.
 
 Example:
     >>> parse_number("\\\\frac{1}{2}"), parse_number("1,000"), parse_number("The answer is \\\\boxed{-3/4}.")
@@ -183,7 +184,9 @@ class NumericGrader(Grader):
         if raw is None:
             raise GraderError(f"task {task.id!r} has no expected answer (config.answer or private.answer)")
         try:
-            if isinstance(raw, (int, float)) and not isinstance(raw, bool):
+            if isinstance(raw, float):  # the decimal it prints as: 0.1 is 1/10, not the double nearest it
+                return Fraction(repr(raw))
+            if isinstance(raw, int) and not isinstance(raw, bool):
                 return Fraction(raw)
             parsed = parse_exact(str(raw))
         except (ValueError, OverflowError):  # NumberOutOfRange, inf, nan

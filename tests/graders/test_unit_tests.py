@@ -51,6 +51,25 @@ async def test_wrong_function_scores_zero_with_the_failing_line(ctx):
 async def test_empty_answer_scores_zero_without_running_anything(ctx):
     g = await grade_fn(ctx, "   ")
     assert g.status == "ok" and g.reward == 0.0 and g.details["reason"] == "empty answer"
+    assert g.passed is False
+
+
+async def test_the_removed_pool_setting_warns_once_per_context_saying_why(ctx):
+    import warnings
+
+    from envgym.kernel.context import EnvContext
+
+    asked = EnvContext(sandbox=ctx.sandbox, settings={"unit_tests_pool": 2})
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        await grade_fn(asked, "   ")  # an empty answer: graded without a sandbox
+        await grade_fn(asked, "   ")
+        await grade_fn(ctx, "   ")  # a context without the setting
+    assert [str(w.message) for w in caught] == [
+        "the unit_tests_pool setting was removed and is ignored: every grading gets a new sandbox "
+        "(a reused one could carry state from one grading to the next; a new bwrap sandbox costs a fork)"
+    ]
+    await asked.aclose()
 
 
 # A NUL byte or a lone surrogate around a correct body (the control) is a wrong answer, not a crashed grader.
@@ -266,3 +285,33 @@ async def test_an_interpreter_with_other_bytecode_compiles_the_harness_source(ct
     real = grader_module._harness()
     monkeypatch.setattr(grader_module, "_harness", lambda: {**real, "magic": b"\0\0\r\n", "code": b"not code"})
     assert (await grade_fn(ctx, "    return a + b\n")).reward == 1.0
+
+
+class FlakySandboxes:
+    """A grading context whose first ``failures`` sandbox creations fail as the machinery would
+    (``SandboxError``); it records the spec of every creation and delegates the rest to ``real``."""
+
+    def __init__(self, real, failures):
+        self.real, self.failures, self.specs = real, failures, []
+        self.settings = real.settings
+
+    def setting(self, *args, **kwargs):
+        return self.real.setting(*args, **kwargs)
+
+    async def create_sandbox(self, spec=None, provider=None):
+        from envgym.protocol.errors import SandboxError
+
+        self.specs.append(spec)
+        if len(self.specs) <= self.failures:
+            raise SandboxError("the sandbox machinery failed")
+        return await self.real.create_sandbox(spec, provider)
+
+
+@pytest.mark.parametrize("failures,status", [(2, "ok"), (3, "grader_error")])
+async def test_sandbox_failures_are_retried_three_times_in_all_then_a_grader_error(ctx, failures, status):
+    flaky = FlakySandboxes(ctx, failures)
+    g = await grade_fn(flaky, "    return a + b\n", total_timeout_s=50, sandbox={"memory_mb": 300})
+    assert g.status == status and len(flaky.specs) == 3
+    assert (g.reward, g.passed) == ((1.0, True) if status == "ok" else (0.0, False))
+    # every attempt's sandbox: wall clock past the total test timeout, the configured overrides applied
+    assert {(s.wall_timeout_s, s.memory_mb) for s in flaky.specs} == {(80.0, 300)}
