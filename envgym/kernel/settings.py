@@ -81,7 +81,9 @@ def read_model(
         first = exc.errors()[0]
         key = ".".join([prefix, *map(str, first["loc"])]).strip(".")
         valid = [f"{prefix}.{n}".strip(".") for n in sorted(model.model_fields)]
-        message = f"{what} {key!r}: {first['msg']} (got {repr(first['input'])[:200]})"
+        value = first["input"]
+        shown = repr(value[:200]) if isinstance(value, str) else repr(value)[:200]  # a string stays quoted
+        message = f"{what} {key!r}: {first['msg']} (got {shown})"
         raise error(message, details={what.split()[-1]: key, "valid": valid}) from None
 
 
