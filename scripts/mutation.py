@@ -154,6 +154,61 @@ SETS: dict[str, MutationSet] = {
             Target("envgym", "envgym/bounded.py", ("tests/core/test_bounded.py",)),
         ],
     ),
+    "limits": MutationSet(
+        "the sandbox cgroup caps, the step's command budget and the host's step deadline: unit tests only",
+        [
+            # Against a fake cgroup tree: the bwrap tests check the same code against the kernel, but
+            # start sandboxes (minutes per mutant).
+            Target("envgym", "envgym/sandbox/cgroups.py", ("tests/sandbox/test_cgroups.py",)),
+            Target(
+                "envgym",
+                "envgym/step_budget.py",
+                ("tests/core/test_step_budget.py", "tests/core/test_typed_settings.py"),
+            ),
+            Target("envgym", "envgym/host/deadline.py", ("tests/core/test_host_deadline.py",)),
+            # No mutants: a pydantic model (class-level fields) and two properties, and mutmut mutates
+            # neither class bodies nor decorated functions. Listed so that the set names every module
+            # deciding a limit; tests/server/test_host_limits.py states its guarantees.
+            Target("envgym", "envgym/host/limits.py", ("tests/server/test_host_limits.py",)),
+        ],
+    ),
+    "conformance": MutationSet(
+        "the conformance kit's checks (oracle 1, nop 0, statuses, mirrors, schemas, leftovers)",
+        [
+            Target(
+                "envgym",
+                "envgym/testing/conformance.py",
+                ("tests/plugins/test_conformance_rules.py", "tests/plugins/test_conformance.py"),
+                # Every function that decides a check's outcome. Left out: CheckReport.summary (the
+                # CLI's text layout), the import-error message of _jsonschema, check_environment (a
+                # wrapper running check_environment_async on a loop thread), and CheckReport.ok
+                # (a property, which mutmut does not mutate; test_conformance_rules.py tests it).
+                (
+                    "CheckFailure.__str__",
+                    "CheckReport.record",
+                    "CheckReport.failures_of",
+                    "CheckReport.rows",
+                    "_sandbox_leftovers",
+                    "_child_processes",
+                    "_round_trip",
+                    "check_tool",
+                    "_check_suite",
+                    "_check_task",
+                    "_CheckedEpisode._observation",
+                    "_CheckedEpisode._info",
+                    "_CheckedEpisode.reset",
+                    "_CheckedEpisode.step",
+                    "_CheckedEpisode.close",
+                    "_expectation",
+                    "_run_job",
+                    "_targets",
+                    "check_environment_async",
+                    "_settled",
+                    "run_all",
+                ),
+            ),
+        ],
+    ),
 }
 # The part of bounded.py that runs outside the call path's timing: the worker's loop and entry (served
 # in-process by the tests, so mutmut sees which tests reach them), error transport, and the
@@ -181,7 +236,7 @@ SETS["bounded-worker"] = MutationSet(
         )
     ],
 )
-CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded"]
+CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded", "limits", "conformance"]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
@@ -338,6 +393,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'match = compiled.fullmatch(answer.strip()) if self.config.get("full", False) else compiled.search(answer)',
         'match = compiled.fullmatch(answer.strip()) if self.config.get("full", ) else compiled.search(answer)',
         "only the truth of the default is used: get's default None and False both mean search",
+    ),
+    (
+        "envgym.sandbox.cgroups.x__stale__mutmut_*",
+        'pid, _, start = owner.partition(".")',
+        'pid, _, start = owner.rpartition(".")',
+        "an owner tag is <pid>.<start ticks>, digits around one dot (owner_tag): both splits give the same parts",
     ),
 ]
 
