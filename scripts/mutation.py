@@ -173,16 +173,20 @@ SETS: dict[str, MutationSet] = {
         ],
     ),
     "conformance": MutationSet(
-        "the conformance kit's checks (oracle 1, nop 0, statuses, mirrors, schemas, leftovers)",
+        "the conformance kit's checks (oracle 1, nop 0, statuses, mirrors, schemas, leftovers): unit tests only",
         [
             Target(
                 "envgym",
                 "envgym/testing/conformance.py",
-                ("tests/plugins/test_conformance_rules.py", "tests/plugins/test_conformance.py"),
-                # Every function that decides a check's outcome. Left out: CheckReport.summary (the
-                # CLI's text layout), the import-error message of _jsonschema, check_environment (a
-                # wrapper running check_environment_async on a loop thread), and CheckReport.ok
-                # (a property, which mutmut does not mutate; test_conformance_rules.py tests it).
+                # The rules, tested one by one in-process. tests/plugins/test_conformance.py (the whole
+                # kit against small families) is left out: every mutant of a rule would run all of
+                # its check_environment runs, one of them waiting 3 s for a leaked process.
+                ("tests/plugins/test_conformance_rules.py",),
+                # Every function that decides a check's outcome. Left out: check_environment_async and
+                # run_all (the orchestration: which suites, the temp directory, the progress bar; the
+                # end-to-end tests cover them), CheckReport.summary (the CLI's text), check_environment
+                # (a wrapper), _jsonschema (an import error's message). CheckReport.ok is a property,
+                # which mutmut does not mutate (test_conformance_rules.py tests it).
                 (
                     "CheckFailure.__str__",
                     "CheckReport.record",
@@ -201,10 +205,7 @@ SETS: dict[str, MutationSet] = {
                     "_CheckedEpisode.close",
                     "_expectation",
                     "_run_job",
-                    "_targets",
-                    "check_environment_async",
                     "_settled",
-                    "run_all",
                 ),
             ),
         ],
@@ -399,6 +400,60 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'pid, _, start = owner.partition(".")',
         'pid, _, start = owner.rpartition(".")',
         "an owner tag is <pid>.<start ticks>, digits around one dot (owner_tag): both splits give the same parts",
+    ),
+    (
+        "envgym.testing.conformance.x_check_tool__mutmut_*",
+        "validator = jsonschema.validators.validator_for(params, default=jsonschema.Draft202012Validator)",
+        "validator = jsonschema.validators.validator_for(params, )",
+        "validator_for's own default is jsonschema's latest draft, which is 2020-12 (jsonschema 4.18+)",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁreset__mutmut_*",
+        'self.round_trip += _round_trip(result, "reset result")',
+        'self.round_trip = _round_trip(result, "reset result")',
+        "reset is an episode's first call (run_episode), so round_trip is still empty there",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁreset__mutmut_*",
+        "return cast(ResetResult, result)  # passed on as it is: the report names the wrong type",
+        "return cast(None, result)  # passed on as it is: the report names the wrong type",
+        "typing.cast does nothing at run time",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁstep__mutmut_*",
+        "return cast(StepResult, result)  # passed on as it is: the report names the wrong type",
+        "return cast(None, result)  # passed on as it is: the report names the wrong type",
+        "typing.cast does nothing at run time",
+    ),
+    (
+        "envgym.testing.conformance.x__child_processes__mutmut_*",
+        'if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":',
+        'if len(fields) > 2 and int(fields[1]) == me and fields[0] != "Z":',
+        "/proc/<pid>/stat has some 50 fields after the name on every Linux: the length check never decides",
+    ),
+    (
+        "envgym.testing.conformance.x__child_processes__mutmut_*",
+        'if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":',
+        'if len(fields) >= 3 and int(fields[1]) == me and fields[0] != "Z":',
+        "/proc/<pid>/stat has some 50 fields after the name on every Linux: the length check never decides",
+    ),
+    (
+        "envgym.testing.conformance.x__expectation__mutmut_*",
+        "if not math.isclose(record.reward, 1.0, abs_tol=1e-9):",
+        "if not math.isclose(record.reward, 1.0, ):",
+        "isclose's default rel_tol=1e-9 is, next to 1.0, the same tolerance (a finer difference is below a float's spacing there)",
+    ),
+    (
+        "envgym.testing.conformance.x__run_job__mutmut_*",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=None)",
+        "the kit reads the record's status, reward, grade and error, never its env field",
+    ),
+    (
+        "envgym.testing.conformance.x__run_job__mutmut_*",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, )",
+        "the kit reads the record's status, reward, grade and error, never its env field",
     ),
 ]
 
