@@ -211,6 +211,21 @@ SETS: dict[str, MutationSet] = {
         ],
     ),
 }
+# The conformance kit's orchestration, against the end-to-end tests: which suites and tasks are
+# checked, the private temp directory and the child processes left after the run (the close
+# check's host-wide part), the bounded concurrency. Slow (every mutant runs the check_environment
+# runs, one waiting 3 s for a leaked process), so kept out of "conformance".
+SETS["conformance-kit"] = MutationSet(
+    "the conformance kit's orchestration: check_environment_async, _targets, run_all (end-to-end: slow)",
+    [
+        Target(
+            "envgym",
+            "envgym/testing/conformance.py",
+            ("tests/plugins/test_conformance.py",),
+            ("check_environment_async", "_targets", "run_all"),
+        )
+    ],
+)
 # The part of bounded.py that runs outside the call path's timing: the worker's loop and entry (served
 # in-process by the tests, so mutmut sees which tests reach them), error transport, and the
 # process-wide pool's lifecycle. A subset of "bounded" that finishes in minutes rather than hours.
@@ -237,7 +252,18 @@ SETS["bounded-worker"] = MutationSet(
         )
     ],
 )
-CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded", "limits", "conformance"]
+CRITICAL = [
+    "fast",
+    "graders",
+    "graders-sandboxed",
+    "verifier",
+    "server",
+    "stats",
+    "bounded",
+    "limits",
+    "conformance",
+    "conformance-kit",
+]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
