@@ -489,6 +489,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "chosen = tasks[:limit] if (limit is not None) or True else tasks",
         "tasks[:None] is all of tasks",
     ),
+    (
+        "envgym.testing.conformance.x_check_environment_async__mutmut_*",
+        "leftovers: list[str] = []",
+        "leftovers: list[str] = None",
+        "read only through `if leftovers` unless reassigned: None and [] are both falsy",
+    ),
 ]
 
 
