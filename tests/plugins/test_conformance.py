@@ -439,8 +439,22 @@ def test_by_default_four_episodes_run_at_once(family) -> None:
         async def on_close(self) -> None:
             Counts.running -= 1
 
-    assert check_environment(f"{family(Counts)}/main").ok
+    name = family(Counts)
+    assert check_environment(name + "/main").ok
     assert Counts.most == 4
+    Counts.most = 0
+    assert asyncio.run(check_environment_async(name + "/main")).ok  # the async form's own default
+    assert Counts.most == 4
+
+
+def test_a_temp_directory_set_before_the_check_is_set_again_after_it(family, tmp_path: Path) -> None:
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path)
+    try:
+        assert check_environment(f"{family(Quiz)}/main.q0").ok
+        assert tempfile.tempdir == str(tmp_path)
+    finally:
+        tempfile.tempdir = saved
 
 
 def test_leftover_files_and_processes_are_both_reported_ten_at_most(family) -> None:
