@@ -162,7 +162,80 @@ SETS: dict[str, MutationSet] = {
             Target("envgym", "envgym/kernel/bounded.py", ("tests/core/test_bounded.py",)),
         ],
     ),
+    "limits": MutationSet(
+        "the sandbox cgroup caps, the step's command budget and the host's step deadline: unit tests only",
+        [
+            # Against a fake cgroup tree: the bwrap tests check the same code against the kernel, but
+            # start sandboxes (minutes per mutant).
+            Target("envgym", "envgym/sandbox/cgroups.py", ("tests/sandbox/test_cgroups.py",)),
+            Target(
+                "envgym",
+                "envgym/kernel/step_budget.py",
+                ("tests/core/test_step_budget.py", "tests/core/test_typed_settings.py"),
+            ),
+            Target("envgym", "envgym/host/deadline.py", ("tests/core/test_host_deadline.py",)),
+            # No mutants: a pydantic model (class-level fields) and two properties, and mutmut mutates
+            # neither class bodies nor decorated functions. Listed so that the set names every module
+            # deciding a limit; tests/server/test_host_limits.py states its guarantees.
+            Target("envgym", "envgym/host/limits.py", ("tests/server/test_host_limits.py",)),
+        ],
+    ),
+    "conformance": MutationSet(
+        "the conformance kit's checks (oracle 1, nop 0, statuses, mirrors, schemas, leftovers): unit tests only",
+        [
+            Target(
+                "envgym",
+                "envgym/testing/conformance.py",
+                # The rules, tested one by one in-process. tests/plugins/test_conformance.py (the whole
+                # kit against small families) is left out: every mutant of a rule would run all of
+                # its check_environment runs, one of them waiting 3 s for a leaked process.
+                ("tests/plugins/test_conformance_rules.py",),
+                # Every function that decides a check's outcome. Left out: check_environment_async and
+                # run_all (the orchestration: which suites, the temp directory, the progress bar; the
+                # end-to-end tests cover them), CheckReport.summary (the CLI's text), check_environment
+                # (a wrapper), _jsonschema (an import error's message). CheckReport.ok is a property,
+                # which mutmut does not mutate (test_conformance_rules.py tests it).
+                (
+                    "CheckFailure.__str__",
+                    "CheckReport.record",
+                    "CheckReport.failures_of",
+                    "CheckReport.rows",
+                    "_sandbox_leftovers",
+                    "_child_processes",
+                    "_round_trip",
+                    "check_tool",
+                    "_check_suite",
+                    "_check_task",
+                    "_CheckedEpisode._observation",
+                    "_CheckedEpisode._info",
+                    "_CheckedEpisode.reset",
+                    "_CheckedEpisode.step",
+                    "_CheckedEpisode.close",
+                    "_expectation",
+                    "_run_job",
+                    "_settled",
+                ),
+            ),
+        ],
+    ),
 }
+# The conformance kit's orchestration, against the end-to-end tests: which suites and tasks are
+# checked, the private temp directory and the child processes left after the run (the close
+# check's host-wide part). Slow (every mutant runs the check_environment
+# runs, one waiting 3 s for a leaked process), so kept out of "conformance".
+SETS["conformance-kit"] = MutationSet(
+    "the conformance kit's orchestration: check_environment_async and _targets (end-to-end: slow)",
+    [
+        Target(
+            "envgym",
+            "envgym/testing/conformance.py",
+            ("tests/plugins/test_conformance.py",),
+            # run_all is left out: its bound is tested in test_conformance_rules.py, the rest of it is a
+            # transient progress bar that rich draws only on a terminal.
+            ("check_environment_async", "_targets"),
+        )
+    ],
+)
 # The part of bounded.py that runs outside the call path's timing: the worker's loop and entry (served
 # in-process by the tests, so mutmut sees which tests reach them), error transport, and the
 # process-wide pool's lifecycle. A subset of "bounded" that finishes in minutes rather than hours.
@@ -189,7 +262,18 @@ SETS["bounded-worker"] = MutationSet(
         )
     ],
 )
-CRITICAL = ["fast", "graders", "graders-sandboxed", "verifier", "server", "stats", "bounded"]
+CRITICAL = [
+    "fast",
+    "graders",
+    "graders-sandboxed",
+    "verifier",
+    "server",
+    "stats",
+    "bounded",
+    "limits",
+    "conformance",
+    "conformance-kit",
+]
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
@@ -450,6 +534,78 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "for attempt in range(1, GRADING_ATTEMPTS + 1):",
         "for attempt in range(1, GRADING_ATTEMPTS + 2):",
         "the loop raises at attempt GRADING_ATTEMPTS, so a later attempt is never reached",
+    ),
+    (
+        "envgym.sandbox.cgroups.x__stale__mutmut_*",
+        'pid, _, start = owner.partition(".")',
+        'pid, _, start = owner.rpartition(".")',
+        "an owner tag is <pid>.<start ticks>, digits around one dot (owner_tag): both splits give the same parts",
+    ),
+    (
+        "envgym.testing.conformance.x_check_tool__mutmut_*",
+        "validator = jsonschema.validators.validator_for(params, default=jsonschema.Draft202012Validator)",
+        "validator = jsonschema.validators.validator_for(params, )",
+        "validator_for's own default is jsonschema's latest draft, which is 2020-12 (jsonschema 4.18+)",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁreset__mutmut_*",
+        'self.round_trip += _round_trip(result, "reset result")',
+        'self.round_trip = _round_trip(result, "reset result")',
+        "reset is an episode's first call (run_episode), so round_trip is still empty there",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁreset__mutmut_*",
+        "return cast(ResetResult, result)  # passed on as it is: the report names the wrong type",
+        "return cast(None, result)  # passed on as it is: the report names the wrong type",
+        "typing.cast does nothing at run time",
+    ),
+    (
+        "envgym.testing.conformance.xǁ_CheckedEpisodeǁstep__mutmut_*",
+        "return cast(StepResult, result)  # passed on as it is: the report names the wrong type",
+        "return cast(None, result)  # passed on as it is: the report names the wrong type",
+        "typing.cast does nothing at run time",
+    ),
+    (
+        "envgym.testing.conformance.x__child_processes__mutmut_*",
+        'if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":',
+        'if len(fields) > 2 and int(fields[1]) == me and fields[0] != "Z":',
+        "/proc/<pid>/stat has some 50 fields after the name on every Linux: the length check never decides",
+    ),
+    (
+        "envgym.testing.conformance.x__child_processes__mutmut_*",
+        'if len(fields) >= 2 and int(fields[1]) == me and fields[0] != "Z":',
+        'if len(fields) >= 3 and int(fields[1]) == me and fields[0] != "Z":',
+        "/proc/<pid>/stat has some 50 fields after the name on every Linux: the length check never decides",
+    ),
+    (
+        "envgym.testing.conformance.x__expectation__mutmut_*",
+        "if not math.isclose(record.reward, 1.0, abs_tol=1e-9):",
+        "if not math.isclose(record.reward, 1.0, ):",
+        "isclose's default rel_tol=1e-9 is, next to 1.0, the same tolerance (a finer difference is below a float's spacing there)",
+    ),
+    (
+        "envgym.testing.conformance.x__run_job__mutmut_*",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=None)",
+        "the kit reads the record's status, reward, grade and error, never its env field",
+    ),
+    (
+        "envgym.testing.conformance.x__run_job__mutmut_*",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, env_id=env_name)",
+        "record = await run_episode(handle, job.agent, job.task, job.ref.cls, seed=0, )",
+        "the kit reads the record's status, reward, grade and error, never its env field",
+    ),
+    (
+        "envgym.testing.conformance.x_check_environment_async__mutmut_*",
+        "chosen = tasks[:limit] if limit is not None else tasks",
+        "chosen = tasks[:limit] if (limit is not None) or True else tasks",
+        "tasks[:None] is all of tasks",
+    ),
+    (
+        "envgym.testing.conformance.x_check_environment_async__mutmut_*",
+        "leftovers: list[str] = []",
+        "leftovers: list[str] = None",
+        "read only through `if leftovers` unless reassigned: None and [] are both falsy",
     ),
 ]
 

@@ -24,6 +24,7 @@ from envgym.sandbox.owners import owner_tag, process_alive
 
 PREFIX = "envgym-"
 STALE_AFTER_S = 30.0  # an empty cgroup of an older envgym (no owner in its name) this old was left behind
+V2_ROOT = Path("/sys/fs/cgroup")  # where a cgroup v2 hierarchy is mounted (tests point it at a fake tree)
 
 
 @lru_cache(maxsize=None)
@@ -52,7 +53,7 @@ def _v1_controller_dir(controller: str) -> Path | None:
 
 
 def _v2_parent() -> Path | None:
-    root = Path("/sys/fs/cgroup")
+    root = V2_ROOT
     if not (root / "cgroup.controllers").exists():
         return None
     parent = root / "envgym"

@@ -6,18 +6,24 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import subprocess
+import tempfile
+import time
 import uuid
-from typing import Sequence
+from pathlib import Path
+from typing import Any, Sequence
 
 import pytest
 from typer.testing import CliRunner
 
 from envgym.kernel import registry
 from envgym.cli import app
+from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, ScriptedPolicy
-from envgym.protocol import Action, Grade, Observation, StepResult, SuiteInfo, Task, Tool, ToolFunction
+from envgym.protocol import Action, Grade, Observation, SkippedTask, StepResult, SuiteInfo, Task, Tool, ToolFunction
 from envgym.sandbox.base import SandboxSpec
 from envgym.testing import CHECKS, check_environment, check_tool
+from envgym.testing.conformance import check_environment_async
 
 
 class Quiz(Environment):
@@ -283,3 +289,197 @@ def test_what_episodes_share_is_released_when_the_check_ends(family) -> None:
     report = check_environment(f"{family(SharesARuntime)}/main")
     assert report.ok, report.summary()
     assert SharesARuntime.released == ["released"]  # once, when the kit closes its context
+
+
+# --------------------------------------------------------------------------- the orchestration (mutation survivors)
+
+
+class LeaksTempFiles(Quiz):
+    """Leaves files in the default temp directory (``count`` per episode), as a careless sandbox would."""
+
+    count = 1
+    dirs: list[str] = []
+
+    async def on_reset(self, task: Task, seed: int | None) -> Observation:
+        LeaksTempFiles.dirs.append(tempfile.gettempdir())
+        for i in range(self.count):
+            fd, _ = tempfile.mkstemp(prefix=f"left-{task.id}-{i:02}-")
+            os.close(fd)
+        return Observation.user(task.prompt)
+
+
+def test_temp_files_left_behind_fail_close_in_a_private_directory_removed_afterwards(family) -> None:
+    LeaksTempFiles.dirs.clear()
+    before = tempfile.tempdir
+    report = check_environment(f"{family(LeaksTempFiles)}/main.q0")
+    [failure] = report.failures_of("close")
+    assert (failure.env, failure.task_id) == (report.env_id, None)
+    names = failure.reason.removeprefix("temporary files left behind after close: ").split(", ")
+    assert len(names) == 2 and all(n.startswith("left-q0-00-") for n in names), failure.reason  # oracle, nop
+    assert tempfile.tempdir == before  # the process-wide default is restored
+    [private] = set(LeaksTempFiles.dirs)
+    assert Path(private).name.startswith("envgym-check-") and not Path(private).exists()
+
+
+def test_at_most_ten_leftover_files_are_listed(family) -> None:
+    class LeaksMany(LeaksTempFiles):
+        count = 6
+
+    report = check_environment(f"{family(LeaksMany)}/main.q0")
+    [failure] = report.failures_of("close")
+    names = failure.reason.removeprefix("temporary files left behind after close: ").split(", ")
+    assert len(names) == 10 and names == sorted(names), failure.reason
+
+
+async def test_concurrent_checks_share_the_process_temp_directory_safely(family) -> None:
+    before = tempfile.tempdir
+    leaky, good = family(LeaksTempFiles), family(Quiz)
+    first, second = await asyncio.gather(
+        check_environment_async(f"{leaky}/main.q0"), check_environment_async(f"{good}/main")
+    )
+    assert any("temporary files left behind" in f.reason for f in first.failures_of("close")), first.summary()
+    assert second.ok, second.summary()  # the second one does without the temp-directory check
+    assert tempfile.tempdir == before
+
+
+def test_a_child_process_started_before_the_check_is_not_its_leftover(family) -> None:
+    earlier = subprocess.Popen(["sleep", "60"])
+    try:
+        report = check_environment(f"{family(Quiz)}/main.q0")
+        assert report.ok, report.summary()
+    finally:
+        earlier.kill()
+        earlier.wait()
+
+
+def test_the_report_names_the_env_checked_and_suite_level_and_task_level_schema_failures(family) -> None:
+    class WrongSuite(Quiz):
+        @classmethod
+        def load_tasks(cls, suite: str) -> Sequence[Task]:
+            return [Task(id="q0", suite="elsewhere", prompt="say 0", private={"answer": "0"})]
+
+    name = family(WrongSuite)
+    report = check_environment(f"{name}/main")
+    assert report.env_id == f"{name}/main"
+    [failure] = report.failures_of("schema")
+    assert (failure.env, failure.task_id) == (f"{name}/main", "q0")
+    assert failure.reason == "task says suite 'elsewhere' but was loaded from suite 'main'"
+    dups = check_environment(f"{family(DuplicateIds)}/main").failures_of("schema")
+    assert {(f.env.endswith("/main"), f.task_id) for f in dups} == {(True, None)}  # a suite's: no task
+
+
+def test_each_suite_is_checked_with_its_own_info_and_tasks(family) -> None:
+    class OneBadSuite(Quiz):
+        @classmethod
+        def suites(cls) -> list[SuiteInfo]:
+            return [*super().suites(), SuiteInfo(name="empty", size=0)]
+
+        @classmethod
+        def load_tasks(cls, suite: str) -> Sequence[Task]:
+            if suite == "extra":
+                return [Task(id="x", suite=suite, prompt="say 0", private={"answer": "0"})] * 2
+            return [] if suite == "empty" else super().load_tasks(suite)
+
+    name = family(OneBadSuite)
+    assert check_environment(f"{name}/main").ok  # the other suites' problems are not main's
+    extra = [f.reason for f in check_environment(f"{name}/extra").failures_of("schema")]
+    assert extra == ["duplicate task ids in suite 'extra': x"]
+    empty = [f.reason for f in check_environment(f"{name}/empty").failures_of("schema")]
+    assert empty == ["suite 'empty' has no tasks"]
+
+
+class SkipsOne(Quiz):
+    """Cannot run one task per suite here (q1 of main, q0 of extra): listed, not run."""
+
+    @classmethod
+    def skipped_tasks(cls, suite: str | None = None, context: EnvContext | None = None) -> list[SkippedTask]:
+        assert context is not None and context.sandbox  # decided for the context the check runs in
+        return [SkippedTask(id="q1" if suite == "main" else "q0", reason=f"not on {context.sandbox}")]
+
+
+def test_skipped_tasks_are_listed_per_suite_and_not_run(family) -> None:
+    name = family(SkipsOne)
+    main = check_environment(f"{name}/main", sandbox="process")
+    assert [(s.id, s.reason) for s in main.skipped] == [("q1", "not on process")]
+    assert main.tasks_checked == 2 and main.ok
+    assert [s.id for s in check_environment(name).skipped] == ["q1", "q0"]  # every suite's
+    assert check_environment(f"{name}/main.q0").skipped == []  # one task: only its own skip is listed
+    one = check_environment(f"{name}/main.q1")
+    assert [s.id for s in one.skipped] == ["q1"] and one.tasks_checked == 0
+
+
+def test_the_contexts_sandbox_options_and_settings_reach_the_episodes(family) -> None:
+    seen: list[tuple[dict[str, Any], Any]] = []
+
+    class Reads(Quiz):
+        async def on_reset(self, task: Task, seed: int | None) -> Observation:
+            seen.append((dict(self.context.sandbox_options), self.context.setting("conf.level")))
+            return Observation.user(task.prompt)
+
+    context = EnvContext(sandbox="process", sandbox_options={"opt": 1}, settings={"conf.level": 3})
+    assert check_environment(f"{family(Reads)}/main.q0", context=context).ok
+    assert seen == [({"opt": 1}, 3)] * 2
+
+
+def test_by_default_four_episodes_run_at_once(family) -> None:
+    class Counts(Quiz):
+        running = 0
+        most = 0
+
+        @classmethod
+        def load_tasks(cls, suite: str) -> Sequence[Task]:
+            return [Task(id=f"q{i}", suite=suite, prompt=f"say {i}", private={"answer": str(i)}) for i in range(6)]
+
+        async def on_reset(self, task: Task, seed: int | None) -> Observation:
+            Counts.running += 1
+            Counts.most = max(Counts.most, Counts.running)
+            await asyncio.sleep(0.01)  # yields, so the other episodes start meanwhile
+            return Observation.user(task.prompt)
+
+        async def on_close(self) -> None:
+            Counts.running -= 1
+
+    name = family(Counts)
+    assert check_environment(name + "/main").ok
+    assert Counts.most == 4
+    Counts.most = 0
+    assert asyncio.run(check_environment_async(name + "/main")).ok  # the async form's own default
+    assert Counts.most == 4
+
+
+def test_a_temp_directory_set_before_the_check_is_set_again_after_it(family, tmp_path: Path) -> None:
+    saved = tempfile.tempdir
+    tempfile.tempdir = str(tmp_path)
+    try:
+        assert check_environment(f"{family(Quiz)}/main.q0").ok
+        assert tempfile.tempdir == str(tmp_path)
+    finally:
+        tempfile.tempdir = saved
+
+
+def test_leftover_files_and_processes_are_both_reported_ten_at_most(family) -> None:
+    class LeaksBoth(LeaksTempFiles):
+        pids: list[int] = []
+
+        async def on_reset(self, task: Task, seed: int | None) -> Observation:
+            for _ in range(6):
+                LeaksBoth.pids.append((await asyncio.create_subprocess_exec("sleep", "60")).pid)
+            return await super().on_reset(task, seed)
+
+    try:
+        started = time.monotonic()
+        report = check_environment(f"{family(LeaksBoth)}/main.q0")
+        took = time.monotonic() - started
+        files, children = [f.reason for f in report.failures_of("close")]
+        assert files.startswith("temporary files left behind after close: left-q0-00-")
+        listed = children.removeprefix("child processes still running after close: ").split(", ")
+        assert len(listed) == 10 and all(entry.endswith(" (sleep)") for entry in listed), children
+        assert {int(entry.split()[0]) for entry in listed} <= set(LeaksBoth.pids)
+        assert 0 <= report.duration_s <= took  # the check's own time, measured from its start
+    finally:
+        for pid in LeaksBoth.pids:
+            try:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+            except (ProcessLookupError, ChildProcessError):
+                pass
