@@ -84,9 +84,8 @@ class Grader(abc.ABC):
     name: ClassVar[str] = ""
     summary: ClassVar[str] = ""
     cpu_budget_s: ClassVar[float] = bounded.DEFAULT_CPU_S  # per score() call; config "cpu_budget_s" overrides
-    settings_model: ClassVar[type[Settings] | None] = (
-        None  # its `--set name.key` host settings (envgym/kernel/settings.py)
-    )
+    # Its `--set name.key` host settings (envgym/kernel/settings.py).
+    settings_model: ClassVar[type[Settings] | None] = None
     # Its GraderSpec.config, read once into ``cfg`` (None: a third-party grader reads ``self.config`` itself).
     config_model: ClassVar[type[GraderConfig] | None] = None
     cfg: Any
