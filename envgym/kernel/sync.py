@@ -167,7 +167,7 @@ def blocking_method(
 
 
 class SyncEpisode(Blocking):
-    """Blocking ``reset``/``step``/``close`` over any async ``Episode`` (``envgym.agents.loop``): an
+    """Blocking ``reset``/``step``/``close`` over any async ``Episode`` (``envgym.kernel.episode``): an
     ``Environment`` in this process, a server's session (``Client.episode``), a Ray pool's.
     ``loop``: the loop the episode's resources live on (a ``Client``'s); else one of its own.
 
