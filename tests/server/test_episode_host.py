@@ -679,10 +679,12 @@ async def test_work_that_ignores_its_cancellation_is_abandoned_and_logged(caplog
             except asyncio.CancelledError:
                 continue
 
-    with pytest.raises(StepTimeout):
-        await h.run_limited(stubborn(), "the stubborn thing")
-    assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
-    release.set()
+    try:
+        with pytest.raises(StepTimeout):
+            await h.run_limited(stubborn(), "the stubborn thing")
+        assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
+    finally:
+        release.set()  # else a failed assertion leaves the loop's teardown waiting on it for ever
     await h.aclose()
 
 
@@ -723,6 +725,26 @@ async def test_the_host_reports_each_creation_step_close_and_reaping():
         ("closed", "truncated"),
     ]
     await h.aclose()
+
+
+class FailingMetrics(HostMetrics):
+    def session_closed(self, status: str) -> None:
+        raise RuntimeError("the metrics backend broke")
+
+
+async def test_shutdown_closes_the_providers_even_when_a_sessions_release_failed(monkeypatch):
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), FailingMetrics())
+    session, _ = await h.create(SLOW)
+    providers_closed: list[bool] = []
+    real = h.context.aclose
+
+    async def recorded() -> None:
+        providers_closed.append(True)
+        await real()
+
+    monkeypatch.setattr(h.context, "aclose", recorded)
+    await h.aclose()  # the release task's RuntimeError does not stop the shutdown
+    assert session.closed and providers_closed == [True]
 
 
 async def test_a_session_the_environment_ended_keeps_its_status_when_released():
