@@ -262,6 +262,29 @@ SETS["bounded-worker"] = MutationSet(
         )
     ],
 )
+# The session host's methods the stopped "server" run left open or did not reach, against the host's
+# own tests (no HTTP, a frozen clock where time matters): a part of "server" that finishes in minutes.
+SETS["server-host"] = MutationSet(
+    "EpisodeHost's creation, release, run_limited, the reapers and shutdown (a part of the server set)",
+    [
+        Target(
+            "envgym",
+            "envgym/host/sessions.py",
+            ("tests/server/test_episode_host.py",),
+            (
+                "EpisodeHost.create",
+                "EpisodeHost._release",
+                "EpisodeHost.run_limited",
+                "EpisodeHost.start_reaper",
+                "EpisodeHost._reap_delay",
+                "EpisodeHost.reap_ttl",
+                "EpisodeHost._reap_forever",
+                "EpisodeHost.reap_idle",
+                "EpisodeHost.aclose",
+            ),
+        )
+    ],
+)
 CRITICAL = [
     "fast",
     "graders",
@@ -345,6 +368,31 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "self._sessions.pop(session.id, None)",
         "self._sessions.pop(session.id, )",
         "the sessions popped were just listed from _sessions, with no await in between, so pop never misses",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁcreate__mutmut_*",
+        'task = request.task if request.task is not None else await load_task(ref, request.task_id or "")',
+        'task = request.task if request.task is not None else await load_task(ref, request.task_id or "XXXX")',
+        "SessionCreate's validator requires exactly one of task_id and task: without a task, task_id is set",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁcreate__mutmut_*",
+        "await asyncio.shield(self._end(session, session.status))",
+        "await asyncio.shield(self._end(session, None))",
+        "session.status was set on the line before (env_error or timeout), and _end(None) keeps it",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ_release__mutmut_*",
+        "session.status = session.env.status if session.env.status.is_finished else EpisodeStatus.truncated",
+        "session.status = session.env.status if (session.env.status.is_finished) or True else EpisodeStatus.truncated",
+        "env.close() (awaited above) turns a running episode's status into truncated before on_close, and a "
+        "session is in the table only after its reset: the environment's status is finished here",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁrun_limited__mutmut_*",
+        "task = work if isinstance(work, asyncio.Future) else asyncio.ensure_future(work)",
+        "task = work if (isinstance(work, asyncio.Future)) and False else asyncio.ensure_future(work)",
+        "asyncio.ensure_future returns a future of the running loop as it is",
     ),
     (
         "envgym.eval.stats.x_pass_at_k__mutmut_*",

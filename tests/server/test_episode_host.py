@@ -23,7 +23,7 @@ from envgym.host.metrics import HostMetrics
 from envgym.host.sessions import EpisodeHost
 from envgym.host.tracking import TrackedContext
 from envgym.kernel import registry
-from envgym.protocol import Action, Grade, SessionCreate
+from envgym.protocol import Action, Grade, SessionCreate, SuiteInfo, Task
 
 ECHO = SessionCreate(env="debug/echo", task_id="echo-3")
 SLOW = SessionCreate(env="slowtest/main", task_id="t1")
@@ -42,6 +42,32 @@ class BrokenReset(server_testenvs.SlowEnvironment):
 class SlowReset(server_testenvs.SlowEnvironment):
     async def on_reset(self, task: Any, seed: int | None) -> Any:
         await asyncio.sleep(30)
+
+
+class TypedConstructorError(server_testenvs.SlowEnvironment):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        raise InvalidRequest("option 'x' is not known to this environment", details={"option": "x"})
+
+
+class TwoSuites(server_testenvs.SlowEnvironment):
+    @classmethod
+    def suites(cls) -> list[SuiteInfo]:
+        return [SuiteInfo(name="main", description="the default"), SuiteInfo(name="second", description="another")]
+
+
+class FinishesThenWaits(server_testenvs.SlowEnvironment):
+    """Ends its episode, then waits inside the same step (until it is cancelled)."""
+
+    async def on_step(self, action: Action) -> Any:
+        result = self.finish(Grade.binary(True))
+        server_testenvs.EVENTS.append("finished-waiting")
+        await asyncio.Event().wait()
+        return result
+
+
+registry.register("environments", "typedinit", TypedConstructorError, replace=True)
+registry.register("environments", "twosuites", TwoSuites, replace=True)
+registry.register("environments", "finishesthenwaits", FinishesThenWaits, replace=True)
 
 
 class FinishesQuietly(server_testenvs.SlowEnvironment):
@@ -72,6 +98,19 @@ class RecordsSeed(server_testenvs.SlowEnvironment):
         return await super().on_reset(task, seed)
 
 
+class GatedReset(server_testenvs.SlowEnvironment):
+    """Its reset waits for ``gate`` (set by the test)."""
+
+    gate: asyncio.Event | None = None
+
+    async def on_reset(self, task: Any, seed: int | None) -> Any:
+        server_testenvs.EVENTS.append("gated-reset")
+        assert GatedReset.gate is not None
+        await GatedReset.gate.wait()
+        return await super().on_reset(task, seed)
+
+
+registry.register("environments", "gatedreset", GatedReset, replace=True)
 registry.register("environments", "recordsseed", RecordsSeed, replace=True)
 registry.register("environments", "hangingclose", HangingClose, replace=True)
 registry.register("environments", "leavessandbox", LeavesItsSandbox, replace=True)
@@ -112,7 +151,8 @@ async def test_the_seed_a_session_asks_for_reaches_the_environments_reset():
     h = host()
     RecordsSeed.seeds.clear()
     for seed in (7, None, 0):
-        await h.create(SessionCreate(env="recordsseed/main", task_id="t1", seed=seed))
+        session, _ = await h.create(SessionCreate(env="recordsseed/main", task_id="t1", seed=seed))
+        assert session.seed == seed  # and the session remembers it
     assert RecordsSeed.seeds == [7, None, 0]
     await h.aclose()
 
@@ -168,6 +208,26 @@ async def test_an_environment_that_cannot_be_built_is_its_error_and_gives_its_sl
     await h.aclose()
 
 
+async def test_an_environment_refusing_its_options_with_a_typed_error_passes_it_on_and_gives_its_slot_back():
+    h = host(max_sessions=1)
+    with pytest.raises(InvalidRequest) as caught:
+        await h.create(SessionCreate(env="typedinit/main", task_id="t1", options={"x": 1}))
+    assert caught.value.message == "option 'x' is not known to this environment"
+    assert caught.value.details == {"option": "x"}
+    assert h.open_count == 0
+    await h.create(ECHO)  # the one slot is free
+    await h.aclose()
+
+
+async def test_the_environment_is_built_for_the_suite_asked_for():
+    h = host()
+    second, _ = await h.create(SessionCreate(env="twosuites/second", task_id="t1"))
+    default, _ = await h.create(SessionCreate(env="twosuites", task_id="t1"))
+    assert (second.env.suite, second.task.suite, second.env_id) == ("second", "second", "twosuites/second")
+    assert default.env.suite == "main"
+    await h.aclose()
+
+
 async def test_a_reset_that_fails_is_the_environments_error_or_with_options_the_callers_and_frees_the_slot():
     h = host(max_sessions=1)
     with pytest.raises(EnvironmentFailed) as env_error:
@@ -199,6 +259,65 @@ async def test_a_session_ttl_is_capped_by_the_idle_timeout():
     short, _ = await h.create(SessionCreate(env="debug/echo", task_id="echo-3", ttl_s=5))
     none, _ = await h.create(ECHO)
     assert (long.ttl_s, short.ttl_s, none.ttl_s) == (100, 5, None)
+    await h.aclose()
+
+
+async def test_hand_made_tasks_are_capped_and_marked_but_suite_tasks_are_not():
+    h = host(max_task_memory_mb=512)
+    big = Task(id="big", suite="main", prompt="x", payload={"memory_mb": 131072})
+    with pytest.raises(InvalidRequest) as caught:  # the cap's typed error passes through as it is
+        await h.create(SessionCreate(env="slowtest/main", task=big, options={"sandbox": True}))
+    assert caught.value.details["cap"] == "max_task_memory_mb"
+    small = big.model_copy(update={"payload": {"memory_mb": 256}})
+    mine, _ = await h.create(SessionCreate(env="slowtest/main", task=small, options={"sandbox": True}))
+    # The installed suite's task asks for 1024 MB, over the cap: the operator's tasks are not capped.
+    theirs, _ = await h.create(SessionCreate(env="slowtest/main", task_id="t1", options={"sandbox": True}))
+    assert (mine.hand_made, mine.task.id, theirs.hand_made, theirs.task.id) == (True, "big", False, "t1")
+    assert h.open_count == 2
+    await h.aclose()
+
+
+async def test_a_hand_made_task_whose_reset_fails_is_the_callers_error_naming_where_to_check():
+    h = host(max_sessions=1)
+    mine = Task(id="mine", suite="main", prompt="x")
+    with pytest.raises(InvalidRequest) as caught:
+        await h.create(SessionCreate(env="brokenreset/main", task=mine))
+    assert caught.value.message == (
+        "reset of brokenreset/main/mine with the given options/task failed: RuntimeError: reset broke; "
+        "check them against GET /v1/environments/brokenreset/main"
+    )
+    assert caught.value.details == {"options": {}}
+    assert h.open_count == 0 and h.known_count == 0
+    await h.aclose()
+
+
+async def test_the_reset_time_is_measured_around_the_reset():
+    import time
+
+    h = host()
+    before = time.perf_counter()
+    session, _ = await h.create(SLOW)
+    assert 0 < session.timings["reset_s"] <= time.perf_counter() - before
+    await h.aclose()
+
+
+async def test_of_two_creations_racing_for_one_id_the_first_to_finish_keeps_it():
+    """The id is checked again after the reset: the later one is refused and its episode released."""
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), metrics)
+    server_testenvs.EVENTS.clear()
+    GatedReset.gate = asyncio.Event()
+    late = asyncio.ensure_future(h.create(SessionCreate(env="gatedreset/main", task_id="t1"), "raced-id"))
+    await until(lambda: "gated-reset" in server_testenvs.EVENTS)
+    first, _ = await h.create(ECHO, "raced-id")
+    GatedReset.gate.set()
+    with pytest.raises(InvalidRequest) as caught:
+        await late
+    assert caught.value.message == "session 'raced-id' already exists"
+    assert caught.value.details == {"session_id": "raced-id"}
+    assert h.get("raced-id") is first and not first.closed
+    assert h.open_count == 1 and server_testenvs.EVENTS.count("closed") == 1
+    assert [e for e in metrics.events if e[0] == "closed"] == [("closed", "env_error")]
     await h.aclose()
 
 
@@ -424,6 +543,50 @@ async def test_the_reapers_wait_follows_the_shortest_ttl_with_a_floor():
     await h.aclose()
 
 
+async def test_the_reaper_reaps_on_its_interval_and_starts_once():
+    h = host(idle_timeout_s=100, reap_interval_s=0.05)
+    idle, _ = await h.create(SLOW)
+    idle.last_active -= 101
+    h.start_reaper()
+    reaper = h._reaper
+    h.start_reaper()
+    assert reaper is not None and h._reaper is reaper
+    await until(lambda: idle.closed)
+    assert h.known_count == 0
+    await h.aclose()
+    assert reaper.done() and h._reaper is None
+
+
+async def test_a_session_with_a_ttl_wakes_the_reaper_to_shorten_its_wait():
+    h = host(idle_timeout_s=10_000, reap_interval_s=10_000)
+    h.start_reaper()
+    session, _ = await h.create(SessionCreate(env="slowtest/main", task_id="t1", ttl_s=0.2))
+    session.last_active -= 1
+    await until(lambda: session.closed)  # long before the reaper's interval
+    assert not h._ttl_added.is_set()  # the wake-up was used up: the reaper waits again
+    await h.aclose()
+
+
+async def test_the_reaper_logs_a_failure_and_keeps_reaping(caplog, monkeypatch):
+    h = host(idle_timeout_s=100, reap_interval_s=0.05)
+    real = h.reap_idle
+    calls: list[int] = []
+
+    async def fails_once() -> int:
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("reaping broke")
+        return await real()
+
+    monkeypatch.setattr(h, "reap_idle", fails_once)
+    idle, _ = await h.create(SLOW)
+    idle.last_active -= 101
+    h.start_reaper()
+    await until(lambda: idle.closed)
+    assert ("ERROR", "idle reaper failed") in messages(caplog)
+    await h.aclose()
+
+
 async def test_shutdown_closes_every_session_and_refuses_new_ones():
     server_testenvs.EVENTS.clear()
     h = host()
@@ -516,10 +679,12 @@ async def test_work_that_ignores_its_cancellation_is_abandoned_and_logged(caplog
             except asyncio.CancelledError:
                 continue
 
-    with pytest.raises(StepTimeout):
-        await h.run_limited(stubborn(), "the stubborn thing")
-    assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
-    release.set()
+    try:
+        with pytest.raises(StepTimeout):
+            await h.run_limited(stubborn(), "the stubborn thing")
+        assert ("ERROR", "the stubborn thing ignored cancellation for 0 s; abandoning it") in messages(caplog)
+    finally:
+        release.set()  # else a failed assertion leaves the loop's teardown waiting on it for ever
     await h.aclose()
 
 
@@ -562,6 +727,26 @@ async def test_the_host_reports_each_creation_step_close_and_reaping():
     await h.aclose()
 
 
+class FailingMetrics(HostMetrics):
+    def session_closed(self, status: str) -> None:
+        raise RuntimeError("the metrics backend broke")
+
+
+async def test_shutdown_closes_the_providers_even_when_a_sessions_release_failed(monkeypatch):
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), FailingMetrics())
+    session, _ = await h.create(SLOW)
+    providers_closed: list[bool] = []
+    real = h.context.aclose
+
+    async def recorded() -> None:
+        providers_closed.append(True)
+        await real()
+
+    monkeypatch.setattr(h.context, "aclose", recorded)
+    await h.aclose()  # the release task's RuntimeError does not stop the shutdown
+    assert session.closed and providers_closed == [True]
+
+
 async def test_a_session_the_environment_ended_keeps_its_status_when_released():
     """A session closed after its environment finished reports the environment's status, not truncated."""
     metrics = Recorded()
@@ -570,6 +755,22 @@ async def test_a_session_the_environment_ended_keeps_its_status_when_released():
     await h.step(session.id, Action(content="done"))
     assert session.status.value == "completed"
     await h.close(session.id)
+    assert session.status.value == "completed" and metrics.events[-1] == ("closed", "completed")
+    await h.aclose()
+
+
+async def test_a_session_closed_after_its_environment_finished_mid_step_keeps_the_environments_status():
+    """The episode ended (graded) inside a step that was then cancelled: closing reports completed, not truncated."""
+    server_testenvs.EVENTS.clear()
+    metrics = Recorded()
+    h = EpisodeHost(HostLimits(), TrackedContext(sandbox="process"), metrics)
+    session, _ = await h.create(SessionCreate(env="finishesthenwaits/main", task_id="t1"))
+    step = asyncio.ensure_future(h.step(session.id, Action(content="anything")))
+    await until(lambda: "finished-waiting" in server_testenvs.EVENTS)
+    assert session.status.value == "running"  # the host has not seen the end yet
+    assert await h.close(session.id) is True
+    with pytest.raises(SessionClosed):
+        await step
     assert session.status.value == "completed" and metrics.events[-1] == ("closed", "completed")
     await h.aclose()
 
@@ -692,6 +893,25 @@ async def test_sandboxes_an_environment_left_open_are_closed_and_logged(caplog):
     await h.close(session.id)
     assert box.closed
     assert ("WARNING", "session leaves-sandbox left 1 sandbox(es) open; closed them") in messages(caplog)
+    await h.aclose()
+
+
+async def test_closing_the_sandboxes_a_session_left_is_bounded_by_the_close_timeout(monkeypatch):
+    """A sandbox whose close hangs must not hold the release (and the slot) for longer than close_timeout_s."""
+    timeouts: list[float] = []
+    real = TrackedContext.close_sandboxes
+
+    async def recorded(self: TrackedContext, timeout: float = 30.0) -> int:
+        timeouts.append(timeout)
+        return await real(self, timeout)
+
+    monkeypatch.setattr(TrackedContext, "close_sandboxes", recorded)
+    h = host(close_timeout_s=0.25)
+    created = SessionCreate(env="leavessandbox/main", task_id="t1", options={"sandbox": True})
+    session, _ = await h.create(created)
+    await h.close(session.id)
+    assert timeouts == [0.25]
+    monkeypatch.undo()
     await h.aclose()
 
 
