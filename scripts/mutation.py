@@ -118,17 +118,17 @@ SETS: dict[str, MutationSet] = {
             Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
         ],
     ),
+    # Against the verifier's rules as functions and `VerifierRun.grade` on a scripted sandbox: each
+    # way a check can end is made to happen exactly, in milliseconds. The bwrap suite
+    # (test_integrity_verifier.py) proves the whole in a real sandbox, but at ~60 s per surviving
+    # mutant it kept the set from finishing, and a guarantee it alone checks belongs in a unit test.
     "verifier": MutationSet(
-        "the terminal verifier (bwrap sandboxes: slow)",
+        "the terminal verifier: its rules and its run on a scripted sandbox (unit tests only)",
         [
             Target(
                 V,
                 "envgym_terminal/verifier.py",
-                (
-                    "tests/terminal/test_verifier_rules.py",
-                    "tests/terminal/test_verifier_run.py",
-                    "tests/terminal/test_integrity_verifier.py",
-                ),
+                ("tests/terminal/test_verifier_rules.py", "tests/terminal/test_verifier_run.py"),
             ),
         ],
     ),
@@ -350,6 +350,65 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'passed=normalise(value, "reward.json", low, high) >= 1.0,',
         "passed=normalise(value, None, low, high) >= 1.0,",
         "the same value was normalised on the line before (naming the metric), so this call never raises its message",
+    ),
+    *(
+        ("envgym_terminal.verifier.xǁVerifierRunǁ_run_and_read__mutmut_*", line, "", f"{line[:-1]} is Grade's default")
+        for line in ("reward=0.0,", "passed=False,")
+    ),
+    (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_run_and_read__mutmut_*",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 0 else None)",
+        "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 1 else None)",
+        "at exit code 0 it gives -0, which is 0 and falsy like None: no signal either way",
+    ),
+    *(
+        (
+            "envgym_terminal.verifier.xǁVerifierRunǁ_grade_from_files__mutmut_*",
+            'passed=normalise(value, "reward.json", low, high) >= 1.0,',
+            f'passed=normalise(value, "{where}", low, high) >= 1.0,',
+            "the same value was normalised on the line before (naming the metric), so this call never raises its message",
+        )
+        for where in ("XXreward.jsonXX", "REWARD.JSON")
+    ),
+    *(
+        (
+            "envgym_terminal.verifier.x_build_area__mutmut_*",
+            'tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar,',
+            f'tarfile.open(fileobj=out, mode="w:gz", {level}) as tar,',
+            "the compression level changes the archive's size and the time to make it, not what it holds",
+        )
+        for level in ("", "compresslevel=2")
+    ),
+    (
+        "envgym_terminal.verifier.x_build_area__mutmut_*",
+        'tarfile.open(fileobj=io.BytesIO(tests_tar_gz), mode="r:gz") as src,',
+        "tarfile.open(fileobj=io.BytesIO(tests_tar_gz), ) as src,",
+        "tarfile's default mode reads gzip transparently, and the tests archive is always gzip (bundle.pack_dir)",
+    ),
+    (
+        "envgym_terminal.verifier.x_build_area__mutmut_*",
+        'test_sh = src.extractfile(member).read().decode("utf-8", "replace")  # type: ignore[union-attr]',
+        'test_sh = src.extractfile(member).read().decode("UTF-8", "replace")  # type: ignore[union-attr]',
+        "codec names are not case-sensitive",
+    ),
+    (
+        "envgym_terminal.verifier.xǁVerifierRunǁ_read_rewards__mutmut_*",
+        'found.append((label, data.decode("utf-8", "replace")))',
+        'found.append((label, data.decode("UTF-8", "replace")))',
+        "codec names are not case-sensitive",
+    ),
+    (
+        "envgym_terminal.verifier.x_parse_reward_json__mutmut_*",
+        'data = json.loads(text, parse_constant=lambda c: float("nan"))',
+        'data = json.loads(text, parse_constant=lambda c: float("NAN"))',
+        'float("NAN") is NaN too',
+    ),
+    (
+        "envgym_terminal.verifier.xǁVerifierRunǁgrade__mutmut_*",
+        "low, high = self.reward_range or (0.0, 1.0)",
+        "low, high = self.reward_range or (0.0, 2.0)",
+        "here the range is only checked for use (finite, low < high), which [0, 2] passes as [0, 1] does; "
+        "the reward is normalised by _grade_from_files with its own default",
     ),
     (
         "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",

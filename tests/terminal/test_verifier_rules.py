@@ -101,7 +101,10 @@ def test_the_primary_reward_is_the_reward_key_else_the_only_key():
     assert scalar_of({"accuracy": 0.75}, "f") == 0.75
     with pytest.raises(RewardError) as caught:
         scalar_of({"a": 1.0, "b": 0.0}, "f")
-    assert str(caught.value).startswith("f has 2 metrics and no 'reward' key, so it names no reward")
+    assert str(caught.value) == (
+        "f has 2 metrics and no 'reward' key, so it names no reward "
+        "(Harbor takes the 'reward' key, or the only key); add 'reward' or write reward.txt"
+    )
 
 
 # ---------------------------------------------------------------- bounds
@@ -214,6 +217,51 @@ def test_the_area_holds_the_tests_but_never_test_sh(tmp_path: Path):
     )
 
 
+def _tests_archive(*members: tuple[str, bytes | None, str | None]) -> bytes:
+    """A gzip tests archive holding ``(name, data, link target)`` in this order (a file when data is
+    given, else a symbolic link)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w:gz") as tar:
+        for name, data, target in members:
+            info = tarfile.TarInfo(name)
+            if data is None:
+                info.type, info.linkname = tarfile.SYMTYPE, target or ""
+                tar.addfile(info)
+            else:
+                info.size = len(data)
+                tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def _area_members(area: bytes) -> dict[str, tarfile.TarInfo]:
+    with tarfile.open(fileobj=io.BytesIO(area), mode="r:gz") as tar:
+        return {m.name: m for m in tar.getmembers()}
+
+
+def test_the_tests_after_test_sh_in_the_archive_are_all_installed():
+    layout = Layout(root="/area", tests="T")
+    area, test_sh = build_area(
+        layout, _tests_archive(("test.sh", b"pytest\n", None), ("test_a.py", b"", None), ("test_b.py", b"", None))
+    )
+    assert test_sh == "pytest\n"
+    assert {"T/test_a.py", "T/test_b.py"} <= set(_area_members(area))
+
+
+def test_without_test_sh_the_script_is_empty():
+    assert build_area(Layout(root="/area"), _tests_archive(("test_a.py", b"", None)))[1] == ""
+
+
+def test_a_test_sh_that_is_not_utf8_is_read_with_replacement_characters():
+    assert build_area(Layout(root="/area"), _tests_archive(("test.sh", b"echo \xff\n", None)))[1] == "echo \ufffd\n"
+
+
+def test_a_symbolic_link_among_the_tests_is_installed_as_a_link_even_if_its_target_is_elsewhere():
+    layout = Layout(root="/area", tests="T")
+    area, _ = build_area(layout, _tests_archive(("data", None, "/srv/shared/data"), ("test.sh", b"", None)))
+    link = _area_members(area)["T/data"]
+    assert link.issym() and link.linkname == "/srv/shared/data"
+
+
 class _Box:
     """Just what VerifierRun._env reads of a sandbox."""
 
@@ -301,6 +349,13 @@ def test_a_declared_range_is_normalised_everywhere_and_the_raw_reward_kept():
         ("speed", 1.0, True),
     ]
     assert "raw_reward" not in _run((0.0, 1.0))._grade_from_files([("reward.txt", "1")], {"exit_code": 0}).details
+
+
+def test_the_reward_file_is_named_in_the_errors_about_its_reward():
+    with pytest.raises(RewardError, match=r"^reward\.txt: 5 is outside \[0, 1\]"):
+        _run()._grade_from_files([("reward.txt", "5")], {"exit_code": 0})
+    with pytest.raises(RewardError, match=r"^reward\.json has 2 metrics and no 'reward' key"):
+        _run()._grade_from_files([("reward.json", '{"a": 1, "b": 0}')], {"exit_code": 0})
 
 
 def test_a_metric_outside_the_range_is_an_error_naming_it():

@@ -15,6 +15,7 @@ import pytest
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxSpec
 from envgym_terminal import bundle
+from envgym_terminal import verifier
 from envgym_terminal.verifier import STOPPED_PROBE, WRAPPER, VerifierRun
 
 READ_LIMIT = 64 * 1024  # the most of a reward file that is read
@@ -132,7 +133,10 @@ async def test_a_provider_that_cannot_kill_the_agents_processes_cannot_grade(tmp
     box = Box(writes(b"1"))
     box.killable = False
     grade = await run(tmp_path).grade(box)
-    assert grade.status == "grader_error" and "cannot kill the agent's processes" in (grade.error or "")
+    assert grade.status == "grader_error" and grade.error == (
+        "the sandbox provider cannot kill the agent's processes before grading, so the "
+        "tests would not run in a clean state"
+    )
     assert box.calls == []
 
 
@@ -168,6 +172,23 @@ async def test_the_check_runs_from_the_trusted_area_with_the_tools_first_then_ev
     assert (grade.details["exit_code"], grade.details["timed_out"]) == (0, False)
     with tarfile.open(fileobj=io.BytesIO(box.installed["area"]), mode="r:gz") as tar:
         assert not any(m.name.endswith("test.sh") for m in tar.getmembers())
+
+
+async def test_each_grading_installs_its_area_under_a_fresh_name(tmp_path):
+    roots = []
+    for _ in range(2):
+        box = Box(writes(b"1"))
+        await run(tmp_path).grade(box)
+        name = box.installed["name"]
+        assert len(name) == 32 and int(name, 16) >= 0  # 128 random bits, as fresh_name makes them
+        assert box.calls[-1][1]["cwd"] == f"/trusted/{name}" and box.removed == [f"/trusted/{name}"]
+        roots.append(name)
+    assert roots[0] != roots[1]
+
+
+async def test_a_reward_file_that_is_not_utf8_is_read_with_replacement_characters(tmp_path):
+    grade = await run(tmp_path).grade(Box(writes(b"1\xff")))
+    assert grade.status == "grader_error" and grade.error == "reward.txt does not hold a number: '1\ufffd'"
 
 
 async def test_a_check_that_names_its_own_path_gets_it(tmp_path):
@@ -207,7 +228,10 @@ async def test_a_check_killed_by_a_signal_scores_zero_and_its_files_are_not_trus
     box = Box(writes(b"1", **how))
     grade = await run(tmp_path).grade(box)
     assert (grade.reward, grade.passed, grade.status) == (0.0, False, "ok")
-    assert f"killed by signal {signal_no} before it finished" in grade.details["reason"]
+    assert grade.details["reason"] == (
+        f"tests/test.sh was killed by signal {signal_no} before it finished (a program the "
+        "check runs for the agent can signal it); its reward files are not trusted"
+    )
     assert not any(e.startswith("read") for e in box.events)
 
 
@@ -232,11 +256,47 @@ async def test_a_verifier_timeout_is_an_error_naming_the_limit(tmp_path):
 
 
 def slow_check(release: asyncio.Event) -> Handler:
+    """A check that never finishes: the sandbox ends it at its timeout, or when the probe runs."""
+
     async def run_(box: Box, cmd: Any, kw: dict[str, Any]) -> ExecResult:
-        await release.wait()
+        try:
+            await asyncio.wait_for(release.wait(), kw["timeout"])
+        except TimeoutError:
+            pass
         return ExecResult(137, "", "", timed_out=True)
 
     return run_
+
+
+@pytest.mark.parametrize(("timeout_s", "wait_s", "probe_timeout_s"), [(0.2, 0.15, 0.025), (8, 6, 1), (40, 35, 2.5)])
+async def test_the_probe_runs_a_quarter_of_the_timeout_and_at_most_5_s_before_it(
+    tmp_path, monkeypatch, timeout_s, wait_s, probe_timeout_s
+):
+    waits: list[float] = []
+    real_wait = asyncio.wait
+
+    async def wait(fs: Any, *, timeout: float) -> Any:
+        waits.append(timeout)
+        return await real_wait(fs, timeout=0)
+
+    class Asyncio:  # the verifier's view of asyncio, with a wait that records its timeout and ends at once
+        def __getattr__(self, name: str) -> Any:
+            return wait if name == "wait" else getattr(asyncio, name)
+
+    monkeypatch.setattr(verifier, "asyncio", Asyncio())
+    release = asyncio.Event()
+    box = Box(slow_check(release))
+
+    def probe() -> ExecResult:
+        release.set()
+        return ExecResult(0, "12 \n", "")
+
+    box.probe = probe
+    grade = await run(tmp_path, timeout_s=timeout_s).grade(box)
+    assert (grade.reward, grade.status) == (0.0, "ok")
+    assert waits == [pytest.approx(wait_s)]
+    probe_call = next(kw for cmd, kw in box.calls if cmd == ["bash", "-c", STOPPED_PROBE])
+    assert probe_call["timeout"] == pytest.approx(probe_timeout_s)
 
 
 async def test_a_timeout_caused_by_stopped_processes_is_the_agents_zero(tmp_path):
@@ -287,7 +347,11 @@ async def test_a_check_whose_processes_stop_answering_scores_zero(tmp_path):
     box = Box(stops)
     grade = await run(tmp_path).grade(box)
     assert (grade.reward, grade.passed, grade.status) == (0.0, False, "ok")
-    assert "stopped answering" in grade.details["reason"] and grade.details["verifier_isolation"] == "protected"
+    assert grade.details == {
+        "reason": "the check's processes stopped answering (stopped by a signal, which a program the check "
+        "runs for the agent can send)",
+        "verifier_isolation": "protected",
+    }
     assert box.events == ["kill_all", "check", "kill_all"] and len(box.removed) == 1
 
 
