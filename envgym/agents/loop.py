@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from typing import Any, cast
@@ -262,11 +263,7 @@ async def run_episode(
         if episode is not None:
             record.usage = dict(episode.usage)
             record.extra.update(episode.extra)
-            try:
+            with contextlib.suppress(Exception):
                 await episode.aclose()
-            except Exception:  # noqa: BLE001
-                pass
-        try:
+        with contextlib.suppress(Exception):  # closing must not turn a finished episode into an error
             await env.close()
-        except Exception:  # noqa: BLE001 — closing must not turn a finished episode into an error
-            pass
