@@ -248,11 +248,10 @@ class WorkerPool:
             worker = self._start_worker()
         except Exception as exc:  # noqa: BLE001 — keep serving with fewer workers; the next call retries
             log.error("could not start a bounded worker: %s", exc)
+            return
+        finally:
             with self._lock:
                 self._starting -= 1
-            return
-        with self._lock:
-            self._starting -= 1
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:
