@@ -217,11 +217,9 @@ async def run_episode(
             try:
                 action = await call_act(episode, observation)
             except EnvgymError as exc:
-                record.status = (
-                    EpisodeStatus(exc.details.get("status", EpisodeStatus.agent_error.value))
-                    if exc.details.get("status") in {s.value for s in EpisodeStatus}
-                    else EpisodeStatus.agent_error
-                )
+                said = exc.details.get("status")  # the agent may say which error status its failure is
+                known = said in {s.value for s in EpisodeStatus}
+                record.status = EpisodeStatus(said) if known else EpisodeStatus.agent_error
                 record.error = {"code": exc.code, "message": exc.message, "where": "agent"}
                 return record
             except Exception as exc:  # noqa: BLE001 — an agent crash is an agent_error, not a lost episode
