@@ -422,7 +422,7 @@ class EnvPool(Blocking):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(name="envgym-ray-pool")
-        self._pool: AsyncEnvPool = self._run(_build(args, kwargs))
+        self._pool = self._build(AsyncEnvPool, *args, **kwargs)
 
     @property
     def aio(self) -> AsyncEnvPool:
@@ -436,10 +436,6 @@ class EnvPool(Blocking):
 
     async def _aclose(self) -> None:
         await self._pool.aclose()
-
-
-async def _build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncEnvPool:
-    return AsyncEnvPool(*args, **kwargs)
 
 
 class RayTarget:

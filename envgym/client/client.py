@@ -419,13 +419,9 @@ class Client(Blocking):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(name="envgym-client")
-
-        async def make() -> AsyncClient:
-            return AsyncClient(
-                base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
-            )
-
-        self._async = self._run(make())
+        self._async = self._build(
+            AsyncClient, base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
+        )
         self.base_url = self._async.base_url
 
     @property
