@@ -243,13 +243,11 @@ def remove_tree(path: str) -> None:
     def reopen(_func: object, failed: str, _exc: object) -> None:
         opened = False
         for target in {os.path.dirname(failed), failed}:
-            try:
+            with contextlib.suppress(OSError):
                 mode = os.lstat(target).st_mode
                 if stat.S_ISDIR(mode) and mode & 0o700 != 0o700:
                     os.chmod(target, 0o700)
                     opened = True
-            except OSError:
-                pass
         if not opened:
             return  # nothing we can change: leave it (and the caller will see it still exists)
         if os.path.isdir(failed) and not os.path.islink(failed):
