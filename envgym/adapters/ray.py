@@ -25,6 +25,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import uuid
 from dataclasses import dataclass, field
@@ -49,6 +50,15 @@ try:
     import ray
 except ImportError as _exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("envgym.adapters.ray needs Ray: pip install 'envgym[ray]'") from _exc
+
+
+# What a dead worker (or its node) raises at its callers.
+_ACTOR_DEATH = (
+    ray.exceptions.RayActorError,
+    ray.exceptions.ActorUnavailableError,
+    ray.exceptions.WorkerCrashedError,
+    ray.exceptions.NodeDiedError,
+)
 
 
 class EnvWorker:
@@ -193,7 +203,7 @@ class AsyncEnvPool:
         self._slots: list[_Slot] = [self._spawn() for _ in range(num_workers)]
         self._where: dict[str, _Slot] = {}
         self._dead_sessions: set[str] = set()
-        self._room: asyncio.Condition | None = None
+        self._room = asyncio.Condition()  # a slot freed: signalled by _freed
         self.replaced_workers = 0
 
     def _spawn(self) -> _Slot:
@@ -201,10 +211,9 @@ class AsyncEnvPool:
             index=next(self._counter), handle=self._actor_cls.remote(self._sandbox, self._settings, self._limits)
         )
 
-    def _condition(self) -> asyncio.Condition:
-        if self._room is None:
-            self._room = asyncio.Condition()
-        return self._room
+    async def _freed(self) -> None:
+        async with self._room:
+            self._room.notify_all()
 
     @property
     def num_workers(self) -> int:
@@ -218,17 +227,6 @@ class AsyncEnvPool:
         return list(await asyncio.gather(*(s.handle.ping.remote() for s in self._slots)))
 
     # ------------------------------------------------------------------ worker failure
-    def _is_actor_death(self, exc: BaseException) -> bool:
-        return isinstance(
-            exc,
-            (
-                ray.exceptions.RayActorError,
-                ray.exceptions.ActorUnavailableError,
-                ray.exceptions.WorkerCrashedError,
-                ray.exceptions.NodeDiedError,
-            ),
-        )
-
     async def _replace(self, slot: _Slot) -> None:
         if not slot.alive:
             return
@@ -237,20 +235,17 @@ class AsyncEnvPool:
         for sid in slot.sessions:
             self._where.pop(sid, None)
         slot.sessions.clear()
-        try:
+        with contextlib.suppress(Exception):  # it is already dead
             ray.kill(slot.handle, no_restart=True)
-        except Exception:  # noqa: BLE001 — it is already dead
-            pass
         self._slots[self._slots.index(slot)] = self._spawn()
         self.replaced_workers += 1
-        async with self._condition():
-            self._condition().notify_all()
+        await self._freed()
 
     # ------------------------------------------------------------------ sessions
     async def _acquire(self) -> _Slot:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + self.acquire_timeout_s
-        async with self._condition():
+        async with self._room:
             while True:
                 candidates = [s for s in self._slots if s.alive and len(s.sessions) < self.max_sessions_per_worker]
                 if candidates:
@@ -261,10 +256,8 @@ class AsyncEnvPool:
                         f"all {len(self._slots)} workers hold {self.max_sessions_per_worker} sessions; close some or add workers",
                         retry_after=1.0,
                     )
-                try:
-                    await asyncio.wait_for(self._condition().wait(), remaining)
-                except asyncio.TimeoutError:
-                    pass
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._room.wait(), remaining)
 
     async def create_session(
         self,
@@ -287,7 +280,7 @@ class AsyncEnvPool:
         except BaseException as exc:
             slot.sessions.discard(session_id)
             self._where.pop(session_id, None)
-            if self._is_actor_death(exc):
+            if isinstance(exc, _ACTOR_DEATH):
                 await self._replace(slot)
             raise _unwrap(exc) from None
         reset = ResetResult.model_validate(raw)
@@ -305,7 +298,7 @@ class AsyncEnvPool:
         try:
             raw = await slot.handle.step.remote(session_id, action.model_dump(mode="json", exclude_none=True))
         except BaseException as exc:
-            if self._is_actor_death(exc):
+            if isinstance(exc, _ACTOR_DEATH):
                 await self._replace(slot)
                 self._dead_sessions.discard(session_id)
                 return _worker_lost(type(exc).__name__)
@@ -321,10 +314,9 @@ class AsyncEnvPool:
         try:
             await slot.handle.close.remote(session_id)
         except BaseException as exc:  # noqa: BLE001
-            if self._is_actor_death(exc):
+            if isinstance(exc, _ACTOR_DEATH):
                 await self._replace(slot)
-        async with self._condition():
-            self._condition().notify_all()
+        await self._freed()
 
     def episode(self, env_id: str, options: dict[str, Any] | None = None) -> "PoolEpisode":
         return PoolEpisode(self, env_id, options)
@@ -353,7 +345,7 @@ class AsyncEnvPool:
                 )
                 return EpisodeRecord.model_validate(raw)
             except BaseException as exc:
-                if not self._is_actor_death(exc):
+                if not isinstance(exc, _ACTOR_DEATH):
                     raise _unwrap(exc) from None
                 await self._replace(slot)
                 return EpisodeRecord(
@@ -365,8 +357,7 @@ class AsyncEnvPool:
                 )
             finally:
                 slot.sessions.discard(marker)
-                async with self._condition():
-                    self._condition().notify_all()
+                await self._freed()
 
         return list(await asyncio.gather(*(one(i) for i in range(n))))
 
@@ -374,10 +365,8 @@ class AsyncEnvPool:
         for sid in list(self._where):
             await self.close_session(sid)
         for slot in self._slots:
-            try:
+            with contextlib.suppress(Exception):
                 ray.kill(slot.handle, no_restart=True)
-            except Exception:  # noqa: BLE001
-                pass
         self._slots = []
 
     async def __aenter__(self) -> "AsyncEnvPool":
@@ -433,7 +422,7 @@ class EnvPool(Blocking):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(name="envgym-ray-pool")
-        self._pool: AsyncEnvPool = self._run(_build(args, kwargs))
+        self._pool = self._build(AsyncEnvPool, *args, **kwargs)
 
     @property
     def aio(self) -> AsyncEnvPool:
@@ -447,10 +436,6 @@ class EnvPool(Blocking):
 
     async def _aclose(self) -> None:
         await self._pool.aclose()
-
-
-async def _build(args: tuple[Any, ...], kwargs: dict[str, Any]) -> AsyncEnvPool:
-    return AsyncEnvPool(*args, **kwargs)
 
 
 class RayTarget:

@@ -35,11 +35,8 @@ __all__ = ["EnvgymTextEnv", "register"]
 
 
 def _get(config: Any, key: str, default: Any = None) -> Any:
-    if config is None:
-        return default
-    if isinstance(config, dict):
-        return config.get(key, default)
-    return getattr(config, key, default) if not hasattr(config, "get") else config.get(key, default)
+    # A mapping (dict, OmegaConf) or an object with attributes; None (no env config) has neither.
+    return config.get(key, default) if hasattr(config, "get") else getattr(config, key, default)
 
 
 class EnvgymTextEnv(BaseTextEnv):

@@ -120,11 +120,7 @@ class TextEpisode(Blocking):
 
     def __init__(self, url: str, env: str, **kwargs: Any) -> None:
         super().__init__(name="envgym-text-episode")
-
-        async def open_episode() -> AsyncTextEpisode:
-            return AsyncTextEpisode(url, env, **kwargs)
-
-        self.aio = self._run(open_episode())
+        self.aio = self._build(AsyncTextEpisode, url, env, **kwargs)
 
     def __getattr__(self, name: str) -> Any:
         if name == "aio":  # not built yet: no episode state to read

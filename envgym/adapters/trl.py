@@ -121,16 +121,11 @@ def _tool_method(tool: Tool) -> Callable[..., str]:
     lines = []
     for pname, spec in props.items():
         py = _JSON_TYPES.get(spec.get("type") if isinstance(spec.get("type"), str) else "", Any)
+        annotations[pname] = py if pname in required else py | None
         default = inspect.Parameter.empty if pname in required else None
         params.append(
-            inspect.Parameter(
-                pname,
-                inspect.Parameter.KEYWORD_ONLY,
-                default=default,
-                annotation=py if pname in required else py | None,
-            )
+            inspect.Parameter(pname, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotations[pname])
         )
-        annotations[pname] = py if pname in required else py | None
         desc = " ".join(str(spec.get("description") or pname).split())
         if spec.get("enum"):
             desc += f" (choices: {list(spec['enum'])})"

@@ -23,6 +23,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import time
 import traceback
 from typing import Any, cast
@@ -216,11 +217,9 @@ async def run_episode(
             try:
                 action = await call_act(episode, observation)
             except EnvgymError as exc:
-                record.status = (
-                    EpisodeStatus(exc.details.get("status", EpisodeStatus.agent_error.value))
-                    if exc.details.get("status") in {s.value for s in EpisodeStatus}
-                    else EpisodeStatus.agent_error
-                )
+                said = exc.details.get("status")  # the agent may say which error status its failure is
+                known = said in {s.value for s in EpisodeStatus}
+                record.status = EpisodeStatus(said) if known else EpisodeStatus.agent_error
                 record.error = {"code": exc.code, "message": exc.message, "where": "agent"}
                 return record
             except Exception as exc:  # noqa: BLE001 — an agent crash is an agent_error, not a lost episode
@@ -262,11 +261,7 @@ async def run_episode(
         if episode is not None:
             record.usage = dict(episode.usage)
             record.extra.update(episode.extra)
-            try:
+            with contextlib.suppress(Exception):
                 await episode.aclose()
-            except Exception:  # noqa: BLE001
-                pass
-        try:
+        with contextlib.suppress(Exception):  # closing must not turn a finished episode into an error
             await env.close()
-        except Exception:  # noqa: BLE001 — closing must not turn a finished episode into an error
-            pass

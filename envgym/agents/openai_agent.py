@@ -38,6 +38,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -381,10 +382,8 @@ class OpenAIAgent(Agent):
     async def aclose(self) -> None:
         clients, self._clients = list(self._clients.values()), {}
         for client in clients:
-            try:
+            with contextlib.suppress(RuntimeError):  # its loop is gone; the sockets went with it
                 await client.aclose()
-            except RuntimeError:  # its loop is gone; the sockets went with it
-                pass
 
 
 __all__ = [

@@ -21,6 +21,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import socket
@@ -246,10 +247,8 @@ class AsyncClient:
             )
         retry_after = response.headers.get("retry-after")
         if retry_after is not None:
-            try:
+            with contextlib.suppress(ValueError):
                 exc.retry_after = float(retry_after)
-            except ValueError:
-                pass
         return exc
 
     # ------------------------------------------------------------------ service
@@ -272,11 +271,8 @@ class AsyncClient:
     async def tasks(
         self, env_id: str, offset: int = 0, limit: int = 100, split: str | None = None, suite: str | None = None
     ) -> TaskList:
-        params: dict[str, Any] = {"offset": offset, "limit": limit}
-        if split is not None:
-            params["split"] = split
-        if suite is not None:
-            params["suite"] = suite
+        given = {"offset": offset, "limit": limit, "split": split, "suite": suite}
+        params = {k: v for k, v in given.items() if v is not None}
         return _answer(TaskList, await self._request("GET", f"/v1/environments/{env_id}/tasks", params=params))
 
     # ------------------------------------------------------------------ sessions
@@ -365,17 +361,12 @@ class RemoteEpisode:
         self.session_id: str | None = None
         self._connection: StepConnection | None = None
 
-    @staticmethod
-    def _task_fields(task: Task | str) -> dict[str, Any]:
-        return {"task_id": task.id} if isinstance(task, Task) else {"task_id": task}
-
     async def reset(self, task: Task | str, seed: int | None = None) -> ResetResult:
         """Start the episode (a ``Task`` is sent by id; a ``str`` is a task id). A second reset starts a new session."""
         if self.session_id is not None:
             await self.close()
-        created = await self.client.create_session(
-            self.env_id, seed=seed, options=self.options, **self._task_fields(task)
-        )
+        task_id = task.id if isinstance(task, Task) else task
+        created = await self.client.create_session(self.env_id, task_id, seed=seed, options=self.options)
         self.session_id = created.session_id
         return ResetResult(observation=created.observation, info=created.info)
 
@@ -428,13 +419,9 @@ class Client(Blocking):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(name="envgym-client")
-
-        async def make() -> AsyncClient:
-            return AsyncClient(
-                base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
-            )
-
-        self._async = self._run(make())
+        self._async = self._build(
+            AsyncClient, base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
+        )
         self.base_url = self._async.base_url
 
     @property

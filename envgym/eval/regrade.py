@@ -76,10 +76,7 @@ def _comparable(message: Message) -> tuple[Any, ...]:
 
 
 def _last_action_index(messages: list[Message]) -> int:
-    for i in range(len(messages) - 1, -1, -1):
-        if messages[i].role == "assistant":
-            return i
-    return -1
+    return max((i for i, m in enumerate(messages) if m.role == "assistant"), default=-1)
 
 
 def first_divergence(recorded: list[Message], replayed: list[Message]) -> int | None:
@@ -174,8 +171,7 @@ async def regrade_run(
     run_dir = Path(run_dir)
     out = Path(out) if out else run_dir / "regraded"
     manifest, records = load_run(run_dir)
-    if (out / "episodes.jsonl").exists():
-        (out / "episodes.jsonl").unlink()  # a regrade is a fresh snapshot of the source run
+    (out / "episodes.jsonl").unlink(missing_ok=True)  # a regrade is a fresh snapshot of the source run
     context = EnvContext(
         sandbox=sandbox or manifest.get("sandbox") or "bwrap",
         settings={**(manifest.get("settings") or {}), **(settings or {})},

@@ -142,22 +142,10 @@ class Rollout(BaseModel):
             )
             for t in record.extra.get("turns", [])
         ]
-        error = None
-        if record.error:
-            error = {k: v for k, v in record.error.items() if k != "traceback"}
+        error = {k: v for k, v in record.error.items() if k != "traceback"} if record.error else None
+        kept = {k: getattr(record, k) for k in ("seed", "status", "reward", "grade", "turns", "messages", "usage")}
         return cls(
-            index=index,
-            seed=record.seed,
-            policy_version=policy_version,
-            status=record.status,
-            reward=record.reward,
-            grade=record.grade,
-            turns=record.turns,
-            messages=record.messages,
-            token_turns=turns,
-            usage=record.usage,
-            error=error,
-            timings=record.timings,
+            index=index, policy_version=policy_version, token_turns=turns, error=error, timings=record.timings, **kept
         )
 
     @classmethod
@@ -290,15 +278,7 @@ async def run_rollouts(
     rollouts = [r async for r in iter_rollouts(request, task, env_cls, env_id, new_episode)]
     rollouts.sort(key=lambda r: r.index)
     summary = summarize(request, task.id, env_id, rollouts)
-    return RolloutResponse(
-        env=env_id,
-        task_id=task.id,
-        model=request.model.name,
-        rollouts=rollouts,
-        status_counts=summary.status_counts,
-        mean_reward=summary.mean_reward,
-        policy_version=request.policy_version,
-    )
+    return RolloutResponse(rollouts=rollouts, **summary.model_dump(exclude={"done"}))
 
 
 async def stream_rollouts(

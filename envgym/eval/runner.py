@@ -72,26 +72,16 @@ class EvalConfig:
     ray_workers: int = 2
 
     def manifest(self) -> dict[str, Any]:
-        agent_config = {
-            k: ("***" if "key" in k.lower() or "token" in k.lower() else v) for k, v in self.agent_config.items()
-        }
-        return {
-            "env": self.env,
-            "agent": self.agent,
-            "agent_config": agent_config,
-            "model": self.model,
-            "base_url": self.base_url,
-            "tasks": self.tasks,
-            "task_ids": self.task_ids,
-            "samples": self.samples,
-            "server": self.server,
-            "ray": self.ray,
-            "sandbox": self.sandbox,
-            "settings": self.settings,
-            "seed": self.seed,
-            "max_steps": self.max_steps,
-            "episode_timeout": self.episode_timeout,
-        }
+        """The run's settings as ``run.json`` records them, with secrets of the agent's config masked."""
+        masked = {k: ("***" if "key" in k.lower() or "token" in k.lower() else v) for k, v in self.agent_config.items()}
+        return {k: masked if k == "agent_config" else getattr(self, k) for k in _MANIFEST_FIELDS}
+
+
+# The EvalConfig fields run.json records, in this order.
+_MANIFEST_FIELDS = (
+    "env agent agent_config model base_url tasks task_ids samples server ray sandbox settings seed max_steps "
+    "episode_timeout"
+).split()
 
 
 @dataclass

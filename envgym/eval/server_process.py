@@ -9,6 +9,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -80,11 +81,9 @@ class ServerProcess:
                 raise ServerStartError(
                     f"`envgym serve` exited with code {self.proc.returncode} before answering:\n{self.log_tail()}"
                 )
-            try:
+            with contextlib.suppress(httpx.HTTPError):
                 if httpx.get(f"{self.url}/healthz", timeout=1.0).status_code == 200:
                     return self
-            except httpx.HTTPError:
-                pass
             time.sleep(0.1)
         self.stop()
         raise ServerStartError(

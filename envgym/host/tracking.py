@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import contextvars
+import dataclasses
 import logging
 import weakref
 from dataclasses import dataclass, field
@@ -69,20 +70,10 @@ class TrackedContext(EnvContext):
     def child(self, caps: dict[str, tuple[str, float]] | None = None) -> "TrackedContext":
         """A per-session context: same providers and settings, its own list of sandboxes; with
         ``caps`` (SandboxSpec field -> (cap name, value)), a sandbox asking for more is refused."""
-        return TrackedContext(
-            sandbox=self.sandbox,
-            sandbox_options=self.sandbox_options,
-            settings=self.settings,
-            _providers=self._providers,
-            # What sessions share (a browser runtime) lives as long as the host: registered once on
-            # the host's context and closed with it, not once per session and never.
-            _closers=self._closers,
-            tracker=self.tracker,
-            owns_providers=False,
-            caps=caps,
-            _checked=True,
-            _typed=self._typed,  # the same settings, so the same typed reads
-        )
+        # What sessions share (a browser runtime) lives as long as the host: the closers are registered
+        # once on the host's context and closed with it, not once per session and never. The same
+        # settings, already checked, so the same typed reads.
+        return dataclasses.replace(self, owns_providers=False, own_sandboxes=[], caps=caps, _checked=True)
 
     def check_caps(self, spec: SandboxSpec) -> None:
         for name, (cap, limit) in (self.caps or {}).items():

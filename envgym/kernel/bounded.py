@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 import os
 import pickle
@@ -123,10 +124,8 @@ def _worker_main(sock: socket.socket, sys_path: list[str], modules: list[str], m
         limit = memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
     for name in modules:
-        try:
+        with contextlib.suppress(Exception):  # a module that fails here fails again, visibly, in the call
             __import__(name)
-        except Exception:  # noqa: BLE001 — a module that fails here fails again, visibly, in the call
-            pass
     _send(sock, ("ready", os.getpid()))
     while True:
         try:
@@ -178,10 +177,8 @@ class _Worker:
 
     def kill(self) -> None:
         _LIVE_PIDS.discard(self.pid)
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.kill(self.pid, 9)
-        except ProcessLookupError:
-            pass
         self.sock.close()
         threading.Thread(target=self.process.wait, daemon=True).start()  # reap it off the event loop
 
@@ -251,11 +248,10 @@ class WorkerPool:
             worker = self._start_worker()
         except Exception as exc:  # noqa: BLE001 — keep serving with fewer workers; the next call retries
             log.error("could not start a bounded worker: %s", exc)
+            return
+        finally:
             with self._lock:
                 self._starting -= 1
-            return
-        with self._lock:
-            self._starting -= 1
         self._release(worker)
 
     def _release(self, worker: _Worker) -> None:

@@ -12,7 +12,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 import json
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
@@ -28,7 +27,6 @@ class EnvContext:
     sandbox_options: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, Any] = field(default_factory=dict)
     _providers: dict[str, SandboxProvider] = field(default_factory=dict, repr=False)
-    _lock: asyncio.Lock | None = field(default=None, repr=False)
     _closers: dict[str, Callable[[], Awaitable[None]]] = field(default_factory=dict, repr=False)
     _checked: bool = field(default=False, repr=False)  # settings already checked (a host's per-session copy)
     _typed: dict[type, Any] = field(default_factory=dict, repr=False)  # settings_for's models, read once

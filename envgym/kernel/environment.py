@@ -447,16 +447,11 @@ class Environment(abc.ABC):
 
     def _fail(self, status: EpisodeStatus, message: str, code: str, tb: str | None = None) -> StepResult:
         self.status = status
-        info: dict[str, Any] = {"status": status.value, "error": {"code": code, "message": message}}
-        if tb:
-            info["error"]["traceback"] = tb
-        return StepResult(
-            observation=Observation.user(f"The environment failed: {message}"),
-            terminated=True,
-            status=status,
-            error=ErrorInfo(code=code, message=message, details={"traceback": tb} if tb else {}),
-            info=info,
-        )
+        error = ErrorInfo(code=code, message=message, details={"traceback": tb} if tb else {})
+        observation = Observation.user(f"The environment failed: {message}")
+        result = StepResult(observation=observation, terminated=True, status=status, error=error)
+        result.info.update(status=status.value, error=result.error_dict())
+        return result
 
     def fail(self, status: EpisodeStatus, message: str, code: str | None = None) -> StepResult:
         """End the episode with an error status (e.g. ``env_error`` when the sandbox died)."""

@@ -147,18 +147,14 @@ class Grader(abc.ABC):
         self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
     ) -> Grade:
         """``grade`` with every failure turned into a ``grader_error`` grade and the reward clamped to be finite."""
+        who = self.name or type(self).__name__
         try:
             grade = await self.grade(task, submission, sandbox=sandbox, context=context)
         except EnvgymError as exc:
-            return Grade.grader_error(
-                f"{self.name or type(self).__name__}: {exc.message}", code=exc.code, **exc.details
-            )
+            return Grade.grader_error(f"{who}: {exc.message}", code=exc.code, **exc.details)
         except Exception as exc:  # noqa: BLE001 — a crashing grader must not crash the episode
-            return Grade.grader_error(
-                f"{self.name or type(self).__name__} crashed: {type(exc).__name__}: {exc}",
-                traceback=traceback.format_exc(),
-            )
-        return checked_reward(grade, self.name or type(self).__name__)
+            return Grade.grader_error(f"{who} crashed: {type(exc).__name__}: {exc}", traceback=traceback.format_exc())
+        return checked_reward(grade, who)
 
     def grade_sync(self, task: Task, submission: Submission, **kwargs: Any) -> Grade:
         return shared_loop().run(self.safe_grade(task, submission, **kwargs))

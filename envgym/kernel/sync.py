@@ -118,6 +118,14 @@ class Blocking:
     def _run(self, coro: Coroutine[Any, Any, T]) -> T:
         return self._loop.run(coro)
 
+    def _build(self, factory: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """``factory(*args, **kwargs)`` called on the facade's loop: the async object it drives."""
+
+        async def build() -> T:
+            return factory(*args, **kwargs)
+
+        return self._run(build())
+
     async def _aclose(self) -> None:
         """What ``close`` releases on the loop before it stops it."""
 

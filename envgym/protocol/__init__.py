@@ -13,6 +13,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import json
 from typing import Any, Literal, Self, TypeVar
@@ -362,10 +363,8 @@ def fill_outcome_from_info(result: _R) -> _R:
         result.__dict__["status"] = EpisodeStatus(raw)
     raw = info.get("grade")
     if "grade" not in given and raw is not None:
-        try:
+        with contextlib.suppress(ValueError):  # not a Grade: left None, as it is in info (the conformance kit names it)
             result.__dict__["grade"] = raw if isinstance(raw, Grade) else Grade.model_validate(raw)
-        except ValueError:  # not a Grade: left None, as it is in info (the conformance kit names it)
-            pass
     raw = info.get("error")
     if "error" not in given and raw is not None:
         if isinstance(raw, ErrorInfo):

@@ -575,10 +575,8 @@ class BwrapSandbox(Sandbox):
         if self._closed or self._channel.broken:
             return
         req_id = next(_ids)
-        try:
+        with contextlib.suppress(SandboxError, asyncio.TimeoutError):
             await asyncio.wait_for(self._channel.call({"op": "cancel", "id": req_id, "target": target}), 5)
-        except (SandboxError, asyncio.TimeoutError):
-            pass
 
     async def write_file(self, path: str, data: str | bytes, mode: int = 0o644) -> None:
         self._check_open()

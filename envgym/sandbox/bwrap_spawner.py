@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import marshal
 import os
 import queue
@@ -74,15 +75,11 @@ LAUNCHER = _Launcher()
 
 def _kill_template(popen: subprocess.Popen[bytes], sock: socket.socket, stderr_fd: int, trusted: TrustedBase) -> None:
     if popen.poll() is None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             popen.kill()
-        except ProcessLookupError:
-            pass
     sock.close()
-    try:
+    with contextlib.suppress(OSError):
         os.close(stderr_fd)
-    except OSError:
-        pass
     # Here, not on the reaping thread: at interpreter exit (this runs as an atexit finalizer too)
     # daemon threads never finish. Its sandboxes have removed their own areas when they closed.
     trusted.destroy()
@@ -187,10 +184,8 @@ class Template:
 
 
 def _stderr_tail(popen: subprocess.Popen[bytes], fd: int) -> str:
-    try:
+    with contextlib.suppress(subprocess.TimeoutExpired):
         popen.wait(5)
-    except subprocess.TimeoutExpired:
-        pass
     os.set_blocking(fd, False)
     try:
         data = os.read(fd, 1 << 16)
@@ -224,10 +219,8 @@ class SandboxProcess:
 
     def kill(self) -> None:
         if self.pidfd is not None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     async def wait(self) -> None:
         if self.pidfd is None:

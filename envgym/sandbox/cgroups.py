@@ -15,6 +15,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from functools import lru_cache
@@ -62,10 +63,9 @@ def _v2_parent() -> Path | None:
         wanted = {"memory", "pids"}
         if not wanted <= set((root / "cgroup.controllers").read_text().split()):
             return None
-        if not wanted <= set((root / "cgroup.subtree_control").read_text().split()):
-            (root / "cgroup.subtree_control").write_text("+memory +pids")
-        if not wanted <= set((parent / "cgroup.subtree_control").read_text().split()):
-            (parent / "cgroup.subtree_control").write_text("+memory +pids")
+        for control in (root / "cgroup.subtree_control", parent / "cgroup.subtree_control"):
+            if not wanted <= set(control.read_text().split()):
+                control.write_text("+memory +pids")
     except OSError:
         return None
     return parent
@@ -101,12 +101,10 @@ def sweep_stale_cgroups() -> list[str]:
         except OSError:
             continue
         for entry in entries:
-            try:
+            with contextlib.suppress(OSError):
                 if entry.is_dir() and _stale(entry, now):
                     entry.rmdir()
                     removed.append(str(entry))
-            except OSError:
-                pass
     return removed
 
 

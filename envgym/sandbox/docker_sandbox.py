@@ -28,6 +28,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import concurrent.futures
+import contextlib
 import itertools
 import json
 import os
@@ -185,10 +186,8 @@ class _Channel:
     def close(self) -> None:
         # shutdown() wakes the reader thread blocked in recv(); close() alone would not.
         for step in (lambda: self._raw.shutdown(socket.SHUT_RDWR), self._raw.close):
-            try:
+            with contextlib.suppress(OSError):
                 step()
-            except OSError:
-                pass
 
 
 class DockerSandbox(Sandbox):
@@ -833,10 +832,8 @@ class DockerProvider(SandboxProvider):
         box._channel.close()
         if not box._owned:
             return
-        try:
+        with contextlib.suppress(Exception):  # already removed
             box.container.remove(force=True)
-        except Exception:  # noqa: BLE001 — already removed
-            pass
 
     async def aclose(self) -> None:
         with self._state:

@@ -16,6 +16,7 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import signal
@@ -116,10 +117,8 @@ class ProcessSandbox(Sandbox):
         # A command already running but not yet tracked would be missed: wait until it is.
         await asyncio.gather(*self._spawning, return_exceptions=True)
         for pgid in list(self._pgids):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(pgid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         self._pgids.clear()
 
     async def close(self) -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import resource
 import signal
@@ -40,10 +41,9 @@ def rlimit_preexec(spec: SandboxSpec) -> Callable[[], None]:
 
     def apply() -> None:
         for number in _RESET_SIGNALS:
-            try:
+            # not settable here (e.g. a real-time signal of the C library)
+            with contextlib.suppress(OSError, ValueError):
                 signal.signal(number, signal.SIG_DFL)
-            except (OSError, ValueError):  # not settable here (e.g. a real-time signal of the C library)
-                pass
         signal.pthread_sigmask(signal.SIG_SETMASK, [])
         resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 1))
         resource.setrlimit(resource.RLIMIT_AS, (mem, mem))
@@ -69,10 +69,8 @@ async def _read_capped(stream: asyncio.StreamReader, cap: int) -> tuple[bytes, b
 
 
 def _kill_group(pgid: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pgid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
 
 
 class _ExitAwareProtocol(asyncio.subprocess.SubprocessStreamProtocol):

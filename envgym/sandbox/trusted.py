@@ -31,6 +31,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import io
 import os
@@ -64,10 +65,8 @@ def fresh_name() -> str:
 
 def _base_dir() -> Path:
     """The host directory holding every sandbox's trusted root: root-owned 0711, never a symlink."""
-    try:
+    with contextlib.suppress(FileExistsError):
         os.mkdir(HOST_BASE, 0o711)
-    except FileExistsError:
-        pass
     info = os.lstat(HOST_BASE)
     if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid() or info.st_mode & 0o022:
         raise SandboxError(
@@ -244,22 +243,18 @@ def remove_tree(path: str) -> None:
     def reopen(_func: object, failed: str, _exc: object) -> None:
         opened = False
         for target in {os.path.dirname(failed), failed}:
-            try:
+            with contextlib.suppress(OSError):
                 mode = os.lstat(target).st_mode
                 if stat.S_ISDIR(mode) and mode & 0o700 != 0o700:
                     os.chmod(target, 0o700)
                     opened = True
-            except OSError:
-                pass
         if not opened:
             return  # nothing we can change: leave it (and the caller will see it still exists)
         if os.path.isdir(failed) and not os.path.islink(failed):
             _rmtree(failed, reopen)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(failed)
-            except OSError:
-                pass
 
     if os.path.lexists(path):
         _rmtree(path, reopen)

@@ -17,7 +17,7 @@ import ipaddress
 import os
 from typing import Any
 
-from pydantic import ConfigDict, Field, field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from envgym.host.limits import HostLimits
 
@@ -43,8 +43,6 @@ class ServerConfig(HostLimits):
     """Everything ``create_app`` and ``envgym serve`` need: the episode host's limits
     (``envgym.host.HostLimits``) and what only an HTTP server has. ``settings`` reaches every
     environment and grader as ``EnvContext.settings`` (e.g. a tasks directory or a judge URL)."""
-
-    model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
