@@ -90,12 +90,10 @@ def _error_message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:2000]
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return str(err.get("message") or err.get("detail") or err)[:2000]
-        return str(err)[:2000]
-    return str(body)[:2000]
+    err = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(err, dict):
+        err = err.get("message") or err.get("detail") or err
+    return str(err)[:2000]
 
 
 def _sanitize_tool_calls(raw: Any) -> list[dict[str, Any]] | None:
