@@ -135,10 +135,7 @@ def _turn_fields(turn: Any) -> Mapping[str, Any]:
 
 
 def _divergence(expected: Sequence[int], got: Sequence[int]) -> int:
-    for i, (a, b) in enumerate(zip(expected, got)):
-        if a != b:
-            return i
-    return min(len(expected), len(got))
+    return next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), min(len(expected), len(got)))
 
 
 class _Builder:

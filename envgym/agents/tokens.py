@@ -210,10 +210,8 @@ def _common_suffix(a: Sequence[int], b: Sequence[int]) -> int:
 def _find(haystack: Sequence[int], needle: Sequence[int], start: int = 0) -> int:
     n = len(needle)
     first = needle[0]
-    for i in range(start, len(haystack) - n + 1):
-        if haystack[i] == first and list(haystack[i : i + n]) == list(needle):
-            return i
-    return -1
+    at = range(start, len(haystack) - n + 1)
+    return next((i for i in at if haystack[i] == first and list(haystack[i : i + n]) == list(needle)), -1)
 
 
 def _placeholder(reply: str) -> list[dict[str, Any]]:
