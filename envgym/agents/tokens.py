@@ -77,12 +77,8 @@ class Renderer(Protocol):
 
 
 def _plain(messages: Sequence[Any]) -> list[dict[str, Any]]:
-    out = []
-    for m in messages:
-        d = m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m)
-        d.pop("tool_parser", None)
-        out.append(d)
-    return out
+    dicts = (m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m) for m in messages)
+    return [{k: v for k, v in d.items() if k != "tool_parser"} for d in dicts]
 
 
 class TokenizerRenderer:
