@@ -54,6 +54,7 @@ __all__ = [
     "RenderError",
     "TemplateShape",
     "template_shape",
+    "common_prefix",
 ]
 
 _Q = "envgym placeholder question"
@@ -185,22 +186,14 @@ class TemplateShape:
     marker_tail: tuple[int, ...]  # the placeholder reply's last distinct ids, followed by ``close``
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many ids ``a`` and ``b`` share from the start (where they first differ).
 
-
-def _common_suffix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(reversed(a), reversed(b)):
-        if x != y:
-            break
-        n += 1
-    return n
+    Example:
+        >>> common_prefix([1, 2, 3], [1, 2, 4]), common_prefix([1, 2], [1, 2, 3])
+        (2, 2)
+    """
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 def _find(haystack: Sequence[int], needle: Sequence[int], start: int = 0) -> int:
@@ -218,8 +211,8 @@ async def template_shape(renderer: Renderer, tools: list[dict[str, Any]] | None 
     """Learn a template's end-of-turn ids from two placeholder renders (see the module docstring)."""
     one = await renderer.render(_placeholder(_A1), tools)
     two = await renderer.render(_placeholder(_A2), tools)
-    suffix = _common_suffix(one, two)
-    prefix = _common_prefix(one, two)
+    suffix = common_prefix(one[::-1], two[::-1])
+    prefix = common_prefix(one, two)
     if suffix == 0:
         raise RenderError(
             "the chat template writes nothing after an assistant message (no end-of-turn token), so the "
