@@ -32,6 +32,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
+from envgym.agents.tokens import common_prefix
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol import EpisodeStatus
 
@@ -132,13 +133,6 @@ def _turn_fields(turn: Any) -> Mapping[str, Any]:
     if isinstance(turn, Mapping):
         return turn
     raise TokenDataError(f"a turn is a mapping or a pydantic model, not {type(turn).__name__}")
-
-
-def _divergence(expected: Sequence[int], got: Sequence[int]) -> int:
-    for i, (a, b) in enumerate(zip(expected, got)):
-        if a != b:
-            return i
-    return min(len(expected), len(got))
 
 
 class _Builder:
@@ -251,7 +245,7 @@ def samples_from_turns(
             context = current.ids
             if prompt[: len(context)] != context:
                 if not split_on_mismatch:
-                    at = _divergence(context, prompt)
+                    at = common_prefix(context, prompt)
                     raise TokenMismatch(
                         f"turn {index}'s prompt ids do not extend the previous turns' ids (first difference at position {at} "
                         f"of {len(context)}): the server's chat template re-tokenised an earlier turn differently from what "

@@ -86,20 +86,8 @@ class EnvgymEnv(vf.Env[EnvgymEnvConfig]):
 class EnvgymTaskset(vf.Taskset[EnvgymTask, EnvgymTasksetConfig]):
     def load(self) -> Iterator[EnvgymTask]:
         c = self.config
+        # What EnvgymEnv.run needs to play a row's episode: the task id and the session settings.
+        session = c.model_dump(include={"url", "env", "token", "tool_parser", "ttl_s", "max_turns"})
         for row in task_rows(c.url, c.env, split=c.split, limit=c.limit, token=c.token):
-            yield EnvgymTask(
-                EnvgymData(
-                    name=f"{c.env}#{row['task_id']}",
-                    prompt=row["prompt"][0]["content"],
-                    info={
-                        "url": c.url,
-                        "env": c.env,
-                        "task_id": row["task_id"],
-                        "token": c.token,
-                        "tool_parser": c.tool_parser,
-                        "ttl_s": c.ttl_s,
-                        "max_turns": c.max_turns,
-                    },
-                ),
-                c.task,
-            )
+            name, prompt = f"{c.env}#{row['task_id']}", row["prompt"][0]["content"]
+            yield EnvgymTask(EnvgymData(name=name, prompt=prompt, info={**session, "task_id": row["task_id"]}), c.task)

@@ -90,12 +90,10 @@ def _error_message(response: httpx.Response) -> str:
         body = response.json()
     except ValueError:
         return response.text[:2000]
-    if isinstance(body, dict):
-        err = body.get("error", body)
-        if isinstance(err, dict):
-            return str(err.get("message") or err.get("detail") or err)[:2000]
-        return str(err)[:2000]
-    return str(body)[:2000]
+    err = body.get("error", body) if isinstance(body, dict) else body
+    if isinstance(err, dict):
+        err = err.get("message") or err.get("detail") or err
+    return str(err)[:2000]
 
 
 def _sanitize_tool_calls(raw: Any) -> list[dict[str, Any]] | None:
@@ -237,15 +235,12 @@ class OpenAIEpisode(ModelEpisode):
         finish_reason = choice.get("finish_reason")
         content = message.get("content")
         tool_calls = _sanitize_tool_calls(message.get("tool_calls"))
-        prompt_ids = data.get("prompt_token_ids") or choice.get("prompt_token_ids")
-        token_ids = choice.get("token_ids") or _token_ids_from_logprobs(choice)
-        logprobs = _token_logprobs(choice)
-        if prompt_ids is not None:
-            turn["prompt_token_ids"] = prompt_ids
-        if token_ids is not None:
-            turn["token_ids"] = token_ids
-        if logprobs is not None:
-            turn["logprobs"] = logprobs
+        tokens = {
+            "prompt_token_ids": data.get("prompt_token_ids") or choice.get("prompt_token_ids"),
+            "token_ids": choice.get("token_ids") or _token_ids_from_logprobs(choice),
+            "logprobs": _token_logprobs(choice),
+        }
+        turn.update((key, value) for key, value in tokens.items() if value is not None)
         self.extra["turns"].append(turn)
         if finish_reason == "length" and not content and not tool_calls:
             raise ContextLengthExceeded(

@@ -54,6 +54,7 @@ __all__ = [
     "RenderError",
     "TemplateShape",
     "template_shape",
+    "common_prefix",
 ]
 
 _Q = "envgym placeholder question"
@@ -77,12 +78,8 @@ class Renderer(Protocol):
 
 
 def _plain(messages: Sequence[Any]) -> list[dict[str, Any]]:
-    out = []
-    for m in messages:
-        d = m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m)
-        d.pop("tool_parser", None)
-        out.append(d)
-    return out
+    dicts = (m.model_dump(exclude_none=True) if hasattr(m, "model_dump") else dict(m) for m in messages)
+    return [{k: v for k, v in d.items() if k != "tool_parser"} for d in dicts]
 
 
 class TokenizerRenderer:
@@ -189,31 +186,21 @@ class TemplateShape:
     marker_tail: tuple[int, ...]  # the placeholder reply's last distinct ids, followed by ``close``
 
 
-def _common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    """How many ids ``a`` and ``b`` share from the start (where they first differ).
 
-
-def _common_suffix(a: Sequence[int], b: Sequence[int]) -> int:
-    n = 0
-    for x, y in zip(reversed(a), reversed(b)):
-        if x != y:
-            break
-        n += 1
-    return n
+    Example:
+        >>> common_prefix([1, 2, 3], [1, 2, 4]), common_prefix([1, 2], [1, 2, 3])
+        (2, 2)
+    """
+    return next((i for i, (x, y) in enumerate(zip(a, b)) if x != y), min(len(a), len(b)))
 
 
 def _find(haystack: Sequence[int], needle: Sequence[int], start: int = 0) -> int:
     n = len(needle)
     first = needle[0]
-    for i in range(start, len(haystack) - n + 1):
-        if haystack[i] == first and list(haystack[i : i + n]) == list(needle):
-            return i
-    return -1
+    at = range(start, len(haystack) - n + 1)
+    return next((i for i in at if haystack[i] == first and list(haystack[i : i + n]) == list(needle)), -1)
 
 
 def _placeholder(reply: str) -> list[dict[str, Any]]:
@@ -224,8 +211,8 @@ async def template_shape(renderer: Renderer, tools: list[dict[str, Any]] | None 
     """Learn a template's end-of-turn ids from two placeholder renders (see the module docstring)."""
     one = await renderer.render(_placeholder(_A1), tools)
     two = await renderer.render(_placeholder(_A2), tools)
-    suffix = _common_suffix(one, two)
-    prefix = _common_prefix(one, two)
+    suffix = common_prefix(one[::-1], two[::-1])
+    prefix = common_prefix(one, two)
     if suffix == 0:
         raise RenderError(
             "the chat template writes nothing after an assistant message (no end-of-turn token), so the "

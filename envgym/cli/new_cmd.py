@@ -17,6 +17,7 @@ Example:
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import re
 import string
@@ -90,14 +91,7 @@ def scaffold(name: str, directory: Path, kind: str = "environment", template: st
     if target.exists():
         raise FileExistsError(f"{target} already exists; choose another name or --dir")
     _refuse_taken(names)
-    mapping = {
-        "family": names.family,
-        "distribution": names.distribution,
-        "module": names.module,
-        "class_name": names.class_name,
-        "template": template,
-        "shape": TEMPLATES[template],
-    }
+    mapping = {**dataclasses.asdict(names), "template": template, "shape": TEMPLATES[template]}
     kind_root = resources.files("envgym") / "templates" / kind
     # the template's own files after the shared ones, so a template may replace a shared file
     files = dict(_walk(kind_root / "common"))

@@ -17,6 +17,7 @@ Example:
 from __future__ import annotations
 
 import json
+import mmap
 import os
 import threading
 from pathlib import Path
@@ -72,24 +73,14 @@ class RecordStore:
         if not self.path.exists():
             return
         with open(self.path, "rb+") as f:
-            f.seek(0, os.SEEK_END)
-            size = f.tell()
+            size = os.fstat(f.fileno()).st_size
             if size == 0:
                 return
-            pos = size
-            chunk = 65536
-            while pos > 0:
-                start = max(0, pos - chunk)
-                f.seek(start)
-                data = f.read(pos - start)
-                if start + len(data) == size and data.endswith(b"\n"):
-                    return  # already clean
-                idx = data.rfind(b"\n")
-                if idx >= 0:
-                    f.truncate(start + idx + 1)
-                    return
-                pos = start
-            f.truncate(0)
+            # mmap's rfind scans back from the end, so a big file is not read to find its last line.
+            with mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as data:
+                clean_end = data.rfind(b"\n") + 1  # 0 when no line is complete
+            if clean_end != size:
+                f.truncate(clean_end)
 
     def open(self) -> "RecordStore":
         """Open for appending. One writer per directory: a second one gets ``InvalidRequest``."""

@@ -84,10 +84,7 @@ def first_divergence(recorded: list[Message], replayed: list[Message]) -> int | 
     end_rec, end_rep = _last_action_index(recorded) + 1, _last_action_index(replayed) + 1
     if end_rec != end_rep:
         return min(end_rec, end_rep)
-    for i in range(end_rec):
-        if _comparable(recorded[i]) != _comparable(replayed[i]):
-            return i
-    return None
+    return next((i for i in range(end_rec) if _comparable(recorded[i]) != _comparable(replayed[i])), None)
 
 
 def _mark(record: EpisodeRecord, ok: bool, reason: str, **extra: Any) -> EpisodeRecord:

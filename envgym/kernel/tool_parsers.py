@@ -103,11 +103,7 @@ def _call(obj: Any, what: str, index: int, args_keys: tuple[str, ...] = ("argume
     name = obj.get("name")
     if not isinstance(name, str) or not name:
         raise ToolCallError(f'{what} has no "name" (a non-empty string naming the tool)')
-    args: Any = {}
-    for key in args_keys:
-        if key in obj:
-            args = obj[key]
-            break
+    args: Any = next((obj[key] for key in args_keys if key in obj), {})
     if isinstance(args, str):  # some models emit the arguments as a JSON string
         args = _loads(args, f"the arguments of {what}") if args.strip() else {}
     if not isinstance(args, dict):
@@ -320,10 +316,7 @@ def for_model(model: str | None, default: str = "hermes") -> str:
         ('llama3_json', 'hermes')
     """
     lowered = (model or "").lower()
-    for needle, parser in _FAMILIES:
-        if needle in lowered:
-            return parser
-    return default
+    return next((parser for needle, parser in _FAMILIES if needle in lowered), default)
 
 
 def parse_action(action: Action) -> tuple[Action, list[ToolCall]]:

@@ -28,6 +28,7 @@ from __future__ import annotations
 import threading
 from typing import Any, Callable
 
+from envgym.agents.tokens import TokenizerRenderer
 from envgym.testing.openai_server import chat_response, completion_response, error_reply
 from envgym.kernel.tool_parsers import ToolCallError, get_parser
 
@@ -264,16 +265,8 @@ class LocalModel:
         add_generation_prompt: bool = True,
         template_kwargs: dict[str, Any] | None = None,
     ) -> list[int]:
-        out = self.tokenizer.apply_chat_template(
-            messages,
-            tools=tools or None,
-            tokenize=True,
-            add_generation_prompt=add_generation_prompt,
-            **{**self.template_kwargs, **(template_kwargs or {})},
-        )
-        if hasattr(out, "keys"):
-            out = out["input_ids"]
-        return [int(x) for x in out]
+        renderer = TokenizerRenderer(self.tokenizer, **{**self.template_kwargs, **(template_kwargs or {})})
+        return renderer.render_sync(messages, tools, add_generation_prompt)
 
     def chat(self, body: dict[str, Any]) -> Any:
         prompt = self.render(body["messages"], body.get("tools"), True, body.get("chat_template_kwargs"))
