@@ -262,6 +262,37 @@ SETS["bounded-worker"] = MutationSet(
         )
     ],
 )
+# The rest of bounded.py (the pool's side: starting, handing out, timing and replacing workers, the
+# socket framing): with bounded-worker, the whole module in two runs that each finish.
+SETS["bounded-pool"] = MutationSet(
+    "bounded.py's pool: worker start, hand-over, the call and its budget, replacement (a part of the bounded set)",
+    [
+        Target(
+            "envgym",
+            "envgym/kernel/bounded.py",
+            ("tests/core/test_bounded.py",),
+            (
+                "_send",
+                "_recv_exact",
+                "_cpu_seconds",
+                "_Worker.__init__",
+                "_Worker.kill",
+                "WorkerPool.__init__",
+                "WorkerPool._start_worker",
+                "WorkerPool._refill",
+                "WorkerPool._start_one_in_background",
+                "WorkerPool._release",
+                "WorkerPool._acquire",
+                "WorkerPool.run",
+                "WorkerPool._call",
+                "_read_reply",
+                "_sock_recv_exact",
+                "_hand_over",
+            ),
+        )
+    ],
+)
+
 # The session host's methods the stopped "server" run left open or did not reach, against the host's
 # own tests (no HTTP, a frozen clock where time matters): a part of "server" that finishes in minutes.
 SETS["server-host"] = MutationSet(
@@ -409,6 +440,36 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "low, high = self.reward_range or (0.0, 2.0)",
         "here the range is only checked for use (finite, low < high), which [0, 2] passes as [0, 1] does; "
         "the reward is normalised by _grade_from_files with its own default",
+    ),
+    (
+        "envgym.host.sessions.xǁEpisodeHostǁ__init____mutmut_*",
+        "self._shutting_down = False",
+        "self._shutting_down = None",
+        "read only as a truth value (`if self._shutting_down`), where None is False",
+    ),
+    *(
+        (
+            "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ_call_counting__mutmut_*",
+            f"{flag} = False",
+            f"{flag} = None",
+            "read only as a truth value until it is set to True, and None is as false as False",
+        )
+        for flag in ("refused", "body_done")
+    ),
+    *(
+        (
+            "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ_call_counting__mutmut_*",
+            'body_done = not message.get("more_body", False)',
+            f'body_done = not message.get("more_body", {default})',
+            "`not` of a missing more_body is True whether the default is False or None",
+        )
+        for default in ("None", "")
+    ),
+    (
+        "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ__init____mutmut_*",
+        "self.on_error = on_error or (lambda code: None)",
+        "self.on_error = on_error or (lambda code: 0)",
+        "on_error's return value is never read",
     ),
     (
         "envgym.host.sessions.xǁEpisodeHostǁ_remember_finished__mutmut_*",

@@ -7,6 +7,8 @@ import asyncio
 import json
 from typing import Any
 
+import pytest
+
 from envgym_server.limits import AccessAndLimitsMiddleware
 
 
@@ -113,6 +115,24 @@ async def test_lifespan_events_pass_through_even_with_a_token():
     assert [s["type"] for s in app.scopes] == ["lifespan"]
 
 
+class Reader:
+    """An app that reads one message from the server and keeps it."""
+
+    def __init__(self) -> None:
+        self.got: list[dict[str, Any]] = []
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        self.got.append(await receive())
+
+
+async def test_lifespan_and_websocket_apps_read_the_servers_messages():
+    lifespan, ws = Reader(), Reader()
+    await call(middleware(lifespan, token="tok"), {"type": "lifespan"}, {"type": "lifespan.startup"})
+    scope = {"type": "websocket", "path": "/v1/ws", "headers": [(b"authorization", b"Bearer tok")]}
+    await call(middleware(ws, token="tok"), scope, {"type": "websocket.connect"})
+    assert (lifespan.got, ws.got) == ([{"type": "lifespan.startup"}], [{"type": "websocket.connect"}])
+
+
 async def test_a_websocket_without_the_token_is_refused_with_a_401_response_where_the_server_can_send_one():
     app, codes = App(), []
     scope = {"type": "websocket", "path": "/v1/ws", "headers": [], "extensions": {"websocket.http.response": {}}}
@@ -216,7 +236,35 @@ async def test_a_body_message_without_a_body_counts_nothing():
     assert sent[0]["status"] == 200
 
 
+async def test_a_scope_without_headers_is_read_and_still_capped():
+    app = App()
+    assert (await call(middleware(app), {"type": "http", "path": "/v1/sessions"}, body(b"x" * 10)))[0]["status"] == 200
+    status, err, _ = error(await call(middleware(App()), {"type": "http", "path": "/v1/sessions"}, body(b"x" * 11)))
+    assert (status, err["code"]) == (413, "payload_too_large")
+
+
 # ---------------------------------------------------------------- body deadline
+
+
+def test_the_body_deadline_is_30_s_unless_set():
+    assert middleware(App()).body_timeout_s == 30.0  # `envgym serve --body-timeout`'s default too (docs/server.md)
+
+
+async def test_a_body_whose_chunks_take_their_time_within_the_deadline_is_read():
+    chunks = [body(b"ab", more=True), body(b"cd")]
+
+    async def receive_() -> dict[str, Any]:
+        await asyncio.sleep(0)  # each chunk waits for the network, as a real one does
+        return chunks.pop(0)
+
+    app = App()
+    sent: list[dict[str, Any]] = []
+
+    async def send(message: Any) -> None:
+        sent.append(dict(message))
+
+    await middleware(app, body_timeout_s=30)(http(), receive_, send)
+    assert sent[0]["status"] == 200 and app.received == [body(b"ab", more=True), body(b"cd")]
 
 
 async def test_a_body_that_does_not_arrive_in_time_is_408():
@@ -229,20 +277,24 @@ async def test_a_body_that_does_not_arrive_in_time_is_408():
     assert codes == ["request_timeout"]
 
 
-async def test_once_the_body_has_arrived_the_deadline_no_longer_applies():
-    """After the body, the app may wait on receive (for a disconnect) for as long as it runs."""
+@pytest.mark.parametrize(
+    "last", [body(b"abc"), {"type": "http.request", "body": b"abc"}], ids=["more_body false", "no more_body"]
+)
+async def test_once_the_body_has_arrived_the_deadline_no_longer_applies(last):
+    """After the body, the app may wait on receive (for a disconnect) for as long as it runs. A body
+    message without ``more_body`` is the last one (ASGI's default)."""
     later: list[dict[str, Any]] = []
     sent: list[dict[str, Any]] = []
 
     async def receive_() -> dict[str, Any]:
         if not later:
-            later.append(body(b"abc"))
+            later.append(last)
             return later[0]
         await asyncio.sleep(0.05)  # longer than the body deadline, on the loop's clock
         return {"type": "http.disconnect"}
 
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
-        assert await receive() == body(b"abc")
+        assert await receive() == last
         assert await receive() == {"type": "http.disconnect"}
         await send({"type": "http.response.start", "status": 200, "headers": []})
 

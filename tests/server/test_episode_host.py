@@ -5,6 +5,8 @@ shutdown. The same limits through the app are in test_limits.py."""
 from __future__ import annotations
 
 import asyncio
+import threading
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -20,7 +22,7 @@ from envgym.protocol.errors import (
 )
 from envgym.host.limits import HostLimits
 from envgym.host.metrics import HostMetrics
-from envgym.host.sessions import EpisodeHost
+from envgym.host.sessions import EpisodeHost, load_task
 from envgym.host.tracking import TrackedContext
 from envgym.kernel import registry
 from envgym.protocol import Action, Grade, SessionCreate, SuiteInfo, Task
@@ -959,3 +961,21 @@ async def test_refusals_say_what_to_do():
     with pytest.raises(CapacityExhausted) as closing:
         await h.create(ECHO)
     assert closing.value.message == "the server is shutting down"
+
+
+@pytest.mark.parametrize("loaded", [True, False])
+async def test_a_task_of_a_loaded_suite_is_read_on_the_loop_and_a_first_load_in_a_thread(loaded):
+    readers: list[int] = []
+
+    class Family:
+        @staticmethod
+        def tasks_loaded(suite: str) -> bool:
+            return loaded and suite == "main"
+
+    def get_task(task_id: str) -> str:
+        readers.append(threading.get_ident())
+        return f"task {task_id}"
+
+    ref = SimpleNamespace(cls=Family, suite="main", get_task=get_task)
+    assert await load_task(ref, "t1") == "task t1"  # type: ignore[arg-type]
+    assert (readers == [threading.get_ident()]) is loaded
