@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import pickle
 import resource
+import signal
 import socket
 import struct
+import subprocess
 import sys
 import threading
 import time
+from types import SimpleNamespace
 
 import pytest
 
@@ -326,3 +330,41 @@ def test_the_worker_loop_caps_its_data_segment_before_serving(monkeypatch):
     parent.close()
     thread.join(60)
     assert not thread.is_alive() and failures == []
+
+
+@pytest.mark.parametrize("name", [b"python3", b"w) 1 2 3 4 5 6", b"a)b)c"])
+def test_cpu_time_is_read_after_the_last_bracket_whatever_the_process_calls_itself(monkeypatch, name):
+    # /proc/PID/stat: "pid (comm) state ppid ...", utime and stime the 12th and 13th fields after comm.
+    # A process may name itself anything (prctl), brackets and numbers included.
+    after = b" S 1 2 3 4 5 6 7 8 9 10 300 200 0 0 20 0 1 0 5"
+    monkeypatch.setattr(bounded, "open", lambda path, mode: io.BytesIO(b"42 (" + name + b")" + after), raising=False)
+    assert _cpu_seconds(42) == pytest.approx(500 / os.sysconf("SC_CLK_TCK"))
+
+
+def test_killing_a_worker_sends_sigkill_and_reaps_it_in_a_daemon_thread(monkeypatch):
+    started: list[threading.Thread] = []
+
+    class Thread(threading.Thread):
+        def start(self) -> None:
+            started.append(self)
+            super().start()
+
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
+    ours, _theirs = socket.socketpair()
+    worker = bounded._Worker(process, ours, process.pid)
+    assert process.pid in worker_pids()
+    monkeypatch.setattr(bounded, "threading", SimpleNamespace(Thread=Thread))
+    worker.kill()
+    assert process.pid not in worker_pids() and ours.fileno() == -1
+    [reaper] = started
+    assert reaper.daemon  # a worker that cannot be reaped must not keep the interpreter from exiting
+    reaper.join(timeout=60)  # a hang guard: the reaper's wait() is what sets returncode
+    assert process.returncode == -signal.SIGKILL
+
+
+def test_killing_a_worker_that_is_already_gone_is_quiet():
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    ours, _theirs = socket.socketpair()
+    bounded._Worker(process, ours, process.pid).kill()  # ProcessLookupError is swallowed
+    assert process.pid not in worker_pids()
