@@ -20,9 +20,9 @@ import tempfile
 import time
 
 from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.builtin.debug import DebugEnvironment
 from envgym.eval.runner import EvalConfig, EvalRunner
-from envgym.agents.loop import run_episode
 
 
 async def bare_loop(episodes: int) -> float:

@@ -28,12 +28,12 @@ import httpx
 from rich.console import Console
 from rich.table import Table
 
+from envgym.agents.loop import run_episode
 from envgym.agents.token_agent import TokenAgent
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient
 from envgym.eval.rollouts import Rollout, stream_rollouts
 from envgym.eval.server_process import ServerProcess
-from envgym.agents.loop import run_episode
 from envgym.testing.local_model import tiny_tokenizer
 from envgym.testing.openai_server import OpenAIServer, completion_response
 

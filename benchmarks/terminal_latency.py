@@ -87,6 +87,7 @@ async def in_process(provider: str, concurrency: int, commands: int, rounds: int
 
 async def through_server(provider: str, concurrency: int, commands: int) -> tuple[list[float], list[float]]:
     import httpx
+
     from envgym_server import ServerConfig, create_app
 
     app = create_app(ServerConfig(sandbox=provider, max_sessions=max(64, concurrency)))

@@ -48,7 +48,6 @@ from typing import Awaitable, Callable
 
 from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
-
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import find, page_text

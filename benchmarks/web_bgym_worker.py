@@ -61,8 +61,8 @@ def plan(goal: str, tree: str) -> list[str]:
 def main() -> None:
     cfg = json.loads(sys.argv[1])
     os.environ["MINIWOB_URL"] = serve(cfg["html_dir"])
-    import gymnasium as gym
     import browsergym.miniwob  # noqa: F401  (registers the tasks)
+    import gymnasium as gym
     from browsergym.utils.obs import flatten_axtree_to_str
 
     def make(task: str):  # type: ignore[no-untyped-def]

@@ -26,14 +26,14 @@ import statistics
 import time
 from collections import Counter
 
-from envgym.kernel.context import EnvContext
-from envgym.protocol import Action
+from web_procstats import process_cpu_seconds
 
 import envgym_web
+from envgym.kernel.context import EnvContext
+from envgym.protocol import Action
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.runtime import WebRuntime
-from web_procstats import process_cpu_seconds
 
 
 def _children() -> dict[int, list[int]]:

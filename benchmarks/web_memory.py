@@ -52,7 +52,6 @@ def pss_by_kind() -> tuple[Counter[str], Counter[str]]:
 async def worker(cfg: dict) -> dict:
     from envgym.kernel.context import EnvContext
     from envgym.protocol import Action
-
     from envgym_web.environment import WebEnvironment
     from envgym_web.observe import parse_elements
     from envgym_web.runtime import WebRuntime

@@ -12,8 +12,8 @@ from typing import Any
 
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, Policy, ScriptedPolicy, SyncEnvironment
-from envgym.protocol.errors import EnvgymError
 from envgym.kernel.grader import Grader, get_grader
+from envgym.kernel.registry import register
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -28,7 +28,7 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-from envgym.kernel.registry import register
+from envgym.protocol.errors import EnvgymError
 
 __version__ = "0.1.0"
 

@@ -38,15 +38,15 @@ from typing import Any, SupportsFloat
 import gymnasium
 from gymnasium.envs.registration import EnvSpec
 
-from envgym.kernel.context import EnvContext, default_context
-from envgym.protocol.ids import EnvId
-from envgym.protocol.errors import InvalidRequest, UnknownEnvironment
+from envgym.adapters.gym_spaces import fit_text, unicode_text
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.runner import LocalTarget
-from envgym.adapters.gym_spaces import fit_text, unicode_text
+from envgym.kernel.context import EnvContext, default_context
 from envgym.kernel.episode import EpisodeSource
-from envgym.protocol import Action, Observation, StepResult, Tool
 from envgym.kernel.sync import LoopThread, SyncEpisode
+from envgym.protocol import Action, Observation, StepResult, Tool
+from envgym.protocol.errors import InvalidRequest, UnknownEnvironment
+from envgym.protocol.ids import EnvId
 
 DEFAULT_MAX_OBSERVATION_CHARS = 1_000_000
 DEFAULT_MAX_ACTION_CHARS = 100_000

@@ -31,9 +31,9 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
-from envgym.protocol.errors import CapacityExhausted, InvalidRequest, UnknownSession
 from envgym.host.limits import HostLimits
 from envgym.kernel.settings import check_settings
+from envgym.kernel.sync import Blocking, blocking_method
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -44,7 +44,7 @@ from envgym.protocol import (
     StepResult,
     Task,
 )
-from envgym.kernel.sync import Blocking, blocking_method
+from envgym.protocol.errors import CapacityExhausted, InvalidRequest, UnknownSession
 
 try:
     import ray
@@ -126,9 +126,9 @@ class EnvWorker:
         options: dict[str, Any] | None,
     ) -> dict[str, Any]:
         from envgym.agents import get_agent
-        from envgym.kernel.families import resolve
-        from envgym.host import HostEpisode
         from envgym.agents.loop import run_episode
+        from envgym.host import HostEpisode
+        from envgym.kernel.families import resolve
 
         ref = resolve(env_id)
         agent = get_agent(agent_name, **agent_config)

@@ -20,8 +20,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from envgym.client import AsyncClient
-from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
 from envgym.kernel.sync import Blocking, blocking_method
+from envgym.protocol import Action, EpisodeStatus, ErrorInfo, Grade, StepResult
 
 __all__ = ["TextTurn", "TextEpisode", "AsyncTextEpisode"]
 

@@ -33,8 +33,8 @@ from typing import Any, Iterable, Mapping, Sequence
 from pydantic import BaseModel, Field
 
 from envgym.agents.tokens import common_prefix
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import EpisodeStatus
+from envgym.protocol.errors import EnvgymError
 
 __all__ = [
     "TrainingSample",

@@ -35,12 +35,12 @@ from typing import Any, Callable
 
 import httpx
 
-from envgym.client import Client
-from envgym.protocol.errors import EnvgymError
-from envgym.eval.rollouts import ModelEndpoint, Rollout, RolloutRequest, RolloutSummary, stream_rollouts
 from envgym.adapters.rows import observation_text
-from envgym.protocol import Action, EpisodeStatus, GradeBatchRequest, GradeBatchResponse, Tool
 from envgym.adapters.training import samples_from_rollout
+from envgym.client import Client
+from envgym.eval.rollouts import ModelEndpoint, Rollout, RolloutRequest, RolloutSummary, stream_rollouts
+from envgym.protocol import Action, EpisodeStatus, GradeBatchRequest, GradeBatchResponse, Tool
+from envgym.protocol.errors import EnvgymError
 
 __all__ = ["reward_function", "environment_factory", "rollout_func", "rollout_reward", "completion_text"]
 

@@ -35,10 +35,10 @@ from typing import Any
 
 from verl.experimental.agent_loop.agent_loop import AgentLoopBase, AgentLoopMetrics, AgentLoopOutput, register
 
-from envgym.protocol.errors import EnvgymError
-from envgym.client import Client
 from envgym.adapters.text import AsyncTextEpisode
 from envgym.agents.tokens import TokenizerRenderer, TokenTranscript
+from envgym.client import Client
+from envgym.protocol.errors import EnvgymError
 
 __all__ = ["EnvgymAgentLoop", "compute_score"]
 

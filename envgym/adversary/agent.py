@@ -29,8 +29,8 @@ from envgym.adversary.model import ATTACK_CLASSES, Attack
 from envgym.adversary.plans import plan_attacks
 from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
 from envgym.kernel.environment import Environment
-from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
+from envgym.protocol.errors import InvalidRequest
 
 MAX_FINISH_ATTEMPTS = 3
 

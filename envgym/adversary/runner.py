@@ -24,12 +24,12 @@ from envgym.adversary.agent import AdversaryAgent, family_attacks, parse_classes
 from envgym.adversary.answers import answer_key
 from envgym.adversary.model import OUTCOMES, Attack, AttackResult, SkippedAttack
 from envgym.adversary.plans import plan_attacks
+from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.host.tracking import TrackedContext, close_all
 from envgym.kernel.context import EnvContext
 from envgym.kernel.families import EnvRef
-from envgym.agents.loop import EpisodeRecord, run_episode
-from envgym.protocol import EpisodeStatus, Observation, Task
 from envgym.kernel.sync import blocking_form
-from envgym.host.tracking import TrackedContext, close_all
+from envgym.protocol import EpisodeStatus, Observation, Task
 from envgym.testing.conformance import _targets, run_all
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "

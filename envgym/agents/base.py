@@ -14,8 +14,8 @@ import abc
 from typing import Any, ClassVar, Sequence
 
 from envgym.kernel.environment import Environment, ScriptedPolicy, call_act
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
+from envgym.protocol.errors import EnvgymError
 
 
 class AgentLimitReached(EnvgymError):

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 from envgym.agents.base import Agent, AgentEpisode, PolicyEpisode, ScriptedEpisode
 from envgym.kernel.environment import Environment
-from envgym.protocol.errors import InvalidRequest
 from envgym.protocol import Action, Observation, Task, Tool
+from envgym.protocol.errors import InvalidRequest
 
 FINISH_TOOLS = ("submit", "done", "answer", "finish")
 

@@ -33,8 +33,6 @@ from pydantic import BaseModel, Field
 from envgym.agents.base import Agent
 from envgym.kernel.environment import Environment, call_act
 from envgym.kernel.episode import Episode
-from envgym.protocol.ids import EnvId
-from envgym.protocol.errors import EnvgymError, InvalidRequest
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -46,6 +44,8 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.protocol.errors import EnvgymError, InvalidRequest
+from envgym.protocol.ids import EnvId
 
 
 class EpisodeRecord(BaseModel):

@@ -50,8 +50,8 @@ import httpx
 
 from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
 from envgym.kernel.environment import Environment
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, Observation, Task, Tool
+from envgym.protocol.errors import EnvgymError
 
 DEFAULT_SYSTEM_PROMPT = (
     "You are an agent solving a task in an environment. Use the tools provided when they help; "

@@ -32,10 +32,10 @@ from typing import Any
 
 from envgym.agents.base import AgentEpisode, AgentLimitReached
 from envgym.agents.openai_agent import ModelEpisode, ModelError, OpenAIAgent
-from envgym.kernel.environment import Environment
-from envgym.protocol import Action, Observation, Task, Tool
 from envgym.agents.tokens import Renderer, ServerRenderer, TokenTranscript
+from envgym.kernel.environment import Environment
 from envgym.kernel.tool_parsers import for_model, get_parser
+from envgym.protocol import Action, Observation, Task, Tool
 
 __all__ = ["TokenAgent", "TokenEpisode", "TokenBudgetExhausted", "environment_messages"]
 

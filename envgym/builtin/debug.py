@@ -23,9 +23,8 @@ from __future__ import annotations
 import asyncio
 from typing import Sequence
 
-from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
-from envgym.protocol.errors import InvalidAction, InvalidRequest
 from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
 from envgym.protocol import (
     Action,
     Grade,
@@ -38,6 +37,7 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.protocol.errors import InvalidAction, InvalidRequest
 
 WORDS = ["alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india", "juliet"]
 

@@ -29,8 +29,8 @@ def settings_option(items: list[str], option: str = "--set") -> dict[str, Any]:
     item, or a key or value a family's settings model refuses (``check_settings``), is a usage
     error naming the option (exit status 2), as for any other bad option value."""
     from envgym.kernel.context import parse_settings
-    from envgym.protocol.errors import InvalidRequest
     from envgym.kernel.settings import check_settings
+    from envgym.protocol.errors import InvalidRequest
 
     try:
         settings = parse_settings(items, option)

@@ -24,8 +24,8 @@ from typing import Any, Optional
 import typer
 from rich.table import Table
 
-from envgym.kernel import registry
 from envgym.cli.app import app, console, fail
+from envgym.kernel import registry
 from envgym.kernel.context import format_setting
 from envgym.kernel.environment import Environment
 from envgym.protocol.errors import EnvgymError

@@ -7,8 +7,8 @@ import json
 import typer
 from rich.table import Table
 
-from envgym.kernel import registry
 from envgym.cli.app import app, console, err_console, fail
+from envgym.kernel import registry
 from envgym.protocol.errors import DuplicatePlugin, EnvgymError
 
 

@@ -32,7 +32,7 @@ import httpx
 from pydantic import BaseModel, ValidationError
 
 from envgym.client.http import ConnectionLost, StepConnection
-from envgym.protocol.errors import EnvgymError, InvalidRequest, error_from_body
+from envgym.kernel.sync import Blocking, SyncEpisode, blocking_method
 from envgym.protocol import (
     Action,
     EnvironmentDetail,
@@ -48,7 +48,7 @@ from envgym.protocol import (
     Task,
     TaskList,
 )
-from envgym.kernel.sync import Blocking, blocking_method, SyncEpisode
+from envgym.protocol.errors import EnvgymError, InvalidRequest, error_from_body
 
 if TYPE_CHECKING:
     from envgym.client.ws import WebSocketEpisode

@@ -18,9 +18,9 @@ import asyncio
 import uuid
 from typing import TYPE_CHECKING, Any
 
-from envgym.protocol.ws import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
-from envgym.protocol.errors import EnvgymError, error_from_body
 from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
+from envgym.protocol.errors import EnvgymError, error_from_body
+from envgym.protocol.ws import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
 
 if TYPE_CHECKING:
     from envgym.client import AsyncClient

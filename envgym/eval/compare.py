@@ -25,9 +25,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from envgym.agents.loop import EpisodeRecord
 from envgym.eval.records import load_run
 from envgym.eval.stats import is_scored, summarize
-from envgym.agents.loop import EpisodeRecord
 
 
 def sign_test_p(wins: int, losses: int) -> float:

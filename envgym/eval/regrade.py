@@ -31,13 +31,13 @@ from pathlib import Path
 from typing import Any, Callable
 
 from envgym.agents.base import Agent, AgentEpisode
-from envgym.kernel.context import EnvContext
-from envgym.kernel.environment import Environment
-from envgym.protocol.errors import EnvgymError
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, load_run, write_json
 from envgym.eval.stats import summarize
-from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment
 from envgym.protocol import Action, EpisodeStatus, Message, Observation, Task, Tool
+from envgym.protocol.errors import EnvgymError
 
 REGRADABLE = {EpisodeStatus.completed, EpisodeStatus.truncated, EpisodeStatus.grader_error}
 

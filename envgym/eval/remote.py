@@ -16,11 +16,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from envgym.kernel.environment import Environment
-from envgym.protocol.ids import EnvId
-from envgym.protocol.errors import EnvgymError
 from envgym.agents.loop import standin_family
+from envgym.kernel.environment import Environment
 from envgym.protocol import Task
+from envgym.protocol.errors import EnvgymError
+from envgym.protocol.ids import EnvId
 
 if TYPE_CHECKING:
     from envgym.client import AsyncClient, RemoteEpisode

@@ -16,9 +16,9 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+from envgym.agents.loop import EpisodeRecord
 from envgym.eval.records import load_run
 from envgym.eval.stats import category_of, is_scored, summarize
-from envgym.agents.loop import EpisodeRecord
 from envgym.protocol import EpisodeStatus
 
 STATUS_COLORS = {

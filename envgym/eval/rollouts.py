@@ -40,13 +40,13 @@ from typing import Any, AsyncGenerator, AsyncIterator, Callable, Literal
 import httpx
 from pydantic import BaseModel, ConfigDict, Field
 
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.agents.openai_agent import DEFAULT_SYSTEM_PROMPT, OpenAIAgent
 from envgym.agents.token_agent import TokenAgent
 from envgym.kernel.environment import Environment
-from envgym.protocol.errors import EnvgymError, error_from_body
 from envgym.kernel.episode import Episode
-from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.protocol import EpisodeStatus, Grade, Message, Task
+from envgym.protocol.errors import EnvgymError, error_from_body
 
 
 class ModelEndpoint(BaseModel):

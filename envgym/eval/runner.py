@@ -29,18 +29,18 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
-from envgym.kernel import registry
 from envgym.agents import get_agent
 from envgym.agents.base import Agent
-from envgym.kernel.context import EnvContext
-from envgym.kernel.environment import Environment
-from envgym.protocol.errors import EnvgymError, InvalidRequest
+from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, read_json, write_json
 from envgym.eval.remote import RemoteTarget
 from envgym.eval.stats import summarize
-from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.kernel import registry
+from envgym.kernel.context import EnvContext
+from envgym.kernel.environment import Environment
 from envgym.kernel.episode import EpisodeSource
 from envgym.protocol import EpisodeStatus, SkippedTask, Task
+from envgym.protocol.errors import EnvgymError, InvalidRequest
 
 
 @dataclass

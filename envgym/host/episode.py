@@ -25,9 +25,9 @@ import asyncio
 import time
 from typing import Any
 
-from envgym.protocol.errors import CapacityExhausted
 from envgym.host.sessions import EpisodeHost
 from envgym.protocol import Action, ResetResult, SessionCreate, StepResult, Task
+from envgym.protocol.errors import CapacityExhausted
 
 
 class HostEpisode:

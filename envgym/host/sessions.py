@@ -40,8 +40,13 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, TypeVar
 
+from envgym.host.deadline import run_to_first_wait, within
+from envgym.host.limits import HostLimits
+from envgym.host.metrics import HostMetrics
+from envgym.host.tracking import TrackedContext
 from envgym.kernel.environment import Environment
 from envgym.kernel.families import EnvRef, resolve
+from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
 from envgym.protocol.errors import (
     CapacityExhausted,
     EnvgymError,
@@ -51,12 +56,6 @@ from envgym.protocol.errors import (
     StepTimeout,
     UnknownSession,
 )
-from envgym.protocol import Action, EpisodeStatus, ResetResult, SessionCreate, SessionState, StepResult, Task
-
-from envgym.host.deadline import run_to_first_wait, within
-from envgym.host.limits import HostLimits
-from envgym.host.metrics import HostMetrics
-from envgym.host.tracking import TrackedContext
 
 log = logging.getLogger("envgym.host")
 T = TypeVar("T")

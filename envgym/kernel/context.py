@@ -16,9 +16,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
 
+from envgym.kernel.settings import S, check_settings, read_settings
 from envgym.protocol.errors import InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxProvider, SandboxSpec
-from envgym.kernel.settings import S, check_settings, read_settings
 
 
 @dataclass

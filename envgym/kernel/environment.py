@@ -35,8 +35,10 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Sequence
 
 from envgym.kernel.context import EnvContext, default_context
-from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed, UnknownTask
 from envgym.kernel.grader import checked_reward, get_grader
+from envgym.kernel.settings import Settings
+from envgym.kernel.sync import Blocking
+from envgym.kernel.tool_parsers import get_parser, parse_action
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -53,10 +55,7 @@ from envgym.protocol import (
     Tool,
     fill_outcome_from_info,
 )
-from envgym.kernel.settings import Settings
-from envgym.kernel.sync import Blocking
-from envgym.kernel.tool_parsers import get_parser, parse_action
-
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest, SessionClosed, UnknownTask
 
 FEEDBACK_CHARS = 2000
 

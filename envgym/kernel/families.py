@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from envgym.kernel import registry
 from envgym.kernel.environment import Environment
+from envgym.protocol import Task
 from envgym.protocol.errors import UnknownEnvironment
 from envgym.protocol.ids import EnvId
-from envgym.protocol import Task
 
 
 @dataclass(frozen=True)

@@ -39,11 +39,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.kernel import bounded
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
-from envgym.protocol import Grade, GraderSpec, Submission, Task
-from envgym.sandbox.base import Sandbox
 from envgym.kernel.settings import Settings, read_model
 from envgym.kernel.sync import shared_loop
+from envgym.protocol import Grade, GraderSpec, Submission, Task
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
+from envgym.sandbox.base import Sandbox
 
 
 class GraderConfig(BaseModel):

@@ -33,8 +33,8 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
-from envgym.protocol.errors import InvalidAction, InvalidRequest, UnknownPlugin
 from envgym.protocol import Action, FunctionCall, ToolCall
+from envgym.protocol.errors import InvalidAction, InvalidRequest, UnknownPlugin
 
 __all__ = [
     "ToolParser",

@@ -20,7 +20,6 @@ from typing import Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-
 # The wire protocol's version: the major is the URL's (``/v1``); a minor adds fields old clients
 # ignore. 1.1: ``StepResult.status``, ``grade`` and ``error`` are typed fields; their ``info``
 # mirrors are deprecated and go in 1.2 (docs/architecture.md §5).

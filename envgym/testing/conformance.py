@@ -42,16 +42,15 @@ from typing import Any, Awaitable, Callable, Sequence, cast
 
 from pydantic import BaseModel
 
-from envgym.kernel import bounded
 from envgym.agents.base import Agent
 from envgym.agents.builtin import NopAgent, OracleAgent
+from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.host.tracking import TrackedContext, close_all
+from envgym.kernel import bounded
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment
 from envgym.kernel.families import EnvRef, load_family, resolve
-from envgym.protocol.ids import EnvId
-from envgym.protocol.errors import SessionClosed
-from envgym.host.tracking import TrackedContext, close_all
-from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.kernel.sync import blocking_form
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -64,8 +63,9 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.protocol.errors import SessionClosed
+from envgym.protocol.ids import EnvId
 from envgym.sandbox.base import Sandbox
-from envgym.kernel.sync import blocking_form
 
 CHECKS = ("schema", "round_trip", "status", "oracle", "nop", "close")
 TOOL_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")

@@ -29,8 +29,8 @@ import threading
 from typing import Any, Callable
 
 from envgym.agents.tokens import TokenizerRenderer
-from envgym.testing.openai_server import chat_response, completion_response, error_reply
 from envgym.kernel.tool_parsers import ToolCallError, get_parser
+from envgym.testing.openai_server import chat_response, completion_response, error_reply
 
 __all__ = ["LocalModel", "tiny_tokenizer", "tiny_model", "FAMILIES", "chat_template", "scripted_calls"]
 

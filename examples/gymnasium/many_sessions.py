@@ -23,8 +23,8 @@ from pathlib import Path
 from typing import Any
 
 from envgym import AsyncClient
-from envgym.protocol.errors import CapacityExhausted
 from envgym.adapters.gym import parse_action, render_observation
+from envgym.protocol.errors import CapacityExhausted
 
 sys.path.insert(0, str(Path(__file__).parent))
 from debug_policy import act  # noqa: E402

@@ -20,8 +20,8 @@ from collections import Counter
 from pathlib import Path
 from typing import Any, Iterable
 
-from envgym.agents.loop import EpisodeRecord
 from envgym.adapters.training import TokenDataError, TokenMismatch, TrainingSample, samples_from_record
+from envgym.agents.loop import EpisodeRecord
 
 
 def build(

@@ -22,8 +22,8 @@ from typing import Any
 
 import httpx
 
-from envgym.protocol.errors import error_from_body
 from envgym.adapters.training import TokenMismatch, samples_from_rollout
+from envgym.protocol.errors import error_from_body
 
 
 def request_rollouts(

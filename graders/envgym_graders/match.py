@@ -26,9 +26,9 @@ from typing import Any
 import re2
 from pydantic import Field
 
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
+from envgym.protocol.errors import GraderError
 
 _FLAGS = frozenset("ims")
 MAX_PATTERN_CHARS = 10_000

@@ -34,9 +34,9 @@ from typing import Any
 
 from pydantic import Field
 
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader, ScoreConfig
 from envgym.protocol import Grade, Submission, Task
+from envgym.protocol.errors import GraderError
 
 MAX_DIGITS = 4300  # Python's own limit for int <-> str conversion
 MAX_EXPONENT = 4300  # |decimal exponent|; values stay below 10**8600, a few thousand bits

@@ -24,9 +24,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader, GraderConfig, get_grader, read_config
 from envgym.protocol import Grade, GradeComponent, GraderSpec, Submission, Task
+from envgym.protocol.errors import GraderError
 from envgym.sandbox.base import Sandbox
 
 

@@ -24,17 +24,15 @@ from typing import Any, AsyncIterator
 from fastapi import FastAPI
 
 from envgym import __version__
+from envgym.host import EpisodeHost, TrackedContext
 from envgym.kernel import bounded
 from envgym.protocol.errors import EnvgymError
-
 from envgym_server import routes, websocket
 from envgym_server.config import ServerConfig
-from envgym.host import TrackedContext
 from envgym_server.errors import install_error_handlers
 from envgym_server.fastpath import StepFastPath
 from envgym_server.limits import AccessAndLimitsMiddleware
 from envgym_server.metrics import Metrics
-from envgym.host import EpisodeHost
 from envgym_server.state import ServerState
 
 logger = logging.getLogger("envgym.server")

@@ -28,8 +28,8 @@ import asyncio
 import logging
 from typing import Any, Awaitable, Callable, MutableMapping, TypeVar
 
-from envgym.protocol.errors import SessionClosed
 from envgym.protocol import Action, StepResult
+from envgym.protocol.errors import SessionClosed
 
 log = logging.getLogger("envgym_server")
 T = TypeVar("T")

@@ -31,9 +31,8 @@ from pydantic import ValidationError
 from starlette.requests import Request
 from starlette.responses import Response
 
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import StepRequest
-
+from envgym.protocol.errors import EnvgymError
 from envgym_server.disconnect import step_watching
 from envgym_server.state import ServerState
 from envgym_server.websocket import RawSocket, serve_socket

@@ -19,7 +19,6 @@ import asyncio
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import (
     ErrorBody,
     ErrorInfo,
@@ -29,7 +28,7 @@ from envgym.protocol import (
     GradeBatchResponse,
     GradeRequest,
 )
-
+from envgym.protocol.errors import EnvgymError
 from envgym_server import routes
 
 router = APIRouter()

@@ -25,10 +25,10 @@ from typing import AsyncGenerator, AsyncIterator
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
-from envgym.kernel.families import resolve
 from envgym.eval.rollouts import Rollout, RolloutRequest, RolloutResponse, iter_rollouts, summarize
 from envgym.host import HostEpisode
 from envgym.host.sessions import load_task
+from envgym.kernel.families import resolve
 from envgym_server.state import ServerState, get_state
 
 router = APIRouter()

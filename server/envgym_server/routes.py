@@ -19,20 +19,19 @@ from pydantic import BaseModel
 from starlette.responses import Response
 
 from envgym import __version__
+from envgym.host.sessions import load_task
 from envgym.kernel import registry
 from envgym.kernel.families import load_family, resolve
-from envgym.protocol.ids import EnvId
-from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.kernel.grader import get_grader
 from envgym.protocol import (
+    PROTOCOL_VERSION,
     Action,
     EnvironmentDetail,
     EnvironmentSummary,
     ErrorBody,
     Grade,
-    GraderSpec,
     GradeRequest,
-    PROTOCOL_VERSION,
+    GraderSpec,
     Observation,
     SessionCreate,
     SessionCreated,
@@ -41,9 +40,9 @@ from envgym.protocol import (
     StepResult,
     TaskList,
 )
-
+from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
+from envgym.protocol.ids import EnvId
 from envgym_server.disconnect import run_watching, step_watching
-from envgym.host.sessions import load_task
 from envgym_server.state import ServerState
 
 log = logging.getLogger("envgym_server")

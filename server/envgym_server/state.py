@@ -16,10 +16,9 @@ from dataclasses import dataclass
 
 from starlette.requests import HTTPConnection
 
+from envgym.host import EpisodeHost, TrackedContext
 from envgym_server.config import ServerConfig
-from envgym.host import TrackedContext
 from envgym_server.metrics import Metrics
-from envgym.host import EpisodeHost
 
 
 @dataclass

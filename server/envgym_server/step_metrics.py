@@ -22,8 +22,8 @@ import time
 from bisect import bisect_left
 from typing import Callable, Iterator, Sequence
 
-from prometheus_client.registry import CollectorRegistry
 from prometheus_client.metrics_core import CounterMetricFamily, HistogramMetricFamily, Metric
+from prometheus_client.registry import CollectorRegistry
 from prometheus_client.samples import Sample
 from prometheus_client.utils import floatToGoString
 

@@ -25,10 +25,9 @@ from pydantic import BaseModel, ValidationError
 from pydantic_core import to_json
 from starlette.websockets import WebSocketDisconnect
 
-from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import ErrorInfo, StepResult
-
+from envgym.protocol.errors import EnvgymError
+from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
 from envgym_server.disconnect import WATCH_AFTER_S
 from envgym_server.errors import validation_details
 from envgym_server.state import ServerState

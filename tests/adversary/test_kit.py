@@ -19,13 +19,13 @@ import envgym.adversary.plans
 from envgym.adversary import ATTACK_CLASSES, AdversaryAgent, interface_of, plan_attacks
 from envgym.adversary.answers import answer_key, example_values, guesses
 from envgym.adversary.plans import output_names
-from envgym.builtin.debug import DebugEnvironment
-from envgym_reasoning.environment import ReasoningEnvironment
-from envgym.cli.app import app
-from envgym.protocol.errors import InvalidRequest
 from envgym.agents.loop import run_episode
+from envgym.builtin.debug import DebugEnvironment
+from envgym.cli.app import app
 from envgym.protocol import Action, Task, Tool
+from envgym.protocol.errors import InvalidRequest
 from envgym.testing import check_adversary
+from envgym_reasoning.environment import ReasoningEnvironment
 
 ALL = set(ATTACK_CLASSES)
 BASH = Tool.define(
@@ -252,8 +252,8 @@ class _BrokenDebug(DebugEnvironment):
 )
 async def test_an_attack_episode_that_hangs_or_raises_is_an_error_outcome_with_its_reason(cls, status, reason):
     from envgym.adversary.runner import AdversaryReport, _Job, _References, _run_job
-    from envgym.kernel.families import EnvRef
     from envgym.host.tracking import TrackedContext
+    from envgym.kernel.families import EnvRef
 
     ref = EnvRef("debug", "echo", cls)
     task = DebugEnvironment.get_task("echo", "echo-1")

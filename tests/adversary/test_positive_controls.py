@@ -14,10 +14,10 @@ from vulnerable import VulnerableEnvironment
 
 from envgym.adversary import ATTACK_CLASSES
 from envgym.agents.builtin import OracleAgent
-from envgym.kernel.context import EnvContext
 from envgym.agents.loop import run_episode
-from envgym.sandbox import get_provider
+from envgym.kernel.context import EnvContext
 from envgym.kernel.sync import LoopThread
+from envgym.sandbox import get_provider
 from envgym.testing import check_adversary, check_adversary_async
 
 # (suite, attack classes to run, the attack that must find the hole, outcome)

@@ -19,8 +19,8 @@ import pytest
 
 from envgym.adversary.runner import AdversaryReport
 from envgym.kernel.context import EnvContext
-from envgym.sandbox import get_provider
 from envgym.kernel.sync import LoopThread
+from envgym.sandbox import get_provider
 from envgym.testing import check_adversary_async
 
 SEED = 0

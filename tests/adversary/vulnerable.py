@@ -14,8 +14,8 @@ from typing import Sequence
 
 from envgym.adversary import Attack
 from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
-from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action, Grade, Message, Observation, StepResult, SuiteInfo, Task, Tool
+from envgym.protocol.errors import InvalidAction
 from envgym.sandbox.base import Sandbox, SandboxSpec
 
 WORKDIR = "/app"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from envgym.agents.base import Agent, AgentEpisode, AgentLimitReached
+from envgym.agents.loop import run_episode
 from envgym.builtin.debug import DebugEnvironment
 from envgym.kernel.environment import Environment
-from envgym.agents.loop import run_episode
 from envgym.protocol import Action, EpisodeStatus, Observation, Task, Tool
 
 

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import asyncio
 
-
-from scripts import counter_solver, counter_state, with_tokens
-
 from envgym.agents import get_agent
+from envgym.agents.loop import run_episode
 from envgym.agents.openai_agent import OpenAIAgent
 from envgym.builtin.debug import DebugEnvironment
-from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus
 from envgym.testing.openai_server import Reply, chat_response, error_reply, tool_call
+from scripts import counter_solver, counter_state, with_tokens
 
 
 def agent_for(server, **config) -> OpenAIAgent:

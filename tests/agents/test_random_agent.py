@@ -9,9 +9,9 @@ import jsonschema
 import pytest
 
 from envgym.agents import get_agent
+from envgym.agents.loop import run_episode
 from envgym.agents.random_agent import sample_schema
 from envgym.builtin.debug import DebugEnvironment
-from envgym.agents.loop import run_episode
 
 SCHEMAS = [
     {

@@ -11,10 +11,10 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from envgym.kernel import registry
 from envgym.builtin.debug import DebugEnvironment
 from envgym.cli import app
 from envgym.cli.demo_cmd import _enter_setups, plan_suites
+from envgym.kernel import registry
 from envgym.kernel.environment import DemoSetup
 
 

@@ -7,11 +7,15 @@ import asyncio
 import httpx
 import pydantic
 import pytest
+from server_helpers import running_app
+from server_proc import ServerProcess, free_port
 
 import envgym
 from envgym.agents.builtin import NopAgent, OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, Client, ClientTimeout, ServerUnreachable
+from envgym.protocol import Action, Task
 from envgym.protocol.errors import (
     CapacityExhausted,
     EnvgymError,
@@ -22,10 +26,6 @@ from envgym.protocol.errors import (
     UnknownSession,
     UnknownTask,
 )
-from envgym.agents.loop import run_episode
-from envgym.protocol import Action, Task
-from server_helpers import running_app
-from server_proc import ServerProcess, free_port
 
 
 def test_lazy_exports():

@@ -6,14 +6,15 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from envgym import Action, Task, Tool
 from envgym.agents.base import Agent, AgentEpisode, ScriptedEpisode
 from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.client import AsyncClient
 from envgym.kernel.families import resolve
-from envgym.protocol.errors import InvalidRequest
-from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus
+from envgym.protocol.errors import InvalidRequest
 
 
 class Counting(Agent):

@@ -9,11 +9,11 @@ import json
 import pytest
 
 from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.builtin.debug import DebugEnvironment
 from envgym.client import AsyncClient, ClientTimeout, ServerUnreachable
 from envgym.client.http import StepConnection
 from envgym.protocol.errors import SessionClosed, UnknownSession
-from envgym.agents.loop import run_episode
 
 STEP = {
     "observation": {"messages": [{"role": "tool", "content": "counter = 1", "tool_call_id": "c1"}]},

@@ -3,9 +3,8 @@ round trips, statuses, close). One test per suite; the rest of the coding tests 
 
 import pytest
 
-from envgym.testing.conformance import check_environment
-
 from envgym.sandbox import get_provider
+from envgym.testing.conformance import check_environment
 from envgym_coding import CodingEnvironment
 
 

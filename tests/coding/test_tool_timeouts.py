@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from envgym.kernel.context import EnvContext
-from envgym.protocol import Action
 from envgym.kernel.step_budget import StepBudget
+from envgym.protocol import Action
 from envgym_coding import CodingEnvironment
 
 envgym_server = pytest.importorskip("envgym_server", reason="the envgym-server distribution is not installed")

@@ -7,9 +7,9 @@ import pytest
 
 from envgym import Action
 from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.builtin.debug import DebugEnvironment
 from envgym.kernel.environment import DemoSetup, Policy, call_act
-from envgym.agents.loop import run_episode
 from envgym.protocol import EpisodeStatus, Observation
 
 

@@ -13,13 +13,13 @@ from typer.testing import CliRunner
 
 import envgym
 from envgym import Action, Environment, Grade, Observation, StepResult, SuiteInfo, Task
-from envgym.kernel import registry
 from envgym.cli import app
 from envgym.cli.demo_cmd import DemoPlan, _enter_setups
+from envgym.kernel import registry
 from envgym.kernel.context import format_setting, parse_setting, parse_settings
 from envgym.kernel.families import resolve
-from envgym.protocol.ids import EnvId
 from envgym.protocol.errors import InvalidRequest, UnknownEnvironment, UnknownTask
+from envgym.protocol.ids import EnvId
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,11 +7,11 @@ from __future__ import annotations
 import json
 
 from envgym import Action, EpisodeStatus
-from envgym.builtin.debug import DebugEnvironment
-from envgym.protocol.ws import SERVER_MESSAGE
-from envgym.agents.loop import run_episode
 from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
+from envgym.builtin.debug import DebugEnvironment
 from envgym.protocol import ErrorInfo, Grade, Observation, StepResult, fill_outcome_from_info
+from envgym.protocol.ws import SERVER_MESSAGE
 
 
 def assert_mirrored(result: StepResult) -> None:

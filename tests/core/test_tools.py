@@ -9,8 +9,8 @@ from typing import Annotated, Literal
 import pytest
 from pydantic import Field
 
-from envgym.protocol import Action, FunctionCall, Grade, ToolCall
 from envgym.kernel.tools import Toolbox, tool
+from envgym.protocol import Action, FunctionCall, Grade, ToolCall
 
 
 class Box:

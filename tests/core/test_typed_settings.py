@@ -11,14 +11,14 @@ from pydantic import Field
 from typer.testing import CliRunner
 
 from envgym import Environment, Grade, Observation, StepResult, SuiteInfo, Task
-from envgym.kernel import registry
 from envgym.cli import app
+from envgym.kernel import registry
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import InvalidRequest
 from envgym.kernel.grader import Grader
-from envgym.protocol import Action, Submission
 from envgym.kernel.settings import CoreSettings, Settings, check_settings, read_settings
 from envgym.kernel.step_budget import StepBudget
+from envgym.protocol import Action, Submission
+from envgym.protocol.errors import InvalidRequest
 
 
 class ToySettings(Settings):

@@ -15,8 +15,8 @@ import tarfile
 import pytest
 
 from envgym.agents.builtin import OracleAgent
-from envgym.kernel.context import EnvContext
 from envgym.agents.loop import run_episode
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action, EpisodeStatus
 from envgym.testing import check_environment
 from envgym_terminal import TerminalEnvironment, tasks_in

@@ -8,8 +8,8 @@ import pytest
 
 pytest.importorskip("envgym_coding")
 
-from envgym.kernel.families import resolve  # noqa: E402
 from envgym.eval.runner import EvalConfig, EvalRunner  # noqa: E402
+from envgym.kernel.families import resolve  # noqa: E402
 from envgym.testing.openai_server import chat_response, tool_call  # noqa: E402
 
 TASK = "HumanEval-0"

@@ -10,17 +10,16 @@ from typing import Sequence
 
 import pytest
 
-from scripts import counter_solver
-
-from envgym.kernel import registry
-from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
 from envgym.eval.compare import compare_runs, sign_test_p
 from envgym.eval.regrade import regrade_run
 from envgym.eval.report import write_report
 from envgym.eval.runner import EvalConfig, EvalRunner
 from envgym.eval.server_process import cli_command
+from envgym.kernel import registry
+from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
 from envgym.protocol import Action, Grade, Message, Observation, StepResult, SuiteInfo, Task, Tool
 from envgym.testing.openai_server import error_reply
+from scripts import counter_solver
 
 CHROMIUM_FLAGS = [
     "--headless",

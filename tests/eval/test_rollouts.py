@@ -12,11 +12,10 @@ import time
 import httpx
 import pytest
 
-from scripts import counter_solver, with_tokens
-
+from envgym.adapters.training import samples_from_response
 from envgym.eval.rollouts import Rollout, RolloutSummary, stream_rollouts
 from envgym.testing.openai_server import OpenAIServer, error_reply
-from envgym.adapters.training import samples_from_response
+from scripts import counter_solver, with_tokens
 
 
 def post(server, body, timeout=120):

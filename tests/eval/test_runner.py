@@ -11,13 +11,12 @@ from collections import Counter
 
 import pytest
 
-from scripts import counter_solver
-
 from envgym.eval.records import RecordStore
 from envgym.eval.runner import EvalConfig, EvalRunner
 from envgym.eval.server_process import cli_command
 from envgym.protocol.errors import InvalidRequest
 from envgym.testing.openai_server import Reply, error_reply
+from scripts import counter_solver
 
 
 def lines_of(path):

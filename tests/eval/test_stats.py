@@ -8,8 +8,8 @@ import statistics
 
 import pytest
 
-from envgym.eval.stats import mean_ci, pass_at_k, status_order, summarize, t975
 from envgym.agents.loop import EpisodeRecord
+from envgym.eval.stats import mean_ci, pass_at_k, status_order, summarize, t975
 from envgym.protocol import EpisodeStatus, Grade
 
 

@@ -12,9 +12,9 @@ import os
 import pytest
 
 from envgym.kernel import registry
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader, GraderConfig, get_grader, read_config
 from envgym.protocol import Grade, GraderSpec, Submission, Task
+from envgym.protocol.errors import GraderError
 
 TASK = Task(id="t", suite="s", prompt="?")
 NUMERIC_KEYS = ["numeric.abs_tol", "numeric.answer", "numeric.cpu_budget_s", "numeric.max_chars", "numeric.rel_tol"]

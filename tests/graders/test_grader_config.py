@@ -4,10 +4,10 @@ wrong type is an error naming the grader, the key and the valid keys, never sile
 import pytest
 
 from envgym.kernel import registry
-from envgym.protocol.errors import GraderError
-from envgym.kernel.grader import Grader, get_grader
 from envgym.kernel.environment import Environment
-from envgym.protocol import EpisodeStatus, Grade, GraderSpec, Observation, SuiteInfo, Submission, Task
+from envgym.kernel.grader import Grader, get_grader
+from envgym.protocol import EpisodeStatus, Grade, GraderSpec, Observation, Submission, SuiteInfo, Task
+from envgym.protocol.errors import GraderError
 
 TASK = Task(id="t", suite="s", prompt="?", private={"answer": "Paris"})
 

@@ -2,9 +2,9 @@
 
 import pytest
 
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import get_grader
 from envgym.protocol import GraderSpec, Submission, Task
+from envgym.protocol.errors import GraderError
 
 
 def task(**private):

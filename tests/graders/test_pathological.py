@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.protocol.errors import GraderError, InvalidRequest
 from envgym.kernel.grader import Grader, get_grader
 from envgym.protocol import Grade, GraderSpec, Submission, Task
+from envgym.protocol.errors import GraderError, InvalidRequest
 
 pytestmark = pytest.mark.timeout(120)
 

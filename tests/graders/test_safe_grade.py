@@ -4,9 +4,9 @@ import math
 
 import pytest
 
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader
 from envgym.protocol import Grade, Submission, Task
+from envgym.protocol.errors import GraderError
 
 TASK = Task(id="t", suite="s", prompt="?")
 

@@ -13,12 +13,12 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import envgym
-from envgym.kernel import registry
-from envgym.kernel.environment import Environment
-from envgym.protocol.errors import InvalidRequest, SessionClosed, UnknownEnvironment, UnknownTask
 from envgym.adapters.gym import parse_action, render_observation
 from envgym.adapters.gym_spaces import fit_text, model_charset, unicode_text
+from envgym.kernel import registry
+from envgym.kernel.environment import Environment
 from envgym.protocol import Action, Grade, Message, Observation, StepResult, SuiteInfo, Task
+from envgym.protocol.errors import InvalidRequest, SessionClosed, UnknownEnvironment, UnknownTask
 from envgym.sandbox.base import SandboxSpec
 
 

@@ -10,8 +10,8 @@ import pytest
 from gymnasium.utils.env_checker import check_env
 
 import envgym
-from envgym.protocol.errors import SessionClosed
 from envgym.protocol import Action, Grade, Observation
+from envgym.protocol.errors import SessionClosed
 
 
 def open_sessions(url: str) -> float:

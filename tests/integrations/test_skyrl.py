@@ -16,8 +16,8 @@ import torch  # noqa: E402
 
 import envgym.adapters.skyrl  # noqa: E402,F401  (registers "envgym")
 from envgym.adapters.skyrl import EnvgymTextEnv  # noqa: E402
-from envgym.testing.local_model import LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
 from envgym.agents.tokens import TokenizerRenderer, TokenTranscript  # noqa: E402
+from envgym.testing.local_model import LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
 
 
 def make(server, task_id="count-to-1", **config):

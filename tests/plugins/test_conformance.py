@@ -16,8 +16,8 @@ from typing import Any, Sequence
 import pytest
 from typer.testing import CliRunner
 
-from envgym.kernel import registry
 from envgym.cli import app
+from envgym.kernel import registry
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, ScriptedPolicy
 from envgym.protocol import Action, Grade, Observation, SkippedTask, StepResult, SuiteInfo, Task, Tool, ToolFunction

@@ -18,11 +18,10 @@ import pytest
 from pydantic import BaseModel
 
 from envgym.agents.builtin import NopAgent, OracleAgent
+from envgym.agents.loop import EpisodeRecord
+from envgym.host.tracking import TrackedContext
 from envgym.kernel.environment import Environment, ScriptedPolicy
 from envgym.kernel.families import EnvRef
-from envgym.host.tracking import TrackedContext
-from envgym.protocol.errors import SessionClosed
-from envgym.agents.loop import EpisodeRecord
 from envgym.protocol import (
     Action,
     EpisodeStatus,
@@ -36,6 +35,7 @@ from envgym.protocol import (
     Tool,
     ToolFunction,
 )
+from envgym.protocol.errors import SessionClosed
 from envgym.sandbox.base import SandboxSpec
 from envgym.testing import conformance
 from envgym.testing.conformance import CHECKS, CheckReport, _CheckedEpisode, _expectation, check_tool

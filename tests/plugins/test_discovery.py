@@ -12,9 +12,8 @@ import pytest
 
 import envgym
 from envgym.kernel import registry
-from envgym.protocol.errors import DuplicatePlugin, PluginLoadError
 from envgym.kernel.registry import Registry
-
+from envgym.protocol.errors import DuplicatePlugin, PluginLoadError
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 

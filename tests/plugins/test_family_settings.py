@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import InvalidRequest
 from envgym.kernel.settings import check_settings
+from envgym.protocol.errors import InvalidRequest
 
 
 def test_reasoning_defaults_and_the_truthy_words_it_read() -> None:

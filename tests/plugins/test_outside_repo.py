@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 
 from envgym import Action
-from envgym.kernel import registry
 from envgym.agents.base import Agent, AgentEpisode, ScriptedEpisode
+from envgym.agents.loop import run_episode
 from envgym.cli.new_cmd import Names
 from envgym.client import AsyncClient
-from envgym.agents.loop import run_episode
+from envgym.kernel import registry
 from envgym.protocol import EpisodeStatus, Task, Tool
 
 REPO = Path(__file__).resolve().parents[2]

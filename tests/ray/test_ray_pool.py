@@ -12,11 +12,11 @@ ray = pytest.importorskip("ray", reason="Ray is not installed (pip install 'envg
 from ray.cluster_utils import Cluster  # noqa: E402
 
 from envgym import Action, EpisodeStatus  # noqa: E402
+from envgym.adapters.ray import AsyncEnvPool, EnvPool  # noqa: E402
 from envgym.agents.builtin import OracleAgent  # noqa: E402
+from envgym.agents.loop import run_episode  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
 from envgym.protocol.errors import CapacityExhausted, InvalidRequest, SessionClosed, StepTimeout, UnknownSession  # noqa: E402
-from envgym.agents.loop import run_episode  # noqa: E402
-from envgym.adapters.ray import AsyncEnvPool, EnvPool  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

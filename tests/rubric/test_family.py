@@ -6,17 +6,17 @@ import statistics
 import subprocess
 
 import pytest
+from rubric_helpers import context_for
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.kernel.families import resolve
 from envgym.agents.loop import run_episode
+from envgym.kernel.families import resolve
 from envgym.protocol import EpisodeStatus
 from envgym_graders.rubric.checks import check_text
 from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion, PythonCriterion, Rubric, score
 from envgym_graders.rubric.templates import build_messages
 from envgym_rubric.family import RubricEnvironment, SuiteFileError, build_task
 from envgym_rubric.standin_judge import decide, key_term_groups
-from rubric_helpers import context_for
 
 SUITES = ["explanation", "summarisation", "technical-writing", "planning", "safety-advice"]
 

@@ -6,17 +6,17 @@ import asyncio
 import re
 
 import pytest
+from rubric_helpers import GOOD_ANSWER, LLM_CACHE, LLM_ROOT, context_for, judge_config, rubric_task
 
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import GraderError
 from envgym.protocol import Submission
+from envgym.protocol.errors import GraderError
 from envgym.testing.openai_server import Reply, chat_response, error_reply
 from envgym_graders.rubric.cache import JudgeCache
 from envgym_graders.rubric.grader import RubricGrader
 from envgym_graders.rubric.judge import Judge, JudgeConfig
 from envgym_graders.rubric.model import LlmCriterion
 from envgym_graders.rubric.templates import SYSTEM_PROMPT
-from rubric_helpers import GOOD_ANSWER, LLM_CACHE, LLM_ROOT, context_for, judge_config, rubric_task
 
 
 def _grade(task, answer, config=None, ctx=None):

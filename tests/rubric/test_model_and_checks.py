@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 from pydantic import ValidationError
+from rubric_helpers import context_for, rubric_task
 
 from envgym.protocol import Submission
+from envgym.protocol.errors import GraderError
 from envgym_graders.rubric.checks import check_text, run_python_checks
 from envgym_graders.rubric.degenerate import degenerate_reason
 from envgym_graders.rubric.grader import RubricGrader
 from envgym_graders.rubric.model import CriterionVerdict, PythonCriterion, Rubric, score
 from envgym_graders.rubric.templates import TEMPLATE_VERSION, answer_nonce, build_messages, fence_answer, parse_verdict
-from envgym.protocol.errors import GraderError
-from rubric_helpers import context_for, rubric_task
 
 
 def _rubric(*weights: float) -> Rubric:

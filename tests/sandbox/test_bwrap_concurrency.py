@@ -18,11 +18,11 @@ import signal
 from typing import Awaitable, Callable
 
 import pytest
+from sandbox_helpers import eventually
 
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox import SandboxSpec
 from envgym.sandbox.bwrap import BwrapProvider
-from sandbox_helpers import eventually
 
 SANDBOXES = 16
 ROUNDS = 2  # each worker closes its sandbox and makes a new one while the others are executing

@@ -7,10 +7,10 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import eventually
 
 from envgym.sandbox import bwrap_etc
 from envgym.sandbox.bwrap import _sources
-from sandbox_helpers import eventually
 
 
 @pytest.fixture(scope="module")

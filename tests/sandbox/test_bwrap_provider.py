@@ -16,13 +16,12 @@ import uuid
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import eventually
 
 from envgym.protocol.errors import SandboxError
-from envgym.sandbox import SandboxSpec, get_provider
-from envgym.sandbox import cgroups
+from envgym.sandbox import SandboxSpec, cgroups, get_provider
 from envgym.sandbox.bwrap import BwrapProvider
 from envgym.sandbox.owners import owner_tag, start_time
-from sandbox_helpers import eventually
 
 PY = "/usr/bin/python3"
 

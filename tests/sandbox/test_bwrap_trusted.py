@@ -22,11 +22,11 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from sandbox_helpers import eventually
 
 from envgym.sandbox import get_provider
 from envgym.sandbox.owners import owner_tag, start_time
 from envgym.sandbox.trusted import HOST_BASE, TEMPLATE_MOUNT, fresh_name, remove_orphans, remove_tree
-from sandbox_helpers import eventually
 
 SANDBOX_UID = 65534  # what bwrap runs as when envgym is root
 

@@ -10,10 +10,10 @@ import uuid
 from pathlib import Path
 
 import pytest
-
-from envgym.protocol.errors import SandboxError
 from channels import plant, probe
 from sandbox_helpers import eventually, file_exists
+
+from envgym.protocol.errors import SandboxError
 
 PY = "/usr/bin/python3"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -12,7 +13,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 import server_testenvs  # noqa: E402
 from server_helpers import running_app  # noqa: E402,F401
 from server_proc import ServerProcess  # noqa: E402
-
 
 server_testenvs.install()
 

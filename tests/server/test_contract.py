@@ -9,7 +9,6 @@ import pytest
 
 from envgym_server import ServerConfig, create_app
 
-
 TASK = {"id": "g1", "suite": "s", "prompt": "2+2?", "private": {"answer": "4"}}
 
 

@@ -12,6 +12,12 @@ from typing import Any
 import pytest
 import server_testenvs
 
+from envgym.host.limits import HostLimits
+from envgym.host.metrics import HostMetrics
+from envgym.host.sessions import EpisodeHost, load_task
+from envgym.host.tracking import TrackedContext
+from envgym.kernel import registry
+from envgym.protocol import Action, Grade, SessionCreate, SuiteInfo, Task
 from envgym.protocol.errors import (
     CapacityExhausted,
     EnvironmentFailed,
@@ -20,12 +26,6 @@ from envgym.protocol.errors import (
     StepTimeout,
     UnknownSession,
 )
-from envgym.host.limits import HostLimits
-from envgym.host.metrics import HostMetrics
-from envgym.host.sessions import EpisodeHost, load_task
-from envgym.host.tracking import TrackedContext
-from envgym.kernel import registry
-from envgym.protocol import Action, Grade, SessionCreate, SuiteInfo, Task
 
 ECHO = SessionCreate(env="debug/echo", task_id="echo-3")
 SLOW = SessionCreate(env="slowtest/main", task_id="t1")

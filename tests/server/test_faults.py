@@ -13,9 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.asyncio.client import connect
-
 from server_proc import ServerProcess
+from websockets.asyncio.client import connect
 
 TASK = {"id": "g1", "suite": "s", "prompt": "?", "private": {"answer": "42", "pattern": "(a+)+$"}}
 

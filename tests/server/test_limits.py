@@ -9,7 +9,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-
 import server_testenvs
 from server_helpers import running_app
 

@@ -5,10 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from server_helpers import running_app
 
 from envgym.protocol import Action, Task
-
-from server_helpers import running_app
 
 
 def error_of(response) -> dict:

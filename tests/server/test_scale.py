@@ -8,10 +8,10 @@ import resource
 from typing import Awaitable, Iterable, TypeVar
 
 import pytest
+from server_proc import ServerProcess
 
 from envgym.client import AsyncClient
 from envgym.protocol import Action
-from server_proc import ServerProcess
 
 SESSIONS = 1000
 STEPS = 3

@@ -7,11 +7,11 @@ import json
 
 import httpx
 import pytest
+from server_proc import ServerProcess
 from websockets.asyncio.client import connect
 from websockets.exceptions import InvalidStatus
 
 from envgym.protocol import Action
-from server_proc import ServerProcess
 
 
 def ws_url(server: ServerProcess, session_id: str) -> str:
@@ -132,8 +132,8 @@ async def test_delete_during_a_websocket_step_answers_and_keeps_the_socket(live_
 
 @pytest.mark.parametrize("msg_id", [None, 0, -3, 2**70, "abc", 'é "quoted" \n\u2028 \U0001f600'])
 def test_the_step_reply_is_the_models_own_dump(msg_id):
-    from envgym.protocol.ws import WsStepDone
     from envgym.protocol import Observation, StepResult
+    from envgym.protocol.ws import WsStepDone
     from envgym_server.websocket import step_done
 
     result = StepResult(

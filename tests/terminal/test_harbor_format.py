@@ -10,22 +10,20 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from terminal_helpers import SANDBOX, write_task
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import EnvgymError
 from envgym.agents.loop import run_episode
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action, EpisodeStatus, Grade, GradeComponent
+from envgym.protocol.errors import EnvgymError
 from envgym.testing import check_environment
-from envgym_terminal import TerminalEnvironment, load_task_dir, tasks_in
-from envgym_terminal import taskfmt
+from envgym_terminal import TerminalEnvironment, load_task_dir, taskfmt, tasks_in
 from envgym_terminal.harbor_config import TaskConfig
 from envgym_terminal.record import load_suite_dirs
 from envgym_terminal.runnable import why_not
 from envgym_terminal.steps import StepOutcome, aggregate, min_reward_failure
 from envgym_terminal.suites import TASKS_ROOT
-
-from terminal_helpers import SANDBOX, write_task
 
 CORPUS = TASKS_ROOT / "harbor"
 REWARD_IF = "if {cond}; then echo 1; else echo 0; fi > /logs/verifier/reward.txt\n"

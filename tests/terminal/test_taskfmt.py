@@ -4,13 +4,12 @@ error naming the file and the field (tests/terminal/test_harbor_format.py covers
 from __future__ import annotations
 
 import pytest
+from terminal_helpers import write_task
 
 from envgym.kernel.context import EnvContext
 from envgym_terminal import TerminalEnvironment, UnsupportedTaskFeature, load_task_dir, tasks_in
 from envgym_terminal.bundle import rewrite_paths
 from envgym_terminal.taskfmt import TaskFormatError, dockerfile_workdir
-
-from terminal_helpers import write_task
 
 OK_TEST = "echo 1 > /logs/verifier/reward.txt\n"
 

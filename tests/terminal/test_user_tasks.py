@@ -17,9 +17,9 @@ import pytest
 from terminal_helpers import SANDBOX
 
 from envgym.agents.builtin import NopAgent, OracleAgent
+from envgym.agents.loop import run_episode
 from envgym.kernel.context import EnvContext
 from envgym.kernel.families import resolve
-from envgym.agents.loop import run_episode
 from envgym_terminal import TerminalEnvironment
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -14,8 +14,7 @@ import pytest
 
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxSpec
-from envgym_terminal import bundle
-from envgym_terminal import verifier
+from envgym_terminal import bundle, verifier
 from envgym_terminal.verifier import STOPPED_PROBE, WRAPPER, VerifierRun
 
 READ_LIMIT = 64 * 1024  # the most of a reward file that is read

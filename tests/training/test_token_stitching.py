@@ -21,13 +21,13 @@ import pytest
 pytest.importorskip("transformers")
 pytest.importorskip("trl")
 
+from envgym.adapters.training import TokenMismatch, sample_from_record  # noqa: E402
+from envgym.agents.loop import run_episode  # noqa: E402
 from envgym.agents.openai_agent import OpenAIAgent  # noqa: E402
 from envgym.agents.token_agent import TokenAgent  # noqa: E402
 from envgym.builtin.debug import DebugEnvironment  # noqa: E402
-from envgym.agents.loop import run_episode  # noqa: E402
 from envgym.testing.local_model import FAMILIES, LocalModel, tiny_model, tiny_tokenizer  # noqa: E402
 from envgym.testing.openai_server import OpenAIServer  # noqa: E402
-from envgym.adapters.training import TokenMismatch, sample_from_record  # noqa: E402
 
 ROLLOUTS_PER_FAMILY = 20
 MAX_TOKENS = 48
@@ -206,8 +206,8 @@ def test_envgym_eval_with_the_tokens_agent(tmp_path):
     """The CLI path: `envgym eval --agent tokens` writes records whose turns build stitched samples."""
     import subprocess
 
-    from envgym.eval.server_process import cli_command
     from envgym.agents.loop import EpisodeRecord
+    from envgym.eval.server_process import cli_command
 
     tokenizer = tiny_tokenizer("qwen2_5")
     eos = tokenizer.eos_token

@@ -9,9 +9,8 @@ import time
 
 import pytest
 
-from envgym.kernel import registry
 from envgym.builtin.debug import DebugEnvironment
-from envgym.protocol import Action
+from envgym.kernel import registry
 from envgym.kernel.tool_parsers import (
     MAX_CALLS,
     MAX_TEXT_CHARS,
@@ -22,6 +21,7 @@ from envgym.kernel.tool_parsers import (
     get_parser,
     parse_action,
 )
+from envgym.protocol import Action
 
 
 def calls(parsed: ParsedText) -> list[tuple[str, dict]]:

@@ -4,13 +4,8 @@ whose token ids follow a chat template (tests/training/template_model.py)."""
 from __future__ import annotations
 
 import pytest
+from template_model import END, TemplateModel, counter_policy
 
-from envgym.agents.openai_agent import OpenAIAgent
-from envgym.builtin.debug import DebugEnvironment
-from envgym.eval.rollouts import ModelEndpoint, RolloutRequest, run_rollouts
-from envgym.agents.loop import EpisodeRecord, run_episode
-from envgym.protocol import EpisodeStatus
-from envgym.testing.openai_server import OpenAIServer
 from envgym.adapters.training import (
     TokenDataError,
     TokenMismatch,
@@ -21,7 +16,12 @@ from envgym.adapters.training import (
     samples_from_response,
     samples_from_turns,
 )
-from template_model import END, TemplateModel, counter_policy
+from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.agents.openai_agent import OpenAIAgent
+from envgym.builtin.debug import DebugEnvironment
+from envgym.eval.rollouts import ModelEndpoint, RolloutRequest, run_rollouts
+from envgym.protocol import EpisodeStatus
+from envgym.testing.openai_server import OpenAIServer
 
 
 def expected_mask(generated):

@@ -11,11 +11,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from template_model import TemplateModel, counter_policy
 
+from envgym.adapters.training import TrainingSample
 from envgym.eval.server_process import ServerProcess, cli_command
 from envgym.testing.openai_server import OpenAIServer
-from envgym.adapters.training import TrainingSample
-from template_model import TemplateModel, counter_policy
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "vllm"
 

@@ -10,13 +10,11 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-
-from envgym.protocol.errors import InvalidRequest
-from envgym.protocol import Action, EpisodeStatus
-
-from envgym_web.environment import WebEnvironment
-
 from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
+
+from envgym.protocol import Action, EpisodeStatus
+from envgym.protocol.errors import InvalidRequest
+from envgym_web.environment import WebEnvironment
 
 pytestmark = NEEDS_CHROMIUM
 FIXTURE = (Path(__file__).parent / "pages" / "fixture.html").read_text()

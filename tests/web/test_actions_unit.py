@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action
-
+from envgym.protocol.errors import InvalidAction
 from envgym_web.actions import TOOLS, parse_action, resolve_url
 from envgym_web.observe import TRUNCATION_MARKER, PageSnapshot, parse_elements, render
 from envgym_web.shop.grading import grade_answer, grade_state

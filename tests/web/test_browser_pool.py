@@ -9,7 +9,6 @@ import pytest
 
 from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
-
 from envgym_web.chromium import ENVGYM_DISABLED_FEATURES, PLAYWRIGHT_DISABLED_FEATURES, launch_args
 from envgym_web.environment import WebEnvironment
 from envgym_web.runtime import WebRuntime

@@ -11,7 +11,6 @@ import pytest
 
 from envgym.kernel.context import EnvContext
 from envgym.protocol import Action
-
 from envgym_web.environment import WebEnvironment
 from envgym_web.runtime import WebRuntime
 

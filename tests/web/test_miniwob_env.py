@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from web_helpers import NEEDS_CHROMIUM, SHARED
 
 from envgym.protocol import Action, EpisodeStatus
-
 from envgym_web import miniwob
 from envgym_web.environment import WebEnvironment
 from envgym_web.miniwob_solvers import SOLVERS
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import page_text
-
-from web_helpers import NEEDS_CHROMIUM, SHARED
 
 pytestmark = NEEDS_CHROMIUM
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "web.md"

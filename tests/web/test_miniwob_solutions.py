@@ -4,16 +4,14 @@ fixed subset of tasks validated in CI (the full run: benchmarks/miniwob_validate
 from __future__ import annotations
 
 import pytest
+from web_helpers import NEEDS_CHROMIUM, SHARED
 
 from envgym.protocol import Action, EpisodeStatus, Observation
-
+from envgym_web import miniwob
 from envgym_web.environment import WebEnvironment
 from envgym_web.miniwob_solvers import SOLVERS, SolverPolicy
 from envgym_web.miniwob_solvers.page import Page, SolverFailed, chain, click
-from envgym_web import miniwob
 from envgym_web.miniwob_solvers.validate import CAPPED, NOTES, TIMING, validate
-
-from web_helpers import NEEDS_CHROMIUM, SHARED
 
 # Two or three tasks per solver module (clicks, forms, puzzles, apps, drag), covering hovers and
 # waits, popups, keyboard sliders, date pickers, colour/size hints, remembered positions, free-text

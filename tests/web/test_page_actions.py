@@ -3,14 +3,13 @@ Playwright's waiting locator, and how navigations started by an action are recog
 
 from __future__ import annotations
 
-from envgym.agents.loop import run_episode
-from envgym.agents.builtin import OracleAgent
-from envgym.protocol import Action, EpisodeStatus
+from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
+from envgym.agents.builtin import OracleAgent
+from envgym.agents.loop import run_episode
+from envgym.protocol import Action, EpisodeStatus
 from envgym_web.driver import NAVIGATING_JS
 from envgym_web.environment import WebEnvironment
-
-from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
 pytestmark = NEEDS_CHROMIUM
 

@@ -10,18 +10,16 @@ import signal
 import httpx
 import pytest
 from playwright.async_api import Error as PlaywrightError
+from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
 from envgym.agents.builtin import OracleAgent
-from envgym.kernel.context import EnvContext
 from envgym.agents.loop import run_episode
+from envgym.kernel.context import EnvContext
 from envgym.protocol import Action, EpisodeStatus
-
 from envgym_web.environment import WebEnvironment
 from envgym_web.observe import parse_elements
 from envgym_web.oracle import page_text
 from envgym_web.runtime import WebRuntime
-
-from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
 pytestmark = NEEDS_CHROMIUM
 

@@ -7,9 +7,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+from web_helpers import NEEDS_CHROMIUM, SHARED
 
 from envgym.protocol import EpisodeStatus
-
 from envgym_web.environment import WebEnvironment
 from envgym_web.oracle import StepPolicy
 from envgym_web.runtime import WebRuntime
@@ -17,8 +17,6 @@ from envgym_web.tracker.app import create_app
 from envgym_web.tracker.grading import grade_state
 from envgym_web.tracker.store import COOKIE, Comment, TrackerStore, facts, initial_state
 from envgym_web.tracker.tasks import tracker_tasks
-
-from web_helpers import NEEDS_CHROMIUM, SHARED
 
 TASKS = {t.id: t for t in tracker_tasks()}
 

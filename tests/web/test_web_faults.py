@@ -12,14 +12,13 @@ import textwrap
 import uuid
 from pathlib import Path
 
+from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
+
 from envgym.kernel.context import EnvContext
 from envgym.protocol import Action, EpisodeStatus
-
 from envgym_web import processes
 from envgym_web.environment import WebEnvironment
 from envgym_web.runtime import WebRuntime
-
-from web_helpers import NEEDS_CHROMIUM, SHARED, element, shop
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -28,8 +28,8 @@ from typing import Sequence
 
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
-from envgym.protocol.errors import InvalidAction, InvalidRequest
 from envgym.kernel.grader import get_grader
+from envgym.kernel.step_budget import StepBudget
 from envgym.protocol import (
     Action,
     Grade,
@@ -42,8 +42,8 @@ from envgym.protocol import (
     Tool,
     ToolCall,
 )
+from envgym.protocol.errors import InvalidAction, InvalidRequest
 from envgym.sandbox.base import Sandbox, SandboxSpec
-from envgym.kernel.step_budget import StepBudget
 from envgym_coding import humaneval, repo, tools
 
 SUITES = [

@@ -18,11 +18,11 @@ from typing import Annotated, Any
 
 from pydantic import Field
 
-from envgym.protocol.errors import SandboxError
-from envgym.protocol import Grade, Tool
-from envgym.sandbox.base import ExecResult, Sandbox
 from envgym.kernel.step_budget import StepBudget
 from envgym.kernel.tools import Toolbox, tool
+from envgym.protocol import Grade, Tool
+from envgym.protocol.errors import SandboxError
+from envgym.sandbox.base import ExecResult, Sandbox
 
 PYTHON = "/usr/bin/python3"
 OUTPUT_CHARS = 8000

@@ -38,11 +38,10 @@ from pydantic import Field
 from envgym import Action, Environment, Grade, GradeComponent, Observation, StepResult, SuiteInfo, Task
 from envgym.kernel.bounded import OverBudget, WorkerCrashed, WorkerTimeout, run_bounded
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import InvalidRequest
-from envgym.kernel.settings import Settings
 from envgym.kernel.environment import Policy, ScriptedPolicy
+from envgym.kernel.settings import Settings
 from envgym.protocol import Submission
-
+from envgym.protocol.errors import InvalidRequest
 from envgym_reasoning.answers import extract_answer
 
 RG_VERSION = dist_version("reasoning-gym")

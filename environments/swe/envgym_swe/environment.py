@@ -28,7 +28,9 @@ from typing import Any, Literal, Sequence
 
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, Policy, ScriptedPolicy
-from envgym.protocol.errors import EnvironmentFailed, InvalidAction, UnknownTask
+from envgym.kernel.settings import Settings
+from envgym.kernel.step_budget import StepBudget
+from envgym.kernel.tools import Toolbox, tool
 from envgym.protocol import (
     Action,
     Grade,
@@ -40,18 +42,15 @@ from envgym.protocol import (
     Task,
     Tool,
 )
+from envgym.protocol.errors import EnvironmentFailed, InvalidAction, UnknownTask
 from envgym.sandbox.base import Sandbox, SandboxSpec
-from envgym.kernel.settings import Settings
-from envgym.kernel.step_budget import StepBudget
-from envgym.kernel.tools import Toolbox, tool
-from envgym_terminal.shell import ShellState
-from envgym_terminal.shell_turns import ShellTurns, nonempty_command
-
 from envgym_swe import gitcmd, images, protect, suites
-from envgym_swe.settings import SweSettings
 from envgym_swe.instances import Loaded, Skipped, SweInstance, load_path
+from envgym_swe.settings import SweSettings
 from envgym_swe.tools import run_editor
 from envgym_swe.verifier import AgentDiff, Plan, Verifier, commit_bug_script, read_agent_diff
+from envgym_terminal.shell import ShellState
+from envgym_terminal.shell_turns import ShellTurns, nonempty_command
 
 log = logging.getLogger("envgym.swe")
 

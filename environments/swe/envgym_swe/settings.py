@@ -12,7 +12,6 @@ from typing import ClassVar
 from pydantic import Field
 
 from envgym.kernel.settings import Settings
-
 from envgym_swe.images import DEFAULT_ARCH, DEFAULT_NAMESPACE
 
 

@@ -31,10 +31,9 @@ import shlex
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable
 
-from envgym.protocol.errors import SandboxError
 from envgym.protocol import Grade, GradeComponent
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import Sandbox
-
 from envgym_swe import gitcmd, parsers, protect
 
 MAX_DIFF_BYTES = 8 * 1024 * 1024

@@ -20,7 +20,6 @@ from typing import Callable
 
 from envgym_terminal.taskfmt import MAX_BUNDLE_BYTES, TaskFormatError
 
-
 IGNORE_FILE = ".harborignore"
 
 

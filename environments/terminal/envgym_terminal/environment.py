@@ -32,7 +32,9 @@ from typing import Any, Sequence
 
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment, Policy
-from envgym.protocol.errors import InvalidAction, UnknownTask
+from envgym.kernel.settings import Settings
+from envgym.kernel.step_budget import StepBudget
+from envgym.kernel.tools import Toolbox, tool
 from envgym.protocol import (
     Action,
     Grade,
@@ -45,10 +47,7 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-from envgym.kernel.settings import Settings
-from envgym.kernel.step_budget import StepBudget
-from envgym.kernel.tools import Toolbox, tool
-
+from envgym.protocol.errors import InvalidAction, UnknownTask
 from envgym_terminal import bundle, steps, suites
 from envgym_terminal.record import load_suite_dirs
 from envgym_terminal.runnable import internet_allowed, network_on, why_not

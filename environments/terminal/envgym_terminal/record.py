@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from envgym.protocol import SkippedTask, Task
-
 from envgym_terminal import bundle
 from envgym_terminal.harbor_config import ArtifactConfig, EnvironmentConfig, StepConfig, TaskConfig
 from envgym_terminal.taskfmt import TaskDirSpec, TaskFormatError, UnsupportedTaskFeature, find_task_dirs, load_task_dir

@@ -22,7 +22,6 @@ from typing import Any
 
 from envgym.kernel.context import EnvContext
 from envgym.protocol import Task
-
 from envgym_terminal.compose import compose_command
 from envgym_terminal.settings import TerminalSettings
 

@@ -23,9 +23,8 @@ import secrets
 import shlex
 from dataclasses import dataclass
 
-from envgym.sandbox.base import ExecResult, Sandbox
 from envgym.kernel.step_budget import StepBudget
-
+from envgym.sandbox.base import ExecResult, Sandbox
 
 LARGE_COMMAND = 64 * 1024  # longer commands reach bash through a file, never its command line
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import time
 
-from envgym.protocol import StepResult, ToolCall
 from envgym.kernel.step_budget import StepBudget
+from envgym.protocol import StepResult, ToolCall
 
 
 class ShellTurns:

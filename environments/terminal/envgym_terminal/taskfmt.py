@@ -29,7 +29,6 @@ from typing import Literal
 from pydantic import ValidationError
 
 from envgym.protocol.errors import InvalidRequest
-
 from envgym_terminal.harbor_config import StepConfig, TaskConfig, unknown_keys
 from envgym_terminal.templating import MissingVariable, resolve_env
 

@@ -47,13 +47,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from envgym.protocol.errors import SandboxError
 from envgym.kernel.gitsafe import shim_file
 from envgym.protocol import Grade, GradeComponent
+from envgym.protocol.errors import SandboxError
 from envgym.sandbox.base import Sandbox
 from envgym.sandbox.runner import BASE_ENV
 from envgym.sandbox.trusted import SANDBOX_OWNER, fresh_name
-
 from envgym_terminal import bundle
 
 REWARD_READ_LIMIT = 64 * 1024

@@ -31,11 +31,10 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from envgym.kernel.context import EnvContext
-from envgym.protocol.errors import EnvironmentFailed, SandboxError
 from envgym.protocol import Task
+from envgym.protocol.errors import EnvironmentFailed, SandboxError
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym.sandbox.docker_runtime import RUNTIME_MOUNT
-
 from envgym_terminal.compose import ComposeProject
 from envgym_terminal.runnable import internet_allowed, network_on
 from envgym_terminal.settings import DockerAliasSettings

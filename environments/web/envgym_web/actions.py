@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from envgym.protocol.errors import InvalidAction
 from envgym.protocol import Action, Tool
+from envgym.protocol.errors import InvalidAction
 
 SCROLL_DIRECTIONS = ("up", "down", "left", "right")
 BUTTONS = ("left", "right", "middle")

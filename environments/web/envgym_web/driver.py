@@ -27,16 +27,14 @@ from importlib import resources
 from typing import Any, Callable
 
 from playwright.async_api import Error as PlaywrightError
-from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from playwright.async_api import Page
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from envgym.protocol.errors import InvalidAction
-
 from envgym_web.actions import Call, resolve_url, url_allowed
 from envgym_web.browser import Lease
 from envgym_web.errors import BrowserCrashed
 from envgym_web.observe import PageSnapshot, SnapshotOptions, page_js, read_page, snapshot_args, to_snapshot
-
 
 ID_PREFIX = re.compile(r"^\s*\[(\d+)\] ")
 ELEMENT_JS = resources.files("envgym_web").joinpath("element.js").read_text(encoding="utf-8")

@@ -29,7 +29,6 @@ from urllib.parse import urlsplit
 from playwright.async_api import Error as PlaywrightError
 
 from envgym.kernel.environment import Environment, Policy
-from envgym.protocol.errors import EnvironmentFailed, InvalidAction, InvalidRequest
 from envgym.kernel.settings import read_settings
 from envgym.protocol import (
     Action,
@@ -44,13 +43,13 @@ from envgym.protocol import (
     Task,
     Tool,
 )
-
+from envgym.protocol.errors import EnvironmentFailed, InvalidAction, InvalidRequest
 from envgym_web import actions, miniwob, observe
 from envgym_web.actions import Call, parse_action
 from envgym_web.browser import Lease, release_lease
+from envgym_web.chromium import find_chromium, playwright_browser
 from envgym_web.driver import NAV_TRACKER_JS, PageDriver
 from envgym_web.errors import BrowserCrashed, BrowserUnavailable
-from envgym_web.chromium import find_chromium, playwright_browser
 from envgym_web.runtime import WebRuntime
 from envgym_web.settings import WebSettings
 from envgym_web.site_start import SiteSession, site_start

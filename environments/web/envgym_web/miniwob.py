@@ -20,9 +20,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from envgym.protocol import Grade, GradeComponent, Task
-
 import miniwob
+
+from envgym.protocol import Grade, GradeComponent, Task
 
 HTML_DIR = Path(miniwob.__file__).parent / "html"
 SKIP_SELECTORS = ("#reward-display", "#sync-task-cover", "#click-canvas", "#query", "#attention-canvas")

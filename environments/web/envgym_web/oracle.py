@@ -17,9 +17,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from envgym.kernel.environment import Policy
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, Observation
-
+from envgym.protocol.errors import EnvgymError
 from envgym_web.observe import Element, parse_elements
 
 

@@ -30,7 +30,6 @@ from typing import Any, Coroutine, Mapping, TypeVar
 
 from envgym.kernel.settings import read_settings
 from envgym.kernel.sync import LoopThread
-
 from envgym_web import processes
 from envgym_web.browser import BrowserPool, PoolConfig
 from envgym_web.chromium import find_chromium

@@ -14,7 +14,6 @@ from typing import ClassVar
 from pydantic import Field, field_validator
 
 from envgym.kernel.settings import Settings
-
 from envgym_web.browser import DEFAULT_REUSES, DEFAULT_SPARES
 from envgym_web.observe import DEFAULT_MAX_CHARS, observation_modes
 

@@ -30,9 +30,9 @@ from typing import Any
 from pydantic import Field, ValidationError
 
 from envgym.kernel.context import EnvContext, default_context
-from envgym.protocol.errors import GraderError
 from envgym.kernel.grader import Grader, GraderConfig
 from envgym.protocol import Grade, GradeComponent, Submission, Task
+from envgym.protocol.errors import GraderError
 from envgym.sandbox.base import Sandbox
 from envgym_graders.rubric.checks import check_text, run_python_checks
 from envgym_graders.rubric.degenerate import degenerate_reason

@@ -31,8 +31,8 @@ from typing import Any, ClassVar, Mapping
 import httpx
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from envgym.protocol.errors import GraderError
 from envgym.kernel.settings import Settings, read_settings
+from envgym.protocol.errors import GraderError
 from envgym_graders.rubric.cache import JudgeCache, cache_key
 from envgym_graders.rubric.model import CriterionVerdict, LlmCriterion
 from envgym_graders.rubric.templates import TEMPLATE_VERSION, ParsedVerdict, build_messages, parse_verdict

@@ -54,9 +54,9 @@ from pydantic import Field
 
 from envgym.kernel.bounded import OverBudget, run_bounded
 from envgym.kernel.context import EnvContext, default_context
-from envgym.protocol.errors import GraderError, SandboxError
 from envgym.kernel.grader import Grader, GraderConfig
 from envgym.protocol import Grade, GradeComponent, Submission, Task
+from envgym.protocol.errors import GraderError, SandboxError
 from envgym.sandbox.base import Sandbox, SandboxSpec
 from envgym_graders.code_extract import BUILD_INLINE_CHARS, build_program
 from envgym_graders.unit_tests.preload import stdlib_imports

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from envgym.kernel.environment import Policy
 from envgym.protocol import Action, Observation
-
 from envgym_web.miniwob_solvers import apps, clicks, drag, forms, puzzles
 from envgym_web.miniwob_solvers.page import Page, Solver, SolverFailed
 

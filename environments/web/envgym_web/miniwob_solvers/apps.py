@@ -7,7 +7,6 @@ import re
 from typing import Iterator
 
 from envgym.protocol import Action
-
 from envgym_web.miniwob_solvers.forms import pick_date
 from envgym_web.miniwob_solvers.page import (
     Node,

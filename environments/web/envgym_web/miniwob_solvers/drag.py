@@ -6,7 +6,6 @@ import re
 from typing import Iterator
 
 from envgym.protocol import Action
-
 from envgym_web.miniwob_solvers.clicks import CSS_COLOURS, parse_rgb
 from envgym_web.miniwob_solvers.page import (
     Node,

@@ -17,8 +17,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable, Iterator
 
-from envgym.protocol.errors import EnvgymError
 from envgym.protocol import Action, Observation
+from envgym.protocol.errors import EnvgymError
 
 ELEMENT = re.compile(r'^(\s*)\[(\d+)\] (\S+) "((?:[^"\\]|\\.)*)"(.*)$')
 MARKED = re.compile(r'^(\s*)(heading|img) "((?:[^"\\]|\\.)*)"(.*)$')

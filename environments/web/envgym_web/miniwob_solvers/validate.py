@@ -19,10 +19,9 @@ from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 from envgym.agents.builtin import NopAgent, OracleAgent
-from envgym.kernel.context import EnvContext
 from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.kernel.context import EnvContext
 from envgym.protocol import EpisodeStatus
-
 from envgym_web.environment import WebEnvironment
 
 ORACLE_MIN = 0.95

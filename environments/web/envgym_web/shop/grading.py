@@ -15,7 +15,6 @@ from collections import Counter
 from typing import Any
 
 from envgym.protocol import Grade, GradeComponent
-
 from envgym_web.shop.store import Address, Line, ShopState
 
 NUMBER = re.compile(r"-?\d[\d,]*(?:\.\d+)?")

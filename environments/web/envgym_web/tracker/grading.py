@@ -23,7 +23,6 @@ import re
 from typing import Any
 
 from envgym.protocol import Grade, GradeComponent
-
 from envgym_web.shop.grading import grade_answer
 from envgym_web.tracker.store import ME, TrackerState, facts, initial_state
 
