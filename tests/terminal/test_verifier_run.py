@@ -267,6 +267,19 @@ def slow_check(release: asyncio.Event) -> Handler:
     return run_
 
 
+def stopped_check(pids: str) -> Box:
+    """A box whose check hangs until the stopped-process probe runs, which shows ``pids``."""
+    release = asyncio.Event()
+    box = Box(slow_check(release))
+
+    def probe() -> ExecResult:
+        release.set()
+        return ExecResult(0, pids, "")
+
+    box.probe = probe
+    return box
+
+
 @pytest.mark.parametrize(("timeout_s", "wait_s", "probe_timeout_s"), [(0.2, 0.15, 0.025), (8, 6, 1), (40, 35, 2.5)])
 async def test_the_probe_runs_a_quarter_of_the_timeout_and_at_most_5_s_before_it(
     tmp_path, monkeypatch, timeout_s, wait_s, probe_timeout_s
@@ -283,14 +296,7 @@ async def test_the_probe_runs_a_quarter_of_the_timeout_and_at_most_5_s_before_it
             return wait if name == "wait" else getattr(asyncio, name)
 
     monkeypatch.setattr(verifier, "asyncio", Asyncio())
-    release = asyncio.Event()
-    box = Box(slow_check(release))
-
-    def probe() -> ExecResult:
-        release.set()
-        return ExecResult(0, "12 \n", "")
-
-    box.probe = probe
+    box = stopped_check("12 \n")
     grade = await run(tmp_path, timeout_s=timeout_s).grade(box)
     assert (grade.reward, grade.status) == (0.0, "ok")
     assert waits == [pytest.approx(wait_s)]
@@ -299,14 +305,7 @@ async def test_the_probe_runs_a_quarter_of_the_timeout_and_at_most_5_s_before_it
 
 
 async def test_a_timeout_caused_by_stopped_processes_is_the_agents_zero(tmp_path):
-    release = asyncio.Event()
-    box = Box(slow_check(release))
-
-    def probe() -> ExecResult:
-        release.set()
-        return ExecResult(0, "12 15 \n", "")
-
-    box.probe = probe
+    box = stopped_check("12 15 \n")
     grade = await run(tmp_path, timeout_s=0.2).grade(box)
     assert (grade.reward, grade.passed, grade.status) == (0.0, False, "ok")
     assert "were stopped by a signal (pids 12 15)" in grade.details["reason"]
