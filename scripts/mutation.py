@@ -113,7 +113,11 @@ SETS: dict[str, MutationSet] = {
             Target(
                 "graders/envgym_graders",
                 "envgym_graders/unit_tests/grader.py",
-                ("tests/graders/test_unit_tests.py", "tests/graders/test_unit_tests_verdict.py"),
+                (
+                    "tests/graders/test_unit_tests.py",
+                    "tests/graders/test_unit_tests_verdict.py",
+                    "tests/graders/test_unit_tests_payload.py",
+                ),
             ),
             Target("graders/envgym_graders", "envgym_graders/rubric/grader.py", ("tests/rubric",)),
         ],
@@ -696,6 +700,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         'return Grade(reward=0.0, passed=False, details={"reason": extra.get("reason", "nothing to grade")})',
         'return Grade(reward=0.0, details={"reason": extra.get("reason", "nothing to grade")})',
         "passed=False is Grade's default",
+    ),
+    (
+        "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
+        "key = secrets.token_bytes(32)",
+        "key = secrets.token_bytes(None)",
+        "token_bytes(None) gives secrets.DEFAULT_ENTROPY bytes, which is 32 (test_unit_tests_payload pins the length)",
     ),
     (
         "envgym_graders.unit_tests.grader.xǁUnitTestsGraderǁgrade__mutmut_*",
