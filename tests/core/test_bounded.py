@@ -14,7 +14,7 @@ import subprocess
 import sys
 import threading
 import time
-from types import SimpleNamespace
+from typing import Any
 
 import pytest
 
@@ -345,18 +345,26 @@ def test_killing_a_worker_sends_sigkill_and_reaps_it_in_a_daemon_thread(monkeypa
     started: list[threading.Thread] = []
 
     class Thread(threading.Thread):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.runs = kwargs.get("target")
+
         def start(self) -> None:
             started.append(self)
             super().start()
+
+    class Threading:  # the module's view of threading, with threads recorded (other pools' included)
+        def __getattr__(self, name: str) -> Any:
+            return Thread if name == "Thread" else getattr(threading, name)
 
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     ours, _theirs = socket.socketpair()
     worker = bounded._Worker(process, ours, process.pid)
     assert process.pid in worker_pids()
-    monkeypatch.setattr(bounded, "threading", SimpleNamespace(Thread=Thread))
+    monkeypatch.setattr(bounded, "threading", Threading())
     worker.kill()
     assert process.pid not in worker_pids() and ours.fileno() == -1
-    [reaper] = started
+    [reaper] = [t for t in started if t.runs == process.wait]
     assert reaper.daemon  # a worker that cannot be reaped must not keep the interpreter from exiting
     reaper.join(timeout=60)  # a hang guard: the reaper's wait() is what sets returncode
     assert process.returncode == -signal.SIGKILL
