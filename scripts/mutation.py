@@ -267,7 +267,8 @@ SETS["bounded-worker"] = MutationSet(
     ],
 )
 # The rest of bounded.py (the pool's side: starting, handing out, timing and replacing workers, the
-# socket framing): with bounded-worker, the whole module in two runs that each finish.
+# socket framing): with bounded-worker, the whole module in two runs. Its tests start real workers,
+# so a surviving or hanging mutant costs about a minute: hours in all on 2 cores (--resume continues).
 SETS["bounded-pool"] = MutationSet(
     "bounded.py's pool: worker start, hand-over, the call and its budget, replacement (a part of the bounded set)",
     [
