@@ -336,6 +336,15 @@ CRITICAL = [
 COUNTED_KILLED = {"killed", "timeout", "caught by type check"}
 NOT_CHECKED = "not checked"  # a mutant an interrupted run did not reach: left out of the score, and counted
 
+
+def each_mutation(
+    glob: str, line: str, mutated: str, fills: tuple[str, ...], why: str
+) -> list[tuple[str, str, str, str]]:
+    """EQUIVALENT entries for several mutants of one line with one reason: ``mutated`` with each of
+    ``fills`` in its ``{}``."""
+    return [(glob, line, mutated.format(fill), why) for fill in fills]
+
+
 # Mutants that cannot change behaviour, left out of the score: (mutant name glob, the line as it is,
 # the line as mutated, why). Matched on the lines rather than mutmut's numbers, so an edit of the
 # code makes a stale entry stop matching (the mutant is then counted again) instead of hiding another.
@@ -397,23 +406,19 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "signal_no = run.killed_by_signal or (-run.exit_code if run.exit_code < 1 else None)",
         "at exit code 0 it gives -0, which is 0 and falsy like None: no signal either way",
     ),
-    *(
-        (
-            "envgym_terminal.verifier.xǁVerifierRunǁ_grade_from_files__mutmut_*",
-            'passed=normalise(value, "reward.json", low, high) >= 1.0,',
-            f'passed=normalise(value, "{where}", low, high) >= 1.0,',
-            "the same value was normalised on the line before (naming the metric), so this call never raises its message",
-        )
-        for where in ("XXreward.jsonXX", "REWARD.JSON")
+    *each_mutation(
+        "envgym_terminal.verifier.xǁVerifierRunǁ_grade_from_files__mutmut_*",
+        'passed=normalise(value, "reward.json", low, high) >= 1.0,',
+        'passed=normalise(value, "{}", low, high) >= 1.0,',
+        ("XXreward.jsonXX", "REWARD.JSON"),
+        "the same value was normalised on the line before (naming the metric), so this call never raises its message",
     ),
-    *(
-        (
-            "envgym_terminal.verifier.x_build_area__mutmut_*",
-            'tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar,',
-            f'tarfile.open(fileobj=out, mode="w:gz", {level}) as tar,',
-            "the compression level changes the archive's size and the time to make it, not what it holds",
-        )
-        for level in ("", "compresslevel=2")
+    *each_mutation(
+        "envgym_terminal.verifier.x_build_area__mutmut_*",
+        'tarfile.open(fileobj=out, mode="w:gz", compresslevel=1) as tar,',
+        'tarfile.open(fileobj=out, mode="w:gz", {}) as tar,',
+        ("", "compresslevel=2"),
+        "the compression level changes the archive's size and the time to make it, not what it holds",
     ),
     (
         "envgym_terminal.verifier.x_build_area__mutmut_*",
@@ -461,14 +466,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         )
         for flag in ("refused", "body_done")
     ),
-    *(
-        (
-            "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ_call_counting__mutmut_*",
-            'body_done = not message.get("more_body", False)',
-            f'body_done = not message.get("more_body", {default})',
-            "`not` of a missing more_body is True whether the default is False or None",
-        )
-        for default in ("None", "")
+    *each_mutation(
+        "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ_call_counting__mutmut_*",
+        'body_done = not message.get("more_body", False)',
+        'body_done = not message.get("more_body", {})',
+        ("None", ""),
+        "`not` of a missing more_body is True whether the default is False or None",
     ),
     (
         "envgym_server.limits.xǁAccessAndLimitsMiddlewareǁ__init____mutmut_*",
