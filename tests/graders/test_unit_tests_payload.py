@@ -28,6 +28,7 @@ from envgym.protocol.errors import GraderError, SandboxError
 from envgym.sandbox.base import ExecResult, Sandbox, SandboxSpec
 from envgym_graders.code_extract import BUILD_INLINE_CHARS, build_program
 from envgym_graders.unit_tests import grader as grader_module
+from envgym_graders.unit_tests import preload
 from envgym_graders.unit_tests.grader import BOOTSTRAP, MARKER, UnitTestsGrader
 
 PROMPT = 'from typing import List\n\n\ndef total(xs: List[int]) -> int:\n    """Sum of xs."""\n'
@@ -252,6 +253,18 @@ async def test_the_secret_frame_of_a_project_task_holds_the_hidden_tests_by_file
         "max_result_bytes": 4_000_000,
         "output_cap": 2000,
     }
+
+
+@pytest.mark.parametrize("spare", [0, 1])
+async def test_a_project_without_a_prelude_spends_its_whole_import_hint_budget_on_its_files(spare):
+    """A project task has no prelude, and none of the preload budget goes to one: a file of exactly
+    the budget is still read for imports; one byte more and the hint gives up (the budget's edge)."""
+    head = "import fractions\n"
+    source = head + "#" * (preload.MAX_SOURCE_BYTES - len(head) + spare)
+    ctx = Boxes(harness_passes)
+    await UnitTestsGrader(kind="project").grade(project_task(), Submission(files={"calc.py": source}), context=ctx)
+    public, _ = frames(ctx.stdin())
+    assert public["preload"] == ([] if spare else ["fractions"])
 
 
 class EpisodeBox(Box):
