@@ -64,6 +64,9 @@ class Target:
 class MutationSet:
     summary: str
     targets: list[Target] = field(default_factory=list)
+    # pytest-timeout's limit per test in this set's runs, when the repository's (600 s) is too long:
+    # a mutant that makes a test wait forever uses no CPU, so mutmut's CPU limit never ends it.
+    test_timeout_s: int | None = None
 
 
 V = "environments/terminal/envgym_terminal"
@@ -265,10 +268,13 @@ SETS["bounded-worker"] = MutationSet(
             ),
         )
     ],
+    test_timeout_s=60,  # as bounded-pool's (below)
 )
 # The rest of bounded.py (the pool's side: starting, handing out, timing and replacing workers, the
 # socket framing): with bounded-worker, the whole module in two runs. Its tests start real workers,
-# so a surviving or hanging mutant costs about a minute: hours in all on 2 cores (--resume continues).
+# so a surviving mutant costs about a minute, and a mutant that leaves a test waiting (a worker that
+# never answers) a whole test timeout: 60 s here (the slowest test takes ~2 s; the repository's 600 s
+# made that ten minutes a mutant). Still hours on 2 cores (--resume continues).
 SETS["bounded-pool"] = MutationSet(
     "bounded.py's pool: worker start, hand-over, the call and its budget, replacement (a part of the bounded set)",
     [
@@ -296,6 +302,7 @@ SETS["bounded-pool"] = MutationSet(
             ),
         )
     ],
+    test_timeout_s=60,
 )
 
 # The session host's methods the stopped "server" run left open or did not reach, against the host's
@@ -831,6 +838,8 @@ def stage(name: str, mset: MutationSet) -> Path:
     (work / "tests").symlink_to(ROOT / "tests")
     pytest_options = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["pytest"]["ini_options"]
     pytest_options.pop("testpaths", None)
+    if mset.test_timeout_s is not None:
+        pytest_options["timeout"] = mset.test_timeout_s
     tests = sorted({t for target in mset.targets for t in target.tests})
     mutmut = {
         "source_paths": [Path(p).name for p in packages],
