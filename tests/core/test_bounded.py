@@ -341,6 +341,16 @@ def test_cpu_time_is_read_after_the_last_bracket_whatever_the_process_calls_itse
     assert _cpu_seconds(42) == pytest.approx(500 / os.sysconf("SC_CLK_TCK"))
 
 
+class ModuleView:
+    """A module as ``bounded`` sees it, with some of its names replaced."""
+
+    def __init__(self, module: Any, **names: Any) -> None:
+        self._module, self._names = module, names
+
+    def __getattr__(self, name: str) -> Any:
+        return self._names[name] if name in self._names else getattr(self._module, name)
+
+
 def test_killing_a_worker_sends_sigkill_and_reaps_it_in_a_daemon_thread(monkeypatch):
     started: list[threading.Thread] = []
 
@@ -353,15 +363,11 @@ def test_killing_a_worker_sends_sigkill_and_reaps_it_in_a_daemon_thread(monkeypa
             started.append(self)
             super().start()
 
-    class Threading:  # the module's view of threading, with threads recorded (other pools' included)
-        def __getattr__(self, name: str) -> Any:
-            return Thread if name == "Thread" else getattr(threading, name)
-
     process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(600)"])
     ours, _theirs = socket.socketpair()
     worker = bounded._Worker(process, ours, process.pid)
     assert process.pid in worker_pids()
-    monkeypatch.setattr(bounded, "threading", Threading())
+    monkeypatch.setattr(bounded, "threading", ModuleView(threading, Thread=Thread))  # other pools' threads too
     worker.kill()
     assert process.pid not in worker_pids() and ours.fileno() == -1
     [reaper] = [t for t in started if t.runs == process.wait]
@@ -376,3 +382,88 @@ def test_killing_a_worker_that_is_already_gone_is_quiet():
     ours, _theirs = socket.socketpair()
     bounded._Worker(process, ours, process.pid).kill()  # ProcessLookupError is swallowed
     assert process.pid not in worker_pids()
+
+
+# --------------------------------------------------------------------------- starting a worker
+
+
+def pool_importing(tmp_path, monkeypatch, name: str, source: str) -> tuple[WorkerPool, list[subprocess.Popen]]:
+    """A one-worker pool whose workers import ``name`` (written to tmp_path) before they are ready,
+    and the list of the processes it starts."""
+    (tmp_path / f"{name}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))  # the worker is sent this process's sys.path
+    started: list[subprocess.Popen] = []
+
+    def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
+        started.append(subprocess.Popen(*args, **kwargs))
+        return started[-1]
+
+    monkeypatch.setattr(bounded, "subprocess", ModuleView(subprocess, Popen=popen))
+    pool = WorkerPool(1)
+    pool._modules[name] = None
+    return pool, started
+
+
+def gated(gate) -> str:
+    return f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
+
+
+def test_a_starting_worker_is_counted_from_its_start_in_its_own_session_with_no_stdin(tmp_path, monkeypatch):
+    """Before it is ready (here: held in its imports) a worker is already one of worker_pids() (the
+    leftover-process checks must not count it), runs in a session of its own (a Ctrl-C meant for
+    the server does not reach it) and reads /dev/null, not the server's stdin."""
+    gate = tmp_path / "go"
+    pool, started = pool_importing(tmp_path, monkeypatch, "held_import", gated(gate))
+    ready: list[Any] = []
+    starter = threading.Thread(target=lambda: ready.append(pool._start_worker()), daemon=True)
+    ours, pipe = os.dup(0), os.pipe()
+    os.dup2(pipe[0], 0)  # our stdin is a pipe for this start (it may be /dev/null already)
+    try:
+        starter.start()
+        deadline = time.monotonic() + 60  # a hang guard: the gate keeps the start from finishing
+        while not (started and started[0].pid in worker_pids()):
+            assert time.monotonic() < deadline, "the starting worker was never counted"
+            time.sleep(0.01)
+        pid = started[0].pid
+        assert os.getsid(pid) == pid != os.getsid(0)
+        assert os.readlink(f"/proc/{pid}/fd/0") == os.devnull
+    finally:
+        gate.touch()
+        starter.join(60)
+        os.dup2(ours, 0)
+        for fd in (ours, *pipe):
+            os.close(fd)
+    [worker] = ready
+    assert worker.pid == pid in worker_pids()
+    worker.kill()
+
+
+def test_a_worker_that_dies_while_starting_is_worker_crashed_and_leaves_no_process(tmp_path, monkeypatch):
+    pool, started = pool_importing(tmp_path, monkeypatch, "exits_on_import", "import os\nos._exit(3)\n")
+    with pytest.raises(bounded.WorkerCrashed, match="^a bounded worker failed to start: "):
+        pool._start_worker()
+    [process] = started
+    assert process.returncode == 3 and process.pid not in worker_pids()
+
+
+def test_a_worker_not_ready_120_s_after_its_start_is_killed(tmp_path, monkeypatch):
+    """The start's deadline is 120 s (an import that never ends must not hold a pool slot for ever);
+    the test's socket keeps the value asked for and waits 0.5 s instead."""
+    pool, started = pool_importing(tmp_path, monkeypatch, "endless_import", gated(tmp_path / "never"))
+    asked: list[float | None] = []
+
+    class Impatient(socket.socket):
+        def settimeout(self, value: float | None) -> None:
+            asked.append(value)
+            super().settimeout(None if value is None else min(value, 0.5))
+
+    def socketpair() -> tuple[socket.socket, socket.socket]:
+        ours, theirs = socket.socketpair()
+        return Impatient(fileno=ours.detach()), theirs
+
+    monkeypatch.setattr(bounded, "socket", ModuleView(socket, socketpair=socketpair))
+    with pytest.raises(bounded.WorkerCrashed, match="^a bounded worker failed to start: timed out$"):
+        pool._start_worker()
+    assert asked == [120]
+    [process] = started
+    assert process.returncode == -signal.SIGKILL and process.pid not in worker_pids()
