@@ -543,6 +543,12 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ),
     ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
     (
+        "envgym.kernel.bounded.xǁWorkerPoolǁ_refill__mutmut_*",
+        "if missing <= 0 or self._closed:",
+        "if missing < 0 or self._closed:",
+        "with missing == 0 the rest adds 0 to _starting and starts no thread",
+    ),
+    (
         "envgym.kernel.bounded.x__worker_main__mutmut_*",
         "fn: Any = None",
         'fn: Any = ""',

@@ -467,3 +467,69 @@ def test_a_worker_not_ready_120_s_after_its_start_is_killed(tmp_path, monkeypatc
     assert asked == [120]
     [process] = started
     assert process.returncode == -signal.SIGKILL and process.pid not in worker_pids()
+
+
+# --------------------------------------------------------------------------- keeping the pool full
+
+
+class Unstarted:
+    """A thread as ``_refill`` makes it, recorded and never started (the accounting is the test)."""
+
+    made: list[Unstarted] = []
+
+    def __init__(self, target: Any, daemon: Any = None) -> None:
+        self.target, self.daemon, self.started = target, daemon, False
+        Unstarted.made.append(self)
+
+    def start(self) -> None:
+        self.started = True
+
+
+@pytest.fixture
+def unstarted(monkeypatch) -> list[Unstarted]:
+    Unstarted.made = []
+    monkeypatch.setattr(bounded, "threading", ModuleView(threading, Thread=Unstarted))
+    return Unstarted.made
+
+
+@pytest.mark.parametrize(("idle", "busy", "starting", "more"), [(0, 0, 0, 5), (1, 2, 1, 1), (2, 2, 1, 0), (3, 3, 1, 0)])
+def test_refilling_starts_what_the_pool_lacks_and_counts_it_as_starting(unstarted, idle, busy, starting, more):
+    """The size counts idle, busy and starting workers alike; each missing one gets a daemon thread
+    (a start stuck in its imports must not keep the interpreter from exiting)."""
+    pool = WorkerPool(5)
+    pool._idle, pool._busy, pool._starting = [object()] * idle, busy, starting  # type: ignore[list-item]
+    pool._refill()
+    assert len(unstarted) == more and pool._starting == starting + more
+    assert all(t.started and t.daemon is True and t.target == pool._start_one_in_background for t in unstarted)
+
+
+def test_a_closed_pool_starts_no_worker(unstarted):
+    pool = WorkerPool(2)
+    pool.close()
+    pool._refill()  # as run() does after killing the worker of a call that ends after close()
+    assert unstarted == [] and pool._starting == 0
+
+
+def test_a_worker_that_cannot_start_is_logged_and_no_longer_counted_as_starting(monkeypatch, caplog):
+    pool = WorkerPool(2)
+    pool._starting = 2
+
+    def fails() -> None:
+        raise bounded.WorkerCrashed("a bounded worker failed to start: EOFError")
+
+    monkeypatch.setattr(pool, "_start_worker", fails)
+    with caplog.at_level("ERROR", logger="envgym.bounded"):
+        pool._start_one_in_background()
+    assert pool._starting == 1 and pool._idle == []
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("ERROR", "could not start a bounded worker: a bounded worker failed to start: EOFError")
+    ]
+
+
+def test_a_started_worker_stops_counting_as_starting_and_waits_idle(monkeypatch):
+    pool = WorkerPool(2)
+    pool._starting = 2
+    worker = object()
+    monkeypatch.setattr(pool, "_start_worker", lambda: worker)
+    pool._start_one_in_background()
+    assert pool._starting == 1 and pool._idle == [worker]
