@@ -543,6 +543,18 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
     ),
     ("envgym.eval.stats.x_t975__mutmut_*", 'return float("nan")', 'return float("NAN")', "float() ignores the case"),
     (
+        "envgym.kernel.bounded.xǁWorkerPoolǁrun__mutmut_*",
+        'module = getattr(fn, "__module__", None) or getattr(type(getattr(fn, "__self__", None)), "__module__", None)',
+        'module = getattr(fn, "__module__", None) or getattr(type(getattr(fn, "__self__", None)), "__module__", )',
+        "every type has a __module__ (a built-in one's is 'builtins'), so the default is never used",
+    ),
+    (
+        "envgym.kernel.bounded.xǁWorkerPoolǁrun__mutmut_*",
+        "self._modules.setdefault(module, None)",
+        "self._modules.setdefault(module, )",
+        "None is setdefault's default value",
+    ),
+    (
         "envgym.kernel.bounded.xǁWorkerPoolǁ_refill__mutmut_*",
         "if missing <= 0 or self._closed:",
         "if missing < 0 or self._closed:",

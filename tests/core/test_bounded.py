@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import io
+import json
 import os
 import pickle
+import re
 import resource
 import signal
 import socket
@@ -14,7 +16,7 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Any
+from typing import Any, Callable
 
 import pytest
 
@@ -59,6 +61,13 @@ def allocate() -> bytearray:
 
 def pid() -> int:
     return os.getpid()
+
+
+def when_exists(path: str, value: int) -> int:
+    """``value`` once ``path`` exists: a call the test ends when it chooses."""
+    while not os.path.exists(path):
+        time.sleep(0.01)
+    return value
 
 
 class Unpicklable(Exception):
@@ -170,7 +179,7 @@ async def test_closing_a_pool_fails_the_callers_waiting_for_a_worker(single):
     busy.cancel()
     with pytest.raises(asyncio.CancelledError):
         await busy
-    with pytest.raises(RuntimeError, match="closed"):
+    with pytest.raises(RuntimeError, match="^this WorkerPool is closed$"):
         await pool.run(pow, 2, 2)
 
 
@@ -533,3 +542,93 @@ def test_a_started_worker_stops_counting_as_starting_and_waits_idle(monkeypatch)
     monkeypatch.setattr(pool, "_start_worker", lambda: worker)
     pool._start_one_in_background()
     assert pool._starting == 1 and pool._idle == [worker]
+
+
+# --------------------------------------------------------------------------- handing workers out
+
+
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60  # a hang guard, not a timing
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.01)
+
+
+async def test_each_call_counts_busy_until_it_ends(pool, tmp_path):
+    await asyncio.gather(pool.run(pid), pool.run(pid))
+    await until(lambda: len(pool._idle) == 2, "both workers were never idle")
+    gate = str(tmp_path / "go")
+    calls = [asyncio.ensure_future(pool.run(when_exists, gate, n, cpu_s=600)) for n in (1, 2)]
+    await until(lambda: pool._busy == 2, "two calls in two idle workers did not count two busy")
+    assert pool._idle == []
+    open(gate, "w").close()
+    assert await asyncio.gather(*calls) == [1, 2]
+    assert pool._busy == 0 and len(pool._idle) == 2
+
+
+async def acquiring(pool: WorkerPool) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
+    """A caller waiting for a worker of ``pool`` (whose refill the test has turned off), and its waiter."""
+    caller = asyncio.ensure_future(pool._acquire())
+    await until(lambda: bool(pool._waiters), "the caller never queued")
+    return caller, pool._waiters[0]
+
+
+async def test_a_worker_handed_to_a_caller_cancelled_at_that_moment_goes_back_to_the_pool(monkeypatch):
+    """The worker is handed over (the waiter holds it, counted busy) and the caller is cancelled before
+    it resumes: the worker is idle again, not lost, and nothing stays busy."""
+    pool = WorkerPool(1)
+    monkeypatch.setattr(pool, "_refill", lambda: None)  # no real worker: the hand-over is the test's
+    caller, waiter = await acquiring(pool)
+    worker = object()
+    bounded._hand_over(waiter, worker, pool)  # type: ignore[arg-type]  # what a started worker's thread schedules
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert pool._busy == 0 and pool._idle == [worker]
+
+
+async def test_a_caller_cancelled_while_waiting_takes_no_worker(monkeypatch):
+    pool = WorkerPool(1)
+    monkeypatch.setattr(pool, "_refill", lambda: None)
+    caller, waiter = await acquiring(pool)
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert waiter.cancelled() and pool._busy == 0
+    worker = object()
+    bounded._hand_over(waiter, worker, pool)  # type: ignore[arg-type]  # a worker that comes up later
+    assert pool._idle == [worker] and pool._busy == 0
+
+
+async def test_a_caller_cancelled_after_the_pool_failed_it_is_cancelled_and_takes_nothing(monkeypatch):
+    pool = WorkerPool(1)
+    monkeypatch.setattr(pool, "_refill", lambda: None)
+    caller, waiter = await acquiring(pool)
+    bounded._fail_waiter(waiter)  # close() failed it ...
+    caller.cancel()  # ... and the caller was cancelled before it resumed
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    assert pool._busy == 0 and pool._idle == []
+
+
+async def test_the_modules_callers_need_are_remembered_in_first_use_order(single):
+    """A new worker imports them before it is ready. A function's module; for a method of a built-in
+    object (no module of its own), its object's type's; never ``__main__``, which a worker cannot
+    import."""
+    assert await single.run(json.dumps, 1) == "1"
+    assert await single.run(re.compile("a").sub, "b", "aa") == "bb"  # a built-in method: its module is None
+    assert await single.run((2).__add__, 3) == 5  # a method-wrapper: no __module__ at all
+    assert await single.run(str.upper, "ab") == "AB"  # a method descriptor: no __module__, no __self__
+    assert await single.run(json.loads, "1") == 1
+    assert await single.run(pid) > 0
+
+    def in_main() -> None: ...
+
+    in_main.__module__, in_main.__qualname__ = "__main__", "in_main"
+    with pytest.raises(pickle.PicklingError):  # pytest's __main__ has no such function
+        await single.run(in_main)
+    assert list(single._modules) == ["json", "re", "builtins", __name__]
+
+
+async def test_arguments_travel_with_the_highest_pickle_protocol(single):
+    assert await single.run(bytes, pickle.PickleBuffer(b"abc")) == b"abc"  # protocol 5 only
