@@ -555,6 +555,25 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "None is setdefault's default value",
     ),
     (
+        "envgym.kernel.bounded.xǁWorkerPoolǁ__init____mutmut_*",
+        "self._closed = False",
+        "self._closed = None",
+        "_closed is only read as a truth value",
+    ),
+    (
+        "envgym.kernel.bounded.xǁWorkerPoolǁrun__mutmut_*",
+        "healthy = False",
+        "healthy = None",
+        "healthy is only read as a truth value",
+    ),
+    *each_mutation(
+        "envgym.kernel.bounded.x__sock_recv_exact__mutmut_*",
+        "chunk = await loop.sock_recv(sock, min(left, 1 << 20))",
+        "chunk = await loop.sock_recv(sock, min(left, {}))",
+        ("2 << 20", "1 << 21"),
+        "the most one read asks for: the bytes read are the same, in fewer reads",
+    ),
+    (
         "envgym.kernel.bounded.xǁWorkerPoolǁ_refill__mutmut_*",
         "if missing <= 0 or self._closed:",
         "if missing < 0 or self._closed:",

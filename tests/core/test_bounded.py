@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import json
 import os
@@ -141,8 +142,9 @@ async def test_memory_is_capped():
     pool = WorkerPool(1, memory_mb=512)
     try:
         assert await pool.run(resource.getrlimit, resource.RLIMIT_DATA) == (512 << 20, 512 << 20)
-        with pytest.raises(OverBudget, match="memory"):
-            await pool.run(allocate)
+        with pytest.raises(OverBudget, match="^allocate needed more than the worker's 512 MB of memory$") as info:
+            await pool.run(allocate, cpu_s=7)
+        assert (info.value.cpu_s, info.value.budget_s) == (0.0, 7)
         assert await pool.run(pow, 2, 3) == 8
     finally:
         pool.close()
@@ -579,12 +581,14 @@ async def test_a_worker_handed_to_a_caller_cancelled_at_that_moment_goes_back_to
     pool = WorkerPool(1)
     monkeypatch.setattr(pool, "_refill", lambda: None)  # no real worker: the hand-over is the test's
     caller, waiter = await acquiring(pool)
+    pool._busy = 1  # another call is running meanwhile
     worker = object()
     bounded._hand_over(waiter, worker, pool)  # type: ignore[arg-type]  # what a started worker's thread schedules
+    assert pool._busy == 2
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
-    assert pool._busy == 0 and pool._idle == [worker]
+    assert pool._busy == 1 and pool._idle == [worker]
 
 
 async def test_a_caller_cancelled_while_waiting_takes_no_worker(monkeypatch):
@@ -632,3 +636,83 @@ async def test_the_modules_callers_need_are_remembered_in_first_use_order(single
 
 async def test_arguments_travel_with_the_highest_pickle_protocol(single):
     assert await single.run(bytes, pickle.PickleBuffer(b"abc")) == b"abc"  # protocol 5 only
+
+
+def exits(code: int) -> None:
+    os._exit(code)
+
+
+async def test_a_worker_that_dies_in_a_call_is_worker_crashed_naming_the_call(single):
+    with pytest.raises(bounded.WorkerCrashed, match=r"^the worker running exits died \(exit code (7|None)\)$"):
+        await single.run(exits, 7)  # None: the socket closed before the exit could be read
+    assert await single.run(pow, 2, 3) == 8  # replaced
+
+
+async def test_a_reply_of_several_reads_comes_back_whole(single):
+    assert await single.run(bytes, 3 << 20) == bytes(3 << 20)  # read 1 MiB at a time
+
+
+@pytest.mark.parametrize("fn", [spin, functools.partial(spin)], ids=["function", "partial"])
+async def test_an_overrun_names_the_call_by_its_qualified_name_or_else_its_repr(single, fn):
+    label = "spin" if fn is spin else repr(fn)  # a partial has no __qualname__
+    with pytest.raises(OverBudget) as info:
+        await single.run(fn, cpu_s=0.3)
+    assert str(info.value) == f"{label} used more than its budget of 0.3 CPU seconds and was stopped"
+
+
+# --------------------------------------------------------------------------- the budget's clock, scripted
+
+
+class Script:
+    """A call whose worker never answers, seen through a scripted clock: the CPU readings are
+    ``cpu`` in order (the start's first), and time passes only while the call waits (each
+    ``asyncio.wait`` times out at once and moves the clock by its timeout)."""
+
+    def __init__(self, monkeypatch, cpu: list[float | None]) -> None:
+        self.now, self.waits, self.replies = 100.0, [], []
+        readings = iter(cpu)
+        monkeypatch.setattr(bounded, "_cpu_seconds", lambda pid: next(readings))
+        monkeypatch.setattr(bounded, "time", ModuleView(time, monotonic=lambda: self.now))
+        monkeypatch.setattr(bounded, "asyncio", ModuleView(asyncio, wait=self.wait))
+
+    async def wait(self, pending: Any, timeout: float) -> tuple[set[Any], set[Any]]:
+        self.waits.append(timeout)
+        self.replies.extend(pending)
+        self.now += timeout
+        return set(), set(pending)
+
+    async def run(self, pool: WorkerPool, error: type[Exception]) -> Any:
+        with pytest.raises(error) as info:
+            await pool.run(sleep_then, 1, 600, cpu_s=0.5, wall_factor=2.0, what="the call")
+        assert self.replies and all(r.cancelling() or r.cancelled() for r in self.replies)  # no read left behind
+        return info.value
+
+
+async def test_a_call_that_reaches_its_budget_exactly_is_stopped(single, monkeypatch):
+    """CPU is counted from the call's start (10 s the worker used before are not the call's)."""
+    script = Script(monkeypatch, [10.0, 10.5])
+    over = await script.run(single, OverBudget)
+    assert str(over) == "the call used more than its budget of 0.5 CPU seconds and was stopped"
+    assert (over.cpu_s, over.budget_s, script.waits) == (0.5, 0.5, [0.5])
+
+
+async def test_after_each_check_the_call_waits_for_the_budget_it_has_left(single, monkeypatch):
+    script = Script(monkeypatch, [0.0, 0.3, 0.6])
+    over = await script.run(single, OverBudget)
+    assert over.cpu_s == 0.6 and script.waits == [0.5, pytest.approx(0.2)]
+
+
+async def test_without_a_cpu_clock_the_budget_is_wall_time(single, monkeypatch):
+    script = Script(monkeypatch, [None, None])
+    over = await script.run(single, OverBudget)
+    assert (over.cpu_s, script.waits) == (0.5, [0.5])
+
+
+async def test_a_call_making_too_little_progress_ends_at_its_wall_limit_exactly(single, monkeypatch):
+    """cpu_s * wall_factor of wall time (1 s here); a CPU reading that fails meanwhile counts as none used."""
+    script = Script(monkeypatch, [0.0, None, None])
+    timeout = await script.run(single, bounded.WorkerTimeout)
+    assert str(timeout) == (
+        "the call made too little progress: 0.0 CPU seconds in 1 s of wall time (the machine is overloaded)"
+    )
+    assert script.waits == [0.5, 0.5]
