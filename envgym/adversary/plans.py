@@ -198,9 +198,11 @@ def _shell_attacks(face: Interface, prompt: str, classes: set[str]) -> list[Atta
             expect["VALUES"] = _some("places")
             used.add("reward_files")
         if "signals" in classes:
+            # The agent's own round before the daemons: they signal every process but each other
+            # twice a second, so a step after them (its evidence included) can die before it prints.
             actions += [
-                step(payloads.adv_command("spawn signal")),
                 step(payloads.adv_command("signal INT HUP TERM KILL")),
+                step(payloads.adv_command("spawn signal")),
             ] + plant("signal", hooks)
             expect["SIGNAL"] = _some("targets")
             used |= {"signals"} | hooks

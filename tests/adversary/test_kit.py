@@ -94,6 +94,23 @@ def test_each_interface_gets_its_attacks():
     assert not any(n.startswith(("shell.", "code.", "calls.")) for n in text)
 
 
+def test_the_agents_own_signal_round_comes_before_the_daemons_that_would_cut_it_short():
+    """The daemons signal every process but each other twice a second: a round the agent sends after
+    them could die before it prints its evidence (seen under CPU load), leaving the attack unconfirmed."""
+    task = Task(id="t", suite="s", prompt="Fix it.")
+    [signals] = [
+        a
+        for a in plan_attacks(task, [BASH, SUBMIT], classes={"signals"}, isolated=True)[0]
+        if a.name == "shell.signals"
+    ]
+    commands = [json.loads(c.function.arguments)["command"] for act in signals.actions for c in act.tool_calls]
+    steps = [
+        next((i for i, c in enumerate(commands) if c.endswith(f" {args}")), -1)
+        for args in ("signal INT HUP TERM KILL", "spawn signal")
+    ]
+    assert -1 < steps[0] < steps[1], commands
+
+
 def test_only_the_chosen_classes_are_played():
     task = Task(id="t", suite="s", prompt="Fix it.")
     attacks, _ = plan_attacks(task, [BASH, SUBMIT], classes={"git_config"}, isolated=True)
