@@ -567,6 +567,13 @@ EQUIVALENT: list[tuple[str, str, str, str]] = [
         "healthy is only read as a truth value",
     ),
     *each_mutation(
+        "envgym.kernel.bounded.x__recv_exact__mutmut_*",
+        "chunk = sock.recv(min(left, 1 << 20))  # a reset connection raises OSError, as EOF does below",
+        "chunk = sock.recv(min(left, {}))  # a reset connection raises OSError, as EOF does below",
+        ("2 << 20", "1 << 21"),
+        "the most one read asks for: the bytes read are the same, in fewer reads",
+    ),
+    *each_mutation(
         "envgym.kernel.bounded.x__sock_recv_exact__mutmut_*",
         "chunk = await loop.sock_recv(sock, min(left, 1 << 20))",
         "chunk = await loop.sock_recv(sock, min(left, {}))",

@@ -229,7 +229,7 @@ class WorkerPool:
             _LIVE_PIDS.discard(process.pid)
             process.kill()
             process.wait()
-            raise WorkerCrashed(f"a bounded worker failed to start: {exc or type(exc).__name__}") from exc
+            raise WorkerCrashed(f"a bounded worker failed to start: {str(exc) or type(exc).__name__}") from exc
         parent.setblocking(False)
         return _Worker(process, parent, process.pid)
 
