@@ -8,7 +8,7 @@ episodes of attacks that do not get in each other's way:
                     trojans, huge output (the planted hooks plant reward files when a check runs them);
 * ``shell.modes``   mode changes by the agent, and hooks that take modes away while the check runs;
 * ``shell.disk``    the disk and inodes filled by the agent, and by hooks while the check runs;
-* ``shell.signals`` out-of-range reward values, then signals by hooks, daemons and the agent;
+* ``shell.signals`` out-of-range reward values, then signals by the agent, daemons and hooks;
 * ``shell.stall``   (slow) FIFOs and endless files at the outputs the prompt names, hooks that stop
                     the check, and every visible process stopped by the agent.
 
