@@ -400,18 +400,21 @@ def test_killing_a_worker_that_is_already_gone_is_quiet():
 
 def pool_importing(tmp_path, monkeypatch, name: str, source: str) -> tuple[WorkerPool, list[subprocess.Popen]]:
     """A one-worker pool whose workers import ``name`` (written to tmp_path) before they are ready,
-    and the list of the processes it starts."""
+    and the list of the processes it starts (other pools, refilling in the background meanwhile, are
+    left out: the caller of Popen is this pool's method)."""
     (tmp_path / f"{name}.py").write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))  # the worker is sent this process's sys.path
+    pool = WorkerPool(1)
+    pool._modules[name] = None
     started: list[subprocess.Popen] = []
 
     def popen(*args: Any, **kwargs: Any) -> subprocess.Popen:
-        started.append(subprocess.Popen(*args, **kwargs))
-        return started[-1]
+        process = subprocess.Popen(*args, **kwargs)
+        if sys._getframe(1).f_locals.get("self") is pool:
+            started.append(process)
+        return process
 
     monkeypatch.setattr(bounded, "subprocess", ModuleView(subprocess, Popen=popen))
-    pool = WorkerPool(1)
-    pool._modules[name] = None
     return pool, started
 
 
