@@ -71,6 +71,13 @@ def when_exists(path: str, value: int) -> int:
     return value
 
 
+async def until(condition: Callable[[], bool], what: str) -> None:
+    deadline = time.monotonic() + 60  # a hang guard, not a timing
+    while not condition():
+        assert time.monotonic() < deadline, what
+        await asyncio.sleep(0.01)
+
+
 class Unpicklable(Exception):
     def __init__(self, a, b):
         super().__init__(a)
@@ -422,7 +429,7 @@ def gated(gate) -> str:
     return f"import os, time\nwhile not os.path.exists({str(gate)!r}):\n    time.sleep(0.01)\n"
 
 
-def test_a_starting_worker_is_counted_from_its_start_in_its_own_session_with_no_stdin(tmp_path, monkeypatch):
+async def test_a_starting_worker_is_counted_from_its_start_in_its_own_session_with_no_stdin(tmp_path, monkeypatch):
     """Before it is ready (here: held in its imports) a worker is already one of worker_pids() (the
     leftover-process checks must not count it), runs in a session of its own (a Ctrl-C meant for
     the server does not reach it) and reads /dev/null, not the server's stdin."""
@@ -433,11 +440,8 @@ def test_a_starting_worker_is_counted_from_its_start_in_its_own_session_with_no_
     ours, pipe = os.dup(0), os.pipe()
     os.dup2(pipe[0], 0)  # our stdin is a pipe for this start (it may be /dev/null already)
     try:
-        starter.start()
-        deadline = time.monotonic() + 60  # a hang guard: the gate keeps the start from finishing
-        while not (started and started[0].pid in worker_pids()):
-            assert time.monotonic() < deadline, "the starting worker was never counted"
-            time.sleep(0.01)
+        starter.start()  # the gate keeps the start from finishing
+        await until(lambda: bool(started) and started[0].pid in worker_pids(), "the starting worker was never counted")
         pid = started[0].pid
         assert os.getsid(pid) == pid != os.getsid(0)
         assert os.readlink(f"/proc/{pid}/fd/0") == os.devnull
@@ -487,13 +491,10 @@ def test_a_worker_not_ready_120_s_after_its_start_is_killed(tmp_path, monkeypatc
 
 
 class Unstarted:
-    """A thread as ``_refill`` makes it, recorded and never started (the accounting is the test)."""
-
-    made: list[Unstarted] = []
+    """A thread as ``_refill`` makes it, never started (the accounting is the test)."""
 
     def __init__(self, target: Any, daemon: Any = None) -> None:
         self.target, self.daemon, self.started = target, daemon, False
-        Unstarted.made.append(self)
 
     def start(self) -> None:
         self.started = True
@@ -501,9 +502,15 @@ class Unstarted:
 
 @pytest.fixture
 def unstarted(monkeypatch) -> list[Unstarted]:
-    Unstarted.made = []
-    monkeypatch.setattr(bounded, "threading", ModuleView(threading, Thread=Unstarted))
-    return Unstarted.made
+    """The threads the pool makes from now on."""
+    made: list[Unstarted] = []
+
+    def thread(**kwargs: Any) -> Unstarted:
+        made.append(Unstarted(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(bounded, "threading", ModuleView(threading, Thread=thread))
+    return made
 
 
 @pytest.mark.parametrize(("idle", "busy", "starting", "more"), [(0, 0, 0, 5), (1, 2, 1, 1), (2, 2, 1, 0), (3, 3, 1, 0)])
@@ -552,13 +559,6 @@ def test_a_started_worker_stops_counting_as_starting_and_waits_idle(monkeypatch)
 # --------------------------------------------------------------------------- handing workers out
 
 
-async def until(condition: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + 60  # a hang guard, not a timing
-    while not condition():
-        assert time.monotonic() < deadline, what
-        await asyncio.sleep(0.01)
-
-
 async def test_each_call_counts_busy_until_it_ends(pool, tmp_path):
     await asyncio.gather(pool.run(pid), pool.run(pid))
     await until(lambda: len(pool._idle) == 2, "both workers were never idle")
@@ -571,19 +571,20 @@ async def test_each_call_counts_busy_until_it_ends(pool, tmp_path):
     assert pool._busy == 0 and len(pool._idle) == 2
 
 
-async def acquiring(pool: WorkerPool) -> tuple[asyncio.Future[Any], asyncio.Future[Any]]:
-    """A caller waiting for a worker of ``pool`` (whose refill the test has turned off), and its waiter."""
+async def acquiring(monkeypatch) -> tuple[WorkerPool, asyncio.Future[Any], asyncio.Future[Any]]:
+    """A one-worker pool that starts no worker (hand-overs are the test's), a caller waiting for one,
+    and its waiter."""
+    pool = WorkerPool(1)
+    monkeypatch.setattr(pool, "_refill", lambda: None)
     caller = asyncio.ensure_future(pool._acquire())
     await until(lambda: bool(pool._waiters), "the caller never queued")
-    return caller, pool._waiters[0]
+    return pool, caller, pool._waiters[0]
 
 
 async def test_a_worker_handed_to_a_caller_cancelled_at_that_moment_goes_back_to_the_pool(monkeypatch):
     """The worker is handed over (the waiter holds it, counted busy) and the caller is cancelled before
     it resumes: the worker is idle again, not lost, and nothing stays busy."""
-    pool = WorkerPool(1)
-    monkeypatch.setattr(pool, "_refill", lambda: None)  # no real worker: the hand-over is the test's
-    caller, waiter = await acquiring(pool)
+    pool, caller, waiter = await acquiring(monkeypatch)
     pool._busy = 1  # another call is running meanwhile
     worker = object()
     bounded._hand_over(waiter, worker, pool)  # type: ignore[arg-type]  # what a started worker's thread schedules
@@ -595,9 +596,7 @@ async def test_a_worker_handed_to_a_caller_cancelled_at_that_moment_goes_back_to
 
 
 async def test_a_caller_cancelled_while_waiting_takes_no_worker(monkeypatch):
-    pool = WorkerPool(1)
-    monkeypatch.setattr(pool, "_refill", lambda: None)
-    caller, waiter = await acquiring(pool)
+    pool, caller, waiter = await acquiring(monkeypatch)
     caller.cancel()
     with pytest.raises(asyncio.CancelledError):
         await caller
@@ -608,9 +607,7 @@ async def test_a_caller_cancelled_while_waiting_takes_no_worker(monkeypatch):
 
 
 async def test_a_caller_cancelled_after_the_pool_failed_it_is_cancelled_and_takes_nothing(monkeypatch):
-    pool = WorkerPool(1)
-    monkeypatch.setattr(pool, "_refill", lambda: None)
-    caller, waiter = await acquiring(pool)
+    pool, caller, waiter = await acquiring(monkeypatch)
     bounded._fail_waiter(waiter)  # close() failed it ...
     caller.cancel()  # ... and the caller was cancelled before it resumed
     with pytest.raises(asyncio.CancelledError):
