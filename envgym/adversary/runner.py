@@ -30,7 +30,7 @@ from envgym.kernel.context import EnvContext
 from envgym.kernel.families import EnvRef
 from envgym.kernel.sync import blocking_form
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.testing.conformance import _targets, run_all
+from envgym.testing.conformance import _targets, run_all, tracked_context
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
 COMMON_ANSWERS = 3
@@ -106,19 +106,7 @@ class AdversaryReport:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "env_id": self.env_id,
-            "sandbox": self.sandbox,
-            "classes": self.classes,
-            "suites": self.suites,
-            "tasks_checked": self.tasks_checked,
-            "ok": self.ok,
-            "counts": dict(self.counts()),
-            "sampled": self.sampled,
-            "duration_s": self.duration_s,
-            "results": [asdict(r) for r in self.results],
-            "skipped": [asdict(s) for s in self.skipped],
-        }
+        return {**asdict(self), "ok": self.ok, "counts": dict(self.counts())}
 
 
 def _reached(record: EpisodeRecord) -> list[str]:
@@ -288,24 +276,14 @@ async def check_adversary_async(
     """The async form of ``check_adversary``."""
     started = time.monotonic()
     classes = parse_classes(list(attacks) if attacks is not None and not isinstance(attacks, str) else attacks)
-    base = context or EnvContext()
-    ctx = TrackedContext(
-        sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
-    )
+    ctx = tracked_context(context, sandbox)
     report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
     isolated = _isolated(ctx)
     jobs: list[_Job] = []
-    for ref, all_tasks in _targets(env_id):
-        env_name = f"{ref.family}/{ref.suite}"
+    for ref, env_name, runnable, cannot in _targets(env_id, ctx):
         report.suites.append(env_name)
-        # Tasks the family says cannot run here (not on this provider or host, or malformed) are listed, not attacked.
-        cannot = {s.id: s.reason for s in ref.cls.skipped_tasks(ref.suite, ctx)}
-        report.skipped += [
-            SkippedAttack(env_name, task_id, "-", f"task not run here: {why}")
-            for task_id, why in cannot.items()
-            if ref.task_id is None or task_id == ref.task_id
-        ]
-        tasks, how = _choose([t for t in all_tasks if t.id not in cannot], limit, sample, seed)
+        report.skipped += [SkippedAttack(env_name, s.id, "-", f"task not run here: {s.reason}") for s in cannot]
+        tasks, how = _choose(runnable, limit, sample, seed)
         slow_ids = {t.id for t in _choose(tasks, None, slow_sample, seed + 1)[0]}
         report.sampled[env_name] = how + (f"; slow attacks on {len(slow_ids)}" if len(slow_ids) < len(tasks) else "")
         # Over the whole suite, even when one task is attacked: how common an answer is is a suite property.

@@ -38,7 +38,7 @@ import traceback
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Awaitable, Callable, Sequence, cast
+from typing import Any, Awaitable, Callable, Sequence
 
 from pydantic import BaseModel
 
@@ -271,25 +271,27 @@ class _CheckedEpisode:
         if again != info:
             self.round_trip.append(f"{where} info changes in a JSON round trip (tuples, non-string keys?)")
 
+    def _result(self, result: Any, kind: type[ResetResult | StepResult], where: str) -> bool:
+        """Check a reset or step result; False when it is not of ``kind`` (the caller passes it on as
+        it is: the report names the wrong type)."""
+        if not isinstance(result, kind):
+            self.round_trip.append(f"{where} returned {type(result).__name__}, not {kind.__name__}")
+            return False
+        self.round_trip += _round_trip(result, f"{where} result")
+        self._observation(result.observation, where)
+        self._info(result.info, where)
+        return True
+
     async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
-        result = await self.env.reset(task, seed)
-        if not isinstance(result, ResetResult):
-            self.round_trip.append(f"reset returned {type(result).__name__}, not ResetResult")
-            return cast(ResetResult, result)  # passed on as it is: the report names the wrong type
-        self.round_trip += _round_trip(result, "reset result")
-        self._observation(result.observation, "reset")
-        self._info(result.info, "reset")
+        result: ResetResult = await self.env.reset(task, seed)
+        self._result(result, ResetResult, "reset")
         return result
 
     async def step(self, action: Action) -> StepResult:
         self.round_trip += _round_trip(action, "action")
-        result = await self.env.step(action)
-        if not isinstance(result, StepResult):
-            self.round_trip.append(f"step returned {type(result).__name__}, not StepResult")
-            return cast(StepResult, result)  # passed on as it is: the report names the wrong type
-        self.round_trip += _round_trip(result, "step result")
-        self._observation(result.observation, "step")
-        self._info(result.info, "step")
+        result: StepResult = await self.env.step(action)
+        if not self._result(result, StepResult, "step"):
+            return result
         status, mirror = result.status, result.info.get("status")
         if mirror != status.value:
             self.status.append(f"info['status'] is {mirror!r}, not a mirror of the step's status {status.value!r}")
@@ -369,14 +371,31 @@ async def _run_job(job: _Job, context: TrackedContext, report: CheckReport) -> N
     report.record("close", env_name, job.task.id, leftovers)
 
 
-def _targets(env_id: str) -> list[tuple[EnvRef, list[Task]]]:
+def _targets(env_id: str, context: EnvContext) -> list[tuple[EnvRef, str, list[Task], list[SkippedTask]]]:
+    """(ref, "family/suite", the tasks to run, the tasks that cannot run here) for every suite
+    ``env_id`` names. Tasks the family says cannot run here (malformed, or not on this host or
+    provider) are listed with the reason, not run; the rest of the suite is."""
     parsed = EnvId.parse(env_id)
     if parsed.suite is None:  # a bare family: every suite, as `envgym eval FAMILY` does
         cls = load_family(parsed.family)
         refs = [EnvRef(parsed.family, s.name, cls) for s in cls.suites()]
     else:
         refs = [resolve(env_id)]
-    return [(ref, ref.tasks()) for ref in refs]
+    targets = []
+    for ref in refs:
+        skipped = [s for s in ref.cls.skipped_tasks(ref.suite, context) if ref.task_id is None or s.id == ref.task_id]
+        skipped_ids = {s.id for s in skipped}
+        tasks = [t for t in ref.tasks() if t.id not in skipped_ids]
+        targets.append((ref, f"{ref.family}/{ref.suite}", tasks, skipped))
+    return targets
+
+
+def tracked_context(context: EnvContext | None, sandbox: str | None) -> TrackedContext:
+    """``context`` (default: an empty one) as a ``TrackedContext`` on ``sandbox`` when one is given."""
+    base = context or EnvContext()
+    return TrackedContext(
+        sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
+    )
 
 
 async def check_environment_async(
@@ -391,23 +410,13 @@ async def check_environment_async(
     """The async form of ``check_environment``."""
     started = time.monotonic()
     report = CheckReport(env_id=env_id)
-    targets = _targets(env_id)
-    base = context or EnvContext()
-    ctx = TrackedContext(
-        sandbox=sandbox or base.sandbox, sandbox_options=dict(base.sandbox_options), settings=dict(base.settings)
-    )
+    ctx = tracked_context(context, sandbox)
     jobs: list[_Job] = []
-    for ref, tasks in targets:
-        env_name = f"{ref.family}/{ref.suite}"
+    for ref, env_name, tasks, skipped in _targets(env_id, ctx):
         report.suites.append(env_name)
         info = next(s for s in ref.cls.suites() if s.name == ref.suite)
         report.record("schema", env_name, None, _check_suite(ref.cls, info, ref.cls.tasks(ref.suite)))
-        # Tasks the family says cannot run here (malformed, or not on this host/provider) are listed,
-        # not run; the rest of the suite is checked.
-        skipped = [s for s in ref.cls.skipped_tasks(ref.suite, ctx) if ref.task_id is None or s.id == ref.task_id]
         report.skipped += skipped
-        skipped_ids = {s.id for s in skipped}
-        tasks = [t for t in tasks if t.id not in skipped_ids]
         chosen = tasks[:limit] if limit is not None else tasks
         for task in chosen:
             report.record("schema", env_name, task.id, _check_task(task, ref.suite))
