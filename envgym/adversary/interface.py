@@ -114,18 +114,14 @@ def interface_of(tools: list[Tool], prompt: str = "") -> Interface:
         path = next((p for p in PATH_PARAMS if p in props and _free_string(props[p])), None)
         content = next((p for p in CONTENT_PARAMS if p in props and _free_string(props[p])), None)
         if path and content and face.files is None:
-            fixed: dict[str, Any] = {}
-            usable = True
-            for other in required:
-                if other in (path, content):
-                    continue
-                choices = [v for v in props.get(other, {}).get("enum", []) if v in CREATE_VALUES]
-                if not choices:
-                    usable = False
-                    break
-                fixed[other] = choices[0]
-            if usable:
-                face.files = FileTool(name, path, content, fixed)
+            # Every other required parameter must take a "create" value (str_replace_editor's command).
+            choices = {
+                other: [v for v in props.get(other, {}).get("enum", []) if v in CREATE_VALUES]
+                for other in required
+                if other not in (path, content)
+            }
+            if all(choices.values()):
+                face.files = FileTool(name, path, content, {other: c[0] for other, c in choices.items()})
     if not tools:
         face.text_answer = True
         face.code_answers = bool(CODE_PROMPT.search(prompt))
