@@ -147,32 +147,26 @@ class DebugEnvironment(Environment):
             return self.finish(self._echo_grade(self.task, action.text()))
         if not action.tool_calls:
             raise InvalidAction("plain text does nothing here: call the increment or submit tool")
-        replies = []
+        replies: list[Message] = []
         for call in action.tool_calls:
+            name = call.function.name
             try:
                 args = call.function.parsed_arguments()
             except ValueError as exc:
-                replies.append(Message(role="tool", tool_call_id=call.id, content=f"Error: {exc}"))
-                continue
-            if call.function.name == "increment":
-                by = args.get("by", 1)
-                if not isinstance(by, int) or not 1 <= by <= 10:
-                    replies.append(
-                        Message(
-                            role="tool", tool_call_id=call.id, content="Error: `by` must be an integer from 1 to 10"
-                        )
-                    )
-                    continue
-                self.counter += by
-                replies.append(Message(role="tool", tool_call_id=call.id, content=f"counter = {self.counter}"))
-            elif call.function.name == "submit":
-                ok = self.counter == self.task.payload["target"]
-                return self.finish(
-                    Grade.binary(ok, {"counter": self.counter, "target": self.task.payload["target"]}),
-                    observation=Observation(messages=replies),
-                )
+                text = f"Error: {exc}"
             else:
-                replies.append(
-                    Message(role="tool", tool_call_id=call.id, content=f"Error: unknown tool {call.function.name!r}")
-                )
+                if name == "submit":
+                    ok = self.counter == self.task.payload["target"]
+                    return self.finish(
+                        Grade.binary(ok, {"counter": self.counter, "target": self.task.payload["target"]}),
+                        observation=Observation(messages=replies),
+                    )
+                text = self._increment(args.get("by", 1)) if name == "increment" else f"Error: unknown tool {name!r}"
+            replies.append(Message(role="tool", tool_call_id=call.id, content=text))
         return StepResult(observation=Observation(messages=replies, data={"counter": self.counter}))
+
+    def _increment(self, by: object) -> str:
+        if not isinstance(by, int) or not 1 <= by <= 10:
+            return "Error: `by` must be an integer from 1 to 10"
+        self.counter += by
+        return f"counter = {self.counter}"
