@@ -25,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import functools
 import threading
 from typing import Any, Callable
 
@@ -58,7 +59,6 @@ FAMILIES: dict[str, dict[str, Any]] = {
     "gemma3": _family("gemma3", "<bos>", "<end_of_turn>", "json", tool_role="user"),
 }
 
-_CACHE_ARG = "past_key_values"
 _SPECIAL = [
     "<|im_start|>",
     "<|im_end|>",
@@ -153,6 +153,7 @@ def scripted_calls(tokenizer: Any, *names: str) -> Callable[[dict[str, Any], lis
     return lambda body, prompt: next(replies, None)
 
 
+@functools.cache
 def _cache_arg() -> str:
     import inspect
 
@@ -189,8 +190,6 @@ class LocalModel:
             # Tiny models run ~15x faster on one thread than on two contended ones (measured on a
             # loaded 2-core machine); this is process-wide torch state.
             torch.set_num_threads(torch_threads)
-        global _CACHE_ARG
-        _CACHE_ARG = _cache_arg()
         # One forward pass at a time (the server thread and a trainer may share the model).
         self._lock = threading.Lock()
 
@@ -228,7 +227,7 @@ class LocalModel:
                 if token in stop and forced is None:
                     break
                 cache = out["cache"] if "cache" in out else out["past_key_values"]  # renamed in transformers 5.2x
-                out = self.model(input_ids=torch.tensor([[token]]), **{_CACHE_ARG: cache}, use_cache=True)
+                out = self.model(input_ids=torch.tensor([[token]]), **{_cache_arg(): cache}, use_cache=True)
         finish = "stop" if (ids and ids[-1] in stop) or (forced is not None and len(forced) <= max_tokens) else "length"
         return ids, logprobs, finish
 
