@@ -7,23 +7,16 @@ Example:
 
 from __future__ import annotations
 
-import importlib
+from importlib import metadata
 
-from envgym.cli.app import app
+from envgym.cli.app import app, err_console
 
-# One module per command (or command group). A module that is missing is a packaging bug, not a
-# reason to hide the other commands, so import errors are not swallowed here.
-COMMAND_MODULES = [
-    "envgym.cli.list_cmd",
-    "envgym.cli.check_cmd",
-    "envgym.cli.new_cmd",
-    "envgym.cli.eval_cmd",
-    "envgym.cli.report_cmd",
-    "envgym.cli.demo_cmd",
-]
-
-for _name in COMMAND_MODULES:
-    importlib.import_module(_name)
+# One module per command (or command group); importing one registers its commands on ``app``, in
+# the order ``envgym --help`` lists them. A module that is missing is a packaging bug, not a reason
+# to hide the other commands, so import errors are not swallowed here.
+# isort: off
+from envgym.cli import list_cmd, check_cmd, new_cmd, eval_cmd, report_cmd, demo_cmd  # noqa: F401
+# isort: on
 
 
 def _load_command_plugins() -> None:
@@ -31,10 +24,6 @@ def _load_command_plugins() -> None:
     is a function taking the typer app and registering its commands on it). ``envgym serve`` comes
     from envgym-server this way, so the core never imports a plugin package by name. A broken
     plugin must not take the whole CLI down, so its failure is reported and the rest goes on."""
-    from importlib import metadata
-
-    from envgym.cli.app import err_console
-
     for ep in metadata.entry_points(group="envgym.commands"):
         try:
             ep.load()(app)

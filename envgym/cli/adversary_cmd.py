@@ -8,10 +8,9 @@ from typing import Any
 
 import typer
 from rich.markup import escape
-from rich.table import Table
 
 from envgym.adversary.runner import AdversaryReport
-from envgym.cli.app import console
+from envgym.cli.app import console, new_table
 
 MAX_TASK_ROWS = 60
 MAX_DETAILS = 40
@@ -29,9 +28,8 @@ def _grade_summary(grade: dict[str, Any] | None) -> str:
 
 
 def print_adversary_report(env: str, report: AdversaryReport, json_out: str | None) -> None:
-    table = Table(title=f"envgym check {env} --adversary ({report.sandbox})")
-    for col in ("attack", "tried", "held", "succeeded", "errors", "unconfirmed"):
-        table.add_column(col, justify="left" if col == "attack" else "right", overflow="fold")
+    columns = ("attack", "tried", "held", "succeeded", "errors", "unconfirmed")
+    table = new_table(f"envgym check {env} --adversary ({report.sandbox})", columns, numbers=True, overflow="fold")
     for name, _classes, tried, held, won, errors, unconfirmed in report.rows():
         table.add_row(
             name,
@@ -42,9 +40,9 @@ def print_adversary_report(env: str, report: AdversaryReport, json_out: str | No
             f"[yellow]{unconfirmed}[/]" if unconfirmed else "0",
         )
     console.print(table)
-    tasks = Table(title="per task (tasks with a failed attack first)")
-    for col in ("task", "attacks", "succeeded", "errors"):
-        tasks.add_column(col, overflow="fold")
+    tasks = new_table(
+        "per task (tasks with a failed attack first)", ("task", "attacks", "succeeded", "errors"), overflow="fold"
+    )
     rows = sorted(report.task_rows(), key=lambda r: (not (r[3] or r[4]), r[0], r[1]))
     for env_name, task_id, attempts, holes, broke in rows[:MAX_TASK_ROWS]:
         tasks.add_row(

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
 app = typer.Typer(
     name="envgym",
@@ -22,6 +23,17 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
     """Print an actionable error and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+def new_table(
+    title: str, columns: Sequence[str], *, numbers: bool = False, caption: str | None = None, **options: Any
+) -> Table:
+    """A table of ``columns``; with ``numbers``, every column after the first is right-justified.
+    ``options`` go to every column (``overflow``, ``no_wrap``)."""
+    table = Table(title=title, caption=caption)
+    for i, col in enumerate(columns):
+        table.add_column(col, justify="right" if numbers and i else "left", **options)
+    return table
 
 
 def settings_option(items: list[str], option: str = "--set") -> dict[str, Any]:

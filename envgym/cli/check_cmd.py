@@ -8,15 +8,13 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, settings_option, show_build_progress
+from envgym.cli.app import app, console, fail, new_table, settings_option, show_build_progress
 from envgym.protocol.errors import EnvgymError
 
 
 def skipped_table(skipped: list[Any]) -> Table:
     """The tasks that were not run here and why (``Environment.skipped_tasks``)."""
-    table = Table(title=f"skipped: {len(skipped)} task(s) that cannot run here")
-    table.add_column("task")
-    table.add_column("reason", overflow="fold")
+    table = new_table(f"skipped: {len(skipped)} task(s) that cannot run here", ("task", "reason"), overflow="fold")
     for item in skipped:
         table.add_row(escape(item.id), escape(item.reason))
     return table
@@ -53,39 +51,24 @@ def check_command(
     context = EnvContext(sandbox=sandbox or "bwrap", settings=settings_option(settings))
     if not adversary and any(v is not None for v in (attacks, sample, slow_sample, json_out)):
         raise fail("--attacks, --sample, --slow-sample and --json go with --adversary")
+    common: dict[str, Any] = {
+        "limit": limit,
+        "context": context,
+        "concurrency": concurrency,
+        "progress": console.is_terminal,
+    }
     try:
         if adversary:
+            from envgym.cli.adversary_cmd import print_adversary_report
+
             attacked = check_adversary(
-                env,
-                sandbox=context.sandbox,
-                limit=limit,
-                sample=sample,
-                slow_sample=slow_sample,
-                seed=seed,
-                attacks=attacks,
-                context=context,
-                concurrency=concurrency,
-                progress=console.is_terminal,
+                env, sample=sample, slow_sample=slow_sample, seed=seed, attacks=attacks, **common
             )
-        else:
-            report = check_environment(
-                env,
-                sandbox=sandbox,
-                limit=limit,
-                context=context,
-                concurrency=concurrency,
-                progress=console.is_terminal,
-            )
+            return print_adversary_report(env, attacked, json_out)
+        report = check_environment(env, **common)
     except EnvgymError as exc:
         raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
-    if adversary:
-        from envgym.cli.adversary_cmd import print_adversary_report
-
-        print_adversary_report(env, attacked, json_out)
-        return
-    table = Table(title=f"envgym check {env}")
-    for col in ("check", "passed", "failed"):
-        table.add_column(col, justify="left" if col == "check" else "right")
+    table = new_table(f"envgym check {env}", ("check", "passed", "failed"), numbers=True)
     for check, passed, failed in report.rows():
         table.add_row(check, str(passed), f"[red]{failed}[/]" if failed else "0")
     console.print(table)

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
-from envgym.cli.app import app, console, fail
+from envgym.cli.app import app, console, fail, new_table
 from envgym.kernel import registry
 from envgym.kernel.context import format_setting
 from envgym.kernel.environment import Environment
@@ -171,12 +170,13 @@ def _expected(summary: dict[str, Any], value: float) -> bool:
 
 
 def _print_table(results: list[dict[str, Any]]) -> bool:
-    table = Table(
-        title="envgym demo · mean reward through the HTTP server",
+    table = new_table(
+        "envgym demo · mean reward through the HTTP server",
+        ("environment", "tasks", "oracle", "nop", "errors", "seconds", "ok"),
+        numbers=True,
         caption="oracle must score 1 and nop 0, with no errors",
+        no_wrap=True,
     )
-    for col in ("environment", "tasks", "oracle", "nop", "errors", "seconds", "ok"):
-        table.add_column(col, justify="left" if col in ("environment", "ok") else "right", no_wrap=True)
     all_ok = True
     for row in results:
         o, z = row["oracle"], row["nop"]

@@ -12,13 +12,13 @@ import asyncio
 import json
 import time
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, settings_option, show_build_progress
+from envgym.cli.app import app, console, fail, new_table, settings_option, show_build_progress
 from envgym.protocol.errors import EnvgymError
 
 
@@ -34,10 +34,8 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
     """The headline numbers of a run summary, then one row per category (statuses go in the caption)."""
     k = summary.get("k", 1)
     statuses = ", ".join(f"{s} {n}" for s, n in summary.get("status_counts", {}).items())
-    table = Table(title=title, caption=f"episodes by status: {statuses or 'none'}")
-    table.add_column("category")
-    for col in ["tasks", "episodes", "reward", "95% CI", "pass@1"] + ([f"pass@{k}"] if k != 1 else []) + ["errors"]:
-        table.add_column(col, justify="right", no_wrap=True)
+    columns = ["category", "tasks", "episodes", "reward", "95% CI", "pass@1"] + ([f"pass@{k}"] if k != 1 else [])
+    table = new_table(title, columns + ["errors"], numbers=True, caption=f"episodes by status: {statuses or 'none'}")
 
     def row(name: str, block: dict[str, Any], style: str | None = None) -> None:
         ci = block.get("mean_reward_ci95")
@@ -230,9 +228,7 @@ def _print_summary(summary: dict[str, Any], env_id: str, agent: str, model: str 
 
 async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
     if not show:
-        result = await runner.run()
-        summary: dict[str, Any] = result.summary
-        return summary
+        return cast(dict[str, Any], (await runner.run()).summary)
     columns = [
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -260,5 +256,4 @@ async def _run_with_progress(runner: Any, show: bool) -> dict[str, Any]:
         result = await runner.run(on_record=on_record, on_plan=on_plan)
     if result.skipped:
         console.print(f"{result.skipped} episode(s) already finished in {result.out} were kept, {result.ran} run now")
-    summary = result.summary
-    return summary
+    return cast(dict[str, Any], result.summary)

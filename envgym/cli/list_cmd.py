@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 
 import typer
-from rich.table import Table
 
-from envgym.cli.app import app, console, err_console, fail
+from envgym.cli.app import app, console, err_console, fail, new_table
 from envgym.kernel import registry
 from envgym.protocol.errors import DuplicatePlugin, EnvgymError
 
@@ -46,9 +45,7 @@ def list_command(
             )
         )
     else:
-        table = Table(title="envgym plugins")
-        for col in ("group", "name", "package", "version", "entry point"):
-            table.add_column(col)
+        table = new_table("envgym plugins", ("group", "name", "package", "version", "entry point"))
         for g, p, conflict in rows:
             table.add_row(g, f"[red]{p.name} (conflict)[/]" if conflict else p.name, p.package, p.version, p.value)
         console.print(table)
@@ -72,9 +69,7 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
     plugin = registry.info("environments", ref.family)
     console.print(f"[bold]{ref.family}[/] {cls.version} from package {plugin.package} — {cls.summary}")
     console.print(f"plain-text actions: {cls.text_actions}")
-    table = Table(title="suites")
-    for col in ("suite", "version", "tasks", "description"):
-        table.add_column(col)
+    table = new_table("suites", ("suite", "version", "tasks", "description"))
     for s in cls.suites():
         table.add_row(s.name, s.version, str(s.size if s.size is not None else "?"), s.description)
     console.print(table)
@@ -82,9 +77,7 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
     if tools:
         console.print(f"tools of {ref.suite}: " + ", ".join(t.function.name for t in tools))
     if cls.settings_model is not None:
-        settings = Table(title="host settings (--set KEY=VALUE)")
-        for col in ("key", "default", "description"):
-            settings.add_column(col)
+        settings = new_table("host settings (--set KEY=VALUE)", ("key", "default", "description"))
         for name, f in cls.settings_model.model_fields.items():
             settings.add_row(
                 f"{cls.settings_model.prefix}.{name}",

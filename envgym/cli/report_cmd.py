@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import Any, Optional
 
 import typer
-from rich.table import Table
 
-from envgym.cli.app import app, console, fail, settings_option
+from envgym.cli.app import app, console, fail, new_table, settings_option
 from envgym.cli.eval_cmd import _fmt, summary_table
 from envgym.protocol.errors import EnvgymError
 
@@ -55,9 +54,7 @@ def compare_command(
         return
     a, b, boot = result["a"], result["b"], result["bootstrap"]
     k = max(a.get("k", 1), b.get("k", 1))
-    table = Table(title=f"A = {dir_a}   B = {dir_b}")
-    for col in ("", "A", "B", "B − A"):
-        table.add_column(col, justify="right" if col else "left")
+    table = new_table(f"A = {dir_a}   B = {dir_b}", ("", "A", "B", "B − A"), numbers=True)
 
     def diff(x: Any, y: Any) -> str:
         return "—" if x is None or y is None else f"{y - x:+.3f}"
@@ -78,9 +75,7 @@ def compare_command(
     )
     changed = sorted((t for t in result["per_task"] if t["outcome"] != "tie"), key=lambda t: -abs(t["diff"]))[:show]
     if changed:
-        per = Table(title="largest per-task differences")
-        for col in ("task", "A", "B", "B − A"):
-            per.add_column(col, justify="left" if col == "task" else "right")
+        per = new_table("largest per-task differences", ("task", "A", "B", "B − A"), numbers=True)
         for t in changed:
             per.add_row(t["task_id"], _fmt(t["a"]), _fmt(t["b"]), f"{t['diff']:+.3f}")
         console.print(per)
