@@ -47,7 +47,7 @@ import socket
 import threading
 import time
 import zlib
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, dataclass, field
 from typing import Any, Awaitable, Callable, Union
 
 __all__ = [
@@ -126,19 +126,11 @@ def chat_response(
     completion_tokens = (
         len(token_ids) if token_ids is not None else len((content or "").split()) + 8 * len(tool_calls or [])
     )
-    body: dict[str, Any] = {
-        "id": f"chatcmpl-{next(_ids)}",
-        "object": "chat.completion",
-        "created": int(time.time()),
-        "model": model,
-        "choices": [choice],
-        "usage": usage
-        or {
-            "prompt_tokens": len(prompt_token_ids) if prompt_token_ids else 10,
-            "completion_tokens": completion_tokens,
-            "total_tokens": (len(prompt_token_ids) if prompt_token_ids else 10) + completion_tokens,
-        },
-    }
+    body = _one_choice(
+        "chatcmpl", "chat.completion", model, choice, len(prompt_token_ids or []) or 10, completion_tokens
+    )
+    if usage:
+        body["usage"] = usage
     if prompt_token_ids is not None:
         body["prompt_token_ids"] = prompt_token_ids
     return body
@@ -177,16 +169,23 @@ def completion_response(
     if return_token_ids:
         choice["token_ids"] = list(token_ids)
         choice["prompt_token_ids"] = list(prompt_token_ids)
+    return _one_choice("cmpl", "text_completion", model, choice, len(prompt_token_ids), len(token_ids))
+
+
+def _one_choice(
+    id_prefix: str, kind: str, model: str, choice: dict[str, Any], prompt_tokens: int, completion_tokens: int
+) -> dict[str, Any]:
+    """A response body around one choice, its usage counted from the token numbers."""
     return {
-        "id": f"cmpl-{next(_ids)}",
-        "object": "text_completion",
+        "id": f"{id_prefix}-{next(_ids)}",
+        "object": kind,
         "created": int(time.time()),
         "model": model,
         "choices": [choice],
         "usage": {
-            "prompt_tokens": len(prompt_token_ids),
-            "completion_tokens": len(token_ids),
-            "total_tokens": len(prompt_token_ids) + len(token_ids),
+            "prompt_tokens": prompt_tokens,
+            "completion_tokens": completion_tokens,
+            "total_tokens": prompt_tokens + completion_tokens,
         },
     }
 
@@ -227,15 +226,11 @@ def error_reply(
     status: int, message: str, *, type_: str = "BadRequestError", code: str | int | None = None, delay: float = 0.0
 ) -> Reply:
     """An OpenAI/vLLM-shaped error, e.g. ``error_reply(400, "This model's maximum context length is 4096 tokens...")``."""
-    return Reply(
-        body={
-            "error": {"message": message, "type": type_, "param": None, "code": code if code is not None else status}
-        },
-        status=status,
-        delay=delay,
-    )
+    error = {"message": message, "type": type_, "param": None, "code": code if code is not None else status}
+    return Reply(body={"error": error}, status=status, delay=delay)
 
 
+@dataclass(eq=False)
 class OpenAIServer:
     """A scripted OpenAI-compatible server on ``127.0.0.1`` (free port unless given), run in a thread.
 
@@ -243,28 +238,18 @@ class OpenAIServer:
     ``base_url`` ends in ``/v1`` as OpenAI clients expect. ``requests`` holds every body received.
     """
 
-    def __init__(
-        self,
-        handler: Handler,
-        *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        api_key: str | None = None,
-        completions: Handler | None = None,
-        tokenize: Handler | None = None,
-        detokenize: Handler | None = None,
-    ) -> None:
-        self.handler = handler
-        self.completions = completions
-        self.tokenize = tokenize
-        self.detokenize = detokenize
-        self.host = host
-        self.port = port
-        self.api_key = api_key
-        self.requests: list[dict[str, Any]] = []
-        self._server: Any = None
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
+    handler: Handler
+    _: KW_ONLY
+    host: str = "127.0.0.1"
+    port: int = 0
+    api_key: str | None = None
+    completions: Handler | None = None
+    tokenize: Handler | None = None
+    detokenize: Handler | None = None
+    requests: list[dict[str, Any]] = field(default_factory=list, init=False)
+    _server: Any = field(default=None, init=False, repr=False)
+    _thread: threading.Thread | None = field(default=None, init=False, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     @classmethod
     def serving(cls, backend: Any, **kwargs: Any) -> "OpenAIServer":
