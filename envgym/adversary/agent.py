@@ -127,9 +127,7 @@ class AdversaryAgent(Agent):
         )
         if not planned:
             raise InvalidRequest(f"no attack applies to task {task.id!r} with the classes chosen")
-        if self.attack is None:
-            return AttackEpisode(planned[0])
-        chosen = next((a for a in planned if a.name == self.attack), None)
+        chosen = planned[0] if self.attack is None else next((a for a in planned if a.name == self.attack), None)
         if chosen is None:
             raise InvalidRequest(
                 f"attack {self.attack!r} does not apply to task {task.id!r}; its attacks: "

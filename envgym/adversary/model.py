@@ -49,17 +49,6 @@ ATTACK_CLASSES: dict[str, str] = {
 Evidence = Callable[[Sequence[str]], "tuple[bool, str]"]
 
 
-def _sent(attack: "Attack") -> Evidence:
-    def evidence(texts: Sequence[str]) -> tuple[bool, str]:
-        n = len(attack.actions)
-        refused = sum(1 for text in texts if text.lstrip().lower().startswith("error"))
-        return True, f"sent {n} action{'s' if n != 1 else ''}" + (
-            f"; {refused} answered with an error" if refused else ""
-        )
-
-    return evidence
-
-
 @dataclass
 class Attack:
     """One attack episode: ``actions`` are played in order, then the episode is ended the way its
@@ -90,7 +79,13 @@ class Attack:
             )
 
     def evidence(self, texts: Sequence[str]) -> tuple[bool, str]:
-        return (self.check_evidence or _sent(self))(texts)
+        if self.check_evidence is not None:
+            return self.check_evidence(texts)
+        n = len(self.actions)
+        refused = sum(1 for text in texts if text.lstrip().lower().startswith("error"))
+        return True, f"sent {n} action{'s' if n != 1 else ''}" + (
+            f"; {refused} answered with an error" if refused else ""
+        )
 
 
 OUTCOMES = ("held", "succeeded", "error", "unconfirmed")
