@@ -210,9 +210,7 @@ def check_tool(tool: Tool | dict[str, Any]) -> list[str]:
     if not tool.function.description.strip():
         problems.append(f"tool {name!r} has no description")
     properties = params.get("properties")
-    if not isinstance(properties, dict):
-        properties = {}
-    for prop, spec in properties.items():
+    for prop, spec in (properties if isinstance(properties, dict) else {}).items():
         if not isinstance(spec, dict) or not str(spec.get("description") or "").strip():
             problems.append(f"tool {name!r}: parameter {prop!r} has no description")
     problems += _round_trip(tool, f"tool {name!r}")
@@ -484,34 +482,20 @@ async def run_all(
     description: str,
 ) -> None:
     """``run_one`` on every item, at most ``concurrency`` at once, with a progress bar on stderr."""
-    limiter = asyncio.Semaphore(max(1, concurrency))
-    bar = None
-    if progress:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        bar = Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=Console(stderr=True),
-            transient=True,
-        )
-        bar.start()
+    limiter = asyncio.Semaphore(max(1, concurrency))
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True), transient=True, disable=not progress) as bar:
         bar_task = bar.add_task(description, total=len(items))
 
-    async def one(item: Any) -> None:
-        async with limiter:
-            await run_one(item)
-        if bar is not None:
+        async def one(item: Any) -> None:
+            async with limiter:
+                await run_one(item)
             bar.advance(bar_task)
 
-    try:
         await asyncio.gather(*(one(i) for i in items))
-    finally:
-        if bar is not None:
-            bar.stop()
 
 
 @blocking_form(check_environment_async, "envgym-check")

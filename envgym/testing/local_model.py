@@ -232,8 +232,7 @@ class LocalModel:
         return ids, logprobs, finish
 
     def _text(self, ids: list[int], body: dict[str, Any]) -> str:
-        text: str = self.tokenizer.decode(ids, skip_special_tokens=bool(body.get("skip_special_tokens", True)))
-        return text
+        return str(self.tokenizer.decode(ids, skip_special_tokens=bool(body.get("skip_special_tokens", True))))
 
     # ------------------------------------------------------------------ routes
     def complete(self, body: dict[str, Any]) -> Any:
