@@ -16,9 +16,7 @@ MAX_TASK_ROWS = 60
 MAX_DETAILS = 40
 
 
-def _grade_summary(grade: dict[str, Any] | None) -> str:
-    if not grade:
-        return ""
+def _grade_summary(grade: dict[str, Any]) -> str:
     details = grade.get("details")
     text = json.dumps(details, ensure_ascii=False) if details is not None else ""
     return (

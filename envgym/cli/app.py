@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import contextlib
+from typing import Any, Iterator, Sequence
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from envgym.protocol.errors import EnvgymError
 
 app = typer.Typer(
     name="envgym",
@@ -23,6 +26,16 @@ def fail(message: str, code: int = 1) -> "typer.Exit":
     """Print an actionable error and return the Exit to raise."""
     err_console.print(f"[bold red]error:[/] {message}")
     return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def failing() -> Iterator[None]:
+    """An ``EnvgymError`` raised inside becomes an actionable error (with the traceback of a plugin
+    that failed to load) and exit status 1."""
+    try:
+        yield
+    except EnvgymError as exc:
+        raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else "")) from None
 
 
 def new_table(

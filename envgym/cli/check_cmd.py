@@ -8,8 +8,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, new_table, settings_option, show_build_progress
-from envgym.protocol.errors import EnvgymError
+from envgym.cli.app import app, console, fail, failing, new_table, settings_option, show_build_progress
 
 
 def skipped_table(skipped: list[Any]) -> Table:
@@ -57,7 +56,7 @@ def check_command(
         "concurrency": concurrency,
         "progress": console.is_terminal,
     }
-    try:
+    with failing():
         if adversary:
             from envgym.cli.adversary_cmd import print_adversary_report
 
@@ -66,8 +65,6 @@ def check_command(
             )
             return print_adversary_report(env, attacked, json_out)
         report = check_environment(env, **common)
-    except EnvgymError as exc:
-        raise fail(exc.message + (f"\n{exc.details['traceback']}" if "traceback" in exc.details else ""))
     table = new_table(f"envgym check {env}", ("check", "passed", "failed"), numbers=True)
     for check, passed, failed in report.rows():
         table.add_row(check, str(passed), f"[red]{failed}[/]" if failed else "0")

@@ -135,11 +135,9 @@ def demo_command(
                 try:
                     result = asyncio.run(EvalRunner(cfg).run())
                     summary = result.summary
-                    errors = [r for r in result.records if r.status.is_error]
-                    if errors:
-                        summary["first_error"] = (
-                            f"{errors[0].status.value}: {(errors[0].error or {}).get('message', '?')}"
-                        )
+                    error = next((r for r in result.records if r.status.is_error), None)
+                    if error is not None:
+                        summary["first_error"] = f"{error.status.value}: {(error.error or {}).get('message', '?')}"
                 except EnvgymError as exc:
                     summary = {"failed": exc.message}
                 summary["seconds"] = time.monotonic() - t0
@@ -155,12 +153,17 @@ def demo_command(
         raise typer.Exit(1)
 
 
+def _reward(summary: dict[str, Any]) -> str:
+    if "failed" in summary:
+        return "failed"
+    return "—" if summary.get("mean_reward") is None else f"{summary['mean_reward']:.2f}"
+
+
 def _short(summary: dict[str, Any]) -> str:
     if "failed" in summary:
         return f"[red]failed: {summary['failed']}[/]"
-    reward = summary.get("mean_reward")
     return (
-        f"reward {'—' if reward is None else f'{reward:.2f}'} ({summary.get('episodes')} ep, "
+        f"reward {_reward(summary)} ({summary.get('episodes')} ep, "
         f"{summary.get('errors')} err) {summary['seconds']:.1f} s"
     )
 
@@ -182,18 +185,12 @@ def _print_table(results: list[dict[str, Any]]) -> bool:
         o, z = row["oracle"], row["nop"]
         ok = _expected(o, 1.0) and _expected(z, 0.0)
         all_ok &= ok
-
-        def cell(s: dict[str, Any]) -> str:
-            if "failed" in s:
-                return "failed"
-            return "—" if s.get("mean_reward") is None else f"{s['mean_reward']:.2f}"
-
         errors = sum(s.get("errors", 0) for s in (o, z) if "failed" not in s)
         table.add_row(
             row["env"],
             str(o.get("tasks", "—")),
-            cell(o),
-            cell(z),
+            _reward(o),
+            _reward(z),
             str(errors),
             f"{o['seconds'] + z['seconds']:.1f}",
             "[green]✓[/]" if ok else "[red]✗[/]",

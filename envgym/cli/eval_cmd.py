@@ -18,7 +18,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 
-from envgym.cli.app import app, console, fail, new_table, settings_option, show_build_progress
+from envgym.cli.app import app, console, fail, failing, new_table, settings_option, show_build_progress
 from envgym.protocol.errors import EnvgymError
 
 
@@ -34,8 +34,9 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
     """The headline numbers of a run summary, then one row per category (statuses go in the caption)."""
     k = summary.get("k", 1)
     statuses = ", ".join(f"{s} {n}" for s, n in summary.get("status_counts", {}).items())
-    columns = ["category", "tasks", "episodes", "reward", "95% CI", "pass@1"] + ([f"pass@{k}"] if k != 1 else [])
-    table = new_table(title, columns + ["errors"], numbers=True, caption=f"episodes by status: {statuses or 'none'}")
+    passes = ["pass@1"] + ([f"pass@{k}"] if k != 1 else [])
+    columns = ["category", "tasks", "episodes", "reward", "95% CI", *passes, "errors"]
+    table = new_table(title, columns, numbers=True, caption=f"episodes by status: {statuses or 'none'}", no_wrap=True)
 
     def row(name: str, block: dict[str, Any], style: str | None = None) -> None:
         ci = block.get("mean_reward_ci95")
@@ -45,11 +46,9 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
             str(block.get("episodes")),
             _fmt(block.get("mean_reward")),
             f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "—",
-            _fmt(block.get("pass@1")),
+            *(_fmt(block.get(p)) for p in passes),
+            str(block.get("errors", 0)),
         ]
-        if k != 1:
-            cells.append(_fmt(block.get(f"pass@{k}")))
-        cells.append(str(block.get("errors", 0)))
         table.add_row(*cells, style=style)
 
     row("all", summary, style="bold")
@@ -177,11 +176,9 @@ def eval_command(
             ray=ray_address,
             ray_workers=ray_workers,
         )
-        try:
+        with failing():
             runner = EvalRunner(config)
             summary = summaries[env_id] = asyncio.run(_run_with_progress(runner, show=not no_progress and not as_json))
-        except EnvgymError as exc:
-            raise fail(exc.message)
         if not as_json:
             _print_summary(summary, env_id, agent, model, run_out)
     if as_json:

@@ -6,9 +6,9 @@ import json
 
 import typer
 
-from envgym.cli.app import app, console, err_console, fail, new_table
+from envgym.cli.app import app, console, err_console, fail, failing, new_table
 from envgym.kernel import registry
-from envgym.protocol.errors import DuplicatePlugin, EnvgymError
+from envgym.protocol.errors import DuplicatePlugin
 
 
 @app.command("list")
@@ -61,10 +61,8 @@ def info_command(env: str = typer.Argument(..., help="environment id: family or 
     """Show an environment family's suites, tools and how it reads plain-text actions."""
     from envgym.kernel.families import resolve
 
-    try:
+    with failing():
         ref = resolve(env)
-    except EnvgymError as exc:
-        raise fail(exc.message + (f"\n{exc.details.get('traceback', '')}" if exc.code == "plugin_load_error" else ""))
     cls = ref.cls
     plugin = registry.info("environments", ref.family)
     console.print(f"[bold]{ref.family}[/] {cls.version} from package {plugin.package} — {cls.summary}")

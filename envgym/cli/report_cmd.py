@@ -15,9 +15,8 @@ from typing import Any, Optional
 
 import typer
 
-from envgym.cli.app import app, console, fail, new_table, settings_option
+from envgym.cli.app import app, console, failing, new_table, settings_option
 from envgym.cli.eval_cmd import _fmt, summary_table
-from envgym.protocol.errors import EnvgymError
 
 
 @app.command("report")
@@ -28,10 +27,8 @@ def report_command(
     """Write a self-contained HTML report: summary, charts, per-task table, every transcript."""
     from envgym.eval.report import write_report
 
-    try:
+    with failing():
         path = write_report(run_dir, out)
-    except EnvgymError as exc:
-        raise fail(exc.message)
     console.print(f"report: {path} ({path.stat().st_size // 1024} KiB; open it in any browser, no network needed)")
 
 
@@ -45,22 +42,17 @@ def compare_command(
     """Compare two runs task by task: wins/losses, sign test and paired bootstrap of the difference."""
     from envgym.eval.compare import compare_runs
 
-    try:
+    with failing():
         result = compare_runs(dir_a, dir_b)
-    except EnvgymError as exc:
-        raise fail(exc.message)
     if as_json:
         console.print_json(json.dumps(result, default=str))
         return
     a, b, boot = result["a"], result["b"], result["bootstrap"]
     k = max(a.get("k", 1), b.get("k", 1))
     table = new_table(f"A = {dir_a}   B = {dir_b}", ("", "A", "B", "B − A"), numbers=True)
-
-    def diff(x: Any, y: Any) -> str:
-        return "—" if x is None or y is None else f"{y - x:+.3f}"
-
     for key in ["mean_reward", "pass@1"] + ([f"pass@{k}"] if k != 1 else []):
-        table.add_row(key, _fmt(a.get(key)), _fmt(b.get(key)), diff(a.get(key), b.get(key)))
+        x, y = a.get(key), b.get(key)
+        table.add_row(key, _fmt(x), _fmt(y), "—" if x is None or y is None else f"{y - x:+.3f}")
     for key in ("tasks", "episodes", "errors"):
         table.add_row(key, str(a.get(key)), str(b.get(key)), "")
     console.print(table)
@@ -106,7 +98,7 @@ def regrade_command(
     """Re-grade saved episodes with the current graders by replaying their actions (no model calls)."""
     from envgym.eval.regrade import regrade_run
 
-    try:
+    with failing():
         result = asyncio.run(
             regrade_run(
                 run_dir,
@@ -116,8 +108,6 @@ def regrade_command(
                 concurrency=concurrency,
             )
         )
-    except EnvgymError as exc:
-        raise fail(exc.message)
     console.print(summary_table(result.summary, title=f"regraded {run_dir}"))
     counts = result.counts
     console.print(
