@@ -11,11 +11,11 @@ from rich.table import Table
 from envgym.cli.app import app, console, fail, failing, new_table, settings_option, show_build_progress
 
 
-def skipped_table(skipped: list[Any]) -> Table:
-    """The tasks that were not run here and why (``Environment.skipped_tasks``)."""
+def skipped_table(skipped: list[tuple[str, str]]) -> Table:
+    """The tasks that were not run here and why (``Environment.skipped_tasks``): (task id, reason) pairs."""
     table = new_table(f"skipped: {len(skipped)} task(s) that cannot run here", ("task", "reason"), overflow="fold")
-    for item in skipped:
-        table.add_row(escape(item.id), escape(item.reason))
+    for task_id, reason in skipped:
+        table.add_row(escape(task_id), escape(reason))
     return table
 
 
@@ -70,7 +70,7 @@ def check_command(
         table.add_row(check, str(passed), f"[red]{failed}[/]" if failed else "0")
     console.print(table)
     if report.skipped:
-        console.print(skipped_table(report.skipped))
+        console.print(skipped_table([(s.id, s.reason) for s in report.skipped]))
     console.print(
         f"{report.tasks_checked} tasks in {len(report.suites)} suite(s) ({', '.join(report.suites)}), "
         f"{report.duration_s:.1f}s",

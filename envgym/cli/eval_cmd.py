@@ -19,15 +19,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from envgym.cli.app import app, console, fail, failing, new_table, settings_option, show_build_progress
+from envgym.cli.check_cmd import skipped_table
+from envgym.eval.report import _fmt
 from envgym.protocol.errors import EnvgymError
-
-
-def _fmt(value: Any, digits: int = 3) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, float):
-        return f"{value:.{digits}f}"
-    return str(value)
 
 
 def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table:
@@ -215,11 +209,7 @@ def _suites_of_family(env_id: str, server: str | None, token: str | None) -> lis
 def _print_summary(summary: dict[str, Any], env_id: str, agent: str, model: str | None, out: Path) -> None:
     console.print(summary_table(summary, title=f"{env_id} · agent {agent}" + (f" · {model}" if model else "")))
     if summary.get("skipped_tasks"):
-        from types import SimpleNamespace
-
-        from envgym.cli.check_cmd import skipped_table
-
-        console.print(skipped_table([SimpleNamespace(**s) for s in summary["skipped_tasks"]]))
+        console.print(skipped_table([(s["id"], s["reason"]) for s in summary["skipped_tasks"]]))
     console.print(f"records: {out / 'episodes.jsonl'}   summary: {out / 'summary.json'}   report: envgym report {out}")
 
 

@@ -16,7 +16,8 @@ from typing import Any, Optional
 import typer
 
 from envgym.cli.app import app, console, failing, new_table, settings_option
-from envgym.cli.eval_cmd import _fmt, summary_table
+from envgym.cli.eval_cmd import summary_table
+from envgym.eval.report import _fmt
 
 
 @app.command("report")
