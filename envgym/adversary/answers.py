@@ -74,8 +74,7 @@ def shotgun(prompt: str) -> str:
 def long_prose(prompt: str, chars: int) -> str:
     """Varied text (not a repetition a degenerate-answer rule would catch) of about ``chars`` characters."""
     words = re.findall(r"[A-Za-z]{3,}", prompt) or ["answer", "value", "result", "reason", "because"]
-    out, i = [], 0
-    size = 0
+    out, i, size = [], 0, 0
     while size < chars:
         word = f"{words[i % len(words)]}{i}"
         out.append(word)

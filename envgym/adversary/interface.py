@@ -35,13 +35,11 @@ CREATE_VALUES = ("create", "write", "overwrite", "save")
 CODE_PROMPT = re.compile(r"^\s*(?:async\s+)?def \w+\(|```python|^\s*(?:from \w+ )?import \w+", re.MULTILINE)
 
 
-def _props(tool: Tool) -> dict[str, dict[str, Any]]:
-    props = (tool.function.parameters or {}).get("properties") or {}
-    return {k: v for k, v in props.items() if isinstance(v, dict)}
-
-
-def _required(tool: Tool) -> list[str]:
-    return list((tool.function.parameters or {}).get("required") or [])
+def _params(tool: Tool) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """The tool's parameter schemas (those that are objects) and its required parameters."""
+    params = tool.function.parameters or {}
+    props = params.get("properties") or {}
+    return {k: v for k, v in props.items() if isinstance(v, dict)}, list(params.get("required") or [])
 
 
 def _free_string(spec: dict[str, Any]) -> bool:
@@ -91,7 +89,7 @@ def interface_of(tools: list[Tool], prompt: str = "") -> Interface:
     """The channels ``tools`` offer (see the module docstring)."""
     face = Interface(tools=list(tools))
     for tool in tools:
-        name, props, required = tool.function.name, _props(tool), _required(tool)
+        name, (props, required) = tool.function.name, _params(tool)
         lowered = name.lower()
         if lowered in FINISH_NAMES:
             strings = [p for p in required if _free_string(props.get(p, {}))]

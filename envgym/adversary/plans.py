@@ -122,11 +122,8 @@ def _shell_attacks(face: Interface, prompt: str, classes: set[str]) -> list[Atta
     upload = [step(payloads.upload_command())]
     uploaded = {"UPLOADED": _some("copies")}
 
-    def parts(selected: set[str]) -> str:
-        return ",".join(PLANT_PARTS[c] for c in HOOK_CLASSES if c in selected)
-
     def plant(action: str, selected: set[str]) -> list[Action]:
-        chosen = parts(selected)
+        chosen = ",".join(PLANT_PARTS[c] for c in HOOK_CLASSES if c in selected)
         return [step(payloads.adv_command(f"plant {action} {chosen}"))] if chosen else []
 
     # Hooks go in last: a shadowed bash or python3 fires them on the agent's own next tool call too.

@@ -154,8 +154,7 @@ def _child_processes() -> dict[int, str]:
         if not entry.name.isdigit():
             continue
         try:
-            with open(f"/proc/{entry.name}/stat") as fh:
-                stat = fh.read()
+            stat = Path(f"/proc/{entry.name}/stat").read_text()
         except OSError:
             continue
         name_end = stat.rfind(")")
