@@ -188,9 +188,7 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         )
 
     def render(self) -> str | None:
-        if self.render_mode == "ansi":
-            return self._last_text
-        return None
+        return self._last_text if self.render_mode == "ansi" else None
 
     def close(self) -> None:
         if not self._closed:

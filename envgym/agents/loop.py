@@ -135,10 +135,6 @@ def _error(exc: Exception, code: str, where: str | None = None) -> dict[str, Any
     return error if where is None else {**error, "where": where}
 
 
-def _prompt_of(observation: Observation) -> str:
-    return next((m.text() for m in observation.messages if m.role == "user"), "")
-
-
 async def run_episode(
     env: Episode,
     agent: Agent,
@@ -198,7 +194,8 @@ async def run_episode(
         if isinstance(task, str):
             # What the agent may know of a task it has only the id of: its id, suite and prompt.
             suite = EnvId.parse(record.env).suite or env_cls.default_suite()
-            task = Task(id=task_id, suite=suite, prompt=_prompt_of(observation))
+            prompt = next((m.text() for m in observation.messages if m.role == "user"), "")
+            task = Task(id=task_id, suite=suite, prompt=prompt)
         tools = observation.tools or env_cls.tools(task.suite)
         try:
             episode = agent.start_episode(task, env_cls, tools)
