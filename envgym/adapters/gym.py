@@ -32,6 +32,7 @@ Example:
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any, SupportsFloat
 
@@ -74,12 +75,10 @@ def parse_action(action: Any) -> Action:
         raise InvalidRequest(f"an envgym action is a string (or an envgym.Action / dict), not {type(action).__name__}")
     stripped = action.strip()
     if stripped.startswith("{") and stripped.endswith("}"):
-        try:
+        with contextlib.suppress(json.JSONDecodeError):
             decoded = json.loads(stripped)
-        except json.JSONDecodeError:
-            decoded = None
-        if isinstance(decoded, dict) and decoded.get("role") == "assistant":
-            return Action.model_validate(decoded)
+            if isinstance(decoded, dict) and decoded.get("role") == "assistant":
+                return Action.model_validate(decoded)
     return Action(content=action)
 
 
@@ -189,9 +188,7 @@ class EnvgymEnv(gymnasium.Env[str, str]):
         )
 
     def render(self) -> str | None:
-        if self.render_mode == "ansi":
-            return self._last_text
-        return None
+        return self._last_text if self.render_mode == "ansi" else None
 
     def close(self) -> None:
         if not self._closed:
@@ -309,11 +306,7 @@ def make(
     return env
 
 
-def _register_with_gymnasium() -> None:
-    """``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.adapters.gym is imported."""
-    if GYMNASIUM_ID not in gymnasium.registry:
-        # Gymnasium passes env_id as a keyword (see make() above on the EnvSpec).
-        gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)  # type: ignore[arg-type]
-
-
-_register_with_gymnasium()
+# ``gymnasium.make("envgym/Env-v0", env_id="debug/echo")`` works once envgym.adapters.gym is imported;
+# Gymnasium passes env_id as a keyword (see make() above on the EnvSpec).
+if GYMNASIUM_ID not in gymnasium.registry:
+    gymnasium.register(GYMNASIUM_ID, entry_point=make, disable_env_checker=True, order_enforce=False)  # type: ignore[arg-type]

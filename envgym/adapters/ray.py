@@ -26,12 +26,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
+import os
+import socket
 import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from envgym.agents import get_agent
+from envgym.agents.loop import EpisodeRecord, run_episode
+from envgym.host import EpisodeHost, HostEpisode, TrackedContext
 from envgym.host.limits import HostLimits
+from envgym.kernel.families import resolve
 from envgym.kernel.settings import check_settings
 from envgym.kernel.sync import Blocking, blocking_method
 from envgym.protocol import (
@@ -40,6 +45,7 @@ from envgym.protocol import (
     ErrorInfo,
     Observation,
     ResetResult,
+    SessionCreate,
     SessionCreated,
     StepResult,
     Task,
@@ -69,8 +75,6 @@ class EnvWorker:
     def __init__(
         self, sandbox: str = "bwrap", settings: dict[str, Any] | None = None, limits: dict[str, Any] | None = None
     ) -> None:
-        from envgym.host import EpisodeHost, TrackedContext
-
         host_limits = HostLimits.model_validate(limits or {})
         # Environments size their commands' time budgets under the host's step timeout, as on the server.
         merged = {**(settings or {}), "step_timeout_s": host_limits.step_timeout_s}
@@ -78,31 +82,12 @@ class EnvWorker:
         self.host = EpisodeHost(host_limits, self.context)
 
     def ping(self) -> str:
-        import os
-        import socket
-
         return f"{socket.gethostname()}:{os.getpid()}:{ray.get_runtime_context().get_node_id()}"
 
-    async def open(
-        self,
-        session_id: str,
-        env_id: str,
-        task_id: str | None,
-        task: dict[str, Any] | None,
-        seed: int | None,
-        options: dict[str, Any] | None,
-    ) -> dict[str, Any]:
-        from envgym.protocol import SessionCreate
-
+    async def open(self, session_id: str, request: dict[str, Any]) -> dict[str, Any]:
+        """Open a session for a ``SessionCreate`` (as JSON) under the pool's ``session_id``."""
         self.host.start_reaper()  # here: it needs the actor's running event loop
-        request = SessionCreate(
-            env=env_id,
-            task_id=task_id,
-            task=Task.model_validate(task) if task is not None else None,
-            seed=seed,
-            options=options or {},
-        )
-        _, result = await self.host.create(request, session_id=session_id)
+        _, result = await self.host.create(SessionCreate.model_validate(request), session_id=session_id)
         return result.model_dump(mode="json")
 
     async def step(self, session_id: str, action: dict[str, Any]) -> dict[str, Any]:
@@ -125,11 +110,6 @@ class EnvWorker:
         seed: int | None,
         options: dict[str, Any] | None,
     ) -> dict[str, Any]:
-        from envgym.agents import get_agent
-        from envgym.agents.loop import run_episode
-        from envgym.host import HostEpisode
-        from envgym.kernel.families import resolve
-
         ref = resolve(env_id)
         agent = get_agent(agent_name, **agent_config)
         self.host.start_reaper()
@@ -154,7 +134,6 @@ class EnvWorker:
 
 @dataclass
 class _Slot:
-    index: int
     handle: Any
     sessions: set[str] = field(default_factory=set)
     alive: bool = True
@@ -183,9 +162,7 @@ class AsyncEnvPool:
         if num_workers < 1:
             raise InvalidRequest("num_workers must be at least 1")
         # Checked here, so a wrong key fails in the caller rather than in every worker.
-        self._limits = (
-            limits if isinstance(limits, HostLimits) else HostLimits.model_validate(limits or {})
-        ).model_dump()
+        self._limits = HostLimits.model_validate(limits or {}).model_dump()
         check_settings(settings or {})
         if not ray.is_initialized():
             ray.init(address=address, ignore_reinit_error=True, log_to_driver=False)
@@ -199,7 +176,6 @@ class AsyncEnvPool:
         self._sandbox, self._settings = sandbox, dict(settings or {})
         self.max_sessions_per_worker = max_sessions_per_worker
         self.acquire_timeout_s = acquire_timeout_s
-        self._counter = itertools.count()
         self._slots: list[_Slot] = [self._spawn() for _ in range(num_workers)]
         self._where: dict[str, _Slot] = {}
         self._dead_sessions: set[str] = set()
@@ -207,9 +183,7 @@ class AsyncEnvPool:
         self.replaced_workers = 0
 
     def _spawn(self) -> _Slot:
-        return _Slot(
-            index=next(self._counter), handle=self._actor_cls.remote(self._sandbox, self._settings, self._limits)
-        )
+        return _Slot(self._actor_cls.remote(self._sandbox, self._settings, self._limits))
 
     async def _freed(self) -> None:
         async with self._room:
@@ -269,14 +243,13 @@ class AsyncEnvPool:
     ) -> SessionCreated:
         if (task_id is None) == (task is None):
             raise InvalidRequest("give exactly one of task_id or task")
+        request = SessionCreate(env=env, task_id=task_id, task=task, seed=seed, options=options or {})
         session_id = uuid.uuid4().hex
         slot = await self._acquire()
         slot.sessions.add(session_id)
         self._where[session_id] = slot
         try:
-            raw = await slot.handle.open.remote(
-                session_id, env, task_id, task.model_dump(mode="json") if task else None, seed, options
-            )
+            raw = await slot.handle.open.remote(session_id, request.model_dump(mode="json"))
         except BaseException as exc:
             slot.sessions.discard(session_id)
             self._where.pop(session_id, None)
@@ -331,9 +304,8 @@ class AsyncEnvPool:
         n: int = 1,
         seed: int | None = None,
         options: dict[str, Any] | None = None,
-    ) -> list[Any]:
+    ) -> list[EpisodeRecord]:
         """Play ``n`` whole episodes on the workers; a dead worker's episode comes back as env_error."""
-        from envgym.agents.loop import EpisodeRecord
 
         async def one(i: int) -> EpisodeRecord:
             slot = await self._acquire()
@@ -422,11 +394,7 @@ class EnvPool(Blocking):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(name="envgym-ray-pool")
-        self._pool = self._build(AsyncEnvPool, *args, **kwargs)
-
-    @property
-    def aio(self) -> AsyncEnvPool:
-        return self._pool
+        self.aio = self._build(AsyncEnvPool, *args, **kwargs)
 
     wait_ready = blocking_method(AsyncEnvPool.wait_ready)
     create_session = blocking_method(AsyncEnvPool.create_session)
@@ -435,7 +403,7 @@ class EnvPool(Blocking):
     rollout = blocking_method(AsyncEnvPool.rollout)
 
     async def _aclose(self) -> None:
-        await self._pool.aclose()
+        await self.aio.aclose()
 
 
 class RayTarget:
@@ -458,8 +426,6 @@ class RayTarget:
         settings: dict[str, Any] | None = None,
         **pool_options: Any,
     ) -> None:
-        from envgym.kernel.families import resolve
-
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"
         self.env_cls = self.ref.cls

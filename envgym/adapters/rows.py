@@ -31,8 +31,7 @@ def task_rows(
             offset += len(page.tasks)
             if not page.tasks or offset >= page.total or (limit is not None and len(rows) >= limit):
                 break
-    rows = rows[:limit] if limit is not None else rows
-    return [row for row in rows for _ in range(repeat)]
+    return [row for row in rows[:limit] for _ in range(repeat)]
 
 
 def observation_text(messages: list[Any]) -> str:

@@ -86,9 +86,6 @@ class AsyncTextEpisode:
         self._own = client is None
         self.client = client or AsyncClient(url, token=self.token)
 
-    def _action(self, text: str) -> Action:
-        return Action(content=text, tool_parser=self.tool_parser if self.tools else None)
-
     async def start(self, task_id: str, seed: int | None = None) -> list[dict[str, Any]]:
         created = await self.client.create_session(
             self.env, task_id=task_id, seed=seed, options=self.options, ttl_s=self.ttl_s
@@ -99,7 +96,8 @@ class AsyncTextEpisode:
 
     async def step(self, text: str) -> TextTurn:
         assert self.session_id is not None, "start() the episode first"
-        turn = TextTurn.of(await self.client.step(self.session_id, self._action(text)), self.tool_role)
+        action = Action(content=text, tool_parser=self.tool_parser if self.tools else None)
+        turn = TextTurn.of(await self.client.step(self.session_id, action), self.tool_role)
         if turn.done:
             self.status, self.reward = turn.status, turn.reward
         return turn

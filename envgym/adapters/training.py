@@ -32,7 +32,9 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from pydantic import BaseModel, Field
 
+from envgym.agents.loop import EpisodeRecord
 from envgym.agents.tokens import common_prefix
+from envgym.eval.rollouts import Rollout, RolloutResponse
 from envgym.protocol import EpisodeStatus
 from envgym.protocol.errors import EnvgymError
 
@@ -223,15 +225,12 @@ def samples_from_turns(
         completion = _ints(turn["token_ids"], "token_ids", index)
         logprobs = turn.get("logprobs")
         if logprobs is not None:
-            if not isinstance(logprobs, (list, tuple)) or len(logprobs) != len(completion):
+            count = len(logprobs) if isinstance(logprobs, (list, tuple)) else None
+            if count != len(completion):
                 raise TokenDataError(
-                    f"turn {index}: {len(logprobs) if isinstance(logprobs, (list, tuple)) else 'no'} logprobs "
-                    f"for {len(completion)} generated tokens; they must line up one to one",
-                    details={
-                        "turn": index,
-                        "token_ids": len(completion),
-                        "logprobs": len(logprobs) if isinstance(logprobs, (list, tuple)) else None,
-                    },
+                    f"turn {index}: {'no' if count is None else count} logprobs for {len(completion)} generated "
+                    "tokens; they must line up one to one",
+                    details={"turn": index, "token_ids": len(completion), "logprobs": count},
                 )
         elif require_logprobs:
             raise TokenDataError(
@@ -276,8 +275,7 @@ def samples_from_turns(
 
 def sample_from_turns(turns: Iterable[Any], reward: float, **kwargs: Any) -> TrainingSample:
     """The single sample of a trajectory whose turns stitch without a mismatch (see ``samples_from_turns``)."""
-    kwargs.pop("split_on_mismatch", None)
-    return samples_from_turns(turns, reward, split_on_mismatch=False, **kwargs)[0]
+    return samples_from_turns(turns, reward, **{**kwargs, "split_on_mismatch": False})[0]
 
 
 def _check_scored(status: EpisodeStatus, allow_unscored: bool, where: str) -> None:
@@ -292,8 +290,6 @@ def _check_scored(status: EpisodeStatus, allow_unscored: bool, where: str) -> No
 def samples_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: Any) -> list[TrainingSample]:
     """Samples from an ``EpisodeRecord`` (or its JSON dict, one line of ``episodes.jsonl``) played by
     the ``openai`` agent with token ids: its ``extra["turns"]`` and ``reward``."""
-    from envgym.agents.loop import EpisodeRecord
-
     rec = record if isinstance(record, EpisodeRecord) else EpisodeRecord.model_validate(record)
     _check_scored(rec.status, allow_unscored, f"episode {rec.task_id} (sample {rec.sample})")
     meta = {"env": rec.env, "task_id": rec.task_id, "sample": rec.sample, "seed": rec.seed, "model": rec.model}
@@ -313,16 +309,13 @@ def sample_from_record(record: Any, *, allow_unscored: bool = False, **kwargs: A
         >>> # rec = await run_episode(client.episode("debug/counter"), OpenAIAgent(..., return_token_ids=True,
         >>> #                         logprobs=True), task, env_cls); sample = sample_from_record(rec)
     """
-    kwargs.pop("split_on_mismatch", None)
-    return samples_from_record(record, allow_unscored=allow_unscored, split_on_mismatch=False, **kwargs)[0]
+    return samples_from_record(record, allow_unscored=allow_unscored, **{**kwargs, "split_on_mismatch": False})[0]
 
 
 def samples_from_rollout(
     rollout: Any, *, allow_unscored: bool = False, metadata: dict[str, Any] | None = None, **kwargs: Any
 ) -> list[TrainingSample]:
     """Samples from one rollout of a ``POST /v1/rollouts`` answer (a ``Rollout`` or its JSON dict)."""
-    from envgym.eval.rollouts import Rollout
-
     ro = rollout if isinstance(rollout, Rollout) else Rollout.model_validate(rollout)
     _check_scored(ro.status, allow_unscored, f"rollout {ro.index}")
     return samples_from_turns(
@@ -336,8 +329,7 @@ def samples_from_rollout(
 
 def sample_from_rollout(rollout: Any, *, allow_unscored: bool = False, **kwargs: Any) -> TrainingSample:
     """The single sample of one rollout (raises ``TokenMismatch`` rather than splitting)."""
-    kwargs.pop("split_on_mismatch", None)
-    return samples_from_rollout(rollout, allow_unscored=allow_unscored, split_on_mismatch=False, **kwargs)[0]
+    return samples_from_rollout(rollout, allow_unscored=allow_unscored, **{**kwargs, "split_on_mismatch": False})[0]
 
 
 def samples_from_response(response: Any, *, skip_unscored: bool = True, **kwargs: Any) -> list[TrainingSample]:
@@ -347,16 +339,10 @@ def samples_from_response(response: Any, *, skip_unscored: bool = True, **kwargs
     Example:
         >>> # samples = samples_from_response(httpx.post(f"{url}/v1/rollouts", json=req).json())
     """
-    from envgym.eval.rollouts import RolloutResponse
-
     resp = response if isinstance(response, RolloutResponse) else RolloutResponse.model_validate(response)
+    metadata = {"env": resp.env, "task_id": resp.task_id, "model": resp.model}
     out: list[TrainingSample] = []
     for rollout in resp.rollouts:
-        if skip_unscored and rollout.status.is_error:
-            continue
-        out.extend(
-            samples_from_rollout(
-                rollout, metadata={"env": resp.env, "task_id": resp.task_id, "model": resp.model}, **kwargs
-            )
-        )
+        if not (skip_unscored and rollout.status.is_error):
+            out.extend(samples_from_rollout(rollout, metadata=metadata, **kwargs))
     return out

@@ -31,12 +31,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import re
 from typing import Any, Callable
 
 import httpx
 
-from envgym.adapters.rows import observation_text
-from envgym.adapters.training import samples_from_rollout
+from envgym.adapters.rows import observation_text, task_rows
+from envgym.adapters.training import sample_from_rollout
 from envgym.client import Client
 from envgym.eval.rollouts import ModelEndpoint, Rollout, RolloutRequest, RolloutSummary, stream_rollouts
 from envgym.protocol import Action, EpisodeStatus, GradeBatchRequest, GradeBatchResponse, Tool
@@ -220,9 +221,7 @@ def environment_factory(
     clash = set(methods) & {"reset", "get_reward"}
     if clash:
         raise ValueError(f"{env} has tools named {sorted(clash)}, which TRL reserves")
-    name = "Envgym" + "".join(
-        part.capitalize() for part in env.replace("/", "_").replace("-", "_").replace(".", "_").split("_")
-    )
+    name = "Envgym" + "".join(part.capitalize() for part in re.split(r"[/._-]", env))
     return type(
         name,
         (_EnvgymToolEnv,),
@@ -281,14 +280,7 @@ def rollout_func(
 
     def task_for(prompt: Any) -> str:
         if not index:
-            with Client(url, token=token) as client:
-                offset = 0
-                while True:
-                    page = client.tasks(env, offset=offset, limit=1000)
-                    index.update({t.prompt: t.id for t in page.tasks})
-                    offset += len(page.tasks)
-                    if not page.tasks or offset >= page.total:
-                        break
+            index.update((row["prompt"][0]["content"], row["task_id"]) for row in task_rows(url, env, token=token))
         text = _prompt_text(prompt)
         if text not in index:
             raise ValueError(
@@ -348,30 +340,23 @@ def rollout_func(
         version = int(getattr(getattr(trainer, "state", None), "global_step", 0) or 0)
         played = asyncio.run(play(groups, version))
         eos = getattr(getattr(trainer, "processing_class", None), "eos_token_id", None)
-        out: dict[str, list[Any]] = {
-            "prompt_ids": [],
-            "completion_ids": [],
-            "logprobs": [],
-            "env_mask": [],
-            "envgym_reward": [],
-            "envgym_status": [],
-        }
+        pad = eos if eos is not None else 0
+        columns = ("prompt_ids", "completion_ids", "logprobs", "env_mask", "envgym_reward", "envgym_status")
+        out: dict[str, list[Any]] = {column: [] for column in columns}
         for rollouts in played:
             for rollout in rollouts:
-                sample = None
                 if not rollout.status.is_error and rollout.token_turns:
-                    sample = samples_from_rollout(rollout, split_on_mismatch=False)[0]
-                if sample is not None:
+                    sample = sample_from_rollout(rollout)
                     cut = sample.prompt_length
                     out["prompt_ids"].append(sample.token_ids[:cut])
-                    out["completion_ids"].append(sample.token_ids[cut:])
+                    out["completion_ids"].append(sample.completion_ids)
                     out["logprobs"].append((sample.logprobs or [0.0] * len(sample.token_ids))[cut:])
-                    out["env_mask"].append(sample.loss_mask[cut:])
+                    out["env_mask"].append(sample.completion_mask)
                     out["envgym_reward"].append(sample.reward)
                 else:  # keep the slot: an empty, fully masked completion with no reward
                     first = rollout.token_turns[0].prompt_token_ids if rollout.token_turns else None
-                    out["prompt_ids"].append(list(first) if first else [eos if eos is not None else 0])
-                    out["completion_ids"].append([eos if eos is not None else 0])
+                    out["prompt_ids"].append(list(first) if first else [pad])
+                    out["completion_ids"].append([pad])
                     out["logprobs"].append([0.0])
                     out["env_mask"].append([0])
                     out["envgym_reward"].append(None)

@@ -134,14 +134,13 @@ class EnvgymAgentLoop(AgentLoopBase):
         finally:
             await episode.close()
         cut = transcript.prompt_length
-        response = transcript.ids[cut:][: self.response_length]
-        mask = transcript.mask[cut:][: self.response_length]
-        has_logprobs = any(m for m in mask)
+        end = cut + self.response_length
+        mask = transcript.mask[cut:end]
         return AgentLoopOutput(
             prompt_ids=transcript.ids[:cut],
-            response_ids=response,
+            response_ids=transcript.ids[cut:end],
             response_mask=mask,
-            response_logprobs=transcript.logprobs[cut:][: self.response_length] if has_logprobs else None,
+            response_logprobs=transcript.logprobs[cut:end] if any(mask) else None,
             reward_score=0.0 if episode.status.is_error else episode.reward,
             num_turns=2 * turns + 1,
             metrics=AgentLoopMetrics(),

@@ -125,16 +125,14 @@ def standin_family(
     return StandIn
 
 
-def _crash(exc: Exception, code: str, where: str | None = None) -> dict[str, Any]:
-    """The record's error for an exception that escaped a reset, an agent or a step, with its traceback."""
-    error: dict[str, Any] = {"code": code, "message": f"{type(exc).__name__}: {exc}"}
-    if where is not None:
-        error["where"] = where
-    return {**error, "traceback": traceback.format_exc()}
-
-
-def _prompt_of(observation: Observation) -> str:
-    return next((m.text() for m in observation.messages if m.role == "user"), "")
+def _error(exc: Exception, code: str, where: str | None = None) -> dict[str, Any]:
+    """The record's error for an exception that escaped a reset, an agent or a step: an envgym error
+    with its own code and message, anything else as ``code`` with its traceback."""
+    if isinstance(exc, EnvgymError):
+        error: dict[str, Any] = {"code": exc.code, "message": exc.message}
+    else:
+        error = {"code": code, "message": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+    return error if where is None else {**error, "where": where}
 
 
 async def run_episode(
@@ -187,14 +185,8 @@ async def run_episode(
         try:
             # A task id is sent as is: the handle resets by id and the server keeps the task's private part.
             reset = await (env.reset(task, seed) if isinstance(task, Task) else cast(Any, env).reset(task, seed))
-        except EnvgymError as exc:
-            record.status, record.error = (
-                EpisodeStatus.env_error,
-                {"code": exc.code, "message": exc.message, "where": "reset"},
-            )
-            return record
         except Exception as exc:  # noqa: BLE001 — a broken reset (or transport) is an env_error, not a lost episode
-            record.status, record.error = EpisodeStatus.env_error, _crash(exc, "env_error", "reset")
+            record.status, record.error = EpisodeStatus.env_error, _error(exc, "env_error", "reset")
             return record
         record.timings["reset_s"] = time.monotonic() - started
         observation: Observation = reset.observation
@@ -202,16 +194,14 @@ async def run_episode(
         if isinstance(task, str):
             # What the agent may know of a task it has only the id of: its id, suite and prompt.
             suite = EnvId.parse(record.env).suite or env_cls.default_suite()
-            task = Task(id=task_id, suite=suite, prompt=_prompt_of(observation))
+            prompt = next((m.text() for m in observation.messages if m.role == "user"), "")
+            task = Task(id=task_id, suite=suite, prompt=prompt)
         tools = observation.tools or env_cls.tools(task.suite)
         try:
             episode = agent.start_episode(task, env_cls, tools)
             episode.seed = seed
         except EnvgymError as exc:
-            record.status, record.error = (
-                EpisodeStatus.agent_error,
-                {"code": exc.code, "message": exc.message, "where": "start"},
-            )
+            record.status, record.error = EpisodeStatus.agent_error, _error(exc, "agent_error", "start")
             return record
         for _ in range(max_steps):
             try:
@@ -220,21 +210,19 @@ async def run_episode(
                 said = exc.details.get("status")  # the agent may say which error status its failure is
                 known = said in {s.value for s in EpisodeStatus}
                 record.status = EpisodeStatus(said) if known else EpisodeStatus.agent_error
-                record.error = {"code": exc.code, "message": exc.message, "where": "agent"}
+                record.error = _error(exc, "agent_error", "agent")
                 return record
             except Exception as exc:  # noqa: BLE001 — an agent crash is an agent_error, not a lost episode
-                record.status, record.error = EpisodeStatus.agent_error, _crash(exc, "agent_error")
+                record.status, record.error = EpisodeStatus.agent_error, _error(exc, "agent_error")
                 return record
             record.actions.append(action)
             record.messages.append(Message.model_validate(action.model_dump(exclude_none=True)))
             try:
                 result = await env.step(action)
-            except EnvgymError as exc:
-                status = EpisodeStatus.timeout if exc.code == "step_timeout" else EpisodeStatus.env_error
-                record.status, record.error = status, {"code": exc.code, "message": exc.message, "where": "step"}
-                return record
             except Exception as exc:  # noqa: BLE001 — e.g. the server connection dropped mid-episode
-                record.status, record.error = EpisodeStatus.env_error, _crash(exc, "env_error", "step")
+                timed_out = isinstance(exc, EnvgymError) and exc.code == "step_timeout"
+                record.status = EpisodeStatus.timeout if timed_out else EpisodeStatus.env_error
+                record.error = _error(exc, "env_error", "step")
                 return record
             record.turns += 1
             record.rewards.append(result.reward)
@@ -247,11 +235,8 @@ async def run_episode(
                 if result.error is not None and record.status.is_error:
                     record.error = result.error_dict()
                 elif record.status is EpisodeStatus.grader_error and record.grade is not None:
-                    record.error = {
-                        "code": "grader_error",
-                        "message": record.grade.error or "grading failed",
-                        "where": "grade",
-                    }
+                    message = record.grade.error or "grading failed"
+                    record.error = {"code": "grader_error", "message": message, "where": "grade"}
                 return record
         record.status = EpisodeStatus.truncated
         record.error = {"code": "max_steps", "message": f"runner safety limit of {max_steps} steps reached"}

@@ -110,35 +110,24 @@ def _sanitize_tool_calls(raw: Any) -> list[dict[str, Any]] | None:
         args = fn.get("arguments", "{}")
         if not isinstance(args, str):
             args = json.dumps(args)
-        calls.append(
-            {
-                "id": str(call.get("id") or f"call_{uuid.uuid4().hex[:12]}_{i}"),
-                "type": "function",
-                "function": {"name": str(fn.get("name") or ""), "arguments": args},
-            }
-        )
+        call_id = str(call.get("id") or f"call_{uuid.uuid4().hex[:12]}_{i}")
+        function = {"name": str(fn.get("name") or ""), "arguments": args}
+        calls.append({"id": call_id, "type": "function", "function": function})
     return calls
 
 
-def _token_logprobs(choice: dict[str, Any]) -> list[float] | None:
-    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
-    if not content:
-        return None
-    return [float(entry.get("logprob", 0.0)) for entry in content]
+def logprobs_field(choice: dict[str, Any], key: str) -> Any:
+    """A field of a choice's ``logprobs`` object (a chat answer's ``content``, a completion's ``tokens``
+    and ``token_logprobs``), or None."""
+    logprobs = choice.get("logprobs")
+    return logprobs.get(key) if isinstance(logprobs, dict) else None
 
 
-def _token_ids_from_logprobs(choice: dict[str, Any]) -> list[int] | None:
-    # vLLM with return_tokens_as_token_ids renders each token as "token_id:N".
-    content = (choice.get("logprobs") or {}).get("content") if isinstance(choice.get("logprobs"), dict) else None
-    if not content:
+def token_ids_of(tokens: Any) -> list[int] | None:
+    """The ids of tokens rendered as "token_id:N" (vLLM with ``return_tokens_as_token_ids``), or None."""
+    if not tokens or not all(isinstance(t, str) and t.startswith("token_id:") for t in tokens):
         return None
-    ids = []
-    for entry in content:
-        token = str(entry.get("token", ""))
-        if not token.startswith("token_id:"):
-            return None
-        ids.append(int(token.split(":", 1)[1]))
-    return ids
+    return [int(t.split(":", 1)[1]) for t in tokens]
 
 
 class ModelEpisode(AgentEpisode):
@@ -192,25 +181,14 @@ class OpenAIEpisode(ModelEpisode):
         # replied to the whole action instead (e.g. "Error: ..."), say so in each call's slot.
         for call_id in self._unanswered:
             if call_id not in answered:
-                self.history.append(
-                    {
-                        "role": "tool",
-                        "tool_call_id": call_id,
-                        "content": "(no result for this call; see the next message)",
-                    }
-                )
+                note = "(no result for this call; see the next message)"
+                self.history.append({"role": "tool", "tool_call_id": call_id, "content": note})
         self._unanswered = []
         for message in observation.messages:
             self.history.append(message.model_dump(exclude_none=True))
         if observation.image and self.agent.send_images:
-            self.history.append(
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{observation.image}"}}
-                    ],
-                }
-            )
+            image = {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{observation.image}"}}
+            self.history.append({"role": "user", "content": [image]})
 
     def _request_body(self) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.agent.model, "messages": self.history, **self.agent.sampling}
@@ -235,10 +213,11 @@ class OpenAIEpisode(ModelEpisode):
         finish_reason = choice.get("finish_reason")
         content = message.get("content")
         tool_calls = _sanitize_tool_calls(message.get("tool_calls"))
+        per_token = logprobs_field(choice, "content") or []
         tokens = {
             "prompt_token_ids": data.get("prompt_token_ids") or choice.get("prompt_token_ids"),
-            "token_ids": choice.get("token_ids") or _token_ids_from_logprobs(choice),
-            "logprobs": _token_logprobs(choice),
+            "token_ids": choice.get("token_ids") or token_ids_of([str(e.get("token", "")) for e in per_token]),
+            "logprobs": [float(e.get("logprob", 0.0)) for e in per_token] or None,
         }
         turn.update((key, value) for key, value in tokens.items() if value is not None)
         self.extra["turns"].append(turn)
@@ -284,17 +263,7 @@ class OpenAIAgent(Agent):
         max_connections: int = 256,
         **sampling_kwargs: Any,
     ) -> None:
-        super().__init__(
-            model=model,
-            base_url=base_url,
-            system_prompt=system_prompt,
-            sampling=sampling,
-            max_turns=max_turns,
-            retries=retries,
-            timeout=timeout,
-            return_token_ids=return_token_ids,
-            logprobs=logprobs,
-        )
+        super().__init__()
         self.model = model or os.environ.get("OPENAI_MODEL") or "default"
         self.base_url = (base_url or os.environ.get("OPENAI_BASE_URL") or "http://127.0.0.1:8000/v1").rstrip("/")
         self.api_key = api_key if api_key is not None else os.environ.get("OPENAI_API_KEY")

@@ -31,7 +31,7 @@ from __future__ import annotations
 from typing import Any
 
 from envgym.agents.base import AgentEpisode, AgentLimitReached
-from envgym.agents.openai_agent import ModelEpisode, ModelError, OpenAIAgent
+from envgym.agents.openai_agent import ModelEpisode, ModelError, OpenAIAgent, logprobs_field, token_ids_of
 from envgym.agents.tokens import Renderer, ServerRenderer, TokenTranscript
 from envgym.kernel.environment import Environment
 from envgym.kernel.tool_parsers import for_model, get_parser
@@ -63,13 +63,6 @@ def environment_messages(messages: list[dict[str, Any]], tool_role: str = "tool"
         m["content"] if isinstance(m.get("content"), str) else str(m.get("content") or "") for m in messages
     )
     return [{"role": "user", "content": text}]
-
-
-def _ids_from_logprobs(choice: dict[str, Any]) -> list[int] | None:
-    tokens = (choice.get("logprobs") or {}).get("tokens") if isinstance(choice.get("logprobs"), dict) else None
-    if not tokens or not all(isinstance(t, str) and t.startswith("token_id:") for t in tokens):
-        return None
-    return [int(t.split(":", 1)[1]) for t in tokens]
 
 
 class TokenEpisode(ModelEpisode):
@@ -120,15 +113,13 @@ class TokenEpisode(ModelEpisode):
             max_tokens = min(max_tokens, left)
         prompt = self.transcript.prompt_ids
         data, choice, turn = await self._call(self._request_body(max_tokens), "/completions")
-        ids = choice.get("token_ids") or _ids_from_logprobs(choice)
+        ids = choice.get("token_ids") or token_ids_of(logprobs_field(choice, "tokens"))
         if ids is None:
             raise ModelError(
                 "the model server returned no token ids: token-in/token-out needs return_token_ids (vLLM >= 0.10.2) "
                 "or return_tokens_as_token_ids with logprobs"
             )
-        raw_logprobs = (
-            (choice.get("logprobs") or {}).get("token_logprobs") if isinstance(choice.get("logprobs"), dict) else None
-        )
+        raw_logprobs = logprobs_field(choice, "token_logprobs")
         logprobs = [float(x) if x is not None else 0.0 for x in raw_logprobs] if raw_logprobs is not None else None
         version = data.get("policy_version", self.agent.policy_version)
         self.transcript.add_model(ids, logprobs, version)

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import math
 import random
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
@@ -72,17 +72,15 @@ def compare_records(a: list[EpisodeRecord], b: list[EpisodeRecord], *, resamples
     paired = sorted(set(sa) & set(sb))
     all_tasks = {(r.env, r.task_id) for r in a} | {(r.env, r.task_id) for r in b}
     per_task: list[dict[str, Any]] = []
-    wins = losses = ties = 0
     for key in paired:
         diff = sb[key] - sa[key]
         outcome = "win" if diff > 0 else "loss" if diff < 0 else "tie"
-        wins += outcome == "win"
-        losses += outcome == "loss"
-        ties += outcome == "tie"
         per_task.append(
             {"env": key[0], "task_id": key[1], "a": sa[key], "b": sb[key], "diff": diff, "outcome": outcome}
         )
     diffs = [t["diff"] for t in per_task]
+    outcomes = Counter(t["outcome"] for t in per_task)
+    wins, losses = outcomes["win"], outcomes["loss"]
     return {
         "a": summarize(a),
         "b": summarize(b),
@@ -90,7 +88,7 @@ def compare_records(a: list[EpisodeRecord], b: list[EpisodeRecord], *, resamples
         "unpaired_tasks": len(all_tasks) - len(paired),
         "wins": wins,
         "losses": losses,
-        "ties": ties,
+        "ties": outcomes["tie"],
         "sign_test_p": sign_test_p(wins, losses),
         "bootstrap": paired_bootstrap(diffs, resamples=resamples),
         "per_task": per_task,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from envgym.agents.loop import EpisodeRecord
+from envgym.protocol.errors import InvalidRequest
 
 EPISODES_FILE = "episodes.jsonl"
 RUN_FILE = "run.json"
@@ -62,10 +63,7 @@ class RecordStore:
 
     def load(self) -> list[EpisodeRecord]:
         """The current record of each episode (the last line per key), in first-seen order."""
-        latest: dict[tuple[str, str, int], EpisodeRecord] = {}
-        for record in self.iter_all():
-            latest[record.key] = record
-        return list(latest.values())
+        return list({record.key: record for record in self.iter_all()}.values())
 
     # ------------------------------------------------------------------ writing
     def _repair_tail(self) -> None:
@@ -85,8 +83,6 @@ class RecordStore:
     def open(self) -> "RecordStore":
         """Open for appending. One writer per directory: a second one gets ``InvalidRequest``."""
         import fcntl
-
-        from envgym.protocol.errors import InvalidRequest
 
         self.dir.mkdir(parents=True, exist_ok=True)
         lock = open(self.dir / ".lock", "w")
@@ -120,12 +116,6 @@ class RecordStore:
                 self._lock_file.close()  # releases the flock
                 self._lock_file = None
 
-    def __enter__(self) -> "RecordStore":
-        return self.open()
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write JSON atomically (temp file + rename), so a reader never sees half a file."""
@@ -144,8 +134,6 @@ def load_run(directory: str | os.PathLike[str]) -> tuple[dict[str, Any], list[Ep
     """``(run manifest, current records)`` of a run directory; the manifest is ``{}`` if missing."""
     directory = Path(directory)
     if not (directory / EPISODES_FILE).exists():
-        from envgym.protocol.errors import InvalidRequest
-
         raise InvalidRequest(
             f"{directory} is not an eval run directory (no {EPISODES_FILE})", details={"dir": str(directory)}
         )

@@ -36,6 +36,7 @@ from envgym.eval.records import RUN_FILE, SUMMARY_FILE, RecordStore, load_run, w
 from envgym.eval.stats import summarize
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment
+from envgym.kernel.families import resolve
 from envgym.protocol import Action, EpisodeStatus, Message, Observation, Task, Tool
 from envgym.protocol.errors import EnvgymError
 
@@ -95,8 +96,6 @@ def _mark(record: EpisodeRecord, ok: bool, reason: str, **extra: Any) -> Episode
 
 async def regrade_record(record: EpisodeRecord, context: EnvContext) -> EpisodeRecord:
     """The regraded record (or the original, marked with why it was not regraded)."""
-    from envgym.kernel.families import resolve
-
     if record.status not in REGRADABLE:
         return _mark(
             record, False, f"status {record.status.value}: the environment never reached a grade, nothing to regrade"

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from envgym.agents.loop import standin_family
 from envgym.kernel.environment import Environment
+from envgym.kernel.families import resolve
 from envgym.protocol import Task
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol.ids import EnvId
@@ -87,8 +88,6 @@ class RemoteTarget:
 def _local_family(env: str, remote_tasks: list[Task]) -> tuple[type[Environment] | None, list[Task]]:
     """The installed plugin class and its full task records, when this machine has the plugin and
     its tasks are the server's (same ids); else ``(None, [])``."""
-    from envgym.kernel.families import resolve
-
     try:
         ref = resolve(env)
         local = {t.id: t for t in ref.tasks()}

@@ -84,14 +84,13 @@ def bar_chart(
         w = 0 if value is None else max(1.0, plot_w * (value / vmax)) if value > 0 else 0
         color = colors[i] if colors else "#1976d2"
         short = label if len(label) <= 20 else label[:19] + "…"
+        shown = _e("—" if value is None else value_fmt.format(value))
         parts.append(f'<text x="{label_w - 6}" y="{y + bar_h * 0.65:.1f}" text-anchor="end">{_e(short)}</text>')
         parts.append(
             f'<rect class="bar" x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{bar_h - 6}" fill="{color}">'
-            f"<title>{_e(label)}: {_e('—' if value is None else value_fmt.format(value))}</title></rect>"
+            f"<title>{_e(label)}: {shown}</title></rect>"
         )
-        parts.append(
-            f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h * 0.65:.1f}">{_e("—" if value is None else value_fmt.format(value))}</text>'
-        )
+        parts.append(f'<text x="{label_w + w + 4:.1f}" y="{y + bar_h * 0.65:.1f}">{shown}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -141,9 +140,7 @@ def _message_html(message: Any) -> str:
     body = message.text() if message.content is not None else ""
     if len(body) > MAX_MESSAGE_CHARS:
         body = body[:MAX_MESSAGE_CHARS] + f"\n… ({len(body) - MAX_MESSAGE_CHARS} more characters)"
-    extra = ""
-    if message.tool_calls:
-        extra = "\n".join(f"→ {c.function.name}({c.function.arguments})" for c in message.tool_calls)
+    extra = "\n".join(f"→ {c.function.name}({c.function.arguments})" for c in message.tool_calls or [])
     label = role + (f" ({message.tool_call_id})" if message.tool_call_id else "")
     text = "\n".join(part for part in (body, extra) if part)
     return f'<div class="msg role-{_e(role)}"><span class="role">{_e(label)}</span>{_e(text)}</div>'
@@ -161,16 +158,10 @@ def _episode_html(record: EpisodeRecord) -> str:
     )
     parts = [f'<details class="ep" id="ep-{_e(record.task_id)}-{record.sample}"><summary>{head}</summary>']
     parts.extend(_message_html(m) for m in record.messages)
-    if record.grade is not None:
-        parts.append(
-            f"<p><b>grade</b></p><pre>{_e(json.dumps(record.grade.model_dump(), indent=2, default=str))}</pre>"
-        )
-    if record.error:
-        err = {k: v for k, v in record.error.items()}
-        parts.append(f"<p><b>error</b></p><pre>{_e(json.dumps(err, indent=2, default=str))}</pre>")
-    regrade = record.extra.get("regrade")
-    if regrade:
-        parts.append(f"<p><b>regrade</b></p><pre>{_e(json.dumps(regrade, indent=2, default=str))}</pre>")
+    grade = record.grade.model_dump() if record.grade is not None else None
+    for name, value in (("grade", grade), ("error", record.error), ("regrade", record.extra.get("regrade"))):
+        if value:
+            parts.append(f"<p><b>{name}</b></p><pre>{_e(json.dumps(value, indent=2, default=str))}</pre>")
     parts.append("</details>")
     return "".join(parts)
 
@@ -182,14 +173,10 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
     title = (
         title or f"envgym eval · {manifest.get('env_id') or manifest.get('env', '?')} · {manifest.get('agent', '?')}"
     )
+    ci = summary["mean_reward_ci95"]
     cards = [
         ("mean reward", _fmt(summary["mean_reward"])),
-        (
-            "95% CI",
-            "—"
-            if not summary["mean_reward_ci95"]
-            else f"{summary['mean_reward_ci95'][0]:.3f} – {summary['mean_reward_ci95'][1]:.3f}",
-        ),
+        ("95% CI", f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "—"),
         ("pass@1", _fmt(summary["pass@1"])),
     ]
     if k != 1:

@@ -148,17 +148,6 @@ class Rollout(BaseModel):
             index=index, policy_version=policy_version, token_turns=turns, error=error, timings=record.timings, **kept
         )
 
-    @classmethod
-    def failed(cls, index: int, seed: int | None, policy_version: int | None, exc: BaseException) -> "Rollout":
-        """A slot whose rollout broke outside the episode loop (kept, so the group size holds)."""
-        return cls(
-            index=index,
-            seed=seed,
-            policy_version=policy_version,
-            status=EpisodeStatus.env_error,
-            error={"code": getattr(exc, "code", "env_error"), "message": f"{type(exc).__name__}: {exc}"},
-        )
-
 
 class RolloutResponse(BaseModel):
     env: str
@@ -244,7 +233,10 @@ async def iter_rollouts(
                 record = await run_episode(new_episode(), agent, task, env_cls, seed=seed, env_id=env_id)
             return Rollout.from_record(i, record, request.policy_version)
         except Exception as exc:  # noqa: BLE001 — a slot is never lost; run_episode itself does not raise
-            return Rollout.failed(i, seed, request.policy_version, exc)
+            error = {"code": getattr(exc, "code", "env_error"), "message": f"{type(exc).__name__}: {exc}"}
+            return Rollout(
+                index=i, seed=seed, policy_version=request.policy_version, status=EpisodeStatus.env_error, error=error
+            )
 
     tasks = [asyncio.ensure_future(one(i)) for i in range(request.n)]
     try:

@@ -39,6 +39,7 @@ from envgym.kernel import registry
 from envgym.kernel.context import EnvContext
 from envgym.kernel.environment import Environment
 from envgym.kernel.episode import EpisodeSource
+from envgym.kernel.families import resolve
 from envgym.protocol import EpisodeStatus, SkippedTask, Task
 from envgym.protocol.errors import EnvgymError, InvalidRequest
 
@@ -103,7 +104,6 @@ class Progress:
     passed: int = 0
     scored: int = 0
     errors: int = 0
-    reward_sum: float = 0.0
 
     @property
     def success_rate(self) -> float | None:
@@ -116,7 +116,6 @@ class Progress:
         else:
             self.scored += 1
             self.passed += int(record.passed)
-            self.reward_sum += record.reward
 
 
 def package_versions() -> dict[str, str]:
@@ -211,17 +210,15 @@ class EvalRunner:
                 missing = wanted - {t.id for t in tasks} - skipped_ids
                 if missing:
                     raise InvalidRequest(f"no such task(s) in {self.env_id}: {', '.join(sorted(missing))}")
-            if self.cfg.tasks is not None:
-                tasks = tasks[: self.cfg.tasks]
-            previous = self.store.load()
-            todo = self.plan(tasks, previous)
+            tasks = tasks[: self.cfg.tasks]
+            todo = self.plan(tasks, self.store.load())
+            versions = package_versions()
             write_json(
                 self.out / RUN_FILE,
                 {
                     **self.cfg.manifest(),
-                    "env": self.cfg.env,
                     "env_id": self.env_id,
-                    "versions": package_versions(),
+                    "versions": versions,
                     "task_count": len(tasks),
                     "updated_at": time.time(),
                 },
@@ -230,7 +227,6 @@ class EvalRunner:
             if on_plan:
                 on_plan(progress)
             agent = self._make_agent()
-            versions = package_versions()
             self.store.open()
             try:
                 await self._play(todo, target, agent, versions, progress, on_record)
@@ -316,9 +312,7 @@ class EvalRunner:
             coro = run_episode(
                 env, agent, task, target.env_cls, seed=seed, env_id=self.env_id, max_steps=self.cfg.max_steps
             )
-            if self.cfg.episode_timeout:
-                return await asyncio.wait_for(coro, self.cfg.episode_timeout)
-            return await coro
+            return await asyncio.wait_for(coro, self.cfg.episode_timeout or None)
         except Exception as exc:  # noqa: BLE001 — never lose an episode to a runner-side failure
             if coro is not None:
                 coro.close()
@@ -344,8 +338,6 @@ class LocalTarget:
     """Episodes of an installed environment family, in this process."""
 
     def __init__(self, env: str, context: EnvContext, options: dict[str, Any] | None = None) -> None:
-        from envgym.kernel.families import resolve
-
         self.ref = resolve(env)
         self.env_id = f"{self.ref.family}/{self.ref.suite}"
         self.env_cls: type[Environment] = self.ref.cls

@@ -69,12 +69,8 @@ _T975 = {
 def t975(df: int) -> float:
     if df <= 0:
         return float("nan")
-    if df in _T975:
-        return _T975[df]
-    for bound in (40, 60, 120):
-        if df < bound:
-            return _T975[bound]
-    return 1.96
+    # Between the table's rows, the next larger row's quantile (the wider interval).
+    return next((t for bound, t in _T975.items() if bound >= df), 1.96)
 
 
 def pass_at_k(n: int, c: int, k: int) -> float:
@@ -178,7 +174,3 @@ def summarize(
             key: manifest.get(key) for key in ("env", "agent", "model", "samples", "seed", "server", "sandbox")
         }
     return summary
-
-
-def status_order() -> list[str]:
-    return [s.value for s in EpisodeStatus if s is not EpisodeStatus.running]

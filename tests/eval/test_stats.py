@@ -9,7 +9,7 @@ import statistics
 import pytest
 
 from envgym.agents.loop import EpisodeRecord
-from envgym.eval.stats import mean_ci, pass_at_k, status_order, summarize, t975
+from envgym.eval.stats import mean_ci, pass_at_k, summarize, t975
 from envgym.protocol import EpisodeStatus, Grade
 
 
@@ -189,9 +189,3 @@ def test_the_whole_summary():
         and "pass@1_tasks_excluded" not in cats["x/y"]
     )
     assert "run" not in summarize(records) and summarize([])["episode_seconds_mean"] is None and summarize([])["k"] == 1
-
-
-def test_status_order_lists_every_final_status():
-    assert set(status_order()) == {s.value for s in EpisodeStatus} - {
-        "running"
-    }  # an episode still running is no result
