@@ -29,7 +29,7 @@ from envgym.protocol import ErrorInfo, StepResult
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
 from envgym_server.disconnect import WATCH_AFTER_S
-from envgym_server.errors import validation_details
+from envgym_server.errors import invalid
 from envgym_server.state import ServerState
 
 log = logging.getLogger("envgym_server")
@@ -151,15 +151,8 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
             try:
                 msg = CLIENT_MESSAGE.validate_json(raw)
             except ValidationError as exc:
-                details = validation_details(exc.errors())
-                first = details[0] if details else {"loc": [], "msg": "invalid message"}
-                await reply(
-                    _error(
-                        "invalid_request",
-                        f"invalid message at {'.'.join(first['loc']) or 'message'}: {first['msg']}",
-                        details={"errors": details},
-                    )
-                )
+                message, details = invalid("message", exc.errors())
+                await reply(_error("invalid_request", message, details=details))
                 continue
             try:
                 if isinstance(msg, WsStep):  # the hot path first
