@@ -113,10 +113,6 @@ def _answer(model: type[M], response: httpx.Response) -> M:
         ) from None
 
 
-def _action(action: Action | str | dict[str, Any]) -> Action:
-    return checked_input(Action, "the action", action)
-
-
 class AsyncClient:
     """Async client for one envgym server. Use as ``async with AsyncClient(url) as client``.
 
@@ -182,14 +178,14 @@ class AsyncClient:
         return StepConnection(host, port, headers=self._headers, timeout=self.timeout)
 
     # ------------------------------------------------------------------ plumbing
-    def _timed_out(self, method: str, path: str, exc: BaseException) -> ClientTimeout:
-        return ClientTimeout(
-            f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
-            f"({type(exc).__name__}); raise the client's timeout or check the server's load",
-            details={"url": f"{self.base_url}{path}"},
-        )
-
-    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+    def _no_answer(self, method: str, path: str, exc: BaseException) -> ClientTimeout | ServerUnreachable:
+        """A request that got no answer: ``ClientTimeout`` when the client's timeout ran out, else ``ServerUnreachable``."""
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+            return ClientTimeout(
+                f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
+                f"({type(exc).__name__}); raise the client's timeout or check the server's load",
+                details={"url": f"{self.base_url}{path}"},
+            )
         return ServerUnreachable(
             f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
             "is `envgym serve` running there, and are host and port right?",
@@ -215,10 +211,8 @@ class AsyncClient:
                 await response.aread()
             finally:
                 await response.aclose()
-        except httpx.TimeoutException as exc:
-            raise self._timed_out(method, path, exc) from exc
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from exc
+        except httpx.TransportError as exc:  # httpx.TimeoutException included
+            raise self._no_answer(method, path, exc) from exc
         finally:
             self._in_flight[pool] -= 1
         response.request = request
@@ -297,16 +291,14 @@ class AsyncClient:
         self, session_id: str, action: Action | str | dict[str, Any], *, connection: StepConnection | None = None
     ) -> StepResult:
         """One step of a session; ``connection`` (from ``step_connection``) carries it instead of httpx."""
-        body = StepRequest(action=_action(action)).model_dump_json(exclude_none=True)
+        body = StepRequest(action=checked_input(Action, "the action", action)).model_dump_json(exclude_none=True)
         path = f"/v1/sessions/{session_id}/step"
         if connection is None or self._step_target is None:
             return _answer(StepResult, await self._request("POST", path, content=body))
         try:
             status, headers, content = await connection.post(self._step_target[2] + path.encode(), body.encode())
-        except TimeoutError as exc:
-            raise self._timed_out("POST", path, exc) from exc
-        except ConnectionLost as exc:
-            raise self._unreachable(exc) from exc
+        except (TimeoutError, ConnectionLost) as exc:
+            raise self._no_answer("POST", path, exc) from exc
         response = httpx.Response(
             status, headers=list(headers.items()), content=content, request=httpx.Request("POST", self.base_url + path)
         )
@@ -419,15 +411,11 @@ class Client(Blocking):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(name="envgym-client")
-        self._async = self._build(
+        # The underlying AsyncClient (use it only from self._loop).
+        self.aio = self._build(
             AsyncClient, base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
         )
-        self.base_url = self._async.base_url
-
-    @property
-    def aio(self) -> AsyncClient:
-        """The underlying ``AsyncClient`` (use only from ``self._loop``)."""
-        return self._async
+        self.base_url = self.aio.base_url
 
     healthz = blocking_method(AsyncClient.healthz)
     metrics = blocking_method(AsyncClient.metrics)
@@ -440,14 +428,14 @@ class Client(Blocking):
     close_session = blocking_method(AsyncClient.close_session)
 
     def grade(self, **fields: Any) -> Grade:  # **fields: blocking_method cannot type a self-then-keywords method
-        return self._run(self._async.grade(**fields))
+        return self._run(self.aio.grade(**fields))
 
     def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> SyncEpisode:
         """A blocking handle for one remote episode (``reset``/``step``/``close``), on this client's loop."""
-        return SyncEpisode(self._async.episode(env_id, options, websocket), self._loop)
+        return SyncEpisode(self.aio.episode(env_id, options, websocket), self._loop)
 
     async def _aclose(self) -> None:
-        await self._async.aclose()
+        await self.aio.aclose()
 
 
 __all__ = ["AsyncClient", "Client", "ClientTimeout", "RemoteEpisode", "ServerUnreachable", "SyncEpisode"]

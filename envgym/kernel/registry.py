@@ -28,14 +28,8 @@ SINGULAR = {
     "agents": "agent",
     "tool_parsers": "tool parser",
 }
-
-GROUPS = {
-    "environments": "envgym.environments",
-    "graders": "envgym.graders",
-    "sandboxes": "envgym.sandboxes",
-    "agents": "envgym.agents",
-    "tool_parsers": "envgym.tool_parsers",
-}
+# The entry-point group of each short name: envgym.environments, envgym.graders, ...
+GROUPS = {short: f"envgym.{short}" for short in SINGULAR}
 
 
 @dataclass
@@ -92,11 +86,9 @@ class Registry:
             # importlib.metadata needs no reset: it re-reads a path entry whose mtime changed (an install changes it).
 
     def _check_group(self, group: str) -> str:
-        if group in GROUPS:
-            return group
-        for short, full in GROUPS.items():
-            if group == full:
-                return short
+        short = group.removeprefix("envgym.")
+        if short in GROUPS:
+            return short
         raise ValueError(f"unknown plugin group {group!r}; expected one of {sorted(GROUPS)}")
 
     def list_plugins(self, group: str) -> list[PluginInfo]:
