@@ -144,19 +144,10 @@ class AccessAndLimitsMiddleware:
             return await self._send_error(
                 send, 401, "unauthorized", message, headers=[(b"www-authenticate", b"Bearer")]
             )
-        self.on_error("unauthorized")
         if "websocket.http.response" in scope.get("extensions", {}):
-            body = error_body("unauthorized", message)
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
-            await send({"type": "websocket.http.response.body", "body": body})
-        else:
-            await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
+            return await self._send_error(send, 401, "unauthorized", message, kind="websocket.http")
+        self.on_error("unauthorized")
+        await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
 
     async def _send_error(
         self,
@@ -166,19 +157,21 @@ class AccessAndLimitsMiddleware:
         message: str,
         details: dict[str, Any] | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
+        kind: str = "http",
     ) -> None:
+        """The error response, as ``kind`` sends it: ``http``, or ``websocket.http`` (a refused handshake)."""
         self.on_error(code)
         body = error_body(code, message, details)
         await send(
             {
-                "type": "http.response.start",
+                "type": f"{kind}.response.start",
                 "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
+                    *([(b"connection", b"close")] if kind == "http" else []),
                     *(headers or []),
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": f"{kind}.response.body", "body": body})

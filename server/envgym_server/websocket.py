@@ -28,7 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 from envgym.protocol import ErrorInfo, StepResult
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
-from envgym_server.disconnect import WATCH_AFTER_S
+from envgym_server.disconnect import Watch
 from envgym_server.errors import invalid
 from envgym_server.state import ServerState
 
@@ -97,7 +97,6 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
     sessions = state.sessions
     await websocket.accept()
     owned = False
-    stepping = False
 
     async def reply(message: BaseModel | str) -> None:
         if isinstance(message, WsError):
@@ -107,30 +106,12 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
         except Exception as exc:  # noqa: BLE001 — the peer is gone (closed, reset): not a server error
             raise _Gone from exc
 
-    watch: asyncio.TimerHandle | None = None
+    # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
+    # watch): a frame read ahead while a step runs, so a client that goes away mid-step has that step
+    # cancelled at once (and its sandbox work stopped) instead of after it finishes. The frame it
+    # reads is the next one served.
+    watch = Watch(websocket.receive, lambda: sessions.cancel_step(session_id), "websocket.disconnect")
     next_frame: asyncio.Future[MutableMapping[str, Any]] | None = None
-
-    def on_frame(frame: asyncio.Future[MutableMapping[str, Any]]) -> None:
-        # A frame read ahead while a step runs: a client that goes away mid-step has that step
-        # cancelled at once (and its sandbox work stopped) instead of after it finishes.
-        if stepping and (
-            frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"
-        ):
-            sessions.cancel_step(session_id)
-
-    def read_ahead() -> None:
-        # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
-        # watch, envgym_server.disconnect): a Task per frame would cost more than a trivial step.
-        # The frame it reads is the next one served.
-        nonlocal next_frame, watch
-        watch = None
-        next_frame = asyncio.ensure_future(websocket.receive())
-        next_frame.add_done_callback(on_frame)
-
-    def arm_read_ahead() -> None:  # the step waits for something: EpisodeHost.step's on_suspend
-        nonlocal watch
-        if watch is None and next_frame is None:
-            watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)
 
     try:
         while True:
@@ -156,14 +137,10 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
                 continue
             try:
                 if isinstance(msg, WsStep):  # the hot path first
-                    stepping = True
                     try:
-                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
+                        result = await sessions.step(session_id, msg.action, "ws", watch.arm)
                     finally:
-                        stepping = False
-                        if watch is not None:
-                            watch.cancel()
-                            watch = None
+                        next_frame = watch.take()
                     try:
                         await websocket.send_text(step_done(msg.id, result))
                     except Exception as exc:  # noqa: BLE001 — the peer is gone, as in reply()
