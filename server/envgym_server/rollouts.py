@@ -29,7 +29,7 @@ from envgym.host import HostEpisode
 from envgym.host.sessions import load_task
 from envgym.kernel.families import resolve
 from envgym_server.disconnect import ClientGone
-from envgym_server.routes import cancel_on_disconnect, json_response
+from envgym_server.routes import BODY, cancel_on_disconnect, errors, json_response
 from envgym_server.state import ServerState, get_state
 
 router = APIRouter()
@@ -37,7 +37,7 @@ router = APIRouter()
 CAPACITY_WAIT_S = 30.0
 
 
-@router.post("/v1/rollouts", response_model=RolloutResponse, tags=["rollouts"])
+@router.post("/v1/rollouts", response_model=RolloutResponse, responses=errors(*BODY, 404, 503), tags=["rollouts"])
 async def rollouts(body: RolloutRequest, request: Request, state: ServerState = Depends(get_state)) -> Response:
     """Play ``n`` episodes of one task with the given model endpoint; return every trajectory (all
     ``n`` slots, in order), or stream them as NDJSON with ``stream: true``."""

@@ -77,8 +77,6 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 READ = errors(401, 500)
 BODY = (401, 408, 413, 422, 500)
-# Routes from other modules (envgym_server.rollouts) get their error responses here, by path.
-ROUTE_ERRORS: dict[str, dict[int | str, dict[str, Any]]] = {"/v1/rollouts": errors(*BODY, 404, 503)}
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
