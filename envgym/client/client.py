@@ -132,9 +132,8 @@ class AsyncClient:
         self.base_url = base_url.rstrip("/")
         self.token = token if token is not None else (os.environ.get("ENVGYM_TOKEN") or None)
         self.timeout = timeout
-        auth = [(b"authorization", f"Bearer {self.token}".encode())] if self.token else []
-        self._headers = auth
-        self._json_headers = [*auth, (b"content-type", b"application/json")]
+        self._headers = [(b"authorization", f"Bearer {self.token}".encode())] if self.token else []
+        self._json_headers = [*self._headers, (b"content-type", b"application/json")]
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         # Requests go straight to httpx transports (no httpx.AsyncClient: no redirects, cookies or
         # auth flows to run), which costs the client about 40% less CPU per step.

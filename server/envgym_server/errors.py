@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from envgym.protocol.errors import EnvgymError
 
@@ -49,30 +50,24 @@ def error_response(
     )
 
 
-def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input).
-    An unknown field is named as such, so ``{"text": ...}`` for ``{"answer": ...}`` is obvious."""
-    out = []
+def invalid(what: str, errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The ``invalid_request`` message for pydantic's ``errors`` in ``what`` (a request, a WebSocket
+    message), naming where the first one is, and its details: the errors reduced to what is JSON-safe
+    and useful (no echo of a huge input). An unknown field is named as such, so ``{"text": ...}`` for
+    ``{"answer": ...}`` is obvious."""
+    details = []
     for e in errors:
         loc = [str(p) for p in e.get("loc", ())]
         msg = e.get("msg", "")
         if e.get("type") == "extra_forbidden":
             msg = f"unknown field {loc[-1]!r}; this object does not accept it (see /openapi.json)" if loc else msg
-        out.append({"loc": loc, "type": e.get("type", ""), "msg": msg})
-    return out
-
-
-def invalid(what: str, errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
-    """The ``invalid_request`` message for pydantic's ``errors`` in ``what`` (a request, a WebSocket
-    message), naming where the first one is, and its details (every error)."""
-    details = validation_details(errors)
+        details.append({"loc": loc, "type": e.get("type", ""), "msg": msg})
     first = details[0] if details else {"loc": [], "msg": f"invalid {what}"}
     return f"invalid {what} at {'.'.join(first['loc']) or what}: {first['msg']}", {"errors": details}
 
 
 def allowed_methods(app: Any, scope: MutableMapping[str, Any]) -> list[str]:
     """Every method some route serves on this path (Starlette's 405 names only the first route's)."""
-    from starlette.routing import Match
 
     def flat(routes: Any) -> Any:  # FastAPI keeps included routers as wrappers (their routes have no prefix here)
         for route in routes:

@@ -137,11 +137,8 @@ async def readyz(request: Request) -> Response:
     families: dict[str, str] = {}
     for name, cls in sorted(state.sessions.loaded_families.items()):
         hook = getattr(cls, "health", None)
-        if hook is None:
-            families[name] = "ok"
-            continue
         try:
-            reason = await asyncio.wait_for(hook(state.context), HEALTH_TIMEOUT_S)
+            reason = await asyncio.wait_for(hook(state.context), HEALTH_TIMEOUT_S) if hook is not None else None
         except asyncio.TimeoutError:
             reason = f"its health check did not answer within {HEALTH_TIMEOUT_S:g} s"
         except Exception as exc:  # noqa: BLE001 — a failing check is a reason, not a 500
