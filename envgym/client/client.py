@@ -26,7 +26,7 @@ import functools
 import os
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -340,7 +340,8 @@ class AsyncClient:
 
 
 class RemoteEpisode:
-    """One episode on the server over REST: ``reset`` creates the session, ``close`` deletes it.
+    """One episode on the server over REST: ``reset`` creates the session, ``close`` deletes it (over one
+    WebSocket: the subclass ``envgym.client.ws.WebSocketEpisode``).
 
     Example: ``result = await run_episode(client.episode("debug/counter"), agent, task, env_cls)``
     """
@@ -376,7 +377,7 @@ class RemoteEpisode:
         if session_id is not None:
             await self.client.close_session(session_id)
 
-    async def __aenter__(self) -> "RemoteEpisode":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

@@ -19,18 +19,17 @@ import json
 import uuid
 from typing import Any
 
-from envgym.client.client import AsyncClient, ClientTimeout, ServerUnreachable, checked_input
+from envgym.client.client import AsyncClient, ClientTimeout, RemoteEpisode, ServerUnreachable, checked_input
 from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
 from envgym.protocol.errors import EnvgymError, error_from_body
 from envgym.protocol.ws import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
 
 
-class WebSocketEpisode:
+class WebSocketEpisode(RemoteEpisode):
+    """A ``RemoteEpisode`` whose ``reset``, steps and ``close`` go over one WebSocket."""
+
     def __init__(self, client: AsyncClient, env_id: str, options: dict[str, Any] | None = None) -> None:
-        self.client = client
-        self.env_id = env_id
-        self.options = dict(options or {})
-        self.session_id: str | None = None
+        super().__init__(client, env_id, options)
         self._ws: Any = None
 
     def _url(self, session_id: str) -> str:
@@ -128,9 +127,3 @@ class WebSocketEpisode:
         ws, self._ws, self.session_id = self._ws, None, None
         if ws is not None:
             await ws.close()
-
-    async def __aenter__(self) -> "WebSocketEpisode":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

@@ -182,11 +182,9 @@ class Environment(abc.ABC):
     def forget_tasks(cls, suite: str) -> None:
         """Load ``suite`` again at its next use, in this family and its subclasses (e.g. a tasks
         directory was added to it)."""
-        families: list[type[Environment]] = [cls]
-        while families:
-            family = families.pop()
-            family._loaded().pop(suite, None)
-            families.extend(family.__subclasses__())
+        cls._loaded().pop(suite, None)
+        for subclass in cls.__subclasses__():
+            subclass.forget_tasks(suite)
 
     @classmethod
     def tasks(cls, suite: str | None = None, split: str | None = None) -> list[Task]:

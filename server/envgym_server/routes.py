@@ -107,10 +107,8 @@ HEALTH_TIMEOUT_S = 5.0
 
 
 async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Callable[[], Any] | None = None) -> T:
-    """Await ``work`` in this request's task; if the client disconnects meanwhile, call ``on_gone``
-    (default: cancel this task, so ``work`` stops where it stands) — a vanished client costs nothing.
-    The body has been read by then, so the next ``receive()`` only ever reports the disconnect
-    (``envgym_server.disconnect``: the watch starts only if the work is still running after a few ms)."""
+    """``disconnect.run_watching`` for this request: ``work`` is cancelled (or ``on_gone`` called) if
+    its client disconnects meanwhile, so a vanished client costs nothing."""
     return await run_watching(request.receive, work, on_gone, f"{request.method} {request.url.path}")
 
 

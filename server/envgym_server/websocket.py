@@ -141,10 +141,7 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
                         result = await sessions.step(session_id, msg.action, "ws", watch.arm)
                     finally:
                         next_frame = watch.take()
-                    try:
-                        await websocket.send_text(step_done(msg.id, result))
-                    except Exception as exc:  # noqa: BLE001 — the peer is gone, as in reply()
-                        raise _Gone from exc
+                    await reply(step_done(msg.id, result))
                 elif isinstance(msg, WsReset):
                     session, reset = await sessions.create(msg, session_id=session_id)
                     owned = True
