@@ -40,7 +40,7 @@ from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from envgym.protocol import Message, Tool, ToolCall, ToolFunction
+from envgym.protocol import Message, Tool, ToolCall
 
 _MARK = "__envgym_tool__"
 # Arguments are JSON: strict types, so "5" is not an integer and true is not a number. Arguments the
@@ -203,19 +203,7 @@ def _describe(attribute: str, fn: Callable[..., Any], name: str, ends_turn: bool
         order = ("type", "enum", "items", "description")
         properties[key] = {**{k: prop[k] for k in order if k in prop}, **prop}
     required = [key for key, (_, default) in fields.items() if default is ...]
-    schema = Tool(
-        function=ToolFunction(
-            name=name,
-            description=summary,
-            parameters={
-                "type": "object",
-                "properties": properties,
-                "additionalProperties": False,
-                "required": required,
-            },
-        )
-    )
-    return ToolMethod(attribute, schema, model, fn, ends_turn)
+    return ToolMethod(attribute, Tool.define(name, summary, properties, required), model, fn, ends_turn)
 
 
 def _plain(prop: dict[str, Any]) -> dict[str, Any]:
