@@ -142,9 +142,8 @@ class Environment(abc.ABC):
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
     default_max_turns: ClassVar[int] = 1
-    settings_model: ClassVar[type[Settings] | None] = (
-        None  # its `--set family.key` settings (envgym/kernel/settings.py)
-    )
+    # Its `--set family.key` settings (envgym/kernel/settings.py).
+    settings_model: ClassVar[type[Settings] | None] = None
     _loaded_suites: ClassVar[dict[str, dict[str, Task]]]  # suite -> tasks by id; each class its own (_loaded)
 
     # ------------------------------------------------------------------ class-level data

@@ -112,7 +112,7 @@ class Grader(abc.ABC):
     async def grade(
         self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
     ) -> Grade:
-        """Grade one submission. Raise ``GraderError`` (or return ``Grade.failed``) when grading breaks.
+        """Grade one submission. Raise ``GraderError`` (or return ``Grade.grader_error``) when grading breaks.
 
         The default runs ``score`` bounded (module docstring); graders that use a sandbox, a judge
         or other I/O override this instead."""

@@ -174,13 +174,10 @@ def _declared(owner: type) -> tuple[ToolMethod, ...]:
             mark = getattr(value, _MARK, None)
             if isinstance(mark, _Mark) and attribute not in seen:
                 seen.add(attribute)
-                methods.append(_describe(attribute, value, mark.name or attribute, mark.ends_turn))
-    # A subclass overriding a tool keeps its place but runs the subclass's method.
-    return tuple(_replace_method(m, getattr(owner, m.attribute)) for m in methods)
-
-
-def _replace_method(m: ToolMethod, method: Callable[..., Any]) -> ToolMethod:
-    return m if method is m.method else _describe(m.attribute, method, m.name, m.ends_turn)
+                # A subclass overriding a tool keeps its place but runs (and is described by) its own method.
+                method = getattr(owner, attribute)
+                methods.append(_describe(attribute, method, mark.name or attribute, mark.ends_turn))
+    return tuple(methods)
 
 
 def _describe(attribute: str, fn: Callable[..., Any], name: str, ends_turn: bool) -> ToolMethod:

@@ -386,14 +386,13 @@ class ResetResult(BaseModel):
 # --------------------------------------------------------------------------- HTTP bodies
 
 
-def _one_of(a: str, b: str, b_ref: dict[str, Any] | None = None) -> dict[str, Any]:
-    """JSON schema: exactly one of the string field ``a`` and the field ``b`` is given (the other
-    absent or null), as the models' validators require."""
-    not_null = {"not": {"type": "null"}}
+def _one_of(a: str, b: str, b_ref: dict[str, Any]) -> dict[str, Any]:
+    """JSON schema: exactly one of the string field ``a`` and the field ``b`` (of schema ``b_ref``) is
+    given (the other absent or null), as the models' validators require."""
     return {
         "oneOf": [
             {"required": [a], "properties": {a: {"type": "string"}, b: {"type": "null"}}},
-            {"required": [b], "properties": {b: b_ref or not_null, a: {"type": "null"}}},
+            {"required": [b], "properties": {b: b_ref, a: {"type": "null"}}},
         ]
     }
 

@@ -109,22 +109,19 @@ async def step_watching(
 
 
 async def run_watching(
-    receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
-    work: Awaitable[T],
-    on_gone: Callable[[], Any] | None = None,
-    what: str = "",
+    receive: Callable[[], Awaitable[MutableMapping[str, Any]]], work: Awaitable[T], what: str = ""
 ) -> T:
-    """Await ``work`` in the current task; if the client disconnects meanwhile, call ``on_gone``
-    (default: cancel this task, so ``work`` stops where it stands, and raise ``ClientGone``).
-    ``receive`` is the request's ASGI receive, its body already read."""
+    """Await ``work`` in the current task; if the client disconnects meanwhile, cancel this task (so
+    ``work`` stops where it stands) and raise ``ClientGone``. ``receive`` is the request's ASGI
+    receive, its body already read."""
     task = asyncio.current_task()
     assert task is not None
-    watch = Watch(receive, on_gone or task.cancel)
+    watch = Watch(receive, task.cancel)
     watch.arm()
     try:
         return await work
     except asyncio.CancelledError:
-        if not watch.gone or on_gone is not None:
+        if not watch.gone:
             raise
         task.uncancel()
         log.info("%s: the client went away; its work was cancelled", what)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -106,10 +106,10 @@ class Readiness(BaseModel):
 HEALTH_TIMEOUT_S = 5.0
 
 
-async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Callable[[], Any] | None = None) -> T:
-    """``disconnect.run_watching`` for this request: ``work`` is cancelled (or ``on_gone`` called) if
-    its client disconnects meanwhile, so a vanished client costs nothing."""
-    return await run_watching(request.receive, work, on_gone, f"{request.method} {request.url.path}")
+async def cancel_on_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """``disconnect.run_watching`` for this request: ``work`` is cancelled if its client disconnects
+    meanwhile (``ClientGone``), so a vanished client costs nothing."""
+    return await run_watching(request.receive, work, f"{request.method} {request.url.path}")
 
 
 # The step route is registered first: routes are matched in order, and it is the hot path.
