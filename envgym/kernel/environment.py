@@ -311,9 +311,7 @@ class Environment(abc.ABC):
         if isinstance(result, Observation):
             result = ResetResult(observation=result)
         if result.observation.tools is None:
-            tools = self.tools(self.suite)
-            if tools:
-                result.observation.tools = tools
+            result.observation.tools = self.tools(self.suite) or None
         result.info.setdefault("task_id", task.id)
         result.info.setdefault("max_turns", self.max_turns)
         return result

@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from envgym.kernel import bounded
+from envgym.kernel import bounded, registry
 from envgym.kernel.context import EnvContext
 from envgym.kernel.settings import Settings, read_model
 from envgym.kernel.sync import shared_loop
@@ -185,8 +185,6 @@ def checked_reward(grade: Grade, who: str) -> Grade:
 
 def get_grader(spec: GraderSpec | str, **config: Any) -> Grader:
     """Instantiate a grader plugin by spec or name (config from the spec, overridden by ``config``)."""
-    from envgym.kernel import registry
-
     if isinstance(spec, str):
         spec = GraderSpec(name=spec)
     cls = registry.load("graders", spec.name)

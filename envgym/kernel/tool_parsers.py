@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from envgym.kernel import registry
 from envgym.protocol import Action, FunctionCall, ToolCall
 from envgym.protocol.errors import InvalidAction, InvalidRequest, UnknownPlugin
 
@@ -279,8 +280,6 @@ def get_parser(name: str) -> ToolParser:
         >>> get_parser("json").parse('{"name": "submit"}').calls[0].function.name
         'submit'
     """
-    from envgym.kernel import registry
-
     try:
         obj = registry.load("tool_parsers", name)
     except UnknownPlugin as exc:  # the caller named it, not the model: a request error, not the agent's turn
