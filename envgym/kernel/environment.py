@@ -429,13 +429,10 @@ class Environment(abc.ABC):
             grade = Grade.grader_error(f"grading at truncation failed: {type(exc).__name__}: {exc}")
         if grade is None:
             self.status = EpisodeStatus.truncated
-            return StepResult(
-                observation=observation,
-                truncated=True,
-                status=self.status,
-                info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"},
-            )
-        result = self.finish(grade, observation=observation, truncated=True)
+            info = {"status": self.status.value}
+            result = StepResult(observation=observation, truncated=True, status=self.status, info=info)
+        else:
+            result = self.finish(grade, observation=observation, truncated=True)
         result.info["reason"] = f"turn limit of {self.max_turns} reached"
         return result
 

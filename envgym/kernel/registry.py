@@ -135,7 +135,6 @@ class Registry:
             except BaseException as exc:  # noqa: BLE001 — any import failure is the plugin's, report it whole
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                tb = traceback.format_exc()
                 raise PluginLoadError(
                     f"the {SINGULAR[group]} plugin {name!r} from package {plugin.package} {plugin.version} failed to import "
                     f"({type(exc).__name__}: {exc}); fix or reinstall that package",
@@ -144,7 +143,7 @@ class Registry:
                         "name": name,
                         "package": plugin.package,
                         "entry_point": plugin.value,
-                        "traceback": tb,
+                        "traceback": traceback.format_exc(),
                     },
                 ) from exc
             plugin._object, plugin._loaded = obj, True

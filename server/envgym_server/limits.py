@@ -66,7 +66,6 @@ class AccessAndLimitsMiddleware:
             return await self._reject_unauthorized(kind, scope, send)
         if kind != "http":
             return await self.app(scope, receive, send)
-        limit = self.max_body_bytes
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -75,7 +74,7 @@ class AccessAndLimitsMiddleware:
                     return await self._send_error(
                         send, 422, "invalid_request", "the Content-Length header is not a number"
                     )
-                if declared > limit:
+                if declared > self.max_body_bytes:
                     return await self._too_large(send, declared)
                 break
         await self._call_counting(scope, receive, send)
