@@ -397,8 +397,7 @@ class Environment(abc.ABC):
         else:
             self.status = EpisodeStatus.truncated if truncated else EpisodeStatus.completed
         self.final_grade = grade
-        out_info = dict(info or {})
-        out_info.update(grade=grade.model_dump(), status=self.status.value)
+        out_info = {**(info or {}), "grade": grade.model_dump(), "status": self.status.value}
         observation = observation.model_copy(deep=True) if observation is not None else Observation()
         observation.messages.append(Message(role="user", content=grade_feedback(grade)))
         return StepResult(

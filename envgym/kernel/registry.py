@@ -107,11 +107,11 @@ class Registry:
         with self._lock:
             dup = self._duplicates.get((group, name))
             if dup:
-                packages = ", ".join(sorted({p.package for p in dup}))
+                packages = sorted({p.package for p in dup})
                 raise DuplicatePlugin(
-                    f"the {SINGULAR[group]} plugin name {name!r} is provided by more than one package: {packages}; "
-                    "uninstall one or rename its entry point",
-                    details={"group": group, "name": name, "packages": sorted({p.package for p in dup})},
+                    f"the {SINGULAR[group]} plugin name {name!r} is provided by more than one package: "
+                    f"{', '.join(packages)}; uninstall one or rename its entry point",
+                    details={"group": group, "name": name, "packages": packages},
                 )
             plugin = self._plugins[group].get(name)
         if plugin is None:
