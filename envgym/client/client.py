@@ -26,7 +26,7 @@ import functools
 import os
 import socket
 import ssl
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Self, TypeVar
 
 import httpx
 from pydantic import BaseModel, ValidationError
@@ -113,10 +113,6 @@ def _answer(model: type[M], response: httpx.Response) -> M:
         ) from None
 
 
-def _action(action: Action | str | dict[str, Any]) -> Action:
-    return checked_input(Action, "the action", action)
-
-
 class AsyncClient:
     """Async client for one envgym server. Use as ``async with AsyncClient(url) as client``.
 
@@ -136,9 +132,8 @@ class AsyncClient:
         self.base_url = base_url.rstrip("/")
         self.token = token if token is not None else (os.environ.get("ENVGYM_TOKEN") or None)
         self.timeout = timeout
-        auth = [(b"authorization", f"Bearer {self.token}".encode())] if self.token else []
-        self._headers = auth
-        self._json_headers = [*auth, (b"content-type", b"application/json")]
+        self._headers = [(b"authorization", f"Bearer {self.token}".encode())] if self.token else []
+        self._json_headers = [*self._headers, (b"content-type", b"application/json")]
         self._timeouts = httpx.Timeout(timeout, connect=min(timeout, 10.0)).as_dict()
         # Requests go straight to httpx transports (no httpx.AsyncClient: no redirects, cookies or
         # auth flows to run), which costs the client about 40% less CPU per step.
@@ -182,14 +177,14 @@ class AsyncClient:
         return StepConnection(host, port, headers=self._headers, timeout=self.timeout)
 
     # ------------------------------------------------------------------ plumbing
-    def _timed_out(self, method: str, path: str, exc: BaseException) -> ClientTimeout:
-        return ClientTimeout(
-            f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
-            f"({type(exc).__name__}); raise the client's timeout or check the server's load",
-            details={"url": f"{self.base_url}{path}"},
-        )
-
-    def _unreachable(self, exc: BaseException) -> ServerUnreachable:
+    def _no_answer(self, method: str, path: str, exc: BaseException) -> ClientTimeout | ServerUnreachable:
+        """A request that got no answer: ``ClientTimeout`` when the client's timeout ran out, else ``ServerUnreachable``."""
+        if isinstance(exc, (httpx.TimeoutException, TimeoutError)):
+            return ClientTimeout(
+                f"{method} {self.base_url}{path} got no answer within {self.timeout:g} s "
+                f"({type(exc).__name__}); raise the client's timeout or check the server's load",
+                details={"url": f"{self.base_url}{path}"},
+            )
         return ServerUnreachable(
             f"cannot reach the envgym server at {self.base_url} ({type(exc).__name__}: {exc}); "
             "is `envgym serve` running there, and are host and port right?",
@@ -215,10 +210,8 @@ class AsyncClient:
                 await response.aread()
             finally:
                 await response.aclose()
-        except httpx.TimeoutException as exc:
-            raise self._timed_out(method, path, exc) from exc
-        except httpx.TransportError as exc:
-            raise self._unreachable(exc) from exc
+        except httpx.TransportError as exc:  # httpx.TimeoutException included
+            raise self._no_answer(method, path, exc) from exc
         finally:
             self._in_flight[pool] -= 1
         response.request = request
@@ -297,16 +290,14 @@ class AsyncClient:
         self, session_id: str, action: Action | str | dict[str, Any], *, connection: StepConnection | None = None
     ) -> StepResult:
         """One step of a session; ``connection`` (from ``step_connection``) carries it instead of httpx."""
-        body = StepRequest(action=_action(action)).model_dump_json(exclude_none=True)
+        body = StepRequest(action=checked_input(Action, "the action", action)).model_dump_json(exclude_none=True)
         path = f"/v1/sessions/{session_id}/step"
         if connection is None or self._step_target is None:
             return _answer(StepResult, await self._request("POST", path, content=body))
         try:
             status, headers, content = await connection.post(self._step_target[2] + path.encode(), body.encode())
-        except TimeoutError as exc:
-            raise self._timed_out("POST", path, exc) from exc
-        except ConnectionLost as exc:
-            raise self._unreachable(exc) from exc
+        except (TimeoutError, ConnectionLost) as exc:
+            raise self._no_answer("POST", path, exc) from exc
         response = httpx.Response(
             status, headers=list(headers.items()), content=content, request=httpx.Request("POST", self.base_url + path)
         )
@@ -349,7 +340,8 @@ class AsyncClient:
 
 
 class RemoteEpisode:
-    """One episode on the server over REST: ``reset`` creates the session, ``close`` deletes it.
+    """One episode on the server over REST: ``reset`` creates the session, ``close`` deletes it (over one
+    WebSocket: the subclass ``envgym.client.ws.WebSocketEpisode``).
 
     Example: ``result = await run_episode(client.episode("debug/counter"), agent, task, env_cls)``
     """
@@ -385,7 +377,7 @@ class RemoteEpisode:
         if session_id is not None:
             await self.client.close_session(session_id)
 
-    async def __aenter__(self) -> "RemoteEpisode":
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -419,15 +411,11 @@ class Client(Blocking):
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         super().__init__(name="envgym-client")
-        self._async = self._build(
+        # The underlying AsyncClient (use it only from self._loop).
+        self.aio = self._build(
             AsyncClient, base_url, token=token, timeout=timeout, max_connections=max_connections, transport=transport
         )
-        self.base_url = self._async.base_url
-
-    @property
-    def aio(self) -> AsyncClient:
-        """The underlying ``AsyncClient`` (use only from ``self._loop``)."""
-        return self._async
+        self.base_url = self.aio.base_url
 
     healthz = blocking_method(AsyncClient.healthz)
     metrics = blocking_method(AsyncClient.metrics)
@@ -440,14 +428,14 @@ class Client(Blocking):
     close_session = blocking_method(AsyncClient.close_session)
 
     def grade(self, **fields: Any) -> Grade:  # **fields: blocking_method cannot type a self-then-keywords method
-        return self._run(self._async.grade(**fields))
+        return self._run(self.aio.grade(**fields))
 
     def episode(self, env_id: str, options: dict[str, Any] | None = None, websocket: bool = False) -> SyncEpisode:
         """A blocking handle for one remote episode (``reset``/``step``/``close``), on this client's loop."""
-        return SyncEpisode(self._async.episode(env_id, options, websocket), self._loop)
+        return SyncEpisode(self.aio.episode(env_id, options, websocket), self._loop)
 
     async def _aclose(self) -> None:
-        await self._async.aclose()
+        await self.aio.aclose()
 
 
 __all__ = ["AsyncClient", "Client", "ClientTimeout", "RemoteEpisode", "ServerUnreachable", "SyncEpisode"]

@@ -15,23 +15,21 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import json
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from envgym.client.client import AsyncClient, ClientTimeout, RemoteEpisode, ServerUnreachable, checked_input
 from envgym.protocol import Action, ResetResult, StepResult, Task, fill_outcome_from_info
 from envgym.protocol.errors import EnvgymError, error_from_body
 from envgym.protocol.ws import SERVER_MESSAGE, WsClose, WsError, WsReset, WsResetDone, WsStep, WsStepDone
 
-if TYPE_CHECKING:
-    from envgym.client import AsyncClient
 
+class WebSocketEpisode(RemoteEpisode):
+    """A ``RemoteEpisode`` whose ``reset``, steps and ``close`` go over one WebSocket."""
 
-class WebSocketEpisode:
-    def __init__(self, client: "AsyncClient", env_id: str, options: dict[str, Any] | None = None) -> None:
-        self.client = client
-        self.env_id = env_id
-        self.options = dict(options or {})
-        self.session_id: str | None = None
+    def __init__(self, client: AsyncClient, env_id: str, options: dict[str, Any] | None = None) -> None:
+        super().__init__(client, env_id, options)
         self._ws: Any = None
 
     def _url(self, session_id: str) -> str:
@@ -41,8 +39,6 @@ class WebSocketEpisode:
         return f"{ws_scheme}{sep}{rest}/v1/sessions/{session_id}/ws"
 
     async def _connect(self, session_id: str) -> None:
-        from envgym.client import ServerUnreachable
-
         try:
             from websockets.asyncio.client import connect
             from websockets.exceptions import InvalidStatus
@@ -61,8 +57,6 @@ class WebSocketEpisode:
         except InvalidStatus as exc:
             body = exc.response.body or b""
             try:
-                import json
-
                 raise error_from_body(json.loads(body), exc.response.status_code) from None
             except ValueError:
                 raise EnvgymError(
@@ -77,8 +71,6 @@ class WebSocketEpisode:
 
     async def _call(self, message: Any) -> Any:
         from websockets.exceptions import ConnectionClosed
-
-        from envgym.client import ClientTimeout, ServerUnreachable
 
         if self._ws is None:
             raise EnvgymError("call reset() before step()")
@@ -117,8 +109,6 @@ class WebSocketEpisode:
         return ResetResult(observation=reply.observation, info=reply.info)
 
     async def step(self, action: Action | str | dict[str, Any]) -> StepResult:
-        from envgym.client.client import checked_input
-
         act = checked_input(Action, "the action", action)
         reply: WsStepDone = await self._call(WsStep(action=act))
         return fill_outcome_from_info(reply.result)  # a protocol 1.0 server's result has no typed outcome
@@ -137,9 +127,3 @@ class WebSocketEpisode:
         ws, self._ws, self.session_id = self._ws, None, None
         if ws is not None:
             await ws.close()
-
-    async def __aenter__(self) -> "WebSocketEpisode":
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()

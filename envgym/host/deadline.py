@@ -76,20 +76,16 @@ def _resume(coro: Coroutine[Any, Any, T], waiting_on: Any) -> Generator[Any, Any
     ``waiting_on`` (a future, or None for a bare yield) to the task: what ``await``/``yield from``
     does (PEP 380), passing the task's wake-ups and cancellations through to ``coro``."""
     while True:
+        thrown: BaseException | None = None
         try:
             sent = yield waiting_on
         except GeneratorExit:
             coro.close()
             raise
         except BaseException as exc:  # the task throws in a cancellation (or another error)
-            try:
-                waiting_on = coro.throw(exc)
-            except StopIteration as finished:
-                value: T = finished.value  # what coro returned (StopIteration.value is Any)
-                return value
-        else:
-            try:
-                waiting_on = coro.send(sent)
-            except StopIteration as finished:
-                value = finished.value
-                return value
+            thrown = exc
+        try:
+            waiting_on = coro.send(sent) if thrown is None else coro.throw(thrown)
+        except StopIteration as finished:
+            value: T = finished.value  # what coro returned (StopIteration.value is Any)
+            return value

@@ -45,18 +45,17 @@ class HostEpisode:
 
     async def reset(self, task: Task, seed: int | None = None) -> ResetResult:
         deadline = time.monotonic() + self.capacity_wait_s
+        request = SessionCreate(env=self.env_id, task_id=task.id, seed=seed, options=self.options)
         while True:
             try:
-                session, result = await self.host.create(
-                    SessionCreate(env=self.env_id, task_id=task.id, seed=seed, options=self.options)
-                )
-                break
+                session, result = await self.host.create(request)
             except CapacityExhausted as exc:
                 if time.monotonic() >= deadline:
                     raise
                 await asyncio.sleep(exc.retry_after or 0.5)
-        self.session_id = session.id
-        return result
+            else:
+                self.session_id = session.id
+                return result
 
     async def step(self, action: Action) -> StepResult:
         assert self.session_id is not None, "reset() first"

@@ -297,10 +297,10 @@ class EpisodeHost:
         finally:
             session.lock.release()
 
-    def cancel_step(self, session_id: str, reason: str = "client_gone") -> bool:
+    def cancel_step(self, session_id: str) -> bool:
         """Cancel the step running on a session (its client went away); True if one was running."""
         session = self._sessions.get(session_id)
-        return session is not None and self._interrupt(session, reason)
+        return session is not None and self._interrupt(session, "client_gone")
 
     async def close(self, session_id: str) -> bool:
         """Close and forget a session; True if it existed. Idempotent."""

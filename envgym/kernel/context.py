@@ -12,6 +12,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any, Awaitable, Callable, Iterable
@@ -155,11 +156,6 @@ def format_setting(key: str, value: Any) -> str:
     return f"{key}={json.dumps(value)}"
 
 
-_DEFAULT: EnvContext | None = None
-
-
+@functools.cache
 def default_context() -> EnvContext:
-    global _DEFAULT
-    if _DEFAULT is None:
-        _DEFAULT = EnvContext()
-    return _DEFAULT
+    return EnvContext()

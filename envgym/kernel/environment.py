@@ -142,9 +142,8 @@ class Environment(abc.ABC):
     summary: ClassVar[str] = ""
     text_actions: ClassVar[str] = "plain text is the agent's answer"
     default_max_turns: ClassVar[int] = 1
-    settings_model: ClassVar[type[Settings] | None] = (
-        None  # its `--set family.key` settings (envgym/kernel/settings.py)
-    )
+    # Its `--set family.key` settings (envgym/kernel/settings.py).
+    settings_model: ClassVar[type[Settings] | None] = None
     _loaded_suites: ClassVar[dict[str, dict[str, Task]]]  # suite -> tasks by id; each class its own (_loaded)
 
     # ------------------------------------------------------------------ class-level data
@@ -182,11 +181,9 @@ class Environment(abc.ABC):
     def forget_tasks(cls, suite: str) -> None:
         """Load ``suite`` again at its next use, in this family and its subclasses (e.g. a tasks
         directory was added to it)."""
-        families: list[type[Environment]] = [cls]
-        while families:
-            family = families.pop()
-            family._loaded().pop(suite, None)
-            families.extend(family.__subclasses__())
+        cls._loaded().pop(suite, None)
+        for subclass in cls.__subclasses__():
+            subclass.forget_tasks(suite)
 
     @classmethod
     def tasks(cls, suite: str | None = None, split: str | None = None) -> list[Task]:
@@ -314,9 +311,7 @@ class Environment(abc.ABC):
         if isinstance(result, Observation):
             result = ResetResult(observation=result)
         if result.observation.tools is None:
-            tools = self.tools(self.suite)
-            if tools:
-                result.observation.tools = tools
+            result.observation.tools = self.tools(self.suite) or None
         result.info.setdefault("task_id", task.id)
         result.info.setdefault("max_turns", self.max_turns)
         return result
@@ -402,8 +397,7 @@ class Environment(abc.ABC):
         else:
             self.status = EpisodeStatus.truncated if truncated else EpisodeStatus.completed
         self.final_grade = grade
-        out_info = dict(info or {})
-        out_info.update(grade=grade.model_dump(), status=self.status.value)
+        out_info = {**(info or {}), "grade": grade.model_dump(), "status": self.status.value}
         observation = observation.model_copy(deep=True) if observation is not None else Observation()
         observation.messages.append(Message(role="user", content=grade_feedback(grade)))
         return StepResult(
@@ -434,13 +428,10 @@ class Environment(abc.ABC):
             grade = Grade.grader_error(f"grading at truncation failed: {type(exc).__name__}: {exc}")
         if grade is None:
             self.status = EpisodeStatus.truncated
-            return StepResult(
-                observation=observation,
-                truncated=True,
-                status=self.status,
-                info={"status": self.status.value, "reason": f"turn limit of {self.max_turns} reached"},
-            )
-        result = self.finish(grade, observation=observation, truncated=True)
+            info = {"status": self.status.value}
+            result = StepResult(observation=observation, truncated=True, status=self.status, info=info)
+        else:
+            result = self.finish(grade, observation=observation, truncated=True)
         result.info["reason"] = f"turn limit of {self.max_turns} reached"
         return result
 

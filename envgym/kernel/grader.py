@@ -37,7 +37,7 @@ from typing import Any, ClassVar, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from envgym.kernel import bounded
+from envgym.kernel import bounded, registry
 from envgym.kernel.context import EnvContext
 from envgym.kernel.settings import Settings, read_model
 from envgym.kernel.sync import shared_loop
@@ -112,7 +112,7 @@ class Grader(abc.ABC):
     async def grade(
         self, task: Task, submission: Submission, *, sandbox: Sandbox | None = None, context: EnvContext | None = None
     ) -> Grade:
-        """Grade one submission. Raise ``GraderError`` (or return ``Grade.failed``) when grading breaks.
+        """Grade one submission. Raise ``GraderError`` (or return ``Grade.grader_error``) when grading breaks.
 
         The default runs ``score`` bounded (module docstring); graders that use a sandbox, a judge
         or other I/O override this instead."""
@@ -185,8 +185,6 @@ def checked_reward(grade: Grade, who: str) -> Grade:
 
 def get_grader(spec: GraderSpec | str, **config: Any) -> Grader:
     """Instantiate a grader plugin by spec or name (config from the spec, overridden by ``config``)."""
-    from envgym.kernel import registry
-
     if isinstance(spec, str):
         spec = GraderSpec(name=spec)
     cls = registry.load("graders", spec.name)

@@ -28,14 +28,8 @@ SINGULAR = {
     "agents": "agent",
     "tool_parsers": "tool parser",
 }
-
-GROUPS = {
-    "environments": "envgym.environments",
-    "graders": "envgym.graders",
-    "sandboxes": "envgym.sandboxes",
-    "agents": "envgym.agents",
-    "tool_parsers": "envgym.tool_parsers",
-}
+# The entry-point group of each short name: envgym.environments, envgym.graders, ...
+GROUPS = {short: f"envgym.{short}" for short in SINGULAR}
 
 
 @dataclass
@@ -92,11 +86,9 @@ class Registry:
             # importlib.metadata needs no reset: it re-reads a path entry whose mtime changed (an install changes it).
 
     def _check_group(self, group: str) -> str:
-        if group in GROUPS:
-            return group
-        for short, full in GROUPS.items():
-            if group == full:
-                return short
+        short = group.removeprefix("envgym.")
+        if short in GROUPS:
+            return short
         raise ValueError(f"unknown plugin group {group!r}; expected one of {sorted(GROUPS)}")
 
     def list_plugins(self, group: str) -> list[PluginInfo]:
@@ -115,11 +107,11 @@ class Registry:
         with self._lock:
             dup = self._duplicates.get((group, name))
             if dup:
-                packages = ", ".join(sorted({p.package for p in dup}))
+                packages = sorted({p.package for p in dup})
                 raise DuplicatePlugin(
-                    f"the {SINGULAR[group]} plugin name {name!r} is provided by more than one package: {packages}; "
-                    "uninstall one or rename its entry point",
-                    details={"group": group, "name": name, "packages": sorted({p.package for p in dup})},
+                    f"the {SINGULAR[group]} plugin name {name!r} is provided by more than one package: "
+                    f"{', '.join(packages)}; uninstall one or rename its entry point",
+                    details={"group": group, "name": name, "packages": packages},
                 )
             plugin = self._plugins[group].get(name)
         if plugin is None:
@@ -143,7 +135,6 @@ class Registry:
             except BaseException as exc:  # noqa: BLE001 — any import failure is the plugin's, report it whole
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
-                tb = traceback.format_exc()
                 raise PluginLoadError(
                     f"the {SINGULAR[group]} plugin {name!r} from package {plugin.package} {plugin.version} failed to import "
                     f"({type(exc).__name__}: {exc}); fix or reinstall that package",
@@ -152,7 +143,7 @@ class Registry:
                         "name": name,
                         "package": plugin.package,
                         "entry_point": plugin.value,
-                        "traceback": tb,
+                        "traceback": traceback.format_exc(),
                     },
                 ) from exc
             plugin._object, plugin._loaded = obj, True

@@ -23,6 +23,7 @@ from typing import Any, ClassVar, Iterable, Mapping, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from envgym.kernel import registry
 from envgym.protocol.errors import EnvgymError, InvalidRequest
 
 S = TypeVar("S", bound="Settings")
@@ -105,8 +106,6 @@ def declared_models(prefix: str) -> list[tuple[Any, type[Settings]]]:
     """``(plugin, model)`` for the installed family and grader plugins named ``prefix`` that declare
     a settings model (a plugin that fails to import declares none here: its own error shows where
     it is used)."""
-    from envgym.kernel import registry
-
     models = []
     for group in ("environments", "graders"):
         if not any(p.name == prefix for p in registry.list_plugins(group)):

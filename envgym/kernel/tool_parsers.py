@@ -33,6 +33,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any, cast
 
+from envgym.kernel import registry
 from envgym.protocol import Action, FunctionCall, ToolCall
 from envgym.protocol.errors import InvalidAction, InvalidRequest, UnknownPlugin
 
@@ -279,8 +280,6 @@ def get_parser(name: str) -> ToolParser:
         >>> get_parser("json").parse('{"name": "submit"}').calls[0].function.name
         'submit'
     """
-    from envgym.kernel import registry
-
     try:
         obj = registry.load("tool_parsers", name)
     except UnknownPlugin as exc:  # the caller named it, not the model: a request error, not the agent's turn
@@ -293,18 +292,12 @@ def get_parser(name: str) -> ToolParser:
     return cast(ToolParser, parser)  # a ToolParser, or an object with its parse(text): used the same way
 
 
-# Substrings of a model's name, most specific first.
-_FAMILIES = [
-    ("llama-3", "llama3_json"),
-    ("llama3", "llama3_json"),
-    ("mistral", "mistral"),
-    ("mixtral", "mistral"),
-    ("ministral", "mistral"),
-    ("devstral", "mistral"),
-    ("qwen", "hermes"),
-    ("qwq", "hermes"),
-    ("hermes", "hermes"),
-]
+# Each parser's substrings of a model's name, looked for in this order (most specific first).
+_FAMILIES = {
+    "llama3_json": ("llama-3", "llama3"),
+    "mistral": ("mistral", "mixtral", "ministral", "devstral"),
+    "hermes": ("qwen", "qwq", "hermes"),
+}
 
 
 def for_model(model: str | None, default: str = "hermes") -> str:
@@ -316,7 +309,7 @@ def for_model(model: str | None, default: str = "hermes") -> str:
         ('llama3_json', 'hermes')
     """
     lowered = (model or "").lower()
-    return next((parser for needle, parser in _FAMILIES if needle in lowered), default)
+    return next((parser for parser, needles in _FAMILIES.items() for needle in needles if needle in lowered), default)
 
 
 def parse_action(action: Action) -> tuple[Action, list[ToolCall]]:

@@ -40,7 +40,7 @@ from typing import Any, Awaitable, Callable, Iterable, Sequence
 
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
-from envgym.protocol import Message, Tool, ToolCall, ToolFunction
+from envgym.protocol import Message, Tool, ToolCall
 
 _MARK = "__envgym_tool__"
 # Arguments are JSON: strict types, so "5" is not an integer and true is not a number. Arguments the
@@ -174,13 +174,10 @@ def _declared(owner: type) -> tuple[ToolMethod, ...]:
             mark = getattr(value, _MARK, None)
             if isinstance(mark, _Mark) and attribute not in seen:
                 seen.add(attribute)
-                methods.append(_describe(attribute, value, mark.name or attribute, mark.ends_turn))
-    # A subclass overriding a tool keeps its place but runs the subclass's method.
-    return tuple(_replace_method(m, getattr(owner, m.attribute)) for m in methods)
-
-
-def _replace_method(m: ToolMethod, method: Callable[..., Any]) -> ToolMethod:
-    return m if method is m.method else _describe(m.attribute, method, m.name, m.ends_turn)
+                # A subclass overriding a tool keeps its place but runs (and is described by) its own method.
+                method = getattr(owner, attribute)
+                methods.append(_describe(attribute, method, mark.name or attribute, mark.ends_turn))
+    return tuple(methods)
 
 
 def _describe(attribute: str, fn: Callable[..., Any], name: str, ends_turn: bool) -> ToolMethod:
@@ -203,19 +200,7 @@ def _describe(attribute: str, fn: Callable[..., Any], name: str, ends_turn: bool
         order = ("type", "enum", "items", "description")
         properties[key] = {**{k: prop[k] for k in order if k in prop}, **prop}
     required = [key for key, (_, default) in fields.items() if default is ...]
-    schema = Tool(
-        function=ToolFunction(
-            name=name,
-            description=summary,
-            parameters={
-                "type": "object",
-                "properties": properties,
-                "additionalProperties": False,
-                "required": required,
-            },
-        )
-    )
-    return ToolMethod(attribute, schema, model, fn, ends_turn)
+    return ToolMethod(attribute, Tool.define(name, summary, properties, required), model, fn, ends_turn)
 
 
 def _plain(prop: dict[str, Any]) -> dict[str, Any]:

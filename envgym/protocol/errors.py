@@ -125,28 +125,10 @@ class PayloadTooLarge(EnvgymError):
     http_status = 413
 
 
-ERROR_CLASSES: dict[str, type[EnvgymError]] = {
-    cls.code: cls
-    for cls in [
-        EnvgymError,
-        InvalidRequest,
-        UnknownEnvironment,
-        UnknownTask,
-        UnknownSession,
-        UnknownPlugin,
-        PluginLoadError,
-        DuplicatePlugin,
-        InvalidAction,
-        SessionClosed,
-        CapacityExhausted,
-        StepTimeout,
-        SandboxError,
-        GraderError,
-        EnvironmentFailed,
-        Unauthorized,
-        PayloadTooLarge,
-    ]
-}
+# Every class above, by its code. (Subclasses defined elsewhere, such as the client's own
+# ServerUnreachable, are not codes a server sends: they are defined after this line runs.)
+ERROR_CLASSES: dict[str, type[EnvgymError]] = {EnvgymError.code: EnvgymError}
+ERROR_CLASSES.update((cls.code, cls) for cls in EnvgymError.__subclasses__())
 
 
 def error_from_body(body: dict[str, Any], http_status: int | None = None) -> EnvgymError:

@@ -66,10 +66,6 @@ class EnvId:
             details={"env": env_id, "family": family, "suites": names},
         )
 
-    @property
-    def suite_id(self) -> str:
-        """``family/suite`` (or ``family`` when no suite is named): where a pinned task's session is opened."""
-        return f"{self.family}/{self.suite}" if self.suite is not None else self.family
-
     def __str__(self) -> str:
-        return self.suite_id + (f".{self.task_id}" if self.task_id is not None else "")
+        suite = f"/{self.suite}" if self.suite is not None else ""
+        return self.family + suite + (f".{self.task_id}" if self.task_id is not None else "")

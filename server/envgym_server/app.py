@@ -133,14 +133,7 @@ def create_app(config: ServerConfig | None = None, *, context: TrackedContext | 
     app.include_router(websocket.router)
     for name in OPTIONAL_ROUTERS:
         if importlib.util.find_spec(name) is not None:
-            module_router = importlib.import_module(name).router
-            extra = {
-                code: spec
-                for path, codes in routes.ROUTE_ERRORS.items()
-                if any(getattr(r, "path", None) == path for r in module_router.routes)
-                for code, spec in codes.items()
-            }
-            app.include_router(module_router, responses=extra)
+            app.include_router(importlib.import_module(name).router)
     # Middlewares added later wrap those added earlier: AccessAndLimitsMiddleware (auth, body cap and deadline)
     # runs first, then the fast path (the step and socket routes), then FastAPI's own stack and router.
     app.add_middleware(StepFastPath, state=app.state.envgym)

@@ -35,10 +35,6 @@ def is_loopback(host: str) -> bool:
         return False  # a hostname other than localhost may resolve to anything: treat it as public
 
 
-def _token_from_env() -> str | None:
-    return os.environ.get("ENVGYM_TOKEN") or None
-
-
 class ServerConfig(HostLimits):
     """Everything ``create_app`` and ``envgym serve`` need: the episode host's limits
     (``envgym.host.HostLimits``) and what only an HTTP server has. ``settings`` reaches every
@@ -46,7 +42,10 @@ class ServerConfig(HostLimits):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=0, le=65535)
-    token: str | None = Field(default_factory=_token_from_env, description="bearer token; default: $ENVGYM_TOKEN")
+    token: str | None = Field(
+        default_factory=lambda: os.environ.get("ENVGYM_TOKEN") or None,
+        description="bearer token; default: $ENVGYM_TOKEN",
+    )
     max_body_bytes: int = Field(10 * 1024 * 1024, ge=1024, description="largest request body or WebSocket message")
     sandbox: str = Field("bwrap", description="sandbox provider environments get by default")
     sandbox_options: dict[str, Any] = Field(default_factory=dict)

@@ -47,13 +47,18 @@ class ClientGone(SessionClosed):
 
 
 class Watch:
-    """Calls ``on_gone`` if ``receive`` reports ``http.disconnect``, watching from ``WATCH_AFTER_S``
-    after ``arm()`` until ``stop()``."""
+    """Calls ``on_gone`` if ``receive`` reports ``disconnect`` (or fails), watching from
+    ``WATCH_AFTER_S`` after ``arm()`` until ``stop()`` or ``take()``."""
 
-    __slots__ = ("receive", "on_gone", "timer", "task", "gone")
+    __slots__ = ("receive", "on_gone", "disconnect", "timer", "task", "gone")
 
-    def __init__(self, receive: Callable[[], Awaitable[MutableMapping[str, Any]]], on_gone: Callable[[], Any]) -> None:
-        self.receive, self.on_gone = receive, on_gone
+    def __init__(
+        self,
+        receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
+        on_gone: Callable[[], Any],
+        disconnect: str = "http.disconnect",
+    ) -> None:
+        self.receive, self.on_gone, self.disconnect = receive, on_gone, disconnect
         self.timer: asyncio.TimerHandle | None = None
         self.task: asyncio.Future[MutableMapping[str, Any]] | None = None
         self.gone = False
@@ -68,16 +73,26 @@ class Watch:
         self.task.add_done_callback(self._check)
 
     def _check(self, message: asyncio.Future[MutableMapping[str, Any]]) -> None:
-        if message.cancelled() or message.exception() is not None or message.result().get("type") != "http.disconnect":
+        if message.cancelled():
+            return
+        if message.exception() is None and message.result().get("type") != self.disconnect:
             return
         self.gone = True
         self.on_gone()
 
-    def stop(self) -> None:
+    def take(self) -> asyncio.Future[MutableMapping[str, Any]] | None:
+        """Stop the timer and hand over the receive already started, if any (a WebSocket serves the
+        frame it reads next); the watch can be armed again."""
         if self.timer is not None:
             self.timer.cancel()
-        if self.task is not None:
-            self.task.cancel()
+            self.timer = None
+        task, self.task = self.task, None
+        return task
+
+    def stop(self) -> None:
+        task = self.take()
+        if task is not None:
+            task.cancel()
 
 
 async def step_watching(
@@ -94,22 +109,19 @@ async def step_watching(
 
 
 async def run_watching(
-    receive: Callable[[], Awaitable[MutableMapping[str, Any]]],
-    work: Awaitable[T],
-    on_gone: Callable[[], Any] | None = None,
-    what: str = "",
+    receive: Callable[[], Awaitable[MutableMapping[str, Any]]], work: Awaitable[T], what: str = ""
 ) -> T:
-    """Await ``work`` in the current task; if the client disconnects meanwhile, call ``on_gone``
-    (default: cancel this task, so ``work`` stops where it stands, and raise ``ClientGone``).
-    ``receive`` is the request's ASGI receive, its body already read."""
+    """Await ``work`` in the current task; if the client disconnects meanwhile, cancel this task (so
+    ``work`` stops where it stands) and raise ``ClientGone``. ``receive`` is the request's ASGI
+    receive, its body already read."""
     task = asyncio.current_task()
     assert task is not None
-    watch = Watch(receive, on_gone or task.cancel)
+    watch = Watch(receive, task.cancel)
     watch.arm()
     try:
         return await work
     except asyncio.CancelledError:
-        if not watch.gone or on_gone is not None:
+        if not watch.gone:
             raise
         task.uncancel()
         log.info("%s: the client went away; its work was cancelled", what)

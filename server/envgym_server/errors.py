@@ -19,6 +19,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from envgym.protocol.errors import EnvgymError
 
@@ -49,27 +50,24 @@ def error_response(
     )
 
 
-def envgym_error_response(exc: EnvgymError) -> Response:
-    headers = {"Retry-After": str(int(max(1, round(exc.retry_after))))} if exc.retry_after is not None else None
-    return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
-
-
-def validation_details(errors: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """pydantic's errors, reduced to what is JSON-safe and useful (no echo of a huge input).
-    An unknown field is named as such, so ``{"text": ...}`` for ``{"answer": ...}`` is obvious."""
-    out = []
+def invalid(what: str, errors: Sequence[Mapping[str, Any]]) -> tuple[str, dict[str, Any]]:
+    """The ``invalid_request`` message for pydantic's ``errors`` in ``what`` (a request, a WebSocket
+    message), naming where the first one is, and its details: the errors reduced to what is JSON-safe
+    and useful (no echo of a huge input). An unknown field is named as such, so ``{"text": ...}`` for
+    ``{"answer": ...}`` is obvious."""
+    details = []
     for e in errors:
         loc = [str(p) for p in e.get("loc", ())]
         msg = e.get("msg", "")
         if e.get("type") == "extra_forbidden":
             msg = f"unknown field {loc[-1]!r}; this object does not accept it (see /openapi.json)" if loc else msg
-        out.append({"loc": loc, "type": e.get("type", ""), "msg": msg})
-    return out
+        details.append({"loc": loc, "type": e.get("type", ""), "msg": msg})
+    first = details[0] if details else {"loc": [], "msg": f"invalid {what}"}
+    return f"invalid {what} at {'.'.join(first['loc']) or what}: {first['msg']}", {"errors": details}
 
 
 def allowed_methods(app: Any, scope: MutableMapping[str, Any]) -> list[str]:
     """Every method some route serves on this path (Starlette's 405 names only the first route's)."""
-    from starlette.routing import Match
 
     def flat(routes: Any) -> Any:  # FastAPI keeps included routers as wrappers (their routes have no prefix here)
         for route in routes:
@@ -95,17 +93,14 @@ def install_error_handlers(app: FastAPI) -> None:
         count(request, exc.code)
         if exc.http_status >= 500:
             log.warning("%s %s -> %s: %s", request.method, request.url.path, exc.code, exc.message)
-        return envgym_error_response(exc)
+        headers = {"Retry-After": str(int(max(1, round(exc.retry_after))))} if exc.retry_after is not None else None
+        return error_response(exc.http_status, exc.code, exc.message, exc.details, headers)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> Response:
         count(request, "invalid_request")
-        details = validation_details(list(exc.errors()))
-        first = details[0] if details else {"loc": [], "msg": "invalid request"}
-        where = ".".join(first["loc"]) or "request"
-        return error_response(
-            422, "invalid_request", f"invalid request at {where}: {first['msg']}", {"errors": details}
-        )
+        message, details = invalid("request", list(exc.errors()))
+        return error_response(422, "invalid_request", message, details)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, exc: StarletteHTTPException) -> Response:

@@ -25,7 +25,7 @@ Example:
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, MutableMapping
+from typing import Any, Awaitable, Callable
 
 from pydantic import ValidationError
 from starlette.requests import Request
@@ -34,15 +34,13 @@ from starlette.responses import Response
 from envgym.protocol import StepRequest
 from envgym.protocol.errors import EnvgymError
 from envgym_server.disconnect import step_watching
+from envgym_server.limits import Receive, Send
 from envgym_server.state import ServerState
 from envgym_server.websocket import RawSocket, serve_socket
 
 PREFIX, SUFFIX, WS_SUFFIX = "/v1/sessions/", "/step", "/ws"
 JSON = b"application/json"
 validate_step = StepRequest.model_validate_json
-# The ASGI calls as this middleware uses them (servers hand out dict messages; a send takes any mapping).
-Receive = Callable[[], Awaitable[dict[str, Any]]]
-Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 
 class StepFastPath:
@@ -55,27 +53,13 @@ class StepFastPath:
     @staticmethod
     def session_id(scope: dict[str, Any]) -> str | None:
         """The session id if this is a request for the fast path, else None."""
-        if scope["type"] != "http" or scope["method"] != "POST" or scope.get("query_string") or scope.get("root_path"):
+        if scope["type"] != "http" or scope["method"] != "POST" or scope.get("query_string"):
             return None
-        path: str = scope["path"]
-        if not (path.startswith(PREFIX) and path.endswith(SUFFIX)):
-            return None
-        session_id = path[len(PREFIX) : -len(SUFFIX)]
-        # FastAPI's {session_id} is one non-empty path segment.
-        return session_id if session_id and "/" not in session_id else None
-
-    @staticmethod
-    def socket_session_id(scope: dict[str, Any]) -> str | None:
-        """The session id of a ``WS /v1/sessions/{id}/ws`` handshake, else None."""
-        path: str = scope["path"]
-        if scope.get("root_path") or not (path.startswith(PREFIX) and path.endswith(WS_SUFFIX)):
-            return None
-        session_id = path[len(PREFIX) : -len(WS_SUFFIX)]
-        return session_id if session_id and "/" not in session_id else None
+        return _path_session_id(scope, SUFFIX)
 
     async def __call__(self, scope: dict[str, Any], receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
-            socket_id = self.socket_session_id(scope)
+            socket_id = _path_session_id(scope, WS_SUFFIX)
             if socket_id is None:
                 return await self.app(scope, receive, send)
             # The socket route's own handler, on the raw ASGI calls (websocket.RawSocket).
@@ -112,6 +96,16 @@ class StepFastPath:
             }
         )
         await send({"type": "http.response.body", "body": payload})
+
+
+def _path_session_id(scope: dict[str, Any], suffix: str) -> str | None:
+    """The id of a ``/v1/sessions/{id}<suffix>`` path (no root path), else None."""
+    path: str = scope["path"]
+    if scope.get("root_path") or not (path.startswith(PREFIX) and path.endswith(suffix)):
+        return None
+    session_id = path[len(PREFIX) : -len(suffix)]
+    # FastAPI's {session_id} is one non-empty path segment.
+    return session_id if session_id and "/" not in session_id else None
 
 
 def _declares_json(scope: dict[str, Any]) -> bool:

@@ -55,4 +55,4 @@ async def grade_batch(body: GradeBatchRequest, request: Request) -> Response:
                 )
 
     results = await asyncio.gather(*(one(i, r) for i, r in enumerate(body.requests)))
-    return Response(GradeBatchResponse(results=list(results)).model_dump_json(), media_type="application/json")
+    return routes.json_response(GradeBatchResponse(results=list(results)))

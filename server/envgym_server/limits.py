@@ -66,7 +66,6 @@ class AccessAndLimitsMiddleware:
             return await self._reject_unauthorized(kind, scope, send)
         if kind != "http":
             return await self.app(scope, receive, send)
-        limit = self.max_body_bytes
         for name, value in scope.get("headers", ()):
             if name == b"content-length":
                 try:
@@ -75,7 +74,7 @@ class AccessAndLimitsMiddleware:
                     return await self._send_error(
                         send, 422, "invalid_request", "the Content-Length header is not a number"
                     )
-                if declared > limit:
+                if declared > self.max_body_bytes:
                     return await self._too_large(send, declared)
                 break
         await self._call_counting(scope, receive, send)
@@ -144,19 +143,10 @@ class AccessAndLimitsMiddleware:
             return await self._send_error(
                 send, 401, "unauthorized", message, headers=[(b"www-authenticate", b"Bearer")]
             )
-        self.on_error("unauthorized")
         if "websocket.http.response" in scope.get("extensions", {}):
-            body = error_body("unauthorized", message)
-            await send(
-                {
-                    "type": "websocket.http.response.start",
-                    "status": 401,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
-                }
-            )
-            await send({"type": "websocket.http.response.body", "body": body})
-        else:
-            await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
+            return await self._send_error(send, 401, "unauthorized", message, kind="websocket.http")
+        self.on_error("unauthorized")
+        await send({"type": "websocket.close", "code": 1008, "reason": "unauthorized"})
 
     async def _send_error(
         self,
@@ -166,19 +156,21 @@ class AccessAndLimitsMiddleware:
         message: str,
         details: dict[str, Any] | None = None,
         headers: list[tuple[bytes, bytes]] | None = None,
+        kind: str = "http",
     ) -> None:
+        """The error response, as ``kind`` sends it: ``http``, or ``websocket.http`` (a refused handshake)."""
         self.on_error(code)
         body = error_body(code, message, details)
         await send(
             {
-                "type": "http.response.start",
+                "type": f"{kind}.response.start",
                 "status": status,
                 "headers": [
                     (b"content-type", b"application/json"),
                     (b"content-length", str(len(body)).encode()),
-                    (b"connection", b"close"),
+                    *([(b"connection", b"close")] if kind == "http" else []),
                     *(headers or []),
                 ],
             }
         )
-        await send({"type": "http.response.body", "body": body})
+        await send({"type": f"{kind}.response.body", "body": body})

@@ -19,7 +19,6 @@ Example:
 
 from __future__ import annotations
 
-import asyncio
 from typing import AsyncGenerator, AsyncIterator
 
 from fastapi import APIRouter, Depends, Request
@@ -29,6 +28,8 @@ from envgym.eval.rollouts import Rollout, RolloutRequest, RolloutResponse, iter_
 from envgym.host import HostEpisode
 from envgym.host.sessions import load_task
 from envgym.kernel.families import resolve
+from envgym_server.disconnect import ClientGone
+from envgym_server.routes import BODY, cancel_on_disconnect, errors, json_response
 from envgym_server.state import ServerState, get_state
 
 router = APIRouter()
@@ -36,14 +37,7 @@ router = APIRouter()
 CAPACITY_WAIT_S = 30.0
 
 
-async def _wait_for_disconnect(request: Request) -> None:
-    # The body has been read, so the next message is the client going away (or the server
-    # finishing the response, after which this task is cancelled).
-    while (await request.receive())["type"] != "http.disconnect":
-        pass
-
-
-@router.post("/v1/rollouts", response_model=RolloutResponse, tags=["rollouts"])
+@router.post("/v1/rollouts", response_model=RolloutResponse, responses=errors(*BODY, 404, 503), tags=["rollouts"])
 async def rollouts(body: RolloutRequest, request: Request, state: ServerState = Depends(get_state)) -> Response:
     """Play ``n`` episodes of one task with the given model endpoint; return every trajectory (all
     ``n`` slots, in order), or stream them as NDJSON with ``stream: true``."""
@@ -79,16 +73,10 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
     async def collect() -> list[Rollout]:
         return [r async for r in stream()]
 
-    work = asyncio.ensure_future(collect())
-    watcher = asyncio.ensure_future(_wait_for_disconnect(request))
     try:
-        await asyncio.wait((work, watcher), return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        watcher.cancel()
-    if not work.done():  # the client went away: stop the episodes (each closes its session)
-        work.cancel()
+        rollouts = sorted(await cancel_on_disconnect(request, collect()), key=lambda r: r.index)
+    except ClientGone:  # the client went away: the episodes were cancelled (each closes its session)
         return Response(status_code=499)
-    rollouts = sorted(work.result(), key=lambda r: r.index)
     summary = summarize(body, task.id, ref.id, rollouts)
     result = RolloutResponse(
         env=ref.id,
@@ -99,4 +87,4 @@ async def rollouts(body: RolloutRequest, request: Request, state: ServerState = 
         status_counts=summary.status_counts,
         mean_reward=summary.mean_reward,
     )
-    return Response(result.model_dump_json(), media_type="application/json")
+    return json_response(result)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, Awaitable, TypeVar
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel
@@ -43,7 +43,7 @@ from envgym.protocol import (
 from envgym.protocol.errors import EnvgymError, GraderError, InvalidRequest
 from envgym.protocol.ids import EnvId
 from envgym_server.disconnect import run_watching, step_watching
-from envgym_server.state import ServerState
+from envgym_server.state import get_state
 
 log = logging.getLogger("envgym_server")
 router = APIRouter()
@@ -77,17 +77,10 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
 
 READ = errors(401, 500)
 BODY = (401, 408, 413, 422, 500)
-# Routes from other modules (envgym_server.rollouts) get their error responses here, by path.
-ROUTE_ERRORS: dict[str, dict[int | str, dict[str, Any]]] = {"/v1/rollouts": errors(*BODY, 404, 503)}
 
 
 def json_response(model: BaseModel, status_code: int = 200) -> Response:
     return Response(model.model_dump_json(), status_code=status_code, media_type="application/json")
-
-
-def state_of(request: Request) -> ServerState:
-    state: ServerState = request.app.state.envgym
-    return state
 
 
 class Health(BaseModel):
@@ -113,12 +106,10 @@ class Readiness(BaseModel):
 HEALTH_TIMEOUT_S = 5.0
 
 
-async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Callable[[], Any] | None = None) -> T:
-    """Await ``work`` in this request's task; if the client disconnects meanwhile, call ``on_gone``
-    (default: cancel this task, so ``work`` stops where it stands) — a vanished client costs nothing.
-    The body has been read by then, so the next ``receive()`` only ever reports the disconnect
-    (``envgym_server.disconnect``: the watch starts only if the work is still running after a few ms)."""
-    return await run_watching(request.receive, work, on_gone, f"{request.method} {request.url.path}")
+async def cancel_on_disconnect(request: Request, work: Awaitable[T]) -> T:
+    """``disconnect.run_watching`` for this request: ``work`` is cancelled if its client disconnects
+    meanwhile (``ClientGone``), so a vanished client costs nothing."""
+    return await run_watching(request.receive, work, f"{request.method} {request.url.path}")
 
 
 # The step route is registered first: routes are matched in order, and it is the hot path.
@@ -131,7 +122,7 @@ async def cancel_on_disconnect(request: Request, work: Awaitable[T], on_gone: Ca
 async def step_session(session_id: str, body: StepRequest, request: Request) -> Response:
     """Apply one action. After the episode ends the session answers 409 ``session_closed``. A client
     that disconnects during the step has it cancelled, and the session ends as ``agent_error``."""
-    result = await step_watching(request.receive, state_of(request).sessions, session_id, body.action)
+    result = await step_watching(request.receive, get_state(request).sessions, session_id, body.action)
     return json_response(result)
 
 
@@ -140,15 +131,12 @@ async def readyz(request: Request) -> Response:
     """Readiness: 200 when every environment family this server has loaded can serve (its
     ``health(context)`` hook) and the sandbox provider is available, else 503 ``not_ready`` with the
     reasons. Open without a token, like ``/healthz``."""
-    state = state_of(request)
+    state = get_state(request)
     families: dict[str, str] = {}
     for name, cls in sorted(state.sessions.loaded_families.items()):
         hook = getattr(cls, "health", None)
-        if hook is None:
-            families[name] = "ok"
-            continue
         try:
-            reason = await asyncio.wait_for(hook(state.context), HEALTH_TIMEOUT_S)
+            reason = await asyncio.wait_for(hook(state.context), HEALTH_TIMEOUT_S) if hook is not None else None
         except asyncio.TimeoutError:
             reason = f"its health check did not answer within {HEALTH_TIMEOUT_S:g} s"
         except Exception as exc:  # noqa: BLE001 — a failing check is a reason, not a 500
@@ -169,7 +157,7 @@ async def readyz(request: Request) -> Response:
 @router.get("/healthz", response_model=Health, tags=["service"])
 async def healthz(request: Request) -> Response:
     """Liveness, plus the counts a test or an operator wants at a glance (open without a token)."""
-    state = state_of(request)
+    state = get_state(request)
     return json_response(
         Health(
             sessions_open=state.sessions.open_count,
@@ -182,7 +170,7 @@ async def healthz(request: Request) -> Response:
 @router.get("/metrics", tags=["service"], response_class=Response, responses=READ)
 async def metrics(request: Request) -> Response:
     """Prometheus text format."""
-    body, content_type = state_of(request).metrics.render()
+    body, content_type = get_state(request).metrics.render()
     return Response(body, media_type=content_type)
 
 
@@ -273,7 +261,7 @@ async def environment_detail(env: str) -> Response:
 async def create_session(body: SessionCreate, request: Request) -> Response:
     """Create a session and reset its environment: ``{env, task_id | task, seed?, options?}``.
     A hand-made ``task`` whose sandbox asks for more than the server's caps is 422 naming the cap."""
-    session, reset = await cancel_on_disconnect(request, state_of(request).sessions.create(body))
+    session, reset = await cancel_on_disconnect(request, get_state(request).sessions.create(body))
     return json_response(SessionCreated(session_id=session.id, observation=reset.observation, info=reset.info), 201)
 
 
@@ -282,13 +270,13 @@ async def create_session(body: SessionCreate, request: Request) -> Response:
 )
 async def get_session(session_id: str, request: Request) -> Response:
     """Env, task, step count, status and timings of a session (finished ones too, until deleted)."""
-    return json_response(state_of(request).sessions.get(session_id).state())
+    return json_response(get_state(request).sessions.get(session_id).state())
 
 
 @router.delete("/v1/sessions/{session_id}", response_model=SessionDeleted, responses=READ, tags=["sessions"])
 async def delete_session(session_id: str, request: Request) -> Response:
     """Close the session and release everything it holds. Idempotent: an unknown id is not an error."""
-    existed = await state_of(request).sessions.close(session_id)
+    existed = await get_state(request).sessions.close(session_id)
     return json_response(SessionDeleted(session_id=session_id, existed=existed))
 
 
@@ -298,7 +286,7 @@ async def grade(body: GradeRequest, request: Request) -> Response:
     ``grade_submission``. A grading failure is a 200 whose grade has ``status: grader_error``; a
     submission that lacks what the grader reads (say, only a trajectory for an answer grader) is
     422 naming the field."""
-    state = state_of(request)
+    state = get_state(request)
     ref = resolve(body.env) if body.env is not None else None
     if ref is not None:
         state.sessions.loaded_families.setdefault(ref.family, ref.cls)

@@ -33,15 +33,13 @@ _float_to_go: Callable[[float], str] = floatToGoString
 
 
 class StepMetrics:
-    def __init__(
-        self, registry: CollectorRegistry, buckets: Sequence[float], transports: Sequence[str] = TRANSPORTS
-    ) -> None:
+    def __init__(self, registry: CollectorRegistry, buckets: Sequence[float]) -> None:
         self.bounds = [float(b) for b in buckets]
         self.labels = [_float_to_go(b) for b in self.bounds] + ["+Inf"]
         # Per transport: steps per bucket (not cumulative; the last is +Inf) and the latency sum.
-        self.counts = {t: [0] * len(self.labels) for t in transports}
-        self.sums = dict.fromkeys(transports, 0.0)
-        self.created = {t: time.time() for t in transports}
+        self.counts = {t: [0] * len(self.labels) for t in TRANSPORTS}
+        self.sums = dict.fromkeys(TRANSPORTS, 0.0)
+        self.created = {t: time.time() for t in TRANSPORTS}
         registry.register(self)
 
     def observe(self, transport: str, seconds: float) -> None:

@@ -28,8 +28,8 @@ from starlette.websockets import WebSocketDisconnect
 from envgym.protocol import ErrorInfo, StepResult
 from envgym.protocol.errors import EnvgymError
 from envgym.protocol.ws import CLIENT_MESSAGE, WsClose, WsClosed, WsError, WsReset, WsResetDone, WsStep
-from envgym_server.disconnect import WATCH_AFTER_S
-from envgym_server.errors import validation_details
+from envgym_server.disconnect import Watch
+from envgym_server.errors import invalid
 from envgym_server.state import ServerState
 
 log = logging.getLogger("envgym_server")
@@ -97,7 +97,6 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
     sessions = state.sessions
     await websocket.accept()
     owned = False
-    stepping = False
 
     async def reply(message: BaseModel | str) -> None:
         if isinstance(message, WsError):
@@ -107,30 +106,12 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
         except Exception as exc:  # noqa: BLE001 — the peer is gone (closed, reset): not a server error
             raise _Gone from exc
 
-    watch: asyncio.TimerHandle | None = None
+    # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
+    # watch): a frame read ahead while a step runs, so a client that goes away mid-step has that step
+    # cancelled at once (and its sandbox work stopped) instead of after it finishes. The frame it
+    # reads is the next one served.
+    watch = Watch(websocket.receive, lambda: sessions.cancel_step(session_id), "websocket.disconnect")
     next_frame: asyncio.Future[MutableMapping[str, Any]] | None = None
-
-    def on_frame(frame: asyncio.Future[MutableMapping[str, Any]]) -> None:
-        # A frame read ahead while a step runs: a client that goes away mid-step has that step
-        # cancelled at once (and its sandbox work stopped) instead of after it finishes.
-        if stepping and (
-            frame.cancelled() or frame.exception() is not None or frame.result()["type"] == "websocket.disconnect"
-        ):
-            sessions.cancel_step(session_id)
-
-    def read_ahead() -> None:
-        # Started only for a step that waits and is still running WATCH_AFTER_S later (as the REST
-        # watch, envgym_server.disconnect): a Task per frame would cost more than a trivial step.
-        # The frame it reads is the next one served.
-        nonlocal next_frame, watch
-        watch = None
-        next_frame = asyncio.ensure_future(websocket.receive())
-        next_frame.add_done_callback(on_frame)
-
-    def arm_read_ahead() -> None:  # the step waits for something: EpisodeHost.step's on_suspend
-        nonlocal watch
-        if watch is None and next_frame is None:
-            watch = asyncio.get_running_loop().call_later(WATCH_AFTER_S, read_ahead)
 
     try:
         while True:
@@ -151,30 +132,16 @@ async def serve_socket(websocket: WebSocket | RawSocket, session_id: str) -> Non
             try:
                 msg = CLIENT_MESSAGE.validate_json(raw)
             except ValidationError as exc:
-                details = validation_details(exc.errors())
-                first = details[0] if details else {"loc": [], "msg": "invalid message"}
-                await reply(
-                    _error(
-                        "invalid_request",
-                        f"invalid message at {'.'.join(first['loc']) or 'message'}: {first['msg']}",
-                        details={"errors": details},
-                    )
-                )
+                message, details = invalid("message", exc.errors())
+                await reply(_error("invalid_request", message, details=details))
                 continue
             try:
                 if isinstance(msg, WsStep):  # the hot path first
-                    stepping = True
                     try:
-                        result = await sessions.step(session_id, msg.action, "ws", arm_read_ahead)
+                        result = await sessions.step(session_id, msg.action, "ws", watch.arm)
                     finally:
-                        stepping = False
-                        if watch is not None:
-                            watch.cancel()
-                            watch = None
-                    try:
-                        await websocket.send_text(step_done(msg.id, result))
-                    except Exception as exc:  # noqa: BLE001 — the peer is gone, as in reply()
-                        raise _Gone from exc
+                        next_frame = watch.take()
+                    await reply(step_done(msg.id, result))
                 elif isinstance(msg, WsReset):
                     session, reset = await sessions.create(msg, session_id=session_id)
                     owned = True
