@@ -109,8 +109,8 @@ def _system_dir_args() -> tuple[str, ...]:
 
 
 # What the availability probe and the template both ask of bwrap (the probe tries what the template does):
-# root with every capability inside its own user namespace, and a root of its own.
-_NAMESPACE_ROOT = ("--uid", "0", "--gid", "0", "--cap-add", "ALL")
+# its own user, PID and IPC namespaces, root with every capability in the user namespace, and a root of its own.
+_NAMESPACE_ROOT = ("--unshare-user", "--unshare-pid", "--unshare-ipc", "--uid", "0", "--gid", "0", "--cap-add", "ALL")
 
 
 def _fresh_root(size_bytes: int) -> list[str]:
@@ -389,12 +389,11 @@ class BwrapSandbox(Sandbox):
         channel: _Channel,
         cgroup: SandboxCgroup | None,
         template: Template,
-        trusted: HostTrustedArea | None = None,
+        trusted: HostTrustedArea,
     ) -> None:
         self.spec = spec
         self._trusted = trusted
-        if trusted is not None:
-            self.trusted_root, self.trusted_protected = trusted.mount, trusted.protected
+        self.trusted_root, self.trusted_protected = trusted.mount, trusted.protected
         self.cgroup = cgroup  # None where the host gives no cgroups: then only per-process rlimits apply
         # The init enforces every exec's wall time (and continues a supervisor the command stopped);
         # the host only steps in this much later (a wedged sandbox), cancelling the exec and raising
@@ -637,18 +636,14 @@ class BwrapSandbox(Sandbox):
 
     async def install_trusted(self, name: str, tar_gz: bytes, exec_only: dict[str, str] | None = None) -> str:
         self._check_open()
-        if self._trusted is None:
-            return await super().install_trusted(name, tar_gz, exec_only)
         return await asyncio.to_thread(self._trusted.install, name, tar_gz, dict(exec_only or {}))
 
     async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
         self._check_open()
-        if self._trusted is None:
-            return await super().read_trusted(path, max_bytes)
         return await asyncio.to_thread(self._trusted.read, path, max_bytes)
 
     async def remove_trusted(self, path: str) -> None:
-        if self._trusted is not None and not self._closed:
+        if not self._closed:
             await asyncio.to_thread(self._trusted.remove, path)
 
     async def kill_all(self) -> None:
@@ -668,7 +663,7 @@ class BwrapSandbox(Sandbox):
             await self._proc.wait()
         finally:
             self._proc.close()
-            if self._trusted is not None and not self._trusted.destroy_if_empty():
+            if not self._trusted.destroy_if_empty():
                 await asyncio.to_thread(self._trusted.destroy)
             if self.cgroup is not None:
                 await self.cgroup.remove_soon()
@@ -712,17 +707,7 @@ class BwrapProvider(SandboxProvider):
             )
         if not os.path.exists(SANDBOX_PYTHON):
             return False, f"the bwrap provider runs its init with {SANDBOX_PYTHON}: `apt-get install python3`"
-        argv = [
-            self.bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            *_NAMESPACE_ROOT,
-            *_fresh_root(1 << 20),
-            "--",
-            "/usr/bin/true",
-        ]
+        argv = [self.bwrap, *_NAMESPACE_ROOT, "--unshare-net", *_fresh_root(1 << 20), "--", "/usr/bin/true"]
         try:
             done = subprocess.run(
                 argv, capture_output=True, timeout=20, cwd="/", preexec_fn=_spawn_preexec(self.run_as)
@@ -754,45 +739,13 @@ class BwrapProvider(SandboxProvider):
         }
         # No --unshare-net: the template never runs sandboxed code, and each sandbox makes its own
         # network namespace unless it asked for the host's.
-        return [
-            self.bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            *_NAMESPACE_ROOT,
-            "--hostname",
-            "sandbox",
-            "--die-with-parent",
-            "--as-pid-1",
-            "--new-session",
-            "--clearenv",
-            "--setenv",
-            "PATH",
-            BASE_ENV["PATH"],
-            "--setenv",
-            "LANG",
-            "C.UTF-8",
-            *_fresh_root(TEMPLATE_DISK_BYTES),
-            "--ro-bind",
-            "/etc",
-            "/.host-etc",
-            "--dir",
-            "/newroot",
-            *trusted.bind_args(),
-            "--chdir",
-            "/",
-            "--",
-            SANDBOX_PYTHON,
-            "-I",
-            "-S",
-            "-c",
-            BOOT,
-            init_source,
-            template_source,
-            marshal.dumps(config).hex(),
-        ]
+        argv = [self.bwrap, *_NAMESPACE_ROOT, "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+        argv += ["--die-with-parent", "--as-pid-1", "--new-session"]
+        argv += ["--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8"]
+        argv += [*_fresh_root(TEMPLATE_DISK_BYTES), "--ro-bind", "/etc", "/.host-etc", "--dir", "/newroot"]
+        argv += [*trusted.bind_args(), "--chdir", "/"]
+        python = [SANDBOX_PYTHON, "-I", "-S", "-c", BOOT, init_source, template_source, marshal.dumps(config).hex()]
+        return [*argv, "--", *python]
 
     def _start_template(self, key: object) -> Template:
         # The trusted roots of the template's sandboxes live in one host directory bound into it;
