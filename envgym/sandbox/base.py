@@ -63,6 +63,11 @@ class ExecResult:
         return self.exit_code == 0 and not self.timed_out
 
 
+def command_argv(cmd: str | list[str]) -> list[str]:
+    """The argv of an ``exec`` command: a string runs as ``bash -c`` runs it."""
+    return ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
+
+
 class Sandbox(abc.ABC):
     """One episode's isolated place. Files persist across ``exec`` calls; nothing survives ``close``."""
 
@@ -158,6 +163,17 @@ class Sandbox(abc.ABC):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+async def with_files(box: Sandbox, files: dict[str, str]) -> Sandbox:
+    """``box`` with a new sandbox's initial files (``SandboxSpec.files``) written; closed if they cannot be."""
+    try:
+        for rel, content in files.items():
+            await box.write_file(rel, content)
+    except BaseException:
+        await box.close()
+        raise
+    return box
 
 
 class SandboxProvider(abc.ABC):

@@ -44,7 +44,7 @@ from typing import Any, Callable, Sequence
 
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox import bwrap_etc
-from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec, command_argv, with_files
 from envgym.sandbox.bwrap_spawner import LAUNCHER, SandboxProcess, Template, first_reply
 from envgym.sandbox.cgroups import SandboxCgroup, sweep_stale_cgroups
 from envgym.sandbox.runner import BASE_ENV
@@ -461,7 +461,7 @@ class BwrapSandbox(Sandbox):
         cwd: str | None = None,
         env: dict[str, str] | None = None,
     ) -> ExecResult:
-        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
+        argv = command_argv(cmd)
         if not argv:
             raise SandboxError("empty command")
         return await self._run({"argv": argv}, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
@@ -847,13 +847,7 @@ class BwrapProvider(SandboxProvider):
         channel.start()
         box = BwrapSandbox(spec, proc, channel, cgroup, template, trusted)
         self._live.add(box)
-        try:
-            for rel, content in spec.files.items():
-                await box.write_file(rel, content)
-        except BaseException:
-            await box.close()
-            raise
-        return box
+        return await with_files(box, spec.files)
 
     async def recover(self) -> list[str]:
         """Remove what dead envgym processes on this host left: empty sandbox cgroups, trusted areas
