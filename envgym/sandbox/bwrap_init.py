@@ -146,14 +146,6 @@ def kill_tree_and_reap(root: int, on_reaped: "Callable[[int, int], None]") -> No
             continue
         victims = _descendants(root, _process_table())
         _kill(victims)
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                break
-            on_reaped(pid, status)
         time.sleep(0.0005 if victims else 0.002)
 
 
@@ -549,8 +541,7 @@ class Init:
 
     def new_supervisor(self) -> int:
         mine, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-        # The tuple only runs both calls in one lambda; mypy objects to close()'s None in it.
-        pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))  # type: ignore[func-returns-value]
+        pid = self._fork(supervisor_main, self.ctl, theirs)  # which closes every other descriptor (mine too)
         theirs.close()
         self.links[pid] = mine
         return pid
@@ -573,10 +564,7 @@ class Init:
         req: "dict[str, Any]",
         fds: "dict[str, int]",
     ) -> None:
-        def run() -> None:
-            target(self.ctl, req, fds)
-
-        pid = self._fork(run)
+        pid = self._fork(target, self.ctl, req, fds)
         for fd in fds.values():
             os.close(fd)
         self.helpers[pid] = req["id"]

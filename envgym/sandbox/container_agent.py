@@ -163,17 +163,6 @@ class _Active:
 ACTIVE = _Active()
 
 
-def _read_into(fd: int, buf: bytearray, cap: int) -> "tuple[bool, bool]":
-    """Read what is there; returns (eof, truncated_now)."""
-    chunk = os.read(fd, 65536)
-    if not chunk:
-        return True, False
-    room = cap - len(buf)
-    if room > 0:
-        buf += chunk[:room]
-    return False, len(chunk) > max(room, 0)
-
-
 def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" = None) -> "dict[str, Any]":
     """Run one command. ``emit`` (image mode) is sent each piece of output as it is read, so what a
     command printed before taking this server down (a root command can kill it) still reaches the host."""
@@ -219,6 +208,23 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
         open_fds = set(bufs)
         truncated = timed_out = False
         deadline = started + timeout
+
+        def take(ready: "list[int]") -> None:
+            """Read what is there, keeping at most ``cap`` bytes a stream; a pipe at its end is dropped."""
+            nonlocal truncated
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                    continue
+                room = cap - len(bufs[fd])
+                truncated = truncated or len(chunk) > max(room, 0)
+                if room > 0:
+                    bufs[fd] += chunk[:room]
+                    if emit is not None:
+                        data = base64.b64encode(chunk[:room]).decode()
+                        emit({"id": req.get("id"), "partial": 1 if fd == out_fd else 2, "data": data})
+
         # Read until the command exits (not until the pipes close: a daemon may hold them open).
         while True:
             remaining = deadline - time.monotonic()
@@ -230,20 +236,7 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
             else:
                 ready = []
                 time.sleep(min(remaining, 0.002))
-            for fd in ready:
-                kept = len(bufs[fd])
-                eof, cut = _read_into(fd, bufs[fd], cap)
-                truncated = truncated or cut
-                if emit is not None and len(bufs[fd]) > kept:
-                    emit(
-                        {
-                            "id": req.get("id"),
-                            "partial": 1 if fd == out_fd else 2,
-                            "data": base64.b64encode(bytes(bufs[fd][kept:])).decode(),
-                        }
-                    )
-                if eof:
-                    open_fds.discard(fd)
+            take(ready)
             if proc.poll() is not None and not ready:
                 break
         try:
@@ -256,11 +249,7 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
             ready = select.select(list(open_fds), [], [], 0.01)[0]
             if not ready:
                 break
-            for fd in ready:
-                eof, cut = _read_into(fd, bufs[fd], cap)
-                truncated = truncated or cut
-                if eof:
-                    open_fds.discard(fd)
+            take(ready)
         proc.stdout.close()  # type: ignore[union-attr]  # a PIPE, as above
         proc.stderr.close()  # type: ignore[union-attr]
         return {
