@@ -72,6 +72,7 @@ class Sandbox(abc.ABC):
     """One episode's isolated place. Files persist across ``exec`` calls; nothing survives ``close``."""
 
     spec: SandboxSpec
+    _closed = False  # set by ``close()``
 
     @abc.abstractmethod
     async def exec(
@@ -119,8 +120,8 @@ class Sandbox(abc.ABC):
         """Kill everything inside and delete every file. Idempotent."""
 
     @property
-    @abc.abstractmethod
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        return self._closed
 
     async def kill_all(self) -> None:
         """Kill every process still running in the sandbox (e.g. an agent's daemons before grading),

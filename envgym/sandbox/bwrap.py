@@ -161,10 +161,9 @@ class _PipeReader(_LoopPipe):
     """Drains the read end of a pipe, keeping at most ``cap`` bytes but reading all of it (so the
     command never blocks on a full pipe); ``done`` resolves at end of file."""
 
-    def __init__(self, fd: int, cap: int, keep: str = "head") -> None:
+    def __init__(self, fd: int, cap: int) -> None:
         super().__init__(fd)
         self.cap = cap
-        self.keep_tail = keep == "tail"
         self.kept = bytearray()
         self.truncated = False
         self.loop.add_reader(fd, self._readable)
@@ -179,9 +178,6 @@ class _PipeReader(_LoopPipe):
             data = b""
         if not data:
             self.close()
-            return
-        if self.keep_tail:
-            self.kept = (self.kept + data)[-self.cap :]
             return
         room = self.cap - len(self.kept)
         if room > 0:
@@ -402,12 +398,7 @@ class BwrapSandbox(Sandbox):
         self._proc = proc
         self._channel = channel
         self._template = template  # kept alive while this sandbox is: its death would end the sandbox
-        self._closed = False
         self._roots = [posixpath.normpath(spec.workdir), "/tmp"]
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def pid(self) -> int:

@@ -73,10 +73,10 @@ MAIN_PROCESS = (
 # Capabilities the root command server needs to demote to uid 1000 and to kill that user's processes;
 # everything else of Docker's default set is dropped. Commands themselves run with no capabilities.
 _KEEP_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
-
-
-def _owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+_NEEDS_PYTHON = (
+    ". envgym's docker provider runs commands through a small Python program, so the image needs python3 (>= 3.7) "
+    "on its PATH"
+)
 
 
 class _Channel:
@@ -193,7 +193,6 @@ class DockerSandbox(Sandbox):
         self.provider = provider
         self.container = container
         self._channel = channel
-        self._closed = False
         self._owned = True  # False for a container started elsewhere (attach): closing leaves it running
         self._restart_lock = asyncio.Lock()
         self.user = spec.user  # who the next commands run as (set_user)
@@ -224,10 +223,6 @@ class DockerSandbox(Sandbox):
             "bridge",
         )
         self.networked = on
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def id(self) -> str:
@@ -455,7 +450,7 @@ class DockerProvider(SandboxProvider):
         self.cpus = float(cpus)
         self.base_url = base_url
         self.pool_shapes = max(1, int(pool_shapes))
-        self.owner = _owner_id()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._client: Any = None
         # Pools by sandbox shape (the spec without its files), most recently used last. Containers
         # are started in worker threads, which put them in a pool (or _live) themselves under _state,
@@ -630,28 +625,19 @@ class DockerProvider(SandboxProvider):
         return box
 
     def _attach(self, container: Any, spec: SandboxSpec) -> DockerSandbox:
-        client = self._docker()
+        api = self._docker().api
         image = spec.image or self.image
         # The command server also handles files and process sweeps in exec_mode="exec"; only
         # commands then go through a per-command `docker exec`.
         try:
             if spec.keep_image_files and spec.user == "sandbox" and not spec.image_defaults:
-                chown = client.api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")[
-                    "Id"
-                ]
-                out = client.api.exec_start(chown)
-                if client.api.exec_inspect(chown)["ExitCode"] != 0:
+                chown = api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")["Id"]
+                out = api.exec_start(chown)
+                if api.exec_inspect(chown)["ExitCode"] != 0:
                     raise SandboxError(f"chown of {spec.workdir} failed: {out.decode(errors='replace')[:300]}")
             channel = self.start_server(container, spec)
         except Exception as exc:  # noqa: BLE001
-            hint = (
-                ""
-                if spec.image_defaults
-                else (
-                    ". envgym's docker provider runs commands through a small Python "
-                    "program, so the image needs python3 (>= 3.7) on its PATH"
-                )
-            )
+            hint = "" if spec.image_defaults else _NEEDS_PYTHON  # image mode brings envgym's own Python
             raise SandboxError(f"the command server did not start in {image!r}: {exc}{hint}") from exc
         box = DockerSandbox(self, spec, container, channel)
         if spec.user == "image":

@@ -34,13 +34,8 @@ class ProcessSandbox(Sandbox):
         self.root = root
         self.workspace = root / "workspace"
         self.tmp = root / "tmp"
-        self._closed = False
         self._pgids: set[int] = set()
         self._spawning: set[asyncio.Future[None]] = set()  # commands between their start and being tracked
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def _host_path(self, path: str) -> Path:
         """Map a sandbox path (relative, or absolute under the workdir or /tmp) to the host, refusing
