@@ -470,18 +470,11 @@ class BwrapSandbox(Sandbox):
     ) -> ExecResult:
         """``python -I -S -c source *args``; with the sandbox's own ``/usr/bin/python3`` it runs in a fork
         of the sandbox's init (an interpreter already started, common modules imported) instead."""
-        if python != SANDBOX_PYTHON:
-            return await super().exec_python(
-                source, args, python=python, stdin=stdin, timeout=timeout, cwd=cwd, env=env
-            )
         argv = [python, "-I", "-S", "-c", source, *map(str, args)]
-        return await self._run(
-            {"argv": argv, "py": {"source": source, "args": [str(a) for a in args]}},
-            stdin=stdin,
-            timeout=timeout,
-            cwd=cwd,
-            env=env,
-        )
+        what: dict[str, Any] = {"argv": argv}
+        if python == SANDBOX_PYTHON:
+            what["py"] = {"source": source, "args": argv[5:]}
+        return await self._run(what, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
 
     async def _run(
         self,

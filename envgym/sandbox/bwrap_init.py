@@ -521,7 +521,6 @@ class Init:
         self.links: "dict[int, _socket.socket]" = {}  # supervisor pid -> PID 1's end of its socket
         self.idle: "list[int]" = []  # supervisors waiting for an exec
         self.busy: "dict[int, int]" = {}  # supervisor pid -> exec request id
-        self.exec_ids: "dict[int, int]" = {}  # exec request id -> supervisor pid, for cancels
         self.helpers: "dict[int, int]" = {}  # file helper pid -> request id
 
     def _fork(self, target: "Callable[..., object]", *args: object) -> int:
@@ -556,7 +555,6 @@ class Init:
             for fd in fds:
                 os.close(fd)
         self.busy[pid] = req_id
-        self.exec_ids[req_id] = pid
 
     def spawn_helper(
         self,
@@ -576,9 +574,7 @@ class Init:
             msg = b""
         if not msg:
             return  # it died; reap() deals with that
-        req_id = self.busy.pop(pid, None)
-        if req_id is not None:
-            self.exec_ids.pop(req_id, None)
+        self.busy.pop(pid, None)
         if msg == b"idle" and len(self.idle) < MAX_IDLE_SUPERVISORS:
             self.idle.append(pid)
         elif msg == b"idle":
@@ -643,10 +639,7 @@ class Init:
         """Forget a dead supervisor; the exec it was running (if any) is returned to be answered."""
         self.drop_supervisor(pid)
         req_id = self.busy.pop(pid, None)
-        if req_id is None:
-            return []
-        self.exec_ids.pop(req_id, None)
-        return [req_id]
+        return [] if req_id is None else [req_id]
 
     def _answer_lost(self, req_ids: "list[int]") -> None:
         """Execs whose supervisor was killed (by the sandboxed code, a cancel or kill_all): first
@@ -663,9 +656,10 @@ class Init:
     def cancel(self, target: int) -> None:
         """The host gave up on an exec: kill its supervisor (a stopped or wedged one included) and
         everything it ran before answering."""
-        pid = self.exec_ids.get(target)
-        if pid is None:
+        running = [pid for pid, req_id in self.busy.items() if req_id == target]  # a few supervisors at most
+        if not running:
             return
+        pid = running[0]
         _kill([pid])
         try:
             os.waitpid(pid, 0)
