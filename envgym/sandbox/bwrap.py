@@ -52,6 +52,7 @@ from envgym.sandbox.trusted import HostTrustedArea, TrustedBase, remove_orphans
 
 SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the template and init; it is in the read-only /usr
 HOME = "/root"  # commands run as uid 0 of the sandbox's user namespace, with no capabilities
+COMMAND_ENV = {**BASE_ENV, "HOME": HOME, "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash", "TMPDIR": "/tmp"}
 UNPRIVILEGED_ID = 65534  # when envgym runs as root, bwrap runs as nobody (see _spawn_preexec)
 INIT_MEMORY_MB = 64  # the in-sandbox init and its per-exec supervisors, on top of spec.memory_mb
 INIT_PIDS = 8  # the init and concurrent supervisors, on top of spec.max_processes
@@ -233,17 +234,13 @@ class _Channel:
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.broken: str | None = None
         self.closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._reading = False
         self._send_waiters: list[asyncio.Future[None]] = []
-
-    def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self.fd, self._on_readable)
         self._reading = True
 
     def _stop_reading(self) -> None:
-        if self._reading and self._loop is not None:
+        if self._reading:
             self._reading = False
             self._loop.remove_reader(self.fd)
 
@@ -288,7 +285,7 @@ class _Channel:
         if self.closed:
             return
         self._stop_reading()
-        if self._send_waiters and self._loop is not None:
+        if self._send_waiters:
             self._loop.remove_writer(self.fd)
         self.closed = True
         self.sock.close()
@@ -299,7 +296,6 @@ class _Channel:
                 fut.set_exception(SandboxError(self.broken or why))
 
     def _on_writable(self) -> None:
-        assert self._loop is not None
         self._loop.remove_writer(self.fd)
         waiters, self._send_waiters = self._send_waiters, []
         for fut in waiters:
@@ -308,10 +304,9 @@ class _Channel:
 
     async def _writable(self) -> None:
         """Wait until the socket has room (several senders may wait at once: all are woken)."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[None] = self._loop.create_future()
         if not self._send_waiters:
-            loop.add_writer(self.fd, self._on_writable)
+            self._loop.add_writer(self.fd, self._on_writable)
         self._send_waiters.append(fut)
         try:
             await fut
@@ -319,7 +314,7 @@ class _Channel:
             if fut in self._send_waiters:  # cancelled while waiting
                 self._send_waiters.remove(fut)
                 if not self._send_waiters and not self.closed:
-                    loop.remove_writer(self.fd)
+                    self._loop.remove_writer(self.fd)
 
     def expect(self, req_id: int) -> asyncio.Future[dict[str, Any]]:
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -421,16 +416,7 @@ class BwrapSandbox(Sandbox):
         return full
 
     def _env(self, env: dict[str, str] | None) -> dict[str, str]:
-        return {
-            **BASE_ENV,
-            "HOME": HOME,
-            "USER": "root",
-            "LOGNAME": "root",
-            "SHELL": "/bin/bash",
-            "TMPDIR": "/tmp",
-            **self.spec.env,
-            **(env or {}),
-        }
+        return {**COMMAND_ENV, **self.spec.env, **(env or {})}
 
     def _rlimits(self) -> dict[str, int]:
         spec = self.spec
@@ -827,9 +813,7 @@ class BwrapProvider(SandboxProvider):
             if cgroup is not None:
                 await asyncio.shield(cgroup.remove_soon())
             raise
-        channel = _Channel(host_end)
-        channel.start()
-        box = BwrapSandbox(spec, proc, channel, cgroup, template, trusted)
+        box = BwrapSandbox(spec, proc, _Channel(host_end), cgroup, template, trusted)
         self._live.add(box)
         return await with_files(box, spec.files)
 

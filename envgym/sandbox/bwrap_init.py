@@ -594,9 +594,10 @@ class Init:
             if not victims:
                 break
             _kill(victims)
-            self.reap(block_briefly=True)
+            self.reap()
+            time.sleep(0.001)
 
-    def reap(self, block_briefly: bool = False) -> None:
+    def reap(self) -> None:
         lost: "list[int]" = []
         while True:
             try:
@@ -604,8 +605,6 @@ class Init:
             except ChildProcessError:
                 break
             if pid == 0:
-                if block_briefly:
-                    time.sleep(0.001)
                 break
             if pid in self.links:
                 lost += self._supervisor_gone(pid)
