@@ -48,7 +48,7 @@ from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpe
 from envgym.sandbox.bwrap_spawner import LAUNCHER, SandboxProcess, Template, first_reply
 from envgym.sandbox.cgroups import SandboxCgroup, sweep_stale_cgroups
 from envgym.sandbox.runner import BASE_ENV
-from envgym.sandbox.trusted import HostTrustedArea, TrustedBase, remove_orphans
+from envgym.sandbox.trusted import TEMPLATE_MOUNT, HostTrustedArea, TrustedBase, remove_orphans
 
 SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the template and init; it is in the read-only /usr
 HOME = "/root"  # commands run as uid 0 of the sandbox's user namespace, with no capabilities
@@ -713,7 +713,7 @@ class BwrapProvider(SandboxProvider):
         argv += ["--die-with-parent", "--as-pid-1", "--new-session"]
         argv += ["--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8"]
         argv += [*_fresh_root(TEMPLATE_DISK_BYTES), "--ro-bind", "/etc", "/.host-etc", "--dir", "/newroot"]
-        argv += [*trusted.bind_args(), "--chdir", "/"]
+        argv += ["--bind", trusted.host, TEMPLATE_MOUNT, "--chdir", "/"]
         python = [SANDBOX_PYTHON, "-I", "-S", "-c", BOOT, init_source, template_source, marshal.dumps(config).hex()]
         return [*argv, "--", *python]
 
@@ -782,7 +782,7 @@ class BwrapProvider(SandboxProvider):
         proc: SandboxProcess | None = None
         trusted: HostTrustedArea | None = None
         try:
-            trusted = _trusted_area(template)  # made before the fork: the sandbox binds it as it starts
+            trusted = template.trusted.area()  # made before the fork: the sandbox binds it as it starts
             config = {
                 "disk_bytes": int(spec.disk_mb) << 20,
                 "isolated_network": spec.network != "host",
@@ -834,10 +834,3 @@ class BwrapProvider(SandboxProvider):
             self._starting = None
         if template is not None:
             template.close()
-
-
-def _trusted_area(template: Template) -> HostTrustedArea:
-    try:
-        return template.trusted.area()
-    except OSError as exc:
-        raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc

@@ -422,14 +422,13 @@ def read_file(ctl: "_socket.socket", req: "dict[str, Any]", fds: "dict[str, int]
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", req["path"])
-            left = req["max_bytes"]
-            while left is None or left > 0:
-                chunk = os.read(fd, 1 << 16 if left is None else min(1 << 16, left))
+            left = 1 << 62 if req["max_bytes"] is None else req["max_bytes"]
+            while left > 0:
+                chunk = os.read(fd, min(1 << 16, left))
                 if not chunk:
                     break
                 _write_all(out, chunk)
-                if left is not None:
-                    left -= len(chunk)
+                left -= len(chunk)
         finally:
             os.close(fd)
         msg = {"id": req["id"], "ok": True}

@@ -15,6 +15,7 @@ response, its output as it is read: {"id": n, "partial": 1 (stdout) or 2 (stderr
 """
 
 import base64
+import contextlib
 import errno
 import io
 import json
@@ -63,12 +64,10 @@ def kill_user_processes(uid: int = SANDBOX_UID) -> None:
         for name in os.listdir("/proc"):
             if not name.isdigit() or int(name) == me or int(name) in SPARED:
                 continue
-            try:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
                 if SWEEP_ALL or os.stat("/proc/" + name).st_uid == uid:
                     found = True
                     os.kill(int(name), signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                pass
         if not found:
             return
         time.sleep(0.005)
@@ -239,10 +238,8 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
             take(ready)
             if proc.poll() is not None and not ready:
                 break
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # the command's own process group, at once
-        except (ProcessLookupError, PermissionError):
-            pass
         code = proc.wait()
         # Take what is already in the pipes without waiting for writers that may still live.
         while open_fds:
@@ -266,15 +263,10 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
 
 
 def _feed(pipe: "IO[bytes]", data: bytes) -> None:
-    try:
+    with contextlib.suppress(OSError):  # the command exited without reading it all
         pipe.write(data)
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):
+        pipe.close()
 
 
 def trusted_install(req: "dict[str, Any]") -> "dict[str, Any]":
@@ -334,10 +326,8 @@ def _purge_trusted() -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
 
 
 def trusted_read(req: "dict[str, Any]") -> "dict[str, Any]":

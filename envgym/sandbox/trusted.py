@@ -149,13 +149,12 @@ class TrustedBase:
         os.mkdir(self.host, 0o711)
         os.chmod(self.host, 0o711)
 
-    def bind_args(self) -> list[str]:
-        """bwrap arguments that show this directory at ``TEMPLATE_MOUNT`` in the template."""
-        return ["--bind", self.host, TEMPLATE_MOUNT]
-
     def area(self) -> "HostTrustedArea":
         """A new, empty trusted root for one sandbox."""
-        return HostTrustedArea(self.host, self.sandbox_uid)
+        try:
+            return HostTrustedArea(self.host, self.sandbox_uid)
+        except OSError as exc:
+            raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc
 
     def destroy(self) -> None:
         remove_tree(self.host)
