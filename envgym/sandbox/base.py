@@ -63,10 +63,16 @@ class ExecResult:
         return self.exit_code == 0 and not self.timed_out
 
 
+def command_argv(cmd: str | list[str]) -> list[str]:
+    """The argv of an ``exec`` command: a string runs as ``bash -c`` runs it."""
+    return ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
+
+
 class Sandbox(abc.ABC):
     """One episode's isolated place. Files persist across ``exec`` calls; nothing survives ``close``."""
 
     spec: SandboxSpec
+    _closed = False  # set by ``close()``
 
     @abc.abstractmethod
     async def exec(
@@ -114,8 +120,8 @@ class Sandbox(abc.ABC):
         """Kill everything inside and delete every file. Idempotent."""
 
     @property
-    @abc.abstractmethod
-    def closed(self) -> bool: ...
+    def closed(self) -> bool:
+        return self._closed
 
     async def kill_all(self) -> None:
         """Kill every process still running in the sandbox (e.g. an agent's daemons before grading),
@@ -158,6 +164,17 @@ class Sandbox(abc.ABC):
 
     async def __aexit__(self, *exc: object) -> None:
         await self.close()
+
+
+async def with_files(box: Sandbox, files: dict[str, str]) -> Sandbox:
+    """``box`` with a new sandbox's initial files (``SandboxSpec.files``) written; closed if they cannot be."""
+    try:
+        for rel, content in files.items():
+            await box.write_file(rel, content)
+    except BaseException:
+        await box.close()
+        raise
+    return box
 
 
 class SandboxProvider(abc.ABC):

@@ -44,14 +44,15 @@ from typing import Any, Callable, Sequence
 
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox import bwrap_etc
-from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec, command_argv, with_files
 from envgym.sandbox.bwrap_spawner import LAUNCHER, SandboxProcess, Template, first_reply
 from envgym.sandbox.cgroups import SandboxCgroup, sweep_stale_cgroups
 from envgym.sandbox.runner import BASE_ENV
-from envgym.sandbox.trusted import HostTrustedArea, TrustedBase, remove_orphans
+from envgym.sandbox.trusted import TEMPLATE_MOUNT, HostTrustedArea, TrustedBase, remove_orphans
 
 SANDBOX_PYTHON = "/usr/bin/python3"  # Debian's interpreter runs the template and init; it is in the read-only /usr
 HOME = "/root"  # commands run as uid 0 of the sandbox's user namespace, with no capabilities
+COMMAND_ENV = {**BASE_ENV, "HOME": HOME, "USER": "root", "LOGNAME": "root", "SHELL": "/bin/bash", "TMPDIR": "/tmp"}
 UNPRIVILEGED_ID = 65534  # when envgym runs as root, bwrap runs as nobody (see _spawn_preexec)
 INIT_MEMORY_MB = 64  # the in-sandbox init and its per-exec supervisors, on top of spec.memory_mb
 INIT_PIDS = 8  # the init and concurrent supervisors, on top of spec.max_processes
@@ -109,8 +110,8 @@ def _system_dir_args() -> tuple[str, ...]:
 
 
 # What the availability probe and the template both ask of bwrap (the probe tries what the template does):
-# root with every capability inside its own user namespace, and a root of its own.
-_NAMESPACE_ROOT = ("--uid", "0", "--gid", "0", "--cap-add", "ALL")
+# its own user, PID and IPC namespaces, root with every capability in the user namespace, and a root of its own.
+_NAMESPACE_ROOT = ("--unshare-user", "--unshare-pid", "--unshare-ipc", "--uid", "0", "--gid", "0", "--cap-add", "ALL")
 
 
 def _fresh_root(size_bytes: int) -> list[str]:
@@ -161,10 +162,9 @@ class _PipeReader(_LoopPipe):
     """Drains the read end of a pipe, keeping at most ``cap`` bytes but reading all of it (so the
     command never blocks on a full pipe); ``done`` resolves at end of file."""
 
-    def __init__(self, fd: int, cap: int, keep: str = "head") -> None:
+    def __init__(self, fd: int, cap: int) -> None:
         super().__init__(fd)
         self.cap = cap
-        self.keep_tail = keep == "tail"
         self.kept = bytearray()
         self.truncated = False
         self.loop.add_reader(fd, self._readable)
@@ -179,9 +179,6 @@ class _PipeReader(_LoopPipe):
             data = b""
         if not data:
             self.close()
-            return
-        if self.keep_tail:
-            self.kept = (self.kept + data)[-self.cap :]
             return
         room = self.cap - len(self.kept)
         if room > 0:
@@ -237,17 +234,13 @@ class _Channel:
         self.pending: dict[int, asyncio.Future[dict[str, Any]]] = {}
         self.broken: str | None = None
         self.closed = False
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._reading = False
         self._send_waiters: list[asyncio.Future[None]] = []
-
-    def start(self) -> None:
         self._loop = asyncio.get_running_loop()
         self._loop.add_reader(self.fd, self._on_readable)
         self._reading = True
 
     def _stop_reading(self) -> None:
-        if self._reading and self._loop is not None:
+        if self._reading:
             self._reading = False
             self._loop.remove_reader(self.fd)
 
@@ -292,7 +285,7 @@ class _Channel:
         if self.closed:
             return
         self._stop_reading()
-        if self._send_waiters and self._loop is not None:
+        if self._send_waiters:
             self._loop.remove_writer(self.fd)
         self.closed = True
         self.sock.close()
@@ -303,7 +296,6 @@ class _Channel:
                 fut.set_exception(SandboxError(self.broken or why))
 
     def _on_writable(self) -> None:
-        assert self._loop is not None
         self._loop.remove_writer(self.fd)
         waiters, self._send_waiters = self._send_waiters, []
         for fut in waiters:
@@ -312,10 +304,9 @@ class _Channel:
 
     async def _writable(self) -> None:
         """Wait until the socket has room (several senders may wait at once: all are woken)."""
-        loop = asyncio.get_running_loop()
-        fut: asyncio.Future[None] = loop.create_future()
+        fut: asyncio.Future[None] = self._loop.create_future()
         if not self._send_waiters:
-            loop.add_writer(self.fd, self._on_writable)
+            self._loop.add_writer(self.fd, self._on_writable)
         self._send_waiters.append(fut)
         try:
             await fut
@@ -323,7 +314,7 @@ class _Channel:
             if fut in self._send_waiters:  # cancelled while waiting
                 self._send_waiters.remove(fut)
                 if not self._send_waiters and not self.closed:
-                    loop.remove_writer(self.fd)
+                    self._loop.remove_writer(self.fd)
 
     def expect(self, req_id: int) -> asyncio.Future[dict[str, Any]]:
         fut: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -389,12 +380,11 @@ class BwrapSandbox(Sandbox):
         channel: _Channel,
         cgroup: SandboxCgroup | None,
         template: Template,
-        trusted: HostTrustedArea | None = None,
+        trusted: HostTrustedArea,
     ) -> None:
         self.spec = spec
         self._trusted = trusted
-        if trusted is not None:
-            self.trusted_root, self.trusted_protected = trusted.mount, trusted.protected
+        self.trusted_root, self.trusted_protected = trusted.mount, trusted.protected
         self.cgroup = cgroup  # None where the host gives no cgroups: then only per-process rlimits apply
         # The init enforces every exec's wall time (and continues a supervisor the command stopped);
         # the host only steps in this much later (a wedged sandbox), cancelling the exec and raising
@@ -403,12 +393,7 @@ class BwrapSandbox(Sandbox):
         self._proc = proc
         self._channel = channel
         self._template = template  # kept alive while this sandbox is: its death would end the sandbox
-        self._closed = False
         self._roots = [posixpath.normpath(spec.workdir), "/tmp"]
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     @property
     def pid(self) -> int:
@@ -431,16 +416,7 @@ class BwrapSandbox(Sandbox):
         return full
 
     def _env(self, env: dict[str, str] | None) -> dict[str, str]:
-        return {
-            **BASE_ENV,
-            "HOME": HOME,
-            "USER": "root",
-            "LOGNAME": "root",
-            "SHELL": "/bin/bash",
-            "TMPDIR": "/tmp",
-            **self.spec.env,
-            **(env or {}),
-        }
+        return {**COMMAND_ENV, **self.spec.env, **(env or {})}
 
     def _rlimits(self) -> dict[str, int]:
         spec = self.spec
@@ -462,7 +438,7 @@ class BwrapSandbox(Sandbox):
         cwd: str | None = None,
         env: dict[str, str] | None = None,
     ) -> ExecResult:
-        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else [str(a) for a in cmd]
+        argv = command_argv(cmd)
         if not argv:
             raise SandboxError("empty command")
         return await self._run({"argv": argv}, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
@@ -480,18 +456,11 @@ class BwrapSandbox(Sandbox):
     ) -> ExecResult:
         """``python -I -S -c source *args``; with the sandbox's own ``/usr/bin/python3`` it runs in a fork
         of the sandbox's init (an interpreter already started, common modules imported) instead."""
-        if python != SANDBOX_PYTHON:
-            return await super().exec_python(
-                source, args, python=python, stdin=stdin, timeout=timeout, cwd=cwd, env=env
-            )
         argv = [python, "-I", "-S", "-c", source, *map(str, args)]
-        return await self._run(
-            {"argv": argv, "py": {"source": source, "args": [str(a) for a in args]}},
-            stdin=stdin,
-            timeout=timeout,
-            cwd=cwd,
-            env=env,
-        )
+        what: dict[str, Any] = {"argv": argv}
+        if python == SANDBOX_PYTHON:
+            what["py"] = {"source": source, "args": argv[5:]}
+        return await self._run(what, stdin=stdin, timeout=timeout, cwd=cwd, env=env)
 
     async def _run(
         self,
@@ -637,18 +606,14 @@ class BwrapSandbox(Sandbox):
 
     async def install_trusted(self, name: str, tar_gz: bytes, exec_only: dict[str, str] | None = None) -> str:
         self._check_open()
-        if self._trusted is None:
-            return await super().install_trusted(name, tar_gz, exec_only)
         return await asyncio.to_thread(self._trusted.install, name, tar_gz, dict(exec_only or {}))
 
     async def read_trusted(self, path: str, max_bytes: int) -> bytes | None:
         self._check_open()
-        if self._trusted is None:
-            return await super().read_trusted(path, max_bytes)
         return await asyncio.to_thread(self._trusted.read, path, max_bytes)
 
     async def remove_trusted(self, path: str) -> None:
-        if self._trusted is not None and not self._closed:
+        if not self._closed:
             await asyncio.to_thread(self._trusted.remove, path)
 
     async def kill_all(self) -> None:
@@ -668,7 +633,7 @@ class BwrapSandbox(Sandbox):
             await self._proc.wait()
         finally:
             self._proc.close()
-            if self._trusted is not None and not self._trusted.destroy_if_empty():
+            if not self._trusted.destroy_if_empty():
                 await asyncio.to_thread(self._trusted.destroy)
             if self.cgroup is not None:
                 await self.cgroup.remove_soon()
@@ -712,17 +677,7 @@ class BwrapProvider(SandboxProvider):
             )
         if not os.path.exists(SANDBOX_PYTHON):
             return False, f"the bwrap provider runs its init with {SANDBOX_PYTHON}: `apt-get install python3`"
-        argv = [
-            self.bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-net",
-            "--unshare-ipc",
-            *_NAMESPACE_ROOT,
-            *_fresh_root(1 << 20),
-            "--",
-            "/usr/bin/true",
-        ]
+        argv = [self.bwrap, *_NAMESPACE_ROOT, "--unshare-net", *_fresh_root(1 << 20), "--", "/usr/bin/true"]
         try:
             done = subprocess.run(
                 argv, capture_output=True, timeout=20, cwd="/", preexec_fn=_spawn_preexec(self.run_as)
@@ -754,45 +709,13 @@ class BwrapProvider(SandboxProvider):
         }
         # No --unshare-net: the template never runs sandboxed code, and each sandbox makes its own
         # network namespace unless it asked for the host's.
-        return [
-            self.bwrap,
-            "--unshare-user",
-            "--unshare-pid",
-            "--unshare-ipc",
-            "--unshare-uts",
-            "--unshare-cgroup-try",
-            *_NAMESPACE_ROOT,
-            "--hostname",
-            "sandbox",
-            "--die-with-parent",
-            "--as-pid-1",
-            "--new-session",
-            "--clearenv",
-            "--setenv",
-            "PATH",
-            BASE_ENV["PATH"],
-            "--setenv",
-            "LANG",
-            "C.UTF-8",
-            *_fresh_root(TEMPLATE_DISK_BYTES),
-            "--ro-bind",
-            "/etc",
-            "/.host-etc",
-            "--dir",
-            "/newroot",
-            *trusted.bind_args(),
-            "--chdir",
-            "/",
-            "--",
-            SANDBOX_PYTHON,
-            "-I",
-            "-S",
-            "-c",
-            BOOT,
-            init_source,
-            template_source,
-            marshal.dumps(config).hex(),
-        ]
+        argv = [self.bwrap, *_NAMESPACE_ROOT, "--unshare-uts", "--unshare-cgroup-try", "--hostname", "sandbox"]
+        argv += ["--die-with-parent", "--as-pid-1", "--new-session"]
+        argv += ["--clearenv", "--setenv", "PATH", BASE_ENV["PATH"], "--setenv", "LANG", "C.UTF-8"]
+        argv += [*_fresh_root(TEMPLATE_DISK_BYTES), "--ro-bind", "/etc", "/.host-etc", "--dir", "/newroot"]
+        argv += ["--bind", trusted.host, TEMPLATE_MOUNT, "--chdir", "/"]
+        python = [SANDBOX_PYTHON, "-I", "-S", "-c", BOOT, init_source, template_source, marshal.dumps(config).hex()]
+        return [*argv, "--", *python]
 
     def _start_template(self, key: object) -> Template:
         # The trusted roots of the template's sandboxes live in one host directory bound into it;
@@ -859,7 +782,7 @@ class BwrapProvider(SandboxProvider):
         proc: SandboxProcess | None = None
         trusted: HostTrustedArea | None = None
         try:
-            trusted = _trusted_area(template)  # made before the fork: the sandbox binds it as it starts
+            trusted = template.trusted.area()  # made before the fork: the sandbox binds it as it starts
             config = {
                 "disk_bytes": int(spec.disk_mb) << 20,
                 "isolated_network": spec.network != "host",
@@ -890,17 +813,9 @@ class BwrapProvider(SandboxProvider):
             if cgroup is not None:
                 await asyncio.shield(cgroup.remove_soon())
             raise
-        channel = _Channel(host_end)
-        channel.start()
-        box = BwrapSandbox(spec, proc, channel, cgroup, template, trusted)
+        box = BwrapSandbox(spec, proc, _Channel(host_end), cgroup, template, trusted)
         self._live.add(box)
-        try:
-            for rel, content in spec.files.items():
-                await box.write_file(rel, content)
-        except BaseException:
-            await box.close()
-            raise
-        return box
+        return await with_files(box, spec.files)
 
     async def recover(self) -> list[str]:
         """Remove what dead envgym processes on this host left: empty sandbox cgroups, trusted areas
@@ -919,10 +834,3 @@ class BwrapProvider(SandboxProvider):
             self._starting = None
         if template is not None:
             template.close()
-
-
-def _trusted_area(template: Template) -> HostTrustedArea:
-    try:
-        return template.trusted.area()
-    except OSError as exc:
-        raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc

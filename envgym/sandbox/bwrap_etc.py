@@ -18,9 +18,10 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from functools import partial
 from pathlib import Path
 
-from envgym.sandbox.owners import process_alive
+from envgym.sandbox.owners import remove_dead_owners
 
 # Host /etc entries a sandbox may see: what dynamic linking, locales, Python and TLS need; nothing
 # holding credentials (no shadow, ssh, pip.conf, npmrc, gitconfig, ssl/private, machine-id).
@@ -81,20 +82,14 @@ def host_signature(source: Path = Path("/etc")) -> tuple[tuple[object, ...], ...
 def sweep_stale_templates(roots: tuple[Path, ...] | None = None) -> list[str]:
     """Remove ``/etc`` templates that older envgym versions left in /dev/shm (or the temp dir) when
     their process died; the name holds the owner's pid. A live owner's template is never touched."""
-    removed = []
+    removed: list[str] = []
     for root in roots or (Path("/dev/shm"), Path(tempfile.gettempdir())):
-        try:
-            entries = list(root.glob(f"{LEGACY_PREFIX}*"))
-        except OSError:
-            continue
-        for entry in entries:
-            pid = entry.name[len(LEGACY_PREFIX) :].split("-")[0]
-            try:
-                ours = entry.is_dir() and not entry.is_symlink() and entry.stat().st_uid == os.geteuid()
-            except OSError:
-                continue
-            if ours and pid.isdigit() and not process_alive(int(pid)):
-                shutil.rmtree(entry, ignore_errors=True)
-                if not entry.exists():
-                    removed.append(str(entry))
+        removed += remove_dead_owners(
+            root, f"{LEGACY_PREFIX}*", _legacy_owner, partial(shutil.rmtree, ignore_errors=True)
+        )
     return removed
+
+
+def _legacy_owner(name: str) -> tuple[int, None] | None:
+    pid = name[len(LEGACY_PREFIX) :].split("-")[0]
+    return (int(pid), None) if pid.isdigit() else None

@@ -146,14 +146,6 @@ def kill_tree_and_reap(root: int, on_reaped: "Callable[[int, int], None]") -> No
             continue
         victims = _descendants(root, _process_table())
         _kill(victims)
-        while True:
-            try:
-                pid, status = os.waitpid(-1, os.WNOHANG)
-            except ChildProcessError:
-                return
-            if pid == 0:
-                break
-            on_reaped(pid, status)
         time.sleep(0.0005 if victims else 0.002)
 
 
@@ -430,14 +422,13 @@ def read_file(ctl: "_socket.socket", req: "dict[str, Any]", fds: "dict[str, int]
         try:
             if not stat.S_ISREG(os.fstat(fd).st_mode):
                 raise OSError(errno.EINVAL, "not a regular file", req["path"])
-            left = req["max_bytes"]
-            while left is None or left > 0:
-                chunk = os.read(fd, 1 << 16 if left is None else min(1 << 16, left))
+            left = 1 << 62 if req["max_bytes"] is None else req["max_bytes"]
+            while left > 0:
+                chunk = os.read(fd, min(1 << 16, left))
                 if not chunk:
                     break
                 _write_all(out, chunk)
-                if left is not None:
-                    left -= len(chunk)
+                left -= len(chunk)
         finally:
             os.close(fd)
         msg = {"id": req["id"], "ok": True}
@@ -529,7 +520,6 @@ class Init:
         self.links: "dict[int, _socket.socket]" = {}  # supervisor pid -> PID 1's end of its socket
         self.idle: "list[int]" = []  # supervisors waiting for an exec
         self.busy: "dict[int, int]" = {}  # supervisor pid -> exec request id
-        self.exec_ids: "dict[int, int]" = {}  # exec request id -> supervisor pid, for cancels
         self.helpers: "dict[int, int]" = {}  # file helper pid -> request id
 
     def _fork(self, target: "Callable[..., object]", *args: object) -> int:
@@ -549,8 +539,7 @@ class Init:
 
     def new_supervisor(self) -> int:
         mine, theirs = _socket.socketpair(_socket.AF_UNIX, _socket.SOCK_SEQPACKET)
-        # The tuple only runs both calls in one lambda; mypy objects to close()'s None in it.
-        pid = self._fork(lambda: (mine.close(), supervisor_main(self.ctl, theirs)))  # type: ignore[func-returns-value]
+        pid = self._fork(supervisor_main, self.ctl, theirs)  # which closes every other descriptor (mine too)
         theirs.close()
         self.links[pid] = mine
         return pid
@@ -565,7 +554,6 @@ class Init:
             for fd in fds:
                 os.close(fd)
         self.busy[pid] = req_id
-        self.exec_ids[req_id] = pid
 
     def spawn_helper(
         self,
@@ -573,10 +561,7 @@ class Init:
         req: "dict[str, Any]",
         fds: "dict[str, int]",
     ) -> None:
-        def run() -> None:
-            target(self.ctl, req, fds)
-
-        pid = self._fork(run)
+        pid = self._fork(target, self.ctl, req, fds)
         for fd in fds.values():
             os.close(fd)
         self.helpers[pid] = req["id"]
@@ -588,9 +573,7 @@ class Init:
             msg = b""
         if not msg:
             return  # it died; reap() deals with that
-        req_id = self.busy.pop(pid, None)
-        if req_id is not None:
-            self.exec_ids.pop(req_id, None)
+        self.busy.pop(pid, None)
         if msg == b"idle" and len(self.idle) < MAX_IDLE_SUPERVISORS:
             self.idle.append(pid)
         elif msg == b"idle":
@@ -610,9 +593,10 @@ class Init:
             if not victims:
                 break
             _kill(victims)
-            self.reap(block_briefly=True)
+            self.reap()
+            time.sleep(0.001)
 
-    def reap(self, block_briefly: bool = False) -> None:
+    def reap(self) -> None:
         lost: "list[int]" = []
         while True:
             try:
@@ -620,8 +604,6 @@ class Init:
             except ChildProcessError:
                 break
             if pid == 0:
-                if block_briefly:
-                    time.sleep(0.001)
                 break
             if pid in self.links:
                 lost += self._supervisor_gone(pid)
@@ -655,10 +637,7 @@ class Init:
         """Forget a dead supervisor; the exec it was running (if any) is returned to be answered."""
         self.drop_supervisor(pid)
         req_id = self.busy.pop(pid, None)
-        if req_id is None:
-            return []
-        self.exec_ids.pop(req_id, None)
-        return [req_id]
+        return [] if req_id is None else [req_id]
 
     def _answer_lost(self, req_ids: "list[int]") -> None:
         """Execs whose supervisor was killed (by the sandboxed code, a cancel or kill_all): first
@@ -675,9 +654,10 @@ class Init:
     def cancel(self, target: int) -> None:
         """The host gave up on an exec: kill its supervisor (a stopped or wedged one included) and
         everything it ran before answering."""
-        pid = self.exec_ids.get(target)
-        if pid is None:
+        running = [pid for pid, req_id in self.busy.items() if req_id == target]  # a few supervisors at most
+        if not running:
             return
+        pid = running[0]
         _kill([pid])
         try:
             os.waitpid(pid, 0)

@@ -3,9 +3,9 @@
 The template (``bwrap_template.py``) is one long-lived ``bwrap`` process per provider that forks a
 new sandbox on request (new namespaces, new root; see that file). Here:
 
-* ``Template.start`` launches it from one thread that lives as long as the process: ``bwrap
-  --die-with-parent`` follows the *thread* that forked it, and the template must not die with an
-  event loop's executor thread;
+* ``Template.start`` launches it from one thread (``LAUNCHER``) that lives until the interpreter
+  exits: ``bwrap --die-with-parent`` follows the *thread* that forked it, and the template must not
+  die with an event loop's executor thread;
 * ``Template.spawn`` sends one request with the sandbox's control socket and cgroup descriptors
   attached; the sandbox's PID 1 answers on that socket, with a pidfd of itself
   (``first_reply``), which ``SandboxProcess`` uses to kill it and to wait for its end;
@@ -24,14 +24,13 @@ import concurrent.futures
 import contextlib
 import marshal
 import os
-import queue
 import signal
 import socket
 import subprocess
 import threading
 import time
 import weakref
-from typing import Any, Callable, TypeVar
+from typing import Any, Callable
 
 from envgym.protocol.errors import SandboxError
 from envgym.sandbox.trusted import TrustedBase
@@ -39,38 +38,9 @@ from envgym.sandbox.trusted import TrustedBase
 START_TIMEOUT_S = 60.0
 REPLY_TIMEOUT_S = 30.0
 
-T = TypeVar("T")
-
-
-class _Launcher:
-    """One daemon thread that runs start-up calls (forks of bwrap) for the whole process."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._queue: queue.SimpleQueue[tuple[Callable[[], Any], concurrent.futures.Future[Any]]] = queue.SimpleQueue()
-        self._thread: threading.Thread | None = None
-
-    def submit(self, fn: Callable[[], T]) -> concurrent.futures.Future[T]:
-        fut: concurrent.futures.Future[T] = concurrent.futures.Future()
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="envgym-bwrap-launcher", daemon=True)
-                self._thread.start()
-        self._queue.put((fn, fut))
-        return fut
-
-    def _run(self) -> None:
-        while True:
-            fn, fut = self._queue.get()
-            if not fut.set_running_or_notify_cancel():
-                continue
-            try:
-                fut.set_result(fn())
-            except BaseException as exc:  # noqa: BLE001 — handed to the waiting caller
-                fut.set_exception(exc)
-
-
-LAUNCHER = _Launcher()
+# One thread runs every start-up call (forks of bwrap) for the whole process, and is never replaced:
+# ``--die-with-parent`` follows the thread that forked bwrap.
+LAUNCHER = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="envgym-bwrap-launcher")
 
 
 def _kill_template(popen: subprocess.Popen[bytes], sock: socket.socket, stderr_fd: int, trusted: TrustedBase) -> None:
@@ -209,6 +179,16 @@ def _resolve(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
+async def _readable(fd: int) -> None:
+    loop = asyncio.get_running_loop()
+    ready: asyncio.Future[None] = loop.create_future()
+    loop.add_reader(fd, _resolve, ready)
+    try:
+        await ready
+    finally:
+        loop.remove_reader(fd)
+
+
 class SandboxProcess:
     """A sandbox's PID 1, held through a pidfd: killing it ends the sandbox's PID and mount
     namespaces (every process and every file), and the pidfd turns readable once that is done."""
@@ -223,15 +203,8 @@ class SandboxProcess:
                 signal.pidfd_send_signal(self.pidfd, signal.SIGKILL)
 
     async def wait(self) -> None:
-        if self.pidfd is None:
-            return
-        loop = asyncio.get_running_loop()
-        exited: asyncio.Future[None] = loop.create_future()
-        loop.add_reader(self.pidfd, _resolve, exited)
-        try:
-            await exited
-        finally:
-            loop.remove_reader(self.pidfd)
+        if self.pidfd is not None:
+            await _readable(self.pidfd)
 
     def close(self) -> None:
         if self.pidfd is not None:
@@ -241,15 +214,10 @@ class SandboxProcess:
 
 async def first_reply(sock: socket.socket, timeout: float = REPLY_TIMEOUT_S) -> tuple[dict[str, Any], list[int]]:
     """The sandbox's first message on its new control socket ("ready" and a pidfd, or an error)."""
-    loop = asyncio.get_running_loop()
-    readable: asyncio.Future[None] = loop.create_future()
-    loop.add_reader(sock.fileno(), _resolve, readable)
     try:
-        await asyncio.wait_for(readable, timeout)
+        await asyncio.wait_for(_readable(sock.fileno()), timeout)
     except asyncio.TimeoutError:
         raise SandboxError(f"the new sandbox did not answer within {timeout:.0f} s") from None
-    finally:
-        loop.remove_reader(sock.fileno())
     try:
         data, fds, _flags, _addr = socket.recv_fds(sock, 1 << 16, 1)
     except OSError as exc:

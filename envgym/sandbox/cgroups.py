@@ -26,6 +26,7 @@ from envgym.sandbox.owners import owner_tag, process_alive
 PREFIX = "envgym-"
 STALE_AFTER_S = 30.0  # an empty cgroup of an older envgym (no owner in its name) this old was left behind
 V2_ROOT = Path("/sys/fs/cgroup")  # where a cgroup v2 hierarchy is mounted (tests point it at a fake tree)
+_SWAP_FILES = ("memory.swap.max", "memory.memsw.limit_in_bytes")
 
 
 @lru_cache(maxsize=None)
@@ -118,49 +119,29 @@ class SandboxCgroup:
     def create(cls, name: str, *, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
         if os.geteuid() != 0:
             return None
+        group = cls([])
         try:
-            return cls._create_v2(name, memory_bytes, max_pids) or cls._create_v1(name, memory_bytes, max_pids)
-        except OSError:
-            return None
-
-    @classmethod
-    def _create_v2(cls, name: str, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
-        parent = _v2_parent()
-        if parent is None:
-            return None
-        path = parent / f"{PREFIX}{owner_tag()}-{name}"
-        path.mkdir()
-        group = cls([path])
-        try:
-            (path / "memory.max").write_text(str(memory_bytes))
-            if (path / "memory.swap.max").exists():
-                (path / "memory.swap.max").write_text("0")
-            (path / "pids.max").write_text(str(max_pids))
-        except OSError:
-            group.remove_now()
-            raise
-        return group
-
-    @classmethod
-    def _create_v1(cls, name: str, memory_bytes: int, max_pids: int) -> "SandboxCgroup | None":
-        memory, pids = _v1_controller_dir("memory"), _v1_controller_dir("pids")
-        if memory is None or pids is None:
-            return None
-        made: list[Path] = []
-        group = cls(made)
-        try:
-            for base in (memory, pids):
-                path = base / f"{PREFIX}{owner_tag()}-{name}"
+            # Each hierarchy's directory and the caps written there. Swap files exist only with swap
+            # accounting, and then swap is capped too (v1: memory + swap together, no escaping into it).
+            caps: list[tuple[Path, dict[str, int]]]
+            if (v2 := _v2_parent()) is not None:
+                caps = [(v2, {"memory.max": memory_bytes, "memory.swap.max": 0, "pids.max": max_pids})]
+            else:
+                memory, pids = _v1_controller_dir("memory"), _v1_controller_dir("pids")
+                if memory is None or pids is None:
+                    return None
+                v1_memory = {"memory.limit_in_bytes": memory_bytes, "memory.memsw.limit_in_bytes": memory_bytes}
+                caps = [(memory, v1_memory), (pids, {"pids.max": max_pids})]
+            for parent, files in caps:
+                path = parent / f"{PREFIX}{owner_tag()}-{name}"
                 path.mkdir()
-                made.append(path)
-            (made[0] / "memory.limit_in_bytes").write_text(str(memory_bytes))
-            memsw = made[0] / "memory.memsw.limit_in_bytes"
-            if memsw.exists():
-                memsw.write_text(str(memory_bytes))  # no escaping the cap into swap
-            (made[1] / "pids.max").write_text(str(max_pids))
+                group.paths.append(path)
+                for file, value in files.items():
+                    if file not in _SWAP_FILES or (path / file).exists():
+                        (path / file).write_text(str(value))
         except OSError:
             group.remove_now()
-            raise
+            return None
         return group
 
     def open_procs(self) -> dict[str, int]:

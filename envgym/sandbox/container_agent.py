@@ -15,6 +15,7 @@ response, its output as it is read: {"id": n, "partial": 1 (stdout) or 2 (stderr
 """
 
 import base64
+import contextlib
 import errno
 import io
 import json
@@ -63,12 +64,10 @@ def kill_user_processes(uid: int = SANDBOX_UID) -> None:
         for name in os.listdir("/proc"):
             if not name.isdigit() or int(name) == me or int(name) in SPARED:
                 continue
-            try:
+            with contextlib.suppress(FileNotFoundError, ProcessLookupError, PermissionError):
                 if SWEEP_ALL or os.stat("/proc/" + name).st_uid == uid:
                     found = True
                     os.kill(int(name), signal.SIGKILL)
-            except (FileNotFoundError, ProcessLookupError, PermissionError):
-                pass
         if not found:
             return
         time.sleep(0.005)
@@ -163,17 +162,6 @@ class _Active:
 ACTIVE = _Active()
 
 
-def _read_into(fd: int, buf: bytearray, cap: int) -> "tuple[bool, bool]":
-    """Read what is there; returns (eof, truncated_now)."""
-    chunk = os.read(fd, 65536)
-    if not chunk:
-        return True, False
-    room = cap - len(buf)
-    if room > 0:
-        buf += chunk[:room]
-    return False, len(chunk) > max(room, 0)
-
-
 def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" = None) -> "dict[str, Any]":
     """Run one command. ``emit`` (image mode) is sent each piece of output as it is read, so what a
     command printed before taking this server down (a root command can kill it) still reaches the host."""
@@ -219,6 +207,23 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
         open_fds = set(bufs)
         truncated = timed_out = False
         deadline = started + timeout
+
+        def take(ready: "list[int]") -> None:
+            """Read what is there, keeping at most ``cap`` bytes a stream; a pipe at its end is dropped."""
+            nonlocal truncated
+            for fd in ready:
+                chunk = os.read(fd, 65536)
+                if not chunk:
+                    open_fds.discard(fd)
+                    continue
+                room = cap - len(bufs[fd])
+                truncated = truncated or len(chunk) > max(room, 0)
+                if room > 0:
+                    bufs[fd] += chunk[:room]
+                    if emit is not None:
+                        data = base64.b64encode(chunk[:room]).decode()
+                        emit({"id": req.get("id"), "partial": 1 if fd == out_fd else 2, "data": data})
+
         # Read until the command exits (not until the pipes close: a daemon may hold them open).
         while True:
             remaining = deadline - time.monotonic()
@@ -230,37 +235,18 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
             else:
                 ready = []
                 time.sleep(min(remaining, 0.002))
-            for fd in ready:
-                kept = len(bufs[fd])
-                eof, cut = _read_into(fd, bufs[fd], cap)
-                truncated = truncated or cut
-                if emit is not None and len(bufs[fd]) > kept:
-                    emit(
-                        {
-                            "id": req.get("id"),
-                            "partial": 1 if fd == out_fd else 2,
-                            "data": base64.b64encode(bytes(bufs[fd][kept:])).decode(),
-                        }
-                    )
-                if eof:
-                    open_fds.discard(fd)
+            take(ready)
             if proc.poll() is not None and not ready:
                 break
-        try:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
             os.killpg(proc.pid, signal.SIGKILL)  # the command's own process group, at once
-        except (ProcessLookupError, PermissionError):
-            pass
         code = proc.wait()
         # Take what is already in the pipes without waiting for writers that may still live.
         while open_fds:
             ready = select.select(list(open_fds), [], [], 0.01)[0]
             if not ready:
                 break
-            for fd in ready:
-                eof, cut = _read_into(fd, bufs[fd], cap)
-                truncated = truncated or cut
-                if eof:
-                    open_fds.discard(fd)
+            take(ready)
         proc.stdout.close()  # type: ignore[union-attr]  # a PIPE, as above
         proc.stderr.close()  # type: ignore[union-attr]
         return {
@@ -277,15 +263,10 @@ def run(req: "dict[str, Any]", emit: "Callable[[dict[str, Any]], None] | None" =
 
 
 def _feed(pipe: "IO[bytes]", data: bytes) -> None:
-    try:
+    with contextlib.suppress(OSError):  # the command exited without reading it all
         pipe.write(data)
-    except (BrokenPipeError, OSError):
-        pass
-    finally:
-        try:
-            pipe.close()
-        except OSError:
-            pass
+    with contextlib.suppress(OSError):
+        pipe.close()
 
 
 def trusted_install(req: "dict[str, Any]") -> "dict[str, Any]":
@@ -345,10 +326,8 @@ def _purge_trusted() -> None:
         if os.path.isdir(path) and not os.path.islink(path):
             shutil.rmtree(path, ignore_errors=True)
         else:
-            try:
+            with contextlib.suppress(OSError):
                 os.unlink(path)
-            except OSError:
-                pass
 
 
 def trusted_read(req: "dict[str, Any]") -> "dict[str, Any]":

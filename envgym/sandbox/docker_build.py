@@ -48,8 +48,7 @@ _PULL_FAILURE = re.compile(
     r"failed to resolve|repository does not exist|unauthorized|i/o timeout|connection refused",
     re.IGNORECASE,
 )
-_locks: dict[str, threading.Lock] = {}
-_locks_guard = threading.Lock()
+_locks: dict[str, threading.Lock] = {}  # one per tag; dict.setdefault is atomic
 
 
 class ImageBuildError(SandboxError):
@@ -203,11 +202,6 @@ def prepare_context(
     )
 
 
-def _lock(tag: str) -> threading.Lock:
-    with _locks_guard:
-        return _locks.setdefault(tag, threading.Lock())
-
-
 def _api(base_url: str | None) -> Any:
     try:
         import docker
@@ -250,7 +244,7 @@ def build_image(
         )
         tag = f"{tag_prefix}:{ctx.digest()}"
         say = progress or (lambda line: log.info("%s", line))
-        with _lock(tag):
+        with _locks.setdefault(tag, threading.Lock()):
             if image_exists(api, tag):
                 return tag
             say(f"building {tag} from {ctx.root} ({len(ctx.files)} files)")

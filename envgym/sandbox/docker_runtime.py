@@ -98,9 +98,8 @@ def bundle_members() -> dict[str, Path]:
     return members
 
 
-def _context(members: dict[str, Path]) -> tuple[bytes, str]:
-    """A build context (tar) for a FROM-scratch image holding the bundle, and its content key."""
-    key = hashlib.sha256()
+def _context(members: dict[str, Path]) -> bytes:
+    """A build context (tar) for a FROM-scratch image holding the bundle."""
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         dockerfile = f"FROM scratch\nCOPY bundle {RUNTIME_MOUNT}\nLABEL {LABEL}=1\n".encode()
@@ -108,8 +107,6 @@ def _context(members: dict[str, Path]) -> tuple[bytes, str]:
         info.size = len(dockerfile)
         tar.addfile(info, io.BytesIO(dockerfile))
         for name, path in sorted(members.items()):
-            stat = path.stat()
-            key.update(f"{name}\0{stat.st_size}\0{int(stat.st_mtime)}\0".encode())
             info = tar.gettarinfo(str(path), arcname=f"bundle/{name}")
             info.uid = info.gid = 0
             info.uname = info.gname = ""
@@ -118,7 +115,7 @@ def _context(members: dict[str, Path]) -> tuple[bytes, str]:
             )
             with open(path, "rb") as fh:
                 tar.addfile(info, fh)
-    return buf.getvalue(), key.hexdigest()[:16]
+    return buf.getvalue()
 
 
 def ensure_volume(client: Any) -> str:
@@ -142,7 +139,7 @@ def ensure_volume(client: Any) -> str:
             try:
                 client.images.get(tag)
             except Exception:  # noqa: BLE001 — not built yet
-                context, _ = _context(members)
+                context = _context(members)
                 for chunk in client.api.build(
                     fileobj=io.BytesIO(context), custom_context=True, tag=tag, rm=True, decode=True, labels={LABEL: "1"}
                 ):

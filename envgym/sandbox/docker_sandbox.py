@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from envgym.protocol.errors import SandboxError
-from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec, command_argv, with_files
 from envgym.sandbox.docker_server_loss import server_taken_down
 from envgym.sandbox.owners import process_alive
 from envgym.sandbox.runner import BASE_ENV
@@ -73,15 +73,10 @@ MAIN_PROCESS = (
 # Capabilities the root command server needs to demote to uid 1000 and to kill that user's processes;
 # everything else of Docker's default set is dropped. Commands themselves run with no capabilities.
 _KEEP_CAPS = ["SETUID", "SETGID", "KILL", "CHOWN", "DAC_OVERRIDE", "FOWNER"]
-
-
-def _owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _ping(channel: "_Channel") -> None:
-    """Wait (in a worker thread, without an event loop) until the command server answers."""
-    asyncio.run(channel.request({"op": "ping"}, 30))
+_NEEDS_PYTHON = (
+    ". envgym's docker provider runs commands through a small Python program, so the image needs python3 (>= 3.7) "
+    "on its PATH"
+)
 
 
 class _Channel:
@@ -198,7 +193,6 @@ class DockerSandbox(Sandbox):
         self.provider = provider
         self.container = container
         self._channel = channel
-        self._closed = False
         self._owned = True  # False for a container started elsewhere (attach): closing leaves it running
         self._restart_lock = asyncio.Lock()
         self.user = spec.user  # who the next commands run as (set_user)
@@ -231,16 +225,8 @@ class DockerSandbox(Sandbox):
         self.networked = on
 
     @property
-    def closed(self) -> bool:
-        return self._closed
-
-    @property
     def id(self) -> str:
-        container_id: str = self.container.id
-        return container_id
-
-    def _argv(self, cmd: str | list[str]) -> list[str]:
-        return ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        return str(self.container.id)
 
     def _env(self, env: dict[str, str] | None) -> dict[str, str]:
         if self.spec.image_defaults:  # the command server adds the image's environment and the user's HOME
@@ -317,7 +303,7 @@ class DockerSandbox(Sandbox):
         reply = await self._request(
             {
                 "op": "exec",
-                "argv": self._argv(cmd),
+                "argv": command_argv(cmd),
                 "cwd": cwd or self.spec.workdir,
                 "env": self._env(env),
                 "user": self.user,
@@ -357,7 +343,7 @@ class DockerSandbox(Sandbox):
             raise SandboxError("exec_mode='exec' does not support stdin; use the default exec_mode='server'")
         started = time.monotonic()
         limits = f"ulimit -t {self.spec.cpu_seconds}; ulimit -f {self.spec.max_file_mb * 1024};"
-        inner = limits + " exec timeout -s KILL " + str(int(timeout)) + " " + shlex.join(self._argv(cmd))
+        inner = limits + " exec timeout -s KILL " + str(int(timeout)) + " " + shlex.join(command_argv(cmd))
 
         def run() -> Any:
             user = "1000:1000" if self.user == "sandbox" else self.user
@@ -464,7 +450,7 @@ class DockerProvider(SandboxProvider):
         self.cpus = float(cpus)
         self.base_url = base_url
         self.pool_shapes = max(1, int(pool_shapes))
-        self.owner = _owner_id()
+        self.owner = f"{socket.gethostname()}:{os.getpid()}"
         self._client: Any = None
         # Pools by sandbox shape (the spec without its files), most recently used last. Containers
         # are started in worker threads, which put them in a pool (or _live) themselves under _state,
@@ -639,28 +625,19 @@ class DockerProvider(SandboxProvider):
         return box
 
     def _attach(self, container: Any, spec: SandboxSpec) -> DockerSandbox:
-        client = self._docker()
+        api = self._docker().api
         image = spec.image or self.image
         # The command server also handles files and process sweeps in exec_mode="exec"; only
         # commands then go through a per-command `docker exec`.
         try:
             if spec.keep_image_files and spec.user == "sandbox" and not spec.image_defaults:
-                chown = client.api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")[
-                    "Id"
-                ]
-                out = client.api.exec_start(chown)
-                if client.api.exec_inspect(chown)["ExitCode"] != 0:
+                chown = api.exec_create(container.id, ["chown", "-R", "1000:1000", spec.workdir], user="0:0")["Id"]
+                out = api.exec_start(chown)
+                if api.exec_inspect(chown)["ExitCode"] != 0:
                     raise SandboxError(f"chown of {spec.workdir} failed: {out.decode(errors='replace')[:300]}")
             channel = self.start_server(container, spec)
         except Exception as exc:  # noqa: BLE001
-            hint = (
-                ""
-                if spec.image_defaults
-                else (
-                    ". envgym's docker provider runs commands through a small Python "
-                    "program, so the image needs python3 (>= 3.7) on its PATH"
-                )
-            )
+            hint = "" if spec.image_defaults else _NEEDS_PYTHON  # image mode brings envgym's own Python
             raise SandboxError(f"the command server did not start in {image!r}: {exc}{hint}") from exc
         box = DockerSandbox(self, spec, container, channel)
         if spec.user == "image":
@@ -691,13 +668,20 @@ class DockerProvider(SandboxProvider):
             argv.append("all")
         exec_id = client.api.exec_create(container.id, argv, stdin=True, user="0:0")["Id"]
         channel = _Channel(client.api.exec_start(exec_id, socket=True), exec_id)
-        _ping(channel)
+        asyncio.run(channel.request({"op": "ping"}, 30))  # in a worker thread: no event loop here
         return channel
 
     @staticmethod
-    def _shape(spec: SandboxSpec) -> str | None:
-        """The pool a spec's sandboxes come from; None for specs never pooled (initial files)."""
-        return None if spec.files else spec.model_dump_json()
+    def _pool_of(spec: SandboxSpec) -> tuple[SandboxSpec, str]:
+        """The spec a pool's containers start from (``spec`` without its files, which ``create``
+        writes into the container it takes) and the pool's key (that spec's shape)."""
+        template = spec.model_copy(update={"files": {}})
+        return template, template.model_dump_json()
+
+    async def _sweep_once(self) -> None:
+        if not self._swept:
+            await asyncio.to_thread(self.sweep_orphans)
+            self._swept = True
 
     def _submit(self, fn: Any, *args: Any) -> concurrent.futures.Future[Any]:
         """Run ``fn`` in a thread of its own; the future stays in ``_starting`` until it is done, so
@@ -738,13 +722,11 @@ class DockerProvider(SandboxProvider):
 
     async def create(self, spec: SandboxSpec | None = None) -> Sandbox:
         spec = spec or SandboxSpec()
-        if not self._swept:
-            await asyncio.to_thread(self.sweep_orphans)
-            self._swept = True
-        shape = self._shape(spec.model_copy(update={"files": {}}))
+        await self._sweep_once()
+        template, shape = self._pool_of(spec)
         box: DockerSandbox | None = None
         with self._state:
-            pool = self._pools.get(shape) if shape is not None else None
+            pool = self._pools.get(shape)
             if pool:
                 box = pool.pop(0)
                 self._live.add(box)
@@ -757,11 +739,9 @@ class DockerProvider(SandboxProvider):
                 fut.add_done_callback(self._discard_started)
                 raise
             box = started
-        if self.warm_pool > 0 and shape is not None:
-            self._schedule_refill(shape, spec.model_copy(update={"files": {}}))
-        for rel, content in spec.files.items():
-            await box.write_file(rel, content)
-        return box
+        if self.warm_pool > 0:
+            self._schedule_refill(shape, template)
+        return await with_files(box, spec.files)
 
     def _discard_started(self, fut: concurrent.futures.Future[DockerSandbox]) -> None:
         if fut.exception() is None:
@@ -801,13 +781,10 @@ class DockerProvider(SandboxProvider):
 
     async def fill_pool(self, spec: SandboxSpec | None = None) -> None:
         """Start the warm pool of ``spec``'s shape now and wait until it is full (e.g. at server start)."""
-        if not self._swept:
-            await asyncio.to_thread(self.sweep_orphans)
-            self._swept = True
-        template = (spec or SandboxSpec()).model_copy(update={"files": {}})
-        shape = self._shape(template)
-        if self.warm_pool <= 0 or shape is None:
+        await self._sweep_once()
+        if self.warm_pool <= 0:
             return
+        template, shape = self._pool_of(spec or SandboxSpec())
         self._schedule_refill(shape, template)
         task = self._refills.get(shape)
         if task is not None:
@@ -818,14 +795,11 @@ class DockerProvider(SandboxProvider):
         with self._state:
             if spec is None:
                 return sum(len(p) for p in self._pools.values())
-            return len(self._pools.get(self._shape(spec.model_copy(update={"files": {}})) or "", []))
+            return len(self._pools.get(self._pool_of(spec)[1], []))
 
     async def _release(self, box: DockerSandbox) -> None:
         with self._state:
             self._live.discard(box)
-        if not box._owned:
-            box._channel.close()
-            return
         await asyncio.to_thread(self._remove, box)
 
     def _remove(self, box: DockerSandbox) -> None:

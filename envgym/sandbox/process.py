@@ -24,7 +24,7 @@ import tempfile
 from pathlib import Path
 
 from envgym.protocol.errors import SandboxError
-from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec
+from envgym.sandbox.base import ExecResult, Sandbox, SandboxProvider, SandboxSpec, command_argv, with_files
 from envgym.sandbox.runner import BASE_ENV, rlimit_preexec, run_process
 
 
@@ -34,13 +34,8 @@ class ProcessSandbox(Sandbox):
         self.root = root
         self.workspace = root / "workspace"
         self.tmp = root / "tmp"
-        self._closed = False
         self._pgids: set[int] = set()
         self._spawning: set[asyncio.Future[None]] = set()  # commands between their start and being tracked
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
 
     def _host_path(self, path: str) -> Path:
         """Map a sandbox path (relative, or absolute under the workdir or /tmp) to the host, refusing
@@ -72,7 +67,7 @@ class ProcessSandbox(Sandbox):
     ) -> ExecResult:
         if self._closed:
             raise SandboxError("the sandbox is closed")
-        argv = ["bash", "-c", cmd] if isinstance(cmd, str) else list(cmd)
+        argv = command_argv(cmd)
         run_env = {**BASE_ENV, "HOME": str(self.workspace), "TMPDIR": str(self.tmp), **self.spec.env, **(env or {})}
         # "/" is the host's root: this provider isolates nothing, and graders run from "/" everywhere.
         workdir = Path("/") if cwd == "/" else self._host_path(cwd) if cwd else self.workspace
@@ -141,7 +136,4 @@ class ProcessProvider(SandboxProvider):
         root = Path(tempfile.mkdtemp(prefix="envgym-proc-", dir=self.base_dir))
         (root / "workspace").mkdir()
         (root / "tmp").mkdir()
-        box = ProcessSandbox(spec, root)
-        for rel, content in spec.files.items():
-            await box.write_file(rel, content)
-        return box
+        return await with_files(ProcessSandbox(spec, root), spec.files)

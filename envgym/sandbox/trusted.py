@@ -45,7 +45,7 @@ from pathlib import Path
 from typing import Callable
 
 from envgym.protocol.errors import SandboxError
-from envgym.sandbox.owners import owner_tag, process_alive
+from envgym.sandbox.owners import owner_tag, remove_dead_owners
 
 TRUSTED_MOUNT = "/.envgym"  # in-sandbox path of the trusted root, on every provider that has one
 TEMPLATE_MOUNT = "/.envgym-all"  # bwrap: where a template sees its TrustedBase (never inside a sandbox)
@@ -149,13 +149,12 @@ class TrustedBase:
         os.mkdir(self.host, 0o711)
         os.chmod(self.host, 0o711)
 
-    def bind_args(self) -> list[str]:
-        """bwrap arguments that show this directory at ``TEMPLATE_MOUNT`` in the template."""
-        return ["--bind", self.host, TEMPLATE_MOUNT]
-
     def area(self) -> "HostTrustedArea":
         """A new, empty trusted root for one sandbox."""
-        return HostTrustedArea(self.host, self.sandbox_uid)
+        try:
+            return HostTrustedArea(self.host, self.sandbox_uid)
+        except OSError as exc:
+            raise SandboxError(f"cannot make the sandbox's trusted area: {exc}") from exc
 
     def destroy(self) -> None:
         remove_tree(self.host)
@@ -280,20 +279,4 @@ def owner_of(name: str) -> tuple[int, str | None] | None:
 def remove_orphans(base: Path | None = None) -> list[str]:
     """Trusted roots whose envgym process is gone (it crashed or was killed), removed by the next
     ``recover()``. One of a live process is never touched: several envgym processes share a host."""
-    base = base or HOST_BASE
-    removed: list[str] = []
-    try:
-        entries = list(base.iterdir())
-    except OSError:
-        return removed
-    for entry in entries:
-        owner = owner_of(entry.name)
-        try:
-            ours = entry.is_dir() and not entry.is_symlink() and entry.stat().st_uid == os.geteuid()
-        except OSError:
-            continue
-        if ours and owner is not None and not process_alive(*owner):
-            remove_tree(str(entry))
-            if not os.path.lexists(entry):
-                removed.append(str(entry))
-    return removed
+    return remove_dead_owners(base or HOST_BASE, "*", owner_of, remove_tree)
