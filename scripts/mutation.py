@@ -215,6 +215,7 @@ SETS: dict[str, MutationSet] = {
                     "_check_task",
                     "_CheckedEpisode._observation",
                     "_CheckedEpisode._info",
+                    "_CheckedEpisode._result",
                     "_CheckedEpisode.reset",
                     "_CheckedEpisode.step",
                     "_CheckedEpisode.close",
@@ -231,7 +232,7 @@ SETS: dict[str, MutationSet] = {
 # check's host-wide part). Slow (every mutant runs the check_environment
 # runs, one waiting 3 s for a leaked process), so kept out of "conformance".
 SETS["conformance-kit"] = MutationSet(
-    "the conformance kit's orchestration: check_environment_async and _targets (end-to-end: slow)",
+    "the conformance kit's orchestration: check_environment_async and suite_targets (end-to-end: slow)",
     [
         Target(
             "envgym",
@@ -239,7 +240,7 @@ SETS["conformance-kit"] = MutationSet(
             ("tests/plugins/test_conformance.py",),
             # run_all is left out: its bound is tested in test_conformance_rules.py, the rest of it is a
             # transient progress bar that rich draws only on a terminal.
-            ("check_environment_async", "_targets"),
+            ("check_environment_async", "suite_targets"),
         )
     ],
 )

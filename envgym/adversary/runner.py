@@ -30,7 +30,7 @@ from envgym.kernel.context import EnvContext
 from envgym.kernel.families import EnvRef
 from envgym.kernel.sync import blocking_form
 from envgym.protocol import EpisodeStatus, Observation, Task
-from envgym.testing.conformance import _targets, run_all, tracked_context
+from envgym.testing.conformance import run_all, suite_targets, tracked_context
 
 MARKER_RAN = "ENVGYM-ADVERSARY-RAN "
 COMMON_ANSWERS = 3
@@ -280,7 +280,7 @@ async def check_adversary_async(
     report = AdversaryReport(env_id=env_id, sandbox=ctx.sandbox, classes=sorted(classes))
     isolated = _isolated(ctx)
     jobs: list[_Job] = []
-    for ref, env_name, runnable, cannot in _targets(env_id, ctx):
+    for ref, env_name, runnable, cannot in suite_targets(env_id, ctx):
         report.suites.append(env_name)
         report.skipped += [SkippedAttack(env_name, s.id, "-", f"task not run here: {s.reason}") for s in cannot]
         tasks, how = _choose(runnable, limit, sample, seed)

@@ -20,7 +20,7 @@ from rich.table import Table
 
 from envgym.cli.app import app, console, fail, failing, new_table, settings_option, show_build_progress
 from envgym.cli.check_cmd import skipped_table
-from envgym.eval.report import _fmt
+from envgym.eval.report import format_number
 from envgym.protocol.errors import EnvgymError
 
 
@@ -38,9 +38,9 @@ def summary_table(summary: dict[str, Any], title: str = "eval summary") -> Table
             name,
             str(block.get("tasks")),
             str(block.get("episodes")),
-            _fmt(block.get("mean_reward")),
+            format_number(block.get("mean_reward")),
             f"{ci[0]:.2f}–{ci[1]:.2f}" if ci else "—",
-            *(_fmt(block.get(p)) for p in passes),
+            *(format_number(block.get(p)) for p in passes),
             str(block.get("errors", 0)),
         ]
         table.add_row(*cells, style=style)
@@ -180,7 +180,7 @@ def eval_command(
     elif suites:
         console.print(
             f"{suite}: {len(suites)} suites evaluated, one run directory each under {out}: "
-            + ", ".join(f"{env_id} {_fmt(s.get('mean_reward'))}" for env_id, s in summaries.items()),
+            + ", ".join(f"{env_id} {format_number(s.get('mean_reward'))}" for env_id, s in summaries.items()),
             highlight=False,
         )
 

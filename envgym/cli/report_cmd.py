@@ -17,7 +17,7 @@ import typer
 
 from envgym.cli.app import app, console, failing, new_table, settings_option
 from envgym.cli.eval_cmd import summary_table
-from envgym.eval.report import _fmt
+from envgym.eval.report import format_number
 
 
 @app.command("report")
@@ -53,7 +53,7 @@ def compare_command(
     table = new_table(f"A = {dir_a}   B = {dir_b}", ("", "A", "B", "B − A"), numbers=True)
     for key in ["mean_reward", "pass@1"] + ([f"pass@{k}"] if k != 1 else []):
         x, y = a.get(key), b.get(key)
-        table.add_row(key, _fmt(x), _fmt(y), "—" if x is None or y is None else f"{y - x:+.3f}")
+        table.add_row(key, format_number(x), format_number(y), "—" if x is None or y is None else f"{y - x:+.3f}")
     for key in ("tasks", "episodes", "errors"):
         table.add_row(key, str(a.get(key)), str(b.get(key)), "")
     console.print(table)
@@ -64,13 +64,15 @@ def compare_command(
     )
     console.print(
         f"sign test p = {result['sign_test_p']:.4g};  paired bootstrap: mean difference "
-        f"{_fmt(boot['mean_diff'])}, 95% CI " + (f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "—") + _bootstrap_p(boot)
+        f"{format_number(boot['mean_diff'])}, 95% CI "
+        + (f"[{ci[0]:+.3f}, {ci[1]:+.3f}]" if ci else "—")
+        + _bootstrap_p(boot)
     )
     changed = sorted((t for t in result["per_task"] if t["outcome"] != "tie"), key=lambda t: -abs(t["diff"]))[:show]
     if changed:
         per = new_table("largest per-task differences", ("task", "A", "B", "B − A"), numbers=True)
         for t in changed:
-            per.add_row(t["task_id"], _fmt(t["a"]), _fmt(t["b"]), f"{t['diff']:+.3f}")
+            per.add_row(t["task_id"], format_number(t["a"]), format_number(t["b"]), f"{t['diff']:+.3f}")
         console.print(per)
 
 

@@ -53,7 +53,12 @@ def _e(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def _fmt(value: Any, digits: int = 3) -> str:
+def format_number(value: Any, digits: int = 3) -> str:
+    """A number as a report shows it: a float to ``digits`` places, None as a dash.
+
+    >>> format_number(0.5), format_number(None), format_number(3)
+    ('0.500', '—', '3')
+    """
     if value is None:
         return "—"
     return f"{value:.{digits}f}" if isinstance(value, float) else str(value)
@@ -153,8 +158,8 @@ def _status_badge(status: str) -> str:
 def _episode_html(record: EpisodeRecord) -> str:
     status = record.status.value
     head = (
-        f"{_status_badge(status)} <b>{_e(record.task_id)}</b> · sample {record.sample} · reward {_fmt(record.reward)} · "
-        f"{record.turns} turns · {_fmt(record.timings.get('total_s'), 2)} s"
+        f"{_status_badge(status)} <b>{_e(record.task_id)}</b> · sample {record.sample} · reward {format_number(record.reward)} · "
+        f"{record.turns} turns · {format_number(record.timings.get('total_s'), 2)} s"
     )
     parts = [f'<details class="ep" id="ep-{_e(record.task_id)}-{record.sample}"><summary>{head}</summary>']
     parts.extend(_message_html(m) for m in record.messages)
@@ -175,12 +180,12 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
     )
     ci = summary["mean_reward_ci95"]
     cards = [
-        ("mean reward", _fmt(summary["mean_reward"])),
+        ("mean reward", format_number(summary["mean_reward"])),
         ("95% CI", f"{ci[0]:.3f} – {ci[1]:.3f}" if ci else "—"),
-        ("pass@1", _fmt(summary["pass@1"])),
+        ("pass@1", format_number(summary["pass@1"])),
     ]
     if k != 1:
-        cards.append((f"pass@{k}", _fmt(summary.get(f"pass@{k}"))))
+        cards.append((f"pass@{k}", format_number(summary.get(f"pass@{k}"))))
     cards += [("tasks", summary["tasks"]), ("episodes", summary["episodes"]), ("errors", summary["errors"])]
     statuses = [s.value for s in EpisodeStatus if s.value in summary["status_counts"]]
     status_chart = bar_chart(
@@ -209,7 +214,7 @@ def render_report(manifest: dict[str, Any], records: list[EpisodeRecord], title:
         badges = "".join(f'<a href="#ep-{_e(task_id)}-{r.sample}">{_status_badge(r.status.value)}</a>' for r in recs)
         rows.append(
             f"<tr><td>{_e(task_id)}</td><td>{_e(category_of(recs[0]))}</td><td class=num>{len(recs)}</td>"
-            f"<td class=num>{_fmt(mean)}</td><td class=num>{sum(r.passed for r in scored)}/{len(scored)}</td>"
+            f"<td class=num>{format_number(mean)}</td><td class=num>{sum(r.passed for r in scored)}/{len(scored)}</td>"
             f"<td>{badges}</td></tr>"
         )
     versions = manifest.get("versions") or (records[0].versions if records else {})

@@ -368,7 +368,7 @@ async def _run_job(job: _Job, context: TrackedContext, report: CheckReport) -> N
     report.record("close", env_name, job.task.id, leftovers)
 
 
-def _targets(env_id: str, context: EnvContext) -> list[tuple[EnvRef, str, list[Task], list[SkippedTask]]]:
+def suite_targets(env_id: str, context: EnvContext) -> list[tuple[EnvRef, str, list[Task], list[SkippedTask]]]:
     """(ref, "family/suite", the tasks to run, the tasks that cannot run here) for every suite
     ``env_id`` names. Tasks the family says cannot run here (malformed, or not on this host or
     provider) are listed with the reason, not run; the rest of the suite is."""
@@ -409,7 +409,7 @@ async def check_environment_async(
     report = CheckReport(env_id=env_id)
     ctx = tracked_context(context, sandbox)
     jobs: list[_Job] = []
-    for ref, env_name, tasks, skipped in _targets(env_id, ctx):
+    for ref, env_name, tasks, skipped in suite_targets(env_id, ctx):
         report.suites.append(env_name)
         info = next(s for s in ref.cls.suites() if s.name == ref.suite)
         report.record("schema", env_name, None, _check_suite(ref.cls, info, ref.cls.tasks(ref.suite)))
