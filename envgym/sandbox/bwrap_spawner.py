@@ -113,8 +113,8 @@ class Template:
             why = "it exited"
         msg = marshal.loads(data) if data else {"error": why}
         if not msg.get("ready"):
+            tail = _stderr_tail(popen, err_r)  # before close(), which closes err_r
             template.close()
-            tail = _stderr_tail(popen, err_r)
             raise SandboxError(
                 f"the bwrap sandbox template failed to start: {msg.get('error')}{' — ' + tail if tail else ''}"
             )

@@ -24,7 +24,8 @@ from pathlib import Path
 import pytest
 from sandbox_helpers import eventually
 
-from envgym.sandbox import get_provider
+from envgym.protocol.errors import SandboxError
+from envgym.sandbox import get_provider, trusted
 from envgym.sandbox.owners import owner_tag, start_time
 from envgym.sandbox.trusted import HOST_BASE, TEMPLATE_MOUNT, fresh_name, remove_orphans, remove_tree
 
@@ -116,7 +117,10 @@ async def test_closing_removes_the_area_whatever_the_sandbox_left_in_it(bwrap):
 
 KILLED_OWNER = textwrap.dedent("""
     import asyncio, io, json, sys, tarfile
-    from envgym.sandbox import get_provider
+    from pathlib import Path
+    from envgym.sandbox import get_provider, trusted
+
+    trusted.HOST_BASE = Path(sys.argv[1])
 
     async def main():
         provider = get_provider("bwrap")
@@ -135,8 +139,16 @@ KILLED_OWNER = textwrap.dedent("""
 """)
 
 
-async def test_what_a_killed_envgym_process_left_goes_at_the_next_recover_and_never_before(bwrap):
-    owner = subprocess.Popen([sys.executable, "-c", KILLED_OWNER], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+async def test_what_a_killed_envgym_process_left_goes_at_the_next_recover_and_never_before(bwrap, monkeypatch, request):
+    # A base of its own: any other envgym process on this host (a parallel test run) that recovers
+    # would rightly remove the dead owner's files from the shared base before this test looks.
+    # Under /dev/shm, not tmp_path: the template runs as the sandbox user, who must reach it.
+    base = Path("/dev/shm") / f"envgym-trusted-test-{fresh_name()}"
+    monkeypatch.setattr(trusted, "HOST_BASE", base)
+    request.addfinalizer(lambda: remove_tree(str(base)))
+    owner = subprocess.Popen(
+        [sys.executable, "-c", KILLED_OWNER, str(base)], stdin=subprocess.PIPE, stdout=subprocess.PIPE
+    )
     try:
         line = await asyncio.wait_for(asyncio.to_thread(owner.stdout.readline), 120)
         made = json.loads(line)
@@ -154,6 +166,15 @@ async def test_what_a_killed_envgym_process_left_goes_at_the_next_recover_and_ne
     assert os.path.isdir(made["area"])
     removed = await bwrap.recover()
     assert made["base"] in removed and not os.path.lexists(made["base"])
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="as root, bwrap runs as the sandbox user; otherwise as this user")
+async def test_a_template_that_cannot_start_says_why(bwrap, monkeypatch, tmp_path):
+    # The sandbox user cannot enter pytest's 0700 tmp_path, so bwrap cannot mount the trusted base.
+    # The reason is bwrap's own stderr (it was lost once: read after the descriptor was closed).
+    monkeypatch.setattr(trusted, "HOST_BASE", tmp_path / "trusted")
+    with pytest.raises(SandboxError, match=r"template failed to start: it exited — bwrap: .*Permission denied"):
+        await bwrap.create()
 
 
 def test_remove_orphans_knows_a_reused_pid_and_spares_live_owners(tmp_path):
