@@ -427,7 +427,7 @@ class RayTarget:
         **pool_options: Any,
     ) -> None:
         self.ref = resolve(env)
-        self.env_id = f"{self.ref.family}/{self.ref.suite}"
+        self.env_id = self.ref.suite_id
         self.env_cls = self.ref.cls
         self.tasks = self.ref.tasks()
         self._owns_ray = not ray.is_initialized()

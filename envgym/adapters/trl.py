@@ -38,10 +38,9 @@ import httpx
 
 from envgym.adapters.rows import observation_text, task_rows
 from envgym.adapters.training import sample_from_rollout
-from envgym.client import Client
+from envgym.client import Client, error_from_response
 from envgym.eval.rollouts import ModelEndpoint, Rollout, RolloutRequest, RolloutSummary, stream_rollouts
 from envgym.protocol import Action, EpisodeStatus, GradeBatchRequest, GradeBatchResponse, Tool
-from envgym.protocol.errors import EnvgymError
 
 __all__ = ["reward_function", "environment_factory", "rollout_func", "rollout_reward", "completion_text"]
 
@@ -103,7 +102,7 @@ def reward_function(
             timeout=timeout,
         )
         if response.status_code != 200:
-            raise EnvgymError(f"POST /v1/grade/batch answered HTTP {response.status_code}: {response.text[:500]}")
+            raise error_from_response(response)
         results = sorted(GradeBatchResponse.model_validate_json(response.content).results, key=lambda r: r.index)
         return [r.grade.reward if r.grade is not None and r.grade.status == "ok" else None for r in results]
 

@@ -201,7 +201,7 @@ class _Job:
 
 
 async def _run_job(job: _Job, context: TrackedContext, report: AdversaryReport, timeout_s: float) -> None:
-    env_name = f"{job.ref.family}/{job.ref.suite}"
+    env_name = job.ref.suite_id
     started = time.monotonic()
     with context.watching() as boxes:  # the sandboxes of this episode alone
         try:

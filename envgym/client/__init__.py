@@ -12,6 +12,22 @@ Example:
 
 from __future__ import annotations
 
-from envgym.client.client import AsyncClient, Client, ClientTimeout, RemoteEpisode, ServerUnreachable, SyncEpisode
+from envgym.client.client import (
+    AsyncClient,
+    Client,
+    ClientTimeout,
+    RemoteEpisode,
+    ServerUnreachable,
+    SyncEpisode,
+    error_from_response,
+)
 
-__all__ = ["AsyncClient", "Client", "ClientTimeout", "RemoteEpisode", "ServerUnreachable", "SyncEpisode"]
+__all__ = [
+    "AsyncClient",
+    "Client",
+    "ClientTimeout",
+    "RemoteEpisode",
+    "ServerUnreachable",
+    "SyncEpisode",
+    "error_from_response",
+]

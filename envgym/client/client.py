@@ -58,6 +58,35 @@ DEFAULT_URL = "http://127.0.0.1:8000"
 POOL_SHARD_SIZE = 8
 
 
+def error_from_response(response: httpx.Response) -> EnvgymError:
+    """The typed error a non-2xx answer of an envgym server stands for (its ``retry_after`` set from
+    the ``Retry-After`` header); an answer without an envgym error body is a plain ``EnvgymError``.
+
+    Example:
+        >>> answer = httpx.Response(503, json={"error": {"code": "capacity_exhausted", "message": "full"}},
+        ...                         headers={"retry-after": "2"}, request=httpx.Request("GET", "http://h/"))
+        >>> exc = error_from_response(answer)
+        >>> exc.code, exc.retry_after
+        ('capacity_exhausted', 2.0)
+    """
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        exc = error_from_body(body, response.status_code)
+    else:
+        exc = EnvgymError(
+            f"HTTP {response.status_code} from {response.request.url}: {response.text[:500]}",
+            details={"status": response.status_code},
+        )
+    retry_after = response.headers.get("retry-after")
+    if retry_after is not None:
+        with contextlib.suppress(ValueError):
+            exc.retry_after = float(retry_after)
+    return exc
+
+
 class ServerUnreachable(EnvgymError):
     """The server could not be reached (refused, reset, DNS, TLS). Nothing was necessarily done."""
 
@@ -216,7 +245,7 @@ class AsyncClient:
             self._in_flight[pool] -= 1
         response.request = request
         if response.status_code >= 400:
-            raise self._error(response)
+            raise error_from_response(response)
         return response
 
     def _pick_pool(self) -> int:
@@ -224,25 +253,6 @@ class AsyncClient:
             if busy < self._per_pool:
                 return index
         return min(range(len(self._in_flight)), key=self._in_flight.__getitem__)
-
-    @staticmethod
-    def _error(response: httpx.Response) -> EnvgymError:
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if isinstance(body, dict) and isinstance(body.get("error"), dict):
-            exc = error_from_body(body, response.status_code)
-        else:
-            exc = EnvgymError(
-                f"HTTP {response.status_code} from {response.request.url}: {response.text[:500]}",
-                details={"status": response.status_code},
-            )
-        retry_after = response.headers.get("retry-after")
-        if retry_after is not None:
-            with contextlib.suppress(ValueError):
-                exc.retry_after = float(retry_after)
-        return exc
 
     # ------------------------------------------------------------------ service
     async def healthz(self) -> dict[str, Any]:
@@ -302,7 +312,7 @@ class AsyncClient:
             status, headers=list(headers.items()), content=content, request=httpx.Request("POST", self.base_url + path)
         )
         if status >= 400:
-            raise self._error(response)
+            raise error_from_response(response)
         return _answer(StepResult, response)
 
     async def get_session(self, session_id: str) -> SessionState:

@@ -43,10 +43,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from envgym.agents.loop import EpisodeRecord, run_episode
 from envgym.agents.openai_agent import DEFAULT_SYSTEM_PROMPT, OpenAIAgent
 from envgym.agents.token_agent import TokenAgent
+from envgym.client import error_from_response
 from envgym.kernel.environment import Environment
 from envgym.kernel.episode import Episode
 from envgym.protocol import EpisodeStatus, Grade, Message, Task
-from envgym.protocol.errors import EnvgymError, error_from_body
 
 
 class ModelEndpoint(BaseModel):
@@ -298,12 +298,7 @@ async def stream_rollouts(
         async with client.stream("POST", f"{url.rstrip('/')}/v1/rollouts", json=body, headers=headers) as response:
             if response.status_code != 200:
                 await response.aread()
-                try:
-                    raise error_from_body(response.json(), response.status_code)
-                except (ValueError, KeyError, TypeError):
-                    raise EnvgymError(
-                        f"POST /v1/rollouts answered HTTP {response.status_code}: {response.text[:500]}"
-                    ) from None
+                raise error_from_response(response)
             async for line in response.aiter_lines():
                 if not line.strip():
                     continue

@@ -339,7 +339,7 @@ class LocalTarget:
 
     def __init__(self, env: str, context: EnvContext, options: dict[str, Any] | None = None) -> None:
         self.ref = resolve(env)
-        self.env_id = f"{self.ref.family}/{self.ref.suite}"
+        self.env_id = self.ref.suite_id
         self.env_cls: type[Environment] = self.ref.cls
         self.context = context
         self.options = dict(options or {})  # every episode's options (e.g. max_turns)

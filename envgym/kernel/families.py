@@ -5,8 +5,8 @@ A family plugin (entry point ``coding`` in ``envgym.environments``) expands into
 
 Example:
     >>> ref = resolve("debug/echo")
-    >>> ref.family, ref.suite
-    ('debug', 'echo')
+    >>> ref.family, ref.suite, ref.suite_id
+    ('debug', 'echo', 'debug/echo')
 """
 
 from __future__ import annotations
@@ -28,8 +28,13 @@ class EnvRef:
     task_id: str | None = None
 
     @property
+    def suite_id(self) -> str:
+        """``family/suite``, without the task."""
+        return f"{self.family}/{self.suite}"
+
+    @property
     def id(self) -> str:
-        return f"{self.family}/{self.suite}" + (f".{self.task_id}" if self.task_id else "")
+        return self.suite_id + (f".{self.task_id}" if self.task_id else "")
 
     def tasks(self, split: str | None = None) -> list[Task]:
         tasks = self.cls.tasks(self.suite, split)

@@ -348,7 +348,7 @@ def _expectation(check: str, record: EpisodeRecord) -> list[str]:
 
 
 async def _run_job(job: _Job, context: TrackedContext, report: CheckReport) -> None:
-    env_name = f"{job.ref.family}/{job.ref.suite}"
+    env_name = job.ref.suite_id
     handle: _CheckedEpisode | None = None
     with context.watching() as boxes:  # the sandboxes of this episode alone
         try:
@@ -383,7 +383,7 @@ def suite_targets(env_id: str, context: EnvContext) -> list[tuple[EnvRef, str, l
         skipped = [s for s in ref.cls.skipped_tasks(ref.suite, context) if ref.task_id is None or s.id == ref.task_id]
         skipped_ids = {s.id for s in skipped}
         tasks = [t for t in ref.tasks() if t.id not in skipped_ids]
-        targets.append((ref, f"{ref.family}/{ref.suite}", tasks, skipped))
+        targets.append((ref, ref.suite_id, tasks, skipped))
     return targets
 
 

@@ -65,6 +65,22 @@ def test_reward_function_grades_a_batch_and_maps_failures_to_none(envgym_server)
     assert reward(prompts, completions, task_id=["echo-3", "echo-3", "no-such-task"]) == [1.0, 0.0, None]
 
 
+def test_reward_function_raises_the_servers_typed_error(monkeypatch):
+    # A refused batch is the protocol's error (its class, code and Retry-After), not a bare HTTP failure.
+    import envgym.adapters.trl as trl_adapter
+    from envgym.protocol.errors import CapacityExhausted
+
+    def refuse(url, **_):
+        body = {"error": {"code": "capacity_exhausted", "message": "the grading pool is full"}}
+        return httpx.Response(503, json=body, headers={"retry-after": "3"}, request=httpx.Request("POST", url))
+
+    monkeypatch.setattr(trl_adapter.httpx, "post", refuse)
+    reward = reward_function("http://127.0.0.1:9", "debug/echo")
+    with pytest.raises(CapacityExhausted) as info:
+        reward([[{"role": "user", "content": "x"}]], [[{"role": "assistant", "content": "delta"}]], task_id=["echo-3"])
+    assert info.value.retry_after == 3.0 and "grading pool is full" in str(info.value)
+
+
 def test_grpo_step_with_envgym_rewards(envgym_server, tmp_path):
     tokenizer = tiny_tokenizer("qwen2_5")
     model = tiny_model(tokenizer)
