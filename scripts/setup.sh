@@ -10,11 +10,12 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 # bubblewrap: the default sandbox. python3 + python3-pytest: the interpreter sandboxed code runs
-# with (Debian's own, which starts in ~12 ms). chromium: the web environment's browser. The rest
-# are tools that terminal and coding tasks use inside the sandbox.
+# with (Debian's own, which starts in ~12 ms). chromium-headless-shell: the web environment's
+# browser (chromium: the same browser with a window, for web.headless=false and for comparison
+# runs). The rest are tools that terminal and coding tasks use inside the sandbox.
 APT_PACKAGES=(
   bubblewrap python3 python3-venv python3-pytest
-  chromium fonts-dejavu-core
+  chromium chromium-headless-shell fonts-dejavu-core
   git make gcc libc6-dev jq sqlite3 zip unzip bzip2 xz-utils bc file procps psmisc gawk sed grep findutils
   coreutils tar gzip patch diffutils ca-certificates
 )

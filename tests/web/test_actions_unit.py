@@ -129,3 +129,17 @@ def test_chromium_discovery_prefers_the_setting_and_fails_clearly(monkeypatch, t
     with pytest.raises(BrowserUnavailable, match="no Chromium found") as info:
         find_chromium(None, str(tmp_path / "no-playwright-browser"))
     assert info.value.code == "env_error"
+
+
+def test_a_headless_browser_prefers_the_headless_shell_on_path(monkeypatch, tmp_path):
+    from envgym_web.chromium import find_chromium
+
+    for name in ("chromium", "chromium-headless-shell"):
+        (tmp_path / name).write_text("#!/bin/sh\n")
+        (tmp_path / name).chmod(0o755)
+    monkeypatch.delenv("ENVGYM_CHROMIUM", raising=False)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert find_chromium(None, None) == str(tmp_path / "chromium-headless-shell")
+    assert find_chromium(None, None, headless=False) == str(tmp_path / "chromium")  # a window needs the full browser
+    (tmp_path / "chromium-headless-shell").unlink()
+    assert find_chromium(None, None) == str(tmp_path / "chromium")

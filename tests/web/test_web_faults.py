@@ -164,3 +164,53 @@ async def test_a_hosts_sessions_hold_the_runtime_once_and_release_it_with_the_ho
     assert len(runtime._holders) == 1  # a server's holders do not grow with every session
     await root.aclose()
     assert not runtime._holders and runtime.loop.is_closed()
+
+
+def test_a_launcher_script_that_does_not_exec_is_neither_the_browser_nor_an_orphan_under_its_driver(tmp_path):
+    # Debian's chromium-headless-shell is `#!/bin/sh` running the browser without exec, so the
+    # launcher and the browser both carry the switches. The browser's pid is the launcher's child, and
+    # under a live driver neither is an orphan (before, the browser was: its parent is no driver, and
+    # any envgym process starting on the host would have killed it).
+    launcher = tmp_path / "launcher"
+    launcher.write_text(f'#!/bin/sh\n{sys.executable} -c "import time; time.sleep(600)" "$@"\n')
+    launcher.chmod(0o755)
+    mark = f"--envgym-browser=launcher-{uuid.uuid4().hex[:8]}"
+    driver_code = f"import subprocess, time; subprocess.Popen([{str(launcher)!r}, {mark!r}]); time.sleep(600)"
+    driver = subprocess.Popen([sys.executable, "-c", driver_code, "run-driver"])
+    try:
+
+        def marked() -> list[int]:
+            found = []
+            for pid in os.listdir("/proc"):
+                try:
+                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                        if mark.encode() in fh.read().split(b"\0"):
+                            found.append(int(pid))
+                except (OSError, ValueError):
+                    pass
+            return found
+
+        for _ in range(200):
+            if len(marked()) == 2:
+                break
+            asyncio.run(asyncio.sleep(0.05))
+        shell, browser = sorted(marked(), key=lambda pid: processes._stat(pid)[1] == driver.pid, reverse=True)
+        assert processes._stat(shell)[1] == driver.pid and processes._stat(browser)[1] == shell
+        assert processes.browser_pid(mark.split("=", 1)[1]) == browser
+        assert not {shell, browser} & set(processes.orphaned_browsers())
+        # The control: once the driver is gone, the launcher and its browser are both orphans.
+        driver.kill()
+        driver.wait()
+        for _ in range(100):
+            if {shell, browser} <= set(processes.orphaned_browsers()):
+                break
+            asyncio.run(asyncio.sleep(0.05))
+        assert {shell, browser} <= set(processes.orphaned_browsers())
+    finally:
+        driver.kill()
+        driver.wait()
+        for pid in marked():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass

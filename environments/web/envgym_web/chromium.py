@@ -1,8 +1,11 @@
 """Finding the Chromium binary to launch, and the switches it runs with.
 
 Order: the ``web.chromium_path`` setting, the ``ENVGYM_CHROMIUM`` environment variable, a system
-Chromium on PATH (Debian's ``chromium``), then the browser ``playwright install`` downloaded. When
-none exists the error says how to get one.
+Chromium on PATH, then the browser ``playwright install`` downloaded. A headless browser prefers the
+headless shell (Debian's ``chromium-headless-shell``), the build of Chromium for automation that
+Playwright itself launches headless: an open session costs about a quarter less memory there, and
+an episode about a fifth less CPU, than in the full browser's headless mode (docs/web.md,
+"Benchmark"). When none exists the error says how to get one.
 
 Example:
     >>> find_chromium(None, playwright_default="/nonexistent")  # doctest: +SKIP
@@ -52,9 +55,10 @@ PLAYWRIGHT_DISABLED_FEATURES = (
     "msForceBrowserSignIn",
     "msEdgeUpdateLaunchServicesPreferredVersion",
 )
-# Measured with Chromium 156 (docs/web.md, "Latency"): every new page of new headless Chromium
-# loads the WebUI omnibox popups (an extra renderer running Lit and Mojo JavaScript, about as much
-# CPU as the rest of the episode), and RenderDocument builds a new frame for every navigation.
+# Measured with Chromium 156 (docs/web.md, "Latency"): every new page of the full browser's headless
+# mode (the headless shell has no omnibox) loads the WebUI omnibox popups (an extra renderer running
+# Lit and Mojo JavaScript, about as much CPU as the rest of the episode), and RenderDocument builds a
+# new frame for every navigation.
 ENVGYM_DISABLED_FEATURES = ("WebUIOmniboxPopup", "WebUIOmniboxAimPopup", "WebUIOmniboxFullPopup", "RenderDocument")
 
 
@@ -71,9 +75,10 @@ def launch_args(extra_args: tuple[str, ...] = ()) -> list[str]:
 
 
 SYSTEM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
+HEADLESS_SHELL_NAMES = ("chromium-headless-shell", "chrome-headless-shell")
 
 
-def find_chromium(configured: str | None, playwright_default: str | None) -> str | None:
+def find_chromium(configured: str | None, playwright_default: str | None, headless: bool = True) -> str | None:
     """The executable to pass to ``launch(executable_path=...)``; ``None`` means Playwright's own browser."""
     explicit = configured or os.environ.get("ENVGYM_CHROMIUM")
     if explicit:
@@ -85,16 +90,18 @@ def find_chromium(configured: str | None, playwright_default: str | None) -> str
                 details={"path": explicit},
             )
         return path
-    for name in SYSTEM_NAMES:
+    names = (*HEADLESS_SHELL_NAMES, *SYSTEM_NAMES) if headless else SYSTEM_NAMES
+    for name in names:
         path = shutil.which(name)
         if path:
             return path
     if playwright_default and os.path.isfile(playwright_default):
         return None
     raise BrowserUnavailable(
-        "no Chromium found: install Debian's chromium (scripts/setup.sh does), run `playwright install chromium`, "
+        "no Chromium found: install Debian's chromium-headless-shell or chromium (scripts/setup.sh installs both), "
+        "run `playwright install chromium-headless-shell chromium`, "
         "or set web.chromium_path / ENVGYM_CHROMIUM",
-        details={"searched": list(SYSTEM_NAMES), "playwright_browser": playwright_default},
+        details={"searched": list(names), "playwright_browser": playwright_default},
     )
 
 

@@ -140,7 +140,8 @@ class WebEnvironment(Environment):
         settings = getattr(context, "settings", None) or {}
         if runtime is None:  # nothing started yet: the browser must at least be there to launch
             try:
-                find_chromium(read_settings(settings, WebSettings).chromium_path, playwright_browser())
+                web = read_settings(settings, WebSettings)
+                find_chromium(web.chromium_path, playwright_browser(), web.headless)
             except BrowserUnavailable as exc:
                 return exc.message
             return None

@@ -60,24 +60,17 @@ def driver_pids() -> set[int]:
     return out
 
 
-def browser_pid(marker: str) -> int | None:
-    """The browser process (not a renderer or helper) launched with this marker switch, if it runs."""
-    needle = BROWSER_MARK + marker.encode()
-    for pid in _pids():
-        args = _cmdline(pid)
-        if needle in args and not any(arg.startswith(b"--type=") for arg in args):
-            return pid
-    return None
+def _browsers() -> dict[int, tuple[bytes, int]]:
+    """Running browser processes of ours (a marker switch, no ``--type=``): pid -> (marker, parent pid).
 
-
-def orphaned_browsers() -> list[int]:
-    """Browser processes of ours (marker switch, our user) whose Playwright driver is gone: what a
-    killed envgym process can leave behind. A browser whose parent is a live driver is never listed."""
+    A launcher script that does not ``exec`` (Debian's ``chromium-headless-shell``) carries the
+    switches too, so a browser can be listed with its launcher as its parent."""
     uid = os.getuid()
-    out = []
+    out = {}
     for pid in _pids():
         args = _cmdline(pid)
-        if not any(arg.startswith(BROWSER_MARK) for arg in args) or any(arg.startswith(b"--type=") for arg in args):
+        mark = next((arg for arg in args if arg.startswith(BROWSER_MARK)), None)
+        if mark is None or any(arg.startswith(b"--type=") for arg in args):
             continue
         try:
             if os.stat(f"/proc/{pid}").st_uid != uid:
@@ -85,9 +78,29 @@ def orphaned_browsers() -> list[int]:
         except OSError:
             continue
         stat = _stat(pid)
-        if stat is None or stat[0] in ("Z", "X"):
-            continue
-        if not any(DRIVER_MARK in arg for arg in _cmdline(stat[1])):
+        if stat is not None and stat[0] not in ("Z", "X"):
+            out[pid] = (mark, stat[1])
+    return out
+
+
+def browser_pid(marker: str) -> int | None:
+    """The browser process (not a renderer, a helper or its launcher) launched with this marker switch, if it runs."""
+    needle = BROWSER_MARK + marker.encode()
+    found = {pid: parent for pid, (mark, parent) in _browsers().items() if mark == needle}
+    inner = set(found) - set(found.values())  # not the launcher of another
+    return min(inner) if inner else None
+
+
+def orphaned_browsers() -> list[int]:
+    """Browser processes of ours (and their launchers) whose Playwright driver is gone: what a killed
+    envgym process can leave behind. A browser launched by a live driver is never listed."""
+    browsers = _browsers()
+    out = []
+    for pid in browsers:
+        top = pid
+        while browsers[top][1] in browsers:  # up through a launcher script
+            top = browsers[top][1]
+        if not any(DRIVER_MARK in arg for arg in _cmdline(browsers[top][1])):
             out.append(pid)
     return out
 

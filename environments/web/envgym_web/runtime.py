@@ -190,7 +190,8 @@ class WebRuntime:
         """None when a web episode could start now; else why not. Heals a dead driver on the way."""
         try:
             pw = await self.playwright()
-            find_chromium(read_settings(settings, WebSettings).chromium_path, pw.chromium.executable_path)
+            web = read_settings(settings, WebSettings)
+            find_chromium(web.chromium_path, pw.chromium.executable_path, web.headless)
         except BrowserUnavailable as exc:
             return exc.message
         except Exception as exc:  # noqa: BLE001 — any failure to start the driver is a reason not to be ready
@@ -204,7 +205,7 @@ class WebRuntime:
         web = read_settings(settings, WebSettings)
         config = PoolConfig(
             size=web.browsers,
-            executable=find_chromium(web.chromium_path, pw.chromium.executable_path),
+            executable=find_chromium(web.chromium_path, pw.chromium.executable_path, web.headless),
             headless=web.headless,
             extra_args=tuple(web.chromium_args),
             spares=web.spare_contexts,

@@ -16,6 +16,7 @@ from envgym_web.miniwob_solvers.page import (
     chain,
     click,
     match,
+    pause,
     press,
     quoted,
     run_all,
@@ -339,6 +340,11 @@ def _autocomplete(page: Page, field: Node, text: str, pick) -> Iterator[Action]:
 
     page = yield from until(page, lambda p: suggestion(p) is not None, type_text(field, text))
     page = yield click(suggestion(page))  # type: ignore[arg-type]
+    # The menu's mousedown hands the focus back to the field in a zero-delay timer, and Chromium runs
+    # DevTools messages before timers: a step sent at once can outrun it, and the timer then takes the
+    # focus from the next field (cancelling its search). Nothing on the page shows that the timer is
+    # still due, so the solver idles a moment and lets it run.
+    page = yield pause()
     return page
 
 
