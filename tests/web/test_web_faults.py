@@ -23,6 +23,19 @@ from envgym_web.runtime import WebRuntime
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def processes_with(arg: str) -> list[int]:
+    """The pids of the processes with this exact argument on their command line."""
+    found = []
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if arg.encode() in fh.read().split(b"\0"):
+                    found.append(int(pid))
+        except (OSError, ValueError):
+            pass
+    return found
+
+
 def test_the_plain_text_parser_is_linear_in_the_reply():
     # Each of these took seconds or more in the old backtracking parser (32,000 spaces: 10.5 s, and it
     # grows with the square of the length). Run under a CPU-time limit, so a slow parser is killed
@@ -107,32 +120,21 @@ def test_a_killed_process_leaves_no_browser_and_orphans_are_found():
         asyncio.run(main())
     """)
 
-    def browsers() -> list[int]:
-        found = []
-        for pid in os.listdir("/proc"):
-            try:
-                with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                    if marker.encode() in fh.read().split(b"\0"):
-                        found.append(int(pid))
-            except (OSError, ValueError):
-                pass
-        return found
-
     for sig in (signal.SIGKILL, signal.SIGTERM):
         child = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True, cwd=ROOT)
         try:
             assert child.stdout.readline().strip() == "ready"
-            assert browsers()
+            assert processes_with(marker)
             child.send_signal(sig)
             child.wait(timeout=60)
         finally:
             child.kill()
         # The browser exits once its driver's pipe closes; poll (bounded) for it to be gone.
         for _ in range(200):
-            if not browsers():
+            if not processes_with(marker):
                 break
             asyncio.run(asyncio.sleep(0.05))
-        assert not browsers(), f"a browser outlived its process after {sig.name}"
+        assert not processes_with(marker), f"a browser outlived its process after {sig.name}"
 
     # A browser whose driver is gone is an orphan (swept at the runtime's first start); a stand-in
     # process with the marker switch and no driver parent is listed, a live episode's browser is not.
@@ -178,23 +180,13 @@ def test_a_launcher_script_that_does_not_exec_is_neither_the_browser_nor_an_orph
     driver_code = f"import subprocess, time; subprocess.Popen([{str(launcher)!r}, {mark!r}]); time.sleep(600)"
     driver = subprocess.Popen([sys.executable, "-c", driver_code, "run-driver"])
     try:
-
-        def marked() -> list[int]:
-            found = []
-            for pid in os.listdir("/proc"):
-                try:
-                    with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                        if mark.encode() in fh.read().split(b"\0"):
-                            found.append(int(pid))
-                except (OSError, ValueError):
-                    pass
-            return found
-
         for _ in range(200):
-            if len(marked()) == 2:
+            if len(processes_with(mark)) == 2:
                 break
             asyncio.run(asyncio.sleep(0.05))
-        shell, browser = sorted(marked(), key=lambda pid: processes._stat(pid)[1] == driver.pid, reverse=True)
+        shell, browser = sorted(
+            processes_with(mark), key=lambda pid: processes._stat(pid)[1] == driver.pid, reverse=True
+        )
         assert processes._stat(shell)[1] == driver.pid and processes._stat(browser)[1] == shell
         assert processes.browser_pid(mark.split("=", 1)[1]) == browser
         assert not {shell, browser} & set(processes.orphaned_browsers())
@@ -209,7 +201,7 @@ def test_a_launcher_script_that_does_not_exec_is_neither_the_browser_nor_an_orph
     finally:
         driver.kill()
         driver.wait()
-        for pid in marked():
+        for pid in processes_with(mark):
             try:
                 os.kill(pid, signal.SIGKILL)
             except OSError:

