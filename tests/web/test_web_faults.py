@@ -25,15 +25,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def processes_with(arg: str) -> list[int]:
     """The pids of the processes with this exact argument on their command line."""
-    found = []
-    for pid in os.listdir("/proc"):
-        try:
-            with open(f"/proc/{pid}/cmdline", "rb") as fh:
-                if arg.encode() in fh.read().split(b"\0"):
-                    found.append(int(pid))
-        except (OSError, ValueError):
-            pass
-    return found
+    return [pid for pid in processes._pids() if arg.encode() in processes._cmdline(pid)]
 
 
 def test_the_plain_text_parser_is_linear_in_the_reply():
